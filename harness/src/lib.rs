@@ -1,0 +1,1 @@
+//! tcpdiff: the differential harness comparing lwIP's C TCP with its Rust port.

@@ -1,0 +1,1 @@
+//! lwIP C engine.
