@@ -1,0 +1,1 @@
+//! Reading and writing packet captures (pcap, pcapng) and TCP flow extraction.

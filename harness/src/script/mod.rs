@@ -1,0 +1,1 @@
+//! packetdrill-dialect scripts: lexer, parser and syntax tree.
