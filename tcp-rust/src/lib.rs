@@ -1,3 +1,51 @@
-//! A `no_std` port of lwIP 2.2.1's TCP. See `LICENSE-lwIP` for lwIP's licence.
+//! A `no_std` port of lwIP 2.2.1's TCP (`src/core/tcp.c`, `tcp_in.c`,
+//! `tcp_out.c`), built to behave exactly like the C original so that the
+//! two can be run side by side by the tcpdiff harness.
+//!
+//! # Status
+//!
+//! Stage 1 groundwork: the foundation types the engine will be built on.
+//!
+//! - [`err`]: lwIP's `err_t` codes ([`Err`]).
+//! - [`seq`]: sequence-number comparisons `TCP_SEQ_LT` … `TCP_SEQ_BETWEEN`
+//!   ([`SeqNo`]).
+//! - [`state`]: `enum tcp_state` ([`TcpState`]), the `pcb->flags` bits
+//!   (`TF_*`), and TCP header flag bits (`TCP_FIN` … `TCP_CWR`).
+//! - [`wire`]: zero-copy TCP and IPv4 header views and the Internet checksum.
+//! - [`options`]: TCP option parsing as `tcp_parseopt`, and option building
+//!   in the exact layout of tcp_out.c.
+//! - [`config`]: the lwipopts values lwIP's TCP reads ([`Config`]).
+//!
+//! # Rules for this crate
+//!
+//! - `#![no_std]`, no `alloc`, `#![forbid(unsafe_code)]`.
+//! - No panics reachable from input: no `unwrap`/`expect`, no panicking
+//!   indexing or arithmetic overflow on input-derived values (wrapping
+//!   arithmetic and `get` instead).
+//! - Every item that mirrors an lwIP item names it in its docs
+//!   ("Port of lwIP's `X` (file)"), and lwIP's names are kept for fields and
+//!   flags (`TF_ACK_NOW`, `tcp_mss`, `ts_recent`, …).
+//! - Clippy (`-D warnings`) and rustfmt clean.
+//!
+//! # Licence
+//!
+//! This is a port of lwIP, which is © Swedish Institute of Computer Science
+//! and distributed under the BSD 3-clause licence. lwIP's licence text is
+//! kept verbatim in `LICENSE-lwIP` at the root of this crate and applies to
+//! this port.
 #![no_std]
 #![forbid(unsafe_code)]
+
+pub mod config;
+pub mod err;
+pub mod options;
+pub mod seq;
+pub mod state;
+pub mod wire;
+
+pub use config::Config;
+pub use err::Err;
+pub use options::{TcpOptBytes, TcpParseopt, TcpSackRange, tcp_parseopt};
+pub use seq::SeqNo;
+pub use state::{TcpFlags, TcpState};
+pub use wire::{Ipv4Packet, TcpSegment, WireError};

@@ -1,0 +1,252 @@
+//! lwIP's error codes.
+//!
+//! Port of lwIP's `err_t` / `err_enum_t` (err.h) and `lwip_strerr` (api/err.c).
+//!
+//! The enum is called [`Err`] after lwIP's `err_t`. Note that importing it
+//! shadows the prelude's `Result::Err` in the *type* namespace only; the
+//! `Err(..)` constructor and pattern of `Result` keep working, but modules
+//! that use both may prefer `use crate::err::Err as LwipErr`.
+
+use core::fmt;
+
+/// Port of lwIP's `err_enum_t` (err.h); `#[repr(i8)]` like `err_t` (`s8_t`).
+///
+/// Each variant has the numeric value of the C enumerator it mirrors.
+#[repr(i8)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Err {
+    /// Port of lwIP's `ERR_OK` (0): no error, everything OK.
+    Ok = 0,
+    /// Port of lwIP's `ERR_MEM` (-1): out of memory error.
+    Mem = -1,
+    /// Port of lwIP's `ERR_BUF` (-2): buffer error.
+    Buf = -2,
+    /// Port of lwIP's `ERR_TIMEOUT` (-3): timeout.
+    Timeout = -3,
+    /// Port of lwIP's `ERR_RTE` (-4): routing problem.
+    Rte = -4,
+    /// Port of lwIP's `ERR_INPROGRESS` (-5): operation in progress.
+    InProgress = -5,
+    /// Port of lwIP's `ERR_VAL` (-6): illegal value.
+    Val = -6,
+    /// Port of lwIP's `ERR_WOULDBLOCK` (-7): operation would block.
+    WouldBlock = -7,
+    /// Port of lwIP's `ERR_USE` (-8): address in use.
+    Use = -8,
+    /// Port of lwIP's `ERR_ALREADY` (-9): already connecting.
+    Already = -9,
+    /// Port of lwIP's `ERR_ISCONN` (-10): connection already established.
+    IsConn = -10,
+    /// Port of lwIP's `ERR_CONN` (-11): not connected.
+    Conn = -11,
+    /// Port of lwIP's `ERR_IF` (-12): low-level netif error.
+    If = -12,
+    /// Port of lwIP's `ERR_ABRT` (-13): connection aborted.
+    Abrt = -13,
+    /// Port of lwIP's `ERR_RST` (-14): connection reset.
+    Rst = -14,
+    /// Port of lwIP's `ERR_CLSD` (-15): connection closed.
+    Clsd = -15,
+    /// Port of lwIP's `ERR_ARG` (-16): illegal argument.
+    Arg = -16,
+}
+
+/// All variants, in order of descending value (`ERR_OK` first, `ERR_ARG` last).
+const ALL: [Err; 17] = [
+    Err::Ok,
+    Err::Mem,
+    Err::Buf,
+    Err::Timeout,
+    Err::Rte,
+    Err::InProgress,
+    Err::Val,
+    Err::WouldBlock,
+    Err::Use,
+    Err::Already,
+    Err::IsConn,
+    Err::Conn,
+    Err::If,
+    Err::Abrt,
+    Err::Rst,
+    Err::Clsd,
+    Err::Arg,
+];
+
+impl Err {
+    /// Every error code, `ERR_OK` (0) down to `ERR_ARG` (-16).
+    pub const ALL: [Err; 17] = ALL;
+
+    /// Converts a raw `err_t` value; `None` for values lwIP does not define.
+    pub const fn from_raw(raw: i8) -> Option<Err> {
+        Some(match raw {
+            0 => Err::Ok,
+            -1 => Err::Mem,
+            -2 => Err::Buf,
+            -3 => Err::Timeout,
+            -4 => Err::Rte,
+            -5 => Err::InProgress,
+            -6 => Err::Val,
+            -7 => Err::WouldBlock,
+            -8 => Err::Use,
+            -9 => Err::Already,
+            -10 => Err::IsConn,
+            -11 => Err::Conn,
+            -12 => Err::If,
+            -13 => Err::Abrt,
+            -14 => Err::Rst,
+            -15 => Err::Clsd,
+            -16 => Err::Arg,
+            _ => return None,
+        })
+    }
+
+    /// The raw `err_t` value.
+    pub const fn as_raw(self) -> i8 {
+        self as i8
+    }
+
+    /// `true` for [`Err::Ok`] (`ERR_OK`).
+    pub const fn is_ok(self) -> bool {
+        matches!(self, Err::Ok)
+    }
+
+    /// The C enumerator's name, e.g. `"ERR_MEM"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Err::Ok => "ERR_OK",
+            Err::Mem => "ERR_MEM",
+            Err::Buf => "ERR_BUF",
+            Err::Timeout => "ERR_TIMEOUT",
+            Err::Rte => "ERR_RTE",
+            Err::InProgress => "ERR_INPROGRESS",
+            Err::Val => "ERR_VAL",
+            Err::WouldBlock => "ERR_WOULDBLOCK",
+            Err::Use => "ERR_USE",
+            Err::Already => "ERR_ALREADY",
+            Err::IsConn => "ERR_ISCONN",
+            Err::Conn => "ERR_CONN",
+            Err::If => "ERR_IF",
+            Err::Abrt => "ERR_ABRT",
+            Err::Rst => "ERR_RST",
+            Err::Clsd => "ERR_CLSD",
+            Err::Arg => "ERR_ARG",
+        }
+    }
+
+    /// Port of lwIP's `err_strerr[]` entry for this code (api/err.c).
+    pub const fn strerr(self) -> &'static str {
+        match self {
+            Err::Ok => "Ok.",
+            Err::Mem => "Out of memory error.",
+            Err::Buf => "Buffer error.",
+            Err::Timeout => "Timeout.",
+            Err::Rte => "Routing problem.",
+            Err::InProgress => "Operation in progress.",
+            Err::Val => "Illegal value.",
+            Err::WouldBlock => "Operation would block.",
+            Err::Use => "Address in use.",
+            Err::Already => "Already connecting.",
+            Err::IsConn => "Already connected.",
+            Err::Conn => "Not connected.",
+            Err::If => "Low-level netif error.",
+            Err::Abrt => "Connection aborted.",
+            Err::Rst => "Connection reset.",
+            Err::Clsd => "Connection closed.",
+            Err::Arg => "Illegal argument.",
+        }
+    }
+}
+
+/// Port of lwIP's `lwip_strerr` (api/err.c) for raw values, including its
+/// `"Unknown error."` for values outside `ERR_OK..=ERR_ARG`.
+pub const fn lwip_strerr(raw: i8) -> &'static str {
+    match Err::from_raw(raw) {
+        Some(e) => e.strerr(),
+        None => "Unknown error.",
+    }
+}
+
+/// Prints lwIP's `lwip_strerr` text, e.g. `"Connection reset."`.
+impl fmt::Display for Err {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.strerr())
+    }
+}
+
+impl From<Err> for i8 {
+    fn from(e: Err) -> i8 {
+        e.as_raw()
+    }
+}
+
+impl TryFrom<i8> for Err {
+    type Error = i8;
+    /// Fails with the raw value if lwIP defines no such `err_t`.
+    fn try_from(raw: i8) -> Result<Err, i8> {
+        Err::from_raw(raw).ok_or(raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::string::ToString;
+
+    #[test]
+    fn values_match_err_h() {
+        assert_eq!(Err::Ok.as_raw(), 0);
+        assert_eq!(Err::Mem.as_raw(), -1);
+        assert_eq!(Err::Buf.as_raw(), -2);
+        assert_eq!(Err::Timeout.as_raw(), -3);
+        assert_eq!(Err::Rte.as_raw(), -4);
+        assert_eq!(Err::InProgress.as_raw(), -5);
+        assert_eq!(Err::Val.as_raw(), -6);
+        assert_eq!(Err::WouldBlock.as_raw(), -7);
+        assert_eq!(Err::Use.as_raw(), -8);
+        assert_eq!(Err::Already.as_raw(), -9);
+        assert_eq!(Err::IsConn.as_raw(), -10);
+        assert_eq!(Err::Conn.as_raw(), -11);
+        assert_eq!(Err::If.as_raw(), -12);
+        assert_eq!(Err::Abrt.as_raw(), -13);
+        assert_eq!(Err::Rst.as_raw(), -14);
+        assert_eq!(Err::Clsd.as_raw(), -15);
+        assert_eq!(Err::Arg.as_raw(), -16);
+    }
+
+    #[test]
+    fn all_is_ordered_and_round_trips() {
+        for (i, e) in Err::ALL.iter().enumerate() {
+            let raw = e.as_raw();
+            assert_eq!(i8::try_from(i).map(|i| -i), Ok(raw));
+            assert_eq!(Err::from_raw(raw), Some(*e));
+            assert_eq!(Err::try_from(raw), Ok(*e));
+            assert_eq!(i8::from(*e), raw);
+            assert!(e.name().starts_with("ERR_"));
+        }
+    }
+
+    #[test]
+    fn from_raw_rejects_unknown() {
+        for raw in i8::MIN..=i8::MAX {
+            let known = (-16..=0).contains(&raw);
+            assert_eq!(Err::from_raw(raw).is_some(), known, "{raw}");
+        }
+        assert_eq!(Err::try_from(1), Result::Err(1));
+        assert_eq!(Err::try_from(-17), Result::Err(-17));
+    }
+
+    #[test]
+    fn strerr_matches_lwip() {
+        assert_eq!(Err::Ok.to_string(), "Ok.");
+        assert_eq!(Err::IsConn.to_string(), "Already connected.");
+        assert_eq!(Err::Arg.to_string(), "Illegal argument.");
+        assert_eq!(lwip_strerr(-14), "Connection reset.");
+        assert_eq!(lwip_strerr(1), "Unknown error.");
+        assert_eq!(lwip_strerr(-17), "Unknown error.");
+        assert_eq!(lwip_strerr(i8::MIN), "Unknown error.");
+        assert!(Err::Ok.is_ok());
+        assert!(!Err::Mem.is_ok());
+        assert_eq!(Err::InProgress.name(), "ERR_INPROGRESS");
+    }
+}
