@@ -89,7 +89,9 @@ pub(crate) struct Container<'a> {
 /// Parse the container of `data`, whose magic decides pcap or pcapng.
 pub(crate) fn parse<'a>(file: &str, data: &'a [u8]) -> Result<Container<'a>, CaptureError> {
     if data.is_empty() {
-        return Err(CaptureError::Empty { file: file.to_string() });
+        return Err(CaptureError::Empty {
+            file: file.to_string(),
+        });
     }
     let err = |packet: usize, offset: usize, problem: FormatProblem| CaptureError::Malformed {
         file: file.to_string(),
@@ -101,18 +103,26 @@ pub(crate) fn parse<'a>(file: &str, data: &'a [u8]) -> Result<Container<'a>, Cap
         return Err(err(
             0,
             0,
-            FormatProblem::Truncated { what: "file header", needs: 4, left: data.len() as u64 },
+            FormatProblem::Truncated {
+                what: "file header",
+                needs: 4,
+                left: data.len() as u64,
+            },
         ));
     };
     match magic {
-        PCAP_MICRO | PCAP_NANO => parse_pcap(data, false, magic == PCAP_NANO).map_err(|(p, o, e)| err(p, o, e)),
+        PCAP_MICRO | PCAP_NANO => {
+            parse_pcap(data, false, magic == PCAP_NANO).map_err(|(p, o, e)| err(p, o, e))
+        }
         m if m.swap_bytes() == PCAP_MICRO || m.swap_bytes() == PCAP_NANO => {
             parse_pcap(data, true, m.swap_bytes() == PCAP_NANO).map_err(|(p, o, e)| err(p, o, e))
         }
         m if m == PCAP_MODIFIED || m.swap_bytes() == PCAP_MODIFIED => Err(err(
             0,
             0,
-            FormatProblem::Unsupported("modified (Kuznetzov) pcap; convert it with editcap -F pcap"),
+            FormatProblem::Unsupported(
+                "modified (Kuznetzov) pcap; convert it with editcap -F pcap",
+            ),
         )),
         SHB_TYPE => parse_pcapng(data).map_err(|(p, o, e)| err(p, o, e)),
         m => Err(err(0, 0, FormatProblem::BadMagic(m))),
@@ -123,17 +133,29 @@ type PErr = (usize, usize, FormatProblem);
 
 fn rd_u16(d: &[u8], off: usize, be: bool) -> Option<u16> {
     let b: [u8; 2] = d.get(off..off.checked_add(2)?)?.try_into().ok()?;
-    Some(if be { u16::from_be_bytes(b) } else { u16::from_le_bytes(b) })
+    Some(if be {
+        u16::from_be_bytes(b)
+    } else {
+        u16::from_le_bytes(b)
+    })
 }
 
 fn rd_u32(d: &[u8], off: usize, be: bool) -> Option<u32> {
     let b: [u8; 4] = d.get(off..off.checked_add(4)?)?.try_into().ok()?;
-    Some(if be { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) })
+    Some(if be {
+        u32::from_be_bytes(b)
+    } else {
+        u32::from_le_bytes(b)
+    })
 }
 
 fn rd_u64(d: &[u8], off: usize, be: bool) -> Option<u64> {
     let b: [u8; 8] = d.get(off..off.checked_add(8)?)?.try_into().ok()?;
-    Some(if be { u64::from_be_bytes(b) } else { u64::from_le_bytes(b) })
+    Some(if be {
+        u64::from_be_bytes(b)
+    } else {
+        u64::from_le_bytes(b)
+    })
 }
 
 fn clamp_i64(v: i128) -> i64 {
@@ -160,17 +182,43 @@ pub(crate) fn units_to_nanos(units: u64, tsresol: u8, offset_secs: i64) -> i64 {
 
 fn parse_pcap(data: &[u8], be: bool, nanos: bool) -> Result<Container<'_>, PErr> {
     let left = data.len();
-    let (Some(major), Some(minor), Some(snaplen), Some(network)) =
-        (rd_u16(data, 4, be), rd_u16(data, 6, be), rd_u32(data, 16, be), rd_u32(data, 20, be))
-    else {
-        return Err((0, 0, FormatProblem::Truncated { what: "pcap file header", needs: 24, left: left as u64 }));
+    let (Some(major), Some(minor), Some(snaplen), Some(network)) = (
+        rd_u16(data, 4, be),
+        rd_u16(data, 6, be),
+        rd_u32(data, 16, be),
+        rd_u32(data, 20, be),
+    ) else {
+        return Err((
+            0,
+            0,
+            FormatProblem::Truncated {
+                what: "pcap file header",
+                needs: 24,
+                left: left as u64,
+            },
+        ));
     };
     if major != 2 {
-        return Err((0, 0, FormatProblem::UnsupportedVersion { format: "pcap", major, minor }));
+        return Err((
+            0,
+            0,
+            FormatProblem::UnsupportedVersion {
+                format: "pcap",
+                major,
+                minor,
+            },
+        ));
     }
     let tsresol = if nanos { 9 } else { 6 };
     let link_type = network & 0xffff;
-    let interfaces = vec![Interface { link_type, snaplen, tsresol, ts_offset_secs: 0, name: None, section: 0 }];
+    let interfaces = vec![Interface {
+        link_type,
+        snaplen,
+        tsresol,
+        ts_offset_secs: 0,
+        name: None,
+        section: 0,
+    }];
     let mut frames = Vec::new();
     let mut off = 24usize;
     while off < data.len() {
@@ -185,20 +233,50 @@ fn parse_pcap(data: &[u8], be: bool, nanos: bool) -> Result<Container<'_>, PErr>
             return Err((
                 index,
                 off,
-                FormatProblem::Truncated { what: "packet record header", needs: 16, left: left as u64 },
+                FormatProblem::Truncated {
+                    what: "packet record header",
+                    needs: 16,
+                    left: left as u64,
+                },
             ));
         };
         let needs = 16u64 + u64::from(caplen);
         let start = off + 16;
-        let end = usize::try_from(caplen).ok().and_then(|c| start.checked_add(c));
+        let end = usize::try_from(caplen)
+            .ok()
+            .and_then(|c| start.checked_add(c));
         let Some(pkt) = end.and_then(|end| data.get(start..end)) else {
-            return Err((index, off, FormatProblem::Truncated { what: "packet record", needs, left: left as u64 }));
+            return Err((
+                index,
+                off,
+                FormatProblem::Truncated {
+                    what: "packet record",
+                    needs,
+                    left: left as u64,
+                },
+            ));
         };
-        let ts_nanos = i64::from(sec) * 1_000_000_000 + i64::from(frac) * if nanos { 1 } else { 1000 };
-        frames.push(RawFrame { index, ts_nanos, interface: 0, link_type, data: pkt, orig_len, comment: None });
+        let ts_nanos =
+            i64::from(sec) * 1_000_000_000 + i64::from(frac) * if nanos { 1 } else { 1000 };
+        frames.push(RawFrame {
+            index,
+            ts_nanos,
+            interface: 0,
+            link_type,
+            data: pkt,
+            orig_len,
+            comment: None,
+        });
         off = start + pkt.len();
     }
-    Ok(Container { format: Format::Pcap { big_endian: be, nanos }, interfaces, frames })
+    Ok(Container {
+        format: Format::Pcap {
+            big_endian: be,
+            nanos,
+        },
+        interfaces,
+        frames,
+    })
 }
 
 fn block_name(block_type: u32) -> &'static str {
@@ -230,7 +308,12 @@ fn for_each_option<'a>(
         let start = pos + 4;
         let room = opts.len().saturating_sub(start);
         let Some(value) = opts.get(start..start + usize::from(len)) else {
-            return Err(FormatProblem::BadOption { what, code, len, room });
+            return Err(FormatProblem::BadOption {
+                what,
+                code,
+                len,
+                room,
+            });
         };
         f(code, value)?;
         let padded = (usize::from(len) + 3) & !3;
@@ -239,7 +322,11 @@ fn for_each_option<'a>(
     Ok(())
 }
 
-fn collect_comment(what: &'static str, opts: &[u8], be: bool) -> Result<Option<String>, FormatProblem> {
+fn collect_comment(
+    what: &'static str,
+    opts: &[u8],
+    be: bool,
+) -> Result<Option<String>, FormatProblem> {
     let mut comment: Option<String> = None;
     for_each_option(what, opts, be, |code, value| {
         if code == OPT_COMMENT {
@@ -271,12 +358,20 @@ fn parse_pcapng(data: &[u8]) -> Result<Container<'_>, PErr> {
         let left = data.len() - off;
         let e = |problem| (packet, off, problem);
         let Some(raw_type) = rd_u32(data, off, be) else {
-            return Err(e(FormatProblem::Truncated { what: "block header", needs: 8, left: left as u64 }));
+            return Err(e(FormatProblem::Truncated {
+                what: "block header",
+                needs: 8,
+                left: left as u64,
+            }));
         };
         let is_shb = raw_type == SHB_TYPE;
         if is_shb {
             let Some(bom) = rd_u32(data, off + 8, false) else {
-                return Err(e(FormatProblem::Truncated { what: "section header block", needs: 28, left: left as u64 }));
+                return Err(e(FormatProblem::Truncated {
+                    what: "section header block",
+                    needs: 28,
+                    left: left as u64,
+                }));
             };
             be = match bom {
                 BYTE_ORDER_MAGIC => false,
@@ -287,28 +382,56 @@ fn parse_pcapng(data: &[u8]) -> Result<Container<'_>, PErr> {
         let block_type = if is_shb { SHB_TYPE } else { raw_type };
         let what = block_name(block_type);
         let Some(total) = rd_u32(data, off + 4, be) else {
-            return Err(e(FormatProblem::Truncated { what: "block header", needs: 8, left: left as u64 }));
+            return Err(e(FormatProblem::Truncated {
+                what: "block header",
+                needs: 8,
+                left: left as u64,
+            }));
         };
         if total < 12 || total % 4 != 0 {
             return Err(e(FormatProblem::BadBlockLength { what, len: total }));
         }
         let total_us = usize::try_from(total).unwrap_or(usize::MAX);
         let end = off.saturating_add(total_us);
-        let (Some(body), Some(trailer)) = (data.get(off + 8..end.saturating_sub(4)), rd_u32(data, end.saturating_sub(4), be))
-        else {
-            return Err(e(FormatProblem::Truncated { what, needs: u64::from(total), left: left as u64 }));
+        let (Some(body), Some(trailer)) = (
+            data.get(off + 8..end.saturating_sub(4)),
+            rd_u32(data, end.saturating_sub(4), be),
+        ) else {
+            return Err(e(FormatProblem::Truncated {
+                what,
+                needs: u64::from(total),
+                left: left as u64,
+            }));
         };
         if trailer != total {
-            return Err(e(FormatProblem::BlockLengthMismatch { what, header: total, trailer }));
+            return Err(e(FormatProblem::BlockLengthMismatch {
+                what,
+                header: total,
+                trailer,
+            }));
         }
         let too_short = |min: usize| {
-            if body.len() < min { Err(e(FormatProblem::BlockTooShort { what, len: body.len(), min })) } else { Ok(()) }
+            if body.len() < min {
+                Err(e(FormatProblem::BlockTooShort {
+                    what,
+                    len: body.len(),
+                    min,
+                }))
+            } else {
+                Ok(())
+            }
         };
         let lookup_iface = |id: u32| -> Result<usize, PErr> {
             usize::try_from(id)
                 .ok()
                 .and_then(|i| section_ifaces.get(i).copied())
-                .ok_or_else(|| e(FormatProblem::UnknownInterface { what, id, count: section_ifaces.len() }))
+                .ok_or_else(|| {
+                    e(FormatProblem::UnknownInterface {
+                        what,
+                        id,
+                        count: section_ifaces.len(),
+                    })
+                })
         };
         match block_type {
             SHB_TYPE => {
@@ -316,7 +439,11 @@ fn parse_pcapng(data: &[u8]) -> Result<Container<'_>, PErr> {
                 let major = rd_u16(body, 4, be).unwrap_or(0);
                 let minor = rd_u16(body, 6, be).unwrap_or(0);
                 if major != 1 {
-                    return Err(e(FormatProblem::UnsupportedVersion { format: "pcapng", major, minor }));
+                    return Err(e(FormatProblem::UnsupportedVersion {
+                        format: "pcapng",
+                        major,
+                        minor,
+                    }));
                 }
                 sections += 1;
                 section_ifaces.clear();
@@ -356,7 +483,11 @@ fn parse_pcapng(data: &[u8]) -> Result<Container<'_>, PErr> {
                             iface.ts_offset_secs = v as i64;
                         }
                         IF_NAME => {
-                            iface.name = Some(String::from_utf8_lossy(value).trim_end_matches('\0').to_string());
+                            iface.name = Some(
+                                String::from_utf8_lossy(value)
+                                    .trim_end_matches('\0')
+                                    .to_string(),
+                            );
                         }
                         _ => {}
                     }
@@ -419,7 +550,9 @@ fn parse_pcapng(data: &[u8]) -> Result<Container<'_>, PErr> {
                 if snaplen != 0 {
                     cap = cap.min(snaplen);
                 }
-                let cap = usize::try_from(cap).unwrap_or(usize::MAX).min(body.len() - 4);
+                let cap = usize::try_from(cap)
+                    .unwrap_or(usize::MAX)
+                    .min(body.len() - 4);
                 let pkt = body.get(4..4 + cap).unwrap_or(&[]);
                 frames.push(RawFrame {
                     index: packet,
@@ -435,7 +568,11 @@ fn parse_pcapng(data: &[u8]) -> Result<Container<'_>, PErr> {
         }
         off = end;
     }
-    Ok(Container { format: Format::PcapNg { sections }, interfaces, frames })
+    Ok(Container {
+        format: Format::PcapNg { sections },
+        interfaces,
+        frames,
+    })
 }
 
 #[cfg(test)]

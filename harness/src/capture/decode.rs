@@ -124,7 +124,9 @@ impl TcpPacket {
 
     /// The IPv4 packet as it was on the wire (IP header, TCP header, payload).
     pub fn ip_packet(&self) -> Vec<u8> {
-        let mut v = Vec::with_capacity(self.ip_header_bytes.len() + self.tcp_header_bytes.len() + self.payload.len());
+        let mut v = Vec::with_capacity(
+            self.ip_header_bytes.len() + self.tcp_header_bytes.len() + self.payload.len(),
+        );
         v.extend_from_slice(&self.ip_header_bytes);
         v.extend_from_slice(&self.tcp_header_bytes);
         v.extend_from_slice(&self.payload);
@@ -144,8 +146,16 @@ pub fn flags_to_string(flags: u8) -> String {
         (tcp_flags::PSH, "PSH"),
         (tcp_flags::ACK, "ACK"),
     ];
-    let names: Vec<&str> = NAMES.iter().filter(|(b, _)| flags & b != 0).map(|(_, n)| *n).collect();
-    if names.is_empty() { "-".to_string() } else { names.join("|") }
+    let names: Vec<&str> = NAMES
+        .iter()
+        .filter(|(b, _)| flags & b != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    if names.is_empty() {
+        "-".to_string()
+    } else {
+        names.join("|")
+    }
 }
 
 /// Why a packet was not turned into a [`TcpPacket`].
@@ -244,12 +254,24 @@ impl fmt::Display for Skipped {
             (self.bad_ip_header, "bad IPv4 header"),
             (self.bad_tcp_header, "bad TCP header"),
         ];
-        let mut parts: Vec<String> = items.iter().filter(|(n, _)| *n > 0).map(|(n, w)| format!("{n} {w}")).collect();
+        let mut parts: Vec<String> = items
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, w)| format!("{n} {w}"))
+            .collect();
         if self.unknown_link_type > 0 {
             let types: Vec<String> = self.unknown_link_types.iter().map(u32::to_string).collect();
-            parts.push(format!("{} unknown link type ({})", self.unknown_link_type, types.join(", ")));
+            parts.push(format!(
+                "{} unknown link type ({})",
+                self.unknown_link_type,
+                types.join(", ")
+            ));
         }
-        if parts.is_empty() { f.write_str("none") } else { f.write_str(&parts.join(", ")) }
+        if parts.is_empty() {
+            f.write_str("none")
+        } else {
+            f.write_str(&parts.join(", "))
+        }
     }
 }
 
@@ -288,13 +310,20 @@ pub(crate) fn decode(frame: &RawFrame<'_>) -> Result<TcpPacket, SkipReason> {
             by_ethertype(d, 20, proto)?
         }
         LINKTYPE_NULL | LINKTYPE_LOOP => {
-            let b: [u8; 4] = d.get(0..4).and_then(|b| b.try_into().ok()).ok_or(SkipReason::Truncated)?;
+            let b: [u8; 4] = d
+                .get(0..4)
+                .and_then(|b| b.try_into().ok())
+                .ok_or(SkipReason::Truncated)?;
             let family = if frame.link_type == LINKTYPE_LOOP {
                 u32::from_be_bytes(b)
             } else {
                 // Host byte order of the capturing machine: families are small.
                 let le = u32::from_le_bytes(b);
-                if le <= 0xffff { le } else { u32::from_be_bytes(b) }
+                if le <= 0xffff {
+                    le
+                } else {
+                    u32::from_be_bytes(b)
+                }
             };
             match family {
                 2 => d.get(4..).unwrap_or(&[]),
@@ -332,7 +361,13 @@ fn by_ethertype(d: &[u8], mut off: usize, mut ethertype: u16) -> Result<&[u8], S
 /// Ones' complement sum of 16-bit big-endian words (odd byte zero-padded), unfolded.
 fn sum16(data: &[u8]) -> u64 {
     let mut chunks = data.chunks_exact(2);
-    let mut sum: u64 = chunks.by_ref().map(|c| u64::from(c.first().copied().unwrap_or(0)) << 8 | u64::from(c.get(1).copied().unwrap_or(0))).sum();
+    let mut sum: u64 = chunks
+        .by_ref()
+        .map(|c| {
+            u64::from(c.first().copied().unwrap_or(0)) << 8
+                | u64::from(c.get(1).copied().unwrap_or(0))
+        })
+        .sum();
     if let Some(&last) = chunks.remainder().first() {
         sum += u64::from(last) << 8;
     }
@@ -347,7 +382,9 @@ fn fold(mut sum: u64) -> u16 {
 }
 
 fn decode_ipv4(frame: &RawFrame<'_>, ip: &[u8], cut: bool) -> Result<TcpPacket, SkipReason> {
-    let Some(vihl) = byte(ip, 0) else { return Err(SkipReason::Truncated) };
+    let Some(vihl) = byte(ip, 0) else {
+        return Err(SkipReason::Truncated);
+    };
     if vihl >> 4 != 4 {
         return Err(SkipReason::BadIpHeader);
     }
@@ -361,7 +398,11 @@ fn decode_ipv4(frame: &RawFrame<'_>, ip: &[u8], cut: bool) -> Result<TcpPacket, 
     }
     let Some(ip) = ip.get(..total) else {
         // Either cut by the snap length, or a lying total length.
-        return Err(if cut { SkipReason::Truncated } else { SkipReason::BadIpHeader });
+        return Err(if cut {
+            SkipReason::Truncated
+        } else {
+            SkipReason::BadIpHeader
+        });
     };
     let (Some(header), Some(segment)) = (ip.get(..ihl), ip.get(ihl..)) else {
         return Err(SkipReason::BadIpHeader);
@@ -381,16 +422,19 @@ fn decode_ipv4(frame: &RawFrame<'_>, ip: &[u8], cut: bool) -> Result<TcpPacket, 
         return Err(SkipReason::BadTcpHeader);
     }
     let doff = usize::from(byte(segment, 12).unwrap_or(0) >> 4) * 4;
-    let (Some(tcp_header), Some(payload), Some(options)) =
-        (segment.get(..doff), segment.get(doff..), segment.get(20..doff))
-    else {
+    let (Some(tcp_header), Some(payload), Some(options)) = (
+        segment.get(..doff),
+        segment.get(doff..),
+        segment.get(20..doff),
+    ) else {
         return Err(SkipReason::BadTcpHeader);
     };
     if doff < 20 {
         return Err(SkipReason::BadTcpHeader);
     }
     let tcp_len = segment.len() as u64;
-    let pseudo = sum16(&src.octets()) + sum16(&dst.octets()) + 6 + (tcp_len & 0xffff) + (tcp_len >> 16);
+    let pseudo =
+        sum16(&src.octets()) + sum16(&dst.octets()) + 6 + (tcp_len & 0xffff) + (tcp_len >> 16);
     let tcp_checksum_ok = fold(pseudo + sum16(segment)) == 0xffff;
 
     Ok(TcpPacket {

@@ -46,6 +46,8 @@ pub struct Flow {
     pub first_ts_micros: i64,
     /// Latest packet timestamp, microseconds since the epoch.
     pub last_ts_micros: i64,
+    /// A SYN (without ACK) from the client was captured.
+    pub syn_captured: bool,
     /// A SYN (without ACK) from the client and a SYN-ACK from the server were captured.
     pub handshake_captured: bool,
     /// FINs from both sides, or an RST, were captured.
@@ -82,7 +84,11 @@ impl fmt::Display for Flow {
             self.packets_s2c,
             self.bytes_c2s,
             self.bytes_s2c,
-            if self.handshake_captured { "handshake" } else { "no handshake" },
+            if self.handshake_captured {
+                "handshake"
+            } else {
+                "no handshake"
+            },
             if self.reset {
                 "reset"
             } else if self.close_captured {
@@ -100,13 +106,32 @@ pub struct FlowTable<'a>(pub &'a [Flow]);
 
 impl fmt::Display for FlowTable<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let base = self.0.iter().map(|fl| fl.first_ts_micros).min().unwrap_or(0);
+        let base = self
+            .0
+            .iter()
+            .map(|fl| fl.first_ts_micros)
+            .min()
+            .unwrap_or(0);
         let secs = |us: i64| {
             let us = i128::from(us);
-            format!("{}.{:06}", us.div_euclid(1_000_000), us.rem_euclid(1_000_000))
+            format!(
+                "{}.{:06}",
+                us.div_euclid(1_000_000),
+                us.rem_euclid(1_000_000)
+            )
         };
         let header = [
-            "ID", "CLIENT", "SERVER", "PKTS>", "PKTS<", "BYTES>", "BYTES<", "START", "DURATION", "HANDSHAKE", "CLOSE",
+            "ID",
+            "CLIENT",
+            "SERVER",
+            "PKTS>",
+            "PKTS<",
+            "BYTES>",
+            "BYTES<",
+            "START",
+            "DURATION",
+            "HANDSHAKE",
+            "CLOSE",
         ];
         let rows: Vec<[String; 11]> = self
             .0
@@ -141,7 +166,9 @@ impl fmt::Display for FlowTable<'_> {
             }
         }
         // Text columns left-aligned, numbers right-aligned.
-        let left = [false, true, true, false, false, false, false, false, false, true, true];
+        let left = [
+            false, true, true, false, false, false, false, false, false, true, true,
+        ];
         let mut line = |cells: &[&str]| -> fmt::Result {
             let mut out = String::new();
             for (i, cell) in cells.iter().enumerate() {
@@ -202,7 +229,11 @@ impl Building {
         };
         let (c, s) = (client_dir, 1 - client_dir);
         let pick = |a: [u64; 2], i: usize| a.get(i).copied().unwrap_or(0);
-        let (client, server) = if c == 0 { (self.first, self.second) } else { (self.second, self.first) };
+        let (client, server) = if c == 0 {
+            (self.first, self.second)
+        } else {
+            (self.second, self.first)
+        };
         Flow {
             id,
             client,
@@ -213,6 +244,7 @@ impl Building {
             bytes_s2c: pick(self.bytes, s),
             first_ts_micros: self.first_ts,
             last_ts_micros: self.last_ts,
+            syn_captured: self.syn_isn.get(c).is_some_and(Option::is_some),
             handshake_captured: self.syn_isn.get(c).is_some_and(Option::is_some)
                 && self.synack.get(s).copied().unwrap_or(false),
             close_captured: self.closed(),
@@ -239,13 +271,21 @@ pub fn flows_of(packets: &[TcpPacket]) -> Vec<Flow> {
     let mut building: Vec<Building> = Vec::new();
     let mut active: HashMap<(Endpoint, Endpoint), usize> = HashMap::new();
     for p in packets {
-        let src = Endpoint { ip: p.src, port: p.src_port };
-        let dst = Endpoint { ip: p.dst, port: p.dst_port };
+        let src = Endpoint {
+            ip: p.src,
+            port: p.src_port,
+        };
+        let dst = Endpoint {
+            ip: p.dst,
+            port: p.dst_port,
+        };
         let key = if src <= dst { (src, dst) } else { (dst, src) };
         let syn = p.has(tcp_flags::SYN);
         let pure_syn = syn && !p.has(tcp_flags::ACK);
         let existing = active.get(&key).copied().filter(|&i| {
-            let Some(b) = building.get(i) else { return false };
+            let Some(b) = building.get(i) else {
+                return false;
+            };
             if !pure_syn {
                 return true;
             }
@@ -279,7 +319,9 @@ pub fn flows_of(packets: &[TcpPacket]) -> Vec<Flow> {
                 i
             }
         };
-        let Some(b) = building.get_mut(i) else { continue };
+        let Some(b) = building.get_mut(i) else {
+            continue;
+        };
         let dir = usize::from(b.first != src);
         if let Some(n) = b.packets.get_mut(dir) {
             *n += 1;
@@ -310,7 +352,11 @@ pub fn flows_of(packets: &[TcpPacket]) -> Vec<Flow> {
         }
         b.indices.push(p.index);
     }
-    building.into_iter().enumerate().map(|(id, b)| b.finish(id)).collect()
+    building
+        .into_iter()
+        .enumerate()
+        .map(|(id, b)| b.finish(id))
+        .collect()
 }
 
 /// The flow replay uses by default: the first with a captured handshake.

@@ -28,9 +28,9 @@ use serde::Serialize;
 
 pub use container::{Format, Interface};
 pub use decode::{
-    LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP,
-    LINKTYPE_NULL, LINKTYPE_RAW, LINKTYPE_RAW_12, LINKTYPE_RAW_14, SkipReason, Skipped, TcpPacket,
-    flags_to_string, internet_checksum, tcp_flags,
+    LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2,
+    LINKTYPE_LOOP, LINKTYPE_NULL, LINKTYPE_RAW, LINKTYPE_RAW_12, LINKTYPE_RAW_14, SkipReason,
+    Skipped, TcpPacket, flags_to_string, internet_checksum, tcp_flags,
 };
 pub use error::{CaptureError, FormatProblem};
 pub use flows::{Endpoint, Flow, FlowTable, default_flow, flows, flows_of};
@@ -58,7 +58,11 @@ impl Capture {
     /// [`CaptureError::NoTcp`] (for the replay path); otherwise give it back.
     pub fn require_tcp(self) -> Result<Capture, CaptureError> {
         if self.packets.is_empty() {
-            Err(CaptureError::NoTcp { file: self.name, total: self.total_packets, skipped: Box::new(self.skipped) })
+            Err(CaptureError::NoTcp {
+                file: self.name,
+                total: self.total_packets,
+                skipped: Box::new(self.skipped),
+            })
         } else {
             Ok(self)
         }
@@ -66,12 +70,18 @@ impl Capture {
 
     /// The packet with file index `index`, if it was a usable TCP packet.
     pub fn packet(&self, index: usize) -> Option<&TcpPacket> {
-        self.packets.binary_search_by_key(&index, |p| p.index).ok().and_then(|i| self.packets.get(i))
+        self.packets
+            .binary_search_by_key(&index, |p| p.index)
+            .ok()
+            .and_then(|i| self.packets.get(i))
     }
 
     /// The packets of `flow`, in file order.
     pub fn flow_packets(&self, flow: &Flow) -> Vec<&TcpPacket> {
-        flow.packet_indices.iter().filter_map(|&i| self.packet(i)).collect()
+        flow.packet_indices
+            .iter()
+            .filter_map(|&i| self.packet(i))
+            .collect()
     }
 
     /// One-line summary, e.g. `x.pcap: pcap, 12 packets, 10 TCP, skipped: 2 ARP`.
@@ -95,7 +105,10 @@ impl Capture {
 pub fn read(path: impl AsRef<Path>) -> Result<Capture, CaptureError> {
     let path = path.as_ref();
     let name = path.display().to_string();
-    let data = std::fs::read(path).map_err(|source| CaptureError::Io { file: name.clone(), source })?;
+    let data = std::fs::read(path).map_err(|source| CaptureError::Io {
+        file: name.clone(),
+        source,
+    })?;
     read_bytes(&name, &data)
 }
 

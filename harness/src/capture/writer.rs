@@ -31,8 +31,12 @@ fn pad4(v: &mut Vec<u8>) {
 }
 
 fn push_option(v: &mut Vec<u8>, code: u16, value: &[u8]) -> io::Result<()> {
-    let len = u16::try_from(value.len())
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "pcapng option longer than 65535 bytes"))?;
+    let len = u16::try_from(value.len()).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "pcapng option longer than 65535 bytes",
+        )
+    })?;
     push_u16(v, code);
     push_u16(v, len);
     v.extend_from_slice(value);
@@ -47,8 +51,12 @@ fn end_options(v: &mut Vec<u8>) {
 
 /// Frame `body` as a block of type `block_type`.
 fn block(block_type: u32, body: &[u8]) -> io::Result<Vec<u8>> {
-    let total = u32::try_from(body.len() + 12)
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "pcapng block larger than 4 GiB"))?;
+    let total = u32::try_from(body.len() + 12).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "pcapng block larger than 4 GiB",
+        )
+    })?;
     let mut v = Vec::with_capacity(body.len() + 12);
     push_u32(&mut v, block_type);
     push_u32(&mut v, total);
@@ -82,9 +90,18 @@ impl<W: Write> PcapngWriter<W> {
     /// Append one packet: `ip_bytes` is a complete IPv4 datagram, `ts_micros`
     /// microseconds since the Unix epoch (must not be negative), `comment` an
     /// optional UTF-8 annotation of at most 65535 bytes (empty means none).
-    pub fn write_packet(&mut self, ts_micros: i64, ip_bytes: &[u8], comment: Option<&str>) -> io::Result<()> {
-        let ts = u64::try_from(ts_micros)
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "negative timestamp cannot be stored in pcapng"))?;
+    pub fn write_packet(
+        &mut self,
+        ts_micros: i64,
+        ip_bytes: &[u8],
+        comment: Option<&str>,
+    ) -> io::Result<()> {
+        let ts = u64::try_from(ts_micros).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "negative timestamp cannot be stored in pcapng",
+            )
+        })?;
         let len = u32::try_from(ip_bytes.len())
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "packet larger than 4 GiB"))?;
         let mut epb = Vec::with_capacity(ip_bytes.len() + 32 + comment.map_or(0, str::len));

@@ -76,7 +76,7 @@ impl Default for Seg {
 impl Seg {
     pub fn ipv4(&self) -> Vec<u8> {
         let l4 = if self.proto == 6 {
-            assert!(self.options.len() % 4 == 0);
+            assert!(self.options.len().is_multiple_of(4));
             let doff = (20 + self.options.len()) / 4;
             let mut t = Vec::new();
             t.extend_from_slice(&self.sport.to_be_bytes());
@@ -119,7 +119,13 @@ impl Seg {
 
 /// A TCP segment between 10.0.0.1:40000 (a) and 10.0.0.2:80 (b).
 pub fn tcp(from_client: bool, flags: u8, seq: u32, ack: u32, payload: &[u8]) -> Vec<u8> {
-    let mut s = Seg { flags, seq, ack, payload: payload.to_vec(), ..Seg::default() };
+    let mut s = Seg {
+        flags,
+        seq,
+        ack,
+        payload: payload.to_vec(),
+        ..Seg::default()
+    };
     if !from_client {
         std::mem::swap(&mut s.src, &mut s.dst);
         std::mem::swap(&mut s.sport, &mut s.dport);
@@ -131,7 +137,12 @@ pub fn tcp(from_client: bool, flags: u8, seq: u32, ack: u32, payload: &[u8]) -> 
 pub fn udp() -> Vec<u8> {
     let mut u = vec![0x13, 0x88, 0x00, 0x35, 0, 12, 0, 0];
     u.extend_from_slice(b"dns?");
-    Seg { proto: 17, payload: u, ..Seg::default() }.ipv4()
+    Seg {
+        proto: 17,
+        payload: u,
+        ..Seg::default()
+    }
+    .ipv4()
 }
 
 /// A minimal IPv6 packet (no payload).
@@ -184,7 +195,12 @@ pub fn sll2(proto: u16, payload: &[u8]) -> Vec<u8> {
 
 /// BSD NULL with the family in the given byte order.
 pub fn null(family: u32, big_endian: bool, payload: &[u8]) -> Vec<u8> {
-    let mut f = if big_endian { family.to_be_bytes() } else { family.to_le_bytes() }.to_vec();
+    let mut f = if big_endian {
+        family.to_be_bytes()
+    } else {
+        family.to_le_bytes()
+    }
+    .to_vec();
     f.extend_from_slice(payload);
     f
 }
@@ -200,16 +216,29 @@ pub struct Rec {
 
 pub fn rec(sec: u32, frac: u32, data: Vec<u8>) -> Rec {
     let orig_len = data.len() as u32;
-    Rec { sec, frac, data, orig_len }
+    Rec {
+        sec,
+        frac,
+        data,
+        orig_len,
+    }
 }
 
 /// A classic pcap file.
 pub fn pcap(big_endian: bool, nanos: bool, link_type: u32, recs: &[Rec]) -> Vec<u8> {
     let w32 = |v: &mut Vec<u8>, x: u32| {
-        v.extend_from_slice(&if big_endian { x.to_be_bytes() } else { x.to_le_bytes() })
+        v.extend_from_slice(&if big_endian {
+            x.to_be_bytes()
+        } else {
+            x.to_le_bytes()
+        })
     };
     let w16 = |v: &mut Vec<u8>, x: u16| {
-        v.extend_from_slice(&if big_endian { x.to_be_bytes() } else { x.to_le_bytes() })
+        v.extend_from_slice(&if big_endian {
+            x.to_be_bytes()
+        } else {
+            x.to_le_bytes()
+        })
     };
     let mut v = Vec::new();
     w32(&mut v, if nanos { 0xa1b2_3c4d } else { 0xa1b2_c3d4 });
@@ -238,17 +267,28 @@ pub struct Ng {
 impl Ng {
     /// New file starting with a section header.
     pub fn new(be: bool) -> Ng {
-        let mut ng = Ng { be, out: Vec::new() };
+        let mut ng = Ng {
+            be,
+            out: Vec::new(),
+        };
         ng.shb();
         ng
     }
 
     fn u16b(&self, x: u16) -> [u8; 2] {
-        if self.be { x.to_be_bytes() } else { x.to_le_bytes() }
+        if self.be {
+            x.to_be_bytes()
+        } else {
+            x.to_le_bytes()
+        }
     }
 
     fn u32b(&self, x: u32) -> [u8; 4] {
-        if self.be { x.to_be_bytes() } else { x.to_le_bytes() }
+        if self.be {
+            x.to_be_bytes()
+        } else {
+            x.to_le_bytes()
+        }
     }
 
     /// Options area from (code, value) pairs, with the end marker.
@@ -261,7 +301,7 @@ impl Ng {
             v.extend_from_slice(&self.u16b(*code));
             v.extend_from_slice(&self.u16b(val.len() as u16));
             v.extend_from_slice(val);
-            while v.len() % 4 != 0 {
+            while !v.len().is_multiple_of(4) {
                 v.push(0);
             }
         }
@@ -299,21 +339,36 @@ impl Ng {
             o.push((9u16, vec![r]));
         }
         if let Some(off) = tsoffset {
-            o.push((14u16, if self.be { off.to_be_bytes() } else { off.to_le_bytes() }.to_vec()));
+            o.push((
+                14u16,
+                if self.be {
+                    off.to_be_bytes()
+                } else {
+                    off.to_le_bytes()
+                }
+                .to_vec(),
+            ));
         }
         b.extend_from_slice(&self.opts(&o));
         self.block(1, &b)
     }
 
     /// Enhanced packet block with a raw timestamp in interface units.
-    pub fn epb(&mut self, iface: u32, ts: u64, data: &[u8], orig_len: u32, comment: Option<&str>) -> usize {
+    pub fn epb(
+        &mut self,
+        iface: u32,
+        ts: u64,
+        data: &[u8],
+        orig_len: u32,
+        comment: Option<&str>,
+    ) -> usize {
         let mut b = self.u32b(iface).to_vec();
         b.extend_from_slice(&self.u32b((ts >> 32) as u32));
         b.extend_from_slice(&self.u32b(ts as u32));
         b.extend_from_slice(&self.u32b(data.len() as u32));
         b.extend_from_slice(&self.u32b(orig_len));
         b.extend_from_slice(data);
-        while b.len() % 4 != 0 {
+        while !b.len().is_multiple_of(4) {
             b.push(0);
         }
         if let Some(c) = comment {
@@ -330,7 +385,7 @@ impl Ng {
     pub fn spb(&mut self, data: &[u8]) -> usize {
         let mut b = self.u32b(data.len() as u32).to_vec();
         b.extend_from_slice(data);
-        while b.len() % 4 != 0 {
+        while !b.len().is_multiple_of(4) {
             b.push(0);
         }
         self.block(3, &b)
