@@ -63,7 +63,11 @@ pub enum Time {
     /// `*`: any time (outbound packets only).
     Any,
     /// `a~b` (absolute) or `+a~+b` (relative): any time in the range.
-    Range { start: i64, end: i64, relative: bool },
+    Range {
+        start: i64,
+        end: i64,
+        relative: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

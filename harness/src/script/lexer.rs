@@ -25,7 +25,10 @@ pub(crate) enum TokKind {
     /// `%{ ... }%`: text with outer spaces/tabs removed.
     Code(String),
     /// `--name` or `--name=value`.
-    Opt { name: String, value: Option<String> },
+    Opt {
+        name: String,
+        value: Option<String>,
+    },
     /// `...`
     Ellipsis,
     /// Any other single character.
@@ -167,21 +170,22 @@ impl<'a> Lexer<'a> {
         // -?[0-9]+
         let int_len = if int_digits > 0 { neg + int_digits } else { 0 };
         // 0x[0-9a-fA-F]+
-        let hex_len = if neg == 0
-            && self.byte_at(p) == Some(b'0')
-            && self.byte_at(p + 1) == Some(b'x')
-        {
-            let n = self.bytes[(p + 2).min(self.bytes.len())..]
-                .iter()
-                .take_while(|b| b.is_ascii_hexdigit())
-                .count();
-            if n > 0 { 2 + n } else { 0 }
-        } else {
-            0
-        };
+        let hex_len =
+            if neg == 0 && self.byte_at(p) == Some(b'0') && self.byte_at(p + 1) == Some(b'x') {
+                let n = self.bytes[(p + 2).min(self.bytes.len())..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_hexdigit())
+                    .count();
+                if n > 0 { 2 + n } else { 0 }
+            } else {
+                0
+            };
         // [A-Za-z0-9_]+
         let word_len = if neg == 0 {
-            self.bytes[p..].iter().take_while(|b| is_word_byte(**b)).count()
+            self.bytes[p..]
+                .iter()
+                .take_while(|b| is_word_byte(**b))
+                .count()
         } else {
             0
         };

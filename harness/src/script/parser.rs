@@ -157,15 +157,17 @@ impl<'a> Parser<'a> {
     /// A non-negative decimal integer no larger than `max`.
     fn expect_uint(&mut self, max: u64, expected: &str) -> PResult<u64> {
         let t = self.peek()?;
-        if t.kind == TokKind::Int {
-            if let Ok(v) = self.text(&t).parse::<u64>() {
-                if v <= max {
-                    self.bump()?;
-                    return Ok(v);
-                }
+        let v = match t.kind {
+            TokKind::Int => self.text(&t).parse::<u64>().ok(),
+            _ => None,
+        };
+        match v {
+            Some(v) if v <= max => {
+                self.bump()?;
+                Ok(v)
             }
+            _ => Err(self.err_at(&t, expected)),
         }
-        Err(self.err_at(&t, expected))
     }
 
     /// A decimal or `0x` hex integer no larger than `max`.
@@ -291,6 +293,12 @@ impl<'a> Parser<'a> {
             }
         }
         let next = self.peek()?;
+        if let TokKind::Opt { .. } = next.kind {
+            return Err(self.err_at(
+                &next,
+                "the next event's time (options '--name=value' go before the first event)",
+            ));
+        }
         if !Self::starts_event(&next) {
             let expected = match &kind {
                 EventKind::Packet(_) => {
@@ -404,7 +412,10 @@ impl<'a> Parser<'a> {
         for _ in frac_part.len()..6 {
             frac *= 10;
         }
-        let Some(micros) = whole.checked_mul(1_000_000).and_then(|w| w.checked_add(frac)) else {
+        let Some(micros) = whole
+            .checked_mul(1_000_000)
+            .and_then(|w| w.checked_add(frac))
+        else {
             return Err(self.err_at(&t, "a time that fits in 64-bit microseconds"));
         };
         if frac_part.len() > 6 && frac_part.bytes().skip(6).any(|d| d != b'0') {
@@ -431,10 +442,9 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
-        if let Some(info) = &ip {
-            if info.tos == Some(TosSpec::Ect01) && direction == Direction::In {
-                return Err(self.err_at(&dir_tok, "'>' for a packet marked [ect01] (outbound only)"));
-            }
+        let ect01 = ip.as_ref().is_some_and(|i| i.tos == Some(TosSpec::Ect01));
+        if ect01 && direction == Direction::In {
+            return Err(self.err_at(&dir_tok, "'>' for a packet marked [ect01] (outbound only)"));
         }
         let t = self.peek()?;
         if t.kind == TokKind::Word {
@@ -460,7 +470,10 @@ impl<'a> Parser<'a> {
         };
         let ack = if self.peek_word("ack")? {
             self.bump()?;
-            Some(self.expect_uint(u32::MAX.into(), "an ack number (0..=4294967295) after 'ack'")? as u32)
+            Some(self.expect_uint(
+                u32::MAX.into(),
+                "an ack number (0..=4294967295) after 'ack'",
+            )? as u32)
         } else {
             None
         };
@@ -473,7 +486,10 @@ impl<'a> Parser<'a> {
         };
         let urg = if self.peek_word("urg")? {
             self.bump()?;
-            Some(self.expect_uint(u16::MAX.into(), "an urgent pointer (0..=65535) after 'urg'")? as u16)
+            Some(
+                self.expect_uint(u16::MAX.into(), "an urgent pointer (0..=65535) after 'urg'")?
+                    as u16,
+            )
         } else {
             None
         };
@@ -490,13 +506,12 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
-        if let Some(t) = self.buf.front().cloned() {
-            if t.is_punct('{') {
-                return Err(self.err_at(
-                    &t,
-                    "the next event's time (packetdrill fuzzing blocks '{...}' are not supported)",
-                ));
-            }
+        let t = self.peek()?;
+        if t.is_punct('{') {
+            return Err(self.err_at(
+                &t,
+                "the next event's time (packetdrill fuzzing blocks '{...}' are not supported)",
+            ));
         }
         if direction == Direction::In && win.is_none() {
             self.warn_at(
@@ -521,7 +536,9 @@ impl<'a> Parser<'a> {
         if self.peek()?.kind == TokKind::Int && self.peek_at(1)?.is_punct('>') {
             let src = self.expect_uint(u16::MAX.into(), "a source port (0..=65535)")? as u16;
             self.bump()?; // '>'
-            let dst = self.expect_uint(u16::MAX.into(), "a destination port (0..=65535) after '>'")? as u16;
+            let dst = self
+                .expect_uint(u16::MAX.into(), "a destination port (0..=65535) after '>'")?
+                as u16;
             Ok(Some((src, dst)))
         } else {
             Ok(None)
@@ -650,7 +667,10 @@ impl<'a> Parser<'a> {
                 'A' => TcpFlags::AE,
                 '0'..='7' => 0,
                 _ => {
-                    let mut e = self.err_at(&first, "TCP flags from '.FSRPEWAU' and at most one ACE digit 0-7");
+                    let mut e = self.err_at(
+                        &first,
+                        "TCP flags from '.FSRPEWAU' and at most one ACE digit 0-7",
+                    );
                     e.col = first.col.saturating_add(i as u32);
                     e.found = format!("'{ch}' in '{raw}'");
                     return Err(e);
@@ -692,7 +712,8 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_seq(&mut self) -> PResult<SeqRange> {
-        let start = self.expect_uint(u32::MAX.into(), "a start sequence number (0..=4294967295)")?;
+        let start =
+            self.expect_uint(u32::MAX.into(), "a start sequence number (0..=4294967295)")?;
         self.expect_punct(':', "':' between start and end sequence numbers")?;
         let end_tok = self.peek()?;
         let end = self.expect_uint(
@@ -747,7 +768,7 @@ impl<'a> Parser<'a> {
         }
         let text = self.text(&t);
         let expected = format!("an even number of hex digits (at most {max_bytes} bytes)");
-        if text.len() % 2 != 0 || text.len() / 2 > max_bytes {
+        if !text.len().is_multiple_of(2) || text.len() / 2 > max_bytes {
             return Err(self.err_at(&t, expected));
         }
         let mut out = Vec::with_capacity(text.len() / 2);
@@ -785,7 +806,9 @@ impl<'a> Parser<'a> {
             }
             "mss" => {
                 self.bump()?;
-                TcpOption::Mss(self.expect_uint(u16::MAX.into(), "an MSS (0..=65535) after 'mss'")? as u16)
+                TcpOption::Mss(
+                    self.expect_uint(u16::MAX.into(), "an MSS (0..=65535) after 'mss'")? as u16,
+                )
             }
             "wscale" => {
                 self.bump()?;
@@ -794,7 +817,8 @@ impl<'a> Parser<'a> {
                     TcpOption::WScaleAny
                 } else {
                     TcpOption::WScale(
-                        self.expect_uint(0xff, "a shift count (0..=255) or '*' after 'wscale'")? as u8,
+                        self.expect_uint(0xff, "a shift count (0..=255) or '*' after 'wscale'")?
+                            as u8,
                     )
                 }
             }
@@ -818,9 +842,13 @@ impl<'a> Parser<'a> {
             "TS" => {
                 self.bump()?;
                 self.expect_word("val", "'val' after 'TS'")?;
-                let val = self.expect_uint(u32::MAX.into(), "a TS value (0..=4294967295) after 'val'")?;
+                let val =
+                    self.expect_uint(u32::MAX.into(), "a TS value (0..=4294967295) after 'val'")?;
                 self.expect_word("ecr", "'ecr' after the TS value")?;
-                let ecr = self.expect_uint(u32::MAX.into(), "a TS echo reply (0..=4294967295) after 'ecr'")?;
+                let ecr = self.expect_uint(
+                    u32::MAX.into(),
+                    "a TS echo reply (0..=4294967295) after 'ecr'",
+                )?;
                 TcpOption::Timestamp {
                     val: val as u32,
                     ecr: ecr as u32,
@@ -850,7 +878,8 @@ impl<'a> Parser<'a> {
                 while self.peek()?.kind == TokKind::Word && self.peek_at(1)?.kind == TokKind::Int {
                     let f = self.bump()?;
                     let fname = self.text(&f).to_string();
-                    let v = self.expect_uint(u32::MAX.into(), "a counter value (0..=4294967295)")?;
+                    let v =
+                        self.expect_uint(u32::MAX.into(), "a counter value (0..=4294967295)")?;
                     fields.push((fname, v as u32));
                 }
                 TcpOption::AccEcn(fields)
@@ -948,12 +977,15 @@ impl<'a> Parser<'a> {
     // ----- calls and expressions -------------------------------------------
 
     fn parse_call(&mut self) -> PResult<Call> {
-        let end_time = if self.peek()?.kind == TokKind::Ellipsis {
-            self.bump()?;
-            Some(self.parse_secs("the time the blocking call returns, after '...' (e.g. '...0.200')")?)
-        } else {
-            None
-        };
+        let end_time =
+            if self.peek()?.kind == TokKind::Ellipsis {
+                self.bump()?;
+                Some(self.parse_secs(
+                    "the time the blocking call returns, after '...' (e.g. '...0.200')",
+                )?)
+            } else {
+                None
+            };
         let nt = self.peek()?;
         if nt.kind != TokKind::Word {
             return Err(self.err_at(&nt, "a call name after the blocking end time"));
@@ -1109,7 +1141,8 @@ impl<'a> Parser<'a> {
                 let next = self.peek()?;
                 if next.is_punct('(') && next.start == t.end {
                     self.bump()?;
-                    let args = self.parse_list(')', &format!("')' after the arguments of '{name}('"))?;
+                    let args =
+                        self.parse_list(')', &format!("')' after the arguments of '{name}('"))?;
                     return Ok(Expr::Call(name, args));
                 }
                 Ok(Expr::Word(name))
@@ -1120,12 +1153,99 @@ impl<'a> Parser<'a> {
             }
             TokKind::Punct('{') => {
                 self.bump()?;
-                Ok(Expr::Struct(self.parse_list('}', "'}' closing the struct")?))
+                Ok(Expr::Struct(
+                    self.parse_list('}', "'}' closing the struct")?,
+                ))
             }
             _ => Err(self.err_at(
                 &t,
                 "an expression (number, \"string\", NAME, NAME(...), ..., [array] or {struct})",
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(src: &str) -> Call {
+        let (s, _) = Parser::new("t.pkt", src).parse_script().expect("parses");
+        match s.events.into_iter().next().map(|e| e.kind) {
+            Some(EventKind::Call(c)) => c,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn w(s: &str) -> Expr {
+        Expr::Word(s.into())
+    }
+
+    #[test]
+    fn assign_binds_looser_than_or() {
+        let c = call("0 f(x|a=B|C, {y=1})\n");
+        assert_eq!(
+            c.args[0],
+            Expr::Or(vec![
+                w("x"),
+                Expr::Assign(Box::new(w("a")), Box::new(Expr::Or(vec![w("B"), w("C")]))),
+            ])
+        );
+        assert_eq!(
+            c.args[1],
+            Expr::Struct(vec![Expr::Assign(Box::new(w("y")), Box::new(Expr::Int(1)))])
+        );
+    }
+
+    #[test]
+    fn strings_and_calls() {
+        let c = call("0 f(\"a\" \"b\", \"c\"...)\n");
+        assert_eq!(c.args[0], Expr::Concat(vec!["a".into(), "b".into()]));
+        assert_eq!(c.args[1], Expr::StrEllipsis("c".into()));
+        // A call needs '(' right after the name; 'g (1)' is not an expression.
+        let e = Parser::new("t.pkt", "0 f(g (1))\n")
+            .parse_script()
+            .unwrap_err();
+        assert_eq!((e.line, e.col), (1, 7));
+        let c = call("0 f(h(\"x\"), [], {}, 0xFF, -3)\n");
+        assert_eq!(
+            c.args,
+            vec![
+                Expr::Call("h".into(), vec![Expr::Str("x".into())]),
+                Expr::Array(vec![]),
+                Expr::Struct(vec![]),
+                Expr::Hex(255),
+                Expr::Int(-3),
+            ]
+        );
+    }
+
+    #[test]
+    fn return_word_then_note() {
+        let c = call("0 f() = ERR_OK (fine)\n");
+        assert_eq!(c.ret, Some(w("ERR_OK")));
+        assert_eq!(c.errno, None);
+        assert_eq!(c.note.as_deref(), Some("fine"));
+        let c = call("0 f() = -1 EAGAIN (Resource  temporarily\n unavailable)\n");
+        assert_eq!(c.errno.as_deref(), Some("EAGAIN"));
+        assert_eq!(c.note.as_deref(), Some("Resource temporarily unavailable"));
+    }
+
+    #[test]
+    fn seconds_are_exact_micros() {
+        let (s, w) = Parser::new("t.pkt", "1.000001 f()\n+.1 f()\n+2 f()\n0.0000019 f()\n")
+            .parse_script()
+            .expect("parses");
+        let t: Vec<Time> = s.events.iter().map(|e| e.time).collect();
+        assert_eq!(
+            t,
+            vec![
+                Time::Absolute(1_000_001),
+                Time::Relative(100_000),
+                Time::Relative(2_000_000),
+                Time::Absolute(1),
+            ]
+        );
+        assert_eq!(w.len(), 1);
     }
 }

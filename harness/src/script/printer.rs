@@ -37,7 +37,11 @@ pub fn print(script: &Script) -> String {
 
 fn option_value(v: &str) -> String {
     let plain = !v.is_empty() && !v.starts_with('"') && !v.chars().any(char::is_whitespace);
-    if plain { v.to_string() } else { format!("\"{v}\"") }
+    if plain {
+        v.to_string()
+    } else {
+        format!("\"{v}\"")
+    }
 }
 
 /// Seconds with up to six decimals, trailing zeros removed: `0`, `0.1`, `1.000250`→`1.00025`.
@@ -233,7 +237,11 @@ fn call_to_string(c: &Call) -> String {
 }
 
 fn exprs_to_string(items: &[Expr]) -> String {
-    items.iter().map(expr_to_string).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(expr_to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// An expression as written in call arguments.
@@ -250,7 +258,11 @@ pub fn expr_to_string(e: &Expr) -> String {
         Expr::StrEllipsis(s) => format!("\"{s}\"..."),
         Expr::Word(w) => w.clone(),
         Expr::Ellipsis => "...".into(),
-        Expr::Or(items) => items.iter().map(expr_to_string).collect::<Vec<_>>().join("|"),
+        Expr::Or(items) => items
+            .iter()
+            .map(expr_to_string)
+            .collect::<Vec<_>>()
+            .join("|"),
         Expr::Assign(lhs, rhs) => format!("{}={}", expr_to_string(lhs), expr_to_string(rhs)),
         Expr::Array(items) => format!("[{}]", exprs_to_string(items)),
         Expr::Struct(items) => format!("{{{}}}", exprs_to_string(items)),
