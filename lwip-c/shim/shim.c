@@ -1,0 +1,780 @@
+/*
+ * tcpdiff C shim: see shim.h for what it does and why.
+ */
+#include "shim.h"
+
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lwip/init.h"
+#include "lwip/ip4.h"
+#include "lwip/ip_addr.h"
+#include "lwip/mem.h"
+#include "lwip/memp.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/priv/memp_priv.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/stats.h"
+#include "lwip/sys.h"
+#include "lwip/tcp.h"
+
+/* Defined in the wrapper translation units (unity_*.c). */
+void tcpdiff_reset_tcp_statics(void);
+void tcpdiff_reset_ip4_statics(void);
+
+static struct shim_ops ops;
+static struct netif the_netif;
+static uint32_t now_ms;
+static uint32_t next_id;
+static int poisoned;
+
+/* ---- Entry points and unwinding on assertion --------------------------- */
+
+#define SHIM_MAX_DEPTH 32
+static jmp_buf *frames[SHIM_MAX_DEPTH];
+static int depth;
+
+/* Every entry point starts with ENTER and leaves through LEAVE. setjmp()
+ * must run in the entry point's own frame. */
+#define ENTER()                                   \
+  jmp_buf jb_;                                    \
+  if (poisoned || depth >= SHIM_MAX_DEPTH) {      \
+    return SHIM_ASSERTED;                         \
+  }                                               \
+  if (setjmp(jb_) != 0) {                         \
+    depth--;                                      \
+    return SHIM_ASSERTED;                         \
+  }                                               \
+  frames[depth++] = &jb_
+
+#define LEAVE()  \
+  do {           \
+    depth--;     \
+    return SHIM_OK; \
+  } while (0)
+
+static void unwind(void) __attribute__((noreturn));
+static void
+unwind(void)
+{
+  if (depth > 0) {
+    longjmp(*frames[depth - 1], 1);
+  }
+  abort();
+}
+
+void
+tcpdiff_platform_assert(const char *msg, int line, const char *file)
+{
+  poisoned = 1;
+  if (ops.assert_failed != NULL) {
+    ops.assert_failed(msg, file, line);
+  }
+  unwind();
+}
+
+void
+tcpdiff_platform_diag(const char *msg)
+{
+  if (ops.diag != NULL) {
+    ops.diag(msg);
+  }
+}
+
+/* After a Rust callback returns into lwIP: if an assertion fired in a
+ * nested entry point, keep unwinding the C frames below us. */
+static void
+after_callback(void)
+{
+  if (poisoned) {
+    unwind();
+  }
+}
+
+/* ---- Determinism hooks ------------------------------------------------- */
+
+u32_t
+sys_now(void)
+{
+  return now_ms;
+}
+
+/* lwIP calls this when a pcb becomes active, to start its TCP timer. With
+ * LWIP_TIMERS=0 (as in timeouts.c) it does nothing: the driver runs
+ * tcp_fasttmr/tcp_slowtmr on a fixed virtual-time cadence regardless. */
+void
+tcp_timer_needed(void)
+{
+}
+
+unsigned int
+tcpdiff_rand(void)
+{
+  return ops.rand();
+}
+
+static void
+addr_bytes(const ip_addr_t *a, uint8_t out[4])
+{
+  u32_t v = ip4_addr_get_u32(ip_2_ip4(a)); /* network order in memory */
+  memcpy(out, &v, 4);
+}
+
+u32_t
+tcpdiff_isn_hook(const ip_addr_t *local_ip, u16_t local_port,
+                 const ip_addr_t *remote_ip, u16_t remote_port)
+{
+  uint8_t l[4], r[4];
+  addr_bytes(local_ip, l);
+  addr_bytes(remote_ip, r);
+  return ops.isn(l, local_port, r, remote_port);
+}
+
+/* ---- Trampolines ------------------------------------------------------- */
+
+static uint32_t
+arg_id(void *arg)
+{
+  return (uint32_t)(uintptr_t)arg;
+}
+
+static void *
+id_arg(uint32_t id)
+{
+  return (void *)(uintptr_t)id;
+}
+
+static err_t tr_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err);
+static err_t tr_sent(void *arg, struct tcp_pcb *pcb, u16_t len);
+static void tr_err(void *arg, err_t err);
+
+static err_t
+tr_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
+{
+  uint32_t nid = 0;
+  err_t ret;
+  if (newpcb != NULL) {
+    nid = ++next_id;
+    tcp_arg(newpcb, id_arg(nid));
+    tcp_recv(newpcb, tr_recv);
+    tcp_sent(newpcb, tr_sent);
+  }
+  ret = ops.accept(arg_id(arg), nid, newpcb, err);
+  after_callback();
+  if (newpcb != NULL && ret == ERR_OK) {
+    tcp_err(newpcb, tr_err);
+  }
+  return ret;
+}
+
+static err_t
+tr_connected(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+  err_t ret;
+  LWIP_UNUSED_ARG(pcb);
+  ret = ops.connected(arg_id(arg), err);
+  after_callback();
+  return ret;
+}
+
+static err_t
+tr_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+  err_t ret;
+  LWIP_UNUSED_ARG(pcb);
+  ret = ops.recv(arg_id(arg), p, p != NULL ? p->tot_len : 0, err);
+  after_callback();
+  if (p != NULL && (ret == ERR_OK || ret == ERR_ABRT)) {
+    pbuf_free(p);
+  }
+  return ret;
+}
+
+static err_t
+tr_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+  err_t ret;
+  LWIP_UNUSED_ARG(pcb);
+  ret = ops.sent(arg_id(arg), len);
+  after_callback();
+  return ret;
+}
+
+static err_t
+tr_poll(void *arg, struct tcp_pcb *pcb)
+{
+  err_t ret;
+  LWIP_UNUSED_ARG(pcb);
+  ret = ops.poll(arg_id(arg));
+  after_callback();
+  return ret;
+}
+
+static void
+tr_err(void *arg, err_t err)
+{
+  ops.err(arg_id(arg), err);
+  after_callback();
+}
+
+/* ---- The netif --------------------------------------------------------- */
+
+static uint8_t out_buf[0xffff];
+
+static err_t
+netif_out(struct netif *netif, struct pbuf *p, const ip4_addr_t *ipaddr)
+{
+  u16_t n;
+  LWIP_UNUSED_ARG(netif);
+  LWIP_UNUSED_ARG(ipaddr);
+  n = pbuf_copy_partial(p, out_buf, p->tot_len, 0);
+  ops.output(out_buf, n);
+  after_callback();
+  return ERR_OK;
+}
+
+static err_t
+netif_setup(struct netif *netif)
+{
+  netif->name[0] = 't';
+  netif->name[1] = 'd';
+  netif->output = netif_out;
+  netif->flags = 0;
+  return ERR_OK;
+}
+
+/* ---- Lifecycle --------------------------------------------------------- */
+
+int
+shim_reset(const struct shim_config *cfg, const struct shim_ops *new_ops)
+{
+  ip4_addr_t ip, mask, gw;
+  u16_t i;
+
+  /* Not an ENTER: reset is what clears the poison. */
+  jmp_buf jb_;
+  poisoned = 0;
+  depth = 0;
+  ops = *new_ops;
+  now_ms = 0;
+  next_id = 0;
+  if (setjmp(jb_) != 0) {
+    depth--;
+    return SHIM_ASSERTED;
+  }
+  frames[depth++] = &jb_;
+
+  /* Forget every pcb and the netif; lwip_init() rebuilds pools and heap. */
+  netif_default = NULL;
+  tcp_bound_pcbs = NULL;
+  tcp_listen_pcbs.listen_pcbs = NULL;
+  tcp_active_pcbs = NULL;
+  tcp_tw_pcbs = NULL;
+  tcp_input_pcb = NULL;
+  tcp_ticks = 0;
+  tcp_active_pcbs_changed = 0;
+  tcpdiff_reset_tcp_statics();
+  tcpdiff_reset_ip4_statics();
+
+  memset(&lwip_stats, 0, sizeof(lwip_stats));
+  for (i = 0; i < MEMP_MAX; i++) {
+    memset(memp_pools[i]->stats, 0, sizeof(struct stats_mem));
+  }
+  lwip_init();
+
+  memset(&the_netif, 0, sizeof(the_netif));
+  memcpy(&ip.addr, cfg->local_ip, 4);
+  memcpy(&mask.addr, cfg->netmask, 4);
+  memcpy(&gw.addr, cfg->gateway, 4);
+  netif_add(&the_netif, &ip, &mask, &gw, NULL, netif_setup, ip4_input);
+  the_netif.mtu = cfg->mtu;
+  netif_set_default(&the_netif);
+  netif_set_link_up(&the_netif);
+  netif_set_up(&the_netif);
+  LEAVE();
+}
+
+void
+shim_set_time(uint32_t t)
+{
+  now_ms = t;
+}
+
+uint32_t
+shim_time(void)
+{
+  return now_ms;
+}
+
+int
+shim_poisoned(void)
+{
+  return poisoned;
+}
+
+void
+shim_build_info(struct shim_build *out)
+{
+  out->lwip_version = LWIP_VERSION;
+  out->tcp_mss = TCP_MSS;
+  out->tcp_wnd = TCP_WND;
+  out->tcp_snd_buf = TCP_SND_BUF;
+  out->tcp_snd_queuelen = TCP_SND_QUEUELEN;
+  out->memp_num_tcp_pcb = MEMP_NUM_TCP_PCB;
+  out->memp_num_tcp_pcb_listen = MEMP_NUM_TCP_PCB_LISTEN;
+  out->memp_num_tcp_seg = MEMP_NUM_TCP_SEG;
+  out->pbuf_pool_size = PBUF_POOL_SIZE;
+  out->mem_size = MEM_SIZE;
+  out->profile = TCPDIFF_PROFILE;
+}
+
+/* ---- Input and timers -------------------------------------------------- */
+
+int
+shim_input(const uint8_t *pkt, uint16_t len, int8_t *err)
+{
+  struct pbuf *p;
+  ENTER();
+  p = pbuf_alloc(PBUF_RAW, len, PBUF_POOL);
+  if (p == NULL) {
+    *err = ERR_MEM;
+    LEAVE();
+  }
+  pbuf_take(p, pkt, len);
+  *err = the_netif.input(p, &the_netif);
+  LEAVE();
+}
+
+int
+shim_fasttmr(void)
+{
+  ENTER();
+  tcp_fasttmr();
+  LEAVE();
+}
+
+int
+shim_slowtmr(void)
+{
+  ENTER();
+  tcp_slowtmr();
+  LEAVE();
+}
+
+/* ---- The raw API ------------------------------------------------------- */
+
+static void
+ip_from_bytes(ip_addr_t *out, const uint8_t *b)
+{
+  u32_t v;
+  memcpy(&v, b, 4);
+  ip_addr_set_ip4_u32_val(*out, v);
+}
+
+int
+shim_tcp_new(struct tcp_pcb **out, uint32_t *id)
+{
+  struct tcp_pcb *pcb;
+  ENTER();
+  pcb = tcp_new();
+  *out = pcb;
+  *id = 0;
+  if (pcb != NULL) {
+    *id = ++next_id;
+    tcp_arg(pcb, id_arg(*id));
+    tcp_recv(pcb, tr_recv);
+    tcp_sent(pcb, tr_sent);
+    tcp_err(pcb, tr_err);
+  }
+  LEAVE();
+}
+
+int
+shim_tcp_bind(struct tcp_pcb *pcb, const uint8_t *ip, uint16_t port, int8_t *err)
+{
+  ip_addr_t a;
+  ENTER();
+  ip_from_bytes(&a, ip);
+  *err = tcp_bind(pcb, &a, port);
+  LEAVE();
+}
+
+int
+shim_tcp_listen(struct tcp_pcb *pcb, uint8_t backlog, struct tcp_pcb **lpcb, int8_t *err)
+{
+  struct tcp_pcb *l;
+  err_t e = ERR_OK;
+  ENTER();
+  l = tcp_listen_with_backlog_and_err(pcb, backlog, &e);
+  *err = e;
+  *lpcb = l;
+  if (l != NULL) {
+    tcp_accept(l, tr_accept);
+  }
+  LEAVE();
+}
+
+int
+shim_tcp_connect(struct tcp_pcb *pcb, const uint8_t *ip, uint16_t port, int8_t *err)
+{
+  ip_addr_t a;
+  ENTER();
+  ip_from_bytes(&a, ip);
+  *err = tcp_connect(pcb, &a, port, tr_connected);
+  LEAVE();
+}
+
+int
+shim_tcp_write(struct tcp_pcb *pcb, const void *data, uint16_t len, uint8_t flags, int8_t *err)
+{
+  ENTER();
+  *err = tcp_write(pcb, data, len, flags);
+  LEAVE();
+}
+
+int
+shim_tcp_output(struct tcp_pcb *pcb, int8_t *err)
+{
+  ENTER();
+  *err = tcp_output(pcb);
+  LEAVE();
+}
+
+int
+shim_tcp_recved(struct tcp_pcb *pcb, uint16_t len)
+{
+  ENTER();
+  tcp_recved(pcb, len);
+  LEAVE();
+}
+
+int
+shim_tcp_close(struct tcp_pcb *pcb, int8_t *err)
+{
+  ENTER();
+  *err = tcp_close(pcb);
+  LEAVE();
+}
+
+int
+shim_tcp_shutdown(struct tcp_pcb *pcb, int shut_rx, int shut_tx, int8_t *err)
+{
+  ENTER();
+  *err = tcp_shutdown(pcb, shut_rx, shut_tx);
+  LEAVE();
+}
+
+int
+shim_tcp_abort(struct tcp_pcb *pcb)
+{
+  ENTER();
+  tcp_abort(pcb);
+  LEAVE();
+}
+
+int
+shim_tcp_nagle(struct tcp_pcb *pcb, int disable)
+{
+  ENTER();
+  if (disable) {
+    tcp_nagle_disable(pcb);
+  } else {
+    tcp_nagle_enable(pcb);
+  }
+  LEAVE();
+}
+
+int
+shim_tcp_setprio(struct tcp_pcb *pcb, uint8_t prio)
+{
+  ENTER();
+  tcp_setprio(pcb, prio);
+  LEAVE();
+}
+
+int
+shim_tcp_keepalive(struct tcp_pcb *pcb, int enable, uint32_t idle_ms, uint32_t intvl_ms, uint32_t cnt)
+{
+  ENTER();
+  if (enable) {
+    ip_set_option(pcb, SOF_KEEPALIVE);
+  } else {
+    ip_reset_option(pcb, SOF_KEEPALIVE);
+  }
+  pcb->keep_idle = idle_ms;
+  pcb->keep_intvl = intvl_ms;
+  pcb->keep_cnt = cnt;
+  LEAVE();
+}
+
+int
+shim_tcp_poll(struct tcp_pcb *pcb, uint8_t interval)
+{
+  ENTER();
+  tcp_poll(pcb, tr_poll, interval);
+  LEAVE();
+}
+
+int
+shim_tcp_backlog_delayed(struct tcp_pcb *pcb)
+{
+  ENTER();
+  tcp_backlog_delayed(pcb);
+  LEAVE();
+}
+
+int
+shim_tcp_backlog_accepted(struct tcp_pcb *pcb)
+{
+  ENTER();
+  tcp_backlog_accepted(pcb);
+  LEAVE();
+}
+
+/* ---- Reads ------------------------------------------------------------- */
+
+uint32_t
+shim_tcp_sndbuf(const struct tcp_pcb *pcb)
+{
+  return tcp_sndbuf(pcb);
+}
+
+uint32_t
+shim_tcp_sndqueuelen(const struct tcp_pcb *pcb)
+{
+  return tcp_sndqueuelen(pcb);
+}
+
+static int
+on_list(const struct tcp_pcb *list, const struct tcp_pcb *pcb, uint32_t id)
+{
+  for (; list != NULL; list = list->next) {
+    if (list == pcb) {
+      return arg_id(pcb->callback_arg) == id;
+    }
+  }
+  return 0;
+}
+
+int
+shim_pcb_listed(const struct tcp_pcb *pcb, uint32_t id, int listen)
+{
+  if (listen) {
+    return on_list((const struct tcp_pcb *)tcp_listen_pcbs.pcbs, pcb, id);
+  }
+  return on_list(tcp_bound_pcbs, pcb, id) || on_list(tcp_active_pcbs, pcb, id) ||
+         on_list(tcp_tw_pcbs, pcb, id);
+}
+
+uint16_t
+shim_pbuf_copy(const void *p, uint8_t *buf, uint16_t len)
+{
+  return pbuf_copy_partial((const struct pbuf *)p, buf, len, 0);
+}
+
+static void
+queue_len(const struct tcp_seg *seg, uint32_t *segs, uint32_t *bytes)
+{
+  *segs = 0;
+  *bytes = 0;
+  for (; seg != NULL; seg = seg->next) {
+    (*segs)++;
+    *bytes += seg->len;
+  }
+}
+
+static uint8_t
+list_of(const struct tcp_pcb *pcb)
+{
+  const struct tcp_pcb *p;
+  for (p = (const struct tcp_pcb *)tcp_listen_pcbs.pcbs; p != NULL; p = p->next) {
+    if (p == pcb) {
+      return SHIM_LIST_LISTEN;
+    }
+  }
+  for (p = tcp_bound_pcbs; p != NULL; p = p->next) {
+    if (p == pcb) {
+      return SHIM_LIST_BOUND;
+    }
+  }
+  for (p = tcp_active_pcbs; p != NULL; p = p->next) {
+    if (p == pcb) {
+      return SHIM_LIST_ACTIVE;
+    }
+  }
+  for (p = tcp_tw_pcbs; p != NULL; p = p->next) {
+    if (p == pcb) {
+      return SHIM_LIST_TIME_WAIT;
+    }
+  }
+  return SHIM_LIST_NONE;
+}
+
+static void
+snapshot_in(const struct tcp_pcb *pcb, uint8_t list, struct shim_snapshot *s)
+{
+  memset(s, 0, sizeof(*s));
+  s->id = arg_id(pcb->callback_arg);
+  s->list = list;
+  s->state = (uint8_t)pcb->state;
+  s->prio = pcb->prio;
+  s->so_options = pcb->so_options;
+  addr_bytes(&pcb->local_ip, s->local_ip);
+  s->local_port = pcb->local_port;
+  s->ttl = pcb->ttl;
+  s->tos = pcb->tos;
+  if (list == SHIM_LIST_LISTEN) {
+    const struct tcp_pcb_listen *l = (const struct tcp_pcb_listen *)pcb;
+    s->backlog = l->backlog;
+    s->accepts_pending = l->accepts_pending;
+    return;
+  }
+  s->flags = pcb->flags;
+  addr_bytes(&pcb->remote_ip, s->remote_ip);
+  s->remote_port = pcb->remote_port;
+  s->mss = pcb->mss;
+  s->snd_nxt = pcb->snd_nxt;
+  s->lastack = pcb->lastack;
+  s->snd_lbb = pcb->snd_lbb;
+  s->snd_wl1 = pcb->snd_wl1;
+  s->snd_wl2 = pcb->snd_wl2;
+  s->rcv_nxt = pcb->rcv_nxt;
+  s->rcv_wnd = pcb->rcv_wnd;
+  s->rcv_ann_wnd = pcb->rcv_ann_wnd;
+  s->rcv_ann_right_edge = pcb->rcv_ann_right_edge;
+  s->snd_wnd = pcb->snd_wnd;
+  s->snd_wnd_max = pcb->snd_wnd_max;
+  s->cwnd = pcb->cwnd;
+  s->ssthresh = pcb->ssthresh;
+  s->bytes_acked = pcb->bytes_acked;
+  s->rto_end = pcb->rto_end;
+  s->rto = pcb->rto;
+  s->sa = pcb->sa;
+  s->sv = pcb->sv;
+  s->rtime = pcb->rtime;
+  s->rttest = pcb->rttest;
+  s->rtseq = pcb->rtseq;
+  s->nrtx = pcb->nrtx;
+  s->dupacks = pcb->dupacks;
+  s->persist_backoff = pcb->persist_backoff;
+  s->persist_cnt = pcb->persist_cnt;
+  s->persist_probe = pcb->persist_probe;
+  s->keep_cnt_sent = pcb->keep_cnt_sent;
+#if LWIP_WND_SCALE
+  s->snd_scale = pcb->snd_scale;
+  s->rcv_scale = pcb->rcv_scale;
+#endif
+  s->snd_buf = pcb->snd_buf;
+  s->snd_queuelen = pcb->snd_queuelen;
+  queue_len(pcb->unsent, &s->unsent_segs, &s->unsent_bytes);
+  queue_len(pcb->unacked, &s->unacked_segs, &s->unacked_bytes);
+#if TCP_QUEUE_OOSEQ
+  queue_len(pcb->ooseq, &s->ooseq_segs, &s->ooseq_bytes);
+#endif
+  s->refused_bytes = pcb->refused_data != NULL ? pcb->refused_data->tot_len : 0;
+  s->tmr = pcb->tmr;
+  s->polltmr = pcb->polltmr;
+  s->pollinterval = pcb->pollinterval;
+#if LWIP_TCP_TIMESTAMPS
+  s->ts_lastacksent = pcb->ts_lastacksent;
+  s->ts_recent = pcb->ts_recent;
+#endif
+  s->keep_idle = pcb->keep_idle;
+#if LWIP_TCP_KEEPALIVE
+  s->keep_intvl = pcb->keep_intvl;
+  s->keep_cnt = pcb->keep_cnt;
+#endif
+#if TCP_OVERSIZE
+  s->unsent_oversize = pcb->unsent_oversize;
+#endif
+#if LWIP_TCP_SACK_OUT
+  {
+    int i;
+    for (i = 0; i < LWIP_TCP_MAX_SACK_NUM && i < 4; i++) {
+      s->rcv_sacks[2 * i] = pcb->rcv_sacks[i].left;
+      s->rcv_sacks[2 * i + 1] = pcb->rcv_sacks[i].right;
+    }
+  }
+#endif
+}
+
+void
+shim_snapshot(const struct tcp_pcb *pcb, struct shim_snapshot *out)
+{
+  snapshot_in(pcb, list_of(pcb), out);
+}
+
+uint32_t
+shim_snapshot_all(struct shim_snapshot *out, uint32_t max)
+{
+  uint32_t n = 0;
+  const struct tcp_pcb *pcb;
+  const struct tcp_pcb *lists[4];
+  uint8_t kinds[4] = {SHIM_LIST_LISTEN, SHIM_LIST_BOUND, SHIM_LIST_ACTIVE, SHIM_LIST_TIME_WAIT};
+  int i;
+  lists[0] = (const struct tcp_pcb *)tcp_listen_pcbs.pcbs;
+  lists[1] = tcp_bound_pcbs;
+  lists[2] = tcp_active_pcbs;
+  lists[3] = tcp_tw_pcbs;
+  for (i = 0; i < 4; i++) {
+    for (pcb = lists[i]; pcb != NULL; pcb = pcb->next) {
+      if (n < max) {
+        snapshot_in(pcb, kinds[i], &out[n]);
+      }
+      n++;
+    }
+  }
+  return n;
+}
+
+void
+shim_accounting(struct shim_accounting *out)
+{
+  memset(out, 0, sizeof(*out));
+  out->tcp_pcb = memp_pools[MEMP_TCP_PCB]->stats->used;
+  out->tcp_pcb_err = memp_pools[MEMP_TCP_PCB]->stats->err;
+  out->tcp_pcb_listen = memp_pools[MEMP_TCP_PCB_LISTEN]->stats->used;
+  out->tcp_seg = memp_pools[MEMP_TCP_SEG]->stats->used;
+  out->tcp_seg_err = memp_pools[MEMP_TCP_SEG]->stats->err;
+  out->pbuf = memp_pools[MEMP_PBUF]->stats->used;
+  out->pbuf_err = memp_pools[MEMP_PBUF]->stats->err;
+  out->pbuf_pool = memp_pools[MEMP_PBUF_POOL]->stats->used;
+  out->pbuf_pool_err = memp_pools[MEMP_PBUF_POOL]->stats->err;
+  out->heap_used = lwip_stats.mem.used;
+  out->heap_err = lwip_stats.mem.err;
+}
+
+int
+shim_teardown(void)
+{
+  ENTER();
+  while (tcp_active_pcbs != NULL) {
+    tcp_abort(tcp_active_pcbs);
+  }
+  while (tcp_tw_pcbs != NULL) {
+    tcp_abort(tcp_tw_pcbs);
+  }
+  while (tcp_listen_pcbs.pcbs != NULL) {
+    tcp_close((struct tcp_pcb *)tcp_listen_pcbs.pcbs);
+  }
+  while (tcp_bound_pcbs != NULL) {
+    tcp_close(tcp_bound_pcbs);
+  }
+  LEAVE();
+}
+
+void
+shim_poison(void)
+{
+  poisoned = 1;
+}
+
+int
+shim_debug_assert(void)
+{
+  ENTER();
+  LWIP_ASSERT("tcpdiff: deliberate assertion (shim_debug_assert)", 0);
+  LEAVE();
+}

@@ -1,0 +1,294 @@
+/*
+ * tcpdiff C shim: the only C this project writes. It drives lwIP 2.2.1's
+ * TCP (compiled unmodified) for the Rust crate `lwip-c`.
+ *
+ * This header is self-contained (only <stdint.h>) so that the bindings
+ * generated from it never depend on lwipopts.h or on the layout of lwIP's
+ * structs. `struct tcp_pcb` is opaque here; Rust reads pcbs only through
+ * `shim_snapshot`.
+ *
+ * Entry points
+ * ------------
+ * Functions returning `int` are entry points into lwIP. They return
+ * SHIM_OK, or SHIM_ASSERTED when lwIP's LWIP_ASSERT fired during the call
+ * (see "Assertions"); lwIP's own err_t comes back through an out parameter.
+ * Entry points may be called from inside a callback (a callback may write,
+ * output, recved, close or abort, as lwIP allows).
+ *
+ * Inbound packets (shim_input)
+ * ----------------------------
+ * The bytes are one IPv4 packet. They are copied into one PBUF_POOL pbuf
+ * (PBUF_POOL_BUFSIZE is 1536 in profile "full"; a longer packet is carried
+ * in a pbuf chain) and handed to ip4_input() as the netif's input function
+ * would. If the pool is empty the packet is dropped and *err is ERR_MEM.
+ * Before TCP sees the segment, ip4_input() (IP_FORWARD=0,
+ * IP_REASSEMBLY=0, IP_OPTIONS_ALLOWED=1, no IGMP, single netif) drops it
+ * silently when:
+ *   - the IP version is not 4;
+ *   - the header length is < 20, or longer than the first pbuf, or the
+ *     total length is longer than the data (a longer buffer is trimmed to
+ *     the total length);
+ *   - the IP header checksum is wrong (CHECKSUM_CHECK_IP=1);
+ *   - the destination is not the netif's address and not a broadcast
+ *     address of it (multicast is not accepted: no IGMP);
+ *   - the source is a broadcast or multicast address;
+ *   - the packet is a fragment (MF set or offset != 0);
+ *   - the protocol is not TCP (no UDP, ICMP or RAW in this build).
+ * IP options are allowed and skipped. Everything else is tcp_input()'s.
+ *
+ * Callbacks
+ * ---------
+ * Every pcb the driver creates carries a handle id (a uint32_t, never 0)
+ * as lwIP's callback_arg, and the shim's trampolines as its callbacks:
+ * recv and sent always; err always (for accepted pcbs: once the accept
+ * callback returned ERR_OK, as an lwIP application would set it);
+ * connected from shim_tcp_connect; accept on listening pcbs; poll only
+ * after shim_tcp_poll. A trampoline calls the matching `shim_ops`
+ * function with the handle id and lwIP's arguments and returns the Rust
+ * side's err_t to lwIP. For recv, the pbuf is freed by the trampoline when
+ * Rust returns ERR_OK or ERR_ABRT (lwIP's contract: the application then
+ * owns it) and left to lwIP (refused data) otherwise.
+ *
+ * Determinism
+ * -----------
+ * sys_now() returns the virtual clock set with shim_set_time().
+ * LWIP_RAND() and LWIP_HOOK_TCP_ISN call `shim_ops.rand` and
+ * `shim_ops.isn`. lwIP's timers are never run by lwIP itself: the driver
+ * calls shim_fasttmr() and shim_slowtmr() (tcp_fasttmr, tcp_slowtmr). The
+ * function-scope static in tcp_tmr() is never used; the file-scope statics
+ * that carry state between calls (tcp.c: tcp_port, tcp_timer,
+ * tcp_timer_ctr; ip4.c: ip_id) are reset by shim_reset() from wrapper
+ * translation units that #include the unmodified lwIP files.
+ *
+ * Assertions
+ * ----------
+ * LWIP_PLATFORM_ASSERT reports (msg, file, line) through
+ * `shim_ops.assert_failed`, marks the shim poisoned and longjmp()s back to
+ * the innermost entry point, which returns SHIM_ASSERTED. Only lwIP C
+ * frames are unwound: when an entry point was called from inside a
+ * callback, the trampoline that called Rust sees the poison after Rust
+ * returns and unwinds the next C segment in turn. lwIP's state is then
+ * unusable: every entry point returns SHIM_ASSERTED until shim_reset().
+ * An assertion outside any entry point calls abort().
+ */
+#ifndef TCPDIFF_SHIM_H
+#define TCPDIFF_SHIM_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct tcp_pcb;
+
+#define SHIM_OK 0
+#define SHIM_ASSERTED 1
+
+/* tcp_write flags (lwIP's TCP_WRITE_FLAG_*). */
+#define SHIM_WRITE_FLAG_COPY 0x01
+#define SHIM_WRITE_FLAG_MORE 0x02
+
+/* Which of lwIP's pcb lists a snapshot was taken from. */
+#define SHIM_LIST_NONE 0
+#define SHIM_LIST_LISTEN 1
+#define SHIM_LIST_BOUND 2
+#define SHIM_LIST_ACTIVE 3
+#define SHIM_LIST_TIME_WAIT 4
+
+/* Functions the driver provides. All are required. */
+struct shim_ops {
+  /* A packet the netif emitted: one whole IPv4 packet. */
+  void (*output)(const uint8_t *pkt, uint16_t len);
+  /* LWIP_RAND(). */
+  uint32_t (*rand)(void);
+  /* LWIP_HOOK_TCP_ISN. Addresses as 4 bytes in network order. */
+  uint32_t (*isn)(const uint8_t *local_ip, uint16_t local_port,
+                  const uint8_t *remote_ip, uint16_t remote_port);
+  /* Raw-API callbacks. `id` is the pcb's handle id. */
+  int8_t (*accept)(uint32_t listener_id, uint32_t new_id,
+                   struct tcp_pcb *newpcb, int8_t err);
+  int8_t (*connected)(uint32_t id, int8_t err);
+  /* `p` is an opaque pbuf (copy it with shim_pbuf_copy), NULL for FIN. */
+  int8_t (*recv)(uint32_t id, const void *p, uint16_t tot_len, int8_t err);
+  int8_t (*sent)(uint32_t id, uint16_t len);
+  int8_t (*poll)(uint32_t id);
+  void (*err)(uint32_t id, int8_t err);
+  /* LWIP_PLATFORM_ASSERT. */
+  void (*assert_failed)(const char *msg, const char *file, int32_t line);
+  /* LWIP_ERROR diagnostics (API misuse lwIP reports and handles). */
+  void (*diag)(const char *msg);
+};
+
+struct shim_config {
+  uint8_t local_ip[4];
+  uint8_t netmask[4];
+  uint8_t gateway[4];
+  uint16_t mtu;
+};
+
+/* A copy of the fields of a pcb the oracles compare. Widths are wide
+ * enough for every profile; fields a pcb does not have are 0. */
+struct shim_snapshot {
+  uint32_t id; /* callback_arg: the handle id (a listener's for SYN_RCVD children not yet accepted) */
+  uint8_t list;
+  uint8_t state;
+  uint8_t prio;
+  uint8_t so_options;
+  uint32_t flags;
+  uint8_t local_ip[4];
+  uint8_t remote_ip[4];
+  uint16_t local_port;
+  uint16_t remote_port;
+  uint8_t ttl;
+  uint8_t tos;
+  uint16_t mss;
+  uint32_t snd_nxt;
+  uint32_t lastack;
+  uint32_t snd_lbb;
+  uint32_t snd_wl1;
+  uint32_t snd_wl2;
+  uint32_t rcv_nxt;
+  uint32_t rcv_wnd;
+  uint32_t rcv_ann_wnd;
+  uint32_t rcv_ann_right_edge;
+  uint32_t snd_wnd;
+  uint32_t snd_wnd_max;
+  uint32_t cwnd;
+  uint32_t ssthresh;
+  uint32_t bytes_acked;
+  uint32_t rto_end;
+  int32_t rto;
+  int32_t sa;
+  int32_t sv;
+  int32_t rtime;
+  uint32_t rttest;
+  uint32_t rtseq;
+  uint8_t nrtx;
+  uint8_t dupacks;
+  uint8_t persist_backoff;
+  uint8_t persist_cnt;
+  uint8_t persist_probe;
+  uint8_t keep_cnt_sent;
+  uint8_t snd_scale;
+  uint8_t rcv_scale;
+  uint32_t snd_buf;
+  uint32_t snd_queuelen;
+  uint32_t unsent_segs;
+  uint32_t unsent_bytes;
+  uint32_t unacked_segs;
+  uint32_t unacked_bytes;
+  uint32_t ooseq_segs;
+  uint32_t ooseq_bytes;
+  uint32_t refused_bytes;
+  uint32_t tmr;
+  uint8_t polltmr;
+  uint8_t pollinterval;
+  uint8_t backlog;         /* listening pcbs */
+  uint8_t accepts_pending; /* listening pcbs */
+  uint32_t ts_lastacksent;
+  uint32_t ts_recent;
+  uint32_t keep_idle;
+  uint32_t keep_intvl;
+  uint32_t keep_cnt;
+  uint32_t unsent_oversize;
+  uint32_t rcv_sacks[8]; /* LWIP_TCP_SACK_OUT: (left, right) pairs */
+};
+
+/* Resource use, read from lwIP's own statistics (MEM_STATS, MEMP_STATS). */
+struct shim_accounting {
+  uint32_t tcp_pcb;
+  uint32_t tcp_pcb_listen;
+  uint32_t tcp_seg;
+  uint32_t pbuf;      /* MEMP_PBUF: PBUF_REF/PBUF_ROM headers */
+  uint32_t pbuf_pool; /* MEMP_PBUF_POOL */
+  uint32_t heap_used; /* bytes of MEM_SIZE in use (PBUF_RAM) */
+  uint32_t tcp_pcb_err;
+  uint32_t tcp_seg_err;
+  uint32_t pbuf_err;
+  uint32_t pbuf_pool_err;
+  uint32_t heap_err;
+};
+
+/* Compile-time facts of this build. */
+struct shim_build {
+  uint32_t lwip_version;  /* LWIP_VERSION */
+  uint32_t tcp_mss;
+  uint32_t tcp_wnd;
+  uint32_t tcp_snd_buf;
+  uint32_t tcp_snd_queuelen;
+  uint32_t memp_num_tcp_pcb;
+  uint32_t memp_num_tcp_pcb_listen;
+  uint32_t memp_num_tcp_seg;
+  uint32_t pbuf_pool_size;
+  uint32_t mem_size;
+  const char *profile;
+};
+
+/* Reinitialise everything: lists, pools, heap, statistics, statics, the
+ * netif (address, mask, gateway, MTU; up, default), the clock (0) and the
+ * handle ids. Installs `ops` first (tcp_init() calls LWIP_RAND()). */
+int shim_reset(const struct shim_config *cfg, const struct shim_ops *ops);
+void shim_set_time(uint32_t now_ms);
+uint32_t shim_time(void);
+int shim_poisoned(void);
+void shim_build_info(struct shim_build *out);
+
+int shim_input(const uint8_t *pkt, uint16_t len, int8_t *err);
+int shim_fasttmr(void);
+int shim_slowtmr(void);
+
+/* The raw API. `*id` receives the new pcb's handle id. */
+int shim_tcp_new(struct tcp_pcb **pcb, uint32_t *id);
+int shim_tcp_bind(struct tcp_pcb *pcb, const uint8_t *ip, uint16_t port, int8_t *err);
+/* On success *lpcb is the listening pcb (same handle id) and `pcb` is
+ * freed; on failure *lpcb is NULL and `pcb` is untouched. */
+int shim_tcp_listen(struct tcp_pcb *pcb, uint8_t backlog, struct tcp_pcb **lpcb, int8_t *err);
+int shim_tcp_connect(struct tcp_pcb *pcb, const uint8_t *ip, uint16_t port, int8_t *err);
+/* Without SHIM_WRITE_FLAG_COPY lwIP keeps a reference to `data`: it must
+ * stay valid until shim_reset(). */
+int shim_tcp_write(struct tcp_pcb *pcb, const void *data, uint16_t len, uint8_t flags, int8_t *err);
+int shim_tcp_output(struct tcp_pcb *pcb, int8_t *err);
+int shim_tcp_recved(struct tcp_pcb *pcb, uint16_t len);
+int shim_tcp_close(struct tcp_pcb *pcb, int8_t *err);
+int shim_tcp_shutdown(struct tcp_pcb *pcb, int shut_rx, int shut_tx, int8_t *err);
+int shim_tcp_abort(struct tcp_pcb *pcb);
+int shim_tcp_nagle(struct tcp_pcb *pcb, int disable);
+int shim_tcp_setprio(struct tcp_pcb *pcb, uint8_t prio);
+int shim_tcp_keepalive(struct tcp_pcb *pcb, int enable, uint32_t idle_ms, uint32_t intvl_ms, uint32_t cnt);
+int shim_tcp_poll(struct tcp_pcb *pcb, uint8_t interval);
+int shim_tcp_backlog_delayed(struct tcp_pcb *pcb);
+int shim_tcp_backlog_accepted(struct tcp_pcb *pcb);
+
+/* Reads (no lwIP code runs). */
+uint32_t shim_tcp_sndbuf(const struct tcp_pcb *pcb);
+uint32_t shim_tcp_sndqueuelen(const struct tcp_pcb *pcb);
+/* 1 if `pcb` is on one of lwIP's lists with callback_arg == id. */
+int shim_pcb_listed(const struct tcp_pcb *pcb, uint32_t id, int listen);
+/* Copy `len` bytes of pbuf `p` (as passed to ops.recv) into `buf`. */
+uint16_t shim_pbuf_copy(const void *p, uint8_t *buf, uint16_t len);
+/* Snapshot of one pcb; `list` says which of lwIP's lists holds it
+ * (SHIM_LIST_NONE for a new pcb not yet bound). */
+void shim_snapshot(const struct tcp_pcb *pcb, struct shim_snapshot *out);
+/* Snapshots of every pcb on lwIP's lists, in list order (listen, bound,
+ * active, time-wait) and list position. Returns how many pcbs exist
+ * (which may exceed `max`). */
+uint32_t shim_snapshot_all(struct shim_snapshot *out, uint32_t max);
+void shim_accounting(struct shim_accounting *out);
+
+/* Abort every active and TIME_WAIT pcb and close every listening and
+ * bound pcb, so that a leak check can follow. */
+int shim_teardown(void);
+
+/* Poison the shim from inside a callback (the Rust side panicked): when
+ * the callback returns, the C frames unwind as for an assertion. */
+void shim_poison(void);
+
+/* Test hook: fire LWIP_ASSERT inside an entry point. */
+int shim_debug_assert(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TCPDIFF_SHIM_H */

@@ -1,0 +1,1238 @@
+//! The safe driver over the shim: [`Stack`], [`Pcb`] handles, [`App`].
+
+use std::any::Any;
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::ffi::{CStr, c_char, c_int, c_void};
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::ptr;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use crate::det::Seeded;
+use crate::err::ErrT;
+use crate::ffi;
+
+/// lwIP's fast timer (`tcp_fasttmr`) period: TCP_FAST_INTERVAL.
+pub const FAST_TIMER_MS: u32 = 250;
+/// lwIP's slow timer (`tcp_slowtmr`) period: TCP_SLOW_INTERVAL.
+pub const SLOW_TIMER_MS: u32 = 500;
+
+/// A pcb, as a handle. The number is lwIP's `callback_arg` for the pcb.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Pcb(pub u32);
+
+impl fmt::Display for Pcb {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "pcb#{}", self.0)
+    }
+}
+
+/// Which of lwIP's pcb lists holds a pcb (`Snapshot::list`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum List {
+    /// Not on a list: a new pcb, not yet bound.
+    None,
+    /// `tcp_listen_pcbs`
+    Listen,
+    /// `tcp_bound_pcbs`
+    Bound,
+    /// `tcp_active_pcbs`
+    Active,
+    /// `tcp_tw_pcbs`
+    TimeWait,
+}
+
+impl List {
+    fn from_raw(v: u8) -> List {
+        match u32::from(v) {
+            ffi::SHIM_LIST_LISTEN => List::Listen,
+            ffi::SHIM_LIST_BOUND => List::Bound,
+            ffi::SHIM_LIST_ACTIVE => List::Active,
+            ffi::SHIM_LIST_TIME_WAIT => List::TimeWait,
+            _ => List::None,
+        }
+    }
+}
+
+const STATE_NAMES: [&str; 11] = [
+    "CLOSED",
+    "LISTEN",
+    "SYN_SENT",
+    "SYN_RCVD",
+    "ESTABLISHED",
+    "FIN_WAIT_1",
+    "FIN_WAIT_2",
+    "CLOSE_WAIT",
+    "CLOSING",
+    "LAST_ACK",
+    "TIME_WAIT",
+];
+
+impl ffi::shim_snapshot {
+    /// The pcb's handle (for a SYN_RCVD pcb not yet accepted: its
+    /// listener's, which lwIP copies into it).
+    pub fn pcb(&self) -> Pcb {
+        Pcb(self.id)
+    }
+
+    /// Which list holds it.
+    pub fn list_kind(&self) -> List {
+        List::from_raw(self.list)
+    }
+
+    /// lwIP's name for `state` (tcp_state_str).
+    pub fn state_name(&self) -> &'static str {
+        STATE_NAMES
+            .get(usize::from(self.state))
+            .copied()
+            .unwrap_or("?")
+    }
+}
+
+/// `tcp_write` flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WriteFlags {
+    /// TCP_WRITE_FLAG_COPY: lwIP copies the data. Without it lwIP keeps a
+    /// reference; the stack then keeps the bytes alive until reset.
+    pub copy: bool,
+    /// TCP_WRITE_FLAG_MORE: no PSH, more data follows.
+    pub more: bool,
+}
+
+impl WriteFlags {
+    /// TCP_WRITE_FLAG_COPY alone.
+    pub const COPY: WriteFlags = WriteFlags {
+        copy: true,
+        more: false,
+    };
+
+    fn raw(self) -> u8 {
+        (if self.copy {
+            ffi::SHIM_WRITE_FLAG_COPY as u8
+        } else {
+            0
+        }) | (if self.more {
+            ffi::SHIM_WRITE_FLAG_MORE as u8
+        } else {
+            0
+        })
+    }
+}
+
+/// A failed lwIP assertion (LWIP_ASSERT), with lwIP's message and place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssertInfo {
+    /// The assertion's message.
+    pub msg: String,
+    /// The C file.
+    pub file: String,
+    /// The line.
+    pub line: i32,
+}
+
+impl fmt::Display for AssertInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "lwIP assertion failed: \"{}\" at {}:{}",
+            self.msg, self.file, self.line
+        )
+    }
+}
+
+/// Errors of the driver (lwIP's own results are [`ErrT`] values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StackError {
+    /// No such handle was ever made by this stack.
+    UnknownHandle(Pcb),
+    /// The pcb no longer exists or is no longer the application's; the
+    /// string says why (closed, aborted, err callback, freed by lwIP).
+    Gone(Pcb, String),
+    /// The operation would make lwIP read or write fields a listening pcb
+    /// does not have (lwIP does not check this; it would corrupt memory).
+    ListenPcb(Pcb, &'static str),
+    /// lwIP asserted during this call; the stack is poisoned until reset.
+    Asserted(AssertInfo),
+    /// lwIP asserted earlier; the stack must be reset.
+    Poisoned(AssertInfo),
+    /// The call is not allowed from inside a callback.
+    Reentrant(&'static str),
+    /// Virtual time cannot go backwards.
+    TimeWentBack {
+        /// Current time.
+        now: u32,
+        /// Requested time.
+        to: u32,
+    },
+}
+
+impl fmt::Display for StackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StackError::UnknownHandle(p) => write!(f, "{p} was never created by this stack"),
+            StackError::Gone(p, why) => write!(f, "{p} is gone: {why}"),
+            StackError::ListenPcb(p, op) => write!(f, "{op} on listening {p}"),
+            StackError::Asserted(a) => write!(f, "{a}"),
+            StackError::Poisoned(a) => {
+                write!(f, "stack poisoned by an earlier assertion ({a}); reset it")
+            }
+            StackError::Reentrant(op) => write!(f, "{op} cannot be called from inside a callback"),
+            StackError::TimeWentBack { now, to } => {
+                write!(f, "time cannot go back from {now} ms to {to} ms")
+            }
+        }
+    }
+}
+
+impl std::error::Error for StackError {}
+
+/// A callback lwIP made, with its arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Callback {
+    /// `accept(arg, newpcb, err)`; `new` is None when lwIP reports that it
+    /// could not allocate the pcb (err = ERR_MEM).
+    Accept {
+        /// The listening pcb.
+        listener: Pcb,
+        /// The new connection.
+        new: Option<Pcb>,
+        /// lwIP's err argument.
+        err: ErrT,
+    },
+    /// `connected(arg, pcb, err)`.
+    Connected {
+        /// The pcb.
+        pcb: Pcb,
+        /// lwIP's err argument.
+        err: ErrT,
+    },
+    /// `recv(arg, pcb, p, err)`; `data` None is the FIN (p == NULL).
+    Recv {
+        /// The pcb.
+        pcb: Pcb,
+        /// The pbuf chain's bytes.
+        data: Option<Vec<u8>>,
+        /// lwIP's err argument.
+        err: ErrT,
+    },
+    /// `sent(arg, pcb, len)`.
+    Sent {
+        /// The pcb.
+        pcb: Pcb,
+        /// Bytes newly acknowledged.
+        len: u16,
+    },
+    /// `poll(arg, pcb)`.
+    Poll {
+        /// The pcb.
+        pcb: Pcb,
+    },
+    /// `err(arg, err)`: the pcb is already freed.
+    Err {
+        /// The pcb.
+        pcb: Pcb,
+        /// The reason.
+        err: ErrT,
+    },
+}
+
+/// One callback in the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// Virtual time of the callback.
+    pub time_ms: u32,
+    /// The callback and its arguments.
+    pub callback: Callback,
+    /// What the application returned (None for `err`, which returns void).
+    pub ret: Option<ErrT>,
+}
+
+/// A packet the netif emitted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Emitted {
+    /// Virtual time of emission.
+    pub time_ms: u32,
+    /// The whole IPv4 packet.
+    pub bytes: Vec<u8>,
+}
+
+/// What lwIP passes to LWIP_HOOK_TCP_ISN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IsnQuery {
+    /// Local address.
+    pub local_ip: [u8; 4],
+    /// Local port.
+    pub local_port: u16,
+    /// Remote address.
+    pub remote_ip: [u8; 4],
+    /// Remote port.
+    pub remote_port: u16,
+}
+
+/// The netif and the seed. Everything else is the compiled profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StackConfig {
+    /// The netif's address.
+    pub local_ip: [u8; 4],
+    /// Its netmask.
+    pub netmask: [u8; 4],
+    /// Its gateway. The netif is the default route, so every remote
+    /// address is reachable through it.
+    pub gateway: [u8; 4],
+    /// Its MTU (TCP_CALCULATE_EFF_SEND_MSS clamps the MSS to MTU - 40).
+    pub mtu: u16,
+    /// Seeds `LWIP_RAND()` (the first local port) and the default ISNs.
+    pub seed: u64,
+}
+
+impl Default for StackConfig {
+    /// packetdrill's defaults: local 192.168.0.1/24 (gateway .2), MTU 1500.
+    fn default() -> Self {
+        StackConfig {
+            local_ip: [192, 168, 0, 1],
+            netmask: [255, 255, 255, 0],
+            gateway: [192, 168, 0, 2],
+            mtu: 1500,
+            seed: 1,
+        }
+    }
+}
+
+/// The application: what runs inside lwIP's callbacks. Each method gets the
+/// stack back, and may call the raw API on it (write, output, recved,
+/// close, abort...), as an lwIP application may. The defaults behave like an
+/// lwIP application that set no callback of that kind (for recv: lwIP's
+/// `tcp_recv_null`).
+///
+/// There is no `err` method: `err` returns nothing to lwIP and its pcb is
+/// already freed, so the stack only logs it ([`Callback::Err`]); it can
+/// happen inside another callback (tcp_abort from recv), where handing the
+/// application to itself again would be unsound.
+pub trait App {
+    /// `accept`: return ERR_OK to keep the connection; anything else makes
+    /// lwIP abort it (return ERR_ABRT only after calling tcp_abort).
+    fn accept(&mut self, stack: &mut Stack, listener: Pcb, new: Option<Pcb>, err: ErrT) -> ErrT {
+        let _ = (stack, listener, new, err);
+        ErrT::Ok
+    }
+
+    /// `connected`.
+    fn connected(&mut self, stack: &mut Stack, pcb: Pcb, err: ErrT) -> ErrT {
+        let _ = (stack, pcb, err);
+        ErrT::Ok
+    }
+
+    /// `recv`: `data` None is the FIN. Returning ERR_OK takes the data (call
+    /// tcp_recved when it is consumed); any other value except ERR_ABRT
+    /// refuses it and lwIP keeps it as refused data.
+    fn recv(&mut self, stack: &mut Stack, pcb: Pcb, data: Option<&[u8]>, err: ErrT) -> ErrT {
+        match data {
+            Some(d) => {
+                let _ = stack.tcp_recved(pcb, u16::try_from(d.len()).unwrap_or(u16::MAX));
+                ErrT::Ok
+            }
+            None if err == ErrT::Ok => stack.tcp_close(pcb).unwrap_or(ErrT::Ok),
+            None => ErrT::Ok,
+        }
+    }
+
+    /// `sent`.
+    fn sent(&mut self, stack: &mut Stack, pcb: Pcb, len: u16) -> ErrT {
+        let _ = (stack, pcb, len);
+        ErrT::Ok
+    }
+
+    /// `poll` (only for pcbs given a poll interval with `tcp_poll`).
+    fn poll(&mut self, stack: &mut Stack, pcb: Pcb) -> ErrT {
+        let _ = (stack, pcb);
+        ErrT::Ok
+    }
+}
+
+/// An application with every default: accepts, consumes and acknowledges
+/// all data, closes on FIN.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NullApp;
+
+impl App for NullApp {}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    ptr: *mut ffi::tcp_pcb,
+    listen: bool,
+    /// Created by tcp_new and not yet seen on a list. Such a pcb can only
+    /// be freed by the application (tcp_close, tcp_abort).
+    fresh: bool,
+    gone: Option<String>,
+}
+
+/// One process-wide lock: lwIP is global state.
+static LWIP: Mutex<()> = Mutex::new(());
+
+thread_local! {
+    /// The stack a call into C was made on; the trampolines' context.
+    static CURRENT: Cell<*mut Stack> = const { Cell::new(ptr::null_mut()) };
+    /// The application of the outermost input or timer call.
+    static APP: Cell<Option<*mut (dyn App + 'static)>> = const { Cell::new(None) };
+}
+
+/// The C engine. See the crate docs.
+pub struct Stack {
+    _lock: MutexGuard<'static, ()>,
+    config: StackConfig,
+    now: u32,
+    next_tick: u32,
+    seeded: Seeded,
+    isn_hook: Option<Box<dyn FnMut(&IsnQuery) -> u32>>,
+    handles: BTreeMap<u32, Entry>,
+    events: Vec<Event>,
+    output: Vec<Emitted>,
+    diags: Vec<String>,
+    poisoned: Option<AssertInfo>,
+    app_busy: bool,
+    /// A panic caught inside a callback, resumed once C has unwound.
+    panic: Option<Box<dyn Any + Send>>,
+    /// Data written without TCP_WRITE_FLAG_COPY, which lwIP references.
+    rom: Vec<Box<[u8]>>,
+}
+
+impl fmt::Debug for Stack {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stack")
+            .field("config", &self.config)
+            .field("now", &self.now)
+            .field("handles", &self.handles.len())
+            .field("poisoned", &self.poisoned)
+            .finish()
+    }
+}
+
+impl Stack {
+    /// Takes the process-wide lwIP lock (waiting for another live stack to
+    /// be dropped) and resets lwIP to a pristine state.
+    pub fn new(config: StackConfig) -> Result<Stack, StackError> {
+        let lock = LWIP.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut stack = Stack {
+            _lock: lock,
+            config,
+            now: 0,
+            next_tick: FAST_TIMER_MS,
+            seeded: Seeded::new(config.seed),
+            isn_hook: None,
+            handles: BTreeMap::new(),
+            events: Vec::new(),
+            output: Vec::new(),
+            diags: Vec::new(),
+            poisoned: None,
+            app_busy: false,
+            panic: None,
+            rom: Vec::new(),
+        };
+        stack.reset(config)?;
+        Ok(stack)
+    }
+
+    /// Back to a pristine state: no pcbs, pools and heap reinitialised,
+    /// statistics zeroed, clock at 0, generators reseeded, logs cleared.
+    /// Clears poisoning. The ISN hook, if any, is kept.
+    pub fn reset(&mut self, config: StackConfig) -> Result<(), StackError> {
+        if self.app_busy {
+            return Err(StackError::Reentrant("reset"));
+        }
+        self.config = config;
+        self.now = 0;
+        self.next_tick = FAST_TIMER_MS;
+        self.seeded = Seeded::new(config.seed);
+        self.handles.clear();
+        self.events.clear();
+        self.output.clear();
+        self.diags.clear();
+        self.poisoned = None;
+        let cfg = ffi::shim_config {
+            local_ip: config.local_ip,
+            netmask: config.netmask,
+            gateway: config.gateway,
+            mtu: config.mtu,
+        };
+        let ops = ffi::shim_ops {
+            output: Some(tr_output),
+            rand: Some(tr_rand),
+            isn: Some(tr_isn),
+            accept: Some(tr_accept),
+            connected: Some(tr_connected),
+            recv: Some(tr_recv),
+            sent: Some(tr_sent),
+            poll: Some(tr_poll),
+            err: Some(tr_err),
+            assert_failed: Some(tr_assert),
+            diag: Some(tr_diag),
+        };
+        // SAFETY: the shim copies both structs; lwIP's memory is rebuilt,
+        // so no earlier reference into `rom` survives the call.
+        let rc = self.enter(None, || unsafe { ffi::shim_reset(&cfg, &ops) });
+        self.rom.clear();
+        rc
+    }
+
+    /// Replaces the default ISNs (drawn from the seed) with a function of
+    /// the connection, called each time lwIP asks (LWIP_HOOK_TCP_ISN).
+    pub fn set_isn_hook(&mut self, hook: impl FnMut(&IsnQuery) -> u32 + 'static) {
+        self.isn_hook = Some(Box::new(hook));
+    }
+
+    /// The configuration of the last reset.
+    pub fn config(&self) -> StackConfig {
+        self.config
+    }
+
+    /// Current virtual time in milliseconds.
+    pub fn now(&self) -> u32 {
+        self.now
+    }
+
+    /// The assertion that poisoned the stack, if any.
+    pub fn poisoned(&self) -> Option<&AssertInfo> {
+        self.poisoned.as_ref()
+    }
+
+    /// Calls into C with this stack (and the application, for input and
+    /// timers) reachable from the trampolines.
+    fn enter(
+        &mut self,
+        app: Option<&mut dyn App>,
+        call: impl FnOnce() -> c_int,
+    ) -> Result<(), StackError> {
+        let app_ptr = app.map(erase);
+        let this: *mut Stack = self;
+        let prev_stack = CURRENT.with(|c| c.replace(this));
+        let prev_app = APP.with(|a| {
+            let prev = a.get();
+            if app_ptr.is_some() {
+                a.set(app_ptr);
+            }
+            prev
+        });
+        // `self` is not touched until `call` returns: inside, the
+        // trampolines reach the stack only through `this`.
+        let rc = call();
+        APP.with(|a| a.set(prev_app));
+        CURRENT.with(|c| c.set(prev_stack));
+        if rc == ffi::SHIM_ASSERTED as c_int {
+            if let Some(payload) = self.panic.take() {
+                panic::resume_unwind(payload);
+            }
+            let info = self.poisoned.clone().unwrap_or_else(|| AssertInfo {
+                msg: "lwIP state unusable after an earlier assertion".into(),
+                file: String::new(),
+                line: 0,
+            });
+            self.poisoned = Some(info.clone());
+            return Err(StackError::Asserted(info));
+        }
+        Ok(())
+    }
+
+    fn check_usable(&self) -> Result<(), StackError> {
+        match &self.poisoned {
+            Some(a) => Err(StackError::Poisoned(a.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// The live pcb behind a handle, checked against lwIP's lists.
+    fn resolve(&mut self, pcb: Pcb) -> Result<(*mut ffi::tcp_pcb, bool), StackError> {
+        self.check_usable()?;
+        let entry = self
+            .handles
+            .get_mut(&pcb.0)
+            .ok_or(StackError::UnknownHandle(pcb))?;
+        if let Some(why) = &entry.gone {
+            return Err(StackError::Gone(pcb, why.clone()));
+        }
+        // SAFETY: shim_pcb_listed only compares `ptr` with the pointers on
+        // lwIP's lists; it never dereferences a pointer that is not there.
+        let listed =
+            unsafe { ffi::shim_pcb_listed(entry.ptr, pcb.0, c_int::from(entry.listen)) } != 0;
+        if listed {
+            entry.fresh = false;
+        } else if !entry.fresh {
+            let why = "lwIP freed it (no longer on any pcb list)".to_string();
+            entry.gone = Some(why.clone());
+            return Err(StackError::Gone(pcb, why));
+        }
+        Ok((entry.ptr, entry.listen))
+    }
+
+    fn resolve_conn(
+        &mut self,
+        pcb: Pcb,
+        op: &'static str,
+    ) -> Result<*mut ffi::tcp_pcb, StackError> {
+        match self.resolve(pcb)? {
+            (_, true) => Err(StackError::ListenPcb(pcb, op)),
+            (p, false) => Ok(p),
+        }
+    }
+
+    fn mark_gone(&mut self, pcb: Pcb, why: &str) {
+        if let Some(e) = self.handles.get_mut(&pcb.0)
+            && e.gone.is_none()
+        {
+            e.gone = Some(why.to_string());
+        }
+    }
+
+    /// Calls a shim function returning an err_t through an out parameter.
+    fn call_err(&mut self, call: impl FnOnce(*mut i8) -> c_int) -> Result<ErrT, StackError> {
+        let mut err: i8 = 0;
+        let out: *mut i8 = &mut err;
+        self.enter(None, || call(out))?;
+        Ok(ErrT::from_raw(err))
+    }
+
+    /// `tcp_new()`: None when lwIP is out of pcbs (after trying to kill
+    /// lower-priority ones).
+    pub fn tcp_new(&mut self) -> Result<Option<Pcb>, StackError> {
+        self.check_usable()?;
+        let mut p: *mut ffi::tcp_pcb = ptr::null_mut();
+        let mut id = 0u32;
+        let (pp, ip): (*mut *mut ffi::tcp_pcb, *mut u32) = (&mut p, &mut id);
+        // SAFETY: the out pointers are valid for the call.
+        self.enter(None, || unsafe { ffi::shim_tcp_new(pp, ip) })?;
+        if p.is_null() {
+            return Ok(None);
+        }
+        self.handles.insert(
+            id,
+            Entry {
+                ptr: p,
+                listen: false,
+                fresh: true,
+                gone: None,
+            },
+        );
+        Ok(Some(Pcb(id)))
+    }
+
+    /// `tcp_bind(pcb, ip, port)`; port 0 picks a local port.
+    pub fn tcp_bind(&mut self, pcb: Pcb, ip: [u8; 4], port: u16) -> Result<ErrT, StackError> {
+        let (p, _) = self.resolve(pcb)?;
+        // SAFETY: `p` is a live pcb (resolve); `ip` outlives the call.
+        self.call_err(|e| unsafe { ffi::shim_tcp_bind(p, ip.as_ptr(), port, e) })
+    }
+
+    /// `tcp_listen_with_backlog_and_err(pcb, backlog, &err)`. On success
+    /// the same handle now names the listening pcb (lwIP freed the old one).
+    pub fn tcp_listen_with_backlog_and_err(
+        &mut self,
+        pcb: Pcb,
+        backlog: u8,
+    ) -> Result<(Option<Pcb>, ErrT), StackError> {
+        let (p, _) = self.resolve(pcb)?;
+        let mut l: *mut ffi::tcp_pcb = ptr::null_mut();
+        let lp: *mut *mut ffi::tcp_pcb = &mut l;
+        // SAFETY: `p` is live; the out pointer is valid for the call.
+        let err = self.call_err(|e| unsafe { ffi::shim_tcp_listen(p, backlog, lp, e) })?;
+        if l.is_null() {
+            return Ok((None, err));
+        }
+        if let Some(entry) = self.handles.get_mut(&pcb.0) {
+            entry.ptr = l;
+            entry.listen = true;
+            entry.fresh = false;
+        }
+        Ok((Some(pcb), err))
+    }
+
+    /// `tcp_connect(pcb, ip, port, connected)`; the connected callback goes
+    /// to the application.
+    pub fn tcp_connect(&mut self, pcb: Pcb, ip: [u8; 4], port: u16) -> Result<ErrT, StackError> {
+        let (p, _) = self.resolve(pcb)?;
+        // SAFETY: `p` is live; `ip` outlives the call.
+        self.call_err(|e| unsafe { ffi::shim_tcp_connect(p, ip.as_ptr(), port, e) })
+    }
+
+    /// `tcp_write(pcb, data, len, flags)`. Data longer than u16::MAX is an
+    /// argument lwIP cannot be given: ERR_ARG without calling lwIP.
+    pub fn tcp_write(
+        &mut self,
+        pcb: Pcb,
+        data: &[u8],
+        flags: WriteFlags,
+    ) -> Result<ErrT, StackError> {
+        let p = self.resolve_conn(pcb, "tcp_write")?;
+        let Ok(len) = u16::try_from(data.len()) else {
+            return Ok(ErrT::Arg);
+        };
+        let ptr: *const c_void = if flags.copy {
+            data.as_ptr().cast()
+        } else {
+            // lwIP keeps this pointer in a PBUF_ROM until the data is
+            // acknowledged: keep the bytes alive until reset.
+            let kept: Box<[u8]> = data.into();
+            let ptr = kept.as_ptr().cast();
+            self.rom.push(kept);
+            ptr
+        };
+        let raw = flags.raw();
+        // SAFETY: `p` is live; `ptr` is valid for `len` bytes for the call
+        // (and, without COPY, until reset).
+        self.call_err(|e| unsafe { ffi::shim_tcp_write(p, ptr, len, raw, e) })
+    }
+
+    /// `tcp_output(pcb)`.
+    pub fn tcp_output(&mut self, pcb: Pcb) -> Result<ErrT, StackError> {
+        let (p, _) = self.resolve(pcb)?;
+        // SAFETY: `p` is live.
+        self.call_err(|e| unsafe { ffi::shim_tcp_output(p, e) })
+    }
+
+    /// `tcp_recved(pcb, len)`.
+    pub fn tcp_recved(&mut self, pcb: Pcb, len: u16) -> Result<(), StackError> {
+        let (p, _) = self.resolve(pcb)?;
+        // SAFETY: `p` is live.
+        self.enter(None, || unsafe { ffi::shim_tcp_recved(p, len) })
+    }
+
+    /// `tcp_close(pcb)`. After ERR_OK the handle is no longer usable (lwIP
+    /// may keep the pcb for FIN_WAIT/TIME_WAIT; callbacks may still come).
+    pub fn tcp_close(&mut self, pcb: Pcb) -> Result<ErrT, StackError> {
+        let (p, _) = self.resolve(pcb)?;
+        // SAFETY: `p` is live.
+        let err = self.call_err(|e| unsafe { ffi::shim_tcp_close(p, e) })?;
+        if err == ErrT::Ok {
+            self.mark_gone(pcb, "closed by the application (tcp_close)");
+        }
+        Ok(err)
+    }
+
+    /// `tcp_shutdown(pcb, shut_rx, shut_tx)`. Both set and ERR_OK is a
+    /// close: the handle is then no longer usable.
+    pub fn tcp_shutdown(
+        &mut self,
+        pcb: Pcb,
+        shut_rx: bool,
+        shut_tx: bool,
+    ) -> Result<ErrT, StackError> {
+        let (p, _) = self.resolve(pcb)?;
+        // SAFETY: `p` is live.
+        let err = self.call_err(|e| unsafe {
+            ffi::shim_tcp_shutdown(p, c_int::from(shut_rx), c_int::from(shut_tx), e)
+        })?;
+        if err == ErrT::Ok && shut_rx && shut_tx {
+            self.mark_gone(pcb, "closed by the application (tcp_shutdown rx+tx)");
+        }
+        Ok(err)
+    }
+
+    /// `tcp_abort(pcb)`: RST if connected, err callback (logged), freed.
+    pub fn tcp_abort(&mut self, pcb: Pcb) -> Result<(), StackError> {
+        let (p, _) = self.resolve(pcb)?;
+        // SAFETY: `p` is live.
+        let rc = self.enter(None, || unsafe { ffi::shim_tcp_abort(p) });
+        self.mark_gone(pcb, "aborted by the application (tcp_abort)");
+        rc
+    }
+
+    /// `tcp_nagle_disable(pcb)` (`disable`) or `tcp_nagle_enable(pcb)`.
+    pub fn tcp_nagle(&mut self, pcb: Pcb, disable: bool) -> Result<(), StackError> {
+        let p = self.resolve_conn(pcb, "tcp_nagle_disable/enable")?;
+        // SAFETY: `p` is a live connection pcb.
+        self.enter(None, || unsafe {
+            ffi::shim_tcp_nagle(p, c_int::from(disable))
+        })
+    }
+
+    /// `tcp_setprio(pcb, prio)`.
+    pub fn tcp_setprio(&mut self, pcb: Pcb, prio: u8) -> Result<(), StackError> {
+        let (p, _) = self.resolve(pcb)?;
+        // SAFETY: `p` is live; prio is a common field of both pcb kinds.
+        self.enter(None, || unsafe { ffi::shim_tcp_setprio(p, prio) })
+    }
+
+    /// SOF_KEEPALIVE on or off, and the pcb's keep_idle, keep_intvl and
+    /// keep_cnt (milliseconds, milliseconds, probes).
+    pub fn tcp_keepalive(
+        &mut self,
+        pcb: Pcb,
+        enable: bool,
+        idle_ms: u32,
+        intvl_ms: u32,
+        cnt: u32,
+    ) -> Result<(), StackError> {
+        let p = self.resolve_conn(pcb, "keepalive settings")?;
+        // SAFETY: `p` is a live connection pcb.
+        self.enter(None, || unsafe {
+            ffi::shim_tcp_keepalive(p, c_int::from(enable), idle_ms, intvl_ms, cnt)
+        })
+    }
+
+    /// `tcp_poll(pcb, poll, interval)`: poll callbacks every `interval`
+    /// slow-timer ticks (500 ms).
+    pub fn tcp_poll(&mut self, pcb: Pcb, interval: u8) -> Result<(), StackError> {
+        let p = self.resolve_conn(pcb, "tcp_poll")?;
+        // SAFETY: `p` is a live connection pcb.
+        self.enter(None, || unsafe { ffi::shim_tcp_poll(p, interval) })
+    }
+
+    /// `tcp_backlog_delayed(pcb)`.
+    pub fn tcp_backlog_delayed(&mut self, pcb: Pcb) -> Result<(), StackError> {
+        let p = self.resolve_conn(pcb, "tcp_backlog_delayed")?;
+        // SAFETY: `p` is a live connection pcb.
+        self.enter(None, || unsafe { ffi::shim_tcp_backlog_delayed(p) })
+    }
+
+    /// `tcp_backlog_accepted(pcb)`.
+    pub fn tcp_backlog_accepted(&mut self, pcb: Pcb) -> Result<(), StackError> {
+        let p = self.resolve_conn(pcb, "tcp_backlog_accepted")?;
+        // SAFETY: `p` is a live connection pcb.
+        self.enter(None, || unsafe { ffi::shim_tcp_backlog_accepted(p) })
+    }
+
+    /// `tcp_sndbuf(pcb)`.
+    pub fn tcp_sndbuf(&mut self, pcb: Pcb) -> Result<u32, StackError> {
+        let p = self.resolve_conn(pcb, "tcp_sndbuf")?;
+        // SAFETY: `p` is a live connection pcb; a plain read.
+        Ok(unsafe { ffi::shim_tcp_sndbuf(p) })
+    }
+
+    /// `tcp_sndqueuelen(pcb)`.
+    pub fn tcp_sndqueuelen(&mut self, pcb: Pcb) -> Result<u32, StackError> {
+        let p = self.resolve_conn(pcb, "tcp_sndqueuelen")?;
+        // SAFETY: `p` is a live connection pcb; a plain read.
+        Ok(unsafe { ffi::shim_tcp_sndqueuelen(p) })
+    }
+
+    /// Injects one inbound IPv4 packet (see shim.h for the IP checks that
+    /// run before TCP). Returns what ip4_input returned, or ERR_MEM when
+    /// the pbuf pool was empty and the packet was dropped. Packets longer
+    /// than 65535 bytes are not IPv4 packets: ERR_ARG, dropped.
+    pub fn input(&mut self, packet: &[u8], app: &mut dyn App) -> Result<ErrT, StackError> {
+        self.check_usable()?;
+        if self.app_busy {
+            return Err(StackError::Reentrant("input"));
+        }
+        let Ok(len) = u16::try_from(packet.len()) else {
+            return Ok(ErrT::Arg);
+        };
+        let mut err: i8 = 0;
+        let out: *mut i8 = &mut err;
+        let data = packet.as_ptr();
+        // SAFETY: `data` is valid for `len` bytes, `out` for the call.
+        self.enter(Some(app), || unsafe { ffi::shim_input(data, len, out) })?;
+        Ok(ErrT::from_raw(err))
+    }
+
+    /// Advances virtual time to `to_ms`, running lwIP's timers on their
+    /// cadence: at every multiple of 250 ms `tcp_fasttmr()`, then at every
+    /// multiple of 500 ms `tcp_slowtmr()` (the order of `tcp_tmr()`; time
+    /// starts at 0 on reset, so the first slow tick is at 500 ms).
+    pub fn advance_to(&mut self, to_ms: u32, app: &mut dyn App) -> Result<(), StackError> {
+        self.check_usable()?;
+        if self.app_busy {
+            return Err(StackError::Reentrant("advance_to"));
+        }
+        if to_ms < self.now {
+            return Err(StackError::TimeWentBack {
+                now: self.now,
+                to: to_ms,
+            });
+        }
+        while self.next_tick <= to_ms {
+            let tick = self.next_tick;
+            self.set_time(tick);
+            self.fasttmr(app)?;
+            if tick % SLOW_TIMER_MS == 0 {
+                self.slowtmr(app)?;
+            }
+            self.next_tick = tick.saturating_add(FAST_TIMER_MS);
+            if tick == u32::MAX {
+                break;
+            }
+        }
+        self.set_time(to_ms);
+        Ok(())
+    }
+
+    fn set_time(&mut self, t: u32) {
+        self.now = t;
+        // SAFETY: sets a plain variable in the shim.
+        unsafe { ffi::shim_set_time(t) };
+    }
+
+    /// Runs `tcp_fasttmr()` once, now (normally [`Stack::advance_to`]
+    /// does this on the 250 ms cadence).
+    pub fn fasttmr(&mut self, app: &mut dyn App) -> Result<(), StackError> {
+        self.check_usable()?;
+        // SAFETY: no arguments.
+        self.enter(Some(app), || unsafe { ffi::shim_fasttmr() })
+    }
+
+    /// Runs `tcp_slowtmr()` once, now.
+    pub fn slowtmr(&mut self, app: &mut dyn App) -> Result<(), StackError> {
+        self.check_usable()?;
+        // SAFETY: no arguments.
+        self.enter(Some(app), || unsafe { ffi::shim_slowtmr() })
+    }
+
+    /// The callbacks since the last call, in order.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// The packets emitted since the last call, in order.
+    pub fn take_output(&mut self) -> Vec<Emitted> {
+        std::mem::take(&mut self.output)
+    }
+
+    /// lwIP's LWIP_ERROR diagnostics (API misuse it reported and
+    /// handled) since the last call.
+    pub fn take_diags(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.diags)
+    }
+
+    /// A snapshot of one pcb.
+    pub fn snapshot(&mut self, pcb: Pcb) -> Result<ffi::shim_snapshot, StackError> {
+        let (p, _) = self.resolve(pcb)?;
+        let mut s = ffi::shim_snapshot::default();
+        // SAFETY: `p` is live; `s` is a valid out struct.
+        unsafe { ffi::shim_snapshot(p, &mut s) };
+        Ok(s)
+    }
+
+    /// Snapshots of every pcb on lwIP's lists: listen, bound, active,
+    /// TIME_WAIT, each in list order (new pcbs not yet bound are on none).
+    pub fn snapshot_all(&mut self) -> Result<Vec<ffi::shim_snapshot>, StackError> {
+        self.check_usable()?;
+        let mut v = vec![ffi::shim_snapshot::default(); 16];
+        loop {
+            let cap = u32::try_from(v.len()).unwrap_or(u32::MAX);
+            // SAFETY: `v` holds `cap` structs.
+            let n = unsafe { ffi::shim_snapshot_all(v.as_mut_ptr(), cap) } as usize;
+            if n <= v.len() {
+                v.truncate(n);
+                return Ok(v);
+            }
+            v.resize(n, ffi::shim_snapshot::default());
+        }
+    }
+
+    /// Pool, pbuf and heap use, from lwIP's statistics.
+    pub fn accounting(&self) -> ffi::shim_accounting {
+        let mut a = ffi::shim_accounting::default();
+        // SAFETY: reads lwIP's statistics into `a`.
+        unsafe { ffi::shim_accounting(&mut a) };
+        a
+    }
+
+    /// Closes every new pcb, aborts every active and TIME_WAIT pcb, closes
+    /// every listening and bound one (err callbacks are logged), and
+    /// returns the accounting afterwards.
+    pub fn teardown(&mut self) -> Result<ffi::shim_accounting, StackError> {
+        self.check_usable()?;
+        if self.app_busy {
+            return Err(StackError::Reentrant("teardown"));
+        }
+        let fresh: Vec<Pcb> = self
+            .handles
+            .iter()
+            .filter(|(_, e)| e.fresh && e.gone.is_none())
+            .map(|(id, _)| Pcb(*id))
+            .collect();
+        for pcb in fresh {
+            if let Ok((p, false)) = self.resolve(pcb)
+                && self.handles.get(&pcb.0).is_some_and(|e| e.fresh)
+            {
+                // SAFETY: `p` is a live pcb on no list, which tcp_close frees.
+                self.call_err(|e| unsafe { ffi::shim_tcp_close(p, e) })?;
+                self.mark_gone(pcb, "closed at teardown");
+            }
+        }
+        // SAFETY: no arguments.
+        self.enter(None, || unsafe { ffi::shim_teardown() })?;
+        Ok(self.accounting())
+    }
+
+    /// Ok when nothing is allocated: every pool, pbuf and heap count is back
+    /// to its value after reset (zero). Call after [`Stack::teardown`].
+    pub fn leak_check(&self) -> Result<(), String> {
+        let a = self.accounting();
+        let used = [
+            ("tcp_pcb", a.tcp_pcb),
+            ("tcp_pcb_listen", a.tcp_pcb_listen),
+            ("tcp_seg", a.tcp_seg),
+            ("pbuf", a.pbuf),
+            ("pbuf_pool", a.pbuf_pool),
+            ("heap bytes", a.heap_used),
+        ];
+        let leaks: Vec<String> = used
+            .iter()
+            .filter(|(_, n)| *n != 0)
+            .map(|(k, n)| format!("{k}: {n}"))
+            .collect();
+        if leaks.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("still allocated: {}", leaks.join(", ")))
+        }
+    }
+
+    /// Test hook: makes lwIP's LWIP_ASSERT fire inside an entry point.
+    pub fn debug_assert(&mut self) -> Result<(), StackError> {
+        self.check_usable()?;
+        // SAFETY: no arguments; the shim unwinds to itself.
+        self.enter(None, || unsafe { ffi::shim_debug_assert() })
+    }
+
+    /// Runs `f` with the application of the current input or timer call,
+    /// unless it is already inside a callback (or there is none).
+    fn with_app(&mut self, f: impl FnOnce(&mut Stack, &mut dyn App) -> ErrT) -> Option<ErrT> {
+        let app = APP.with(|a| a.get())?;
+        if self.app_busy {
+            return None;
+        }
+        self.app_busy = true;
+        // SAFETY: `app` was erased from a `&mut dyn App` held by the
+        // outermost input/timer call, which is still running (we are inside
+        // it); `app_busy` makes sure only one `&mut` exists at a time.
+        let app = unsafe { &mut *app };
+        // A panic must not unwind through lwIP's C frames: catch it, poison
+        // the shim so the C unwinds to its entry point, and resume the
+        // panic in `enter` once C has returned.
+        let result = panic::catch_unwind(AssertUnwindSafe(|| f(self, app)));
+        self.app_busy = false;
+        match result {
+            Ok(ret) => Some(ret),
+            Err(payload) => {
+                self.poisoned = Some(AssertInfo {
+                    msg: "the application panicked inside a callback".into(),
+                    file: String::new(),
+                    line: 0,
+                });
+                self.panic = Some(payload);
+                // SAFETY: sets a flag in the shim.
+                unsafe { ffi::shim_poison() };
+                Some(ErrT::Ok)
+            }
+        }
+    }
+
+    fn push_event(&mut self, callback: Callback, ret: Option<ErrT>) -> usize {
+        self.events.push(Event {
+            time_ms: self.now,
+            callback,
+            ret,
+        });
+        self.events.len() - 1
+    }
+
+    fn set_ret(&mut self, idx: usize, ret: ErrT) {
+        if let Some(e) = self.events.get_mut(idx) {
+            e.ret = Some(ret);
+        }
+    }
+
+    /// A callback with no application to run it (not reachable through the
+    /// public API: they come only from input and timers). lwIP gets ERR_OK.
+    fn no_app(&mut self, what: &str) -> ErrT {
+        self.diags.push(format!(
+            "tcpdiff: {what} callback with no application to run it; returned ERR_OK"
+        ));
+        ErrT::Ok
+    }
+}
+
+fn erase<'a>(app: &'a mut dyn App) -> *mut (dyn App + 'static) {
+    let p: *mut (dyn App + 'a) = app;
+    // SAFETY: only the lifetime changes; the pointer is used only while the
+    // borrow it came from is alive (see `Stack::enter`).
+    unsafe { std::mem::transmute::<*mut (dyn App + 'a), *mut (dyn App + 'static)>(p) }
+}
+
+/// The stack the current call into C was made on.
+///
+/// SAFETY (callers): only called from trampolines, which C calls only
+/// during a `Stack::enter`, so CURRENT points at a live stack whose
+/// `&mut` borrow is parked for the duration of the call.
+unsafe fn current<'a>() -> &'a mut Stack {
+    let p = CURRENT.with(|c| c.get());
+    assert!(!p.is_null(), "lwIP callback outside a call into lwIP");
+    unsafe { &mut *p }
+}
+
+unsafe extern "C" fn tr_output(pkt: *const u8, len: u16) {
+    // SAFETY: the shim passes its output buffer and its length.
+    let bytes = unsafe { std::slice::from_raw_parts(pkt, usize::from(len)) }.to_vec();
+    let s = unsafe { current() };
+    s.output.push(Emitted {
+        time_ms: s.now,
+        bytes,
+    });
+}
+
+unsafe extern "C" fn tr_rand() -> u32 {
+    unsafe { current() }.seeded.rand.next_u32()
+}
+
+unsafe extern "C" fn tr_isn(
+    local_ip: *const u8,
+    local_port: u16,
+    remote_ip: *const u8,
+    remote_port: u16,
+) -> u32 {
+    let mut q = IsnQuery {
+        local_ip: [0; 4],
+        local_port,
+        remote_ip: [0; 4],
+        remote_port,
+    };
+    // SAFETY: the shim passes two 4-byte arrays.
+    unsafe {
+        ptr::copy_nonoverlapping(local_ip, q.local_ip.as_mut_ptr(), 4);
+        ptr::copy_nonoverlapping(remote_ip, q.remote_ip.as_mut_ptr(), 4);
+    }
+    let s = unsafe { current() };
+    match s.isn_hook.as_mut() {
+        Some(hook) => hook(&q),
+        None => s.seeded.isn.next_u32(),
+    }
+}
+
+unsafe extern "C" fn tr_accept(
+    listener: u32,
+    new_id: u32,
+    newpcb: *mut ffi::tcp_pcb,
+    err: i8,
+) -> i8 {
+    let s = unsafe { current() };
+    let new = (!newpcb.is_null()).then(|| {
+        s.handles.insert(
+            new_id,
+            Entry {
+                ptr: newpcb,
+                listen: false,
+                fresh: false,
+                gone: None,
+            },
+        );
+        Pcb(new_id)
+    });
+    let err = ErrT::from_raw(err);
+    let idx = s.push_event(
+        Callback::Accept {
+            listener: Pcb(listener),
+            new,
+            err,
+        },
+        None,
+    );
+    let ret = s
+        .with_app(|st, app| app.accept(st, Pcb(listener), new, err))
+        .unwrap_or_else(|| s.no_app("accept"));
+    s.set_ret(idx, ret);
+    if let Some(pcb) = new
+        && ret != ErrT::Ok
+    {
+        s.mark_gone(pcb, "accept callback refused it (lwIP aborts it)");
+    }
+    ret.raw()
+}
+
+unsafe extern "C" fn tr_connected(id: u32, err: i8) -> i8 {
+    let s = unsafe { current() };
+    let err = ErrT::from_raw(err);
+    let idx = s.push_event(Callback::Connected { pcb: Pcb(id), err }, None);
+    let ret = s
+        .with_app(|st, app| app.connected(st, Pcb(id), err))
+        .unwrap_or_else(|| s.no_app("connected"));
+    s.set_ret(idx, ret);
+    ret.raw()
+}
+
+unsafe extern "C" fn tr_recv(id: u32, p: *const c_void, tot_len: u16, err: i8) -> i8 {
+    let data = (!p.is_null()).then(|| {
+        let mut buf = vec![0u8; usize::from(tot_len)];
+        // SAFETY: `p` is the pbuf lwIP passed; `buf` holds tot_len bytes.
+        let n = unsafe { ffi::shim_pbuf_copy(p, buf.as_mut_ptr(), tot_len) };
+        buf.truncate(usize::from(n));
+        buf
+    });
+    let s = unsafe { current() };
+    let err = ErrT::from_raw(err);
+    let idx = s.push_event(
+        Callback::Recv {
+            pcb: Pcb(id),
+            data: data.clone(),
+            err,
+        },
+        None,
+    );
+    let ret = s
+        .with_app(|st, app| app.recv(st, Pcb(id), data.as_deref(), err))
+        .unwrap_or_else(|| s.no_app("recv"));
+    s.set_ret(idx, ret);
+    ret.raw()
+}
+
+unsafe extern "C" fn tr_sent(id: u32, len: u16) -> i8 {
+    let s = unsafe { current() };
+    let idx = s.push_event(Callback::Sent { pcb: Pcb(id), len }, None);
+    let ret = s
+        .with_app(|st, app| app.sent(st, Pcb(id), len))
+        .unwrap_or_else(|| s.no_app("sent"));
+    s.set_ret(idx, ret);
+    ret.raw()
+}
+
+unsafe extern "C" fn tr_poll(id: u32) -> i8 {
+    let s = unsafe { current() };
+    let idx = s.push_event(Callback::Poll { pcb: Pcb(id) }, None);
+    let ret = s
+        .with_app(|st, app| app.poll(st, Pcb(id)))
+        .unwrap_or_else(|| s.no_app("poll"));
+    s.set_ret(idx, ret);
+    ret.raw()
+}
+
+unsafe extern "C" fn tr_err(id: u32, err: i8) {
+    let s = unsafe { current() };
+    let err = ErrT::from_raw(err);
+    s.push_event(Callback::Err { pcb: Pcb(id), err }, None);
+    s.mark_gone(Pcb(id), &format!("err callback ({err})"));
+}
+
+fn c_text(p: *const c_char) -> String {
+    if p.is_null() {
+        return String::new();
+    }
+    // SAFETY: lwIP passes NUL-terminated string literals.
+    unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+}
+
+unsafe extern "C" fn tr_assert(msg: *const c_char, file: *const c_char, line: i32) {
+    let info = AssertInfo {
+        msg: c_text(msg),
+        file: c_text(file),
+        line,
+    };
+    let p = CURRENT.with(|c| c.get());
+    if p.is_null() {
+        eprintln!("{info}");
+        return;
+    }
+    // SAFETY: as for `current`.
+    let s = unsafe { &mut *p };
+    if s.poisoned.is_none() {
+        s.poisoned = Some(info);
+    }
+}
+
+unsafe extern "C" fn tr_diag(msg: *const c_char) {
+    let text = c_text(msg);
+    let p = CURRENT.with(|c| c.get());
+    if !p.is_null() {
+        // SAFETY: as for `current`.
+        unsafe { &mut *p }.diags.push(text);
+    }
+}
