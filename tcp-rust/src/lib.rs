@@ -40,12 +40,23 @@ pub mod config;
 pub mod err;
 pub mod options;
 pub mod seq;
+pub mod stack;
 pub mod state;
+pub mod tcp;
+pub mod tcp_in;
+pub mod tcp_out;
 pub mod wire;
 
 pub use config::Config;
 pub use err::Err;
 pub use options::{TcpOptBytes, TcpParseopt, TcpSackRange, tcp_parseopt};
 pub use seq::SeqNo;
+pub use stack::{
+    ApiError, Callback, Event, Handle, Hooks, Netif, NullApp, Tcp, TcpApp, TcpPcb, TcpPcbListen,
+    WriteFlags,
+};
 pub use state::{TcpFlags, TcpState};
 pub use wire::{Ipv4Packet, TcpSegment, WireError};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1257 @@
+//! The stack: everything lwIP keeps in globals (pcb lists over fixed pools,
+//! `tcp_ticks`, `tcp_timer_ctr`, `tcp_port`, `ip_id`, the netif), handles,
+//! the hooks the caller provides, the callback log, and the IPv4 layer
+//! around TCP (`ip4_input` checks, `ip4_output_if` header building).
+//!
+//! The TCP functions themselves live in [`crate::tcp`] (tcp.c),
+//! [`crate::tcp_in`] (tcp_in.c) and [`crate::tcp_out`] (tcp_out.c), each an
+//! `impl` block on [`Tcp`].
+
+use core::net::Ipv4Addr;
+
+use crate::config::Config;
+use crate::err::Err;
+use crate::options::TcpSackRange;
+use crate::state::{TcpFlags, TcpState};
+use crate::wire::{IP_HLEN, IP_MF, IP_OFFMASK, IP_PROTO_TCP, inet_chksum};
+
+/// Capacity of the connection-pcb pool (`MEMP_NUM_TCP_PCB` must not exceed
+/// it).
+pub const MAX_PCBS: usize = 8;
+/// Capacity of the listen-pcb pool (`MEMP_NUM_TCP_PCB_LISTEN` limit).
+pub const MAX_LISTEN_PCBS: usize = 8;
+/// Capacity of the segment pool (`MEMP_NUM_TCP_SEG` limit).
+pub const MAX_SEGS: usize = 32;
+/// Bytes of data one segment can hold (`TCP_MSS` limit).
+pub const SEG_DATA_CAP: usize = 1460;
+/// Bytes of refused data one pcb can hold (`TCP_WND` limit).
+pub const REFUSED_CAP: usize = 16384;
+/// Capacity of the SACK table (`LWIP_TCP_MAX_SACK_NUM` limit).
+pub const MAX_SACKS: usize = 8;
+/// Capacity of the callback log ring.
+pub const EVENT_CAP: usize = 64;
+/// Largest packet the stack builds: IPv4 header, TCP header with 40 bytes
+/// of options, one segment of data.
+pub const OUT_BUF: usize = IP_HLEN + 60 + SEG_DATA_CAP;
+
+/// lwIP's `TCP_PRIO_NORMAL` (tcp.h).
+pub const TCP_PRIO_NORMAL: u8 = 64;
+/// lwIP's `TCP_PRIO_MAX` (tcp.h).
+pub const TCP_PRIO_MAX: u8 = 127;
+/// lwIP's `SOF_REUSEADDR` (ip.h).
+pub const SOF_REUSEADDR: u8 = 0x04;
+/// lwIP's `SOF_KEEPALIVE` (ip.h).
+pub const SOF_KEEPALIVE: u8 = 0x08;
+/// lwIP's `SOF_INHERITED` (ip.h).
+pub const SOF_INHERITED: u8 = SOF_REUSEADDR | SOF_KEEPALIVE;
+
+/// The single netif (the default route for every destination).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Netif {
+    /// Its address.
+    pub ip: [u8; 4],
+    /// Its netmask.
+    pub netmask: [u8; 4],
+    /// Its gateway.
+    pub gateway: [u8; 4],
+    /// Its MTU.
+    pub mtu: u16,
+}
+
+impl Default for Netif {
+    /// packetdrill's defaults (as `lwip_c::StackConfig::default()`).
+    fn default() -> Netif {
+        Netif {
+            ip: [192, 168, 0, 1],
+            netmask: [255, 255, 255, 0],
+            gateway: [192, 168, 0, 2],
+            mtu: 1500,
+        }
+    }
+}
+
+/// What the platform provides: `LWIP_RAND()`, `LWIP_HOOK_TCP_ISN`, and the
+/// netif's output (one whole IPv4 packet per call).
+pub trait Hooks {
+    /// `LWIP_RAND()`.
+    fn lwip_rand(&mut self) -> u32;
+    /// `LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port)`.
+    fn tcp_isn(
+        &mut self,
+        local_ip: [u8; 4],
+        local_port: u16,
+        remote_ip: [u8; 4],
+        remote_port: u16,
+    ) -> u32;
+    /// The netif emitted `packet` at virtual time `now_ms`.
+    fn netif_output(&mut self, now_ms: u32, packet: &[u8]);
+}
+
+/// A pcb, as a handle: pool, index and generation. A handle whose pcb was
+/// freed never becomes valid again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Handle {
+    listen: bool,
+    idx: u8,
+    generation: u32,
+}
+
+impl Handle {
+    /// Whether it names a listening pcb (`struct tcp_pcb_listen`).
+    pub const fn is_listen(&self) -> bool {
+        self.listen
+    }
+    /// Index in its pool.
+    pub const fn index(&self) -> u8 {
+        self.idx
+    }
+    /// Generation (unique per allocation).
+    pub const fn generation(&self) -> u32 {
+        self.generation
+    }
+}
+
+/// Errors of the API layer (lwIP's own results are [`Err`] values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiError {
+    /// The handle names no live pcb (never made, or freed).
+    Invalid(Handle),
+    /// The operation is not allowed on a listening pcb (lwIP asserts or
+    /// would touch fields a `tcp_pcb_listen` does not have).
+    ListenPcb(Handle, &'static str),
+    /// `input`/timers/reset called from inside a callback.
+    Reentrant(&'static str),
+    /// The configuration fails lwIP's checks or exceeds this build's pool
+    /// capacities.
+    BadConfig,
+}
+
+/// A callback lwIP made, with its arguments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Callback {
+    /// `accept(arg, newpcb, err)`.
+    Accept {
+        /// The listener.
+        listener: Handle,
+        /// The new pcb (None with ERR_MEM).
+        new: Option<Handle>,
+        /// err argument.
+        err: Err,
+    },
+    /// `connected(arg, pcb, err)`.
+    Connected {
+        /// The pcb.
+        pcb: Handle,
+        /// err argument.
+        err: Err,
+    },
+    /// `recv(arg, pcb, p, err)`: `len` None is the FIN (p == NULL).
+    Recv {
+        /// The pcb.
+        pcb: Handle,
+        /// `p->tot_len`, None for NULL.
+        len: Option<u16>,
+        /// err argument.
+        err: Err,
+    },
+    /// `sent(arg, pcb, len)`.
+    Sent {
+        /// The pcb.
+        pcb: Handle,
+        /// Bytes acknowledged.
+        len: u16,
+    },
+    /// `poll(arg, pcb)`.
+    Poll {
+        /// The pcb.
+        pcb: Handle,
+    },
+    /// `err(arg, err)`: the pcb is already freed; logged, not delivered.
+    Err {
+        /// The pcb.
+        pcb: Handle,
+        /// The reason.
+        err: Err,
+    },
+}
+
+/// One logged callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event {
+    /// Virtual time.
+    pub time_ms: u32,
+    /// The callback.
+    pub callback: Callback,
+    /// What the application returned (None for `err`).
+    pub ret: Option<Err>,
+}
+
+/// `tcp_write` flags (`TCP_WRITE_FLAG_COPY`, `TCP_WRITE_FLAG_MORE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WriteFlags {
+    /// `TCP_WRITE_FLAG_COPY` (the port always copies; without it the pbuf
+    /// accounting of a `PBUF_ROM` reference is kept).
+    pub copy: bool,
+    /// `TCP_WRITE_FLAG_MORE`.
+    pub more: bool,
+}
+
+impl WriteFlags {
+    /// `TCP_WRITE_FLAG_COPY` alone.
+    pub const COPY: WriteFlags = WriteFlags {
+        copy: true,
+        more: false,
+    };
+}
+
+/// The application: what runs inside lwIP's callbacks. Each method gets the
+/// stack back and may call the raw API on it. Defaults behave like
+/// `lwip_c::App`'s.
+pub trait TcpApp<H: Hooks> {
+    /// `accept`.
+    fn accept(&mut self, tcp: &mut Tcp<H>, listener: Handle, new: Option<Handle>, err: Err) -> Err {
+        let _ = (tcp, listener, new, err);
+        Err::Ok
+    }
+    /// `connected`.
+    fn connected(&mut self, tcp: &mut Tcp<H>, pcb: Handle, err: Err) -> Err {
+        let _ = (tcp, pcb, err);
+        Err::Ok
+    }
+    /// `recv`: `data` None is the FIN.
+    fn recv(&mut self, tcp: &mut Tcp<H>, pcb: Handle, data: Option<&[u8]>, err: Err) -> Err {
+        match data {
+            Some(d) => {
+                let _ = tcp.tcp_recved(pcb, u16::try_from(d.len()).unwrap_or(u16::MAX));
+                Err::Ok
+            }
+            None if err == Err::Ok => tcp.tcp_close(pcb).unwrap_or(Err::Ok),
+            None => Err::Ok,
+        }
+    }
+    /// `sent`.
+    fn sent(&mut self, tcp: &mut Tcp<H>, pcb: Handle, len: u16) -> Err {
+        let _ = (tcp, pcb, len);
+        Err::Ok
+    }
+    /// `poll`.
+    fn poll(&mut self, tcp: &mut Tcp<H>, pcb: Handle) -> Err {
+        let _ = (tcp, pcb);
+        Err::Ok
+    }
+}
+
+/// An application with every default.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NullApp;
+impl<H: Hooks> TcpApp<H> for NullApp {}
+
+/// Port of lwIP's `struct tcp_pcb` (tcp.h), with lwIP's field names.
+/// Pointers are pool indices; callbacks are "is set" flags (the
+/// application is one object, the pcb's handle is its `callback_arg`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct TcpPcb {
+    pub local_ip: [u8; 4],
+    pub remote_ip: [u8; 4],
+    pub so_options: u8,
+    pub tos: u8,
+    pub ttl: u8,
+    pub next: Option<u8>,
+    pub state: TcpState,
+    pub prio: u8,
+    pub local_port: u16,
+    pub remote_port: u16,
+    pub flags: TcpFlags,
+    pub polltmr: u8,
+    pub pollinterval: u8,
+    pub last_timer: u8,
+    pub tmr: u32,
+    pub rcv_nxt: u32,
+    pub rcv_wnd: u32,
+    pub rcv_ann_wnd: u32,
+    pub rcv_ann_right_edge: u32,
+    pub rcv_sacks: [TcpSackRange; MAX_SACKS],
+    pub rtime: i16,
+    pub mss: u16,
+    pub rttest: u32,
+    pub rtseq: u32,
+    pub sa: i16,
+    pub sv: i16,
+    pub rto: i16,
+    pub nrtx: u8,
+    pub dupacks: u8,
+    pub lastack: u32,
+    pub cwnd: u32,
+    pub ssthresh: u32,
+    pub rto_end: u32,
+    pub snd_nxt: u32,
+    pub snd_wl1: u32,
+    pub snd_wl2: u32,
+    pub snd_lbb: u32,
+    pub snd_wnd: u32,
+    pub snd_wnd_max: u32,
+    pub snd_buf: u32,
+    pub snd_queuelen: u16,
+    pub unsent_oversize: u16,
+    pub bytes_acked: u32,
+    pub unsent: Option<u8>,
+    pub unacked: Option<u8>,
+    pub ooseq: Option<u8>,
+    /// `refused_data != NULL` (the bytes are in the stack's refused store).
+    pub refused_data: bool,
+    pub listener: Option<u8>,
+    pub keep_idle: u32,
+    pub keep_intvl: u32,
+    pub keep_cnt: u32,
+    pub persist_cnt: u8,
+    pub persist_backoff: u8,
+    pub persist_probe: u8,
+    pub keep_cnt_sent: u8,
+    pub ts_lastacksent: u32,
+    pub ts_recent: u32,
+    pub snd_scale: u8,
+    pub rcv_scale: u8,
+    /// `pcb->recv != NULL` (else `tcp_recv_null`).
+    pub recv_set: bool,
+    /// `pcb->sent != NULL`.
+    pub sent_set: bool,
+    /// `pcb->connected != NULL`.
+    pub connected_set: bool,
+    /// `pcb->poll != NULL`.
+    pub poll_set: bool,
+    /// `pcb->errf != NULL`.
+    pub errf_set: bool,
+}
+
+impl TcpPcb {
+    /// All zero, as `memset(pcb, 0, sizeof)` in `tcp_alloc`.
+    pub const ZERO: TcpPcb = TcpPcb {
+        local_ip: [0; 4],
+        remote_ip: [0; 4],
+        so_options: 0,
+        tos: 0,
+        ttl: 0,
+        next: None,
+        state: TcpState::Closed,
+        prio: 0,
+        local_port: 0,
+        remote_port: 0,
+        flags: 0,
+        polltmr: 0,
+        pollinterval: 0,
+        last_timer: 0,
+        tmr: 0,
+        rcv_nxt: 0,
+        rcv_wnd: 0,
+        rcv_ann_wnd: 0,
+        rcv_ann_right_edge: 0,
+        rcv_sacks: [TcpSackRange { left: 0, right: 0 }; MAX_SACKS],
+        rtime: 0,
+        mss: 0,
+        rttest: 0,
+        rtseq: 0,
+        sa: 0,
+        sv: 0,
+        rto: 0,
+        nrtx: 0,
+        dupacks: 0,
+        lastack: 0,
+        cwnd: 0,
+        ssthresh: 0,
+        rto_end: 0,
+        snd_nxt: 0,
+        snd_wl1: 0,
+        snd_wl2: 0,
+        snd_lbb: 0,
+        snd_wnd: 0,
+        snd_wnd_max: 0,
+        snd_buf: 0,
+        snd_queuelen: 0,
+        unsent_oversize: 0,
+        bytes_acked: 0,
+        unsent: None,
+        unacked: None,
+        ooseq: None,
+        refused_data: false,
+        listener: None,
+        keep_idle: 0,
+        keep_intvl: 0,
+        keep_cnt: 0,
+        persist_cnt: 0,
+        persist_backoff: 0,
+        persist_probe: 0,
+        keep_cnt_sent: 0,
+        ts_lastacksent: 0,
+        ts_recent: 0,
+        snd_scale: 0,
+        rcv_scale: 0,
+        recv_set: false,
+        sent_set: false,
+        connected_set: false,
+        poll_set: false,
+        errf_set: false,
+    };
+}
+
+/// Port of lwIP's `struct tcp_pcb_listen` (tcp.h).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct TcpPcbListen {
+    pub local_ip: [u8; 4],
+    pub so_options: u8,
+    pub tos: u8,
+    pub ttl: u8,
+    pub next: Option<u8>,
+    pub state: TcpState,
+    pub prio: u8,
+    pub local_port: u16,
+    pub accepts_pending: u8,
+    pub backlog: u8,
+    /// `accept` callback set (the application's), else `tcp_accept_null`.
+    pub accept_set: bool,
+}
+
+impl TcpPcbListen {
+    const ZERO: TcpPcbListen = TcpPcbListen {
+        local_ip: [0; 4],
+        so_options: 0,
+        tos: 0,
+        ttl: 0,
+        next: None,
+        state: TcpState::Listen,
+        prio: 0,
+        local_port: 0,
+        accepts_pending: 0,
+        backlog: 0,
+        accept_set: false,
+    };
+}
+
+/// Port of lwIP's `struct tcp_seg` (tcp_priv.h) with its pbuf chain
+/// reduced to what lwIP counts: the data, the number of pbufs
+/// (`pbuf_clen`) and how many are `PBUF_ROM` (the `MEMP_PBUF` pool).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TcpSeg {
+    /// `next`.
+    pub next: Option<u8>,
+    /// `len`: data length (no SYN/FIN).
+    pub len: u16,
+    /// `flags`: `TF_SEG_OPTS_*`.
+    pub flags: u8,
+    /// `TCPH_FLAGS(tcphdr)`.
+    pub hdr_flags: u8,
+    /// `tcphdr->seqno` (host order).
+    pub seqno: u32,
+    /// `pbuf_clen(p)`.
+    pub pbufs: u8,
+    /// `PBUF_ROM` pbufs in the chain.
+    pub rom_pbufs: u8,
+    /// The data.
+    pub data: [u8; SEG_DATA_CAP],
+}
+
+impl TcpSeg {
+    const ZERO: TcpSeg = TcpSeg {
+        next: None,
+        len: 0,
+        flags: 0,
+        hdr_flags: 0,
+        seqno: 0,
+        pbufs: 0,
+        rom_pbufs: 0,
+        data: [0; SEG_DATA_CAP],
+    };
+
+    /// The data bytes.
+    pub fn payload(&self) -> &[u8] {
+        self.data.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Slot<T: Copy> {
+    pub(crate) used: bool,
+    pub(crate) generation: u32,
+    pub(crate) v: T,
+}
+
+/// The refused data of one pcb (`pcb->refused_data`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Refused {
+    pub(crate) len: usize,
+    /// `PBUF_FLAG_TCP_FIN`.
+    pub(crate) fin: bool,
+    /// Pool pbufs it holds.
+    pub(crate) pbufs: u16,
+    pub(crate) data: [u8; REFUSED_CAP],
+}
+
+impl Refused {
+    const EMPTY: Refused = Refused {
+        len: 0,
+        fin: false,
+        pbufs: 0,
+        data: [0; REFUSED_CAP],
+    };
+}
+
+/// tcp_in.c's file-scope globals for the segment being processed.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct InputGlobals {
+    pub(crate) src_ip: [u8; 4],
+    pub(crate) dest_ip: [u8; 4],
+    pub(crate) src_port: u16,
+    pub(crate) dest_port: u16,
+    pub(crate) seqno: u32,
+    pub(crate) ackno: u32,
+    pub(crate) wnd: u16,
+    pub(crate) flags: u8,
+    pub(crate) tcplen: u16,
+    /// Header length in bytes (payload offset in the TCP segment).
+    pub(crate) hdrlen: usize,
+    /// `inseg.len` and the start of the (possibly trimmed) data.
+    pub(crate) inseg_len: u16,
+    pub(crate) inseg_off: usize,
+    /// `TCPH_FLAGS(inseg.tcphdr)` (may lose FIN when trimmed).
+    pub(crate) inseg_flags: u8,
+    pub(crate) recv_flags: u8,
+    pub(crate) recv_acked: u32,
+    /// `recv_data`: (offset, len) into the TCP segment.
+    pub(crate) recv_data: Option<(usize, usize)>,
+    /// Pool pbufs the inbound packet occupies.
+    pub(crate) pbufs: u16,
+}
+
+/// The stack: lwIP's TCP globals and pools. See the module docs.
+pub struct Tcp<H: Hooks> {
+    /// The platform hooks.
+    pub hooks: H,
+    pub(crate) cfg: Config,
+    pub(crate) netif: Netif,
+    pub(crate) now: u32,
+    pub(crate) tcp_ticks: u32,
+    pub(crate) tcp_timer_ctr: u8,
+    pub(crate) tcp_port: u16,
+    pub(crate) ip_id: u16,
+    pub(crate) tcp_active_pcbs_changed: bool,
+    pub(crate) tcp_bound_pcbs: Option<u8>,
+    pub(crate) tcp_listen_pcbs: Option<u8>,
+    pub(crate) tcp_active_pcbs: Option<u8>,
+    pub(crate) tcp_tw_pcbs: Option<u8>,
+    pub(crate) tcp_input_pcb: Option<u8>,
+    pub(crate) pcbs: [Slot<TcpPcb>; MAX_PCBS],
+    pub(crate) lpcbs: [Slot<TcpPcbListen>; MAX_LISTEN_PCBS],
+    pub(crate) segs: [Slot<TcpSeg>; MAX_SEGS],
+    pub(crate) refused: [Refused; MAX_PCBS],
+    pub(crate) scratch_pcb: TcpPcb,
+    pub(crate) scratch_lpcb: TcpPcbListen,
+    pub(crate) scratch_seg: TcpSeg,
+    pub(crate) next_gen: u32,
+    /// `MEMP_PBUF` (ROM/REF pbufs) in use.
+    pub(crate) memp_pbuf_used: u16,
+    /// `PBUF_POOL` pbufs held (refused data).
+    pub(crate) pbuf_pool_used: u16,
+    pub(crate) inp: InputGlobals,
+    pub(crate) depth: u32,
+    events: [Option<Event>; EVENT_CAP],
+    ev_head: u64,
+    ev_tail: u64,
+    ev_dropped: u64,
+}
+
+impl<H: Hooks> core::fmt::Debug for Tcp<H> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Tcp")
+            .field("now", &self.now)
+            .field("tcp_ticks", &self.tcp_ticks)
+            .finish()
+    }
+}
+
+impl<H: Hooks> Tcp<H> {
+    /// A pristine stack (as after `lwip_init()` and `netif_add`), with
+    /// `tcp_init` drawing the first local port from `LWIP_RAND()`.
+    pub fn new(config: Config, netif: Netif, hooks: H) -> Result<Tcp<H>, ApiError> {
+        let mut t = Tcp {
+            hooks,
+            cfg: config,
+            netif,
+            now: 0,
+            tcp_ticks: 0,
+            tcp_timer_ctr: 0,
+            tcp_port: 0,
+            ip_id: 0,
+            tcp_active_pcbs_changed: false,
+            tcp_bound_pcbs: None,
+            tcp_listen_pcbs: None,
+            tcp_active_pcbs: None,
+            tcp_tw_pcbs: None,
+            tcp_input_pcb: None,
+            pcbs: [Slot {
+                used: false,
+                generation: 0,
+                v: TcpPcb::ZERO,
+            }; MAX_PCBS],
+            lpcbs: [Slot {
+                used: false,
+                generation: 0,
+                v: TcpPcbListen::ZERO,
+            }; MAX_LISTEN_PCBS],
+            segs: [Slot {
+                used: false,
+                generation: 0,
+                v: TcpSeg::ZERO,
+            }; MAX_SEGS],
+            refused: [Refused::EMPTY; MAX_PCBS],
+            scratch_pcb: TcpPcb::ZERO,
+            scratch_lpcb: TcpPcbListen::ZERO,
+            scratch_seg: TcpSeg::ZERO,
+            next_gen: 1,
+            memp_pbuf_used: 0,
+            pbuf_pool_used: 0,
+            inp: InputGlobals::default(),
+            depth: 0,
+            events: [None; EVENT_CAP],
+            ev_head: 0,
+            ev_tail: 0,
+            ev_dropped: 0,
+        };
+        t.reset(config, netif)?;
+        Ok(t)
+    }
+
+    /// Back to pristine: no pcbs, clock 0, counters zeroed, logs cleared,
+    /// then `tcp_init()` (which calls `LWIP_RAND()` once when the config
+    /// says `LWIP_RAND` is defined).
+    pub fn reset(&mut self, config: Config, netif: Netif) -> Result<(), ApiError> {
+        if self.depth != 0 {
+            return Err(ApiError::Reentrant("reset"));
+        }
+        if config.check().is_err()
+            || usize::from(config.memp_num_tcp_pcb) > MAX_PCBS
+            || usize::from(config.memp_num_tcp_pcb_listen) > MAX_LISTEN_PCBS
+            || usize::from(config.memp_num_tcp_seg) > MAX_SEGS
+            || usize::from(config.tcp_mss) > SEG_DATA_CAP
+            || usize::try_from(config.tcp_wnd).map_or(true, |w| w > REFUSED_CAP)
+            || usize::from(config.lwip_tcp_max_sack_num) > MAX_SACKS
+        {
+            return Err(ApiError::BadConfig);
+        }
+        self.cfg = config;
+        self.netif = netif;
+        self.now = 0;
+        self.tcp_ticks = 0;
+        self.tcp_timer_ctr = 0;
+        self.tcp_port = config.tcp_local_port_range_start;
+        self.ip_id = 0;
+        self.tcp_active_pcbs_changed = false;
+        self.tcp_bound_pcbs = None;
+        self.tcp_listen_pcbs = None;
+        self.tcp_active_pcbs = None;
+        self.tcp_tw_pcbs = None;
+        self.tcp_input_pcb = None;
+        for s in &mut self.pcbs {
+            s.used = false;
+        }
+        for s in &mut self.lpcbs {
+            s.used = false;
+        }
+        for s in &mut self.segs {
+            s.used = false;
+        }
+        for r in &mut self.refused {
+            r.len = 0;
+            r.fin = false;
+            r.pbufs = 0;
+        }
+        self.memp_pbuf_used = 0;
+        self.pbuf_pool_used = 0;
+        self.inp = InputGlobals::default();
+        self.events = [None; EVENT_CAP];
+        self.ev_head = 0;
+        self.ev_tail = 0;
+        self.ev_dropped = 0;
+        self.tcp_init();
+        Ok(())
+    }
+
+    /// Port of lwIP's `tcp_init()` (tcp.c).
+    fn tcp_init(&mut self) {
+        if self.cfg.lwip_rand_defined {
+            let r = self.hooks.lwip_rand();
+            // LWIP_RAND() is converted to u16_t by the macro's argument use.
+            self.tcp_port = self.cfg.tcp_ensure_local_port_range(r as u16);
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// The netif.
+    pub fn netif(&self) -> &Netif {
+        &self.netif
+    }
+
+    /// Sets the virtual clock `sys_now()` reads.
+    pub fn set_time(&mut self, now_ms: u32) {
+        self.now = now_ms;
+    }
+
+    /// `sys_now()`.
+    pub fn now(&self) -> u32 {
+        self.now
+    }
+
+    /// `tcp_ticks`.
+    pub fn tcp_ticks(&self) -> u32 {
+        self.tcp_ticks
+    }
+
+    // -- handles ------------------------------------------------------------
+
+    pub(crate) fn conn_handle(&self, idx: u8) -> Handle {
+        let generation = self.pcbs.get(usize::from(idx)).map_or(0, |s| s.generation);
+        Handle {
+            listen: false,
+            idx,
+            generation,
+        }
+    }
+
+    pub(crate) fn listen_handle(&self, idx: u8) -> Handle {
+        let generation = self.lpcbs.get(usize::from(idx)).map_or(0, |s| s.generation);
+        Handle {
+            listen: true,
+            idx,
+            generation,
+        }
+    }
+
+    /// The pool index of a live connection pcb.
+    pub(crate) fn resolve_conn(&self, h: Handle, op: &'static str) -> Result<u8, ApiError> {
+        if h.listen {
+            return if self.resolve_listen(h).is_ok() {
+                Err(ApiError::ListenPcb(h, op))
+            } else {
+                Err(ApiError::Invalid(h))
+            };
+        }
+        match self.pcbs.get(usize::from(h.idx)) {
+            Some(s) if s.used && s.generation == h.generation => Ok(h.idx),
+            _ => Err(ApiError::Invalid(h)),
+        }
+    }
+
+    /// The pool index of a live listening pcb.
+    pub(crate) fn resolve_listen(&self, h: Handle) -> Result<u8, ApiError> {
+        if !h.listen {
+            return Err(ApiError::Invalid(h));
+        }
+        match self.lpcbs.get(usize::from(h.idx)) {
+            Some(s) if s.used && s.generation == h.generation => Ok(h.idx),
+            _ => Err(ApiError::Invalid(h)),
+        }
+    }
+
+    /// Whether the handle names a live pcb.
+    pub fn is_valid(&self, h: Handle) -> bool {
+        if h.listen {
+            self.resolve_listen(h).is_ok()
+        } else {
+            self.resolve_conn(h, "").is_ok()
+        }
+    }
+
+    pub(crate) fn conn_alive(&self, idx: u8, generation: u32) -> bool {
+        self.pcbs
+            .get(usize::from(idx))
+            .is_some_and(|s| s.used && s.generation == generation)
+    }
+
+    /// A copy of a connection pcb's state.
+    pub fn pcb(&self, h: Handle) -> Result<&TcpPcb, ApiError> {
+        let i = self.resolve_conn(h, "pcb")?;
+        Ok(self.pcb_ref(i))
+    }
+
+    /// A listening pcb's state.
+    pub fn listen_pcb(&self, h: Handle) -> Result<&TcpPcbListen, ApiError> {
+        let i = self.resolve_listen(h)?;
+        Ok(self.lpcb_ref(i))
+    }
+
+    /// Bytes on the unsent queue of a pcb.
+    pub fn unsent_bytes(&self, h: Handle) -> Result<u32, ApiError> {
+        let i = self.resolve_conn(h, "unsent_bytes")?;
+        let mut n = 0u32;
+        let mut s = self.pcb_ref(i).unsent;
+        while let Some(si) = s {
+            n = n.wrapping_add(u32::from(self.seg_ref(si).len));
+            s = self.seg_ref(si).next;
+        }
+        Ok(n)
+    }
+
+    /// Bytes of refused data a pcb holds.
+    pub fn refused_bytes(&self, h: Handle) -> Result<usize, ApiError> {
+        let i = self.resolve_conn(h, "refused_bytes")?;
+        Ok(self.refused.get(usize::from(i)).map_or(0, |r| r.len))
+    }
+
+    /// Every pcb on lwIP's lists, in lwIP's order: listen, bound, active,
+    /// TIME_WAIT. Calls `f(handle, state)` for each.
+    pub fn for_each_listed(&self, mut f: impl FnMut(Handle, TcpState)) {
+        let mut l = self.tcp_listen_pcbs;
+        let mut guard = 0usize;
+        while let Some(i) = l {
+            f(self.listen_handle(i), TcpState::Listen);
+            l = self.lpcb_ref(i).next;
+            guard += 1;
+            if guard > MAX_LISTEN_PCBS {
+                break;
+            }
+        }
+        for head in [self.tcp_bound_pcbs, self.tcp_active_pcbs, self.tcp_tw_pcbs] {
+            let mut p = head;
+            let mut guard = 0usize;
+            while let Some(i) = p {
+                f(self.conn_handle(i), self.pcb_ref(i).state);
+                p = self.pcb_ref(i).next;
+                guard += 1;
+                if guard > MAX_PCBS {
+                    break;
+                }
+            }
+        }
+    }
+
+    // -- pool access (never panics: out-of-range indices hit a scratch) ----
+
+    pub(crate) fn pcb_ref(&self, i: u8) -> &TcpPcb {
+        match self.pcbs.get(usize::from(i)) {
+            Some(s) => &s.v,
+            None => &self.scratch_pcb,
+        }
+    }
+
+    pub(crate) fn p(&mut self, i: u8) -> &mut TcpPcb {
+        match self.pcbs.get_mut(usize::from(i)) {
+            Some(s) => &mut s.v,
+            None => &mut self.scratch_pcb,
+        }
+    }
+
+    pub(crate) fn lpcb_ref(&self, i: u8) -> &TcpPcbListen {
+        match self.lpcbs.get(usize::from(i)) {
+            Some(s) => &s.v,
+            None => &self.scratch_lpcb,
+        }
+    }
+
+    pub(crate) fn lp(&mut self, i: u8) -> &mut TcpPcbListen {
+        match self.lpcbs.get_mut(usize::from(i)) {
+            Some(s) => &mut s.v,
+            None => &mut self.scratch_lpcb,
+        }
+    }
+
+    pub(crate) fn seg_ref(&self, i: u8) -> &TcpSeg {
+        match self.segs.get(usize::from(i)) {
+            Some(s) => &s.v,
+            None => &self.scratch_seg,
+        }
+    }
+
+    pub(crate) fn sg(&mut self, i: u8) -> &mut TcpSeg {
+        match self.segs.get_mut(usize::from(i)) {
+            Some(s) => &mut s.v,
+            None => &mut self.scratch_seg,
+        }
+    }
+
+    /// `memp_malloc(MEMP_TCP_PCB)` (not zeroed).
+    pub(crate) fn memp_alloc_pcb(&mut self) -> Option<u8> {
+        let limit = usize::from(self.cfg.memp_num_tcp_pcb);
+        if self.pcbs.iter().filter(|s| s.used).count() >= limit {
+            return None;
+        }
+        let generation = self.next_gen;
+        let (i, s) = self.pcbs.iter_mut().enumerate().find(|(_, s)| !s.used)?;
+        s.used = true;
+        s.generation = generation;
+        self.next_gen = self.next_gen.wrapping_add(1);
+        u8::try_from(i).ok()
+    }
+
+    /// `memp_free(MEMP_TCP_PCB, pcb)` (tcp_free).
+    pub(crate) fn memp_free_pcb(&mut self, i: u8) {
+        if let Some(s) = self.pcbs.get_mut(usize::from(i)) {
+            s.used = false;
+        }
+    }
+
+    pub(crate) fn memp_alloc_lpcb(&mut self) -> Option<u8> {
+        let limit = usize::from(self.cfg.memp_num_tcp_pcb_listen);
+        if self.lpcbs.iter().filter(|s| s.used).count() >= limit {
+            return None;
+        }
+        let generation = self.next_gen;
+        let (i, s) = self.lpcbs.iter_mut().enumerate().find(|(_, s)| !s.used)?;
+        s.used = true;
+        s.generation = generation;
+        self.next_gen = self.next_gen.wrapping_add(1);
+        u8::try_from(i).ok()
+    }
+
+    pub(crate) fn memp_free_lpcb(&mut self, i: u8) {
+        if let Some(s) = self.lpcbs.get_mut(usize::from(i)) {
+            s.used = false;
+        }
+    }
+
+    /// `memp_malloc(MEMP_TCP_SEG)`.
+    pub(crate) fn memp_alloc_seg(&mut self) -> Option<u8> {
+        let limit = usize::from(self.cfg.memp_num_tcp_seg);
+        if self.segs.iter().filter(|s| s.used).count() >= limit {
+            return None;
+        }
+        let (i, s) = self.segs.iter_mut().enumerate().find(|(_, s)| !s.used)?;
+        s.used = true;
+        s.v.next = None;
+        s.v.len = 0;
+        s.v.flags = 0;
+        s.v.hdr_flags = 0;
+        s.v.seqno = 0;
+        s.v.pbufs = 0;
+        s.v.rom_pbufs = 0;
+        u8::try_from(i).ok()
+    }
+
+    /// Number of segments in use (`MEMP_TCP_SEG` stats).
+    pub fn segs_used(&self) -> usize {
+        self.segs.iter().filter(|s| s.used).count()
+    }
+
+    /// Number of connection pcbs in use (`MEMP_TCP_PCB` stats).
+    pub fn pcbs_used(&self) -> usize {
+        self.pcbs.iter().filter(|s| s.used).count()
+    }
+
+    // -- lists (TCP_REG / TCP_RMV) -----------------------------------------
+
+    pub(crate) fn list_head(&mut self, l: List) -> &mut Option<u8> {
+        match l {
+            List::Bound => &mut self.tcp_bound_pcbs,
+            List::Active => &mut self.tcp_active_pcbs,
+            List::TimeWait => &mut self.tcp_tw_pcbs,
+        }
+    }
+
+    /// Port of lwIP's `TCP_REG` (tcp_priv.h): push front.
+    pub(crate) fn tcp_reg(&mut self, l: List, i: u8) {
+        let head = *self.list_head(l);
+        self.p(i).next = head;
+        *self.list_head(l) = Some(i);
+        if l == List::Active {
+            self.tcp_active_pcbs_changed = true;
+        }
+    }
+
+    /// Port of lwIP's `TCP_RMV` (tcp_priv.h). Like C, the removed pcb's
+    /// `next` is left as is.
+    pub(crate) fn tcp_rmv(&mut self, l: List, i: u8) {
+        let head = *self.list_head(l);
+        if head == Some(i) {
+            let n = self.pcb_ref(i).next;
+            *self.list_head(l) = n;
+        } else {
+            let mut cur = head;
+            let mut guard = 0usize;
+            while let Some(c) = cur {
+                let n = self.pcb_ref(c).next;
+                if n == Some(i) {
+                    let nn = self.pcb_ref(i).next;
+                    self.p(c).next = nn;
+                    break;
+                }
+                cur = n;
+                guard += 1;
+                if guard > MAX_PCBS {
+                    break;
+                }
+            }
+        }
+        if l == List::Active {
+            self.tcp_active_pcbs_changed = true;
+        }
+    }
+
+    pub(crate) fn tcp_reg_listen(&mut self, i: u8) {
+        let head = self.tcp_listen_pcbs;
+        self.lp(i).next = head;
+        self.tcp_listen_pcbs = Some(i);
+    }
+
+    pub(crate) fn tcp_rmv_listen(&mut self, i: u8) {
+        if self.tcp_listen_pcbs == Some(i) {
+            self.tcp_listen_pcbs = self.lpcb_ref(i).next;
+            return;
+        }
+        let mut cur = self.tcp_listen_pcbs;
+        let mut guard = 0usize;
+        while let Some(c) = cur {
+            let n = self.lpcb_ref(c).next;
+            if n == Some(i) {
+                let nn = self.lpcb_ref(i).next;
+                self.lp(c).next = nn;
+                return;
+            }
+            cur = n;
+            guard += 1;
+            if guard > MAX_LISTEN_PCBS {
+                return;
+            }
+        }
+    }
+
+    // -- events --------------------------------------------------------------
+
+    pub(crate) fn ev_push(&mut self, callback: Callback) -> u64 {
+        if self.ev_tail.wrapping_sub(self.ev_head) >= EVENT_CAP as u64 {
+            self.ev_head = self.ev_head.wrapping_add(1);
+            self.ev_dropped = self.ev_dropped.wrapping_add(1);
+        }
+        let seq = self.ev_tail;
+        let slot = (seq % EVENT_CAP as u64) as usize;
+        if let Some(e) = self.events.get_mut(slot) {
+            *e = Some(Event {
+                time_ms: self.now,
+                callback,
+                ret: None,
+            });
+        }
+        self.ev_tail = self.ev_tail.wrapping_add(1);
+        seq
+    }
+
+    pub(crate) fn ev_ret(&mut self, seq: u64, ret: Err) {
+        if seq < self.ev_head || seq >= self.ev_tail {
+            return;
+        }
+        let slot = (seq % EVENT_CAP as u64) as usize;
+        if let Some(Some(e)) = self.events.get_mut(slot) {
+            e.ret = Some(ret);
+        }
+    }
+
+    /// The oldest logged callback not yet taken.
+    pub fn pop_event(&mut self) -> Option<Event> {
+        if self.ev_head == self.ev_tail {
+            return None;
+        }
+        let slot = (self.ev_head % EVENT_CAP as u64) as usize;
+        self.ev_head = self.ev_head.wrapping_add(1);
+        self.events.get_mut(slot).and_then(Option::take)
+    }
+
+    /// Events lost because the ring was full.
+    pub fn events_dropped(&self) -> u64 {
+        self.ev_dropped
+    }
+
+    /// Logs `err(arg, err)` for a freed pcb if its `errf` was set
+    /// (`TCP_EVENT_ERR`).
+    pub(crate) fn tcp_event_err(&mut self, errf_set: bool, h: Handle, err: Err) {
+        if errf_set {
+            self.ev_push(Callback::Err { pcb: h, err });
+        }
+    }
+
+    // -- IP ------------------------------------------------------------------
+
+    /// Port of the parts of lwIP's `ip4_output_if` (ip4.c) this build uses:
+    /// writes the IPv4 header in front of the `tcp_len` bytes at
+    /// `buf[IP_HLEN..]` and hands the packet to the netif.
+    pub(crate) fn ip4_output_if(
+        &mut self,
+        buf: &mut [u8],
+        tcp_len: usize,
+        src: [u8; 4],
+        dest: [u8; 4],
+        ttl: u8,
+        tos: u8,
+    ) -> Err {
+        let total = IP_HLEN.saturating_add(tcp_len);
+        let Ok(total16) = u16::try_from(total) else {
+            return Err::Buf;
+        };
+        let Some(hdr) = buf.get_mut(..IP_HLEN) else {
+            return Err::Buf;
+        };
+        let [l0, l1] = total16.to_be_bytes();
+        let [i0, i1] = self.ip_id.to_be_bytes();
+        hdr.copy_from_slice(&[
+            0x45,
+            tos,
+            l0,
+            l1,
+            i0,
+            i1,
+            0,
+            0,
+            ttl,
+            IP_PROTO_TCP,
+            0,
+            0,
+            src[0],
+            src[1],
+            src[2],
+            src[3],
+            dest[0],
+            dest[1],
+            dest[2],
+            dest[3],
+        ]);
+        let sum = inet_chksum(hdr).to_be_bytes();
+        if let Some(c) = hdr.get_mut(10..12) {
+            c.copy_from_slice(&sum);
+        }
+        self.ip_id = self.ip_id.wrapping_add(1);
+        if let Some(pkt) = buf.get(..total) {
+            self.hooks.netif_output(self.now, pkt);
+        }
+        Err::Ok
+    }
+
+    /// `ip4_addr_isbroadcast(addr, netif)` for the netif (no
+    /// `NETIF_FLAG_BROADCAST`): only 0.0.0.0 and 255.255.255.255.
+    pub(crate) fn ip4_addr_isbroadcast(addr: [u8; 4]) -> bool {
+        addr == [0; 4] || addr == [255; 4]
+    }
+
+    /// `ip4_addr_ismulticast`.
+    pub(crate) fn ip4_addr_ismulticast(addr: [u8; 4]) -> bool {
+        addr[0] & 0xf0 == 0xe0
+    }
+
+    /// Injects one inbound IPv4 packet: `ip4_input`'s checks (see
+    /// lwip-c's shim.h), then [`Tcp::tcp_input`]. Returns `ERR_OK`
+    /// (ip4_input's value), `ERR_MEM` when the pbuf pool cannot hold the
+    /// packet, `ERR_ARG` beyond 65535 bytes.
+    pub fn input<A: TcpApp<H>>(&mut self, packet: &[u8], app: &mut A) -> Result<Err, ApiError> {
+        if self.depth != 0 {
+            return Err(ApiError::Reentrant("input"));
+        }
+        if packet.len() > 0xffff {
+            return Ok(Err::Arg);
+        }
+        // pbuf_alloc(PBUF_RAW, len, PBUF_POOL): one pool pbuf per
+        // PBUF_POOL_BUFSIZE bytes (at least one).
+        let bufsize = usize::from(self.cfg.pbuf_pool_bufsize).max(1);
+        let need = packet.len().div_ceil(bufsize).max(1);
+        let need = u16::try_from(need).unwrap_or(u16::MAX);
+        if u32::from(self.pbuf_pool_used) + u32::from(need) > u32::from(self.cfg.pbuf_pool_size) {
+            return Ok(Err::Mem);
+        }
+        let first_len = packet.len().min(bufsize);
+        self.ip4_input(packet, first_len, need, app);
+        Ok(Err::Ok)
+    }
+
+    /// Port of lwIP's `ip4_input` (ip4.c) as configured (see shim.h):
+    /// silently drops what it does not pass to `tcp_input`.
+    fn ip4_input<A: TcpApp<H>>(
+        &mut self,
+        packet: &[u8],
+        first_len: usize,
+        pbufs: u16,
+        app: &mut A,
+    ) {
+        let Some(&vhl) = packet.first() else { return };
+        if vhl >> 4 != 4 {
+            return;
+        }
+        let hlen = usize::from(vhl & 0x0f) * 4;
+        let Some(&[l0, l1]) = packet.get(2..4) else {
+            return;
+        };
+        let iphdr_len = usize::from(u16::from_be_bytes([l0, l1]));
+        // Trim to the IP total length (pbuf_realloc), then the checks.
+        let tot_len = packet.len().min(iphdr_len);
+        let first_len = first_len.min(tot_len);
+        if hlen > first_len || iphdr_len > tot_len || hlen < IP_HLEN {
+            return;
+        }
+        let Some(hdr) = packet.get(..hlen) else {
+            return;
+        };
+        if inet_chksum(hdr) != 0 {
+            return;
+        }
+        let (Some(src), Some(dest)) = (packet.get(12..16), packet.get(16..20)) else {
+            return;
+        };
+        let src: [u8; 4] = [src[0], src[1], src[2], src[3]];
+        let dest: [u8; 4] = [dest[0], dest[1], dest[2], dest[3]];
+        // Multicast destinations are accepted by the netif without IGMP
+        // (tcp_input drops them); unicast must be ours or a broadcast.
+        let accept = if Self::ip4_addr_ismulticast(dest) {
+            self.netif.ip != [0; 4]
+        } else {
+            dest == self.netif.ip || Self::ip4_addr_isbroadcast(dest)
+        };
+        if !accept {
+            return;
+        }
+        if Self::ip4_addr_isbroadcast(src) || Self::ip4_addr_ismulticast(src) {
+            return;
+        }
+        let Some(&[o0, o1]) = packet.get(6..8) else {
+            return;
+        };
+        if u16::from_be_bytes([o0, o1]) & (IP_OFFMASK | IP_MF) != 0 {
+            return;
+        }
+        if packet.get(9) != Some(&IP_PROTO_TCP) {
+            return;
+        }
+        let Some(seg) = packet.get(hlen..tot_len) else {
+            return;
+        };
+        self.inp.src_ip = src;
+        self.inp.dest_ip = dest;
+        self.inp.pbufs = pbufs;
+        self.tcp_input(seg, first_len - hlen, app);
+    }
+
+    /// `ip_current_src_addr()` / `ip_current_dest_addr()` as `Ipv4Addr`.
+    pub(crate) fn addr(a: [u8; 4]) -> Ipv4Addr {
+        Ipv4Addr::new(a[0], a[1], a[2], a[3])
+    }
+
+    /// Runs an application callback with the stack re-entrant.
+    pub(crate) fn call_app<A: TcpApp<H>, R>(
+        &mut self,
+        app: &mut A,
+        f: impl FnOnce(&mut A, &mut Tcp<H>) -> R,
+    ) -> R {
+        self.depth = self.depth.saturating_add(1);
+        let r = f(app, self);
+        self.depth = self.depth.saturating_sub(1);
+        r
+    }
+}
+
+/// The connection-pcb lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum List {
+    /// `tcp_bound_pcbs`.
+    Bound,
+    /// `tcp_active_pcbs`.
+    Active,
+    /// `tcp_tw_pcbs`.
+    TimeWait,
+}

@@ -1,0 +1,1114 @@
+//! Port of lwIP's tcp.c: pcb allocation, bind/listen/connect/close/abort,
+//! the timers, and pcb-list housekeeping.
+
+use crate::err::Err;
+use crate::seq::{tcp_seq_geq, tcp_seq_gt};
+use crate::stack::{
+    ApiError, Handle, Hooks, List, SOF_INHERITED, SOF_KEEPALIVE, TCP_PRIO_MAX, TCP_PRIO_NORMAL,
+    Tcp, TcpApp, TcpPcb,
+};
+use crate::state::{
+    TF_ACK_DELAY, TF_ACK_NOW, TF_BACKLOGPEND, TF_CLOSEPEND, TF_NAGLEMEMERR, TF_NODELAY,
+    TF_RXCLOSED, TF_WND_SCALE, TcpState,
+};
+use crate::wire::{IP_HLEN, TCP_HLEN};
+
+/// tcp.c's `tcp_backoff[]`.
+const TCP_BACKOFF: [u8; 13] = [1, 2, 3, 4, 5, 6, 7, 7, 7, 7, 7, 7, 7];
+/// tcp.c's `tcp_persist_backoff[]`.
+const TCP_PERSIST_BACKOFF: [u8; 7] = [3, 6, 12, 24, 48, 96, 120];
+
+impl<H: Hooks> Tcp<H> {
+    /// lwIP's `INITIAL_MSS` (tcp.c): `TCP_MSS` limited to 536.
+    pub(crate) fn initial_mss(&self) -> u16 {
+        self.cfg.tcp_mss.min(536)
+    }
+
+    /// `TCP_WND_MAX(pcb)` (tcp.h).
+    pub(crate) fn tcp_wnd_max(&self, i: u8) -> u32 {
+        self.cfg
+            .tcp_wnd_max(self.pcb_ref(i).flags & TF_WND_SCALE != 0)
+    }
+
+    /// `TCPWND_MIN16(TCP_WND)`.
+    pub(crate) fn tcpwnd_min16_tcp_wnd(&self) -> u32 {
+        if self.cfg.lwip_wnd_scale {
+            self.cfg.tcp_wnd.min(0xffff)
+        } else {
+            self.cfg.tcp_wnd
+        }
+    }
+
+    /// Port of `tcp_free()` (tcp.c).
+    pub(crate) fn tcp_free(&mut self, i: u8) {
+        self.release_refused(i);
+        self.memp_free_pcb(i);
+    }
+
+    /// Drops a pcb's refused data (`pbuf_free(pcb->refused_data)`).
+    pub(crate) fn release_refused(&mut self, i: u8) {
+        if let Some(r) = self.refused.get_mut(usize::from(i)) {
+            self.pbuf_pool_used = self.pbuf_pool_used.saturating_sub(r.pbufs);
+            r.len = 0;
+            r.fin = false;
+            r.pbufs = 0;
+        }
+        self.p(i).refused_data = false;
+    }
+
+    /// Port of `tcp_remove_listener()` + `tcp_listen_closed()` (tcp.c).
+    fn tcp_listen_closed(&mut self, l: u8) {
+        for head in [self.tcp_bound_pcbs, self.tcp_active_pcbs, self.tcp_tw_pcbs] {
+            let mut p = head;
+            let mut guard = 0;
+            while let Some(i) = p {
+                if self.pcb_ref(i).listener == Some(l) {
+                    self.p(i).listener = None;
+                }
+                p = self.pcb_ref(i).next;
+                guard += 1;
+                if guard > crate::stack::MAX_PCBS {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Port of `tcp_backlog_delayed()` (tcp.c).
+    pub fn tcp_backlog_delayed(&mut self, h: Handle) -> Result<(), ApiError> {
+        let i = self.resolve_conn(h, "tcp_backlog_delayed")?;
+        if self.pcb_ref(i).flags & TF_BACKLOGPEND == 0
+            && let Some(l) = self.pcb_ref(i).listener
+        {
+            let lp = self.lp(l);
+            lp.accepts_pending = lp.accepts_pending.wrapping_add(1);
+            self.p(i).flags |= TF_BACKLOGPEND;
+        }
+        Ok(())
+    }
+
+    /// Port of `tcp_backlog_accepted()` (tcp.c), public entry.
+    pub fn tcp_backlog_accepted_api(&mut self, h: Handle) -> Result<(), ApiError> {
+        let i = self.resolve_conn(h, "tcp_backlog_accepted")?;
+        self.tcp_backlog_accepted(i);
+        Ok(())
+    }
+
+    /// Port of `tcp_backlog_accepted()` (tcp.c).
+    pub(crate) fn tcp_backlog_accepted(&mut self, i: u8) {
+        if self.pcb_ref(i).flags & TF_BACKLOGPEND != 0
+            && let Some(l) = self.pcb_ref(i).listener
+        {
+            let lp = self.lp(l);
+            lp.accepts_pending = lp.accepts_pending.wrapping_sub(1);
+            self.p(i).flags &= !TF_BACKLOGPEND;
+        }
+    }
+
+    /// Port of `tcp_close_shutdown()` (tcp.c) for a connection pcb.
+    fn tcp_close_shutdown(&mut self, i: u8, rst_on_unacked_data: bool) -> Err {
+        let st = self.pcb_ref(i).state;
+        if rst_on_unacked_data
+            && (st == TcpState::Established || st == TcpState::CloseWait)
+            && (self.pcb_ref(i).refused_data || self.pcb_ref(i).rcv_wnd != self.tcp_wnd_max(i))
+        {
+            let p = *self.pcb_ref(i);
+            self.tcp_rst(
+                Some(i),
+                p.snd_nxt,
+                p.rcv_nxt,
+                p.local_ip,
+                p.remote_ip,
+                p.local_port,
+                p.remote_port,
+            );
+            self.tcp_pcb_purge(i);
+            self.tcp_rmv(List::Active, i);
+            if self.tcp_input_pcb == Some(i) {
+                // tcp_trigger_input_pcb_close(): freed from tcp_input.
+                self.inp.recv_flags |= crate::state::TF_CLOSED;
+            } else {
+                self.tcp_free(i);
+            }
+            return Err::Ok;
+        }
+        match st {
+            TcpState::Closed => {
+                if self.pcb_ref(i).local_port != 0 {
+                    self.tcp_rmv(List::Bound, i);
+                }
+                self.tcp_free(i);
+            }
+            TcpState::SynSent => {
+                self.tcp_pcb_remove(List::Active, i);
+                self.tcp_active_pcbs_changed = true;
+                self.tcp_free(i);
+            }
+            _ => return self.tcp_close_shutdown_fin(i),
+        }
+        Err::Ok
+    }
+
+    /// Port of `tcp_close_shutdown_fin()` (tcp.c).
+    pub(crate) fn tcp_close_shutdown_fin(&mut self, i: u8) -> Err {
+        let err = match self.pcb_ref(i).state {
+            TcpState::SynRcvd => {
+                let e = self.tcp_send_fin(i);
+                if e == Err::Ok {
+                    self.tcp_backlog_accepted(i);
+                    self.p(i).state = TcpState::FinWait1;
+                }
+                e
+            }
+            TcpState::Established => {
+                let e = self.tcp_send_fin(i);
+                if e == Err::Ok {
+                    self.p(i).state = TcpState::FinWait1;
+                }
+                e
+            }
+            TcpState::CloseWait => {
+                let e = self.tcp_send_fin(i);
+                if e == Err::Ok {
+                    self.p(i).state = TcpState::LastAck;
+                }
+                e
+            }
+            _ => return Err::Ok,
+        };
+        if err == Err::Ok {
+            self.tcp_output_idx(i);
+        } else if err == Err::Mem {
+            self.p(i).flags |= TF_CLOSEPEND;
+            return Err::Ok;
+        }
+        err
+    }
+
+    /// Port of `tcp_close()` (tcp.c). Works on listening and connection
+    /// pcbs. After `ERR_OK` lwIP may keep the pcb (FIN_WAIT, TIME_WAIT)
+    /// and still call its callbacks; the handle stays valid while it lives.
+    pub fn tcp_close(&mut self, h: Handle) -> Result<Err, ApiError> {
+        if h.is_listen() {
+            let l = self.resolve_listen(h)?;
+            self.tcp_listen_closed(l);
+            self.tcp_rmv_listen(l);
+            self.memp_free_lpcb(l);
+            return Ok(Err::Ok);
+        }
+        let i = self.resolve_conn(h, "tcp_close")?;
+        self.p(i).flags |= TF_RXCLOSED;
+        Ok(self.tcp_close_shutdown(i, true))
+    }
+
+    /// Port of `tcp_shutdown()` (tcp.c).
+    pub fn tcp_shutdown(
+        &mut self,
+        h: Handle,
+        shut_rx: bool,
+        shut_tx: bool,
+    ) -> Result<Err, ApiError> {
+        if h.is_listen() {
+            self.resolve_listen(h)?;
+            return Ok(Err::Conn);
+        }
+        let i = self.resolve_conn(h, "tcp_shutdown")?;
+        if shut_rx {
+            self.p(i).flags |= TF_RXCLOSED;
+            if shut_tx {
+                return Ok(self.tcp_close_shutdown(i, true));
+            }
+            if self.pcb_ref(i).refused_data {
+                self.release_refused(i);
+            }
+        }
+        if shut_tx {
+            return Ok(match self.pcb_ref(i).state {
+                TcpState::SynRcvd | TcpState::Established | TcpState::CloseWait => {
+                    self.tcp_close_shutdown(i, shut_rx)
+                }
+                _ => Err::Conn,
+            });
+        }
+        Ok(Err::Ok)
+    }
+
+    /// Port of `tcp_abandon()` (tcp.c).
+    pub(crate) fn tcp_abandon(&mut self, i: u8, reset: bool) {
+        let h = self.conn_handle(i);
+        if self.pcb_ref(i).state == TcpState::TimeWait {
+            self.tcp_pcb_remove(List::TimeWait, i);
+            self.tcp_free(i);
+            return;
+        }
+        let p = *self.pcb_ref(i);
+        let (seqno, ackno) = (p.snd_nxt, p.rcv_nxt);
+        let errf = p.errf_set;
+        let mut send_rst = false;
+        let mut local_port = 0;
+        if p.state == TcpState::Closed {
+            if p.local_port != 0 {
+                self.tcp_rmv(List::Bound, i);
+            }
+        } else {
+            send_rst = reset;
+            local_port = p.local_port;
+            self.tcp_pcb_remove(List::Active, i);
+            self.tcp_active_pcbs_changed = true;
+        }
+        let (unacked, unsent, ooseq) = {
+            let q = self.pcb_ref(i);
+            (q.unacked, q.unsent, q.ooseq)
+        };
+        self.tcp_segs_free(unacked);
+        self.tcp_segs_free(unsent);
+        self.tcp_segs_free(ooseq);
+        {
+            let q = self.p(i);
+            q.unacked = None;
+            q.unsent = None;
+            q.ooseq = None;
+        }
+        self.tcp_backlog_accepted(i);
+        if send_rst {
+            let q = *self.pcb_ref(i);
+            self.tcp_rst(
+                Some(i),
+                seqno,
+                ackno,
+                q.local_ip,
+                q.remote_ip,
+                local_port,
+                q.remote_port,
+            );
+        }
+        self.tcp_free(i);
+        self.tcp_event_err(errf, h, Err::Abrt);
+    }
+
+    /// Port of `tcp_abort()` (tcp.c): RST if connected, err callback
+    /// (logged), freed.
+    pub fn tcp_abort(&mut self, h: Handle) -> Result<(), ApiError> {
+        let i = self.resolve_conn(h, "tcp_abort")?;
+        self.tcp_abandon(i, true);
+        Ok(())
+    }
+
+    /// Port of `tcp_bind()` (tcp.c); port 0 picks one with `tcp_new_port`.
+    pub fn tcp_bind(&mut self, h: Handle, ipaddr: [u8; 4], port: u16) -> Result<Err, ApiError> {
+        if h.is_listen() {
+            self.resolve_listen(h)?;
+            // LWIP_ERROR: can only bind in state CLOSED.
+            return Ok(Err::Val);
+        }
+        let i = self.resolve_conn(h, "tcp_bind")?;
+        if self.pcb_ref(i).state != TcpState::Closed {
+            return Ok(Err::Val);
+        }
+        let port = if port == 0 {
+            let p = self.tcp_new_port();
+            if p == 0 {
+                return Ok(Err::Buf);
+            }
+            p
+        } else {
+            let any = ipaddr == [0; 4];
+            let mut in_use = false;
+            self.for_each_port(|lport, lip| {
+                if lport == port && (lip == [0; 4] || any || lip == ipaddr) {
+                    in_use = true;
+                }
+            });
+            if in_use {
+                return Ok(Err::Use);
+            }
+            port
+        };
+        if ipaddr != [0; 4] {
+            self.p(i).local_ip = ipaddr;
+        }
+        self.p(i).local_port = port;
+        self.tcp_reg(List::Bound, i);
+        Ok(Err::Ok)
+    }
+
+    /// Calls `f(local_port, local_ip)` for every pcb on lwIP's lists in
+    /// `tcp_pcb_lists[]` order.
+    fn for_each_port(&self, mut f: impl FnMut(u16, [u8; 4])) {
+        let mut l = self.tcp_listen_pcbs;
+        let mut guard = 0;
+        while let Some(i) = l {
+            f(self.lpcb_ref(i).local_port, self.lpcb_ref(i).local_ip);
+            l = self.lpcb_ref(i).next;
+            guard += 1;
+            if guard > crate::stack::MAX_LISTEN_PCBS {
+                break;
+            }
+        }
+        for head in [self.tcp_bound_pcbs, self.tcp_active_pcbs, self.tcp_tw_pcbs] {
+            let mut p = head;
+            let mut guard = 0;
+            while let Some(i) = p {
+                f(self.pcb_ref(i).local_port, self.pcb_ref(i).local_ip);
+                p = self.pcb_ref(i).next;
+                guard += 1;
+                if guard > crate::stack::MAX_PCBS {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Port of `tcp_listen_with_backlog_and_err()` (tcp.c). On success the
+    /// old handle is dead and the returned one names the listening pcb.
+    pub fn tcp_listen_with_backlog_and_err(
+        &mut self,
+        h: Handle,
+        backlog: u8,
+    ) -> Result<(Option<Handle>, Err), ApiError> {
+        if h.is_listen() {
+            self.resolve_listen(h)?;
+            // state != CLOSED: "pcb already connected".
+            return Ok((None, Err::Clsd));
+        }
+        let i = self.resolve_conn(h, "tcp_listen")?;
+        if self.pcb_ref(i).state != TcpState::Closed {
+            return Ok((None, Err::Clsd));
+        }
+        let Some(l) = self.memp_alloc_lpcb() else {
+            return Ok((None, Err::Mem));
+        };
+        let p = *self.pcb_ref(i);
+        let backlog = if self.cfg.tcp_listen_backlog {
+            // tcp_backlog_set: a backlog of 0 becomes 1.
+            if backlog != 0 { backlog } else { 1 }
+        } else {
+            0
+        };
+        {
+            let lp = self.lp(l);
+            lp.local_port = p.local_port;
+            lp.state = TcpState::Listen;
+            lp.prio = p.prio;
+            lp.so_options = p.so_options;
+            lp.ttl = p.ttl;
+            lp.tos = p.tos;
+            lp.local_ip = p.local_ip;
+            lp.next = None;
+            // The shim sets the application's accept right after listen.
+            lp.accept_set = true;
+            lp.accepts_pending = 0;
+            lp.backlog = backlog;
+        }
+        if p.local_port != 0 {
+            self.tcp_rmv(List::Bound, i);
+        }
+        self.tcp_free(i);
+        self.tcp_reg_listen(l);
+        Ok((Some(self.listen_handle(l)), Err::Ok))
+    }
+
+    /// Port of `tcp_update_rcv_ann_wnd()` (tcp.c).
+    pub(crate) fn tcp_update_rcv_ann_wnd(&mut self, i: u8) -> u32 {
+        let half = (self.cfg.tcp_wnd / 2).min(u32::from(self.pcb_ref(i).mss));
+        let p = self.p(i);
+        let new_right_edge = p.rcv_nxt.wrapping_add(p.rcv_wnd);
+        if tcp_seq_geq(new_right_edge, p.rcv_ann_right_edge.wrapping_add(half)) {
+            p.rcv_ann_wnd = p.rcv_wnd;
+            new_right_edge.wrapping_sub(p.rcv_ann_right_edge)
+        } else {
+            if tcp_seq_gt(p.rcv_nxt, p.rcv_ann_right_edge) {
+                p.rcv_ann_wnd = 0;
+            } else {
+                p.rcv_ann_wnd = p.rcv_ann_right_edge.wrapping_sub(p.rcv_nxt);
+            }
+            0
+        }
+    }
+
+    /// Port of `tcp_recved()` (tcp.c).
+    pub fn tcp_recved(&mut self, h: Handle, len: u16) -> Result<(), ApiError> {
+        let i = self.resolve_conn(h, "tcp_recved")?;
+        let max = self.tcp_wnd_max(i);
+        let p = self.p(i);
+        let rcv_wnd = p.rcv_wnd.wrapping_add(u32::from(len));
+        if rcv_wnd > max || rcv_wnd < p.rcv_wnd {
+            p.rcv_wnd = max;
+        } else {
+            p.rcv_wnd = rcv_wnd;
+        }
+        let wnd_inflation = self.tcp_update_rcv_ann_wnd(i);
+        if wnd_inflation >= self.cfg.tcp_wnd_update_threshold {
+            self.p(i).flags |= TF_ACK_NOW;
+            self.tcp_output_idx(i);
+        }
+        Ok(())
+    }
+
+    /// Port of `tcp_new_port()` (tcp.c).
+    pub(crate) fn tcp_new_port(&mut self) -> u16 {
+        let start = self.cfg.tcp_local_port_range_start;
+        let end = self.cfg.tcp_local_port_range_end;
+        let mut n: u32 = 0;
+        'again: loop {
+            self.tcp_port = self.tcp_port.wrapping_add(1);
+            if self.tcp_port == end {
+                self.tcp_port = start;
+            }
+            let port = self.tcp_port;
+            let mut used = false;
+            self.for_each_port(|lp, _| used |= lp == port);
+            if used {
+                n += 1;
+                if n > u32::from(end.wrapping_sub(start)) {
+                    return 0;
+                }
+                continue 'again;
+            }
+            return port;
+        }
+    }
+
+    /// Port of `tcp_next_iss()` (tcp.c) with `LWIP_HOOK_TCP_ISN`.
+    pub(crate) fn tcp_next_iss(&mut self, i: u8) -> u32 {
+        let p = *self.pcb_ref(i);
+        self.hooks
+            .tcp_isn(p.local_ip, p.local_port, p.remote_ip, p.remote_port)
+    }
+
+    /// Port of `tcp_eff_send_mss_netif()` (tcp.c) for the netif.
+    pub(crate) fn tcp_eff_send_mss_netif(&self, sendmss: u16) -> u16 {
+        let mtu = self.netif.mtu;
+        if mtu != 0 {
+            let offset = (IP_HLEN + TCP_HLEN) as u16;
+            let mss_s = mtu.saturating_sub(offset);
+            sendmss.min(mss_s)
+        } else {
+            sendmss
+        }
+    }
+
+    /// Port of `tcp_connect()` (tcp.c); the connected callback goes to the
+    /// application.
+    pub fn tcp_connect(&mut self, h: Handle, ipaddr: [u8; 4], port: u16) -> Result<Err, ApiError> {
+        if h.is_listen() {
+            self.resolve_listen(h)?;
+            return Ok(Err::IsConn);
+        }
+        let i = self.resolve_conn(h, "tcp_connect")?;
+        if self.pcb_ref(i).state != TcpState::Closed {
+            return Ok(Err::IsConn);
+        }
+        self.p(i).remote_ip = ipaddr;
+        self.p(i).remote_port = port;
+        if self.pcb_ref(i).local_ip == [0; 4] {
+            let ip = self.netif.ip;
+            self.p(i).local_ip = ip;
+        }
+        let old_local_port = self.pcb_ref(i).local_port;
+        if old_local_port == 0 {
+            let lp = self.tcp_new_port();
+            self.p(i).local_port = lp;
+            if lp == 0 {
+                return Ok(Err::Buf);
+            }
+        }
+        let iss = self.tcp_next_iss(i);
+        let wnd16 = self.tcpwnd_min16_tcp_wnd();
+        let mss = self.tcp_eff_send_mss_netif(self.initial_mss());
+        let tcp_wnd = self.cfg.tcp_wnd;
+        {
+            let p = self.p(i);
+            p.rcv_nxt = 0;
+            p.snd_nxt = iss;
+            p.lastack = iss.wrapping_sub(1);
+            p.snd_wl2 = iss.wrapping_sub(1);
+            p.snd_lbb = iss.wrapping_sub(1);
+            p.rcv_wnd = wnd16;
+            p.rcv_ann_wnd = wnd16;
+            p.rcv_ann_right_edge = p.rcv_nxt;
+            p.snd_wnd = tcp_wnd;
+            p.mss = mss;
+            p.cwnd = 1;
+            p.connected_set = true;
+        }
+        let ret = self.tcp_enqueue_flags(i, crate::state::TCP_SYN);
+        if ret == Err::Ok {
+            self.p(i).state = TcpState::SynSent;
+            if old_local_port != 0 {
+                self.tcp_rmv(List::Bound, i);
+            }
+            self.tcp_reg(List::Active, i);
+            self.tcp_output_idx(i);
+        }
+        Ok(ret)
+    }
+
+    /// Port of `tcp_alloc()` (tcp.c), including the pcb-killing fallbacks.
+    pub(crate) fn tcp_alloc(&mut self, prio: u8) -> Option<u8> {
+        let mut pcb = self.memp_alloc_pcb();
+        if pcb.is_none() {
+            self.tcp_handle_closepend();
+            self.tcp_kill_timewait();
+            pcb = self.memp_alloc_pcb();
+            if pcb.is_none() {
+                self.tcp_kill_state(TcpState::LastAck);
+                pcb = self.memp_alloc_pcb();
+                if pcb.is_none() {
+                    self.tcp_kill_state(TcpState::Closing);
+                    pcb = self.memp_alloc_pcb();
+                    if pcb.is_none() {
+                        self.tcp_kill_prio(prio);
+                        pcb = self.memp_alloc_pcb();
+                    }
+                }
+            }
+        }
+        let i = pcb?;
+        let wnd16 = self.tcpwnd_min16_tcp_wnd();
+        let v = TcpPcb {
+            prio,
+            snd_buf: self.cfg.tcp_snd_buf,
+            rcv_wnd: wnd16,
+            rcv_ann_wnd: wnd16,
+            ttl: self.cfg.tcp_ttl,
+            mss: self.initial_mss(),
+            rto: (self.cfg.lwip_tcp_rto_time / self.cfg.tcp_slow_interval().max(1)) as i16,
+            sv: (self.cfg.lwip_tcp_rto_time / self.cfg.tcp_slow_interval().max(1)) as i16,
+            rtime: -1,
+            cwnd: 1,
+            tmr: self.tcp_ticks,
+            last_timer: self.tcp_timer_ctr,
+            ssthresh: self.cfg.tcp_snd_buf,
+            keep_idle: self.cfg.tcp_keepidle_default,
+            keep_intvl: self.cfg.tcp_keepintvl_default,
+            keep_cnt: self.cfg.tcp_keepcnt_default,
+            ..TcpPcb::ZERO
+        };
+        *self.p(i) = v;
+        self.release_refused(i);
+        Some(i)
+    }
+
+    /// Port of `tcp_new()` (tcp.c). The shim sets recv, sent and err
+    /// callbacks on every pcb it creates; so does this.
+    pub fn tcp_new(&mut self) -> Option<Handle> {
+        let i = self.tcp_alloc(TCP_PRIO_NORMAL)?;
+        let p = self.p(i);
+        p.recv_set = true;
+        p.sent_set = true;
+        p.errf_set = true;
+        Some(self.conn_handle(i))
+    }
+
+    /// Port of `tcp_handle_closepend()` (tcp.c).
+    fn tcp_handle_closepend(&mut self) {
+        let mut pcb = self.tcp_active_pcbs;
+        while let Some(i) = pcb {
+            let next = self.pcb_ref(i).next;
+            if self.pcb_ref(i).flags & TF_CLOSEPEND != 0 {
+                self.p(i).flags &= !TF_CLOSEPEND;
+                self.tcp_close_shutdown_fin(i);
+            }
+            pcb = next;
+        }
+    }
+
+    /// Port of `tcp_kill_prio()` (tcp.c).
+    fn tcp_kill_prio(&mut self, prio: u8) {
+        let mut mprio = prio.min(TCP_PRIO_MAX);
+        if mprio == 0 {
+            return;
+        }
+        mprio -= 1;
+        let mut inactivity = 0u32;
+        let mut inactive = None;
+        let mut pcb = self.tcp_active_pcbs;
+        while let Some(i) = pcb {
+            let p = self.pcb_ref(i);
+            let age = self.tcp_ticks.wrapping_sub(p.tmr);
+            if p.prio < mprio || (p.prio == mprio && age >= inactivity) {
+                inactivity = age;
+                inactive = Some(i);
+                mprio = p.prio;
+            }
+            pcb = p.next;
+        }
+        if let Some(i) = inactive {
+            self.tcp_abandon(i, true);
+        }
+    }
+
+    /// Port of `tcp_kill_state()` (tcp.c).
+    fn tcp_kill_state(&mut self, state: TcpState) {
+        let mut inactivity = 0u32;
+        let mut inactive = None;
+        let mut pcb = self.tcp_active_pcbs;
+        while let Some(i) = pcb {
+            let p = self.pcb_ref(i);
+            if p.state == state {
+                let age = self.tcp_ticks.wrapping_sub(p.tmr);
+                if age >= inactivity {
+                    inactivity = age;
+                    inactive = Some(i);
+                }
+            }
+            pcb = p.next;
+        }
+        if let Some(i) = inactive {
+            self.tcp_abandon(i, false);
+        }
+    }
+
+    /// Port of `tcp_kill_timewait()` (tcp.c).
+    fn tcp_kill_timewait(&mut self) {
+        let mut inactivity = 0u32;
+        let mut inactive = None;
+        let mut pcb = self.tcp_tw_pcbs;
+        while let Some(i) = pcb {
+            let p = self.pcb_ref(i);
+            let age = self.tcp_ticks.wrapping_sub(p.tmr);
+            if age >= inactivity {
+                inactivity = age;
+                inactive = Some(i);
+            }
+            pcb = p.next;
+        }
+        if let Some(i) = inactive {
+            self.tcp_abandon(i, true);
+        }
+    }
+
+    /// Port of `tcp_seg_free()` (tcp.c).
+    pub(crate) fn tcp_seg_free(&mut self, s: u8) {
+        let rom = self.seg_ref(s).rom_pbufs;
+        self.memp_pbuf_used = self.memp_pbuf_used.saturating_sub(u16::from(rom));
+        if let Some(slot) = self.segs.get_mut(usize::from(s)) {
+            slot.used = false;
+        }
+    }
+
+    /// Port of `tcp_segs_free()` (tcp.c).
+    pub(crate) fn tcp_segs_free(&mut self, mut seg: Option<u8>) {
+        let mut guard = 0;
+        while let Some(s) = seg {
+            let next = self.seg_ref(s).next;
+            self.tcp_seg_free(s);
+            seg = next;
+            guard += 1;
+            if guard > crate::stack::MAX_SEGS {
+                break;
+            }
+        }
+    }
+
+    /// Port of `tcp_pcb_purge()` (tcp.c).
+    pub(crate) fn tcp_pcb_purge(&mut self, i: u8) {
+        let st = self.pcb_ref(i).state;
+        if st != TcpState::Closed && st != TcpState::TimeWait && st != TcpState::Listen {
+            self.tcp_backlog_accepted(i);
+            if self.pcb_ref(i).refused_data {
+                self.release_refused(i);
+            }
+            let ooseq = self.pcb_ref(i).ooseq;
+            self.tcp_segs_free(ooseq);
+            self.p(i).ooseq = None;
+            self.p(i).rtime = -1;
+            let (unsent, unacked) = (self.pcb_ref(i).unsent, self.pcb_ref(i).unacked);
+            self.tcp_segs_free(unsent);
+            self.tcp_segs_free(unacked);
+            let p = self.p(i);
+            p.unacked = None;
+            p.unsent = None;
+            p.unsent_oversize = 0;
+        }
+    }
+
+    /// Port of `tcp_pcb_remove()` (tcp.c).
+    pub(crate) fn tcp_pcb_remove(&mut self, l: List, i: u8) {
+        self.tcp_rmv(l, i);
+        self.tcp_pcb_purge(i);
+        let p = self.pcb_ref(i);
+        if p.state != TcpState::TimeWait
+            && p.state != TcpState::Listen
+            && p.flags & TF_ACK_DELAY != 0
+        {
+            self.p(i).flags |= TF_ACK_NOW;
+            self.tcp_output_idx(i);
+        }
+        let p = self.p(i);
+        p.state = TcpState::Closed;
+        p.local_port = 0;
+    }
+
+    /// `tcp_setprio()` (tcp.c).
+    pub fn tcp_setprio(&mut self, h: Handle, prio: u8) -> Result<(), ApiError> {
+        if h.is_listen() {
+            let l = self.resolve_listen(h)?;
+            self.lp(l).prio = prio;
+        } else {
+            let i = self.resolve_conn(h, "tcp_setprio")?;
+            self.p(i).prio = prio;
+        }
+        Ok(())
+    }
+
+    /// `tcp_poll(pcb, poll, interval)` (tcp.c): poll callbacks go to the
+    /// application.
+    pub fn tcp_poll(&mut self, h: Handle, interval: u8) -> Result<(), ApiError> {
+        let i = self.resolve_conn(h, "tcp_poll")?;
+        let p = self.p(i);
+        p.poll_set = true;
+        p.pollinterval = interval;
+        Ok(())
+    }
+
+    /// `tcp_nagle_disable()` (`disable`) / `tcp_nagle_enable()`.
+    pub fn tcp_nagle(&mut self, h: Handle, disable: bool) -> Result<(), ApiError> {
+        let i = self.resolve_conn(h, "tcp_nagle")?;
+        if disable {
+            self.p(i).flags |= TF_NODELAY;
+        } else {
+            self.p(i).flags &= !TF_NODELAY;
+        }
+        Ok(())
+    }
+
+    /// SOF_KEEPALIVE and the keepalive parameters.
+    pub fn tcp_keepalive(
+        &mut self,
+        h: Handle,
+        enable: bool,
+        idle_ms: u32,
+        intvl_ms: u32,
+        cnt: u32,
+    ) -> Result<(), ApiError> {
+        let i = self.resolve_conn(h, "keepalive")?;
+        let p = self.p(i);
+        if enable {
+            p.so_options |= SOF_KEEPALIVE;
+        } else {
+            p.so_options &= !SOF_KEEPALIVE;
+        }
+        p.keep_idle = idle_ms;
+        p.keep_intvl = intvl_ms;
+        p.keep_cnt = cnt;
+        Ok(())
+    }
+
+    /// `tcp_sndbuf()` (tcp.h): `TCPWND16(snd_buf)`.
+    pub fn tcp_sndbuf(&self, h: Handle) -> Result<u32, ApiError> {
+        let i = self.resolve_conn(h, "tcp_sndbuf")?;
+        Ok(self.pcb_ref(i).snd_buf.min(0xffff))
+    }
+
+    /// `tcp_sndqueuelen()` (tcp.h).
+    pub fn tcp_sndqueuelen(&self, h: Handle) -> Result<u32, ApiError> {
+        let i = self.resolve_conn(h, "tcp_sndqueuelen")?;
+        Ok(u32::from(self.pcb_ref(i).snd_queuelen))
+    }
+
+    /// Port of `tcp_fasttmr()` (tcp.c).
+    pub fn tcp_fasttmr<A: TcpApp<H>>(&mut self, app: &mut A) -> Result<(), ApiError> {
+        if self.depth != 0 {
+            return Err(ApiError::Reentrant("tcp_fasttmr"));
+        }
+        self.tcp_timer_ctr = self.tcp_timer_ctr.wrapping_add(1);
+        'start: loop {
+            let mut pcb = self.tcp_active_pcbs;
+            while let Some(i) = pcb {
+                if self.pcb_ref(i).last_timer != self.tcp_timer_ctr {
+                    self.p(i).last_timer = self.tcp_timer_ctr;
+                    if self.pcb_ref(i).flags & TF_ACK_DELAY != 0 {
+                        self.p(i).flags |= TF_ACK_NOW;
+                        self.tcp_output_idx(i);
+                        self.p(i).flags &= !(TF_ACK_DELAY | TF_ACK_NOW);
+                    }
+                    if self.pcb_ref(i).flags & TF_CLOSEPEND != 0 {
+                        self.p(i).flags &= !TF_CLOSEPEND;
+                        self.tcp_close_shutdown_fin(i);
+                    }
+                    let next = self.pcb_ref(i).next;
+                    if self.pcb_ref(i).refused_data {
+                        self.tcp_active_pcbs_changed = false;
+                        self.tcp_process_refused_data(i, app);
+                        if self.tcp_active_pcbs_changed {
+                            continue 'start;
+                        }
+                    }
+                    pcb = next;
+                } else {
+                    pcb = self.pcb_ref(i).next;
+                }
+            }
+            break;
+        }
+        Ok(())
+    }
+
+    /// Port of `tcp_process_refused_data()` (tcp.c). Returns `ERR_ABRT`
+    /// when the pcb is gone.
+    pub(crate) fn tcp_process_refused_data<A: TcpApp<H>>(&mut self, i: u8, app: &mut A) -> Err {
+        let generation = self.conn_handle(i).generation();
+        // Take the refused data out (pcb->refused_data = NULL).
+        let mut buf = [0u8; crate::stack::REFUSED_CAP];
+        let (len, fin, pbufs) = match self.refused.get_mut(usize::from(i)) {
+            Some(r) => {
+                let n = r.len.min(buf.len());
+                if let (Some(d), Some(s)) = (buf.get_mut(..n), r.data.get(..n)) {
+                    d.copy_from_slice(s);
+                }
+                let out = (n, r.fin, r.pbufs);
+                r.len = 0;
+                r.fin = false;
+                r.pbufs = 0;
+                out
+            }
+            None => return Err::Ok,
+        };
+        self.p(i).refused_data = false;
+        let data = buf.get(..len).unwrap_or(&[]);
+        let err = self.tcp_event_recv(app, i, Some(data), Err::Ok);
+        let alive = self.conn_alive(i, generation);
+        if err == Err::Ok {
+            self.pbuf_pool_used = self.pbuf_pool_used.saturating_sub(pbufs);
+            if fin && alive {
+                if self.pcb_ref(i).rcv_wnd != self.tcp_wnd_max(i) {
+                    self.p(i).rcv_wnd = self.pcb_ref(i).rcv_wnd.wrapping_add(1);
+                }
+                let e = self.tcp_event_closed(app, i);
+                if e == Err::Abrt || !self.conn_alive(i, generation) {
+                    return Err::Abrt;
+                }
+            }
+        } else if err == Err::Abrt || !alive {
+            self.pbuf_pool_used = self.pbuf_pool_used.saturating_sub(pbufs);
+            return Err::Abrt;
+        } else {
+            // Still refused: put it back.
+            if let Some(r) = self.refused.get_mut(usize::from(i)) {
+                if let (Some(d), Some(s)) = (r.data.get_mut(..len), buf.get(..len)) {
+                    d.copy_from_slice(s);
+                }
+                r.len = len;
+                r.fin = fin;
+                r.pbufs = pbufs;
+            }
+            self.p(i).refused_data = true;
+            return Err::InProgress;
+        }
+        Err::Ok
+    }
+
+    /// Port of `tcp_slowtmr()` (tcp.c).
+    pub fn tcp_slowtmr<A: TcpApp<H>>(&mut self, app: &mut A) -> Result<(), ApiError> {
+        if self.depth != 0 {
+            return Err(ApiError::Reentrant("tcp_slowtmr"));
+        }
+        self.tcp_ticks = self.tcp_ticks.wrapping_add(1);
+        self.tcp_timer_ctr = self.tcp_timer_ctr.wrapping_add(1);
+        let slow = self.cfg.tcp_slow_interval().max(1);
+        'start: loop {
+            let mut prev: Option<u8> = None;
+            let mut pcb = self.tcp_active_pcbs;
+            while let Some(i) = pcb {
+                if self.pcb_ref(i).last_timer == self.tcp_timer_ctr {
+                    prev = Some(i);
+                    pcb = self.pcb_ref(i).next;
+                    continue;
+                }
+                self.p(i).last_timer = self.tcp_timer_ctr;
+                let mut pcb_remove = false;
+                let mut pcb_reset = false;
+                let p = *self.pcb_ref(i);
+                if (p.state == TcpState::SynSent && p.nrtx >= self.cfg.tcp_synmaxrtx)
+                    || p.nrtx >= self.cfg.tcp_maxrtx
+                {
+                    pcb_remove = true;
+                } else if p.persist_backoff > 0 {
+                    if p.persist_probe >= self.cfg.tcp_maxrtx {
+                        pcb_remove = true;
+                    } else {
+                        let idx = usize::from(p.persist_backoff - 1);
+                        let backoff_cnt = TCP_PERSIST_BACKOFF.get(idx).copied().unwrap_or(120);
+                        if p.persist_cnt < backoff_cnt {
+                            self.p(i).persist_cnt += 1;
+                        }
+                        if self.pcb_ref(i).persist_cnt >= backoff_cnt {
+                            // Zero-window probing and unsent splitting are
+                            // not ported yet (PORTING.md): advance the slot.
+                            let q = self.p(i);
+                            q.persist_cnt = 0;
+                            if usize::from(q.persist_backoff) < TCP_PERSIST_BACKOFF.len() {
+                                q.persist_backoff += 1;
+                            }
+                        }
+                    }
+                } else {
+                    {
+                        let q = self.p(i);
+                        if q.rtime >= 0 && q.rtime < 0x7fff {
+                            q.rtime += 1;
+                        }
+                    }
+                    let q = *self.pcb_ref(i);
+                    if q.rtime >= q.rto
+                        && (self.tcp_rexmit_rto_prepare(i) == Err::Ok
+                            || (self.pcb_ref(i).unacked.is_none()
+                                && self.pcb_ref(i).unsent.is_some()))
+                    {
+                        let q = *self.pcb_ref(i);
+                        if q.state != TcpState::SynSent {
+                            let idx = usize::from(q.nrtx).min(TCP_BACKOFF.len() - 1);
+                            let sh = TCP_BACKOFF.get(idx).copied().unwrap_or(7);
+                            let calc = ((i32::from(q.sa) >> 3) + i32::from(q.sv)) << sh;
+                            self.p(i).rto = calc.min(0x7fff) as i16;
+                        }
+                        let q = self.p(i);
+                        q.rtime = 0;
+                        let eff_wnd = q.cwnd.min(q.snd_wnd);
+                        q.ssthresh = eff_wnd >> 1;
+                        let two_mss = u32::from(q.mss) << 1;
+                        if q.ssthresh < two_mss {
+                            q.ssthresh = two_mss;
+                        }
+                        q.cwnd = u32::from(q.mss);
+                        q.bytes_acked = 0;
+                        self.tcp_rexmit_rto_commit(i);
+                    }
+                }
+                let p = *self.pcb_ref(i);
+                let age = self.tcp_ticks.wrapping_sub(p.tmr);
+                if p.state == TcpState::FinWait2
+                    && p.flags & TF_RXCLOSED != 0
+                    && age > self.cfg.tcp_fin_wait_timeout / slow
+                {
+                    pcb_remove = true;
+                }
+                if p.so_options & SOF_KEEPALIVE != 0
+                    && (p.state == TcpState::Established || p.state == TcpState::CloseWait)
+                {
+                    let dur = p.keep_cnt.wrapping_mul(p.keep_intvl);
+                    if age > p.keep_idle.wrapping_add(dur) / slow {
+                        pcb_remove = true;
+                        pcb_reset = true;
+                    } else if age
+                        > p.keep_idle
+                            .wrapping_add(u32::from(p.keep_cnt_sent).wrapping_mul(p.keep_intvl))
+                            / slow
+                    {
+                        // tcp_keepalive() is not ported yet (PORTING.md).
+                    }
+                }
+                if p.ooseq.is_some()
+                    && age >= (p.rto as u32).wrapping_mul(crate::config::TCP_OOSEQ_TIMEOUT)
+                {
+                    let o = p.ooseq;
+                    self.tcp_segs_free(o);
+                    self.p(i).ooseq = None;
+                }
+                if p.state == TcpState::SynRcvd && age > self.cfg.tcp_syn_rcvd_timeout / slow {
+                    pcb_remove = true;
+                }
+                if p.state == TcpState::LastAck && age > 2 * self.cfg.tcp_msl / slow {
+                    pcb_remove = true;
+                }
+                if pcb_remove {
+                    let h = self.conn_handle(i);
+                    let errf = self.pcb_ref(i).errf_set;
+                    self.tcp_pcb_purge(i);
+                    let next = self.pcb_ref(i).next;
+                    match prev {
+                        Some(pv) => self.p(pv).next = next,
+                        None => self.tcp_active_pcbs = next,
+                    }
+                    if pcb_reset {
+                        let q = *self.pcb_ref(i);
+                        self.tcp_rst(
+                            Some(i),
+                            q.snd_nxt,
+                            q.rcv_nxt,
+                            q.local_ip,
+                            q.remote_ip,
+                            q.local_port,
+                            q.remote_port,
+                        );
+                    }
+                    pcb = next;
+                    self.tcp_free(i);
+                    self.tcp_active_pcbs_changed = false;
+                    self.tcp_event_err(errf, h, Err::Abrt);
+                    if self.tcp_active_pcbs_changed {
+                        continue 'start;
+                    }
+                } else {
+                    prev = Some(i);
+                    pcb = self.pcb_ref(i).next;
+                    let q = self.p(i);
+                    q.polltmr = q.polltmr.wrapping_add(1);
+                    if q.polltmr >= q.pollinterval {
+                        q.polltmr = 0;
+                        self.tcp_active_pcbs_changed = false;
+                        let generation = self.conn_handle(i).generation();
+                        let err = self.tcp_event_poll(app, i);
+                        if self.tcp_active_pcbs_changed {
+                            continue 'start;
+                        }
+                        if err == Err::Ok && self.conn_alive(i, generation) {
+                            self.tcp_output_idx(i);
+                        }
+                    }
+                }
+            }
+            break;
+        }
+        // TIME_WAIT pcbs.
+        let mut prev: Option<u8> = None;
+        let mut pcb = self.tcp_tw_pcbs;
+        while let Some(i) = pcb {
+            let age = self.tcp_ticks.wrapping_sub(self.pcb_ref(i).tmr);
+            if age > 2 * self.cfg.tcp_msl / slow {
+                self.tcp_pcb_purge(i);
+                let next = self.pcb_ref(i).next;
+                match prev {
+                    Some(pv) => self.p(pv).next = next,
+                    None => self.tcp_tw_pcbs = next,
+                }
+                pcb = next;
+                self.tcp_free(i);
+            } else {
+                prev = Some(i);
+                pcb = self.pcb_ref(i).next;
+            }
+        }
+        Ok(())
+    }
+
+    /// Advances virtual time to `to_ms`, running the timers on lwIP's
+    /// cadence from time 0: at every multiple of `TCP_TMR_INTERVAL`
+    /// `tcp_fasttmr()`, and at every multiple of twice that `tcp_slowtmr()`
+    /// after it (as `lwip_c::Stack::advance_to`).
+    pub fn advance_to<A: TcpApp<H>>(&mut self, to_ms: u32, app: &mut A) -> Result<(), ApiError> {
+        let fast = self.cfg.tcp_fast_interval().max(1);
+        let slow = self.cfg.tcp_slow_interval().max(1);
+        let mut tick = (self.now / fast).wrapping_add(1).wrapping_mul(fast);
+        while tick <= to_ms && tick > self.now {
+            self.now = tick;
+            self.tcp_fasttmr(app)?;
+            if tick.is_multiple_of(slow) {
+                self.tcp_slowtmr(app)?;
+            }
+            tick = tick.wrapping_add(fast);
+        }
+        if to_ms > self.now {
+            self.now = to_ms;
+        }
+        Ok(())
+    }
+
+    /// Unused-import guard for items only some configurations use.
+    #[allow(dead_code)]
+    fn _uses(&self) -> (u8, u16) {
+        (SOF_INHERITED, TF_NAGLEMEMERR)
+    }
+}

@@ -1,0 +1,989 @@
+//! Port of lwIP's tcp_in.c: demultiplexing, the LISTEN/TIME_WAIT input
+//! paths, the state machine (`tcp_process`) and `tcp_receive`.
+
+use crate::err::Err;
+use crate::options::{ParseoptCtx, tcp_parseopt};
+use crate::seq::{tcp_seq_between, tcp_seq_leq, tcp_seq_lt};
+use crate::stack::{Callback, Hooks, List, SOF_INHERITED, Tcp, TcpApp};
+use crate::state::{
+    TCP_ACK, TCP_FIN, TCP_FLAGS, TCP_RST, TCP_SYN, TF_ACK_DELAY, TF_ACK_NOW, TF_BACKLOGPEND,
+    TF_CLOSED, TF_GOT_FIN, TF_INFR, TF_RESET, TF_RTO, TF_RXCLOSED, TcpState,
+};
+use crate::wire::{TCP_HLEN, inet_chksum_pseudo};
+
+/// Port of `LWIP_TCP_CALC_INITIAL_CWND(mss)` (tcp_in.c).
+fn lwip_tcp_calc_initial_cwnd(mss: u16) -> u32 {
+    let mss = u32::from(mss);
+    (4 * mss).min((2 * mss).max(4380))
+}
+
+fn be16(b: &[u8], at: usize) -> u16 {
+    match b.get(at..at + 2) {
+        Some(&[x, y]) => u16::from_be_bytes([x, y]),
+        _ => 0,
+    }
+}
+
+fn be32(b: &[u8], at: usize) -> u32 {
+    match b.get(at..at + 4) {
+        Some(&[w, x, y, z]) => u32::from_be_bytes([w, x, y, z]),
+        _ => 0,
+    }
+}
+
+impl<H: Hooks> Tcp<H> {
+    // -- TCP_EVENT_* ----------------------------------------------------------
+
+    /// `TCP_EVENT_RECV` (tcp_priv.h).
+    pub(crate) fn tcp_event_recv<A: TcpApp<H>>(
+        &mut self,
+        app: &mut A,
+        i: u8,
+        data: Option<&[u8]>,
+        err: Err,
+    ) -> Err {
+        if !self.pcb_ref(i).recv_set {
+            // tcp_recv_null (tcp.c).
+            match data {
+                Some(d) => {
+                    let h = self.conn_handle(i);
+                    let _ = self.tcp_recved(h, u16::try_from(d.len()).unwrap_or(u16::MAX));
+                }
+                None if err == Err::Ok => {
+                    let h = self.conn_handle(i);
+                    return self.tcp_close(h).unwrap_or(Err::Ok);
+                }
+                None => {}
+            }
+            return Err::Ok;
+        }
+        let h = self.conn_handle(i);
+        let len = data.map(|d| u16::try_from(d.len()).unwrap_or(u16::MAX));
+        let seq = self.ev_push(Callback::Recv { pcb: h, len, err });
+        let r = self.call_app(app, |a, t| a.recv(t, h, data, err));
+        self.ev_ret(seq, r);
+        r
+    }
+
+    /// `TCP_EVENT_CLOSED` (tcp_priv.h).
+    pub(crate) fn tcp_event_closed<A: TcpApp<H>>(&mut self, app: &mut A, i: u8) -> Err {
+        if !self.pcb_ref(i).recv_set {
+            return Err::Ok;
+        }
+        self.tcp_event_recv(app, i, None, Err::Ok)
+    }
+
+    /// `TCP_EVENT_SENT` (tcp_priv.h).
+    pub(crate) fn tcp_event_sent<A: TcpApp<H>>(&mut self, app: &mut A, i: u8, len: u16) -> Err {
+        if !self.pcb_ref(i).sent_set {
+            return Err::Ok;
+        }
+        let h = self.conn_handle(i);
+        let seq = self.ev_push(Callback::Sent { pcb: h, len });
+        let r = self.call_app(app, |a, t| a.sent(t, h, len));
+        self.ev_ret(seq, r);
+        r
+    }
+
+    /// `TCP_EVENT_POLL` (tcp_priv.h).
+    pub(crate) fn tcp_event_poll<A: TcpApp<H>>(&mut self, app: &mut A, i: u8) -> Err {
+        if !self.pcb_ref(i).poll_set {
+            return Err::Ok;
+        }
+        let h = self.conn_handle(i);
+        let seq = self.ev_push(Callback::Poll { pcb: h });
+        let r = self.call_app(app, |a, t| a.poll(t, h));
+        self.ev_ret(seq, r);
+        r
+    }
+
+    /// `TCP_EVENT_CONNECTED` (tcp_priv.h).
+    fn tcp_event_connected<A: TcpApp<H>>(&mut self, app: &mut A, i: u8, err: Err) -> Err {
+        if !self.pcb_ref(i).connected_set {
+            return Err::Ok;
+        }
+        let h = self.conn_handle(i);
+        let seq = self.ev_push(Callback::Connected { pcb: h, err });
+        let r = self.call_app(app, |a, t| a.connected(t, h, err));
+        self.ev_ret(seq, r);
+        r
+    }
+
+    /// `TCP_EVENT_ACCEPT` (tcp_priv.h), with the shim's setup of the new
+    /// pcb's callbacks (recv/sent before, err after an `ERR_OK`).
+    fn tcp_event_accept<A: TcpApp<H>>(
+        &mut self,
+        app: &mut A,
+        l: u8,
+        new: Option<u8>,
+        err: Err,
+    ) -> Err {
+        if !self.lpcb_ref(l).accept_set {
+            return Err::Arg;
+        }
+        let lh = self.listen_handle(l);
+        let nh = new.map(|i| {
+            self.p(i).recv_set = true;
+            self.p(i).sent_set = true;
+            self.conn_handle(i)
+        });
+        let seq = self.ev_push(Callback::Accept {
+            listener: lh,
+            new: nh,
+            err,
+        });
+        let r = self.call_app(app, |a, t| a.accept(t, lh, nh, err));
+        self.ev_ret(seq, r);
+        if let (Some(i), Some(h)) = (new, nh)
+            && r == Err::Ok
+            && self.conn_alive(i, h.generation())
+        {
+            self.p(i).errf_set = true;
+        }
+        r
+    }
+
+    // -- tcp_input --------------------------------------------------------------
+
+    /// Port of lwIP's `tcp_input()` (tcp_in.c). `seg` is the TCP segment
+    /// (IP header removed, trimmed to the IP length); `first_len` the
+    /// length of its part in the first pbuf.
+    pub(crate) fn tcp_input<A: TcpApp<H>>(&mut self, seg: &[u8], first_len: usize, app: &mut A) {
+        if first_len < TCP_HLEN || seg.len() < TCP_HLEN {
+            return;
+        }
+        let (src_ip, dest_ip) = (self.inp.src_ip, self.inp.dest_ip);
+        if Self::ip4_addr_isbroadcast(dest_ip) || Self::ip4_addr_ismulticast(dest_ip) {
+            return;
+        }
+        if self.cfg.checksum_check_tcp {
+            let Ok(tot) = u16::try_from(seg.len()) else {
+                return;
+            };
+            let c = inet_chksum_pseudo(
+                seg,
+                crate::wire::IP_PROTO_TCP,
+                tot,
+                Self::addr(src_ip),
+                Self::addr(dest_ip),
+            );
+            if c != 0 {
+                return;
+            }
+        }
+        let hdrlen = usize::from(seg.get(12).copied().unwrap_or(0) >> 4) * 4;
+        if hdrlen < TCP_HLEN || hdrlen > seg.len() {
+            return;
+        }
+        let payload_len = seg.len() - hdrlen;
+        let Ok(tot_len) = u16::try_from(payload_len) else {
+            return;
+        };
+        let flags = seg.get(13).copied().unwrap_or(0) & TCP_FLAGS;
+        let mut tcplen = tot_len;
+        if flags & (TCP_FIN | TCP_SYN) != 0 {
+            tcplen = tcplen.wrapping_add(1);
+            if tcplen < tot_len {
+                return;
+            }
+        }
+        let inp = &mut self.inp;
+        inp.src_port = be16(seg, 0);
+        inp.dest_port = be16(seg, 2);
+        inp.seqno = be32(seg, 4);
+        inp.ackno = be32(seg, 8);
+        inp.wnd = be16(seg, 14);
+        inp.flags = flags;
+        inp.tcplen = tcplen;
+        inp.hdrlen = hdrlen;
+        inp.inseg_len = tot_len;
+        inp.inseg_off = hdrlen;
+        inp.inseg_flags = flags;
+        let (sport, dport) = (inp.src_port, inp.dest_port);
+
+        // Active pcbs (move-to-front on a match).
+        let mut prev: Option<u8> = None;
+        let mut found: Option<u8> = None;
+        let mut cur = self.tcp_active_pcbs;
+        while let Some(i) = cur {
+            let p = self.pcb_ref(i);
+            if p.remote_port == sport
+                && p.local_port == dport
+                && p.remote_ip == src_ip
+                && p.local_ip == dest_ip
+            {
+                if let Some(pv) = prev {
+                    let n = p.next;
+                    self.p(pv).next = n;
+                    let head = self.tcp_active_pcbs;
+                    self.p(i).next = head;
+                    self.tcp_active_pcbs = Some(i);
+                }
+                found = Some(i);
+                break;
+            }
+            prev = Some(i);
+            cur = p.next;
+        }
+
+        if found.is_none() {
+            let mut cur = self.tcp_tw_pcbs;
+            while let Some(i) = cur {
+                let p = self.pcb_ref(i);
+                if p.remote_port == sport
+                    && p.local_port == dport
+                    && p.remote_ip == src_ip
+                    && p.local_ip == dest_ip
+                {
+                    self.tcp_timewait_input(i);
+                    return;
+                }
+                cur = p.next;
+            }
+            let mut prev: Option<u8> = None;
+            let mut cur = self.tcp_listen_pcbs;
+            let mut lfound = None;
+            while let Some(l) = cur {
+                let lp = self.lpcb_ref(l);
+                if lp.local_port == dport && (lp.local_ip == dest_ip || lp.local_ip == [0; 4]) {
+                    lfound = Some(l);
+                    break;
+                }
+                prev = Some(l);
+                cur = lp.next;
+            }
+            if let Some(l) = lfound {
+                if let Some(pv) = prev {
+                    let n = self.lpcb_ref(l).next;
+                    self.lp(pv).next = n;
+                    let head = self.tcp_listen_pcbs;
+                    self.lp(l).next = head;
+                    self.tcp_listen_pcbs = Some(l);
+                }
+                self.tcp_listen_input(l, seg, app);
+                return;
+            }
+        }
+
+        let Some(i) = found else {
+            // No matching pcb: RST unless it is one.
+            if flags & TCP_RST == 0 {
+                let (ackno, seqno) = (self.inp.ackno, self.inp.seqno);
+                self.tcp_rst(
+                    None,
+                    ackno,
+                    seqno.wrapping_add(u32::from(tcplen)),
+                    dest_ip,
+                    src_ip,
+                    dport,
+                    sport,
+                );
+            }
+            return;
+        };
+
+        let generation = self.conn_handle(i).generation();
+        self.inp.recv_data = None;
+        self.inp.recv_flags = 0;
+        self.inp.recv_acked = 0;
+
+        if self.pcb_ref(i).refused_data
+            && (self.tcp_process_refused_data(i, app) == Err::Abrt
+                || !self.conn_alive(i, generation)
+                || (self.pcb_ref(i).refused_data && tcplen > 0))
+        {
+            if self.conn_alive(i, generation) && self.pcb_ref(i).rcv_ann_wnd == 0 {
+                self.tcp_send_empty_ack(i);
+            }
+            self.tcp_input_pcb = None;
+            self.inp.recv_data = None;
+            return;
+        }
+        self.tcp_input_pcb = Some(i);
+        let err = self.tcp_process(i, seg, app);
+        if err != Err::Abrt && self.conn_alive(i, generation) {
+            if self.inp.recv_flags & TF_RESET != 0 {
+                let h = self.conn_handle(i);
+                let errf = self.pcb_ref(i).errf_set;
+                self.tcp_event_err(errf, h, Err::Rst);
+                self.tcp_pcb_remove(List::Active, i);
+                self.tcp_active_pcbs_changed = true;
+                self.tcp_free(i);
+            } else {
+                self.tcp_input_rest(i, generation, seg, app);
+            }
+        }
+        self.tcp_input_pcb = None;
+        self.inp.recv_data = None;
+    }
+
+    /// The part of `tcp_input()` after `tcp_process()` returned normally:
+    /// sent, delayed close, recv, FIN, output (returns at `aborted:`).
+    fn tcp_input_rest<A: TcpApp<H>>(&mut self, i: u8, generation: u32, seg: &[u8], app: &mut A) {
+        if self.inp.recv_acked > 0 {
+            let mut acked = self.inp.recv_acked;
+            while acked > 0 {
+                let acked16 = acked.min(0xffff) as u16;
+                acked -= u32::from(acked16);
+                let e = self.tcp_event_sent(app, i, acked16);
+                if e == Err::Abrt || !self.conn_alive(i, generation) {
+                    return;
+                }
+            }
+            self.inp.recv_acked = 0;
+        }
+        if self.tcp_input_delayed_close(i) {
+            return;
+        }
+        if let Some((off, len)) = self.inp.recv_data {
+            if self.pcb_ref(i).flags & TF_RXCLOSED != 0 {
+                self.tcp_abandon(i, true);
+                return;
+            }
+            let data = seg.get(off..off.saturating_add(len)).unwrap_or(&[]);
+            let e = self.tcp_event_recv(app, i, Some(data), Err::Ok);
+            if e == Err::Abrt || !self.conn_alive(i, generation) {
+                return;
+            }
+            if e != Err::Ok {
+                self.store_refused(i, data);
+            }
+        }
+        if self.inp.recv_flags & TF_GOT_FIN != 0 {
+            if self.pcb_ref(i).refused_data {
+                if let Some(r) = self.refused.get_mut(usize::from(i)) {
+                    r.fin = true;
+                }
+            } else {
+                if self.pcb_ref(i).rcv_wnd != self.tcp_wnd_max(i) {
+                    self.p(i).rcv_wnd = self.pcb_ref(i).rcv_wnd.wrapping_add(1);
+                }
+                let e = self.tcp_event_closed(app, i);
+                if e == Err::Abrt || !self.conn_alive(i, generation) {
+                    return;
+                }
+            }
+        }
+        self.tcp_input_pcb = None;
+        if self.tcp_input_delayed_close(i) {
+            return;
+        }
+        self.tcp_output_idx(i);
+    }
+
+    /// `pcb->refused_data = recv_data`: keeps the bytes and the pool pbufs
+    /// of the packet they arrived in.
+    fn store_refused(&mut self, i: u8, data: &[u8]) {
+        let pbufs = self.inp.pbufs;
+        if let Some(r) = self.refused.get_mut(usize::from(i)) {
+            let n = data.len().min(r.data.len());
+            if let (Some(d), Some(s)) = (r.data.get_mut(..n), data.get(..n)) {
+                d.copy_from_slice(s);
+            }
+            r.len = n;
+            r.fin = false;
+            r.pbufs = pbufs;
+            self.pbuf_pool_used = self.pbuf_pool_used.saturating_add(pbufs);
+        }
+        self.p(i).refused_data = true;
+    }
+
+    /// Port of `tcp_input_delayed_close()` (tcp_in.c).
+    fn tcp_input_delayed_close(&mut self, i: u8) -> bool {
+        if self.inp.recv_flags & TF_CLOSED != 0 {
+            if self.pcb_ref(i).flags & TF_RXCLOSED == 0 {
+                let h = self.conn_handle(i);
+                let errf = self.pcb_ref(i).errf_set;
+                self.tcp_event_err(errf, h, Err::Clsd);
+            }
+            self.tcp_pcb_remove(List::Active, i);
+            self.tcp_active_pcbs_changed = true;
+            self.tcp_free(i);
+            return true;
+        }
+        false
+    }
+
+    /// Port of `tcp_listen_input()` (tcp_in.c).
+    fn tcp_listen_input<A: TcpApp<H>>(&mut self, l: u8, seg: &[u8], app: &mut A) {
+        let inp = self.inp;
+        if inp.flags & TCP_RST != 0 {
+            return;
+        }
+        if inp.flags & TCP_ACK != 0 {
+            self.tcp_rst(
+                None,
+                inp.ackno,
+                inp.seqno.wrapping_add(u32::from(inp.tcplen)),
+                inp.dest_ip,
+                inp.src_ip,
+                inp.dest_port,
+                inp.src_port,
+            );
+        } else if inp.flags & TCP_SYN != 0 {
+            if self.cfg.tcp_listen_backlog
+                && self.lpcb_ref(l).accepts_pending >= self.lpcb_ref(l).backlog
+            {
+                return;
+            }
+            let prio = self.lpcb_ref(l).prio;
+            let Some(n) = self.tcp_alloc(prio) else {
+                let _ = self.tcp_event_accept(app, l, None, Err::Mem);
+                return;
+            };
+            if self.cfg.tcp_listen_backlog {
+                let lp = self.lp(l);
+                lp.accepts_pending = lp.accepts_pending.wrapping_add(1);
+                self.p(n).flags |= TF_BACKLOGPEND;
+            }
+            let lsn = *self.lpcb_ref(l);
+            {
+                let p = self.p(n);
+                p.local_ip = inp.dest_ip;
+                p.remote_ip = inp.src_ip;
+                p.local_port = lsn.local_port;
+                p.remote_port = inp.src_port;
+                p.state = TcpState::SynRcvd;
+                p.rcv_nxt = inp.seqno.wrapping_add(1);
+                p.rcv_ann_right_edge = p.rcv_nxt;
+            }
+            let iss = self.tcp_next_iss(n);
+            {
+                let p = self.p(n);
+                p.snd_wl2 = iss;
+                p.snd_nxt = iss;
+                p.lastack = iss;
+                p.snd_lbb = iss;
+                p.snd_wl1 = inp.seqno.wrapping_sub(1);
+                p.listener = Some(l);
+                p.so_options = lsn.so_options & SOF_INHERITED;
+            }
+            self.tcp_reg(List::Active, n);
+            self.tcp_parseopt(n, seg);
+            let mss = self.tcp_eff_send_mss_netif(self.pcb_ref(n).mss);
+            {
+                let p = self.p(n);
+                p.snd_wnd = u32::from(inp.wnd);
+                p.snd_wnd_max = p.snd_wnd;
+                p.mss = mss;
+            }
+            let rc = self.tcp_enqueue_flags(n, TCP_SYN | TCP_ACK);
+            if rc != Err::Ok {
+                self.tcp_abandon(n, false);
+                return;
+            }
+            self.tcp_output_idx(n);
+        }
+    }
+
+    /// Port of `tcp_timewait_input()` (tcp_in.c).
+    fn tcp_timewait_input(&mut self, i: u8) {
+        let inp = self.inp;
+        if inp.flags & TCP_RST != 0 {
+            return;
+        }
+        if inp.flags & TCP_SYN != 0 {
+            let p = self.pcb_ref(i);
+            if tcp_seq_between(inp.seqno, p.rcv_nxt, p.rcv_nxt.wrapping_add(p.rcv_wnd)) {
+                self.tcp_rst(
+                    Some(i),
+                    inp.ackno,
+                    inp.seqno.wrapping_add(u32::from(inp.tcplen)),
+                    inp.dest_ip,
+                    inp.src_ip,
+                    inp.dest_port,
+                    inp.src_port,
+                );
+                return;
+            }
+        } else if inp.flags & TCP_FIN != 0 {
+            let t = self.tcp_ticks;
+            self.p(i).tmr = t;
+        }
+        if inp.tcplen > 0 {
+            self.p(i).flags |= TF_ACK_NOW;
+            self.tcp_output_idx(i);
+        }
+    }
+
+    /// Port of `tcp_parseopt()` (tcp_in.c): [`crate::options::tcp_parseopt`]
+    /// applied to the pcb.
+    fn tcp_parseopt(&mut self, i: u8, seg: &[u8]) {
+        let inp = self.inp;
+        let opts = seg.get(TCP_HLEN..inp.hdrlen).unwrap_or(&[]);
+        if opts.is_empty() {
+            return;
+        }
+        let p = *self.pcb_ref(i);
+        let ctx = ParseoptCtx {
+            flags: inp.flags,
+            seqno: inp.seqno,
+            tcplen: inp.tcplen,
+            pcb_flags: p.flags,
+            ts_lastacksent: p.ts_lastacksent,
+        };
+        let r = tcp_parseopt(&self.cfg, &ctx, opts).effects;
+        let q = self.p(i);
+        if let Some(m) = r.mss {
+            q.mss = m;
+        }
+        if let Some(s) = r.snd_scale {
+            q.snd_scale = s;
+        }
+        if let Some(s) = r.rcv_scale {
+            q.rcv_scale = s;
+        }
+        if let Some(w) = r.rcv_wnd {
+            q.rcv_wnd = w;
+            q.rcv_ann_wnd = w;
+        }
+        if let Some(t) = r.ts_recent {
+            q.ts_recent = t;
+        }
+        q.flags = r.apply_flags(q.flags);
+    }
+
+    /// Port of `tcp_process()` (tcp_in.c). `ERR_ABRT`: the pcb is gone.
+    fn tcp_process<A: TcpApp<H>>(&mut self, i: u8, seg: &[u8], app: &mut A) -> Err {
+        let inp = self.inp;
+        let flags = inp.flags;
+        if flags & TCP_RST != 0 {
+            let p = *self.pcb_ref(i);
+            let mut acceptable = false;
+            if p.state == TcpState::SynSent {
+                if inp.ackno == p.snd_nxt {
+                    acceptable = true;
+                }
+            } else if inp.seqno == p.rcv_nxt {
+                acceptable = true;
+            } else if tcp_seq_between(inp.seqno, p.rcv_nxt, p.rcv_nxt.wrapping_add(p.rcv_wnd)) {
+                self.p(i).flags |= TF_ACK_NOW;
+            }
+            if acceptable {
+                self.inp.recv_flags |= TF_RESET;
+                self.p(i).flags &= !TF_ACK_DELAY;
+                return Err::Rst;
+            }
+            return Err::Ok;
+        }
+        let st = self.pcb_ref(i).state;
+        if flags & TCP_SYN != 0 && st != TcpState::SynSent && st != TcpState::SynRcvd {
+            self.p(i).flags |= TF_ACK_NOW;
+            return Err::Ok;
+        }
+        if self.pcb_ref(i).flags & TF_RXCLOSED == 0 {
+            let t = self.tcp_ticks;
+            self.p(i).tmr = t;
+        }
+        self.p(i).keep_cnt_sent = 0;
+        self.p(i).persist_probe = 0;
+        self.tcp_parseopt(i, seg);
+
+        match st {
+            TcpState::SynSent => {
+                let p = *self.pcb_ref(i);
+                if flags & TCP_ACK != 0
+                    && flags & TCP_SYN != 0
+                    && inp.ackno == p.lastack.wrapping_add(1)
+                {
+                    let mss = self.tcp_eff_send_mss_netif(p.mss);
+                    {
+                        let q = self.p(i);
+                        q.rcv_nxt = inp.seqno.wrapping_add(1);
+                        q.rcv_ann_right_edge = q.rcv_nxt;
+                        q.lastack = inp.ackno;
+                        q.snd_wnd = u32::from(inp.wnd);
+                        q.snd_wnd_max = q.snd_wnd;
+                        q.snd_wl1 = inp.seqno.wrapping_sub(1);
+                        q.state = TcpState::Established;
+                        q.mss = mss;
+                        q.cwnd = lwip_tcp_calc_initial_cwnd(mss);
+                        q.snd_queuelen = q.snd_queuelen.wrapping_sub(1);
+                    }
+                    let rseg = match self.pcb_ref(i).unacked {
+                        Some(s) => {
+                            let n = self.seg_ref(s).next;
+                            self.p(i).unacked = n;
+                            Some(s)
+                        }
+                        None => {
+                            let s = self.pcb_ref(i).unsent;
+                            if let Some(s) = s {
+                                let n = self.seg_ref(s).next;
+                                self.p(i).unsent = n;
+                            }
+                            s
+                        }
+                    };
+                    if let Some(s) = rseg {
+                        self.tcp_seg_free(s);
+                    }
+                    if self.pcb_ref(i).unacked.is_none() {
+                        self.p(i).rtime = -1;
+                    } else {
+                        self.p(i).rtime = 0;
+                        self.p(i).nrtx = 0;
+                    }
+                    let generation = self.conn_handle(i).generation();
+                    let e = self.tcp_event_connected(app, i, Err::Ok);
+                    if e == Err::Abrt || !self.conn_alive(i, generation) {
+                        return Err::Abrt;
+                    }
+                    self.p(i).flags |= TF_ACK_NOW;
+                } else if flags & TCP_ACK != 0 {
+                    self.tcp_rst(
+                        Some(i),
+                        inp.ackno,
+                        inp.seqno.wrapping_add(u32::from(inp.tcplen)),
+                        inp.dest_ip,
+                        inp.src_ip,
+                        inp.dest_port,
+                        inp.src_port,
+                    );
+                    if self.pcb_ref(i).nrtx < self.cfg.tcp_synmaxrtx {
+                        self.p(i).rtime = 0;
+                        self.tcp_rexmit_rto(i);
+                    }
+                }
+            }
+            TcpState::SynRcvd => {
+                if flags & TCP_SYN != 0 {
+                    if inp.seqno == self.pcb_ref(i).rcv_nxt.wrapping_sub(1) {
+                        self.tcp_rexmit(i);
+                    }
+                } else if flags & TCP_ACK != 0 {
+                    let p = *self.pcb_ref(i);
+                    if tcp_seq_between(inp.ackno, p.lastack.wrapping_add(1), p.snd_nxt) {
+                        self.p(i).state = TcpState::Established;
+                        let generation = self.conn_handle(i).generation();
+                        let err = match p.listener {
+                            None => Err::Val,
+                            Some(l) => {
+                                self.tcp_backlog_accepted(i);
+                                self.tcp_event_accept(app, l, Some(i), Err::Ok)
+                            }
+                        };
+                        if err != Err::Ok {
+                            if err != Err::Abrt && self.conn_alive(i, generation) {
+                                self.tcp_abandon(i, true);
+                            }
+                            return Err::Abrt;
+                        }
+                        if !self.conn_alive(i, generation) {
+                            return Err::Abrt;
+                        }
+                        self.tcp_receive(i, seg);
+                        if self.inp.recv_acked != 0 {
+                            self.inp.recv_acked -= 1;
+                        }
+                        let mss = self.pcb_ref(i).mss;
+                        self.p(i).cwnd = lwip_tcp_calc_initial_cwnd(mss);
+                        if self.inp.recv_flags & TF_GOT_FIN != 0 {
+                            self.p(i).flags |= TF_ACK_NOW;
+                            self.p(i).state = TcpState::CloseWait;
+                        }
+                    } else {
+                        self.tcp_rst(
+                            Some(i),
+                            inp.ackno,
+                            inp.seqno.wrapping_add(u32::from(inp.tcplen)),
+                            inp.dest_ip,
+                            inp.src_ip,
+                            inp.dest_port,
+                            inp.src_port,
+                        );
+                    }
+                }
+            }
+            TcpState::CloseWait | TcpState::Established => {
+                self.tcp_receive(i, seg);
+                if self.inp.recv_flags & TF_GOT_FIN != 0 {
+                    self.p(i).flags |= TF_ACK_NOW;
+                    self.p(i).state = TcpState::CloseWait;
+                }
+            }
+            TcpState::FinWait1 => {
+                self.tcp_receive(i, seg);
+                let p = *self.pcb_ref(i);
+                let acked_all =
+                    flags & TCP_ACK != 0 && inp.ackno == p.snd_nxt && p.unsent.is_none();
+                if self.inp.recv_flags & TF_GOT_FIN != 0 {
+                    self.p(i).flags |= TF_ACK_NOW;
+                    if acked_all {
+                        self.enter_time_wait(i);
+                    } else {
+                        self.p(i).state = TcpState::Closing;
+                    }
+                } else if acked_all {
+                    self.p(i).state = TcpState::FinWait2;
+                }
+            }
+            TcpState::FinWait2 => {
+                self.tcp_receive(i, seg);
+                if self.inp.recv_flags & TF_GOT_FIN != 0 {
+                    self.p(i).flags |= TF_ACK_NOW;
+                    self.enter_time_wait(i);
+                }
+            }
+            TcpState::Closing => {
+                self.tcp_receive(i, seg);
+                let p = *self.pcb_ref(i);
+                if flags & TCP_ACK != 0 && inp.ackno == p.snd_nxt && p.unsent.is_none() {
+                    self.enter_time_wait(i);
+                }
+            }
+            TcpState::LastAck => {
+                self.tcp_receive(i, seg);
+                let p = *self.pcb_ref(i);
+                if flags & TCP_ACK != 0 && inp.ackno == p.snd_nxt && p.unsent.is_none() {
+                    self.inp.recv_flags |= TF_CLOSED;
+                }
+            }
+            _ => {}
+        }
+        Err::Ok
+    }
+
+    /// `tcp_pcb_purge; TCP_RMV_ACTIVE; state = TIME_WAIT; TCP_REG(tw)`.
+    fn enter_time_wait(&mut self, i: u8) {
+        self.tcp_pcb_purge(i);
+        self.tcp_rmv(List::Active, i);
+        self.p(i).state = TcpState::TimeWait;
+        self.tcp_reg(List::TimeWait, i);
+    }
+
+    /// Port of `tcp_free_acked_segments()` (tcp_in.c).
+    fn tcp_free_acked_segments(&mut self, i: u8, mut list: Option<u8>) -> Option<u8> {
+        let ackno = self.inp.ackno;
+        while let Some(s) = list {
+            let sg = self.seg_ref(s);
+            let end = sg
+                .seqno
+                .wrapping_add(Self::tcp_tcplen(sg.len, sg.hdr_flags));
+            if !tcp_seq_leq(end, ackno) {
+                break;
+            }
+            let (next, clen, len) = (sg.next, sg.pbufs, sg.len);
+            list = next;
+            let q = self.p(i);
+            q.snd_queuelen = q.snd_queuelen.wrapping_sub(u16::from(clen));
+            self.inp.recv_acked = self.inp.recv_acked.wrapping_add(u32::from(len));
+            self.tcp_seg_free(s);
+        }
+        list
+    }
+
+    /// `TCP_TCPLEN(seg)`.
+    pub(crate) fn tcp_tcplen(len: u16, hdr_flags: u8) -> u32 {
+        u32::from(len) + u32::from(hdr_flags & (TCP_FIN | TCP_SYN) != 0)
+    }
+
+    /// Port of `tcp_receive()` (tcp_in.c). Out-of-sequence queueing
+    /// (`TCP_QUEUE_OOSEQ`) is not ported yet: such segments are answered
+    /// with an empty ACK and dropped.
+    fn tcp_receive(&mut self, i: u8, seg: &[u8]) {
+        let _ = seg;
+        let inp = self.inp;
+        let (seqno, ackno, flags) = (inp.seqno, inp.ackno, inp.flags);
+        if flags & TCP_ACK != 0 {
+            let p = *self.pcb_ref(i);
+            let right_wnd_edge = p.snd_wnd.wrapping_add(p.snd_wl2);
+            let swnd = u32::from(inp.wnd) << p.snd_scale;
+            if tcp_seq_lt(p.snd_wl1, seqno)
+                || (p.snd_wl1 == seqno && tcp_seq_lt(p.snd_wl2, ackno))
+                || (p.snd_wl2 == ackno && swnd > p.snd_wnd)
+            {
+                let q = self.p(i);
+                q.snd_wnd = swnd;
+                if q.snd_wnd_max < q.snd_wnd {
+                    q.snd_wnd_max = q.snd_wnd;
+                }
+                q.snd_wl1 = seqno;
+                q.snd_wl2 = ackno;
+            }
+            let p = *self.pcb_ref(i);
+            if tcp_seq_leq(ackno, p.lastack) {
+                if inp.tcplen == 0
+                    && p.snd_wl2.wrapping_add(p.snd_wnd) == right_wnd_edge
+                    && p.rtime >= 0
+                    && p.lastack == ackno
+                {
+                    let q = self.p(i);
+                    if q.dupacks.wrapping_add(1) > q.dupacks {
+                        q.dupacks += 1;
+                    }
+                    if q.dupacks > 3 {
+                        q.cwnd = tcp_wnd_inc(q.cwnd, u32::from(q.mss));
+                    }
+                    if q.dupacks >= 3 {
+                        self.tcp_rexmit_fast(i);
+                    }
+                }
+            } else if tcp_seq_between(ackno, p.lastack.wrapping_add(1), p.snd_nxt) {
+                {
+                    let q = self.p(i);
+                    if q.flags & TF_INFR != 0 {
+                        q.flags &= !TF_INFR;
+                        q.cwnd = q.ssthresh;
+                        q.bytes_acked = 0;
+                    }
+                    q.nrtx = 0;
+                    q.rto = (q.sa >> 3).wrapping_add(q.sv);
+                    let acked = ackno.wrapping_sub(q.lastack);
+                    q.dupacks = 0;
+                    q.lastack = ackno;
+                    if q.state >= TcpState::Established {
+                        if q.cwnd < q.ssthresh {
+                            let num_seg: u32 = if q.flags & TF_RTO != 0 { 1 } else { 2 };
+                            let increase = acked.min(num_seg * u32::from(q.mss));
+                            q.cwnd = tcp_wnd_inc(q.cwnd, increase);
+                        } else {
+                            q.bytes_acked = tcp_wnd_inc(q.bytes_acked, acked);
+                            if q.bytes_acked >= q.cwnd {
+                                q.bytes_acked -= q.cwnd;
+                                q.cwnd = tcp_wnd_inc(q.cwnd, u32::from(q.mss));
+                            }
+                        }
+                    }
+                }
+                let unacked = self.pcb_ref(i).unacked;
+                let u = self.tcp_free_acked_segments(i, unacked);
+                self.p(i).unacked = u;
+                let unsent = self.pcb_ref(i).unsent;
+                let u = self.tcp_free_acked_segments(i, unsent);
+                self.p(i).unsent = u;
+                let recv_acked = self.inp.recv_acked;
+                let q = *self.pcb_ref(i);
+                let rto_end = q.rto_end;
+                let unsent_seq = q.unsent.map(|s| self.seg_ref(s).seqno);
+                let unacked_seq = q.unacked.map(|s| self.seg_ref(s).seqno);
+                let q = self.p(i);
+                q.rtime = if q.unacked.is_none() { -1 } else { 0 };
+                q.polltmr = 0;
+                if q.unsent.is_none() {
+                    q.unsent_oversize = 0;
+                }
+                q.snd_buf = q.snd_buf.wrapping_add(recv_acked);
+                if q.flags & TF_RTO != 0 {
+                    match unacked_seq {
+                        None => {
+                            if unsent_seq.is_none_or(|s| tcp_seq_leq(rto_end, s)) {
+                                q.flags &= !TF_RTO;
+                            }
+                        }
+                        Some(s) => {
+                            if tcp_seq_leq(rto_end, s) {
+                                q.flags &= !TF_RTO;
+                            }
+                        }
+                    }
+                }
+            } else {
+                self.tcp_send_empty_ack(i);
+            }
+            let q = self.p(i);
+            if q.rttest != 0 && tcp_seq_lt(q.rtseq, ackno) {
+                let ticks = self.tcp_ticks;
+                let q = self.p(i);
+                let mut m = ticks.wrapping_sub(q.rttest) as i16;
+                m = m.wrapping_sub(q.sa >> 3);
+                q.sa = q.sa.wrapping_add(m);
+                if m < 0 {
+                    m = m.wrapping_neg();
+                }
+                m = m.wrapping_sub(q.sv >> 2);
+                q.sv = q.sv.wrapping_add(m);
+                q.rto = (q.sa >> 3).wrapping_add(q.sv);
+                q.rttest = 0;
+            }
+        }
+
+        let inp = self.inp;
+        let mut seqno = inp.seqno;
+        let state = self.pcb_ref(i).state;
+        if inp.tcplen > 0 && state < TcpState::CloseWait {
+            let p = *self.pcb_ref(i);
+            let tcplen = u32::from(inp.tcplen);
+            if tcp_seq_between(
+                p.rcv_nxt,
+                seqno.wrapping_add(1),
+                seqno.wrapping_add(tcplen).wrapping_sub(1),
+            ) {
+                // Trim the first edge.
+                let off = p.rcv_nxt.wrapping_sub(seqno);
+                let off16 = u16::try_from(off).unwrap_or(u16::MAX);
+                self.inp.inseg_len = self.inp.inseg_len.wrapping_sub(off16);
+                self.inp.inseg_off = self.inp.inseg_off.saturating_add(usize::from(off16));
+                seqno = p.rcv_nxt;
+                self.inp.seqno = seqno;
+            } else if tcp_seq_lt(seqno, p.rcv_nxt) {
+                self.p(i).flags |= TF_ACK_NOW;
+            }
+            let p = *self.pcb_ref(i);
+            if tcp_seq_between(
+                seqno,
+                p.rcv_nxt,
+                p.rcv_nxt.wrapping_add(p.rcv_wnd).wrapping_sub(1),
+            ) {
+                if p.rcv_nxt == seqno {
+                    let mut tcplen = Self::tcp_tcplen(self.inp.inseg_len, self.inp.inseg_flags);
+                    if tcplen > p.rcv_wnd {
+                        if self.inp.inseg_flags & TCP_FIN != 0 {
+                            self.inp.inseg_flags &= !TCP_FIN;
+                        }
+                        let mut l = p.rcv_wnd.min(0xffff) as u16;
+                        if self.inp.inseg_flags & TCP_SYN != 0 {
+                            l = l.wrapping_sub(1);
+                        }
+                        self.inp.inseg_len = l;
+                        tcplen = Self::tcp_tcplen(self.inp.inseg_len, self.inp.inseg_flags);
+                    }
+                    // (ooseq adjustment: no ooseq queue in this port yet.)
+                    let q = self.p(i);
+                    q.rcv_nxt = seqno.wrapping_add(tcplen);
+                    q.rcv_wnd = q.rcv_wnd.wrapping_sub(tcplen);
+                    self.inp.tcplen = tcplen as u16;
+                    self.tcp_update_rcv_ann_wnd(i);
+                    if self.inp.inseg_len > 0 {
+                        self.inp.recv_data =
+                            Some((self.inp.inseg_off, usize::from(self.inp.inseg_len)));
+                    }
+                    if self.inp.inseg_flags & TCP_FIN != 0 {
+                        self.inp.recv_flags |= TF_GOT_FIN;
+                    }
+                    // tcp_ack(pcb)
+                    let q = self.p(i);
+                    if q.flags & TF_ACK_DELAY != 0 {
+                        q.flags &= !TF_ACK_DELAY;
+                        q.flags |= TF_ACK_NOW;
+                    } else {
+                        q.flags |= TF_ACK_DELAY;
+                    }
+                    if self.cfg.lwip_tcp_sack_out && self.pcb_ref(i).rcv_sacks[0].is_valid() {
+                        self.tcp_send_empty_ack(i);
+                    }
+                } else {
+                    // Out of sequence: queueing not ported yet.
+                    self.tcp_send_empty_ack(i);
+                }
+            } else {
+                self.tcp_send_empty_ack(i);
+            }
+        } else {
+            let p = *self.pcb_ref(i);
+            if !tcp_seq_between(
+                seqno,
+                p.rcv_nxt,
+                p.rcv_nxt.wrapping_add(p.rcv_wnd).wrapping_sub(1),
+            ) {
+                self.p(i).flags |= TF_ACK_NOW;
+            }
+        }
+    }
+}
+
+/// Port of `TCP_WND_INC` (tcp.h): saturating add.
+fn tcp_wnd_inc(wnd: u32, inc: u32) -> u32 {
+    let s = wnd.wrapping_add(inc);
+    if s >= wnd { s } else { u32::MAX }
+}
