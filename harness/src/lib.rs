@@ -1,4 +1,20 @@
 //! tcpdiff: the differential harness comparing lwIP's C TCP with its Rust port.
+//!
+//! - [`script`]: packetdrill-dialect scripts (parser, syntax tree, printer);
+//! - [`from_script`]: scripts to [`model::Scenario`]s;
+//! - [`engine`]: the engines (the C engine; the Rust port's adapter joins
+//!   when the port lands) and the application both run;
+//! - [`runner`]: runs scenarios on engines and compares the traces;
+//! - [`oracle`]: segments, err_t, callbacks, state, leaks;
+//! - [`report`]: what a person or a machine reads;
+//! - [`capture`]: pcap/pcapng reading, flows, pcapng writing.
 
 pub mod capture;
+pub mod engine;
+pub mod from_script;
+pub mod model;
+pub mod oracle;
+pub mod report;
+pub mod runner;
 pub mod script;
+pub mod wire;

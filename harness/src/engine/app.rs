@@ -1,0 +1,210 @@
+//! The application both engines run: one implementation of what happens
+//! inside callbacks (accept, recv, sent...), driven by the scenario's
+//! policies, written once over a small [`Api`] each engine provides. Each
+//! engine gets its own [`AppState`], so neither sees the other.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::Hash;
+
+use crate::model::{PolicyChange, RecvPolicy};
+
+/// ERR_OK, ERR_MEM and ERR_ABRT, as lwIP's err_t values.
+pub const ERR_OK: i8 = 0;
+/// ERR_MEM
+pub const ERR_MEM: i8 = -1;
+/// ERR_ABRT
+pub const ERR_ABRT: i8 = -13;
+
+/// The raw-API calls the application makes from inside callbacks.
+pub trait Api {
+    /// A connection handle.
+    type H: Copy + Eq + Hash;
+    /// tcp_write
+    fn write(&mut self, h: Self::H, data: &[u8], copy: bool, more: bool) -> i8;
+    /// tcp_output
+    fn output(&mut self, h: Self::H) -> i8;
+    /// tcp_recved
+    fn recved(&mut self, h: Self::H, len: u16);
+    /// tcp_close
+    fn close(&mut self, h: Self::H) -> i8;
+    /// tcp_abort
+    fn abort(&mut self, h: Self::H);
+}
+
+/// The bytes a connection sends: a pattern of the stream offset, so any
+/// two engines writing "the next n bytes" write the same bytes.
+pub fn pattern(offset: u64, len: usize) -> Vec<u8> {
+    (0..len as u64)
+        .map(|i| ((offset + i).wrapping_mul(31).wrapping_add(7) % 251) as u8)
+        .collect()
+}
+
+/// Per-connection policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// recv behaviour.
+    pub recv: RecvPolicy,
+    /// Close on FIN.
+    pub close_on_fin: bool,
+    /// Bytes to write from each sent callback.
+    pub write_on_sent: u32,
+    /// accept's return value.
+    pub accept_returns: i8,
+}
+
+impl Default for Policy {
+    /// Socket-like: keep data until read(), note EOF, accept everything.
+    fn default() -> Self {
+        Policy {
+            recv: RecvPolicy::Defer,
+            close_on_fin: false,
+            write_on_sent: 0,
+            accept_returns: ERR_OK,
+        }
+    }
+}
+
+impl Policy {
+    /// Applies one change.
+    pub fn apply(&mut self, c: PolicyChange) {
+        match c {
+            PolicyChange::Recv(r) => self.recv = r,
+            PolicyChange::CloseOnFin(b) => self.close_on_fin = b,
+            PolicyChange::WriteOnSent(n) => self.write_on_sent = n,
+            PolicyChange::AcceptReturns(e) => self.accept_returns = e,
+        }
+    }
+}
+
+/// The application's state in one engine.
+#[derive(Debug)]
+pub struct AppState<H> {
+    /// Policy for connections without their own.
+    pub default: Policy,
+    /// Per-connection policies.
+    pub per_conn: HashMap<H, Policy>,
+    /// Connections delivered by accept and not yet taken by accept().
+    pub accepted: VecDeque<H>,
+    /// Received and not yet read bytes.
+    pub rx: HashMap<H, Vec<u8>>,
+    /// Connections whose peer sent FIN.
+    pub eof: HashMap<H, bool>,
+    /// Bytes written so far per connection (the pattern's offset).
+    pub tx_offset: HashMap<H, u64>,
+}
+
+impl<H: Copy + Eq + Hash> Default for AppState<H> {
+    fn default() -> Self {
+        AppState {
+            default: Policy::default(),
+            per_conn: HashMap::new(),
+            accepted: VecDeque::new(),
+            rx: HashMap::new(),
+            eof: HashMap::new(),
+            tx_offset: HashMap::new(),
+        }
+    }
+}
+
+impl<H: Copy + Eq + Hash> AppState<H> {
+    /// The policy of a connection.
+    pub fn policy(&self, h: H) -> Policy {
+        self.per_conn.get(&h).copied().unwrap_or(self.default)
+    }
+
+    /// The next `len` bytes of `h`'s stream, advancing its offset.
+    pub fn next_tx(&mut self, h: H, len: usize) -> Vec<u8> {
+        let off = self.tx_offset.entry(h).or_insert(0);
+        let data = pattern(*off, len);
+        data
+    }
+
+    /// Records that `n` bytes were accepted by tcp_write.
+    pub fn wrote(&mut self, h: H, n: usize) {
+        *self.tx_offset.entry(h).or_insert(0) += n as u64;
+    }
+
+    /// accept callback.
+    pub fn on_accept(&mut self, listener: H, new: Option<H>, err: i8) -> i8 {
+        let _ = err;
+        let ret = self.policy(listener).accept_returns;
+        if let Some(h) = new
+            && ret == ERR_OK
+        {
+            let p = self.policy(listener);
+            self.per_conn.insert(h, p);
+            self.accepted.push_back(h);
+        }
+        ret
+    }
+
+    /// recv callback.
+    pub fn on_recv<A: Api<H = H>>(
+        &mut self,
+        api: &mut A,
+        h: H,
+        data: Option<&[u8]>,
+        err: i8,
+    ) -> i8 {
+        let p = self.policy(h);
+        let Some(data) = data else {
+            if err == ERR_OK {
+                self.eof.insert(h, true);
+                if p.close_on_fin {
+                    // After the application's own close lwIP still reports
+                    // the FIN; closing again is then refused and ignored.
+                    return api.close(h);
+                }
+            }
+            return ERR_OK;
+        };
+        match p.recv {
+            RecvPolicy::Refuse => ERR_MEM,
+            RecvPolicy::Abort => {
+                api.abort(h);
+                ERR_ABRT
+            }
+            RecvPolicy::Consume => {
+                api.recved(h, u16::try_from(data.len()).unwrap_or(u16::MAX));
+                ERR_OK
+            }
+            RecvPolicy::Defer => {
+                self.rx.entry(h).or_default().extend_from_slice(data);
+                ERR_OK
+            }
+        }
+    }
+
+    /// sent callback.
+    pub fn on_sent<A: Api<H = H>>(&mut self, api: &mut A, h: H, _len: u16) -> i8 {
+        let n = self.policy(h).write_on_sent as usize;
+        if n > 0 {
+            let data = self.next_tx(h, n);
+            let err = api.write(h, &data, true, false);
+            if err == ERR_OK {
+                self.wrote(h, n);
+                api.output(h);
+            }
+        }
+        ERR_OK
+    }
+
+    /// read(): up to `len` buffered bytes, acknowledged with tcp_recved.
+    /// Returns the byte count, or None if nothing is buffered (0 at EOF is
+    /// Some(0)).
+    pub fn read<A: Api<H = H>>(&mut self, api: &mut A, h: H, len: usize) -> Option<usize> {
+        let buf = self.rx.entry(h).or_default();
+        if buf.is_empty() {
+            return self.eof.get(&h).copied().unwrap_or(false).then_some(0);
+        }
+        let n = len.min(buf.len());
+        buf.drain(..n);
+        let mut left = n;
+        while left > 0 {
+            let chunk = left.min(usize::from(u16::MAX));
+            api.recved(h, chunk as u16);
+            left -= chunk;
+        }
+        Some(n)
+    }
+}

@@ -1,0 +1,183 @@
+//! Engines: one adapter per TCP implementation, behind one trait (in the
+//! spirit of wasmtime's `DiffEngine`). The harness owns stimulus, the
+//! application's behaviour ([`app`]), normalisation and comparison; an
+//! engine only executes and reports what it saw.
+
+pub mod app;
+pub mod c;
+
+use serde::Serialize;
+use std::fmt;
+
+use crate::model::{ApiCall, ScenarioConfig};
+
+/// A packet an engine emitted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutPacket {
+    /// Virtual time of emission (µs).
+    pub time_us: u64,
+    /// The whole IPv4 packet.
+    pub bytes: Vec<u8>,
+}
+
+/// Which callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CbKind {
+    /// accept
+    Accept,
+    /// connected
+    Connected,
+    /// recv
+    Recv,
+    /// sent
+    Sent,
+    /// poll
+    Poll,
+    /// err
+    Err,
+}
+
+/// One callback with its arguments and return value. Connections are
+/// numbered in the order the engine created them (tcp_new and accepted
+/// pcbs share one numbering), so both engines' numbers are comparable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallbackRecord {
+    /// Virtual time (ms).
+    pub time_ms: u32,
+    /// Which callback.
+    pub kind: CbKind,
+    /// The connection (accept: the listener).
+    pub conn: u32,
+    /// accept: the new connection (None when lwIP passes NULL).
+    pub new_conn: Option<u32>,
+    /// recv: the data (None for FIN).
+    pub data: Option<Vec<u8>>,
+    /// sent: bytes acknowledged.
+    pub len: Option<u16>,
+    /// The err argument (accept, connected, recv, err).
+    pub err: Option<i8>,
+    /// What the application returned (None for err).
+    pub ret: Option<i8>,
+}
+
+impl fmt::Display for CallbackRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = |v: i8| lwip_c::ErrT::from_raw(v).name();
+        write!(f, "{:?}(conn {}", self.kind, self.conn)?;
+        if let Some(n) = self.new_conn {
+            write!(f, ", new conn {n}")?;
+        }
+        if self.kind == CbKind::Accept && self.new_conn.is_none() {
+            write!(f, ", NULL")?;
+        }
+        match &self.data {
+            Some(d) => write!(f, ", {} bytes", d.len())?,
+            None if self.kind == CbKind::Recv => write!(f, ", NULL (FIN)")?,
+            None => {}
+        }
+        if let Some(l) = self.len {
+            write!(f, ", len {l}")?;
+        }
+        if let Some(err) = self.err {
+            write!(f, ", {}", e(err))?;
+        }
+        write!(f, ")")?;
+        if let Some(r) = self.ret {
+            write!(f, " -> {}", e(r))?;
+        }
+        write!(f, " @{}ms", self.time_ms)
+    }
+}
+
+/// A connection's state, as named fields (lwIP's pcb field names).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConnSnapshot {
+    /// The connection number (for a SYN_RCVD pcb not yet accepted: its
+    /// listener's).
+    pub conn: u32,
+    /// Field name and value, in a fixed order.
+    pub fields: Vec<(&'static str, i64)>,
+}
+
+impl ConnSnapshot {
+    /// A field's value.
+    pub fn get(&self, name: &str) -> Option<i64> {
+        self.fields
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+    }
+}
+
+/// The result of an API call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallOutcome {
+    /// lwIP's err_t, for calls that return one.
+    pub err: Option<i8>,
+    /// The socket-style value: an fd, a byte count, 0, or -1.
+    pub value: i64,
+    /// An error name for -1 results (EAGAIN, or the err_t's name).
+    pub errno: Option<String>,
+}
+
+/// Resource accounting at teardown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Leaks {
+    /// Resource and count still in use after teardown (empty: no leak).
+    pub in_use: Vec<(&'static str, u64)>,
+}
+
+/// An engine could not carry out a step: the stimulus does not fit what
+/// the engine can do (an unknown descriptor), or the engine itself failed
+/// (an lwIP assertion, a panic in the port).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum EngineError {
+    /// The stimulus is invalid for this engine state (e.g. unknown fd).
+    Stimulus(String),
+    /// The engine failed (assertion, crash).
+    Crashed(String),
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EngineError::Stimulus(s) => write!(f, "invalid stimulus: {s}"),
+            EngineError::Crashed(s) => write!(f, "engine failure: {s}"),
+        }
+    }
+}
+
+/// A TCP implementation under test. Calls come in this order: `reset`,
+/// then per step `advance_to` and at most one of `inbound` / `call`, then
+/// `take_*` and `snapshots`; at the end `teardown`.
+pub trait Engine {
+    /// Short name for reports (`c`, `rust`).
+    fn name(&self) -> &str;
+    /// Back to a pristine state for a new scenario.
+    fn reset(&mut self, config: &ScenarioConfig) -> Result<(), EngineError>;
+    /// Advance virtual time, running timers on their cadence.
+    fn advance_to(&mut self, t_us: u64) -> Result<(), EngineError>;
+    /// Inject one IPv4 packet.
+    fn inbound(&mut self, packet: &[u8]) -> Result<(), EngineError>;
+    /// Make an API call.
+    fn call(&mut self, call: &ApiCall) -> Result<CallOutcome, EngineError>;
+    /// Packets emitted since the last call.
+    fn take_packets(&mut self) -> Vec<OutPacket>;
+    /// Callbacks since the last call.
+    fn take_callbacks(&mut self) -> Vec<CallbackRecord>;
+    /// Every connection's state.
+    fn snapshots(&mut self) -> Vec<ConnSnapshot>;
+    /// Release everything and report what is still allocated.
+    fn teardown(&mut self) -> Result<Leaks, EngineError>;
+}
+
+/// The engines this build has, by name.
+pub fn by_name(name: &str) -> Option<Box<dyn Engine>> {
+    match name {
+        "c" | "lwip" | "lwip-c" => Some(Box::new(c::CEngine::new())),
+        _ => None,
+    }
+}
+
+/// Names `by_name` accepts.
+pub const ENGINE_NAMES: &[&str] = &["c"];

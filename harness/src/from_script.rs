@@ -1,0 +1,582 @@
+//! From a parsed packetdrill-dialect script to a [`Scenario`]: times made
+//! absolute, packet lines made symbolic segments and expectations, socket
+//! calls mapped onto lwIP's raw API (see docs/script-dialect.md, "Meaning
+//! on lwIP"). Lines with no lwIP meaning give a warning with file:line and
+//! are skipped where that is safe; where the run would be meaningless they
+//! are an error.
+
+use std::fmt;
+
+use crate::model::{
+    Action, ApiCall, Expected, OutExpect, PolicyChange, RecvPolicy, Scenario, ScenarioConfig, Step,
+    SymOpt, SymSegment,
+};
+use crate::script::{
+    Call, Direction, EventKind, Expr, Packet, Script, TcpOption, TcpOptions, Time, Warning,
+};
+
+/// A script line that cannot be run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapError {
+    /// File.
+    pub file: String,
+    /// Line.
+    pub line: u32,
+    /// Column.
+    pub col: u32,
+    /// Why.
+    pub message: String,
+}
+
+impl fmt::Display for MapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.col, self.message
+        )
+    }
+}
+
+impl std::error::Error for MapError {}
+
+/// packetdrill's default local port for bind() (its --bind_port).
+pub const DEFAULT_BIND_PORT: u16 = 8080;
+
+struct Mapper<'a> {
+    script: &'a Script,
+    warnings: Vec<Warning>,
+    line: u32,
+    col: u32,
+    bind_port: u16,
+}
+
+impl Mapper<'_> {
+    fn err(&self, message: impl Into<String>) -> MapError {
+        MapError {
+            file: self.script.path.clone(),
+            line: self.line,
+            col: self.col,
+            message: message.into(),
+        }
+    }
+
+    fn warn(&mut self, message: impl Into<String>) {
+        self.warnings.push(Warning {
+            file: self.script.path.clone(),
+            line: self.line,
+            col: self.col,
+            message: message.into(),
+        });
+    }
+}
+
+fn parse_ip(s: &str) -> Option<[u8; 4]> {
+    let v: Vec<u8> = s
+        .split('.')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    v.try_into().ok()
+}
+
+/// Converts a script. Warnings are returned alongside.
+pub fn to_scenario(script: &Script) -> Result<(Scenario, Vec<Warning>), MapError> {
+    let mut m = Mapper {
+        script,
+        warnings: Vec::new(),
+        line: 0,
+        col: 0,
+        bind_port: DEFAULT_BIND_PORT,
+    };
+    let mut config = ScenarioConfig::default();
+    for (k, v) in &script.options {
+        let val = v.as_deref().unwrap_or("");
+        let num = || {
+            val.parse::<u64>()
+                .map_err(|_| m.err(format!("--{k}: expected a number, found '{val}'")))
+        };
+        match k.as_str() {
+            "tolerance_usecs" => config.tolerance_us = num()?,
+            "local_ip" => {
+                config.local_ip = parse_ip(val)
+                    .ok_or_else(|| m.err(format!("--local_ip: not an IPv4 address: {val}")))?
+            }
+            "remote_ip" => {
+                config.remote_ip = parse_ip(val)
+                    .ok_or_else(|| m.err(format!("--remote_ip: not an IPv4 address: {val}")))?
+            }
+            "mtu" => config.mtu = num()? as u16,
+            "seed" => config.seed = num()?,
+            "remote_isn" => config.remote_isn = num()? as u32,
+            "remote_port" => config.remote_port = num()? as u16,
+            "bind_port" => m.bind_port = num()? as u16,
+            _ => m.warn(format!("option --{k} has no meaning on lwIP; ignored")),
+        }
+    }
+    if let Some(c) = &script.init_command {
+        m.warn(format!("shell command `{c}` skipped (no lwIP meaning)"));
+    }
+    let mut steps = Vec::new();
+    let mut now: u64 = 0;
+    for ev in &script.events {
+        m.line = ev.line;
+        m.col = ev.col;
+        let source = crate::script::event_to_string(ev);
+        let (at, window) = match ev.time {
+            Time::Absolute(t) => (t.max(0) as u64, None),
+            Time::Relative(d) => ((now as i64 + d).max(0) as u64, None),
+            Time::Any => (now, Some((0, u64::MAX))),
+            Time::Range {
+                start,
+                end,
+                relative,
+            } => {
+                let base = if relative { now as i64 } else { 0 };
+                let (s, e) = ((base + start).max(0) as u64, (base + end).max(0) as u64);
+                (e, Some((s, e)))
+            }
+        };
+        if at < now {
+            return Err(m.err(format!(
+                "time goes backwards ({} µs before the previous line)",
+                now - at
+            )));
+        }
+        now = at;
+        let actions: Vec<Action> = match &ev.kind {
+            EventKind::Packet(p) => vec![packet(&mut m, p, at, window, config.tolerance_us)?],
+            EventKind::Call(c) => call(&mut m, c)?,
+            EventKind::Command(c) => {
+                m.warn(format!("shell command `{c}` skipped (no lwIP meaning)"));
+                vec![]
+            }
+            EventKind::Code(_) => {
+                m.warn("python block skipped (no lwIP meaning)");
+                vec![]
+            }
+            EventKind::Udp(_) | EventKind::Icmp(_) => {
+                return Err(m.err(
+                    "UDP and ICMP packets cannot be injected: the profile has no UDP or ICMP",
+                ));
+            }
+        };
+        if actions.is_empty() {
+            steps.push(Step {
+                at_us: at,
+                line: ev.line,
+                source: source.clone(),
+                action: Action::Wait,
+            });
+        }
+        for action in actions {
+            steps.push(Step {
+                at_us: at,
+                line: ev.line,
+                source: source.clone(),
+                action,
+            });
+        }
+    }
+    if let Some(c) = &script.cleanup_command {
+        m.warn(format!("shell command `{c}` skipped (no lwIP meaning)"));
+    }
+    Ok((
+        Scenario {
+            name: script.path.clone(),
+            config,
+            steps,
+        },
+        m.warnings,
+    ))
+}
+
+fn sym_opts(m: &Mapper, opts: &[TcpOption]) -> Result<Vec<SymOpt>, MapError> {
+    opts.iter()
+        .map(|o| {
+            Ok(match o {
+                TcpOption::Nop => SymOpt::Nop,
+                TcpOption::Eol => SymOpt::Eol,
+                TcpOption::Mss(v) => SymOpt::Mss(*v),
+                TcpOption::WScale(v) => SymOpt::WScale(*v),
+                TcpOption::SackOk => SymOpt::SackOk,
+                TcpOption::Sack(b) => SymOpt::Sack(b.clone()),
+                TcpOption::Timestamp { val, ecr } => SymOpt::Ts(*val, *ecr),
+                TcpOption::Generic { kind, data } => SymOpt::Other(*kind, data.clone()),
+                other => {
+                    return Err(m.err(format!("option {other:?} is not supported by lwIP's TCP")));
+                }
+            })
+        })
+        .collect()
+}
+
+fn packet(
+    m: &mut Mapper,
+    p: &Packet,
+    at: u64,
+    window: Option<(u64, u64)>,
+    tol: u64,
+) -> Result<Action, MapError> {
+    let flags = (p.flags.bits & 0xff) as u8;
+    if p.flags.ace.is_some() || p.flags.bits > 0xff {
+        return Err(m.err("AccECN flags are not supported by lwIP"));
+    }
+    let (tos, ttl) = match &p.ip {
+        Some(ip) => {
+            m.warn("IP-level annotations are checked only as TOS/TTL");
+            (
+                match ip.tos {
+                    Some(crate::script::TosSpec::Tos(v)) => v,
+                    _ => 0,
+                },
+                ip.ttl.unwrap_or(64),
+            )
+        }
+        None => (0, 64),
+    };
+    match p.direction {
+        Direction::In => {
+            let (seq, len) = match p.seq {
+                Some(s) => (s.start, s.len),
+                None => return Err(m.err("an inbound packet needs start:end(len)")),
+            };
+            let options = match &p.options {
+                None => vec![],
+                Some(TcpOptions::List(l)) => sym_opts(m, l)?,
+                Some(TcpOptions::Wildcard) => {
+                    return Err(m.err("<...> cannot be injected: list the options"));
+                }
+            };
+            if window.is_some() {
+                return Err(m.err("an inbound packet needs an exact time"));
+            }
+            Ok(Action::Inbound(SymSegment {
+                flags,
+                seq,
+                len,
+                ack: p.ack,
+                win: p.win.unwrap_or(65535),
+                options,
+                local_port: p.ports.map(|(_, d)| d),
+                tos,
+                ttl,
+            }))
+        }
+        Direction::Out => {
+            let options = match &p.options {
+                None => Some(vec![]),
+                Some(TcpOptions::Wildcard) => None,
+                Some(TcpOptions::List(l)) => Some(sym_opts(m, l)?),
+            };
+            Ok(Action::Expect(OutExpect {
+                flags,
+                seq: p.seq.map(|s| (s.start, s.len)),
+                ack: p.ack,
+                win: p.win,
+                options,
+                window_us: window.unwrap_or((at.saturating_sub(tol), at.saturating_add(tol))),
+            }))
+        }
+    }
+}
+
+fn int(m: &Mapper, e: Option<&Expr>, what: &str) -> Result<i64, MapError> {
+    match e {
+        Some(Expr::Int(v)) => Ok(*v),
+        Some(Expr::Hex(v)) => {
+            i64::try_from(*v).map_err(|_| m.err(format!("{what}: value too large")))
+        }
+        Some(Expr::Array(a)) if a.len() == 1 => int(m, a.first(), what),
+        _ => Err(m.err(format!("{what}: expected a number"))),
+    }
+}
+
+fn fd(m: &Mapper, c: &Call) -> Result<i32, MapError> {
+    int(m, c.args.first(), "the descriptor").map(|v| v as i32)
+}
+
+fn find_htons(e: &Expr) -> Option<u16> {
+    match e {
+        Expr::Call(n, a) if n == "htons" => a.first().and_then(Expr::as_int).map(|v| v as u16),
+        Expr::Call(_, a) | Expr::Array(a) | Expr::Struct(a) | Expr::Or(a) => {
+            a.iter().find_map(find_htons)
+        }
+        Expr::Assign(_, v) => find_htons(v),
+        _ => None,
+    }
+}
+
+fn err_name(e: &Expr) -> Option<i8> {
+    e.as_word()
+        .and_then(lwip_c::ErrT::from_name)
+        .map(lwip_c::ErrT::raw)
+}
+
+fn expected(m: &Mapper, c: &Call) -> Result<Option<Expected>, MapError> {
+    Ok(match &c.ret {
+        None => None,
+        Some(Expr::Ellipsis) => Some(Expected::Any),
+        Some(e) => {
+            if let Some(v) = err_name(e) {
+                Some(Expected::Err(v))
+            } else if let Some(v) = e.as_int() {
+                // connect() on a non-blocking socket: EINPROGRESS is lwIP's ERR_OK.
+                if c.name == "connect" && v == -1 && c.errno.as_deref() == Some("EINPROGRESS") {
+                    Some(Expected::Err(0))
+                } else {
+                    Some(Expected::Value(v))
+                }
+            } else {
+                return Err(m.err(format!("cannot understand the expected result {e:?}")));
+            }
+        }
+    })
+}
+
+fn words(e: &Expr) -> Vec<String> {
+    match e {
+        Expr::Word(w) => vec![w.clone()],
+        Expr::Or(v) => v.iter().flat_map(words).collect(),
+        _ => vec![],
+    }
+}
+
+fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
+    let exp = expected(m, c)?;
+    let one = |call: ApiCall, expect: Option<Expected>| Ok(vec![Action::Call { call, expect }]);
+    let arg = |i: usize| c.args.get(i);
+    match c.name.as_str() {
+        "socket" => one(ApiCall::Socket, exp),
+        "bind" => {
+            let port = c.args.iter().find_map(find_htons).unwrap_or(m.bind_port);
+            one(
+                ApiCall::Bind {
+                    fd: fd(m, c)?,
+                    port,
+                },
+                exp,
+            )
+        }
+        "listen" => one(
+            ApiCall::Listen {
+                fd: fd(m, c)?,
+                backlog: int(m, arg(1), "backlog")?.clamp(0, 255) as u8,
+            },
+            exp,
+        ),
+        "accept" | "accept4" => one(ApiCall::Accept { fd: fd(m, c)? }, exp),
+        "connect" => one(ApiCall::Connect { fd: fd(m, c)? }, exp),
+        "write" | "send" => {
+            let len = int(m, arg(2), "the byte count")?.max(0) as u32;
+            one(
+                ApiCall::Write {
+                    fd: fd(m, c)?,
+                    len,
+                    copy: true,
+                    more: false,
+                    output: true,
+                },
+                exp,
+            )
+        }
+        "read" | "recv" => one(
+            ApiCall::Read {
+                fd: fd(m, c)?,
+                len: int(m, arg(2), "the byte count")?.max(0) as u32,
+            },
+            exp,
+        ),
+        "close" => one(ApiCall::Close { fd: fd(m, c)? }, exp),
+        "shutdown" => {
+            let how = words(arg(1).unwrap_or(&Expr::Ellipsis));
+            let (rx, tx) = match how.first().map(String::as_str) {
+                Some("SHUT_RD") => (true, false),
+                Some("SHUT_WR") => (false, true),
+                Some("SHUT_RDWR") => (true, true),
+                _ => return Err(m.err("shutdown: expected SHUT_RD, SHUT_WR or SHUT_RDWR")),
+            };
+            one(
+                ApiCall::Shutdown {
+                    fd: fd(m, c)?,
+                    rx,
+                    tx,
+                },
+                exp,
+            )
+        }
+        "setsockopt" => {
+            let fd = fd(m, c)?;
+            let opt = arg(2).and_then(Expr::as_word).unwrap_or("").to_string();
+            let val = || int(m, arg(3), &opt);
+            let call = match opt.as_str() {
+                "TCP_NODELAY" => ApiCall::Nagle {
+                    fd,
+                    disable: val()? != 0,
+                },
+                "SO_KEEPALIVE" => ApiCall::Keepalive {
+                    fd,
+                    enable: Some(val()? != 0),
+                    idle_ms: None,
+                    intvl_ms: None,
+                    cnt: None,
+                },
+                "TCP_KEEPIDLE" => ApiCall::Keepalive {
+                    fd,
+                    enable: None,
+                    idle_ms: Some(val()? as u32 * 1000),
+                    intvl_ms: None,
+                    cnt: None,
+                },
+                "TCP_KEEPINTVL" => ApiCall::Keepalive {
+                    fd,
+                    enable: None,
+                    idle_ms: None,
+                    intvl_ms: Some(val()? as u32 * 1000),
+                    cnt: None,
+                },
+                "TCP_KEEPCNT" => ApiCall::Keepalive {
+                    fd,
+                    enable: None,
+                    idle_ms: None,
+                    intvl_ms: None,
+                    cnt: Some(val()? as u32),
+                },
+                other => {
+                    m.warn(format!("setsockopt {other} has no lwIP meaning; skipped"));
+                    ApiCall::Nop {
+                        what: format!("setsockopt {other}"),
+                    }
+                }
+            };
+            one(call, exp)
+        }
+        "fcntl" | "getsockopt" | "ioctl" | "poll" | "epoll_create" | "epoll_ctl" | "epoll_wait"
+        | "getsockname" | "getpeername" => {
+            m.warn(format!("{}() has no lwIP meaning; skipped", c.name));
+            Ok(vec![])
+        }
+        // lwIP raw-API lines.
+        "tcp_write" => {
+            let flags = arg(2).map(words).unwrap_or_default();
+            let copy = flags
+                .iter()
+                .any(|w| w == "COPY" || w == "TCP_WRITE_FLAG_COPY");
+            let more = flags
+                .iter()
+                .any(|w| w == "MORE" || w == "TCP_WRITE_FLAG_MORE");
+            let len = int(m, arg(1), "the byte count")?.max(0) as u32;
+            one(
+                ApiCall::Write {
+                    fd: fd(m, c)?,
+                    len,
+                    copy,
+                    more,
+                    output: false,
+                },
+                exp,
+            )
+        }
+        "tcp_output" => one(ApiCall::Output { fd: fd(m, c)? }, exp),
+        "tcp_recved" => one(
+            ApiCall::Recved {
+                fd: fd(m, c)?,
+                len: int(m, arg(1), "len")?.clamp(0, 65535) as u16,
+            },
+            exp,
+        ),
+        "tcp_close" => one(ApiCall::Close { fd: fd(m, c)? }, exp),
+        "tcp_abort" => one(ApiCall::Abort { fd: fd(m, c)? }, exp),
+        "tcp_shutdown" => {
+            let (rx, tx) = (
+                int(m, arg(1), "shut_rx")? != 0,
+                int(m, arg(2), "shut_tx")? != 0,
+            );
+            one(
+                ApiCall::Shutdown {
+                    fd: fd(m, c)?,
+                    rx,
+                    tx,
+                },
+                exp,
+            )
+        }
+        "tcp_nagle_disable" => one(
+            ApiCall::Nagle {
+                fd: fd(m, c)?,
+                disable: true,
+            },
+            exp,
+        ),
+        "tcp_nagle_enable" => one(
+            ApiCall::Nagle {
+                fd: fd(m, c)?,
+                disable: false,
+            },
+            exp,
+        ),
+        "tcp_setprio" => one(
+            ApiCall::SetPrio {
+                fd: fd(m, c)?,
+                prio: int(m, arg(1), "prio")?.clamp(0, 255) as u8,
+            },
+            exp,
+        ),
+        "tcp_poll" => one(
+            ApiCall::Poll {
+                fd: fd(m, c)?,
+                interval: int(m, arg(1), "interval")?.clamp(0, 255) as u8,
+            },
+            exp,
+        ),
+        "tcp_keepalive" => one(
+            ApiCall::Keepalive {
+                fd: fd(m, c)?,
+                enable: Some(int(m, arg(1), "enable")? != 0),
+                idle_ms: Some(int(m, arg(2), "idle_ms")? as u32),
+                intvl_ms: Some(int(m, arg(3), "intvl_ms")? as u32),
+                cnt: Some(int(m, arg(4), "cnt")? as u32),
+            },
+            exp,
+        ),
+        "tcp_app" => {
+            let fd = fd(m, c)?;
+            let mut v = Vec::new();
+            for a in c.args.iter().skip(1) {
+                let (k, val) = a
+                    .as_assign()
+                    .ok_or_else(|| m.err("tcp_app: expected key=VALUE arguments"))?;
+                let w = val.as_word().unwrap_or("");
+                let change = match (k, w) {
+                    ("recv", "DEFER") => PolicyChange::Recv(RecvPolicy::Defer),
+                    ("recv", "CONSUME") => PolicyChange::Recv(RecvPolicy::Consume),
+                    ("recv", "REFUSE") => PolicyChange::Recv(RecvPolicy::Refuse),
+                    ("recv", "ABORT") => PolicyChange::Recv(RecvPolicy::Abort),
+                    ("fin", "CLOSE") => PolicyChange::CloseOnFin(true),
+                    ("fin", "KEEP") => PolicyChange::CloseOnFin(false),
+                    ("sent", _) => match val {
+                        Expr::Call(n, a) if n == "WRITE" => {
+                            PolicyChange::WriteOnSent(int(m, a.first(), "WRITE(n)")?.max(0) as u32)
+                        }
+                        Expr::Word(n) if n == "NOTHING" => PolicyChange::WriteOnSent(0),
+                        _ => return Err(m.err("tcp_app sent=: expected WRITE(n) or NOTHING")),
+                    },
+                    ("accept", name) => PolicyChange::AcceptReturns(
+                        lwip_c::ErrT::from_name(name)
+                            .ok_or_else(|| m.err(format!("tcp_app accept=: unknown err_t {name}")))?
+                            .raw(),
+                    ),
+                    _ => return Err(m.err(format!("tcp_app: unknown policy {k}={w}"))),
+                };
+                v.push(Action::Call {
+                    call: ApiCall::Policy { fd, change },
+                    expect: None,
+                });
+            }
+            Ok(v)
+        }
+        other => {
+            m.warn(format!("{other}() has no lwIP meaning; skipped"));
+            Ok(vec![])
+        }
+    }
+}

@@ -1,0 +1,320 @@
+//! The scenario model: what both engines are fed, step by step.
+//!
+//! A [`Scenario`] is a list of [`Step`]s at absolute virtual times. Steps
+//! are inbound segments (symbolic: sequence and acknowledgement numbers
+//! relative to the two ISNs, as packetdrill writes them), API calls with an
+//! optional expected result, expectations on outbound segments, and changes
+//! of application policy. Time advancing is implicit: before a step, the
+//! runner advances every engine to the step's time, and lwIP's timers fire
+//! on their 250 ms / 500 ms cadence on the way. Serialisable (JSON) so
+//! machines can write scenarios too.
+
+use serde::{Deserialize, Serialize};
+
+/// A whole test case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scenario {
+    /// Name (the script's path).
+    pub name: String,
+    /// Addresses, MTU, seed.
+    pub config: ScenarioConfig,
+    /// The steps, in time order.
+    pub steps: Vec<Step>,
+}
+
+/// The environment of a scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioConfig {
+    /// The engine's address (packetdrill's --local_ip).
+    pub local_ip: [u8; 4],
+    /// The peer's address (packetdrill's --remote_ip).
+    pub remote_ip: [u8; 4],
+    /// The peer's port.
+    pub remote_port: u16,
+    /// The netif's MTU.
+    pub mtu: u16,
+    /// Seeds LWIP_RAND() and the engines' ISNs.
+    pub seed: u64,
+    /// The peer's initial sequence number: inbound `seq` values are
+    /// relative to it, outbound `ack` values too.
+    pub remote_isn: u32,
+    /// How far an outbound segment's time may be from its `>` line.
+    pub tolerance_us: u64,
+}
+
+impl Default for ScenarioConfig {
+    fn default() -> Self {
+        ScenarioConfig {
+            local_ip: [192, 168, 0, 1],
+            remote_ip: [192, 0, 2, 1],
+            remote_port: 40000,
+            mtu: 1500,
+            seed: 1,
+            remote_isn: 1_000_000,
+            tolerance_us: 4_000,
+        }
+    }
+}
+
+/// One step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    /// Virtual time of the step, in microseconds since the start.
+    pub at_us: u64,
+    /// The script line it came from (0 if none).
+    pub line: u32,
+    /// The script text it came from, for reports.
+    pub source: String,
+    /// What happens.
+    pub action: Action,
+}
+
+/// What a step does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Action {
+    /// A segment from the peer.
+    Inbound(SymSegment),
+    /// The next segment the engine emits must match this (`>` line).
+    Expect(OutExpect),
+    /// An API call, with the result the script expects (if any).
+    Call {
+        /// The call.
+        call: ApiCall,
+        /// Expected result, if the script says.
+        expect: Option<Expected>,
+    },
+    /// Only advance time to `at_us` (a time-only line, or the end).
+    Wait,
+}
+
+/// A TCP option as a script states it; `seq`-like numbers in SACK blocks
+/// are relative to the engine's ISN (for inbound) or the peer's (outbound).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SymOpt {
+    /// NOP
+    Nop,
+    /// EOL
+    Eol,
+    /// MSS
+    Mss(u16),
+    /// Window scale.
+    WScale(u8),
+    /// SACK permitted.
+    SackOk,
+    /// SACK blocks (relative).
+    Sack(Vec<(u32, u32)>),
+    /// Timestamps (absolute: lwIP's TSval is its clock in ms).
+    Ts(u32, u32),
+    /// Raw kind and data.
+    Other(u8, Vec<u8>),
+}
+
+/// An inbound segment, symbolic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SymSegment {
+    /// TCP flag byte.
+    pub flags: u8,
+    /// Sequence number relative to the peer's ISN.
+    pub seq: u32,
+    /// Payload length (the payload bytes are a deterministic pattern of
+    /// the sequence offset, so retransmissions carry the same bytes).
+    pub len: u16,
+    /// Acknowledgement relative to the engine's ISN (with ACK set).
+    pub ack: Option<u32>,
+    /// Window field.
+    pub win: u16,
+    /// Options, in order.
+    pub options: Vec<SymOpt>,
+    /// The engine's port this goes to (the listening or connecting port).
+    pub local_port: Option<u16>,
+    /// TOS and TTL of the IP header.
+    pub tos: u8,
+    /// TTL.
+    pub ttl: u8,
+}
+
+/// What a `>` line asserts about an outbound segment; None fields are not
+/// checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutExpect {
+    /// Flag byte.
+    pub flags: u8,
+    /// Sequence range relative to the engine's ISN: start and payload length.
+    pub seq: Option<(u32, u16)>,
+    /// Ack relative to the peer's ISN.
+    pub ack: Option<u32>,
+    /// Window field.
+    pub win: Option<u16>,
+    /// Options: None = not checked (`<...>` or not written).
+    pub options: Option<Vec<SymOpt>>,
+    /// Earliest and latest acceptable time (µs).
+    pub window_us: (u64, u64),
+}
+
+/// Expected result of a call: an lwIP err_t name (`ERR_OK`), or a
+/// socket-call result (`= 0`, `= 4`, `= -1 EAGAIN`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Expected {
+    /// An err_t, by value.
+    Err(i8),
+    /// A number (fd, byte count, 0, -1).
+    Value(i64),
+    /// Anything (`...`).
+    Any,
+}
+
+/// An API call, by socket descriptor (packetdrill's fds: socket() gives 3,
+/// accept() the next).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ApiCall {
+    /// socket() → tcp_new().
+    Socket,
+    /// bind(fd, port) → tcp_bind(pcb, IP_ANY, port).
+    Bind {
+        /// Descriptor.
+        fd: i32,
+        /// Port.
+        port: u16,
+    },
+    /// listen(fd, backlog) → tcp_listen_with_backlog_and_err.
+    Listen {
+        /// Descriptor.
+        fd: i32,
+        /// Backlog.
+        backlog: u8,
+    },
+    /// accept(fd) → the next connection the accept callback delivered.
+    Accept {
+        /// Listening descriptor.
+        fd: i32,
+    },
+    /// connect(fd, remote) → tcp_connect(pcb, remote_ip, remote_port).
+    Connect {
+        /// Descriptor.
+        fd: i32,
+    },
+    /// tcp_write(pcb, pattern bytes, len, flags), then tcp_output if
+    /// `output` (the socket-style write does both).
+    Write {
+        /// Descriptor.
+        fd: i32,
+        /// Byte count.
+        len: u32,
+        /// TCP_WRITE_FLAG_COPY.
+        copy: bool,
+        /// TCP_WRITE_FLAG_MORE.
+        more: bool,
+        /// Call tcp_output afterwards (write()).
+        output: bool,
+    },
+    /// tcp_output(pcb).
+    Output {
+        /// Descriptor.
+        fd: i32,
+    },
+    /// read(fd, n): takes up to n buffered bytes and calls tcp_recved.
+    Read {
+        /// Descriptor.
+        fd: i32,
+        /// Most bytes to take.
+        len: u32,
+    },
+    /// tcp_recved(pcb, len).
+    Recved {
+        /// Descriptor.
+        fd: i32,
+        /// Bytes.
+        len: u16,
+    },
+    /// close(fd) → tcp_close.
+    Close {
+        /// Descriptor.
+        fd: i32,
+    },
+    /// shutdown(fd, how) → tcp_shutdown.
+    Shutdown {
+        /// Descriptor.
+        fd: i32,
+        /// SHUT_RD / SHUT_RDWR.
+        rx: bool,
+        /// SHUT_WR / SHUT_RDWR.
+        tx: bool,
+    },
+    /// tcp_abort(pcb).
+    Abort {
+        /// Descriptor.
+        fd: i32,
+    },
+    /// TCP_NODELAY → tcp_nagle_disable/enable.
+    Nagle {
+        /// Descriptor.
+        fd: i32,
+        /// Disable Nagle (TCP_NODELAY=1).
+        disable: bool,
+    },
+    /// SO_KEEPALIVE and TCP_KEEPIDLE/INTVL/CNT (seconds, as sockets).
+    Keepalive {
+        /// Descriptor.
+        fd: i32,
+        /// SO_KEEPALIVE on.
+        enable: Option<bool>,
+        /// TCP_KEEPIDLE, ms.
+        idle_ms: Option<u32>,
+        /// TCP_KEEPINTVL, ms.
+        intvl_ms: Option<u32>,
+        /// TCP_KEEPCNT.
+        cnt: Option<u32>,
+    },
+    /// tcp_setprio.
+    SetPrio {
+        /// Descriptor.
+        fd: i32,
+        /// Priority.
+        prio: u8,
+    },
+    /// tcp_poll(pcb, interval).
+    Poll {
+        /// Descriptor.
+        fd: i32,
+        /// Slow-timer ticks.
+        interval: u8,
+    },
+    /// A socket-level no-op (fcntl O_NONBLOCK, setsockopt SO_REUSEADDR...).
+    Nop {
+        /// What it was.
+        what: String,
+    },
+    /// Change the application's behaviour (tcp_app line).
+    Policy {
+        /// Descriptor (-1: every connection, including future ones).
+        fd: i32,
+        /// The change.
+        change: PolicyChange,
+    },
+}
+
+/// What the application does inside callbacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RecvPolicy {
+    /// Take the data (ERR_OK) and keep it for read(); tcp_recved on read.
+    Defer,
+    /// Take the data and call tcp_recved at once.
+    Consume,
+    /// Return ERR_MEM: lwIP keeps it as refused data.
+    Refuse,
+    /// Call tcp_abort and return ERR_ABRT.
+    Abort,
+}
+
+/// One change of application policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PolicyChange {
+    /// What recv does.
+    Recv(RecvPolicy),
+    /// On FIN: close the pcb (true) or just note end of stream.
+    CloseOnFin(bool),
+    /// Write this many bytes (and tcp_output) from each sent callback.
+    WriteOnSent(u32),
+    /// What accept returns (0 = ERR_OK).
+    AcceptReturns(i8),
+}

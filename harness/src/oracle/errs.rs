@@ -1,0 +1,42 @@
+//! err_t oracle: API calls must return the same err_t and value.
+
+use super::{Difference, Oracle};
+use crate::engine::CallOutcome;
+
+fn show(o: Option<&CallOutcome>) -> String {
+    match o {
+        None => "no call".into(),
+        Some(o) => {
+            let err = o.err.map(|e| lwip_c::ErrT::from_raw(e).name());
+            match (err, &o.errno) {
+                (Some(e), _) => format!("{e} (= {})", o.value),
+                (None, Some(n)) => format!("= {} {n}", o.value),
+                (None, None) => format!("= {}", o.value),
+            }
+        }
+    }
+}
+
+/// Compares two steps' call results.
+pub fn compare(a: Option<&CallOutcome>, b: Option<&CallOutcome>) -> Option<Difference> {
+    if a == b {
+        return None;
+    }
+    let mut fields = Vec::new();
+    if a.map(|o| o.err) != b.map(|o| o.err) {
+        fields.push("err_t".to_string());
+    }
+    if a.map(|o| o.value) != b.map(|o| o.value) {
+        fields.push("return value".to_string());
+    }
+    if fields.is_empty() {
+        fields.push("errno".to_string());
+    }
+    Some(Difference {
+        oracle: Oracle::ErrT,
+        fields,
+        a: show(a),
+        b: show(b),
+        detail: vec![],
+    })
+}

@@ -1,0 +1,60 @@
+//! State oracle: every connection's snapshot must match field by field.
+
+use super::{Difference, Oracle};
+use crate::engine::ConnSnapshot;
+
+/// Compares two steps' snapshots (same connections, same order).
+pub fn compare(a: &[ConnSnapshot], b: &[ConnSnapshot]) -> Option<Difference> {
+    if a.len() != b.len() {
+        let ids = |v: &[ConnSnapshot]| {
+            v.iter()
+                .map(|s| s.conn.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        return Some(Difference {
+            oracle: Oracle::State,
+            fields: vec!["connection count".into()],
+            a: format!("{} connection(s): {}", a.len(), ids(a)),
+            b: format!("{} connection(s): {}", b.len(), ids(b)),
+            detail: vec![],
+        });
+    }
+    for (x, y) in a.iter().zip(b) {
+        if x == y {
+            continue;
+        }
+        let mut fields = Vec::new();
+        let mut sa = Vec::new();
+        let mut sb = Vec::new();
+        if x.conn != y.conn {
+            fields.push("conn".to_string());
+        }
+        for ((n, v), (m, w)) in x.fields.iter().zip(&y.fields) {
+            if n != m || v != w {
+                fields.push(format!("conn {} {n}", x.conn));
+                sa.push(format!("{n}={}", show(n, *v)));
+                sb.push(format!("{m}={}", show(m, *w)));
+            }
+        }
+        if x.fields.len() != y.fields.len() {
+            fields.push("field set".into());
+        }
+        return Some(Difference {
+            oracle: Oracle::State,
+            fields,
+            a: sa.join(" "),
+            b: sb.join(" "),
+            detail: vec![],
+        });
+    }
+    None
+}
+
+fn show(name: &str, v: i64) -> String {
+    match name {
+        "state" => format!("{}({v})", crate::engine::c::state_name(v)),
+        "flags" => format!("{v:#06x}"),
+        _ => v.to_string(),
+    }
+}

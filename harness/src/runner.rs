@@ -1,0 +1,479 @@
+//! The runner: drives an engine through a scenario, checks the script's `>`
+//! expectations, records one observation per step, and compares two
+//! engines' traces step by step.
+//!
+//! Engines are deterministic and share nothing, so running each through the
+//! scenario and comparing the traces step by step finds exactly the first
+//! divergence lockstep execution would find. It also lets the C engine be
+//! compared with itself (`--engines c,c`), which lockstep cannot: lwIP is
+//! process-global state, so two C engines cannot be live at once.
+
+use std::collections::{HashMap, VecDeque};
+
+use serde::Serialize;
+
+use crate::engine::app::pattern;
+use crate::engine::{
+    CallOutcome, CallbackRecord, ConnSnapshot, Engine, EngineError, Leaks, OutPacket,
+};
+use crate::model::{Action, Expected, OutExpect, Scenario, SymOpt, SymSegment};
+use crate::oracle::{self, Difference};
+use crate::wire::{Opt, Segment, encode_options, flags, flags_str, parse_options};
+
+/// What one engine did in one step.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct StepObs {
+    /// Packets emitted during the step (timers included).
+    pub packets: Vec<OutPacket>,
+    /// The call's result, for call steps.
+    pub outcome: Option<CallOutcome>,
+    /// Callbacks during the step.
+    pub callbacks: Vec<CallbackRecord>,
+    /// Every connection's state after the step.
+    pub snapshots: Vec<ConnSnapshot>,
+    /// The engine could not carry out the step.
+    pub error: Option<String>,
+}
+
+/// A `>` line or an expected call result that did not hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExpectFailure {
+    /// Engine name.
+    pub engine: String,
+    /// Step index.
+    pub step: usize,
+    /// Script line.
+    pub line: u32,
+    /// What was expected and what happened.
+    pub message: String,
+}
+
+/// One engine's run through a scenario.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Trace {
+    /// Engine name.
+    pub engine: String,
+    /// One observation per step (fewer if the engine failed).
+    pub steps: Vec<StepObs>,
+    /// Expectations that did not hold.
+    pub failures: Vec<ExpectFailure>,
+    /// Accounting after teardown.
+    pub leaks: Option<Leaks>,
+    /// Error during teardown.
+    pub teardown_error: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct FlowIsn {
+    local_port: Option<u16>,
+    local_isn: Option<u32>,
+}
+
+/// Per-run state for resolving symbolic segments: the engine's ports and
+/// ISNs learned from what it sent, as packetdrill learns them.
+struct Resolver<'a> {
+    sc: &'a Scenario,
+    flows: HashMap<u16, FlowIsn>,
+    listen_port: Option<u16>,
+    ip_id: u16,
+}
+
+impl Resolver<'_> {
+    fn learn(&mut self, pkts: &[OutPacket]) {
+        for p in pkts {
+            let Some(s) = Segment::decode(&p.bytes) else {
+                continue;
+            };
+            let f = self.flows.entry(s.dport).or_default();
+            f.local_port = Some(s.sport);
+            if s.flags & flags::SYN != 0 {
+                f.local_isn = Some(s.seq);
+            }
+        }
+    }
+
+    fn inbound(&mut self, sym: &SymSegment) -> Result<Vec<u8>, String> {
+        let cfg = &self.sc.config;
+        let flow = self
+            .flows
+            .get(&cfg.remote_port)
+            .copied()
+            .unwrap_or_default();
+        let dport = sym
+            .local_port
+            .or(flow.local_port)
+            .or(self.listen_port)
+            .ok_or("no local port known yet for this inbound segment (bind or connect first)")?;
+        let local_isn = flow.local_isn;
+        let rel_ack = |rel: u32| -> Result<u32, String> {
+            local_isn.map(|isn| isn.wrapping_add(rel)).ok_or_else(|| {
+                "ack relative to the engine's ISN, but the engine has sent no SYN yet".to_string()
+            })
+        };
+        let ack = match sym.ack {
+            Some(a) if sym.flags & flags::ACK != 0 => rel_ack(a)?,
+            _ => 0,
+        };
+        let mut opts = Vec::new();
+        for o in &sym.options {
+            opts.push(match o {
+                SymOpt::Nop => Opt::Nop,
+                SymOpt::Eol => Opt::Eol(0),
+                SymOpt::Mss(v) => Opt::Mss(*v),
+                SymOpt::WScale(v) => Opt::WScale(*v),
+                SymOpt::SackOk => Opt::SackOk,
+                SymOpt::Sack(b) => Opt::Sack(
+                    b.iter()
+                        .map(|(l, r)| Ok((rel_ack(*l)?, rel_ack(*r)?)))
+                        .collect::<Result<_, String>>()?,
+                ),
+                SymOpt::Ts(v, e) => Opt::Ts(*v, *e),
+                SymOpt::Other(k, d) => Opt::Other(*k, d.clone()),
+            });
+        }
+        let seg = Segment {
+            src: cfg.remote_ip,
+            dst: cfg.local_ip,
+            tos: sym.tos,
+            ttl: sym.ttl,
+            ip_id: self.ip_id,
+            ip_frag: 0,
+            sport: cfg.remote_port,
+            dport,
+            seq: cfg.remote_isn.wrapping_add(sym.seq),
+            ack,
+            flags: sym.flags,
+            wnd: sym.win,
+            urg: 0,
+            options: encode_options(&opts),
+            payload: pattern(u64::from(sym.seq), usize::from(sym.len)),
+            checksum: None,
+        };
+        self.ip_id = self.ip_id.wrapping_add(1);
+        Ok(seg.encode())
+    }
+
+    /// Checks one emitted packet against a `>` line; Err says why not.
+    fn check(&self, e: &OutExpect, p: &OutPacket) -> Result<(), String> {
+        let s = Segment::decode(&p.bytes).ok_or("not an IPv4/TCP packet")?;
+        let mut bad = Vec::new();
+        if p.time_us < e.window_us.0 || p.time_us > e.window_us.1 {
+            bad.push(format!(
+                "sent at {:.3}s, expected between {:.3}s and {:.3}s",
+                p.time_us as f64 / 1e6,
+                e.window_us.0 as f64 / 1e6,
+                e.window_us.1 as f64 / 1e6
+            ));
+        }
+        if s.flags != e.flags {
+            bad.push(format!(
+                "flags {} (expected {})",
+                flags_str(s.flags),
+                flags_str(e.flags)
+            ));
+        }
+        let isn = self.flows.get(&s.dport).and_then(|f| f.local_isn);
+        let rel_seq = isn.map_or(s.seq, |i| s.seq.wrapping_sub(i));
+        if let Some((start, len)) = e.seq {
+            if rel_seq != start || s.payload.len() != usize::from(len) {
+                bad.push(format!(
+                    "seq {}:{}({}) (expected {}:{}({}))",
+                    rel_seq,
+                    rel_seq.wrapping_add(s.payload.len() as u32),
+                    s.payload.len(),
+                    start,
+                    start.wrapping_add(u32::from(len)),
+                    len
+                ));
+            }
+        }
+        let remote_isn = self.sc.config.remote_isn;
+        if let Some(a) = e.ack {
+            let rel = s.ack.wrapping_sub(remote_isn);
+            if s.flags & flags::ACK == 0 || rel != a {
+                bad.push(format!("ack {rel} (expected {a})"));
+            }
+        }
+        if let Some(w) = e.win
+            && s.wnd != w
+        {
+            bad.push(format!("win {} (expected {w})", s.wnd));
+        }
+        if let Some(want) = &e.options {
+            let got = parse_options(&s.options);
+            let want: Vec<Opt> = want
+                .iter()
+                .map(|o| match o {
+                    SymOpt::Nop => Opt::Nop,
+                    SymOpt::Eol => Opt::Eol(0),
+                    SymOpt::Mss(v) => Opt::Mss(*v),
+                    SymOpt::WScale(v) => Opt::WScale(*v),
+                    SymOpt::SackOk => Opt::SackOk,
+                    SymOpt::Sack(b) => Opt::Sack(
+                        b.iter()
+                            .map(|(l, r)| {
+                                (remote_isn.wrapping_add(*l), remote_isn.wrapping_add(*r))
+                            })
+                            .collect(),
+                    ),
+                    SymOpt::Ts(v, e) => Opt::Ts(*v, *e),
+                    SymOpt::Other(k, d) => Opt::Other(*k, d.clone()),
+                })
+                .collect();
+            let norm = |v: Vec<Opt>| {
+                v.into_iter()
+                    .map(|o| if let Opt::Eol(_) = o { Opt::Eol(0) } else { o })
+                    .collect::<Vec<_>>()
+            };
+            if norm(got.clone()) != norm(want.clone()) {
+                let show = |v: &[Opt]| {
+                    v.iter()
+                        .map(|o| o.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                };
+                bad.push(format!(
+                    "options <{}> (expected <{}>)",
+                    show(&got),
+                    show(&want)
+                ));
+            }
+        }
+        if bad.is_empty() {
+            Ok(())
+        } else {
+            Err(bad.join("; "))
+        }
+    }
+}
+
+fn expected_matches(e: &Expected, o: &CallOutcome) -> bool {
+    match e {
+        Expected::Any => true,
+        Expected::Err(v) => o.err == Some(*v) || (o.err.is_none() && *v == 0 && o.value >= 0),
+        Expected::Value(v) => o.value == *v,
+    }
+}
+
+fn show_expected(e: &Expected) -> String {
+    match e {
+        Expected::Any => "...".into(),
+        Expected::Err(v) => lwip_c::ErrT::from_raw(*v).name(),
+        Expected::Value(v) => v.to_string(),
+    }
+}
+
+/// Runs one engine through the scenario.
+pub fn run_engine(engine: &mut dyn Engine, sc: &Scenario) -> Trace {
+    let name = engine.name().to_string();
+    let mut trace = Trace {
+        engine: name.clone(),
+        steps: Vec::new(),
+        failures: Vec::new(),
+        leaks: None,
+        teardown_error: None,
+    };
+    let fail = |trace: &mut Trace, step: usize, line: u32, message: String| {
+        trace.failures.push(ExpectFailure {
+            engine: name.clone(),
+            step,
+            line,
+            message,
+        });
+    };
+    if let Err(e) = engine.reset(&sc.config) {
+        trace.teardown_error = Some(format!("reset: {e}"));
+        return trace;
+    }
+    let mut r = Resolver {
+        sc,
+        flows: HashMap::new(),
+        listen_port: None,
+        ip_id: 1,
+    };
+    let mut pending: VecDeque<OutPacket> = VecDeque::new();
+    for (i, step) in sc.steps.iter().enumerate() {
+        let mut obs = StepObs::default();
+        let mut result: Result<(), EngineError> = engine.advance_to(step.at_us);
+        let collect = |engine: &mut dyn Engine,
+                       r: &mut Resolver,
+                       obs: &mut StepObs,
+                       pending: &mut VecDeque<OutPacket>| {
+            let pk = engine.take_packets();
+            r.learn(&pk);
+            pending.extend(pk.iter().cloned());
+            obs.packets.extend(pk);
+        };
+        collect(engine, &mut r, &mut obs, &mut pending);
+        if result.is_ok() {
+            let unexpected = |trace: &mut Trace, pending: &mut VecDeque<OutPacket>| {
+                while let Some(p) = pending.pop_front() {
+                    let msg = format!(
+                        "unexpected outbound packet before this line: {}",
+                        oracle::segments::describe(&p)
+                    );
+                    fail(trace, i, step.line, msg);
+                }
+            };
+            result = match &step.action {
+                Action::Inbound(sym) => {
+                    unexpected(&mut trace, &mut pending);
+                    match r.inbound(sym) {
+                        Ok(bytes) => engine.inbound(&bytes),
+                        Err(e) => Err(EngineError::Stimulus(e)),
+                    }
+                }
+                Action::Expect(e) => {
+                    match pending.pop_front() {
+                        Some(p) => {
+                            if let Err(why) = r.check(e, &p) {
+                                let msg = format!(
+                                    "outbound packet {} does not match: {why}",
+                                    oracle::segments::describe(&p)
+                                );
+                                fail(&mut trace, i, step.line, msg);
+                            }
+                        }
+                        None => fail(
+                            &mut trace,
+                            i,
+                            step.line,
+                            "expected an outbound packet, but none was sent".into(),
+                        ),
+                    }
+                    Ok(())
+                }
+                Action::Call { call, expect } => {
+                    unexpected(&mut trace, &mut pending);
+                    if let crate::model::ApiCall::Bind { port, .. } = call {
+                        r.listen_port = Some(*port);
+                    }
+                    match engine.call(call) {
+                        Ok(o) => {
+                            if let Some(e) = expect
+                                && !expected_matches(e, &o)
+                            {
+                                let got = crate::oracle::errs::compare(Some(&o), None)
+                                    .map(|d| d.a)
+                                    .unwrap_or_default();
+                                fail(
+                                    &mut trace,
+                                    i,
+                                    step.line,
+                                    format!("returned {got}, expected {}", show_expected(e)),
+                                );
+                            }
+                            obs.outcome = Some(o);
+                            Ok(())
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+                Action::Wait => Ok(()),
+            };
+            collect(engine, &mut r, &mut obs, &mut pending);
+        }
+        obs.callbacks = engine.take_callbacks();
+        obs.snapshots = engine.snapshots();
+        let stop = result.is_err();
+        if let Err(e) = result {
+            obs.error = Some(e.to_string());
+        }
+        trace.steps.push(obs);
+        if stop {
+            break;
+        }
+    }
+    let last = sc.steps.len().saturating_sub(1);
+    let last_line = sc.steps.last().map_or(0, |s| s.line);
+    while let Some(p) = pending.pop_front() {
+        let msg = format!(
+            "unexpected outbound packet at the end: {}",
+            oracle::segments::describe(&p)
+        );
+        fail(&mut trace, last, last_line, msg);
+    }
+    match engine.teardown() {
+        Ok(l) => trace.leaks = Some(l),
+        Err(e) => trace.teardown_error = Some(e.to_string()),
+    }
+    trace
+}
+
+/// Where and how two engines first differ.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Divergence {
+    /// Step index (None: at teardown).
+    pub step: Option<usize>,
+    /// Script line.
+    pub line: u32,
+    /// Script text.
+    pub source: String,
+    /// What differs.
+    pub difference: Difference,
+}
+
+/// The result of comparing two engines on one scenario.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Verdict {
+    /// Every observation matched.
+    Same,
+    /// They differ; the first difference.
+    Diverged(Box<Divergence>),
+    /// The stimulus itself was invalid (both engines refused it alike).
+    Poisoned(String),
+}
+
+/// Compares two traces step by step.
+pub fn compare(sc: &Scenario, a: &Trace, b: &Trace) -> Verdict {
+    for (i, (x, y)) in a.steps.iter().zip(&b.steps).enumerate() {
+        let step = &sc.steps[i];
+        if let Some(d) = oracle::compare_step(x, y) {
+            return Verdict::Diverged(Box::new(Divergence {
+                step: Some(i),
+                line: step.line,
+                source: step.source.clone(),
+                difference: d,
+            }));
+        }
+        if let (Some(ea), Some(_)) = (&x.error, &y.error) {
+            return Verdict::Poisoned(format!("line {}: {ea}", step.line));
+        }
+    }
+    if a.steps.len() != b.steps.len() {
+        let i = a.steps.len().min(b.steps.len());
+        let step = &sc.steps[i.min(sc.steps.len().saturating_sub(1))];
+        return Verdict::Diverged(Box::new(Divergence {
+            step: Some(i),
+            line: step.line,
+            source: step.source.clone(),
+            difference: Difference {
+                oracle: oracle::Oracle::Engine,
+                fields: vec!["steps run".into()],
+                a: format!("{} steps", a.steps.len()),
+                b: format!("{} steps", b.steps.len()),
+                detail: vec![],
+            },
+        }));
+    }
+    let leak_diff = match (&a.leaks, &b.leaks) {
+        (Some(x), Some(y)) => oracle::leaks::compare(x, y),
+        _ if a.teardown_error != b.teardown_error => Some(Difference {
+            oracle: oracle::Oracle::Engine,
+            fields: vec!["teardown".into()],
+            a: a.teardown_error.clone().unwrap_or_else(|| "ok".into()),
+            b: b.teardown_error.clone().unwrap_or_else(|| "ok".into()),
+            detail: vec![],
+        }),
+        _ => None,
+    };
+    match leak_diff {
+        Some(d) => Verdict::Diverged(Box::new(Divergence {
+            step: None,
+            line: 0,
+            source: "teardown".into(),
+            difference: d,
+        })),
+        None => Verdict::Same,
+    }
+}
