@@ -1,0 +1,139 @@
+//! The oracles can fail: perturb one engine's observation in each oracle
+//! and the comparison names the right step, oracle and field.
+
+use harness::engine::Engine;
+use harness::engine::c::CEngine;
+use harness::from_script::to_scenario;
+use harness::oracle::Oracle;
+use harness::runner::{Trace, Verdict, compare, run_engine};
+
+fn traces() -> (harness::model::Scenario, Trace) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../corpus/scripts/handshake/passive-open.pkt"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let (script, _) = harness::script::parse(path, &text).unwrap();
+    let (sc, _) = to_scenario(&script).unwrap();
+    let mut e = CEngine::new();
+    let t = run_engine(&mut e as &mut dyn Engine, &sc);
+    assert!(t.failures.is_empty(), "{:?}", t.failures);
+    (sc, t)
+}
+
+fn diverged(
+    sc: &harness::model::Scenario,
+    a: &Trace,
+    b: &Trace,
+) -> (Option<usize>, Oracle, Vec<String>) {
+    match compare(sc, a, b) {
+        Verdict::Diverged(d) => (d.step, d.difference.oracle, d.difference.fields),
+        other => panic!("expected a divergence, got {other:?}"),
+    }
+}
+
+fn step_with<F: Fn(&harness::runner::StepObs) -> bool>(t: &Trace, f: F) -> usize {
+    t.steps
+        .iter()
+        .position(f)
+        .expect("a step with that observation")
+}
+
+#[test]
+fn identical_traces_are_the_same() {
+    let (sc, t) = traces();
+    assert_eq!(compare(&sc, &t, &t.clone()), Verdict::Same);
+}
+
+#[test]
+fn a_flipped_flag_is_a_segment_divergence_naming_flags() {
+    let (sc, a) = traces();
+    let mut b = a.clone();
+    let i = step_with(&a, |s| !s.packets.is_empty());
+    b.steps[i].packets[0].bytes[33] ^= 0x08; // PSH in the TCP flag byte
+    let (step, oracle, fields) = diverged(&sc, &a, &b);
+    assert_eq!((step, oracle), (Some(i), Oracle::Segments));
+    assert!(fields.iter().any(|f| f.contains("flags")), "{fields:?}");
+}
+
+#[test]
+fn one_payload_or_window_byte_is_named() {
+    let (sc, a) = traces();
+    let mut b = a.clone();
+    let i = step_with(&a, |s| !s.packets.is_empty());
+    b.steps[i].packets[0].bytes[34] ^= 0x01; // window high byte
+    let (_, _, fields) = diverged(&sc, &a, &b);
+    assert!(fields.iter().any(|f| f.contains("window")), "{fields:?}");
+}
+
+#[test]
+fn a_different_err_t_is_an_err_t_divergence() {
+    let (sc, a) = traces();
+    let mut b = a.clone();
+    let i = step_with(&a, |s| s.outcome.as_ref().is_some_and(|o| o.err.is_some()));
+    let o = b.steps[i].outcome.as_mut().unwrap();
+    o.err = Some(-1);
+    let (step, oracle, fields) = diverged(&sc, &a, &b);
+    assert_eq!((step, oracle), (Some(i), Oracle::ErrT));
+    assert!(fields.contains(&"err_t".to_string()), "{fields:?}");
+}
+
+#[test]
+fn a_different_callback_is_a_callback_divergence() {
+    let (sc, a) = traces();
+    let mut b = a.clone();
+    let i = step_with(&a, |s| !s.callbacks.is_empty());
+    b.steps[i].callbacks[0].ret = Some(-1);
+    let (step, oracle, fields) = diverged(&sc, &a, &b);
+    assert_eq!((step, oracle), (Some(i), Oracle::Callbacks));
+    assert!(
+        fields.iter().any(|f| f.contains("return value")),
+        "{fields:?}"
+    );
+    // Swapped order: an extra callback first.
+    let mut c = a.clone();
+    let extra = c.steps[i].callbacks[0].clone();
+    c.steps[i].callbacks.insert(
+        0,
+        harness::engine::CallbackRecord {
+            kind: harness::engine::CbKind::Poll,
+            ..extra
+        },
+    );
+    let (_, oracle, _) = diverged(&sc, &a, &c);
+    assert_eq!(oracle, Oracle::Callbacks);
+}
+
+#[test]
+fn a_changed_cwnd_is_a_state_divergence_naming_cwnd() {
+    let (sc, a) = traces();
+    let mut b = a.clone();
+    let i = step_with(&a, |s| {
+        s.snapshots
+            .iter()
+            .any(|c| c.get("cwnd").is_some_and(|v| v > 0))
+    });
+    let snap = b.steps[i]
+        .snapshots
+        .iter_mut()
+        .find(|c| c.get("cwnd").is_some_and(|v| v > 0))
+        .unwrap();
+    for f in &mut snap.fields {
+        if f.0 == "cwnd" {
+            f.1 += 1;
+        }
+    }
+    let (step, oracle, fields) = diverged(&sc, &a, &b);
+    assert_eq!((step, oracle), (Some(i), Oracle::State));
+    assert!(fields.iter().any(|f| f.ends_with("cwnd")), "{fields:?}");
+}
+
+#[test]
+fn a_leak_is_a_leak_divergence() {
+    let (sc, a) = traces();
+    let mut b = a.clone();
+    b.leaks.as_mut().unwrap().in_use.push(("tcp_seg", 1));
+    let (step, oracle, fields) = diverged(&sc, &a, &b);
+    assert_eq!((step, oracle), (None, Oracle::Leaks));
+    assert_eq!(fields, vec!["tcp_seg".to_string()]);
+}
