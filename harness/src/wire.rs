@@ -7,25 +7,8 @@ use std::fmt;
 
 use crate::capture::internet_checksum;
 
-/// TCP header flag bits.
-pub mod flags {
-    /// FIN
-    pub const FIN: u8 = 0x01;
-    /// SYN
-    pub const SYN: u8 = 0x02;
-    /// RST
-    pub const RST: u8 = 0x04;
-    /// PSH
-    pub const PSH: u8 = 0x08;
-    /// ACK
-    pub const ACK: u8 = 0x10;
-    /// URG
-    pub const URG: u8 = 0x20;
-    /// ECE
-    pub const ECE: u8 = 0x40;
-    /// CWR
-    pub const CWR: u8 = 0x80;
-}
+/// TCP header flag bits (the capture module's, shared).
+pub use crate::capture::tcp_flags as flags;
 
 /// packetdrill's spelling of a flag byte: `S.`, `P.`, `F.`, `R`, `.`.
 pub fn flags_str(f: u8) -> String {
