@@ -174,18 +174,18 @@ impl Resolver<'_> {
         }
         let isn = self.flows.get(&s.dport).and_then(|f| f.local_isn);
         let rel_seq = isn.map_or(s.seq, |i| s.seq.wrapping_sub(i));
-        if let Some((start, len)) = e.seq {
-            if rel_seq != start || s.payload.len() != usize::from(len) {
-                bad.push(format!(
-                    "seq {}:{}({}) (expected {}:{}({}))",
-                    rel_seq,
-                    rel_seq.wrapping_add(s.payload.len() as u32),
-                    s.payload.len(),
-                    start,
-                    start.wrapping_add(u32::from(len)),
-                    len
-                ));
-            }
+        if let Some((start, len)) = e.seq
+            && (rel_seq != start || s.payload.len() != usize::from(len))
+        {
+            bad.push(format!(
+                "seq {}:{}({}) (expected {}:{}({}))",
+                rel_seq,
+                rel_seq.wrapping_add(s.payload.len() as u32),
+                s.payload.len(),
+                start,
+                start.wrapping_add(u32::from(len)),
+                len
+            ));
         }
         let remote_isn = self.sc.config.remote_isn;
         if let Some(a) = e.ack {

@@ -141,6 +141,9 @@ impl fmt::Display for AssertInfo {
     }
 }
 
+/// A replacement for the seeded ISNs.
+type IsnHook = Box<dyn FnMut(&IsnQuery) -> u32>;
+
 /// Errors of the driver (lwIP's own results are [`ErrT`] values).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StackError {
@@ -384,7 +387,7 @@ pub struct Stack {
     now: u32,
     next_tick: u32,
     seeded: Seeded,
-    isn_hook: Option<Box<dyn FnMut(&IsnQuery) -> u32>>,
+    isn_hook: Option<IsnHook>,
     handles: BTreeMap<u32, Entry>,
     events: Vec<Event>,
     output: Vec<Emitted>,
@@ -843,7 +846,7 @@ impl Stack {
             let tick = self.next_tick;
             self.set_time(tick);
             self.fasttmr(app)?;
-            if tick % SLOW_TIMER_MS == 0 {
+            if tick.is_multiple_of(SLOW_TIMER_MS) {
                 self.slowtmr(app)?;
             }
             self.next_tick = tick.saturating_add(FAST_TIMER_MS);

@@ -795,6 +795,34 @@ impl<H: Hooks> Tcp<H> {
         Ok(n)
     }
 
+    /// Segments and data bytes on a pcb's queues, in the order unsent,
+    /// unacked, ooseq (what a walk of `pcb->unsent` etc. counts).
+    pub fn queue_lens(&self, h: Handle) -> Result<[(u32, u32); 3], ApiError> {
+        let i = self.resolve_conn(h, "queue_lens")?;
+        let p = self.pcb_ref(i);
+        let count = |head: Option<u8>| {
+            let (mut segs, mut bytes) = (0u32, 0u32);
+            let mut s = head;
+            while let Some(si) = s {
+                segs = segs.wrapping_add(1);
+                bytes = bytes.wrapping_add(u32::from(self.seg_ref(si).len));
+                s = self.seg_ref(si).next;
+                if segs as usize > MAX_SEGS {
+                    break;
+                }
+            }
+            (segs, bytes)
+        };
+        Ok([count(p.unsent), count(p.unacked), count(p.ooseq)])
+    }
+
+    /// The handle of a connection pcb's listener (`pcb->listener`), for a
+    /// pcb a listener made and that is not yet accepted.
+    pub fn listener_of(&self, h: Handle) -> Result<Option<Handle>, ApiError> {
+        let i = self.resolve_conn(h, "listener_of")?;
+        Ok(self.pcb_ref(i).listener.map(|l| self.listen_handle(l)))
+    }
+
     /// Bytes of refused data a pcb holds.
     pub fn refused_bytes(&self, h: Handle) -> Result<usize, ApiError> {
         let i = self.resolve_conn(h, "refused_bytes")?;
@@ -804,21 +832,31 @@ impl<H: Hooks> Tcp<H> {
     /// Every pcb on lwIP's lists, in lwIP's order: listen, bound, active,
     /// TIME_WAIT. Calls `f(handle, state)` for each.
     pub fn for_each_listed(&self, mut f: impl FnMut(Handle, TcpState)) {
+        self.for_each_on_list(|h, st, _| f(h, st));
+    }
+
+    /// As [`Tcp::for_each_listed`], also naming the list (`None`: the
+    /// listening pcbs, `tcp_listen_pcbs`).
+    pub fn for_each_on_list(&self, mut f: impl FnMut(Handle, TcpState, Option<List>)) {
         let mut l = self.tcp_listen_pcbs;
         let mut guard = 0usize;
         while let Some(i) = l {
-            f(self.listen_handle(i), TcpState::Listen);
+            f(self.listen_handle(i), TcpState::Listen, None);
             l = self.lpcb_ref(i).next;
             guard += 1;
             if guard > MAX_LISTEN_PCBS {
                 break;
             }
         }
-        for head in [self.tcp_bound_pcbs, self.tcp_active_pcbs, self.tcp_tw_pcbs] {
+        for (list, head) in [
+            (List::Bound, self.tcp_bound_pcbs),
+            (List::Active, self.tcp_active_pcbs),
+            (List::TimeWait, self.tcp_tw_pcbs),
+        ] {
             let mut p = head;
             let mut guard = 0usize;
             while let Some(i) = p {
-                f(self.conn_handle(i), self.pcb_ref(i).state);
+                f(self.conn_handle(i), self.pcb_ref(i).state, Some(list));
                 p = self.pcb_ref(i).next;
                 guard += 1;
                 if guard > MAX_PCBS {
@@ -938,6 +976,21 @@ impl<H: Hooks> Tcp<H> {
     /// Number of connection pcbs in use (`MEMP_TCP_PCB` stats).
     pub fn pcbs_used(&self) -> usize {
         self.pcbs.iter().filter(|s| s.used).count()
+    }
+
+    /// Number of listening pcbs in use (`MEMP_TCP_PCB_LISTEN` stats).
+    pub fn lpcbs_used(&self) -> usize {
+        self.lpcbs.iter().filter(|s| s.used).count()
+    }
+
+    /// `PBUF_ROM` pbufs in use (`MEMP_PBUF` stats).
+    pub fn memp_pbufs_used(&self) -> usize {
+        usize::from(self.memp_pbuf_used)
+    }
+
+    /// Pool pbufs in use (`MEMP_PBUF_POOL` stats).
+    pub fn pool_pbufs_used(&self) -> usize {
+        usize::from(self.pbuf_pool_used)
     }
 
     // -- lists (TCP_REG / TCP_RMV) -----------------------------------------
@@ -1247,7 +1300,7 @@ impl<H: Hooks> Tcp<H> {
 
 /// The connection-pcb lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum List {
+pub enum List {
     /// `tcp_bound_pcbs`.
     Bound,
     /// `tcp_active_pcbs`.

@@ -115,8 +115,7 @@ impl<H: Copy + Eq + Hash> AppState<H> {
     /// The next `len` bytes of `h`'s stream, advancing its offset.
     pub fn next_tx(&mut self, h: H, len: usize) -> Vec<u8> {
         let off = self.tx_offset.entry(h).or_insert(0);
-        let data = pattern(*off, len);
-        data
+        pattern(*off, len)
     }
 
     /// Records that `n` bytes were accepted by tcp_write.

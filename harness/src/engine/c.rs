@@ -1,33 +1,19 @@
 //! The C engine: lwIP 2.2.1 itself, through `lwip_c::Stack`.
 
-use std::collections::BTreeMap;
-
 use lwip_c::{App, ErrT, Pcb, Stack, StackConfig, StackError, WriteFlags};
 
-use super::app::{Api, AppState};
+use super::app::AppState;
+use super::sockets::{AsApi, RawError, RawStack, Sockets};
 use super::{
     CallOutcome, CallbackRecord, CbKind, ConnSnapshot, Engine, EngineError, Leaks, OutPacket,
 };
 use crate::model::{ApiCall, ScenarioConfig};
 
-/// lwIP's keepalive defaults (opt.h): idle 2 h, interval 75 s, 9 probes.
-const KEEP_DEFAULTS: (u32, u32, u32) = (7_200_000, 75_000, 9);
-
-#[derive(Debug, Clone, Copy)]
-struct Keep {
-    enable: bool,
-    idle: u32,
-    intvl: u32,
-    cnt: u32,
-}
-
 /// The C engine.
 pub struct CEngine {
     stack: Option<Stack>,
     app: CApp,
-    fds: BTreeMap<i32, Pcb>,
-    keep: BTreeMap<i32, Keep>,
-    next_fd: i32,
+    sockets: Sockets<Pcb>,
     config: ScenarioConfig,
 }
 
@@ -35,27 +21,70 @@ struct CApp {
     state: AppState<Pcb>,
 }
 
-struct CApi<'a>(&'a mut Stack);
+fn raw(e: StackError) -> RawError {
+    match e {
+        StackError::Gone(..) => RawError::Gone,
+        StackError::ListenPcb(_, op) => RawError::Listen(op),
+        StackError::Asserted(_) | StackError::Poisoned(_) => RawError::Crashed(e.to_string()),
+        other => RawError::Other(other.to_string()),
+    }
+}
 
-impl Api for CApi<'_> {
+impl RawStack for Stack {
     type H = Pcb;
-    fn write(&mut self, h: Pcb, data: &[u8], copy: bool, more: bool) -> i8 {
-        self.0
-            .tcp_write(h, data, WriteFlags { copy, more })
-            .map_or(ErrT::Arg.raw(), ErrT::raw)
+    fn tcp_new(&mut self) -> Result<Option<Pcb>, RawError> {
+        Stack::tcp_new(self).map_err(raw)
     }
-    fn output(&mut self, h: Pcb) -> i8 {
-        self.0.tcp_output(h).map_or(ErrT::Arg.raw(), ErrT::raw)
+    fn tcp_bind(&mut self, h: Pcb, port: u16) -> Result<i8, RawError> {
+        Stack::tcp_bind(self, h, [0; 4], port).map(ErrT::raw).map_err(raw)
     }
-    fn recved(&mut self, h: Pcb, len: u16) {
-        let _ = self.0.tcp_recved(h, len);
+    fn tcp_listen(&mut self, h: Pcb, backlog: u8) -> Result<(Option<Pcb>, i8), RawError> {
+        let (l, e) = self.tcp_listen_with_backlog_and_err(h, backlog).map_err(raw)?;
+        Ok((l, e.raw()))
     }
-    fn close(&mut self, h: Pcb) -> i8 {
-        // A close the application already made is not repeated.
-        self.0.tcp_close(h).map_or(ErrT::Ok.raw(), ErrT::raw)
+    fn tcp_connect(&mut self, h: Pcb, ip: [u8; 4], port: u16) -> Result<i8, RawError> {
+        Stack::tcp_connect(self, h, ip, port).map(ErrT::raw).map_err(raw)
     }
-    fn abort(&mut self, h: Pcb) {
-        let _ = self.0.tcp_abort(h);
+    fn tcp_write(&mut self, h: Pcb, data: &[u8], copy: bool, more: bool) -> Result<i8, RawError> {
+        Stack::tcp_write(self, h, data, WriteFlags { copy, more })
+            .map(ErrT::raw)
+            .map_err(raw)
+    }
+    fn tcp_output(&mut self, h: Pcb) -> Result<i8, RawError> {
+        Stack::tcp_output(self, h).map(ErrT::raw).map_err(raw)
+    }
+    fn tcp_recved(&mut self, h: Pcb, len: u16) -> Result<(), RawError> {
+        Stack::tcp_recved(self, h, len).map_err(raw)
+    }
+    fn tcp_close(&mut self, h: Pcb) -> Result<i8, RawError> {
+        Stack::tcp_close(self, h).map(ErrT::raw).map_err(raw)
+    }
+    fn tcp_shutdown(&mut self, h: Pcb, rx: bool, tx: bool) -> Result<i8, RawError> {
+        Stack::tcp_shutdown(self, h, rx, tx)
+            .map(ErrT::raw)
+            .map_err(raw)
+    }
+    fn tcp_abort(&mut self, h: Pcb) -> Result<(), RawError> {
+        Stack::tcp_abort(self, h).map_err(raw)
+    }
+    fn tcp_nagle(&mut self, h: Pcb, disable: bool) -> Result<(), RawError> {
+        Stack::tcp_nagle(self, h, disable).map_err(raw)
+    }
+    fn tcp_keepalive(
+        &mut self,
+        h: Pcb,
+        enable: bool,
+        idle_ms: u32,
+        intvl_ms: u32,
+        cnt: u32,
+    ) -> Result<(), RawError> {
+        Stack::tcp_keepalive(self, h, enable, idle_ms, intvl_ms, cnt).map_err(raw)
+    }
+    fn tcp_setprio(&mut self, h: Pcb, prio: u8) -> Result<(), RawError> {
+        Stack::tcp_setprio(self, h, prio).map_err(raw)
+    }
+    fn tcp_poll(&mut self, h: Pcb, interval: u8) -> Result<(), RawError> {
+        Stack::tcp_poll(self, h, interval).map_err(raw)
     }
 }
 
@@ -67,10 +96,10 @@ impl App for CApp {
         ErrT::Ok
     }
     fn recv(&mut self, stack: &mut Stack, pcb: Pcb, data: Option<&[u8]>, err: ErrT) -> ErrT {
-        ErrT::from_raw(self.state.on_recv(&mut CApi(stack), pcb, data, err.raw()))
+        ErrT::from_raw(self.state.on_recv(&mut AsApi(stack), pcb, data, err.raw()))
     }
     fn sent(&mut self, stack: &mut Stack, pcb: Pcb, len: u16) -> ErrT {
-        ErrT::from_raw(self.state.on_sent(&mut CApi(stack), pcb, len))
+        ErrT::from_raw(self.state.on_sent(&mut AsApi(stack), pcb, len))
     }
     fn poll(&mut self, _: &mut Stack, _: Pcb) -> ErrT {
         ErrT::Ok
@@ -91,24 +120,9 @@ impl CEngine {
             app: CApp {
                 state: AppState::default(),
             },
-            fds: BTreeMap::new(),
-            keep: BTreeMap::new(),
-            next_fd: 3,
+            sockets: Sockets::default(),
             config: ScenarioConfig::default(),
         }
-    }
-
-    fn stack(&mut self) -> Result<&mut Stack, EngineError> {
-        self.stack
-            .as_mut()
-            .ok_or_else(|| EngineError::Stimulus("engine used before reset".into()))
-    }
-
-    fn pcb(&self, fd: i32) -> Result<Pcb, EngineError> {
-        self.fds
-            .get(&fd)
-            .copied()
-            .ok_or_else(|| EngineError::Stimulus(format!("fd {fd} is not open")))
     }
 }
 
@@ -116,22 +130,6 @@ fn crashed(e: StackError) -> EngineError {
     match e {
         StackError::Asserted(_) | StackError::Poisoned(_) => EngineError::Crashed(e.to_string()),
         other => EngineError::Stimulus(other.to_string()),
-    }
-}
-
-fn err_outcome(err: ErrT) -> CallOutcome {
-    CallOutcome {
-        err: Some(err.raw()),
-        value: if err == ErrT::Ok { 0 } else { -1 },
-        errno: (err != ErrT::Ok).then(|| err.name()),
-    }
-}
-
-fn ok_value(value: i64) -> CallOutcome {
-    CallOutcome {
-        err: None,
-        value,
-        errno: None,
     }
 }
 
@@ -144,12 +142,7 @@ impl Engine for CEngine {
         let cfg = StackConfig {
             local_ip: config.local_ip,
             netmask: [255, 255, 255, 0],
-            gateway: [
-                config.local_ip[0],
-                config.local_ip[1],
-                config.local_ip[2],
-                config.local_ip[3].wrapping_add(1),
-            ],
+            gateway: super::gateway_of(config.local_ip),
             mtu: config.mtu,
             seed: config.seed,
         };
@@ -160,9 +153,7 @@ impl Engine for CEngine {
         self.app = CApp {
             state: AppState::default(),
         };
-        self.fds.clear();
-        self.keep.clear();
-        self.next_fd = 3;
+        self.sockets = Sockets::default();
         self.config = *config;
         Ok(())
     }
@@ -191,192 +182,12 @@ impl Engine for CEngine {
 
     fn call(&mut self, call: &ApiCall) -> Result<CallOutcome, EngineError> {
         let remote = (self.config.remote_ip, self.config.remote_port);
-        match call {
-            ApiCall::Socket => {
-                let fd = self.next_fd;
-                match self.stack()?.tcp_new().map_err(crashed)? {
-                    Some(p) => {
-                        self.fds.insert(fd, p);
-                        self.next_fd += 1;
-                        Ok(ok_value(i64::from(fd)))
-                    }
-                    None => Ok(CallOutcome {
-                        err: None,
-                        value: -1,
-                        errno: Some("ENOMEM".into()),
-                    }),
-                }
-            }
-            ApiCall::Bind { fd, port } => {
-                let p = self.pcb(*fd)?;
-                Ok(err_outcome(
-                    self.stack()?.tcp_bind(p, [0; 4], *port).map_err(crashed)?,
-                ))
-            }
-            ApiCall::Listen { fd, backlog } => {
-                let p = self.pcb(*fd)?;
-                let (_, err) = self
-                    .stack()?
-                    .tcp_listen_with_backlog_and_err(p, *backlog)
-                    .map_err(crashed)?;
-                Ok(err_outcome(err))
-            }
-            ApiCall::Accept { fd } => {
-                self.pcb(*fd)?;
-                match self.app.state.accepted.pop_front() {
-                    Some(p) => {
-                        let nfd = self.next_fd;
-                        self.next_fd += 1;
-                        self.fds.insert(nfd, p);
-                        Ok(ok_value(i64::from(nfd)))
-                    }
-                    None => Ok(CallOutcome {
-                        err: None,
-                        value: -1,
-                        errno: Some("EAGAIN".into()),
-                    }),
-                }
-            }
-            ApiCall::Connect { fd } => {
-                let p = self.pcb(*fd)?;
-                Ok(err_outcome(
-                    self.stack()?
-                        .tcp_connect(p, remote.0, remote.1)
-                        .map_err(crashed)?,
-                ))
-            }
-            ApiCall::Write {
-                fd,
-                len,
-                copy,
-                more,
-                output,
-            } => {
-                let p = self.pcb(*fd)?;
-                let len = *len as usize;
-                let data = self.app.state.next_tx(p, len);
-                let stack = self
-                    .stack
-                    .as_mut()
-                    .ok_or_else(|| EngineError::Stimulus("no stack".into()))?;
-                let err = stack
-                    .tcp_write(
-                        p,
-                        &data,
-                        WriteFlags {
-                            copy: *copy,
-                            more: *more,
-                        },
-                    )
-                    .map_err(crashed)?;
-                if err == ErrT::Ok {
-                    self.app.state.wrote(p, len);
-                    if *output {
-                        stack.tcp_output(p).map_err(crashed)?;
-                    }
-                }
-                let mut o = err_outcome(err);
-                if err == ErrT::Ok {
-                    o.value = len as i64;
-                }
-                Ok(o)
-            }
-            ApiCall::Output { fd } => {
-                let p = self.pcb(*fd)?;
-                Ok(err_outcome(self.stack()?.tcp_output(p).map_err(crashed)?))
-            }
-            ApiCall::Read { fd, len } => {
-                let p = self.pcb(*fd)?;
-                let stack = self
-                    .stack
-                    .as_mut()
-                    .ok_or_else(|| EngineError::Stimulus("no stack".into()))?;
-                match self.app.state.read(&mut CApi(stack), p, *len as usize) {
-                    Some(n) => Ok(ok_value(n as i64)),
-                    None => Ok(CallOutcome {
-                        err: None,
-                        value: -1,
-                        errno: Some("EAGAIN".into()),
-                    }),
-                }
-            }
-            ApiCall::Recved { fd, len } => {
-                let p = self.pcb(*fd)?;
-                self.stack()?.tcp_recved(p, *len).map_err(crashed)?;
-                Ok(ok_value(0))
-            }
-            ApiCall::Close { fd } => {
-                let p = self.pcb(*fd)?;
-                let err = self.stack()?.tcp_close(p).map_err(crashed)?;
-                if err == ErrT::Ok {
-                    self.fds.remove(fd);
-                }
-                Ok(err_outcome(err))
-            }
-            ApiCall::Shutdown { fd, rx, tx } => {
-                let p = self.pcb(*fd)?;
-                Ok(err_outcome(
-                    self.stack()?.tcp_shutdown(p, *rx, *tx).map_err(crashed)?,
-                ))
-            }
-            ApiCall::Abort { fd } => {
-                let p = self.pcb(*fd)?;
-                self.stack()?.tcp_abort(p).map_err(crashed)?;
-                self.fds.remove(fd);
-                Ok(ok_value(0))
-            }
-            ApiCall::Nagle { fd, disable } => {
-                let p = self.pcb(*fd)?;
-                self.stack()?.tcp_nagle(p, *disable).map_err(crashed)?;
-                Ok(ok_value(0))
-            }
-            ApiCall::Keepalive {
-                fd,
-                enable,
-                idle_ms,
-                intvl_ms,
-                cnt,
-            } => {
-                let p = self.pcb(*fd)?;
-                let k = self.keep.entry(*fd).or_insert(Keep {
-                    enable: false,
-                    idle: KEEP_DEFAULTS.0,
-                    intvl: KEEP_DEFAULTS.1,
-                    cnt: KEEP_DEFAULTS.2,
-                });
-                k.enable = enable.unwrap_or(k.enable);
-                k.idle = idle_ms.unwrap_or(k.idle);
-                k.intvl = intvl_ms.unwrap_or(k.intvl);
-                k.cnt = cnt.unwrap_or(k.cnt);
-                let k = *k;
-                self.stack()?
-                    .tcp_keepalive(p, k.enable, k.idle, k.intvl, k.cnt)
-                    .map_err(crashed)?;
-                Ok(ok_value(0))
-            }
-            ApiCall::SetPrio { fd, prio } => {
-                let p = self.pcb(*fd)?;
-                self.stack()?.tcp_setprio(p, *prio).map_err(crashed)?;
-                Ok(ok_value(0))
-            }
-            ApiCall::Poll { fd, interval } => {
-                let p = self.pcb(*fd)?;
-                self.stack()?.tcp_poll(p, *interval).map_err(crashed)?;
-                Ok(ok_value(0))
-            }
-            ApiCall::Nop { .. } => Ok(ok_value(0)),
-            ApiCall::Policy { fd, change } => {
-                if *fd < 0 {
-                    self.app.state.default.apply(*change);
-                } else {
-                    let p = self.pcb(*fd)?;
-                    let mut pol = self.app.state.policy(p);
-                    pol.apply(*change);
-                    self.app.state.per_conn.insert(p, pol);
-                }
-                Ok(ok_value(0))
-            }
-        }
+        let stack = self
+            .stack
+            .as_mut()
+            .ok_or_else(|| EngineError::Stimulus("engine used before reset".into()))?;
+        self.sockets
+            .call(stack, &mut self.app.state, call, remote)
     }
 
     fn take_packets(&mut self) -> Vec<OutPacket> {
@@ -466,6 +277,12 @@ fn record(e: lwip_c::Event) -> CallbackRecord {
         C::Err { pcb, err } => (r.kind, r.conn, r.err) = (CbKind::Err, pcb.0, Some(err.raw())),
     }
     r
+}
+
+/// Every snapshot field, in order, with value zero (what a listening
+/// pcb's snapshot shows for the fields it does not have).
+pub(crate) fn zero_snapshot_fields() -> Vec<(&'static str, i64)> {
+    snapshot(&lwip_c::Snapshot::default()).fields
 }
 
 /// The snapshot fields, in the order reports show them.

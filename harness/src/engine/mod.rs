@@ -5,6 +5,8 @@
 
 pub mod app;
 pub mod c;
+pub mod rust;
+pub mod sockets;
 
 use serde::Serialize;
 use std::fmt;
@@ -175,9 +177,15 @@ pub trait Engine {
 pub fn by_name(name: &str) -> Option<Box<dyn Engine>> {
     match name {
         "c" | "lwip" | "lwip-c" => Some(Box::new(c::CEngine::new())),
+        "rust" | "tcp-rust" => Some(Box::new(rust::RustEngine::new())),
         _ => None,
     }
 }
 
 /// Names `by_name` accepts.
-pub const ENGINE_NAMES: &[&str] = &["c"];
+pub const ENGINE_NAMES: &[&str] = &["c", "rust"];
+
+/// The gateway both engines give their netif: the next address up.
+pub fn gateway_of(ip: [u8; 4]) -> [u8; 4] {
+    [ip[0], ip[1], ip[2], ip[3].wrapping_add(1)]
+}

@@ -1,0 +1,568 @@
+//! The Rust engine: the port in `tcp-rust`, driven exactly as the C engine
+//! drives lwIP. The same seeded generators feed `LWIP_RAND()` and the ISN
+//! hook ([`lwip_c::det::Seeded`]), connections get the numbers the C shim
+//! gives them (one counter for `tcp_new` and accepted pcbs; a listener
+//! keeps its socket's number; a pcb not yet accepted shows its
+//! listener's), and the application is the shared [`AppState`].
+
+use std::collections::{HashMap, VecDeque};
+
+use lwip_c::det::Seeded;
+use tcp_rust::{ApiError, Config, Err, Handle, Hooks, List, Netif, Tcp, TcpApp, TcpState, WriteFlags};
+
+use super::app::AppState;
+use super::sockets::{AsApi, RawError, RawStack, Sockets};
+use super::{
+    CallOutcome, CallbackRecord, CbKind, ConnSnapshot, Engine, EngineError, Leaks, OutPacket,
+};
+use crate::model::{ApiCall, ScenarioConfig};
+
+/// The platform under the port: seeded `LWIP_RAND()` and ISNs, and the
+/// netif's output collected.
+struct RHooks {
+    seeded: Seeded,
+    out: Vec<OutPacket>,
+}
+
+impl Hooks for RHooks {
+    fn lwip_rand(&mut self) -> u32 {
+        self.seeded.rand.next_u32()
+    }
+    fn tcp_isn(&mut self, _: [u8; 4], _: u16, _: [u8; 4], _: u16) -> u32 {
+        self.seeded.isn.next_u32()
+    }
+    fn netif_output(&mut self, now_ms: u32, packet: &[u8]) {
+        self.out.push(OutPacket {
+            time_us: u64::from(now_ms) * 1000,
+            bytes: packet.to_vec(),
+        });
+    }
+}
+
+type Stack = Tcp<RHooks>;
+
+/// The application, plus the connection numbering the C shim does in its
+/// trampolines.
+struct RApp {
+    state: AppState<Handle>,
+    ids: HashMap<Handle, u32>,
+    next_id: u32,
+    /// Data handed to recv, in order, for the callback records (the port's
+    /// event log keeps only the length).
+    rx_log: VecDeque<(Handle, Vec<u8>)>,
+}
+
+impl RApp {
+    fn new() -> RApp {
+        RApp {
+            state: AppState::default(),
+            ids: HashMap::new(),
+            next_id: 0,
+            rx_log: VecDeque::new(),
+        }
+    }
+
+    fn assign(&mut self, h: Handle) -> u32 {
+        self.next_id += 1;
+        self.ids.insert(h, self.next_id);
+        self.next_id
+    }
+}
+
+fn err_of(raw: i8) -> Err {
+    Err::from_raw(raw).unwrap_or(Err::Arg)
+}
+
+fn raw(e: ApiError) -> RawError {
+    match e {
+        ApiError::Invalid(_) => RawError::Gone,
+        ApiError::ListenPcb(_, op) => RawError::Listen(op),
+        ApiError::Reentrant(what) => RawError::Other(format!("{what} called from a callback")),
+        ApiError::BadConfig => RawError::Other("configuration refused".into()),
+    }
+}
+
+impl RawStack for Stack {
+    type H = Handle;
+    fn tcp_new(&mut self) -> Result<Option<Handle>, RawError> {
+        Ok(Tcp::tcp_new(self))
+    }
+    fn tcp_bind(&mut self, h: Handle, port: u16) -> Result<i8, RawError> {
+        Tcp::tcp_bind(self, h, [0; 4], port)
+            .map(Err::as_raw)
+            .map_err(raw)
+    }
+    fn tcp_listen(&mut self, h: Handle, backlog: u8) -> Result<(Option<Handle>, i8), RawError> {
+        let (l, e) = self
+            .tcp_listen_with_backlog_and_err(h, backlog)
+            .map_err(raw)?;
+        Ok((l, e.as_raw()))
+    }
+    fn tcp_connect(&mut self, h: Handle, ip: [u8; 4], port: u16) -> Result<i8, RawError> {
+        Tcp::tcp_connect(self, h, ip, port)
+            .map(Err::as_raw)
+            .map_err(raw)
+    }
+    fn tcp_write(
+        &mut self,
+        h: Handle,
+        data: &[u8],
+        copy: bool,
+        more: bool,
+    ) -> Result<i8, RawError> {
+        Tcp::tcp_write(self, h, data, WriteFlags { copy, more })
+            .map(Err::as_raw)
+            .map_err(raw)
+    }
+    fn tcp_output(&mut self, h: Handle) -> Result<i8, RawError> {
+        Tcp::tcp_output(self, h).map(Err::as_raw).map_err(raw)
+    }
+    fn tcp_recved(&mut self, h: Handle, len: u16) -> Result<(), RawError> {
+        Tcp::tcp_recved(self, h, len).map_err(raw)
+    }
+    fn tcp_close(&mut self, h: Handle) -> Result<i8, RawError> {
+        Tcp::tcp_close(self, h).map(Err::as_raw).map_err(raw)
+    }
+    fn tcp_shutdown(&mut self, h: Handle, rx: bool, tx: bool) -> Result<i8, RawError> {
+        Tcp::tcp_shutdown(self, h, rx, tx)
+            .map(Err::as_raw)
+            .map_err(raw)
+    }
+    fn tcp_abort(&mut self, h: Handle) -> Result<(), RawError> {
+        Tcp::tcp_abort(self, h).map_err(raw)
+    }
+    fn tcp_nagle(&mut self, h: Handle, disable: bool) -> Result<(), RawError> {
+        Tcp::tcp_nagle(self, h, disable).map_err(raw)
+    }
+    fn tcp_keepalive(
+        &mut self,
+        h: Handle,
+        enable: bool,
+        idle_ms: u32,
+        intvl_ms: u32,
+        cnt: u32,
+    ) -> Result<(), RawError> {
+        Tcp::tcp_keepalive(self, h, enable, idle_ms, intvl_ms, cnt).map_err(raw)
+    }
+    fn tcp_setprio(&mut self, h: Handle, prio: u8) -> Result<(), RawError> {
+        Tcp::tcp_setprio(self, h, prio).map_err(raw)
+    }
+    fn tcp_poll(&mut self, h: Handle, interval: u8) -> Result<(), RawError> {
+        Tcp::tcp_poll(self, h, interval).map_err(raw)
+    }
+}
+
+impl TcpApp<RHooks> for RApp {
+    fn accept(&mut self, _: &mut Stack, listener: Handle, new: Option<Handle>, err: Err) -> Err {
+        if let Some(n) = new {
+            self.assign(n);
+        }
+        err_of(self.state.on_accept(listener, new, err.as_raw()))
+    }
+    fn connected(&mut self, _: &mut Stack, _: Handle, _: Err) -> Err {
+        Err::Ok
+    }
+    fn recv(&mut self, tcp: &mut Stack, pcb: Handle, data: Option<&[u8]>, err: Err) -> Err {
+        if let Some(d) = data {
+            self.rx_log.push_back((pcb, d.to_vec()));
+        }
+        err_of(
+            self.state
+                .on_recv(&mut AsApi(tcp), pcb, data, err.as_raw()),
+        )
+    }
+    fn sent(&mut self, tcp: &mut Stack, pcb: Handle, len: u16) -> Err {
+        err_of(self.state.on_sent(&mut AsApi(tcp), pcb, len))
+    }
+    fn poll(&mut self, _: &mut Stack, _: Handle) -> Err {
+        Err::Ok
+    }
+}
+
+/// The Rust engine.
+pub struct RustEngine {
+    tcp: Option<Box<Stack>>,
+    app: RApp,
+    sockets: Sockets<Handle>,
+    config: ScenarioConfig,
+}
+
+impl Default for RustEngine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RustEngine {
+    /// A Rust engine (the stack is made at `reset`).
+    pub fn new() -> RustEngine {
+        RustEngine {
+            tcp: None,
+            app: RApp::new(),
+            sockets: Sockets::default(),
+            config: ScenarioConfig::default(),
+        }
+    }
+
+
+}
+
+/// The connection number of a handle, as the C shim's `callback_arg`: a
+/// pcb not yet accepted carries its listener's.
+fn id_of(app: &RApp, tcp: &Stack, h: Handle) -> u32 {
+    if let Some(id) = app.ids.get(&h) {
+        return *id;
+    }
+    match tcp.listener_of(h) {
+        Ok(Some(l)) => app.ids.get(&l).copied().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+fn api_failure(e: ApiError) -> EngineError {
+    match e {
+        ApiError::Reentrant(_) | ApiError::BadConfig | ApiError::Invalid(_) => {
+            EngineError::Stimulus(format!("{e:?}"))
+        }
+        ApiError::ListenPcb(..) => EngineError::Stimulus(format!("{e:?}")),
+    }
+}
+
+impl Engine for RustEngine {
+    fn name(&self) -> &str {
+        "rust"
+    }
+
+    fn reset(&mut self, config: &ScenarioConfig) -> Result<(), EngineError> {
+        let netif = Netif {
+            ip: config.local_ip,
+            netmask: [255, 255, 255, 0],
+            gateway: super::gateway_of(config.local_ip),
+            mtu: config.mtu,
+        };
+        match self.tcp.as_deref_mut() {
+            Some(t) => {
+                t.hooks = RHooks {
+                    seeded: Seeded::new(config.seed),
+                    out: Vec::new(),
+                };
+                t.reset(Config::full(), netif).map_err(api_failure)?;
+            }
+            None => {
+                let hooks = RHooks {
+                    seeded: Seeded::new(config.seed),
+                    out: Vec::new(),
+                };
+                let t = Tcp::new(Config::full(), netif, hooks).map_err(api_failure)?;
+                self.tcp = Some(Box::new(t));
+            }
+        }
+        self.app = RApp::new();
+        self.sockets = Sockets::default();
+        self.config = *config;
+        Ok(())
+    }
+
+    fn advance_to(&mut self, t_us: u64) -> Result<(), EngineError> {
+        let t_ms = u32::try_from(t_us / 1000)
+            .map_err(|_| EngineError::Stimulus("time beyond 49 days".into()))?;
+        let tcp = self
+            .tcp
+            .as_deref_mut()
+            .ok_or_else(|| EngineError::Stimulus("engine used before reset".into()))?;
+        if t_ms < tcp.now() {
+            return Ok(());
+        }
+        tcp.advance_to(t_ms, &mut self.app).map_err(api_failure)
+    }
+
+    fn inbound(&mut self, packet: &[u8]) -> Result<(), EngineError> {
+        let tcp = self
+            .tcp
+            .as_deref_mut()
+            .ok_or_else(|| EngineError::Stimulus("engine used before reset".into()))?;
+        tcp.input(packet, &mut self.app).map_err(api_failure)?;
+        Ok(())
+    }
+
+    fn call(&mut self, call: &ApiCall) -> Result<CallOutcome, EngineError> {
+        let remote = (self.config.remote_ip, self.config.remote_port);
+        let tcp = self
+            .tcp
+            .as_deref_mut()
+            .ok_or_else(|| EngineError::Stimulus("engine used before reset".into()))?;
+        // The listening pcb keeps the socket's number (lwIP copies
+        // callback_arg from the pcb it replaces).
+        let listen_id = match call {
+            ApiCall::Listen { fd, .. } => self
+                .sockets
+                .fds
+                .get(fd)
+                .and_then(|h| self.app.ids.get(h))
+                .copied(),
+            _ => None,
+        };
+        let before = self.sockets.fds.clone();
+        let o = self.sockets.call(tcp, &mut self.app.state, call, remote)?;
+        match call {
+            // tcp_new numbers the new pcb, as shim_tcp_new does.
+            ApiCall::Socket => {
+                let new: Vec<Handle> = self
+                    .sockets
+                    .fds
+                    .iter()
+                    .filter(|(fd, _)| !before.contains_key(fd))
+                    .map(|(_, h)| *h)
+                    .collect();
+                for h in new {
+                    self.app.assign(h);
+                }
+            }
+            ApiCall::Listen { fd, .. } => {
+                if let (Some(id), Some(l)) = (listen_id, self.sockets.fds.get(fd)) {
+                    self.app.ids.insert(*l, id);
+                }
+            }
+            _ => {}
+        }
+        Ok(o)
+    }
+
+    fn take_packets(&mut self) -> Vec<OutPacket> {
+        match self.tcp.as_deref_mut() {
+            Some(t) => std::mem::take(&mut t.hooks.out),
+            None => Vec::new(),
+        }
+    }
+
+    fn take_callbacks(&mut self) -> Vec<CallbackRecord> {
+        let Some(t) = self.tcp.as_deref_mut() else {
+            return Vec::new();
+        };
+        let mut events = Vec::new();
+        while let Some(e) = t.pop_event() {
+            events.push(e);
+        }
+        let t: &Stack = t;
+        events
+            .into_iter()
+            .map(|e| record(&mut self.app, t, e))
+            .collect()
+    }
+
+    fn snapshots(&mut self) -> Vec<ConnSnapshot> {
+        let Some(t) = self.tcp.as_deref() else {
+            return Vec::new();
+        };
+        let mut listed = Vec::new();
+        t.for_each_on_list(|h, _, l| listed.push((h, l)));
+        let mut out = Vec::new();
+        for (h, l) in listed {
+            // The shim's list numbers (SHIM_LIST_*).
+            let list = match l {
+                None => 1,
+                Some(List::Bound) => 2,
+                Some(List::Active) => 3,
+                Some(List::TimeWait) => 4,
+            };
+            out.push(ConnSnapshot {
+                conn: id_of(&self.app, t, h),
+                fields: snapshot_fields(t, h, list),
+            });
+        }
+        out
+    }
+
+    fn teardown(&mut self) -> Result<Leaks, EngineError> {
+        // As the C driver: close every pcb made and never put on a list,
+        // abort active and TIME_WAIT pcbs, close listening and bound ones.
+        let fds: Vec<Handle> = self.sockets.fds.values().copied().collect();
+        let t = self
+            .tcp
+            .as_deref_mut()
+            .ok_or_else(|| EngineError::Stimulus("engine used before reset".into()))?;
+        for h in fds {
+            if !h.is_listen()
+                && let Ok(p) = t.pcb(h)
+                && p.state == TcpState::Closed
+                && p.local_port == 0
+            {
+                let _ = t.tcp_close(h);
+            }
+        }
+        let mut listed = Vec::new();
+        t.for_each_listed(|h, st| listed.push((h, st)));
+        for (h, st) in &listed {
+            if !h.is_listen() && *st != TcpState::Closed {
+                let _ = t.tcp_abort(*h);
+            }
+        }
+        for (h, st) in &listed {
+            if h.is_listen() || *st == TcpState::Closed {
+                let _ = t.tcp_close(*h);
+            }
+        }
+        while t.pop_event().is_some() {}
+        t.hooks.out.clear();
+        let in_use = [
+            ("tcp_pcb", t.pcbs_used()),
+            ("tcp_pcb_listen", t.lpcbs_used()),
+            ("tcp_seg", t.segs_used()),
+            ("pbuf", t.memp_pbufs_used()),
+            ("pbuf_pool", t.pool_pbufs_used()),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n != 0)
+        .map(|(k, n)| (k, n as u64))
+        .collect();
+        Ok(Leaks { in_use })
+    }
+}
+
+/// A logged callback as a record, numbered as the C shim numbers it.
+fn record(app: &mut RApp, t: &Stack, e: tcp_rust::Event) -> CallbackRecord {
+    {
+        use tcp_rust::Callback as C;
+        let mut r = CallbackRecord {
+            time_ms: e.time_ms,
+            kind: CbKind::Poll,
+            conn: 0,
+            new_conn: None,
+            data: None,
+            len: None,
+            err: None,
+            ret: e.ret.map(Err::as_raw),
+        };
+        match e.callback {
+            C::Accept { listener, new, err } => {
+                r.kind = CbKind::Accept;
+                r.conn = id_of(app, t, listener);
+                r.new_conn = new.map(|n| app.ids.get(&n).copied().unwrap_or(0));
+                r.err = Some(err.as_raw());
+            }
+            C::Connected { pcb, err } => {
+                (r.kind, r.conn, r.err) = (CbKind::Connected, id_of(app, t, pcb), Some(err.as_raw()))
+            }
+            C::Recv { pcb, len, err } => {
+                r.kind = CbKind::Recv;
+                r.conn = id_of(app, t, pcb);
+                r.err = Some(err.as_raw());
+                if let Some(n) = len {
+                    r.data = Some(match app.rx_log.pop_front() {
+                        Some((h, d)) if h == pcb && d.len() == usize::from(n) => d,
+                        // The port logged a recv the application did not
+                        // see: show its length with unknown (zero) bytes.
+                        _ => vec![0; usize::from(n)],
+                    });
+                }
+            }
+            C::Sent { pcb, len } => {
+                (r.kind, r.conn, r.len) = (CbKind::Sent, id_of(app, t, pcb), Some(len))
+            }
+            C::Poll { pcb } => (r.kind, r.conn) = (CbKind::Poll, id_of(app, t, pcb)),
+            C::Err { pcb, err } => {
+                (r.kind, r.conn, r.err) = (CbKind::Err, id_of(app, t, pcb), Some(err.as_raw()))
+            }
+        }
+        r
+    }
+}
+
+/// The snapshot fields, in the C engine's order (see `c::snapshot`).
+fn snapshot_fields(t: &Stack, h: Handle, list: i64) -> Vec<(&'static str, i64)> {
+    let ip = |a: [u8; 4]| i64::from(u32::from_be_bytes(a));
+    if h.is_listen() {
+        let Ok(l) = t.listen_pcb(h) else {
+            return Vec::new();
+        };
+        let mut f = super::c::zero_snapshot_fields();
+        for (k, v) in f.iter_mut() {
+            *v = match *k {
+                "list" => list,
+                "state" => l.state as i64,
+                "local_ip" => ip(l.local_ip),
+                "local_port" => i64::from(l.local_port),
+                "prio" => i64::from(l.prio),
+                "so_options" => i64::from(l.so_options),
+                "ttl" => i64::from(l.ttl),
+                "tos" => i64::from(l.tos),
+                "backlog" => i64::from(l.backlog),
+                "accepts_pending" => i64::from(l.accepts_pending),
+                _ => 0,
+            };
+        }
+        return f;
+    }
+    let Ok(p) = t.pcb(h) else {
+        return Vec::new();
+    };
+    let q = t.queue_lens(h).unwrap_or_default();
+    let refused = t.refused_bytes(h).unwrap_or(0) as i64;
+    let mut f = super::c::zero_snapshot_fields();
+    for (k, v) in f.iter_mut() {
+        *v = match *k {
+            "list" => list,
+            "state" => p.state as i64,
+            "flags" => i64::from(p.flags),
+            "local_ip" => ip(p.local_ip),
+            "local_port" => i64::from(p.local_port),
+            "remote_ip" => ip(p.remote_ip),
+            "remote_port" => i64::from(p.remote_port),
+            "prio" => i64::from(p.prio),
+            "so_options" => i64::from(p.so_options),
+            "ttl" => i64::from(p.ttl),
+            "tos" => i64::from(p.tos),
+            "mss" => i64::from(p.mss),
+            "snd_nxt" => i64::from(p.snd_nxt),
+            "lastack" => i64::from(p.lastack),
+            "snd_lbb" => i64::from(p.snd_lbb),
+            "snd_wl1" => i64::from(p.snd_wl1),
+            "snd_wl2" => i64::from(p.snd_wl2),
+            "rcv_nxt" => i64::from(p.rcv_nxt),
+            "rcv_wnd" => i64::from(p.rcv_wnd),
+            "rcv_ann_wnd" => i64::from(p.rcv_ann_wnd),
+            "rcv_ann_right_edge" => i64::from(p.rcv_ann_right_edge),
+            "snd_wnd" => i64::from(p.snd_wnd),
+            "snd_wnd_max" => i64::from(p.snd_wnd_max),
+            "cwnd" => i64::from(p.cwnd),
+            "ssthresh" => i64::from(p.ssthresh),
+            "bytes_acked" => i64::from(p.bytes_acked),
+            "rto_end" => i64::from(p.rto_end),
+            "rto" => i64::from(p.rto),
+            "sa" => i64::from(p.sa),
+            "sv" => i64::from(p.sv),
+            "rtime" => i64::from(p.rtime),
+            "rttest" => i64::from(p.rttest),
+            "rtseq" => i64::from(p.rtseq),
+            "nrtx" => i64::from(p.nrtx),
+            "dupacks" => i64::from(p.dupacks),
+            "persist_backoff" => i64::from(p.persist_backoff),
+            "persist_cnt" => i64::from(p.persist_cnt),
+            "persist_probe" => i64::from(p.persist_probe),
+            "keep_cnt_sent" => i64::from(p.keep_cnt_sent),
+            "snd_scale" => i64::from(p.snd_scale),
+            "rcv_scale" => i64::from(p.rcv_scale),
+            "snd_buf" => i64::from(p.snd_buf),
+            "snd_queuelen" => i64::from(p.snd_queuelen),
+            "unsent_segs" => i64::from(q[0].0),
+            "unsent_bytes" => i64::from(q[0].1),
+            "unacked_segs" => i64::from(q[1].0),
+            "unacked_bytes" => i64::from(q[1].1),
+            "ooseq_segs" => i64::from(q[2].0),
+            "ooseq_bytes" => i64::from(q[2].1),
+            "refused_bytes" => refused,
+            "unsent_oversize" => i64::from(p.unsent_oversize),
+            "tmr" => i64::from(p.tmr),
+            "polltmr" => i64::from(p.polltmr),
+            "pollinterval" => i64::from(p.pollinterval),
+            "ts_lastacksent" => i64::from(p.ts_lastacksent),
+            "ts_recent" => i64::from(p.ts_recent),
+            "keep_idle" => i64::from(p.keep_idle),
+            "keep_intvl" => i64::from(p.keep_intvl),
+            "keep_cnt" => i64::from(p.keep_cnt),
+            // backlog, accepts_pending: listener fields, zero here.
+            _ => 0,
+        };
+    }
+    f
+}

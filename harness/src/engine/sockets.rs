@@ -1,0 +1,355 @@
+//! The socket layer every engine shares: file descriptors over raw-API
+//! handles, the keepalive options a socket accumulates, and the mapping of
+//! each [`ApiCall`] onto lwIP's raw API (documented in
+//! `docs/lwip-mapping.md`). An engine only says how to make each raw-API
+//! call on its stack ([`RawStack`]); what a call *means* is written once
+//! here, so the engines cannot drift apart in the harness itself.
+
+use std::collections::BTreeMap;
+use std::hash::Hash;
+
+use super::app::{Api, AppState};
+use super::{CallOutcome, EngineError};
+use crate::model::ApiCall;
+
+/// lwIP's keepalive defaults (opt.h): idle 2 h, interval 75 s, 9 probes.
+pub const KEEP_DEFAULTS: (u32, u32, u32) = (7_200_000, 75_000, 9);
+
+/// Why a raw-API call could not be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RawError {
+    /// The handle's pcb was freed by lwIP (RST, abort, timeout...).
+    Gone,
+    /// The operation is not possible on a listening pcb (lwIP would touch
+    /// fields a `tcp_pcb_listen` does not have).
+    Listen(&'static str),
+    /// The engine failed: an assertion, a poisoned stack.
+    Crashed(String),
+    /// Anything else the driver refused (re-entrancy, bad config).
+    Other(String),
+}
+
+/// lwIP's raw API as one engine provides it. Results are raw `err_t`
+/// values.
+pub trait RawStack {
+    /// A pcb handle.
+    type H: Copy + Eq + Hash + Ord;
+    /// `tcp_new()`; None when out of pcbs.
+    fn tcp_new(&mut self) -> Result<Option<Self::H>, RawError>;
+    /// `tcp_bind(pcb, IP_ANY, port)`.
+    fn tcp_bind(&mut self, h: Self::H, port: u16) -> Result<i8, RawError>;
+    /// `tcp_listen_with_backlog_and_err`: the listening pcb's handle (None
+    /// on failure) and the err.
+    fn tcp_listen(&mut self, h: Self::H, backlog: u8) -> Result<(Option<Self::H>, i8), RawError>;
+    /// `tcp_connect`.
+    fn tcp_connect(&mut self, h: Self::H, ip: [u8; 4], port: u16) -> Result<i8, RawError>;
+    /// `tcp_write`.
+    fn tcp_write(&mut self, h: Self::H, data: &[u8], copy: bool, more: bool)
+    -> Result<i8, RawError>;
+    /// `tcp_output`.
+    fn tcp_output(&mut self, h: Self::H) -> Result<i8, RawError>;
+    /// `tcp_recved`.
+    fn tcp_recved(&mut self, h: Self::H, len: u16) -> Result<(), RawError>;
+    /// `tcp_close`.
+    fn tcp_close(&mut self, h: Self::H) -> Result<i8, RawError>;
+    /// `tcp_shutdown`.
+    fn tcp_shutdown(&mut self, h: Self::H, rx: bool, tx: bool) -> Result<i8, RawError>;
+    /// `tcp_abort`.
+    fn tcp_abort(&mut self, h: Self::H) -> Result<(), RawError>;
+    /// `tcp_nagle_disable` / `tcp_nagle_enable`.
+    fn tcp_nagle(&mut self, h: Self::H, disable: bool) -> Result<(), RawError>;
+    /// `SO_KEEPALIVE` in `so_options` plus `keep_idle/intvl/cnt`.
+    fn tcp_keepalive(
+        &mut self,
+        h: Self::H,
+        enable: bool,
+        idle_ms: u32,
+        intvl_ms: u32,
+        cnt: u32,
+    ) -> Result<(), RawError>;
+    /// `tcp_setprio`.
+    fn tcp_setprio(&mut self, h: Self::H, prio: u8) -> Result<(), RawError>;
+    /// `tcp_poll(pcb, poll, interval)`.
+    fn tcp_poll(&mut self, h: Self::H, interval: u8) -> Result<(), RawError>;
+}
+
+/// The raw API as the application sees it inside callbacks. A call on a
+/// pcb that is gone is dropped: `tcp_close` then reports `ERR_OK` (the
+/// application already let go of it), the others `ERR_ARG`.
+pub struct AsApi<'a, S>(pub &'a mut S);
+
+impl<S: RawStack> Api for AsApi<'_, S> {
+    type H = S::H;
+    fn write(&mut self, h: S::H, data: &[u8], copy: bool, more: bool) -> i8 {
+        self.0.tcp_write(h, data, copy, more).unwrap_or(ERR_ARG)
+    }
+    fn output(&mut self, h: S::H) -> i8 {
+        self.0.tcp_output(h).unwrap_or(ERR_ARG)
+    }
+    fn recved(&mut self, h: S::H, len: u16) {
+        let _ = self.0.tcp_recved(h, len);
+    }
+    fn close(&mut self, h: S::H) -> i8 {
+        self.0.tcp_close(h).unwrap_or(0)
+    }
+    fn abort(&mut self, h: S::H) {
+        let _ = self.0.tcp_abort(h);
+    }
+}
+
+const ERR_OK: i8 = 0;
+const ERR_ARG: i8 = -16;
+
+#[derive(Debug, Clone, Copy)]
+struct Keep {
+    enable: bool,
+    idle: u32,
+    intvl: u32,
+    cnt: u32,
+}
+
+/// File descriptors (from 3 up, as packetdrill's first socket) over pcb
+/// handles.
+#[derive(Debug)]
+pub struct Sockets<H> {
+    /// Open descriptors.
+    pub fds: BTreeMap<i32, H>,
+    keep: BTreeMap<i32, Keep>,
+    next_fd: i32,
+}
+
+impl<H> Default for Sockets<H> {
+    fn default() -> Self {
+        Sockets {
+            fds: BTreeMap::new(),
+            keep: BTreeMap::new(),
+            next_fd: 3,
+        }
+    }
+}
+
+fn err_outcome(err: i8) -> CallOutcome {
+    CallOutcome {
+        err: Some(err),
+        value: if err == ERR_OK { 0 } else { -1 },
+        errno: (err != ERR_OK).then(|| err_name(err)),
+    }
+}
+
+fn err_name(err: i8) -> String {
+    lwip_c::ErrT::from_raw(err).name()
+}
+
+fn value(v: i64) -> CallOutcome {
+    CallOutcome {
+        err: None,
+        value: v,
+        errno: None,
+    }
+}
+
+fn errno(e: &str) -> CallOutcome {
+    CallOutcome {
+        err: None,
+        value: -1,
+        errno: Some(e.into()),
+    }
+}
+
+impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
+    fn new_fd(&mut self, h: H) -> i32 {
+        let fd = self.next_fd;
+        self.next_fd += 1;
+        self.fds.insert(fd, h);
+        fd
+    }
+
+    /// Carries out one call. `remote` is the peer's address and port (the
+    /// only one a scenario talks to).
+    pub fn call<S: RawStack<H = H>>(
+        &mut self,
+        s: &mut S,
+        app: &mut AppState<H>,
+        call: &ApiCall,
+        remote: ([u8; 4], u16),
+    ) -> Result<CallOutcome, EngineError> {
+        let fd = call_fd(call);
+        match self.call_inner(s, app, call, remote) {
+            Ok(o) => Ok(o),
+            // A pcb lwIP freed under the application (RST, abort, timer):
+            // close releases the descriptor and returns 0, as a socket's
+            // close after a reset does; anything else fails with ENOTCONN.
+            Err(RawError::Gone) => {
+                if let ApiCall::Close { fd } = call {
+                    self.fds.remove(fd);
+                    self.keep.remove(fd);
+                    Ok(value(0))
+                } else {
+                    Ok(errno("ENOTCONN"))
+                }
+            }
+            Err(RawError::Listen(op)) => Ok(errno(&format!("EOPNOTSUPP ({op} on a listener)"))),
+            Err(RawError::Crashed(m)) => Err(EngineError::Crashed(m)),
+            Err(RawError::Other(m)) => Err(EngineError::Stimulus(match fd {
+                Some(fd) => format!("fd {fd}: {m}"),
+                None => m,
+            })),
+        }
+    }
+
+    fn call_inner<S: RawStack<H = H>>(
+        &mut self,
+        s: &mut S,
+        app: &mut AppState<H>,
+        call: &ApiCall,
+        remote: ([u8; 4], u16),
+    ) -> Result<CallOutcome, RawError> {
+        let pcb = |fd: &i32| {
+            self.fds
+                .get(fd)
+                .copied()
+                .ok_or_else(|| RawError::Other("not open".into()))
+        };
+        Ok(match call {
+            ApiCall::Socket => match s.tcp_new()? {
+                Some(h) => value(i64::from(self.new_fd(h))),
+                None => errno("ENOMEM"),
+            },
+            ApiCall::Bind { fd, port } => err_outcome(s.tcp_bind(pcb(fd)?, *port)?),
+            ApiCall::Listen { fd, backlog } => {
+                let (l, err) = s.tcp_listen(pcb(fd)?, *backlog)?;
+                if let Some(l) = l {
+                    self.fds.insert(*fd, l);
+                }
+                err_outcome(err)
+            }
+            ApiCall::Accept { fd } => {
+                pcb(fd)?;
+                match app.accepted.pop_front() {
+                    Some(h) => value(i64::from(self.new_fd(h))),
+                    None => errno("EAGAIN"),
+                }
+            }
+            ApiCall::Connect { fd } => err_outcome(s.tcp_connect(pcb(fd)?, remote.0, remote.1)?),
+            ApiCall::Write {
+                fd,
+                len,
+                copy,
+                more,
+                output,
+            } => {
+                let h = pcb(fd)?;
+                let len = *len as usize;
+                let data = app.next_tx(h, len);
+                let err = s.tcp_write(h, &data, *copy, *more)?;
+                if err == ERR_OK {
+                    app.wrote(h, len);
+                    if *output {
+                        s.tcp_output(h)?;
+                    }
+                }
+                let mut o = err_outcome(err);
+                if err == ERR_OK {
+                    o.value = len as i64;
+                }
+                o
+            }
+            ApiCall::Output { fd } => err_outcome(s.tcp_output(pcb(fd)?)?),
+            ApiCall::Read { fd, len } => {
+                let h = pcb(fd)?;
+                match app.read(&mut AsApi(s), h, *len as usize) {
+                    Some(n) => value(n as i64),
+                    None => errno("EAGAIN"),
+                }
+            }
+            ApiCall::Recved { fd, len } => {
+                s.tcp_recved(pcb(fd)?, *len)?;
+                value(0)
+            }
+            ApiCall::Close { fd } => {
+                let err = s.tcp_close(pcb(fd)?)?;
+                if err == ERR_OK {
+                    self.fds.remove(fd);
+                    self.keep.remove(fd);
+                }
+                err_outcome(err)
+            }
+            ApiCall::Shutdown { fd, rx, tx } => err_outcome(s.tcp_shutdown(pcb(fd)?, *rx, *tx)?),
+            ApiCall::Abort { fd } => {
+                s.tcp_abort(pcb(fd)?)?;
+                self.fds.remove(fd);
+                self.keep.remove(fd);
+                value(0)
+            }
+            ApiCall::Nagle { fd, disable } => {
+                s.tcp_nagle(pcb(fd)?, *disable)?;
+                value(0)
+            }
+            ApiCall::Keepalive {
+                fd,
+                enable,
+                idle_ms,
+                intvl_ms,
+                cnt,
+            } => {
+                let h = pcb(fd)?;
+                let k = self.keep.entry(*fd).or_insert(Keep {
+                    enable: false,
+                    idle: KEEP_DEFAULTS.0,
+                    intvl: KEEP_DEFAULTS.1,
+                    cnt: KEEP_DEFAULTS.2,
+                });
+                k.enable = enable.unwrap_or(k.enable);
+                k.idle = idle_ms.unwrap_or(k.idle);
+                k.intvl = intvl_ms.unwrap_or(k.intvl);
+                k.cnt = cnt.unwrap_or(k.cnt);
+                let k = *k;
+                s.tcp_keepalive(h, k.enable, k.idle, k.intvl, k.cnt)?;
+                value(0)
+            }
+            ApiCall::SetPrio { fd, prio } => {
+                s.tcp_setprio(pcb(fd)?, *prio)?;
+                value(0)
+            }
+            ApiCall::Poll { fd, interval } => {
+                s.tcp_poll(pcb(fd)?, *interval)?;
+                value(0)
+            }
+            ApiCall::Nop { .. } => value(0),
+            ApiCall::Policy { fd, change } => {
+                if *fd < 0 {
+                    app.default.apply(*change);
+                } else {
+                    let h = pcb(fd)?;
+                    let mut pol = app.policy(h);
+                    pol.apply(*change);
+                    app.per_conn.insert(h, pol);
+                }
+                value(0)
+            }
+        })
+    }
+}
+
+/// The descriptor a call names, if any.
+fn call_fd(call: &ApiCall) -> Option<i32> {
+    match call {
+        ApiCall::Socket | ApiCall::Nop { .. } => None,
+        ApiCall::Bind { fd, .. }
+        | ApiCall::Listen { fd, .. }
+        | ApiCall::Accept { fd }
+        | ApiCall::Connect { fd }
+        | ApiCall::Write { fd, .. }
+        | ApiCall::Output { fd }
+        | ApiCall::Read { fd, .. }
+        | ApiCall::Recved { fd, .. }
+        | ApiCall::Close { fd }
+        | ApiCall::Shutdown { fd, .. }
+        | ApiCall::Abort { fd }
+        | ApiCall::Nagle { fd, .. }
+        | ApiCall::Keepalive { fd, .. }
+        | ApiCall::SetPrio { fd, .. }
+        | ApiCall::Poll { fd, .. }
+        | ApiCall::Policy { fd, .. } => Some(*fd),
+    }
+}
