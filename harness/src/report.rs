@@ -127,10 +127,11 @@ pub fn text(r: &CaseResult) -> String {
         Some(Verdict::Diverged(d)) => {
             let diff = &d.difference;
             let where_ = match d.step {
-                Some(i) => format!("step {i}, line {}: {}", d.line, d.source),
+                Some(i) => format!("{}:{} (step {i}): {}", r.name, d.line, d.source),
                 None => "teardown".to_string(),
             };
             let _ = writeln!(s, "  DIVERGED at {where_}");
+            let _ = writeln!(s, "  A = {}, B = {}", r.engines.0, r.engines.1);
             let _ = writeln!(s, "  oracle: {:?}", diff.oracle);
             let _ = writeln!(s, "  differs: {}", diff.fields.join(", "));
             let _ = writeln!(s, "  {:>5}: {}", r.engines.0, diff.a);
@@ -140,8 +141,8 @@ pub fn text(r: &CaseResult) -> String {
             }
             if let (Some((sc, ta, tb)), Some(i)) = (&r.traces, d.step) {
                 let from = i.saturating_sub(2);
-                let _ = writeln!(s, "  context (A's observations):");
-                for j in from..=i {
+                let _ = writeln!(s, "  context (the steps before, where both agree):");
+                for j in from..i {
                     let (Some(step), Some(obs)) = (sc.steps.get(j), ta.steps.get(j)) else {
                         continue;
                     };
@@ -160,6 +161,21 @@ pub fn text(r: &CaseResult) -> String {
                     }
                 }
                 if let (Some(x), Some(y)) = (ta.steps.get(i), tb.steps.get(i)) {
+                    for (name, obs) in [(&r.engines.0, x), (&r.engines.1, y)] {
+                        let _ = writeln!(s, "  at this step, {name}:");
+                        for p in &obs.packets {
+                            let _ = writeln!(s, "        out {}", describe(p));
+                        }
+                        for c in &obs.callbacks {
+                            let _ = writeln!(s, "        cb  {c}");
+                        }
+                        if let Some(o) = &obs.outcome {
+                            let _ = writeln!(s, "        ret {}", crate::oracle::errs::show(Some(o)));
+                        }
+                        if let Some(e) = &obs.error {
+                            let _ = writeln!(s, "        error {e}");
+                        }
+                    }
                     for (cx, cy) in x.snapshots.iter().zip(&y.snapshots) {
                         let marks: Vec<String> = cx
                             .fields

@@ -37,7 +37,7 @@ pub fn compare(a: &[CallbackRecord], b: &[CallbackRecord]) -> Option<Difference>
                 fields,
                 a: list(a),
                 b: list(b),
-                detail: vec![],
+                detail: side_by_side(a, b),
             });
         }
     }
@@ -47,8 +47,22 @@ pub fn compare(a: &[CallbackRecord], b: &[CallbackRecord]) -> Option<Difference>
             fields: vec!["callback count".into()],
             a: list(a),
             b: list(b),
-            detail: vec![],
+            detail: side_by_side(a, b),
         });
     }
     None
+}
+
+/// The two logs in columns, one callback per row; differing rows are
+/// marked with `>>`.
+pub fn side_by_side(a: &[CallbackRecord], b: &[CallbackRecord]) -> Vec<String> {
+    let cell = |v: &[CallbackRecord], i: usize| v.get(i).map_or("-".to_string(), |c| c.to_string());
+    let n = a.len().max(b.len());
+    let width = (0..n).map(|i| cell(a, i).len()).max().unwrap_or(0).max(6);
+    let mut out = vec![format!("   {:>2}  {:<width$}  {}", "#", "A", "B")];
+    for i in 0..n {
+        let mark = if a.get(i) == b.get(i) { "  " } else { ">>" };
+        out.push(format!("{mark} {i:>2}  {:<width$}  {}", cell(a, i), cell(b, i)));
+    }
+    out
 }

@@ -3,7 +3,8 @@
 use super::{Difference, Oracle};
 use crate::engine::CallOutcome;
 
-fn show(o: Option<&CallOutcome>) -> String {
+/// A call result as text: `ERR_MEM (= -1)`, `= 4`, `= -1 EAGAIN`.
+pub fn show(o: Option<&CallOutcome>) -> String {
     match o {
         None => "no call".into(),
         Some(o) => {

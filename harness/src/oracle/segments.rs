@@ -21,10 +21,13 @@ pub fn compare(a: &[OutPacket], b: &[OutPacket]) -> Option<Difference> {
                 fields,
                 a: describe(pa),
                 b: describe(pb),
-                detail: vec![
-                    format!("a: {}", hex(&pa.bytes)),
-                    format!("b: {}", hex(&pb.bytes)),
-                ],
+                detail: side_by_side(pa, pb)
+                    .into_iter()
+                    .chain([
+                        format!("a: {}", hex(&pa.bytes)),
+                        format!("b: {}", hex(&pb.bytes)),
+                    ])
+                    .collect(),
             });
         }
     }
@@ -59,6 +62,61 @@ pub fn describe(p: &OutPacket) -> String {
             p.bytes.len()
         ),
     }
+}
+
+/// Both packets decoded field by field in two columns; rows that differ
+/// are marked with `>>` (so they stand out without colour, in logs too).
+pub fn side_by_side(a: &OutPacket, b: &OutPacket) -> Vec<String> {
+    let (Some(x), Some(y)) = (Segment::decode(&a.bytes), Segment::decode(&b.bytes)) else {
+        return vec![];
+    };
+    let rows = |s: &Segment, t: u64| -> Vec<(String, String)> {
+        let ip = |a: [u8; 4]| format!("{}.{}.{}.{}", a[0], a[1], a[2], a[3]);
+        [
+            ("time", format!("{:.3}s", t as f64 / 1e6)),
+            ("ip.src", ip(s.src)),
+            ("ip.dst", ip(s.dst)),
+            ("ip.tos", s.tos.to_string()),
+            ("ip.ttl", s.ttl.to_string()),
+            ("ip.id", s.ip_id.to_string()),
+            ("ip.flags/offset", format!("{:#06x}", s.ip_frag)),
+            ("sport", s.sport.to_string()),
+            ("dport", s.dport.to_string()),
+            ("seq", s.seq.to_string()),
+            ("ack", s.ack.to_string()),
+            ("flags", flags_str(s.flags)),
+            ("window", s.wnd.to_string()),
+            ("urgent pointer", s.urg.to_string()),
+            ("payload length", s.payload.len().to_string()),
+            ("checksum", s.checksum.map_or("-".into(), |c| format!("{c:#06x}"))),
+        ]
+        .into_iter()
+        .map(|(n, v)| (n.to_string(), v))
+        .collect()
+    };
+    let (mut ra, mut rb) = (rows(&x, a.time_us), rows(&y, b.time_us));
+    // Options, one per row, so the differing one is marked.
+    let (oa, ob) = (x.opts(), y.opts());
+    for i in 0..oa.len().max(ob.len()) {
+        let cell = |o: &[crate::wire::Opt]| o.get(i).map_or("-".to_string(), |o| o.to_string());
+        ra.push((format!("option {i}"), cell(&oa)));
+        rb.push((format!("option {i}"), cell(&ob)));
+    }
+    let width = ra.iter().map(|(_, v)| v.len()).max().unwrap_or(0).max(6);
+    let mut out = vec![format!("   {:<16} {:<width$}  {}", "field", "A", "B")];
+    for ((name, va), (_, vb)) in ra.iter().zip(&rb) {
+        let mark = if va == vb { "  " } else { ">>" };
+        out.push(format!("{mark} {name:<16} {va:<width$}  {vb}"));
+    }
+    if x.payload != y.payload && x.payload.len() == y.payload.len() {
+        if let Some(at) = x.payload.iter().zip(&y.payload).position(|(p, q)| p != q) {
+            out.push(format!(
+                ">> payload byte {at}: {:#04x} vs {:#04x}",
+                x.payload[at], y.payload[at]
+            ));
+        }
+    }
+    out
 }
 
 fn hex(b: &[u8]) -> String {

@@ -27,6 +27,7 @@ pub fn compare(a: &[ConnSnapshot], b: &[ConnSnapshot]) -> Option<Difference> {
         let mut fields = Vec::new();
         let mut sa = Vec::new();
         let mut sb = Vec::new();
+        let mut detail = vec![format!("   conn {} {:<18} {:<14} {}", x.conn, "field", "A", "B")];
         if x.conn != y.conn {
             fields.push("conn".to_string());
         }
@@ -35,6 +36,12 @@ pub fn compare(a: &[ConnSnapshot], b: &[ConnSnapshot]) -> Option<Difference> {
                 fields.push(format!("conn {} {n}", x.conn));
                 sa.push(format!("{n}={}", show(n, *v)));
                 sb.push(format!("{m}={}", show(m, *w)));
+                detail.push(format!(
+                    ">> conn {} {n:<18} {:<14} {}",
+                    x.conn,
+                    show(n, *v),
+                    show(m, *w)
+                ));
             }
         }
         if x.fields.len() != y.fields.len() {
@@ -45,7 +52,7 @@ pub fn compare(a: &[ConnSnapshot], b: &[ConnSnapshot]) -> Option<Difference> {
             fields,
             a: sa.join(" "),
             b: sb.join(" "),
-            detail: vec![],
+            detail,
         });
     }
     None
