@@ -108,13 +108,13 @@ pub fn side_by_side(a: &OutPacket, b: &OutPacket) -> Vec<String> {
         let mark = if va == vb { "  " } else { ">>" };
         out.push(format!("{mark} {name:<16} {va:<width$}  {vb}"));
     }
-    if x.payload != y.payload && x.payload.len() == y.payload.len() {
-        if let Some(at) = x.payload.iter().zip(&y.payload).position(|(p, q)| p != q) {
-            out.push(format!(
-                ">> payload byte {at}: {:#04x} vs {:#04x}",
-                x.payload[at], y.payload[at]
-            ));
-        }
+    if x.payload.len() == y.payload.len()
+        && let Some(at) = x.payload.iter().zip(&y.payload).position(|(p, q)| p != q)
+    {
+        out.push(format!(
+            ">> payload byte {at}: {:#04x} vs {:#04x}",
+            x.payload[at], y.payload[at]
+        ));
     }
     out
 }
