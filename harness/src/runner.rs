@@ -263,7 +263,18 @@ fn show_expected(e: &Expected) -> String {
     }
 }
 
-/// Runs one engine through the scenario.
+/// lwIP's timer cadence (TCP_TMR_INTERVAL): nothing is sent
+/// spontaneously between two ticks, so waiting advances tick by tick.
+const TIMER_TICK_US: u64 = 250_000;
+
+/// The longest a `*` line waits for its packet: 3 hours of virtual time
+/// (longer than the keepalive defaults' 2 h idle plus 9 probes).
+const MAX_WAIT_US: u64 = 3 * 3600 * 1_000_000;
+
+/// Runs one engine through the scenario. A `>` line with time `*` (or a
+/// range ending later than the clock) lets virtual time run, tick by
+/// tick, until the engine sends a packet; the following lines keep their
+/// script times (a time already passed is not gone back to).
 pub fn run_engine(engine: &mut dyn Engine, sc: &Scenario) -> Trace {
     let name = engine.name().to_string();
     let mut trace = Trace {
@@ -292,9 +303,13 @@ pub fn run_engine(engine: &mut dyn Engine, sc: &Scenario) -> Trace {
         ip_id: 1,
     };
     let mut pending: VecDeque<OutPacket> = VecDeque::new();
+    // How far virtual time has been run (a `*` line may run it past the
+    // step times).
+    let mut clock: u64 = 0;
     for (i, step) in sc.steps.iter().enumerate() {
         let mut obs = StepObs::default();
         let mut result: Result<(), EngineError> = engine.advance_to(step.at_us);
+        clock = clock.max(step.at_us);
         let collect = |engine: &mut dyn Engine,
                        r: &mut Resolver,
                        obs: &mut StepObs,
@@ -324,6 +339,19 @@ pub fn run_engine(engine: &mut dyn Engine, sc: &Scenario) -> Trace {
                     }
                 }
                 Action::Expect(e) => {
+                    // `*` (or a window reaching past the clock): let time
+                    // run on the timers' cadence until the engine sends.
+                    let mut waited = Ok(());
+                    let end = e.window_us.1.min(clock.saturating_add(MAX_WAIT_US));
+                    while pending.is_empty() && waited.is_ok() {
+                        let next = (clock / TIMER_TICK_US + 1) * TIMER_TICK_US;
+                        if next > end {
+                            break;
+                        }
+                        waited = engine.advance_to(next);
+                        clock = next;
+                        collect(engine, &mut r, &mut obs, &mut pending);
+                    }
                     match pending.pop_front() {
                         Some(p) => {
                             if let Err(why) = r.check(e, &p) {
@@ -341,7 +369,7 @@ pub fn run_engine(engine: &mut dyn Engine, sc: &Scenario) -> Trace {
                             "expected an outbound packet, but none was sent".into(),
                         ),
                     }
-                    Ok(())
+                    waited
                 }
                 Action::Call { call, expect } => {
                     unexpected(&mut trace, &mut pending);
