@@ -447,6 +447,9 @@ pub struct TcpSeg {
     pub pbufs: u8,
     /// `PBUF_ROM` pbufs in the chain.
     pub rom_pbufs: u8,
+    /// `PBUF_POOL` pbufs it holds (an ooseq segment keeps the pool pbufs
+    /// its packet arrived in, `pbuf_ref` in `tcp_seg_copy`).
+    pub pool_pbufs: u16,
     /// The data.
     pub data: [u8; SEG_DATA_CAP],
 }
@@ -460,6 +463,7 @@ impl TcpSeg {
         seqno: 0,
         pbufs: 0,
         rom_pbufs: 0,
+        pool_pbufs: 0,
         data: [0; SEG_DATA_CAP],
     };
 
@@ -519,6 +523,11 @@ pub(crate) struct InputGlobals {
     pub(crate) recv_acked: u32,
     /// `recv_data`: (offset, len) into the TCP segment.
     pub(crate) recv_data: Option<(usize, usize)>,
+    /// Bytes of ooseq data chained after `recv_data` (`pbuf_cat`), kept
+    /// in the stack's `rx_chain` buffer.
+    pub(crate) recv_chain_len: usize,
+    /// Pool pbufs the chained ooseq data holds.
+    pub(crate) recv_chain_pbufs: u16,
     /// Pool pbufs the inbound packet occupies.
     pub(crate) pbufs: u16,
 }
@@ -544,6 +553,9 @@ pub struct Tcp<H: Hooks> {
     pub(crate) lpcbs: [Slot<TcpPcbListen>; MAX_LISTEN_PCBS],
     pub(crate) segs: [Slot<TcpSeg>; MAX_SEGS],
     pub(crate) refused: [Refused; MAX_PCBS],
+    /// The ooseq data `tcp_receive` chains onto `recv_data` (lwIP chains
+    /// pbufs; the port copies the bytes here until the recv callback).
+    pub(crate) rx_chain: [u8; REFUSED_CAP],
     pub(crate) scratch_pcb: TcpPcb,
     pub(crate) scratch_lpcb: TcpPcbListen,
     pub(crate) scratch_seg: TcpSeg,
@@ -604,6 +616,7 @@ impl<H: Hooks> Tcp<H> {
                 v: TcpSeg::ZERO,
             }; MAX_SEGS],
             refused: [Refused::EMPTY; MAX_PCBS],
+            rx_chain: [0; REFUSED_CAP],
             scratch_pcb: TcpPcb::ZERO,
             scratch_lpcb: TcpPcbListen::ZERO,
             scratch_seg: TcpSeg::ZERO,
@@ -965,6 +978,7 @@ impl<H: Hooks> Tcp<H> {
         s.v.seqno = 0;
         s.v.pbufs = 0;
         s.v.rom_pbufs = 0;
+        s.v.pool_pbufs = 0;
         u8::try_from(i).ok()
     }
 

@@ -683,6 +683,8 @@ impl<H: Hooks> Tcp<H> {
     pub(crate) fn tcp_seg_free(&mut self, s: u8) {
         let rom = self.seg_ref(s).rom_pbufs;
         self.memp_pbuf_used = self.memp_pbuf_used.saturating_sub(u16::from(rom));
+        let pool = self.seg_ref(s).pool_pbufs;
+        self.pbuf_pool_used = self.pbuf_pool_used.saturating_sub(pool);
         if let Some(slot) = self.segs.get_mut(usize::from(s)) {
             slot.used = false;
         }
@@ -710,9 +712,7 @@ impl<H: Hooks> Tcp<H> {
             if self.pcb_ref(i).refused_data {
                 self.release_refused(i);
             }
-            let ooseq = self.pcb_ref(i).ooseq;
-            self.tcp_segs_free(ooseq);
-            self.p(i).ooseq = None;
+            self.tcp_free_ooseq(i);
             self.p(i).rtime = -1;
             let (unsent, unacked) = (self.pcb_ref(i).unsent, self.pcb_ref(i).unacked);
             self.tcp_segs_free(unsent);
@@ -1003,9 +1003,7 @@ impl<H: Hooks> Tcp<H> {
                 if p.ooseq.is_some()
                     && age >= (p.rto as u32).wrapping_mul(crate::config::TCP_OOSEQ_TIMEOUT)
                 {
-                    let o = p.ooseq;
-                    self.tcp_segs_free(o);
-                    self.p(i).ooseq = None;
+                    self.tcp_free_ooseq(i);
                 }
                 if p.state == TcpState::SynRcvd && age > self.cfg.tcp_syn_rcvd_timeout / slow {
                     pcb_remove = true;

@@ -2,12 +2,13 @@
 //! paths, the state machine (`tcp_process`) and `tcp_receive`.
 
 use crate::err::Err;
+use crate::options::TcpSackRange;
 use crate::options::{ParseoptCtx, tcp_parseopt};
-use crate::seq::{tcp_seq_between, tcp_seq_leq, tcp_seq_lt};
-use crate::stack::{Callback, Hooks, List, SOF_INHERITED, Tcp, TcpApp};
+use crate::seq::{tcp_seq_between, tcp_seq_geq, tcp_seq_gt, tcp_seq_leq, tcp_seq_lt};
+use crate::stack::{Callback, Hooks, List, REFUSED_CAP, SOF_INHERITED, Tcp, TcpApp};
 use crate::state::{
     TCP_ACK, TCP_FIN, TCP_FLAGS, TCP_RST, TCP_SYN, TF_ACK_DELAY, TF_ACK_NOW, TF_BACKLOGPEND,
-    TF_CLOSED, TF_GOT_FIN, TF_INFR, TF_RESET, TF_RTO, TF_RXCLOSED, TcpState,
+    TF_CLOSED, TF_GOT_FIN, TF_INFR, TF_RESET, TF_RTO, TF_RXCLOSED, TF_SACK, TcpState,
 };
 use crate::wire::{TCP_HLEN, inet_chksum_pseudo};
 
@@ -284,6 +285,8 @@ impl<H: Hooks> Tcp<H> {
 
         let generation = self.conn_handle(i).generation();
         self.inp.recv_data = None;
+        self.inp.recv_chain_len = 0;
+        self.inp.recv_chain_pbufs = 0;
         self.inp.recv_flags = 0;
         self.inp.recv_acked = 0;
 
@@ -315,6 +318,8 @@ impl<H: Hooks> Tcp<H> {
         }
         self.tcp_input_pcb = None;
         self.inp.recv_data = None;
+        // `aborted:` / end of tcp_input: recv_data not handed over is freed.
+        self.release_recv_chain();
     }
 
     /// The part of `tcp_input()` after `tcp_process()` returned normally:
@@ -335,18 +340,41 @@ impl<H: Hooks> Tcp<H> {
         if self.tcp_input_delayed_close(i) {
             return;
         }
-        if let Some((off, len)) = self.inp.recv_data {
+        let chain = self.inp.recv_chain_len;
+        if self.inp.recv_data.is_some() || chain > 0 {
             if self.pcb_ref(i).flags & TF_RXCLOSED != 0 {
+                self.release_recv_chain();
                 self.tcp_abandon(i, true);
                 return;
             }
-            let data = seg.get(off..off.saturating_add(len)).unwrap_or(&[]);
+            let first = match self.inp.recv_data {
+                Some((off, len)) => seg.get(off..off.saturating_add(len)).unwrap_or(&[]),
+                None => &[],
+            };
+            // recv_data with ooseq data chained: the bytes in one buffer.
+            let mut joined = [0u8; REFUSED_CAP];
+            let data: &[u8] = if chain == 0 {
+                first
+            } else {
+                let n = first.len().min(REFUSED_CAP);
+                let m = chain.min(REFUSED_CAP - n);
+                if let (Some(d), Some(f)) = (joined.get_mut(..n), first.get(..n)) {
+                    d.copy_from_slice(f);
+                }
+                if let (Some(d), Some(c)) = (joined.get_mut(n..n + m), self.rx_chain.get(..m)) {
+                    d.copy_from_slice(c);
+                }
+                joined.get(..n + m).unwrap_or(&[])
+            };
             let e = self.tcp_event_recv(app, i, Some(data), Err::Ok);
             if e == Err::Abrt || !self.conn_alive(i, generation) {
+                self.release_recv_chain();
                 return;
             }
             if e != Err::Ok {
                 self.store_refused(i, data);
+            } else {
+                self.release_recv_chain();
             }
         }
         if self.inp.recv_flags & TF_GOT_FIN != 0 {
@@ -374,6 +402,10 @@ impl<H: Hooks> Tcp<H> {
     /// `pcb->refused_data = recv_data`: keeps the bytes and the pool pbufs
     /// of the packet they arrived in.
     fn store_refused(&mut self, i: u8, data: &[u8]) {
+        // The packet's pbufs, plus those of the chained ooseq segments
+        // (already counted as in use).
+        let chained = core::mem::take(&mut self.inp.recv_chain_pbufs);
+        self.inp.recv_chain_len = 0;
         let pbufs = self.inp.pbufs;
         if let Some(r) = self.refused.get_mut(usize::from(i)) {
             let n = data.len().min(r.data.len());
@@ -382,10 +414,18 @@ impl<H: Hooks> Tcp<H> {
             }
             r.len = n;
             r.fin = false;
-            r.pbufs = pbufs;
+            r.pbufs = pbufs.saturating_add(chained);
             self.pbuf_pool_used = self.pbuf_pool_used.saturating_add(pbufs);
         }
         self.p(i).refused_data = true;
+    }
+
+    /// `pbuf_free(recv_data)` for the ooseq part of it: the pool pbufs
+    /// the chained segments held go back.
+    pub(crate) fn release_recv_chain(&mut self) {
+        let n = core::mem::take(&mut self.inp.recv_chain_pbufs);
+        self.pbuf_pool_used = self.pbuf_pool_used.saturating_sub(n);
+        self.inp.recv_chain_len = 0;
     }
 
     /// Port of `tcp_input_delayed_close()` (tcp_in.c).
@@ -778,11 +818,10 @@ impl<H: Hooks> Tcp<H> {
         u32::from(len) + u32::from(hdr_flags & (TCP_FIN | TCP_SYN) != 0)
     }
 
-    /// Port of `tcp_receive()` (tcp_in.c). Out-of-sequence queueing
-    /// (`TCP_QUEUE_OOSEQ`) is not ported yet: such segments are answered
-    /// with an empty ACK and dropped.
+    /// Port of `tcp_receive()` (tcp_in.c). The `TCP_QUEUE_OOSEQ` parts are
+    /// split out: [`Tcp::tcp_receive_trim_to_ooseq`],
+    /// [`Tcp::tcp_receive_dequeue_ooseq`], [`Tcp::tcp_receive_queue_ooseq`].
     fn tcp_receive(&mut self, i: u8, seg: &[u8]) {
-        let _ = seg;
         let inp = self.inp;
         let (seqno, ackno, flags) = (inp.seqno, inp.ackno, inp.flags);
         if flags & TCP_ACK != 0 {
@@ -938,7 +977,9 @@ impl<H: Hooks> Tcp<H> {
                         self.inp.inseg_len = l;
                         tcplen = Self::tcp_tcplen(self.inp.inseg_len, self.inp.inseg_flags);
                     }
-                    // (ooseq adjustment: no ooseq queue in this port yet.)
+                    if self.cfg.tcp_queue_ooseq && self.pcb_ref(i).ooseq.is_some() {
+                        tcplen = self.tcp_receive_trim_to_ooseq(i, seqno, tcplen);
+                    }
                     let q = self.p(i);
                     q.rcv_nxt = seqno.wrapping_add(tcplen);
                     q.rcv_wnd = q.rcv_wnd.wrapping_sub(tcplen);
@@ -950,6 +991,9 @@ impl<H: Hooks> Tcp<H> {
                     }
                     if self.inp.inseg_flags & TCP_FIN != 0 {
                         self.inp.recv_flags |= TF_GOT_FIN;
+                    }
+                    if self.cfg.tcp_queue_ooseq {
+                        self.tcp_receive_dequeue_ooseq(i);
                     }
                     // tcp_ack(pcb)
                     let q = self.p(i);
@@ -963,7 +1007,10 @@ impl<H: Hooks> Tcp<H> {
                         self.tcp_send_empty_ack(i);
                     }
                 } else {
-                    // Out of sequence: queueing not ported yet.
+                    // Out of sequence.
+                    if self.cfg.tcp_queue_ooseq {
+                        self.tcp_receive_queue_ooseq(i, seg);
+                    }
                     self.tcp_send_empty_ack(i);
                 }
             } else {
@@ -977,6 +1024,422 @@ impl<H: Hooks> Tcp<H> {
                 p.rcv_nxt.wrapping_add(p.rcv_wnd).wrapping_sub(1),
             ) {
                 self.p(i).flags |= TF_ACK_NOW;
+            }
+        }
+    }
+
+    // -- TCP_QUEUE_OOSEQ ---------------------------------------------------------
+
+    /// Part of `tcp_receive()` (tcp_in.c): in-sequence data arrived while
+    /// the ooseq queue holds segments. An in-order FIN bins the queue;
+    /// otherwise segments the new one covers are freed (their FIN moves to
+    /// it) and it is trimmed to the first one left. Returns the new
+    /// `tcplen`.
+    fn tcp_receive_trim_to_ooseq(&mut self, i: u8, seqno: u32, mut tcplen: u32) -> u32 {
+        if self.inp.inseg_flags & TCP_FIN != 0 {
+            // "received in-order FIN, binning ooseq queue"
+            let o = self.pcb_ref(i).ooseq;
+            self.tcp_segs_free(o);
+            self.p(i).ooseq = None;
+            return tcplen;
+        }
+        let mut next = self.pcb_ref(i).ooseq;
+        let mut guard = 0usize;
+        while let Some(n) = next {
+            let (nseq, nlen, nflags, nnext) = {
+                let g = self.seg_ref(n);
+                (g.seqno, g.len, g.hdr_flags, g.next)
+            };
+            if !tcp_seq_geq(
+                seqno.wrapping_add(tcplen),
+                nseq.wrapping_add(u32::from(nlen)),
+            ) {
+                break;
+            }
+            if nflags & TCP_FIN != 0 && self.inp.inseg_flags & TCP_SYN == 0 {
+                self.inp.inseg_flags |= TCP_FIN;
+                tcplen = Self::tcp_tcplen(self.inp.inseg_len, self.inp.inseg_flags);
+            }
+            self.tcp_seg_free(n);
+            next = nnext;
+            guard += 1;
+            if guard > crate::stack::MAX_SEGS {
+                break;
+            }
+        }
+        if let Some(n) = next {
+            let nseq = self.seg_ref(n).seqno;
+            if tcp_seq_gt(seqno.wrapping_add(tcplen), nseq) {
+                let mut l = nseq.wrapping_sub(seqno) as u16;
+                if self.inp.inseg_flags & TCP_SYN != 0 {
+                    l = l.wrapping_sub(1);
+                }
+                self.inp.inseg_len = l;
+                tcplen = Self::tcp_tcplen(self.inp.inseg_len, self.inp.inseg_flags);
+            }
+        }
+        self.p(i).ooseq = next;
+        tcplen
+    }
+
+    /// Part of `tcp_receive()` (tcp_in.c): ooseq segments that are now in
+    /// sequence are taken off the queue, their data chained to
+    /// `recv_data` (a dequeued FIN moves ESTABLISHED to CLOSE_WAIT), and
+    /// the SACK blocks below the queue's new start are dropped.
+    fn tcp_receive_dequeue_ooseq(&mut self, i: u8) {
+        let mut guard = 0usize;
+        while let Some(c) = self.pcb_ref(i).ooseq {
+            let (cseq, clen, cflags, cnext, cpool) = {
+                let g = self.seg_ref(c);
+                (g.seqno, g.len, g.hdr_flags, g.next, g.pool_pbufs)
+            };
+            if cseq != self.pcb_ref(i).rcv_nxt {
+                break;
+            }
+            self.inp.seqno = cseq;
+            let tl = Self::tcp_tcplen(clen, cflags);
+            let q = self.p(i);
+            q.rcv_nxt = q.rcv_nxt.wrapping_add(tl);
+            q.rcv_wnd = q.rcv_wnd.wrapping_sub(tl);
+            self.tcp_update_rcv_ann_wnd(i);
+            if clen > 0 {
+                // pbuf_cat(recv_data, cseg->p); cseg->p = NULL
+                let at = self.inp.recv_chain_len;
+                let n = usize::from(clen);
+                let src = self.seg_ref(c).data;
+                if let (Some(d), Some(sv)) = (self.rx_chain.get_mut(at..at + n), src.get(..n)) {
+                    d.copy_from_slice(sv);
+                    self.inp.recv_chain_len = at + n;
+                }
+                self.inp.recv_chain_pbufs = self.inp.recv_chain_pbufs.saturating_add(cpool);
+                self.sg(c).pool_pbufs = 0;
+            }
+            if cflags & TCP_FIN != 0 {
+                self.inp.recv_flags |= TF_GOT_FIN;
+                if self.pcb_ref(i).state == TcpState::Established {
+                    self.p(i).state = TcpState::CloseWait;
+                }
+            }
+            self.p(i).ooseq = cnext;
+            self.tcp_seg_free(c);
+            guard += 1;
+            if guard > crate::stack::MAX_SEGS {
+                break;
+            }
+        }
+        if self.cfg.lwip_tcp_sack_out && self.pcb_ref(i).flags & TF_SACK != 0 {
+            match self.pcb_ref(i).ooseq {
+                Some(o) => {
+                    let seq = self.seg_ref(o).seqno;
+                    self.tcp_remove_sacks_lt(i, seq);
+                }
+                None => {
+                    if self.pcb_ref(i).rcv_sacks[0].is_valid() {
+                        self.p(i).rcv_sacks =
+                            [TcpSackRange { left: 0, right: 0 }; crate::stack::MAX_SACKS];
+                    }
+                }
+            }
+        }
+    }
+
+    /// Part of `tcp_receive()` (tcp_in.c): an out-of-sequence segment in
+    /// the window is queued on `pcb->ooseq` (kept in sequence order,
+    /// overlaps trimmed, the longer of two equal starts kept) and the SACK
+    /// blocks updated. The caller then sends the empty ACK.
+    fn tcp_receive_queue_ooseq(&mut self, i: u8, seg: &[u8]) {
+        let seqno = self.inp.seqno;
+        let sack = self.cfg.lwip_tcp_sack_out && self.pcb_ref(i).flags & TF_SACK != 0;
+        let Some(first) = self.pcb_ref(i).ooseq else {
+            let c = self.tcp_seg_copy(seg);
+            self.p(i).ooseq = c;
+            if sack {
+                // All the SACKs are invalid: store the most recent one.
+                let right = seqno.wrapping_add(u32::from(self.inp.inseg_len));
+                self.p(i).rcv_sacks[0] = TcpSackRange { left: seqno, right };
+            }
+            return;
+        };
+        let inseg_len = self.inp.inseg_len;
+        let first_seq = self.seg_ref(first).seqno;
+        let mut sackbeg = if tcp_seq_lt(seqno, first_seq) {
+            seqno
+        } else {
+            first_seq
+        };
+        let mut prev: Option<u8> = None;
+        let mut next = Some(first);
+        let mut guard = 0usize;
+        while let Some(n) = next {
+            let (nseq, nlen, nnext, nflags) = {
+                let g = self.seg_ref(n);
+                (g.seqno, g.len, g.next, g.hdr_flags)
+            };
+            if seqno == nseq {
+                // Same start: keep the longer one.
+                if inseg_len > nlen {
+                    if nnext.is_none() {
+                        // The last one was trimmed to the window: keep it.
+                        break;
+                    }
+                    if let Some(c) = self.tcp_seg_copy(seg) {
+                        match prev {
+                            Some(pv) => self.sg(pv).next = Some(c),
+                            None => self.p(i).ooseq = Some(c),
+                        }
+                        self.tcp_oos_insert_segment(c, Some(n));
+                    }
+                }
+                break;
+            }
+            match prev {
+                None => {
+                    if tcp_seq_lt(seqno, nseq) {
+                        // Before the first one.
+                        if let Some(c) = self.tcp_seg_copy(seg) {
+                            self.p(i).ooseq = Some(c);
+                            self.tcp_oos_insert_segment(c, Some(n));
+                        }
+                        break;
+                    }
+                }
+                Some(pv) => {
+                    let (pseq, plen) = {
+                        let g = self.seg_ref(pv);
+                        (g.seqno, g.len)
+                    };
+                    if tcp_seq_between(seqno, pseq.wrapping_add(1), nseq.wrapping_sub(1)) {
+                        // Between prev and next: trim prev, insert.
+                        if let Some(c) = self.tcp_seg_copy(seg) {
+                            if tcp_seq_gt(pseq.wrapping_add(u32::from(plen)), seqno) {
+                                self.sg(pv).len = seqno.wrapping_sub(pseq) as u16;
+                            }
+                            self.sg(pv).next = Some(c);
+                            self.tcp_oos_insert_segment(c, Some(n));
+                        }
+                        break;
+                    }
+                }
+            }
+            // A hole between prev and next moves sackbeg.
+            if let Some(pv) = prev {
+                let g = self.seg_ref(pv);
+                if g.seqno.wrapping_add(u32::from(g.len)) != nseq {
+                    sackbeg = nseq;
+                }
+            }
+            prev = Some(n);
+            if nnext.is_none() && tcp_seq_gt(seqno, nseq) {
+                // After the last one.
+                if nflags & TCP_FIN != 0 {
+                    // It already holds all the data.
+                    break;
+                }
+                let c = self.tcp_seg_copy(seg);
+                self.sg(n).next = c;
+                if let Some(c) = c {
+                    if tcp_seq_gt(nseq.wrapping_add(u32::from(nlen)), seqno) {
+                        self.sg(n).len = seqno.wrapping_sub(nseq) as u16;
+                    }
+                    let p = *self.pcb_ref(i);
+                    let right_edge = p.rcv_nxt.wrapping_add(p.rcv_wnd);
+                    if tcp_seq_gt(u32::from(self.inp.tcplen).wrapping_add(seqno), right_edge) {
+                        // The peer overran the receive window.
+                        let g = self.sg(c);
+                        g.hdr_flags &= !TCP_FIN;
+                        g.len = right_edge.wrapping_sub(seqno) as u16;
+                        let (l, f) = (g.len, g.hdr_flags);
+                        self.inp.tcplen = Self::tcp_tcplen(l, f) as u16;
+                    }
+                }
+                break;
+            }
+            next = nnext;
+            guard += 1;
+            if guard > crate::stack::MAX_SEGS {
+                break;
+            }
+        }
+        if sack {
+            let mut next = match prev {
+                None => self.pcb_ref(i).ooseq,
+                Some(pv) => match self.seg_ref(pv).next {
+                    Some(nx) => {
+                        let g = self.seg_ref(pv);
+                        if g.seqno.wrapping_add(u32::from(g.len)) != self.seg_ref(nx).seqno {
+                            sackbeg = self.seg_ref(nx).seqno;
+                        }
+                        Some(nx)
+                    }
+                    None => None,
+                },
+            };
+            if let Some(nx) = next {
+                let mut sackend = self.seg_ref(nx).seqno;
+                let mut guard = 0usize;
+                while let Some(nx) = next {
+                    let g = self.seg_ref(nx);
+                    if sackend != g.seqno {
+                        break;
+                    }
+                    sackend = sackend.wrapping_add(u32::from(g.len));
+                    next = g.next;
+                    guard += 1;
+                    if guard > crate::stack::MAX_SEGS {
+                        break;
+                    }
+                }
+                self.tcp_add_sack(i, sackbeg, sackend);
+            }
+        }
+    }
+
+    /// Port of `tcp_seg_copy()` (tcp.c) applied to `inseg`: a new
+    /// `MEMP_TCP_SEG` holding the segment's data, flags and sequence
+    /// number, and a reference to its pool pbufs (`pbuf_ref`). None when
+    /// the pool is empty, or (a limit of this port) when the data exceeds
+    /// one segment's storage (`SEG_DATA_CAP`).
+    fn tcp_seg_copy(&mut self, seg: &[u8]) -> Option<u8> {
+        let inp = self.inp;
+        let len = usize::from(inp.inseg_len);
+        let data = seg.get(inp.inseg_off..inp.inseg_off.checked_add(len)?)?;
+        if len > crate::stack::SEG_DATA_CAP {
+            return None;
+        }
+        let c = self.memp_alloc_seg()?;
+        let g = self.sg(c);
+        g.len = inp.inseg_len;
+        g.hdr_flags = inp.inseg_flags;
+        g.seqno = inp.seqno;
+        g.pool_pbufs = inp.pbufs;
+        if let Some(d) = g.data.get_mut(..len) {
+            d.copy_from_slice(data);
+        }
+        self.pbuf_pool_used = self.pbuf_pool_used.saturating_add(inp.pbufs);
+        Some(c)
+    }
+
+    /// Port of `tcp_oos_insert_segment()` (tcp_in.c): links `cseg` before
+    /// `next`, freeing the segments it covers (a FIN of theirs moves to
+    /// it) or, when it has a FIN, everything after it; trims it to the
+    /// first segment left.
+    fn tcp_oos_insert_segment(&mut self, cseg: u8, mut next: Option<u8>) {
+        let seqno = self.inp.seqno;
+        if self.seg_ref(cseg).hdr_flags & TCP_FIN != 0 {
+            self.tcp_segs_free(next);
+            next = None;
+        } else {
+            let mut guard = 0usize;
+            while let Some(n) = next {
+                let clen = u32::from(self.seg_ref(cseg).len);
+                let (nseq, nlen, nflags, nnext) = {
+                    let g = self.seg_ref(n);
+                    (g.seqno, g.len, g.hdr_flags, g.next)
+                };
+                if !tcp_seq_geq(seqno.wrapping_add(clen), nseq.wrapping_add(u32::from(nlen))) {
+                    break;
+                }
+                if nflags & TCP_FIN != 0 {
+                    self.sg(cseg).hdr_flags |= TCP_FIN;
+                }
+                self.tcp_seg_free(n);
+                next = nnext;
+                guard += 1;
+                if guard > crate::stack::MAX_SEGS {
+                    break;
+                }
+            }
+            if let Some(n) = next {
+                let nseq = self.seg_ref(n).seqno;
+                let clen = u32::from(self.seg_ref(cseg).len);
+                if tcp_seq_gt(seqno.wrapping_add(clen), nseq) {
+                    self.sg(cseg).len = nseq.wrapping_sub(seqno) as u16;
+                }
+            }
+        }
+        self.sg(cseg).next = next;
+    }
+
+    /// Port of `tcp_add_sack()` (tcp_in.c): the new block goes first, the
+    /// blocks it overlaps are dropped, the others keep their order.
+    fn tcp_add_sack(&mut self, i: u8, left: u32, right: u32) {
+        let p = self.p(i);
+        if p.flags & TF_SACK == 0 || !tcp_seq_lt(left, right) {
+            return;
+        }
+        let n = p.rcv_sacks.len();
+        let mut unused = 0usize;
+        for k in 0..n {
+            let Some(s) = p.rcv_sacks.get(k).copied() else {
+                break;
+            };
+            if !s.is_valid() {
+                break;
+            }
+            if tcp_seq_leq(s.right, left) || tcp_seq_leq(right, s.left) {
+                if let Some(d) = p.rcv_sacks.get_mut(unused) {
+                    *d = s;
+                }
+                unused += 1;
+            }
+        }
+        for k in (1..n).rev() {
+            let v = if k > unused {
+                TcpSackRange { left: 0, right: 0 }
+            } else {
+                p.rcv_sacks
+                    .get(k - 1)
+                    .copied()
+                    .unwrap_or(TcpSackRange { left: 0, right: 0 })
+            };
+            if let Some(d) = p.rcv_sacks.get_mut(k) {
+                *d = v;
+            }
+        }
+        if let Some(d) = p.rcv_sacks.get_mut(0) {
+            *d = TcpSackRange { left, right };
+        }
+    }
+
+    /// Port of `tcp_remove_sacks_lt()` (tcp_in.c): blocks wholly below
+    /// `seq` go, a block straddling it starts at it; the rest move up.
+    fn tcp_remove_sacks_lt(&mut self, i: u8, seq: u32) {
+        let p = self.p(i);
+        let n = p.rcv_sacks.len();
+        let mut unused = 0usize;
+        for k in 0..n {
+            let Some(s) = p.rcv_sacks.get(k).copied() else {
+                break;
+            };
+            if !s.is_valid() {
+                break;
+            }
+            if tcp_seq_gt(s.right, seq) {
+                if let Some(d) = p.rcv_sacks.get_mut(unused) {
+                    *d = s;
+                    if tcp_seq_lt(d.left, seq) {
+                        d.left = seq;
+                    }
+                }
+                unused += 1;
+            }
+        }
+        for k in unused..n {
+            if let Some(d) = p.rcv_sacks.get_mut(k) {
+                *d = TcpSackRange { left: 0, right: 0 };
+            }
+        }
+    }
+
+    /// Port of `tcp_free_ooseq()` (tcp.c): frees the queue and forgets
+    /// the SACK blocks.
+    pub(crate) fn tcp_free_ooseq(&mut self, i: u8) {
+        if let Some(o) = self.pcb_ref(i).ooseq {
+            self.tcp_segs_free(Some(o));
+            let p = self.p(i);
+            p.ooseq = None;
+            if self.cfg.lwip_tcp_sack_out {
+                self.p(i).rcv_sacks = [TcpSackRange { left: 0, right: 0 }; crate::stack::MAX_SACKS];
             }
         }
     }
