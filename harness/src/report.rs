@@ -170,7 +170,8 @@ pub fn text(r: &CaseResult) -> String {
                             let _ = writeln!(s, "        cb  {c}");
                         }
                         if let Some(o) = &obs.outcome {
-                            let _ = writeln!(s, "        ret {}", crate::oracle::errs::show(Some(o)));
+                            let _ =
+                                writeln!(s, "        ret {}", crate::oracle::errs::show(Some(o)));
                         }
                         if let Some(e) = &obs.error {
                             let _ = writeln!(s, "        error {e}");

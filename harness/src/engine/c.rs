@@ -36,14 +36,20 @@ impl RawStack for Stack {
         Stack::tcp_new(self).map_err(raw)
     }
     fn tcp_bind(&mut self, h: Pcb, port: u16) -> Result<i8, RawError> {
-        Stack::tcp_bind(self, h, [0; 4], port).map(ErrT::raw).map_err(raw)
+        Stack::tcp_bind(self, h, [0; 4], port)
+            .map(ErrT::raw)
+            .map_err(raw)
     }
     fn tcp_listen(&mut self, h: Pcb, backlog: u8) -> Result<(Option<Pcb>, i8), RawError> {
-        let (l, e) = self.tcp_listen_with_backlog_and_err(h, backlog).map_err(raw)?;
+        let (l, e) = self
+            .tcp_listen_with_backlog_and_err(h, backlog)
+            .map_err(raw)?;
         Ok((l, e.raw()))
     }
     fn tcp_connect(&mut self, h: Pcb, ip: [u8; 4], port: u16) -> Result<i8, RawError> {
-        Stack::tcp_connect(self, h, ip, port).map(ErrT::raw).map_err(raw)
+        Stack::tcp_connect(self, h, ip, port)
+            .map(ErrT::raw)
+            .map_err(raw)
     }
     fn tcp_write(&mut self, h: Pcb, data: &[u8], copy: bool, more: bool) -> Result<i8, RawError> {
         Stack::tcp_write(self, h, data, WriteFlags { copy, more })
@@ -186,8 +192,7 @@ impl Engine for CEngine {
             .stack
             .as_mut()
             .ok_or_else(|| EngineError::Stimulus("engine used before reset".into()))?;
-        self.sockets
-            .call(stack, &mut self.app.state, call, remote)
+        self.sockets.call(stack, &mut self.app.state, call, remote)
     }
 
     fn take_packets(&mut self) -> Vec<OutPacket> {

@@ -8,7 +8,9 @@
 use std::collections::{HashMap, VecDeque};
 
 use lwip_c::det::Seeded;
-use tcp_rust::{ApiError, Config, Err, Handle, Hooks, List, Netif, Tcp, TcpApp, TcpState, WriteFlags};
+use tcp_rust::{
+    ApiError, Config, Err, Handle, Hooks, List, Netif, Tcp, TcpApp, TcpState, WriteFlags,
+};
 
 use super::app::AppState;
 use super::sockets::{AsApi, RawError, RawStack, Sockets};
@@ -166,10 +168,7 @@ impl TcpApp<RHooks> for RApp {
         if let Some(d) = data {
             self.rx_log.push_back((pcb, d.to_vec()));
         }
-        err_of(
-            self.state
-                .on_recv(&mut AsApi(tcp), pcb, data, err.as_raw()),
-        )
+        err_of(self.state.on_recv(&mut AsApi(tcp), pcb, data, err.as_raw()))
     }
     fn sent(&mut self, tcp: &mut Stack, pcb: Handle, len: u16) -> Err {
         err_of(self.state.on_sent(&mut AsApi(tcp), pcb, len))
@@ -203,8 +202,6 @@ impl RustEngine {
             config: ScenarioConfig::default(),
         }
     }
-
-
 }
 
 /// The connection number of a handle, as the C shim's `callback_arg`: a
@@ -356,6 +353,17 @@ impl Engine for RustEngine {
         };
         let mut listed = Vec::new();
         t.for_each_on_list(|h, _, l| listed.push((h, l)));
+        // A pcb a listener made carries the listener's number until it is
+        // accepted, even if the listener goes first (lwIP copied
+        // callback_arg): remember it while the listener is known.
+        for (h, _) in &listed {
+            if !h.is_listen() && !self.app.ids.contains_key(h) {
+                let id = id_of(&self.app, t, *h);
+                if id != 0 {
+                    self.app.ids.insert(*h, id);
+                }
+            }
+        }
         let mut out = Vec::new();
         for (h, l) in listed {
             // The shim's list numbers (SHIM_LIST_*).
@@ -441,7 +449,8 @@ fn record(app: &mut RApp, t: &Stack, e: tcp_rust::Event) -> CallbackRecord {
                 r.err = Some(err.as_raw());
             }
             C::Connected { pcb, err } => {
-                (r.kind, r.conn, r.err) = (CbKind::Connected, id_of(app, t, pcb), Some(err.as_raw()))
+                (r.kind, r.conn, r.err) =
+                    (CbKind::Connected, id_of(app, t, pcb), Some(err.as_raw()))
             }
             C::Recv { pcb, len, err } => {
                 r.kind = CbKind::Recv;

@@ -44,8 +44,13 @@ pub trait RawStack {
     /// `tcp_connect`.
     fn tcp_connect(&mut self, h: Self::H, ip: [u8; 4], port: u16) -> Result<i8, RawError>;
     /// `tcp_write`.
-    fn tcp_write(&mut self, h: Self::H, data: &[u8], copy: bool, more: bool)
-    -> Result<i8, RawError>;
+    fn tcp_write(
+        &mut self,
+        h: Self::H,
+        data: &[u8],
+        copy: bool,
+        more: bool,
+    ) -> Result<i8, RawError>;
     /// `tcp_output`.
     fn tcp_output(&mut self, h: Self::H) -> Result<i8, RawError>;
     /// `tcp_recved`.

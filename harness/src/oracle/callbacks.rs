@@ -62,7 +62,11 @@ pub fn side_by_side(a: &[CallbackRecord], b: &[CallbackRecord]) -> Vec<String> {
     let mut out = vec![format!("   {:>2}  {:<width$}  {}", "#", "A", "B")];
     for i in 0..n {
         let mark = if a.get(i) == b.get(i) { "  " } else { ">>" };
-        out.push(format!("{mark} {i:>2}  {:<width$}  {}", cell(a, i), cell(b, i)));
+        out.push(format!(
+            "{mark} {i:>2}  {:<width$}  {}",
+            cell(a, i),
+            cell(b, i)
+        ));
     }
     out
 }

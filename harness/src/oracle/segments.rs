@@ -88,7 +88,10 @@ pub fn side_by_side(a: &OutPacket, b: &OutPacket) -> Vec<String> {
             ("window", s.wnd.to_string()),
             ("urgent pointer", s.urg.to_string()),
             ("payload length", s.payload.len().to_string()),
-            ("checksum", s.checksum.map_or("-".into(), |c| format!("{c:#06x}"))),
+            (
+                "checksum",
+                s.checksum.map_or("-".into(), |c| format!("{c:#06x}")),
+            ),
         ]
         .into_iter()
         .map(|(n, v)| (n.to_string(), v))

@@ -27,7 +27,10 @@ pub fn compare(a: &[ConnSnapshot], b: &[ConnSnapshot]) -> Option<Difference> {
         let mut fields = Vec::new();
         let mut sa = Vec::new();
         let mut sb = Vec::new();
-        let mut detail = vec![format!("   conn {} {:<18} {:<14} {}", x.conn, "field", "A", "B")];
+        let mut detail = vec![format!(
+            "   conn {} {:<18} {:<14} {}",
+            x.conn, "field", "A", "B"
+        )];
         if x.conn != y.conn {
             fields.push("conn".to_string());
         }
