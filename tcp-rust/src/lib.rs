@@ -59,4 +59,6 @@ pub use state::{TcpFlags, TcpState};
 pub use wire::{Ipv4Packet, TcpSegment, WireError};
 
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
