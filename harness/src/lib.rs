@@ -18,3 +18,7 @@ pub mod report;
 pub mod runner;
 pub mod script;
 pub mod wire;
+pub mod case;
+pub mod pcapout;
+pub mod regress;
+pub mod replay;

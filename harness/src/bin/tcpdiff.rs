@@ -4,8 +4,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use harness::engine::{ENGINE_NAMES, by_name};
-use harness::report::{CaseResult, json, run_script, text};
+use harness::case::{CaseRun, run_text};
+use harness::engine::{ENGINE_NAMES, Engine, by_name};
+use harness::regress::{self, Kind, Shard};
+use harness::replay::{self, ReplayOptions, Role};
+use harness::report::{CaseResult, json, text};
 
 #[derive(Parser)]
 #[command(
@@ -36,6 +39,98 @@ enum Cmd {
         /// JSON report on stdout instead of text.
         #[arg(long)]
         json: bool,
+        /// Write a pcapng with the stimulus and both engines' packets,
+        /// commented (one script only).
+        #[arg(long, value_name = "OUT.pcapng")]
+        pcap_out: Option<PathBuf>,
+    },
+    /// Replay one TCP connection of a pcap/pcapng capture on two engines:
+    /// the peer's segments are the stimulus (seq/ack remapped to the
+    /// engine's ISN), the engine's side becomes application behaviour.
+    /// See docs/replay.md. Exit: 0 same, 1 diverged or failed, 2 bad input.
+    Replay {
+        /// The capture.
+        file: PathBuf,
+        /// Flow id (see `tcpdiff flows`); default: the first with a
+        /// captured handshake.
+        #[arg(long)]
+        flow: Option<usize>,
+        /// The side the engine plays; default: server (received the SYN).
+        #[arg(long, value_enum)]
+        role: Option<Role>,
+        /// The two engines, A,B.
+        #[arg(long, default_value = "c,c")]
+        engines: String,
+        /// JSON report on stdout instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Write a pcapng with the stimulus and both engines' packets.
+        #[arg(long, value_name = "OUT.pcapng")]
+        pcap_out: Option<PathBuf>,
+    },
+    /// Print the replay of a capture as an editable packetdrill-dialect
+    /// script (`tcpdiff run` of it injects the same stimulus).
+    Pcap2script {
+        /// The capture.
+        file: PathBuf,
+        /// Flow id; default: the first with a captured handshake.
+        #[arg(long)]
+        flow: Option<usize>,
+        /// The side the engine plays; default: server.
+        #[arg(long, value_enum)]
+        role: Option<Role>,
+    },
+    /// Run every script (*.pkt) and capture (*.pcap, *.pcapng) under PATHs
+    /// on both engines, each in its own worker process; summary table,
+    /// JUnit, JSON. Exit: 0 if every case is same (or a known divergence),
+    /// 1 otherwise, 2 on bad arguments.
+    Regress {
+        /// Files or directories (default: corpus/scripts traces).
+        paths: Vec<PathBuf>,
+        /// The two engines, A,B.
+        #[arg(long, default_value = "c,c")]
+        engines: String,
+        /// Workers at a time (default: the number of cores).
+        #[arg(short = 'j', long)]
+        jobs: Option<usize>,
+        /// Time limit per case, seconds.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+        /// Only this shard of the cases: i/n, 1 <= i <= n.
+        #[arg(long)]
+        shard: Option<Shard>,
+        /// Only cases whose name contains this.
+        #[arg(long)]
+        filter: Option<String>,
+        /// Known-divergences list (default: corpus/known-divergences.toml
+        /// if it exists).
+        #[arg(long, value_name = "FILE")]
+        known: Option<PathBuf>,
+        /// Write a JUnit XML report.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// JSON report on stdout instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// List the cases (after --shard and --filter) and exit.
+        #[arg(long)]
+        list: bool,
+    },
+    /// Internal: run one case and print its summary as JSON (regress's
+    /// worker process).
+    #[command(name = "__worker", hide = true)]
+    Worker {
+        /// The case file.
+        path: PathBuf,
+        /// Its kind.
+        #[arg(long, value_enum)]
+        kind: Kind,
+        /// Its name.
+        #[arg(long)]
+        name: String,
+        /// The two engines, A,B.
+        #[arg(long)]
+        engines: String,
     },
     /// List the TCP connections in a pcap or pcapng file.
     Flows {
@@ -78,6 +173,175 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
+fn engines(spec: &str) -> Result<(Box<dyn Engine>, Box<dyn Engine>), String> {
+    let names: Vec<&str> = spec.split(',').collect();
+    match (
+        names.first().and_then(|n| by_name(n)),
+        names.get(1).and_then(|n| by_name(n)),
+    ) {
+        (Some(a), Some(b)) if names.len() == 2 => Ok((a, b)),
+        _ => Err(format!(
+            "--engines takes two of: {} (got '{spec}')",
+            ENGINE_NAMES.join(", ")
+        )),
+    }
+}
+
+fn write_pcap(run: &CaseRun, base_us: i64, out: &Path) -> Result<(), String> {
+    harness::pcapout::write_file(run, base_us, out)
+        .map(|_| ())
+        .map_err(|e| format!("{}: {e}", out.display()))
+}
+
+fn replay_cmd(
+    file: &Path,
+    opts: ReplayOptions,
+    engines_spec: &str,
+    as_json: bool,
+    pcap_out: Option<&Path>,
+) -> ExitCode {
+    let (mut a, mut b) = match engines(engines_spec) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("tcpdiff: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let rp = match replay::from_file(file, opts) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("tcpdiff: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (sc, warnings) = match rp.scenario() {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("tcpdiff: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let run = harness::case::run_scenario(&rp.name(), &sc, warnings, true, a.as_mut(), b.as_mut());
+    if let Some(out) = pcap_out
+        && let Err(e) = write_pcap(&run, rp.start_ts_micros, out)
+    {
+        eprintln!("tcpdiff: {e}");
+        return ExitCode::from(2);
+    }
+    let r = &run.result;
+    if as_json {
+        println!("{}", json(std::slice::from_ref(r)));
+    } else {
+        println!(
+            "replaying {} flow {} ({} -> {}), engine as {} {}",
+            rp.file, rp.flow.id, rp.flow.client, rp.flow.server, rp.role, rp.endpoint
+        );
+        for n in &rp.notes {
+            println!("  note: {n}");
+        }
+        print!("{}", text(r));
+    }
+    ExitCode::from(r.exit_code() as u8)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn regress_cmd(
+    paths: Vec<PathBuf>,
+    engines_spec: String,
+    jobs: Option<usize>,
+    timeout: u64,
+    shard: Option<Shard>,
+    filter: Option<String>,
+    known: Option<PathBuf>,
+    junit: Option<PathBuf>,
+    as_json: bool,
+    list: bool,
+) -> ExitCode {
+    if let Err(e) = engines(&engines_spec) {
+        eprintln!("tcpdiff: {e}");
+        return ExitCode::from(2);
+    }
+    let names: Vec<String> = engines_spec.split(',').map(str::to_string).collect();
+    let paths = if paths.is_empty() {
+        regress::DEFAULT_PATHS.iter().map(PathBuf::from).collect()
+    } else {
+        paths
+    };
+    let mut cases = match regress::discover(&paths) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("tcpdiff: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(f) = &filter {
+        cases.retain(|c| c.name.contains(f.as_str()));
+    }
+    if let Some(s) = shard {
+        cases = regress::shard(cases, s);
+    }
+    if list {
+        for c in &cases {
+            println!("{}", c.name);
+        }
+        return ExitCode::SUCCESS;
+    }
+    if cases.is_empty() {
+        eprintln!("tcpdiff: no cases (scripts *.pkt, captures *.pcap/*.pcapng) to run");
+        return ExitCode::from(2);
+    }
+    let known = match known {
+        Some(p) => regress::KnownList::load(&p),
+        None if Path::new(regress::DEFAULT_KNOWN).is_file() => {
+            regress::KnownList::load(Path::new(regress::DEFAULT_KNOWN))
+        }
+        None => Ok(regress::KnownList::default()),
+    };
+    let known = match known {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("tcpdiff: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("tcpdiff: cannot find my own binary: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let cfg = regress::Config {
+        exe,
+        engines: (names[0].clone(), names[1].clone()),
+        jobs: jobs.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        }),
+        timeout: std::time::Duration::from_secs(timeout.max(1)),
+        known,
+        progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    let report = regress::run(&cfg, &cases);
+    if let Some(j) = &junit {
+        if let Some(dir) = j.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        if let Err(e) = std::fs::write(j, report.junit()) {
+            eprintln!("tcpdiff: {}: {e}", j.display());
+            return ExitCode::from(2);
+        }
+    }
+    if as_json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+    } else {
+        print!("{}", report.table());
+    }
+    ExitCode::from(report.exit_code() as u8)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
@@ -112,22 +376,76 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Cmd::Run {
+        Cmd::Replay {
+            file,
+            flow,
+            role,
+            engines,
+            json,
+            pcap_out,
+        } => replay_cmd(
+            &file,
+            ReplayOptions { flow, role },
+            &engines,
+            json,
+            pcap_out.as_deref(),
+        ),
+        Cmd::Pcap2script { file, flow, role } => {
+            match replay::from_file(&file, ReplayOptions { flow, role }) {
+                Ok(rp) => {
+                    print!("{}", rp.script_text);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("tcpdiff: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Cmd::Regress {
             paths,
             engines,
+            jobs,
+            timeout,
+            shard,
+            filter,
+            known,
+            junit,
+            json,
+            list,
+        } => regress_cmd(
+            paths, engines, jobs, timeout, shard, filter, known, junit, json, list,
+        ),
+        Cmd::Worker {
+            path,
+            kind,
+            name,
+            engines: spec,
+        } => {
+            let names: Vec<&str> = spec.split(',').collect();
+            let case = regress::Case { name, path, kind };
+            let code = regress::worker_main(
+                &case,
+                (
+                    names.first().copied().unwrap_or("c"),
+                    names.get(1).copied().unwrap_or("c"),
+                ),
+            );
+            ExitCode::from(code as u8)
+        }
+        Cmd::Run {
+            paths,
+            engines: engines_spec,
             keep_going,
             json: as_json,
+            pcap_out,
         } => {
-            let names: Vec<&str> = engines.split(',').collect();
-            let (Some(mut a), Some(mut b)) = (
-                names.first().and_then(|n| by_name(n)),
-                names.get(1).and_then(|n| by_name(n)),
-            ) else {
-                eprintln!(
-                    "tcpdiff: --engines takes two of: {} (got '{engines}')",
-                    ENGINE_NAMES.join(", ")
-                );
-                return ExitCode::from(2);
+            let (mut a, mut b) = match engines(&engines_spec) {
+                Ok(x) => x,
+                Err(e) => {
+                    eprintln!("tcpdiff: {e}");
+                    return ExitCode::from(2);
+                }
             };
             let files = match scripts(&paths) {
                 Ok(f) => f,
@@ -136,12 +454,28 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
+            if pcap_out.is_some() && files.len() != 1 {
+                eprintln!(
+                    "tcpdiff: --pcap-out needs exactly one script ({} given)",
+                    files.len()
+                );
+                return ExitCode::from(2);
+            }
             let mut results: Vec<CaseResult> = Vec::new();
             let mut worst = 0;
             for f in &files {
                 let name = f.display().to_string();
                 let r = match std::fs::read_to_string(f) {
-                    Ok(t) => run_script(&name, &t, a.as_mut(), b.as_mut()),
+                    Ok(t) => {
+                        let run = run_text(&name, &t, a.as_mut(), b.as_mut());
+                        if let Some(out) = &pcap_out
+                            && let Err(e) = write_pcap(&run, 0, out)
+                        {
+                            eprintln!("tcpdiff: {e}");
+                            return ExitCode::from(2);
+                        }
+                        run.result
+                    }
                     Err(e) => {
                         eprintln!("tcpdiff: {name}: {e}");
                         worst = worst.max(2);
