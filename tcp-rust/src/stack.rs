@@ -26,6 +26,9 @@ pub const MAX_SEGS: usize = 32;
 pub const SEG_DATA_CAP: usize = 1460;
 /// Bytes of refused data one pcb can hold (`TCP_WND` limit).
 pub const REFUSED_CAP: usize = 16384;
+/// Pbufs one segment's chain can record (a chain never exceeds
+/// `TCP_SND_QUEUELEN`, which `MEMP_NUM_TCP_SEG` bounds).
+pub const SEG_PBUF_CAP: usize = MAX_SEGS;
 /// Capacity of the SACK table (`LWIP_TCP_MAX_SACK_NUM` limit).
 pub const MAX_SACKS: usize = 8;
 /// Capacity of the callback log ring.
@@ -447,6 +450,12 @@ pub struct TcpSeg {
     pub pbufs: u8,
     /// `PBUF_ROM` pbufs in the chain.
     pub rom_pbufs: u8,
+    /// Data bytes in each pbuf of the chain, head first (`p->len` without
+    /// headers and options); `pbufs` entries are used. `pbuf_realloc` in
+    /// `tcp_split_unsent_seg` needs the boundaries.
+    pub pbuf_len: [u16; SEG_PBUF_CAP],
+    /// Bit k set: pbuf k of the chain is `PBUF_ROM`.
+    pub pbuf_rom: u32,
     /// `PBUF_POOL` pbufs it holds (an ooseq segment keeps the pool pbufs
     /// its packet arrived in, `pbuf_ref` in `tcp_seg_copy`).
     pub pool_pbufs: u16,
@@ -463,6 +472,8 @@ impl TcpSeg {
         seqno: 0,
         pbufs: 0,
         rom_pbufs: 0,
+        pbuf_len: [0; SEG_PBUF_CAP],
+        pbuf_rom: 0,
         pool_pbufs: 0,
         data: [0; SEG_DATA_CAP],
     };
@@ -978,6 +989,8 @@ impl<H: Hooks> Tcp<H> {
         s.v.seqno = 0;
         s.v.pbufs = 0;
         s.v.rom_pbufs = 0;
+        s.v.pbuf_len = [0; SEG_PBUF_CAP];
+        s.v.pbuf_rom = 0;
         s.v.pool_pbufs = 0;
         u8::try_from(i).ok()
     }

@@ -935,12 +935,26 @@ impl<H: Hooks> Tcp<H> {
                             self.p(i).persist_cnt += 1;
                         }
                         if self.pcb_ref(i).persist_cnt >= backoff_cnt {
-                            // Zero-window probing and unsent splitting are
-                            // not ported yet (PORTING.md): advance the slot.
-                            let q = self.p(i);
-                            q.persist_cnt = 0;
-                            if usize::from(q.persist_backoff) < TCP_PERSIST_BACKOFF.len() {
-                                q.persist_backoff += 1;
+                            let mut next_slot = true;
+                            let snd_wnd = self.pcb_ref(i).snd_wnd;
+                            if snd_wnd == 0 {
+                                // Send 1-byte probes.
+                                if self.tcp_zero_window_probe(i) != Err::Ok {
+                                    next_slot = false;
+                                }
+                            } else if self.tcp_split_unsent_seg(i, snd_wnd as u16) == Err::Ok
+                                && self.tcp_output_idx(i) == Err::Ok
+                            {
+                                // Window not fully closed: the split head
+                                // went out, which cancels the persist timer.
+                                next_slot = false;
+                            }
+                            if next_slot {
+                                let q = self.p(i);
+                                q.persist_cnt = 0;
+                                if usize::from(q.persist_backoff) < TCP_PERSIST_BACKOFF.len() {
+                                    q.persist_backoff += 1;
+                                }
                             }
                         }
                     }
@@ -996,8 +1010,10 @@ impl<H: Hooks> Tcp<H> {
                         > p.keep_idle
                             .wrapping_add(u32::from(p.keep_cnt_sent).wrapping_mul(p.keep_intvl))
                             / slow
+                        && crate::tcp_out::tcp_keepalive(self, i) == Err::Ok
                     {
-                        // tcp_keepalive() is not ported yet (PORTING.md).
+                        let q = self.p(i);
+                        q.keep_cnt_sent = q.keep_cnt_sent.wrapping_add(1);
                     }
                 }
                 if p.ooseq.is_some()

@@ -8,7 +8,7 @@ use crate::options::{
     lwip_tcp_opt_length, tcp_enqueue_flags_optflags, tcp_get_num_sacks, tcp_output_fill_options,
 };
 use crate::seq::tcp_seq_lt;
-use crate::stack::{ApiError, Handle, Hooks, OUT_BUF, Tcp, WriteFlags};
+use crate::stack::{ApiError, Handle, Hooks, OUT_BUF, SEG_PBUF_CAP, Tcp, TcpSeg, WriteFlags};
 use crate::state::{
     TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TF_ACK_DELAY, TF_ACK_NOW, TF_FIN, TF_INFR,
     TF_NAGLEMEMERR, TF_NODELAY, TF_RTO, TF_TIMESTAMP, TcpState,
@@ -40,6 +40,34 @@ fn put_tcp_hdr(
     h[14..16].copy_from_slice(&wnd.to_be_bytes());
     if let Some(d) = b.get_mut(..TCP_HLEN) {
         d.copy_from_slice(&h);
+    }
+}
+
+/// Adds `n` data bytes to the tail pbuf of a segment's chain (`p->len +=`
+/// in tcp_write's phase 1).
+fn seg_pbuf_grow_tail(sg: &mut TcpSeg, n: u16) {
+    let tail = usize::from(sg.pbufs.max(1) - 1).min(SEG_PBUF_CAP - 1);
+    if let Some(l) = sg.pbuf_len.get_mut(tail) {
+        *l = l.wrapping_add(n);
+    }
+}
+
+/// Chains one pbuf of `n` data bytes to a segment (`pbuf_cat` of
+/// tcp_write's phase 2); `rom` for a `PBUF_ROM` reference.
+fn seg_pbuf_push(sg: &mut TcpSeg, n: u16, rom: bool) {
+    let k = usize::from(sg.pbufs);
+    if k >= SEG_PBUF_CAP {
+        // Beyond any chain lwIP can build: keep the bytes on the tail.
+        seg_pbuf_grow_tail(sg, n);
+    } else if let Some(l) = sg.pbuf_len.get_mut(k) {
+        *l = n;
+        if rom {
+            sg.pbuf_rom |= 1u32.checked_shl(k as u32).unwrap_or(0);
+        }
+    }
+    sg.pbufs = sg.pbufs.wrapping_add(1);
+    if rom {
+        sg.rom_pbufs = sg.rom_pbufs.wrapping_add(1);
     }
 }
 
@@ -385,6 +413,14 @@ impl<H: Hooks> Tcp<H> {
                 let sg = self.sg(s);
                 sg.pbufs = pbufs;
                 sg.rom_pbufs = rom;
+                // Copy: one PBUF_RAM pbuf with headers and data. No copy:
+                // a PBUF_RAM header pbuf, then the PBUF_ROM data.
+                if rom == 0 {
+                    sg.pbuf_len[0] = seglen;
+                } else {
+                    sg.pbuf_len[1] = seglen;
+                    sg.pbuf_rom = 1 << 1;
+                }
                 sg.len = seglen;
                 let src = data
                     .get(usize::from(pos)..usize::from(pos) + usize::from(seglen))
@@ -424,11 +460,10 @@ impl<H: Hooks> Tcp<H> {
                 at = add1 + add2;
             }
             sg.len = sg.len.wrapping_add(at as u16);
-            if let Some((_, rom)) = concat {
-                sg.pbufs = sg.pbufs.wrapping_add(1);
-                if rom {
-                    sg.rom_pbufs = sg.rom_pbufs.wrapping_add(1);
-                }
+            // Phase 1 grew the tail pbuf; phase 2 chains a new one.
+            seg_pbuf_grow_tail(sg, oversize_used);
+            if let Some((clen, rom)) = concat {
+                seg_pbuf_push(sg, clen, rom);
             }
         }
         self.p(i).unsent_oversize = oversize;
@@ -737,4 +772,194 @@ impl<H: Hooks> Tcp<H> {
             q.rtime = 0;
         }
     }
+    /// Port of `tcp_split_unsent_seg()` (tcp_out.c): splits the head of
+    /// `pcb->unsent` so that it carries `split` bytes; the remainder becomes
+    /// a new segment (one `PBUF_RAM` pbuf) right after it. `ERR_MEM` when
+    /// there is nothing unsent or no segment left, `ERR_VAL` for `split`
+    /// 0 (an assertion in lwIP).
+    pub(crate) fn tcp_split_unsent_seg(&mut self, i: u8, split: u16) -> Err {
+        let Some(useg) = self.pcb_ref(i).unsent else {
+            return Err::Mem;
+        };
+        if split == 0 {
+            return Err::Val;
+        }
+        let u = *self.seg_ref(useg);
+        if u.len <= split {
+            return Err::Ok;
+        }
+        let optflags = u.flags;
+        let remainder = u.len - split;
+        // pbuf_alloc(PBUF_TRANSPORT, remainder + optlen, PBUF_RAM): the heap
+        // is not modelled, so this cannot fail here.
+        let mut split_flags = u.hdr_flags;
+        let mut remainder_flags = 0u8;
+        if split_flags & TCP_PSH != 0 {
+            split_flags &= !TCP_PSH;
+            remainder_flags |= TCP_PSH;
+        }
+        if split_flags & TCP_FIN != 0 {
+            split_flags &= !TCP_FIN;
+            remainder_flags |= TCP_FIN;
+        }
+        let Some(seg) = self.tcp_create_segment(
+            i,
+            remainder_flags,
+            u.seqno.wrapping_add(u32::from(split)),
+            optflags,
+        ) else {
+            return Err::Mem;
+        };
+        {
+            let sg = self.sg(seg);
+            sg.len = remainder;
+            sg.pbufs = 1;
+            sg.pbuf_len[0] = remainder;
+            let (a, b) = (usize::from(split), usize::from(u.len));
+            if let (Some(d), Some(src)) = (sg.data.get_mut(..b - a), u.data.get(a..b)) {
+                d.copy_from_slice(src);
+            }
+        }
+        // snd_queuelen -= pbuf_clen(useg->p); pbuf_realloc(useg->p, ..);
+        // snd_queuelen += pbuf_clen(useg->p).
+        let freed_rom = self.seg_pbuf_realloc(useg, split);
+        self.memp_pbuf_used = self.memp_pbuf_used.saturating_sub(freed_rom);
+        let new_clen = self.seg_ref(useg).pbufs;
+        {
+            let sg = self.sg(useg);
+            sg.len = split;
+            // TCPH_SET_FLAG only ORs: the head keeps PSH and FIN too.
+            sg.hdr_flags |= split_flags;
+        }
+        let q = self.p(i);
+        q.snd_queuelen = q
+            .snd_queuelen
+            .wrapping_sub(u16::from(u.pbufs))
+            .wrapping_add(u16::from(new_clen))
+            .wrapping_add(1);
+        self.sg(seg).next = u.next;
+        self.sg(useg).next = Some(seg);
+        if u.next.is_none() {
+            self.p(i).unsent_oversize = 0;
+        }
+        Err::Ok
+    }
+
+    /// `pbuf_realloc(seg->p, <headers> + keep)` (pbuf.c) on a segment's
+    /// chain: pbufs wholly past the first `keep` data bytes are freed, the
+    /// last one kept is shortened. Returns how many freed pbufs were
+    /// `PBUF_ROM` (already taken off `rom_pbufs`).
+    fn seg_pbuf_realloc(&mut self, s: u8, keep: u16) -> u16 {
+        let sg = self.sg(s);
+        let n = usize::from(sg.pbufs).min(SEG_PBUF_CAP);
+        let mut before: u32 = 0;
+        let mut kept = n;
+        for k in 0..n {
+            let Some(l) = sg.pbuf_len.get_mut(k) else {
+                break;
+            };
+            // `while (rem_len > q->len)`: the head always stays, and each
+            // pbuf with data before it short of `keep`.
+            if k > 0 && before >= u32::from(keep) {
+                kept = k;
+                break;
+            }
+            let len = u32::from(*l);
+            if u32::from(keep) <= before + len {
+                *l = (u32::from(keep) - before) as u16;
+                kept = k + 1;
+                break;
+            }
+            before += len;
+        }
+        let mut freed_rom = 0u16;
+        for k in kept..n {
+            let bit = 1u32.checked_shl(k as u32).unwrap_or(0);
+            if sg.pbuf_rom & bit != 0 {
+                sg.pbuf_rom &= !bit;
+                freed_rom += 1;
+            }
+            if let Some(l) = sg.pbuf_len.get_mut(k) {
+                *l = 0;
+            }
+        }
+        sg.pbufs = kept as u8;
+        sg.rom_pbufs = sg.rom_pbufs.saturating_sub(freed_rom as u8);
+        freed_rom
+    }
+
+    /// `tcp_output_alloc_header()`, `tcp_output_fill_options(pcb, p, 0, 0)`
+    /// and `tcp_output_control_segment()` (tcp_out.c) for a bare control
+    /// segment of the pcb: no options, flags `flags`, up to one data byte.
+    fn tcp_output_bare_control(&mut self, i: u8, seqno: u32, flags: u8, data: Option<u8>) -> Err {
+        let p = *self.pcb_ref(i);
+        let wnd = (p.rcv_ann_wnd >> p.rcv_scale).min(0xffff) as u16;
+        let mut buf = [0u8; IP_HLEN + TCP_HLEN + 1];
+        let dlen = usize::from(data.is_some());
+        if let Some(t) = buf.get_mut(IP_HLEN..) {
+            put_tcp_hdr(
+                t,
+                p.local_port,
+                p.remote_port,
+                seqno,
+                p.rcv_nxt,
+                5,
+                flags,
+                wnd,
+            );
+            if let (Some(b), Some(d)) = (data, t.get_mut(TCP_HLEN)) {
+                *d = b;
+            }
+        }
+        {
+            // "If we're sending a packet, update the announced right window edge"
+            let q = self.p(i);
+            q.rcv_ann_right_edge = q.rcv_nxt.wrapping_add(q.rcv_ann_wnd);
+        }
+        self.send_tcp(
+            &mut buf,
+            TCP_HLEN + dlen,
+            p.local_ip,
+            p.remote_ip,
+            p.ttl,
+            p.tos,
+        )
+    }
+
+    /// Port of `tcp_zero_window_probe()` (tcp_out.c): counts a probe
+    /// (`persist_probe`, even if sending fails) and sends the first byte of
+    /// the unsent head (or its bare FIN) without options; `snd_nxt` moves
+    /// past it.
+    pub(crate) fn tcp_zero_window_probe(&mut self, i: u8) -> Err {
+        let Some(seg) = self.pcb_ref(i).unsent else {
+            return Err::Ok;
+        };
+        {
+            let q = self.p(i);
+            // `if (pcb->persist_probe < 0xFF) ++pcb->persist_probe;`
+            q.persist_probe = q.persist_probe.saturating_add(1);
+        }
+        let s = self.seg_ref(seg);
+        let (seqno, hdr_flags, len) = (s.seqno, s.hdr_flags, s.len);
+        let first = s.data.first().copied().unwrap_or(0);
+        let is_fin = hdr_flags & TCP_FIN != 0 && len == 0;
+        let snd_nxt = seqno.wrapping_add(1);
+        if tcp_seq_lt(self.pcb_ref(i).snd_nxt, snd_nxt) {
+            self.p(i).snd_nxt = snd_nxt;
+        }
+        if is_fin {
+            self.tcp_output_bare_control(i, seqno, TCP_ACK | TCP_FIN, None)
+        } else {
+            self.tcp_output_bare_control(i, seqno, TCP_ACK, Some(first))
+        }
+    }
+}
+
+/// Port of `tcp_keepalive()` (tcp_out.c): an empty ACK with sequence number
+/// `snd_nxt - 1` and no options, which makes the peer answer. (A free
+/// function: the method name `Tcp::tcp_keepalive` is the API that sets
+/// `SOF_KEEPALIVE` and the keepalive parameters.)
+pub(crate) fn tcp_keepalive<H: Hooks>(tcp: &mut Tcp<H>, i: u8) -> Err {
+    let seqno = tcp.pcb_ref(i).snd_nxt.wrapping_sub(1);
+    tcp.tcp_output_bare_control(i, seqno, TCP_ACK, None)
 }
