@@ -59,6 +59,8 @@ pub use state::{TcpFlags, TcpState};
 pub use wire::{Ipv4Packet, TcpSegment, WireError};
 
 #[cfg(test)]
+mod state_tests;
+#[cfg(test)]
 mod test_support;
 #[cfg(test)]
 mod tests;

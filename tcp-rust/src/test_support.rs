@@ -270,7 +270,12 @@ impl TcpApp<TestHooks> for TestApp {
 
 /// Fixture: a listener on `port` and an ESTABLISHED connection from
 /// `peer`; output and events drained.
-pub(crate) fn established(s: &mut T, app: &mut TestApp, port: u16, peer: &mut Peer) -> (Handle, Handle) {
+pub(crate) fn established(
+    s: &mut T,
+    app: &mut TestApp,
+    port: u16,
+    peer: &mut Peer,
+) -> (Handle, Handle) {
     let l = s.tcp_new().unwrap();
     assert_eq!(s.tcp_bind(l, [0; 4], port).unwrap(), Err::Ok);
     let (l, err) = s.tcp_listen_with_backlog_and_err(l, 4).unwrap();
