@@ -341,8 +341,26 @@ fn words(e: &Expr) -> Vec<String> {
     }
 }
 
+/// lwIP's priority names (tcp.h).
+fn prio(m: &Mapper, e: Option<&Expr>) -> Result<u8, MapError> {
+    match e.and_then(Expr::as_word) {
+        Some("TCP_PRIO_MIN") => Ok(1),
+        Some("TCP_PRIO_NORMAL") => Ok(64),
+        Some("TCP_PRIO_MAX") => Ok(127),
+        _ => Ok(int(m, e, "prio (a number or TCP_PRIO_MIN/NORMAL/MAX)")?.clamp(0, 255) as u8),
+    }
+}
+
 fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
     let exp = expected(m, c)?;
+    if let Some(end) = c.end_time {
+        // Calls never block on lwIP's raw API: they return at once.
+        m.warn(format!(
+            "{}(): blocking end time ...{:.6} ignored (lwIP's raw API never blocks; the call runs at its start time)",
+            c.name,
+            end as f64 / 1e6
+        ));
+    }
     let one = |call: ApiCall, expect: Option<Expected>| Ok(vec![Action::Call { call, expect }]);
     let arg = |i: usize| c.args.get(i);
     match c.name.as_str() {
@@ -517,10 +535,37 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
         "tcp_setprio" => one(
             ApiCall::SetPrio {
                 fd: fd(m, c)?,
-                prio: int(m, arg(1), "prio")?.clamp(0, 255) as u8,
+                prio: prio(m, arg(1))?,
             },
             exp,
         ),
+        // The raw API's own names for the socket calls above: `= N` on
+        // tcp_new is the descriptor the new pcb gets; the others return
+        // an err_t.
+        "tcp_new" | "tcp_new_ip_type" => one(ApiCall::Socket, exp),
+        "tcp_bind" => {
+            let port = int(m, arg(2), "port")?.clamp(0, 65535) as u16;
+            m.bind_port = port;
+            one(
+                ApiCall::Bind {
+                    fd: fd(m, c)?,
+                    port,
+                },
+                exp,
+            )
+        }
+        "tcp_listen" | "tcp_listen_with_backlog" => one(
+            ApiCall::Listen {
+                fd: fd(m, c)?,
+                backlog: match arg(1) {
+                    Some(b) => int(m, Some(b), "backlog")?.clamp(0, 255) as u8,
+                    // TCP_DEFAULT_LISTEN_BACKLOG
+                    None => 0xff,
+                },
+            },
+            exp,
+        ),
+        "tcp_connect" => one(ApiCall::Connect { fd: fd(m, c)? }, exp),
         "tcp_poll" => one(
             ApiCall::Poll {
                 fd: fd(m, c)?,
