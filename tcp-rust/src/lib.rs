@@ -59,6 +59,8 @@ pub use state::{TcpFlags, TcpState};
 pub use wire::{Ipv4Packet, TcpSegment, WireError};
 
 #[cfg(test)]
+mod stage2_tests;
+#[cfg(test)]
 mod state_tests;
 #[cfg(test)]
 mod test_support;
