@@ -258,6 +258,7 @@ fn packet(
                 win: p.win.unwrap_or(65535),
                 options,
                 local_port: p.ports.map(|(_, d)| d),
+                remote_port: p.ports.map(|(s, _)| s),
                 tos,
                 ttl,
             }))
@@ -275,6 +276,7 @@ fn packet(
                 win: p.win,
                 options,
                 window_us: window.unwrap_or((at.saturating_sub(tol), at.saturating_add(tol))),
+                remote_port: p.ports.map(|(_, d)| d),
             }))
         }
     }

@@ -127,6 +127,10 @@ pub struct SymSegment {
     pub options: Vec<SymOpt>,
     /// The engine's port this goes to (the listening or connecting port).
     pub local_port: Option<u16>,
+    /// The peer's port it comes from (None: the scenario's `remote_port`).
+    /// Each peer port is a connection of its own, with its own ISNs.
+    #[serde(default)]
+    pub remote_port: Option<u16>,
     /// TOS and TTL of the IP header.
     pub tos: u8,
     /// TTL.
@@ -149,6 +153,10 @@ pub struct OutExpect {
     pub options: Option<Vec<SymOpt>>,
     /// Earliest and latest acceptable time (µs).
     pub window_us: (u64, u64),
+    /// The peer port it must go to (None: not checked; sequence numbers
+    /// are then relative to the connection it does go to).
+    #[serde(default)]
+    pub remote_port: Option<u16>,
 }
 
 /// Expected result of a call: an lwIP err_t name (`ERR_OK`), or a

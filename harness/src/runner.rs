@@ -94,11 +94,8 @@ impl Resolver<'_> {
 
     fn inbound(&mut self, sym: &SymSegment) -> Result<Vec<u8>, String> {
         let cfg = &self.sc.config;
-        let flow = self
-            .flows
-            .get(&cfg.remote_port)
-            .copied()
-            .unwrap_or_default();
+        let rport = sym.remote_port.unwrap_or(cfg.remote_port);
+        let flow = self.flows.get(&rport).copied().unwrap_or_default();
         let dport = sym
             .local_port
             .or(flow.local_port)
@@ -138,7 +135,7 @@ impl Resolver<'_> {
             ttl: sym.ttl,
             ip_id: self.ip_id,
             ip_frag: 0,
-            sport: cfg.remote_port,
+            sport: rport,
             dport,
             seq: cfg.remote_isn.wrapping_add(sym.seq),
             ack,
@@ -171,6 +168,11 @@ impl Resolver<'_> {
                 flags_str(s.flags),
                 flags_str(e.flags)
             ));
+        }
+        if let Some(port) = e.remote_port
+            && s.dport != port
+        {
+            bad.push(format!("to port {} (expected {port})", s.dport));
         }
         let isn = self.flows.get(&s.dport).and_then(|f| f.local_isn);
         let rel_seq = isn.map_or(s.seq, |i| s.seq.wrapping_sub(i));
