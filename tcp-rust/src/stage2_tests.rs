@@ -537,3 +537,35 @@ fn keepalive_free_fn_returns_ok_and_touches_only_the_edge() {
     assert_eq!(c.brief(), vec![(ACK, ISN, PEER_ISN + 1, WND, 0)]);
     assert_eq!(c.p().state, TcpState::Established);
 }
+
+#[test]
+fn split_unsent_seg_at_a_pbuf_boundary() {
+    let mut c = established(0);
+    for _ in 0..3 {
+        c.write(&[7u8; 300], NOCOPY);
+    }
+    let i = c.pcb.index();
+    let head = c.p().unsent.unwrap();
+    // pbuf_realloc's `while (rem_len > q->len)`: a split exactly at the end
+    // of the first reference keeps it whole and frees both later ones.
+    assert_eq!(c.s.tcp_split_unsent_seg(i, 300), Err::Ok);
+    let a = *c.s.seg_ref(head);
+    assert_eq!((a.len, a.pbufs, a.rom_pbufs), (300, 2, 1));
+    assert_eq!(a.pbuf_len[..2], [0, 300]);
+    assert_eq!((c.p().snd_queuelen, c.s.memp_pbufs_used()), (3, 1));
+}
+
+#[test]
+fn split_unsent_seg_out_of_segments_changes_nothing() {
+    let mut c = established(0);
+    c.write(&[1u8; 1000], COPY);
+    let i = c.pcb.index();
+    let before = c.p();
+    let head = c.p().unsent.unwrap();
+    // Exhaust MEMP_TCP_SEG: tcp_create_segment fails, "goto memerr".
+    while c.s.memp_alloc_seg().is_some() {}
+    assert_eq!(c.s.tcp_split_unsent_seg(i, 512), Err::Mem);
+    assert_eq!(c.p(), before);
+    let a = *c.s.seg_ref(head);
+    assert_eq!((a.len, a.pbufs, a.next), (1000, 1, None));
+}
