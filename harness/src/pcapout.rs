@@ -15,10 +15,10 @@
 
 use std::io::{self, Write};
 
-use crate::case::{CaseRun, Dir, Recorded};
 use crate::capture::PcapngWriter;
-use crate::oracle::segments::describe;
+use crate::case::{CaseRun, Dir, Recorded};
 use crate::engine::OutPacket;
+use crate::oracle::segments::describe;
 use crate::runner::Verdict;
 
 /// Writes `run` as pcapng to `out`; `base_us` is added to every virtual

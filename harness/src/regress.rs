@@ -52,6 +52,16 @@ pub const DEFAULT_PATHS: &[&str] = &["corpus/scripts", "traces"];
 /// Default known-divergences list.
 pub const DEFAULT_KNOWN: &str = "corpus/known-divergences.toml";
 
+/// The engines regress compares by default: C against the Rust port when
+/// this build has it, else C against itself.
+pub fn default_engines() -> &'static str {
+    if crate::engine::ENGINE_NAMES.contains(&"rust") {
+        "c,rust"
+    } else {
+        "c,c"
+    }
+}
+
 /// What a case file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -113,11 +123,12 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Case>, String> {
             return Err(format!("{}: no such file or directory", p.display()));
         }
     }
+    let cwd = std::env::current_dir().ok();
     let mut cases: Vec<Case> = files
         .into_iter()
         .filter_map(|p| {
             Some(Case {
-                name: p.display().to_string(),
+                name: case_name(&p, cwd.as_deref()),
                 kind: kind_of(&p)?,
                 path: p,
             })
@@ -126,6 +137,17 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Case>, String> {
     cases.sort_by(|a, b| a.name.cmp(&b.name));
     cases.dedup_by(|a, b| a.name == b.name);
     Ok(cases)
+}
+
+/// A case's name: its path relative to `cwd` when under it, without a
+/// leading `./` (the known list and JUnit use these names).
+pub fn case_name(p: &Path, cwd: Option<&Path>) -> String {
+    let rel = cwd
+        .filter(|_| p.is_absolute())
+        .and_then(|c| p.strip_prefix(c).ok())
+        .unwrap_or(p);
+    let rel = rel.strip_prefix(".").unwrap_or(rel);
+    rel.display().to_string()
 }
 
 /// `--shard i/n` (1-based): which of n shards this is.
@@ -173,8 +195,7 @@ pub struct KnownList(pub BTreeMap<String, BTreeMap<String, String>>);
 impl KnownList {
     /// Reads a list (TOML: a table per engine pair, `"case" = "reason"`).
     pub fn load(path: &Path) -> Result<KnownList, String> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
@@ -487,8 +508,15 @@ pub struct Config {
     pub progress: bool,
 }
 
+/// What a dead worker's stderr says: the panic message if it panicked,
+/// else its last lines.
 fn tail(bytes: &[u8], lines: usize) -> String {
     let s = String::from_utf8_lossy(bytes);
+    let all: Vec<&str> = s.lines().collect();
+    if let Some(i) = all.iter().position(|l| l.contains("panicked at")) {
+        let end = (i + 2).min(all.len());
+        return all[i..end].join(" ");
+    }
     let v: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).collect();
     v[v.len().saturating_sub(lines)..].join(" | ")
 }
@@ -540,10 +568,8 @@ pub fn run_worker(cfg: &Config, case: &Case) -> CaseSummary {
     let mut child = match child {
         Ok(c) => c,
         Err(e) => {
-            return CaseSummary::new(case, Outcome::Error).with_message(format!(
-                "cannot start worker {}: {e}",
-                cfg.exe.display()
-            ));
+            return CaseSummary::new(case, Outcome::Error)
+                .with_message(format!("cannot start worker {}: {e}", cfg.exe.display()));
         }
     };
     let mut out = child.stdout.take();
@@ -682,7 +708,11 @@ impl RegressReport {
             .unwrap_or(4)
             .max(4);
         let mut s = String::new();
-        let _ = writeln!(s, "{:<w$}  {:<8}  {:>7}  FIRST DIVERGENCE / DETAIL", "CASE", "RESULT", "TIME");
+        let _ = writeln!(
+            s,
+            "{:<w$}  {:<8}  {:>7}  FIRST DIVERGENCE / DETAIL",
+            "CASE", "RESULT", "TIME"
+        );
         for c in &self.cases {
             let _ = writeln!(
                 s,
@@ -709,7 +739,10 @@ impl RegressReport {
                 Outcome::Same => TestCaseStatus::success(),
                 Outcome::Known => {
                     let mut st = TestCaseStatus::skipped();
-                    st.set_message(format!("known divergence: {}", c.known.clone().unwrap_or_default()));
+                    st.set_message(format!(
+                        "known divergence: {}",
+                        c.known.clone().unwrap_or_default()
+                    ));
                     st
                 }
                 o => {

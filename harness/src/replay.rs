@@ -530,9 +530,8 @@ impl<'a> Builder<'a> {
         let pkts = self.pkts;
         let (ep, peer) = (self.endpoint, self.peer);
         let mut lines: Vec<Line> = Vec::new();
-        let push = |lines: &mut Vec<Line>, at_us: u64, text: String| {
-            lines.push(Line { at_us, text })
-        };
+        let push =
+            |lines: &mut Vec<Line>, at_us: u64, text: String| lines.push(Line { at_us, text });
         // Server: does anything listen? Not if the SYN was answered by RST.
         let first_ep = pkts.iter().find(|p| is(p, ep));
         let listens = self.role == Role::Server
@@ -706,7 +705,8 @@ impl<'a> Builder<'a> {
                     push(&mut lines, t, format!("shutdown({f}, SHUT_WR) = 0"));
                     half_closed = true;
                 } else {
-                    let rest = u64::from(peer_data_end.saturating_sub(1)).saturating_sub(read_total);
+                    let rest =
+                        u64::from(peer_data_end.saturating_sub(1)).saturating_sub(read_total);
                     if rest > 0 {
                         push(&mut lines, t, format!("read({f}, ..., {rest})"));
                         read_total += rest;
@@ -724,7 +724,9 @@ impl<'a> Builder<'a> {
         if self.role == Role::Server && listens && !accepted {
             notes.push("the handshake never completed: no accept".into());
         }
-        let mtu = self.mss.map_or(1500, |m| (u32::from(m) + 40).clamp(576, 1500));
+        let mtu = self
+            .mss
+            .map_or(1500, |m| (u32::from(m) + 40).clamp(576, 1500));
         let mut text = String::new();
         let _ = writeln!(
             text,

@@ -87,9 +87,10 @@ enum Cmd {
     Regress {
         /// Files or directories (default: corpus/scripts traces).
         paths: Vec<PathBuf>,
-        /// The two engines, A,B.
-        #[arg(long, default_value = "c,c")]
-        engines: String,
+        /// The two engines, A,B (default: c,rust when this build has the
+        /// Rust engine, else c,c).
+        #[arg(long)]
+        engines: Option<String>,
         /// Workers at a time (default: the number of cores).
         #[arg(short = 'j', long)]
         jobs: Option<usize>,
@@ -414,7 +415,16 @@ fn main() -> ExitCode {
             json,
             list,
         } => regress_cmd(
-            paths, engines, jobs, timeout, shard, filter, known, junit, json, list,
+            paths,
+            engines.unwrap_or_else(|| regress::default_engines().to_string()),
+            jobs,
+            timeout,
+            shard,
+            filter,
+            known,
+            junit,
+            json,
+            list,
         ),
         Cmd::Worker {
             path,
