@@ -7,7 +7,11 @@
 //! - [`runner`]: runs scenarios on engines and compares the traces;
 //! - [`oracle`]: segments, err_t, callbacks, state, leaks;
 //! - [`report`]: what a person or a machine reads;
-//! - [`capture`]: pcap/pcapng reading, flows, pcapng writing.
+//! - [`capture`]: pcap/pcapng reading, flows, pcapng writing;
+//! - [`replay`]: a capture's flow as a script and scenario (docs/replay.md);
+//! - [`case`]: one case on two engines, with every packet recorded;
+//! - [`pcapout`]: `--pcap-out`, the commented pcapng of a run;
+//! - [`regress`]: `tcpdiff regress`, cases in worker processes.
 
 pub mod capture;
 pub mod engine;
