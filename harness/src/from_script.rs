@@ -326,7 +326,10 @@ fn expected(m: &Mapper, c: &Call) -> Result<Option<Expected>, MapError> {
                 if c.name == "connect" && v == -1 && c.errno.as_deref() == Some("EINPROGRESS") {
                     Some(Expected::Err(0))
                 } else {
-                    Some(Expected::Value(v))
+                    match &c.errno {
+                        Some(e) => Some(Expected::Errno(v, e.clone())),
+                        None => Some(Expected::Value(v)),
+                    }
                 }
             } else {
                 return Err(m.err(format!("cannot understand the expected result {e:?}")));

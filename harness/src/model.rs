@@ -167,6 +167,8 @@ pub enum Expected {
     Err(i8),
     /// A number (fd, byte count, 0, -1).
     Value(i64),
+    /// A number and an errno word (`= -1 EAGAIN`).
+    Errno(i64, String),
     /// Anything (`...`).
     Any,
 }

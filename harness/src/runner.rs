@@ -254,7 +254,34 @@ fn expected_matches(e: &Expected, o: &CallOutcome) -> bool {
         Expected::Any => true,
         Expected::Err(v) => o.err == Some(*v) || (o.err.is_none() && *v == 0 && o.value >= 0),
         Expected::Value(v) => o.value == *v,
+        Expected::Errno(v, name) => {
+            o.value == *v
+                && (o.errno.as_deref() == Some(name.as_str())
+                    || o.err.and_then(errno_of_err) == Some(name.as_str()))
+        }
     }
+}
+
+/// lwIP's `err_to_errno()` (api/err.c): the errno its socket layer gives
+/// for an err_t, so `= -1 ENOMEM` matches a call that failed with ERR_MEM
+/// (writing the err_t name, `= -1 ERR_MEM`, matches too).
+fn errno_of_err(err: i8) -> Option<&'static str> {
+    Some(match err {
+        -1 => "ENOMEM",
+        -2 => "ENOBUFS",
+        -3 | -7 => "EWOULDBLOCK",
+        -4 => "EHOSTUNREACH",
+        -5 => "EINPROGRESS",
+        -6 => "EINVAL",
+        -8 => "EADDRINUSE",
+        -9 => "EALREADY",
+        -10 => "EISCONN",
+        -11 | -15 => "ENOTCONN",
+        -13 => "ECONNABORTED",
+        -14 => "ECONNRESET",
+        -16 => "EIO",
+        _ => return None,
+    })
 }
 
 fn show_expected(e: &Expected) -> String {
@@ -262,6 +289,7 @@ fn show_expected(e: &Expected) -> String {
         Expected::Any => "...".into(),
         Expected::Err(v) => lwip_c::ErrT::from_raw(*v).name(),
         Expected::Value(v) => v.to_string(),
+        Expected::Errno(v, e) => format!("{v} {e}"),
     }
 }
 

@@ -193,7 +193,8 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
                     Ok(errno("ENOTCONN"))
                 }
             }
-            Err(RawError::Listen(op)) => Ok(errno(&format!("EOPNOTSUPP ({op} on a listener)"))),
+            // An operation lwIP only allows on connections, on a listener.
+            Err(RawError::Listen(_)) => Ok(errno("EOPNOTSUPP")),
             Err(RawError::Crashed(m)) => Err(EngineError::Crashed(m)),
             Err(RawError::Other(m)) => Err(EngineError::Stimulus(match fd {
                 Some(fd) => format!("fd {fd}: {m}"),
