@@ -334,7 +334,7 @@ impl CaseSummary {
         }
         if let Some(k) = &self.known {
             if !s.is_empty() {
-                s.push_str(" ");
+                s.push(' ');
             }
             match self.outcome {
                 Outcome::Fixed => {

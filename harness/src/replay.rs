@@ -716,10 +716,11 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        if half_closed && !closed {
-            if let Some(f) = fd {
-                push(&mut lines, last_t, format!("close({f})"));
-            }
+        if half_closed
+            && !closed
+            && let Some(f) = fd
+        {
+            push(&mut lines, last_t, format!("close({f})"));
         }
         if self.role == Role::Server && listens && !accepted {
             notes.push("the handshake never completed: no accept".into());

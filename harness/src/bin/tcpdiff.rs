@@ -174,7 +174,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-fn engines(spec: &str) -> Result<(Box<dyn Engine>, Box<dyn Engine>), String> {
+type EnginePair = (Box<dyn Engine>, Box<dyn Engine>);
+
+fn engines(spec: &str) -> Result<EnginePair, String> {
     let names: Vec<&str> = spec.split(',').collect();
     match (
         names.first().and_then(|n| by_name(n)),
