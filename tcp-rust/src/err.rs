@@ -189,7 +189,6 @@ impl TryFrom<i8> for Err {
 
 #[cfg(test)]
 mod tests {
-    extern crate std;
     use super::*;
     use std::string::ToString;
 

@@ -292,7 +292,6 @@ impl fmt::Display for PcbFlagsDisplay {
 
 #[cfg(test)]
 mod tests {
-    extern crate std;
     use super::*;
     use std::string::ToString;
 
