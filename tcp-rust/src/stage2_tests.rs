@@ -12,7 +12,6 @@
 //! a test says so): lwIP announces `rcv_wnd >> 2` = 2920 and its segments
 //! carry no options.
 
-
 use std::boxed::Box;
 use std::vec;
 use std::vec::Vec;

@@ -16,7 +16,6 @@
 //! `rcv_wnd >> 2` (11680 >> 2 = 2920). lwIP's RSTs always carry the window
 //! 0x680b (`tcp_rst_common` byte-swaps `TCP_WND >> TCP_RCV_SCALE` twice).
 
-
 use std::boxed::Box;
 use std::vec;
 use std::vec::Vec;

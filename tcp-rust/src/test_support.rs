@@ -2,7 +2,6 @@
 //! in smoltcp's style: a peer that builds segments (`send!`), the packets
 //! the stack emitted (`recv!`), the callback log (`events`), fixtures.
 
-
 use std::boxed::Box;
 use std::vec;
 use std::vec::Vec;

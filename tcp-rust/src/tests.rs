@@ -3,7 +3,6 @@
 //! fixtures (helpers in `test_support.rs`). Expected values are those the
 //! lwip-c tests pin for the C original (lwip-c/tests/stack.rs).
 
-
 use std::vec;
 use std::vec::Vec;
 
