@@ -13,6 +13,8 @@
 //! When `CARGO_CFG_FUZZING` is set (cargo fuzz), the C is compiled with
 //! clang and `-fsanitize=fuzzer-no-link` so libFuzzer sees its coverage,
 //! plus `-fsanitize=address` when `CARGO_CFG_SANITIZE` includes address.
+//! `TCPDIFF_NO_C_COVERAGE=1` turns that off (plain flags, the default C
+//! compiler), to measure what the C coverage instrumentation brings.
 
 use std::env;
 use std::fmt::Write as _;
@@ -62,7 +64,13 @@ const SHIM_FILES: &[&str] = &["shim/shim.c", "shim/unity_tcp.c", "shim/unity_ip4
 fn main() {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
-    for var in ["LWIP_DIR", "TCPDIFF_PROFILE", "LWIP_C_WRITE_BINDINGS", "CC"] {
+    for var in [
+        "LWIP_DIR",
+        "TCPDIFF_PROFILE",
+        "LWIP_C_WRITE_BINDINGS",
+        "CC",
+        "TCPDIFF_NO_C_COVERAGE",
+    ] {
         println!("cargo:rerun-if-env-changed={var}");
     }
     for dir in ["shim", "port", "profiles"] {
@@ -101,7 +109,8 @@ fn main() {
         ));
     }
 
-    let fuzzing = env::var_os("CARGO_CFG_FUZZING").is_some();
+    let no_coverage = env::var_os("TCPDIFF_NO_C_COVERAGE").is_some_and(|v| v == "1");
+    let fuzzing = env::var_os("CARGO_CFG_FUZZING").is_some() && !no_coverage;
     let sanitize = env::var("CARGO_CFG_SANITIZE").unwrap_or_default();
     let mut build = cc::Build::new();
     if fuzzing {

@@ -16,6 +16,7 @@
 pub mod capture;
 pub mod engine;
 pub mod from_script;
+pub mod fuzzing;
 pub mod model;
 pub mod oracle;
 pub mod report;

@@ -1,0 +1,530 @@
+//! Fuzz cases and how they run: a [`FuzzCase`] is a list of steps, each a
+//! model action (an API call, a symbolic inbound segment, a wait) or a raw
+//! IPv4 packet injected as it is. [`check`] runs a case on each engine of
+//! a set (each from a fresh reset), compares the traces with every oracle
+//! ([`crate::runner::compare`]) and turns what went wrong into a
+//! [`Finding`]: a divergence, an engine crash (an lwIP assertion), a panic
+//! in an engine, or a leak at teardown.
+//!
+//! The driver follows [`crate::runner::run_engine`] step for step (same
+//! resolution of symbolic segments, same observation per step), so a case
+//! with no raw packets behaves as the script [`super::toscript`] prints
+//! for it. Expectation (`>`) steps are not checked here: fuzz cases have
+//! none.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use crate::case::is_crash_message;
+use crate::engine::app::pattern;
+use crate::engine::{Engine, EngineError, OutPacket};
+use crate::model::{Action, ApiCall, Scenario, ScenarioConfig, Step, SymOpt, SymSegment};
+use crate::oracle::segments::describe;
+use crate::report::CaseResult;
+use crate::runner::{Divergence, StepObs, Trace, Verdict, compare};
+use crate::wire::{Opt, Segment, encode_options, flags};
+
+/// What a step does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stim {
+    /// A model action (call, symbolic segment, wait).
+    Model(Action),
+    /// A raw IPv4 packet, injected byte for byte.
+    Raw(Vec<u8>),
+}
+
+/// One step of a fuzz case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FStep {
+    /// Virtual time (µs since the start).
+    pub at_us: u64,
+    /// What happens.
+    pub stim: Stim,
+}
+
+/// A fuzz case: configuration and steps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FuzzCase {
+    /// Name for reports.
+    pub name: String,
+    /// Addresses, MTU, seed.
+    pub config: ScenarioConfig,
+    /// The steps, in time order.
+    pub steps: Vec<FStep>,
+}
+
+impl FuzzCase {
+    /// The case of a scenario (expectation steps are dropped: a fuzz case
+    /// is stimulus only).
+    pub fn from_scenario(sc: &Scenario) -> FuzzCase {
+        FuzzCase {
+            name: sc.name.clone(),
+            config: sc.config,
+            steps: sc
+                .steps
+                .iter()
+                .filter(|s| !matches!(s.action, Action::Expect(_)))
+                .map(|s| FStep {
+                    at_us: s.at_us,
+                    stim: Stim::Model(s.action.clone()),
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether every step is a model step (the case can be a script).
+    pub fn is_scripted(&self) -> bool {
+        self.steps.iter().all(|s| matches!(s.stim, Stim::Model(_)))
+    }
+
+    /// The scenario reports show: one step per case step, raw packets as
+    /// waits whose source describes the packet.
+    pub fn view(&self) -> Scenario {
+        Scenario {
+            name: self.name.clone(),
+            config: self.config,
+            steps: self
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(i, s)| Step {
+                    at_us: s.at_us,
+                    line: i as u32 + 1,
+                    source: step_source(s),
+                    action: match &s.stim {
+                        Stim::Model(a) => a.clone(),
+                        Stim::Raw(_) => Action::Wait,
+                    },
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A one-line description of a step, for reports.
+pub fn step_source(s: &FStep) -> String {
+    let t = crate::script::format_secs(s.at_us as i64);
+    match &s.stim {
+        Stim::Model(a) => format!("{t} {}", super::toscript::action_text(a)),
+        Stim::Raw(p) => {
+            let pkt = OutPacket {
+                time_us: s.at_us,
+                bytes: p.clone(),
+            };
+            match Segment::decode(p) {
+                Some(_) => format!("{t} < raw {}", describe(&pkt)),
+                None => format!("{t} < raw {} bytes (not IPv4/TCP)", p.len()),
+            }
+        }
+    }
+}
+
+/// What the engine's side of the connection to the peer looked like
+/// before a step: its port and ISN, as learned from what it sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FlowInfo {
+    /// The engine's port.
+    pub local_port: Option<u16>,
+    /// The engine's ISN (the sequence number of its SYN).
+    pub local_isn: Option<u32>,
+}
+
+/// Resolves symbolic segments exactly as the runner does.
+struct Resolver {
+    cfg: ScenarioConfig,
+    flows: HashMap<u16, FlowInfo>,
+    listen_port: Option<u16>,
+    ip_id: u16,
+}
+
+impl Resolver {
+    fn learn(&mut self, pkts: &[OutPacket]) {
+        for p in pkts {
+            let Some(s) = Segment::decode(&p.bytes) else {
+                continue;
+            };
+            let f = self.flows.entry(s.dport).or_default();
+            f.local_port = Some(s.sport);
+            if s.flags & flags::SYN != 0 {
+                f.local_isn = Some(s.seq);
+            }
+        }
+    }
+
+    fn flow(&self) -> FlowInfo {
+        let mut f = self
+            .flows
+            .get(&self.cfg.remote_port)
+            .copied()
+            .unwrap_or_default();
+        f.local_port = f.local_port.or(self.listen_port);
+        f
+    }
+
+    fn inbound(&mut self, sym: &SymSegment) -> Result<Vec<u8>, String> {
+        let cfg = self.cfg;
+        let rport = sym.remote_port.unwrap_or(cfg.remote_port);
+        let flow = self.flows.get(&rport).copied().unwrap_or_default();
+        let dport = sym
+            .local_port
+            .or(flow.local_port)
+            .or(self.listen_port)
+            .ok_or("no local port known yet for this inbound segment (bind or connect first)")?;
+        let rel = |r: u32| -> Result<u32, String> {
+            flow.local_isn.map(|isn| isn.wrapping_add(r)).ok_or_else(|| {
+                "ack relative to the engine's ISN, but the engine has sent no SYN yet".to_string()
+            })
+        };
+        let ack = match sym.ack {
+            Some(a) if sym.flags & flags::ACK != 0 => rel(a)?,
+            _ => 0,
+        };
+        let mut opts = Vec::new();
+        for o in &sym.options {
+            opts.push(match o {
+                SymOpt::Nop => Opt::Nop,
+                SymOpt::Eol => Opt::Eol(0),
+                SymOpt::Mss(v) => Opt::Mss(*v),
+                SymOpt::WScale(v) => Opt::WScale(*v),
+                SymOpt::SackOk => Opt::SackOk,
+                SymOpt::Sack(b) => Opt::Sack(
+                    b.iter()
+                        .map(|(l, r)| Ok((rel(*l)?, rel(*r)?)))
+                        .collect::<Result<_, String>>()?,
+                ),
+                SymOpt::Ts(v, e) => Opt::Ts(*v, *e),
+                SymOpt::Other(k, d) => Opt::Other(*k, d.clone()),
+            });
+        }
+        let seg = Segment {
+            src: cfg.remote_ip,
+            dst: cfg.local_ip,
+            tos: sym.tos,
+            ttl: sym.ttl,
+            ip_id: self.ip_id,
+            ip_frag: 0,
+            sport: rport,
+            dport,
+            seq: cfg.remote_isn.wrapping_add(sym.seq),
+            ack,
+            flags: sym.flags,
+            wnd: sym.win,
+            urg: 0,
+            options: encode_options(&opts),
+            payload: pattern(u64::from(sym.seq), usize::from(sym.len)),
+            checksum: None,
+        };
+        self.ip_id = self.ip_id.wrapping_add(1);
+        Ok(seg.encode())
+    }
+}
+
+/// One engine's run, with what the driver learned on the way.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// The trace (as the runner makes it).
+    pub trace: Trace,
+    /// The engine's flow before each step's action.
+    pub flows: Vec<FlowInfo>,
+    /// Per step: how many of its packets were sent while time advanced to
+    /// the step (the rest answered the step's action).
+    pub advance_packets: Vec<usize>,
+}
+
+/// Runs one engine through a case, from a reset to the teardown.
+pub fn run_engine(engine: &mut dyn Engine, case: &FuzzCase) -> Run {
+    let mut run = Run {
+        trace: Trace {
+            engine: engine.name().to_string(),
+            steps: Vec::new(),
+            failures: Vec::new(),
+            leaks: None,
+            teardown_error: None,
+        },
+        flows: Vec::new(),
+        advance_packets: Vec::new(),
+    };
+    if let Err(e) = engine.reset(&case.config) {
+        run.trace.teardown_error = Some(format!("reset: {e}"));
+        return run;
+    }
+    let mut r = Resolver {
+        cfg: case.config,
+        flows: HashMap::new(),
+        listen_port: None,
+        ip_id: 1,
+    };
+    for step in &case.steps {
+        let mut obs = StepObs::default();
+        let mut result: Result<(), EngineError> = engine.advance_to(step.at_us);
+        let pk = engine.take_packets();
+        r.learn(&pk);
+        run.advance_packets.push(pk.len());
+        obs.packets.extend(pk);
+        run.flows.push(r.flow());
+        if result.is_ok() {
+            result = match &step.stim {
+                Stim::Raw(p) => engine.inbound(p),
+                Stim::Model(Action::Inbound(sym)) => match r.inbound(sym) {
+                    Ok(bytes) => engine.inbound(&bytes),
+                    Err(e) => Err(EngineError::Stimulus(e)),
+                },
+                Stim::Model(Action::Call { call, .. }) => {
+                    if let ApiCall::Bind { port, .. } = call {
+                        r.listen_port = Some(*port);
+                    }
+                    engine.call(call).map(|o| obs.outcome = Some(o))
+                }
+                Stim::Model(Action::Expect(_) | Action::Wait) => Ok(()),
+            };
+            let pk = engine.take_packets();
+            r.learn(&pk);
+            obs.packets.extend(pk);
+        }
+        obs.callbacks = engine.take_callbacks();
+        obs.snapshots = engine.snapshots();
+        let stop = result.is_err();
+        if let Err(e) = result {
+            obs.error = Some(e.to_string());
+        }
+        run.trace.steps.push(obs);
+        if stop {
+            break;
+        }
+    }
+    match engine.teardown() {
+        Ok(l) => run.trace.leaks = Some(l),
+        Err(e) => run.trace.teardown_error = Some(e.to_string()),
+    }
+    run
+}
+
+/// What went wrong.
+#[derive(Debug, Clone)]
+pub enum Finding {
+    /// The engines disagree.
+    Diverged(Box<Divergence>),
+    /// An engine failed (an lwIP assertion, a port error).
+    Crashed {
+        /// Engine.
+        engine: String,
+        /// Step (None: reset or teardown).
+        step: Option<usize>,
+        /// Message.
+        message: String,
+    },
+    /// An engine panicked.
+    Panicked {
+        /// Engine.
+        engine: String,
+        /// Panic message.
+        message: String,
+    },
+    /// Resources still in use after teardown.
+    Leaked {
+        /// Engine.
+        engine: String,
+        /// What and how many.
+        in_use: Vec<(&'static str, u64)>,
+    },
+}
+
+impl Finding {
+    /// What kind of finding it is, and which oracle or engine: two findings
+    /// with the same signature are "the same bug" for minimization.
+    pub fn signature(&self) -> String {
+        match self {
+            Finding::Diverged(d) => format!("diverged:{:?}", d.difference.oracle),
+            Finding::Crashed { engine, .. } => format!("crashed:{engine}"),
+            Finding::Panicked { engine, .. } => format!("panicked:{engine}"),
+            Finding::Leaked { engine, .. } => format!("leaked:{engine}"),
+        }
+    }
+
+    /// One paragraph for people.
+    pub fn describe(&self) -> String {
+        match self {
+            Finding::Diverged(d) => format!(
+                "divergence ({:?} oracle) at step {}: {}: {} vs {}",
+                d.difference.oracle,
+                d.step.map_or("teardown".to_string(), |s| s.to_string()),
+                d.difference.fields.join(", "),
+                d.difference.a,
+                d.difference.b
+            ),
+            Finding::Crashed {
+                engine,
+                step,
+                message,
+            } => format!(
+                "engine {engine} crashed at {}: {message}",
+                step.map_or("teardown".to_string(), |s| format!("step {s}"))
+            ),
+            Finding::Panicked { engine, message } => {
+                format!("engine {engine} panicked: {message}")
+            }
+            Finding::Leaked { engine, in_use } => format!(
+                "engine {engine} leaked at teardown: {}",
+                in_use
+                    .iter()
+                    .map(|(k, n)| format!("{k} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+/// The result of checking a case.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// For reports (`report::text`): verdict and traces when two engines ran.
+    pub result: CaseResult,
+    /// What went wrong, if anything.
+    pub finding: Option<Finding>,
+    /// Each engine's run (None if it panicked).
+    pub runs: Vec<Option<Run>>,
+}
+
+impl Checked {
+    /// Whether the stimulus was refused alike (an invalid case, not a bug).
+    pub fn poisoned(&self) -> bool {
+        matches!(self.result.verdict, Some(Verdict::Poisoned(_)))
+    }
+}
+
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
+}
+
+/// Runs `case` on every engine (each from a fresh reset), compares the
+/// first two, and reports the first thing that went wrong: a panic, a
+/// crash, a divergence, a leak (in that order). With `catch_panics`
+/// false a panic propagates (what libFuzzer wants).
+pub fn check(case: &FuzzCase, engines: &mut [Box<dyn Engine>], catch_panics: bool) -> Checked {
+    let view = case.view();
+    let names: Vec<String> = engines.iter().map(|e| e.name().to_string()).collect();
+    let mut runs = Vec::new();
+    let mut finding = None;
+    for e in engines.iter_mut() {
+        let run = if catch_panics {
+            match catch_unwind(AssertUnwindSafe(|| run_engine(e.as_mut(), case))) {
+                Ok(r) => Some(r),
+                Err(p) => {
+                    finding.get_or_insert(Finding::Panicked {
+                        engine: e.name().to_string(),
+                        message: panic_message(p.as_ref()),
+                    });
+                    None
+                }
+            }
+        } else {
+            Some(run_engine(e.as_mut(), case))
+        };
+        runs.push(run);
+    }
+    if finding.is_none() {
+        for run in runs.iter().flatten() {
+            let t = &run.trace;
+            let crash = t
+                .steps
+                .iter()
+                .enumerate()
+                .find_map(|(i, s)| {
+                    s.error
+                        .as_ref()
+                        .filter(|e| is_crash_message(e))
+                        .map(|e| (Some(i), e.clone()))
+                })
+                .or_else(|| {
+                    t.teardown_error
+                        .as_ref()
+                        .filter(|e| is_crash_message(e))
+                        .map(|e| (None, e.clone()))
+                });
+            if let Some((step, message)) = crash {
+                finding = Some(Finding::Crashed {
+                    engine: t.engine.clone(),
+                    step,
+                    message,
+                });
+                break;
+            }
+        }
+    }
+    let mut result = CaseResult {
+        name: case.name.clone(),
+        engines: (
+            names.first().cloned().unwrap_or_default(),
+            names.get(1).or(names.first()).cloned().unwrap_or_default(),
+        ),
+        verdict: None,
+        failures: vec![],
+        warnings: vec![],
+        input_error: None,
+        steps: view.steps.len(),
+        traces: None,
+    };
+    if let (Some(Some(a)), Some(Some(b))) = (runs.first(), runs.get(1)) {
+        let v = compare(&view, &a.trace, &b.trace);
+        if finding.is_none()
+            && let Verdict::Diverged(d) = &v
+        {
+            finding = Some(Finding::Diverged(d.clone()));
+        }
+        result.verdict = Some(v);
+        result.traces = Some((view, a.trace.clone(), b.trace.clone()));
+    }
+    if finding.is_none() {
+        for run in runs.iter().flatten() {
+            if let Some(l) = &run.trace.leaks
+                && !l.in_use.is_empty()
+            {
+                finding = Some(Finding::Leaked {
+                    engine: run.trace.engine.clone(),
+                    in_use: l.in_use.clone(),
+                });
+                break;
+            }
+        }
+    }
+    Checked {
+        result,
+        finding,
+        runs,
+    }
+}
+
+/// Engines by name, comma-separated (`c,rust`, `c`, `rust`), each
+/// optionally planted with a divergence (`rust+window`, see
+/// [`super::plant`]).
+pub fn engines_named(list: &str) -> Result<Vec<Box<dyn Engine>>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|spec| {
+            let (name, plant) = match spec.split_once('+') {
+                Some((n, p)) => (n, Some(p)),
+                None => (spec, None),
+            };
+            let e = crate::engine::by_name(name).ok_or_else(|| format!("no engine {name}"))?;
+            match plant {
+                None => Ok(e),
+                Some(p) => super::plant::Planted::new(e, p).map(|p| Box::new(p) as Box<dyn Engine>),
+            }
+        })
+        .collect()
+}
+
+/// The environment variable choosing the fuzz targets' engines.
+pub const ENGINES_ENV: &str = "TCPDIFF_FUZZ_ENGINES";
+
+/// The engines the fuzz targets use: `$TCPDIFF_FUZZ_ENGINES` (default
+/// `c,rust`: differential). `c` alone fuzzes lwIP for crashes and leaks.
+pub fn engines_from_env() -> Vec<Box<dyn Engine>> {
+    let spec = std::env::var(ENGINES_ENV).unwrap_or_else(|_| "c,rust".into());
+    engines_named(&spec).unwrap_or_else(|e| panic!("{ENGINES_ENV}={spec}: {e}"))
+}

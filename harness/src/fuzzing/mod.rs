@@ -1,0 +1,29 @@
+//! Coverage-guided differential fuzzing support (the `fuzz/` targets use
+//! it; so do `tcpdiff seeds`, `tcpdiff repro` and `tcpdiff minimize`).
+//!
+//! - [`drive`]: fuzz cases (model steps and raw IPv4 packets), run on one
+//!   or two engines, with every oracle, crash and leak turned into a
+//!   [`drive::Finding`];
+//! - [`input`]: the `tcp_input` framing (`[selector][u16 len][IPv4]...`,
+//!   and the timed variant with a u32 delay per packet) and the prefix
+//!   scenarios the selector chooses;
+//! - [`session`]: the `tcp_session` generator (`arbitrary`): API calls,
+//!   field-built segments, time advances and app policies, valid by
+//!   construction against the live connections;
+//! - [`toscript`]: a case back to a packetdrill-dialect script;
+//! - [`minimize`]: delta debugging over steps, then over fields;
+//! - [`seeds`]: seed corpora from the script corpus and the traces;
+//! - [`plant`]: a deliberately perturbed engine (tests, and the planted
+//!   divergence check of the `tcp_input` target);
+//! - [`targets`]: the bodies of the fuzz targets;
+//! - [`cli`]: the `seeds`, `repro` and `minimize` subcommands.
+
+pub mod cli;
+pub mod drive;
+pub mod input;
+pub mod minimize;
+pub mod plant;
+pub mod seeds;
+pub mod session;
+pub mod targets;
+pub mod toscript;
