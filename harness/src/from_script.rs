@@ -110,6 +110,7 @@ pub fn to_scenario(script: &Script) -> Result<(Scenario, Vec<Warning>), MapError
             "remote_isn" => config.remote_isn = num()? as u32,
             "remote_port" => config.remote_port = num()? as u16,
             "bind_port" => m.bind_port = num()? as u16,
+            "unchecked_outbound" => config.unchecked_outbound = true,
             _ => m.warn(format!("option --{k} has no meaning on lwIP; ignored")),
         }
     }

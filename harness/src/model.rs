@@ -40,6 +40,10 @@ pub struct ScenarioConfig {
     pub remote_isn: u32,
     /// How far an outbound segment's time may be from its `>` line.
     pub tolerance_us: u64,
+    /// Outbound packets no `>` line names are not failures (scripts made
+    /// by `pcap2script`, which only replay the peer's side).
+    #[serde(default)]
+    pub unchecked_outbound: bool,
 }
 
 impl Default for ScenarioConfig {
@@ -52,6 +56,7 @@ impl Default for ScenarioConfig {
             seed: 1,
             remote_isn: 1_000_000,
             tolerance_us: 4_000,
+            unchecked_outbound: false,
         }
     }
 }
