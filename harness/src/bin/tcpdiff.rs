@@ -30,7 +30,7 @@ enum Cmd {
         /// Script files or directories (searched for *.pkt).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// The two engines, A,B (available: c; `c,c` runs lwIP against itself).
+        /// The two engines, A,B (available: c, rust; `c,c` runs lwIP against itself, `c,rust` compares the port).
         #[arg(long, default_value = "c,c")]
         engines: String,
         /// Go on after a diverging or failing case.
