@@ -57,7 +57,7 @@ fn a_flipped_flag_is_a_segment_divergence_naming_flags() {
 }
 
 #[test]
-fn one_payload_or_window_byte_is_named() {
+fn one_window_byte_is_named() {
     let (sc, a) = traces();
     let mut b = a.clone();
     let i = step_with(&a, |s| !s.packets.is_empty());
@@ -136,4 +136,55 @@ fn a_leak_is_a_leak_divergence() {
     let (step, oracle, fields) = diverged(&sc, &a, &b);
     assert_eq!((step, oracle), (None, Oracle::Leaks));
     assert_eq!(fields, vec!["tcp_seg".to_string()]);
+}
+
+/// The C trace of a corpus script.
+fn trace_of(rel: &str) -> (harness::model::Scenario, Trace) {
+    let path = format!("{}/../corpus/scripts/{rel}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (script, _) = harness::script::parse(&path, &text).unwrap();
+    let (sc, _) = to_scenario(&script).unwrap();
+    let mut e = CEngine::new();
+    let t = run_engine(&mut e as &mut dyn Engine, &sc);
+    assert!(t.failures.is_empty(), "{:?}", t.failures);
+    (sc, t)
+}
+
+#[test]
+fn one_payload_byte_is_named() {
+    let (sc, a) = trace_of("data/send-segmented.pkt");
+    let (i, k) = a
+        .steps
+        .iter()
+        .enumerate()
+        .find_map(|(i, s)| {
+            s.packets
+                .iter()
+                .position(|p| p.bytes.len() > 60)
+                .map(|k| (i, k))
+        })
+        .expect("a data segment");
+    let mut b = a.clone();
+    let last = b.steps[i].packets[k].bytes.len() - 1;
+    b.steps[i].packets[k].bytes[last] ^= 0x80;
+    let (step, oracle, fields) = diverged(&sc, &a, &b);
+    assert_eq!((step, oracle), (Some(i), Oracle::Segments));
+    assert!(
+        fields.iter().any(|f| f.contains("payload byte")),
+        "{fields:?}"
+    );
+}
+
+#[test]
+fn two_callbacks_swapped_are_a_callback_divergence() {
+    // An inbound segment with data and an ACK: sent, then recv, in one step.
+    let (sc, a) = trace_of("data/bidirectional.pkt");
+    let i = step_with(&a, |s| {
+        s.callbacks.len() >= 2 && s.callbacks[0].kind != s.callbacks[1].kind
+    });
+    let mut b = a.clone();
+    b.steps[i].callbacks.swap(0, 1);
+    let (step, oracle, fields) = diverged(&sc, &a, &b);
+    assert_eq!((step, oracle), (Some(i), Oracle::Callbacks));
+    assert!(fields.iter().any(|f| f.contains("kind")), "{fields:?}");
 }
