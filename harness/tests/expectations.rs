@@ -29,7 +29,11 @@ fn errno_word_is_checked() {
     assert!(ok.failures.is_empty(), "{:?}", ok.failures);
     let bad = run(&format!("{OPEN}+0 read(4, ..., 10) = -1 ENOTCONN\n"));
     assert_eq!(bad.failures.len(), 1, "{:?}", bad.failures);
-    assert!(bad.failures[0].message.contains("ENOTCONN"), "{:?}", bad.failures);
+    assert!(
+        bad.failures[0].message.contains("ENOTCONN"),
+        "{:?}",
+        bad.failures
+    );
 }
 
 #[test]
