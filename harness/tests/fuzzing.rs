@@ -25,7 +25,12 @@ mod fuzzing {
             );
             let run = checked.runs[0].as_ref().unwrap();
             for (j, s) in run.trace.steps.iter().enumerate() {
-                assert!(s.error.is_none(), "prefix {} step {j}: {:?}", p.name, s.error);
+                assert!(
+                    s.error.is_none(),
+                    "prefix {} step {j}: {:?}",
+                    p.name,
+                    s.error
+                );
             }
             assert_eq!(run.trace.steps.len(), case.steps.len(), "prefix {}", p.name);
             let states: Vec<&str> = run

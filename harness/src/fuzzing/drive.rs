@@ -171,9 +171,12 @@ impl Resolver {
             .or(self.listen_port)
             .ok_or("no local port known yet for this inbound segment (bind or connect first)")?;
         let rel = |r: u32| -> Result<u32, String> {
-            flow.local_isn.map(|isn| isn.wrapping_add(r)).ok_or_else(|| {
-                "ack relative to the engine's ISN, but the engine has sent no SYN yet".to_string()
-            })
+            flow.local_isn
+                .map(|isn| isn.wrapping_add(r))
+                .ok_or_else(|| {
+                    "ack relative to the engine's ISN, but the engine has sent no SYN yet"
+                        .to_string()
+                })
         };
         let ack = match sym.ack {
             Some(a) if sym.flags & flags::ACK != 0 => rel(a)?,

@@ -210,10 +210,10 @@ pub const PREFIXES: &[Prefix] = &[
 /// The scenario of a prefix (its script parsed and mapped).
 pub fn prefix_scenario(i: usize) -> Scenario {
     let p = &PREFIXES[i % PREFIXES.len()];
-    let (s, _) = crate::script::parse(p.name, p.script)
-        .unwrap_or_else(|e| panic!("prefix {}: {e}", p.name));
-    let (sc, _) = crate::from_script::to_scenario(&s)
-        .unwrap_or_else(|e| panic!("prefix {}: {e}", p.name));
+    let (s, _) =
+        crate::script::parse(p.name, p.script).unwrap_or_else(|e| panic!("prefix {}: {e}", p.name));
+    let (sc, _) =
+        crate::from_script::to_scenario(&s).unwrap_or_else(|e| panic!("prefix {}: {e}", p.name));
     sc
 }
 

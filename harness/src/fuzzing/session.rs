@@ -586,8 +586,12 @@ impl Session {
                             _ => RecvPolicy::Abort,
                         }),
                         PolicySpec::CloseOnFin(b) => PolicyChange::CloseOnFin(b),
-                        PolicySpec::WriteOnSent(n) => PolicyChange::WriteOnSent(u32::from(n % 2048)),
-                        PolicySpec::AcceptMem(m) => PolicyChange::AcceptReturns(if m { -1 } else { 0 }),
+                        PolicySpec::WriteOnSent(n) => {
+                            PolicyChange::WriteOnSent(u32::from(n % 2048))
+                        }
+                        PolicySpec::AcceptMem(m) => {
+                            PolicyChange::AcceptReturns(if m { -1 } else { 0 })
+                        }
                     };
                     g.call(ApiCall::Policy { fd, change });
                 }

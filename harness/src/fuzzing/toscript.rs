@@ -100,7 +100,11 @@ pub fn call_text(c: &ApiCall) -> String {
             if *more {
                 f.push("MORE");
             }
-            let f = if f.is_empty() { "0".into() } else { f.join("|") };
+            let f = if f.is_empty() {
+                "0".into()
+            } else {
+                f.join("|")
+            };
             let mut s = format!("tcp_write({fd}, {len}, {f})");
             if *output {
                 // write() is tcp_write then tcp_output; one line each.
