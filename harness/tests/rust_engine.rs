@@ -110,3 +110,26 @@ fn a_freed_connection_reads_as_gone_in_both_engines() {
     assert!(b.failures.is_empty(), "Rust: {:?}", b.failures);
     assert_eq!(compare(&sc, &a, &b), Verdict::Same);
 }
+
+#[test]
+fn an_lwip_assertion_reached_from_the_wire_is_reached_by_the_port_too() {
+    // corpus/findings: lwIP asserts "persist ticking with empty send
+    // buffer" after the peer acks a zero-window probe byte; the port
+    // checks the same assertion and stops alike.
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../corpus/findings/lwip-assert-persist-after-probe-acked.pkt"
+    );
+    let sc = scenario(&std::fs::read_to_string(path).unwrap());
+    let (a, b) = both(&sc);
+    let err = |t: &Trace| t.steps.iter().find_map(|s| s.error.clone());
+    let (ea, eb) = (err(&a), err(&b));
+    assert!(
+        ea.as_deref()
+            .is_some_and(|e| e.contains("persist ticking with empty send buffer")
+                && e.contains("tcp.c:1241")),
+        "{ea:?}"
+    );
+    assert_eq!(ea, eb);
+    assert!(matches!(compare(&sc, &a, &b), Verdict::Poisoned(_)));
+}

@@ -127,6 +127,15 @@ pub enum ApiError {
     /// The configuration fails lwIP's checks or exceeds this build's pool
     /// capacities.
     BadConfig,
+    /// An `LWIP_ASSERT` of lwIP's failed (the port checks those that input
+    /// can reach). As the C driver does, the stack is then unusable until
+    /// [`Tcp::reset`]: every later input and timer call returns this too.
+    Asserted {
+        /// lwIP's message.
+        msg: &'static str,
+        /// Where lwIP 2.2.1 asserts it (`tcp.c:1241`).
+        at: &'static str,
+    },
 }
 
 /// A callback lwIP made, with its arguments.
@@ -567,6 +576,8 @@ pub struct Tcp<H: Hooks> {
     /// The ooseq data `tcp_receive` chains onto `recv_data` (lwIP chains
     /// pbufs; the port copies the bytes here until the recv callback).
     pub(crate) rx_chain: [u8; REFUSED_CAP],
+    /// The message of the `LWIP_ASSERT` that failed, if one did.
+    pub(crate) asserted: Option<(&'static str, &'static str)>,
     pub(crate) scratch_pcb: TcpPcb,
     pub(crate) scratch_lpcb: TcpPcbListen,
     pub(crate) scratch_seg: TcpSeg,
@@ -640,6 +651,7 @@ impl<H: Hooks> Tcp<H> {
             ev_head: 0,
             ev_tail: 0,
             ev_dropped: 0,
+            asserted: None,
         };
         t.reset(config, netif)?;
         Ok(t)
@@ -696,6 +708,7 @@ impl<H: Hooks> Tcp<H> {
         self.ev_head = 0;
         self.ev_tail = 0;
         self.ev_dropped = 0;
+        self.asserted = None;
         self.tcp_init();
         Ok(())
     }
@@ -1127,6 +1140,19 @@ impl<H: Hooks> Tcp<H> {
         }
     }
 
+    /// `LWIP_ASSERT(msg, cond)` failed: the stack is poisoned; the caller
+    /// returns the error at once, as C's assertion leaves the function.
+    pub(crate) fn lwip_assert_failed(&mut self, msg: &'static str, at: &'static str) -> ApiError {
+        self.asserted = Some((msg, at));
+        ApiError::Asserted { msg, at }
+    }
+
+    /// The failed `LWIP_ASSERT` (message, C location), if one failed since
+    /// the reset.
+    pub fn asserted(&self) -> Option<(&'static str, &'static str)> {
+        self.asserted
+    }
+
     /// The oldest logged callback not yet taken.
     pub fn pop_event(&mut self) -> Option<Event> {
         if self.ev_head == self.ev_tail {
@@ -1224,6 +1250,9 @@ impl<H: Hooks> Tcp<H> {
     pub fn input<A: TcpApp<H>>(&mut self, packet: &[u8], app: &mut A) -> Result<Err, ApiError> {
         if self.depth != 0 {
             return Err(ApiError::Reentrant("input"));
+        }
+        if let Some((msg, at)) = self.asserted {
+            return Err(ApiError::Asserted { msg, at });
         }
         if packet.len() > 0xffff {
             return Ok(Err::Arg);

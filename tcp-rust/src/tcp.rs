@@ -926,6 +926,18 @@ impl<H: Hooks> Tcp<H> {
                 {
                     pcb_remove = true;
                 } else if p.persist_backoff > 0 {
+                    if p.unacked.is_some() {
+                        return Err(self.lwip_assert_failed(
+                            "tcp_slowtimr: persist ticking with in-flight data",
+                            "tcp.c:1240",
+                        ));
+                    }
+                    if p.unsent.is_none() {
+                        return Err(self.lwip_assert_failed(
+                            "tcp_slowtimr: persist ticking with empty send buffer",
+                            "tcp.c:1241",
+                        ));
+                    }
                     if p.persist_probe >= self.cfg.tcp_maxrtx {
                         pcb_remove = true;
                     } else {
@@ -1103,6 +1115,9 @@ impl<H: Hooks> Tcp<H> {
     /// `tcp_fasttmr()`, and at every multiple of twice that `tcp_slowtmr()`
     /// after it (as `lwip_c::Stack::advance_to`).
     pub fn advance_to<A: TcpApp<H>>(&mut self, to_ms: u32, app: &mut A) -> Result<(), ApiError> {
+        if let Some((msg, at)) = self.asserted {
+            return Err(ApiError::Asserted { msg, at });
+        }
         let fast = self.cfg.tcp_fast_interval().max(1);
         let slow = self.cfg.tcp_slow_interval().max(1);
         let mut tick = (self.now / fast).wrapping_add(1).wrapping_mul(fast);

@@ -25,7 +25,7 @@ fn raw(e: StackError) -> RawError {
     match e {
         StackError::Gone(..) => RawError::Gone,
         StackError::ListenPcb(_, op) => RawError::Listen(op),
-        StackError::Asserted(_) | StackError::Poisoned(_) => RawError::Crashed(e.to_string()),
+        StackError::Asserted(a) | StackError::Poisoned(a) => RawError::Crashed(assertion(&a)),
         other => RawError::Other(other.to_string()),
     }
 }
@@ -132,9 +132,16 @@ impl CEngine {
     }
 }
 
+/// An lwIP assertion as both engines report it: the message and lwIP's
+/// file:line (the Rust port names the same C location).
+pub(crate) fn assertion(a: &lwip_c::AssertInfo) -> String {
+    let file = a.file.rsplit('/').next().unwrap_or(&a.file);
+    format!("lwIP assertion failed: \"{}\" ({file}:{})", a.msg, a.line)
+}
+
 fn crashed(e: StackError) -> EngineError {
     match e {
-        StackError::Asserted(_) | StackError::Poisoned(_) => EngineError::Crashed(e.to_string()),
+        StackError::Asserted(a) | StackError::Poisoned(a) => EngineError::Crashed(assertion(&a)),
         other => EngineError::Stimulus(other.to_string()),
     }
 }

@@ -81,6 +81,7 @@ fn raw(e: ApiError) -> RawError {
         ApiError::ListenPcb(_, op) => RawError::Listen(op),
         ApiError::Reentrant(what) => RawError::Other(format!("{what} called from a callback")),
         ApiError::BadConfig => RawError::Other("configuration refused".into()),
+        ApiError::Asserted { msg, at } => RawError::Crashed(assertion(msg, at)),
     }
 }
 
@@ -218,11 +219,17 @@ fn id_of(app: &RApp, tcp: &Stack, h: Handle) -> u32 {
 
 fn api_failure(e: ApiError) -> EngineError {
     match e {
-        ApiError::Reentrant(_) | ApiError::BadConfig | ApiError::Invalid(_) => {
-            EngineError::Stimulus(format!("{e:?}"))
-        }
-        ApiError::ListenPcb(..) => EngineError::Stimulus(format!("{e:?}")),
+        ApiError::Asserted { msg, at } => EngineError::Crashed(assertion(msg, at)),
+        ApiError::Reentrant(_)
+        | ApiError::BadConfig
+        | ApiError::Invalid(_)
+        | ApiError::ListenPcb(..) => EngineError::Stimulus(format!("{e:?}")),
     }
+}
+
+/// An lwIP assertion the port checks, worded as the C engine words lwIP's.
+fn assertion(msg: &str, at: &str) -> String {
+    format!("lwIP assertion failed: \"{msg}\" ({at})")
 }
 
 impl Engine for RustEngine {
@@ -351,6 +358,11 @@ impl Engine for RustEngine {
         let Some(t) = self.tcp.as_deref() else {
             return Vec::new();
         };
+        // After a failed assertion the C stack cannot be inspected: neither
+        // is this one.
+        if t.asserted().is_some() {
+            return Vec::new();
+        }
         let mut listed = Vec::new();
         t.for_each_on_list(|h, _, l| listed.push((h, l)));
         // A pcb a listener made carries the listener's number until it is
