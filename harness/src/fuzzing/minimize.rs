@@ -106,6 +106,31 @@ impl Ctx<'_> {
         }
     }
 
+    /// Peer sequence numbers from 0: if the first symbolic segment's seq
+    /// is not 0, move the peer's ISN (`--remote_isn`) there instead.
+    fn rebase(&mut self, case: &mut FuzzCase) {
+        let first = case.steps.iter().find_map(|s| match &s.stim {
+            Stim::Model(Action::Inbound(g)) => Some(g.seq),
+            _ => None,
+        });
+        let Some(base) = first.filter(|b| *b != 0) else {
+            return;
+        };
+        let mut cand = case.clone();
+        cand.config.remote_isn = cand.config.remote_isn.wrapping_add(base);
+        for s in &mut cand.steps {
+            if let Stim::Model(Action::Inbound(g)) = &mut s.stim {
+                g.seq = g.seq.wrapping_sub(base);
+                if u64::from(g.seq) + u64::from(g.len) > u64::from(u32::MAX) {
+                    return;
+                }
+            }
+        }
+        if self.reproduces(&cand) {
+            *case = cand;
+        }
+    }
+
     /// Simpler versions of each step, kept when the finding survives.
     fn fields(&mut self, case: &mut FuzzCase) {
         let mut changed = true;
@@ -304,6 +329,7 @@ pub fn minimize(
     ctx.symbolize(&mut c);
     ctx.fields(&mut c);
     ctx.ddmin(&mut c);
+    ctx.rebase(&mut c);
     let last = check(&c, ctx.engines, true);
     let description = last
         .finding
