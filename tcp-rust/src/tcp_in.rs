@@ -1363,11 +1363,13 @@ impl<H: Hooks> Tcp<H> {
     /// Port of `tcp_add_sack()` (tcp_in.c): the new block goes first, the
     /// blocks it overlaps are dropped, the others keep their order.
     fn tcp_add_sack(&mut self, i: u8, left: u32, right: u32) {
+        // LWIP_TCP_MAX_SACK_NUM entries (the array may be larger).
+        let max = usize::from(self.cfg.lwip_tcp_max_sack_num);
         let p = self.p(i);
         if p.flags & TF_SACK == 0 || !tcp_seq_lt(left, right) {
             return;
         }
-        let n = p.rcv_sacks.len();
+        let n = p.rcv_sacks.len().min(max);
         let mut unused = 0usize;
         for k in 0..n {
             let Some(s) = p.rcv_sacks.get(k).copied() else {
@@ -1404,8 +1406,9 @@ impl<H: Hooks> Tcp<H> {
     /// Port of `tcp_remove_sacks_lt()` (tcp_in.c): blocks wholly below
     /// `seq` go, a block straddling it starts at it; the rest move up.
     fn tcp_remove_sacks_lt(&mut self, i: u8, seq: u32) {
+        let max = usize::from(self.cfg.lwip_tcp_max_sack_num);
         let p = self.p(i);
-        let n = p.rcv_sacks.len();
+        let n = p.rcv_sacks.len().min(max);
         let mut unused = 0usize;
         for k in 0..n {
             let Some(s) = p.rcv_sacks.get(k).copied() else {
