@@ -278,6 +278,8 @@ struct Gen {
     eng_nxt: u32,
     mss: u16,
     ts: bool,
+    /// The engine has sent its SYN (acks relative to its ISN resolve).
+    synced: bool,
 }
 
 impl Gen {
@@ -353,7 +355,15 @@ impl Gen {
     }
 
     fn segment(&mut self, s: &SegSpec) {
-        let flags = s.flags.bits();
+        let mut flags = s.flags.bits();
+        if !self.synced {
+            // Acks and SACK blocks are relative to the engine's ISN: until
+            // it has sent a SYN, the peer can only send without ACK.
+            flags &= !F::ACK;
+        }
+        let syncs = !self.synced
+            && flags & (F::SYN | F::ACK | F::RST | F::FIN) == F::SYN
+            && self.listener.is_some();
         let seq = match s.seq {
             SeqChoice::Next => self.peer_nxt,
             SeqChoice::Back(d) => self.peer_nxt.wrapping_sub(u32::from(d)),
@@ -389,6 +399,7 @@ impl Gen {
                 OptChoice::Mss(m) => SymOpt::Mss(*m),
                 OptChoice::WScale(w) => SymOpt::WScale(*w),
                 OptChoice::SackOk => SymOpt::SackOk,
+                OptChoice::Sack(b) if b.is_empty() || !self.synced => continue,
                 OptChoice::Sack(b) => SymOpt::Sack(
                     b.iter()
                         .take(3)
@@ -420,6 +431,8 @@ impl Gen {
                 .wrapping_add(u32::from(flags & (F::SYN | F::FIN) != 0));
         }
         self.push(Action::Inbound(seg));
+        // The listener answers a bare SYN with its SYN-ACK.
+        self.synced |= syncs;
     }
 
     fn api(&mut self, c: &CallSpec) {
@@ -445,6 +458,13 @@ impl Gen {
                     CallSpec::Accept => unreachable!(),
                 };
                 let Some(fd) = self.fd(fdc) else { return };
+                // lwIP asserts when tcp_output, tcp_recved, tcp_abort (and
+                // the rest of the connection API) get a listening pcb: API
+                // misuse, not a stack bug. On the listener, only close it.
+                let on_listener = self.listener == Some(fd);
+                if on_listener && !matches!(other, CallSpec::Close(_)) {
+                    return;
+                }
                 match *other {
                     CallSpec::Write(_, n) => {
                         let len = u32::from(n % 8192);
@@ -487,9 +507,6 @@ impl Gen {
                         }
                         ApiCall::Shutdown { fd, rx, tx }
                     }
-                    // lwIP asserts on tcp_abort of a listening pcb (API
-                    // misuse, not a stack bug): never on the listener.
-                    CallSpec::Abort(_) if self.listener == Some(fd) => return,
                     CallSpec::Abort(_) => {
                         self.forget(fd);
                         ApiCall::Abort { fd }
@@ -524,6 +541,7 @@ impl Session {
             eng_nxt: 1,
             mss: self.syn.mss.unwrap_or(536).clamp(536, 1460),
             ts: false,
+            synced: self.role == Role::Client || self.handshake,
         };
         g.call(ApiCall::Socket);
         let syn_opts = g.syn_options(&self.syn);
