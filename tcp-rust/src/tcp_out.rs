@@ -340,12 +340,21 @@ impl<H: Hooks> Tcp<H> {
         let last_unsent = self.last_unsent(i);
         let mut seg: Option<u8> = None;
         if let Some(lu) = last_unsent {
-            let lus = self.seg_ref(lu);
+            let lus = *self.seg_ref(lu);
             let unsent_optlen = u16::from(lwip_tcp_opt_length(&self.cfg, lus.flags));
+            if u32::from(mss_local) < u32::from(lus.len) + u32::from(unsent_optlen) {
+                return Err(self.lwip_assert_failed("mss_local is too small", "tcp_out.c:489"));
+            }
             let mut space = mss_local.saturating_sub(lus.len.wrapping_add(unsent_optlen));
             // Phase 1: the oversized tail of the last pbuf.
             oversize = p.unsent_oversize;
             if oversize > 0 {
+                if oversize > space {
+                    return Err(self.lwip_assert_failed(
+                        "inconsistent oversize vs. space",
+                        "tcp_out.c:507",
+                    ));
+                }
                 seg = Some(lu);
                 oversize_used = space.min(oversize.min(len));
                 pos += oversize_used;

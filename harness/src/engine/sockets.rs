@@ -5,7 +5,7 @@
 //! call on its stack ([`RawStack`]); what a call *means* is written once
 //! here, so the engines cannot drift apart in the harness itself.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::hash::Hash;
 
 use super::app::{Api, AppState};
@@ -119,6 +119,10 @@ struct Keep {
 pub struct Sockets<H> {
     /// Open descriptors.
     pub fds: BTreeMap<i32, H>,
+    /// Descriptors whose pcb the application gave up without closing the
+    /// descriptor (`tcp_shutdown(pcb, 1, 1)` is `tcp_close` for lwIP):
+    /// calls on them act as on a freed pcb.
+    released: BTreeSet<i32>,
     keep: BTreeMap<i32, Keep>,
     next_fd: i32,
 }
@@ -127,6 +131,7 @@ impl<H> Default for Sockets<H> {
     fn default() -> Self {
         Sockets {
             fds: BTreeMap::new(),
+            released: BTreeSet::new(),
             keep: BTreeMap::new(),
             next_fd: 3,
         }
@@ -179,7 +184,11 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
         remote: ([u8; 4], u16),
     ) -> Result<CallOutcome, EngineError> {
         let fd = call_fd(call);
-        match self.call_inner(s, app, call, remote) {
+        let result = match fd {
+            Some(f) if self.released.contains(&f) => Err(RawError::Gone),
+            _ => self.call_inner(s, app, call, remote),
+        };
+        match result {
             Ok(o) => Ok(o),
             // A pcb lwIP freed under the application (RST, abort, timer):
             // close releases the descriptor and returns 0, as a socket's
@@ -188,6 +197,7 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
                 if let ApiCall::Close { fd } = call {
                     self.fds.remove(fd);
                     self.keep.remove(fd);
+                    self.released.remove(fd);
                     Ok(value(0))
                 } else {
                     Ok(errno("ENOTCONN"))
@@ -280,7 +290,13 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
                 }
                 err_outcome(err)
             }
-            ApiCall::Shutdown { fd, rx, tx } => err_outcome(s.tcp_shutdown(pcb(fd)?, *rx, *tx)?),
+            ApiCall::Shutdown { fd, rx, tx } => {
+                let err = s.tcp_shutdown(pcb(fd)?, *rx, *tx)?;
+                if err == ERR_OK && *rx && *tx {
+                    self.released.insert(*fd);
+                }
+                err_outcome(err)
+            }
             ApiCall::Abort { fd } => {
                 s.tcp_abort(pcb(fd)?)?;
                 self.fds.remove(fd);
