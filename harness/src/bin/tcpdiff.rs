@@ -133,6 +133,16 @@ enum Cmd {
         #[arg(long)]
         engines: String,
     },
+    /// Write the fuzzing seed corpora (corpus/<target>/) and fuzz/tcp.dict
+    /// from the scripts and traces (docs/fuzzing.md).
+    Seeds(harness::fuzzing::cli::SeedsArgs),
+    /// Run a fuzzer crash input (or a script) on both engines and print the
+    /// divergence report. Exit: 0 no finding, 1 a finding, 2 bad input.
+    Repro(harness::fuzzing::cli::ReproArgs),
+    /// Reduce a crash input (steps, then fields) and write a
+    /// packetdrill-dialect script that reproduces the same finding.
+    /// Exit: 0 written, 1 no script reproduces it, 2 bad input.
+    Minimize(harness::fuzzing::cli::MinimizeArgs),
     /// List the TCP connections in a pcap or pcapng file.
     Flows {
         /// The capture.
@@ -348,6 +358,9 @@ fn regress_cmd(
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
+        Cmd::Seeds(a) => ExitCode::from(harness::fuzzing::cli::seeds(&a) as u8),
+        Cmd::Repro(a) => ExitCode::from(harness::fuzzing::cli::repro(&a) as u8),
+        Cmd::Minimize(a) => ExitCode::from(harness::fuzzing::cli::minimize(&a) as u8),
         Cmd::Info => {
             println!("{}", lwip_c::build_info::summary());
             println!("tcp.c     {}", lwip_c::build_info::TCP_C_SHA256);

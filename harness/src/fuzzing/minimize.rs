@@ -96,6 +96,32 @@ impl Ctx<'_> {
             let Stim::Raw(p) = &case.steps[i].stim else {
                 continue;
             };
+            // First the addresses a script can say, and lengths and
+            // checksums fixed up, if the finding survives that.
+            if p.len() >= 20 {
+                let mut q = p.clone();
+                q[12..16].copy_from_slice(&case.config.remote_ip);
+                q[16..20].copy_from_slice(&case.config.local_ip);
+                // A TCP header length Segment cannot decode: the bare header.
+                let ihl = usize::from(q[0] & 0x0f) * 4;
+                if Segment::decode(&q).is_none() && q.len() >= ihl + 20 && ihl >= 20 {
+                    q[0] = 0x45;
+                    q.drain(20..ihl);
+                    q[9] = 6;
+                    q[33] = (q[33] & 0x0f) | 0x50;
+                }
+                super::input::fix_up(&mut q);
+                if &q != p {
+                    let mut cand = case.clone();
+                    cand.steps[i].stim = Stim::Raw(q);
+                    if self.reproduces(&cand) {
+                        *case = cand;
+                    }
+                }
+            }
+            let Stim::Raw(p) = &case.steps[i].stim else {
+                continue;
+            };
             if let Some(sym) = raw_to_sym(p, &case.config, flow) {
                 let mut cand = case.clone();
                 cand.steps[i].stim = Stim::Model(Action::Inbound(sym));

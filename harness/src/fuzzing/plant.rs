@@ -46,13 +46,10 @@ impl Planted {
     }
 }
 
-/// The TCP flag byte of an IPv4/TCP packet, if it has one.
+/// The TCP flag byte of a well-formed IPv4/TCP packet (one a script can
+/// say), if it is one.
 fn tcp_flags(p: &[u8]) -> Option<u8> {
-    let ihl = usize::from(*p.first()? & 0x0f) * 4;
-    if p.first()? >> 4 != 4 || *p.get(9)? != 6 {
-        return None;
-    }
-    p.get(ihl + 13).copied()
+    crate::wire::Segment::decode(p).map(|s| s.flags)
 }
 
 /// URG and CWR.
