@@ -14,16 +14,16 @@
 //! - [`regress`]: `tcpdiff regress`, cases in worker processes.
 
 pub mod capture;
+pub mod case;
 pub mod engine;
 pub mod from_script;
 pub mod fuzzing;
 pub mod model;
 pub mod oracle;
+pub mod pcapout;
+pub mod regress;
+pub mod replay;
 pub mod report;
 pub mod runner;
 pub mod script;
 pub mod wire;
-pub mod case;
-pub mod pcapout;
-pub mod regress;
-pub mod replay;
