@@ -133,3 +133,24 @@ fn an_lwip_assertion_reached_from_the_wire_is_reached_by_the_port_too() {
     assert_eq!(ea, eb);
     assert!(matches!(compare(&sc, &a, &b), Verdict::Poisoned(_)));
 }
+
+#[test]
+fn connection_only_calls_on_a_listener_are_refused_alike() {
+    // lwIP asserts on tcp_output/tcp_recved/tcp_abort of a listening pcb;
+    // both drivers refuse them before lwIP sees them.
+    let sc = scenario(
+        r#"
+0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0    bind(3, ..., ...) = 0
++0    listen(3, 1) = 0
++0    tcp_output(3) = -1 EOPNOTSUPP
++0    tcp_recved(3, 10) = -1 EOPNOTSUPP
++0    tcp_abort(3) = -1 EOPNOTSUPP
++0    write(3, ..., 10) = -1 EOPNOTSUPP
+"#,
+    );
+    let (a, b) = both(&sc);
+    assert!(a.failures.is_empty(), "C: {:?}", a.failures);
+    assert!(b.failures.is_empty(), "Rust: {:?}", b.failures);
+    assert_eq!(compare(&sc, &a, &b), Verdict::Same);
+}
