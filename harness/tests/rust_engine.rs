@@ -137,7 +137,7 @@ fn an_lwip_assertion_reached_from_the_wire_is_reached_by_the_port_too() {
 #[test]
 fn connection_only_calls_on_a_listener_are_refused_alike() {
     // lwIP asserts on tcp_output/tcp_recved/tcp_abort of a listening pcb;
-    // both drivers refuse them before lwIP sees them.
+    // the shared socket layer refuses them before either stack sees them.
     let sc = scenario(
         r#"
 0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3

@@ -686,16 +686,14 @@ impl Stack {
 
     /// `tcp_output(pcb)`.
     pub fn tcp_output(&mut self, pcb: Pcb) -> Result<ErrT, StackError> {
-        // lwIP asserts "don't call tcp_output for listen-pcbs".
-        let p = self.resolve_conn(pcb, "tcp_output")?;
+        let (p, _) = self.resolve(pcb)?;
         // SAFETY: `p` is live.
         self.call_err(|e| unsafe { ffi::shim_tcp_output(p, e) })
     }
 
     /// `tcp_recved(pcb, len)`.
     pub fn tcp_recved(&mut self, pcb: Pcb, len: u16) -> Result<(), StackError> {
-        // lwIP asserts "don't call tcp_recved for listen-pcbs".
-        let p = self.resolve_conn(pcb, "tcp_recved")?;
+        let (p, _) = self.resolve(pcb)?;
         // SAFETY: `p` is live.
         self.enter(None, || unsafe { ffi::shim_tcp_recved(p, len) })
     }
@@ -733,8 +731,7 @@ impl Stack {
 
     /// `tcp_abort(pcb)`: RST if connected, err callback (logged), freed.
     pub fn tcp_abort(&mut self, pcb: Pcb) -> Result<(), StackError> {
-        // lwIP asserts "don't call tcp_abort for listen-pcbs".
-        let p = self.resolve_conn(pcb, "tcp_abort")?;
+        let (p, _) = self.resolve(pcb)?;
         // SAFETY: `p` is live.
         let rc = self.enter(None, || unsafe { ffi::shim_tcp_abort(p) });
         self.mark_gone(pcb, "aborted by the application (tcp_abort)");

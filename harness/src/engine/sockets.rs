@@ -123,6 +123,8 @@ pub struct Sockets<H> {
     /// descriptor (`tcp_shutdown(pcb, 1, 1)` is `tcp_close` for lwIP):
     /// calls on them act as on a freed pcb.
     released: BTreeSet<i32>,
+    /// Descriptors naming a listening pcb.
+    listeners: BTreeSet<i32>,
     keep: BTreeMap<i32, Keep>,
     next_fd: i32,
 }
@@ -132,6 +134,7 @@ impl<H> Default for Sockets<H> {
         Sockets {
             fds: BTreeMap::new(),
             released: BTreeSet::new(),
+            listeners: BTreeSet::new(),
             keep: BTreeMap::new(),
             next_fd: 3,
         }
@@ -186,6 +189,14 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
         let fd = call_fd(call);
         let result = match fd {
             Some(f) if self.released.contains(&f) => Err(RawError::Gone),
+            // lwIP asserts ("don't call ... for listen-pcbs") on these; the
+            // application is refused before lwIP sees them, on both engines.
+            Some(f) if self.listeners.contains(&f) => match call {
+                ApiCall::Output { .. } => Err(RawError::Listen("tcp_output")),
+                ApiCall::Recved { .. } => Err(RawError::Listen("tcp_recved")),
+                ApiCall::Abort { .. } => Err(RawError::Listen("tcp_abort")),
+                _ => self.call_inner(s, app, call, remote),
+            },
             _ => self.call_inner(s, app, call, remote),
         };
         match result {
@@ -236,6 +247,7 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
                 let (l, err) = s.tcp_listen(pcb(fd)?, *backlog)?;
                 if let Some(l) = l {
                     self.fds.insert(*fd, l);
+                    self.listeners.insert(*fd);
                 }
                 err_outcome(err)
             }
@@ -287,6 +299,7 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
                 if err == ERR_OK {
                     self.fds.remove(fd);
                     self.keep.remove(fd);
+                    self.listeners.remove(fd);
                 }
                 err_outcome(err)
             }
