@@ -388,12 +388,14 @@ impl<H: Hooks> Tcp<H> {
         let mut failed = false;
         while pos < len {
             let left = len - pos;
-            let max_len = mss_local.saturating_sub(optlen16);
+            // u16 arithmetic as in C: with timestamps mss_local may be 11 (TS + 1)
+            // and optlen 12, so max_len wraps to 65535 in lwIP too.
+            let max_len = mss_local.wrapping_sub(optlen16);
             let seglen = left.min(max_len);
             let (pbufs, rom) = if apiflags.copy {
                 oversize = self.tcp_pbuf_prealloc_oversize(
                     i,
-                    seglen + optlen16,
+                    seglen.wrapping_add(optlen16),
                     mss_local,
                     apiflags,
                     queue.is_none(),

@@ -3,7 +3,7 @@
 //! policies, written once over a small [`Api`] each engine provides. Each
 //! engine gets its own [`AppState`], so neither sees the other.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::Hash;
 
 use crate::model::{PolicyChange, RecvPolicy};
@@ -91,6 +91,9 @@ pub struct AppState<H> {
     pub eof: HashMap<H, bool>,
     /// Bytes written so far per connection (the pattern's offset).
     pub tx_offset: HashMap<H, u64>,
+    /// Connections the application gave up inside a callback (tcp_close
+    /// on FIN, tcp_abort in recv): their descriptors act as freed.
+    pub given_up: HashSet<H>,
 }
 
 impl<H: Copy + Eq + Hash> Default for AppState<H> {
@@ -102,6 +105,7 @@ impl<H: Copy + Eq + Hash> Default for AppState<H> {
             rx: HashMap::new(),
             eof: HashMap::new(),
             tx_offset: HashMap::new(),
+            given_up: HashSet::new(),
         }
     }
 }
@@ -152,7 +156,11 @@ impl<H: Copy + Eq + Hash> AppState<H> {
                 if p.close_on_fin {
                     // After the application's own close lwIP still reports
                     // the FIN; closing again is then refused and ignored.
-                    return api.close(h);
+                    let r = api.close(h);
+                    if r == ERR_OK {
+                        self.given_up.insert(h);
+                    }
+                    return r;
                 }
             }
             return ERR_OK;
@@ -161,6 +169,7 @@ impl<H: Copy + Eq + Hash> AppState<H> {
             RecvPolicy::Refuse => ERR_MEM,
             RecvPolicy::Abort => {
                 api.abort(h);
+                self.given_up.insert(h);
                 ERR_ABRT
             }
             RecvPolicy::Consume => {

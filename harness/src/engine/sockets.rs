@@ -187,8 +187,9 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
         remote: ([u8; 4], u16),
     ) -> Result<CallOutcome, EngineError> {
         let fd = call_fd(call);
+        let given_up = |f: i32| self.fds.get(&f).is_some_and(|h| app.given_up.contains(h));
         let result = match fd {
-            Some(f) if self.released.contains(&f) => Err(RawError::Gone),
+            Some(f) if self.released.contains(&f) || given_up(f) => Err(RawError::Gone),
             // lwIP asserts ("don't call ... for listen-pcbs") on these; the
             // application is refused before lwIP sees them, on both engines.
             Some(f) if self.listeners.contains(&f) => match call {
