@@ -45,7 +45,8 @@ mod fuzzing_seeds {
                 let r = drive::check(&case, &mut c, true);
                 if let Some(f) = &r.finding {
                     assert!(
-                        !f.signature().starts_with("crashed") && !f.signature().starts_with("panicked"),
+                        !f.signature().starts_with("crashed")
+                            && !f.signature().starts_with("panicked"),
                         "{}: {}",
                         e.path().display(),
                         f.describe()
