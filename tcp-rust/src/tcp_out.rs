@@ -350,10 +350,9 @@ impl<H: Hooks> Tcp<H> {
             oversize = p.unsent_oversize;
             if oversize > 0 {
                 if oversize > space {
-                    return Err(self.lwip_assert_failed(
-                        "inconsistent oversize vs. space",
-                        "tcp_out.c:507",
-                    ));
+                    return Err(
+                        self.lwip_assert_failed("inconsistent oversize vs. space", "tcp_out.c:507")
+                    );
                 }
                 seg = Some(lu);
                 oversize_used = space.min(oversize.min(len));
