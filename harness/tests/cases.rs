@@ -21,7 +21,11 @@ use libtest_mimic::{Arguments, Trial};
 static LWIP: Mutex<()> = Mutex::new(());
 
 fn main() {
-    let args = Arguments::from_args();
+    let mut args = Arguments::from_args();
+    // Cases run one at a time anyway (lwIP is process-global); on the main
+    // thread they also get its larger stack (the port's pools are big
+    // values: TcpSeg slots hold up to a pbuf pool's worth of data).
+    args.test_threads = Some(1);
     // Case names are paths from the repository root, as in the known list.
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     std::env::set_current_dir(&root).expect("cd to the repository root");

@@ -154,3 +154,28 @@ fn connection_only_calls_on_a_listener_are_refused_alike() {
     assert!(b.failures.is_empty(), "Rust: {:?}", b.failures);
     assert_eq!(compare(&sc, &a, &b), Verdict::Same);
 }
+
+#[test]
+fn large_ooseq_segment_is_the_documented_difference() {
+    // docs/divergences.md: the port does not queue an out-of-order segment
+    // over SEG_DATA_CAP (5840) bytes; lwIP does.
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../corpus/divergences/ooseq-segment-over-5840.pkt"
+    );
+    let sc = scenario(&std::fs::read_to_string(path).unwrap());
+    let (a, b) = both(&sc);
+    assert!(a.failures.is_empty(), "lwIP holds every > line: {:?}", a.failures);
+    match compare(&sc, &a, &b) {
+        Verdict::Diverged(d) => {
+            assert_eq!(d.difference.oracle, harness::oracle::Oracle::State);
+            assert!(
+                d.difference.fields.iter().any(|f| f.contains("ooseq_bytes")),
+                "{:?}",
+                d.difference.fields
+            );
+            assert!(d.source.contains("(6000)"), "{}", d.source);
+        }
+        other => panic!("expected the documented divergence, got {other:?}"),
+    }
+}

@@ -21,9 +21,15 @@ pub const MAX_PCBS: usize = 8;
 /// Capacity of the listen-pcb pool (`MEMP_NUM_TCP_PCB_LISTEN` limit).
 pub const MAX_LISTEN_PCBS: usize = 8;
 /// Capacity of the segment pool (`MEMP_NUM_TCP_SEG` limit).
-pub const MAX_SEGS: usize = 32;
-/// Bytes of data one segment can hold (`TCP_MSS` limit).
-pub const SEG_DATA_CAP: usize = 1460;
+pub const MAX_SEGS: usize = 16;
+/// Bytes of data one segment can hold: `TCP_SND_BUF` of the full profile.
+/// Not just `TCP_MSS`: tcp_write can build a segment larger than the MSS
+/// (its u16 `max_len` wraps when the timestamp option is longer than
+/// `mss_local`), up to `TCP_SND_BUF`. An out-of-order segment larger than
+/// this is not queued (a deliberate difference, docs/divergences.md: lwIP
+/// keeps whatever fits its pbuf pool, up to 24 KB, which no MTU-sized
+/// packet reaches).
+pub const SEG_DATA_CAP: usize = 5840;
 /// Bytes of refused data one pcb can hold (`TCP_WND` limit).
 pub const REFUSED_CAP: usize = 16384;
 /// Pbufs one segment's chain can record (a chain never exceeds
@@ -669,6 +675,7 @@ impl<H: Hooks> Tcp<H> {
             || usize::from(config.memp_num_tcp_pcb_listen) > MAX_LISTEN_PCBS
             || usize::from(config.memp_num_tcp_seg) > MAX_SEGS
             || usize::from(config.tcp_mss) > SEG_DATA_CAP
+            || usize::try_from(config.tcp_snd_buf).map_or(true, |b| b > SEG_DATA_CAP)
             || usize::try_from(config.tcp_wnd).map_or(true, |w| w > REFUSED_CAP)
             || usize::from(config.lwip_tcp_max_sack_num) > MAX_SACKS
         {
