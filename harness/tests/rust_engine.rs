@@ -165,12 +165,19 @@ fn large_ooseq_segment_is_the_documented_difference() {
     );
     let sc = scenario(&std::fs::read_to_string(path).unwrap());
     let (a, b) = both(&sc);
-    assert!(a.failures.is_empty(), "lwIP holds every > line: {:?}", a.failures);
+    assert!(
+        a.failures.is_empty(),
+        "lwIP holds every > line: {:?}",
+        a.failures
+    );
     match compare(&sc, &a, &b) {
         Verdict::Diverged(d) => {
             assert_eq!(d.difference.oracle, harness::oracle::Oracle::State);
             assert!(
-                d.difference.fields.iter().any(|f| f.contains("ooseq_bytes")),
+                d.difference
+                    .fields
+                    .iter()
+                    .any(|f| f.contains("ooseq_bytes")),
                 "{:?}",
                 d.difference.fields
             );
