@@ -1120,6 +1120,10 @@ impl<H: Hooks> Tcp<H> {
     // -- events --------------------------------------------------------------
 
     pub(crate) fn ev_push(&mut self, callback: Callback) -> u64 {
+        if self.asserted.is_some() {
+            // No callback after a failed assertion (see netif output).
+            return self.ev_tail.wrapping_add(EVENT_CAP as u64);
+        }
         if self.ev_tail.wrapping_sub(self.ev_head) >= EVENT_CAP as u64 {
             self.ev_head = self.ev_head.wrapping_add(1);
             self.ev_dropped = self.ev_dropped.wrapping_add(1);
@@ -1138,6 +1142,9 @@ impl<H: Hooks> Tcp<H> {
     }
 
     pub(crate) fn ev_ret(&mut self, seq: u64, ret: Err) {
+        // A callback in which a nested call asserted still returns (the C
+        // driver unwinds only lwIP's frames of that nested call), so its
+        // value is logged; lwIP then stops when the callback returns.
         if seq < self.ev_head || seq >= self.ev_tail {
             return;
         }
@@ -1234,7 +1241,11 @@ impl<H: Hooks> Tcp<H> {
         }
         self.ip_id = self.ip_id.wrapping_add(1);
         if let Some(pkt) = buf.get(..total) {
-            self.hooks.netif_output(self.now, pkt);
+            // After a failed LWIP_ASSERT lwIP has left the call (longjmp in
+            // the C driver): nothing more goes out.
+            if self.asserted.is_none() {
+                self.hooks.netif_output(self.now, pkt);
+            }
         }
         Err::Ok
     }
@@ -1274,6 +1285,9 @@ impl<H: Hooks> Tcp<H> {
         }
         let first_len = packet.len().min(bufsize);
         self.ip4_input(packet, first_len, need, app);
+        if let Some((msg, at)) = self.asserted {
+            return Err(ApiError::Asserted { msg, at });
+        }
         Ok(Err::Ok)
     }
 

@@ -1127,6 +1127,10 @@ impl<H: Hooks> Tcp<H> {
             if tick.is_multiple_of(slow) {
                 self.tcp_slowtmr(app)?;
             }
+            // An assertion inside a callback the timers made.
+            if let Some((msg, at)) = self.asserted {
+                return Err(ApiError::Asserted { msg, at });
+            }
             tick = tick.wrapping_add(fast);
         }
         if to_ms > self.now {
