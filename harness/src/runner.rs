@@ -16,7 +16,7 @@ use crate::engine::app::pattern;
 use crate::engine::{
     CallOutcome, CallbackRecord, ConnSnapshot, Engine, EngineError, Leaks, OutPacket,
 };
-use crate::model::{Action, Expected, OutExpect, Scenario, SymOpt, SymSegment};
+use crate::model::{Action, Expected, OutExpect, Scenario, ScenarioConfig, SymOpt, SymSegment};
 use crate::oracle::{self, Difference};
 use crate::wire::{Opt, Segment, encode_options, flags, flags_str, parse_options};
 
@@ -63,23 +63,54 @@ pub struct Trace {
     pub teardown_error: Option<String>,
 }
 
-#[derive(Debug, Default, Clone, Copy)]
-struct FlowIsn {
-    local_port: Option<u16>,
-    local_isn: Option<u32>,
+/// What the engine's side of a connection to the peer looks like: its
+/// port and ISN, as learned from what it sent.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct FlowIsn {
+    /// The engine's port.
+    pub local_port: Option<u16>,
+    /// The engine's ISN (the sequence number of its SYN).
+    pub local_isn: Option<u32>,
 }
 
 /// Per-run state for resolving symbolic segments: the engine's ports and
-/// ISNs learned from what it sent, as packetdrill learns them.
-struct Resolver<'a> {
-    sc: &'a Scenario,
+/// ISNs learned from what it sent, as packetdrill learns them. The runner
+/// and the fuzz driver share it, so both inject the same bytes.
+#[derive(Debug, Clone)]
+pub struct Resolver {
+    cfg: ScenarioConfig,
     flows: HashMap<u16, FlowIsn>,
-    listen_port: Option<u16>,
+    /// The port a `bind` named (the destination of segments before the
+    /// engine has sent anything).
+    pub listen_port: Option<u16>,
     ip_id: u16,
 }
 
-impl Resolver<'_> {
-    fn learn(&mut self, pkts: &[OutPacket]) {
+impl Resolver {
+    /// A resolver for a run with this configuration.
+    pub fn new(cfg: ScenarioConfig) -> Resolver {
+        Resolver {
+            cfg,
+            flows: HashMap::new(),
+            listen_port: None,
+            ip_id: 1,
+        }
+    }
+
+    /// The flow to the scenario's default peer port (its local port falls
+    /// back to the bound port).
+    pub fn flow(&self) -> FlowIsn {
+        let mut f = self
+            .flows
+            .get(&self.cfg.remote_port)
+            .copied()
+            .unwrap_or_default();
+        f.local_port = f.local_port.or(self.listen_port);
+        f
+    }
+
+    /// Learns ports and ISNs from packets the engine sent.
+    pub fn learn(&mut self, pkts: &[OutPacket]) {
         for p in pkts {
             let Some(s) = Segment::decode(&p.bytes) else {
                 continue;
@@ -92,8 +123,10 @@ impl Resolver<'_> {
         }
     }
 
-    fn inbound(&mut self, sym: &SymSegment) -> Result<Vec<u8>, String> {
-        let cfg = &self.sc.config;
+    /// The bytes of a symbolic inbound segment, numbered against what
+    /// the engine has sent so far.
+    pub fn inbound(&mut self, sym: &SymSegment) -> Result<Vec<u8>, String> {
+        let cfg = &self.cfg;
         let rport = sym.remote_port.unwrap_or(cfg.remote_port);
         let flow = self.flows.get(&rport).copied().unwrap_or_default();
         let dport = sym
@@ -189,7 +222,7 @@ impl Resolver<'_> {
                 len
             ));
         }
-        let remote_isn = self.sc.config.remote_isn;
+        let remote_isn = self.cfg.remote_isn;
         if let Some(a) = e.ack {
             let rel = s.ack.wrapping_sub(remote_isn);
             if s.flags & flags::ACK == 0 || rel != a {
@@ -326,12 +359,7 @@ pub fn run_engine(engine: &mut dyn Engine, sc: &Scenario) -> Trace {
         trace.teardown_error = Some(format!("reset: {e}"));
         return trace;
     }
-    let mut r = Resolver {
-        sc,
-        flows: HashMap::new(),
-        listen_port: None,
-        ip_id: 1,
-    };
+    let mut r = Resolver::new(sc.config);
     let mut pending: VecDeque<OutPacket> = VecDeque::new();
     // How far virtual time has been run (a `*` line may run it past the
     // step times).

@@ -12,17 +12,15 @@
 //! for it. Expectation (`>`) steps are not checked here: fuzz cases have
 //! none.
 
-use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::case::is_crash_message;
-use crate::engine::app::pattern;
 use crate::engine::{Engine, EngineError, OutPacket};
-use crate::model::{Action, ApiCall, Scenario, ScenarioConfig, Step, SymOpt, SymSegment};
+use crate::model::{Action, ApiCall, Scenario, ScenarioConfig, Step};
 use crate::oracle::segments::describe;
 use crate::report::CaseResult;
-use crate::runner::{Divergence, StepObs, Trace, Verdict, compare};
-use crate::wire::{Opt, Segment, encode_options, flags};
+use crate::runner::{Divergence, FlowIsn, Resolver, StepObs, Trace, Verdict, compare};
+use crate::wire::Segment;
 
 /// What a step does.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,107 +118,8 @@ pub fn step_source(s: &FStep) -> String {
 }
 
 /// What the engine's side of the connection to the peer looked like
-/// before a step: its port and ISN, as learned from what it sent.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FlowInfo {
-    /// The engine's port.
-    pub local_port: Option<u16>,
-    /// The engine's ISN (the sequence number of its SYN).
-    pub local_isn: Option<u32>,
-}
-
-/// Resolves symbolic segments exactly as the runner does.
-struct Resolver {
-    cfg: ScenarioConfig,
-    flows: HashMap<u16, FlowInfo>,
-    listen_port: Option<u16>,
-    ip_id: u16,
-}
-
-impl Resolver {
-    fn learn(&mut self, pkts: &[OutPacket]) {
-        for p in pkts {
-            let Some(s) = Segment::decode(&p.bytes) else {
-                continue;
-            };
-            let f = self.flows.entry(s.dport).or_default();
-            f.local_port = Some(s.sport);
-            if s.flags & flags::SYN != 0 {
-                f.local_isn = Some(s.seq);
-            }
-        }
-    }
-
-    fn flow(&self) -> FlowInfo {
-        let mut f = self
-            .flows
-            .get(&self.cfg.remote_port)
-            .copied()
-            .unwrap_or_default();
-        f.local_port = f.local_port.or(self.listen_port);
-        f
-    }
-
-    fn inbound(&mut self, sym: &SymSegment) -> Result<Vec<u8>, String> {
-        let cfg = self.cfg;
-        let rport = sym.remote_port.unwrap_or(cfg.remote_port);
-        let flow = self.flows.get(&rport).copied().unwrap_or_default();
-        let dport = sym
-            .local_port
-            .or(flow.local_port)
-            .or(self.listen_port)
-            .ok_or("no local port known yet for this inbound segment (bind or connect first)")?;
-        let rel = |r: u32| -> Result<u32, String> {
-            flow.local_isn
-                .map(|isn| isn.wrapping_add(r))
-                .ok_or_else(|| {
-                    "ack relative to the engine's ISN, but the engine has sent no SYN yet"
-                        .to_string()
-                })
-        };
-        let ack = match sym.ack {
-            Some(a) if sym.flags & flags::ACK != 0 => rel(a)?,
-            _ => 0,
-        };
-        let mut opts = Vec::new();
-        for o in &sym.options {
-            opts.push(match o {
-                SymOpt::Nop => Opt::Nop,
-                SymOpt::Eol => Opt::Eol(0),
-                SymOpt::Mss(v) => Opt::Mss(*v),
-                SymOpt::WScale(v) => Opt::WScale(*v),
-                SymOpt::SackOk => Opt::SackOk,
-                SymOpt::Sack(b) => Opt::Sack(
-                    b.iter()
-                        .map(|(l, r)| Ok((rel(*l)?, rel(*r)?)))
-                        .collect::<Result<_, String>>()?,
-                ),
-                SymOpt::Ts(v, e) => Opt::Ts(*v, *e),
-                SymOpt::Other(k, d) => Opt::Other(*k, d.clone()),
-            });
-        }
-        let seg = Segment {
-            src: cfg.remote_ip,
-            dst: cfg.local_ip,
-            tos: sym.tos,
-            ttl: sym.ttl,
-            ip_id: self.ip_id,
-            ip_frag: 0,
-            sport: rport,
-            dport,
-            seq: cfg.remote_isn.wrapping_add(sym.seq),
-            ack,
-            flags: sym.flags,
-            wnd: sym.win,
-            urg: 0,
-            options: encode_options(&opts),
-            payload: pattern(u64::from(sym.seq), usize::from(sym.len)),
-            checksum: None,
-        };
-        self.ip_id = self.ip_id.wrapping_add(1);
-        Ok(seg.encode())
-    }
-}
+/// before a step (the runner's [`FlowIsn`]).
+pub type FlowInfo = FlowIsn;
 
 /// One engine's run, with what the driver learned on the way.
 #[derive(Debug, Clone)]
@@ -251,12 +150,7 @@ pub fn run_engine(engine: &mut dyn Engine, case: &FuzzCase) -> Run {
         run.trace.teardown_error = Some(format!("reset: {e}"));
         return run;
     }
-    let mut r = Resolver {
-        cfg: case.config,
-        flows: HashMap::new(),
-        listen_port: None,
-        ip_id: 1,
-    };
+    let mut r = Resolver::new(case.config);
     for step in &case.steps {
         let mut obs = StepObs::default();
         let mut result: Result<(), EngineError> = engine.advance_to(step.at_us);
