@@ -305,22 +305,23 @@ impl<H: Hooks> Tcp<H> {
         if mss_local == 0 {
             mss_local = p.mss;
         }
-        // tcp_write_checks
+        // tcp_write_checks: ERR_OK for len 0 without the buffer checks, and
+        // tcp_write then goes on (with nothing to add it still sets PSH on
+        // the last unsent segment when there is oversize room).
         if !matches!(
             p.state,
             TcpState::Established | TcpState::CloseWait | TcpState::SynSent | TcpState::SynRcvd
         ) {
             return Ok(Err::Conn);
-        } else if len == 0 {
-            return Ok(Err::Ok);
-        }
-        if u32::from(len) > p.snd_buf {
-            self.p(i).flags |= TF_NAGLEMEMERR;
-            return Ok(Err::Mem);
-        }
-        if p.snd_queuelen >= self.cfg.tcp_snd_queuelen.min(TCP_SNDQUEUELEN_OVERFLOW + 1) {
-            self.p(i).flags |= TF_NAGLEMEMERR;
-            return Ok(Err::Mem);
+        } else if len != 0 {
+            if u32::from(len) > p.snd_buf {
+                self.p(i).flags |= TF_NAGLEMEMERR;
+                return Ok(Err::Mem);
+            }
+            if p.snd_queuelen >= self.cfg.tcp_snd_queuelen.min(TCP_SNDQUEUELEN_OVERFLOW + 1) {
+                self.p(i).flags |= TF_NAGLEMEMERR;
+                return Ok(Err::Mem);
+            }
         }
         let mut queuelen = p.snd_queuelen;
         let (optflags, optlen) = if self.cfg.lwip_tcp_timestamps && p.flags & TF_TIMESTAMP != 0 {
