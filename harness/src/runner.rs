@@ -31,6 +31,9 @@ pub struct StepObs {
     pub callbacks: Vec<CallbackRecord>,
     /// Every connection's state after the step.
     pub snapshots: Vec<ConnSnapshot>,
+    /// Pool and heap use after the step ([`Engine::resources`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<(&'static str, u64)>,
     /// The engine could not carry out the step.
     pub error: Option<String>,
 }
@@ -464,6 +467,7 @@ pub fn run_engine(engine: &mut dyn Engine, sc: &Scenario) -> Trace {
         }
         obs.callbacks = engine.take_callbacks();
         obs.snapshots = engine.snapshots();
+        obs.resources = engine.resources();
         let stop = result.is_err();
         if let Err(e) = result {
             obs.error = Some(e.to_string());

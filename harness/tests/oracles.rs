@@ -188,3 +188,24 @@ fn two_callbacks_swapped_are_a_callback_divergence() {
     assert_eq!((step, oracle), (Some(i), Oracle::Callbacks));
     assert!(fields.iter().any(|f| f.contains("kind")), "{fields:?}");
 }
+
+#[test]
+fn eight_more_heap_bytes_are_a_resources_divergence() {
+    // A SYN-ACK waiting for its ACK holds a PBUF_RAM pbuf from lwIP's heap.
+    let (sc, a) = traces();
+    let mut b = a.clone();
+    let held = |s: &harness::runner::StepObs| {
+        s.resources
+            .iter()
+            .any(|(k, n)| *k == "heap_bytes" && *n > 0)
+    };
+    let i = step_with(&a, held);
+    for r in &mut b.steps[i].resources {
+        if r.0 == "heap_bytes" {
+            r.1 += 8;
+        }
+    }
+    let (step, oracle, fields) = diverged(&sc, &a, &b);
+    assert_eq!((step, oracle), (Some(i), Oracle::Resources));
+    assert_eq!(fields, vec!["heap_bytes".to_string()]);
+}

@@ -746,6 +746,41 @@ shim_accounting(struct shim_accounting *out)
   out->heap_err = lwip_stats.mem.err;
 }
 
+/* mem.c's heap (LWIP_RAM_HEAP_POINTER is ram_heap in this build). */
+extern u8_t ram_heap[];
+
+static u8_t *
+heap_base(void)
+{
+  return (u8_t *)LWIP_MEM_ALIGN(ram_heap);
+}
+
+int
+shim_mem_malloc(uint16_t size, uint16_t *off)
+{
+  void *p;
+  ENTER();
+  p = mem_malloc(size);
+  *off = p == NULL ? 0xFFFF : (uint16_t)((u8_t *)p - heap_base());
+  LEAVE();
+}
+
+int
+shim_mem_free(uint16_t off)
+{
+  ENTER();
+  mem_free(heap_base() + off);
+  LEAVE();
+}
+
+int
+shim_mem_trim(uint16_t off, uint16_t size)
+{
+  ENTER();
+  (void)mem_trim(heap_base() + off, size);
+  LEAVE();
+}
+
 int
 shim_teardown(void)
 {

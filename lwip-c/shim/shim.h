@@ -276,6 +276,15 @@ void shim_snapshot(const struct tcp_pcb *pcb, struct shim_snapshot *out);
 uint32_t shim_snapshot_all(struct shim_snapshot *out, uint32_t max);
 void shim_accounting(struct shim_accounting *out);
 
+/* lwIP's heap (mem.c) called directly, for checking a port's heap model
+ * against it: a block is named by the offset of its data from the start
+ * of the (aligned) heap. shim_mem_malloc stores the offset in *off, or
+ * 0xFFFF when mem_malloc returned NULL. Use only on a stack whose TCP has
+ * nothing allocated, and free every block before the stack is used. */
+int shim_mem_malloc(uint16_t size, uint16_t *off);
+int shim_mem_free(uint16_t off);
+int shim_mem_trim(uint16_t off, uint16_t size);
+
 /* Abort every active and TIME_WAIT pcb and close every listening and
  * bound pcb, so that a leak check can follow. */
 int shim_teardown(void);

@@ -501,6 +501,15 @@ unsafe extern "C" {
     pub fn shim_accounting(out: *mut shim_accounting);
 }
 unsafe extern "C" {
+    pub fn shim_mem_malloc(size: u16, off: *mut u16) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shim_mem_free(off: u16) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shim_mem_trim(off: u16, size: u16) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
     pub fn shim_teardown() -> ::std::os::raw::c_int;
 }
 unsafe extern "C" {

@@ -929,6 +929,35 @@ impl Stack {
         a
     }
 
+    /// `mem_malloc(size)` on lwIP's heap, for checking a heap model
+    /// against mem.c: the block's data offset from the heap's start, or
+    /// `None` when lwIP returned NULL. Only meaningful while TCP holds no
+    /// heap memory; free every block with [`Stack::mem_free`] before using
+    /// the stack again (the leak check counts them).
+    pub fn mem_malloc(&mut self, size: u16) -> Result<Option<u16>, StackError> {
+        self.check_usable()?;
+        let mut off = 0u16;
+        // SAFETY: mem_malloc has no preconditions; `off` outlives the call.
+        self.enter(None, || unsafe { ffi::shim_mem_malloc(size, &mut off) })?;
+        Ok((off != 0xFFFF).then_some(off))
+    }
+
+    /// `mem_free()` of a block [`Stack::mem_malloc`] returned. lwIP checks
+    /// the block (a wrong offset is counted as illegal, not undefined).
+    pub fn mem_free(&mut self, off: u16) -> Result<(), StackError> {
+        self.check_usable()?;
+        // SAFETY: the offset is inside the heap (mem_free range-checks it).
+        self.enter(None, || unsafe { ffi::shim_mem_free(off) })
+    }
+
+    /// `mem_trim()` of a block [`Stack::mem_malloc`] returned, to `size`
+    /// bytes (shrinking only, as in lwIP).
+    pub fn mem_trim(&mut self, off: u16, size: u16) -> Result<(), StackError> {
+        self.check_usable()?;
+        // SAFETY: as mem_free; mem_trim range-checks and asserts.
+        self.enter(None, || unsafe { ffi::shim_mem_trim(off, size) })
+    }
+
     /// Closes every new pcb, aborts every active and TIME_WAIT pcb, closes
     /// every listening and bound one (err callbacks are logged), and
     /// returns the accounting afterwards.

@@ -110,6 +110,10 @@ pub mod full {
     /// `MEM_ALIGNMENT` (shows on the wire: `tcp_pbuf_prealloc` rounds
     /// `length + TCP_OVERSIZE` with `LWIP_MEM_ALIGN_SIZE`).
     pub const MEM_ALIGNMENT: u16 = 8;
+    /// `SIZEOF_STRUCT_PBUF` before alignment: `sizeof(struct pbuf)` on the
+    /// 64-bit host the C engine is built for (two pointers, two u16, four
+    /// u8). Every `PBUF_RAM` allocation from the heap carries it.
+    pub const SIZEOF_STRUCT_PBUF: u16 = 24;
     /// Whether `LWIP_RAND` is defined (lwipopts.h: `tcpdiff_rand()`), which
     /// makes `tcp_init` pick a random first local port.
     pub const LWIP_RAND_DEFINED: bool = true;
@@ -222,6 +226,9 @@ pub struct Config {
     pub mem_size: u32,
     /// `MEM_ALIGNMENT` (opt.h).
     pub mem_alignment: u16,
+    /// `sizeof(struct pbuf)` of the C build being mirrored (24 with 64-bit
+    /// pointers, 16 with 32-bit ones): part of each `PBUF_RAM` heap block.
+    pub sizeof_struct_pbuf: u16,
     /// Whether the port defines `LWIP_RAND` (used by `tcp_init`).
     pub lwip_rand_defined: bool,
     /// `TCP_LOCAL_PORT_RANGE_START` (tcp.c).
@@ -295,6 +302,10 @@ pub enum ConfigError {
     WndSmallerThanMss,
     /// `PBUF_POOL_BUFSIZE <= MEM_ALIGNMENT`.
     PbufNotAboveAlignment,
+    /// Not a check of lwIP's: `MEM_SIZE` larger than the heap the port can
+    /// model ([`crate::mem::MEM_HEAP_CAP`]), or a `MEM_ALIGNMENT` that is
+    /// not a power of two up to 16.
+    HeapNotModelled,
 }
 
 impl Config {
@@ -338,6 +349,7 @@ impl Config {
             memp_num_pbuf: full::MEMP_NUM_PBUF,
             mem_size: full::MEM_SIZE,
             mem_alignment: full::MEM_ALIGNMENT,
+            sizeof_struct_pbuf: full::SIZEOF_STRUCT_PBUF,
             lwip_rand_defined: full::LWIP_RAND_DEFINED,
             tcp_local_port_range_start: full::TCP_LOCAL_PORT_RANGE_START,
             tcp_local_port_range_end: full::TCP_LOCAL_PORT_RANGE_END,
@@ -393,6 +405,7 @@ impl Config {
             memp_num_pbuf: 16,
             mem_size: 1600,
             mem_alignment: 1,
+            sizeof_struct_pbuf: 24,
             lwip_rand_defined: false,
             tcp_local_port_range_start: 0xc000,
             tcp_local_port_range_end: 0xffff,
@@ -416,6 +429,20 @@ impl Config {
             + self.pbuf_link_hlen as u32
             + PBUF_IP_HLEN as u32
             + PBUF_TRANSPORT_HLEN as u32
+    }
+
+    /// lwIP's `PBUF_IP` layer (pbuf.h): the headroom
+    /// `pbuf_alloc(PBUF_IP, ..)` reserves (link headers and the IP header).
+    pub const fn pbuf_layer_ip(&self) -> u16 {
+        self.pbuf_link_encapsulation_hlen
+            .wrapping_add(self.pbuf_link_hlen)
+            .wrapping_add(PBUF_IP_HLEN)
+    }
+
+    /// lwIP's `PBUF_TRANSPORT` layer (pbuf.h): `PBUF_IP` plus the TCP
+    /// header.
+    pub const fn pbuf_layer_transport(&self) -> u16 {
+        self.pbuf_layer_ip().wrapping_add(PBUF_TRANSPORT_HLEN)
     }
 
     /// Port of lwIP's `LWIP_MEM_ALIGN_SIZE(size)` (arch.h):
@@ -540,6 +567,9 @@ impl Config {
         }
         if self.pbuf_pool_bufsize <= self.mem_alignment {
             return Err(ConfigError::PbufNotAboveAlignment);
+        }
+        if !crate::mem::Heap::fits(self.mem_size, self.mem_alignment) {
+            return Err(ConfigError::HeapNotModelled);
         }
         Ok(())
     }

@@ -40,6 +40,7 @@
 
 pub mod config;
 pub mod err;
+pub mod mem;
 pub mod options;
 pub mod seq;
 pub mod stack;

@@ -11,6 +11,7 @@ use core::net::Ipv4Addr;
 
 use crate::config::Config;
 use crate::err::Err;
+use crate::mem::{Heap, MemPtr, pbuf_ram_alloc_len, pbuf_ram_payload_offset};
 use crate::options::TcpSackRange;
 use crate::state::{TcpFlags, TcpState};
 use crate::wire::{IP_HLEN, IP_MF, IP_OFFMASK, IP_PROTO_TCP, inet_chksum};
@@ -471,6 +472,8 @@ pub struct TcpSeg {
     pub pbuf_len: [u16; SEG_PBUF_CAP],
     /// Bit k set: pbuf k of the chain is `PBUF_ROM`.
     pub pbuf_rom: u32,
+    /// The heap block of pbuf k of the chain when it is `PBUF_RAM`.
+    pub pbuf_mem: [Option<MemPtr>; SEG_PBUF_CAP],
     /// `PBUF_POOL` pbufs it holds (an ooseq segment keeps the pool pbufs
     /// its packet arrived in, `pbuf_ref` in `tcp_seg_copy`).
     pub pool_pbufs: u16,
@@ -488,6 +491,7 @@ impl TcpSeg {
         pbufs: 0,
         rom_pbufs: 0,
         pbuf_len: [0; SEG_PBUF_CAP],
+        pbuf_mem: [None; SEG_PBUF_CAP],
         pbuf_rom: 0,
         pool_pbufs: 0,
         data: [0; SEG_DATA_CAP],
@@ -592,6 +596,8 @@ pub struct Tcp<H: Hooks> {
     pub(crate) memp_pbuf_used: u16,
     /// `PBUF_POOL` pbufs held (refused data).
     pub(crate) pbuf_pool_used: u16,
+    /// lwIP's heap (`MEM_SIZE`), from which every `PBUF_RAM` pbuf comes.
+    pub(crate) heap: Heap,
     pub(crate) inp: InputGlobals,
     pub(crate) depth: u32,
     events: [Option<Event>; EVENT_CAP],
@@ -651,6 +657,7 @@ impl<H: Hooks> Tcp<H> {
             next_gen: 1,
             memp_pbuf_used: 0,
             pbuf_pool_used: 0,
+            heap: Heap::EMPTY,
             inp: InputGlobals::default(),
             depth: 0,
             events: [None; EVENT_CAP],
@@ -710,6 +717,7 @@ impl<H: Hooks> Tcp<H> {
         }
         self.memp_pbuf_used = 0;
         self.pbuf_pool_used = 0;
+        self.heap.mem_init(config.mem_size, config.mem_alignment);
         self.inp = InputGlobals::default();
         self.events = [None; EVENT_CAP];
         self.ev_head = 0;
@@ -1010,6 +1018,7 @@ impl<H: Hooks> Tcp<H> {
         s.v.pbufs = 0;
         s.v.rom_pbufs = 0;
         s.v.pbuf_len = [0; SEG_PBUF_CAP];
+        s.v.pbuf_mem = [None; SEG_PBUF_CAP];
         s.v.pbuf_rom = 0;
         s.v.pool_pbufs = 0;
         u8::try_from(i).ok()
@@ -1038,6 +1047,57 @@ impl<H: Hooks> Tcp<H> {
     /// Pool pbufs in use (`MEMP_PBUF_POOL` stats).
     pub fn pool_pbufs_used(&self) -> usize {
         usize::from(self.pbuf_pool_used)
+    }
+
+    /// Heap bytes in use, block headers included (`lwip_stats.mem.used`).
+    pub fn heap_used(&self) -> u32 {
+        self.heap.used()
+    }
+
+    /// The heap (for diagnostics: its blocks and statistics).
+    pub fn heap(&self) -> &Heap {
+        &self.heap
+    }
+
+    /// `pbuf_alloc(layer, length, PBUF_RAM)` (pbuf.c): the pbuf's heap
+    /// block, `None` when the heap has no room (or the size overflows).
+    pub(crate) fn pbuf_alloc_ram(&mut self, layer: u16, length: u16) -> Option<MemPtr> {
+        let c = &self.cfg;
+        let n = pbuf_ram_alloc_len(c.sizeof_struct_pbuf, c.mem_alignment, layer, length)?;
+        self.heap.mem_malloc(n)
+    }
+
+    /// A `PBUF_RAM` pbuf that `tcp_output_control_segment` frees right
+    /// after sending it (empty ACK, RST, keepalive, zero-window probe).
+    /// Nothing else allocates from the heap between lwIP's `pbuf_alloc`
+    /// and that `pbuf_free`, so allocating and freeing here leaves the
+    /// heap as lwIP leaves it; the answer is whether the allocation
+    /// succeeded.
+    pub(crate) fn pbuf_alloc_ram_transient(&mut self, layer: u16, length: u16) -> bool {
+        match self.pbuf_alloc_ram(layer, length) {
+            Some(m) => {
+                self.heap.mem_free(m);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// `mem_trim()` of a `PBUF_RAM` pbuf allocated at `layer` by
+    /// `pbuf_realloc` so that it ends `len` bytes after where its payload
+    /// started (pbuf.c: `(payload - p) + rem_len`). An assertion mem.c
+    /// fails poisons the stack ([`Tcp::asserted`]); the caller leaves.
+    pub(crate) fn pbuf_trim_ram(&mut self, m: MemPtr, layer: u16, len: u16) {
+        let c = &self.cfg;
+        let off = pbuf_ram_payload_offset(c.sizeof_struct_pbuf, c.mem_alignment, layer);
+        if let Err(msg) = self.heap.mem_trim(m, off.wrapping_add(len)) {
+            let at = if msg == "invalid next ptr" {
+                "mem.c:777"
+            } else {
+                "mem.c:727"
+            };
+            let _ = self.lwip_assert_failed(msg, at);
+        }
     }
 
     // -- lists (TCP_REG / TCP_RMV) -----------------------------------------

@@ -4,8 +4,8 @@
 use crate::err::Err;
 use crate::seq::{tcp_seq_geq, tcp_seq_gt};
 use crate::stack::{
-    ApiError, Handle, Hooks, List, SOF_INHERITED, SOF_KEEPALIVE, TCP_PRIO_MAX, TCP_PRIO_NORMAL,
-    Tcp, TcpApp, TcpPcb,
+    ApiError, Handle, Hooks, List, SEG_PBUF_CAP, SOF_INHERITED, SOF_KEEPALIVE, TCP_PRIO_MAX,
+    TCP_PRIO_NORMAL, Tcp, TcpApp, TcpPcb,
 };
 use crate::state::{
     TF_ACK_DELAY, TF_ACK_NOW, TF_BACKLOGPEND, TF_CLOSEPEND, TF_NAGLEMEMERR, TF_NODELAY,
@@ -679,8 +679,16 @@ impl<H: Hooks> Tcp<H> {
         }
     }
 
-    /// Port of `tcp_seg_free()` (tcp.c).
+    /// Port of `tcp_seg_free()` (tcp.c): `pbuf_free(seg->p)` gives each
+    /// pbuf of the chain back, head first (`PBUF_RAM` ones to the heap),
+    /// then the segment goes back to its pool.
     pub(crate) fn tcp_seg_free(&mut self, s: u8) {
+        let n = usize::from(self.seg_ref(s).pbufs).min(SEG_PBUF_CAP);
+        for k in 0..n {
+            if let Some(m) = self.sg(s).pbuf_mem.get_mut(k).and_then(Option::take) {
+                self.heap.mem_free(m);
+            }
+        }
         let rom = self.seg_ref(s).rom_pbufs;
         self.memp_pbuf_used = self.memp_pbuf_used.saturating_sub(u16::from(rom));
         let pool = self.seg_ref(s).pool_pbufs;

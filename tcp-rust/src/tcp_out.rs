@@ -3,6 +3,7 @@
 //! and retransmission.
 
 use crate::err::Err;
+use crate::mem::MemPtr;
 use crate::options::{
     LWIP_TCP_OPT_LEN_TS, OptValues, TF_SEG_OPTS_TS, TF_SEG_OPTS_WND_SCALE, build_segment_options,
     lwip_tcp_opt_length, tcp_enqueue_flags_optflags, tcp_get_num_sacks, tcp_output_fill_options,
@@ -53,14 +54,20 @@ fn seg_pbuf_grow_tail(sg: &mut TcpSeg, n: u16) {
 }
 
 /// Chains one pbuf of `n` data bytes to a segment (`pbuf_cat` of
-/// tcp_write's phase 2); `rom` for a `PBUF_ROM` reference.
-fn seg_pbuf_push(sg: &mut TcpSeg, n: u16, rom: bool) {
+/// tcp_write's phase 2); `rom` for a `PBUF_ROM` reference, `mem` for the
+/// heap block of a `PBUF_RAM` one. Returns a block it could not record
+/// (only past [`SEG_PBUF_CAP`], which no configuration `Tcp::reset`
+/// accepts reaches: a chain is at most `TCP_SND_QUEUELEN` pbufs).
+fn seg_pbuf_push(sg: &mut TcpSeg, n: u16, rom: bool, mem: Option<MemPtr>) -> Option<MemPtr> {
     let k = usize::from(sg.pbufs);
+    let mut unrecorded = None;
     if k >= SEG_PBUF_CAP {
         // Beyond any chain lwIP can build: keep the bytes on the tail.
         seg_pbuf_grow_tail(sg, n);
-    } else if let Some(l) = sg.pbuf_len.get_mut(k) {
+        unrecorded = mem;
+    } else if let (Some(l), Some(b)) = (sg.pbuf_len.get_mut(k), sg.pbuf_mem.get_mut(k)) {
         *l = n;
+        *b = mem;
         if rom {
             sg.pbuf_rom |= 1u32.checked_shl(k as u32).unwrap_or(0);
         }
@@ -69,6 +76,7 @@ fn seg_pbuf_push(sg: &mut TcpSeg, n: u16, rom: bool) {
     if rom {
         sg.rom_pbufs = sg.rom_pbufs.wrapping_add(1);
     }
+    unrecorded
 }
 
 impl<H: Hooks> Tcp<H> {
@@ -118,6 +126,10 @@ impl<H: Hooks> Tcp<H> {
             self.cfg.tcp_wnd & 0xffff
         } as u16;
         let wnd = raw.swap_bytes();
+        // tcp_output_alloc_header_common: no pbuf, no RST.
+        if !self.pbuf_alloc_ram_transient(self.cfg.pbuf_layer_ip(), TCP_HLEN as u16) {
+            return;
+        }
         let mut buf = [0u8; IP_HLEN + TCP_HLEN];
         if let Some(t) = buf.get_mut(IP_HLEN..) {
             put_tcp_hdr(
@@ -158,6 +170,12 @@ impl<H: Hooks> Tcp<H> {
         let opts =
             tcp_output_fill_options(&self.cfg, optflags, &v, sacks, num_sacks).unwrap_or_default();
         let olen = usize::from(opts.len());
+        // tcp_output_alloc_header: without a pbuf, "let tcp_fasttmr retry
+        // sending this ACK".
+        if !self.pbuf_alloc_ram_transient(self.cfg.pbuf_layer_ip(), (TCP_HLEN + olen) as u16) {
+            self.p(i).flags |= TF_ACK_DELAY | TF_ACK_NOW;
+            return Err::Buf;
+        }
         let wnd = (p.rcv_ann_wnd >> p.rcv_scale).min(0xffff) as u16;
         let mut buf = [0u8; IP_HLEN + TCP_HLEN + 40];
         if let Some(t) = buf.get_mut(IP_HLEN..) {
@@ -212,11 +230,20 @@ impl<H: Hooks> Tcp<H> {
     pub(crate) fn tcp_enqueue_flags(&mut self, i: u8, flags: u8) -> Err {
         let p = *self.pcb_ref(i);
         let optflags = tcp_enqueue_flags_optflags(&self.cfg, flags, p.state, p.flags);
+        let optlen = u16::from(lwip_tcp_opt_length(&self.cfg, optflags));
+        // pbuf_alloc(PBUF_TRANSPORT, optlen, PBUF_RAM), then the segment
+        // (tcp_create_segment frees the pbuf when there is none).
+        let Some(m) = self.pbuf_alloc_ram(self.cfg.pbuf_layer_transport(), optlen) else {
+            self.p(i).flags |= TF_NAGLEMEMERR;
+            return Err::Mem;
+        };
         let Some(s) = self.tcp_create_segment(i, flags, p.snd_lbb, optflags) else {
+            self.heap.mem_free(m);
             self.p(i).flags |= TF_NAGLEMEMERR;
             return Err::Mem;
         };
         self.sg(s).pbufs = 1;
+        self.sg(s).pbuf_mem[0] = Some(m);
         self.append_unsent(i, s);
         let q = self.p(i);
         q.unsent_oversize = 0;
@@ -337,7 +364,8 @@ impl<H: Hooks> Tcp<H> {
         let mut pos: u16 = 0;
         let mut oversize: u16 = 0;
         let mut oversize_used: u16 = 0;
-        let mut concat: Option<(u16, bool)> = None; // (len, rom)
+        // Phase 2's pbuf: (len, rom, heap block of a PBUF_RAM copy).
+        let mut concat: Option<(u16, bool, Option<MemPtr>)> = None;
         let last_unsent = self.last_unsent(i);
         let mut seg: Option<u8> = None;
         if let Some(lu) = last_unsent {
@@ -366,9 +394,15 @@ impl<H: Hooks> Tcp<H> {
                 let seglen = space.min(len - pos);
                 seg = Some(lu);
                 if apiflags.copy {
-                    oversize = self.tcp_pbuf_prealloc_oversize(i, seglen, space, apiflags, true);
+                    // tcp_pbuf_prealloc(PBUF_RAW, seglen, space, ..).
+                    let os = self.tcp_pbuf_prealloc_oversize(i, seglen, space, apiflags, true);
+                    let Some(m) = self.pbuf_alloc_ram(0, seglen.wrapping_add(os)) else {
+                        self.p(i).flags |= TF_NAGLEMEMERR;
+                        return Ok(Err::Mem);
+                    };
+                    oversize = os;
                     queuelen = queuelen.wrapping_add(1);
-                    concat = Some((seglen, false));
+                    concat = Some((seglen, false, Some(m)));
                 } else {
                     if self.memp_pbuf_used >= self.cfg.memp_num_pbuf {
                         self.p(i).flags |= TF_NAGLEMEMERR;
@@ -376,7 +410,7 @@ impl<H: Hooks> Tcp<H> {
                     }
                     self.memp_pbuf_used += 1;
                     queuelen = queuelen.wrapping_add(1);
-                    concat = Some((seglen, true));
+                    concat = Some((seglen, true, None));
                 }
                 pos += seglen;
             }
@@ -392,30 +426,45 @@ impl<H: Hooks> Tcp<H> {
             // and optlen 12, so max_len wraps to 65535 in lwIP too.
             let max_len = mss_local.wrapping_sub(optlen16);
             let seglen = left.min(max_len);
-            let (pbufs, rom) = if apiflags.copy {
-                oversize = self.tcp_pbuf_prealloc_oversize(
+            let transport = self.cfg.pbuf_layer_transport();
+            let (pbufs, rom, m) = if apiflags.copy {
+                // tcp_pbuf_prealloc(PBUF_TRANSPORT, seglen + optlen, mss_local, ..).
+                let length = seglen.wrapping_add(optlen16);
+                let os = self.tcp_pbuf_prealloc_oversize(
                     i,
-                    seglen.wrapping_add(optlen16),
+                    length,
                     mss_local,
                     apiflags,
                     queue.is_none(),
                 );
-                (1u8, 0u8)
+                let Some(m) = self.pbuf_alloc_ram(transport, length.wrapping_add(os)) else {
+                    failed = true;
+                    break;
+                };
+                oversize = os;
+                (1u8, 0u8, m)
             } else {
+                // The PBUF_ROM data pbuf, then the PBUF_RAM header pbuf.
                 if self.memp_pbuf_used >= self.cfg.memp_num_pbuf {
                     failed = true;
                     break;
                 }
-                (2, 1)
+                let Some(m) = self.pbuf_alloc_ram(transport, optlen16) else {
+                    failed = true;
+                    break;
+                };
+                (2, 1, m)
             };
             queuelen = queuelen.wrapping_add(u16::from(pbufs));
             if queuelen > self.cfg.tcp_snd_queuelen.min(TCP_SNDQUEUELEN_OVERFLOW) {
+                self.heap.mem_free(m);
                 failed = true;
                 break;
             }
             let Some(s) =
                 self.tcp_create_segment(i, 0, snd_lbb.wrapping_add(u32::from(pos)), optflags)
             else {
+                self.heap.mem_free(m);
                 failed = true;
                 break;
             };
@@ -424,6 +473,7 @@ impl<H: Hooks> Tcp<H> {
                 let sg = self.sg(s);
                 sg.pbufs = pbufs;
                 sg.rom_pbufs = rom;
+                sg.pbuf_mem[0] = Some(m);
                 // Copy: one PBUF_RAM pbuf with headers and data. No copy:
                 // a PBUF_RAM header pbuf, then the PBUF_ROM data.
                 if rom == 0 {
@@ -450,8 +500,12 @@ impl<H: Hooks> Tcp<H> {
         }
         if failed {
             self.p(i).flags |= TF_NAGLEMEMERR;
-            if let Some((_, true)) = concat {
-                self.memp_pbuf_used = self.memp_pbuf_used.saturating_sub(1);
+            match concat {
+                Some((_, true, _)) => {
+                    self.memp_pbuf_used = self.memp_pbuf_used.saturating_sub(1);
+                }
+                Some((_, false, Some(m))) => self.heap.mem_free(m),
+                _ => {}
             }
             self.tcp_segs_free(queue);
             return Ok(Err::Mem);
@@ -460,7 +514,7 @@ impl<H: Hooks> Tcp<H> {
         if let Some(lu) = last_unsent {
             let mut at = 0usize;
             let add1 = usize::from(oversize_used);
-            let add2 = concat.map_or(0, |(l, _)| usize::from(l));
+            let add2 = concat.map_or(0, |(l, _, _)| usize::from(l));
             let sg = self.sg(lu);
             let start = usize::from(sg.len);
             if let (Some(d), Some(s)) = (
@@ -473,8 +527,10 @@ impl<H: Hooks> Tcp<H> {
             sg.len = sg.len.wrapping_add(at as u16);
             // Phase 1 grew the tail pbuf; phase 2 chains a new one.
             seg_pbuf_grow_tail(sg, oversize_used);
-            if let Some((clen, rom)) = concat {
-                seg_pbuf_push(sg, clen, rom);
+            if let Some((clen, rom, m)) = concat
+                && let Some(lost) = seg_pbuf_push(sg, clen, rom, m)
+            {
+                self.heap.mem_free(lost);
             }
         }
         self.p(i).unsent_oversize = oversize;
@@ -801,8 +857,13 @@ impl<H: Hooks> Tcp<H> {
         }
         let optflags = u.flags;
         let remainder = u.len - split;
-        // pbuf_alloc(PBUF_TRANSPORT, remainder + optlen, PBUF_RAM): the heap
-        // is not modelled, so this cannot fail here.
+        let optlen = u16::from(lwip_tcp_opt_length(&self.cfg, optflags));
+        let Some(m) = self.pbuf_alloc_ram(
+            self.cfg.pbuf_layer_transport(),
+            remainder.wrapping_add(optlen),
+        ) else {
+            return Err::Mem;
+        };
         let mut split_flags = u.hdr_flags;
         let mut remainder_flags = 0u8;
         if split_flags & TCP_PSH != 0 {
@@ -819,6 +880,8 @@ impl<H: Hooks> Tcp<H> {
             u.seqno.wrapping_add(u32::from(split)),
             optflags,
         ) else {
+            // tcp_create_segment freed the pbuf.
+            self.heap.mem_free(m);
             return Err::Mem;
         };
         {
@@ -826,6 +889,7 @@ impl<H: Hooks> Tcp<H> {
             sg.len = remainder;
             sg.pbufs = 1;
             sg.pbuf_len[0] = remainder;
+            sg.pbuf_mem[0] = Some(m);
             let (a, b) = (usize::from(split), usize::from(u.len));
             if let (Some(d), Some(src)) = (sg.data.get_mut(..b - a), u.data.get(a..b)) {
                 d.copy_from_slice(src);
@@ -834,6 +898,10 @@ impl<H: Hooks> Tcp<H> {
         // snd_queuelen -= pbuf_clen(useg->p); pbuf_realloc(useg->p, ..);
         // snd_queuelen += pbuf_clen(useg->p).
         let freed_rom = self.seg_pbuf_realloc(useg, split);
+        if self.asserted.is_some() {
+            // mem_trim asserted inside pbuf_realloc: lwIP left here.
+            return Err::Mem;
+        }
         self.memp_pbuf_used = self.memp_pbuf_used.saturating_sub(freed_rom);
         let new_clen = self.seg_ref(useg).pbufs;
         {
@@ -858,13 +926,18 @@ impl<H: Hooks> Tcp<H> {
 
     /// `pbuf_realloc(seg->p, <headers> + keep)` (pbuf.c) on a segment's
     /// chain: pbufs wholly past the first `keep` data bytes are freed, the
-    /// last one kept is shortened. Returns how many freed pbufs were
-    /// `PBUF_ROM` (already taken off `rom_pbufs`).
+    /// last one kept is shortened (`mem_trim` of its heap block when it is
+    /// `PBUF_RAM` and its length changes, before the rest is freed).
+    /// Returns how many freed pbufs were `PBUF_ROM` (already taken off
+    /// `rom_pbufs`).
     fn seg_pbuf_realloc(&mut self, s: u8, keep: u16) -> u16 {
+        let optlen = u16::from(lwip_tcp_opt_length(&self.cfg, self.seg_ref(s).flags));
         let sg = self.sg(s);
         let n = usize::from(sg.pbufs).min(SEG_PBUF_CAP);
         let mut before: u32 = 0;
         let mut kept = n;
+        // (block, layer, new length from the payload start) to mem_trim.
+        let mut trim: Option<(MemPtr, bool, u16)> = None;
         for k in 0..n {
             let Some(l) = sg.pbuf_len.get_mut(k) else {
                 break;
@@ -877,13 +950,26 @@ impl<H: Hooks> Tcp<H> {
             }
             let len = u32::from(*l);
             if u32::from(keep) <= before + len {
-                *l = (u32::from(keep) - before) as u16;
+                let new = (u32::from(keep) - before) as u16;
+                if u32::from(new) != len
+                    && let Some(Some(m)) = sg.pbuf_mem.get(k)
+                {
+                    // The head pbuf was allocated at PBUF_TRANSPORT with the
+                    // options first; chained ones at PBUF_RAW.
+                    trim = Some(if k == 0 {
+                        (*m, true, optlen.wrapping_add(new))
+                    } else {
+                        (*m, false, new)
+                    });
+                }
+                *l = new;
                 kept = k + 1;
                 break;
             }
             before += len;
         }
         let mut freed_rom = 0u16;
+        let mut freed_ram = [None; SEG_PBUF_CAP];
         for k in kept..n {
             let bit = 1u32.checked_shl(k as u32).unwrap_or(0);
             if sg.pbuf_rom & bit != 0 {
@@ -893,15 +979,43 @@ impl<H: Hooks> Tcp<H> {
             if let Some(l) = sg.pbuf_len.get_mut(k) {
                 *l = 0;
             }
+            if let (Some(b), Some(f)) = (sg.pbuf_mem.get_mut(k), freed_ram.get_mut(k)) {
+                *f = b.take();
+            }
         }
         sg.pbufs = kept as u8;
         sg.rom_pbufs = sg.rom_pbufs.saturating_sub(freed_rom as u8);
+        if let Some((m, head, len)) = trim {
+            let layer = if head {
+                self.cfg.pbuf_layer_transport()
+            } else {
+                0
+            };
+            self.pbuf_trim_ram(m, layer, len);
+        }
+        for m in freed_ram.into_iter().flatten() {
+            self.heap.mem_free(m);
+        }
         freed_rom
     }
 
-    /// `tcp_output_alloc_header()`, `tcp_output_fill_options(pcb, p, 0, 0)`
-    /// and `tcp_output_control_segment()` (tcp_out.c) for a bare control
-    /// segment of the pcb: no options, flags `flags`, up to one data byte.
+    /// `tcp_output_alloc_header()` (tcp_out.c) for a bare control segment
+    /// (no options, `datalen` data bytes): whether the heap had room for
+    /// its pbuf; if so, "update the announced right window edge".
+    fn tcp_output_alloc_header_bare(&mut self, i: u8, datalen: u16) -> bool {
+        let len = (TCP_HLEN as u16).wrapping_add(datalen);
+        if !self.pbuf_alloc_ram_transient(self.cfg.pbuf_layer_ip(), len) {
+            return false;
+        }
+        let q = self.p(i);
+        q.rcv_ann_right_edge = q.rcv_nxt.wrapping_add(q.rcv_ann_wnd);
+        true
+    }
+
+    /// `tcp_output_fill_options(pcb, p, 0, 0)` and
+    /// `tcp_output_control_segment()` (tcp_out.c) for a bare control segment
+    /// of the pcb whose pbuf [`Self::tcp_output_alloc_header_bare`] got: no
+    /// options, flags `flags`, up to one data byte.
     fn tcp_output_bare_control(&mut self, i: u8, seqno: u32, flags: u8, data: Option<u8>) -> Err {
         let p = *self.pcb_ref(i);
         let wnd = (p.rcv_ann_wnd >> p.rcv_scale).min(0xffff) as u16;
@@ -921,11 +1035,6 @@ impl<H: Hooks> Tcp<H> {
             if let (Some(b), Some(d)) = (data, t.get_mut(TCP_HLEN)) {
                 *d = b;
             }
-        }
-        {
-            // "If we're sending a packet, update the announced right window edge"
-            let q = self.p(i);
-            q.rcv_ann_right_edge = q.rcv_nxt.wrapping_add(q.rcv_ann_wnd);
         }
         self.send_tcp(
             &mut buf,
@@ -954,6 +1063,9 @@ impl<H: Hooks> Tcp<H> {
         let (seqno, hdr_flags, len) = (s.seqno, s.hdr_flags, s.len);
         let first = s.data.first().copied().unwrap_or(0);
         let is_fin = hdr_flags & TCP_FIN != 0 && len == 0;
+        if !self.tcp_output_alloc_header_bare(i, u16::from(!is_fin)) {
+            return Err::Mem;
+        }
         let snd_nxt = seqno.wrapping_add(1);
         if tcp_seq_lt(self.pcb_ref(i).snd_nxt, snd_nxt) {
             self.p(i).snd_nxt = snd_nxt;
@@ -972,5 +1084,8 @@ impl<H: Hooks> Tcp<H> {
 /// `SOF_KEEPALIVE` and the keepalive parameters.)
 pub(crate) fn tcp_keepalive<H: Hooks>(tcp: &mut Tcp<H>, i: u8) -> Err {
     let seqno = tcp.pcb_ref(i).snd_nxt.wrapping_sub(1);
+    if !tcp.tcp_output_alloc_header_bare(i, 0) {
+        return Err::Mem;
+    }
     tcp.tcp_output_bare_control(i, seqno, TCP_ACK, None)
 }

@@ -233,6 +233,28 @@ impl Engine for CEngine {
             .collect()
     }
 
+    fn resources(&mut self) -> Vec<(&'static str, u64)> {
+        let Some(s) = self.stack.as_ref() else {
+            return Vec::new();
+        };
+        // After a failed assertion lwIP's state is not inspected.
+        if s.poisoned().is_some() {
+            return Vec::new();
+        }
+        let a = s.accounting();
+        [
+            ("tcp_pcb", a.tcp_pcb),
+            ("tcp_pcb_listen", a.tcp_pcb_listen),
+            ("tcp_seg", a.tcp_seg),
+            ("pbuf", a.pbuf),
+            ("pbuf_pool", a.pbuf_pool),
+            ("heap_bytes", a.heap_used),
+        ]
+        .into_iter()
+        .map(|(k, n)| (k, u64::from(n)))
+        .collect()
+    }
+
     /// Tears down, then drops the stack: lwIP is process-global, and
     /// another C engine may need it next (`--engines c,c`).
     fn teardown(&mut self) -> Result<Leaks, EngineError> {

@@ -169,6 +169,12 @@ pub trait Engine {
     fn take_callbacks(&mut self) -> Vec<CallbackRecord>;
     /// Every connection's state.
     fn snapshots(&mut self) -> Vec<ConnSnapshot>;
+    /// What the stack has allocated now, by pool: pcbs, listen pcbs,
+    /// segments, ROM/REF pbufs, pool pbufs and heap bytes (lwIP's
+    /// `lwip_stats` names). Empty for an engine that cannot say.
+    fn resources(&mut self) -> Vec<(&'static str, u64)> {
+        Vec::new()
+    }
     /// Release everything and report what is still allocated.
     fn teardown(&mut self) -> Result<Leaks, EngineError>;
 }

@@ -375,6 +375,24 @@ impl Engine for RustEngine {
             .collect()
     }
 
+    fn resources(&mut self) -> Vec<(&'static str, u64)> {
+        let Some(t) = self.tcp.as_deref() else {
+            return Vec::new();
+        };
+        if t.asserted().is_some() {
+            return Vec::new();
+        }
+        [
+            ("tcp_pcb", t.pcbs_used() as u64),
+            ("tcp_pcb_listen", t.lpcbs_used() as u64),
+            ("tcp_seg", t.segs_used() as u64),
+            ("pbuf", t.memp_pbufs_used() as u64),
+            ("pbuf_pool", t.pool_pbufs_used() as u64),
+            ("heap_bytes", u64::from(t.heap_used())),
+        ]
+        .into()
+    }
+
     fn snapshots(&mut self) -> Vec<ConnSnapshot> {
         let Some(t) = self.tcp.as_deref() else {
             return Vec::new();
@@ -451,6 +469,7 @@ impl Engine for RustEngine {
             ("tcp_seg", t.segs_used()),
             ("pbuf", t.memp_pbufs_used()),
             ("pbuf_pool", t.pool_pbufs_used()),
+            ("heap_bytes", t.heap_used() as usize),
         ]
         .into_iter()
         .filter(|(_, n)| *n != 0)

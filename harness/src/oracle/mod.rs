@@ -1,10 +1,12 @@
 //! The oracles: each compares one kind of observation of two engines at one
 //! step and names what differs. [`compare_step`] runs them in a fixed order
-//! (segments, err_t, callbacks, state); [`leaks::compare`] runs at teardown.
+//! (segments, err_t, callbacks, state, resources); [`leaks::compare`] runs
+//! at teardown.
 
 pub mod callbacks;
 pub mod errs;
 pub mod leaks;
+pub mod resources;
 pub mod segments;
 pub mod state;
 
@@ -23,6 +25,8 @@ pub enum Oracle {
     Callbacks,
     /// Connection state snapshots.
     State,
+    /// Pool and heap use after a step.
+    Resources,
     /// Resources still allocated at teardown.
     Leaks,
     /// One engine failed (assertion, crash) or refused the stimulus where
@@ -61,4 +65,5 @@ pub fn compare_step(a: &StepObs, b: &StepObs) -> Option<Difference> {
         .or_else(|| errs::compare(a.outcome.as_ref(), b.outcome.as_ref()))
         .or_else(|| callbacks::compare(&a.callbacks, &b.callbacks))
         .or_else(|| state::compare(&a.snapshots, &b.snapshots))
+        .or_else(|| resources::compare(&a.resources, &b.resources))
 }
