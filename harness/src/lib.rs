@@ -5,7 +5,7 @@
 //! - [`engine`]: the engines (the C engine; the Rust port's adapter joins
 //!   when the port lands) and the application both run;
 //! - [`runner`]: runs scenarios on engines and compares the traces;
-//! - [`oracle`]: segments, err_t, callbacks, state, leaks;
+//! - [`oracle`]: segments, err_t, callbacks, state, resources, leaks;
 //! - [`report`]: what a person or a machine reads;
 //! - [`capture`]: pcap/pcapng reading, flows, pcapng writing;
 //! - [`replay`]: a capture's flow as a script and scenario (docs/replay.md);

@@ -135,6 +135,43 @@ fn an_lwip_assertion_reached_from_the_wire_is_reached_by_the_port_too() {
 }
 
 #[test]
+fn every_finding_stops_both_engines_with_the_same_lwip_assertion() {
+    // corpus/findings holds lwIP's own assertions reachable from the wire
+    // and the API; the port must reach each one at the same step.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../corpus/findings");
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let path = e.unwrap().path();
+        if path.extension().is_none_or(|x| x != "pkt") {
+            continue;
+        }
+        let sc = scenario(&std::fs::read_to_string(&path).unwrap());
+        let (a, b) = both(&sc);
+        let err = |t: &Trace| {
+            t.steps
+                .iter()
+                .enumerate()
+                .find_map(|(i, s)| s.error.clone().map(|e| (i, e)))
+        };
+        let (ea, eb) = (err(&a), err(&b));
+        assert!(
+            ea.as_ref()
+                .is_some_and(|(_, e)| e.contains("lwIP assertion failed")),
+            "{}: {ea:?}",
+            path.display()
+        );
+        assert_eq!(ea, eb, "{}", path.display());
+        assert!(
+            matches!(compare(&sc, &a, &b), Verdict::Poisoned(_)),
+            "{}",
+            path.display()
+        );
+        n += 1;
+    }
+    assert!(n >= 4, "{n} findings");
+}
+
+#[test]
 fn connection_only_calls_on_a_listener_are_refused_alike() {
     // lwIP asserts on tcp_output/tcp_recved/tcp_abort of a listening pcb;
     // the shared socket layer refuses them before either stack sees them.
