@@ -538,6 +538,15 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
             },
             exp,
         ),
+        // netif_set_ipaddr([netif,] "a.b.c.d"): the last argument, a string.
+        "netif_set_ipaddr" => {
+            let ip = match c.args.last() {
+                Some(Expr::Str(s)) => s.parse::<std::net::Ipv4Addr>().ok(),
+                _ => None,
+            }
+            .ok_or_else(|| m.err("netif_set_ipaddr: expected an address string \"a.b.c.d\""))?;
+            one(ApiCall::NetifSetIpaddr { ip: ip.octets() }, exp)
+        }
         "tcp_setprio" => one(
             ApiCall::SetPrio {
                 fd: fd(m, c)?,

@@ -294,6 +294,12 @@ pub enum ApiCall {
         /// Slow-timer ticks.
         interval: u8,
     },
+    /// netif_set_ipaddr(netif, ip): the netif's address changes; lwIP's
+    /// tcp_netif_ip_addr_changed aborts the pcbs bound to the old one.
+    NetifSetIpaddr {
+        /// The new address.
+        ip: [u8; 4],
+    },
     /// A socket-level no-op (fcntl O_NONBLOCK, setsockopt SO_REUSEADDR...).
     Nop {
         /// What it was.

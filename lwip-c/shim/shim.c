@@ -746,6 +746,16 @@ shim_accounting(struct shim_accounting *out)
   out->heap_err = lwip_stats.mem.err;
 }
 
+int
+shim_netif_set_ipaddr(const uint8_t ip[4])
+{
+  ip4_addr_t a;
+  ENTER();
+  IP4_ADDR(&a, ip[0], ip[1], ip[2], ip[3]);
+  netif_set_ipaddr(&the_netif, &a);
+  LEAVE();
+}
+
 /* mem.c's heap (LWIP_RAM_HEAP_POINTER is ram_heap in this build). */
 extern u8_t ram_heap[];
 

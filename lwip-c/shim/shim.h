@@ -276,6 +276,12 @@ void shim_snapshot(const struct tcp_pcb *pcb, struct shim_snapshot *out);
 uint32_t shim_snapshot_all(struct shim_snapshot *out, uint32_t max);
 void shim_accounting(struct shim_accounting *out);
 
+/* netif_set_ipaddr(netif, ip): lwIP first calls
+ * tcp_netif_ip_addr_changed(old, new) (pcbs bound to the old address are
+ * aborted, listeners bound to it move to the new one), then changes the
+ * address. */
+int shim_netif_set_ipaddr(const uint8_t ip[4]);
+
 /* lwIP's heap (mem.c) called directly, for checking a port's heap model
  * against it: a block is named by the offset of its data from the start
  * of the (aligned) heap. shim_mem_malloc stores the offset in *off, or

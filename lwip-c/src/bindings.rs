@@ -501,6 +501,9 @@ unsafe extern "C" {
     pub fn shim_accounting(out: *mut shim_accounting);
 }
 unsafe extern "C" {
+    pub fn shim_netif_set_ipaddr(ip: *const u8) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
     pub fn shim_mem_malloc(size: u16, off: *mut u16) -> ::std::os::raw::c_int;
 }
 unsafe extern "C" {

@@ -929,6 +929,17 @@ impl Stack {
         a
     }
 
+    /// `netif_set_ipaddr(netif, ip)`: pcbs bound to the old address are
+    /// aborted (RST, err callback logged) by `tcp_netif_ip_addr_changed`,
+    /// listeners bound to it move to `ip`; then the netif takes `ip`.
+    pub fn netif_set_ipaddr(&mut self, ip: [u8; 4]) -> Result<(), StackError> {
+        self.check_usable()?;
+        // SAFETY: `ip` outlives the call; the netif is the shim's.
+        self.enter(None, || unsafe { ffi::shim_netif_set_ipaddr(ip.as_ptr()) })?;
+        self.config.local_ip = ip;
+        Ok(())
+    }
+
     /// `mem_malloc(size)` on lwIP's heap, for checking a heap model
     /// against mem.c: the block's data offset from the heap's start, or
     /// `None` when lwIP returned NULL. Only meaningful while TCP holds no

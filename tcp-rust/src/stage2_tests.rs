@@ -567,3 +567,42 @@ fn split_unsent_seg_out_of_segments_changes_nothing() {
     let a = *c.s.seg_ref(head);
     assert_eq!((a.len, a.pbufs, a.next), (1000, 1, None));
 }
+
+// -- tcp_netif_ip_addr_changed -----------------------------------------------
+
+#[test]
+fn netif_address_change_aborts_pcbs_on_it_and_moves_its_listeners() {
+    let mut c = established(WND);
+    // A listener bound to the netif's own address, and a bound pcb.
+    let l2 = c.s.tcp_new().unwrap();
+    assert_eq!(c.s.tcp_bind(l2, LWIP_IP, 9090).unwrap(), Err::Ok);
+    let (l2, err) = c.s.tcp_listen_with_backlog_and_err(l2, 1).unwrap();
+    assert_eq!(err, Err::Ok);
+    let l2 = l2.unwrap();
+    let b = c.s.tcp_new().unwrap();
+    assert_eq!(c.s.tcp_bind(b, LWIP_IP, 7070).unwrap(), Err::Ok);
+    let p = c.p();
+    // Same address: nothing happens.
+    c.s.netif_set_ipaddr(LWIP_IP).unwrap();
+    assert!(c.out().is_empty());
+    assert!(c.s.pcb(c.pcb).is_ok());
+
+    c.s.netif_set_ipaddr([10, 0, 0, 1]).unwrap();
+    // tcp_abort of the connection: a RST from the old address.
+    let out = c.out();
+    assert_eq!(out.len(), 1);
+    assert_eq!(
+        (out[0].src, out[0].flags, out[0].seq, out[0].ack, out[0].wnd),
+        (LWIP_IP, RST | ACK, p.snd_nxt, p.rcv_nxt, RST_WND)
+    );
+    // Err callbacks: the active list first, then the bound one.
+    assert_eq!(c.ev(), vec![err_ev(c.pcb), err_ev(b)]);
+    assert!(c.s.pcb(c.pcb).is_err());
+    assert!(c.s.pcb(b).is_err());
+    // The listener now listens on the new address; the netif has it.
+    assert_eq!(c.s.lpcb_ref(l2.index()).local_ip, [10, 0, 0, 1]);
+    assert_eq!(c.s.netif().ip, [10, 0, 0, 1]);
+    // The peer's next segment, to the old address, is dropped.
+    c.send_wnd(ACK, WND, b"x");
+    assert!(c.out().is_empty());
+}

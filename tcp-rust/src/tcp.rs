@@ -679,6 +679,72 @@ impl<H: Hooks> Tcp<H> {
         }
     }
 
+    /// Port of `netif_set_ipaddr()` (netif.c) for the single netif, as far
+    /// as TCP sees it: when the address changes, `netif_do_set_ipaddr`
+    /// first calls [`Self::tcp_netif_ip_addr_changed`] with the old and new
+    /// addresses (RSTs go out from the old one), then the netif takes the
+    /// new address.
+    pub fn netif_set_ipaddr(&mut self, ip: [u8; 4]) -> Result<(), ApiError> {
+        if self.depth != 0 {
+            return Err(ApiError::Reentrant("netif_set_ipaddr"));
+        }
+        if let Some((msg, at)) = self.asserted {
+            return Err(ApiError::Asserted { msg, at });
+        }
+        let old = self.netif.ip;
+        if old != ip {
+            self.tcp_netif_ip_addr_changed(old, ip);
+            self.netif.ip = ip;
+        }
+        Ok(())
+    }
+
+    /// Port of `tcp_netif_ip_addr_changed()` (tcp.c): aborts the active
+    /// and bound pcbs whose local address is `old_addr` and moves the
+    /// listeners bound to it to `new_addr` (unless that is the any
+    /// address). Nothing happens when `old_addr` is the any address.
+    pub(crate) fn tcp_netif_ip_addr_changed(&mut self, old_addr: [u8; 4], new_addr: [u8; 4]) {
+        if old_addr == [0; 4] {
+            return;
+        }
+        self.tcp_netif_ip_addr_changed_pcblist(old_addr, List::Active);
+        self.tcp_netif_ip_addr_changed_pcblist(old_addr, List::Bound);
+        if new_addr != [0; 4] {
+            let mut l = self.tcp_listen_pcbs;
+            let mut guard = 0;
+            while let Some(j) = l {
+                let lp = self.lp(j);
+                if lp.local_ip == old_addr {
+                    lp.local_ip = new_addr;
+                }
+                l = lp.next;
+                guard += 1;
+                if guard > crate::stack::MAX_LISTEN_PCBS {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Port of `tcp_netif_ip_addr_changed_pcblist()` (tcp.c): `tcp_abort`
+    /// of every pcb on the list bound to `old_addr` (no LWIP_AUTOIP in the
+    /// profile, so link-local addresses get no exception).
+    fn tcp_netif_ip_addr_changed_pcblist(&mut self, old_addr: [u8; 4], list: List) {
+        let mut pcb = *self.list_head(list);
+        let mut guard = 0;
+        while let Some(i) = pcb {
+            let next = self.pcb_ref(i).next;
+            if self.pcb_ref(i).local_ip == old_addr {
+                self.tcp_abandon(i, true);
+            }
+            pcb = next;
+            guard += 1;
+            if guard > crate::stack::MAX_PCBS {
+                break;
+            }
+        }
+    }
+
     /// Port of `tcp_seg_free()` (tcp.c): `pbuf_free(seg->p)` gives each
     /// pbuf of the chain back, head first (`PBUF_RAM` ones to the heap),
     /// then the segment goes back to its pool.

@@ -92,6 +92,9 @@ impl RawStack for Stack {
     fn tcp_poll(&mut self, h: Pcb, interval: u8) -> Result<(), RawError> {
         Stack::tcp_poll(self, h, interval).map_err(raw)
     }
+    fn netif_set_ipaddr(&mut self, ip: [u8; 4]) -> Result<(), RawError> {
+        Stack::netif_set_ipaddr(self, ip).map_err(raw)
+    }
 }
 
 impl App for CApp {

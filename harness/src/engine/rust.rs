@@ -153,6 +153,9 @@ impl RawStack for Stack {
     fn tcp_poll(&mut self, h: Handle, interval: u8) -> Result<(), RawError> {
         Tcp::tcp_poll(self, h, interval).map_err(raw)
     }
+    fn netif_set_ipaddr(&mut self, ip: [u8; 4]) -> Result<(), RawError> {
+        Tcp::netif_set_ipaddr(self, ip).map_err(raw)
+    }
 }
 
 impl TcpApp<RHooks> for RApp {

@@ -76,6 +76,8 @@ pub trait RawStack {
     fn tcp_setprio(&mut self, h: Self::H, prio: u8) -> Result<(), RawError>;
     /// `tcp_poll(pcb, poll, interval)`.
     fn tcp_poll(&mut self, h: Self::H, interval: u8) -> Result<(), RawError>;
+    /// `netif_set_ipaddr(netif, ip)` on the single netif.
+    fn netif_set_ipaddr(&mut self, ip: [u8; 4]) -> Result<(), RawError>;
 }
 
 /// The raw API as the application sees it inside callbacks. A call on a
@@ -351,6 +353,10 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
                 s.tcp_poll(pcb(fd)?, *interval)?;
                 value(0)
             }
+            ApiCall::NetifSetIpaddr { ip } => {
+                s.netif_set_ipaddr(*ip)?;
+                value(0)
+            }
             ApiCall::Nop { .. } => value(0),
             ApiCall::Policy { fd, change } => {
                 if *fd < 0 {
@@ -370,7 +376,7 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
 /// The descriptor a call names, if any.
 fn call_fd(call: &ApiCall) -> Option<i32> {
     match call {
-        ApiCall::Socket | ApiCall::Nop { .. } => None,
+        ApiCall::Socket | ApiCall::Nop { .. } | ApiCall::NetifSetIpaddr { .. } => None,
         ApiCall::Bind { fd, .. }
         | ApiCall::Listen { fd, .. }
         | ApiCall::Accept { fd }

@@ -142,6 +142,12 @@ pub fn call_text(c: &ApiCall) -> String {
         }
         ApiCall::SetPrio { fd, prio } => format!("tcp_setprio({fd}, {prio})"),
         ApiCall::Poll { fd, interval } => format!("tcp_poll({fd}, {interval})"),
+        ApiCall::NetifSetIpaddr { ip } => {
+            format!(
+                "netif_set_ipaddr(\"{}.{}.{}.{}\")",
+                ip[0], ip[1], ip[2], ip[3]
+            )
+        }
         ApiCall::Nop { .. } => "tcp_app(-1)".into(),
         ApiCall::Policy { fd, change } => {
             let kv = match change {
