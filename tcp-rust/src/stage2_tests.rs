@@ -300,7 +300,6 @@ fn split_unsent_seg_rom_chain() {
     assert_eq!((sg.len, sg.pbufs, sg.rom_pbufs), (900, 4, 3));
     assert_eq!(sg.pbuf_len[..4], [0, 300, 300, 300]);
     assert_eq!((c.p().snd_queuelen, c.s.memp_pbufs_used()), (4, 3));
-    assert_eq!(c.s.tcp_split_unsent_seg(i, 0), Err::Val);
     assert_eq!(c.s.tcp_split_unsent_seg(i, 900), Err::Ok);
     assert_eq!(c.s.seg_ref(head).len, 900);
     assert_eq!(c.s.tcp_split_unsent_seg(i, 512), Err::Ok);
@@ -605,4 +604,32 @@ fn netif_address_change_aborts_pcbs_on_it_and_moves_its_listeners() {
     // The peer's next segment, to the old address, is dropped.
     c.send_wnd(ACK, WND, b"x");
     assert!(c.out().is_empty());
+}
+
+#[test]
+fn split_unsent_seg_asserts_as_lwip_does() {
+    // (u16_t)snd_wnd can be 0, and the window can exceed the MSS: lwIP's
+    // LWIP_ASSERTs in tcp_split_unsent_seg then stop the stack.
+    let mut c = established(0);
+    c.write(&[7u8; 900], COPY);
+    let i = c.pcb.index();
+    assert_eq!(c.s.tcp_split_unsent_seg(i, 0), Err::Val);
+    assert_eq!(
+        c.s.asserted(),
+        Some(("Can't split segment into length 0", "tcp_out.c:854"))
+    );
+    let mut c = established(0);
+    c.write(&[7u8; 900], COPY);
+    let i = c.pcb.index();
+    // A 900-byte segment; then the MSS drops below it (lwIP takes an MSS
+    // option from any segment's tcp_parseopt).
+    c.s.p(i).mss = 500;
+    assert_eq!(c.s.tcp_split_unsent_seg(i, 900), Err::Ok);
+    assert_eq!(c.s.tcp_split_unsent_seg(i, 500), Err::Ok);
+    assert!(c.s.asserted().is_none());
+    let mut c = established(0);
+    c.write(&[7u8; 900], COPY);
+    c.s.p(i).mss = 500;
+    assert_eq!(c.s.tcp_split_unsent_seg(i, 501), Err::Mem);
+    assert_eq!(c.s.asserted(), Some(("split <= mss", "tcp_out.c:862")));
 }

@@ -1028,12 +1028,19 @@ impl<H: Hooks> Tcp<H> {
                                 if self.tcp_zero_window_probe(i) != Err::Ok {
                                     next_slot = false;
                                 }
-                            } else if self.tcp_split_unsent_seg(i, snd_wnd as u16) == Err::Ok
-                                && self.tcp_output_idx(i) == Err::Ok
-                            {
-                                // Window not fully closed: the split head
-                                // went out, which cancels the persist timer.
-                                next_slot = false;
+                            } else {
+                                // (u16_t)pcb->snd_wnd, as lwIP passes it.
+                                let split = self.tcp_split_unsent_seg(i, snd_wnd as u16);
+                                if let Some((msg, at)) = self.asserted {
+                                    // An assertion in the split (or its
+                                    // mem_trim): lwIP left tcp_slowtmr.
+                                    return Err(ApiError::Asserted { msg, at });
+                                }
+                                if split == Err::Ok && self.tcp_output_idx(i) == Err::Ok {
+                                    // Window not fully closed: the split head
+                                    // went out, which cancels the persist timer.
+                                    next_slot = false;
+                                }
                             }
                             if next_slot {
                                 let q = self.p(i);

@@ -842,18 +842,27 @@ impl<H: Hooks> Tcp<H> {
     /// Port of `tcp_split_unsent_seg()` (tcp_out.c): splits the head of
     /// `pcb->unsent` so that it carries `split` bytes; the remainder becomes
     /// a new segment (one `PBUF_RAM` pbuf) right after it. `ERR_MEM` when
-    /// there is nothing unsent or no segment left, `ERR_VAL` for `split`
-    /// 0 (an assertion in lwIP).
+    /// there is nothing unsent, no segment or heap left. lwIP's assertions
+    /// "Can't split segment into length 0" and "split <= mss" are checked
+    /// (the stack is then poisoned, [`Tcp::asserted`]).
     pub(crate) fn tcp_split_unsent_seg(&mut self, i: u8, split: u16) -> Err {
         let Some(useg) = self.pcb_ref(i).unsent else {
             return Err::Mem;
         };
         if split == 0 {
+            // Reachable: tcp_slowtmr passes (u16_t)snd_wnd, 0 for a scaled
+            // window that is a multiple of 65536.
+            let _ = self.lwip_assert_failed("Can't split segment into length 0", "tcp_out.c:854");
             return Err::Val;
         }
         let u = *self.seg_ref(useg);
         if u.len <= split {
             return Err::Ok;
+        }
+        if split > self.pcb_ref(i).mss {
+            // Reachable from the wire: the window is not bounded by the MSS.
+            let _ = self.lwip_assert_failed("split <= mss", "tcp_out.c:862");
+            return Err::Mem;
         }
         let optflags = u.flags;
         let remainder = u.len - split;
