@@ -135,9 +135,9 @@ fn an_lwip_assertion_reached_from_the_wire_is_reached_by_the_port_too() {
 }
 
 #[test]
-fn every_finding_stops_both_engines_with_the_same_lwip_assertion() {
-    // corpus/findings holds lwIP's own assertions reachable from the wire
-    // and the API; the port must reach each one at the same step.
+fn every_finding_stops_both_engines_with_the_same_lwip_assertion_or_leak() {
+    // corpus/findings holds lwIP's own assertions and leaks reachable from
+    // the wire and the API; the port must reach each one at the same step.
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../corpus/findings");
     let mut n = 0;
     for e in std::fs::read_dir(dir).unwrap() {
@@ -147,6 +147,15 @@ fn every_finding_stops_both_engines_with_the_same_lwip_assertion() {
         }
         let sc = scenario(&std::fs::read_to_string(&path).unwrap());
         let (a, b) = both(&sc);
+        if path.to_string_lossy().contains("-leak-") {
+            // An lwIP leak: the same resources stay allocated on both.
+            let (la, lb) = (a.leaks.clone().unwrap(), b.leaks.clone().unwrap());
+            assert!(!la.in_use.is_empty(), "{}", path.display());
+            assert_eq!(la, lb, "{}", path.display());
+            assert!(a.steps.iter().all(|s| s.error.is_none()));
+            n += 1;
+            continue;
+        }
         let err = |t: &Trace| {
             t.steps
                 .iter()

@@ -39,9 +39,20 @@ impl<H: Hooks> Tcp<H> {
         }
     }
 
-    /// Port of `tcp_free()` (tcp.c).
+    /// Port of `tcp_free()` (tcp.c): the pcb goes back to its pool. lwIP
+    /// does not free `refused_data` here; `tcp_pcb_purge` does, but skips
+    /// TIME_WAIT pcbs, so a pcb that reaches TIME_WAIT with refused data
+    /// (a refused FIN-carrying segment in FIN_WAIT_2) leaks those pool
+    /// pbufs for good. The port drops the bytes with the pcb slot and keeps
+    /// the pool pbufs counted as in use, as lwIP's pool is
+    /// (corpus/findings/lwip-leak-refused-data-in-time-wait.pkt).
     pub(crate) fn tcp_free(&mut self, i: u8) {
-        self.release_refused(i);
+        if let Some(r) = self.refused.get_mut(usize::from(i)) {
+            r.len = 0;
+            r.fin = false;
+            r.pbufs = 0;
+        }
+        self.p(i).refused_data = false;
         self.memp_free_pcb(i);
     }
 
