@@ -16,6 +16,13 @@
 //! call ever names a descriptor that is not open. Time stays within 3
 //! hours.
 //!
+//! A server session can have up to [`MAX_PEERS`] peers at once
+//! ([`Op::Peer`]); each new one connects from its own port and is accepted
+//! at once, and its descriptor joins the scope. That accept is not certain
+//! (a stray SYN may hold the listener's backlog of 1, the application may
+//! refuse it), so no new peer starts after a generated segment with SYN or
+//! an accept=ERR_MEM policy.
+//!
 //! The output is a plain [`Scenario`], so a session is also a script
 //! (`super::toscript`).
 
@@ -246,6 +253,25 @@ pub enum Op {
     Call(CallSpec),
     /// A policy change, for one descriptor (Some) or every connection.
     Policy(Option<FdChoice>, PolicySpec),
+    /// Later segments come from peer `k % MAX_PEERS` (server role): peer 0
+    /// is the first one (port 40000), the others connect from 40001.. on
+    /// their first use (SYN, ACK, accept), so sessions can hold several
+    /// connections at once and reach what they share: pcbs, segments, the
+    /// pbuf pool and lwIP's heap.
+    Peer(u8),
+}
+
+/// Peers a server session can have at once.
+pub const MAX_PEERS: usize = 4;
+
+/// What the generator knows of one peer's connection.
+#[derive(Debug, Clone, Copy, Default)]
+struct PeerState {
+    started: bool,
+    peer_nxt: u32,
+    eng_nxt: u32,
+    ts: bool,
+    synced: bool,
 }
 
 /// A whole session, as `arbitrary` builds it.
@@ -280,6 +306,16 @@ struct Gen {
     ts: bool,
     /// The engine has sent its SYN (acks relative to its ISN resolve).
     synced: bool,
+    /// The current peer (index; its state is in the fields above).
+    cur: usize,
+    /// The other peers' states.
+    peers: [PeerState; MAX_PEERS],
+    /// The descriptor the next successful accept is expected to return.
+    next_fd: i32,
+    /// An accept=ERR_MEM policy was set, or a generated segment carried
+    /// SYN (it may hold the listener's backlog of 1 in SYN_RCVD): a new
+    /// peer's accept could fail, so no new peer starts.
+    accept_refused: bool,
 }
 
 impl Gen {
@@ -347,15 +383,54 @@ impl Gen {
             } else {
                 vec![]
             },
-            local_port: None,
-            remote_port: None,
+            local_port: (self.cur != 0).then_some(8080),
+            remote_port: (self.cur != 0).then_some(40000 + self.cur as u16),
             tos: 0,
             ttl: 64,
         }
     }
 
+    /// Makes peer `k` the current one; a peer not yet connected connects
+    /// (server role only: SYN with the session's options, ACK, accept).
+    fn switch_peer(&mut self, k: u8, syn: &SynOpts) {
+        let k = usize::from(k) % MAX_PEERS;
+        if k == self.cur || self.listener.is_none() || self.accept_refused {
+            return;
+        }
+        if let Some(p) = self.peers.get_mut(self.cur) {
+            *p = PeerState {
+                started: true,
+                peer_nxt: self.peer_nxt,
+                eng_nxt: self.eng_nxt,
+                ts: self.ts,
+                synced: self.synced,
+            };
+        }
+        self.cur = k;
+        let p = self.peers.get(k).copied().unwrap_or_default();
+        if p.started {
+            (self.peer_nxt, self.eng_nxt, self.ts, self.synced) =
+                (p.peer_nxt, p.eng_nxt, p.ts, p.synced);
+            return;
+        }
+        let Some(l) = self.listener else { return };
+        (self.peer_nxt, self.eng_nxt, self.ts, self.synced) = (0, 1, false, false);
+        self.now += 10_000;
+        let mut s = self.seg(F::SYN, 0, 0, syn.win, 0);
+        s.options = self.syn_options(syn);
+        self.push(Action::Inbound(s));
+        (self.peer_nxt, self.ts, self.synced) = (1, syn.ts, true);
+        self.now += 10_000;
+        let a = self.seg(F::ACK, 1, 1, syn.win, 0);
+        self.push(Action::Inbound(a));
+        self.call(ApiCall::Accept { fd: l });
+        self.fds.push(self.next_fd);
+        self.next_fd += 1;
+    }
+
     fn segment(&mut self, s: &SegSpec) {
         let mut flags = s.flags.bits();
+        self.accept_refused |= flags & F::SYN != 0;
         if !self.synced {
             // Acks and SACK blocks are relative to the engine's ISN: until
             // it has sent a SYN, the peer can only send without ACK.
@@ -542,6 +617,10 @@ impl Session {
             mss: self.syn.mss.unwrap_or(536).clamp(536, 1460),
             ts: false,
             synced: self.role == Role::Client || self.handshake,
+            cur: 0,
+            peers: [PeerState::default(); MAX_PEERS],
+            next_fd: 4,
+            accept_refused: false,
         };
         g.call(ApiCall::Socket);
         let syn_opts = g.syn_options(&self.syn);
@@ -562,6 +641,7 @@ impl Session {
                     g.push(Action::Inbound(ack));
                     g.call(ApiCall::Accept { fd: 3 });
                     g.fds.push(4);
+                    g.next_fd = 5;
                 }
             }
             Role::Client => {
@@ -591,6 +671,7 @@ impl Session {
                     }
                 }
                 Op::Call(c) => g.api(c),
+                Op::Peer(k) => g.switch_peer(*k, &self.syn),
                 Op::Policy(fd, p) => {
                     let fd = match fd {
                         Some(c) => match g.fd(*c) {
@@ -611,6 +692,7 @@ impl Session {
                             PolicyChange::WriteOnSent(u32::from(n % 2048))
                         }
                         PolicySpec::AcceptMem(m) => {
+                            g.accept_refused |= m;
                             PolicyChange::AcceptReturns(if m { -1 } else { 0 })
                         }
                     };
