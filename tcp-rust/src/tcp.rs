@@ -487,6 +487,26 @@ impl<H: Hooks> Tcp<H> {
             .tcp_isn(p.local_ip, p.local_port, p.remote_ip, p.remote_port)
     }
 
+    /// Port of `ip4_route()` (ip4.c) with `LWIP_SINGLE_NETIF` (also
+    /// `tcp_route` for pcbs without a bound netif): the netif, unless it
+    /// has no address or `dest` is a loopback address (127/8), for which
+    /// there is no route (`LWIP_NETIF_LOOPBACK` and `LWIP_HAVE_LOOPIF` are
+    /// off). The netif is always up with its link up here.
+    pub(crate) fn ip4_route(&self, dest: [u8; 4]) -> bool {
+        self.netif.ip != [0; 4] && dest[0] != 127
+    }
+
+    /// Port of the `tcp_eff_send_mss(sendmss, src, dest)` macro
+    /// (tcp_priv.h): `tcp_eff_send_mss_netif` with `ip_route(src, dest)`,
+    /// which leaves `sendmss` as it is when there is no route.
+    pub(crate) fn tcp_eff_send_mss(&self, sendmss: u16, dest: [u8; 4]) -> u16 {
+        if self.ip4_route(dest) {
+            self.tcp_eff_send_mss_netif(sendmss)
+        } else {
+            sendmss
+        }
+    }
+
     /// Port of `tcp_eff_send_mss_netif()` (tcp.c) for the netif.
     pub(crate) fn tcp_eff_send_mss_netif(&self, sendmss: u16) -> u16 {
         let mtu = self.netif.mtu;
@@ -512,6 +532,10 @@ impl<H: Hooks> Tcp<H> {
         }
         self.p(i).remote_ip = ipaddr;
         self.p(i).remote_port = port;
+        // "check if we have a route to the remote host"
+        if !self.ip4_route(ipaddr) {
+            return Ok(Err::Rte);
+        }
         if self.pcb_ref(i).local_ip == [0; 4] {
             let ip = self.netif.ip;
             self.p(i).local_ip = ip;

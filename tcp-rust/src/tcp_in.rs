@@ -500,7 +500,7 @@ impl<H: Hooks> Tcp<H> {
             }
             self.tcp_reg(List::Active, n);
             self.tcp_parseopt(n, seg);
-            let mss = self.tcp_eff_send_mss_netif(self.pcb_ref(n).mss);
+            let mss = self.tcp_eff_send_mss(self.pcb_ref(n).mss, self.pcb_ref(n).remote_ip);
             {
                 let p = self.p(n);
                 p.snd_wnd = u32::from(inp.wnd);
@@ -626,7 +626,7 @@ impl<H: Hooks> Tcp<H> {
                     && flags & TCP_SYN != 0
                     && inp.ackno == p.lastack.wrapping_add(1)
                 {
-                    let mss = self.tcp_eff_send_mss_netif(p.mss);
+                    let mss = self.tcp_eff_send_mss(p.mss, p.remote_ip);
                     {
                         let q = self.p(i);
                         q.rcv_nxt = inp.seqno.wrapping_add(1);

@@ -147,6 +147,11 @@ impl<H: Hooks> Tcp<H> {
             Some(i) => (self.pcb_ref(i).ttl, self.pcb_ref(i).tos),
             None => (self.cfg.tcp_ttl, 0),
         };
+        // tcp_rst routes (tcp_output_control_segment); tcp_rst_netif sends
+        // on the netif the segment came in on.
+        if pcb.is_some() && !self.ip4_route(remote_ip) {
+            return;
+        }
         self.send_tcp(&mut buf, TCP_HLEN, local_ip, remote_ip, ttl, tos);
     }
 
@@ -198,14 +203,19 @@ impl<H: Hooks> Tcp<H> {
             q.rcv_ann_right_edge = q.rcv_nxt.wrapping_add(q.rcv_ann_wnd);
             q.ts_lastacksent = q.rcv_nxt;
         }
-        let err = self.send_tcp(
-            &mut buf,
-            TCP_HLEN + olen,
-            p.local_ip,
-            p.remote_ip,
-            p.ttl,
-            p.tos,
-        );
+        // tcp_output_control_segment: ERR_RTE without a route.
+        let err = if self.ip4_route(p.remote_ip) {
+            self.send_tcp(
+                &mut buf,
+                TCP_HLEN + olen,
+                p.local_ip,
+                p.remote_ip,
+                p.ttl,
+                p.tos,
+            )
+        } else {
+            Err::Rte
+        };
         if err != Err::Ok {
             self.p(i).flags |= TF_ACK_DELAY | TF_ACK_NOW;
         } else {
@@ -585,6 +595,10 @@ impl<H: Hooks> Tcp<H> {
             self.p(i).flags &= !TF_NAGLEMEMERR;
             return Err::Ok;
         };
+        // tcp_route: nothing goes out without a route.
+        if !self.ip4_route(p.remote_ip) {
+            return Err::Rte;
+        }
         if p.local_ip == [0; 4] {
             let ip = self.netif.ip;
             self.p(i).local_ip = ip;
@@ -1027,6 +1041,10 @@ impl<H: Hooks> Tcp<H> {
     /// options, flags `flags`, up to one data byte.
     fn tcp_output_bare_control(&mut self, i: u8, seqno: u32, flags: u8, data: Option<u8>) -> Err {
         let p = *self.pcb_ref(i);
+        // tcp_output_control_segment: ERR_RTE without a route.
+        if !self.ip4_route(p.remote_ip) {
+            return Err::Rte;
+        }
         let wnd = (p.rcv_ann_wnd >> p.rcv_scale).min(0xffff) as u16;
         let mut buf = [0u8; IP_HLEN + TCP_HLEN + 1];
         let dlen = usize::from(data.is_some());
