@@ -180,6 +180,7 @@ pub fn run_engine(engine: &mut dyn Engine, case: &FuzzCase) -> Run {
         }
         obs.callbacks = engine.take_callbacks();
         obs.snapshots = engine.snapshots();
+        obs.resources = engine.resources();
         let stop = result.is_err();
         if let Err(e) = result {
             obs.error = Some(e.to_string());
