@@ -244,18 +244,7 @@ impl Engine for CEngine {
         if s.poisoned().is_some() {
             return Vec::new();
         }
-        let a = s.accounting();
-        [
-            ("tcp_pcb", a.tcp_pcb),
-            ("tcp_pcb_listen", a.tcp_pcb_listen),
-            ("tcp_seg", a.tcp_seg),
-            ("pbuf", a.pbuf),
-            ("pbuf_pool", a.pbuf_pool),
-            ("heap_bytes", a.heap_used),
-        ]
-        .into_iter()
-        .map(|(k, n)| (k, u64::from(n)))
-        .collect()
+        in_use(&s.accounting()).to_vec()
     }
 
     /// Tears down, then drops the stack: lwIP is process-global, and
@@ -266,20 +255,22 @@ impl Engine for CEngine {
             .take()
             .ok_or_else(|| EngineError::Stimulus("engine used before reset".into()))?;
         let a = s.teardown().map_err(crashed)?;
-        let in_use = [
-            ("tcp_pcb", a.tcp_pcb),
-            ("tcp_pcb_listen", a.tcp_pcb_listen),
-            ("tcp_seg", a.tcp_seg),
-            ("pbuf", a.pbuf),
-            ("pbuf_pool", a.pbuf_pool),
-            ("heap_bytes", a.heap_used),
-        ]
-        .into_iter()
-        .filter(|(_, n)| *n != 0)
-        .map(|(k, n)| (k, u64::from(n)))
-        .collect();
+        let in_use = in_use(&a).into_iter().filter(|(_, n)| *n != 0).collect();
         Ok(Leaks { in_use })
     }
+}
+
+/// lwIP's pool and heap use, by the names `Engine::resources` and the
+/// leak report use.
+fn in_use(a: &lwip_c::Accounting) -> [(&'static str, u64); 6] {
+    [
+        ("tcp_pcb", u64::from(a.tcp_pcb)),
+        ("tcp_pcb_listen", u64::from(a.tcp_pcb_listen)),
+        ("tcp_seg", u64::from(a.tcp_seg)),
+        ("pbuf", u64::from(a.pbuf)),
+        ("pbuf_pool", u64::from(a.pbuf_pool)),
+        ("heap_bytes", u64::from(a.heap_used)),
+    ]
 }
 
 fn record(e: lwip_c::Event) -> CallbackRecord {

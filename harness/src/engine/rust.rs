@@ -385,15 +385,7 @@ impl Engine for RustEngine {
         if t.asserted().is_some() {
             return Vec::new();
         }
-        [
-            ("tcp_pcb", t.pcbs_used() as u64),
-            ("tcp_pcb_listen", t.lpcbs_used() as u64),
-            ("tcp_seg", t.segs_used() as u64),
-            ("pbuf", t.memp_pbufs_used() as u64),
-            ("pbuf_pool", t.pool_pbufs_used() as u64),
-            ("heap_bytes", u64::from(t.heap_used())),
-        ]
-        .into()
+        in_use(t).to_vec()
     }
 
     fn snapshots(&mut self) -> Vec<ConnSnapshot> {
@@ -466,20 +458,21 @@ impl Engine for RustEngine {
         }
         while t.pop_event().is_some() {}
         t.hooks.out.clear();
-        let in_use = [
-            ("tcp_pcb", t.pcbs_used()),
-            ("tcp_pcb_listen", t.lpcbs_used()),
-            ("tcp_seg", t.segs_used()),
-            ("pbuf", t.memp_pbufs_used()),
-            ("pbuf_pool", t.pool_pbufs_used()),
-            ("heap_bytes", t.heap_used() as usize),
-        ]
-        .into_iter()
-        .filter(|(_, n)| *n != 0)
-        .map(|(k, n)| (k, n as u64))
-        .collect();
+        let in_use = in_use(t).into_iter().filter(|(_, n)| *n != 0).collect();
         Ok(Leaks { in_use })
     }
+}
+
+/// The port's pool and heap use, by the names the C engine reports.
+fn in_use(t: &Stack) -> [(&'static str, u64); 6] {
+    [
+        ("tcp_pcb", t.pcbs_used() as u64),
+        ("tcp_pcb_listen", t.lpcbs_used() as u64),
+        ("tcp_seg", t.segs_used() as u64),
+        ("pbuf", t.memp_pbufs_used() as u64),
+        ("pbuf_pool", t.pool_pbufs_used() as u64),
+        ("heap_bytes", u64::from(t.heap_used())),
+    ]
 }
 
 /// A logged callback as a record, numbered as the C shim numbers it.
