@@ -203,6 +203,18 @@ impl Heap {
         }
     }
 
+    /// A free `struct mem` at `ptr2`, linked between `ptr` and `next`
+    /// (what mem_malloc's split and both branches of mem_trim write).
+    fn link_free_block(&mut self, ptr: u16, ptr2: u16, next: u16) {
+        self.set_used(ptr2, false);
+        self.set_next(ptr2, next);
+        self.set_prev(ptr2, ptr);
+        self.set_next(ptr, ptr2);
+        if next != self.size_aligned {
+            self.set_prev(next, ptr2);
+        }
+    }
+
     fn stats_inc_used(&mut self, n: u32) {
         self.used = self.used.wrapping_add(n);
         if self.used > self.max {
@@ -243,14 +255,8 @@ impl Heap {
                 if room >= sz + smem + i32::from(self.min_size_aligned) {
                     // Split: a free remainder block behind the allocation.
                     let ptr2 = (i32::from(ptr) + smem + sz) as u16;
-                    self.set_used(ptr2, false);
-                    self.set_next(ptr2, next);
-                    self.set_prev(ptr2, ptr);
-                    self.set_next(ptr, ptr2);
+                    self.link_free_block(ptr, ptr2, next);
                     self.set_used(ptr, true);
-                    if next != self.size_aligned {
-                        self.set_prev(next, ptr2);
-                    }
                     self.stats_inc_used((sz + smem) as u32);
                 } else {
                     // Near or exact fit: the whole block.
@@ -358,13 +364,7 @@ impl Heap {
             if self.lfree == mem2 {
                 self.lfree = ptr2;
             }
-            self.set_used(ptr2, false);
-            self.set_next(ptr2, nn);
-            self.set_prev(ptr2, ptr);
-            self.set_next(ptr, ptr2);
-            if nn != self.size_aligned {
-                self.set_prev(nn, ptr2);
-            }
+            self.link_free_block(ptr, ptr2, nn);
             self.stats_dec_used(u32::from(size - newsize));
         } else if u32::from(newsize) + u32::from(smem) + u32::from(self.min_size_aligned)
             <= u32::from(size)
@@ -377,13 +377,7 @@ impl Heap {
             if ptr2 < self.lfree {
                 self.lfree = ptr2;
             }
-            self.set_used(ptr2, false);
-            self.set_next(ptr2, next);
-            self.set_prev(ptr2, ptr);
-            self.set_next(ptr, ptr2);
-            if next != self.size_aligned {
-                self.set_prev(next, ptr2);
-            }
+            self.link_free_block(ptr, ptr2, next);
             self.stats_dec_used(u32::from(size - newsize));
         }
         Ok(())
