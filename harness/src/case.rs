@@ -13,7 +13,8 @@
 use serde::Serialize;
 
 use crate::engine::{
-    CallOutcome, CallbackRecord, ConnSnapshot, Engine, EngineError, Leaks, OutPacket,
+    CallOutcome, CallbackRecord, ConnSnapshot, Engine, EngineError, Leaks, Observed, OutPacket,
+    Resources,
 };
 use crate::from_script::to_scenario;
 use crate::model::{ApiCall, Scenario, ScenarioConfig};
@@ -107,9 +108,12 @@ impl Engine for Recorder<'_> {
     }
     /// The runner takes the snapshots once, at the end of every step: the
     /// step boundary (time may advance several times within a step).
-    fn snapshots(&mut self) -> Vec<ConnSnapshot> {
+    fn snapshots(&mut self) -> Observed<Vec<ConnSnapshot>> {
         self.step += 1;
         self.inner.snapshots()
+    }
+    fn resources(&mut self) -> Observed<Resources> {
+        self.inner.resources()
     }
     fn teardown(&mut self) -> Result<Leaks, EngineError> {
         self.inner.teardown()

@@ -177,7 +177,7 @@ pub fn text(r: &CaseResult) -> String {
                             let _ = writeln!(s, "        error {e}");
                         }
                     }
-                    for (cx, cy) in x.snapshots.iter().zip(&y.snapshots) {
+                    for (cx, cy) in x.conns().iter().zip(y.conns()) {
                         let marks: Vec<String> = cx
                             .fields
                             .iter()

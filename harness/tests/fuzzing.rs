@@ -38,7 +38,7 @@ mod fuzzing {
                 .steps
                 .last()
                 .unwrap()
-                .snapshots
+                .conns()
                 .iter()
                 .map(|s| harness::engine::c::state_name(s.get("state").unwrap()))
                 .collect();

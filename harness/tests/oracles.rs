@@ -109,12 +109,14 @@ fn a_changed_cwnd_is_a_state_divergence_naming_cwnd() {
     let (sc, a) = traces();
     let mut b = a.clone();
     let i = step_with(&a, |s| {
-        s.snapshots
+        s.conns()
             .iter()
             .any(|c| c.get("cwnd").is_some_and(|v| v > 0))
     });
     let snap = b.steps[i]
         .snapshots
+        .as_mut()
+        .unwrap()
         .iter_mut()
         .find(|c| c.get("cwnd").is_some_and(|v| v > 0))
         .unwrap();
@@ -197,10 +199,11 @@ fn eight_more_heap_bytes_are_a_resources_divergence() {
     let held = |s: &harness::runner::StepObs| {
         s.resources
             .iter()
+            .flatten()
             .any(|(k, n)| *k == "heap_bytes" && *n > 0)
     };
     let i = step_with(&a, held);
-    for r in &mut b.steps[i].resources {
+    for r in b.steps[i].resources.as_mut().unwrap() {
         if r.0 == "heap_bytes" {
             r.1 += 8;
         }
@@ -208,4 +211,26 @@ fn eight_more_heap_bytes_are_a_resources_divergence() {
     let (step, oracle, fields) = diverged(&sc, &a, &b);
     assert_eq!((step, oracle), (Some(i), Oracle::Resources));
     assert_eq!(fields, vec!["heap_bytes".to_string()]);
+}
+
+#[test]
+fn an_unobservable_resource_count_is_a_resources_divergence() {
+    // An engine that cannot count says so, and the oracle reports it.
+    let (sc, a) = traces();
+    let mut b = a.clone();
+    b.steps[0].resources = Err(harness::engine::Unobservable("no counters".into()));
+    let (step, oracle, fields) = diverged(&sc, &a, &b);
+    assert_eq!((step, oracle), (Some(0), Oracle::Resources));
+    assert_eq!(fields, vec!["observable".to_string()]);
+}
+
+#[test]
+fn unobservable_state_is_a_state_divergence() {
+    let (sc, a) = traces();
+    let mut b = a.clone();
+    let last = b.steps.len() - 1;
+    b.steps[last].snapshots = Err(harness::engine::Unobservable("no pcb lists".into()));
+    let (step, oracle, fields) = diverged(&sc, &a, &b);
+    assert_eq!((step, oracle), (Some(last), Oracle::State));
+    assert_eq!(fields, vec!["observable".to_string()]);
 }

@@ -9,7 +9,8 @@ use std::process::Command;
 use harness::capture;
 use harness::case::{self, Dir};
 use harness::engine::{
-    CallOutcome, CallbackRecord, ConnSnapshot, Engine, EngineError, Leaks, OutPacket, by_name,
+    CallOutcome, CallbackRecord, ConnSnapshot, Engine, EngineError, Leaks, Observed, OutPacket,
+    Resources, by_name,
 };
 use harness::model::{ApiCall, ScenarioConfig};
 
@@ -59,8 +60,11 @@ impl Engine for Lossy {
     fn take_callbacks(&mut self) -> Vec<CallbackRecord> {
         self.inner.take_callbacks()
     }
-    fn snapshots(&mut self) -> Vec<ConnSnapshot> {
+    fn snapshots(&mut self) -> Observed<Vec<ConnSnapshot>> {
         self.inner.snapshots()
+    }
+    fn resources(&mut self) -> Observed<Resources> {
+        self.inner.resources()
     }
     fn teardown(&mut self) -> Result<Leaks, EngineError> {
         self.inner.teardown()

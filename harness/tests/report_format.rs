@@ -5,7 +5,8 @@
 
 use harness::engine::c::CEngine;
 use harness::engine::{
-    CallOutcome, CallbackRecord, ConnSnapshot, Engine, EngineError, Leaks, OutPacket,
+    CallOutcome, CallbackRecord, ConnSnapshot, Engine, EngineError, Leaks, Observed, OutPacket,
+    Resources,
 };
 use harness::model::{ApiCall, ScenarioConfig};
 use harness::report;
@@ -63,10 +64,10 @@ impl Engine for Perturbed {
         }
         v
     }
-    fn snapshots(&mut self) -> Vec<ConnSnapshot> {
+    fn snapshots(&mut self) -> Observed<Vec<ConnSnapshot>> {
         let mut v = self.inner.snapshots();
         if self.step == self.at_step
-            && let (Perturb::Cwnd, Some(s)) = (self.what, v.first_mut())
+            && let (Perturb::Cwnd, Ok(Some(s))) = (self.what, v.as_mut().map(|v| v.first_mut()))
         {
             for (n, x) in s.fields.iter_mut() {
                 if *n == "cwnd" {
@@ -77,6 +78,9 @@ impl Engine for Perturbed {
         // snapshots() is called once per step, last.
         self.step += 1;
         v
+    }
+    fn resources(&mut self) -> Observed<Resources> {
+        self.inner.resources()
     }
     fn teardown(&mut self) -> Result<Leaks, EngineError> {
         self.inner.teardown()

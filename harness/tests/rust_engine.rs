@@ -58,7 +58,7 @@ fn data_both_ways_and_close_agree_with_c() {
     let callbacks: usize = b.steps.iter().map(|s| s.callbacks.len()).sum();
     assert_eq!(packets, 6);
     assert!(callbacks >= 4, "accept, recv, sent..., FIN: {callbacks}");
-    assert!(b.steps.iter().any(|s| !s.snapshots.is_empty()));
+    assert!(b.steps.iter().any(|s| !s.conns().is_empty()));
     assert_eq!(compare(&sc, &a, &b), Verdict::Same);
 }
 
@@ -83,7 +83,7 @@ fn connection_numbers_follow_the_c_shim() {
     let (a, b) = both(&sc);
     assert_eq!(compare(&sc, &a, &b), Verdict::Same);
     let last = b.steps.last().unwrap();
-    let mut conns: Vec<u32> = last.snapshots.iter().map(|s| s.conn).collect();
+    let mut conns: Vec<u32> = last.conns().iter().map(|s| s.conn).collect();
     conns.sort();
     assert_eq!(conns, vec![1, 2, 3]);
 }

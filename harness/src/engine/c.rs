@@ -5,7 +5,8 @@ use lwip_c::{App, ErrT, Pcb, Stack, StackConfig, StackError, WriteFlags};
 use super::app::AppState;
 use super::sockets::{AsApi, RawError, RawStack, Sockets};
 use super::{
-    CallOutcome, CallbackRecord, CbKind, ConnSnapshot, Engine, EngineError, Leaks, OutPacket,
+    CallOutcome, CallbackRecord, CbKind, ConnSnapshot, Engine, EngineError, Leaks, Observed,
+    OutPacket, Resources, Unobservable,
 };
 use crate::model::{ApiCall, ScenarioConfig};
 
@@ -133,6 +134,19 @@ impl CEngine {
             config: ScenarioConfig::default(),
         }
     }
+
+    /// The stack, if its state may be read: after a failed assertion
+    /// lwIP's state is not inspected.
+    fn inspectable(&mut self) -> Observed<&mut Stack> {
+        let s = self
+            .stack
+            .as_mut()
+            .ok_or_else(|| Unobservable("engine used before reset".into()))?;
+        match s.poisoned() {
+            Some(a) => Err(Unobservable(format!("after {}", assertion(a)))),
+            None => Ok(s),
+        }
+    }
 }
 
 /// An lwIP assertion as both engines report it: the message and lwIP's
@@ -225,26 +239,16 @@ impl Engine for CEngine {
         s.take_events().into_iter().map(record).collect()
     }
 
-    fn snapshots(&mut self) -> Vec<ConnSnapshot> {
-        let Some(s) = self.stack.as_mut() else {
-            return Vec::new();
-        };
-        s.snapshot_all()
-            .unwrap_or_default()
-            .iter()
-            .map(snapshot)
-            .collect()
+    fn snapshots(&mut self) -> Observed<Vec<ConnSnapshot>> {
+        let s = self.inspectable()?;
+        let all = s
+            .snapshot_all()
+            .map_err(|e| Unobservable(format!("lwIP's pcb lists: {e}")))?;
+        Ok(all.iter().map(snapshot).collect())
     }
 
-    fn resources(&mut self) -> Vec<(&'static str, u64)> {
-        let Some(s) = self.stack.as_ref() else {
-            return Vec::new();
-        };
-        // After a failed assertion lwIP's state is not inspected.
-        if s.poisoned().is_some() {
-            return Vec::new();
-        }
-        in_use(&s.accounting()).to_vec()
+    fn resources(&mut self) -> Observed<Resources> {
+        Ok(in_use(&self.inspectable()?.accounting()).to_vec())
     }
 
     /// Tears down, then drops the stack: lwIP is process-global, and

@@ -129,6 +129,25 @@ pub struct Leaks {
     pub in_use: Vec<(&'static str, u64)>,
 }
 
+/// Why an engine cannot make an observation (after a failed assertion
+/// the stack is not inspected; an engine that has no such counters says
+/// so). It is a reported value: the oracles compare it like any other
+/// observation and never skip it (see [`crate::oracle`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unobservable(pub String);
+
+impl fmt::Display for Unobservable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "not observable: {}", self.0)
+    }
+}
+
+/// An observation, or the engine's reason it cannot make it.
+pub type Observed<T> = Result<T, Unobservable>;
+
+/// Pool and heap use: resource name (lwIP's `lwip_stats` names) and count.
+pub type Resources = Vec<(&'static str, u64)>;
+
 /// An engine could not carry out a step: the stimulus does not fit what
 /// the engine can do (an unknown descriptor), or the engine itself failed
 /// (an lwIP assertion, a panic in the port).
@@ -151,7 +170,10 @@ impl fmt::Display for EngineError {
 
 /// A TCP implementation under test. Calls come in this order: `reset`,
 /// then per step `advance_to` and at most one of `inbound` / `call`, then
-/// `take_*` and `snapshots`; at the end `teardown`.
+/// `take_*`, `snapshots` and `resources`; at the end `teardown`.
+///
+/// No method has a default body: a wrapper that forgot to forward an
+/// observation would otherwise pass it off as "nothing to compare".
 pub trait Engine {
     /// Short name for reports (`c`, `rust`).
     fn name(&self) -> &str;
@@ -167,14 +189,14 @@ pub trait Engine {
     fn take_packets(&mut self) -> Vec<OutPacket>;
     /// Callbacks since the last call.
     fn take_callbacks(&mut self) -> Vec<CallbackRecord>;
-    /// Every connection's state.
-    fn snapshots(&mut self) -> Vec<ConnSnapshot>;
+    /// Every connection's state (an empty list: no connection), or why
+    /// the engine cannot say.
+    fn snapshots(&mut self) -> Observed<Vec<ConnSnapshot>>;
     /// What the stack has allocated now, by pool: pcbs, listen pcbs,
     /// segments, ROM/REF pbufs, pool pbufs and heap bytes (lwIP's
-    /// `lwip_stats` names). Empty for an engine that cannot say.
-    fn resources(&mut self) -> Vec<(&'static str, u64)> {
-        Vec::new()
-    }
+    /// `lwip_stats` names), or why the engine cannot say. No default:
+    /// every engine and every wrapper states what it observes.
+    fn resources(&mut self) -> Observed<Resources>;
     /// Release everything and report what is still allocated.
     fn teardown(&mut self) -> Result<Leaks, EngineError>;
 }

@@ -15,7 +15,8 @@ use tcp_rust::{
 use super::app::AppState;
 use super::sockets::{AsApi, RawError, RawStack, Sockets};
 use super::{
-    CallOutcome, CallbackRecord, CbKind, ConnSnapshot, Engine, EngineError, Leaks, OutPacket,
+    CallOutcome, CallbackRecord, CbKind, ConnSnapshot, Engine, EngineError, Leaks, Observed,
+    OutPacket, Resources, Unobservable,
 };
 use crate::model::{ApiCall, ScenarioConfig};
 
@@ -211,6 +212,16 @@ impl RustEngine {
     }
 }
 
+/// The port's state, if it may be read: after a failed assertion the C
+/// stack is not inspected, and neither is this one.
+fn inspectable(tcp: Option<&Stack>) -> Observed<&Stack> {
+    let t = tcp.ok_or_else(|| Unobservable("engine used before reset".into()))?;
+    match t.asserted() {
+        Some((msg, at)) => Err(Unobservable(format!("after {}", assertion(msg, at)))),
+        None => Ok(t),
+    }
+}
+
 /// The connection number of a handle, as the C shim's `callback_arg`: a
 /// pcb not yet accepted carries its listener's.
 fn id_of(app: &RApp, tcp: &Stack, h: Handle) -> u32 {
@@ -378,25 +389,12 @@ impl Engine for RustEngine {
             .collect()
     }
 
-    fn resources(&mut self) -> Vec<(&'static str, u64)> {
-        let Some(t) = self.tcp.as_deref() else {
-            return Vec::new();
-        };
-        if t.asserted().is_some() {
-            return Vec::new();
-        }
-        in_use(t).to_vec()
+    fn resources(&mut self) -> Observed<Resources> {
+        Ok(in_use(inspectable(self.tcp.as_deref())?).to_vec())
     }
 
-    fn snapshots(&mut self) -> Vec<ConnSnapshot> {
-        let Some(t) = self.tcp.as_deref() else {
-            return Vec::new();
-        };
-        // After a failed assertion the C stack cannot be inspected: neither
-        // is this one.
-        if t.asserted().is_some() {
-            return Vec::new();
-        }
+    fn snapshots(&mut self) -> Observed<Vec<ConnSnapshot>> {
+        let t = inspectable(self.tcp.as_deref())?;
         let mut listed = Vec::new();
         t.for_each_on_list(|h, _, l| listed.push((h, l)));
         // A pcb a listener made carries the listener's number until it is
@@ -424,7 +422,7 @@ impl Engine for RustEngine {
                 fields: snapshot_fields(t, h, list),
             });
         }
-        out
+        Ok(out)
     }
 
     fn teardown(&mut self) -> Result<Leaks, EngineError> {

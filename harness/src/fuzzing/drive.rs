@@ -178,9 +178,7 @@ pub fn run_engine(engine: &mut dyn Engine, case: &FuzzCase) -> Run {
             r.learn(&pk);
             obs.packets.extend(pk);
         }
-        obs.callbacks = engine.take_callbacks();
-        obs.snapshots = engine.snapshots();
-        obs.resources = engine.resources();
+        crate::runner::observe(engine, &mut obs);
         let stop = result.is_err();
         if let Err(e) = result {
             obs.error = Some(e.to_string());

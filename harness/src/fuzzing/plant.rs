@@ -10,7 +10,8 @@
 //! script.
 
 use crate::engine::{
-    CallOutcome, CallbackRecord, ConnSnapshot, Engine, EngineError, Leaks, OutPacket,
+    CallOutcome, CallbackRecord, ConnSnapshot, Engine, EngineError, Leaks, Observed, OutPacket,
+    Resources,
 };
 use crate::model::{ApiCall, ScenarioConfig};
 
@@ -91,8 +92,11 @@ impl Engine for Planted {
     fn take_callbacks(&mut self) -> Vec<CallbackRecord> {
         self.inner.take_callbacks()
     }
-    fn snapshots(&mut self) -> Vec<ConnSnapshot> {
+    fn snapshots(&mut self) -> Observed<Vec<ConnSnapshot>> {
         self.inner.snapshots()
+    }
+    fn resources(&mut self) -> Observed<Resources> {
+        self.inner.resources()
     }
     fn teardown(&mut self) -> Result<Leaks, EngineError> {
         self.inner.teardown()

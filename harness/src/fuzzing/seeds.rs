@@ -472,7 +472,7 @@ pub fn session_seeds(tries: usize, keep: usize) -> Vec<Seed> {
         let mut pkts = 0;
         for s in &run.trace.steps {
             pkts += s.packets.len();
-            for sn in &s.snapshots {
+            for sn in s.conns() {
                 states.insert(sn.get("state").unwrap_or(-1));
             }
             for cb in &s.callbacks {

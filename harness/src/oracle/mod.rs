@@ -2,6 +2,13 @@
 //! step and names what differs. [`compare_step`] runs them in a fixed order
 //! (segments, err_t, callbacks, state, resources); [`leaks::compare`] runs
 //! at teardown.
+//!
+//! An observation an engine could not make ([`Unobservable`]) is compared
+//! like any other: against an observation it is a difference of that
+//! oracle. Only after the same engine failure on both sides (an lwIP
+//! assertion both stacks hit, where nothing more is inspected) may both
+//! sides be unobservable; anywhere else an unobservable state or resource
+//! count is reported, never skipped.
 
 pub mod callbacks;
 pub mod errs;
@@ -12,6 +19,7 @@ pub mod state;
 
 use serde::Serialize;
 
+use crate::engine::{Observed, Unobservable};
 use crate::runner::StepObs;
 
 /// Which oracle spoke.
@@ -64,6 +72,50 @@ pub fn compare_step(a: &StepObs, b: &StepObs) -> Option<Difference> {
     segments::compare(&a.packets, &b.packets)
         .or_else(|| errs::compare(a.outcome.as_ref(), b.outcome.as_ref()))
         .or_else(|| callbacks::compare(&a.callbacks, &b.callbacks))
-        .or_else(|| state::compare(&a.snapshots, &b.snapshots))
-        .or_else(|| resources::compare(&a.resources, &b.resources))
+        .or_else(|| {
+            observed(
+                Oracle::State,
+                &a.snapshots,
+                &b.snapshots,
+                a.error.is_some(),
+                |x, y| state::compare(x, y),
+            )
+        })
+        .or_else(|| {
+            observed(
+                Oracle::Resources,
+                &a.resources,
+                &b.resources,
+                a.error.is_some(),
+                |x, y| resources::compare(x, y),
+            )
+        })
+}
+
+/// Compares two observations with `cmp` when both engines made them. An
+/// observation one engine could not make is a difference of `oracle`
+/// (field `observable`), unless both could not and the step failed alike
+/// on both (`failed`: the caller has checked the errors are equal).
+fn observed<T>(
+    oracle: Oracle,
+    a: &Observed<T>,
+    b: &Observed<T>,
+    failed: bool,
+    cmp: impl FnOnce(&T, &T) -> Option<Difference>,
+) -> Option<Difference> {
+    let show = |o: &Observed<T>| match o {
+        Ok(_) => "observed".to_string(),
+        Err(Unobservable(why)) => format!("not observable: {why}"),
+    };
+    match (a, b) {
+        (Ok(x), Ok(y)) => cmp(x, y),
+        (Err(_), Err(_)) if failed => None,
+        _ => Some(Difference {
+            oracle,
+            fields: vec!["observable".into()],
+            a: show(a),
+            b: show(b),
+            detail: vec![],
+        }),
+    }
 }
