@@ -415,9 +415,11 @@ pub fn summarize(case: &Case, r: &CaseResult) -> CaseSummary {
 /// Runs one case in this process (what a worker does).
 pub fn run_in_process(case: &Case, engines: (&str, &str)) -> CaseSummary {
     let start = Instant::now();
-    let (Some(mut a), Some(mut b)) = (by_name(engines.0), by_name(engines.1)) else {
-        return CaseSummary::new(case, Outcome::Error)
-            .with_message(format!("unknown engines {},{}", engines.0, engines.1));
+    let (mut a, mut b) = match (by_name(engines.0), by_name(engines.1)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            return CaseSummary::new(case, Outcome::Error).with_message(e);
+        }
     };
     let result = match case.kind {
         Kind::Script => match std::fs::read_to_string(&case.path) {

@@ -30,7 +30,7 @@ enum Cmd {
         /// Script files or directories (searched for *.pkt).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// The two engines, A,B (available: c, rust; `c,c` runs lwIP against itself, `c,rust` compares the port).
+        /// The two engines, A,B (available: c, rust; `c,c` runs lwIP against itself, `c,rust` compares the port; `rust+FAULT` plants a fault: segment, err, callback, state, resources, leak, window).
         #[arg(long, default_value = "c,c")]
         engines: String,
         /// Go on after a diverging or failing case.
@@ -187,17 +187,17 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 type EnginePair = (Box<dyn Engine>, Box<dyn Engine>);
 
 fn engines(spec: &str) -> Result<EnginePair, String> {
-    let names: Vec<&str> = spec.split(',').collect();
-    match (
-        names.first().and_then(|n| by_name(n)),
-        names.get(1).and_then(|n| by_name(n)),
-    ) {
-        (Some(a), Some(b)) if names.len() == 2 => Ok((a, b)),
-        _ => Err(format!(
-            "--engines takes two of: {} (got '{spec}')",
+    let names: Vec<&str> = spec.split(',').map(str::trim).collect();
+    let [a, b] = names.as_slice() else {
+        return Err(format!(
+            "--engines takes two engines, A,B, of: {} (each may carry a planted fault, rust+resources; got '{spec}')",
             ENGINE_NAMES.join(", ")
-        )),
-    }
+        ));
+    };
+    Ok((
+        by_name(a).map_err(|e| format!("--engines: {e}"))?,
+        by_name(b).map_err(|e| format!("--engines: {e}"))?,
+    ))
 }
 
 fn write_pcap(run: &CaseRun, base_us: i64, out: &Path) -> Result<(), String> {

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod c;
+pub mod plant;
 pub mod rust;
 pub mod sockets;
 
@@ -201,12 +202,26 @@ pub trait Engine {
     fn teardown(&mut self) -> Result<Leaks, EngineError>;
 }
 
-/// The engines this build has, by name.
-pub fn by_name(name: &str) -> Option<Box<dyn Engine>> {
-    match name {
-        "c" | "lwip" | "lwip-c" => Some(Box::new(c::CEngine::new())),
-        "rust" | "tcp-rust" => Some(Box::new(rust::RustEngine::new())),
-        _ => None,
+/// An engine by name (`c`, `rust`), optionally with a planted fault
+/// (`rust+resources`, see [`plant`]).
+pub fn by_name(spec: &str) -> Result<Box<dyn Engine>, String> {
+    let (name, fault) = match spec.split_once('+') {
+        Some((n, f)) => (n, Some(f)),
+        None => (spec, None),
+    };
+    let e: Box<dyn Engine> = match name {
+        "c" | "lwip" | "lwip-c" => Box::new(c::CEngine::new()),
+        "rust" | "tcp-rust" => Box::new(rust::RustEngine::new()),
+        _ => {
+            return Err(format!(
+                "no engine '{name}' (known: {})",
+                ENGINE_NAMES.join(", ")
+            ));
+        }
+    };
+    match fault {
+        None => Ok(e),
+        Some(f) => Ok(Box::new(plant::Planted::new(e, f)?)),
     }
 }
 

@@ -288,7 +288,7 @@ pub fn minimize_with(
             (Some(a), Some(b)) => (a, b),
             (None, Some(b)) => {
                 let a = crate::engine::by_name(b.name())
-                    .unwrap_or_else(|| Box::new(crate::engine::c::CEngine::new()));
+                    .unwrap_or_else(|_| Box::new(crate::engine::c::CEngine::new()));
                 (a, b)
             }
             _ => (

@@ -395,23 +395,13 @@ pub fn check(case: &FuzzCase, engines: &mut [Box<dyn Engine>], catch_panics: boo
 }
 
 /// Engines by name, comma-separated (`c,rust`, `c`, `rust`), each
-/// optionally planted with a divergence (`rust+window`, see
-/// [`super::plant`]).
+/// optionally planted with a fault (`rust+window`, see
+/// [`crate::engine::plant`]).
 pub fn engines_named(list: &str) -> Result<Vec<Box<dyn Engine>>, String> {
     list.split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|spec| {
-            let (name, plant) = match spec.split_once('+') {
-                Some((n, p)) => (n, Some(p)),
-                None => (spec, None),
-            };
-            let e = crate::engine::by_name(name).ok_or_else(|| format!("no engine {name}"))?;
-            match plant {
-                None => Ok(e),
-                Some(p) => super::plant::Planted::new(e, p).map(|p| Box::new(p) as Box<dyn Engine>),
-            }
-        })
+        .map(crate::engine::by_name)
         .collect()
 }
 

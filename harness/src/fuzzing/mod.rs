@@ -13,8 +13,8 @@
 //! - [`toscript`]: a case back to a packetdrill-dialect script;
 //! - [`minimize`]: delta debugging over steps, then over fields;
 //! - [`seeds`]: seed corpora from the script corpus and the traces;
-//! - [`plant`]: a deliberately perturbed engine (tests, and the planted
-//!   divergence check of the `tcp_input` target);
+//! - planted faults live with the engines ([`crate::engine::plant`]): the
+//!   `tcp_input` target's planted-divergence check uses `+window`;
 //! - [`targets`]: the bodies of the fuzz targets;
 //! - [`cli`]: the `seeds`, `repro` and `minimize` subcommands.
 
@@ -22,7 +22,6 @@ pub mod cli;
 pub mod drive;
 pub mod input;
 pub mod minimize;
-pub mod plant;
 pub mod seeds;
 pub mod session;
 pub mod targets;
