@@ -255,6 +255,7 @@ def main():
     for base in LWIP_FILES:
         row(base, lwip[base]["tally"])
     row("total", total)
+    p(f"{'':<10} branches excluding both LWIP_ASSERT and LWIP_ERROR lines: {frac(*total.branches('other'))}")
     p()
     p("Per function (lines; branches excluding LWIP_ASSERT lines; calls):")
     for base in LWIP_FILES:
