@@ -8,8 +8,8 @@
 use std::fmt;
 
 use crate::model::{
-    Action, ApiCall, Expected, OutExpect, PolicyChange, RecvPolicy, Scenario, ScenarioConfig, Step,
-    SymOpt, SymSegment,
+    Action, ApiCall, CbFn, CbSlot, Expected, FinPolicy, OutExpect, PolicyChange, RecvPolicy,
+    Scenario, ScenarioConfig, SentPolicy, Step, SymOpt, SymSegment,
 };
 use crate::script::{
     Call, Direction, EventKind, Expr, Packet, Script, TcpOption, TcpOptions, Time, Warning,
@@ -555,6 +555,37 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
             exp,
         ),
         "tcp_txnow" => one(ApiCall::TxNow, exp),
+        // tcp_recv(fd, NULL | app), tcp_sent, tcp_err, and tcp_accept(fd,
+        // NULL | app | tcp_accept_null): the application's callbacks.
+        "tcp_recv" | "tcp_sent" | "tcp_err" | "tcp_accept" => {
+            let slot = match c.name.as_str() {
+                "tcp_recv" => CbSlot::Recv,
+                "tcp_sent" => CbSlot::Sent,
+                "tcp_err" => CbSlot::Err,
+                _ => CbSlot::Accept,
+            };
+            let to = match arg(1).and_then(Expr::as_word) {
+                Some("NULL") => CbFn::Null,
+                Some("app") => CbFn::App,
+                Some("tcp_accept_null") if slot == CbSlot::Accept => CbFn::AcceptNull,
+                _ => {
+                    let also = if slot == CbSlot::Accept {
+                        ", tcp_accept_null"
+                    } else {
+                        ""
+                    };
+                    return Err(m.err(format!("{}: the callback is NULL or app{also}", c.name)));
+                }
+            };
+            one(
+                ApiCall::SetCallback {
+                    fd: fd(m, c)?,
+                    slot,
+                    to,
+                },
+                exp,
+            )
+        }
         "tcp_setprio" => one(
             ApiCall::SetPrio {
                 fd: fd(m, c)?,
@@ -619,14 +650,18 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
                     ("recv", "CONSUME") => PolicyChange::Recv(RecvPolicy::Consume),
                     ("recv", "REFUSE") => PolicyChange::Recv(RecvPolicy::Refuse),
                     ("recv", "ABORT") => PolicyChange::Recv(RecvPolicy::Abort),
-                    ("fin", "CLOSE") => PolicyChange::CloseOnFin(true),
-                    ("fin", "KEEP") => PolicyChange::CloseOnFin(false),
+                    ("fin", "KEEP") => PolicyChange::Fin(FinPolicy::Keep),
+                    ("fin", "CLOSE") => PolicyChange::Fin(FinPolicy::Close),
+                    ("fin", "ABORT") => PolicyChange::Fin(FinPolicy::Abort),
                     ("sent", _) => match val {
-                        Expr::Call(n, a) if n == "WRITE" => {
-                            PolicyChange::WriteOnSent(int(m, a.first(), "WRITE(n)")?.max(0) as u32)
+                        Expr::Call(n, a) if n == "WRITE" => PolicyChange::Sent(SentPolicy::Write(
+                            int(m, a.first(), "WRITE(n)")?.max(0) as u32,
+                        )),
+                        Expr::Word(n) if n == "NOTHING" => PolicyChange::Sent(SentPolicy::Write(0)),
+                        Expr::Word(n) if n == "ABORT" => PolicyChange::Sent(SentPolicy::Abort),
+                        _ => {
+                            return Err(m.err("tcp_app sent=: expected WRITE(n), NOTHING or ABORT"));
                         }
-                        Expr::Word(n) if n == "NOTHING" => PolicyChange::WriteOnSent(0),
-                        _ => return Err(m.err("tcp_app sent=: expected WRITE(n) or NOTHING")),
                     },
                     ("accept", name) => PolicyChange::AcceptReturns(
                         lwip_c::ErrT::from_name(name)

@@ -303,6 +303,16 @@ pub enum ApiCall {
         /// tcp_backlog_delayed (true) or tcp_backlog_accepted (false).
         delayed: bool,
     },
+    /// tcp_recv / tcp_sent / tcp_err / tcp_accept(pcb, fn): the
+    /// application sets or clears one of its callbacks.
+    SetCallback {
+        /// Descriptor.
+        fd: i32,
+        /// Which callback.
+        slot: CbSlot,
+        /// What it becomes.
+        to: CbFn,
+    },
     /// tcp_txnow(): every active pcb whose last write failed for lack of
     /// memory sends what it has.
     TxNow,
@@ -339,15 +349,59 @@ pub enum RecvPolicy {
     Abort,
 }
 
+/// A callback the application can set or clear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CbSlot {
+    /// tcp_recv
+    Recv,
+    /// tcp_sent
+    Sent,
+    /// tcp_err
+    Err,
+    /// tcp_accept
+    Accept,
+}
+
+/// What a callback is set to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CbFn {
+    /// NULL.
+    Null,
+    /// The application's (the harness's app).
+    App,
+    /// lwIP's own default, `tcp_accept_null` (accept only).
+    AcceptNull,
+}
+
+/// What the application does when recv reports the peer's FIN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FinPolicy {
+    /// Note end of stream (read() returns 0), return ERR_OK.
+    Keep,
+    /// tcp_close the pcb and return its result.
+    Close,
+    /// tcp_abort the pcb and return ERR_ABRT.
+    Abort,
+}
+
+/// What the application does in the sent callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SentPolicy {
+    /// Write this many more bytes (and tcp_output); 0: nothing.
+    Write(u32),
+    /// tcp_abort the pcb and return ERR_ABRT.
+    Abort,
+}
+
 /// One change of application policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PolicyChange {
     /// What recv does.
     Recv(RecvPolicy),
-    /// On FIN: close the pcb (true) or just note end of stream.
-    CloseOnFin(bool),
-    /// Write this many bytes (and tcp_output) from each sent callback.
-    WriteOnSent(u32),
+    /// What recv does with the FIN (`fin=`).
+    Fin(FinPolicy),
+    /// What sent does (`sent=`).
+    Sent(SentPolicy),
     /// What accept returns (0 = ERR_OK).
     AcceptReturns(i8),
 }

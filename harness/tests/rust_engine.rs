@@ -136,7 +136,10 @@ fn every_finding_stops_both_engines_with_the_same_lwip_assertion_or_leak() {
             "lwip-assert-mem-trim-last-block.pkt" => "\"invalid next ptr\" (mem.c:777)",
             "lwip-assert-split-above-mss.pkt" => "\"split <= mss\" (tcp_out.c:862)",
             "lwip-assert-split-zero.pkt" => "\"Can't split segment into length 0\" (tcp_out.c:854)",
+            "lwip-assert-accept-null-no-pcb.pkt" => "\"tcp_accept_null: invalid pcb\" (tcp.c:784)",
+            "lwip-assert-accept-null.pkt" => "\"pcb->listener->accept != NULL\" (tcp_in.c:952)",
             "lwip-leak-refused-data-in-time-wait.pkt" => "leak",
+            "lwip-leak-recv-data-after-sent-abort.pkt" => "leak",
             other => panic!("corpus/findings/{other}: say what it finds here"),
         };
         let sc = scenario(&std::fs::read_to_string(&path).unwrap());
@@ -147,6 +150,15 @@ fn every_finding_stops_both_engines_with_the_same_lwip_assertion_or_leak() {
             assert!(!la.in_use.is_empty(), "{}", path.display());
             assert_eq!(la, lb, "{}", path.display());
             assert!(a.steps.iter().all(|s| s.error.is_none()));
+            // Every step agrees, pool and heap use included: the leak is
+            // the only thing the oracles report.
+            match compare(&sc, &a, &b) {
+                Verdict::Diverged(d) => {
+                    assert_eq!(d.step, None, "{}: {d:?}", path.display());
+                    assert_eq!(d.difference.oracle, harness::oracle::Oracle::Leaks);
+                }
+                other => panic!("{}: {other:?}", path.display()),
+            }
             n += 1;
             continue;
         }

@@ -149,6 +149,10 @@ id_arg(uint32_t id)
 static err_t tr_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err);
 static err_t tr_sent(void *arg, struct tcp_pcb *pcb, u16_t len);
 static void tr_err(void *arg, err_t err);
+static err_t tr_accept(void *arg, struct tcp_pcb *newpcb, err_t err);
+
+/* The accept function tcp_listen installs (lwIP's tcp_accept_null). */
+static tcp_accept_fn lwip_accept_default;
 
 static err_t
 tr_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
@@ -411,6 +415,9 @@ shim_tcp_listen(struct tcp_pcb *pcb, uint8_t backlog, struct tcp_pcb **lpcb, int
   *err = e;
   *lpcb = l;
   if (l != NULL) {
+    /* lwIP's default (tcp_accept_null, static in tcp.c), for
+     * shim_tcp_set_callback(SHIM_CB_DEFAULT). */
+    lwip_accept_default = ((struct tcp_pcb_listen *)l)->accept;
     tcp_accept(l, tr_accept);
   }
   LEAVE();
@@ -530,6 +537,31 @@ shim_tcp_backlog_accepted(struct tcp_pcb *pcb)
 {
   ENTER();
   tcp_backlog_accepted(pcb);
+  LEAVE();
+}
+
+int
+shim_tcp_set_callback(struct tcp_pcb *pcb, int which, int how)
+{
+  ENTER();
+  switch (which) {
+    case SHIM_CB_RECV:
+      tcp_recv(pcb, how == SHIM_CB_APP ? tr_recv : NULL);
+      break;
+    case SHIM_CB_SENT:
+      tcp_sent(pcb, how == SHIM_CB_APP ? tr_sent : NULL);
+      break;
+    case SHIM_CB_ERR:
+      tcp_err(pcb, how == SHIM_CB_APP ? tr_err : NULL);
+      break;
+    case SHIM_CB_ACCEPT:
+      tcp_accept(pcb, how == SHIM_CB_APP       ? tr_accept
+                      : how == SHIM_CB_DEFAULT ? lwip_accept_default
+                                               : NULL);
+      break;
+    default:
+      break;
+  }
   LEAVE();
 }
 

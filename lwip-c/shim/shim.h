@@ -259,6 +259,16 @@ int shim_tcp_keepalive(struct tcp_pcb *pcb, int enable, uint32_t idle_ms, uint32
 int shim_tcp_poll(struct tcp_pcb *pcb, uint8_t interval);
 int shim_tcp_backlog_delayed(struct tcp_pcb *pcb);
 int shim_tcp_backlog_accepted(struct tcp_pcb *pcb);
+/* The application's callbacks: `which` SHIM_CB_RECV, SHIM_CB_SENT,
+ * SHIM_CB_ERR (tcp_recv/tcp_sent/tcp_err on a connection pcb) or
+ * SHIM_CB_ACCEPT (tcp_accept; lwIP ignores it on a pcb that is not
+ * listening); `how` SHIM_CB_NULL (NULL: lwIP's tcp_recv_null behaviour for
+ * recv, ERR_ARG for accept, nothing for sent and err), SHIM_CB_APP (the
+ * shim's trampolines, as set by tcp_new/accept/listen) or SHIM_CB_DEFAULT
+ * (accept only: the function tcp_listen installed, lwIP's tcp_accept_null). */
+enum { SHIM_CB_RECV = 0, SHIM_CB_SENT = 1, SHIM_CB_ERR = 2, SHIM_CB_ACCEPT = 3 };
+enum { SHIM_CB_NULL = 0, SHIM_CB_APP = 1, SHIM_CB_DEFAULT = 2 };
+int shim_tcp_set_callback(struct tcp_pcb *pcb, int which, int how);
 /* tcp_txnow(): tcp_output on every active pcb with TF_NAGLEMEMERR. */
 int shim_tcp_txnow(void);
 

@@ -475,6 +475,22 @@ unsafe extern "C" {
 unsafe extern "C" {
     pub fn shim_tcp_backlog_accepted(pcb: *mut tcp_pcb) -> ::std::os::raw::c_int;
 }
+pub const SHIM_CB_RECV: _bindgen_ty_1 = 0;
+pub const SHIM_CB_SENT: _bindgen_ty_1 = 1;
+pub const SHIM_CB_ERR: _bindgen_ty_1 = 2;
+pub const SHIM_CB_ACCEPT: _bindgen_ty_1 = 3;
+pub type _bindgen_ty_1 = ::std::os::raw::c_uint;
+pub const SHIM_CB_NULL: _bindgen_ty_2 = 0;
+pub const SHIM_CB_APP: _bindgen_ty_2 = 1;
+pub const SHIM_CB_DEFAULT: _bindgen_ty_2 = 2;
+pub type _bindgen_ty_2 = ::std::os::raw::c_uint;
+unsafe extern "C" {
+    pub fn shim_tcp_set_callback(
+        pcb: *mut tcp_pcb,
+        which: ::std::os::raw::c_int,
+        how: ::std::os::raw::c_int,
+    ) -> ::std::os::raw::c_int;
+}
 unsafe extern "C" {
     pub fn shim_tcp_txnow() -> ::std::os::raw::c_int;
 }

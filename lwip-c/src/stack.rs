@@ -144,6 +144,32 @@ impl fmt::Display for AssertInfo {
 /// A replacement for the seeded ISNs.
 type IsnHook = Box<dyn FnMut(&IsnQuery) -> u32>;
 
+/// One of the application's callbacks, set (true: the shim's, which
+/// report to the [`App`]) or cleared (NULL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallbackSet {
+    /// `tcp_recv(pcb, ...)`; NULL makes lwIP use `tcp_recv_null`.
+    Recv(bool),
+    /// `tcp_sent(pcb, ...)`.
+    Sent(bool),
+    /// `tcp_err(pcb, ...)`.
+    Err(bool),
+    /// `tcp_accept(pcb, ...)`.
+    Accept(AcceptFn),
+}
+
+/// What a listener's accept callback is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AcceptFn {
+    /// NULL: lwIP's TCP_EVENT_ACCEPT yields ERR_ARG (the new pcb is aborted).
+    Null,
+    /// The shim's (the application's), as after listen.
+    App,
+    /// What tcp_listen installs: lwIP's `tcp_accept_null` (aborts the new
+    /// pcb, returns ERR_ABRT).
+    LwipDefault,
+}
+
 /// Errors of the driver (lwIP's own results are [`ErrT`] values).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StackError {
@@ -791,6 +817,45 @@ impl Stack {
         let p = self.resolve_conn(pcb, "tcp_backlog_accepted")?;
         // SAFETY: `p` is a live connection pcb.
         self.enter(None, || unsafe { ffi::shim_tcp_backlog_accepted(p) })
+    }
+
+    /// Sets or clears one of the application's callbacks:
+    /// `tcp_recv`/`tcp_sent`/`tcp_err(pcb, NULL or the shim's)` on a
+    /// connection, `tcp_accept(pcb, ...)` on any pcb (lwIP ignores it on a
+    /// pcb that is not listening).
+    pub fn tcp_set_callback(&mut self, pcb: Pcb, cb: CallbackSet) -> Result<(), StackError> {
+        let on = |b: bool| {
+            if b {
+                ffi::SHIM_CB_APP
+            } else {
+                ffi::SHIM_CB_NULL
+            }
+        };
+        let (which, how, p) = match cb {
+            CallbackSet::Recv(b) => (
+                ffi::SHIM_CB_RECV,
+                on(b),
+                self.resolve_conn(pcb, "tcp_recv")?,
+            ),
+            CallbackSet::Sent(b) => (
+                ffi::SHIM_CB_SENT,
+                on(b),
+                self.resolve_conn(pcb, "tcp_sent")?,
+            ),
+            CallbackSet::Err(b) => (ffi::SHIM_CB_ERR, on(b), self.resolve_conn(pcb, "tcp_err")?),
+            CallbackSet::Accept(f) => {
+                let how = match f {
+                    AcceptFn::Null => ffi::SHIM_CB_NULL,
+                    AcceptFn::App => ffi::SHIM_CB_APP,
+                    AcceptFn::LwipDefault => ffi::SHIM_CB_DEFAULT,
+                };
+                (ffi::SHIM_CB_ACCEPT, how, self.resolve(pcb)?.0)
+            }
+        };
+        // SAFETY: `p` is a live pcb (a connection for recv/sent/err).
+        self.enter(None, || unsafe {
+            ffi::shim_tcp_set_callback(p, which as c_int, how as c_int)
+        })
     }
 
     /// `tcp_txnow()`: every active pcb whose last write failed for lack

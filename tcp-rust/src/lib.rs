@@ -55,7 +55,7 @@ pub use err::Err;
 pub use options::{TcpOptBytes, TcpParseopt, TcpSackRange, tcp_parseopt};
 pub use seq::SeqNo;
 pub use stack::{
-    ApiError, Callback, Event, Handle, Hooks, List, Netif, NullApp, Tcp, TcpApp, TcpPcb,
+    AcceptFn, ApiError, Callback, Event, Handle, Hooks, List, Netif, NullApp, Tcp, TcpApp, TcpPcb,
     TcpPcbListen, WriteFlags,
 };
 pub use state::{TcpFlags, TcpState};

@@ -427,8 +427,20 @@ pub struct TcpPcbListen {
     pub local_port: u16,
     pub accepts_pending: u8,
     pub backlog: u8,
-    /// `accept` callback set (the application's), else `tcp_accept_null`.
-    pub accept_set: bool,
+    /// `lpcb->accept`.
+    pub accept: AcceptFn,
+}
+
+/// What a listener's accept callback is (`lpcb->accept`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AcceptFn {
+    /// NULL: `TCP_EVENT_ACCEPT` yields ERR_ARG (the new pcb is aborted).
+    Null,
+    /// The application's ([`TcpApp::accept`]).
+    App,
+    /// `tcp_accept_null` (tcp.c), what `tcp_listen` installs: aborts the
+    /// new pcb and returns ERR_ABRT.
+    AcceptNull,
 }
 
 impl TcpPcbListen {
@@ -443,7 +455,7 @@ impl TcpPcbListen {
         local_port: 0,
         accepts_pending: 0,
         backlog: 0,
-        accept_set: false,
+        accept: AcceptFn::Null,
     };
 }
 

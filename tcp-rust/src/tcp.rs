@@ -4,8 +4,8 @@
 use crate::err::Err;
 use crate::seq::{tcp_seq_geq, tcp_seq_gt};
 use crate::stack::{
-    ApiError, Handle, Hooks, List, SEG_PBUF_CAP, SOF_INHERITED, SOF_KEEPALIVE, TCP_PRIO_MAX,
-    TCP_PRIO_NORMAL, Tcp, TcpApp, TcpPcb,
+    AcceptFn, ApiError, Handle, Hooks, List, SEG_PBUF_CAP, SOF_INHERITED, SOF_KEEPALIVE,
+    TCP_PRIO_MAX, TCP_PRIO_NORMAL, Tcp, TcpApp, TcpPcb,
 };
 use crate::state::{
     TF_ACK_DELAY, TF_ACK_NOW, TF_BACKLOGPEND, TF_CLOSEPEND, TF_NAGLEMEMERR, TF_NODELAY,
@@ -96,6 +96,38 @@ impl<H: Hooks> Tcp<H> {
             self.p(i).flags |= TF_BACKLOGPEND;
         }
         Ok(())
+    }
+
+    /// Port of `tcp_recv(pcb, recv)` (tcp.c): `set` false is NULL (lwIP
+    /// then uses `tcp_recv_null`), true the application's.
+    pub fn tcp_recv(&mut self, h: Handle, set: bool) -> Result<(), ApiError> {
+        let i = self.resolve_conn(h, "tcp_recv")?;
+        self.p(i).recv_set = set;
+        Ok(())
+    }
+
+    /// Port of `tcp_sent(pcb, sent)` (tcp.c).
+    pub fn tcp_sent(&mut self, h: Handle, set: bool) -> Result<(), ApiError> {
+        let i = self.resolve_conn(h, "tcp_sent")?;
+        self.p(i).sent_set = set;
+        Ok(())
+    }
+
+    /// Port of `tcp_err(pcb, err)` (tcp.c).
+    pub fn tcp_err(&mut self, h: Handle, set: bool) -> Result<(), ApiError> {
+        let i = self.resolve_conn(h, "tcp_err")?;
+        self.p(i).errf_set = set;
+        Ok(())
+    }
+
+    /// Port of `tcp_accept(pcb, accept)` (tcp.c): a pcb that is not
+    /// listening is left alone, as lwIP does.
+    pub fn tcp_accept(&mut self, h: Handle, accept: AcceptFn) -> Result<(), ApiError> {
+        if let Ok(l) = self.resolve_listen(h) {
+            self.lp(l).accept = accept;
+            return Ok(());
+        }
+        self.resolve_conn(h, "tcp_accept").map(|_| ())
     }
 
     /// Port of `tcp_txnow()` (tcp.c): `tcp_output` on every active pcb
@@ -426,7 +458,7 @@ impl<H: Hooks> Tcp<H> {
             lp.local_ip = p.local_ip;
             lp.next = None;
             // The shim sets the application's accept right after listen.
-            lp.accept_set = true;
+            lp.accept = AcceptFn::App;
             lp.accepts_pending = 0;
             lp.backlog = backlog;
         }

@@ -5,7 +5,7 @@ use crate::err::Err;
 use crate::options::TcpSackRange;
 use crate::options::{ParseoptCtx, tcp_parseopt};
 use crate::seq::{tcp_seq_between, tcp_seq_geq, tcp_seq_gt, tcp_seq_leq, tcp_seq_lt};
-use crate::stack::{Callback, Hooks, List, REFUSED_CAP, SOF_INHERITED, Tcp, TcpApp};
+use crate::stack::{AcceptFn, Callback, Hooks, List, REFUSED_CAP, SOF_INHERITED, Tcp, TcpApp};
 use crate::state::{
     TCP_ACK, TCP_FIN, TCP_FLAGS, TCP_RST, TCP_SYN, TF_ACK_DELAY, TF_ACK_NOW, TF_BACKLOGPEND,
     TF_CLOSED, TF_GOT_FIN, TF_INFR, TF_RESET, TF_RTO, TF_RXCLOSED, TF_SACK, TcpState,
@@ -119,8 +119,18 @@ impl<H: Hooks> Tcp<H> {
         new: Option<u8>,
         err: Err,
     ) -> Err {
-        if !self.lpcb_ref(l).accept_set {
-            return Err::Arg;
+        match self.lpcb_ref(l).accept {
+            AcceptFn::Null => return Err::Arg,
+            AcceptFn::App => {}
+            AcceptFn::AcceptNull => {
+                // tcp_accept_null (tcp.c).
+                let Some(i) = new else {
+                    self.lwip_assert_failed("tcp_accept_null: invalid pcb", "tcp.c:784");
+                    return Err::Abrt;
+                };
+                self.tcp_abandon(i, true);
+                return Err::Abrt;
+            }
         }
         let lh = self.listen_handle(l);
         let nh = new.map(|i| {
@@ -332,6 +342,7 @@ impl<H: Hooks> Tcp<H> {
                 acked -= u32::from(acked16);
                 let e = self.tcp_event_sent(app, i, acked16);
                 if e == Err::Abrt || !self.conn_alive(i, generation) {
+                    self.leak_recv_data();
                     return;
                 }
             }
@@ -418,6 +429,19 @@ impl<H: Hooks> Tcp<H> {
             self.pbuf_pool_used = self.pbuf_pool_used.saturating_add(pbufs);
         }
         self.p(i).refused_data = true;
+    }
+
+    /// `goto aborted` after the sent callback aborted the pcb: lwIP sets
+    /// `recv_data = NULL` without freeing it, so the data this segment
+    /// brought (the packet's pool pbufs, and the ooseq segments chained to
+    /// it) stays allocated for good. lwIP leaks it; so does the port
+    /// (corpus/findings/lwip-leak-recv-data-after-sent-abort.pkt).
+    fn leak_recv_data(&mut self) {
+        if self.inp.recv_data.is_some() {
+            self.pbuf_pool_used = self.pbuf_pool_used.saturating_add(self.inp.pbufs);
+        }
+        self.inp.recv_chain_pbufs = 0;
+        self.inp.recv_chain_len = 0;
     }
 
     /// `pbuf_free(recv_data)` for the ooseq part of it: the pool pbufs
@@ -699,6 +723,13 @@ impl<H: Hooks> Tcp<H> {
                         let err = match p.listener {
                             None => Err::Val,
                             Some(l) => {
+                                if self.lpcb_ref(l).accept == AcceptFn::Null {
+                                    self.lwip_assert_failed(
+                                        "pcb->listener->accept != NULL",
+                                        "tcp_in.c:952",
+                                    );
+                                    return Err::Abrt;
+                                }
                                 self.tcp_backlog_accepted(i);
                                 self.tcp_event_accept(app, l, Some(i), Err::Ok)
                             }

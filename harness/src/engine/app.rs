@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::Hash;
 
-use crate::model::{PolicyChange, RecvPolicy};
+use crate::model::{FinPolicy, PolicyChange, RecvPolicy, SentPolicy};
 
 /// ERR_OK, ERR_MEM and ERR_ABRT, as lwIP's err_t values.
 pub const ERR_OK: i8 = 0;
@@ -44,10 +44,10 @@ pub fn pattern(offset: u64, len: usize) -> Vec<u8> {
 pub struct Policy {
     /// recv behaviour.
     pub recv: RecvPolicy,
-    /// Close on FIN.
-    pub close_on_fin: bool,
-    /// Bytes to write from each sent callback.
-    pub write_on_sent: u32,
+    /// What recv does with the FIN.
+    pub fin: FinPolicy,
+    /// What sent does.
+    pub sent: SentPolicy,
     /// accept's return value.
     pub accept_returns: i8,
 }
@@ -57,8 +57,8 @@ impl Default for Policy {
     fn default() -> Self {
         Policy {
             recv: RecvPolicy::Defer,
-            close_on_fin: false,
-            write_on_sent: 0,
+            fin: FinPolicy::Keep,
+            sent: SentPolicy::Write(0),
             accept_returns: ERR_OK,
         }
     }
@@ -69,8 +69,8 @@ impl Policy {
     pub fn apply(&mut self, c: PolicyChange) {
         match c {
             PolicyChange::Recv(r) => self.recv = r,
-            PolicyChange::CloseOnFin(b) => self.close_on_fin = b,
-            PolicyChange::WriteOnSent(n) => self.write_on_sent = n,
+            PolicyChange::Fin(f) => self.fin = f,
+            PolicyChange::Sent(s) => self.sent = s,
             PolicyChange::AcceptReturns(e) => self.accept_returns = e,
         }
     }
@@ -153,14 +153,23 @@ impl<H: Copy + Eq + Hash> AppState<H> {
         let Some(data) = data else {
             if err == ERR_OK {
                 self.eof.insert(h, true);
-                if p.close_on_fin {
-                    // After the application's own close lwIP still reports
-                    // the FIN; closing again is then refused and ignored.
-                    let r = api.close(h);
-                    if r == ERR_OK {
-                        self.given_up.insert(h);
+                match p.fin {
+                    FinPolicy::Keep => {}
+                    FinPolicy::Close => {
+                        // After the application's own close lwIP still
+                        // reports the FIN; closing again is then refused
+                        // and ignored.
+                        let r = api.close(h);
+                        if r == ERR_OK {
+                            self.given_up.insert(h);
+                        }
+                        return r;
                     }
-                    return r;
+                    FinPolicy::Abort => {
+                        api.abort(h);
+                        self.given_up.insert(h);
+                        return ERR_ABRT;
+                    }
                 }
             }
             return ERR_OK;
@@ -185,7 +194,14 @@ impl<H: Copy + Eq + Hash> AppState<H> {
 
     /// sent callback.
     pub fn on_sent<A: Api<H = H>>(&mut self, api: &mut A, h: H, _len: u16) -> i8 {
-        let n = self.policy(h).write_on_sent as usize;
+        let n = match self.policy(h).sent {
+            SentPolicy::Write(n) => n as usize,
+            SentPolicy::Abort => {
+                api.abort(h);
+                self.given_up.insert(h);
+                return ERR_ABRT;
+            }
+        };
         if n > 0 {
             let data = self.next_tx(h, n);
             let err = api.write(h, &data, true, false);

@@ -1,6 +1,6 @@
 //! The C engine: lwIP 2.2.1 itself, through `lwip_c::Stack`.
 
-use lwip_c::{App, ErrT, Pcb, Stack, StackConfig, StackError, WriteFlags};
+use lwip_c::{AcceptFn, App, CallbackSet, ErrT, Pcb, Stack, StackConfig, StackError, WriteFlags};
 
 use super::app::AppState;
 use super::sockets::{AsApi, RawError, RawStack, Sockets};
@@ -8,7 +8,7 @@ use super::{
     CallOutcome, CallbackRecord, CbKind, ConnSnapshot, Engine, EngineError, Leaks, Observed,
     OutPacket, Resources, Unobservable,
 };
-use crate::model::{ApiCall, ScenarioConfig};
+use crate::model::{ApiCall, CbFn, CbSlot, ScenarioConfig};
 
 /// The C engine.
 pub struct CEngine {
@@ -99,6 +99,20 @@ impl RawStack for Stack {
         } else {
             Stack::tcp_backlog_accepted(self, h).map_err(raw)
         }
+    }
+    fn tcp_set_callback(&mut self, h: Pcb, slot: CbSlot, to: CbFn) -> Result<(), RawError> {
+        let on = to == CbFn::App;
+        let cb = match slot {
+            CbSlot::Recv => CallbackSet::Recv(on),
+            CbSlot::Sent => CallbackSet::Sent(on),
+            CbSlot::Err => CallbackSet::Err(on),
+            CbSlot::Accept => CallbackSet::Accept(match to {
+                CbFn::Null => AcceptFn::Null,
+                CbFn::App => AcceptFn::App,
+                CbFn::AcceptNull => AcceptFn::LwipDefault,
+            }),
+        };
+        Stack::tcp_set_callback(self, h, cb).map_err(raw)
     }
     fn tcp_txnow(&mut self) -> Result<(), RawError> {
         Stack::tcp_txnow(self).map_err(raw)

@@ -9,7 +9,7 @@ use std::collections::{HashMap, VecDeque};
 
 use lwip_c::det::Seeded;
 use tcp_rust::{
-    ApiError, Config, Err, Handle, Hooks, List, Netif, Tcp, TcpApp, TcpState, WriteFlags,
+    AcceptFn, ApiError, Config, Err, Handle, Hooks, List, Netif, Tcp, TcpApp, TcpState, WriteFlags,
 };
 
 use super::app::AppState;
@@ -18,7 +18,7 @@ use super::{
     CallOutcome, CallbackRecord, CbKind, ConnSnapshot, Engine, EngineError, Leaks, Observed,
     OutPacket, Resources, Unobservable,
 };
-use crate::model::{ApiCall, ScenarioConfig};
+use crate::model::{ApiCall, CbFn, CbSlot, ScenarioConfig};
 
 /// The platform under the port: seeded `LWIP_RAND()` and ISNs, and the
 /// netif's output collected.
@@ -160,6 +160,24 @@ impl RawStack for Stack {
         } else {
             Tcp::tcp_backlog_accepted_api(self, h).map_err(raw)
         }
+    }
+    fn tcp_set_callback(&mut self, h: Handle, slot: CbSlot, to: CbFn) -> Result<(), RawError> {
+        let on = to == CbFn::App;
+        match slot {
+            CbSlot::Recv => Tcp::tcp_recv(self, h, on),
+            CbSlot::Sent => Tcp::tcp_sent(self, h, on),
+            CbSlot::Err => Tcp::tcp_err(self, h, on),
+            CbSlot::Accept => Tcp::tcp_accept(
+                self,
+                h,
+                match to {
+                    CbFn::Null => AcceptFn::Null,
+                    CbFn::App => AcceptFn::App,
+                    CbFn::AcceptNull => AcceptFn::AcceptNull,
+                },
+            ),
+        }
+        .map_err(raw)
     }
     fn tcp_txnow(&mut self) -> Result<(), RawError> {
         Tcp::tcp_txnow(self).map_err(raw)

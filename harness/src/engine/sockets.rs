@@ -10,7 +10,7 @@ use std::hash::Hash;
 
 use super::app::{Api, AppState};
 use super::{CallOutcome, EngineError};
-use crate::model::ApiCall;
+use crate::model::{ApiCall, CbFn, CbSlot};
 
 /// lwIP's keepalive defaults (opt.h): idle 2 h, interval 75 s, 9 probes.
 pub const KEEP_DEFAULTS: (u32, u32, u32) = (7_200_000, 75_000, 9);
@@ -78,6 +78,8 @@ pub trait RawStack {
     fn tcp_poll(&mut self, h: Self::H, interval: u8) -> Result<(), RawError>;
     /// `tcp_backlog_delayed` (`delayed`) or `tcp_backlog_accepted`.
     fn tcp_backlog(&mut self, h: Self::H, delayed: bool) -> Result<(), RawError>;
+    /// `tcp_recv`/`tcp_sent`/`tcp_err`/`tcp_accept(pcb, fn)`.
+    fn tcp_set_callback(&mut self, h: Self::H, slot: CbSlot, to: CbFn) -> Result<(), RawError>;
     /// `tcp_txnow()`.
     fn tcp_txnow(&mut self) -> Result<(), RawError>;
     /// `netif_set_ipaddr(netif, ip)` on the single netif.
@@ -361,6 +363,10 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
                 s.tcp_backlog(pcb(fd)?, *delayed)?;
                 value(0)
             }
+            ApiCall::SetCallback { fd, slot, to } => {
+                s.tcp_set_callback(pcb(fd)?, *slot, *to)?;
+                value(0)
+            }
             ApiCall::TxNow => {
                 s.tcp_txnow()?;
                 value(0)
@@ -407,6 +413,7 @@ fn call_fd(call: &ApiCall) -> Option<i32> {
         | ApiCall::SetPrio { fd, .. }
         | ApiCall::Poll { fd, .. }
         | ApiCall::Backlog { fd, .. }
+        | ApiCall::SetCallback { fd, .. }
         | ApiCall::Policy { fd, .. } => Some(*fd),
     }
 }

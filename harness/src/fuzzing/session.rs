@@ -29,7 +29,8 @@
 use arbitrary::{Arbitrary, Unstructured};
 
 use crate::model::{
-    Action, ApiCall, PolicyChange, RecvPolicy, Scenario, ScenarioConfig, Step, SymOpt, SymSegment,
+    Action, ApiCall, FinPolicy, PolicyChange, RecvPolicy, Scenario, ScenarioConfig, SentPolicy,
+    Step, SymOpt, SymSegment,
 };
 use crate::wire::flags as F;
 
@@ -687,9 +688,11 @@ impl Session {
                             2 => RecvPolicy::Refuse,
                             _ => RecvPolicy::Abort,
                         }),
-                        PolicySpec::CloseOnFin(b) => PolicyChange::CloseOnFin(b),
+                        PolicySpec::CloseOnFin(b) => {
+                            PolicyChange::Fin(if b { FinPolicy::Close } else { FinPolicy::Keep })
+                        }
                         PolicySpec::WriteOnSent(n) => {
-                            PolicyChange::WriteOnSent(u32::from(n % 2048))
+                            PolicyChange::Sent(SentPolicy::Write(u32::from(n % 2048)))
                         }
                         PolicySpec::AcceptMem(m) => {
                             g.accept_refused |= m;

@@ -9,7 +9,10 @@
 use std::fmt::Write as _;
 
 use crate::engine::OutPacket;
-use crate::model::{Action, ApiCall, PolicyChange, RecvPolicy, ScenarioConfig, SymOpt, SymSegment};
+use crate::model::{
+    Action, ApiCall, CbFn, CbSlot, FinPolicy, PolicyChange, RecvPolicy, ScenarioConfig, SentPolicy,
+    SymOpt, SymSegment,
+};
 use crate::script::format_secs;
 use crate::wire::{Opt, Segment, flags, flags_str, parse_options};
 
@@ -145,6 +148,20 @@ pub fn call_text(c: &ApiCall) -> String {
         ApiCall::Backlog { fd, delayed: true } => format!("tcp_backlog_delayed({fd})"),
         ApiCall::Backlog { fd, delayed: false } => format!("tcp_backlog_accepted({fd})"),
         ApiCall::TxNow => "tcp_txnow()".into(),
+        ApiCall::SetCallback { fd, slot, to } => {
+            let name = match slot {
+                CbSlot::Recv => "tcp_recv",
+                CbSlot::Sent => "tcp_sent",
+                CbSlot::Err => "tcp_err",
+                CbSlot::Accept => "tcp_accept",
+            };
+            let f = match to {
+                CbFn::Null => "NULL",
+                CbFn::App => "app",
+                CbFn::AcceptNull => "tcp_accept_null",
+            };
+            format!("{name}({fd}, {f})")
+        }
         ApiCall::NetifSetIpaddr { ip } => {
             format!(
                 "netif_set_ipaddr(\"{}.{}.{}.{}\")",
@@ -163,10 +180,12 @@ pub fn call_text(c: &ApiCall) -> String {
                         RecvPolicy::Abort => "ABORT",
                     }
                 ),
-                PolicyChange::CloseOnFin(true) => "fin=CLOSE".into(),
-                PolicyChange::CloseOnFin(false) => "fin=KEEP".into(),
-                PolicyChange::WriteOnSent(0) => "sent=NOTHING".into(),
-                PolicyChange::WriteOnSent(n) => format!("sent=WRITE({n})"),
+                PolicyChange::Fin(FinPolicy::Keep) => "fin=KEEP".into(),
+                PolicyChange::Fin(FinPolicy::Close) => "fin=CLOSE".into(),
+                PolicyChange::Fin(FinPolicy::Abort) => "fin=ABORT".into(),
+                PolicyChange::Sent(SentPolicy::Write(0)) => "sent=NOTHING".into(),
+                PolicyChange::Sent(SentPolicy::Write(n)) => format!("sent=WRITE({n})"),
+                PolicyChange::Sent(SentPolicy::Abort) => "sent=ABORT".into(),
                 PolicyChange::AcceptReturns(e) => format!("accept={}", err_name(*e)),
             };
             format!("tcp_app({fd}, {kv})")
