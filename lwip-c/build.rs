@@ -15,6 +15,11 @@
 //! plus `-fsanitize=address` when `CARGO_CFG_SANITIZE` includes address.
 //! `TCPDIFF_NO_C_COVERAGE=1` turns that off (plain flags, the default C
 //! compiler), to measure what the C coverage instrumentation brings.
+//!
+//! `LWIP_C_COVERAGE=1` compiles the C with gcc's `--coverage -O0` (gcov
+//! line and branch counts: `.gcno` files next to the objects, `.gcda`
+//! files written there when the program exits, accumulated across runs)
+//! and links libgcov. `ci/coverage` uses it; see docs/COVERAGE.md.
 
 use std::env;
 use std::fmt::Write as _;
@@ -70,6 +75,7 @@ fn main() {
         "LWIP_C_WRITE_BINDINGS",
         "CC",
         "TCPDIFF_NO_C_COVERAGE",
+        "LWIP_C_COVERAGE",
     ] {
         println!("cargo:rerun-if-env-changed={var}");
     }
@@ -112,7 +118,15 @@ fn main() {
     let no_coverage = env::var_os("TCPDIFF_NO_C_COVERAGE").is_some_and(|v| v == "1");
     let fuzzing = env::var_os("CARGO_CFG_FUZZING").is_some() && !no_coverage;
     let sanitize = env::var("CARGO_CFG_SANITIZE").unwrap_or_default();
+    let gcov = env::var_os("LWIP_C_COVERAGE").is_some_and(|v| v == "1");
+    if gcov && fuzzing {
+        fail("LWIP_C_COVERAGE=1 (gcov) cannot be combined with cargo fuzz's instrumentation");
+    }
     let mut build = cc::Build::new();
+    if gcov {
+        // -O0 keeps gcov's line and branch counts close to the source.
+        build.flag("--coverage").opt_level(0);
+    }
     if fuzzing {
         build.compiler("clang");
         build.flag("-fsanitize=fuzzer-no-link");
@@ -143,6 +157,11 @@ fn main() {
     }
     let compiler = build.get_compiler();
     build.compile("lwip_tcp");
+    if gcov {
+        // gcov's runtime (libgcov.a, in gcc's own library directory, which
+        // the gcc that links the final binary searches).
+        println!("cargo:rustc-link-lib=gcov");
+    }
 
     let version = lwip_version(&src.join("include/lwip/init.h"));
     let mut info = String::new();

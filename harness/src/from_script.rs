@@ -547,6 +547,14 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
             .ok_or_else(|| m.err("netif_set_ipaddr: expected an address string \"a.b.c.d\""))?;
             one(ApiCall::NetifSetIpaddr { ip: ip.octets() }, exp)
         }
+        "tcp_backlog_delayed" | "tcp_backlog_accepted" => one(
+            ApiCall::Backlog {
+                fd: fd(m, c)?,
+                delayed: c.name == "tcp_backlog_delayed",
+            },
+            exp,
+        ),
+        "tcp_txnow" => one(ApiCall::TxNow, exp),
         "tcp_setprio" => one(
             ApiCall::SetPrio {
                 fd: fd(m, c)?,

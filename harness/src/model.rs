@@ -294,6 +294,18 @@ pub enum ApiCall {
         /// Slow-timer ticks.
         interval: u8,
     },
+    /// tcp_backlog_delayed(pcb) (`delayed`) or tcp_backlog_accepted(pcb):
+    /// the connection counts against its listener's backlog until
+    /// accepted.
+    Backlog {
+        /// Descriptor.
+        fd: i32,
+        /// tcp_backlog_delayed (true) or tcp_backlog_accepted (false).
+        delayed: bool,
+    },
+    /// tcp_txnow(): every active pcb whose last write failed for lack of
+    /// memory sends what it has.
+    TxNow,
     /// netif_set_ipaddr(netif, ip): the netif's address changes; lwIP's
     /// tcp_netif_ip_addr_changed aborts the pcbs bound to the old one.
     NetifSetIpaddr {

@@ -533,6 +533,14 @@ shim_tcp_backlog_accepted(struct tcp_pcb *pcb)
   LEAVE();
 }
 
+int
+shim_tcp_txnow(void)
+{
+  ENTER();
+  tcp_txnow();
+  LEAVE();
+}
+
 /* ---- Reads ------------------------------------------------------------- */
 
 uint32_t

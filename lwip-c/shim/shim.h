@@ -259,6 +259,8 @@ int shim_tcp_keepalive(struct tcp_pcb *pcb, int enable, uint32_t idle_ms, uint32
 int shim_tcp_poll(struct tcp_pcb *pcb, uint8_t interval);
 int shim_tcp_backlog_delayed(struct tcp_pcb *pcb);
 int shim_tcp_backlog_accepted(struct tcp_pcb *pcb);
+/* tcp_txnow(): tcp_output on every active pcb with TF_NAGLEMEMERR. */
+int shim_tcp_txnow(void);
 
 /* Reads (no lwIP code runs). */
 uint32_t shim_tcp_sndbuf(const struct tcp_pcb *pcb);

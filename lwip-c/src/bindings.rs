@@ -476,6 +476,9 @@ unsafe extern "C" {
     pub fn shim_tcp_backlog_accepted(pcb: *mut tcp_pcb) -> ::std::os::raw::c_int;
 }
 unsafe extern "C" {
+    pub fn shim_tcp_txnow() -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
     pub fn shim_tcp_sndbuf(pcb: *const tcp_pcb) -> u32;
 }
 unsafe extern "C" {

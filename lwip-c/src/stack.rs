@@ -793,6 +793,14 @@ impl Stack {
         self.enter(None, || unsafe { ffi::shim_tcp_backlog_accepted(p) })
     }
 
+    /// `tcp_txnow()`: every active pcb whose last write failed for lack
+    /// of memory (TF_NAGLEMEMERR) sends what it has.
+    pub fn tcp_txnow(&mut self) -> Result<(), StackError> {
+        self.check_usable()?;
+        // SAFETY: tcp_txnow has no preconditions.
+        self.enter(None, || unsafe { ffi::shim_tcp_txnow() })
+    }
+
     /// `tcp_sndbuf(pcb)`.
     pub fn tcp_sndbuf(&mut self, pcb: Pcb) -> Result<u32, StackError> {
         let p = self.resolve_conn(pcb, "tcp_sndbuf")?;

@@ -98,6 +98,25 @@ impl<H: Hooks> Tcp<H> {
         Ok(())
     }
 
+    /// Port of `tcp_txnow()` (tcp.c): `tcp_output` on every active pcb
+    /// whose last write failed for lack of memory (TF_NAGLEMEMERR).
+    pub fn tcp_txnow(&mut self) -> Result<(), ApiError> {
+        if self.depth != 0 {
+            return Err(ApiError::Reentrant("tcp_txnow"));
+        }
+        if let Some((msg, at)) = self.asserted {
+            return Err(ApiError::Asserted { msg, at });
+        }
+        let mut pcb = self.tcp_active_pcbs;
+        while let Some(i) = pcb {
+            if self.pcb_ref(i).flags & TF_NAGLEMEMERR != 0 {
+                self.tcp_output_idx(i);
+            }
+            pcb = self.pcb_ref(i).next;
+        }
+        Ok(())
+    }
+
     /// Port of `tcp_backlog_accepted()` (tcp.c), public entry.
     pub fn tcp_backlog_accepted_api(&mut self, h: Handle) -> Result<(), ApiError> {
         let i = self.resolve_conn(h, "tcp_backlog_accepted")?;

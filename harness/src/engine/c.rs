@@ -93,6 +93,16 @@ impl RawStack for Stack {
     fn tcp_poll(&mut self, h: Pcb, interval: u8) -> Result<(), RawError> {
         Stack::tcp_poll(self, h, interval).map_err(raw)
     }
+    fn tcp_backlog(&mut self, h: Pcb, delayed: bool) -> Result<(), RawError> {
+        if delayed {
+            Stack::tcp_backlog_delayed(self, h).map_err(raw)
+        } else {
+            Stack::tcp_backlog_accepted(self, h).map_err(raw)
+        }
+    }
+    fn tcp_txnow(&mut self) -> Result<(), RawError> {
+        Stack::tcp_txnow(self).map_err(raw)
+    }
     fn netif_set_ipaddr(&mut self, ip: [u8; 4]) -> Result<(), RawError> {
         Stack::netif_set_ipaddr(self, ip).map_err(raw)
     }

@@ -154,6 +154,16 @@ impl RawStack for Stack {
     fn tcp_poll(&mut self, h: Handle, interval: u8) -> Result<(), RawError> {
         Tcp::tcp_poll(self, h, interval).map_err(raw)
     }
+    fn tcp_backlog(&mut self, h: Handle, delayed: bool) -> Result<(), RawError> {
+        if delayed {
+            Tcp::tcp_backlog_delayed(self, h).map_err(raw)
+        } else {
+            Tcp::tcp_backlog_accepted_api(self, h).map_err(raw)
+        }
+    }
+    fn tcp_txnow(&mut self) -> Result<(), RawError> {
+        Tcp::tcp_txnow(self).map_err(raw)
+    }
     fn netif_set_ipaddr(&mut self, ip: [u8; 4]) -> Result<(), RawError> {
         Tcp::netif_set_ipaddr(self, ip).map_err(raw)
     }

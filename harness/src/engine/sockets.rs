@@ -76,6 +76,10 @@ pub trait RawStack {
     fn tcp_setprio(&mut self, h: Self::H, prio: u8) -> Result<(), RawError>;
     /// `tcp_poll(pcb, poll, interval)`.
     fn tcp_poll(&mut self, h: Self::H, interval: u8) -> Result<(), RawError>;
+    /// `tcp_backlog_delayed` (`delayed`) or `tcp_backlog_accepted`.
+    fn tcp_backlog(&mut self, h: Self::H, delayed: bool) -> Result<(), RawError>;
+    /// `tcp_txnow()`.
+    fn tcp_txnow(&mut self) -> Result<(), RawError>;
     /// `netif_set_ipaddr(netif, ip)` on the single netif.
     fn netif_set_ipaddr(&mut self, ip: [u8; 4]) -> Result<(), RawError>;
 }
@@ -353,6 +357,14 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
                 s.tcp_poll(pcb(fd)?, *interval)?;
                 value(0)
             }
+            ApiCall::Backlog { fd, delayed } => {
+                s.tcp_backlog(pcb(fd)?, *delayed)?;
+                value(0)
+            }
+            ApiCall::TxNow => {
+                s.tcp_txnow()?;
+                value(0)
+            }
             ApiCall::NetifSetIpaddr { ip } => {
                 s.netif_set_ipaddr(*ip)?;
                 value(0)
@@ -376,7 +388,9 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
 /// The descriptor a call names, if any.
 fn call_fd(call: &ApiCall) -> Option<i32> {
     match call {
-        ApiCall::Socket | ApiCall::Nop { .. } | ApiCall::NetifSetIpaddr { .. } => None,
+        ApiCall::Socket | ApiCall::Nop { .. } | ApiCall::NetifSetIpaddr { .. } | ApiCall::TxNow => {
+            None
+        }
         ApiCall::Bind { fd, .. }
         | ApiCall::Listen { fd, .. }
         | ApiCall::Accept { fd }
@@ -392,6 +406,7 @@ fn call_fd(call: &ApiCall) -> Option<i32> {
         | ApiCall::Keepalive { fd, .. }
         | ApiCall::SetPrio { fd, .. }
         | ApiCall::Poll { fd, .. }
+        | ApiCall::Backlog { fd, .. }
         | ApiCall::Policy { fd, .. } => Some(*fd),
     }
 }

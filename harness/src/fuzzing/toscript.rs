@@ -142,6 +142,9 @@ pub fn call_text(c: &ApiCall) -> String {
         }
         ApiCall::SetPrio { fd, prio } => format!("tcp_setprio({fd}, {prio})"),
         ApiCall::Poll { fd, interval } => format!("tcp_poll({fd}, {interval})"),
+        ApiCall::Backlog { fd, delayed: true } => format!("tcp_backlog_delayed({fd})"),
+        ApiCall::Backlog { fd, delayed: false } => format!("tcp_backlog_accepted({fd})"),
+        ApiCall::TxNow => "tcp_txnow()".into(),
         ApiCall::NetifSetIpaddr { ip } => {
             format!(
                 "netif_set_ipaddr(\"{}.{}.{}.{}\")",
