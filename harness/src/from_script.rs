@@ -146,6 +146,7 @@ pub fn to_scenario(script: &Script) -> Result<(Scenario, Vec<Warning>), MapError
         now = at;
         let actions: Vec<Action> = match &ev.kind {
             EventKind::Packet(p) => vec![packet(&mut m, p, at, window, config.tolerance_us)?],
+            EventKind::Raw(b) => vec![Action::InboundRaw(b.clone())],
             EventKind::Call(c) => call(&mut m, c)?,
             EventKind::Command(c) => {
                 m.warn(format!("shell command `{c}` skipped (no lwIP meaning)"));

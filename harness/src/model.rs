@@ -79,6 +79,8 @@ pub struct Step {
 pub enum Action {
     /// A segment from the peer.
     Inbound(SymSegment),
+    /// A whole IPv4 packet from the peer, byte for byte (`< raw "..."`).
+    InboundRaw(Vec<u8>),
     /// The next segment the engine emits must match this (`>` line).
     Expect(OutExpect),
     /// An API call, with the result the script expects (if any).

@@ -434,6 +434,10 @@ pub fn run_engine(engine: &mut dyn Engine, sc: &Scenario) -> Trace {
                         Err(e) => Err(EngineError::Stimulus(e)),
                     }
                 }
+                Action::InboundRaw(bytes) => {
+                    unexpected(&mut trace, &mut pending);
+                    engine.inbound(bytes)
+                }
                 Action::Expect(e) => {
                     // `*` (or a window reaching past the clock): let time
                     // run on the timers' cadence until the engine sends.

@@ -28,6 +28,38 @@ mod script {
     }
 
     #[test]
+    fn raw_packets() {
+        // Odd digit count, a non-hex digit, no string, outbound.
+        check(
+            "0 < raw \"450\"\n",
+            1,
+            9,
+            "even number of hex digits",
+            "'\"450\"'",
+        );
+        check(
+            "0 < raw \"45zz\"\n",
+            1,
+            9,
+            "even number of hex digits",
+            "'\"45zz\"'",
+        );
+        check("0 < raw 45\n", 1, 9, "in hex, as a string", "'45'");
+        check("0 > raw \"4500\"\n", 1, 5, "inbound only", "'raw'");
+        // Adjacent strings join, spaces inside are ignored, and the printer
+        // writes it back.
+        let (s, _) = parse("ok.pkt", "0 < raw \"45 00\" \"0014\"\n").unwrap();
+        assert_eq!(
+            s.events[0].kind,
+            harness::script::EventKind::Raw(vec![0x45, 0, 0, 0x14])
+        );
+        assert_eq!(
+            harness::script::event_to_string(&s.events[0]),
+            "0 < raw \"45000014\""
+        );
+    }
+
+    #[test]
     fn display_format() {
         let e =
             err("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 write(4, ..., 10 win 5) = 10\n");

@@ -161,7 +161,7 @@ pub fn run_engine(engine: &mut dyn Engine, case: &FuzzCase) -> Run {
         run.flows.push(r.flow());
         if result.is_ok() {
             result = match &step.stim {
-                Stim::Raw(p) => engine.inbound(p),
+                Stim::Raw(p) | Stim::Model(Action::InboundRaw(p)) => engine.inbound(p),
                 Stim::Model(Action::Inbound(sym)) => match r.inbound(sym) {
                     Ok(bytes) => engine.inbound(&bytes),
                     Err(e) => Err(EngineError::Stimulus(e)),

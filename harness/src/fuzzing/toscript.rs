@@ -198,11 +198,17 @@ pub fn call_text(c: &ApiCall) -> String {
     }
 }
 
+/// A raw inbound packet as a line body.
+pub fn raw_text(b: &[u8]) -> String {
+    format!("< raw \"{}\"", crate::script::hex(b))
+}
+
 /// An action as a line body (`{TIME}` stands for the time column of a
 /// continuation line).
 pub fn action_text(a: &Action) -> String {
     match a {
         Action::Inbound(s) => segment_text(s, ScenarioConfig::default().remote_port),
+        Action::InboundRaw(b) => raw_text(b),
         Action::Call { call, .. } => call_text(call),
         Action::Expect(_) => "> (expectation)".into(),
         Action::Wait => "tcp_app(-1)".into(),
@@ -286,7 +292,7 @@ fn config_options(c: &ScenarioConfig) -> Vec<String> {
 /// sent in answer to it (after).
 pub type Expectations = Vec<(Vec<(u64, String)>, Vec<(u64, String)>)>;
 
-/// The case as a script. Err if a step is a raw packet (not expressible).
+/// The case as a script (a raw packet becomes a `< raw "..."` line).
 /// `header`: comment lines (without `//`). `expect`: `>` lines to add
 /// (None: `--unchecked_outbound`, no `>` lines).
 pub fn script_text(
@@ -316,22 +322,17 @@ pub fn script_text(
         }
     };
     for (i, s) in case.steps.iter().enumerate() {
-        let a = match &s.stim {
-            Stim::Model(a) => a,
-            Stim::Raw(_) => {
-                return Err(format!(
-                    "step {i} is a raw packet that no script line can express"
-                ));
-            }
-        };
         if let Some(e) = expect.and_then(|e| e.get(i)) {
             put(&mut out, &e.0);
         }
         let t = format_secs(s.at_us as i64);
-        let body = match a {
-            Action::Inbound(seg) => segment_text(seg, remote_port),
-            Action::Expect(_) => continue,
-            other => action_text(other),
+        let body = match &s.stim {
+            // A packet no segment line can say (a bad checksum, a short
+            // header...) goes in as it is.
+            Stim::Raw(p) => raw_text(p),
+            Stim::Model(Action::Inbound(seg)) => segment_text(seg, remote_port),
+            Stim::Model(Action::Expect(_)) => continue,
+            Stim::Model(other) => action_text(other),
         };
         let _ = writeln!(out, "{t} {}", body.replace("{TIME}", &t));
         if let Some(e) = expect.and_then(|e| e.get(i)) {

@@ -80,6 +80,9 @@ pub enum EventKind {
     Icmp(IcmpPacket),
     /// A system call or lwIP raw-API call: `name(args) [= ret [ERRNO] [(note)]]`.
     Call(Call),
+    /// `< raw "45000028..."` (tcpdiff extension): a whole IPv4 packet,
+    /// injected byte for byte (no checksum fixed, nothing resolved).
+    Raw(Vec<u8>),
     /// A backquoted shell command, verbatim (between the backquotes).
     Command(String),
     /// A `%{ ... }%` code block, with surrounding spaces and tabs removed.

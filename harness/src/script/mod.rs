@@ -23,7 +23,7 @@ pub use ast::*;
 pub use error::{ParseError, Warning};
 pub use parser::MAX_EXPR_DEPTH;
 pub use printer::{
-    event_to_string, expr_to_string, format_secs, format_time, print, tcp_option_to_string,
+    event_to_string, expr_to_string, format_secs, format_time, hex, print, tcp_option_to_string,
 };
 
 /// Parses `source` (named `path` in messages) into a [`Script`] and the

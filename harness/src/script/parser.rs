@@ -449,6 +449,7 @@ impl<'a> Parser<'a> {
         let t = self.peek()?;
         if t.kind == TokKind::Word {
             match self.text(&t) {
+                "raw" => return self.parse_raw(direction, ip.is_some()),
                 "udp" => return self.parse_udp(direction, ip),
                 "icmp" => return self.parse_icmp(direction, ip),
                 "ipv4" | "ipv6" | "gre" | "GREv0" | "mpls" => {
@@ -895,6 +896,42 @@ impl<'a> Parser<'a> {
         Ok(opt)
     }
 
+    /// `< raw "HEX" ["HEX"...]`: a whole IPv4 packet in hex (adjacent
+    /// strings are joined; spaces inside are ignored).
+    fn parse_raw(&mut self, direction: Direction, has_ip_info: bool) -> PResult<EventKind> {
+        let raw = self.bump()?; // raw
+        if direction == Direction::Out || has_ip_info {
+            return Err(self.err_at(
+                &raw,
+                "'< raw \"HEX\"' (a raw packet is inbound only, without IP annotations)",
+            ));
+        }
+        let mut hex = String::new();
+        let mut first = None;
+        while let TokKind::Str(s) = self.peek()?.kind {
+            let t = self.bump()?;
+            first.get_or_insert(t);
+            hex.extend(s.chars().filter(|c| !c.is_whitespace()));
+        }
+        let Some(tok) = first else {
+            let t = self.peek()?;
+            return Err(self.err_at(
+                &t,
+                "the packet's bytes in hex, as a string: raw \"4500...\"",
+            ));
+        };
+        let bytes = decode_hex(&hex).ok_or_else(|| {
+            self.err_at(
+                &tok,
+                "an even number of hex digits (0-9, a-f) in the raw packet",
+            )
+        })?;
+        if bytes.is_empty() {
+            return Err(self.err_at(&tok, "at least one byte in the raw packet"));
+        }
+        Ok(EventKind::Raw(bytes))
+    }
+
     fn parse_udp(&mut self, direction: Direction, ip: Option<IpInfo>) -> PResult<EventKind> {
         self.bump()?; // udp
         let ports = self.parse_opt_ports()?;
@@ -1163,6 +1200,17 @@ impl<'a> Parser<'a> {
             )),
         }
     }
+}
+
+/// Hex digits to bytes (None: odd length or a non-hex digit).
+fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|d| u8::from_str_radix(d, 16).ok()))
+        .collect()
 }
 
 #[cfg(test)]

@@ -82,6 +82,7 @@ pub fn event_to_string(e: &Event) -> String {
 fn kind_to_string(k: &EventKind) -> String {
     match k {
         EventKind::Packet(p) => packet_to_string(p),
+        EventKind::Raw(b) => format!("< raw \"{}\"", hex(b)),
         EventKind::Udp(u) => {
             let mut s = String::new();
             push_prefix(&mut s, u.direction, u.ip.as_ref());
@@ -153,7 +154,8 @@ fn push_prefix(s: &mut String, dir: Direction, ip: Option<&IpInfo>) {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Bytes as lowercase hex digits.
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
