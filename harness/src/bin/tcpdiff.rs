@@ -143,6 +143,10 @@ enum Cmd {
     /// packetdrill-dialect script that reproduces the same finding.
     /// Exit: 0 written, 1 no script reproduces it, 2 bad input.
     Minimize(harness::fuzzing::cli::MinimizeArgs),
+    /// Turn fuzz inputs into regression scripts: `>` lines from lwIP, kept
+    /// when they hold and the engines agree (ci/distill runs cargo fuzz
+    /// cmin first, so the scripts keep the corpus's coverage).
+    Distill(harness::fuzzing::distill::DistillArgs),
     /// List the TCP connections in a pcap or pcapng file.
     Flows {
         /// The capture.
@@ -361,6 +365,7 @@ fn main() -> ExitCode {
         Cmd::Seeds(a) => ExitCode::from(harness::fuzzing::cli::seeds(&a) as u8),
         Cmd::Repro(a) => ExitCode::from(harness::fuzzing::cli::repro(&a) as u8),
         Cmd::Minimize(a) => ExitCode::from(harness::fuzzing::cli::minimize(&a) as u8),
+        Cmd::Distill(a) => ExitCode::from(harness::fuzzing::distill::distill(&a) as u8),
         Cmd::Info => {
             println!("{}", lwip_c::build_info::summary());
             println!("tcp.c     {}", lwip_c::build_info::TCP_C_SHA256);

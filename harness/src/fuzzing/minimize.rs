@@ -393,7 +393,10 @@ pub fn result_signature(r: &CaseResult) -> Option<String> {
 }
 
 /// The `>` lines of the reference engine (the first) for each step.
-fn expectations(case: &FuzzCase, engines: &mut [Box<dyn Engine>]) -> Option<Expectations> {
+pub(crate) fn expectations(
+    case: &FuzzCase,
+    engines: &mut [Box<dyn Engine>],
+) -> Option<Expectations> {
     let r = check(case, engines, true);
     let run = r.runs.first()?.as_ref()?;
     // The engine's ISN per peer port, from its SYNs.

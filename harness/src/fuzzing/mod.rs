@@ -16,9 +16,11 @@
 //! - planted faults live with the engines ([`crate::engine::plant`]): the
 //!   `tcp_input` target's planted-divergence check uses `+window`;
 //! - [`targets`]: the bodies of the fuzz targets;
-//! - [`cli`]: the `seeds`, `repro` and `minimize` subcommands.
+//! - [`cli`]: the `seeds`, `repro` and `minimize` subcommands;
+//! - [`distill`]: `tcpdiff distill`, fuzz inputs into regression scripts.
 
 pub mod cli;
+pub mod distill;
 pub mod drive;
 pub mod input;
 pub mod minimize;
