@@ -309,6 +309,28 @@ fn find_htons(e: &Expr) -> Option<u16> {
     }
 }
 
+/// The string in `inet_addr("a.b.c.d")` anywhere in a sockaddr struct.
+fn find_inet_addr(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Call(n, a) if n == "inet_addr" => match a.first() {
+            Some(Expr::Str(s)) => Some(s.clone()),
+            _ => None,
+        },
+        Expr::Call(_, a) | Expr::Array(a) | Expr::Struct(a) | Expr::Or(a) => {
+            a.iter().find_map(find_inet_addr)
+        }
+        Expr::Assign(_, v) => find_inet_addr(v),
+        _ => None,
+    }
+}
+
+/// An IPv4 address in dotted form.
+fn ipv4(m: &Mapper, s: &str, what: &str) -> Result<[u8; 4], MapError> {
+    s.parse::<std::net::Ipv4Addr>()
+        .map(|a| a.octets())
+        .map_err(|_| m.err(format!("{what}: \"{s}\" is not an IPv4 address a.b.c.d")))
+}
+
 fn err_name(e: &Expr) -> Option<i8> {
     e.as_word()
         .and_then(lwip_c::ErrT::from_name)
@@ -373,9 +395,14 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
         "socket" => one(ApiCall::Socket, exp),
         "bind" => {
             let port = c.args.iter().find_map(find_htons).unwrap_or(m.bind_port);
+            let ip = match c.args.iter().find_map(find_inet_addr) {
+                Some(s) => ipv4(m, &s, "bind: sin_addr=inet_addr(...)")?,
+                None => [0; 4],
+            };
             one(
                 ApiCall::Bind {
                     fd: fd(m, c)?,
+                    ip,
                     port,
                 },
                 exp,
@@ -474,8 +501,7 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
             };
             one(call, exp)
         }
-        "fcntl" | "getsockopt" | "ioctl" | "poll" | "epoll_create" | "epoll_ctl" | "epoll_wait"
-        | "getsockname" | "getpeername" => {
+        "fcntl" | "getsockopt" | "ioctl" | "poll" | "epoll_create" | "epoll_ctl" | "epoll_wait" => {
             m.warn(format!("{}() has no lwIP meaning; skipped", c.name));
             Ok(vec![])
         }
@@ -596,13 +622,54 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
         // The raw API's own names for the socket calls above: `= N` on
         // tcp_new is the descriptor the new pcb gets; the others return
         // an err_t.
-        "tcp_new" | "tcp_new_ip_type" => one(ApiCall::Socket, exp),
+        "tcp_new" => one(ApiCall::Socket, exp),
+        // tcp_new_ip_type(IPADDR_TYPE_V4 | IPADDR_TYPE_V6 | IPADDR_TYPE_ANY | N).
+        "tcp_new_ip_type" => {
+            let ty = match arg(0) {
+                Some(Expr::Word(w)) if w == "IPADDR_TYPE_V4" => 0,
+                Some(Expr::Word(w)) if w == "IPADDR_TYPE_V6" => 6,
+                Some(Expr::Word(w)) if w == "IPADDR_TYPE_ANY" => 46,
+                other => int(m, other, "the address type")?.clamp(0, 255) as u8,
+            };
+            one(ApiCall::NewIpType { ty }, exp)
+        }
+        // tcp_tcp_get_tcp_addrinfo(fd, local): 1 the local side
+        // (getsockname), 0 the remote one (getpeername).
+        "tcp_tcp_get_tcp_addrinfo" | "getsockname" | "getpeername" => {
+            let local = match c.name.as_str() {
+                "getsockname" => true,
+                "getpeername" => false,
+                _ => int(m, arg(1), "local (1) or remote (0)")? != 0,
+            };
+            one(
+                ApiCall::AddrInfo {
+                    fd: fd(m, c)?,
+                    local,
+                },
+                exp,
+            )
+        }
+        // tcp_bind(fd, ADDR, port): ADDR is "a.b.c.d" or IP_ADDR_ANY
+        // (also IP4_ADDR_ANY, IP_ANY_TYPE, `...`).
         "tcp_bind" => {
             let port = int(m, arg(2), "port")?.clamp(0, 65535) as u16;
             m.bind_port = port;
+            let ip = match arg(1) {
+                Some(Expr::Str(s)) => ipv4(m, s, "tcp_bind: the address")?,
+                Some(Expr::Word(w))
+                    if matches!(w.as_str(), "IP_ADDR_ANY" | "IP4_ADDR_ANY" | "IP_ANY_TYPE") =>
+                {
+                    [0; 4]
+                }
+                Some(Expr::Ellipsis) | None => [0; 4],
+                Some(_) => {
+                    return Err(m.err("tcp_bind: the address is \"a.b.c.d\" or IP_ADDR_ANY"));
+                }
+            };
             one(
                 ApiCall::Bind {
                     fd: fd(m, c)?,
+                    ip,
                     port,
                 },
                 exp,

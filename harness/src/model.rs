@@ -188,6 +188,8 @@ pub enum ApiCall {
     Bind {
         /// Descriptor.
         fd: i32,
+        /// Local address (0.0.0.0: IP_ADDR_ANY).
+        ip: [u8; 4],
         /// Port.
         port: u16,
     },
@@ -312,6 +314,20 @@ pub enum ApiCall {
         slot: CbSlot,
         /// What it becomes.
         to: CbFn,
+    },
+    /// tcp_new_ip_type(type): a new pcb, as socket() (IPv4 only: the type
+    /// is not used).
+    NewIpType {
+        /// IPADDR_TYPE_V4 (0), _V6 (6), _ANY (46).
+        ty: u8,
+    },
+    /// tcp_tcp_get_tcp_addrinfo(pcb, local, &addr, &port): getsockname
+    /// (`local`) or getpeername; the outcome carries the address.
+    AddrInfo {
+        /// Descriptor.
+        fd: i32,
+        /// The local side (true) or the remote one.
+        local: bool,
     },
     /// tcp_txnow(): every active pcb whose last write failed for lack of
     /// memory sends what it has.

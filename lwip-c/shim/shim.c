@@ -377,12 +377,10 @@ ip_from_bytes(ip_addr_t *out, const uint8_t *b)
   ip_addr_set_ip4_u32_val(*out, v);
 }
 
-int
-shim_tcp_new(struct tcp_pcb **out, uint32_t *id)
+/* A new pcb gets its handle id and the application's callbacks. */
+static void
+adopt_new_pcb(struct tcp_pcb *pcb, struct tcp_pcb **out, uint32_t *id)
 {
-  struct tcp_pcb *pcb;
-  ENTER();
-  pcb = tcp_new();
   *out = pcb;
   *id = 0;
   if (pcb != NULL) {
@@ -392,6 +390,34 @@ shim_tcp_new(struct tcp_pcb **out, uint32_t *id)
     tcp_sent(pcb, tr_sent);
     tcp_err(pcb, tr_err);
   }
+}
+
+int
+shim_tcp_new(struct tcp_pcb **out, uint32_t *id)
+{
+  ENTER();
+  adopt_new_pcb(tcp_new(), out, id);
+  LEAVE();
+}
+
+int
+shim_tcp_new_ip_type(uint8_t type, struct tcp_pcb **out, uint32_t *id)
+{
+  ENTER();
+  adopt_new_pcb(tcp_new_ip_type(type), out, id);
+  LEAVE();
+}
+
+int
+shim_tcp_addrinfo(struct tcp_pcb *pcb, int local, uint8_t ip[4], uint16_t *port, int8_t *err)
+{
+  ip_addr_t a;
+  u16_t p = 0;
+  ENTER();
+  ip_addr_set_zero(&a);
+  *err = tcp_tcp_get_tcp_addrinfo(pcb, local, &a, &p);
+  memcpy(ip, &ip_2_ip4(&a)->addr, 4);
+  *port = p;
   LEAVE();
 }
 

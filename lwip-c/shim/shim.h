@@ -240,6 +240,11 @@ int shim_slowtmr(void);
 
 /* The raw API. `*id` receives the new pcb's handle id. */
 int shim_tcp_new(struct tcp_pcb **pcb, uint32_t *id);
+/* tcp_new_ip_type(type): with IPv4 only, the type is not used. */
+int shim_tcp_new_ip_type(uint8_t type, struct tcp_pcb **pcb, uint32_t *id);
+/* tcp_tcp_get_tcp_addrinfo(pcb, local, &addr, &port): the local (or
+ * remote) address and port, as getsockname/getpeername report them. */
+int shim_tcp_addrinfo(struct tcp_pcb *pcb, int local, uint8_t ip[4], uint16_t *port, int8_t *err);
 int shim_tcp_bind(struct tcp_pcb *pcb, const uint8_t *ip, uint16_t port, int8_t *err);
 /* On success *lpcb is the listening pcb (same handle id) and `pcb` is
  * freed; on failure *lpcb is NULL and `pcb` is untouched. */

@@ -396,6 +396,22 @@ unsafe extern "C" {
     pub fn shim_tcp_new(pcb: *mut *mut tcp_pcb, id: *mut u32) -> ::std::os::raw::c_int;
 }
 unsafe extern "C" {
+    pub fn shim_tcp_new_ip_type(
+        type_: u8,
+        pcb: *mut *mut tcp_pcb,
+        id: *mut u32,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shim_tcp_addrinfo(
+        pcb: *mut tcp_pcb,
+        local: ::std::os::raw::c_int,
+        ip: *mut u8,
+        port: *mut u16,
+        err: *mut i8,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
     pub fn shim_tcp_bind(
         pcb: *mut tcp_pcb,
         ip: *const u8,

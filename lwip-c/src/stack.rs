@@ -623,12 +623,27 @@ impl Stack {
     /// `tcp_new()`: None when lwIP is out of pcbs (after trying to kill
     /// lower-priority ones).
     pub fn tcp_new(&mut self) -> Result<Option<Pcb>, StackError> {
+        // SAFETY: shim_tcp_new writes the out pointers it is given.
+        self.adopt_new(|pp, ip| unsafe { ffi::shim_tcp_new(pp, ip) })
+    }
+
+    /// `tcp_new_ip_type(type)` (IPv4 only in this build: the type is not
+    /// used, as in lwIP without LWIP_IPV6).
+    pub fn tcp_new_ip_type(&mut self, ty: u8) -> Result<Option<Pcb>, StackError> {
+        // SAFETY: shim_tcp_new_ip_type writes the out pointers it is given.
+        self.adopt_new(|pp, ip| unsafe { ffi::shim_tcp_new_ip_type(ty, pp, ip) })
+    }
+
+    /// Runs a shim call that makes a pcb, and keeps its handle.
+    fn adopt_new(
+        &mut self,
+        make: impl FnOnce(*mut *mut ffi::tcp_pcb, *mut u32) -> c_int,
+    ) -> Result<Option<Pcb>, StackError> {
         self.check_usable()?;
         let mut p: *mut ffi::tcp_pcb = ptr::null_mut();
         let mut id = 0u32;
         let (pp, ip): (*mut *mut ffi::tcp_pcb, *mut u32) = (&mut p, &mut id);
-        // SAFETY: the out pointers are valid for the call.
-        self.enter(None, || unsafe { ffi::shim_tcp_new(pp, ip) })?;
+        self.enter(None, || make(pp, ip))?;
         if p.is_null() {
             return Ok(None);
         }
@@ -642,6 +657,29 @@ impl Stack {
             },
         );
         Ok(Some(Pcb(id)))
+    }
+
+    /// `tcp_tcp_get_tcp_addrinfo(pcb, local, &addr, &port)`: the err_t and
+    /// the local (`local`) or remote address and port. The remote side of
+    /// a listening pcb is refused: lwIP would read `remote_port`, which a
+    /// `tcp_pcb_listen` does not have.
+    pub fn tcp_addrinfo(
+        &mut self,
+        pcb: Pcb,
+        local: bool,
+    ) -> Result<(ErrT, [u8; 4], u16), StackError> {
+        let p = if local {
+            self.resolve(pcb)?.0
+        } else {
+            self.resolve_conn(pcb, "tcp_tcp_get_tcp_addrinfo(remote)")?
+        };
+        let mut ip = [0u8; 4];
+        let mut port = 0u16;
+        let (ipp, pp): (*mut u8, *mut u16) = (ip.as_mut_ptr(), &mut port);
+        // SAFETY: `p` is live; `ip` holds 4 bytes and `port` outlives the call.
+        let err = self
+            .call_err(|e| unsafe { ffi::shim_tcp_addrinfo(p, c_int::from(local), ipp, pp, e) })?;
+        Ok((err, ip, port))
     }
 
     /// `tcp_bind(pcb, ip, port)`; port 0 picks a local port.

@@ -687,6 +687,33 @@ impl<H: Hooks> Tcp<H> {
         Some(self.conn_handle(i))
     }
 
+    /// Port of `tcp_new_ip_type()` (tcp.c). This build is IPv4 only, so,
+    /// as lwIP without LWIP_IPV6, the type is not used.
+    pub fn tcp_new_ip_type(&mut self, ty: u8) -> Option<Handle> {
+        let _ = ty;
+        self.tcp_new()
+    }
+
+    /// Port of `tcp_tcp_get_tcp_addrinfo()` (tcp.c): the local (`local`)
+    /// or remote address and port. A listening pcb has only a local side
+    /// (lwIP would read a `remote_port` a `tcp_pcb_listen` does not have).
+    pub fn tcp_tcp_get_tcp_addrinfo(
+        &self,
+        h: Handle,
+        local: bool,
+    ) -> Result<(Err, [u8; 4], u16), ApiError> {
+        if local && let Ok(l) = self.resolve_listen(h) {
+            let lp = self.lpcb_ref(l);
+            return Ok((Err::Ok, lp.local_ip, lp.local_port));
+        }
+        let p = self.pcb_ref(self.resolve_conn(h, "tcp_tcp_get_tcp_addrinfo")?);
+        Ok(if local {
+            (Err::Ok, p.local_ip, p.local_port)
+        } else {
+            (Err::Ok, p.remote_ip, p.remote_port)
+        })
+    }
+
     /// Port of `tcp_handle_closepend()` (tcp.c).
     fn tcp_handle_closepend(&mut self) {
         let mut pcb = self.tcp_active_pcbs;

@@ -36,8 +36,8 @@ impl RawStack for Stack {
     fn tcp_new(&mut self) -> Result<Option<Pcb>, RawError> {
         Stack::tcp_new(self).map_err(raw)
     }
-    fn tcp_bind(&mut self, h: Pcb, port: u16) -> Result<i8, RawError> {
-        Stack::tcp_bind(self, h, [0; 4], port)
+    fn tcp_bind(&mut self, h: Pcb, ip: [u8; 4], port: u16) -> Result<i8, RawError> {
+        Stack::tcp_bind(self, h, ip, port)
             .map(ErrT::raw)
             .map_err(raw)
     }
@@ -113,6 +113,14 @@ impl RawStack for Stack {
             }),
         };
         Stack::tcp_set_callback(self, h, cb).map_err(raw)
+    }
+    fn tcp_new_ip_type(&mut self, ty: u8) -> Result<Option<Pcb>, RawError> {
+        Stack::tcp_new_ip_type(self, ty).map_err(raw)
+    }
+    fn tcp_addrinfo(&mut self, h: Pcb, local: bool) -> Result<(i8, [u8; 4], u16), RawError> {
+        Stack::tcp_addrinfo(self, h, local)
+            .map(|(e, ip, port)| (e.raw(), ip, port))
+            .map_err(raw)
     }
     fn tcp_txnow(&mut self) -> Result<(), RawError> {
         Stack::tcp_txnow(self).map_err(raw)

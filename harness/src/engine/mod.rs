@@ -121,6 +121,10 @@ pub struct CallOutcome {
     pub value: i64,
     /// An error name for -1 results (EAGAIN, or the err_t's name).
     pub errno: Option<String>,
+    /// An address the call reports (`tcp_tcp_get_tcp_addrinfo`:
+    /// `a.b.c.d:port`), compared like the rest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub addr: Option<String>,
 }
 
 /// Resource accounting at teardown.

@@ -91,8 +91,8 @@ impl RawStack for Stack {
     fn tcp_new(&mut self) -> Result<Option<Handle>, RawError> {
         Ok(Tcp::tcp_new(self))
     }
-    fn tcp_bind(&mut self, h: Handle, port: u16) -> Result<i8, RawError> {
-        Tcp::tcp_bind(self, h, [0; 4], port)
+    fn tcp_bind(&mut self, h: Handle, ip: [u8; 4], port: u16) -> Result<i8, RawError> {
+        Tcp::tcp_bind(self, h, ip, port)
             .map(Err::as_raw)
             .map_err(raw)
     }
@@ -178,6 +178,14 @@ impl RawStack for Stack {
             ),
         }
         .map_err(raw)
+    }
+    fn tcp_new_ip_type(&mut self, ty: u8) -> Result<Option<Handle>, RawError> {
+        Ok(Tcp::tcp_new_ip_type(self, ty))
+    }
+    fn tcp_addrinfo(&mut self, h: Handle, local: bool) -> Result<(i8, [u8; 4], u16), RawError> {
+        Tcp::tcp_tcp_get_tcp_addrinfo(self, h, local)
+            .map(|(e, ip, port)| (e.as_raw(), ip, port))
+            .map_err(raw)
     }
     fn tcp_txnow(&mut self) -> Result<(), RawError> {
         Tcp::tcp_txnow(self).map_err(raw)
@@ -370,7 +378,7 @@ impl Engine for RustEngine {
         let o = self.sockets.call(tcp, &mut self.app.state, call, remote)?;
         match call {
             // tcp_new numbers the new pcb, as shim_tcp_new does.
-            ApiCall::Socket => {
+            ApiCall::Socket | ApiCall::NewIpType { .. } => {
                 let new: Vec<Handle> = self
                     .sockets
                     .fds

@@ -37,7 +37,7 @@ pub trait RawStack {
     /// `tcp_new()`; None when out of pcbs.
     fn tcp_new(&mut self) -> Result<Option<Self::H>, RawError>;
     /// `tcp_bind(pcb, IP_ANY, port)`.
-    fn tcp_bind(&mut self, h: Self::H, port: u16) -> Result<i8, RawError>;
+    fn tcp_bind(&mut self, h: Self::H, ip: [u8; 4], port: u16) -> Result<i8, RawError>;
     /// `tcp_listen_with_backlog_and_err`: the listening pcb's handle (None
     /// on failure) and the err.
     fn tcp_listen(&mut self, h: Self::H, backlog: u8) -> Result<(Option<Self::H>, i8), RawError>;
@@ -80,6 +80,10 @@ pub trait RawStack {
     fn tcp_backlog(&mut self, h: Self::H, delayed: bool) -> Result<(), RawError>;
     /// `tcp_recv`/`tcp_sent`/`tcp_err`/`tcp_accept(pcb, fn)`.
     fn tcp_set_callback(&mut self, h: Self::H, slot: CbSlot, to: CbFn) -> Result<(), RawError>;
+    /// `tcp_new_ip_type(type)`; None when out of pcbs.
+    fn tcp_new_ip_type(&mut self, ty: u8) -> Result<Option<Self::H>, RawError>;
+    /// `tcp_tcp_get_tcp_addrinfo(pcb, local, &addr, &port)`: err, address, port.
+    fn tcp_addrinfo(&mut self, h: Self::H, local: bool) -> Result<(i8, [u8; 4], u16), RawError>;
     /// `tcp_txnow()`.
     fn tcp_txnow(&mut self) -> Result<(), RawError>;
     /// `netif_set_ipaddr(netif, ip)` on the single netif.
@@ -154,6 +158,7 @@ fn err_outcome(err: i8) -> CallOutcome {
         err: Some(err),
         value: if err == ERR_OK { 0 } else { -1 },
         errno: (err != ERR_OK).then(|| err_name(err)),
+        addr: None,
     }
 }
 
@@ -166,6 +171,7 @@ fn value(v: i64) -> CallOutcome {
         err: None,
         value: v,
         errno: None,
+        addr: None,
     }
 }
 
@@ -174,6 +180,7 @@ fn errno(e: &str) -> CallOutcome {
         err: None,
         value: -1,
         errno: Some(e.into()),
+        addr: None,
     }
 }
 
@@ -251,7 +258,18 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
                 Some(h) => value(i64::from(self.new_fd(h))),
                 None => errno("ENOMEM"),
             },
-            ApiCall::Bind { fd, port } => err_outcome(s.tcp_bind(pcb(fd)?, *port)?),
+            ApiCall::NewIpType { ty } => match s.tcp_new_ip_type(*ty)? {
+                Some(h) => value(i64::from(self.new_fd(h))),
+                None => errno("ENOMEM"),
+            },
+            ApiCall::AddrInfo { fd, local } => {
+                let (err, ip, port) = s.tcp_addrinfo(pcb(fd)?, *local)?;
+                CallOutcome {
+                    addr: Some(format!("{}.{}.{}.{}:{port}", ip[0], ip[1], ip[2], ip[3])),
+                    ..err_outcome(err)
+                }
+            }
+            ApiCall::Bind { fd, ip, port } => err_outcome(s.tcp_bind(pcb(fd)?, *ip, *port)?),
             ApiCall::Listen { fd, backlog } => {
                 let (l, err) = s.tcp_listen(pcb(fd)?, *backlog)?;
                 if let Some(l) = l {
@@ -394,9 +412,11 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
 /// The descriptor a call names, if any.
 fn call_fd(call: &ApiCall) -> Option<i32> {
     match call {
-        ApiCall::Socket | ApiCall::Nop { .. } | ApiCall::NetifSetIpaddr { .. } | ApiCall::TxNow => {
-            None
-        }
+        ApiCall::Socket
+        | ApiCall::NewIpType { .. }
+        | ApiCall::Nop { .. }
+        | ApiCall::NetifSetIpaddr { .. }
+        | ApiCall::TxNow => None,
         ApiCall::Bind { fd, .. }
         | ApiCall::Listen { fd, .. }
         | ApiCall::Accept { fd }
@@ -414,6 +434,7 @@ fn call_fd(call: &ApiCall) -> Option<i32> {
         | ApiCall::Poll { fd, .. }
         | ApiCall::Backlog { fd, .. }
         | ApiCall::SetCallback { fd, .. }
+        | ApiCall::AddrInfo { fd, .. }
         | ApiCall::Policy { fd, .. } => Some(*fd),
     }
 }

@@ -627,7 +627,11 @@ impl Session {
         let syn_opts = g.syn_options(&self.syn);
         match self.role {
             Role::Server => {
-                g.call(ApiCall::Bind { fd: 3, port: 8080 });
+                g.call(ApiCall::Bind {
+                    fd: 3,
+                    ip: [0; 4],
+                    port: 8080,
+                });
                 g.call(ApiCall::Listen { fd: 3, backlog: 1 });
                 g.listener = Some(3);
                 if self.handshake {

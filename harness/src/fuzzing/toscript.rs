@@ -76,8 +76,9 @@ pub fn segment_text(s: &SymSegment, remote_port: u16) -> String {
 pub fn call_text(c: &ApiCall) -> String {
     match c {
         ApiCall::Socket => "socket(..., SOCK_STREAM, IPPROTO_TCP)".into(),
-        ApiCall::Bind { fd, port } => format!(
-            "bind({fd}, {{sa_family=AF_INET, sin_port=htons({port}), sin_addr=inet_addr(\"0.0.0.0\")}}, 16)"
+        ApiCall::Bind { fd, ip, port } => format!(
+            "bind({fd}, {{sa_family=AF_INET, sin_port=htons({port}), sin_addr=inet_addr(\"{}.{}.{}.{}\")}}, 16)",
+            ip[0], ip[1], ip[2], ip[3]
         ),
         ApiCall::Listen { fd, backlog } => format!("listen({fd}, {backlog})"),
         ApiCall::Accept { fd } => format!("accept({fd}, ..., ...)"),
@@ -148,6 +149,10 @@ pub fn call_text(c: &ApiCall) -> String {
         ApiCall::Backlog { fd, delayed: true } => format!("tcp_backlog_delayed({fd})"),
         ApiCall::Backlog { fd, delayed: false } => format!("tcp_backlog_accepted({fd})"),
         ApiCall::TxNow => "tcp_txnow()".into(),
+        ApiCall::NewIpType { ty } => format!("tcp_new_ip_type({ty})"),
+        ApiCall::AddrInfo { fd, local } => {
+            format!("tcp_tcp_get_tcp_addrinfo({fd}, {})", u8::from(*local))
+        }
         ApiCall::SetCallback { fd, slot, to } => {
             let name = match slot {
                 CbSlot::Recv => "tcp_recv",

@@ -9,10 +9,14 @@ pub fn show(o: Option<&CallOutcome>) -> String {
         None => "no call".into(),
         Some(o) => {
             let err = o.err.map(|e| lwip_c::ErrT::from_raw(e).name());
+            let addr = o
+                .addr
+                .as_ref()
+                .map_or(String::new(), |a| format!(" addr {a}"));
             match (err, &o.errno) {
-                (Some(e), _) => format!("{e} (= {})", o.value),
-                (None, Some(n)) => format!("= {} {n}", o.value),
-                (None, None) => format!("= {}", o.value),
+                (Some(e), _) => format!("{e} (= {}){addr}", o.value),
+                (None, Some(n)) => format!("= {} {n}{addr}", o.value),
+                (None, None) => format!("= {}{addr}", o.value),
             }
         }
     }
@@ -29,6 +33,9 @@ pub fn compare(a: Option<&CallOutcome>, b: Option<&CallOutcome>) -> Option<Diffe
     }
     if a.map(|o| o.value) != b.map(|o| o.value) {
         fields.push("return value".to_string());
+    }
+    if a.map(|o| &o.addr) != b.map(|o| &o.addr) {
+        fields.push("address".to_string());
     }
     if fields.is_empty() {
         fields.push("errno".to_string());
