@@ -8,8 +8,8 @@
 use std::fmt;
 
 use crate::model::{
-    Action, ApiCall, CbFn, CbSlot, Expected, FinPolicy, OutExpect, PolicyChange, RecvPolicy,
-    Scenario, ScenarioConfig, SentPolicy, Step, SymOpt, SymSegment,
+    Action, ApiCall, CbAction, CbFn, CbSlot, Expected, FinPolicy, OutExpect, PolicyChange,
+    RecvPolicy, Scenario, ScenarioConfig, SentPolicy, Step, SymOpt, SymSegment,
 };
 use crate::script::{
     Call, Direction, EventKind, Expr, Packet, Script, TcpOption, TcpOptions, Time, Warning,
@@ -721,6 +721,18 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
                     ("fin", "KEEP") => PolicyChange::Fin(FinPolicy::Keep),
                     ("fin", "CLOSE") => PolicyChange::Fin(FinPolicy::Close),
                     ("fin", "ABORT") => PolicyChange::Fin(FinPolicy::Abort),
+                    ("connected" | "poll", w @ ("NOTHING" | "CLOSE" | "ABORT")) => {
+                        let a = match w {
+                            "NOTHING" => CbAction::Nothing,
+                            "CLOSE" => CbAction::Close,
+                            _ => CbAction::Abort,
+                        };
+                        if k == "poll" {
+                            PolicyChange::Poll(a)
+                        } else {
+                            PolicyChange::Connected(a)
+                        }
+                    }
                     ("sent", _) => match val {
                         Expr::Call(n, a) if n == "WRITE" => PolicyChange::Sent(SentPolicy::Write(
                             int(m, a.first(), "WRITE(n)")?.max(0) as u32,

@@ -402,6 +402,17 @@ pub enum FinPolicy {
     Abort,
 }
 
+/// What the application does in the connected or poll callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CbAction {
+    /// Return ERR_OK.
+    Nothing,
+    /// tcp_close the pcb and return its result.
+    Close,
+    /// tcp_abort the pcb and return ERR_ABRT.
+    Abort,
+}
+
 /// What the application does in the sent callback.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SentPolicy {
@@ -420,6 +431,10 @@ pub enum PolicyChange {
     Fin(FinPolicy),
     /// What sent does (`sent=`).
     Sent(SentPolicy),
+    /// What connected does (`connected=`).
+    Connected(CbAction),
+    /// What poll does (`poll=`).
+    Poll(CbAction),
     /// What accept returns (0 = ERR_OK).
     AcceptReturns(i8),
 }

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::Hash;
 
-use crate::model::{FinPolicy, PolicyChange, RecvPolicy, SentPolicy};
+use crate::model::{CbAction, FinPolicy, PolicyChange, RecvPolicy, SentPolicy};
 
 /// ERR_OK, ERR_MEM and ERR_ABRT, as lwIP's err_t values.
 pub const ERR_OK: i8 = 0;
@@ -48,6 +48,10 @@ pub struct Policy {
     pub fin: FinPolicy,
     /// What sent does.
     pub sent: SentPolicy,
+    /// What connected does.
+    pub connected: CbAction,
+    /// What poll does.
+    pub poll: CbAction,
     /// accept's return value.
     pub accept_returns: i8,
 }
@@ -59,6 +63,8 @@ impl Default for Policy {
             recv: RecvPolicy::Defer,
             fin: FinPolicy::Keep,
             sent: SentPolicy::Write(0),
+            connected: CbAction::Nothing,
+            poll: CbAction::Nothing,
             accept_returns: ERR_OK,
         }
     }
@@ -71,6 +77,8 @@ impl Policy {
             PolicyChange::Recv(r) => self.recv = r,
             PolicyChange::Fin(f) => self.fin = f,
             PolicyChange::Sent(s) => self.sent = s,
+            PolicyChange::Connected(a) => self.connected = a,
+            PolicyChange::Poll(a) => self.poll = a,
             PolicyChange::AcceptReturns(e) => self.accept_returns = e,
         }
     }
@@ -188,6 +196,37 @@ impl<H: Copy + Eq + Hash> AppState<H> {
             RecvPolicy::Defer => {
                 self.rx.entry(h).or_default().extend_from_slice(data);
                 ERR_OK
+            }
+        }
+    }
+
+    /// connected callback.
+    pub fn on_connected<A: Api<H = H>>(&mut self, api: &mut A, h: H, _err: i8) -> i8 {
+        let a = self.policy(h).connected;
+        self.act(api, h, a)
+    }
+
+    /// poll callback.
+    pub fn on_poll<A: Api<H = H>>(&mut self, api: &mut A, h: H) -> i8 {
+        let a = self.policy(h).poll;
+        self.act(api, h, a)
+    }
+
+    /// What connected and poll do.
+    fn act<A: Api<H = H>>(&mut self, api: &mut A, h: H, a: CbAction) -> i8 {
+        match a {
+            CbAction::Nothing => ERR_OK,
+            CbAction::Close => {
+                let r = api.close(h);
+                if r == ERR_OK {
+                    self.given_up.insert(h);
+                }
+                r
+            }
+            CbAction::Abort => {
+                api.abort(h);
+                self.given_up.insert(h);
+                ERR_ABRT
             }
         }
     }

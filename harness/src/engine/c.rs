@@ -134,8 +134,8 @@ impl App for CApp {
     fn accept(&mut self, _: &mut Stack, listener: Pcb, new: Option<Pcb>, err: ErrT) -> ErrT {
         ErrT::from_raw(self.state.on_accept(listener, new, err.raw()))
     }
-    fn connected(&mut self, _: &mut Stack, _: Pcb, _: ErrT) -> ErrT {
-        ErrT::Ok
+    fn connected(&mut self, stack: &mut Stack, pcb: Pcb, err: ErrT) -> ErrT {
+        ErrT::from_raw(self.state.on_connected(&mut AsApi(stack), pcb, err.raw()))
     }
     fn recv(&mut self, stack: &mut Stack, pcb: Pcb, data: Option<&[u8]>, err: ErrT) -> ErrT {
         ErrT::from_raw(self.state.on_recv(&mut AsApi(stack), pcb, data, err.raw()))
@@ -143,8 +143,8 @@ impl App for CApp {
     fn sent(&mut self, stack: &mut Stack, pcb: Pcb, len: u16) -> ErrT {
         ErrT::from_raw(self.state.on_sent(&mut AsApi(stack), pcb, len))
     }
-    fn poll(&mut self, _: &mut Stack, _: Pcb) -> ErrT {
-        ErrT::Ok
+    fn poll(&mut self, stack: &mut Stack, pcb: Pcb) -> ErrT {
+        ErrT::from_raw(self.state.on_poll(&mut AsApi(stack), pcb))
     }
 }
 

@@ -202,8 +202,8 @@ impl TcpApp<RHooks> for RApp {
         }
         err_of(self.state.on_accept(listener, new, err.as_raw()))
     }
-    fn connected(&mut self, _: &mut Stack, _: Handle, _: Err) -> Err {
-        Err::Ok
+    fn connected(&mut self, tcp: &mut Stack, pcb: Handle, err: Err) -> Err {
+        err_of(self.state.on_connected(&mut AsApi(tcp), pcb, err.as_raw()))
     }
     fn recv(&mut self, tcp: &mut Stack, pcb: Handle, data: Option<&[u8]>, err: Err) -> Err {
         if let Some(d) = data {
@@ -214,8 +214,8 @@ impl TcpApp<RHooks> for RApp {
     fn sent(&mut self, tcp: &mut Stack, pcb: Handle, len: u16) -> Err {
         err_of(self.state.on_sent(&mut AsApi(tcp), pcb, len))
     }
-    fn poll(&mut self, _: &mut Stack, _: Handle) -> Err {
-        Err::Ok
+    fn poll(&mut self, tcp: &mut Stack, pcb: Handle) -> Err {
+        err_of(self.state.on_poll(&mut AsApi(tcp), pcb))
     }
 }
 

@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 
 use crate::engine::OutPacket;
 use crate::model::{
-    Action, ApiCall, CbFn, CbSlot, FinPolicy, PolicyChange, RecvPolicy, ScenarioConfig, SentPolicy,
-    SymOpt, SymSegment,
+    Action, ApiCall, CbAction, CbFn, CbSlot, FinPolicy, PolicyChange, RecvPolicy, ScenarioConfig,
+    SentPolicy, SymOpt, SymSegment,
 };
 use crate::script::format_secs;
 use crate::wire::{Opt, Segment, flags, flags_str, parse_options};
@@ -191,10 +191,20 @@ pub fn call_text(c: &ApiCall) -> String {
                 PolicyChange::Sent(SentPolicy::Write(0)) => "sent=NOTHING".into(),
                 PolicyChange::Sent(SentPolicy::Write(n)) => format!("sent=WRITE({n})"),
                 PolicyChange::Sent(SentPolicy::Abort) => "sent=ABORT".into(),
+                PolicyChange::Connected(a) => format!("connected={}", cb_action(*a)),
+                PolicyChange::Poll(a) => format!("poll={}", cb_action(*a)),
                 PolicyChange::AcceptReturns(e) => format!("accept={}", err_name(*e)),
             };
             format!("tcp_app({fd}, {kv})")
         }
+    }
+}
+
+fn cb_action(a: CbAction) -> &'static str {
+    match a {
+        CbAction::Nothing => "NOTHING",
+        CbAction::Close => "CLOSE",
+        CbAction::Abort => "ABORT",
     }
 }
 
