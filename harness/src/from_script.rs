@@ -582,6 +582,21 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
             exp,
         ),
         "tcp_txnow" => one(ApiCall::TxNow, exp),
+        // tcp_bind_netif(fd, netif | NULL): the one netif, or none.
+        "tcp_bind_netif" => {
+            let bound = match arg(1).and_then(Expr::as_word) {
+                Some("NULL") => false,
+                Some("netif") => true,
+                _ => return Err(m.err("tcp_bind_netif: the netif is `netif` or NULL")),
+            };
+            one(
+                ApiCall::BindNetif {
+                    fd: fd(m, c)?,
+                    bound,
+                },
+                exp,
+            )
+        }
         // tcp_recv(fd, NULL | app), tcp_sent, tcp_err, and tcp_accept(fd,
         // NULL | app | tcp_accept_null): the application's callbacks.
         "tcp_recv" | "tcp_sent" | "tcp_err" | "tcp_accept" => {

@@ -331,6 +331,13 @@ pub enum ApiCall {
         /// The local side (true) or the remote one.
         local: bool,
     },
+    /// tcp_bind_netif(pcb, netif or NULL).
+    BindNetif {
+        /// Descriptor.
+        fd: i32,
+        /// Bound to the netif (true) or to none.
+        bound: bool,
+    },
     /// tcp_txnow(): every active pcb whose last write failed for lack of
     /// memory sends what it has.
     TxNow,

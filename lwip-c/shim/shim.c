@@ -592,6 +592,14 @@ shim_tcp_set_callback(struct tcp_pcb *pcb, int which, int how)
 }
 
 int
+shim_tcp_bind_netif(struct tcp_pcb *pcb, int bound)
+{
+  ENTER();
+  tcp_bind_netif(pcb, bound ? &the_netif : NULL);
+  LEAVE();
+}
+
+int
 shim_tcp_txnow(void)
 {
   ENTER();
@@ -691,6 +699,7 @@ snapshot_in(const struct tcp_pcb *pcb, uint8_t list, struct shim_snapshot *s)
   s->local_port = pcb->local_port;
   s->ttl = pcb->ttl;
   s->tos = pcb->tos;
+  s->netif_idx = pcb->netif_idx;
   if (list == SHIM_LIST_LISTEN) {
     const struct tcp_pcb_listen *l = (const struct tcp_pcb_listen *)pcb;
     s->backlog = l->backlog;

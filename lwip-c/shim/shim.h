@@ -193,6 +193,7 @@ struct shim_snapshot {
   uint32_t keep_cnt;
   uint32_t unsent_oversize;
   uint32_t rcv_sacks[8]; /* LWIP_TCP_SACK_OUT: (left, right) pairs */
+  uint8_t netif_idx;     /* tcp_bind_netif: 0 none, 1 the netif */
 };
 
 /* Resource use, read from lwIP's own statistics (MEM_STATS, MEMP_STATS). */
@@ -274,6 +275,8 @@ int shim_tcp_backlog_accepted(struct tcp_pcb *pcb);
 enum { SHIM_CB_RECV = 0, SHIM_CB_SENT = 1, SHIM_CB_ERR = 2, SHIM_CB_ACCEPT = 3 };
 enum { SHIM_CB_NULL = 0, SHIM_CB_APP = 1, SHIM_CB_DEFAULT = 2 };
 int shim_tcp_set_callback(struct tcp_pcb *pcb, int which, int how);
+/* tcp_bind_netif(pcb, bound ? the netif : NULL), on any pcb. */
+int shim_tcp_bind_netif(struct tcp_pcb *pcb, int bound);
 /* tcp_txnow(): tcp_output on every active pcb with TF_NAGLEMEMERR. */
 int shim_tcp_txnow(void);
 

@@ -157,10 +157,11 @@ pub struct shim_snapshot {
     pub keep_cnt: u32,
     pub unsent_oversize: u32,
     pub rcv_sacks: [u32; 8usize],
+    pub netif_idx: u8,
 }
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
-    ["Size of shim_snapshot"][::std::mem::size_of::<shim_snapshot>() - 220usize];
+    ["Size of shim_snapshot"][::std::mem::size_of::<shim_snapshot>() - 224usize];
     ["Alignment of shim_snapshot"][::std::mem::align_of::<shim_snapshot>() - 4usize];
     ["Offset of field: shim_snapshot::id"][::std::mem::offset_of!(shim_snapshot, id) - 0usize];
     ["Offset of field: shim_snapshot::list"][::std::mem::offset_of!(shim_snapshot, list) - 4usize];
@@ -277,6 +278,8 @@ const _: () = {
         [::std::mem::offset_of!(shim_snapshot, unsent_oversize) - 184usize];
     ["Offset of field: shim_snapshot::rcv_sacks"]
         [::std::mem::offset_of!(shim_snapshot, rcv_sacks) - 188usize];
+    ["Offset of field: shim_snapshot::netif_idx"]
+        [::std::mem::offset_of!(shim_snapshot, netif_idx) - 220usize];
 };
 #[repr(C)]
 #[derive(Debug, Default, Copy, Clone, Hash, PartialEq, Eq)]
@@ -505,6 +508,12 @@ unsafe extern "C" {
         pcb: *mut tcp_pcb,
         which: ::std::os::raw::c_int,
         how: ::std::os::raw::c_int,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shim_tcp_bind_netif(
+        pcb: *mut tcp_pcb,
+        bound: ::std::os::raw::c_int,
     ) -> ::std::os::raw::c_int;
 }
 unsafe extern "C" {

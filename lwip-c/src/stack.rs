@@ -896,6 +896,15 @@ impl Stack {
         })
     }
 
+    /// `tcp_bind_netif(pcb, bound ? netif : NULL)`, on any pcb.
+    pub fn tcp_bind_netif(&mut self, pcb: Pcb, bound: bool) -> Result<(), StackError> {
+        let (p, _) = self.resolve(pcb)?;
+        // SAFETY: `p` is live; tcp_bind_netif writes a field every pcb has.
+        self.enter(None, || unsafe {
+            ffi::shim_tcp_bind_netif(p, c_int::from(bound))
+        })
+    }
+
     /// `tcp_txnow()`: every active pcb whose last write failed for lack
     /// of memory (TF_NAGLEMEMERR) sends what it has.
     pub fn tcp_txnow(&mut self) -> Result<(), StackError> {

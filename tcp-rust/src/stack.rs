@@ -276,6 +276,9 @@ pub struct TcpPcb {
     pub so_options: u8,
     pub tos: u8,
     pub ttl: u8,
+    /// `netif_idx`: the netif `tcp_bind_netif` bound the pcb to
+    /// ([`NETIF_NO_INDEX`]: none).
+    pub netif_idx: u8,
     pub next: Option<u8>,
     pub state: TcpState,
     pub prio: u8,
@@ -351,6 +354,7 @@ impl TcpPcb {
         so_options: 0,
         tos: 0,
         ttl: 0,
+        netif_idx: NETIF_NO_INDEX,
         next: None,
         state: TcpState::Closed,
         prio: 0,
@@ -421,6 +425,9 @@ pub struct TcpPcbListen {
     pub so_options: u8,
     pub tos: u8,
     pub ttl: u8,
+    /// `netif_idx`: the netif `tcp_bind_netif` bound the pcb to
+    /// ([`NETIF_NO_INDEX`]: none).
+    pub netif_idx: u8,
     pub next: Option<u8>,
     pub state: TcpState,
     pub prio: u8,
@@ -430,6 +437,11 @@ pub struct TcpPcbListen {
     /// `lpcb->accept`.
     pub accept: AcceptFn,
 }
+
+/// `NETIF_NO_INDEX` (netif.h): a pcb bound to no netif.
+pub const NETIF_NO_INDEX: u8 = 0;
+/// `netif_get_index()` of the one netif (its `num` 0, plus one).
+pub const NETIF_INDEX: u8 = 1;
 
 /// What a listener's accept callback is (`lpcb->accept`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -449,6 +461,7 @@ impl TcpPcbListen {
         so_options: 0,
         tos: 0,
         ttl: 0,
+        netif_idx: NETIF_NO_INDEX,
         next: None,
         state: TcpState::Listen,
         prio: 0,

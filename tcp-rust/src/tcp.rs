@@ -4,8 +4,8 @@
 use crate::err::Err;
 use crate::seq::{tcp_seq_geq, tcp_seq_gt};
 use crate::stack::{
-    AcceptFn, ApiError, Handle, Hooks, List, SEG_PBUF_CAP, SOF_INHERITED, SOF_KEEPALIVE,
-    TCP_PRIO_MAX, TCP_PRIO_NORMAL, Tcp, TcpApp, TcpPcb,
+    AcceptFn, ApiError, Handle, Hooks, List, NETIF_INDEX, NETIF_NO_INDEX, SEG_PBUF_CAP,
+    SOF_INHERITED, SOF_KEEPALIVE, TCP_PRIO_MAX, TCP_PRIO_NORMAL, Tcp, TcpApp, TcpPcb,
 };
 use crate::state::{
     TF_ACK_DELAY, TF_ACK_NOW, TF_BACKLOGPEND, TF_CLOSEPEND, TF_NAGLEMEMERR, TF_NODELAY,
@@ -454,6 +454,7 @@ impl<H: Hooks> Tcp<H> {
             lp.prio = p.prio;
             lp.so_options = p.so_options;
             lp.ttl = p.ttl;
+            lp.netif_idx = p.netif_idx;
             lp.tos = p.tos;
             lp.local_ip = p.local_ip;
             lp.next = None;
@@ -538,13 +539,39 @@ impl<H: Hooks> Tcp<H> {
             .tcp_isn(p.local_ip, p.local_port, p.remote_ip, p.remote_port)
     }
 
-    /// Port of `ip4_route()` (ip4.c) with `LWIP_SINGLE_NETIF` (also
-    /// `tcp_route` for pcbs without a bound netif): the netif, unless it
-    /// has no address or `dest` is a loopback address (127/8), for which
-    /// there is no route (`LWIP_NETIF_LOOPBACK` and `LWIP_HAVE_LOOPIF` are
-    /// off). The netif is always up with its link up here.
+    /// Port of `ip4_route()` (ip4.c) with `LWIP_SINGLE_NETIF`: the netif,
+    /// unless it has no address or `dest` is a loopback address (127/8),
+    /// for which there is no route (`LWIP_NETIF_LOOPBACK` and
+    /// `LWIP_HAVE_LOOPIF` are off). The netif is always up with its link up
+    /// here.
     pub(crate) fn ip4_route(&self, dest: [u8; 4]) -> bool {
         self.netif.ip != [0; 4] && dest[0] != 127
+    }
+
+    /// Port of `tcp_route()` (tcp_out.c), and of tcp_connect's own copy of
+    /// it: a pcb bound to the netif (`tcp_bind_netif`) uses it whatever the
+    /// destination (`netif_get_by_index`); any other goes through
+    /// [`Self::ip4_route`].
+    pub(crate) fn tcp_route(&self, i: Option<u8>, dest: [u8; 4]) -> bool {
+        match i {
+            Some(i) if self.pcb_ref(i).netif_idx != NETIF_NO_INDEX => {
+                self.pcb_ref(i).netif_idx == NETIF_INDEX
+            }
+            _ => self.ip4_route(dest),
+        }
+    }
+
+    /// Port of `tcp_bind_netif()` (tcp.c): `bound` binds the pcb to the
+    /// netif, otherwise to none. Listening pcbs have the field too.
+    pub fn tcp_bind_netif(&mut self, h: Handle, bound: bool) -> Result<(), ApiError> {
+        let idx = if bound { NETIF_INDEX } else { NETIF_NO_INDEX };
+        if let Ok(l) = self.resolve_listen(h) {
+            self.lp(l).netif_idx = idx;
+        } else {
+            let i = self.resolve_conn(h, "tcp_bind_netif")?;
+            self.p(i).netif_idx = idx;
+        }
+        Ok(())
     }
 
     /// Port of the `tcp_eff_send_mss(sendmss, src, dest)` macro
@@ -584,7 +611,7 @@ impl<H: Hooks> Tcp<H> {
         self.p(i).remote_ip = ipaddr;
         self.p(i).remote_port = port;
         // "check if we have a route to the remote host"
-        if !self.ip4_route(ipaddr) {
+        if !self.tcp_route(Some(i), ipaddr) {
             return Ok(Err::Rte);
         }
         if self.pcb_ref(i).local_ip == [0; 4] {

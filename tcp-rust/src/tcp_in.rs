@@ -521,6 +521,7 @@ impl<H: Hooks> Tcp<H> {
                 p.snd_wl1 = inp.seqno.wrapping_sub(1);
                 p.listener = Some(l);
                 p.so_options = lsn.so_options & SOF_INHERITED;
+                p.netif_idx = lsn.netif_idx;
             }
             self.tcp_reg(List::Active, n);
             self.tcp_parseopt(n, seg);

@@ -149,7 +149,7 @@ impl<H: Hooks> Tcp<H> {
         };
         // tcp_rst routes (tcp_output_control_segment); tcp_rst_netif sends
         // on the netif the segment came in on.
-        if pcb.is_some() && !self.ip4_route(remote_ip) {
+        if pcb.is_some() && !self.tcp_route(pcb, remote_ip) {
             return;
         }
         self.send_tcp(&mut buf, TCP_HLEN, local_ip, remote_ip, ttl, tos);
@@ -204,7 +204,7 @@ impl<H: Hooks> Tcp<H> {
             q.ts_lastacksent = q.rcv_nxt;
         }
         // tcp_output_control_segment: ERR_RTE without a route.
-        let err = if self.ip4_route(p.remote_ip) {
+        let err = if self.tcp_route(Some(i), p.remote_ip) {
             self.send_tcp(
                 &mut buf,
                 TCP_HLEN + olen,
@@ -596,7 +596,7 @@ impl<H: Hooks> Tcp<H> {
             return Err::Ok;
         };
         // tcp_route: nothing goes out without a route.
-        if !self.ip4_route(p.remote_ip) {
+        if !self.tcp_route(Some(i), p.remote_ip) {
             return Err::Rte;
         }
         if p.local_ip == [0; 4] {
@@ -1042,7 +1042,7 @@ impl<H: Hooks> Tcp<H> {
     fn tcp_output_bare_control(&mut self, i: u8, seqno: u32, flags: u8, data: Option<u8>) -> Err {
         let p = *self.pcb_ref(i);
         // tcp_output_control_segment: ERR_RTE without a route.
-        if !self.ip4_route(p.remote_ip) {
+        if !self.tcp_route(Some(i), p.remote_ip) {
             return Err::Rte;
         }
         let wnd = (p.rcv_ann_wnd >> p.rcv_scale).min(0xffff) as u16;

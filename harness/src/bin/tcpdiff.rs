@@ -144,8 +144,8 @@ enum Cmd {
     /// Exit: 0 written, 1 no script reproduces it, 2 bad input.
     Minimize(harness::fuzzing::cli::MinimizeArgs),
     /// Turn fuzz inputs into regression scripts: `>` lines from lwIP, kept
-    /// when they hold and the engines agree (ci/distill runs cargo fuzz
-    /// cmin first, so the scripts keep the corpus's coverage).
+    /// when they hold and the engines agree (ci/distill first keeps, with
+    /// libFuzzer's merge, only the inputs that add coverage to the seeds).
     Distill(harness::fuzzing::distill::DistillArgs),
     /// List the TCP connections in a pcap or pcapng file.
     Flows {

@@ -122,6 +122,9 @@ impl RawStack for Stack {
             .map(|(e, ip, port)| (e.raw(), ip, port))
             .map_err(raw)
     }
+    fn tcp_bind_netif(&mut self, h: Pcb, bound: bool) -> Result<(), RawError> {
+        Stack::tcp_bind_netif(self, h, bound).map_err(raw)
+    }
     fn tcp_txnow(&mut self) -> Result<(), RawError> {
         Stack::tcp_txnow(self).map_err(raw)
     }
@@ -364,6 +367,7 @@ fn snapshot(s: &lwip_c::Snapshot) -> ConnSnapshot {
         ("so_options", i64::from(s.so_options)),
         ("ttl", i64::from(s.ttl)),
         ("tos", i64::from(s.tos)),
+        ("netif_idx", i64::from(s.netif_idx)),
         ("mss", i64::from(s.mss)),
         ("snd_nxt", i64::from(s.snd_nxt)),
         ("lastack", i64::from(s.lastack)),

@@ -187,6 +187,9 @@ impl RawStack for Stack {
             .map(|(e, ip, port)| (e.as_raw(), ip, port))
             .map_err(raw)
     }
+    fn tcp_bind_netif(&mut self, h: Handle, bound: bool) -> Result<(), RawError> {
+        Tcp::tcp_bind_netif(self, h, bound).map_err(raw)
+    }
     fn tcp_txnow(&mut self) -> Result<(), RawError> {
         Tcp::tcp_txnow(self).map_err(raw)
     }
@@ -577,6 +580,7 @@ fn snapshot_fields(t: &Stack, h: Handle, list: i64) -> Vec<(&'static str, i64)> 
                 "so_options" => i64::from(l.so_options),
                 "ttl" => i64::from(l.ttl),
                 "tos" => i64::from(l.tos),
+                "netif_idx" => i64::from(l.netif_idx),
                 "backlog" => i64::from(l.backlog),
                 "accepts_pending" => i64::from(l.accepts_pending),
                 _ => 0,
@@ -603,6 +607,7 @@ fn snapshot_fields(t: &Stack, h: Handle, list: i64) -> Vec<(&'static str, i64)> 
             "so_options" => i64::from(p.so_options),
             "ttl" => i64::from(p.ttl),
             "tos" => i64::from(p.tos),
+            "netif_idx" => i64::from(p.netif_idx),
             "mss" => i64::from(p.mss),
             "snd_nxt" => i64::from(p.snd_nxt),
             "lastack" => i64::from(p.lastack),

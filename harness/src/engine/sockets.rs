@@ -84,6 +84,8 @@ pub trait RawStack {
     fn tcp_new_ip_type(&mut self, ty: u8) -> Result<Option<Self::H>, RawError>;
     /// `tcp_tcp_get_tcp_addrinfo(pcb, local, &addr, &port)`: err, address, port.
     fn tcp_addrinfo(&mut self, h: Self::H, local: bool) -> Result<(i8, [u8; 4], u16), RawError>;
+    /// `tcp_bind_netif(pcb, netif or NULL)`.
+    fn tcp_bind_netif(&mut self, h: Self::H, bound: bool) -> Result<(), RawError>;
     /// `tcp_txnow()`.
     fn tcp_txnow(&mut self) -> Result<(), RawError>;
     /// `netif_set_ipaddr(netif, ip)` on the single netif.
@@ -385,6 +387,10 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
                 s.tcp_set_callback(pcb(fd)?, *slot, *to)?;
                 value(0)
             }
+            ApiCall::BindNetif { fd, bound } => {
+                s.tcp_bind_netif(pcb(fd)?, *bound)?;
+                value(0)
+            }
             ApiCall::TxNow => {
                 s.tcp_txnow()?;
                 value(0)
@@ -435,6 +441,7 @@ fn call_fd(call: &ApiCall) -> Option<i32> {
         | ApiCall::Backlog { fd, .. }
         | ApiCall::SetCallback { fd, .. }
         | ApiCall::AddrInfo { fd, .. }
+        | ApiCall::BindNetif { fd, .. }
         | ApiCall::Policy { fd, .. } => Some(*fd),
     }
 }

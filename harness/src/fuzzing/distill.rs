@@ -7,9 +7,9 @@
 //! `tcpdiff minimize`.
 //!
 //! Which inputs to distill is the fuzzer's business: `ci/distill` first
-//! runs `cargo fuzz cmin`, libFuzzer's coverage-preserving merge over lwIP
-//! (instrumented) and the port, so the scripts keep what the corpus
-//! reaches.
+//! runs libFuzzer's merge (`-merge=1`) with the seeds (the bundled scripts
+//! and traces as inputs) first, which keeps only the inputs that reach
+//! edges of lwIP (instrumented), the port or the harness the seeds do not.
 
 use std::fs;
 use std::path::{Path, PathBuf};

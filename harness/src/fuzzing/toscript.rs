@@ -149,6 +149,12 @@ pub fn call_text(c: &ApiCall) -> String {
         ApiCall::Backlog { fd, delayed: true } => format!("tcp_backlog_delayed({fd})"),
         ApiCall::Backlog { fd, delayed: false } => format!("tcp_backlog_accepted({fd})"),
         ApiCall::TxNow => "tcp_txnow()".into(),
+        ApiCall::BindNetif { fd, bound } => {
+            format!(
+                "tcp_bind_netif({fd}, {})",
+                if *bound { "netif" } else { "NULL" }
+            )
+        }
         ApiCall::NewIpType { ty } => format!("tcp_new_ip_type({ty})"),
         ApiCall::AddrInfo { fd, local } => {
             format!("tcp_tcp_get_tcp_addrinfo({fd}, {})", u8::from(*local))
