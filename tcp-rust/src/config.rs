@@ -471,13 +471,6 @@ impl Config {
         self.tcp_tmr_interval.wrapping_mul(2)
     }
 
-    /// Port of lwIP's `TCP_MAXIDLE` (tcp_priv.h):
-    /// `TCP_KEEPCNT_DEFAULT * TCP_KEEPINTVL_DEFAULT` (wrapping).
-    pub const fn tcp_maxidle(&self) -> u32 {
-        self.tcp_keepcnt_default
-            .wrapping_mul(self.tcp_keepintvl_default)
-    }
-
     /// Port of lwIP's `TCP_WND_MAX(pcb)` (tcp.h) given whether the pcb has
     /// `TF_WND_SCALE`: `TCP_WND` when scaling is in use, else
     /// `TCPWND16(TCP_WND)` (= `min(TCP_WND, 0xFFFF)`). Without
@@ -619,7 +612,6 @@ mod tests {
         assert_eq!(c.lwip_tcp_max_sack_num, 4);
         assert_eq!(c.tcp_slow_interval(), 500);
         assert_eq!(c.tcp_fast_interval(), 250);
-        assert_eq!(c.tcp_maxidle(), 675_000);
         assert!(c.lwip_wnd_scale && c.lwip_tcp_timestamps && c.lwip_tcp_sack_out);
         assert!(c.tcp_queue_ooseq && c.lwip_tcp_keepalive && c.tcp_listen_backlog);
         assert!(c.checksum_gen_tcp && c.checksum_check_tcp);

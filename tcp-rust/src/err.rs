@@ -1,13 +1,11 @@
 //! lwIP's error codes.
 //!
-//! Port of lwIP's `err_t` / `err_enum_t` (err.h) and `lwip_strerr` (api/err.c).
+//! Port of lwIP's `err_t` / `err_enum_t` (err.h).
 //!
 //! The enum is called [`Err`] after lwIP's `err_t`. Note that importing it
 //! shadows the prelude's `Result::Err` in the *type* namespace only; the
 //! `Err(..)` constructor and pattern of `Result` keep working, but modules
 //! that use both may prefer `use crate::err::Err as LwipErr`.
-
-use core::fmt;
 
 /// Port of lwIP's `err_enum_t` (err.h); `#[repr(i8)]` like `err_t` (`s8_t`).
 ///
@@ -104,93 +102,11 @@ impl Err {
     pub const fn as_raw(self) -> i8 {
         self as i8
     }
-
-    /// `true` for [`Err::Ok`] (`ERR_OK`).
-    pub const fn is_ok(self) -> bool {
-        matches!(self, Err::Ok)
-    }
-
-    /// The C enumerator's name, e.g. `"ERR_MEM"`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Err::Ok => "ERR_OK",
-            Err::Mem => "ERR_MEM",
-            Err::Buf => "ERR_BUF",
-            Err::Timeout => "ERR_TIMEOUT",
-            Err::Rte => "ERR_RTE",
-            Err::InProgress => "ERR_INPROGRESS",
-            Err::Val => "ERR_VAL",
-            Err::WouldBlock => "ERR_WOULDBLOCK",
-            Err::Use => "ERR_USE",
-            Err::Already => "ERR_ALREADY",
-            Err::IsConn => "ERR_ISCONN",
-            Err::Conn => "ERR_CONN",
-            Err::If => "ERR_IF",
-            Err::Abrt => "ERR_ABRT",
-            Err::Rst => "ERR_RST",
-            Err::Clsd => "ERR_CLSD",
-            Err::Arg => "ERR_ARG",
-        }
-    }
-
-    /// Port of lwIP's `err_strerr[]` entry for this code (api/err.c).
-    pub const fn strerr(self) -> &'static str {
-        match self {
-            Err::Ok => "Ok.",
-            Err::Mem => "Out of memory error.",
-            Err::Buf => "Buffer error.",
-            Err::Timeout => "Timeout.",
-            Err::Rte => "Routing problem.",
-            Err::InProgress => "Operation in progress.",
-            Err::Val => "Illegal value.",
-            Err::WouldBlock => "Operation would block.",
-            Err::Use => "Address in use.",
-            Err::Already => "Already connecting.",
-            Err::IsConn => "Already connected.",
-            Err::Conn => "Not connected.",
-            Err::If => "Low-level netif error.",
-            Err::Abrt => "Connection aborted.",
-            Err::Rst => "Connection reset.",
-            Err::Clsd => "Connection closed.",
-            Err::Arg => "Illegal argument.",
-        }
-    }
-}
-
-/// Port of lwIP's `lwip_strerr` (api/err.c) for raw values, including its
-/// `"Unknown error."` for values outside `ERR_OK..=ERR_ARG`.
-pub const fn lwip_strerr(raw: i8) -> &'static str {
-    match Err::from_raw(raw) {
-        Some(e) => e.strerr(),
-        None => "Unknown error.",
-    }
-}
-
-/// Prints lwIP's `lwip_strerr` text, e.g. `"Connection reset."`.
-impl fmt::Display for Err {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.strerr())
-    }
-}
-
-impl From<Err> for i8 {
-    fn from(e: Err) -> i8 {
-        e.as_raw()
-    }
-}
-
-impl TryFrom<i8> for Err {
-    type Error = i8;
-    /// Fails with the raw value if lwIP defines no such `err_t`.
-    fn try_from(raw: i8) -> Result<Err, i8> {
-        Err::from_raw(raw).ok_or(raw)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::string::ToString;
 
     #[test]
     fn values_match_err_h() {
@@ -219,9 +135,6 @@ mod tests {
             let raw = e.as_raw();
             assert_eq!(i8::try_from(i).map(|i| -i), Ok(raw));
             assert_eq!(Err::from_raw(raw), Some(*e));
-            assert_eq!(Err::try_from(raw), Ok(*e));
-            assert_eq!(i8::from(*e), raw);
-            assert!(e.name().starts_with("ERR_"));
         }
     }
 
@@ -231,21 +144,5 @@ mod tests {
             let known = (-16..=0).contains(&raw);
             assert_eq!(Err::from_raw(raw).is_some(), known, "{raw}");
         }
-        assert_eq!(Err::try_from(1), Result::Err(1));
-        assert_eq!(Err::try_from(-17), Result::Err(-17));
-    }
-
-    #[test]
-    fn strerr_matches_lwip() {
-        assert_eq!(Err::Ok.to_string(), "Ok.");
-        assert_eq!(Err::IsConn.to_string(), "Already connected.");
-        assert_eq!(Err::Arg.to_string(), "Illegal argument.");
-        assert_eq!(lwip_strerr(-14), "Connection reset.");
-        assert_eq!(lwip_strerr(1), "Unknown error.");
-        assert_eq!(lwip_strerr(-17), "Unknown error.");
-        assert_eq!(lwip_strerr(i8::MIN), "Unknown error.");
-        assert!(Err::Ok.is_ok());
-        assert!(!Err::Mem.is_ok());
-        assert_eq!(Err::InProgress.name(), "ERR_INPROGRESS");
     }
 }

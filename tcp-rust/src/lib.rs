@@ -7,11 +7,12 @@
 //! Stage 1 groundwork: the foundation types the engine will be built on.
 //!
 //! - [`err`]: lwIP's `err_t` codes ([`Err`]).
-//! - [`seq`]: sequence-number comparisons `TCP_SEQ_LT` … `TCP_SEQ_BETWEEN`
-//!   ([`SeqNo`]).
+//! - `seq` (crate-private): sequence-number comparisons `TCP_SEQ_LT` …
+//!   `TCP_SEQ_BETWEEN`.
 //! - [`state`]: `enum tcp_state` ([`TcpState`]), the `pcb->flags` bits
 //!   (`TF_*`), and TCP header flag bits (`TCP_FIN` … `TCP_CWR`).
-//! - [`wire`]: zero-copy TCP and IPv4 header views and the Internet checksum.
+//! - `wire` (crate-private): the IPv4/TCP header constants the engine uses
+//!   and the Internet checksum.
 //! - [`options`]: TCP option parsing as `tcp_parseopt`, and option building
 //!   in the exact layout of tcp_out.c.
 //! - [`config`]: the lwipopts values lwIP's TCP reads ([`Config`]).
@@ -42,24 +43,22 @@ pub mod config;
 pub mod err;
 pub mod mem;
 pub mod options;
-pub mod seq;
+mod seq;
 pub mod stack;
 pub mod state;
 pub mod tcp;
 pub mod tcp_in;
 pub mod tcp_out;
-pub mod wire;
+mod wire;
 
 pub use config::Config;
 pub use err::Err;
 pub use options::{TcpOptBytes, TcpParseopt, TcpSackRange, tcp_parseopt};
-pub use seq::SeqNo;
 pub use stack::{
     AcceptFn, ApiError, Callback, Event, Handle, Hooks, List, Netif, NullApp, Tcp, TcpApp, TcpPcb,
     TcpPcbListen, WriteFlags,
 };
 pub use state::{TcpFlags, TcpState};
-pub use wire::{Ipv4Packet, TcpSegment, WireError};
 
 #[cfg(test)]
 mod stage2_tests;

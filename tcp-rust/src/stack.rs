@@ -521,11 +521,6 @@ impl TcpSeg {
         pool_pbufs: 0,
         data: [0; SEG_DATA_CAP],
     };
-
-    /// The data bytes.
-    pub fn payload(&self) -> &[u8] {
-        self.data.get(..usize::from(self.len)).unwrap_or(&[])
-    }
 }
 
 #[derive(Debug, Clone, Copy)]

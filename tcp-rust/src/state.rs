@@ -8,13 +8,10 @@
 //!   as raw `u8` constants because a segment may carry any combination
 //!   (e.g. SYN+FIN).
 
-use core::fmt;
-
 /// Port of lwIP's `enum tcp_state` (tcpbase.h), with the same numeric
 /// values (`CLOSED = 0` … `TIME_WAIT = 10`).
 ///
-/// The variant names are the C enumerators in Rust case; [`TcpState::name`]
-/// returns the C spelling (lwIP's `tcp_state_str[]`).
+/// The variant names are the C enumerators in Rust case.
 #[repr(u8)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TcpState {
@@ -57,68 +54,6 @@ impl TcpState {
         TcpState::LastAck,
         TcpState::TimeWait,
     ];
-
-    /// Converts a raw `enum tcp_state` value; `None` above `TIME_WAIT` (10).
-    pub const fn from_raw(raw: u8) -> Option<TcpState> {
-        Some(match raw {
-            0 => TcpState::Closed,
-            1 => TcpState::Listen,
-            2 => TcpState::SynSent,
-            3 => TcpState::SynRcvd,
-            4 => TcpState::Established,
-            5 => TcpState::FinWait1,
-            6 => TcpState::FinWait2,
-            7 => TcpState::CloseWait,
-            8 => TcpState::Closing,
-            9 => TcpState::LastAck,
-            10 => TcpState::TimeWait,
-            _ => return None,
-        })
-    }
-
-    /// The raw `enum tcp_state` value.
-    pub const fn as_raw(self) -> u8 {
-        self as u8
-    }
-
-    /// Port of lwIP's `tcp_state_str[]` / `tcp_debug_state_str` (tcp.c):
-    /// the C enumerator name, e.g. `"SYN_RCVD"`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            TcpState::Closed => "CLOSED",
-            TcpState::Listen => "LISTEN",
-            TcpState::SynSent => "SYN_SENT",
-            TcpState::SynRcvd => "SYN_RCVD",
-            TcpState::Established => "ESTABLISHED",
-            TcpState::FinWait1 => "FIN_WAIT_1",
-            TcpState::FinWait2 => "FIN_WAIT_2",
-            TcpState::CloseWait => "CLOSE_WAIT",
-            TcpState::Closing => "CLOSING",
-            TcpState::LastAck => "LAST_ACK",
-            TcpState::TimeWait => "TIME_WAIT",
-        }
-    }
-
-    /// Port of lwIP's `TCP_STATE_IS_CLOSING(state)` (tcpbase.h):
-    /// `state >= FIN_WAIT_1` (depends on the numeric ordering, as in C).
-    pub const fn is_closing(self) -> bool {
-        self.as_raw() >= TcpState::FinWait1.as_raw()
-    }
-}
-
-/// Prints the C name (`tcp_state_str[]`), e.g. `ESTABLISHED`.
-impl fmt::Display for TcpState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl TryFrom<u8> for TcpState {
-    type Error = u8;
-    /// Fails with the raw value if it is above `TIME_WAIT` (10).
-    fn try_from(raw: u8) -> Result<TcpState, u8> {
-        TcpState::from_raw(raw).ok_or(raw)
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -168,23 +103,6 @@ pub const TF_RTO: TcpFlags = 0x0800;
 /// (C: only `#if LWIP_TCP_SACK_OUT`.)
 pub const TF_SACK: TcpFlags = 0x1000;
 
-/// Every `pcb->flags` bit defined by lwIP 2.2.1, with its C name.
-pub const TF_NAMES: [(TcpFlags, &str); 13] = [
-    (TF_ACK_DELAY, "TF_ACK_DELAY"),
-    (TF_ACK_NOW, "TF_ACK_NOW"),
-    (TF_INFR, "TF_INFR"),
-    (TF_CLOSEPEND, "TF_CLOSEPEND"),
-    (TF_RXCLOSED, "TF_RXCLOSED"),
-    (TF_FIN, "TF_FIN"),
-    (TF_NODELAY, "TF_NODELAY"),
-    (TF_NAGLEMEMERR, "TF_NAGLEMEMERR"),
-    (TF_WND_SCALE, "TF_WND_SCALE"),
-    (TF_BACKLOGPEND, "TF_BACKLOGPEND"),
-    (TF_TIMESTAMP, "TF_TIMESTAMP"),
-    (TF_RTO, "TF_RTO"),
-    (TF_SACK, "TF_SACK"),
-];
-
 // ---------------------------------------------------------------------------
 // recv_flags (tcp_in.c), not pcb->flags
 // ---------------------------------------------------------------------------
@@ -223,113 +141,16 @@ pub const TCP_CWR: u8 = 0x80;
 /// (FIN..URG). `TCPH_FLAGS` masks with this, so lwIP never sees ECE/CWR.
 pub const TCP_FLAGS: u8 = 0x3f;
 
-/// Formats TCP header flag bits like `SYN|ACK` (C-order FIN, SYN, RST, PSH,
-/// ACK, URG, ECE, CWR; `-` when none).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HdrFlagsDisplay(pub u8);
-
-impl fmt::Display for HdrFlagsDisplay {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const NAMES: [(u8, &str); 8] = [
-            (TCP_FIN, "FIN"),
-            (TCP_SYN, "SYN"),
-            (TCP_RST, "RST"),
-            (TCP_PSH, "PSH"),
-            (TCP_ACK, "ACK"),
-            (TCP_URG, "URG"),
-            (TCP_ECE, "ECE"),
-            (TCP_CWR, "CWR"),
-        ];
-        let mut first = true;
-        for (bit, name) in NAMES {
-            if self.0 & bit != 0 {
-                if !first {
-                    f.write_str("|")?;
-                }
-                f.write_str(name)?;
-                first = false;
-            }
-        }
-        if first {
-            f.write_str("-")?;
-        }
-        Ok(())
-    }
-}
-
-/// Formats `pcb->flags` bits with their lwIP names, e.g.
-/// `TF_ACK_NOW|TF_NODELAY` (`-` when none; unknown bits as hex).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PcbFlagsDisplay(pub TcpFlags);
-
-impl fmt::Display for PcbFlagsDisplay {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut rest = self.0;
-        let mut first = true;
-        for (bit, name) in TF_NAMES {
-            if rest & bit != 0 {
-                if !first {
-                    f.write_str("|")?;
-                }
-                f.write_str(name)?;
-                first = false;
-                rest &= !bit;
-            }
-        }
-        if rest != 0 {
-            if !first {
-                f.write_str("|")?;
-            }
-            write!(f, "{rest:#06x}")?;
-            first = false;
-        }
-        if first {
-            f.write_str("-")?;
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::string::ToString;
 
     #[test]
-    fn state_values_and_names() {
-        let names = [
-            "CLOSED",
-            "LISTEN",
-            "SYN_SENT",
-            "SYN_RCVD",
-            "ESTABLISHED",
-            "FIN_WAIT_1",
-            "FIN_WAIT_2",
-            "CLOSE_WAIT",
-            "CLOSING",
-            "LAST_ACK",
-            "TIME_WAIT",
-        ];
+    fn state_values() {
         for (i, s) in TcpState::ALL.iter().enumerate() {
-            assert_eq!(usize::from(s.as_raw()), i);
-            assert_eq!(TcpState::from_raw(s.as_raw()), Some(*s));
-            assert_eq!(TcpState::try_from(s.as_raw()), Ok(*s));
-            assert_eq!(Some(&s.name()), names.get(i));
-            assert_eq!(s.to_string(), s.name());
+            assert_eq!(usize::from(*s as u8), i);
         }
-        assert_eq!(TcpState::TimeWait.as_raw(), 10);
-        assert_eq!(TcpState::from_raw(11), None);
-        assert_eq!(TcpState::try_from(255), Err(255));
-    }
-
-    #[test]
-    fn closing_predicate() {
-        for s in TcpState::ALL {
-            assert_eq!(s.is_closing(), s.as_raw() >= 5, "{s}");
-        }
-        assert!(!TcpState::Established.is_closing());
-        assert!(TcpState::FinWait1.is_closing());
-        assert!(TcpState::TimeWait.is_closing());
+        assert_eq!(TcpState::TimeWait as u8, 10);
     }
 
     #[test]
@@ -347,14 +168,6 @@ mod tests {
         assert_eq!(TF_TIMESTAMP, 0x0400);
         assert_eq!(TF_RTO, 0x0800);
         assert_eq!(TF_SACK, 0x1000);
-        // All distinct single bits.
-        let mut acc: TcpFlags = 0;
-        for (bit, _) in TF_NAMES {
-            assert_eq!(bit.count_ones(), 1);
-            assert_eq!(acc & bit, 0);
-            acc |= bit;
-        }
-        assert_eq!(acc, 0x1fff);
         assert_eq!((TF_RESET, TF_CLOSED, TF_GOT_FIN), (0x08, 0x10, 0x20));
     }
 
@@ -367,17 +180,5 @@ mod tests {
             [0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80]
         );
         assert_eq!(TCP_FLAGS, 0x3f);
-        assert_eq!(HdrFlagsDisplay(TCP_SYN | TCP_FIN).to_string(), "FIN|SYN");
-        assert_eq!(HdrFlagsDisplay(TCP_SYN | TCP_ACK).to_string(), "SYN|ACK");
-        assert_eq!(HdrFlagsDisplay(0).to_string(), "-");
-        assert_eq!(
-            PcbFlagsDisplay(TF_ACK_NOW | TF_NODELAY).to_string(),
-            "TF_ACK_NOW|TF_NODELAY"
-        );
-        assert_eq!(
-            PcbFlagsDisplay(TF_SACK | 0x8000).to_string(),
-            "TF_SACK|0x8000"
-        );
-        assert_eq!(PcbFlagsDisplay(0).to_string(), "-");
     }
 }

@@ -5,14 +5,14 @@
 use crate::err::Err;
 use crate::mem::MemPtr;
 use crate::options::{
-    LWIP_TCP_OPT_LEN_TS, OptValues, TF_SEG_OPTS_TS, TF_SEG_OPTS_WND_SCALE, build_segment_options,
-    lwip_tcp_opt_length, tcp_enqueue_flags_optflags, tcp_get_num_sacks, tcp_output_fill_options,
+    LWIP_TCP_OPT_LEN_TS, OptValues, TF_SEG_OPTS_WND_SCALE, build_segment_options,
+    lwip_tcp_opt_length, tcp_data_optflags, tcp_enqueue_flags_optflags, tcp_send_empty_ack_options,
 };
 use crate::seq::tcp_seq_lt;
 use crate::stack::{ApiError, Handle, Hooks, OUT_BUF, SEG_PBUF_CAP, Tcp, TcpSeg, WriteFlags};
 use crate::state::{
     TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TF_ACK_DELAY, TF_ACK_NOW, TF_FIN, TF_INFR,
-    TF_NAGLEMEMERR, TF_NODELAY, TF_RTO, TF_TIMESTAMP, TcpState,
+    TF_NAGLEMEMERR, TF_NODELAY, TF_RTO, TcpState,
 };
 use crate::wire::{IP_HLEN, IP_PROTO_TCP, TCP_HLEN, inet_chksum_pseudo};
 
@@ -158,22 +158,14 @@ impl<H: Hooks> Tcp<H> {
     /// Port of `tcp_send_empty_ack()` (tcp_out.c).
     pub(crate) fn tcp_send_empty_ack(&mut self, i: u8) -> Err {
         let p = *self.pcb_ref(i);
-        let optflags = if self.cfg.lwip_tcp_timestamps && p.flags & TF_TIMESTAMP != 0 {
-            TF_SEG_OPTS_TS
-        } else {
-            0
-        };
-        let optlen = lwip_tcp_opt_length(&self.cfg, optflags);
         let nsacks = usize::from(self.cfg.lwip_tcp_max_sack_num).min(p.rcv_sacks.len());
         let sacks = p.rcv_sacks.get(..nsacks).unwrap_or(&[]);
-        let num_sacks = tcp_get_num_sacks(&self.cfg, p.flags, sacks, optlen);
         let v = OptValues {
             mss: 0,
             sys_now: self.now,
             ts_recent: p.ts_recent,
         };
-        let opts =
-            tcp_output_fill_options(&self.cfg, optflags, &v, sacks, num_sacks).unwrap_or_default();
+        let opts = tcp_send_empty_ack_options(&self.cfg, p.flags, &v, sacks);
         let olen = usize::from(opts.len());
         // tcp_output_alloc_header: without a pbuf, "let tcp_fasttmr retry
         // sending this ACK".
@@ -361,15 +353,11 @@ impl<H: Hooks> Tcp<H> {
             }
         }
         let mut queuelen = p.snd_queuelen;
-        let (optflags, optlen) = if self.cfg.lwip_tcp_timestamps && p.flags & TF_TIMESTAMP != 0 {
+        let optflags = tcp_data_optflags(&self.cfg, p.flags);
+        if optflags != 0 {
             mss_local = mss_local.max(u16::from(LWIP_TCP_OPT_LEN_TS) + 1);
-            (
-                TF_SEG_OPTS_TS,
-                lwip_tcp_opt_length(&self.cfg, TF_SEG_OPTS_TS),
-            )
-        } else {
-            (0, lwip_tcp_opt_length(&self.cfg, 0))
-        };
+        }
+        let optlen = lwip_tcp_opt_length(&self.cfg, optflags);
         let optlen16 = u16::from(optlen);
         let mut pos: u16 = 0;
         let mut oversize: u16 = 0;
