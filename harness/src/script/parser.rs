@@ -926,9 +926,6 @@ impl<'a> Parser<'a> {
                 "an even number of hex digits (0-9, a-f) in the raw packet",
             )
         })?;
-        if bytes.is_empty() {
-            return Err(self.err_at(&tok, "at least one byte in the raw packet"));
-        }
         Ok(EventKind::Raw(bytes))
     }
 
