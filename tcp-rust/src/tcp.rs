@@ -5,7 +5,7 @@ use crate::err::Err;
 use crate::seq::{tcp_seq_geq, tcp_seq_gt};
 use crate::stack::{
     AcceptFn, ApiError, Handle, Hooks, List, NETIF_INDEX, NETIF_NO_INDEX, SEG_PBUF_CAP,
-    SOF_INHERITED, SOF_KEEPALIVE, TCP_PRIO_MAX, TCP_PRIO_NORMAL, Tcp, TcpApp, TcpPcb,
+    SOF_KEEPALIVE, TCP_PRIO_MAX, TCP_PRIO_NORMAL, Tcp, TcpApp, TcpPcb,
 };
 use crate::state::{
     TF_ACK_DELAY, TF_ACK_NOW, TF_BACKLOGPEND, TF_CLOSEPEND, TF_NAGLEMEMERR, TF_NODELAY,
@@ -1358,11 +1358,5 @@ impl<H: Hooks> Tcp<H> {
             self.now = to_ms;
         }
         Ok(())
-    }
-
-    /// Unused-import guard for items only some configurations use.
-    #[allow(dead_code)]
-    fn _uses(&self) -> (u8, u16) {
-        (SOF_INHERITED, TF_NAGLEMEMERR)
     }
 }
