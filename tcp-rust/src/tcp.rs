@@ -1082,7 +1082,7 @@ impl<H: Hooks> Tcp<H> {
         };
         self.p(i).refused_data = false;
         let data = buf.get(..len).unwrap_or(&[]);
-        let err = self.tcp_event_recv(app, i, Some(data), Err::Ok);
+        let err = self.tcp_event_recv(app, i, data, Err::Ok);
         let alive = self.conn_alive(i, generation);
         if err == Err::Ok {
             self.pbuf_pool_used = self.pbuf_pool_used.saturating_sub(pbufs);

@@ -35,43 +35,42 @@ fn be32(b: &[u8], at: usize) -> u32 {
 impl<H: Hooks> Tcp<H> {
     // -- TCP_EVENT_* ----------------------------------------------------------
 
-    /// `TCP_EVENT_RECV` (tcp_priv.h).
+    /// `TCP_EVENT_RECV` (tcp_priv.h). lwIP raises it only with data (a FIN
+    /// is `TCP_EVENT_CLOSED`), so with no recv callback `tcp_recv_null`
+    /// (tcp.c) takes the data back; its FIN branch cannot be reached
+    /// through the macros.
     pub(crate) fn tcp_event_recv<A: TcpApp<H>>(
         &mut self,
         app: &mut A,
         i: u8,
-        data: Option<&[u8]>,
+        data: &[u8],
         err: Err,
     ) -> Err {
         if !self.pcb_ref(i).recv_set {
-            // tcp_recv_null (tcp.c).
-            match data {
-                Some(d) => {
-                    let h = self.conn_handle(i);
-                    let _ = self.tcp_recved(h, u16::try_from(d.len()).unwrap_or(u16::MAX));
-                }
-                None if err == Err::Ok => {
-                    let h = self.conn_handle(i);
-                    return self.tcp_close(h).unwrap_or(Err::Ok);
-                }
-                None => {}
-            }
+            let h = self.conn_handle(i);
+            let _ = self.tcp_recved(h, u16::try_from(data.len()).unwrap_or(u16::MAX));
             return Err::Ok;
         }
+        self.app_recv(app, i, Some(data), err)
+    }
+
+    /// `TCP_EVENT_CLOSED` (tcp_priv.h): the FIN, as recv(NULL), to a recv
+    /// callback if there is one.
+    pub(crate) fn tcp_event_closed<A: TcpApp<H>>(&mut self, app: &mut A, i: u8) -> Err {
+        if !self.pcb_ref(i).recv_set {
+            return Err::Ok;
+        }
+        self.app_recv(app, i, None, Err::Ok)
+    }
+
+    /// The application's recv callback, logged.
+    fn app_recv<A: TcpApp<H>>(&mut self, app: &mut A, i: u8, data: Option<&[u8]>, err: Err) -> Err {
         let h = self.conn_handle(i);
         let len = data.map(|d| u16::try_from(d.len()).unwrap_or(u16::MAX));
         let seq = self.ev_push(Callback::Recv { pcb: h, len, err });
         let r = self.call_app(app, |a, t| a.recv(t, h, data, err));
         self.ev_ret(seq, r);
         r
-    }
-
-    /// `TCP_EVENT_CLOSED` (tcp_priv.h).
-    pub(crate) fn tcp_event_closed<A: TcpApp<H>>(&mut self, app: &mut A, i: u8) -> Err {
-        if !self.pcb_ref(i).recv_set {
-            return Err::Ok;
-        }
-        self.tcp_event_recv(app, i, None, Err::Ok)
     }
 
     /// `TCP_EVENT_SENT` (tcp_priv.h).
@@ -377,7 +376,7 @@ impl<H: Hooks> Tcp<H> {
                 }
                 joined.get(..n + m).unwrap_or(&[])
             };
-            let e = self.tcp_event_recv(app, i, Some(data), Err::Ok);
+            let e = self.tcp_event_recv(app, i, data, Err::Ok);
             if e == Err::Abrt || !self.conn_alive(i, generation) {
                 self.release_recv_chain();
                 return;
