@@ -1201,7 +1201,7 @@ impl<'a> Parser<'a> {
 
 /// Hex digits to bytes (None: odd length or a non-hex digit).
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
