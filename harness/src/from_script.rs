@@ -413,6 +413,7 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
             ApiCall::Listen {
                 fd: fd(m, c)?,
                 backlog: int(m, arg(1), "backlog")?.clamp(0, 255) as u8,
+                with_err: true,
             },
             exp,
         ),
@@ -691,7 +692,9 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
                 exp,
             )
         }
-        "tcp_listen" | "tcp_listen_with_backlog" => one(
+        // tcp_listen(fd) and tcp_listen_with_backlog(fd, n) report no err_t
+        // (lwIP passes NULL for it); tcp_listen_with_backlog_and_err does.
+        "tcp_listen" | "tcp_listen_with_backlog" | "tcp_listen_with_backlog_and_err" => one(
             ApiCall::Listen {
                 fd: fd(m, c)?,
                 backlog: match arg(1) {
@@ -699,9 +702,11 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
                     // TCP_DEFAULT_LISTEN_BACKLOG
                     None => 0xff,
                 },
+                with_err: c.name == "tcp_listen_with_backlog_and_err",
             },
             exp,
         ),
+        "tcp_tmr" => one(ApiCall::Tmr, exp),
         "tcp_connect" => one(ApiCall::Connect { fd: fd(m, c)? }, exp),
         "tcp_poll" => one(
             ApiCall::Poll {

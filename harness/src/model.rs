@@ -195,12 +195,16 @@ pub enum ApiCall {
         /// Port.
         port: u16,
     },
-    /// listen(fd, backlog) → tcp_listen_with_backlog_and_err.
+    /// listen(fd, backlog) → tcp_listen_with_backlog_and_err (`with_err`),
+    /// or tcp_listen_with_backlog (no error code).
     Listen {
         /// Descriptor.
         fd: i32,
         /// Backlog.
         backlog: u8,
+        /// The `_and_err` variant (the socket layer's), which reports an
+        /// err_t; without it the result is only success (0) or NULL (-1).
+        with_err: bool,
     },
     /// accept(fd) → the next connection the accept callback delivered.
     Accept {
@@ -338,6 +342,9 @@ pub enum ApiCall {
         /// Bound to the netif (true) or to none.
         bound: bool,
     },
+    /// tcp_tmr(): tcp_fasttmr, and tcp_slowtmr every other call, called by
+    /// the application (with the application's callbacks).
+    Tmr,
     /// tcp_txnow(): every active pcb whose last write failed for lack of
     /// memory sends what it has.
     TxNow,

@@ -360,6 +360,14 @@ shim_fasttmr(void)
 }
 
 int
+shim_tcp_tmr(void)
+{
+  ENTER();
+  tcp_tmr();
+  LEAVE();
+}
+
+int
 shim_slowtmr(void)
 {
   ENTER();
@@ -437,8 +445,13 @@ shim_tcp_listen(struct tcp_pcb *pcb, uint8_t backlog, struct tcp_pcb **lpcb, int
   struct tcp_pcb *l;
   err_t e = ERR_OK;
   ENTER();
-  l = tcp_listen_with_backlog_and_err(pcb, backlog, &e);
-  *err = e;
+  /* Without an err pointer: tcp_listen_with_backlog, which passes NULL. */
+  if (err != NULL) {
+    l = tcp_listen_with_backlog_and_err(pcb, backlog, &e);
+    *err = e;
+  } else {
+    l = tcp_listen_with_backlog(pcb, backlog);
+  }
   *lpcb = l;
   if (l != NULL) {
     /* lwIP's default (tcp_accept_null, static in tcp.c), for

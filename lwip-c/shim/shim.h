@@ -238,6 +238,10 @@ void shim_build_info(struct shim_build *out);
 int shim_input(const uint8_t *pkt, uint16_t len, int8_t *err);
 int shim_fasttmr(void);
 int shim_slowtmr(void);
+/* tcp_tmr(): tcp_fasttmr, and tcp_slowtmr every other call (tcp.c's
+ * tcp_timer phase is reset with the stack), for an application that
+ * drives lwIP's TCP timer itself. */
+int shim_tcp_tmr(void);
 
 /* The raw API. `*id` receives the new pcb's handle id. */
 int shim_tcp_new(struct tcp_pcb **pcb, uint32_t *id);
@@ -248,7 +252,9 @@ int shim_tcp_new_ip_type(uint8_t type, struct tcp_pcb **pcb, uint32_t *id);
 int shim_tcp_addrinfo(struct tcp_pcb *pcb, int local, uint8_t ip[4], uint16_t *port, int8_t *err);
 int shim_tcp_bind(struct tcp_pcb *pcb, const uint8_t *ip, uint16_t port, int8_t *err);
 /* On success *lpcb is the listening pcb (same handle id) and `pcb` is
- * freed; on failure *lpcb is NULL and `pcb` is untouched. */
+ * freed; on failure *lpcb is NULL and `pcb` is untouched. `err` NULL:
+ * tcp_listen_with_backlog (no error code), else
+ * tcp_listen_with_backlog_and_err. */
 int shim_tcp_listen(struct tcp_pcb *pcb, uint8_t backlog, struct tcp_pcb **lpcb, int8_t *err);
 int shim_tcp_connect(struct tcp_pcb *pcb, const uint8_t *ip, uint16_t port, int8_t *err);
 /* Without SHIM_WRITE_FLAG_COPY lwIP keeps a reference to `data`: it must

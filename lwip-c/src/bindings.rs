@@ -396,6 +396,9 @@ unsafe extern "C" {
     pub fn shim_slowtmr() -> ::std::os::raw::c_int;
 }
 unsafe extern "C" {
+    pub fn shim_tcp_tmr() -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
     pub fn shim_tcp_new(pcb: *mut *mut tcp_pcb, id: *mut u32) -> ::std::os::raw::c_int;
 }
 unsafe extern "C" {

@@ -696,20 +696,54 @@ impl Stack {
         pcb: Pcb,
         backlog: u8,
     ) -> Result<(Option<Pcb>, ErrT), StackError> {
+        let mut err = ErrT::Ok;
+        let l = self.listen(pcb, backlog, Some(&mut err))?;
+        Ok((l, err))
+    }
+
+    /// `tcp_listen_with_backlog(pcb, backlog)`: as
+    /// [`Stack::tcp_listen_with_backlog_and_err`], without the error code
+    /// (lwIP passes NULL for it).
+    pub fn tcp_listen_with_backlog(
+        &mut self,
+        pcb: Pcb,
+        backlog: u8,
+    ) -> Result<Option<Pcb>, StackError> {
+        self.listen(pcb, backlog, None)
+    }
+
+    /// Both listen calls: `err` None calls the one without an err pointer.
+    fn listen(
+        &mut self,
+        pcb: Pcb,
+        backlog: u8,
+        err: Option<&mut ErrT>,
+    ) -> Result<Option<Pcb>, StackError> {
         let (p, _) = self.resolve(pcb)?;
         let mut l: *mut ffi::tcp_pcb = ptr::null_mut();
         let lp: *mut *mut ffi::tcp_pcb = &mut l;
-        // SAFETY: `p` is live; the out pointer is valid for the call.
-        let err = self.call_err(|e| unsafe { ffi::shim_tcp_listen(p, backlog, lp, e) })?;
+        match err {
+            Some(out) => {
+                // SAFETY: `p` is live; the out pointers are valid for the call.
+                *out = self.call_err(|e| unsafe { ffi::shim_tcp_listen(p, backlog, lp, e) })?;
+            }
+            None => {
+                // SAFETY: `p` is live; the out pointer is valid for the
+                // call; a NULL err pointer is the shim's documented case.
+                self.enter(None, || unsafe {
+                    ffi::shim_tcp_listen(p, backlog, lp, ptr::null_mut())
+                })?;
+            }
+        }
         if l.is_null() {
-            return Ok((None, err));
+            return Ok(None);
         }
         if let Some(entry) = self.handles.get_mut(&pcb.0) {
             entry.ptr = l;
             entry.listen = true;
             entry.fresh = false;
         }
-        Ok((Some(pcb), err))
+        Ok(Some(pcb))
     }
 
     /// `tcp_connect(pcb, ip, port, connected)`; the connected callback goes
@@ -982,6 +1016,15 @@ impl Stack {
         self.now = t;
         // SAFETY: sets a plain variable in the shim.
         unsafe { ffi::shim_set_time(t) };
+    }
+
+    /// `tcp_tmr()` once, now: `tcp_fasttmr`, and `tcp_slowtmr` every other
+    /// call (the first call runs it), as an application that drives lwIP's
+    /// TCP timer itself does. Independent of [`Stack::advance_to`]'s cadence.
+    pub fn tcp_tmr(&mut self, app: &mut dyn App) -> Result<(), StackError> {
+        self.check_usable()?;
+        // SAFETY: no arguments.
+        self.enter(Some(app), || unsafe { ffi::shim_tcp_tmr() })
     }
 
     /// Runs `tcp_fasttmr()` once, now (normally [`Stack::advance_to`]

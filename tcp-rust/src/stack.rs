@@ -591,6 +591,8 @@ pub struct Tcp<H: Hooks> {
     pub(crate) now: u32,
     pub(crate) tcp_ticks: u32,
     pub(crate) tcp_timer_ctr: u8,
+    /// `tcp_timer` (tcp.c): `tcp_tmr`'s phase (slow timer on odd counts).
+    pub(crate) tcp_timer: u8,
     pub(crate) tcp_port: u16,
     pub(crate) ip_id: u16,
     pub(crate) tcp_active_pcbs_changed: bool,
@@ -646,6 +648,7 @@ impl<H: Hooks> Tcp<H> {
             now: 0,
             tcp_ticks: 0,
             tcp_timer_ctr: 0,
+            tcp_timer: 0,
             tcp_port: 0,
             ip_id: 0,
             tcp_active_pcbs_changed: false,
@@ -713,6 +716,7 @@ impl<H: Hooks> Tcp<H> {
         self.now = 0;
         self.tcp_ticks = 0;
         self.tcp_timer_ctr = 0;
+        self.tcp_timer = 0;
         self.tcp_port = config.tcp_local_port_range_start;
         self.ip_id = 0;
         self.tcp_active_pcbs_changed = false;

@@ -421,6 +421,16 @@ impl<H: Hooks> Tcp<H> {
         }
     }
 
+    /// Port of `tcp_listen_with_backlog()` (tcp.c): without the error code.
+    pub fn tcp_listen_with_backlog(
+        &mut self,
+        h: Handle,
+        backlog: u8,
+    ) -> Result<Option<Handle>, ApiError> {
+        self.tcp_listen_with_backlog_and_err(h, backlog)
+            .map(|(l, _)| l)
+    }
+
     /// Port of `tcp_listen_with_backlog_and_err()` (tcp.c). On success the
     /// old handle is dead and the returned one names the listening pcb.
     pub fn tcp_listen_with_backlog_and_err(
@@ -1020,6 +1030,18 @@ impl<H: Hooks> Tcp<H> {
     pub fn tcp_sndqueuelen(&self, h: Handle) -> Result<u32, ApiError> {
         let i = self.resolve_conn(h, "tcp_sndqueuelen")?;
         Ok(u32::from(self.pcb_ref(i).snd_queuelen))
+    }
+
+    /// Port of `tcp_tmr()` (tcp.c): `tcp_fasttmr`, and `tcp_slowtmr` every
+    /// other call, for an application that drives the TCP timer itself
+    /// (every `TCP_TMR_INTERVAL`).
+    pub fn tcp_tmr<A: TcpApp<H>>(&mut self, app: &mut A) -> Result<(), ApiError> {
+        self.tcp_fasttmr(app)?;
+        self.tcp_timer = self.tcp_timer.wrapping_add(1);
+        if self.tcp_timer & 1 != 0 {
+            self.tcp_slowtmr(app)?;
+        }
+        Ok(())
     }
 
     /// Port of `tcp_fasttmr()` (tcp.c).

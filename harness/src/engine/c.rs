@@ -41,11 +41,21 @@ impl RawStack for Stack {
             .map(ErrT::raw)
             .map_err(raw)
     }
-    fn tcp_listen(&mut self, h: Pcb, backlog: u8) -> Result<(Option<Pcb>, i8), RawError> {
-        let (l, e) = self
-            .tcp_listen_with_backlog_and_err(h, backlog)
-            .map_err(raw)?;
-        Ok((l, e.raw()))
+    fn tcp_listen(
+        &mut self,
+        h: Pcb,
+        backlog: u8,
+        with_err: bool,
+    ) -> Result<(Option<Pcb>, Option<i8>), RawError> {
+        if with_err {
+            let (l, e) = self
+                .tcp_listen_with_backlog_and_err(h, backlog)
+                .map_err(raw)?;
+            Ok((l, Some(e.raw())))
+        } else {
+            let l = self.tcp_listen_with_backlog(h, backlog).map_err(raw)?;
+            Ok((l, None))
+        }
     }
     fn tcp_connect(&mut self, h: Pcb, ip: [u8; 4], port: u16) -> Result<i8, RawError> {
         Stack::tcp_connect(self, h, ip, port)
@@ -251,6 +261,15 @@ impl Engine for CEngine {
             .stack
             .as_mut()
             .ok_or_else(|| EngineError::Stimulus("engine used before reset".into()))?;
+        if let ApiCall::Tmr = call {
+            stack.tcp_tmr(&mut self.app).map_err(crashed)?;
+            return Ok(CallOutcome {
+                err: None,
+                value: 0,
+                errno: None,
+                addr: None,
+            });
+        }
         self.sockets.call(stack, &mut self.app.state, call, remote)
     }
 

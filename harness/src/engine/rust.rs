@@ -96,11 +96,21 @@ impl RawStack for Stack {
             .map(Err::as_raw)
             .map_err(raw)
     }
-    fn tcp_listen(&mut self, h: Handle, backlog: u8) -> Result<(Option<Handle>, i8), RawError> {
-        let (l, e) = self
-            .tcp_listen_with_backlog_and_err(h, backlog)
-            .map_err(raw)?;
-        Ok((l, e.as_raw()))
+    fn tcp_listen(
+        &mut self,
+        h: Handle,
+        backlog: u8,
+        with_err: bool,
+    ) -> Result<(Option<Handle>, Option<i8>), RawError> {
+        if with_err {
+            let (l, e) = self
+                .tcp_listen_with_backlog_and_err(h, backlog)
+                .map_err(raw)?;
+            Ok((l, Some(e.as_raw())))
+        } else {
+            let l = self.tcp_listen_with_backlog(h, backlog).map_err(raw)?;
+            Ok((l, None))
+        }
     }
     fn tcp_connect(&mut self, h: Handle, ip: [u8; 4], port: u16) -> Result<i8, RawError> {
         Tcp::tcp_connect(self, h, ip, port)
@@ -377,6 +387,19 @@ impl Engine for RustEngine {
                 .copied(),
             _ => None,
         };
+        if let ApiCall::Tmr = call {
+            let r = tcp.tcp_tmr(&mut self.app).map_err(api_failure);
+            while let Some(e) = tcp.pop_event() {
+                self.events.push(e);
+            }
+            r?;
+            return Ok(CallOutcome {
+                err: None,
+                value: 0,
+                errno: None,
+                addr: None,
+            });
+        }
         let before = self.sockets.fds.clone();
         let o = self.sockets.call(tcp, &mut self.app.state, call, remote)?;
         match call {

@@ -38,9 +38,15 @@ pub trait RawStack {
     fn tcp_new(&mut self) -> Result<Option<Self::H>, RawError>;
     /// `tcp_bind(pcb, IP_ANY, port)`.
     fn tcp_bind(&mut self, h: Self::H, ip: [u8; 4], port: u16) -> Result<i8, RawError>;
-    /// `tcp_listen_with_backlog_and_err`: the listening pcb's handle (None
-    /// on failure) and the err.
-    fn tcp_listen(&mut self, h: Self::H, backlog: u8) -> Result<(Option<Self::H>, i8), RawError>;
+    /// `tcp_listen_with_backlog_and_err` (`with_err`; the err comes back) or
+    /// `tcp_listen_with_backlog` (no err): the listening pcb's handle (None
+    /// on failure).
+    fn tcp_listen(
+        &mut self,
+        h: Self::H,
+        backlog: u8,
+        with_err: bool,
+    ) -> Result<(Option<Self::H>, Option<i8>), RawError>;
     /// `tcp_connect`.
     fn tcp_connect(&mut self, h: Self::H, ip: [u8; 4], port: u16) -> Result<i8, RawError>;
     /// `tcp_write`.
@@ -272,13 +278,28 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
                 }
             }
             ApiCall::Bind { fd, ip, port } => err_outcome(s.tcp_bind(pcb(fd)?, *ip, *port)?),
-            ApiCall::Listen { fd, backlog } => {
-                let (l, err) = s.tcp_listen(pcb(fd)?, *backlog)?;
+            ApiCall::Listen {
+                fd,
+                backlog,
+                with_err,
+            } => {
+                let (l, err) = s.tcp_listen(pcb(fd)?, *backlog, *with_err)?;
+                let ok = l.is_some();
                 if let Some(l) = l {
                     self.fds.insert(*fd, l);
                     self.listeners.insert(*fd);
                 }
-                err_outcome(err)
+                match err {
+                    Some(e) => err_outcome(e),
+                    None => value(if ok { 0 } else { -1 }),
+                }
+            }
+            // The application's own timer call needs the application: the
+            // engines run it (they hold it), not this socket layer.
+            ApiCall::Tmr => {
+                return Err(RawError::Other(
+                    "tcp_tmr is run by the engine, which holds the application".into(),
+                ));
             }
             ApiCall::Accept { fd } => {
                 pcb(fd)?;
@@ -422,7 +443,8 @@ fn call_fd(call: &ApiCall) -> Option<i32> {
         | ApiCall::NewIpType { .. }
         | ApiCall::Nop { .. }
         | ApiCall::NetifSetIpaddr { .. }
-        | ApiCall::TxNow => None,
+        | ApiCall::TxNow
+        | ApiCall::Tmr => None,
         ApiCall::Bind { fd, .. }
         | ApiCall::Listen { fd, .. }
         | ApiCall::Accept { fd }

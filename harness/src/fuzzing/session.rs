@@ -632,7 +632,11 @@ impl Session {
                     ip: [0; 4],
                     port: 8080,
                 });
-                g.call(ApiCall::Listen { fd: 3, backlog: 1 });
+                g.call(ApiCall::Listen {
+                    fd: 3,
+                    backlog: 1,
+                    with_err: true,
+                });
                 g.listener = Some(3);
                 if self.handshake {
                     g.now += 100_000;

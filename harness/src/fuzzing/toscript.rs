@@ -80,7 +80,17 @@ pub fn call_text(c: &ApiCall) -> String {
             "bind({fd}, {{sa_family=AF_INET, sin_port=htons({port}), sin_addr=inet_addr(\"{}.{}.{}.{}\")}}, 16)",
             ip[0], ip[1], ip[2], ip[3]
         ),
-        ApiCall::Listen { fd, backlog } => format!("listen({fd}, {backlog})"),
+        ApiCall::Listen {
+            fd,
+            backlog,
+            with_err: true,
+        } => format!("listen({fd}, {backlog})"),
+        ApiCall::Listen {
+            fd,
+            backlog,
+            with_err: false,
+        } => format!("tcp_listen_with_backlog({fd}, {backlog})"),
+        ApiCall::Tmr => "tcp_tmr()".into(),
         ApiCall::Accept { fd } => format!("accept({fd}, ..., ...)"),
         ApiCall::Connect { fd } => format!("connect({fd}, ..., ...)"),
         ApiCall::Write {
