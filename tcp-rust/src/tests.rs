@@ -10,6 +10,7 @@ use crate::err::Err;
 use crate::stack::{Callback, NullApp, WriteFlags};
 use crate::state::{TF_ACK_DELAY, TF_NAGLEMEMERR, TcpState};
 use crate::test_support::*;
+use crate::{Config, Netif};
 
 #[test]
 fn rst_for_segment_to_closed_port() {
@@ -433,4 +434,31 @@ fn syn_rcvd_expires_after_timeout() {
         0,
         "SYN_RCVD removed after TCP_SYN_RCVD_TIMEOUT"
     );
+}
+
+#[test]
+fn input_takes_packets_up_to_the_ipv4_limit() {
+    // A 65,535-byte packet is a packet (the pool is too small for it:
+    // ERR_MEM, as pbuf_alloc fails); one byte more is not IPv4 (ERR_ARG).
+    let mut s = stack();
+    let mut app = NullApp;
+    assert_eq!(s.input(&vec![0u8; 0xffff], &mut app).unwrap(), Err::Mem);
+    assert_eq!(s.input(&vec![0u8; 0x1_0000], &mut app).unwrap(), Err::Arg);
+}
+
+#[test]
+fn reset_accepts_pools_up_to_the_ports_capacity() {
+    // MEMP_NUM_TCP_PCB may be as large as the port's pool (MAX_PCBS), not
+    // larger.
+    let mut s = stack();
+    let at_cap = Config {
+        memp_num_tcp_pcb: crate::stack::MAX_PCBS as u16,
+        ..Config::full()
+    };
+    assert_eq!(s.reset(at_cap, Netif::default()), Ok(()));
+    let over = Config {
+        memp_num_tcp_pcb: crate::stack::MAX_PCBS as u16 + 1,
+        ..Config::full()
+    };
+    assert!(s.reset(over, Netif::default()).is_err());
 }
