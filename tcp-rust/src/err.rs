@@ -75,27 +75,10 @@ impl Err {
     pub const ALL: [Err; 17] = ALL;
 
     /// Converts a raw `err_t` value; `None` for values lwIP does not define.
-    pub const fn from_raw(raw: i8) -> Option<Err> {
-        Some(match raw {
-            0 => Err::Ok,
-            -1 => Err::Mem,
-            -2 => Err::Buf,
-            -3 => Err::Timeout,
-            -4 => Err::Rte,
-            -5 => Err::InProgress,
-            -6 => Err::Val,
-            -7 => Err::WouldBlock,
-            -8 => Err::Use,
-            -9 => Err::Already,
-            -10 => Err::IsConn,
-            -11 => Err::Conn,
-            -12 => Err::If,
-            -13 => Err::Abrt,
-            -14 => Err::Rst,
-            -15 => Err::Clsd,
-            -16 => Err::Arg,
-            _ => return None,
-        })
+    pub fn from_raw(raw: i8) -> Option<Err> {
+        // ALL is ordered by value, ERR_OK (0) first: -raw is the index.
+        let i = usize::try_from(-i16::from(raw)).ok()?;
+        ALL.get(i).copied()
     }
 
     /// The raw `err_t` value.

@@ -63,17 +63,6 @@ pub struct Heap {
     err: u32,
 }
 
-impl core::fmt::Debug for Heap {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Heap")
-            .field("size", &self.size_aligned)
-            .field("lfree", &self.lfree)
-            .field("used", &self.used)
-            .field("err", &self.err)
-            .finish()
-    }
-}
-
 /// `LWIP_MEM_ALIGN_SIZE(size)` for `alignment` (a power of two), in 32
 /// bits as the C macro computes it before any narrowing cast.
 const fn align_size(size: u32, alignment: u16) -> u32 {
@@ -154,11 +143,6 @@ impl Heap {
     /// `lwip_stats.mem.err`.
     pub const fn errors(&self) -> u32 {
         self.err
-    }
-
-    /// `MEM_SIZE_ALIGNED`.
-    pub const fn size(&self) -> u16 {
-        self.size_aligned
     }
 
     // -- struct mem fields at an offset --------------------------------------
@@ -384,8 +368,8 @@ impl Heap {
     }
 
     /// The blocks, in address order: `(offset, data bytes, used)`, at most
-    /// `out.len()` of them; returns how many were written. For tests and
-    /// diagnostics.
+    /// `out.len()` of them; returns how many were written.
+    #[cfg(test)]
     pub fn blocks(&self, out: &mut [(u16, u16, bool)]) -> usize {
         let mut ptr = 0u16;
         let mut n = 0;

@@ -428,12 +428,6 @@ impl TcpOptBytes {
     }
 }
 
-impl AsRef<[u8]> for TcpOptBytes {
-    fn as_ref(&self) -> &[u8] {
-        self.as_slice()
-    }
-}
-
 /// Port of lwIP's `LWIP_TCP_OPT_LENGTH(flags)` (tcp_priv.h) — which is
 /// `LWIP_TCP_OPT_LENGTH_SEGMENT(flags, pcb)` (tcp_out.c) without the
 /// `LWIP_HOOK_TCP_OUT_TCPOPT_LENGTH` hook. Lengths of features compiled out

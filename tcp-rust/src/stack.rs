@@ -68,6 +68,7 @@ pub struct Netif {
     pub mtu: u16,
 }
 
+#[cfg(test)]
 impl Default for Netif {
     /// packetdrill's defaults (as `lwip_c::StackConfig::default()`).
     fn default() -> Netif {
@@ -112,6 +113,7 @@ impl Handle {
         self.listen
     }
     /// Index in its pool.
+    #[cfg(test)]
     pub const fn index(&self) -> u8 {
         self.idx
     }
@@ -224,46 +226,20 @@ impl WriteFlags {
 }
 
 /// The application: what runs inside lwIP's callbacks. Each method gets the
-/// stack back and may call the raw API on it. Defaults behave like
-/// `lwip_c::App`'s.
+/// stack back and may call the raw API on it. Every method is required: an
+/// application states what each of its callbacks does.
 pub trait TcpApp<H: Hooks> {
     /// `accept`.
-    fn accept(&mut self, tcp: &mut Tcp<H>, listener: Handle, new: Option<Handle>, err: Err) -> Err {
-        let _ = (tcp, listener, new, err);
-        Err::Ok
-    }
+    fn accept(&mut self, tcp: &mut Tcp<H>, listener: Handle, new: Option<Handle>, err: Err) -> Err;
     /// `connected`.
-    fn connected(&mut self, tcp: &mut Tcp<H>, pcb: Handle, err: Err) -> Err {
-        let _ = (tcp, pcb, err);
-        Err::Ok
-    }
+    fn connected(&mut self, tcp: &mut Tcp<H>, pcb: Handle, err: Err) -> Err;
     /// `recv`: `data` None is the FIN.
-    fn recv(&mut self, tcp: &mut Tcp<H>, pcb: Handle, data: Option<&[u8]>, err: Err) -> Err {
-        match data {
-            Some(d) => {
-                let _ = tcp.tcp_recved(pcb, u16::try_from(d.len()).unwrap_or(u16::MAX));
-                Err::Ok
-            }
-            None if err == Err::Ok => tcp.tcp_close(pcb).unwrap_or(Err::Ok),
-            None => Err::Ok,
-        }
-    }
+    fn recv(&mut self, tcp: &mut Tcp<H>, pcb: Handle, data: Option<&[u8]>, err: Err) -> Err;
     /// `sent`.
-    fn sent(&mut self, tcp: &mut Tcp<H>, pcb: Handle, len: u16) -> Err {
-        let _ = (tcp, pcb, len);
-        Err::Ok
-    }
+    fn sent(&mut self, tcp: &mut Tcp<H>, pcb: Handle, len: u16) -> Err;
     /// `poll`.
-    fn poll(&mut self, tcp: &mut Tcp<H>, pcb: Handle) -> Err {
-        let _ = (tcp, pcb);
-        Err::Ok
-    }
+    fn poll(&mut self, tcp: &mut Tcp<H>, pcb: Handle) -> Err;
 }
-
-/// An application with every default.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct NullApp;
-impl<H: Hooks> TcpApp<H> for NullApp {}
 
 /// Port of lwIP's `struct tcp_pcb` (tcp.h), with lwIP's field names.
 /// Pointers are pool indices; callbacks are "is set" flags (the
@@ -628,15 +604,6 @@ pub struct Tcp<H: Hooks> {
     ev_dropped: u64,
 }
 
-impl<H: Hooks> core::fmt::Debug for Tcp<H> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Tcp")
-            .field("now", &self.now)
-            .field("tcp_ticks", &self.tcp_ticks)
-            .finish()
-    }
-}
-
 impl<H: Hooks> Tcp<H> {
     /// A pristine stack (as after `lwip_init()` and `netif_add`), with
     /// `tcp_init` drawing the first local port from `LWIP_RAND()`.
@@ -767,23 +734,14 @@ impl<H: Hooks> Tcp<H> {
     }
 
     /// The netif.
+    #[cfg(test)]
     pub fn netif(&self) -> &Netif {
         &self.netif
-    }
-
-    /// Sets the virtual clock `sys_now()` reads.
-    pub fn set_time(&mut self, now_ms: u32) {
-        self.now = now_ms;
     }
 
     /// `sys_now()`.
     pub fn now(&self) -> u32 {
         self.now
-    }
-
-    /// `tcp_ticks`.
-    pub fn tcp_ticks(&self) -> u32 {
-        self.tcp_ticks
     }
 
     // -- handles ------------------------------------------------------------
@@ -833,6 +791,7 @@ impl<H: Hooks> Tcp<H> {
     }
 
     /// Whether the handle names a live pcb.
+    #[cfg(test)]
     pub fn is_valid(&self, h: Handle) -> bool {
         if h.listen {
             self.resolve_listen(h).is_ok()
@@ -860,6 +819,7 @@ impl<H: Hooks> Tcp<H> {
     }
 
     /// Bytes on the unsent queue of a pcb.
+    #[cfg(test)]
     pub fn unsent_bytes(&self, h: Handle) -> Result<u32, ApiError> {
         let i = self.resolve_conn(h, "unsent_bytes")?;
         let mut n = 0u32;
@@ -1076,11 +1036,6 @@ impl<H: Hooks> Tcp<H> {
     /// Heap bytes in use, block headers included (`lwip_stats.mem.used`).
     pub fn heap_used(&self) -> u32 {
         self.heap.used()
-    }
-
-    /// The heap (for diagnostics: its blocks and statistics).
-    pub fn heap(&self) -> &Heap {
-        &self.heap
     }
 
     /// `pbuf_alloc(layer, length, PBUF_RAM)` (pbuf.c): the pbuf's heap

@@ -19,6 +19,36 @@ pub(crate) const LWIP_IP: [u8; 4] = [192, 168, 0, 1];
 pub(crate) const PEER_IP: [u8; 4] = [192, 0, 2, 1];
 pub(crate) const ISN: u32 = 0x1000_0000;
 
+/// An application that accepts everything, consumes data (`tcp_recved`)
+/// and closes on the FIN, as `lwip_c::NullApp` does.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct NullApp;
+
+impl<H: Hooks> TcpApp<H> for NullApp {
+    fn accept(&mut self, _: &mut Tcp<H>, _: Handle, _: Option<Handle>, _: Err) -> Err {
+        Err::Ok
+    }
+    fn connected(&mut self, _: &mut Tcp<H>, _: Handle, _: Err) -> Err {
+        Err::Ok
+    }
+    fn recv(&mut self, tcp: &mut Tcp<H>, pcb: Handle, data: Option<&[u8]>, err: Err) -> Err {
+        match data {
+            Some(d) => {
+                let _ = tcp.tcp_recved(pcb, u16::try_from(d.len()).unwrap_or(u16::MAX));
+                Err::Ok
+            }
+            None if err == Err::Ok => tcp.tcp_close(pcb).unwrap_or(Err::Ok),
+            None => Err::Ok,
+        }
+    }
+    fn sent(&mut self, _: &mut Tcp<H>, _: Handle, _: u16) -> Err {
+        Err::Ok
+    }
+    fn poll(&mut self, _: &mut Tcp<H>, _: Handle) -> Err {
+        Err::Ok
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct TestHooks {
     pub(crate) out: Vec<Vec<u8>>,
@@ -262,6 +292,15 @@ impl TcpApp<TestHooks> for TestApp {
             assert_eq!(t.tcp_write(pcb, data, WriteFlags::COPY).unwrap(), Err::Ok);
             assert_eq!(t.tcp_output(pcb).unwrap(), Err::Ok);
         }
+        Err::Ok
+    }
+    fn connected(&mut self, _: &mut T, _: Handle, _: Err) -> Err {
+        Err::Ok
+    }
+    fn sent(&mut self, _: &mut T, _: Handle, _: u16) -> Err {
+        Err::Ok
+    }
+    fn poll(&mut self, _: &mut T, _: Handle) -> Err {
         Err::Ok
     }
 }

@@ -7,8 +7,9 @@ use std::vec;
 use std::vec::Vec;
 
 use crate::err::Err;
-use crate::stack::{Callback, NullApp, WriteFlags};
+use crate::stack::{Callback, WriteFlags};
 use crate::state::{TF_ACK_DELAY, TF_NAGLEMEMERR, TcpState};
+use crate::test_support::NullApp;
 use crate::test_support::*;
 use crate::{Config, Netif};
 
