@@ -268,3 +268,190 @@ fn large_ooseq_segment_is_the_documented_difference() {
         other => panic!("expected the documented divergence, got {other:?}"),
     }
 }
+
+/// The port's "full" profile is the C build's, option by option: every
+/// value lwIP's TCP reads, as the C compiler evaluated opt.h, lwipopts.h
+/// and tcp_priv.h, equals `Config::full()`'s (the port's derived constants,
+/// like TCP_SNDLOWAT's formula, are checked against C's own evaluation).
+/// tcp.c's private TCP_LOCAL_PORT_RANGE_START/END are not visible to the
+/// shim; the `ports/` scripts check the ports lwIP chooses.
+#[test]
+fn the_ports_full_profile_is_the_c_builds_options() {
+    let c = lwip_c::build_info::tcp_options();
+    let r = tcp_rust::Config::full();
+    let b = |v: bool| u32::from(v);
+    let pairs: [(&str, u32, u32); 45] = [
+        ("TCP_MSS", c.tcp_mss, u32::from(r.tcp_mss)),
+        ("TCP_WND", c.tcp_wnd, r.tcp_wnd),
+        ("TCP_SND_BUF", c.tcp_snd_buf, r.tcp_snd_buf),
+        (
+            "TCP_SND_QUEUELEN",
+            c.tcp_snd_queuelen,
+            u32::from(r.tcp_snd_queuelen),
+        ),
+        ("TCP_SNDLOWAT", c.tcp_sndlowat, r.tcp_sndlowat),
+        (
+            "TCP_SNDQUEUELOWAT",
+            c.tcp_sndqueuelowat,
+            u32::from(r.tcp_sndqueuelowat),
+        ),
+        ("TCP_TTL", c.tcp_ttl, u32::from(r.tcp_ttl)),
+        ("TCP_MAXRTX", c.tcp_maxrtx, u32::from(r.tcp_maxrtx)),
+        ("TCP_SYNMAXRTX", c.tcp_synmaxrtx, u32::from(r.tcp_synmaxrtx)),
+        ("TCP_QUEUE_OOSEQ", c.tcp_queue_ooseq, b(r.tcp_queue_ooseq)),
+        (
+            "TCP_OOSEQ_MAX_BYTES",
+            c.tcp_ooseq_max_bytes,
+            r.tcp_ooseq_max_bytes,
+        ),
+        (
+            "TCP_OOSEQ_MAX_PBUFS",
+            c.tcp_ooseq_max_pbufs,
+            u32::from(r.tcp_ooseq_max_pbufs),
+        ),
+        (
+            "LWIP_TCP_SACK_OUT",
+            c.lwip_tcp_sack_out,
+            b(r.lwip_tcp_sack_out),
+        ),
+        (
+            "LWIP_TCP_MAX_SACK_NUM",
+            c.lwip_tcp_max_sack_num,
+            u32::from(r.lwip_tcp_max_sack_num),
+        ),
+        ("LWIP_WND_SCALE", c.lwip_wnd_scale, b(r.lwip_wnd_scale)),
+        ("TCP_RCV_SCALE", c.tcp_rcv_scale, u32::from(r.tcp_rcv_scale)),
+        (
+            "LWIP_TCP_TIMESTAMPS",
+            c.lwip_tcp_timestamps,
+            b(r.lwip_tcp_timestamps),
+        ),
+        (
+            "LWIP_TCP_KEEPALIVE",
+            c.lwip_tcp_keepalive,
+            b(r.lwip_tcp_keepalive),
+        ),
+        (
+            "TCP_LISTEN_BACKLOG",
+            c.tcp_listen_backlog,
+            b(r.tcp_listen_backlog),
+        ),
+        (
+            "TCP_DEFAULT_LISTEN_BACKLOG",
+            c.tcp_default_listen_backlog,
+            u32::from(r.tcp_default_listen_backlog),
+        ),
+        (
+            "TCP_WND_UPDATE_THRESHOLD",
+            c.tcp_wnd_update_threshold,
+            r.tcp_wnd_update_threshold,
+        ),
+        ("TCP_OVERSIZE", c.tcp_oversize, u32::from(r.tcp_oversize)),
+        (
+            "TCP_CALCULATE_EFF_SEND_MSS",
+            c.tcp_calculate_eff_send_mss,
+            b(r.tcp_calculate_eff_send_mss),
+        ),
+        (
+            "LWIP_TCP_RTO_TIME",
+            c.lwip_tcp_rto_time,
+            r.lwip_tcp_rto_time,
+        ),
+        (
+            "MEMP_NUM_TCP_PCB",
+            c.memp_num_tcp_pcb,
+            u32::from(r.memp_num_tcp_pcb),
+        ),
+        (
+            "MEMP_NUM_TCP_PCB_LISTEN",
+            c.memp_num_tcp_pcb_listen,
+            u32::from(r.memp_num_tcp_pcb_listen),
+        ),
+        (
+            "MEMP_NUM_TCP_SEG",
+            c.memp_num_tcp_seg,
+            u32::from(r.memp_num_tcp_seg),
+        ),
+        (
+            "PBUF_POOL_SIZE",
+            c.pbuf_pool_size,
+            u32::from(r.pbuf_pool_size),
+        ),
+        (
+            "PBUF_POOL_BUFSIZE",
+            c.pbuf_pool_bufsize,
+            u32::from(r.pbuf_pool_bufsize),
+        ),
+        (
+            "PBUF_LINK_HLEN",
+            c.pbuf_link_hlen,
+            u32::from(r.pbuf_link_hlen),
+        ),
+        (
+            "PBUF_LINK_ENCAPSULATION_HLEN",
+            c.pbuf_link_encapsulation_hlen,
+            u32::from(r.pbuf_link_encapsulation_hlen),
+        ),
+        ("MEMP_NUM_PBUF", c.memp_num_pbuf, u32::from(r.memp_num_pbuf)),
+        ("MEM_SIZE", c.mem_size, r.mem_size),
+        ("MEM_ALIGNMENT", c.mem_alignment, u32::from(r.mem_alignment)),
+        (
+            "sizeof(struct pbuf)",
+            c.sizeof_struct_pbuf,
+            u32::from(r.sizeof_struct_pbuf),
+        ),
+        (
+            "LWIP_RAND defined",
+            c.lwip_rand_defined,
+            b(r.lwip_rand_defined),
+        ),
+        (
+            "TCP_KEEPIDLE_DEFAULT",
+            c.tcp_keepidle_default,
+            r.tcp_keepidle_default,
+        ),
+        (
+            "TCP_KEEPINTVL_DEFAULT",
+            c.tcp_keepintvl_default,
+            r.tcp_keepintvl_default,
+        ),
+        (
+            "TCP_KEEPCNT_DEFAULT",
+            c.tcp_keepcnt_default,
+            r.tcp_keepcnt_default,
+        ),
+        ("TCP_MSL", c.tcp_msl, r.tcp_msl),
+        (
+            "TCP_FIN_WAIT_TIMEOUT",
+            c.tcp_fin_wait_timeout,
+            r.tcp_fin_wait_timeout,
+        ),
+        (
+            "TCP_SYN_RCVD_TIMEOUT",
+            c.tcp_syn_rcvd_timeout,
+            r.tcp_syn_rcvd_timeout,
+        ),
+        ("TCP_TMR_INTERVAL", c.tcp_tmr_interval, r.tcp_tmr_interval),
+        (
+            "CHECKSUM_GEN_TCP",
+            c.checksum_gen_tcp,
+            b(r.checksum_gen_tcp),
+        ),
+        (
+            "CHECKSUM_CHECK_TCP",
+            c.checksum_check_tcp,
+            b(r.checksum_check_tcp),
+        ),
+    ];
+    let differ: Vec<String> = pairs
+        .iter()
+        .filter(|(_, c, r)| c != r)
+        .map(|(n, c, r)| format!("{n}: C {c}, port {r}"))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "the port's full profile differs from the C build: {differ:#?}"
+    );
+    // The port checks its own profile as lwIP's #error lines do.
+    assert_eq!(r.check(), Ok(()));
+}

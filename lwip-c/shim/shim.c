@@ -334,6 +334,63 @@ shim_build_info(struct shim_build *out)
   out->profile = TCPDIFF_PROFILE;
 }
 
+#define SHIM_BOOL(x) ((x) ? 1u : 0u)
+
+void
+shim_tcp_options(struct shim_tcp_options *out)
+{
+  memset(out, 0, sizeof(*out));
+  out->tcp_mss = TCP_MSS;
+  out->tcp_wnd = TCP_WND;
+  out->tcp_snd_buf = TCP_SND_BUF;
+  out->tcp_snd_queuelen = TCP_SND_QUEUELEN;
+  out->tcp_sndlowat = TCP_SNDLOWAT;
+  out->tcp_sndqueuelowat = TCP_SNDQUEUELOWAT;
+  out->tcp_ttl = TCP_TTL;
+  out->tcp_maxrtx = TCP_MAXRTX;
+  out->tcp_synmaxrtx = TCP_SYNMAXRTX;
+  out->tcp_queue_ooseq = SHIM_BOOL(TCP_QUEUE_OOSEQ);
+  out->tcp_ooseq_max_bytes = TCP_OOSEQ_MAX_BYTES;
+  out->tcp_ooseq_max_pbufs = TCP_OOSEQ_MAX_PBUFS;
+  out->lwip_tcp_sack_out = SHIM_BOOL(LWIP_TCP_SACK_OUT);
+  out->lwip_tcp_max_sack_num = LWIP_TCP_MAX_SACK_NUM;
+  out->lwip_wnd_scale = SHIM_BOOL(LWIP_WND_SCALE);
+#if LWIP_WND_SCALE
+  out->tcp_rcv_scale = TCP_RCV_SCALE;
+#endif
+  out->lwip_tcp_timestamps = SHIM_BOOL(LWIP_TCP_TIMESTAMPS);
+  out->lwip_tcp_keepalive = SHIM_BOOL(LWIP_TCP_KEEPALIVE);
+  out->tcp_listen_backlog = SHIM_BOOL(TCP_LISTEN_BACKLOG);
+  out->tcp_default_listen_backlog = TCP_DEFAULT_LISTEN_BACKLOG;
+  out->tcp_wnd_update_threshold = TCP_WND_UPDATE_THRESHOLD;
+  out->tcp_oversize = TCP_OVERSIZE;
+  out->tcp_calculate_eff_send_mss = SHIM_BOOL(TCP_CALCULATE_EFF_SEND_MSS);
+  out->lwip_tcp_rto_time = LWIP_TCP_RTO_TIME;
+  out->memp_num_tcp_pcb = MEMP_NUM_TCP_PCB;
+  out->memp_num_tcp_pcb_listen = MEMP_NUM_TCP_PCB_LISTEN;
+  out->memp_num_tcp_seg = MEMP_NUM_TCP_SEG;
+  out->pbuf_pool_size = PBUF_POOL_SIZE;
+  out->pbuf_pool_bufsize = PBUF_POOL_BUFSIZE;
+  out->pbuf_link_hlen = PBUF_LINK_HLEN;
+  out->pbuf_link_encapsulation_hlen = PBUF_LINK_ENCAPSULATION_HLEN;
+  out->memp_num_pbuf = MEMP_NUM_PBUF;
+  out->mem_size = MEM_SIZE;
+  out->mem_alignment = MEM_ALIGNMENT;
+  out->sizeof_struct_pbuf = (uint32_t)sizeof(struct pbuf);
+#ifdef LWIP_RAND
+  out->lwip_rand_defined = 1;
+#endif
+  out->tcp_keepidle_default = TCP_KEEPIDLE_DEFAULT;
+  out->tcp_keepintvl_default = TCP_KEEPINTVL_DEFAULT;
+  out->tcp_keepcnt_default = TCP_KEEPCNT_DEFAULT;
+  out->tcp_msl = TCP_MSL;
+  out->tcp_fin_wait_timeout = TCP_FIN_WAIT_TIMEOUT;
+  out->tcp_syn_rcvd_timeout = TCP_SYN_RCVD_TIMEOUT;
+  out->tcp_tmr_interval = TCP_TMR_INTERVAL;
+  out->checksum_gen_tcp = SHIM_BOOL(CHECKSUM_GEN_TCP);
+  out->checksum_check_tcp = SHIM_BOOL(CHECKSUM_CHECK_TCP);
+}
+
 /* ---- Input and timers -------------------------------------------------- */
 
 int

@@ -226,6 +226,60 @@ struct shim_build {
   const char *profile;
 };
 
+/* Every compile-time option lwIP's TCP reads, as this build evaluated it
+ * (opt.h defaults, lwipopts.h overrides and tcp_priv.h derivations), named
+ * as the port's `Config` fields. Booleans are 0 or 1. Not here: tcp.c's
+ * private TCP_LOCAL_PORT_RANGE_START/END (not visible outside tcp.c). */
+struct shim_tcp_options {
+  uint32_t tcp_mss;
+  uint32_t tcp_wnd;
+  uint32_t tcp_snd_buf;
+  uint32_t tcp_snd_queuelen;
+  uint32_t tcp_sndlowat;
+  uint32_t tcp_sndqueuelowat;
+  uint32_t tcp_ttl;
+  uint32_t tcp_maxrtx;
+  uint32_t tcp_synmaxrtx;
+  uint32_t tcp_queue_ooseq;
+  uint32_t tcp_ooseq_max_bytes;
+  uint32_t tcp_ooseq_max_pbufs;
+  uint32_t lwip_tcp_sack_out;
+  uint32_t lwip_tcp_max_sack_num;
+  uint32_t lwip_wnd_scale;
+  uint32_t tcp_rcv_scale;
+  uint32_t lwip_tcp_timestamps;
+  uint32_t lwip_tcp_keepalive;
+  uint32_t tcp_listen_backlog;
+  uint32_t tcp_default_listen_backlog;
+  uint32_t tcp_wnd_update_threshold;
+  uint32_t tcp_oversize;
+  uint32_t tcp_calculate_eff_send_mss;
+  uint32_t lwip_tcp_rto_time;
+  uint32_t memp_num_tcp_pcb;
+  uint32_t memp_num_tcp_pcb_listen;
+  uint32_t memp_num_tcp_seg;
+  uint32_t pbuf_pool_size;
+  uint32_t pbuf_pool_bufsize;
+  uint32_t pbuf_link_hlen;
+  uint32_t pbuf_link_encapsulation_hlen;
+  uint32_t memp_num_pbuf;
+  uint32_t mem_size;
+  uint32_t mem_alignment;
+  uint32_t sizeof_struct_pbuf;
+  uint32_t lwip_rand_defined;
+  uint32_t tcp_keepidle_default;
+  uint32_t tcp_keepintvl_default;
+  uint32_t tcp_keepcnt_default;
+  uint32_t tcp_msl;
+  uint32_t tcp_fin_wait_timeout;
+  uint32_t tcp_syn_rcvd_timeout;
+  uint32_t tcp_tmr_interval;
+  uint32_t checksum_gen_tcp;
+  uint32_t checksum_check_tcp;
+};
+
+void shim_tcp_options(struct shim_tcp_options *out);
+
 /* Reinitialise everything: lists, pools, heap, statistics, statics, the
  * netif (address, mask, gateway, MTU; up, default), the clock (0) and the
  * handle ids. Installs `ops` first (tcp_init() calls LWIP_RAND()). */

@@ -371,6 +371,153 @@ impl Default for shim_build {
         }
     }
 }
+#[repr(C)]
+#[derive(Debug, Default, Copy, Clone, Hash, PartialEq, Eq)]
+pub struct shim_tcp_options {
+    pub tcp_mss: u32,
+    pub tcp_wnd: u32,
+    pub tcp_snd_buf: u32,
+    pub tcp_snd_queuelen: u32,
+    pub tcp_sndlowat: u32,
+    pub tcp_sndqueuelowat: u32,
+    pub tcp_ttl: u32,
+    pub tcp_maxrtx: u32,
+    pub tcp_synmaxrtx: u32,
+    pub tcp_queue_ooseq: u32,
+    pub tcp_ooseq_max_bytes: u32,
+    pub tcp_ooseq_max_pbufs: u32,
+    pub lwip_tcp_sack_out: u32,
+    pub lwip_tcp_max_sack_num: u32,
+    pub lwip_wnd_scale: u32,
+    pub tcp_rcv_scale: u32,
+    pub lwip_tcp_timestamps: u32,
+    pub lwip_tcp_keepalive: u32,
+    pub tcp_listen_backlog: u32,
+    pub tcp_default_listen_backlog: u32,
+    pub tcp_wnd_update_threshold: u32,
+    pub tcp_oversize: u32,
+    pub tcp_calculate_eff_send_mss: u32,
+    pub lwip_tcp_rto_time: u32,
+    pub memp_num_tcp_pcb: u32,
+    pub memp_num_tcp_pcb_listen: u32,
+    pub memp_num_tcp_seg: u32,
+    pub pbuf_pool_size: u32,
+    pub pbuf_pool_bufsize: u32,
+    pub pbuf_link_hlen: u32,
+    pub pbuf_link_encapsulation_hlen: u32,
+    pub memp_num_pbuf: u32,
+    pub mem_size: u32,
+    pub mem_alignment: u32,
+    pub sizeof_struct_pbuf: u32,
+    pub lwip_rand_defined: u32,
+    pub tcp_keepidle_default: u32,
+    pub tcp_keepintvl_default: u32,
+    pub tcp_keepcnt_default: u32,
+    pub tcp_msl: u32,
+    pub tcp_fin_wait_timeout: u32,
+    pub tcp_syn_rcvd_timeout: u32,
+    pub tcp_tmr_interval: u32,
+    pub checksum_gen_tcp: u32,
+    pub checksum_check_tcp: u32,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of shim_tcp_options"][::std::mem::size_of::<shim_tcp_options>() - 180usize];
+    ["Alignment of shim_tcp_options"][::std::mem::align_of::<shim_tcp_options>() - 4usize];
+    ["Offset of field: shim_tcp_options::tcp_mss"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_mss) - 0usize];
+    ["Offset of field: shim_tcp_options::tcp_wnd"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_wnd) - 4usize];
+    ["Offset of field: shim_tcp_options::tcp_snd_buf"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_snd_buf) - 8usize];
+    ["Offset of field: shim_tcp_options::tcp_snd_queuelen"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_snd_queuelen) - 12usize];
+    ["Offset of field: shim_tcp_options::tcp_sndlowat"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_sndlowat) - 16usize];
+    ["Offset of field: shim_tcp_options::tcp_sndqueuelowat"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_sndqueuelowat) - 20usize];
+    ["Offset of field: shim_tcp_options::tcp_ttl"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_ttl) - 24usize];
+    ["Offset of field: shim_tcp_options::tcp_maxrtx"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_maxrtx) - 28usize];
+    ["Offset of field: shim_tcp_options::tcp_synmaxrtx"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_synmaxrtx) - 32usize];
+    ["Offset of field: shim_tcp_options::tcp_queue_ooseq"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_queue_ooseq) - 36usize];
+    ["Offset of field: shim_tcp_options::tcp_ooseq_max_bytes"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_ooseq_max_bytes) - 40usize];
+    ["Offset of field: shim_tcp_options::tcp_ooseq_max_pbufs"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_ooseq_max_pbufs) - 44usize];
+    ["Offset of field: shim_tcp_options::lwip_tcp_sack_out"]
+        [::std::mem::offset_of!(shim_tcp_options, lwip_tcp_sack_out) - 48usize];
+    ["Offset of field: shim_tcp_options::lwip_tcp_max_sack_num"]
+        [::std::mem::offset_of!(shim_tcp_options, lwip_tcp_max_sack_num) - 52usize];
+    ["Offset of field: shim_tcp_options::lwip_wnd_scale"]
+        [::std::mem::offset_of!(shim_tcp_options, lwip_wnd_scale) - 56usize];
+    ["Offset of field: shim_tcp_options::tcp_rcv_scale"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_rcv_scale) - 60usize];
+    ["Offset of field: shim_tcp_options::lwip_tcp_timestamps"]
+        [::std::mem::offset_of!(shim_tcp_options, lwip_tcp_timestamps) - 64usize];
+    ["Offset of field: shim_tcp_options::lwip_tcp_keepalive"]
+        [::std::mem::offset_of!(shim_tcp_options, lwip_tcp_keepalive) - 68usize];
+    ["Offset of field: shim_tcp_options::tcp_listen_backlog"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_listen_backlog) - 72usize];
+    ["Offset of field: shim_tcp_options::tcp_default_listen_backlog"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_default_listen_backlog) - 76usize];
+    ["Offset of field: shim_tcp_options::tcp_wnd_update_threshold"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_wnd_update_threshold) - 80usize];
+    ["Offset of field: shim_tcp_options::tcp_oversize"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_oversize) - 84usize];
+    ["Offset of field: shim_tcp_options::tcp_calculate_eff_send_mss"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_calculate_eff_send_mss) - 88usize];
+    ["Offset of field: shim_tcp_options::lwip_tcp_rto_time"]
+        [::std::mem::offset_of!(shim_tcp_options, lwip_tcp_rto_time) - 92usize];
+    ["Offset of field: shim_tcp_options::memp_num_tcp_pcb"]
+        [::std::mem::offset_of!(shim_tcp_options, memp_num_tcp_pcb) - 96usize];
+    ["Offset of field: shim_tcp_options::memp_num_tcp_pcb_listen"]
+        [::std::mem::offset_of!(shim_tcp_options, memp_num_tcp_pcb_listen) - 100usize];
+    ["Offset of field: shim_tcp_options::memp_num_tcp_seg"]
+        [::std::mem::offset_of!(shim_tcp_options, memp_num_tcp_seg) - 104usize];
+    ["Offset of field: shim_tcp_options::pbuf_pool_size"]
+        [::std::mem::offset_of!(shim_tcp_options, pbuf_pool_size) - 108usize];
+    ["Offset of field: shim_tcp_options::pbuf_pool_bufsize"]
+        [::std::mem::offset_of!(shim_tcp_options, pbuf_pool_bufsize) - 112usize];
+    ["Offset of field: shim_tcp_options::pbuf_link_hlen"]
+        [::std::mem::offset_of!(shim_tcp_options, pbuf_link_hlen) - 116usize];
+    ["Offset of field: shim_tcp_options::pbuf_link_encapsulation_hlen"]
+        [::std::mem::offset_of!(shim_tcp_options, pbuf_link_encapsulation_hlen) - 120usize];
+    ["Offset of field: shim_tcp_options::memp_num_pbuf"]
+        [::std::mem::offset_of!(shim_tcp_options, memp_num_pbuf) - 124usize];
+    ["Offset of field: shim_tcp_options::mem_size"]
+        [::std::mem::offset_of!(shim_tcp_options, mem_size) - 128usize];
+    ["Offset of field: shim_tcp_options::mem_alignment"]
+        [::std::mem::offset_of!(shim_tcp_options, mem_alignment) - 132usize];
+    ["Offset of field: shim_tcp_options::sizeof_struct_pbuf"]
+        [::std::mem::offset_of!(shim_tcp_options, sizeof_struct_pbuf) - 136usize];
+    ["Offset of field: shim_tcp_options::lwip_rand_defined"]
+        [::std::mem::offset_of!(shim_tcp_options, lwip_rand_defined) - 140usize];
+    ["Offset of field: shim_tcp_options::tcp_keepidle_default"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_keepidle_default) - 144usize];
+    ["Offset of field: shim_tcp_options::tcp_keepintvl_default"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_keepintvl_default) - 148usize];
+    ["Offset of field: shim_tcp_options::tcp_keepcnt_default"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_keepcnt_default) - 152usize];
+    ["Offset of field: shim_tcp_options::tcp_msl"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_msl) - 156usize];
+    ["Offset of field: shim_tcp_options::tcp_fin_wait_timeout"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_fin_wait_timeout) - 160usize];
+    ["Offset of field: shim_tcp_options::tcp_syn_rcvd_timeout"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_syn_rcvd_timeout) - 164usize];
+    ["Offset of field: shim_tcp_options::tcp_tmr_interval"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_tmr_interval) - 168usize];
+    ["Offset of field: shim_tcp_options::checksum_gen_tcp"]
+        [::std::mem::offset_of!(shim_tcp_options, checksum_gen_tcp) - 172usize];
+    ["Offset of field: shim_tcp_options::checksum_check_tcp"]
+        [::std::mem::offset_of!(shim_tcp_options, checksum_check_tcp) - 176usize];
+};
+unsafe extern "C" {
+    pub fn shim_tcp_options(out: *mut shim_tcp_options);
+}
 unsafe extern "C" {
     pub fn shim_reset(cfg: *const shim_config, ops: *const shim_ops) -> ::std::os::raw::c_int;
 }

@@ -66,6 +66,16 @@ pub mod build_info {
         b
     }
 
+    /// Every compile-time option lwIP's TCP reads, as this build
+    /// evaluated it (`shim_tcp_options`): what the port's `Config` for the
+    /// same profile must hold.
+    pub fn tcp_options() -> crate::ffi::shim_tcp_options {
+        let mut o = crate::ffi::shim_tcp_options::default();
+        // SAFETY: shim_tcp_options only writes the struct it is given.
+        unsafe { crate::ffi::shim_tcp_options(&mut o) };
+        o
+    }
+
     /// One line naming exactly what was tested.
     pub fn summary() -> String {
         format!(

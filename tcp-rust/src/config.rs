@@ -7,7 +7,9 @@
 //!
 //! - [`Config::full()`]: the harness profile "full", built from the
 //!   constants in [`full`]. **It must equal `lwip-c/profiles/full/lwipopts.h`**
-//!   (a harness test is meant to check this); when that header changes, edit
+//!   as the C compiler evaluates it (`harness/tests/rust_engine.rs`,
+//!   `the_ports_full_profile_is_the_c_builds_options`, compares every field
+//!   with the C build's `shim_tcp_options`); when that header changes, edit
 //!   only the constants in [`full`].
 //! - `Config::opt_h_defaults()` (unit tests only, until a profile other than
 //!   "full" runs through the harness): lwIP 2.2.1's own defaults from opt.h
