@@ -583,6 +583,8 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
             exp,
         ),
         "tcp_txnow" => one(ApiCall::TxNow, exp),
+        "tcp_sndbuf" => one(ApiCall::SndBuf { fd: fd(m, c)? }, exp),
+        "tcp_sndqueuelen" => one(ApiCall::SndQueuelen { fd: fd(m, c)? }, exp),
         // tcp_bind_netif(fd, netif | NULL): the one netif, or none.
         "tcp_bind_netif" => {
             let bound = match arg(1).and_then(Expr::as_word) {

@@ -348,6 +348,16 @@ pub enum ApiCall {
     /// tcp_txnow(): every active pcb whose last write failed for lack of
     /// memory sends what it has.
     TxNow,
+    /// tcp_sndbuf(pcb): the send buffer space left; the value is compared.
+    SndBuf {
+        /// Descriptor.
+        fd: i32,
+    },
+    /// tcp_sndqueuelen(pcb): pbufs queued for sending; the value is compared.
+    SndQueuelen {
+        /// Descriptor.
+        fd: i32,
+    },
     /// netif_set_ipaddr(netif, ip): the netif's address changes; lwIP's
     /// tcp_netif_ip_addr_changed aborts the pcbs bound to the old one.
     NetifSetIpaddr {

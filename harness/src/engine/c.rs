@@ -138,6 +138,12 @@ impl RawStack for Stack {
     fn tcp_txnow(&mut self) -> Result<(), RawError> {
         Stack::tcp_txnow(self).map_err(raw)
     }
+    fn tcp_sndbuf(&mut self, h: Pcb) -> Result<u32, RawError> {
+        Stack::tcp_sndbuf(self, h).map_err(raw)
+    }
+    fn tcp_sndqueuelen(&mut self, h: Pcb) -> Result<u32, RawError> {
+        Stack::tcp_sndqueuelen(self, h).map_err(raw)
+    }
     fn netif_set_ipaddr(&mut self, ip: [u8; 4]) -> Result<(), RawError> {
         Stack::netif_set_ipaddr(self, ip).map_err(raw)
     }

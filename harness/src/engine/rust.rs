@@ -203,6 +203,12 @@ impl RawStack for Stack {
     fn tcp_txnow(&mut self) -> Result<(), RawError> {
         Tcp::tcp_txnow(self).map_err(raw)
     }
+    fn tcp_sndbuf(&mut self, h: Handle) -> Result<u32, RawError> {
+        Tcp::tcp_sndbuf(self, h).map_err(raw)
+    }
+    fn tcp_sndqueuelen(&mut self, h: Handle) -> Result<u32, RawError> {
+        Tcp::tcp_sndqueuelen(self, h).map_err(raw)
+    }
     fn netif_set_ipaddr(&mut self, ip: [u8; 4]) -> Result<(), RawError> {
         Tcp::netif_set_ipaddr(self, ip).map_err(raw)
     }

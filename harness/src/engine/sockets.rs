@@ -94,6 +94,10 @@ pub trait RawStack {
     fn tcp_bind_netif(&mut self, h: Self::H, bound: bool) -> Result<(), RawError>;
     /// `tcp_txnow()`.
     fn tcp_txnow(&mut self) -> Result<(), RawError>;
+    /// `tcp_sndbuf(pcb)`.
+    fn tcp_sndbuf(&mut self, h: Self::H) -> Result<u32, RawError>;
+    /// `tcp_sndqueuelen(pcb)`.
+    fn tcp_sndqueuelen(&mut self, h: Self::H) -> Result<u32, RawError>;
     /// `netif_set_ipaddr(netif, ip)` on the single netif.
     fn netif_set_ipaddr(&mut self, ip: [u8; 4]) -> Result<(), RawError>;
 }
@@ -416,6 +420,8 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
                 s.tcp_txnow()?;
                 value(0)
             }
+            ApiCall::SndBuf { fd } => value(i64::from(s.tcp_sndbuf(pcb(fd)?)?)),
+            ApiCall::SndQueuelen { fd } => value(i64::from(s.tcp_sndqueuelen(pcb(fd)?)?)),
             ApiCall::NetifSetIpaddr { ip } => {
                 s.netif_set_ipaddr(*ip)?;
                 value(0)
@@ -464,6 +470,8 @@ fn call_fd(call: &ApiCall) -> Option<i32> {
         | ApiCall::SetCallback { fd, .. }
         | ApiCall::AddrInfo { fd, .. }
         | ApiCall::BindNetif { fd, .. }
+        | ApiCall::SndBuf { fd }
+        | ApiCall::SndQueuelen { fd }
         | ApiCall::Policy { fd, .. } => Some(*fd),
     }
 }

@@ -159,6 +159,8 @@ pub fn call_text(c: &ApiCall) -> String {
         ApiCall::Backlog { fd, delayed: true } => format!("tcp_backlog_delayed({fd})"),
         ApiCall::Backlog { fd, delayed: false } => format!("tcp_backlog_accepted({fd})"),
         ApiCall::TxNow => "tcp_txnow()".into(),
+        ApiCall::SndBuf { fd } => format!("tcp_sndbuf({fd})"),
+        ApiCall::SndQueuelen { fd } => format!("tcp_sndqueuelen({fd})"),
         ApiCall::BindNetif { fd, bound } => {
             format!(
                 "tcp_bind_netif({fd}, {})",
