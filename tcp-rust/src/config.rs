@@ -686,4 +686,246 @@ mod tests {
         c.pbuf_pool_bufsize = 40;
         assert_eq!(c.check(), Err(ConfigError::PbufTooSmall));
     }
+
+    /// Each init.c condition at its boundary: the last value that passes
+    /// and the first that fails (with the failure it must report), each
+    /// built from the full profile with only what the check needs changed.
+    #[test]
+    fn checks_have_exact_boundaries() {
+        type Edit = fn(&mut Config);
+        let cases: &[(&str, Edit, Result<(), ConfigError>)] = &[
+            ("1 pcb", |c| c.memp_num_tcp_pcb = 1, Ok(())),
+            (
+                "0 pcbs",
+                |c| c.memp_num_tcp_pcb = 0,
+                Err(ConfigError::NoTcpPcbs),
+            ),
+            // TCP_RCV_SCALE 14 with a window of exactly 1 << 14.
+            (
+                "scale 14",
+                |c| (c.tcp_rcv_scale, c.tcp_wnd) = (14, 1 << 14),
+                Ok(()),
+            ),
+            (
+                "scale 14, wnd >> 14 == 0",
+                |c| (c.tcp_rcv_scale, c.tcp_wnd) = (14, (1 << 14) - 1),
+                Err(ConfigError::WndTooSmallForScale),
+            ),
+            (
+                "scale 15",
+                |c| c.tcp_rcv_scale = 15,
+                Err(ConfigError::RcvScaleTooBig),
+            ),
+            // TCP_WND <= 0xFFFF << TCP_RCV_SCALE (no pool limit).
+            (
+                "wnd 0xffff << 1",
+                |c| (c.tcp_rcv_scale, c.tcp_wnd, c.pbuf_pool_size) = (1, 0xffff << 1, 0),
+                Ok(()),
+            ),
+            (
+                "wnd past 0xffff << 1",
+                |c| (c.tcp_rcv_scale, c.tcp_wnd, c.pbuf_pool_size) = (1, (0xffff << 1) + 1, 0),
+                Err(ConfigError::WndTooBigForScale),
+            ),
+            (
+                "no scaling, wnd 0xffff",
+                |c| (c.lwip_wnd_scale, c.tcp_wnd, c.pbuf_pool_size) = (false, 0xffff, 0),
+                Ok(()),
+            ),
+            (
+                "no scaling, wnd 0x10000",
+                |c| (c.lwip_wnd_scale, c.tcp_wnd, c.pbuf_pool_size) = (false, 0x1_0000, 0),
+                Err(ConfigError::WndNotU16),
+            ),
+            // TCP_SND_QUEUELEN >= 2 is checked before the buffer-derived
+            // bound (which 2 still fails).
+            (
+                "queuelen 0",
+                |c| c.tcp_snd_queuelen = 0,
+                Err(ConfigError::SndQueuelenTooSmall),
+            ),
+            (
+                "queuelen 1",
+                |c| c.tcp_snd_queuelen = 1,
+                Err(ConfigError::SndQueuelenTooSmall),
+            ),
+            (
+                "queuelen 2",
+                |c| (c.tcp_snd_queuelen, c.tcp_sndqueuelowat) = (2, 1),
+                Err(ConfigError::SndQueuelenTooSmallForBuf),
+            ),
+            (
+                "maxrtx 12, synmaxrtx 12",
+                |c| (c.tcp_maxrtx, c.tcp_synmaxrtx) = (12, 12),
+                Ok(()),
+            ),
+            (
+                "maxrtx 13",
+                |c| c.tcp_maxrtx = 13,
+                Err(ConfigError::MaxRtxTooBig),
+            ),
+            (
+                "synmaxrtx 13",
+                |c| c.tcp_synmaxrtx = 13,
+                Err(ConfigError::MaxRtxTooBig),
+            ),
+            ("1 SACK block", |c| c.lwip_tcp_max_sack_num = 1, Ok(())),
+            (
+                "0 SACK blocks",
+                |c| c.lwip_tcp_max_sack_num = 0,
+                Err(ConfigError::SackNumZero),
+            ),
+            (
+                "no SACK, 0 blocks",
+                |c| (c.lwip_tcp_sack_out, c.lwip_tcp_max_sack_num) = (false, 0),
+                Ok(()),
+            ),
+            (
+                "segs == queuelen",
+                |c| c.memp_num_tcp_seg = c.tcp_snd_queuelen,
+                Ok(()),
+            ),
+            (
+                "segs < queuelen",
+                |c| c.memp_num_tcp_seg = c.tcp_snd_queuelen - 1,
+                Err(ConfigError::TooFewSegs),
+            ),
+            // TCP_SND_BUF >= 2 * TCP_MSS.
+            (
+                "snd_buf 2 * mss",
+                |c| (c.tcp_snd_buf, c.tcp_sndlowat) = (2920, 1000),
+                Ok(()),
+            ),
+            (
+                "snd_buf 2 * mss - 1",
+                |c| (c.tcp_snd_buf, c.tcp_sndlowat) = (2919, 1000),
+                Err(ConfigError::SndBufTooSmall),
+            ),
+            // TCP_SND_QUEUELEN >= 2 * (TCP_SND_BUF / TCP_MSS) = 8.
+            (
+                "queuelen 8",
+                |c| (c.tcp_snd_queuelen, c.tcp_sndqueuelowat) = (8, 5),
+                Ok(()),
+            ),
+            (
+                "queuelen 7",
+                |c| (c.tcp_snd_queuelen, c.tcp_sndqueuelowat) = (7, 5),
+                Err(ConfigError::SndQueuelenTooSmallForBuf),
+            ),
+            (
+                "sndlowat snd_buf - 1",
+                |c| c.tcp_sndlowat = c.tcp_snd_buf - 1,
+                Ok(()),
+            ),
+            (
+                "sndlowat snd_buf",
+                |c| c.tcp_sndlowat = c.tcp_snd_buf,
+                Err(ConfigError::SndLowatTooBig),
+            ),
+            // TCP_MSS < 16 * 1024 - 1; 0xFFFF - 4 * 16382 = 7 leaves
+            // TCP_SNDLOWAT at most 6.
+            (
+                "mss 16382",
+                |c| {
+                    (c.tcp_mss, c.tcp_snd_buf, c.tcp_sndlowat) = (16382, 2 * 16382, 6);
+                    (c.tcp_wnd, c.pbuf_pool_size) = (2 * 16382, 0);
+                },
+                Ok(()),
+            ),
+            (
+                "mss 16383",
+                |c| {
+                    (c.tcp_mss, c.tcp_snd_buf, c.tcp_sndlowat) = (16383, 2 * 16383, 6);
+                    (c.tcp_wnd, c.pbuf_pool_size) = (2 * 16383, 0);
+                },
+                Err(ConfigError::MssTooBig),
+            ),
+            // TCP_SNDLOWAT < 0xFFFF - 4 * TCP_MSS = 59695.
+            (
+                "sndlowat 59694",
+                |c| {
+                    (c.tcp_snd_buf, c.tcp_sndlowat) = (60_000, 59_694);
+                    (c.tcp_snd_queuelen, c.memp_num_tcp_seg) = (82, 82);
+                },
+                Ok(()),
+            ),
+            (
+                "sndlowat 59695",
+                |c| {
+                    (c.tcp_snd_buf, c.tcp_sndlowat) = (60_000, 59_695);
+                    (c.tcp_snd_queuelen, c.memp_num_tcp_seg) = (82, 82);
+                },
+                Err(ConfigError::SndLowatOverflow),
+            ),
+            (
+                "sndqueuelowat queuelen - 1",
+                |c| c.tcp_sndqueuelowat = c.tcp_snd_queuelen - 1,
+                Ok(()),
+            ),
+            (
+                "sndqueuelowat queuelen",
+                |c| c.tcp_sndqueuelowat = c.tcp_snd_queuelen,
+                Err(ConfigError::SndQueueLowatTooBig),
+            ),
+            // PBUF_POOL_BUFSIZE > the headers (2 + 14 + 20 + 20 = 56 here).
+            (
+                "pool bufsize 57",
+                |c| {
+                    (c.pbuf_link_encapsulation_hlen, c.pbuf_link_hlen) = (2, 14);
+                    (c.pbuf_pool_bufsize, c.pbuf_pool_size) = (57, 65_535);
+                },
+                Ok(()),
+            ),
+            (
+                "pool bufsize 56",
+                |c| {
+                    (c.pbuf_link_encapsulation_hlen, c.pbuf_link_hlen) = (2, 14);
+                    (c.pbuf_pool_bufsize, c.pbuf_pool_size) = (56, 65_535);
+                },
+                Err(ConfigError::PbufTooSmall),
+            ),
+            // TCP_WND <= PBUF_POOL_SIZE * (PBUF_POOL_BUFSIZE - headers):
+            // 16 * (1536 - 40) = 23936.
+            (
+                "wnd fills the pool",
+                |c| c.tcp_wnd = 16 * (1536 - 40),
+                Ok(()),
+            ),
+            (
+                "wnd past the pool",
+                |c| c.tcp_wnd = 16 * (1536 - 40) + 1,
+                Err(ConfigError::WndTooBigForPool),
+            ),
+            ("wnd == mss", |c| c.tcp_wnd = u32::from(c.tcp_mss), Ok(())),
+            (
+                "wnd < mss",
+                |c| c.tcp_wnd = u32::from(c.tcp_mss) - 1,
+                Err(ConfigError::WndSmallerThanMss),
+            ),
+            (
+                "pool bufsize 9, alignment 8",
+                |c| {
+                    (c.pbuf_pool_size, c.pbuf_pool_bufsize) = (0, 9);
+                },
+                Ok(()),
+            ),
+            (
+                "pool bufsize 8, alignment 8",
+                |c| {
+                    (c.pbuf_pool_size, c.pbuf_pool_bufsize) = (0, 8);
+                },
+                Err(ConfigError::PbufNotAboveAlignment),
+            ),
+            (
+                "heap too big",
+                |c| c.mem_size = u32::MAX,
+                Err(ConfigError::HeapNotModelled),
+            ),
+        ];
+        for (what, edit, want) in cases {
+            let mut c = Config::full();
+            edit(&mut c);
+            assert_eq!(c.check(), *want, "{what}");
+        }
+    }
 }
