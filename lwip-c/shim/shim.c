@@ -889,6 +889,7 @@ shim_accounting(struct shim_accounting *out)
   out->pbuf_pool_err = memp_pools[MEMP_PBUF_POOL]->stats->err;
   out->heap_used = lwip_stats.mem.used;
   out->heap_err = lwip_stats.mem.err;
+  out->heap_max = lwip_stats.mem.max;
 }
 
 int

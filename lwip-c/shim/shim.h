@@ -209,6 +209,7 @@ struct shim_accounting {
   uint32_t pbuf_err;
   uint32_t pbuf_pool_err;
   uint32_t heap_err;
+  uint32_t heap_max; /* lwip_stats.mem.max: the most bytes ever in use */
 };
 
 /* Compile-time facts of this build. */

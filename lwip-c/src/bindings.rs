@@ -295,10 +295,11 @@ pub struct shim_accounting {
     pub pbuf_err: u32,
     pub pbuf_pool_err: u32,
     pub heap_err: u32,
+    pub heap_max: u32,
 }
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
-    ["Size of shim_accounting"][::std::mem::size_of::<shim_accounting>() - 44usize];
+    ["Size of shim_accounting"][::std::mem::size_of::<shim_accounting>() - 48usize];
     ["Alignment of shim_accounting"][::std::mem::align_of::<shim_accounting>() - 4usize];
     ["Offset of field: shim_accounting::tcp_pcb"]
         [::std::mem::offset_of!(shim_accounting, tcp_pcb) - 0usize];
@@ -322,6 +323,8 @@ const _: () = {
         [::std::mem::offset_of!(shim_accounting, pbuf_pool_err) - 36usize];
     ["Offset of field: shim_accounting::heap_err"]
         [::std::mem::offset_of!(shim_accounting, heap_err) - 40usize];
+    ["Offset of field: shim_accounting::heap_max"]
+        [::std::mem::offset_of!(shim_accounting, heap_max) - 44usize];
 };
 #[repr(C)]
 #[derive(Debug, Copy, Clone, Hash, PartialEq, Eq)]

@@ -1038,6 +1038,16 @@ impl<H: Hooks> Tcp<H> {
         self.heap.used()
     }
 
+    /// `lwip_stats.mem.max`: the most heap bytes ever in use.
+    pub fn heap_max(&self) -> u32 {
+        self.heap.max_used()
+    }
+
+    /// `lwip_stats.mem.err`: failed heap allocations.
+    pub fn heap_errors(&self) -> u32 {
+        self.heap.errors()
+    }
+
     /// `pbuf_alloc(layer, length, PBUF_RAM)` (pbuf.c): the pbuf's heap
     /// block, `None` when the heap has no room (or the size overflows).
     pub(crate) fn pbuf_alloc_ram(&mut self, layer: u16, length: u16) -> Option<MemPtr> {

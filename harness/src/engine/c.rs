@@ -308,7 +308,13 @@ impl Engine for CEngine {
     }
 
     fn resources(&mut self) -> Observed<Resources> {
-        Ok(in_use(&self.inspectable()?.accounting()).to_vec())
+        let a = self.inspectable()?.accounting();
+        let mut r = in_use(&a).to_vec();
+        r.extend([
+            ("heap_max", u64::from(a.heap_max)),
+            ("heap_err", u64::from(a.heap_err)),
+        ]);
+        Ok(r)
     }
 
     /// Tears down, then drops the stack: lwIP is process-global, and

@@ -464,7 +464,13 @@ impl Engine for RustEngine {
     }
 
     fn resources(&mut self) -> Observed<Resources> {
-        Ok(in_use(inspectable(self.tcp.as_deref())?).to_vec())
+        let t = inspectable(self.tcp.as_deref())?;
+        let mut r = in_use(t).to_vec();
+        r.extend([
+            ("heap_max", u64::from(t.heap_max())),
+            ("heap_err", u64::from(t.heap_errors())),
+        ]);
+        Ok(r)
     }
 
     fn snapshots(&mut self) -> Observed<Vec<ConnSnapshot>> {

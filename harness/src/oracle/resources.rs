@@ -1,6 +1,9 @@
 //! Resource oracle: after every step both engines hold the same number of
 //! pcbs, segments and pbufs of each pool and the same number of heap
-//! bytes. lwIP's `ERR_MEM` depends on what is allocated (and, for the
+//! bytes, and their heap statistics agree (`lwip_stats.mem.max`, the most
+//! bytes ever in use, and `.err`, failed allocations: a port that peaks
+//! higher inside a step, or fails where lwIP did not, differs here even if
+//! the step ends with the same use). lwIP's `ERR_MEM` depends on what is allocated (and, for the
 //! heap, where), so a port that agrees on the wire today but holds memory
 //! differently would diverge later under pressure; this catches it at the
 //! step where the accounting first differs.
