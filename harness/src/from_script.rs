@@ -8,8 +8,8 @@
 use std::fmt;
 
 use crate::model::{
-    Action, ApiCall, CbAction, CbFn, CbSlot, Expected, FinPolicy, OutExpect, PolicyChange,
-    RecvPolicy, Scenario, ScenarioConfig, SentPolicy, Step, SymOpt, SymSegment,
+    Action, ApiCall, CbAction, CbFn, CbSlot, Expected, FinPolicy, NULL_FD, NullArg, OutExpect,
+    PolicyChange, RecvPolicy, Scenario, ScenarioConfig, SentPolicy, Step, SymOpt, SymSegment,
 };
 use crate::script::{
     Call, Direction, EventKind, Expr, Packet, Script, TcpOption, TcpOptions, Time, Warning,
@@ -295,8 +295,47 @@ fn int(m: &Mapper, e: Option<&Expr>, what: &str) -> Result<i64, MapError> {
     }
 }
 
+/// The raw-API calls whose lwIP function checks its pcb argument for NULL
+/// (`LWIP_ERROR(..., pcb != NULL, ...)` or `if (pcb != NULL)`): the only
+/// ones a script may give `NULL` for the descriptor.
+const NULL_PCB_CALLS: &[&str] = &[
+    "tcp_close",
+    "tcp_shutdown",
+    "tcp_abort",
+    "tcp_bind",
+    "tcp_listen",
+    "tcp_listen_with_backlog",
+    "tcp_listen_with_backlog_and_err",
+    "tcp_recved",
+    "tcp_connect",
+    "tcp_setprio",
+    "tcp_poll",
+    "tcp_write",
+    "tcp_recv",
+    "tcp_sent",
+    "tcp_err",
+    "tcp_accept",
+    "tcp_tcp_get_tcp_addrinfo",
+    "tcp_recv_null",
+];
+
 fn fd(m: &Mapper, c: &Call) -> Result<i32, MapError> {
+    if is_null(c.args.first()) {
+        if NULL_PCB_CALLS.contains(&c.name.as_str()) {
+            return Ok(NULL_FD);
+        }
+        return Err(m.err(format!(
+            "{}: NULL is not a pcb this call checks for (lwIP would dereference it); \
+             NULL is allowed for {}",
+            c.name,
+            NULL_PCB_CALLS.join(", ")
+        )));
+    }
     int(m, c.args.first(), "the descriptor").map(|v| v as i32)
+}
+
+fn is_null(e: Option<&Expr>) -> bool {
+    e.and_then(Expr::as_word) == Some("NULL")
 }
 
 fn find_htons(e: &Expr) -> Option<u16> {
@@ -508,6 +547,17 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
             Ok(vec![])
         }
         // lwIP raw-API lines.
+        // tcp_write(fd, NULL, len, flags): a NULL data pointer.
+        "tcp_write" if is_null(arg(1)) => {
+            let len = int(m, arg(2), "the byte count")?.clamp(0, 65535) as u16;
+            one(
+                ApiCall::NullArg {
+                    fd: fd(m, c)?,
+                    arg: NullArg::WriteData { len },
+                },
+                exp,
+            )
+        }
         "tcp_write" => {
             let flags = arg(2).map(words).unwrap_or_default();
             let copy = flags
@@ -654,6 +704,19 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
         }
         // tcp_tcp_get_tcp_addrinfo(fd, local): 1 the local side
         // (getsockname), 0 the remote one (getpeername).
+        // tcp_tcp_get_tcp_addrinfo(fd, local, ADDR, PORT): NULL for either
+        // out pointer passes NULL (anything else: a pointer).
+        "tcp_tcp_get_tcp_addrinfo" if is_null(arg(2)) || is_null(arg(3)) => one(
+            ApiCall::NullArg {
+                fd: fd(m, c)?,
+                arg: NullArg::AddrInfo {
+                    local: int(m, arg(1), "local (1) or remote (0)")? != 0,
+                    addr: !is_null(arg(2)),
+                    port: !is_null(arg(3)),
+                },
+            },
+            exp,
+        ),
         "tcp_tcp_get_tcp_addrinfo" | "getsockname" | "getpeername" => {
             let local = match c.name.as_str() {
                 "getsockname" => true,
@@ -670,6 +733,17 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
         }
         // tcp_bind(fd, ADDR, port): ADDR is "a.b.c.d" or IP_ADDR_ANY
         // (also IP4_ADDR_ANY, IP_ANY_TYPE, `...`).
+        "tcp_bind" if is_null(arg(1)) => {
+            let port = int(m, arg(2), "port")?.clamp(0, 65535) as u16;
+            m.bind_port = port;
+            one(
+                ApiCall::NullArg {
+                    fd: fd(m, c)?,
+                    arg: NullArg::BindAddr { port },
+                },
+                exp,
+            )
+        }
         "tcp_bind" => {
             let port = int(m, arg(2), "port")?.clamp(0, 65535) as u16;
             m.bind_port = port;
@@ -709,7 +783,56 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
             exp,
         ),
         "tcp_tmr" => one(ApiCall::Tmr, exp),
+        // tcp_connect(fd[, ADDR, port, CONNECTED]): the peer; ADDR NULL
+        // passes a NULL address, CONNECTED NULL no connected callback.
+        "tcp_connect" if is_null(arg(1)) => one(
+            ApiCall::NullArg {
+                fd: fd(m, c)?,
+                arg: NullArg::ConnectAddr,
+            },
+            exp,
+        ),
+        "tcp_connect" if is_null(arg(3)) => one(
+            ApiCall::NullArg {
+                fd: fd(m, c)?,
+                arg: NullArg::ConnectedFn,
+            },
+            exp,
+        ),
         "tcp_connect" => one(ApiCall::Connect { fd: fd(m, c)? }, exp),
+        // tcp_recv_null(fd, NULL, ERR): lwIP's default recv function with a
+        // NULL pbuf, called by the application.
+        "tcp_recv_null" => {
+            if !is_null(arg(1)) {
+                return Err(m.err(
+                    "tcp_recv_null: only the NULL-pbuf form tcp_recv_null(fd, NULL, ERR_x) is supported",
+                ));
+            }
+            let err = match arg(2) {
+                None => 0,
+                Some(e) => err_name(e)
+                    .ok_or_else(|| m.err("tcp_recv_null: the err argument is an err_t name"))?,
+            };
+            one(ApiCall::RecvNull { fd: fd(m, c)?, err }, exp)
+        }
+        // tcp_process_refused_data(NULL), tcp_pcb_purge(NULL): lwIP's
+        // argument checks (with a live pcb these need lwIP's internal context).
+        "tcp_process_refused_data" | "tcp_pcb_purge" => {
+            if !is_null(arg(0)) {
+                return Err(m.err(format!(
+                    "{}: only NULL is supported (the argument check)",
+                    c.name
+                )));
+            }
+            one(
+                if c.name == "tcp_process_refused_data" {
+                    ApiCall::ProcessRefusedDataNull
+                } else {
+                    ApiCall::PcbPurgeNull
+                },
+                exp,
+            )
+        }
         "tcp_poll" => one(
             ApiCall::Poll {
                 fd: fd(m, c)?,

@@ -180,6 +180,39 @@ pub enum Expected {
     Any,
 }
 
+/// The descriptor a script writes as `NULL`: the call passes lwIP's NULL
+/// pcb pointer (the C shim passes NULL, the port gets `Handle::NULL`).
+/// Only calls whose lwIP function checks its pcb for NULL take it.
+pub const NULL_FD: i32 = i32::MIN;
+
+/// A NULL pointer argument other than the pcb (lwIP's argument checks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NullArg {
+    /// `tcp_bind(pcb, NULL, port)`: NULL is IP4_ADDR_ANY in an IPv4 build.
+    BindAddr {
+        /// Port.
+        port: u16,
+    },
+    /// `tcp_connect(pcb, NULL, port, connected)`: ERR_ARG.
+    ConnectAddr,
+    /// `tcp_connect(pcb, remote, port, NULL)`: no connected callback.
+    ConnectedFn,
+    /// `tcp_write(pcb, NULL, len, flags)`: ERR_ARG.
+    WriteData {
+        /// The length passed.
+        len: u16,
+    },
+    /// `tcp_tcp_get_tcp_addrinfo(pcb, local, addr or NULL, port or NULL)`.
+    AddrInfo {
+        /// The local side (true) or the remote one.
+        local: bool,
+        /// An address pointer (false: NULL).
+        addr: bool,
+        /// A port pointer (false: NULL).
+        port: bool,
+    },
+}
+
 /// An API call, by socket descriptor (packetdrill's fds: socket() gives 3,
 /// accept() the next).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -342,6 +375,25 @@ pub enum ApiCall {
         /// Bound to the netif (true) or to none.
         bound: bool,
     },
+    /// A call with a NULL pointer argument other than the pcb.
+    NullArg {
+        /// Descriptor (or [`NULL_FD`]).
+        fd: i32,
+        /// Which call and argument.
+        arg: NullArg,
+    },
+    /// `tcp_recv_null(arg, pcb, NULL, err)`: lwIP's default recv function
+    /// called by the application with a NULL pbuf (ERR_OK: tcp_close).
+    RecvNull {
+        /// Descriptor (or [`NULL_FD`]).
+        fd: i32,
+        /// The err argument.
+        err: i8,
+    },
+    /// `tcp_process_refused_data(NULL)`: ERR_ARG.
+    ProcessRefusedDataNull,
+    /// `tcp_pcb_purge(NULL)`: returns.
+    PcbPurgeNull,
     /// tcp_tmr(): tcp_fasttmr, and tcp_slowtmr every other call, called by
     /// the application (with the application's callbacks).
     Tmr,

@@ -473,7 +473,12 @@ pub fn run_engine(engine: &mut dyn Engine, sc: &Scenario) -> Trace {
                 }
                 Action::Call { call, expect } => {
                     unexpected(&mut trace, &mut pending);
-                    if let crate::model::ApiCall::Bind { port, .. } = call {
+                    if let crate::model::ApiCall::Bind { port, .. }
+                    | crate::model::ApiCall::NullArg {
+                        arg: crate::model::NullArg::BindAddr { port },
+                        ..
+                    } = call
+                    {
                         r.listen_port = Some(*port);
                     }
                     match engine.call(call) {

@@ -474,15 +474,19 @@ shim_tcp_new_ip_type(uint8_t type, struct tcp_pcb **out, uint32_t *id)
 }
 
 int
-shim_tcp_addrinfo(struct tcp_pcb *pcb, int local, uint8_t ip[4], uint16_t *port, int8_t *err)
+shim_tcp_addrinfo(struct tcp_pcb *pcb, int local, uint8_t *ip, uint16_t *port, int8_t *err)
 {
   ip_addr_t a;
   u16_t p = 0;
   ENTER();
   ip_addr_set_zero(&a);
-  *err = tcp_tcp_get_tcp_addrinfo(pcb, local, &a, &p);
-  memcpy(ip, &ip_2_ip4(&a)->addr, 4);
-  *port = p;
+  *err = tcp_tcp_get_tcp_addrinfo(pcb, local, ip != NULL ? &a : NULL, port != NULL ? &p : NULL);
+  if (ip != NULL) {
+    memcpy(ip, &ip_2_ip4(&a)->addr, 4);
+  }
+  if (port != NULL) {
+    *port = p;
+  }
   LEAVE();
 }
 
@@ -491,8 +495,10 @@ shim_tcp_bind(struct tcp_pcb *pcb, const uint8_t *ip, uint16_t port, int8_t *err
 {
   ip_addr_t a;
   ENTER();
-  ip_from_bytes(&a, ip);
-  *err = tcp_bind(pcb, &a, port);
+  if (ip != NULL) {
+    ip_from_bytes(&a, ip);
+  }
+  *err = tcp_bind(pcb, ip != NULL ? &a : NULL, port);
   LEAVE();
 }
 
@@ -520,12 +526,14 @@ shim_tcp_listen(struct tcp_pcb *pcb, uint8_t backlog, struct tcp_pcb **lpcb, int
 }
 
 int
-shim_tcp_connect(struct tcp_pcb *pcb, const uint8_t *ip, uint16_t port, int8_t *err)
+shim_tcp_connect(struct tcp_pcb *pcb, const uint8_t *ip, uint16_t port, int connected, int8_t *err)
 {
   ip_addr_t a;
   ENTER();
-  ip_from_bytes(&a, ip);
-  *err = tcp_connect(pcb, &a, port, tr_connected);
+  if (ip != NULL) {
+    ip_from_bytes(&a, ip);
+  }
+  *err = tcp_connect(pcb, ip != NULL ? &a : NULL, port, connected ? tr_connected : NULL);
   LEAVE();
 }
 
@@ -674,6 +682,30 @@ shim_tcp_txnow(void)
 {
   ENTER();
   tcp_txnow();
+  LEAVE();
+}
+
+int
+shim_tcp_recv_null_fin(struct tcp_pcb *pcb, int8_t fin_err, int8_t *err)
+{
+  ENTER();
+  *err = tcp_recv_null(NULL, pcb, NULL, fin_err);
+  LEAVE();
+}
+
+int
+shim_tcp_process_refused_data_null(int8_t *err)
+{
+  ENTER();
+  *err = tcp_process_refused_data(NULL);
+  LEAVE();
+}
+
+int
+shim_tcp_pcb_purge_null(void)
+{
+  ENTER();
+  tcp_pcb_purge(NULL);
   LEAVE();
 }
 

@@ -302,16 +302,23 @@ int shim_tcp_tmr(void);
 int shim_tcp_new(struct tcp_pcb **pcb, uint32_t *id);
 /* tcp_new_ip_type(type): with IPv4 only, the type is not used. */
 int shim_tcp_new_ip_type(uint8_t type, struct tcp_pcb **pcb, uint32_t *id);
+/* NULL arguments. Every pcb argument below may be NULL where lwIP checks
+ * it (LWIP_ERROR(..., pcb != NULL, ...) or `if (pcb != NULL)`): the shim
+ * passes it on as it is, so lwIP's own check answers. */
 /* tcp_tcp_get_tcp_addrinfo(pcb, local, &addr, &port): the local (or
- * remote) address and port, as getsockname/getpeername report them. */
-int shim_tcp_addrinfo(struct tcp_pcb *pcb, int local, uint8_t ip[4], uint16_t *port, int8_t *err);
+ * remote) address and port, as getsockname/getpeername report them. `ip`
+ * or `port` NULL passes a NULL out pointer to lwIP. */
+int shim_tcp_addrinfo(struct tcp_pcb *pcb, int local, uint8_t *ip, uint16_t *port, int8_t *err);
+/* `ip` NULL: tcp_bind(pcb, NULL, port) (IP4_ADDR_ANY in lwIP). */
 int shim_tcp_bind(struct tcp_pcb *pcb, const uint8_t *ip, uint16_t port, int8_t *err);
 /* On success *lpcb is the listening pcb (same handle id) and `pcb` is
  * freed; on failure *lpcb is NULL and `pcb` is untouched. `err` NULL:
  * tcp_listen_with_backlog (no error code), else
  * tcp_listen_with_backlog_and_err. */
 int shim_tcp_listen(struct tcp_pcb *pcb, uint8_t backlog, struct tcp_pcb **lpcb, int8_t *err);
-int shim_tcp_connect(struct tcp_pcb *pcb, const uint8_t *ip, uint16_t port, int8_t *err);
+/* `ip` NULL: tcp_connect(pcb, NULL, ...); `connected` 0: a NULL
+ * connected callback, else the shim's. */
+int shim_tcp_connect(struct tcp_pcb *pcb, const uint8_t *ip, uint16_t port, int connected, int8_t *err);
 /* Without SHIM_WRITE_FLAG_COPY lwIP keeps a reference to `data`: it must
  * stay valid until shim_reset(). */
 int shim_tcp_write(struct tcp_pcb *pcb, const void *data, uint16_t len, uint8_t flags, int8_t *err);
@@ -340,6 +347,14 @@ int shim_tcp_set_callback(struct tcp_pcb *pcb, int which, int how);
 int shim_tcp_bind_netif(struct tcp_pcb *pcb, int bound);
 /* tcp_txnow(): tcp_output on every active pcb with TF_NAGLEMEMERR. */
 int shim_tcp_txnow(void);
+/* tcp_recv_null(NULL, pcb, NULL, err) (the FIN form, as the application
+ * may call it). */
+int shim_tcp_recv_null_fin(struct tcp_pcb *pcb, int8_t fin_err, int8_t *err);
+/* tcp_process_refused_data(pcb) and tcp_pcb_purge(pcb), with a NULL pcb
+ * only (lwIP's argument checks): a live pcb would need the application
+ * (refused data) or lwIP's list bookkeeping around the call (purge). */
+int shim_tcp_process_refused_data_null(int8_t *err);
+int shim_tcp_pcb_purge_null(void);
 
 /* Reads (no lwIP code runs). */
 uint32_t shim_tcp_sndbuf(const struct tcp_pcb *pcb);

@@ -588,6 +588,7 @@ unsafe extern "C" {
         pcb: *mut tcp_pcb,
         ip: *const u8,
         port: u16,
+        connected: ::std::os::raw::c_int,
         err: *mut i8,
     ) -> ::std::os::raw::c_int;
 }
@@ -671,6 +672,19 @@ unsafe extern "C" {
 }
 unsafe extern "C" {
     pub fn shim_tcp_txnow() -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shim_tcp_recv_null_fin(
+        pcb: *mut tcp_pcb,
+        fin_err: i8,
+        err: *mut i8,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shim_tcp_process_refused_data_null(err: *mut i8) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shim_tcp_pcb_purge_null() -> ::std::os::raw::c_int;
 }
 unsafe extern "C" {
     pub fn shim_tcp_sndbuf(pcb: *const tcp_pcb) -> u32;

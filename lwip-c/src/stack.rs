@@ -22,6 +22,14 @@ pub const SLOW_TIMER_MS: u32 = 500;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Pcb(pub u32);
 
+impl Pcb {
+    /// lwIP's NULL pcb pointer (no pcb has id 0: the shim numbers them from
+    /// 1). Calls given it pass NULL to lwIP, whose own argument checks
+    /// answer; only the calls whose lwIP function checks its pcb for NULL
+    /// may be given it (the others would dereference NULL).
+    pub const NULL: Pcb = Pcb(0);
+}
+
 impl fmt::Display for Pcb {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "pcb#{}", self.0)
@@ -572,6 +580,9 @@ impl Stack {
     /// The live pcb behind a handle, checked against lwIP's lists.
     fn resolve(&mut self, pcb: Pcb) -> Result<(*mut ffi::tcp_pcb, bool), StackError> {
         self.check_usable()?;
+        if pcb == Pcb::NULL {
+            return Ok((ptr::null_mut(), false));
+        }
         let entry = self
             .handles
             .get_mut(&pcb.0)
@@ -668,6 +679,19 @@ impl Stack {
         pcb: Pcb,
         local: bool,
     ) -> Result<(ErrT, [u8; 4], u16), StackError> {
+        let (e, ip, port) = self.tcp_addrinfo_ptr(pcb, local, true, true)?;
+        Ok((e, ip.unwrap_or([0; 4]), port.unwrap_or(0)))
+    }
+
+    /// [`Stack::tcp_addrinfo`] with lwIP's out pointers: `addr`/`port`
+    /// false pass NULL (nothing comes back for it).
+    pub fn tcp_addrinfo_ptr(
+        &mut self,
+        pcb: Pcb,
+        local: bool,
+        addr: bool,
+        port_out: bool,
+    ) -> Result<(ErrT, Option<[u8; 4]>, Option<u16>), StackError> {
         let p = if local {
             self.resolve(pcb)?.0
         } else {
@@ -675,18 +699,40 @@ impl Stack {
         };
         let mut ip = [0u8; 4];
         let mut port = 0u16;
-        let (ipp, pp): (*mut u8, *mut u16) = (ip.as_mut_ptr(), &mut port);
-        // SAFETY: `p` is live; `ip` holds 4 bytes and `port` outlives the call.
+        let ipp: *mut u8 = if addr {
+            ip.as_mut_ptr()
+        } else {
+            ptr::null_mut()
+        };
+        let pp: *mut u16 = if port_out { &mut port } else { ptr::null_mut() };
+        // SAFETY: `p` is live or NULL (lwIP checks it); `ip` holds 4 bytes
+        // and `port` outlives the call, or they are NULL (the shim checks).
         let err = self
             .call_err(|e| unsafe { ffi::shim_tcp_addrinfo(p, c_int::from(local), ipp, pp, e) })?;
-        Ok((err, ip, port))
+        Ok((err, addr.then_some(ip), port_out.then_some(port)))
     }
 
     /// `tcp_bind(pcb, ip, port)`; port 0 picks a local port.
     pub fn tcp_bind(&mut self, pcb: Pcb, ip: [u8; 4], port: u16) -> Result<ErrT, StackError> {
+        self.tcp_bind_ptr(pcb, Some(ip), port)
+    }
+
+    /// `tcp_bind(pcb, ip, port)` with lwIP's pointer: `ip` None passes
+    /// NULL (IP4_ADDR_ANY for lwIP).
+    pub fn tcp_bind_ptr(
+        &mut self,
+        pcb: Pcb,
+        ip: Option<[u8; 4]>,
+        port: u16,
+    ) -> Result<ErrT, StackError> {
         let (p, _) = self.resolve(pcb)?;
-        // SAFETY: `p` is a live pcb (resolve); `ip` outlives the call.
-        self.call_err(|e| unsafe { ffi::shim_tcp_bind(p, ip.as_ptr(), port, e) })
+        let ipp: *const u8 = match &ip {
+            Some(a) => a.as_ptr(),
+            None => ptr::null(),
+        };
+        // SAFETY: `p` is a live pcb (resolve) or NULL (lwIP checks it);
+        // `ip` outlives the call or is NULL (the shim checks).
+        self.call_err(|e| unsafe { ffi::shim_tcp_bind(p, ipp, port, e) })
     }
 
     /// `tcp_listen_with_backlog_and_err(pcb, backlog, &err)`. On success
@@ -749,9 +795,27 @@ impl Stack {
     /// `tcp_connect(pcb, ip, port, connected)`; the connected callback goes
     /// to the application.
     pub fn tcp_connect(&mut self, pcb: Pcb, ip: [u8; 4], port: u16) -> Result<ErrT, StackError> {
+        self.tcp_connect_ptr(pcb, Some(ip), port, true)
+    }
+
+    /// `tcp_connect` with lwIP's pointers: `ip` None passes NULL,
+    /// `connected` false a NULL connected callback.
+    pub fn tcp_connect_ptr(
+        &mut self,
+        pcb: Pcb,
+        ip: Option<[u8; 4]>,
+        port: u16,
+        connected: bool,
+    ) -> Result<ErrT, StackError> {
         let (p, _) = self.resolve(pcb)?;
-        // SAFETY: `p` is live; `ip` outlives the call.
-        self.call_err(|e| unsafe { ffi::shim_tcp_connect(p, ip.as_ptr(), port, e) })
+        let ipp: *const u8 = match &ip {
+            Some(a) => a.as_ptr(),
+            None => ptr::null(),
+        };
+        let cb = c_int::from(connected);
+        // SAFETY: `p` is live or NULL (lwIP checks it); `ip` outlives the
+        // call or is NULL.
+        self.call_err(|e| unsafe { ffi::shim_tcp_connect(p, ipp, port, cb, e) })
     }
 
     /// `tcp_write(pcb, data, len, flags)`. Data longer than u16::MAX is an
@@ -763,6 +827,12 @@ impl Stack {
         flags: WriteFlags,
     ) -> Result<ErrT, StackError> {
         let p = self.resolve_conn(pcb, "tcp_write")?;
+        if p.is_null() {
+            // SAFETY: a NULL pcb: lwIP's first check returns ERR_ARG.
+            return self.call_err(|e| unsafe {
+                ffi::shim_tcp_write(p, data.as_ptr().cast(), 0, flags.raw(), e)
+            });
+        }
         let Ok(len) = u16::try_from(data.len()) else {
             return Ok(ErrT::Arg);
         };
@@ -780,6 +850,49 @@ impl Stack {
         // SAFETY: `p` is live; `ptr` is valid for `len` bytes for the call
         // (and, without COPY, until reset).
         self.call_err(|e| unsafe { ffi::shim_tcp_write(p, ptr, len, raw, e) })
+    }
+
+    /// `tcp_write(pcb, NULL, len, flags)`: lwIP's check of its data
+    /// argument (ERR_ARG).
+    pub fn tcp_write_null_arg(
+        &mut self,
+        pcb: Pcb,
+        len: u16,
+        flags: WriteFlags,
+    ) -> Result<ErrT, StackError> {
+        let p = self.resolve_conn(pcb, "tcp_write")?;
+        let raw = flags.raw();
+        // SAFETY: `p` is live or NULL; lwIP returns ERR_ARG for a NULL
+        // `arg` before reading it.
+        self.call_err(|e| unsafe { ffi::shim_tcp_write(p, ptr::null(), len, raw, e) })
+    }
+
+    /// `tcp_recv_null(NULL, pcb, NULL, fin_err)`: the FIN form of lwIP's
+    /// default recv function, called by the application. ERR_OK with
+    /// `fin_err` ERR_OK is a `tcp_close`: the handle is then gone.
+    pub fn tcp_recv_null_fin(&mut self, pcb: Pcb, fin_err: ErrT) -> Result<ErrT, StackError> {
+        let p = self.resolve_conn(pcb, "tcp_recv_null")?;
+        let fe = fin_err.raw();
+        // SAFETY: `p` is a live connection pcb or NULL (lwIP checks it).
+        let err = self.call_err(|e| unsafe { ffi::shim_tcp_recv_null_fin(p, fe, e) })?;
+        if err == ErrT::Ok && fin_err == ErrT::Ok && pcb != Pcb::NULL {
+            self.mark_gone(pcb, "closed by the application (tcp_recv_null)");
+        }
+        Ok(err)
+    }
+
+    /// `tcp_process_refused_data(NULL)`: lwIP's argument check (ERR_ARG).
+    pub fn tcp_process_refused_data_null(&mut self) -> Result<ErrT, StackError> {
+        self.check_usable()?;
+        // SAFETY: lwIP checks the NULL pcb first.
+        self.call_err(|e| unsafe { ffi::shim_tcp_process_refused_data_null(e) })
+    }
+
+    /// `tcp_pcb_purge(NULL)`: lwIP's argument check (returns).
+    pub fn tcp_pcb_purge_null(&mut self) -> Result<(), StackError> {
+        self.check_usable()?;
+        // SAFETY: lwIP checks the NULL pcb first.
+        self.enter(None, || unsafe { ffi::shim_tcp_pcb_purge_null() })
     }
 
     /// `tcp_output(pcb)`.

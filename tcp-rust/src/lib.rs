@@ -59,6 +59,7 @@ pub use stack::{
     TcpPcbListen, WriteFlags,
 };
 pub use state::{TcpFlags, TcpState};
+pub use tcp::AddrInfo;
 
 #[cfg(test)]
 mod stage2_tests;

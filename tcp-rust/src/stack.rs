@@ -108,6 +108,20 @@ pub struct Handle {
 }
 
 impl Handle {
+    /// lwIP's NULL pcb pointer: names no pcb, ever. The raw-API functions
+    /// whose lwIP original checks its pcb argument (`LWIP_ERROR(...,
+    /// pcb != NULL, ...)` or `if (pcb != NULL)`) check for it at the same
+    /// place and return what lwIP returns; the others report it as an
+    /// invalid handle.
+    pub const NULL: Handle = Handle {
+        listen: false,
+        idx: u8::MAX,
+        generation: 0,
+    };
+    /// Whether it is [`Handle::NULL`].
+    pub const fn is_null(&self) -> bool {
+        !self.listen && self.idx == u8::MAX && self.generation == 0
+    }
     /// Whether it names a listening pcb (`struct tcp_pcb_listen`).
     pub const fn is_listen(&self) -> bool {
         self.listen

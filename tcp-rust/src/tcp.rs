@@ -13,6 +13,10 @@ use crate::state::{
 };
 use crate::wire::{IP_HLEN, TCP_HLEN};
 
+/// What `tcp_tcp_get_tcp_addrinfo` reports: the err_t, and the address and
+/// port written through its out pointers (None: the pointer was NULL).
+pub type AddrInfo = (Err, Option<[u8; 4]>, Option<u16>);
+
 /// tcp.c's `tcp_backoff[]`.
 const TCP_BACKOFF: [u8; 13] = [1, 2, 3, 4, 5, 6, 7, 7, 7, 7, 7, 7, 7];
 /// tcp.c's `tcp_persist_backoff[]`.
@@ -101,6 +105,10 @@ impl<H: Hooks> Tcp<H> {
     /// Port of `tcp_recv(pcb, recv)` (tcp.c): `set` false is NULL (lwIP
     /// then uses `tcp_recv_null`), true the application's.
     pub fn tcp_recv(&mut self, h: Handle, set: bool) -> Result<(), ApiError> {
+        // `if (pcb != NULL)`
+        if h.is_null() {
+            return Ok(());
+        }
         let i = self.resolve_conn(h, "tcp_recv")?;
         self.p(i).recv_set = set;
         Ok(())
@@ -108,6 +116,10 @@ impl<H: Hooks> Tcp<H> {
 
     /// Port of `tcp_sent(pcb, sent)` (tcp.c).
     pub fn tcp_sent(&mut self, h: Handle, set: bool) -> Result<(), ApiError> {
+        // `if (pcb != NULL)`
+        if h.is_null() {
+            return Ok(());
+        }
         let i = self.resolve_conn(h, "tcp_sent")?;
         self.p(i).sent_set = set;
         Ok(())
@@ -115,6 +127,10 @@ impl<H: Hooks> Tcp<H> {
 
     /// Port of `tcp_err(pcb, err)` (tcp.c).
     pub fn tcp_err(&mut self, h: Handle, set: bool) -> Result<(), ApiError> {
+        // `if (pcb != NULL)`
+        if h.is_null() {
+            return Ok(());
+        }
         let i = self.resolve_conn(h, "tcp_err")?;
         self.p(i).errf_set = set;
         Ok(())
@@ -123,6 +139,10 @@ impl<H: Hooks> Tcp<H> {
     /// Port of `tcp_accept(pcb, accept)` (tcp.c): a pcb that is not
     /// listening is left alone, as lwIP does.
     pub fn tcp_accept(&mut self, h: Handle, accept: AcceptFn) -> Result<(), ApiError> {
+        // `if ((pcb != NULL) && (pcb->state == LISTEN))`
+        if h.is_null() {
+            return Ok(());
+        }
         if let Ok(l) = self.resolve_listen(h) {
             self.lp(l).accept = accept;
             return Ok(());
@@ -251,6 +271,10 @@ impl<H: Hooks> Tcp<H> {
     /// pcbs. After `ERR_OK` lwIP may keep the pcb (FIN_WAIT, TIME_WAIT)
     /// and still call its callbacks; the handle stays valid while it lives.
     pub fn tcp_close(&mut self, h: Handle) -> Result<Err, ApiError> {
+        // LWIP_ERROR("tcp_close: invalid pcb", pcb != NULL, return ERR_ARG)
+        if h.is_null() {
+            return Ok(Err::Arg);
+        }
         if h.is_listen() {
             let l = self.resolve_listen(h)?;
             self.tcp_listen_closed(l);
@@ -270,6 +294,10 @@ impl<H: Hooks> Tcp<H> {
         shut_rx: bool,
         shut_tx: bool,
     ) -> Result<Err, ApiError> {
+        // LWIP_ERROR("tcp_shutdown: invalid pcb", pcb != NULL, return ERR_ARG)
+        if h.is_null() {
+            return Ok(Err::Arg);
+        }
         if h.is_listen() {
             self.resolve_listen(h)?;
             return Ok(Err::Conn);
@@ -351,6 +379,11 @@ impl<H: Hooks> Tcp<H> {
     /// Port of `tcp_abort()` (tcp.c): RST if connected, err callback
     /// (logged), freed.
     pub fn tcp_abort(&mut self, h: Handle) -> Result<(), ApiError> {
+        // tcp_abandon's LWIP_ERROR("tcp_abandon: invalid pcb", pcb != NULL,
+        // return) (the internal tcp_abandon takes a live pool index)
+        if h.is_null() {
+            return Ok(());
+        }
         let i = self.resolve_conn(h, "tcp_abort")?;
         self.tcp_abandon(i, true);
         Ok(())
@@ -358,6 +391,23 @@ impl<H: Hooks> Tcp<H> {
 
     /// Port of `tcp_bind()` (tcp.c); port 0 picks one with `tcp_new_port`.
     pub fn tcp_bind(&mut self, h: Handle, ipaddr: [u8; 4], port: u16) -> Result<Err, ApiError> {
+        self.tcp_bind_ptr(h, Some(ipaddr), port)
+    }
+
+    /// Port of `tcp_bind()` (tcp.c) with lwIP's pointer argument: `None`
+    /// is a NULL `ipaddr`, which an IPv4 build takes as IP4_ADDR_ANY.
+    pub fn tcp_bind_ptr(
+        &mut self,
+        h: Handle,
+        ipaddr: Option<[u8; 4]>,
+        port: u16,
+    ) -> Result<Err, ApiError> {
+        // "Don't propagate NULL pointer (IPv4 ANY) to subsequent functions"
+        let ipaddr = ipaddr.unwrap_or_default();
+        // LWIP_ERROR("tcp_bind: invalid pcb", pcb != NULL, return ERR_ARG)
+        if h.is_null() {
+            return Ok(Err::Arg);
+        }
         if h.is_listen() {
             self.resolve_listen(h)?;
             // LWIP_ERROR: can only bind in state CLOSED.
@@ -438,6 +488,10 @@ impl<H: Hooks> Tcp<H> {
         h: Handle,
         backlog: u8,
     ) -> Result<(Option<Handle>, Err), ApiError> {
+        // LWIP_ERROR("...: invalid pcb", pcb != NULL, res = ERR_ARG; goto done)
+        if h.is_null() {
+            return Ok((None, Err::Arg));
+        }
         if h.is_listen() {
             self.resolve_listen(h)?;
             // state != CLOSED: "pcb already connected".
@@ -501,6 +555,10 @@ impl<H: Hooks> Tcp<H> {
 
     /// Port of `tcp_recved()` (tcp.c).
     pub fn tcp_recved(&mut self, h: Handle, len: u16) -> Result<(), ApiError> {
+        // LWIP_ERROR("tcp_recved: invalid pcb", pcb != NULL, return)
+        if h.is_null() {
+            return Ok(());
+        }
         let i = self.resolve_conn(h, "tcp_recved")?;
         let max = self.tcp_wnd_max(i);
         let p = self.p(i);
@@ -610,6 +668,27 @@ impl<H: Hooks> Tcp<H> {
     /// Port of `tcp_connect()` (tcp.c); the connected callback goes to the
     /// application.
     pub fn tcp_connect(&mut self, h: Handle, ipaddr: [u8; 4], port: u16) -> Result<Err, ApiError> {
+        self.tcp_connect_ptr(h, Some(ipaddr), port, true)
+    }
+
+    /// Port of `tcp_connect()` (tcp.c) with lwIP's pointer arguments:
+    /// `ipaddr` None is a NULL address (ERR_ARG), `connected` false a NULL
+    /// connected callback (TCP_EVENT_CONNECTED then calls nothing).
+    pub fn tcp_connect_ptr(
+        &mut self,
+        h: Handle,
+        ipaddr: Option<[u8; 4]>,
+        port: u16,
+        connected: bool,
+    ) -> Result<Err, ApiError> {
+        // LWIP_ERROR("tcp_connect: invalid pcb", pcb != NULL, return ERR_ARG)
+        if h.is_null() {
+            return Ok(Err::Arg);
+        }
+        // LWIP_ERROR("tcp_connect: invalid ipaddr", ipaddr != NULL, return ERR_ARG)
+        let Some(ipaddr) = ipaddr else {
+            return Ok(Err::Arg);
+        };
         if h.is_listen() {
             self.resolve_listen(h)?;
             return Ok(Err::IsConn);
@@ -653,7 +732,7 @@ impl<H: Hooks> Tcp<H> {
             p.snd_wnd = tcp_wnd;
             p.mss = mss;
             p.cwnd = 1;
-            p.connected_set = true;
+            p.connected_set = connected;
         }
         let ret = self.tcp_enqueue_flags(i, crate::state::TCP_SYN);
         if ret == Err::Ok {
@@ -739,15 +818,39 @@ impl<H: Hooks> Tcp<H> {
         h: Handle,
         local: bool,
     ) -> Result<(Err, [u8; 4], u16), ApiError> {
+        let (e, ip, port) = self.tcp_tcp_get_tcp_addrinfo_ptr(h, local, true, true)?;
+        Ok((e, ip.unwrap_or([0; 4]), port.unwrap_or(0)))
+    }
+
+    /// Port of `tcp_tcp_get_tcp_addrinfo()` (tcp.c) with lwIP's pointer
+    /// arguments: `addr`/`port` false are NULL out pointers (not written:
+    /// None). A NULL pcb is ERR_VAL.
+    pub fn tcp_tcp_get_tcp_addrinfo_ptr(
+        &self,
+        h: Handle,
+        local: bool,
+        addr: bool,
+        port: bool,
+    ) -> Result<AddrInfo, ApiError> {
+        // if (pcb) { ... return ERR_OK; } return ERR_VAL;
+        if h.is_null() {
+            return Ok((Err::Val, None, None));
+        }
+        let (ip, p) = self.addrinfo_of(h, local)?;
+        Ok((Err::Ok, addr.then_some(ip), port.then_some(p)))
+    }
+
+    /// The local or remote address and port of a pcb.
+    fn addrinfo_of(&self, h: Handle, local: bool) -> Result<([u8; 4], u16), ApiError> {
         if local && let Ok(l) = self.resolve_listen(h) {
             let lp = self.lpcb_ref(l);
-            return Ok((Err::Ok, lp.local_ip, lp.local_port));
+            return Ok((lp.local_ip, lp.local_port));
         }
         let p = self.pcb_ref(self.resolve_conn(h, "tcp_tcp_get_tcp_addrinfo")?);
         Ok(if local {
-            (Err::Ok, p.local_ip, p.local_port)
+            (p.local_ip, p.local_port)
         } else {
-            (Err::Ok, p.remote_ip, p.remote_port)
+            (p.remote_ip, p.remote_port)
         })
     }
 
@@ -965,8 +1068,60 @@ impl<H: Hooks> Tcp<H> {
         p.local_port = 0;
     }
 
+    /// Port of `tcp_recv_null()` (tcp.c), the recv function lwIP uses when
+    /// the application set none; the application may call it too. `p` is
+    /// the pbuf's `tot_len`, or None for a NULL pbuf (the FIN).
+    pub fn tcp_recv_null(&mut self, h: Handle, p: Option<u16>, err: Err) -> Result<Err, ApiError> {
+        // LWIP_ERROR("tcp_recv_null: invalid pcb", pcb != NULL, return ERR_ARG)
+        if h.is_null() {
+            return Ok(Err::Arg);
+        }
+        if let Some(tot_len) = p {
+            self.tcp_recved(h, tot_len)?;
+        } else if err == Err::Ok {
+            return self.tcp_close(h);
+        }
+        Ok(Err::Ok)
+    }
+
+    /// Port of `tcp_process_refused_data()` (tcp.c) as the application
+    /// calls it: by handle, with the application for the callbacks.
+    pub fn tcp_process_refused_data_api<A: TcpApp<H>>(
+        &mut self,
+        h: Handle,
+        app: &mut A,
+    ) -> Result<Err, ApiError> {
+        // LWIP_ERROR("tcp_process_refused_data: invalid pcb", pcb != NULL,
+        // return ERR_ARG)
+        if h.is_null() {
+            return Ok(Err::Arg);
+        }
+        let i = self.resolve_conn(h, "tcp_process_refused_data")?;
+        if !self.pcb_ref(i).refused_data {
+            // lwIP's callers check refused_data first; without it lwIP
+            // would dereference NULL.
+            return Ok(Err::Ok);
+        }
+        Ok(self.tcp_process_refused_data(i, app))
+    }
+
+    /// Port of `tcp_pcb_purge()` (tcp.c) as the application calls it.
+    pub fn tcp_pcb_purge_api(&mut self, h: Handle) -> Result<(), ApiError> {
+        // LWIP_ERROR("tcp_pcb_purge: invalid pcb", pcb != NULL, return)
+        if h.is_null() {
+            return Ok(());
+        }
+        let i = self.resolve_conn(h, "tcp_pcb_purge")?;
+        self.tcp_pcb_purge(i);
+        Ok(())
+    }
+
     /// `tcp_setprio()` (tcp.c).
     pub fn tcp_setprio(&mut self, h: Handle, prio: u8) -> Result<(), ApiError> {
+        // LWIP_ERROR("tcp_setprio: invalid pcb", pcb != NULL, return)
+        if h.is_null() {
+            return Ok(());
+        }
         if h.is_listen() {
             let l = self.resolve_listen(h)?;
             self.lp(l).prio = prio;
@@ -980,6 +1135,10 @@ impl<H: Hooks> Tcp<H> {
     /// `tcp_poll(pcb, poll, interval)` (tcp.c): poll callbacks go to the
     /// application.
     pub fn tcp_poll(&mut self, h: Handle, interval: u8) -> Result<(), ApiError> {
+        // LWIP_ERROR("tcp_poll: invalid pcb", pcb != NULL, return)
+        if h.is_null() {
+            return Ok(());
+        }
         let i = self.resolve_conn(h, "tcp_poll")?;
         let p = self.p(i);
         p.poll_set = true;

@@ -48,8 +48,8 @@ impl<H: Hooks> Tcp<H> {
     ) -> Err {
         if !self.pcb_ref(i).recv_set {
             let h = self.conn_handle(i);
-            let _ = self.tcp_recved(h, u16::try_from(data.len()).unwrap_or(u16::MAX));
-            return Err::Ok;
+            let len = u16::try_from(data.len()).unwrap_or(u16::MAX);
+            return self.tcp_recv_null(h, Some(len), err).unwrap_or(Err::Ok);
         }
         self.app_recv(app, i, Some(data), err)
     }

@@ -325,15 +325,34 @@ impl<H: Hooks> Tcp<H> {
         data: &[u8],
         apiflags: WriteFlags,
     ) -> Result<Err, ApiError> {
-        let i = self.resolve_conn(h, "tcp_write")?;
-        let Ok(len) = u16::try_from(data.len()) else {
+        self.tcp_write_ptr(h, Some(data), apiflags)
+    }
+
+    /// Port of `tcp_write()` (tcp_out.c) with lwIP's pointer arguments: a
+    /// NULL pcb ([`Handle::NULL`]) or a NULL `arg` (None) is ERR_ARG.
+    pub fn tcp_write_ptr(
+        &mut self,
+        h: Handle,
+        arg: Option<&[u8]>,
+        apiflags: WriteFlags,
+    ) -> Result<Err, ApiError> {
+        // LWIP_ERROR("tcp_write: invalid pcb", pcb != NULL, return ERR_ARG)
+        if h.is_null() {
             return Ok(Err::Arg);
-        };
+        }
+        let i = self.resolve_conn(h, "tcp_write")?;
         let p = *self.pcb_ref(i);
         let mut mss_local = p.mss.min((p.snd_wnd_max / 2).min(0xffff) as u16);
         if mss_local == 0 {
             mss_local = p.mss;
         }
+        // LWIP_ERROR("tcp_write: arg == NULL (programmer violates API)", ...)
+        let Some(data) = arg else {
+            return Ok(Err::Arg);
+        };
+        let Ok(len) = u16::try_from(data.len()) else {
+            return Ok(Err::Arg);
+        };
         // tcp_write_checks: ERR_OK for len 0 without the buffer checks, and
         // tcp_write then goes on (with nothing to add it still sets PSH on
         // the last unsent segment when there is oversize room).

@@ -33,6 +33,60 @@ fn raw(e: StackError) -> RawError {
 
 impl RawStack for Stack {
     type H = Pcb;
+    fn null_handle(&self) -> Pcb {
+        Pcb::NULL
+    }
+    fn tcp_bind_ptr(&mut self, h: Pcb, ip: Option<[u8; 4]>, port: u16) -> Result<i8, RawError> {
+        Stack::tcp_bind_ptr(self, h, ip, port)
+            .map(ErrT::raw)
+            .map_err(raw)
+    }
+    fn tcp_connect_ptr(
+        &mut self,
+        h: Pcb,
+        ip: Option<[u8; 4]>,
+        port: u16,
+        connected: bool,
+    ) -> Result<i8, RawError> {
+        Stack::tcp_connect_ptr(self, h, ip, port, connected)
+            .map(ErrT::raw)
+            .map_err(raw)
+    }
+    fn tcp_write_null_arg(
+        &mut self,
+        h: Pcb,
+        len: u16,
+        copy: bool,
+        more: bool,
+    ) -> Result<i8, RawError> {
+        Stack::tcp_write_null_arg(self, h, len, WriteFlags { copy, more })
+            .map(ErrT::raw)
+            .map_err(raw)
+    }
+    fn tcp_addrinfo_ptr(
+        &mut self,
+        h: Pcb,
+        local: bool,
+        addr: bool,
+        port: bool,
+    ) -> Result<(i8, Option<[u8; 4]>, Option<u16>), RawError> {
+        Stack::tcp_addrinfo_ptr(self, h, local, addr, port)
+            .map(|(e, ip, p)| (e.raw(), ip, p))
+            .map_err(raw)
+    }
+    fn tcp_recv_null_fin(&mut self, h: Pcb, err: i8) -> Result<i8, RawError> {
+        Stack::tcp_recv_null_fin(self, h, ErrT::from_raw(err))
+            .map(ErrT::raw)
+            .map_err(raw)
+    }
+    fn tcp_process_refused_data_null(&mut self) -> Result<i8, RawError> {
+        Stack::tcp_process_refused_data_null(self)
+            .map(ErrT::raw)
+            .map_err(raw)
+    }
+    fn tcp_pcb_purge_null(&mut self) -> Result<(), RawError> {
+        Stack::tcp_pcb_purge_null(self).map_err(raw)
+    }
     fn tcp_new(&mut self) -> Result<Option<Pcb>, RawError> {
         Stack::tcp_new(self).map_err(raw)
     }

@@ -86,8 +86,85 @@ fn raw(e: ApiError) -> RawError {
     }
 }
 
+/// The application for `tcp_process_refused_data(NULL)`: lwIP returns
+/// ERR_ARG before any callback, so none of these runs; each answers as an
+/// application that accepts everything would.
+struct NoApp;
+
+impl TcpApp<RHooks> for NoApp {
+    fn accept(&mut self, _: &mut Stack, _: Handle, _: Option<Handle>, _: Err) -> Err {
+        Err::Ok
+    }
+    fn connected(&mut self, _: &mut Stack, _: Handle, _: Err) -> Err {
+        Err::Ok
+    }
+    fn recv(&mut self, _: &mut Stack, _: Handle, _: Option<&[u8]>, _: Err) -> Err {
+        Err::Ok
+    }
+    fn sent(&mut self, _: &mut Stack, _: Handle, _: u16) -> Err {
+        Err::Ok
+    }
+    fn poll(&mut self, _: &mut Stack, _: Handle) -> Err {
+        Err::Ok
+    }
+}
+
 impl RawStack for Stack {
     type H = Handle;
+    fn null_handle(&self) -> Handle {
+        Handle::NULL
+    }
+    fn tcp_bind_ptr(&mut self, h: Handle, ip: Option<[u8; 4]>, port: u16) -> Result<i8, RawError> {
+        Tcp::tcp_bind_ptr(self, h, ip, port)
+            .map(Err::as_raw)
+            .map_err(raw)
+    }
+    fn tcp_connect_ptr(
+        &mut self,
+        h: Handle,
+        ip: Option<[u8; 4]>,
+        port: u16,
+        connected: bool,
+    ) -> Result<i8, RawError> {
+        Tcp::tcp_connect_ptr(self, h, ip, port, connected)
+            .map(Err::as_raw)
+            .map_err(raw)
+    }
+    fn tcp_write_null_arg(
+        &mut self,
+        h: Handle,
+        _len: u16,
+        copy: bool,
+        more: bool,
+    ) -> Result<i8, RawError> {
+        Tcp::tcp_write_ptr(self, h, None, WriteFlags { copy, more })
+            .map(Err::as_raw)
+            .map_err(raw)
+    }
+    fn tcp_addrinfo_ptr(
+        &mut self,
+        h: Handle,
+        local: bool,
+        addr: bool,
+        port: bool,
+    ) -> Result<(i8, Option<[u8; 4]>, Option<u16>), RawError> {
+        Tcp::tcp_tcp_get_tcp_addrinfo_ptr(self, h, local, addr, port)
+            .map(|(e, ip, p)| (e.as_raw(), ip, p))
+            .map_err(raw)
+    }
+    fn tcp_recv_null_fin(&mut self, h: Handle, err: i8) -> Result<i8, RawError> {
+        Tcp::tcp_recv_null(self, h, None, err_of(err))
+            .map(Err::as_raw)
+            .map_err(raw)
+    }
+    fn tcp_process_refused_data_null(&mut self) -> Result<i8, RawError> {
+        Tcp::tcp_process_refused_data_api(self, Handle::NULL, &mut NoApp)
+            .map(Err::as_raw)
+            .map_err(raw)
+    }
+    fn tcp_pcb_purge_null(&mut self) -> Result<(), RawError> {
+        Tcp::tcp_pcb_purge_api(self, Handle::NULL).map_err(raw)
+    }
     fn tcp_new(&mut self) -> Result<Option<Handle>, RawError> {
         Ok(Tcp::tcp_new(self))
     }

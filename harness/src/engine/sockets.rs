@@ -10,7 +10,7 @@ use std::hash::Hash;
 
 use super::app::{Api, AppState};
 use super::{CallOutcome, EngineError};
-use crate::model::{ApiCall, CbFn, CbSlot};
+use crate::model::{ApiCall, CbFn, CbSlot, NULL_FD, NullArg};
 
 /// lwIP's keepalive defaults (opt.h): idle 2 h, interval 75 s, 9 probes.
 pub const KEEP_DEFAULTS: (u32, u32, u32) = (7_200_000, 75_000, 9);
@@ -34,6 +34,41 @@ pub enum RawError {
 pub trait RawStack {
     /// A pcb handle.
     type H: Copy + Eq + Hash + Ord;
+    /// The handle that is lwIP's NULL pcb pointer.
+    fn null_handle(&self) -> Self::H;
+    /// `tcp_bind(pcb, ip or NULL, port)`.
+    fn tcp_bind_ptr(&mut self, h: Self::H, ip: Option<[u8; 4]>, port: u16) -> Result<i8, RawError>;
+    /// `tcp_connect(pcb, ip or NULL, port, connected or NULL)`.
+    fn tcp_connect_ptr(
+        &mut self,
+        h: Self::H,
+        ip: Option<[u8; 4]>,
+        port: u16,
+        connected: bool,
+    ) -> Result<i8, RawError>;
+    /// `tcp_write(pcb, NULL, len, flags)`.
+    fn tcp_write_null_arg(
+        &mut self,
+        h: Self::H,
+        len: u16,
+        copy: bool,
+        more: bool,
+    ) -> Result<i8, RawError>;
+    /// `tcp_tcp_get_tcp_addrinfo(pcb, local, addr or NULL, port or NULL)`.
+    #[allow(clippy::type_complexity)]
+    fn tcp_addrinfo_ptr(
+        &mut self,
+        h: Self::H,
+        local: bool,
+        addr: bool,
+        port: bool,
+    ) -> Result<(i8, Option<[u8; 4]>, Option<u16>), RawError>;
+    /// `tcp_recv_null(NULL, pcb, NULL, err)`.
+    fn tcp_recv_null_fin(&mut self, h: Self::H, err: i8) -> Result<i8, RawError>;
+    /// `tcp_process_refused_data(NULL)`.
+    fn tcp_process_refused_data_null(&mut self) -> Result<i8, RawError>;
+    /// `tcp_pcb_purge(NULL)`.
+    fn tcp_pcb_purge_null(&mut self) -> Result<(), RawError>;
     /// `tcp_new()`; None when out of pcbs.
     fn tcp_new(&mut self) -> Result<Option<Self::H>, RawError>;
     /// `tcp_bind(pcb, IP_ANY, port)`.
@@ -259,7 +294,11 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
         call: &ApiCall,
         remote: ([u8; 4], u16),
     ) -> Result<CallOutcome, RawError> {
+        let null = s.null_handle();
         let pcb = |fd: &i32| {
+            if *fd == NULL_FD {
+                return Ok(null);
+            }
             self.fds
                 .get(fd)
                 .copied()
@@ -426,6 +465,46 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
                 s.netif_set_ipaddr(*ip)?;
                 value(0)
             }
+            ApiCall::NullArg { fd, arg } => {
+                let h = pcb(fd)?;
+                match *arg {
+                    NullArg::BindAddr { port } => err_outcome(s.tcp_bind_ptr(h, None, port)?),
+                    NullArg::ConnectAddr => {
+                        err_outcome(s.tcp_connect_ptr(h, None, remote.1, true)?)
+                    }
+                    NullArg::ConnectedFn => {
+                        err_outcome(s.tcp_connect_ptr(h, Some(remote.0), remote.1, false)?)
+                    }
+                    NullArg::WriteData { len } => {
+                        err_outcome(s.tcp_write_null_arg(h, len, true, false)?)
+                    }
+                    NullArg::AddrInfo { local, addr, port } => {
+                        let (err, ip, p) = s.tcp_addrinfo_ptr(h, local, addr, port)?;
+                        let ip = ip.map_or("NULL".to_string(), |ip| {
+                            format!("{}.{}.{}.{}", ip[0], ip[1], ip[2], ip[3])
+                        });
+                        let p = p.map_or("NULL".to_string(), |p| p.to_string());
+                        CallOutcome {
+                            addr: Some(format!("{ip}:{p}")),
+                            ..err_outcome(err)
+                        }
+                    }
+                }
+            }
+            ApiCall::RecvNull { fd, err } => {
+                let e = s.tcp_recv_null_fin(pcb(fd)?, *err)?;
+                // ERR_OK with ERR_OK is tcp_close: the descriptor is released.
+                if e == ERR_OK && *err == ERR_OK && *fd != NULL_FD {
+                    self.fds.remove(fd);
+                    self.keep.remove(fd);
+                }
+                err_outcome(e)
+            }
+            ApiCall::ProcessRefusedDataNull => err_outcome(s.tcp_process_refused_data_null()?),
+            ApiCall::PcbPurgeNull => {
+                s.tcp_pcb_purge_null()?;
+                value(0)
+            }
             ApiCall::Nop { .. } => value(0),
             ApiCall::Policy { fd, change } => {
                 if *fd < 0 {
@@ -450,6 +529,8 @@ fn call_fd(call: &ApiCall) -> Option<i32> {
         | ApiCall::Nop { .. }
         | ApiCall::NetifSetIpaddr { .. }
         | ApiCall::TxNow
+        | ApiCall::ProcessRefusedDataNull
+        | ApiCall::PcbPurgeNull
         | ApiCall::Tmr => None,
         ApiCall::Bind { fd, .. }
         | ApiCall::Listen { fd, .. }
@@ -472,6 +553,8 @@ fn call_fd(call: &ApiCall) -> Option<i32> {
         | ApiCall::BindNetif { fd, .. }
         | ApiCall::SndBuf { fd }
         | ApiCall::SndQueuelen { fd }
+        | ApiCall::NullArg { fd, .. }
+        | ApiCall::RecvNull { fd, .. }
         | ApiCall::Policy { fd, .. } => Some(*fd),
     }
 }

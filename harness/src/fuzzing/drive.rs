@@ -167,7 +167,12 @@ pub fn run_engine(engine: &mut dyn Engine, case: &FuzzCase) -> Run {
                     Err(e) => Err(EngineError::Stimulus(e)),
                 },
                 Stim::Model(Action::Call { call, .. }) => {
-                    if let ApiCall::Bind { port, .. } = call {
+                    if let ApiCall::Bind { port, .. }
+                    | ApiCall::NullArg {
+                        arg: crate::model::NullArg::BindAddr { port },
+                        ..
+                    } = call
+                    {
                         r.listen_port = Some(*port);
                     }
                     engine.call(call).map(|o| obs.outcome = Some(o))

@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 
 use crate::engine::OutPacket;
 use crate::model::{
-    Action, ApiCall, CbAction, CbFn, CbSlot, FinPolicy, PolicyChange, RecvPolicy, ScenarioConfig,
-    SentPolicy, SymOpt, SymSegment,
+    Action, ApiCall, CbAction, CbFn, CbSlot, FinPolicy, NULL_FD, NullArg, PolicyChange, RecvPolicy,
+    ScenarioConfig, SentPolicy, SymOpt, SymSegment,
 };
 use crate::script::format_secs;
 use crate::wire::{Opt, Segment, flags, flags_str, parse_options};
@@ -70,6 +70,15 @@ pub fn segment_text(s: &SymSegment, remote_port: u16) -> String {
         let _ = write!(t, " <{}>", o.join(","));
     }
     t
+}
+
+/// A descriptor as a script writes it ([`NULL_FD`]: `NULL`).
+fn fd_text(fd: i32) -> String {
+    if fd == NULL_FD {
+        "NULL".into()
+    } else {
+        fd.to_string()
+    }
 }
 
 /// An API call as a script line body.
@@ -191,6 +200,31 @@ pub fn call_text(c: &ApiCall) -> String {
                 ip[0], ip[1], ip[2], ip[3]
             )
         }
+        ApiCall::NullArg { fd, arg } => {
+            let fd = fd_text(*fd);
+            match arg {
+                NullArg::BindAddr { port } => format!("tcp_bind({fd}, NULL, {port})"),
+                NullArg::ConnectAddr => format!("tcp_connect({fd}, NULL, ..., app)"),
+                NullArg::ConnectedFn => format!("tcp_connect({fd}, ..., ..., NULL)"),
+                NullArg::WriteData { len } => format!("tcp_write({fd}, NULL, {len}, COPY)"),
+                NullArg::AddrInfo { local, addr, port } => {
+                    let p = |b: bool| if b { "..." } else { "NULL" };
+                    format!(
+                        "tcp_tcp_get_tcp_addrinfo({fd}, {}, {}, {})",
+                        u8::from(*local),
+                        p(*addr),
+                        p(*port)
+                    )
+                }
+            }
+        }
+        ApiCall::RecvNull { fd, err } => format!(
+            "tcp_recv_null({}, NULL, {})",
+            fd_text(*fd),
+            lwip_c::ErrT::from_raw(*err).name()
+        ),
+        ApiCall::ProcessRefusedDataNull => "tcp_process_refused_data(NULL)".into(),
+        ApiCall::PcbPurgeNull => "tcp_pcb_purge(NULL)".into(),
         ApiCall::Nop { .. } => "tcp_app(-1)".into(),
         ApiCall::Policy { fd, change } => {
             let kv = match change {
