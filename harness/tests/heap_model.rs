@@ -1,7 +1,7 @@
 //! The port's heap model (tcp-rust/src/mem.rs) against lwIP's mem.c itself:
 //! random sequences of mem_malloc / mem_free / mem_trim run on both, and
 //! every allocation must land at the same offset (or fail on both), with
-//! the same `lwip_stats.mem.used` and `err` after every operation. Equal
+//! the same `lwip_stats.mem.used`, `max` and `err` after every operation. Equal
 //! byte counts alone would not show that the first-fit layout is the same;
 //! equal offsets do. lwIP's assertions in mem_trim must fail on both.
 
@@ -79,6 +79,7 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
         let a = stack.accounting();
         prop_assert_eq!(a.heap_used, heap.used(), "op {}: {:?}: mem.used", n, o);
         prop_assert_eq!(a.heap_err, heap.errors(), "op {}: {:?}: mem.err", n, o);
+        prop_assert_eq!(a.heap_max, heap.max_used(), "op {}: {:?}: mem.max", n, o);
     }
     for (c, r, _) in live.drain(..) {
         stack.mem_free(c).expect("mem_free");
