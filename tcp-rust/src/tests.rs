@@ -7,7 +7,7 @@ use std::vec;
 use std::vec::Vec;
 
 use crate::err::Err;
-use crate::stack::{Callback, WriteFlags};
+use crate::stack::{ApiError, Callback, WriteFlags};
 use crate::state::{TF_ACK_DELAY, TF_NAGLEMEMERR, TcpState};
 use crate::test_support::NullApp;
 use crate::test_support::*;
@@ -35,6 +35,20 @@ fn rst_for_segment_to_closed_port() {
         payload: vec![],
     };
     assert_eq!(out[0], expected.bytes());
+}
+
+/// Without LWIP_WND_SCALE tcp_rst puts `PP_HTONS(TCP_WND)` through
+/// `lwip_htons` again: opt.h's TCP_WND 2144 (0x0860) goes out as 0x6008.
+#[test]
+fn rst_window_without_window_scaling() {
+    let c = Config::opt_h_defaults();
+    let mut s = Box::new(T::new(c, Netif::default(), TestHooks::default()).unwrap());
+    let mut peer = Peer::new(40006, 9999, 12345);
+    send!(s, &mut NullApp, peer.seg(SYN, &[], &[]));
+    let out = core::mem::take(&mut s.hooks.out);
+    assert_eq!(out.len(), 1);
+    let rst = Seg::parse(&out[0]);
+    assert_eq!((rst.flags, rst.wnd), (RST | ACK, 0x6008));
 }
 
 #[test]
@@ -462,4 +476,50 @@ fn reset_accepts_pools_up_to_the_ports_capacity() {
         ..Config::full()
     };
     assert!(s.reset(over, Netif::default()).is_err());
+}
+
+#[test]
+fn reset_refuses_each_profile_past_the_ports_storage() {
+    // Each storage limit of the port at its capacity (a valid profile) and
+    // one past it (refused, before anything is reset).
+    use crate::stack::{MAX_LISTEN_PCBS, MAX_SACKS, MAX_SEGS, REFUSED_CAP, SEG_DATA_CAP};
+    type Edit = fn(&mut Config, u32);
+    let limits: [(&str, Edit, usize); 5] = [
+        (
+            "listen pcbs",
+            |c, n| c.memp_num_tcp_pcb_listen = n as u16,
+            MAX_LISTEN_PCBS,
+        ),
+        ("segments", |c, n| c.memp_num_tcp_seg = n as u16, MAX_SEGS),
+        ("TCP_SND_BUF", |c, n| c.tcp_snd_buf = n, SEG_DATA_CAP),
+        ("TCP_WND", |c, n| c.tcp_wnd = n, REFUSED_CAP),
+        (
+            "SACK blocks",
+            |c, n| c.lwip_tcp_max_sack_num = n as u8,
+            MAX_SACKS,
+        ),
+    ];
+    let mut s = stack();
+    for (what, edit, cap) in limits {
+        let mut at = Config::full();
+        edit(&mut at, cap as u32);
+        assert_eq!(
+            at.check(),
+            Ok(()),
+            "{what}: the profile at the cap is valid"
+        );
+        assert_eq!(s.reset(at, Netif::default()), Ok(()), "{what} at the cap");
+        let mut over = Config::full();
+        edit(&mut over, cap as u32 + 1);
+        assert_eq!(
+            over.check(),
+            Ok(()),
+            "{what}: the profile past the cap is valid"
+        );
+        assert_eq!(
+            s.reset(over, Netif::default()),
+            Err(ApiError::BadConfig),
+            "{what} past the cap"
+        );
+    }
 }
