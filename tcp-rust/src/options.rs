@@ -1159,8 +1159,10 @@ mod tests {
         // MSS/WS/SACK_PERM flags are ignored for control segments.
         let o = tcp_output_fill_options(&cfg, 0x1d, &v, &[], 0);
         assert_eq!(o.map(|o| o.len()), Some(0));
-        let mut b = TcpOptBytes::new();
+        let mut b = TcpOptBytes::default();
+        assert!(b.is_empty());
         assert!(b.push(&[0; 40]));
+        assert!(!b.is_empty());
         assert!(!b.push(&[0]));
         assert_eq!(b.len(), 40);
     }
