@@ -41,6 +41,10 @@ pub const MAX_SACKS: usize = 8;
 /// Capacity of the callback log ring.
 pub const EVENT_CAP: usize = 64;
 
+/// Largest packet the stack builds: IPv4 header, TCP header with 40 bytes
+/// of options, one segment of data.
+pub const OUT_BUF: usize = IP_HLEN + 60 + SEG_DATA_CAP;
+
 /// lwIP's `TCP_PRIO_NORMAL` (tcp.h).
 pub const TCP_PRIO_NORMAL: u8 = 64;
 /// lwIP's `TCP_PRIO_MAX` (tcp.h).
