@@ -557,6 +557,10 @@ mod tests {
         assert_eq!(pbuf_ram_alloc_len(24, 8, 40, 1460), Some(24 + 40 + 1464));
         assert_eq!(pbuf_ram_alloc_len(24, 8, 20, 20), Some(24 + 24 + 24));
         assert_eq!(pbuf_ram_alloc_len(24, 8, 40, 65535), None);
+        // Only the total wraps: 40 + 65472 = 65512 fits, 24 + 65512 does
+        // not (pbuf_alloc's second overflow check, bug #50040).
+        assert_eq!(pbuf_ram_alloc_len(24, 8, 40, 65472), None);
+        assert_eq!(pbuf_ram_alloc_len(24, 8, 40, 65464), Some(65528));
         assert_eq!(pbuf_ram_payload_offset(24, 8, 40), 64);
         assert_eq!(pbuf_ram_payload_offset(24, 8, 0), 24);
         assert_eq!(pbuf_ram_payload_offset(24, 8, 20), 48);
