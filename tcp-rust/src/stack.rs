@@ -120,8 +120,8 @@ impl Handle {
         generation: 0,
     };
     /// Whether it is [`Handle::NULL`].
-    pub const fn is_null(&self) -> bool {
-        !self.listen && self.idx == u8::MAX && self.generation == 0
+    pub fn is_null(&self) -> bool {
+        *self == Handle::NULL
     }
     /// Whether it names a listening pcb (`struct tcp_pcb_listen`).
     pub const fn is_listen(&self) -> bool {
