@@ -418,6 +418,54 @@ fn refused_data_is_kept_and_redelivered_by_the_fast_timer() {
 }
 
 #[test]
+fn process_refused_data_called_by_the_application() {
+    // tcp_process_refused_data(pcb) as an application may call it: refused
+    // data goes to the recv callback again; without refused data nothing
+    // happens (lwIP's callers check first).
+    let mut s = stack();
+    let mut app = TestApp {
+        refuse_recv: true,
+        ..TestApp::default()
+    };
+    let mut peer = Peer::new(40011, 7, 3);
+    let (_, pcb) = established(&mut s, &mut app, 7, &mut peer);
+    assert_eq!(
+        s.tcp_process_refused_data_api(pcb, &mut app).unwrap(),
+        Err::Ok
+    );
+    assert!(events(&mut s).is_empty(), "nothing refused, no callback");
+    send!(s, &mut app, peer.seg(PSH | ACK, &ts(3, 0), b"again"));
+    assert_eq!(s.refused_bytes(pcb).unwrap(), 5);
+    app.refuse_recv = false;
+    assert_eq!(
+        s.tcp_process_refused_data_api(pcb, &mut app).unwrap(),
+        Err::Ok
+    );
+    assert_eq!(app.received, b"again");
+    assert_eq!(s.refused_bytes(pcb).unwrap(), 0);
+    let null = s.tcp_process_refused_data_api(crate::stack::Handle::NULL, &mut app);
+    assert_eq!(null.unwrap(), Err::Arg);
+}
+
+#[test]
+fn pcb_purge_called_by_the_application() {
+    // tcp_pcb_purge(pcb) frees a live pcb's queued segments (here: unsent
+    // data: written, not yet output).
+    let mut s = stack();
+    let mut app = TestApp::default();
+    let mut peer = Peer::new(40012, 7, 3);
+    let (_, pcb) = established(&mut s, &mut app, 7, &mut peer);
+    assert_eq!(
+        s.tcp_write(pcb, &[1; 100], WriteFlags::COPY).unwrap(),
+        Err::Ok
+    );
+    assert!(s.segs_used() > 0);
+    s.tcp_pcb_purge_api(pcb).unwrap();
+    assert_eq!(s.segs_used(), 0);
+    assert_eq!(s.tcp_pcb_purge_api(crate::stack::Handle::NULL), Ok(()));
+}
+
+#[test]
 fn out_of_pcbs_and_bind_in_use() {
     let mut s = stack();
     let mut made = Vec::new();
