@@ -37,18 +37,9 @@ pub mod full {
     pub const TCP_SND_QUEUELEN: u16 = (4 * TCP_SND_BUF).div_ceil(TCP_MSS as u32) as u16;
     /// `TCP_SNDLOWAT` (opt.h default:
     /// `LWIP_MIN(LWIP_MAX(TCP_SND_BUF/2, 2*TCP_MSS + 1), TCP_SND_BUF - 1)`).
-    pub const TCP_SNDLOWAT: u32 = {
-        let a = TCP_SND_BUF / 2;
-        let b = 2 * TCP_MSS as u32 + 1;
-        let max = if a > b { a } else { b };
-        let c = TCP_SND_BUF - 1;
-        if max < c { max } else { c }
-    };
+    pub const TCP_SNDLOWAT: u32 = super::tcp_sndlowat_default(TCP_SND_BUF, TCP_MSS);
     /// `TCP_SNDQUEUELOWAT` (opt.h default: `LWIP_MAX(TCP_SND_QUEUELEN/2, 5)`).
-    pub const TCP_SNDQUEUELOWAT: u16 = {
-        let a = TCP_SND_QUEUELEN / 2;
-        if a > 5 { a } else { 5 }
-    };
+    pub const TCP_SNDQUEUELOWAT: u16 = super::tcp_sndqueuelowat_default(TCP_SND_QUEUELEN);
     /// `TCP_TTL` (lwipopts.h: 255).
     pub const TCP_TTL: u8 = 255;
     /// `TCP_MAXRTX`.
@@ -79,11 +70,8 @@ pub mod full {
     pub const TCP_DEFAULT_LISTEN_BACKLOG: u8 = 0xff;
     /// `TCP_WND_UPDATE_THRESHOLD` (opt.h default:
     /// `LWIP_MIN(TCP_WND / 4, TCP_MSS * 4)`).
-    pub const TCP_WND_UPDATE_THRESHOLD: u32 = {
-        let a = TCP_WND / 4;
-        let b = TCP_MSS as u32 * 4;
-        if a < b { a } else { b }
-    };
+    pub const TCP_WND_UPDATE_THRESHOLD: u32 =
+        super::tcp_wnd_update_threshold_default(TCP_WND, TCP_MSS);
     /// `TCP_OVERSIZE` (lwipopts.h: `TCP_MSS`).
     pub const TCP_OVERSIZE: u16 = TCP_MSS;
     /// `TCP_CALCULATE_EFF_SEND_MSS`.
@@ -147,6 +135,36 @@ pub mod full {
 /// Port of lwIP's `PBUF_IP_HLEN` (pbuf.h) for an IPv4-only build (40 with
 /// `LWIP_IPV6`).
 pub const PBUF_IP_HLEN: u16 = 20;
+
+/// lwIP's `LWIP_MAX(x, y)` (def.h): `((x) > (y)) ? (x) : (y)`.
+pub const fn lwip_max(x: u32, y: u32) -> u32 {
+    if x > y { x } else { y }
+}
+
+/// lwIP's `LWIP_MIN(x, y)` (def.h): `((x) < (y)) ? (x) : (y)`.
+pub const fn lwip_min(x: u32, y: u32) -> u32 {
+    if x < y { x } else { y }
+}
+
+/// opt.h's default `TCP_SNDLOWAT`:
+/// `LWIP_MIN(LWIP_MAX(((TCP_SND_BUF)/2), (2 * TCP_MSS) + 1), (TCP_SND_BUF) - 1)`.
+pub const fn tcp_sndlowat_default(tcp_snd_buf: u32, tcp_mss: u16) -> u32 {
+    lwip_min(
+        lwip_max(tcp_snd_buf / 2, 2 * tcp_mss as u32 + 1),
+        tcp_snd_buf.wrapping_sub(1),
+    )
+}
+
+/// opt.h's default `TCP_SNDQUEUELOWAT`: `LWIP_MAX(((TCP_SND_QUEUELEN)/2), 5)`.
+pub const fn tcp_sndqueuelowat_default(tcp_snd_queuelen: u16) -> u16 {
+    lwip_max(tcp_snd_queuelen as u32 / 2, 5) as u16
+}
+
+/// opt.h's default `TCP_WND_UPDATE_THRESHOLD`:
+/// `LWIP_MIN((TCP_WND / 4), (TCP_MSS * 4))`.
+pub const fn tcp_wnd_update_threshold_default(tcp_wnd: u32, tcp_mss: u16) -> u32 {
+    lwip_min(tcp_wnd / 4, tcp_mss as u32 * 4)
+}
 /// Port of lwIP's `PBUF_TRANSPORT_HLEN` (pbuf.h).
 pub const PBUF_TRANSPORT_HLEN: u16 = 20;
 
@@ -483,10 +501,8 @@ impl Config {
     pub const fn tcp_wnd_max(&self, pcb_wnd_scale: bool) -> u32 {
         if !self.lwip_wnd_scale || pcb_wnd_scale {
             self.tcp_wnd
-        } else if self.tcp_wnd > 0xffff {
-            0xffff
         } else {
-            self.tcp_wnd
+            lwip_min(self.tcp_wnd, 0xffff)
         }
     }
 
@@ -635,6 +651,23 @@ mod tests {
         assert_eq!(c.check(), Ok(()));
         assert!(!c.lwip_wnd_scale && !c.lwip_tcp_timestamps && !c.lwip_tcp_sack_out);
         assert_eq!(c.tcp_wnd_max(false), 2144);
+    }
+
+    #[test]
+    fn opt_h_formulas() {
+        assert_eq!((lwip_max(3, 5), lwip_max(5, 3), lwip_max(4, 4)), (5, 5, 4));
+        assert_eq!((lwip_min(3, 5), lwip_min(5, 3), lwip_min(4, 4)), (3, 3, 4));
+        // opt.h's defaults: TCP_MSS 536, TCP_SND_BUF 2 * TCP_MSS, TCP_WND 4 * TCP_MSS.
+        assert_eq!(tcp_sndlowat_default(1072, 536), 1071); // MIN(MAX(536, 1073), 1071)
+        assert_eq!(tcp_sndlowat_default(5840, 1460), 2921); // MIN(MAX(2920, 2921), 5839)
+        assert_eq!(tcp_sndlowat_default(40_000, 1460), 20_000); // MIN(MAX(20000, 2921), 39999)
+        assert_eq!(tcp_sndlowat_default(4001, 536), 2000); // 4001 / 2 rounds down
+        assert_eq!(tcp_sndqueuelowat_default(9), 5); // MAX(4, 5)
+        assert_eq!(tcp_sndqueuelowat_default(16), 8);
+        assert_eq!(tcp_sndqueuelowat_default(17), 8);
+        assert_eq!(tcp_wnd_update_threshold_default(2144, 536), 536); // MIN(536, 2144)
+        assert_eq!(tcp_wnd_update_threshold_default(65_535, 1460), 5840); // MIN(16383, 5840)
+        assert_eq!(tcp_wnd_update_threshold_default(11_681, 1460), 2920); // 11681 / 4 rounds down
     }
 
     #[test]

@@ -201,9 +201,7 @@ impl Heap {
 
     fn stats_inc_used(&mut self, n: u32) {
         self.used = self.used.wrapping_add(n);
-        if self.used > self.max {
-            self.max = self.used;
-        }
+        self.max = self.max.max(self.used);
     }
 
     fn stats_dec_used(&mut self, n: u32) {
@@ -221,9 +219,7 @@ impl Heap {
         }
         // size = (mem_size_t)LWIP_MEM_ALIGN_SIZE(size_in), at least MIN_SIZE_ALIGNED.
         let mut size = align_size(u32::from(size_in), self.alignment) as u16;
-        if size < self.min_size_aligned {
-            size = self.min_size_aligned;
-        }
+        size = size.max(self.min_size_aligned);
         if size > self.size_aligned || size < size_in {
             return None;
         }
@@ -250,10 +246,8 @@ impl Heap {
                 if ptr == self.lfree {
                     // Find the next free block after it.
                     let mut cur = self.lfree;
-                    let mut guard = 0usize;
-                    while self.is_used(cur) && cur != self.size_aligned && guard <= MEM_HEAP_CAP {
+                    while self.is_used(cur) && cur != self.size_aligned {
                         cur = self.next(cur);
-                        guard += 1;
                     }
                     self.lfree = cur;
                 }
@@ -277,9 +271,7 @@ impl Heap {
             return;
         }
         self.set_used(ptr, false);
-        if ptr < self.lfree {
-            self.lfree = ptr;
-        }
+        self.lfree = self.lfree.min(ptr);
         self.stats_dec_used(u32::from(self.next(ptr).wrapping_sub(ptr)));
         self.plug_holes(ptr);
     }
@@ -325,9 +317,7 @@ impl Heap {
     pub fn mem_trim(&mut self, m: MemPtr, new_size: u16) -> Result<(), &'static str> {
         let ptr = m.0;
         let mut newsize = align_size(u32::from(new_size), self.alignment) as u16;
-        if newsize < self.min_size_aligned {
-            newsize = self.min_size_aligned;
-        }
+        newsize = newsize.max(self.min_size_aligned);
         if newsize > self.size_aligned || newsize < new_size || ptr >= self.size_aligned {
             return Ok(());
         }
@@ -358,9 +348,7 @@ impl Heap {
                 return Err("invalid next ptr");
             }
             let ptr2 = ptr + smem + newsize;
-            if ptr2 < self.lfree {
-                self.lfree = ptr2;
-            }
+            self.lfree = self.lfree.min(ptr2);
             self.link_free_block(ptr, ptr2, next);
             self.stats_dec_used(u32::from(size - newsize));
         }

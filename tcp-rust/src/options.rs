@@ -300,10 +300,10 @@ fn parse_loop(
                 }
                 let mss = u16::try_from(be(options, at.saturating_add(2), 2)).unwrap_or(0);
                 found.mss = Some(mss);
-                effects.mss = Some(if mss > cfg.tcp_mss || mss == 0 {
+                effects.mss = Some(if mss == 0 {
                     cfg.tcp_mss
                 } else {
-                    mss
+                    mss.min(cfg.tcp_mss)
                 });
                 idx = at.saturating_add(usize::from(LWIP_TCP_OPT_LEN_MSS));
             }

@@ -858,9 +858,6 @@ impl<H: Hooks> Tcp<H> {
                 segs = segs.wrapping_add(1);
                 bytes = bytes.wrapping_add(u32::from(self.seg_ref(si).len));
                 s = self.seg_ref(si).next;
-                if segs as usize > MAX_SEGS {
-                    break;
-                }
             }
             (segs, bytes)
         };
@@ -890,14 +887,9 @@ impl<H: Hooks> Tcp<H> {
     /// listening pcbs, `tcp_listen_pcbs`).
     pub fn for_each_on_list(&self, mut f: impl FnMut(Handle, TcpState, Option<List>)) {
         let mut l = self.tcp_listen_pcbs;
-        let mut guard = 0usize;
         while let Some(i) = l {
             f(self.listen_handle(i), TcpState::Listen, None);
             l = self.lpcb_ref(i).next;
-            guard += 1;
-            if guard > MAX_LISTEN_PCBS {
-                break;
-            }
         }
         for (list, head) in [
             (List::Bound, self.tcp_bound_pcbs),
@@ -905,14 +897,9 @@ impl<H: Hooks> Tcp<H> {
             (List::TimeWait, self.tcp_tw_pcbs),
         ] {
             let mut p = head;
-            let mut guard = 0usize;
             while let Some(i) = p {
                 f(self.conn_handle(i), self.pcb_ref(i).state, Some(list));
                 p = self.pcb_ref(i).next;
-                guard += 1;
-                if guard > MAX_PCBS {
-                    break;
-                }
             }
         }
     }
@@ -1133,7 +1120,6 @@ impl<H: Hooks> Tcp<H> {
             *self.list_head(l) = n;
         } else {
             let mut cur = head;
-            let mut guard = 0usize;
             while let Some(c) = cur {
                 let n = self.pcb_ref(c).next;
                 if n == Some(i) {
@@ -1142,10 +1128,6 @@ impl<H: Hooks> Tcp<H> {
                     break;
                 }
                 cur = n;
-                guard += 1;
-                if guard > MAX_PCBS {
-                    break;
-                }
             }
         }
         if l == List::Active {
@@ -1165,7 +1147,6 @@ impl<H: Hooks> Tcp<H> {
             return;
         }
         let mut cur = self.tcp_listen_pcbs;
-        let mut guard = 0usize;
         while let Some(c) = cur {
             let n = self.lpcb_ref(c).next;
             if n == Some(i) {
@@ -1174,10 +1155,6 @@ impl<H: Hooks> Tcp<H> {
                 return;
             }
             cur = n;
-            guard += 1;
-            if guard > MAX_LISTEN_PCBS {
-                return;
-            }
         }
     }
 

@@ -75,16 +75,11 @@ impl<H: Hooks> Tcp<H> {
     fn tcp_listen_closed(&mut self, l: u8) {
         for head in [self.tcp_bound_pcbs, self.tcp_active_pcbs, self.tcp_tw_pcbs] {
             let mut p = head;
-            let mut guard = 0;
             while let Some(i) = p {
                 if self.pcb_ref(i).listener == Some(l) {
                     self.p(i).listener = None;
                 }
                 p = self.pcb_ref(i).next;
-                guard += 1;
-                if guard > crate::stack::MAX_PCBS {
-                    break;
-                }
             }
         }
     }
@@ -448,25 +443,15 @@ impl<H: Hooks> Tcp<H> {
     /// `tcp_pcb_lists[]` order.
     fn for_each_port(&self, mut f: impl FnMut(u16, [u8; 4])) {
         let mut l = self.tcp_listen_pcbs;
-        let mut guard = 0;
         while let Some(i) = l {
             f(self.lpcb_ref(i).local_port, self.lpcb_ref(i).local_ip);
             l = self.lpcb_ref(i).next;
-            guard += 1;
-            if guard > crate::stack::MAX_LISTEN_PCBS {
-                break;
-            }
         }
         for head in [self.tcp_bound_pcbs, self.tcp_active_pcbs, self.tcp_tw_pcbs] {
             let mut p = head;
-            let mut guard = 0;
             while let Some(i) = p {
                 f(self.pcb_ref(i).local_port, self.pcb_ref(i).local_ip);
                 p = self.pcb_ref(i).next;
-                guard += 1;
-                if guard > crate::stack::MAX_PCBS {
-                    break;
-                }
             }
         }
     }
@@ -563,11 +548,12 @@ impl<H: Hooks> Tcp<H> {
         let max = self.tcp_wnd_max(i);
         let p = self.p(i);
         let rcv_wnd = p.rcv_wnd.wrapping_add(u32::from(len));
-        if rcv_wnd > max || rcv_wnd < p.rcv_wnd {
-            p.rcv_wnd = max;
+        // An addition that wrapped also opens the window to its maximum.
+        p.rcv_wnd = if rcv_wnd < p.rcv_wnd {
+            max
         } else {
-            p.rcv_wnd = rcv_wnd;
-        }
+            rcv_wnd.min(max)
+        };
         let wnd_inflation = self.tcp_update_rcv_ann_wnd(i);
         if wnd_inflation >= self.cfg.tcp_wnd_update_threshold {
             self.p(i).flags |= TF_ACK_NOW;
@@ -964,17 +950,12 @@ impl<H: Hooks> Tcp<H> {
         self.tcp_netif_ip_addr_changed_pcblist(old_addr, List::Bound);
         if new_addr != [0; 4] {
             let mut l = self.tcp_listen_pcbs;
-            let mut guard = 0;
             while let Some(j) = l {
                 let lp = self.lp(j);
                 if lp.local_ip == old_addr {
                     lp.local_ip = new_addr;
                 }
                 l = lp.next;
-                guard += 1;
-                if guard > crate::stack::MAX_LISTEN_PCBS {
-                    break;
-                }
             }
         }
     }
@@ -984,17 +965,12 @@ impl<H: Hooks> Tcp<H> {
     /// profile, so link-local addresses get no exception).
     fn tcp_netif_ip_addr_changed_pcblist(&mut self, old_addr: [u8; 4], list: List) {
         let mut pcb = *self.list_head(list);
-        let mut guard = 0;
         while let Some(i) = pcb {
             let next = self.pcb_ref(i).next;
             if self.pcb_ref(i).local_ip == old_addr {
                 self.tcp_abandon(i, true);
             }
             pcb = next;
-            guard += 1;
-            if guard > crate::stack::MAX_PCBS {
-                break;
-            }
         }
     }
 
@@ -1019,15 +995,10 @@ impl<H: Hooks> Tcp<H> {
 
     /// Port of `tcp_segs_free()` (tcp.c).
     pub(crate) fn tcp_segs_free(&mut self, mut seg: Option<u8>) {
-        let mut guard = 0;
         while let Some(s) = seg {
             let next = self.seg_ref(s).next;
             self.tcp_seg_free(s);
             seg = next;
-            guard += 1;
-            if guard > crate::stack::MAX_SEGS {
-                break;
-            }
         }
     }
 
@@ -1387,8 +1358,8 @@ impl<H: Hooks> Tcp<H> {
                     {
                         let q = *self.pcb_ref(i);
                         if q.state != TcpState::SynSent {
-                            let idx = usize::from(q.nrtx).min(TCP_BACKOFF.len() - 1);
-                            let sh = TCP_BACKOFF.get(idx).copied().unwrap_or(7);
+                            // nrtx <= TCP_MAXRTX <= 12 (Config::check), the table's last index.
+                            let sh = TCP_BACKOFF.get(usize::from(q.nrtx)).copied().unwrap_or(7);
                             let calc = ((i32::from(q.sa) >> 3) + i32::from(q.sv)) << sh;
                             self.p(i).rto = calc.min(0x7fff) as i16;
                         }
@@ -1397,9 +1368,7 @@ impl<H: Hooks> Tcp<H> {
                         let eff_wnd = q.cwnd.min(q.snd_wnd);
                         q.ssthresh = eff_wnd >> 1;
                         let two_mss = u32::from(q.mss) << 1;
-                        if q.ssthresh < two_mss {
-                            q.ssthresh = two_mss;
-                        }
+                        q.ssthresh = q.ssthresh.max(two_mss);
                         q.cwnd = u32::from(q.mss);
                         q.bytes_acked = 0;
                         self.tcp_rexmit_rto_commit(i);

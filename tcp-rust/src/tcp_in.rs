@@ -865,9 +865,7 @@ impl<H: Hooks> Tcp<H> {
             {
                 let q = self.p(i);
                 q.snd_wnd = swnd;
-                if q.snd_wnd_max < q.snd_wnd {
-                    q.snd_wnd_max = q.snd_wnd;
-                }
+                q.snd_wnd_max = q.snd_wnd_max.max(q.snd_wnd);
                 q.snd_wl1 = seqno;
                 q.snd_wl2 = ackno;
             }
@@ -958,9 +956,7 @@ impl<H: Hooks> Tcp<H> {
                 let mut m = ticks.wrapping_sub(q.rttest) as i16;
                 m = m.wrapping_sub(q.sa >> 3);
                 q.sa = q.sa.wrapping_add(m);
-                if m < 0 {
-                    m = m.wrapping_neg();
-                }
+                m = m.wrapping_abs();
                 m = m.wrapping_sub(q.sv >> 2);
                 q.sv = q.sv.wrapping_add(m);
                 q.rto = (q.sa >> 3).wrapping_add(q.sv);
@@ -1075,7 +1071,6 @@ impl<H: Hooks> Tcp<H> {
             return tcplen;
         }
         let mut next = self.pcb_ref(i).ooseq;
-        let mut guard = 0usize;
         while let Some(n) = next {
             let (nseq, nlen, nflags, nnext) = {
                 let g = self.seg_ref(n);
@@ -1093,10 +1088,6 @@ impl<H: Hooks> Tcp<H> {
             }
             self.tcp_seg_free(n);
             next = nnext;
-            guard += 1;
-            if guard > crate::stack::MAX_SEGS {
-                break;
-            }
         }
         if let Some(n) = next {
             let nseq = self.seg_ref(n).seqno;
@@ -1118,7 +1109,6 @@ impl<H: Hooks> Tcp<H> {
     /// `recv_data` (a dequeued FIN moves ESTABLISHED to CLOSE_WAIT), and
     /// the SACK blocks below the queue's new start are dropped.
     fn tcp_receive_dequeue_ooseq(&mut self, i: u8) {
-        let mut guard = 0usize;
         while let Some(c) = self.pcb_ref(i).ooseq {
             let (cseq, clen, cflags, cnext, cpool) = {
                 let g = self.seg_ref(c);
@@ -1153,10 +1143,6 @@ impl<H: Hooks> Tcp<H> {
             }
             self.p(i).ooseq = cnext;
             self.tcp_seg_free(c);
-            guard += 1;
-            if guard > crate::stack::MAX_SEGS {
-                break;
-            }
         }
         if self.cfg.lwip_tcp_sack_out && self.pcb_ref(i).flags & TF_SACK != 0 {
             match self.pcb_ref(i).ooseq {
@@ -1200,7 +1186,6 @@ impl<H: Hooks> Tcp<H> {
         };
         let mut prev: Option<u8> = None;
         let mut next = Some(first);
-        let mut guard = 0usize;
         while let Some(n) = next {
             let (nseq, nlen, nnext, nflags) = {
                 let g = self.seg_ref(n);
@@ -1286,10 +1271,6 @@ impl<H: Hooks> Tcp<H> {
                 break;
             }
             next = nnext;
-            guard += 1;
-            if guard > crate::stack::MAX_SEGS {
-                break;
-            }
         }
         if sack {
             let mut next = match prev {
@@ -1307,7 +1288,6 @@ impl<H: Hooks> Tcp<H> {
             };
             if let Some(nx) = next {
                 let mut sackend = self.seg_ref(nx).seqno;
-                let mut guard = 0usize;
                 while let Some(nx) = next {
                     let g = self.seg_ref(nx);
                     if sackend != g.seqno {
@@ -1315,10 +1295,6 @@ impl<H: Hooks> Tcp<H> {
                     }
                     sackend = sackend.wrapping_add(u32::from(g.len));
                     next = g.next;
-                    guard += 1;
-                    if guard > crate::stack::MAX_SEGS {
-                        break;
-                    }
                 }
                 self.tcp_add_sack(i, sackbeg, sackend);
             }
@@ -1360,7 +1336,6 @@ impl<H: Hooks> Tcp<H> {
             self.tcp_segs_free(next);
             next = None;
         } else {
-            let mut guard = 0usize;
             while let Some(n) = next {
                 let clen = u32::from(self.seg_ref(cseg).len);
                 let (nseq, nlen, nflags, nnext) = {
@@ -1375,10 +1350,6 @@ impl<H: Hooks> Tcp<H> {
                 }
                 self.tcp_seg_free(n);
                 next = nnext;
-                guard += 1;
-                if guard > crate::stack::MAX_SEGS {
-                    break;
-                }
             }
             if let Some(n) = next {
                 let nseq = self.seg_ref(n).seqno;

@@ -261,13 +261,8 @@ impl<H: Hooks> Tcp<H> {
 
     fn last_unsent(&self, i: u8) -> Option<u8> {
         let mut s = self.pcb_ref(i).unsent?;
-        let mut guard = 0;
         while let Some(n) = self.seg_ref(s).next {
             s = n;
-            guard += 1;
-            if guard > crate::stack::MAX_SEGS {
-                break;
-            }
         }
         Some(s)
     }
@@ -739,9 +734,7 @@ impl<H: Hooks> Tcp<H> {
         {
             let ticks = self.tcp_ticks;
             let q = self.p(i);
-            if q.rtime < 0 {
-                q.rtime = 0;
-            }
+            q.rtime = q.rtime.max(0);
             if q.rttest == 0 {
                 q.rttest = ticks;
                 q.rtseq = seqno;
@@ -781,13 +774,8 @@ impl<H: Hooks> Tcp<H> {
         let Some(mut last) = self.pcb_ref(i).unacked else {
             return Err::Val;
         };
-        let mut guard = 0;
         while let Some(n) = self.seg_ref(last).next {
             last = n;
-            guard += 1;
-            if guard > crate::stack::MAX_SEGS {
-                break;
-            }
         }
         let unsent = self.pcb_ref(i).unsent;
         self.sg(last).next = unsent;
@@ -852,9 +840,7 @@ impl<H: Hooks> Tcp<H> {
             let q = self.p(i);
             q.ssthresh = q.cwnd.min(q.snd_wnd) / 2;
             let mss = u32::from(q.mss);
-            if q.ssthresh < 2 * mss {
-                q.ssthresh = 2 * mss;
-            }
+            q.ssthresh = q.ssthresh.max(2 * mss);
             q.cwnd = q.ssthresh.wrapping_add(3 * mss);
             q.flags |= TF_INFR;
             q.rtime = 0;
