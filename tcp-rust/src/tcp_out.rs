@@ -47,8 +47,7 @@ fn put_tcp_hdr(
 /// Adds `n` data bytes to the tail pbuf of a segment's chain (`p->len +=`
 /// in tcp_write's phase 1).
 fn seg_pbuf_grow_tail(sg: &mut TcpSeg, n: u16) {
-    let tail = usize::from(sg.pbufs.max(1) - 1).min(SEG_PBUF_CAP - 1);
-    if let Some(l) = sg.pbuf_len.get_mut(tail) {
+    if let Some(l) = sg.pbuf_len.get_mut(usize::from(sg.pbufs.saturating_sub(1))) {
         *l = l.wrapping_add(n);
     }
 }

@@ -571,3 +571,53 @@ fn reset_refuses_each_profile_past_the_ports_storage() {
         );
     }
 }
+
+#[test]
+fn ephemeral_ports_run_out_and_the_search_resumes_where_it_stopped() {
+    // tcp_new_port with a three-port range (END itself is never used) and
+    // no LWIP_RAND, so the search starts at TCP_LOCAL_PORT_RANGE_START:
+    // three binds to port 0 take 0xc001, 0xc002, 0xc000; the fourth finds
+    // every port in use after END - START + 1 = 4 tries and tcp_bind fails
+    // with ERR_BUF, leaving tcp_port at 0xc001 (the fourth try).
+    let c = Config {
+        tcp_local_port_range_start: 0xc000,
+        tcp_local_port_range_end: 0xc003,
+        lwip_rand_defined: false,
+        ..Config::full()
+    };
+    assert_eq!(c.check(), Ok(()));
+    let mut s = Box::new(T::new(c, Netif::default(), TestHooks::default()).unwrap());
+    let mut pcbs = Vec::new();
+    for want in [0xc001, 0xc002, 0xc000] {
+        let h = s.tcp_new().unwrap();
+        assert_eq!(s.tcp_bind(h, [0; 4], 0).unwrap(), Err::Ok);
+        assert_eq!(s.pcb(h).unwrap().local_port, want);
+        pcbs.push(h);
+    }
+    let h = s.tcp_new().unwrap();
+    assert_eq!(s.tcp_bind(h, [0; 4], 0).unwrap(), Err::Buf);
+    // Free 0xc001 and 0xc000: the search goes on from 0xc001, so it passes
+    // 0xc002 (in use) and takes 0xc000, not 0xc001.
+    assert_eq!(s.tcp_close(pcbs[0]).unwrap(), Err::Ok);
+    assert_eq!(s.tcp_close(pcbs[2]).unwrap(), Err::Ok);
+    assert_eq!(s.tcp_bind(h, [0; 4], 0).unwrap(), Err::Ok);
+    assert_eq!(s.pcb(h).unwrap().local_port, 0xc000);
+}
+
+#[test]
+fn a_full_event_ring_counts_what_it_lost() {
+    // 70 poll callbacks (tcp_poll interval 1: every slow tick) without the
+    // events being taken: the ring keeps the newest EVENT_CAP and counts
+    // the rest, which the harness reports as a lost observation.
+    use crate::stack::EVENT_CAP;
+    let mut s = stack();
+    let mut app = TestApp::default();
+    let mut peer = Peer::new(40010, 7001, 5000);
+    let (_l, pcb) = established(&mut s, &mut app, 7001, &mut peer);
+    s.tcp_poll(pcb, 1).unwrap();
+    assert_eq!(s.events_dropped(), 0);
+    s.advance_to(70 * 500 + 100, &mut app).unwrap();
+    let polls = EVENT_CAP as u64 + s.events_dropped();
+    assert_eq!(polls, 70);
+    assert_eq!(events(&mut s).len(), EVENT_CAP);
+}
