@@ -1491,8 +1491,11 @@ impl<H: Hooks> Tcp<H> {
         }
         let fast = self.cfg.tcp_fast_interval().max(1);
         let slow = self.cfg.tcp_slow_interval().max(1);
-        let mut tick = (self.now / fast).wrapping_add(1).wrapping_mul(fast);
-        while tick <= to_ms && tick > self.now {
+        // The first tick after `now`; none once the clock would wrap.
+        let mut next = (self.now / fast)
+            .checked_add(1)
+            .and_then(|n| n.checked_mul(fast));
+        while let Some(tick) = next.filter(|&t| t <= to_ms) {
             self.now = tick;
             self.tcp_fasttmr(app)?;
             if tick.is_multiple_of(slow) {
@@ -1502,11 +1505,9 @@ impl<H: Hooks> Tcp<H> {
             if let Some((msg, at)) = self.asserted {
                 return Err(ApiError::Asserted { msg, at });
             }
-            tick = tick.wrapping_add(fast);
+            next = tick.checked_add(fast);
         }
-        if to_ms > self.now {
-            self.now = to_ms;
-        }
+        self.now = self.now.max(to_ms);
         Ok(())
     }
 }

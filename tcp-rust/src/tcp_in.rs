@@ -159,7 +159,8 @@ impl<H: Hooks> Tcp<H> {
     /// (IP header removed, trimmed to the IP length); `first_len` the
     /// length of its part in the first pbuf.
     pub(crate) fn tcp_input<A: TcpApp<H>>(&mut self, seg: &[u8], first_len: usize, app: &mut A) {
-        if first_len < TCP_HLEN || seg.len() < TCP_HLEN {
+        // lwIP checks `p->len`, the first pbuf (never longer than the segment).
+        if first_len < TCP_HLEN {
             return;
         }
         let (src_ip, dest_ip) = (self.inp.src_ip, self.inp.dest_ip);
@@ -190,13 +191,11 @@ impl<H: Hooks> Tcp<H> {
             return;
         };
         let flags = seg.get(13).copied().unwrap_or(0) & TCP_FLAGS;
-        let mut tcplen = tot_len;
-        if flags & (TCP_FIN | TCP_SYN) != 0 {
-            tcplen = tcplen.wrapping_add(1);
-            if tcplen < tot_len {
-                return;
-            }
-        }
+        // "u16_t overflow, cannot handle this": the length with SYN/FIN
+        // must fit in 16 bits.
+        let Ok(tcplen) = u16::try_from(Self::tcp_tcplen(tot_len, flags)) else {
+            return;
+        };
         let inp = &mut self.inp;
         inp.src_port = be16(seg, 0);
         inp.dest_port = be16(seg, 2);
@@ -334,19 +333,17 @@ impl<H: Hooks> Tcp<H> {
     /// The part of `tcp_input()` after `tcp_process()` returned normally:
     /// sent, delayed close, recv, FIN, output (returns at `aborted:`).
     fn tcp_input_rest<A: TcpApp<H>>(&mut self, i: u8, generation: u32, seg: &[u8], app: &mut A) {
-        if self.inp.recv_acked > 0 {
-            let mut acked = self.inp.recv_acked;
-            while acked > 0 {
-                let acked16 = acked.min(0xffff) as u16;
-                acked -= u32::from(acked16);
-                let e = self.tcp_event_sent(app, i, acked16);
-                if e == Err::Abrt || !self.conn_alive(i, generation) {
-                    self.leak_recv_data();
-                    return;
-                }
+        let mut acked = self.inp.recv_acked;
+        while acked > 0 {
+            let acked16 = acked.min(0xffff) as u16;
+            acked -= u32::from(acked16);
+            let e = self.tcp_event_sent(app, i, acked16);
+            if e == Err::Abrt || !self.conn_alive(i, generation) {
+                self.leak_recv_data();
+                return;
             }
-            self.inp.recv_acked = 0;
         }
+        self.inp.recv_acked = 0;
         if self.tcp_input_delayed_close(i) {
             return;
         }
@@ -877,9 +874,7 @@ impl<H: Hooks> Tcp<H> {
                     && p.lastack == ackno
                 {
                     let q = self.p(i);
-                    if q.dupacks.wrapping_add(1) > q.dupacks {
-                        q.dupacks += 1;
-                    }
+                    q.dupacks = q.dupacks.saturating_add(1);
                     if q.dupacks > 3 {
                         q.cwnd = tcp_wnd_inc(q.cwnd, u32::from(q.mss));
                     }
@@ -994,9 +989,7 @@ impl<H: Hooks> Tcp<H> {
                 if p.rcv_nxt == seqno {
                     let mut tcplen = Self::tcp_tcplen(self.inp.inseg_len, self.inp.inseg_flags);
                     if tcplen > p.rcv_wnd {
-                        if self.inp.inseg_flags & TCP_FIN != 0 {
-                            self.inp.inseg_flags &= !TCP_FIN;
-                        }
+                        self.inp.inseg_flags &= !TCP_FIN;
                         let mut l = p.rcv_wnd.min(0xffff) as u16;
                         if self.inp.inseg_flags & TCP_SYN != 0 {
                             l = l.wrapping_sub(1);

@@ -297,10 +297,11 @@ impl<H: Hooks> Tcp<H> {
     ) -> u16 {
         let p = self.pcb_ref(i);
         let mut alloc = length;
-        if length < max_length
-            && (apiflags.more
-                || (p.flags & TF_NODELAY == 0
-                    && (!first_seg || p.unsent.is_some() || p.unacked.is_some())))
+        // lwIP also requires `length < max_length`; without it `alloc` is
+        // at most `max_length`, so the oversize is 0 either way.
+        if apiflags.more
+            || (p.flags & TF_NODELAY == 0
+                && (!first_seg || p.unsent.is_some() || p.unacked.is_some()))
         {
             let want = self
                 .cfg
