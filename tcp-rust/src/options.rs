@@ -273,11 +273,8 @@ fn parse_loop(
     let mut pcb_flags = ctx.pcb_flags;
     let mut idx = 0usize;
 
-    while idx < optlen {
+    while let Some(&kind) = options.get(idx) {
         let at = idx;
-        let Some(&kind) = options.get(at) else {
-            break;
-        };
         if kind == LWIP_TCP_OPT_EOL {
             return ParseoptEnd::Eol;
         }
@@ -555,12 +552,13 @@ pub fn tcp_build_sack_option(
     }
     // n <= 4 here (40-byte limit), so the length fits in a u8.
     let optlen = 2u8.wrapping_add(num_sacks.wrapping_mul(8));
-    let mut ok = out.push(&[LWIP_TCP_OPT_NOP, LWIP_TCP_OPT_NOP, TCP_OPT_SACK, optlen]);
+    // The room check above makes every push fit.
+    let _ = out.push(&[LWIP_TCP_OPT_NOP, LWIP_TCP_OPT_NOP, TCP_OPT_SACK, optlen]);
     for b in blocks {
-        ok &= out.push(&b.left.to_be_bytes());
-        ok &= out.push(&b.right.to_be_bytes());
+        let _ = out.push(&b.left.to_be_bytes());
+        let _ = out.push(&b.right.to_be_bytes());
     }
-    ok
+    true
 }
 
 /// Values the option builders write (besides the segment's

@@ -248,9 +248,9 @@ impl<H: Hooks> Tcp<H> {
         self.append_unsent(i, s);
         let q = self.p(i);
         q.unsent_oversize = 0;
-        if flags & (TCP_SYN | TCP_FIN) != 0 {
-            q.snd_lbb = q.snd_lbb.wrapping_add(1);
-        }
+        // "SYN and FIN bump the sequence number": every caller passes one
+        // of them (lwIP asserts it on entry).
+        q.snd_lbb = q.snd_lbb.wrapping_add(1);
         if flags & TCP_FIN != 0 {
             q.flags |= TF_FIN;
         }
