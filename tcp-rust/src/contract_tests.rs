@@ -1,0 +1,461 @@
+//! Tests with an application that breaks lwIP's callback contract (a
+//! callback returns `ERR_ABRT` exactly when it aborted its pcb), and tests
+//! of configuration-dependent arms the full profile cannot reach.
+//!
+//! The port checks both `err == ERR_ABRT` and whether the pcb is still
+//! alive after every callback, so that neither half of a broken contract
+//! lets it work on a freed pcb. The expectations are lwIP's: after a
+//! callback returns `ERR_ABRT` tcp_in.c/tcp.c go to `aborted:` (or return)
+//! without touching the pcb again in that call, and after a real abort
+//! nothing more is sent or called back for the pcb.
+
+use std::vec::Vec;
+
+use crate::err::Err;
+use crate::stack::{Callback, Handle, WriteFlags};
+use crate::state::TcpState;
+use crate::test_support::*;
+
+/// What a callback of [`Breaker`] does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Mode {
+    /// Keeps the contract: recv consumes data and keeps the pcb open on a
+    /// FIN; everything returns ERR_OK.
+    #[default]
+    Plain,
+    /// `tcp_abort(pcb)` and then returns ERR_OK (breaks the contract).
+    AbortOk,
+    /// Returns ERR_ABRT without aborting (breaks the contract).
+    AbrtOnly,
+    /// recv only: refuses the data (ERR_MEM), keeping the contract.
+    Refuse,
+}
+
+#[derive(Default)]
+struct Breaker {
+    accept: Mode,
+    connected: Mode,
+    recv_data: Mode,
+    recv_fin: Mode,
+    sent: Mode,
+    poll: Mode,
+    accepted: Vec<Handle>,
+}
+
+fn act(t: &mut T, pcb: Handle, m: Mode) -> Err {
+    match m {
+        Mode::Plain => Err::Ok,
+        Mode::AbortOk => {
+            t.tcp_abort(pcb).unwrap();
+            Err::Ok
+        }
+        Mode::AbrtOnly => Err::Abrt,
+        Mode::Refuse => Err::Mem,
+    }
+}
+
+impl crate::stack::TcpApp<TestHooks> for Breaker {
+    fn accept(&mut self, t: &mut T, _: Handle, new: Option<Handle>, _: Err) -> Err {
+        let new = new.unwrap();
+        self.accepted.push(new);
+        act(t, new, self.accept)
+    }
+    fn connected(&mut self, t: &mut T, pcb: Handle, _: Err) -> Err {
+        act(t, pcb, self.connected)
+    }
+    fn recv(&mut self, t: &mut T, pcb: Handle, data: Option<&[u8]>, _: Err) -> Err {
+        match data {
+            None => act(t, pcb, self.recv_fin),
+            Some(d) => {
+                if self.recv_data == Mode::Plain {
+                    t.tcp_recved(pcb, d.len() as u16).unwrap();
+                }
+                act(t, pcb, self.recv_data)
+            }
+        }
+    }
+    fn sent(&mut self, t: &mut T, pcb: Handle, _: u16) -> Err {
+        act(t, pcb, self.sent)
+    }
+    fn poll(&mut self, t: &mut T, pcb: Handle) -> Err {
+        act(t, pcb, self.poll)
+    }
+}
+
+/// The kinds of the callbacks logged since the last call: 'A'ccept,
+/// 'C'onnected, 'R'ecv with data, 'F' recv(NULL), 'S'ent, 'P'oll, 'E'rr.
+fn kinds(s: &mut T) -> std::string::String {
+    events(s)
+        .iter()
+        .map(|(c, _)| match c {
+            Callback::Accept { .. } => 'A',
+            Callback::Connected { .. } => 'C',
+            Callback::Recv { len: Some(_), .. } => 'R',
+            Callback::Recv { len: None, .. } => 'F',
+            Callback::Sent { .. } => 'S',
+            Callback::Poll { .. } => 'P',
+            Callback::Err { .. } => 'E',
+        })
+        .collect()
+}
+
+/// An ESTABLISHED connection (passive open) whose lwIP side has sent
+/// `b"ping"` that the peer has not acknowledged yet; output and events
+/// drained. The peer's `ack` covers the data.
+fn established_with_unacked(port: u16, peer: &mut Peer) -> (std::boxed::Box<T>, Handle) {
+    let mut s = stack();
+    let mut app = TestApp::default();
+    let (_, pcb) = established(&mut s, &mut app, port, peer);
+    assert_eq!(
+        s.tcp_write(pcb, b"ping", WriteFlags::COPY).unwrap(),
+        Err::Ok
+    );
+    assert_eq!(s.tcp_output(pcb).unwrap(), Err::Ok);
+    let out = recv!(s);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].payload, b"ping");
+    peer.saw(&out[0]);
+    events(&mut s);
+    (s, pcb)
+}
+
+// -- tcp_input_rest: the sent callback ------------------------------------------
+
+/// tcp_in.c: `TCP_EVENT_SENT(pcb, acked16, err); if (err == ERR_ABRT) goto
+/// aborted;` — a sent callback that aborts (even returning ERR_OK) ends the
+/// segment's processing: the data it carried is not passed to recv and
+/// nothing but the abort's RST goes out.
+#[test]
+fn sent_that_aborts_but_returns_ok_ends_the_input() {
+    let mut peer = Peer::new(41001, 7, 100);
+    let (mut s, pcb) = established_with_unacked(7, &mut peer);
+    let mut app = Breaker {
+        sent: Mode::AbortOk,
+        ..Breaker::default()
+    };
+    send!(s, &mut app, peer.seg(PSH | ACK, &ts(5, 0), b"data"));
+    assert_eq!(kinds(&mut s), "SE");
+    let out = recv!(s);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].flags & RST, RST);
+    assert!(!s.is_valid(pcb));
+    assert_eq!(s.pcbs_used(), 0);
+    assert_eq!(s.segs_used(), 0);
+}
+
+/// As above with a sent callback that returns ERR_ABRT without aborting:
+/// lwIP goes to `aborted:` all the same, so no recv callback and no ACK;
+/// the pcb stays (ESTABLISHED, the data was accepted by tcp_receive).
+#[test]
+fn sent_that_returns_abrt_without_aborting_ends_the_input() {
+    let mut peer = Peer::new(41002, 7, 100);
+    let (mut s, pcb) = established_with_unacked(7, &mut peer);
+    let mut app = Breaker {
+        sent: Mode::AbrtOnly,
+        ..Breaker::default()
+    };
+    send!(s, &mut app, peer.seg(PSH | ACK, &ts(5, 0), b"data"));
+    assert_eq!(kinds(&mut s), "S");
+    assert!(recv!(s).is_empty());
+    let p = s.pcb(pcb).unwrap();
+    assert_eq!(p.state, TcpState::Established);
+    assert_eq!(p.rcv_nxt, peer.seq);
+}
+
+// -- tcp_input_rest: recv with data ---------------------------------------------
+
+/// `TCP_EVENT_RECV(pcb, recv_data, ERR_OK, err); if (err == ERR_ABRT) goto
+/// aborted;`: a recv that aborts ends the input, so the FIN in the same
+/// segment is not reported (no recv(NULL)) and only the RST goes out.
+#[test]
+fn recv_that_aborts_but_returns_ok_ends_the_input() {
+    let mut peer = Peer::new(41003, 7, 100);
+    let (mut s, pcb) = established_with_unacked(7, &mut peer);
+    let mut app = Breaker {
+        recv_data: Mode::AbortOk,
+        ..Breaker::default()
+    };
+    send!(s, &mut app, peer.seg(FIN | PSH | ACK, &ts(5, 0), b"data"));
+    assert_eq!(kinds(&mut s), "SRE");
+    let out = recv!(s);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].flags & RST, RST);
+    assert!(!s.is_valid(pcb));
+    assert_eq!(s.pcbs_used(), 0);
+    assert_eq!(s.pool_pbufs_used(), 0);
+}
+
+/// A recv that returns ERR_ABRT without aborting: lwIP goes to `aborted:`,
+/// so neither the FIN's recv(NULL) nor the ACK of data and FIN happens in
+/// this call; the pcb stays, in CLOSE_WAIT (tcp_process saw the FIN), with
+/// nothing refused (lwIP keeps no refused_data after ERR_ABRT).
+#[test]
+fn recv_that_returns_abrt_without_aborting_ends_the_input() {
+    let mut peer = Peer::new(41004, 7, 100);
+    let (mut s, pcb) = established_with_unacked(7, &mut peer);
+    let mut app = Breaker {
+        recv_data: Mode::AbrtOnly,
+        ..Breaker::default()
+    };
+    send!(s, &mut app, peer.seg(FIN | PSH | ACK, &ts(5, 0), b"data"));
+    assert_eq!(kinds(&mut s), "SR");
+    assert!(recv!(s).is_empty());
+    assert_eq!(s.pcb(pcb).unwrap().state, TcpState::CloseWait);
+    assert_eq!(s.refused_bytes(pcb).unwrap(), 0);
+}
+
+// -- tcp_input_rest: the FIN's recv(NULL) ---------------------------------------
+
+/// `TCP_EVENT_CLOSED(pcb, err); if (err == ERR_ABRT) goto aborted;`: a
+/// recv(NULL) that aborts ends the input; the FIN is not ACKed, only the
+/// abort's RST goes out.
+#[test]
+fn fin_recv_that_aborts_but_returns_ok_ends_the_input() {
+    let mut peer = Peer::new(41005, 7, 100);
+    let (mut s, pcb) = established_with_unacked(7, &mut peer);
+    let mut app = Breaker {
+        recv_fin: Mode::AbortOk,
+        ..Breaker::default()
+    };
+    send!(s, &mut app, peer.seg(FIN | ACK, &ts(5, 0), &[]));
+    assert_eq!(kinds(&mut s), "SFE");
+    let out = recv!(s);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].flags & RST, RST);
+    assert!(!s.is_valid(pcb));
+    assert_eq!(s.pcbs_used(), 0);
+}
+
+/// A recv(NULL) returning ERR_ABRT without aborting: no ACK of the FIN in
+/// this call (lwIP's tcp_output at the end of tcp_input is skipped).
+#[test]
+fn fin_recv_that_returns_abrt_without_aborting_ends_the_input() {
+    let mut peer = Peer::new(41006, 7, 100);
+    let (mut s, pcb) = established_with_unacked(7, &mut peer);
+    let mut app = Breaker {
+        recv_fin: Mode::AbrtOnly,
+        ..Breaker::default()
+    };
+    send!(s, &mut app, peer.seg(FIN | ACK, &ts(5, 0), &[]));
+    assert_eq!(kinds(&mut s), "SF");
+    assert!(recv!(s).is_empty());
+    assert_eq!(s.pcb(pcb).unwrap().state, TcpState::CloseWait);
+}
+
+// -- tcp_process: the connected callback ----------------------------------------
+
+/// An active open up to the SYN-ACK: the pcb, and the peer that has seen
+/// the SYN.
+fn syn_sent(s: &mut T, write_first: bool) -> (Handle, Peer) {
+    let pcb = s.tcp_new().unwrap();
+    assert_eq!(s.tcp_connect(pcb, PEER_IP, 80).unwrap(), Err::Ok);
+    let out = recv!(s);
+    assert_eq!(out.len(), 1);
+    let mut peer = Peer::new(80, out[0].sport, 5000);
+    peer.saw(&out[0]);
+    if write_first {
+        // tcp_write_checks allows SYN_SENT; the data waits on unsent.
+        assert_eq!(
+            s.tcp_write(pcb, b"early", WriteFlags::COPY).unwrap(),
+            Err::Ok
+        );
+        assert!(recv!(s).is_empty());
+    }
+    (pcb, peer)
+}
+
+/// SYN_SENT in tcp_process: `TCP_EVENT_CONNECTED(pcb, ERR_OK, err); if (err
+/// == ERR_ABRT) return ERR_ABRT;` comes before `tcp_ack_now(pcb)`, and
+/// tcp_input does nothing more after ERR_ABRT: a connected callback that
+/// returns ERR_ABRT without aborting gets no ACK of the SYN-ACK sent.
+#[test]
+fn connected_that_returns_abrt_without_aborting_sends_no_ack() {
+    let mut s = stack();
+    let (pcb, mut peer) = syn_sent(&mut s, false);
+    let mut app = Breaker {
+        connected: Mode::AbrtOnly,
+        ..Breaker::default()
+    };
+    send!(s, &mut app, peer.seg(SYN | ACK, &[2, 4, 0x05, 0xb4], &[]));
+    assert_eq!(kinds(&mut s), "C");
+    assert!(recv!(s).is_empty());
+    let p = s.pcb(pcb).unwrap();
+    assert_eq!(p.state, TcpState::Established);
+    assert_eq!(p.flags & crate::state::TF_ACK_NOW, 0);
+}
+
+/// As above with data written in SYN_SENT: tcp_input's `if (err !=
+/// ERR_ABRT)` skips the tcp_output that would send it, so nothing goes out.
+#[test]
+fn connected_that_returns_abrt_without_aborting_sends_no_data() {
+    let mut s = stack();
+    let (pcb, mut peer) = syn_sent(&mut s, true);
+    let mut app = Breaker {
+        connected: Mode::AbrtOnly,
+        ..Breaker::default()
+    };
+    send!(s, &mut app, peer.seg(SYN | ACK, &[2, 4, 0x05, 0xb4], &[]));
+    assert_eq!(kinds(&mut s), "C");
+    assert!(recv!(s).is_empty());
+    assert_eq!(s.unsent_bytes(pcb).unwrap(), 5);
+    // Keeping the contract, the same exchange sends the data (with the ACK).
+    let mut s = stack();
+    let (_, mut peer) = syn_sent(&mut s, true);
+    send!(
+        s,
+        &mut Breaker::default(),
+        peer.seg(SYN | ACK, &[2, 4, 0x05, 0xb4], &[])
+    );
+    let out = recv!(s);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].payload, b"early");
+}
+
+// -- tcp_process: the accept callback -------------------------------------------
+
+/// SYN_RCVD in tcp_process: `if (err != ERR_OK) { if (err != ERR_ABRT)
+/// tcp_abort(pcb); return ERR_ABRT; }` — an accept that returns ERR_ABRT is
+/// taken at its word: lwIP does not abort the pcb (no RST), it is left as
+/// it is (ESTABLISHED).
+#[test]
+fn accept_that_returns_abrt_without_aborting_is_not_aborted() {
+    let mut s = stack();
+    let l = s.tcp_new().unwrap();
+    assert_eq!(s.tcp_bind(l, [0; 4], 7).unwrap(), Err::Ok);
+    s.tcp_listen_with_backlog(l, 4).unwrap().unwrap();
+    let mut app = Breaker {
+        accept: Mode::AbrtOnly,
+        ..Breaker::default()
+    };
+    let mut peer = Peer::new(41008, 7, 100);
+    send!(s, &mut app, peer.seg(SYN, &[2, 4, 0x05, 0xb4], &[]));
+    let synack = recv!(s);
+    assert_eq!(synack.len(), 1);
+    peer.saw(&synack[0]);
+    send!(s, &mut app, peer.seg(ACK, &[], &[]));
+    assert_eq!(kinds(&mut s), "A");
+    assert!(recv!(s).is_empty(), "no RST");
+    let pcb = app.accepted[0];
+    assert_eq!(s.pcb(pcb).unwrap().state, TcpState::Established);
+}
+
+// -- tcp_input / tcp_process_refused_data: refused data offered again ---------
+
+/// A connection whose recv refused `b"kept"` (ERR_MEM); the lwIP side has
+/// unacknowledged `b"ping"` outstanding.
+fn with_refused(port: u16, peer: &mut Peer, fin: bool) -> (std::boxed::Box<T>, Handle) {
+    let (mut s, pcb) = established_with_unacked(port, peer);
+    let mut app = Breaker {
+        recv_data: Mode::Refuse,
+        ..Breaker::default()
+    };
+    // The peer does not acknowledge "ping" yet.
+    let ack = peer.ack;
+    peer.ack = ack.wrapping_sub(4);
+    let flags = if fin { FIN | PSH | ACK } else { PSH | ACK };
+    send!(s, &mut app, peer.seg(flags, &ts(5, 0), b"kept"));
+    peer.ack = ack;
+    assert_eq!(kinds(&mut s), "R");
+    assert_eq!(s.refused_bytes(pcb).unwrap(), 4);
+    // The ACK for "kept" alone is delayed (tcp_ack); a FIN is ACKed at
+    // once (tcp_ack_now), refused data or not.
+    assert_eq!(recv!(s).len(), usize::from(fin));
+    (s, pcb)
+}
+
+/// tcp_input: `if ((tcp_process_refused_data(pcb) == ERR_ABRT) || ...) goto
+/// aborted;` with tcp_process_refused_data returning ERR_ABRT when recv
+/// does: a recv that returns ERR_ABRT without aborting makes lwIP drop the
+/// incoming ACK unprocessed (no sent callback) and the refused data.
+#[test]
+fn refused_data_recv_that_returns_abrt_drops_the_segment() {
+    let mut peer = Peer::new(41009, 7, 100);
+    let (mut s, pcb) = with_refused(7, &mut peer, false);
+    let mut app = Breaker {
+        recv_data: Mode::AbrtOnly,
+        ..Breaker::default()
+    };
+    send!(s, &mut app, peer.seg(ACK, &ts(6, 0), &[]));
+    assert_eq!(kinds(&mut s), "R");
+    assert!(recv!(s).is_empty());
+    assert_eq!(s.refused_bytes(pcb).unwrap(), 0);
+    // "ping" is still unacknowledged: the ACK was not processed.
+    let p = s.pcb(pcb).unwrap();
+    assert_ne!(p.lastack, peer.ack);
+}
+
+/// As above with a recv that aborts and returns ERR_OK: the pcb is gone,
+/// so the segment is dropped: its data is neither delivered nor ACKed.
+#[test]
+fn refused_data_recv_that_aborts_but_returns_ok_drops_the_segment() {
+    let mut peer = Peer::new(41010, 7, 100);
+    let (mut s, pcb) = with_refused(7, &mut peer, false);
+    let mut app = Breaker {
+        recv_data: Mode::AbortOk,
+        ..Breaker::default()
+    };
+    send!(s, &mut app, peer.seg(PSH | ACK, &ts(6, 0), b"more"));
+    assert_eq!(kinds(&mut s), "RE");
+    // tcp_pcb_remove (from tcp_abort) sends the ACK delayed for "kept"
+    // (tcp_input_pcb is not yet set while refused data is offered), then
+    // tcp_abandon the RST; "more" is neither delivered nor acknowledged.
+    let out = recv!(s);
+    assert_eq!(out.len(), 2);
+    assert_eq!((out[0].flags, out[0].ack), (ACK, peer.seq.wrapping_sub(4)));
+    assert_eq!(out[1].flags & RST, RST);
+    assert!(!s.is_valid(pcb));
+    assert_eq!(s.pcbs_used(), 0);
+    assert_eq!(s.pool_pbufs_used(), 0);
+}
+
+/// tcp_process_refused_data with a refused FIN: `TCP_EVENT_CLOSED(pcb,
+/// err); if (err == ERR_ABRT) return ERR_ABRT;` — a recv(NULL) returning
+/// ERR_ABRT without aborting makes tcp_input drop the incoming ACK (no sent
+/// callback, no output).
+#[test]
+fn refused_fin_recv_that_returns_abrt_drops_the_segment() {
+    let mut peer = Peer::new(41011, 7, 100);
+    let (mut s, pcb) = with_refused(7, &mut peer, true);
+    let mut app = Breaker {
+        recv_fin: Mode::AbrtOnly,
+        ..Breaker::default()
+    };
+    send!(s, &mut app, peer.seg(ACK, &ts(6, 0), &[]));
+    assert_eq!(kinds(&mut s), "RF");
+    assert!(recv!(s).is_empty());
+    assert_ne!(s.pcb(pcb).unwrap().lastack, peer.ack);
+}
+
+// -- tcp_slowtmr: the poll callback ---------------------------------------------
+
+/// tcp_slowtmr: `TCP_EVENT_POLL(prev, err); ... if (err == ERR_OK)
+/// tcp_output(prev);` — a poll that returns ERR_ABRT without aborting gets
+/// no tcp_output, so data waiting on unsent stays there; the next poll
+/// returning ERR_OK sends it.
+#[test]
+fn poll_that_returns_abrt_without_aborting_gets_no_output() {
+    let mut s = stack();
+    let mut setup = TestApp::default();
+    let mut peer = Peer::new(41012, 7, 100);
+    let (_, pcb) = established(&mut s, &mut setup, 7, &mut peer);
+    s.tcp_poll(pcb, 1).unwrap();
+    assert_eq!(
+        s.tcp_write(pcb, b"wait", WriteFlags::COPY).unwrap(),
+        Err::Ok
+    );
+    let mut app = Breaker {
+        poll: Mode::AbrtOnly,
+        ..Breaker::default()
+    };
+    let slow = s.config().tcp_slow_interval();
+    let t = (s.now() / slow + 1) * slow;
+    s.advance_to(t, &mut app).unwrap();
+    assert_eq!(kinds(&mut s), "P");
+    assert!(recv!(s).is_empty());
+    assert_eq!(s.unsent_bytes(pcb).unwrap(), 4);
+    s.advance_to(t + slow, &mut Breaker::default()).unwrap();
+    assert_eq!(kinds(&mut s), "P");
+    let out = recv!(s);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].payload, b"wait");
+}
