@@ -15,6 +15,7 @@ use crate::err::Err;
 use crate::stack::{Callback, Handle, WriteFlags};
 use crate::state::TcpState;
 use crate::test_support::*;
+use crate::{Config, Netif};
 
 /// What a callback of [`Breaker`] does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -29,6 +30,8 @@ enum Mode {
     AbrtOnly,
     /// recv only: refuses the data (ERR_MEM), keeping the contract.
     Refuse,
+    /// recv only: takes the data (ERR_OK) without `tcp_recved`.
+    Hold,
 }
 
 #[derive(Default)]
@@ -51,6 +54,7 @@ fn act(t: &mut T, pcb: Handle, m: Mode) -> Err {
         }
         Mode::AbrtOnly => Err::Abrt,
         Mode::Refuse => Err::Mem,
+        Mode::Hold => Err::Ok,
     }
 }
 
@@ -458,4 +462,151 @@ fn poll_that_returns_abrt_without_aborting_gets_no_output() {
     let out = recv!(s);
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].payload, b"wait");
+}
+
+// -- Arms the full profile cannot take, with another Config ---------------------
+
+/// A stack with `cfg` (which must pass `Config::check`) and `netif`.
+fn stack_with(cfg: Config, netif: Netif) -> std::boxed::Box<T> {
+    assert_eq!(cfg.check(), Ok(()));
+    std::boxed::Box::new(T::new(cfg, netif, TestHooks::default()).unwrap())
+}
+
+/// A listener on `port`, a handshake with `syn_options` (the peer's SYN),
+/// and the accepted pcb; output and events drained.
+fn accept_one(
+    s: &mut T,
+    port: u16,
+    peer: &mut Peer,
+    syn_options: &[u8],
+    app: &mut Breaker,
+) -> Handle {
+    let l = s.tcp_new().unwrap();
+    assert_eq!(s.tcp_bind(l, [0; 4], port).unwrap(), Err::Ok);
+    s.tcp_listen_with_backlog(l, 4).unwrap().unwrap();
+    send!(s, app, peer.seg(SYN, syn_options, &[]));
+    let synack = recv!(s);
+    assert_eq!(synack.len(), 1);
+    peer.saw(&synack[0]);
+    send!(s, app, peer.seg(ACK, &[], &[]));
+    assert!(recv!(s).is_empty());
+    events(s);
+    *app.accepted.last().unwrap()
+}
+
+/// tcp.c tcp_update_rcv_ann_wnd: the window is advertised anew once the
+/// right edge can move by `LWIP_MIN(TCP_WND / 2, pcb->mss)`. With TCP_WND
+/// 2000 and an MSS of 1460 that is 1000: 1200 bytes received (the edge
+/// kept, 800 announced) and then `tcp_recved(1200)` move the edge by 1200,
+/// at least 1000, so tcp_recved's inflation is 1200, above
+/// TCP_WND_UPDATE_THRESHOLD (opt.h: MIN(TCP_WND / 4, 4 * TCP_MSS) = 500),
+/// and lwIP sends the window update (2000) at once.
+#[test]
+fn window_update_threshold_is_half_the_window_when_below_the_mss() {
+    let cfg = Config {
+        tcp_wnd: 2000,
+        tcp_wnd_update_threshold: 500,
+        ..Config::full()
+    };
+    let mut s = stack_with(cfg, Netif::default());
+    let mut app = Breaker {
+        recv_data: Mode::Hold,
+        ..Breaker::default()
+    };
+    let mut peer = Peer::new(41020, 7, 100);
+    // MSS 1460 only: no window scaling, no timestamps.
+    let pcb = accept_one(&mut s, 7, &mut peer, &[2, 4, 0x05, 0xb4], &mut app);
+    assert_eq!(s.pcb(pcb).unwrap().mss, 1460);
+    send!(s, &mut app, peer.seg(PSH | ACK, &[], &[7u8; 1200]));
+    assert_eq!(kinds(&mut s), "R");
+    assert!(recv!(s).is_empty(), "the first segment's ACK is delayed");
+    assert_eq!(s.pcb(pcb).unwrap().rcv_ann_wnd, 800);
+    s.tcp_recved(pcb, 1200).unwrap();
+    let out = recv!(s);
+    assert_eq!(out.len(), 1);
+    assert_eq!(
+        (out[0].flags, out[0].ack, out[0].wnd),
+        (ACK, peer.seq, 2000)
+    );
+}
+
+/// tcp_in.c SYN_RCVD: `pcb->cwnd = LWIP_TCP_CALC_INITIAL_CWND(pcb->mss)`,
+/// `LWIP_MIN(4U * (mss), LWIP_MAX(2U * (mss), 4380U))`: with an MSS of
+/// 2500 (TCP_MSS 2500, a 9000-byte MTU) that is min(10000, max(5000,
+/// 4380)) = 5000, so tcp_output sends both 2500-byte segments of a
+/// 5000-byte write at once.
+#[test]
+fn initial_cwnd_is_twice_an_mss_above_2190() {
+    let cfg = Config {
+        tcp_mss: 2500,
+        tcp_snd_buf: 5000,
+        ..Config::full()
+    };
+    let netif = Netif {
+        mtu: 9000,
+        ..Netif::default()
+    };
+    let mut s = stack_with(cfg, netif);
+    let mut app = Breaker::default();
+    let mut peer = Peer::new(41021, 7, 100);
+    let pcb = accept_one(&mut s, 7, &mut peer, &[2, 4, 0x09, 0xc4], &mut app);
+    let p = s.pcb(pcb).unwrap();
+    assert_eq!((p.mss, p.cwnd), (2500, 5000));
+    let data = [5u8; 5000];
+    assert_eq!(s.tcp_write(pcb, &data, WriteFlags::COPY).unwrap(), Err::Ok);
+    assert_eq!(s.tcp_output(pcb).unwrap(), Err::Ok);
+    let out = recv!(s);
+    let lens: Vec<usize> = out.iter().map(|o| o.payload.len()).collect();
+    assert_eq!(lens, [2500, 2500]);
+}
+
+/// `seg` (an IPv4 packet without options) with `n` bytes of IP NOP options
+/// inserted after the fixed header; the TCP checksum stays valid.
+fn with_ip_options(seg: &[u8], n: usize) -> Vec<u8> {
+    let mut p = seg[..20].to_vec();
+    p.extend(std::iter::repeat_n(1u8, n));
+    p.extend_from_slice(&seg[20..]);
+    p[0] = 0x40 | ((20 + n) / 4) as u8;
+    let total = p.len() as u16;
+    p[2..4].copy_from_slice(&total.to_be_bytes());
+    p[10..12].copy_from_slice(&[0, 0]);
+    let c = !fold(sum16(0, &p[..20 + n]));
+    p[10..12].copy_from_slice(&c.to_be_bytes());
+    p
+}
+
+/// With PBUF_POOL_BUFSIZE 48 the first pool pbuf holds 48 bytes of a
+/// packet. ip4_input drops a packet whose IP header does not fit in it
+/// (`iphdr_hlen > p->len`: 60 > 48), and tcp_input one whose TCP header
+/// does not (`p->len < TCP_HLEN`: a 40-byte IP header leaves 8 bytes), both
+/// silently; the same SYN without IP options gets its SYN-ACK.
+#[test]
+fn headers_must_fit_in_the_first_pool_pbuf() {
+    let cfg = Config {
+        pbuf_pool_bufsize: 48,
+        pbuf_pool_size: 300,
+        tcp_mss: 536,
+        tcp_wnd: 2144,
+        tcp_snd_buf: 1072,
+        tcp_sndlowat: 1071,
+        tcp_wnd_update_threshold: 536,
+        tcp_oversize: 536,
+        ..Config::full()
+    };
+    let mut s = stack_with(cfg, Netif::default());
+    let mut app = Breaker::default();
+    let l = s.tcp_new().unwrap();
+    assert_eq!(s.tcp_bind(l, [0; 4], 7).unwrap(), Err::Ok);
+    s.tcp_listen_with_backlog(l, 4).unwrap().unwrap();
+    let syn = Peer::new(41022, 7, 100).seg(SYN, &[], &[]);
+    send!(s, &mut app, with_ip_options(&syn, 40));
+    assert!(recv!(s).is_empty(), "IP header past the first pbuf");
+    send!(s, &mut app, with_ip_options(&syn, 20));
+    assert!(recv!(s).is_empty(), "TCP header past the first pbuf");
+    assert!(events(&mut s).is_empty());
+    assert_eq!(s.pool_pbufs_used(), 0);
+    send!(s, &mut app, syn);
+    let out = recv!(s);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].flags, SYN | ACK);
 }
