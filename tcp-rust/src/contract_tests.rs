@@ -610,3 +610,32 @@ fn headers_must_fit_in_the_first_pool_pbuf() {
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].flags, SYN | ACK);
 }
+
+/// tcp_out.c tcp_pbuf_prealloc: with TCP_WRITE_FLAG_MORE a segment's pbuf
+/// is allocated `LWIP_MIN(max_length, LWIP_MEM_ALIGN_SIZE(length +
+/// TCP_OVERSIZE))` long. With TCP_OVERSIZE 1 and MEM_ALIGNMENT 8, 8 bytes
+/// get a 16-byte pbuf: 8 bytes of oversize (`pcb->unsent_oversize`), which
+/// tcp_write fills with the next 8 bytes instead of chaining a second pbuf.
+#[test]
+fn oversize_is_the_aligned_length_plus_tcp_oversize() {
+    let cfg = Config {
+        tcp_oversize: 1,
+        ..Config::full()
+    };
+    let mut s = stack_with(cfg, Netif::default());
+    let mut app = Breaker::default();
+    let mut peer = Peer::new(41023, 7, 100);
+    let pcb = accept_one(&mut s, 7, &mut peer, &[2, 4, 0x05, 0xb4], &mut app);
+    let more = WriteFlags {
+        copy: true,
+        more: true,
+    };
+    assert_eq!(s.tcp_write(pcb, &[1u8; 8], more).unwrap(), Err::Ok);
+    assert_eq!(s.pcb(pcb).unwrap().unsent_oversize, 8);
+    assert_eq!(s.tcp_sndqueuelen(pcb).unwrap(), 1);
+    assert_eq!(s.tcp_write(pcb, &[2u8; 8], more).unwrap(), Err::Ok);
+    assert_eq!(s.pcb(pcb).unwrap().unsent_oversize, 0);
+    assert_eq!(s.tcp_sndqueuelen(pcb).unwrap(), 1, "no second pbuf");
+    assert_eq!(s.unsent_bytes(pcb).unwrap(), 16);
+    assert!(recv!(s).is_empty());
+}
