@@ -639,3 +639,223 @@ fn oversize_is_the_aligned_length_plus_tcp_oversize() {
     assert_eq!(s.unsent_bytes(pcb).unwrap(), 16);
     assert!(recv!(s).is_empty());
 }
+
+// -- The heap (mem.c), MEM_SIZE 16384, MEM_ALIGNMENT 8 --------------------------
+//
+// SIZEOF_STRUCT_MEM is 8 (two u16 and a u8, aligned), MIN_SIZE_ALIGNED 16.
+// A block is `(offset of its struct mem, data bytes, used)`.
+
+use crate::mem::{Heap, MemPtr};
+
+fn heap() -> Heap {
+    let mut h = Heap::EMPTY;
+    h.mem_init(16384, 8);
+    h
+}
+
+/// Every block, in address order.
+fn blocks(h: &Heap) -> Vec<(u16, u16, bool)> {
+    let mut b = [(0u16, 0u16, false); 64];
+    let n = h.blocks(&mut b);
+    b[..n].to_vec()
+}
+
+fn malloc(h: &mut Heap, size: u16, at: u16) -> MemPtr {
+    let m = h.mem_malloc(size);
+    assert_eq!(m, Some(MemPtr(at)), "mem_malloc({size})");
+    m.unwrap()
+}
+
+/// mem_malloc's split of a hole in the middle: `if (mem2->next !=
+/// MEM_SIZE_ALIGNED) ptr_to_mem(mem2->next)->prev = ptr2;`, so the block
+/// after the hole points back to the new free remainder, and freeing it
+/// later merges backwards into that remainder (plug_holes).
+#[test]
+fn heap_split_hole_links_the_next_block_back() {
+    let mut h = heap();
+    let _a = malloc(&mut h, 16, 0);
+    let b = malloc(&mut h, 40, 24);
+    let c = malloc(&mut h, 16, 72);
+    h.mem_free(b);
+    let _x = malloc(&mut h, 8, 24); // MIN_SIZE_ALIGNED; 16 + 8 + 16 fit in 40
+    assert_eq!(
+        blocks(&h),
+        [
+            (0, 16, true),
+            (24, 16, true),
+            (48, 16, false),
+            (72, 16, true),
+            (96, 16384 - 96 - 8, false)
+        ]
+    );
+    h.mem_free(c);
+    assert_eq!(
+        blocks(&h),
+        [(0, 16, true), (24, 16, true), (48, 16384 - 48 - 8, false)]
+    );
+}
+
+/// plug_holes' forward merge: `if (nmem->next != MEM_SIZE_ALIGNED)
+/// ptr_to_mem(nmem->next)->prev = mem_to_ptr(mem);` — the block after the
+/// merged pair points back to its start, so freeing it merges into it.
+#[test]
+fn heap_forward_merge_links_the_next_block_back() {
+    let mut h = heap();
+    let _p = malloc(&mut h, 16, 0);
+    let m = malloc(&mut h, 16, 24);
+    let n = malloc(&mut h, 16, 48);
+    let q = malloc(&mut h, 16, 72);
+    h.mem_free(n);
+    h.mem_free(m);
+    assert_eq!(
+        blocks(&h),
+        [
+            (0, 16, true),
+            (24, 40, false),
+            (72, 16, true),
+            (96, 16384 - 96 - 8, false)
+        ]
+    );
+    h.mem_free(q);
+    assert_eq!(blocks(&h), [(0, 16, true), (24, 16384 - 24 - 8, false)]);
+}
+
+/// plug_holes' backward merge: `if (mem->next != MEM_SIZE_ALIGNED)
+/// ptr_to_mem(mem->next)->prev = mem_to_ptr(pmem);`.
+#[test]
+fn heap_backward_merge_links_the_next_block_back() {
+    let mut h = heap();
+    let p = malloc(&mut h, 16, 0);
+    let m = malloc(&mut h, 16, 24);
+    let q = malloc(&mut h, 16, 48);
+    let _s = malloc(&mut h, 16, 72);
+    h.mem_free(p);
+    h.mem_free(m);
+    h.mem_free(q);
+    assert_eq!(
+        blocks(&h),
+        [(0, 64, false), (72, 16, true), (96, 16384 - 96 - 8, false)]
+    );
+}
+
+/// `lfree` moves only as mem.c moves it: plug_holes sets it to the merged
+/// block only when it was on the block merged away (`if (lfree == nmem)`,
+/// `if (lfree == mem)`), and mem_trim only when it was on the moved free
+/// header (`if (lfree == mem2)`). A lower free block keeps it, so the next
+/// first fit lands there.
+#[test]
+fn heap_lfree_stays_on_the_lowest_free_block() {
+    // Forward merge of two free blocks above lfree.
+    let mut h = heap();
+    let l = malloc(&mut h, 16, 0);
+    let _u = malloc(&mut h, 16, 24);
+    let m = malloc(&mut h, 16, 48);
+    let n = malloc(&mut h, 16, 72);
+    let _q = malloc(&mut h, 16, 96);
+    h.mem_free(l);
+    h.mem_free(n);
+    h.mem_free(m);
+    assert_eq!(h.mem_malloc(16), Some(MemPtr(0)));
+
+    // Backward merge above lfree.
+    let mut h = heap();
+    let l = malloc(&mut h, 16, 0);
+    let _u = malloc(&mut h, 16, 24);
+    let p = malloc(&mut h, 16, 48);
+    let m = malloc(&mut h, 16, 72);
+    let _q = malloc(&mut h, 16, 96);
+    h.mem_free(l);
+    h.mem_free(p);
+    h.mem_free(m);
+    assert_eq!(h.mem_malloc(16), Some(MemPtr(0)));
+
+    // mem_trim moving the header of a free block above lfree.
+    let mut h = heap();
+    let l = malloc(&mut h, 16, 0);
+    let a = malloc(&mut h, 40, 24);
+    h.mem_free(l);
+    assert_eq!(h.mem_trim(a, 16), Ok(()));
+    assert_eq!(
+        blocks(&h)[..3],
+        [(0, 16, false), (24, 16, true), (48, 16384 - 48 - 8, false)]
+    );
+    assert_eq!(h.mem_malloc(16), Some(MemPtr(0)));
+}
+
+/// mem_trim: `if (newsize < MIN_SIZE_ALIGNED) newsize = MIN_SIZE_ALIGNED;`
+/// (4 bytes keep 16, and 16 + 8 + 16 fit in 40: a free block at 24), and
+/// `if (newsize == size) return rmem;` with no assertion.
+#[test]
+fn heap_trim_to_below_min_size_and_to_the_same_size() {
+    let mut h = heap();
+    let a = malloc(&mut h, 40, 0);
+    let _b = malloc(&mut h, 16, 48);
+    let c = malloc(&mut h, 40, 72);
+    let _d = malloc(&mut h, 16, 120);
+    assert_eq!(h.mem_trim(c, 40), Ok(()));
+    assert_eq!(h.mem_trim(a, 4), Ok(()));
+    assert_eq!(
+        blocks(&h)[..6],
+        [
+            (0, 16, true),
+            (24, 16, false),
+            (48, 16, true),
+            (72, 40, true),
+            (120, 16, true),
+            (144, 16384 - 144 - 8, false)
+        ]
+    );
+}
+
+/// mem_malloc: `if ((size > MEM_SIZE_ALIGNED) || (size < size_in)) return
+/// NULL;` comes before the search, so such a request is not counted in
+/// `lwip_stats.mem.err` (a failed search is).
+#[test]
+fn heap_request_above_the_heap_is_not_an_error() {
+    let mut h = heap();
+    assert_eq!(h.mem_malloc(20000), None);
+    assert_eq!(h.mem_malloc(65535), None);
+    assert_eq!(h.errors(), 0);
+}
+
+/// `MEM_STATS_INC_USED`: `mem.max` follows the high-water mark of
+/// `mem.used` (data plus headers).
+#[test]
+fn heap_max_is_the_high_water_mark() {
+    let mut h = heap();
+    let a = malloc(&mut h, 100, 0);
+    assert_eq!((h.used(), h.max_used()), (112, 112));
+    h.mem_free(a);
+    assert_eq!((h.used(), h.max_used()), (0, 112));
+    let _b = malloc(&mut h, 16, 0);
+    let _c = malloc(&mut h, 200, 24);
+    assert_eq!((h.used(), h.max_used()), (24 + 208, 24 + 208));
+}
+
+/// The last bytes of the heap are usable: 16344 bytes leave a 24-byte free
+/// block at 16352 (a header at 16352 and ram_end at 16384), which takes a
+/// 16-byte request whole.
+#[test]
+fn heap_last_block_before_ram_end() {
+    let mut h = heap();
+    let _a = malloc(&mut h, 16344, 0);
+    let _b = malloc(&mut h, 16, 16352);
+    assert_eq!(h.used(), 16384);
+    assert_eq!(blocks(&h), [(0, 16344, true), (16352, 24, true)]);
+}
+
+/// The backward merge works at any offset: freeing the block after a free
+/// one high in the heap merges the two and the rest into one free block.
+#[test]
+fn heap_backward_merge_high_in_the_heap() {
+    let mut h = heap();
+    let _a = malloc(&mut h, 9000, 0);
+    let b = malloc(&mut h, 16, 9008);
+    let c = malloc(&mut h, 16, 9032);
+    h.mem_free(b);
+    h.mem_free(c);
+    assert_eq!(
+        blocks(&h),
+        [(0, 9000, true), (9008, 16384 - 9008 - 8, false)]
+    );
+}
