@@ -62,6 +62,8 @@ pub use state::{TcpFlags, TcpState};
 pub use tcp::AddrInfo;
 
 #[cfg(test)]
+mod contract_tests;
+#[cfg(test)]
 mod stage2_tests;
 #[cfg(test)]
 mod state_tests;
