@@ -741,9 +741,11 @@ impl<H: Hooks> Tcp<H> {
                             return Err::Abrt;
                         }
                         self.tcp_receive(i, seg);
-                        if self.inp.recv_acked != 0 {
-                            self.inp.recv_acked -= 1;
-                        }
+                        // lwIP then decrements a non-zero recv_acked ("Prevent
+                        // ACK for SYN to generate a sent event"), but 2.2.1
+                        // counts only data bytes in it (tcp_free_acked_segments
+                        // adds `len`), and this ACK cannot acknowledge data: the
+                        // SYN-ACK is all that was sent. It is always 0 here.
                         let mss = self.pcb_ref(i).mss;
                         self.p(i).cwnd = lwip_tcp_calc_initial_cwnd(mss);
                         if self.inp.recv_flags & TF_GOT_FIN != 0 {
