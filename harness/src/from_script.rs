@@ -866,10 +866,11 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
                     ("fin", "KEEP") => PolicyChange::Fin(FinPolicy::Keep),
                     ("fin", "CLOSE") => PolicyChange::Fin(FinPolicy::Close),
                     ("fin", "ABORT") => PolicyChange::Fin(FinPolicy::Abort),
-                    ("connected" | "poll", w @ ("NOTHING" | "CLOSE" | "ABORT")) => {
+                    ("connected" | "poll", w @ ("NOTHING" | "CLOSE" | "ABORT" | "CONNECT")) => {
                         let a = match w {
                             "NOTHING" => CbAction::Nothing,
                             "CLOSE" => CbAction::Close,
+                            "CONNECT" => CbAction::Connect,
                             _ => CbAction::Abort,
                         };
                         if k == "poll" {

@@ -487,6 +487,10 @@ pub enum CbAction {
     Close,
     /// tcp_abort the pcb and return ERR_ABRT.
     Abort,
+    /// Open a new connection (`tcp_new`, then `tcp_connect` to the
+    /// scenario's remote address and port) and return ERR_OK; once per
+    /// pcb: the policy then becomes `Nothing`.
+    Connect,
 }
 
 /// What the application does in the sent callback.

@@ -257,6 +257,7 @@ fn cb_action(a: CbAction) -> &'static str {
         CbAction::Nothing => "NOTHING",
         CbAction::Close => "CLOSE",
         CbAction::Abort => "ABORT",
+        CbAction::Connect => "CONNECT",
     }
 }
 
