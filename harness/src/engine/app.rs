@@ -214,7 +214,7 @@ impl<H: Copy + Eq + Hash> AppState<H> {
     /// connected callback.
     pub fn on_connected<A: Api<H = H>>(&mut self, api: &mut A, h: H, _err: i8) -> i8 {
         let a = self.policy(h).connected;
-        if a == CbAction::Connect {
+        if let CbAction::Connect(_) = a {
             self.apply(h, PolicyChange::Connected(CbAction::Nothing));
         }
         self.act(api, h, a)
@@ -223,7 +223,7 @@ impl<H: Copy + Eq + Hash> AppState<H> {
     /// poll callback.
     pub fn on_poll<A: Api<H = H>>(&mut self, api: &mut A, h: H) -> i8 {
         let a = self.policy(h).poll;
-        if a == CbAction::Connect {
+        if let CbAction::Connect(_) = a {
             self.apply(h, PolicyChange::Poll(CbAction::Nothing));
         }
         self.act(api, h, a)
@@ -252,8 +252,9 @@ impl<H: Copy + Eq + Hash> AppState<H> {
                 self.given_up.insert(h);
                 ERR_ABRT
             }
-            CbAction::Connect => {
-                let (ip, port) = self.remote;
+            CbAction::Connect(port) => {
+                let (ip, remote_port) = self.remote;
+                let port = if port == 0 { remote_port } else { port };
                 if let Some(new) = api.connect_new(ip, port) {
                     self.opened.push_back(new);
                 }
