@@ -866,12 +866,28 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
                     ("fin", "KEEP") => PolicyChange::Fin(FinPolicy::Keep),
                     ("fin", "CLOSE") => PolicyChange::Fin(FinPolicy::Close),
                     ("fin", "ABORT") => PolicyChange::Fin(FinPolicy::Abort),
-                    ("connected" | "poll", w @ ("NOTHING" | "CLOSE" | "ABORT")) => {
+                    ("connected" | "poll", w @ ("NOTHING" | "CLOSE" | "ABORT" | "CONNECT")) => {
                         let a = match w {
                             "NOTHING" => CbAction::Nothing,
                             "CLOSE" => CbAction::Close,
+                            "CONNECT" => CbAction::Connect(0),
                             _ => CbAction::Abort,
                         };
+                        if k == "poll" {
+                            PolicyChange::Poll(a)
+                        } else {
+                            PolicyChange::Connected(a)
+                        }
+                    }
+                    ("connected" | "poll", _) if matches!(val, Expr::Call(n, _) if n == "CONNECT") =>
+                    {
+                        let port = match val {
+                            Expr::Call(_, a) => int(m, a.first(), "CONNECT(port)")?,
+                            _ => 0,
+                        };
+                        let port = u16::try_from(port)
+                            .map_err(|_| m.err("tcp_app: CONNECT(port): port out of range"))?;
+                        let a = CbAction::Connect(port);
                         if k == "poll" {
                             PolicyChange::Poll(a)
                         } else {

@@ -487,6 +487,11 @@ pub enum CbAction {
     Close,
     /// tcp_abort the pcb and return ERR_ABRT.
     Abort,
+    /// Open a new connection (`tcp_new`, then `tcp_connect` to the
+    /// scenario's remote address, at this port, or at the scenario's
+    /// remote port if 0) and return ERR_OK; once per pcb: the policy then
+    /// becomes `Nothing`.
+    Connect(u16),
 }
 
 /// What the application does in the sent callback.

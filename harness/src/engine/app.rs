@@ -29,6 +29,10 @@ pub trait Api {
     fn close(&mut self, h: Self::H) -> i8;
     /// tcp_abort
     fn abort(&mut self, h: Self::H);
+    /// `tcp_new`, then `tcp_connect` of the new pcb to `ip:port`; if
+    /// tcp_connect fails, `tcp_close` of the new pcb. The new pcb, if it
+    /// was made and is connecting.
+    fn connect_new(&mut self, ip: [u8; 4], port: u16) -> Option<Self::H>;
 }
 
 /// The bytes a connection sends: a pattern of the stream offset, so any
@@ -102,6 +106,11 @@ pub struct AppState<H> {
     /// Connections the application gave up inside a callback (tcp_close
     /// on FIN, tcp_abort in recv): their descriptors act as freed.
     pub given_up: HashSet<H>,
+    /// The peer every connection the application opens itself goes to.
+    pub remote: ([u8; 4], u16),
+    /// Connections the application opened inside callbacks (policy
+    /// `CONNECT`), not yet given a descriptor.
+    pub opened: VecDeque<H>,
 }
 
 impl<H: Copy + Eq + Hash> Default for AppState<H> {
@@ -114,6 +123,8 @@ impl<H: Copy + Eq + Hash> Default for AppState<H> {
             eof: HashMap::new(),
             tx_offset: HashMap::new(),
             given_up: HashSet::new(),
+            remote: ([0; 4], 0),
+            opened: VecDeque::new(),
         }
     }
 }
@@ -203,13 +214,26 @@ impl<H: Copy + Eq + Hash> AppState<H> {
     /// connected callback.
     pub fn on_connected<A: Api<H = H>>(&mut self, api: &mut A, h: H, _err: i8) -> i8 {
         let a = self.policy(h).connected;
+        if let CbAction::Connect(_) = a {
+            self.apply(h, PolicyChange::Connected(CbAction::Nothing));
+        }
         self.act(api, h, a)
     }
 
     /// poll callback.
     pub fn on_poll<A: Api<H = H>>(&mut self, api: &mut A, h: H) -> i8 {
         let a = self.policy(h).poll;
+        if let CbAction::Connect(_) = a {
+            self.apply(h, PolicyChange::Poll(CbAction::Nothing));
+        }
         self.act(api, h, a)
+    }
+
+    /// Changes one connection's own policy (starting from the one it has).
+    fn apply(&mut self, h: H, c: PolicyChange) {
+        let mut p = self.policy(h);
+        p.apply(c);
+        self.per_conn.insert(h, p);
     }
 
     /// What connected and poll do.
@@ -227,6 +251,14 @@ impl<H: Copy + Eq + Hash> AppState<H> {
                 api.abort(h);
                 self.given_up.insert(h);
                 ERR_ABRT
+            }
+            CbAction::Connect(port) => {
+                let (ip, remote_port) = self.remote;
+                let port = if port == 0 { remote_port } else { port };
+                if let Some(new) = api.connect_new(ip, port) {
+                    self.opened.push_back(new);
+                }
+                ERR_OK
             }
         }
     }

@@ -288,6 +288,7 @@ impl Engine for CEngine {
         self.app = CApp {
             state: AppState::default(),
         };
+        self.app.state.remote = (config.remote_ip, config.remote_port);
         self.sockets = Sockets::default();
         self.config = *config;
         Ok(())

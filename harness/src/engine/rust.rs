@@ -65,6 +65,15 @@ impl RApp {
         }
     }
 
+    /// Numbers the pcbs the application opened inside a callback (the C
+    /// shim numbers them in shim_tcp_new).
+    fn number_opened(&mut self, before: usize) {
+        let new: Vec<Handle> = self.state.opened.iter().skip(before).copied().collect();
+        for h in new {
+            self.assign(h);
+        }
+    }
+
     fn assign(&mut self, h: Handle) -> u32 {
         self.next_id += 1;
         self.ids.insert(h, self.next_id);
@@ -299,7 +308,10 @@ impl TcpApp<RHooks> for RApp {
         err_of(self.state.on_accept(listener, new, err.as_raw()))
     }
     fn connected(&mut self, tcp: &mut Stack, pcb: Handle, err: Err) -> Err {
-        err_of(self.state.on_connected(&mut AsApi(tcp), pcb, err.as_raw()))
+        let before = self.state.opened.len();
+        let r = self.state.on_connected(&mut AsApi(tcp), pcb, err.as_raw());
+        self.number_opened(before);
+        err_of(r)
     }
     fn recv(&mut self, tcp: &mut Stack, pcb: Handle, data: Option<&[u8]>, err: Err) -> Err {
         if let Some(d) = data {
@@ -311,7 +323,10 @@ impl TcpApp<RHooks> for RApp {
         err_of(self.state.on_sent(&mut AsApi(tcp), pcb, len))
     }
     fn poll(&mut self, tcp: &mut Stack, pcb: Handle) -> Err {
-        err_of(self.state.on_poll(&mut AsApi(tcp), pcb))
+        let before = self.state.opened.len();
+        let r = self.state.on_poll(&mut AsApi(tcp), pcb);
+        self.number_opened(before);
+        err_of(r)
     }
 }
 
@@ -414,6 +429,7 @@ impl Engine for RustEngine {
             }
         }
         self.app = RApp::new();
+        self.app.state.remote = (config.remote_ip, config.remote_port);
         self.events.clear();
         self.events_lost = 0;
         self.sockets = Sockets::default();

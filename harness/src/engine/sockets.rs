@@ -159,6 +159,15 @@ impl<S: RawStack> Api for AsApi<'_, S> {
     fn abort(&mut self, h: S::H) {
         let _ = self.0.tcp_abort(h);
     }
+    fn connect_new(&mut self, ip: [u8; 4], port: u16) -> Option<S::H> {
+        let h = self.0.tcp_new().ok()??;
+        if self.0.tcp_connect(h, ip, port).ok()? == ERR_OK {
+            Some(h)
+        } else {
+            let _ = self.0.tcp_close(h);
+            None
+        }
+    }
 }
 
 const ERR_OK: i8 = 0;
@@ -248,6 +257,11 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
         call: &ApiCall,
         remote: ([u8; 4], u16),
     ) -> Result<CallOutcome, EngineError> {
+        // Connections the application opened inside callbacks get the
+        // next descriptors, in the order they were opened.
+        while let Some(h) = app.opened.pop_front() {
+            self.new_fd(h);
+        }
         let fd = call_fd(call);
         let given_up = |f: i32| self.fds.get(&f).is_some_and(|h| app.given_up.contains(h));
         let result = match fd {

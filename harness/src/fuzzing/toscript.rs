@@ -252,11 +252,13 @@ pub fn call_text(c: &ApiCall) -> String {
     }
 }
 
-fn cb_action(a: CbAction) -> &'static str {
+fn cb_action(a: CbAction) -> String {
     match a {
-        CbAction::Nothing => "NOTHING",
-        CbAction::Close => "CLOSE",
-        CbAction::Abort => "ABORT",
+        CbAction::Nothing => "NOTHING".into(),
+        CbAction::Close => "CLOSE".into(),
+        CbAction::Abort => "ABORT".into(),
+        CbAction::Connect(0) => "CONNECT".into(),
+        CbAction::Connect(port) => format!("CONNECT({port})"),
     }
 }
 
