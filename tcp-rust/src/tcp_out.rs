@@ -166,10 +166,9 @@ impl<H: Hooks> Tcp<H> {
         };
         let opts = tcp_send_empty_ack_options(&self.cfg, p.flags, &v, sacks);
         let olen = usize::from(opts.len());
-        // tcp_output_alloc_header: without a pbuf, "let tcp_fasttmr retry
-        // sending this ACK".
+        // tcp_output_alloc_header.
         if !self.pbuf_alloc_ram_transient(self.cfg.pbuf_layer_ip(), (TCP_HLEN + olen) as u16) {
-            self.p(i).flags |= TF_ACK_DELAY | TF_ACK_NOW;
+            self.tcp_fasttmr_retries_ack(i);
             return Err::Buf;
         }
         let wnd = (p.rcv_ann_wnd >> p.rcv_scale).min(0xffff) as u16;
@@ -208,11 +207,17 @@ impl<H: Hooks> Tcp<H> {
             Err::Rte
         };
         if err != Err::Ok {
-            self.p(i).flags |= TF_ACK_DELAY | TF_ACK_NOW;
+            self.tcp_fasttmr_retries_ack(i);
         } else {
             self.p(i).flags &= !(TF_ACK_DELAY | TF_ACK_NOW);
         }
         err
+    }
+
+    /// tcp_send_empty_ack's "let tcp_fasttmr retry sending this ACK" (when
+    /// no pbuf or no route): both ACK flags set.
+    fn tcp_fasttmr_retries_ack(&mut self, i: u8) {
+        self.p(i).flags |= TF_ACK_DELAY | TF_ACK_NOW;
     }
 
     /// Port of `tcp_create_segment()` (tcp_out.c): a segment from the pool
