@@ -123,6 +123,14 @@ fn established_with_unacked(port: u16, peer: &mut Peer) -> (std::boxed::Box<T>, 
     (s, pcb)
 }
 
+/// The abort's RST is the only segment out, and the pcb is freed.
+fn assert_aborted_by_one_rst(s: &mut T, pcb: Handle) {
+    let out = recv!(s);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].flags & RST, RST);
+    assert!(!s.is_valid(pcb));
+    assert_eq!(s.pcbs_used(), 0);
+}
 // -- tcp_input_rest: the sent callback ------------------------------------------
 
 /// tcp_in.c: `TCP_EVENT_SENT(pcb, acked16, err); if (err == ERR_ABRT) goto
@@ -139,11 +147,7 @@ fn sent_that_aborts_but_returns_ok_ends_the_input() {
     };
     send!(s, &mut app, peer.seg(PSH | ACK, &ts(5, 0), b"data"));
     assert_eq!(kinds(&mut s), "SE");
-    let out = recv!(s);
-    assert_eq!(out.len(), 1);
-    assert_eq!(out[0].flags & RST, RST);
-    assert!(!s.is_valid(pcb));
-    assert_eq!(s.pcbs_used(), 0);
+    assert_aborted_by_one_rst(&mut s, pcb);
     assert_eq!(s.segs_used(), 0);
 }
 
@@ -181,11 +185,7 @@ fn recv_that_aborts_but_returns_ok_ends_the_input() {
     };
     send!(s, &mut app, peer.seg(FIN | PSH | ACK, &ts(5, 0), b"data"));
     assert_eq!(kinds(&mut s), "SRE");
-    let out = recv!(s);
-    assert_eq!(out.len(), 1);
-    assert_eq!(out[0].flags & RST, RST);
-    assert!(!s.is_valid(pcb));
-    assert_eq!(s.pcbs_used(), 0);
+    assert_aborted_by_one_rst(&mut s, pcb);
     assert_eq!(s.pool_pbufs_used(), 0);
 }
 
@@ -223,11 +223,7 @@ fn fin_recv_that_aborts_but_returns_ok_ends_the_input() {
     };
     send!(s, &mut app, peer.seg(FIN | ACK, &ts(5, 0), &[]));
     assert_eq!(kinds(&mut s), "SFE");
-    let out = recv!(s);
-    assert_eq!(out.len(), 1);
-    assert_eq!(out[0].flags & RST, RST);
-    assert!(!s.is_valid(pcb));
-    assert_eq!(s.pcbs_used(), 0);
+    assert_aborted_by_one_rst(&mut s, pcb);
 }
 
 /// A recv(NULL) returning ERR_ABRT without aborting: no ACK of the FIN in
