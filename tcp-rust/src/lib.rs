@@ -43,6 +43,7 @@ pub mod config;
 pub mod err;
 pub mod mem;
 pub mod options;
+pub mod pbuf;
 mod seq;
 pub mod stack;
 pub mod state;

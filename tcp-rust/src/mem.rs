@@ -10,8 +10,9 @@
 //! those allocations fail (`ERR_MEM` at the API, an ACK left for the fast
 //! timer, a RST not sent) depends on the heap's first-fit layout, so the
 //! port keeps that layout exactly: the block headers (`struct mem`) live at
-//! the same offsets as in C, in a byte array standing for `ram_heap`. The
-//! data itself is not stored here (segments keep their bytes).
+//! the same offsets as in C, in a byte array standing for `ram_heap`, and
+//! each block's data (a `struct pbuf` and its payload, see [`crate::pbuf`])
+//! lives behind its header, as in C.
 //!
 //! Offsets are `mem_size_t`, which lwIP makes `u16_t` for `MEM_SIZE` up to
 //! 64000; [`MEM_HEAP_CAP`] bounds the heap this port can model.
@@ -128,6 +129,22 @@ impl Heap {
         self.set_next(end, end);
         self.set_prev(end, end);
         self.lfree = 0;
+    }
+
+    /// `SIZEOF_STRUCT_MEM` of this heap: a block's data starts this many
+    /// bytes after its [`MemPtr`].
+    pub const fn sizeof_mem(&self) -> u16 {
+        self.sizeof_mem
+    }
+
+    /// `ram_heap` itself: headers and data.
+    pub(crate) fn ram(&self) -> &[u8] {
+        &self.ram
+    }
+
+    /// `ram_heap` itself, to write a block's data.
+    pub(crate) fn ram_mut(&mut self) -> &mut [u8] {
+        &mut self.ram
     }
 
     /// `lwip_stats.mem.used`.

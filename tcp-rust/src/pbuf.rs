@@ -1,0 +1,995 @@
+//! Port of lwIP's packet buffers (pbuf.c) for what TCP does with them, and
+//! of the two memp pools they come from (memp.c: `MEMP_PBUF` for
+//! `PBUF_ROM`/`PBUF_REF` headers, `MEMP_PBUF_POOL` for `PBUF_POOL`
+//! buffers).
+//!
+//! The storage is lwIP's, byte for byte where it shows:
+//! - a `PBUF_RAM` pbuf is one block of the `MEM_SIZE` heap ([`Heap`]),
+//!   requested with pbuf.c's size arithmetic and holding the `struct pbuf`
+//!   and then the payload;
+//! - a `PBUF_POOL` pbuf is one element of a pool of `PBUF_POOL_SIZE`
+//!   buffers, each a `struct pbuf` followed by `PBUF_POOL_BUFSIZE` bytes;
+//! - a `PBUF_ROM`/`PBUF_REF` pbuf is a `struct pbuf` in the `MEMP_PBUF`
+//!   pool whose payload is the application's: a [`RomRef`] naming bytes in
+//!   the application's own store, read through [`RomStore`] (safe Rust
+//!   cannot keep lwIP's raw pointer).
+//!
+//! A [`Pbuf`] is lwIP's `struct pbuf *`. Its `struct pbuf` is kept in 16
+//! bytes at the start of its block or element (`next`, `payload`,
+//! `tot_len`, `len`, type, `flags`, `ref`), so a profile's
+//! `SIZEOF_STRUCT_PBUF` must be at least 16: the heap layout is C's, the
+//! header encoding is this port's.
+//!
+//! Nothing here panics. A [`Pbuf`] that names no live pbuf reads as an
+//! empty one, and writes through it are dropped; the TCP code never makes
+//! one (the pools hand out only live pbufs).
+
+use crate::config::Config;
+use crate::mem::{Heap, MemPtr, pbuf_ram_alloc_len, pbuf_ram_payload_offset};
+
+/// Capacity of the `PBUF_POOL` pool (`PBUF_POOL_SIZE` limit).
+pub const PBUF_POOL_CAP: usize = 16;
+/// Capacity of one `PBUF_POOL` buffer (`PBUF_POOL_BUFSIZE` aligned, limit).
+pub const PBUF_POOL_BUF_CAP: usize = 1536;
+/// Capacity of the `MEMP_PBUF` pool (`MEMP_NUM_PBUF` limit).
+pub const MEMP_PBUF_CAP: usize = 16;
+/// Bytes of this port's `struct pbuf` encoding.
+pub const PBUF_HDR: usize = 16;
+const POOL_ELEM: usize = PBUF_HDR + PBUF_POOL_BUF_CAP;
+
+/// `PBUF_FLAG_PUSH` (pbuf.h).
+pub const PBUF_FLAG_PUSH: u8 = 0x01;
+/// `PBUF_FLAG_TCP_FIN` (pbuf.h).
+pub const PBUF_FLAG_TCP_FIN: u8 = 0x20;
+
+/// lwIP's `struct pbuf *`: which pool or heap block holds the pbuf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Pbuf(u32);
+
+const TAG_SHIFT: u32 = 30;
+const TAG_RAM: u32 = 0;
+const TAG_POOL: u32 = 1;
+const TAG_ROM: u32 = 2;
+const NO_NEXT: u32 = u32::MAX;
+
+impl Pbuf {
+    const fn new(tag: u32, idx: u32) -> Pbuf {
+        Pbuf((tag << TAG_SHIFT) | (idx & ((1 << TAG_SHIFT) - 1)))
+    }
+    const fn tag(self) -> u32 {
+        self.0 >> TAG_SHIFT
+    }
+    const fn idx(self) -> usize {
+        (self.0 & ((1 << TAG_SHIFT) - 1)) as usize
+    }
+}
+
+/// `pbuf_type` (pbuf.h).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PbufType {
+    /// `PBUF_RAM`: header and payload in one heap block.
+    Ram,
+    /// `PBUF_ROM`: payload is the application's, never written.
+    Rom,
+    /// `PBUF_REF`: payload is the application's.
+    Ref,
+    /// `PBUF_POOL`: a buffer of the pbuf pool.
+    Pool,
+}
+
+impl PbufType {
+    const fn code(self) -> u8 {
+        match self {
+            PbufType::Ram => 0,
+            PbufType::Rom => 1,
+            PbufType::Ref => 2,
+            PbufType::Pool => 3,
+        }
+    }
+    const fn from_code(c: u8) -> PbufType {
+        match c {
+            1 => PbufType::Rom,
+            2 => PbufType::Ref,
+            3 => PbufType::Pool,
+            _ => PbufType::Ram,
+        }
+    }
+    /// `PBUF_TYPE_FLAG_STRUCT_DATA_CONTIGUOUS`: the payload lives behind
+    /// the header, so headers can be added in front of it.
+    const fn contiguous(self) -> bool {
+        matches!(self, PbufType::Ram | PbufType::Pool)
+    }
+}
+
+/// Bytes of the application's that a `PBUF_ROM`/`PBUF_REF` pbuf points
+/// at: `offset` bytes into the buffer the application calls `key`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RomRef {
+    /// The application's name for the buffer.
+    pub key: u32,
+    /// Offset of the payload in it.
+    pub offset: u32,
+}
+
+/// Where the application keeps the bytes its zero-copy writes refer to
+/// (lwIP's contract: unchanged until acknowledged).
+pub trait RomStore {
+    /// The buffer `key` (empty if the application knows no such buffer).
+    fn rom_bytes(&self, key: u32) -> &[u8];
+}
+
+/// A store with no buffers: for pbufs known to be RAM or POOL.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoRom;
+
+impl RomStore for NoRom {
+    fn rom_bytes(&self, _key: u32) -> &[u8] {
+        &[]
+    }
+}
+
+/// The decoded `struct pbuf`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Hdr {
+    next: u32,
+    /// RAM/POOL: offset of the payload from the `struct pbuf`; ROM/REF:
+    /// offset in the application's buffer.
+    payload: u32,
+    tot_len: u16,
+    len: u16,
+    ty: PbufType,
+    flags: u8,
+    refcnt: u8,
+}
+
+impl Hdr {
+    /// What a dangling pbuf reads as.
+    const NONE: Hdr = Hdr {
+        next: NO_NEXT,
+        payload: 0,
+        tot_len: 0,
+        len: 0,
+        ty: PbufType::Ram,
+        flags: 0,
+        refcnt: 0,
+    };
+
+    fn decode(b: &[u8]) -> Hdr {
+        let Some(b) = b.get(..PBUF_HDR) else {
+            return Hdr::NONE;
+        };
+        Hdr {
+            next: u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+            payload: u32::from_le_bytes([b[4], b[5], b[6], b[7]]),
+            tot_len: u16::from_le_bytes([b[8], b[9]]),
+            len: u16::from_le_bytes([b[10], b[11]]),
+            ty: PbufType::from_code(b[12]),
+            flags: b[13],
+            refcnt: b[14],
+        }
+    }
+
+    fn encode(&self, b: &mut [u8]) {
+        if let Some(b) = b.get_mut(..PBUF_HDR) {
+            b[0..4].copy_from_slice(&self.next.to_le_bytes());
+            b[4..8].copy_from_slice(&self.payload.to_le_bytes());
+            b[8..10].copy_from_slice(&self.tot_len.to_le_bytes());
+            b[10..12].copy_from_slice(&self.len.to_le_bytes());
+            b[12] = self.ty.code();
+            b[13] = self.flags;
+            b[14] = self.refcnt;
+            b[15] = 0;
+        }
+    }
+}
+
+/// A memp pool's bookkeeping (memp.c with `MEMP_STATS`): which of its
+/// `num` elements are taken, and its `lwip_stats.memp[]` entry. Elements
+/// are handed out lowest index first (which element lwIP's free list
+/// returns is not observable; how many are taken is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Memp<const N: usize> {
+    taken: u64,
+    num: u16,
+    used: u16,
+    max: u16,
+    err: u32,
+}
+
+impl<const N: usize> Memp<N> {
+    const FITS: () = assert!(N <= 64, "a memp pool holds at most 64 elements");
+
+    /// A pool of no elements (every allocation fails until [`Memp::init`]).
+    pub const EMPTY: Memp<N> = Memp {
+        taken: 0,
+        num: 0,
+        used: 0,
+        max: 0,
+        err: 0,
+    };
+
+    /// `memp_init_pool`: `num` free elements (at most `N`), statistics
+    /// cleared.
+    pub fn init(&mut self, num: u16) {
+        let () = Self::FITS;
+        *self = Memp {
+            num: num.min(N as u16),
+            ..Memp::EMPTY
+        };
+    }
+
+    /// `memp_malloc`: a free element's index, or `None` with `err`
+    /// counted.
+    pub fn alloc(&mut self) -> Option<usize> {
+        let free = !self.taken;
+        let i = free.trailing_zeros() as usize;
+        if i >= usize::from(self.num) {
+            self.err = self.err.wrapping_add(1);
+            return None;
+        }
+        self.taken |= 1 << i;
+        self.used += 1;
+        self.max = self.max.max(self.used);
+        Some(i)
+    }
+
+    /// `memp_free`: element `i` back to the pool (an element not taken is
+    /// ignored).
+    pub fn free(&mut self, i: usize) {
+        if i < N && self.taken & (1 << i) != 0 {
+            self.taken &= !(1 << i);
+            self.used -= 1;
+        }
+    }
+
+    /// Whether element `i` is taken.
+    pub const fn is_taken(&self, i: usize) -> bool {
+        i < N && self.taken & (1 << i) != 0
+    }
+
+    /// `lwip_stats.memp[]->avail`.
+    pub const fn avail(&self) -> u16 {
+        self.num
+    }
+    /// `lwip_stats.memp[]->used`.
+    pub const fn used(&self) -> u16 {
+        self.used
+    }
+    /// `lwip_stats.memp[]->max`.
+    pub const fn max_used(&self) -> u16 {
+        self.max
+    }
+    /// `lwip_stats.memp[]->err`.
+    pub const fn errors(&self) -> u32 {
+        self.err
+    }
+}
+
+/// The pbufs: the heap, the pbuf pool and the `MEMP_PBUF` pool.
+#[derive(Clone)]
+pub struct Pbufs {
+    /// lwIP's heap (`MEM_SIZE`): every `PBUF_RAM` pbuf.
+    pub heap: Heap,
+    /// `memp_memory_PBUF_POOL_base`.
+    pool_mem: [u8; PBUF_POOL_CAP * POOL_ELEM],
+    /// `MEMP_PBUF_POOL`.
+    pub pool: Memp<PBUF_POOL_CAP>,
+    /// `memp_memory_PBUF_base`.
+    rom_mem: [u8; MEMP_PBUF_CAP * PBUF_HDR],
+    /// The application buffer each ROM/REF pbuf points into.
+    rom_key: [u32; MEMP_PBUF_CAP],
+    /// `MEMP_PBUF`.
+    pub rom: Memp<MEMP_PBUF_CAP>,
+    sizeof_struct_pbuf: u16,
+    alignment: u16,
+    /// `PBUF_POOL_BUFSIZE_ALIGNED`.
+    pool_bufsize: u16,
+}
+
+/// The pbufs of a chain, head first, as payload slices.
+pub struct Chain<'a, R: RomStore> {
+    pbufs: &'a Pbufs,
+    rom: &'a R,
+    next: Option<Pbuf>,
+}
+
+impl<'a, R: RomStore> Iterator for Chain<'a, R> {
+    type Item = &'a [u8];
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let p = self.next?;
+        self.next = self.pbufs.next(p);
+        Some(self.pbufs.payload(self.rom, p))
+    }
+}
+
+const fn align(v: u32, a: u16) -> u32 {
+    let a = a as u32;
+    v.wrapping_add(a).wrapping_sub(1) & !a.wrapping_sub(1)
+}
+
+impl Pbufs {
+    /// No pbufs at all (every allocation fails until [`Pbufs::init`]).
+    pub const EMPTY: Pbufs = Pbufs {
+        heap: Heap::EMPTY,
+        pool_mem: [0; PBUF_POOL_CAP * POOL_ELEM],
+        pool: Memp::EMPTY,
+        rom_mem: [0; MEMP_PBUF_CAP * PBUF_HDR],
+        rom_key: [0; MEMP_PBUF_CAP],
+        rom: Memp::EMPTY,
+        sizeof_struct_pbuf: PBUF_HDR as u16,
+        alignment: 1,
+        pool_bufsize: 0,
+    };
+
+    /// Whether the profile's pbufs fit this build: pools within their
+    /// capacities, the heap within [`crate::mem::MEM_HEAP_CAP`], and
+    /// `SIZEOF_STRUCT_PBUF` room for the header encoding.
+    pub const fn fits(cfg: &Config) -> bool {
+        cfg.pbuf_pool_size as usize <= PBUF_POOL_CAP
+            && align(cfg.pbuf_pool_bufsize as u32, cfg.mem_alignment) as usize <= PBUF_POOL_BUF_CAP
+            && cfg.memp_num_pbuf as usize <= MEMP_PBUF_CAP
+            && cfg.sizeof_struct_pbuf as usize >= PBUF_HDR
+            && Heap::fits(cfg.mem_size, cfg.mem_alignment)
+    }
+
+    /// `mem_init()` and `memp_init()` for the pbuf pools: everything free,
+    /// statistics cleared. A profile that does not [`fit`](Pbufs::fits)
+    /// leaves empty pools.
+    pub fn init(&mut self, cfg: &Config) {
+        self.heap.mem_init(cfg.mem_size, cfg.mem_alignment);
+        if Pbufs::fits(cfg) {
+            self.pool.init(cfg.pbuf_pool_size);
+            self.rom.init(cfg.memp_num_pbuf);
+        } else {
+            self.pool.init(0);
+            self.rom.init(0);
+        }
+        self.sizeof_struct_pbuf = cfg.sizeof_struct_pbuf;
+        self.alignment = cfg.mem_alignment;
+        self.pool_bufsize = align(u32::from(cfg.pbuf_pool_bufsize), cfg.mem_alignment) as u16;
+    }
+
+    // -- where a pbuf lives ---------------------------------------------
+
+    /// Offset of `p`'s `struct pbuf` in its region.
+    fn at(&self, p: Pbuf) -> usize {
+        match p.tag() {
+            TAG_RAM => p.idx() + usize::from(self.heap.sizeof_mem()),
+            TAG_POOL => p.idx() * POOL_ELEM,
+            _ => p.idx() * PBUF_HDR,
+        }
+    }
+
+    fn region(&self, p: Pbuf) -> &[u8] {
+        match p.tag() {
+            TAG_RAM => self.heap.ram(),
+            TAG_POOL => &self.pool_mem,
+            _ => &self.rom_mem,
+        }
+    }
+
+    fn region_mut(&mut self, p: Pbuf) -> &mut [u8] {
+        match p.tag() {
+            TAG_RAM => self.heap.ram_mut(),
+            TAG_POOL => &mut self.pool_mem,
+            _ => &mut self.rom_mem,
+        }
+    }
+
+    fn hdr(&self, p: Pbuf) -> Hdr {
+        let at = self.at(p);
+        self.region(p).get(at..).map_or(Hdr::NONE, Hdr::decode)
+    }
+
+    fn put(&mut self, p: Pbuf, h: &Hdr) {
+        let at = self.at(p);
+        if let Some(b) = self.region_mut(p).get_mut(at..) {
+            h.encode(b);
+        }
+    }
+
+    fn edit(&mut self, p: Pbuf, f: impl FnOnce(&mut Hdr)) {
+        let mut h = self.hdr(p);
+        f(&mut h);
+        self.put(p, &h);
+    }
+
+    // -- allocation -------------------------------------------------------
+
+    /// Port of `pbuf_alloc(layer, length, type)` (pbuf.c), `layer` being
+    /// the header room in bytes (`PBUF_TRANSPORT`, `PBUF_IP`, …: see
+    /// [`Config::pbuf_layer_transport`]). A `PBUF_ROM`/`PBUF_REF` pbuf
+    /// ignores the layer and points at nothing until
+    /// [`Pbufs::set_rom`]; a `PBUF_POOL` request longer than one buffer
+    /// is a chain. `None` when the heap or pool is exhausted (counted in
+    /// its statistics).
+    pub fn pbuf_alloc(&mut self, layer: u16, length: u16, ty: PbufType) -> Option<Pbuf> {
+        match ty {
+            PbufType::Rom | PbufType::Ref => {
+                let i = self.rom.alloc()?;
+                let p = Pbuf::new(TAG_ROM, i as u32);
+                if let Some(k) = self.rom_key.get_mut(i) {
+                    *k = 0;
+                }
+                self.put(p, &Hdr::init(0, length, length, ty));
+                Some(p)
+            }
+            PbufType::Pool => {
+                let mut head: Option<Pbuf> = None;
+                let mut last: Option<Pbuf> = None;
+                let mut rem = length;
+                let mut offset = layer;
+                loop {
+                    let Some(i) = self.pool.alloc() else {
+                        if let Some(h) = head {
+                            self.pbuf_free(h);
+                        }
+                        return None;
+                    };
+                    let q = Pbuf::new(TAG_POOL, i as u32);
+                    let off = align(u32::from(offset), self.alignment);
+                    let room = u32::from(self.pool_bufsize).saturating_sub(off);
+                    let qlen = u32::from(rem).min(room) as u16;
+                    let payload = PBUF_HDR as u32 + off;
+                    self.put(q, &Hdr::init(payload, rem, qlen, PbufType::Pool));
+                    match last {
+                        Some(l) => self.edit(l, |h| h.next = q.0),
+                        None => head = Some(q),
+                    }
+                    last = Some(q);
+                    rem -= qlen;
+                    offset = 0;
+                    if rem == 0 || qlen == 0 {
+                        return head;
+                    }
+                }
+            }
+            PbufType::Ram => {
+                let alloc_len =
+                    pbuf_ram_alloc_len(self.sizeof_struct_pbuf, self.alignment, layer, length)?;
+                let m = self.heap.mem_malloc(alloc_len)?;
+                let p = Pbuf::new(TAG_RAM, u32::from(m.0));
+                let payload =
+                    pbuf_ram_payload_offset(self.sizeof_struct_pbuf, self.alignment, layer);
+                self.put(
+                    p,
+                    &Hdr::init(u32::from(payload), length, length, PbufType::Ram),
+                );
+                Some(p)
+            }
+        }
+    }
+
+    /// Points a `PBUF_ROM`/`PBUF_REF` pbuf at the application's bytes
+    /// (C: `((struct pbuf_rom *)p)->payload = ptr`).
+    pub fn set_rom(&mut self, p: Pbuf, at: RomRef) {
+        if p.tag() == TAG_ROM {
+            if let Some(k) = self.rom_key.get_mut(p.idx()) {
+                *k = at.key;
+            }
+            self.edit(p, |h| h.payload = at.offset);
+        }
+    }
+
+    /// Where a `PBUF_ROM`/`PBUF_REF` pbuf's payload is (`None` for other
+    /// types).
+    pub fn rom_ref(&self, p: Pbuf) -> Option<RomRef> {
+        if p.tag() != TAG_ROM {
+            return None;
+        }
+        Some(RomRef {
+            key: self.rom_key.get(p.idx()).copied().unwrap_or(0),
+            offset: self.hdr(p).payload,
+        })
+    }
+
+    /// Port of `pbuf_free(p)` (pbuf.c): drops one reference from each pbuf
+    /// of the chain until one stays referenced, returning the storage of
+    /// those that reach zero. Returns how many were freed.
+    pub fn pbuf_free(&mut self, p: Pbuf) -> u8 {
+        let mut count = 0u8;
+        let mut cur = Some(p);
+        while let Some(q) = cur {
+            let h = self.hdr(q);
+            if h.refcnt == 0 {
+                // A dangling or already freed pbuf: lwIP asserts.
+                break;
+            }
+            let r = h.refcnt - 1;
+            self.edit(q, |h| h.refcnt = r);
+            if r != 0 {
+                break;
+            }
+            cur = self.next(q);
+            match q.tag() {
+                TAG_RAM => self.heap.mem_free(MemPtr(q.idx() as u16)),
+                TAG_POOL => self.pool.free(q.idx()),
+                _ => self.rom.free(q.idx()),
+            }
+            count = count.wrapping_add(1);
+        }
+        count
+    }
+
+    /// Port of `pbuf_ref(p)` (pbuf.c).
+    pub fn pbuf_ref(&mut self, p: Pbuf) {
+        self.edit(p, |h| h.refcnt = h.refcnt.wrapping_add(1));
+    }
+
+    /// Port of `pbuf_clen(p)` (pbuf.c): pbufs in the chain.
+    pub fn pbuf_clen(&self, p: Pbuf) -> u16 {
+        let mut n = 0u16;
+        let mut cur = Some(p);
+        while let Some(q) = cur {
+            n = n.wrapping_add(1);
+            cur = self.next(q);
+        }
+        n
+    }
+
+    /// Port of `pbuf_cat(h, t)` (pbuf.c): `t` appended to `h`'s chain,
+    /// `h`'s reference passed on (no reference is taken).
+    pub fn pbuf_cat(&mut self, h: Pbuf, t: Pbuf) {
+        let add = self.tot_len(t);
+        let mut p = h;
+        loop {
+            let hp = self.hdr(p);
+            let tot = hp.tot_len.wrapping_add(add);
+            if hp.next == NO_NEXT {
+                self.edit(p, |x| {
+                    x.tot_len = tot;
+                    x.next = t.0;
+                });
+                return;
+            }
+            self.edit(p, |x| x.tot_len = tot);
+            p = Pbuf(hp.next);
+        }
+    }
+
+    /// Port of `pbuf_chain(h, t)` (pbuf.c): [`Pbufs::pbuf_cat`] plus a
+    /// reference on `t`.
+    pub fn pbuf_chain(&mut self, h: Pbuf, t: Pbuf) {
+        self.pbuf_cat(h, t);
+        self.pbuf_ref(t);
+    }
+
+    /// Port of `pbuf_realloc(p, new_len)` (pbuf.c): shrinks the chain to
+    /// `new_len` bytes, trimming the heap block of a `PBUF_RAM` last pbuf
+    /// (`mem_trim`) and freeing the pbufs behind it. A larger `new_len`
+    /// changes nothing. `Err` is the message of the `LWIP_ASSERT` mem_trim
+    /// fails (the chain is then left as lwIP leaves it: unchanged).
+    pub fn pbuf_realloc(&mut self, p: Pbuf, new_len: u16) -> Result<(), &'static str> {
+        let h = self.hdr(p);
+        if new_len >= h.tot_len {
+            return Ok(());
+        }
+        let shrink = h.tot_len - new_len;
+        let mut rem = new_len;
+        let mut q = p;
+        loop {
+            let hq = self.hdr(q);
+            if rem <= hq.len {
+                break;
+            }
+            rem -= hq.len;
+            self.edit(q, |x| x.tot_len = x.tot_len.wrapping_sub(shrink));
+            if hq.next == NO_NEXT {
+                break;
+            }
+            q = Pbuf(hq.next);
+        }
+        let hq = self.hdr(q);
+        if q.tag() == TAG_RAM && rem != hq.len {
+            let size = (hq.payload as u16).wrapping_add(rem);
+            self.heap.mem_trim(MemPtr(q.idx() as u16), size)?;
+        }
+        self.edit(q, |x| {
+            x.len = rem;
+            x.tot_len = rem;
+            x.next = NO_NEXT;
+        });
+        if hq.next != NO_NEXT {
+            self.pbuf_free(Pbuf(hq.next));
+        }
+        Ok(())
+    }
+
+    /// Port of `pbuf_add_header(p, n)` (pbuf.c): the payload moves `n`
+    /// bytes back into the header room. `false` (nothing changed) when the
+    /// room is too small, the length would overflow, or the pbuf's payload
+    /// is the application's.
+    pub fn pbuf_add_header(&mut self, p: Pbuf, n: u16) -> bool {
+        self.add_header_impl(p, n, false)
+    }
+
+    /// Port of `pbuf_add_header_force(p, n)` (pbuf.c): as
+    /// [`Pbufs::pbuf_add_header`], also moving a ROM/REF payload.
+    pub fn pbuf_add_header_force(&mut self, p: Pbuf, n: u16) -> bool {
+        self.add_header_impl(p, n, true)
+    }
+
+    fn add_header_impl(&mut self, p: Pbuf, n: u16, force: bool) -> bool {
+        if n == 0 {
+            return true;
+        }
+        let h = self.hdr(p);
+        if h.refcnt == 0 || h.tot_len.checked_add(n).is_none() {
+            return false;
+        }
+        if h.ty.contiguous() {
+            if h.payload < PBUF_HDR as u32 + u32::from(n) {
+                return false;
+            }
+        } else if !force || h.payload < u32::from(n) {
+            return false;
+        }
+        self.edit(p, |x| {
+            x.payload -= u32::from(n);
+            x.len = x.len.wrapping_add(n);
+            x.tot_len = x.tot_len.wrapping_add(n);
+        });
+        true
+    }
+
+    /// Port of `pbuf_remove_header(p, n)` (pbuf.c): the payload moves `n`
+    /// bytes forward. `false` (nothing changed) when `n` exceeds `p->len`.
+    pub fn pbuf_remove_header(&mut self, p: Pbuf, n: u16) -> bool {
+        if n == 0 {
+            return true;
+        }
+        let h = self.hdr(p);
+        if h.refcnt == 0 || n > h.len {
+            return false;
+        }
+        self.edit(p, |x| {
+            x.payload += u32::from(n);
+            x.len -= n;
+            x.tot_len = x.tot_len.wrapping_sub(n);
+        });
+        true
+    }
+
+    /// Port of `pbuf_copy_partial(p, buf, len, offset)` (pbuf.c), `len`
+    /// being `dst.len()`: copies from `offset` bytes into the chain,
+    /// returns how many bytes were copied.
+    pub fn pbuf_copy_partial<R: RomStore>(
+        &self,
+        rom: &R,
+        p: Pbuf,
+        dst: &mut [u8],
+        offset: u16,
+    ) -> u16 {
+        let mut offset = usize::from(offset);
+        let mut left = 0usize;
+        for s in self.chain(rom, p) {
+            if left == dst.len() {
+                break;
+            }
+            if offset != 0 && offset >= s.len() {
+                offset -= s.len();
+                continue;
+            }
+            let src = s.get(offset..).unwrap_or(&[]);
+            let n = src.len().min(dst.len() - left);
+            if let (Some(d), Some(sv)) = (dst.get_mut(left..left + n), src.get(..n)) {
+                d.copy_from_slice(sv);
+            }
+            left += n;
+            offset = 0;
+        }
+        left as u16
+    }
+
+    /// Port of `pbuf_take(p, data, len)` (pbuf.c): fills the chain from
+    /// its start. `false` (nothing written) when the chain is shorter than
+    /// `src`. The payload of a ROM/REF pbuf is not written.
+    pub fn pbuf_take(&mut self, p: Pbuf, src: &[u8]) -> bool {
+        self.pbuf_take_at(p, src, 0)
+    }
+
+    /// Port of `pbuf_take_at(p, data, len, offset)` (pbuf.c).
+    pub fn pbuf_take_at(&mut self, p: Pbuf, src: &[u8], offset: u16) -> bool {
+        if usize::from(self.tot_len(p)) < usize::from(offset) + src.len() {
+            return false;
+        }
+        let mut offset = usize::from(offset);
+        let mut done = 0usize;
+        let mut cur = Some(p);
+        while let Some(q) = cur {
+            if done == src.len() {
+                break;
+            }
+            cur = self.next(q);
+            let d = self.payload_mut(q);
+            if offset >= d.len() {
+                offset -= d.len();
+                continue;
+            }
+            let n = (d.len() - offset).min(src.len() - done);
+            if let (Some(dd), Some(sv)) = (d.get_mut(offset..offset + n), src.get(done..done + n)) {
+                dd.copy_from_slice(sv);
+            }
+            done += n;
+            offset = 0;
+        }
+        true
+    }
+
+    // -- fields -----------------------------------------------------------
+
+    /// `p->next`.
+    pub fn next(&self, p: Pbuf) -> Option<Pbuf> {
+        let n = self.hdr(p).next;
+        (n != NO_NEXT).then_some(Pbuf(n))
+    }
+    /// Sets `p->next` (C code that unlinks a chain writes it directly).
+    pub fn set_next(&mut self, p: Pbuf, next: Option<Pbuf>) {
+        self.edit(p, |h| h.next = next.map_or(NO_NEXT, |n| n.0));
+    }
+    /// `p->len`.
+    pub fn len(&self, p: Pbuf) -> u16 {
+        self.hdr(p).len
+    }
+    /// Sets `p->len`.
+    pub fn set_len(&mut self, p: Pbuf, len: u16) {
+        self.edit(p, |h| h.len = len);
+    }
+    /// `p->tot_len`.
+    pub fn tot_len(&self, p: Pbuf) -> u16 {
+        self.hdr(p).tot_len
+    }
+    /// Sets `p->tot_len`.
+    pub fn set_tot_len(&mut self, p: Pbuf, tot_len: u16) {
+        self.edit(p, |h| h.tot_len = tot_len);
+    }
+    /// `p->flags`.
+    pub fn flags(&self, p: Pbuf) -> u8 {
+        self.hdr(p).flags
+    }
+    /// Sets `p->flags`.
+    pub fn set_flags(&mut self, p: Pbuf, flags: u8) {
+        self.edit(p, |h| h.flags = flags);
+    }
+    /// `p->ref`.
+    pub fn refcount(&self, p: Pbuf) -> u8 {
+        self.hdr(p).refcnt
+    }
+    /// The pbuf's type.
+    pub fn pbuf_type(&self, p: Pbuf) -> PbufType {
+        self.hdr(p).ty
+    }
+    /// Bytes between the `struct pbuf` and the payload (RAM/POOL; 0 for
+    /// ROM/REF): `(u8_t *)p->payload - (u8_t *)p`.
+    pub fn payload_offset(&self, p: Pbuf) -> u16 {
+        let h = self.hdr(p);
+        if h.ty.contiguous() {
+            h.payload as u16
+        } else {
+            0
+        }
+    }
+
+    /// `p->payload`, `p->len` bytes of it.
+    pub fn payload<'a, R: RomStore>(&'a self, rom: &'a R, p: Pbuf) -> &'a [u8] {
+        let h = self.hdr(p);
+        let len = usize::from(h.len);
+        if h.ty.contiguous() {
+            let start = self.at(p) + h.payload as usize;
+            self.region(p).get(start..start + len).unwrap_or(&[])
+        } else {
+            let key = self.rom_key.get(p.idx()).copied().unwrap_or(0);
+            let start = h.payload as usize;
+            rom.rom_bytes(key).get(start..start + len).unwrap_or(&[])
+        }
+    }
+
+    /// `p->payload`, `p->len` bytes of it, to write (empty for ROM/REF:
+    /// the application's bytes are not the stack's to write).
+    pub fn payload_mut(&mut self, p: Pbuf) -> &mut [u8] {
+        let h = self.hdr(p);
+        if !h.ty.contiguous() {
+            return &mut [];
+        }
+        let start = self.at(p) + h.payload as usize;
+        let len = usize::from(h.len);
+        self.region_mut(p)
+            .get_mut(start..start + len)
+            .unwrap_or(&mut [])
+    }
+
+    /// The chain's payloads, head first.
+    pub fn chain<'a, R: RomStore>(&'a self, rom: &'a R, p: Pbuf) -> Chain<'a, R> {
+        Chain {
+            pbufs: self,
+            rom,
+            next: Some(p),
+        }
+    }
+
+    /// `MEMP_PBUF` elements in use.
+    pub const fn memp_pbuf_used(&self) -> u16 {
+        self.rom.used()
+    }
+    /// `MEMP_PBUF_POOL` elements in use.
+    pub const fn pool_used(&self) -> u16 {
+        self.pool.used()
+    }
+}
+
+impl Hdr {
+    const fn init(payload: u32, tot_len: u16, len: u16, ty: PbufType) -> Hdr {
+        Hdr {
+            next: NO_NEXT,
+            payload,
+            tot_len,
+            len,
+            ty,
+            flags: 0,
+            refcnt: 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    struct Store(Vec<Vec<u8>>);
+    impl RomStore for Store {
+        fn rom_bytes(&self, key: u32) -> &[u8] {
+            self.0.get(key as usize).map_or(&[], |v| v.as_slice())
+        }
+    }
+
+    fn pbufs() -> (Config, std::boxed::Box<Pbufs>) {
+        let cfg = Config::full();
+        let mut p = std::boxed::Box::new(Pbufs::EMPTY);
+        p.init(&cfg);
+        (cfg, p)
+    }
+
+    fn bytes(p: &Pbufs, q: Pbuf) -> Vec<u8> {
+        p.chain(&NoRom, q).flatten().copied().collect()
+    }
+
+    #[test]
+    fn ram_pbuf_lives_in_the_heap_with_c_sizes() {
+        let (cfg, mut p) = pbufs();
+        let q = p
+            .pbuf_alloc(cfg.pbuf_layer_transport(), 100, PbufType::Ram)
+            .unwrap();
+        // align(24) + align(40) + align(100) = 24 + 40 + 104 = 168, + header 8.
+        assert_eq!(p.heap.used(), 176);
+        assert_eq!((p.len(q), p.tot_len(q), p.refcount(q)), (100, 100, 1));
+        assert_eq!(p.payload_offset(q), 64);
+        assert!(p.pbuf_take(q, &[7; 100]));
+        assert_eq!(bytes(&p, q), vec![7; 100]);
+        assert!(p.pbuf_add_header(q, 40));
+        assert!(!p.pbuf_add_header(q, 41), "no room left in front");
+        assert_eq!(p.len(q), 140);
+        assert_eq!(p.pbuf_free(q), 1);
+        assert_eq!(p.heap.used(), 0);
+    }
+
+    #[test]
+    fn pool_chain_splits_by_bufsize() {
+        let (_, mut p) = pbufs();
+        let q = p.pbuf_alloc(0, 4000, PbufType::Pool).unwrap();
+        assert_eq!(p.pbuf_clen(q), 3);
+        assert_eq!(p.pool_used(), 3);
+        let lens: Vec<u16> = p.chain(&NoRom, q).map(|s| s.len() as u16).collect();
+        assert_eq!(lens, vec![1536, 1536, 928]);
+        let data: Vec<u8> = (0..4000u32).map(|i| i as u8).collect();
+        assert!(p.pbuf_take(q, &data));
+        assert_eq!(bytes(&p, q), data);
+        let mut mid = [0u8; 10];
+        assert_eq!(p.pbuf_copy_partial(&NoRom, q, &mut mid, 1530), 10);
+        assert_eq!(&mid[..], &data[1530..1540]);
+        assert_eq!(p.pbuf_free(q), 3);
+        assert_eq!(p.pool_used(), 0);
+    }
+
+    #[test]
+    fn pool_exhaustion_frees_the_partial_chain() {
+        let (_, mut p) = pbufs();
+        let held = p.pbuf_alloc(0, 1536 * 14, PbufType::Pool).unwrap();
+        assert_eq!(p.pool_used(), 14);
+        assert_eq!(p.pbuf_alloc(0, 1536 * 3, PbufType::Pool), None);
+        assert_eq!(p.pool_used(), 14);
+        assert_eq!(p.pool.errors(), 1);
+        p.pbuf_free(held);
+        assert_eq!(p.pool_used(), 0);
+        assert_eq!(p.pool.max_used(), 16);
+    }
+
+    #[test]
+    fn rom_payload_is_the_applications() {
+        let (_, mut p) = pbufs();
+        let store = Store(vec![b"hello world".to_vec()]);
+        let r = p.pbuf_alloc(0, 5, PbufType::Rom).unwrap();
+        p.set_rom(r, RomRef { key: 0, offset: 6 });
+        assert_eq!(p.payload(&store, r), b"world");
+        assert!(p.payload_mut(r).is_empty());
+        assert!(!p.pbuf_add_header(r, 1));
+        assert_eq!(p.memp_pbuf_used(), 1);
+        let h = p.pbuf_alloc(40, 0, PbufType::Ram).unwrap();
+        p.pbuf_cat(h, r);
+        assert_eq!((p.tot_len(h), p.pbuf_clen(h)), (5, 2));
+        let mut out = [0u8; 5];
+        assert_eq!(p.pbuf_copy_partial(&store, h, &mut out, 0), 5);
+        assert_eq!(&out, b"world");
+        assert_eq!(p.pbuf_free(h), 2);
+        assert_eq!((p.memp_pbuf_used(), p.heap.used()), (0, 0));
+    }
+
+    #[test]
+    fn refs_keep_a_chain_alive() {
+        let (_, mut p) = pbufs();
+        let a = p.pbuf_alloc(0, 10, PbufType::Pool).unwrap();
+        let b = p.pbuf_alloc(0, 10, PbufType::Pool).unwrap();
+        p.pbuf_chain(a, b);
+        assert_eq!(p.refcount(b), 2);
+        assert_eq!(p.pbuf_free(a), 1, "b still referenced");
+        assert_eq!(p.pool_used(), 1);
+        assert_eq!(p.pbuf_free(b), 1);
+        assert_eq!(p.pool_used(), 0);
+    }
+
+    #[test]
+    fn realloc_trims_the_heap_block_and_frees_the_tail() {
+        let (_, mut p) = pbufs();
+        let a = p.pbuf_alloc(40, 1000, PbufType::Ram).unwrap();
+        let b = p.pbuf_alloc(0, 500, PbufType::Ram).unwrap();
+        p.pbuf_cat(a, b);
+        let before = p.heap.used();
+        p.pbuf_realloc(a, 600).unwrap();
+        assert_eq!((p.len(a), p.tot_len(a), p.next(a)), (600, 600, None));
+        // b freed, a's block trimmed by 400 bytes.
+        assert!(p.heap.used() < before - 400);
+        p.pbuf_free(a);
+        assert_eq!(p.heap.used(), 0);
+    }
+
+    #[test]
+    fn realloc_within_the_chain_adjusts_tot_len() {
+        let (_, mut p) = pbufs();
+        let a = p.pbuf_alloc(0, 4000, PbufType::Pool).unwrap();
+        p.pbuf_realloc(a, 2000).unwrap();
+        assert_eq!(p.pbuf_clen(a), 2);
+        assert_eq!((p.tot_len(a), p.len(a)), (2000, 1536));
+        let second = p.next(a).unwrap();
+        assert_eq!((p.tot_len(second), p.len(second)), (464, 464));
+        assert_eq!(p.pool_used(), 2);
+    }
+
+    #[test]
+    fn headers_move_within_len() {
+        let (_, mut p) = pbufs();
+        let a = p.pbuf_alloc(0, 60, PbufType::Pool).unwrap();
+        assert!(p.pbuf_remove_header(a, 20));
+        assert_eq!((p.len(a), p.tot_len(a)), (40, 40));
+        assert!(!p.pbuf_remove_header(a, 41));
+        assert!(p.pbuf_add_header(a, 20));
+        assert!(!p.pbuf_add_header(a, 1), "pool pbuf allocated at layer 0");
+    }
+
+    #[test]
+    fn memp_counts_like_lwip_stats() {
+        let mut m: Memp<4> = Memp::EMPTY;
+        m.init(3);
+        assert_eq!(
+            (m.alloc(), m.alloc(), m.alloc(), m.alloc()),
+            (Some(0), Some(1), Some(2), None)
+        );
+        assert_eq!(
+            (m.used(), m.max_used(), m.errors(), m.avail()),
+            (3, 3, 1, 3)
+        );
+        m.free(1);
+        m.free(1);
+        assert_eq!(m.used(), 2);
+        assert_eq!(m.alloc(), Some(1));
+    }
+}
