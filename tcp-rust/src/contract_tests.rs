@@ -12,6 +12,7 @@
 use std::vec::Vec;
 
 use crate::err::Err;
+use crate::pbuf::Pbuf;
 use crate::stack::{Callback, Handle, WriteFlags};
 use crate::state::TcpState;
 use crate::test_support::*;
@@ -67,12 +68,12 @@ impl crate::stack::TcpApp<TestHooks> for Breaker {
     fn connected(&mut self, t: &mut T, pcb: Handle, _: Err) -> Err {
         act(t, pcb, self.connected)
     }
-    fn recv(&mut self, t: &mut T, pcb: Handle, data: Option<&[u8]>, _: Err) -> Err {
+    fn recv(&mut self, t: &mut T, pcb: Handle, data: Option<Pbuf>, _: Err) -> Err {
         match data {
             None => act(t, pcb, self.recv_fin),
-            Some(d) => {
+            Some(p) => {
                 if self.recv_data == Mode::Plain {
-                    t.tcp_recved(pcb, d.len() as u16).unwrap();
+                    t.tcp_recved(pcb, t.pbuf_tot_len(p)).unwrap();
                 }
                 act(t, pcb, self.recv_data)
             }

@@ -56,7 +56,7 @@ pub use config::Config;
 pub use err::Err;
 pub use options::{TcpOptBytes, TcpParseopt, TcpSackRange, tcp_parseopt};
 pub use stack::{
-    AcceptFn, ApiError, Callback, Event, Handle, Hooks, List, Netif, Tcp, TcpApp, TcpPcb,
+    AcceptFn, ApiError, Callback, Event, Handle, Hooks, List, Netif, Packet, Tcp, TcpApp, TcpPcb,
     TcpPcbListen, WriteFlags,
 };
 pub use state::{TcpFlags, TcpState};

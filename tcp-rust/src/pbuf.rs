@@ -27,15 +27,18 @@
 use crate::config::Config;
 use crate::mem::{Heap, MemPtr, pbuf_ram_alloc_len, pbuf_ram_payload_offset};
 
-/// Capacity of the `PBUF_POOL` pool (`PBUF_POOL_SIZE` limit).
-pub const PBUF_POOL_CAP: usize = 16;
-/// Capacity of one `PBUF_POOL` buffer (`PBUF_POOL_BUFSIZE` aligned, limit).
-pub const PBUF_POOL_BUF_CAP: usize = 1536;
-/// Capacity of the `MEMP_PBUF` pool (`MEMP_NUM_PBUF` limit).
-pub const MEMP_PBUF_CAP: usize = 16;
 /// Bytes of this port's `struct pbuf` encoding.
 pub const PBUF_HDR: usize = 16;
-const POOL_ELEM: usize = PBUF_HDR + PBUF_POOL_BUF_CAP;
+/// Bytes for the `PBUF_POOL` pool: the full profile's 16 buffers of 1536
+/// bytes, each behind its header. A profile's `PBUF_POOL_SIZE` ×
+/// (header + `PBUF_POOL_BUFSIZE` aligned) must fit.
+pub const PBUF_POOL_BYTES: usize = 16 * (PBUF_HDR + 1536);
+/// Capacity of the `PBUF_POOL` pool in buffers (`PBUF_POOL_SIZE` limit).
+pub const PBUF_POOL_CAP: usize = MEMP_CAP;
+/// Capacity of the `MEMP_PBUF` pool (`MEMP_NUM_PBUF` limit).
+pub const MEMP_PBUF_CAP: usize = 16;
+/// Most elements a [`Memp`] pool can hold.
+pub const MEMP_CAP: usize = 512;
 
 /// `PBUF_FLAG_PUSH` (pbuf.h).
 pub const PBUF_FLAG_PUSH: u8 = 0x01;
@@ -183,37 +186,37 @@ impl Hdr {
     }
 }
 
+const MEMP_WORDS: usize = MEMP_CAP / 64;
+
 /// A memp pool's bookkeeping (memp.c with `MEMP_STATS`): which of its
-/// `num` elements are taken, and its `lwip_stats.memp[]` entry. Elements
-/// are handed out lowest index first (which element lwIP's free list
-/// returns is not observable; how many are taken is).
+/// `num` elements (at most [`MEMP_CAP`]) are taken, and its
+/// `lwip_stats.memp[]` entry. Elements are handed out lowest index first
+/// (which element lwIP's free list returns is not observable; how many
+/// are taken is).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Memp<const N: usize> {
-    taken: u64,
+pub struct Memp {
+    taken: [u64; MEMP_WORDS],
     num: u16,
     used: u16,
     max: u16,
     err: u32,
 }
 
-impl<const N: usize> Memp<N> {
-    const FITS: () = assert!(N <= 64, "a memp pool holds at most 64 elements");
-
+impl Memp {
     /// A pool of no elements (every allocation fails until [`Memp::init`]).
-    pub const EMPTY: Memp<N> = Memp {
-        taken: 0,
+    pub const EMPTY: Memp = Memp {
+        taken: [0; MEMP_WORDS],
         num: 0,
         used: 0,
         max: 0,
         err: 0,
     };
 
-    /// `memp_init_pool`: `num` free elements (at most `N`), statistics
-    /// cleared.
+    /// `memp_init_pool`: `num` free elements (at most [`MEMP_CAP`]),
+    /// statistics cleared.
     pub fn init(&mut self, num: u16) {
-        let () = Self::FITS;
         *self = Memp {
-            num: num.min(N as u16),
+            num: num.min(MEMP_CAP as u16),
             ..Memp::EMPTY
         };
     }
@@ -221,13 +224,19 @@ impl<const N: usize> Memp<N> {
     /// `memp_malloc`: a free element's index, or `None` with `err`
     /// counted.
     pub fn alloc(&mut self) -> Option<usize> {
-        let free = !self.taken;
-        let i = free.trailing_zeros() as usize;
-        if i >= usize::from(self.num) {
+        let found = self
+            .taken
+            .iter()
+            .enumerate()
+            .find(|(_, w)| **w != u64::MAX)
+            .map(|(k, w)| k * 64 + (!*w).trailing_zeros() as usize);
+        let Some(i) = found.filter(|&i| i < usize::from(self.num)) else {
             self.err = self.err.wrapping_add(1);
             return None;
+        };
+        if let Some(w) = self.taken.get_mut(i / 64) {
+            *w |= 1 << (i % 64);
         }
-        self.taken |= 1 << i;
         self.used += 1;
         self.max = self.max.max(self.used);
         Some(i)
@@ -236,15 +245,19 @@ impl<const N: usize> Memp<N> {
     /// `memp_free`: element `i` back to the pool (an element not taken is
     /// ignored).
     pub fn free(&mut self, i: usize) {
-        if i < N && self.taken & (1 << i) != 0 {
-            self.taken &= !(1 << i);
+        if self.is_taken(i)
+            && let Some(w) = self.taken.get_mut(i / 64)
+        {
+            *w &= !(1 << (i % 64));
             self.used -= 1;
         }
     }
 
     /// Whether element `i` is taken.
-    pub const fn is_taken(&self, i: usize) -> bool {
-        i < N && self.taken & (1 << i) != 0
+    pub fn is_taken(&self, i: usize) -> bool {
+        self.taken
+            .get(i / 64)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 
     /// `lwip_stats.memp[]->avail`.
@@ -271,19 +284,21 @@ pub struct Pbufs {
     /// lwIP's heap (`MEM_SIZE`): every `PBUF_RAM` pbuf.
     pub heap: Heap,
     /// `memp_memory_PBUF_POOL_base`.
-    pool_mem: [u8; PBUF_POOL_CAP * POOL_ELEM],
+    pool_mem: [u8; PBUF_POOL_BYTES],
     /// `MEMP_PBUF_POOL`.
-    pub pool: Memp<PBUF_POOL_CAP>,
+    pub pool: Memp,
     /// `memp_memory_PBUF_base`.
     rom_mem: [u8; MEMP_PBUF_CAP * PBUF_HDR],
     /// The application buffer each ROM/REF pbuf points into.
     rom_key: [u32; MEMP_PBUF_CAP],
     /// `MEMP_PBUF`.
-    pub rom: Memp<MEMP_PBUF_CAP>,
+    pub rom: Memp,
     sizeof_struct_pbuf: u16,
     alignment: u16,
     /// `PBUF_POOL_BUFSIZE_ALIGNED`.
     pool_bufsize: u16,
+    /// Bytes of one pool element: the header and `PBUF_POOL_BUFSIZE_ALIGNED`.
+    pool_elem: usize,
 }
 
 /// The pbufs of a chain, head first, as payload slices.
@@ -311,7 +326,7 @@ impl Pbufs {
     /// No pbufs at all (every allocation fails until [`Pbufs::init`]).
     pub const EMPTY: Pbufs = Pbufs {
         heap: Heap::EMPTY,
-        pool_mem: [0; PBUF_POOL_CAP * POOL_ELEM],
+        pool_mem: [0; PBUF_POOL_BYTES],
         pool: Memp::EMPTY,
         rom_mem: [0; MEMP_PBUF_CAP * PBUF_HDR],
         rom_key: [0; MEMP_PBUF_CAP],
@@ -319,14 +334,16 @@ impl Pbufs {
         sizeof_struct_pbuf: PBUF_HDR as u16,
         alignment: 1,
         pool_bufsize: 0,
+        pool_elem: PBUF_HDR,
     };
 
     /// Whether the profile's pbufs fit this build: pools within their
     /// capacities, the heap within [`crate::mem::MEM_HEAP_CAP`], and
     /// `SIZEOF_STRUCT_PBUF` room for the header encoding.
     pub const fn fits(cfg: &Config) -> bool {
+        let elem = PBUF_HDR + align(cfg.pbuf_pool_bufsize as u32, cfg.mem_alignment) as usize;
         cfg.pbuf_pool_size as usize <= PBUF_POOL_CAP
-            && align(cfg.pbuf_pool_bufsize as u32, cfg.mem_alignment) as usize <= PBUF_POOL_BUF_CAP
+            && (cfg.pbuf_pool_size as usize).saturating_mul(elem) <= PBUF_POOL_BYTES
             && cfg.memp_num_pbuf as usize <= MEMP_PBUF_CAP
             && cfg.sizeof_struct_pbuf as usize >= PBUF_HDR
             && Heap::fits(cfg.mem_size, cfg.mem_alignment)
@@ -347,6 +364,7 @@ impl Pbufs {
         self.sizeof_struct_pbuf = cfg.sizeof_struct_pbuf;
         self.alignment = cfg.mem_alignment;
         self.pool_bufsize = align(u32::from(cfg.pbuf_pool_bufsize), cfg.mem_alignment) as u16;
+        self.pool_elem = PBUF_HDR + usize::from(self.pool_bufsize);
     }
 
     // -- where a pbuf lives ---------------------------------------------
@@ -355,7 +373,7 @@ impl Pbufs {
     fn at(&self, p: Pbuf) -> usize {
         match p.tag() {
             TAG_RAM => p.idx() + usize::from(self.heap.sizeof_mem()),
-            TAG_POOL => p.idx() * POOL_ELEM,
+            TAG_POOL => p.idx() * self.pool_elem,
             _ => p.idx() * PBUF_HDR,
         }
     }
@@ -681,6 +699,44 @@ impl Pbufs {
         left as u16
     }
 
+    /// `pbuf_copy_partial(from, (u8_t *)to->payload + at, n, offset)`:
+    /// `n` bytes from `offset` into the chain `from`, written into `to`'s
+    /// first pbuf at `at` (tcp_split_unsent_seg, tcp_zero_window_probe).
+    /// Returns the bytes copied. Both are this store's pbufs, so the bytes
+    /// pass through a small buffer on the way.
+    pub fn pbuf_copy_partial_pbuf<R: RomStore>(
+        &mut self,
+        rom: &R,
+        from: Pbuf,
+        offset: u16,
+        n: u16,
+        to: Pbuf,
+        at: u16,
+    ) -> u16 {
+        let mut buf = [0u8; 64];
+        let mut done: u16 = 0;
+        while done < n {
+            let k = (n - done).min(buf.len() as u16);
+            let Some(b) = buf.get_mut(..usize::from(k)) else {
+                break;
+            };
+            let got = self.pbuf_copy_partial(rom, from, b, offset.wrapping_add(done));
+            let start = usize::from(at) + usize::from(done);
+            if let (Some(d), Some(sv)) = (
+                self.payload_mut(to)
+                    .get_mut(start..start + usize::from(got)),
+                buf.get(..usize::from(got)),
+            ) {
+                d.copy_from_slice(sv);
+            }
+            done += got;
+            if got < k {
+                break;
+            }
+        }
+        done
+    }
+
     /// Port of `pbuf_take(p, data, len)` (pbuf.c): fills the chain from
     /// its start. `false` (nothing written) when the chain is shorter than
     /// `src`. The payload of a ROM/REF pbuf is not written.
@@ -977,7 +1033,7 @@ mod tests {
 
     #[test]
     fn memp_counts_like_lwip_stats() {
-        let mut m: Memp<4> = Memp::EMPTY;
+        let mut m = Memp::EMPTY;
         m.init(3);
         assert_eq!(
             (m.alloc(), m.alloc(), m.alloc(), m.alloc()),

@@ -11,8 +11,8 @@ use core::net::Ipv4Addr;
 
 use crate::config::Config;
 use crate::err::Err;
-use crate::mem::{Heap, MemPtr, pbuf_ram_alloc_len, pbuf_ram_payload_offset};
 use crate::options::TcpSackRange;
+use crate::pbuf::{Chain, Pbuf, PbufType, Pbufs, RomStore};
 use crate::state::{TcpFlags, TcpState};
 use crate::wire::{IP_HLEN, IP_MF, IP_OFFMASK, IP_PROTO_TCP, inet_chksum};
 
@@ -23,27 +23,10 @@ pub const MAX_PCBS: usize = 8;
 pub const MAX_LISTEN_PCBS: usize = 8;
 /// Capacity of the segment pool (`MEMP_NUM_TCP_SEG` limit).
 pub const MAX_SEGS: usize = 16;
-/// Bytes of data one segment can hold: `TCP_SND_BUF` of the full profile.
-/// Not just `TCP_MSS`: tcp_write can build a segment larger than the MSS
-/// (its u16 `max_len` wraps when the timestamp option is longer than
-/// `mss_local`), up to `TCP_SND_BUF`. An out-of-order segment larger than
-/// this is not queued (a deliberate difference, docs/divergences.md: lwIP
-/// keeps whatever fits its pbuf pool, up to 24 KB, which no MTU-sized
-/// packet reaches).
-pub const SEG_DATA_CAP: usize = 5840;
-/// Bytes of refused data one pcb can hold (`TCP_WND` limit).
-pub const REFUSED_CAP: usize = 16384;
-/// Pbufs one segment's chain can record (a chain never exceeds
-/// `TCP_SND_QUEUELEN`, which `MEMP_NUM_TCP_SEG` bounds).
-pub const SEG_PBUF_CAP: usize = MAX_SEGS;
 /// Capacity of the SACK table (`LWIP_TCP_MAX_SACK_NUM` limit).
 pub const MAX_SACKS: usize = 8;
 /// Capacity of the callback log ring.
 pub const EVENT_CAP: usize = 64;
-
-/// Largest packet the stack builds: IPv4 header, TCP header with 40 bytes
-/// of options, one segment of data.
-pub const OUT_BUF: usize = IP_HLEN + 60 + SEG_DATA_CAP;
 
 /// lwIP's `TCP_PRIO_NORMAL` (tcp.h).
 pub const TCP_PRIO_NORMAL: u8 = 64;
@@ -82,9 +65,11 @@ impl Default for Netif {
     }
 }
 
-/// What the platform provides: `LWIP_RAND()`, `LWIP_HOOK_TCP_ISN`, and the
-/// netif's output (one whole IPv4 packet per call).
-pub trait Hooks {
+/// What the platform provides: `LWIP_RAND()`, `LWIP_HOOK_TCP_ISN`, the
+/// netif's output (one whole IPv4 packet per call, as the pbuf chain lwIP
+/// hands to `netif->output`), and, as a [`RomStore`], the bytes the
+/// application's zero-copy writes refer to ([`Tcp::tcp_write_ref`]).
+pub trait Hooks: RomStore {
     /// `LWIP_RAND()`.
     fn lwip_rand(&mut self) -> u32;
     /// `LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port)`.
@@ -95,8 +80,40 @@ pub trait Hooks {
         remote_ip: [u8; 4],
         remote_port: u16,
     ) -> u32;
-    /// The netif emitted `packet` at virtual time `now_ms`.
-    fn netif_output(&mut self, now_ms: u32, packet: &[u8]);
+    /// The netif emitted `packet` at virtual time `now_ms`. The packet's
+    /// pbufs are the stack's: read them during the call
+    /// ([`Packet::copy_to`] or [`Packet::chunks`], with `self` as the
+    /// [`RomStore`]).
+    fn netif_output(&mut self, now_ms: u32, packet: Packet<'_>);
+}
+
+/// An outbound IPv4 packet: lwIP's pbuf chain as `netif->output` gets it
+/// (IP header, TCP header and options in the first pbuf, the data in the
+/// chain behind it).
+#[derive(Clone, Copy)]
+pub struct Packet<'a> {
+    pbufs: &'a Pbufs,
+    p: Pbuf,
+}
+
+impl<'a> Packet<'a> {
+    /// `p->tot_len`.
+    pub fn len(&self) -> usize {
+        usize::from(self.pbufs.tot_len(self.p))
+    }
+    /// Whether it has no bytes (never, for a packet the stack sends).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The chain's payloads, head first.
+    pub fn chunks<'b, R: RomStore>(&'b self, rom: &'b R) -> Chain<'b, R> {
+        self.pbufs.chain(rom, self.p)
+    }
+    /// Copies the packet into `out` (`pbuf_copy_partial`); returns the
+    /// bytes copied.
+    pub fn copy_to<R: RomStore>(&self, rom: &R, out: &mut [u8]) -> usize {
+        usize::from(self.pbufs.pbuf_copy_partial(rom, self.p, out, 0))
+    }
 }
 
 /// A pcb, as a handle: pool, index and generation. A handle whose pcb was
@@ -146,6 +163,10 @@ pub enum ApiError {
     /// The operation is not allowed on a listening pcb (lwIP asserts or
     /// would touch fields a `tcp_pcb_listen` does not have).
     ListenPcb(Handle, &'static str),
+    /// `tcp_write` without `TCP_WRITE_FLAG_COPY` on a byte slice: lwIP
+    /// would keep a pointer to the caller's bytes; use
+    /// [`Tcp::tcp_write_ref`] for data in the application's store.
+    NeedsRef(Handle),
     /// `input`/timers/reset called from inside a callback.
     Reentrant(&'static str),
     /// The configuration fails lwIP's checks or exceeds this build's pool
@@ -225,8 +246,9 @@ pub struct Event {
 /// `tcp_write` flags (`TCP_WRITE_FLAG_COPY`, `TCP_WRITE_FLAG_MORE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct WriteFlags {
-    /// `TCP_WRITE_FLAG_COPY` (the port always copies; without it the pbuf
-    /// accounting of a `PBUF_ROM` reference is kept).
+    /// `TCP_WRITE_FLAG_COPY`: the data is copied into `PBUF_RAM` pbufs.
+    /// Without it the segments reference the application's bytes
+    /// (`PBUF_ROM`), which only [`Tcp::tcp_write_ref`] can name.
     pub copy: bool,
     /// `TCP_WRITE_FLAG_MORE`.
     pub more: bool,
@@ -248,8 +270,11 @@ pub trait TcpApp<H: Hooks> {
     fn accept(&mut self, tcp: &mut Tcp<H>, listener: Handle, new: Option<Handle>, err: Err) -> Err;
     /// `connected`.
     fn connected(&mut self, tcp: &mut Tcp<H>, pcb: Handle, err: Err) -> Err;
-    /// `recv`: `data` None is the FIN.
-    fn recv(&mut self, tcp: &mut Tcp<H>, pcb: Handle, data: Option<&[u8]>, err: Err) -> Err;
+    /// `recv`: `p` None is the FIN. The pbuf chain is the stack's: read it
+    /// during the call ([`Tcp::pbuf_copy_partial`]); the stack frees it
+    /// when the callback returns `ERR_OK` or `ERR_ABRT` (lwIP's
+    /// application would) and keeps it as refused data otherwise.
+    fn recv(&mut self, tcp: &mut Tcp<H>, pcb: Handle, p: Option<Pbuf>, err: Err) -> Err;
     /// `sent`.
     fn sent(&mut self, tcp: &mut Tcp<H>, pcb: Handle, len: u16) -> Err;
     /// `poll`.
@@ -311,8 +336,8 @@ pub struct TcpPcb {
     pub unsent: Option<u8>,
     pub unacked: Option<u8>,
     pub ooseq: Option<u8>,
-    /// `refused_data != NULL` (the bytes are in the stack's refused store).
-    pub refused_data: bool,
+    /// `refused_data`.
+    pub refused_data: Option<Pbuf>,
     pub listener: Option<u8>,
     pub keep_idle: u32,
     pub keep_intvl: u32,
@@ -387,7 +412,7 @@ impl TcpPcb {
         unsent: None,
         unacked: None,
         ooseq: None,
-        refused_data: false,
+        refused_data: None,
         listener: None,
         keep_idle: 0,
         keep_intvl: 0,
@@ -463,13 +488,18 @@ impl TcpPcbListen {
     };
 }
 
-/// Port of lwIP's `struct tcp_seg` (tcp_priv.h) with its pbuf chain
-/// reduced to what lwIP counts: the data, the number of pbufs
-/// (`pbuf_clen`) and how many are `PBUF_ROM` (the `MEMP_PBUF` pool).
+/// Port of lwIP's `struct tcp_seg` (tcp_priv.h). `p` is the segment's pbuf
+/// chain: for an outbound segment its payload starts at the TCP header
+/// (`seg->tcphdr`), options and data follow; for an out-of-sequence one
+/// it is the inbound packet's chain (shared with it, `pbuf_ref`), payload
+/// at the data. The header fields lwIP reads back through `seg->tcphdr`
+/// (sequence number, flags) are kept here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TcpSeg {
     /// `next`.
     pub next: Option<u8>,
+    /// `p` (NULL once `tcp_receive` handed the data on).
+    pub p: Option<Pbuf>,
     /// `len`: data length (no SYN/FIN).
     pub len: u16,
     /// `flags`: `TF_SEG_OPTS_*`.
@@ -478,39 +508,16 @@ pub struct TcpSeg {
     pub hdr_flags: u8,
     /// `tcphdr->seqno` (host order).
     pub seqno: u32,
-    /// `pbuf_clen(p)`.
-    pub pbufs: u8,
-    /// `PBUF_ROM` pbufs in the chain.
-    pub rom_pbufs: u8,
-    /// Data bytes in each pbuf of the chain, head first (`p->len` without
-    /// headers and options); `pbufs` entries are used. `pbuf_realloc` in
-    /// `tcp_split_unsent_seg` needs the boundaries.
-    pub pbuf_len: [u16; SEG_PBUF_CAP],
-    /// Bit k set: pbuf k of the chain is `PBUF_ROM`.
-    pub pbuf_rom: u32,
-    /// The heap block of pbuf k of the chain when it is `PBUF_RAM`.
-    pub pbuf_mem: [Option<MemPtr>; SEG_PBUF_CAP],
-    /// `PBUF_POOL` pbufs it holds (an ooseq segment keeps the pool pbufs
-    /// its packet arrived in, `pbuf_ref` in `tcp_seg_copy`).
-    pub pool_pbufs: u16,
-    /// The data.
-    pub data: [u8; SEG_DATA_CAP],
 }
 
 impl TcpSeg {
     const ZERO: TcpSeg = TcpSeg {
         next: None,
+        p: None,
         len: 0,
         flags: 0,
         hdr_flags: 0,
         seqno: 0,
-        pbufs: 0,
-        rom_pbufs: 0,
-        pbuf_len: [0; SEG_PBUF_CAP],
-        pbuf_mem: [None; SEG_PBUF_CAP],
-        pbuf_rom: 0,
-        pool_pbufs: 0,
-        data: [0; SEG_DATA_CAP],
     };
 }
 
@@ -521,28 +528,8 @@ pub(crate) struct Slot<T: Copy> {
     pub(crate) v: T,
 }
 
-/// The refused data of one pcb (`pcb->refused_data`).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Refused {
-    pub(crate) len: usize,
-    /// `PBUF_FLAG_TCP_FIN`.
-    pub(crate) fin: bool,
-    /// Pool pbufs it holds.
-    pub(crate) pbufs: u16,
-    pub(crate) data: [u8; REFUSED_CAP],
-}
-
-impl Refused {
-    const EMPTY: Refused = Refused {
-        len: 0,
-        fin: false,
-        pbufs: 0,
-        data: [0; REFUSED_CAP],
-    };
-}
-
 /// tcp_in.c's file-scope globals for the segment being processed.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct InputGlobals {
     pub(crate) src_ip: [u8; 4],
     pub(crate) dest_ip: [u8; 4],
@@ -553,24 +540,43 @@ pub(crate) struct InputGlobals {
     pub(crate) wnd: u16,
     pub(crate) flags: u8,
     pub(crate) tcplen: u16,
-    /// Header length in bytes (payload offset in the TCP segment).
+    /// Header length in bytes.
     pub(crate) hdrlen: usize,
-    /// `inseg.len` and the start of the (possibly trimmed) data.
+    /// The TCP header and options (`tcphdr`, `tcphdr_opt1`/`opt2`), read
+    /// from the packet's pbufs.
+    pub(crate) hdr: [u8; 60],
+    /// `inseg.p`: the packet's chain, payload at the data.
+    pub(crate) inseg_p: Option<Pbuf>,
+    /// `inseg.len`.
     pub(crate) inseg_len: u16,
-    pub(crate) inseg_off: usize,
     /// `TCPH_FLAGS(inseg.tcphdr)` (may lose FIN when trimmed).
     pub(crate) inseg_flags: u8,
     pub(crate) recv_flags: u8,
     pub(crate) recv_acked: u32,
-    /// `recv_data`: (offset, len) into the TCP segment.
-    pub(crate) recv_data: Option<(usize, usize)>,
-    /// Bytes of ooseq data chained after `recv_data` (`pbuf_cat`), kept
-    /// in the stack's `rx_chain` buffer.
-    pub(crate) recv_chain_len: usize,
-    /// Pool pbufs the chained ooseq data holds.
-    pub(crate) recv_chain_pbufs: u16,
-    /// Pool pbufs the inbound packet occupies.
-    pub(crate) pbufs: u16,
+    /// `recv_data`.
+    pub(crate) recv_data: Option<Pbuf>,
+}
+
+impl InputGlobals {
+    const ZERO: InputGlobals = InputGlobals {
+        src_ip: [0; 4],
+        dest_ip: [0; 4],
+        src_port: 0,
+        dest_port: 0,
+        seqno: 0,
+        ackno: 0,
+        wnd: 0,
+        flags: 0,
+        tcplen: 0,
+        hdrlen: 0,
+        hdr: [0; 60],
+        inseg_p: None,
+        inseg_len: 0,
+        inseg_flags: 0,
+        recv_flags: 0,
+        recv_acked: 0,
+        recv_data: None,
+    };
 }
 
 /// The stack: lwIP's TCP globals and pools. See the module docs.
@@ -595,22 +601,15 @@ pub struct Tcp<H: Hooks> {
     pub(crate) pcbs: [Slot<TcpPcb>; MAX_PCBS],
     pub(crate) lpcbs: [Slot<TcpPcbListen>; MAX_LISTEN_PCBS],
     pub(crate) segs: [Slot<TcpSeg>; MAX_SEGS],
-    pub(crate) refused: [Refused; MAX_PCBS],
-    /// The ooseq data `tcp_receive` chains onto `recv_data` (lwIP chains
-    /// pbufs; the port copies the bytes here until the recv callback).
-    pub(crate) rx_chain: [u8; REFUSED_CAP],
     /// The message of the `LWIP_ASSERT` that failed, if one did.
     pub(crate) asserted: Option<(&'static str, &'static str)>,
     pub(crate) scratch_pcb: TcpPcb,
     pub(crate) scratch_lpcb: TcpPcbListen,
     pub(crate) scratch_seg: TcpSeg,
     pub(crate) next_gen: u32,
-    /// `MEMP_PBUF` (ROM/REF pbufs) in use.
-    pub(crate) memp_pbuf_used: u16,
-    /// `PBUF_POOL` pbufs held (refused data).
-    pub(crate) pbuf_pool_used: u16,
-    /// lwIP's heap (`MEM_SIZE`), from which every `PBUF_RAM` pbuf comes.
-    pub(crate) heap: Heap,
+    /// lwIP's heap (`MEM_SIZE`, every `PBUF_RAM` pbuf), the pbuf pool and
+    /// the `MEMP_PBUF` pool.
+    pub(crate) pbufs: Pbufs,
     pub(crate) inp: InputGlobals,
     pub(crate) depth: u32,
     events: [Option<Event>; EVENT_CAP],
@@ -654,16 +653,12 @@ impl<H: Hooks> Tcp<H> {
                 generation: 0,
                 v: TcpSeg::ZERO,
             }; MAX_SEGS],
-            refused: [Refused::EMPTY; MAX_PCBS],
-            rx_chain: [0; REFUSED_CAP],
             scratch_pcb: TcpPcb::ZERO,
             scratch_lpcb: TcpPcbListen::ZERO,
             scratch_seg: TcpSeg::ZERO,
             next_gen: 1,
-            memp_pbuf_used: 0,
-            pbuf_pool_used: 0,
-            heap: Heap::EMPTY,
-            inp: InputGlobals::default(),
+            pbufs: Pbufs::EMPTY,
+            inp: InputGlobals::ZERO,
             depth: 0,
             events: [None; EVENT_CAP],
             ev_head: 0,
@@ -686,9 +681,7 @@ impl<H: Hooks> Tcp<H> {
             || usize::from(config.memp_num_tcp_pcb) > MAX_PCBS
             || usize::from(config.memp_num_tcp_pcb_listen) > MAX_LISTEN_PCBS
             || usize::from(config.memp_num_tcp_seg) > MAX_SEGS
-            || usize::from(config.tcp_mss) > SEG_DATA_CAP
-            || usize::try_from(config.tcp_snd_buf).map_or(true, |b| b > SEG_DATA_CAP)
-            || usize::try_from(config.tcp_wnd).map_or(true, |w| w > REFUSED_CAP)
+            || !Pbufs::fits(&config)
             || usize::from(config.lwip_tcp_max_sack_num) > MAX_SACKS
         {
             return Err(ApiError::BadConfig);
@@ -716,15 +709,8 @@ impl<H: Hooks> Tcp<H> {
         for s in &mut self.segs {
             s.used = false;
         }
-        for r in &mut self.refused {
-            r.len = 0;
-            r.fin = false;
-            r.pbufs = 0;
-        }
-        self.memp_pbuf_used = 0;
-        self.pbuf_pool_used = 0;
-        self.heap.mem_init(config.mem_size, config.mem_alignment);
-        self.inp = InputGlobals::default();
+        self.pbufs.init(&config);
+        self.inp = InputGlobals::ZERO;
         self.events = [None; EVENT_CAP];
         self.ev_head = 0;
         self.ev_tail = 0;
@@ -874,7 +860,10 @@ impl<H: Hooks> Tcp<H> {
     /// Bytes of refused data a pcb holds.
     pub fn refused_bytes(&self, h: Handle) -> Result<usize, ApiError> {
         let i = self.resolve_conn(h, "refused_bytes")?;
-        Ok(self.refused.get(usize::from(i)).map_or(0, |r| r.len))
+        Ok(self
+            .pcb_ref(i)
+            .refused_data
+            .map_or(0, |p| usize::from(self.pbufs.tot_len(p))))
     }
 
     /// Every pcb on lwIP's lists, in lwIP's order: listen, bound, active,
@@ -996,17 +985,7 @@ impl<H: Hooks> Tcp<H> {
         }
         let (i, s) = self.segs.iter_mut().enumerate().find(|(_, s)| !s.used)?;
         s.used = true;
-        s.v.next = None;
-        s.v.len = 0;
-        s.v.flags = 0;
-        s.v.hdr_flags = 0;
-        s.v.seqno = 0;
-        s.v.pbufs = 0;
-        s.v.rom_pbufs = 0;
-        s.v.pbuf_len = [0; SEG_PBUF_CAP];
-        s.v.pbuf_mem = [None; SEG_PBUF_CAP];
-        s.v.pbuf_rom = 0;
-        s.v.pool_pbufs = 0;
+        s.v = TcpSeg::ZERO;
         u8::try_from(i).ok()
     }
 
@@ -1027,61 +1006,50 @@ impl<H: Hooks> Tcp<H> {
 
     /// `PBUF_ROM` pbufs in use (`MEMP_PBUF` stats).
     pub fn memp_pbufs_used(&self) -> usize {
-        usize::from(self.memp_pbuf_used)
+        usize::from(self.pbufs.memp_pbuf_used())
     }
 
     /// Pool pbufs in use (`MEMP_PBUF_POOL` stats).
     pub fn pool_pbufs_used(&self) -> usize {
-        usize::from(self.pbuf_pool_used)
+        usize::from(self.pbufs.pool_used())
     }
 
     /// Heap bytes in use, block headers included (`lwip_stats.mem.used`).
     pub fn heap_used(&self) -> u32 {
-        self.heap.used()
+        self.pbufs.heap.used()
     }
 
     /// `lwip_stats.mem.max`: the most heap bytes ever in use.
     pub fn heap_max(&self) -> u32 {
-        self.heap.max_used()
+        self.pbufs.heap.max_used()
     }
 
     /// `lwip_stats.mem.err`: failed heap allocations.
     pub fn heap_errors(&self) -> u32 {
-        self.heap.errors()
+        self.pbufs.heap.errors()
     }
 
-    /// `pbuf_alloc(layer, length, PBUF_RAM)` (pbuf.c): the pbuf's heap
-    /// block, `None` when the heap has no room (or the size overflows).
-    pub(crate) fn pbuf_alloc_ram(&mut self, layer: u16, length: u16) -> Option<MemPtr> {
-        let c = &self.cfg;
-        let n = pbuf_ram_alloc_len(c.sizeof_struct_pbuf, c.mem_alignment, layer, length)?;
-        self.heap.mem_malloc(n)
+    /// `pbuf_copy_partial(p, dst, dst.len(), offset)` (pbuf.c) on a pbuf
+    /// the stack handed to the application (recv): returns the bytes
+    /// copied.
+    pub fn pbuf_copy_partial(&self, p: Pbuf, dst: &mut [u8], offset: u16) -> u16 {
+        self.pbufs.pbuf_copy_partial(&self.hooks, p, dst, offset)
     }
 
-    /// A `PBUF_RAM` pbuf that `tcp_output_control_segment` frees right
-    /// after sending it (empty ACK, RST, keepalive, zero-window probe).
-    /// Nothing else allocates from the heap between lwIP's `pbuf_alloc`
-    /// and that `pbuf_free`, so allocating and freeing here leaves the
-    /// heap as lwIP leaves it; the answer is whether the allocation
-    /// succeeded.
-    pub(crate) fn pbuf_alloc_ram_transient(&mut self, layer: u16, length: u16) -> bool {
-        match self.pbuf_alloc_ram(layer, length) {
-            Some(m) => {
-                self.heap.mem_free(m);
-                true
-            }
-            None => false,
-        }
+    /// `p->tot_len` of a pbuf the stack handed to the application.
+    pub fn pbuf_tot_len(&self, p: Pbuf) -> u16 {
+        self.pbufs.tot_len(p)
     }
 
-    /// `mem_trim()` of a `PBUF_RAM` pbuf allocated at `layer` by
-    /// `pbuf_realloc` so that it ends `len` bytes after where its payload
-    /// started (pbuf.c: `(payload - p) + rem_len`). An assertion mem.c
-    /// fails poisons the stack ([`Tcp::asserted`]); the caller leaves.
-    pub(crate) fn pbuf_trim_ram(&mut self, m: MemPtr, layer: u16, len: u16) {
-        let c = &self.cfg;
-        let off = pbuf_ram_payload_offset(c.sizeof_struct_pbuf, c.mem_alignment, layer);
-        if let Err(msg) = self.heap.mem_trim(m, off.wrapping_add(len)) {
+    /// `pbuf_alloc(layer, length, PBUF_RAM)`.
+    pub(crate) fn pbuf_alloc_ram(&mut self, layer: u16, length: u16) -> Option<Pbuf> {
+        self.pbufs.pbuf_alloc(layer, length, PbufType::Ram)
+    }
+
+    /// `pbuf_realloc(p, new_len)`; an `LWIP_ASSERT` mem_trim fails
+    /// poisons the stack as lwIP's would stop it.
+    pub(crate) fn pbuf_realloc(&mut self, p: Pbuf, new_len: u16) {
+        if let Err(msg) = self.pbufs.pbuf_realloc(p, new_len) {
             let at = if msg == "invalid next ptr" {
                 "mem.c:777"
             } else {
@@ -1233,28 +1201,25 @@ impl<H: Hooks> Tcp<H> {
 
     // -- IP ------------------------------------------------------------------
 
-    /// Port of the parts of lwIP's `ip4_output_if` (ip4.c) this build uses:
-    /// writes the IPv4 header in front of the `tcp_len` bytes at
-    /// `buf[IP_HLEN..]` and hands the packet to the netif.
+    /// Port of `ip4_output_if()` (ip4.c) for TCP: the IPv4 header goes in
+    /// front of `p`'s payload (`pbuf_add_header`; ERR_BUF without room),
+    /// the packet to the netif, and the payload back where it was (lwIP's
+    /// `tcp_output_segment` resets it from `seg->tcphdr` before the next
+    /// send).
     pub(crate) fn ip4_output_if(
         &mut self,
-        buf: &mut [u8],
-        tcp_len: usize,
+        p: Pbuf,
         src: [u8; 4],
         dest: [u8; 4],
         ttl: u8,
         tos: u8,
     ) -> Err {
-        let total = IP_HLEN.saturating_add(tcp_len);
-        let Ok(total16) = u16::try_from(total) else {
+        if !self.pbufs.pbuf_add_header(p, IP_HLEN as u16) {
             return Err::Buf;
-        };
-        let Some(hdr) = buf.get_mut(..IP_HLEN) else {
-            return Err::Buf;
-        };
-        let [l0, l1] = total16.to_be_bytes();
+        }
+        let [l0, l1] = self.pbufs.tot_len(p).to_be_bytes();
         let [i0, i1] = self.ip_id.to_be_bytes();
-        hdr.copy_from_slice(&[
+        let mut hdr = [
             0x45,
             tos,
             l0,
@@ -1275,19 +1240,24 @@ impl<H: Hooks> Tcp<H> {
             dest[1],
             dest[2],
             dest[3],
-        ]);
-        let sum = inet_chksum(hdr).to_be_bytes();
-        if let Some(c) = hdr.get_mut(10..12) {
-            c.copy_from_slice(&sum);
+        ];
+        let sum = inet_chksum(&hdr).to_be_bytes();
+        hdr[10] = sum[0];
+        hdr[11] = sum[1];
+        if let Some(d) = self.pbufs.payload_mut(p).get_mut(..IP_HLEN) {
+            d.copy_from_slice(&hdr);
         }
         self.ip_id = self.ip_id.wrapping_add(1);
-        if let Some(pkt) = buf.get(..total) {
-            // After a failed LWIP_ASSERT lwIP has left the call (longjmp in
-            // the C driver): nothing more goes out.
-            if self.asserted.is_none() {
-                self.hooks.netif_output(self.now, pkt);
-            }
+        // After a failed LWIP_ASSERT lwIP has left the call (longjmp in
+        // the C driver): nothing more goes out.
+        if self.asserted.is_none() {
+            let packet = Packet {
+                pbufs: &self.pbufs,
+                p,
+            };
+            self.hooks.netif_output(self.now, packet);
         }
+        self.pbufs.pbuf_remove_header(p, IP_HLEN as u16);
         Err::Ok
     }
 
@@ -1313,60 +1283,65 @@ impl<H: Hooks> Tcp<H> {
         if let Some((msg, at)) = self.asserted {
             return Err(ApiError::Asserted { msg, at });
         }
-        if packet.len() > 0xffff {
+        let Ok(len) = u16::try_from(packet.len()) else {
             return Ok(Err::Arg);
-        }
-        // pbuf_alloc(PBUF_RAW, len, PBUF_POOL): one pool pbuf per
-        // PBUF_POOL_BUFSIZE bytes (at least one).
-        let bufsize = usize::from(self.cfg.pbuf_pool_bufsize).max(1);
-        let need = packet.len().div_ceil(bufsize).max(1);
-        let need = u16::try_from(need).unwrap_or(u16::MAX);
-        if u32::from(self.pbuf_pool_used) + u32::from(need) > u32::from(self.cfg.pbuf_pool_size) {
+        };
+        // The netif driver: pbuf_alloc(PBUF_RAW, len, PBUF_POOL) (a chain
+        // when the packet is longer than PBUF_POOL_BUFSIZE), the bytes
+        // copied in.
+        let Some(p) = self.pbufs.pbuf_alloc(0, len, PbufType::Pool) else {
             return Ok(Err::Mem);
-        }
-        let first_len = packet.len().min(bufsize);
-        self.ip4_input(packet, first_len, need, app);
+        };
+        self.pbufs.pbuf_take(p, packet);
+        self.ip4_input(p, app);
         if let Some((msg, at)) = self.asserted {
             return Err(ApiError::Asserted { msg, at });
         }
         Ok(Err::Ok)
     }
 
-    /// Port of lwIP's `ip4_input` (ip4.c) as configured (see shim.h):
-    /// silently drops what it does not pass to `tcp_input`.
-    fn ip4_input<A: TcpApp<H>>(
-        &mut self,
-        packet: &[u8],
-        first_len: usize,
-        pbufs: u16,
-        app: &mut A,
-    ) {
-        let Some(&vhl) = packet.first() else { return };
-        if vhl >> 4 != 4 {
-            return;
+    /// Port of `ip4_input()` (ip4.c) for this build (see lwip-c's
+    /// shim.h): the packet `p` is freed when it is dropped, else its
+    /// payload moves past the IP header and it goes to `tcp_input`.
+    fn ip4_input<A: TcpApp<H>>(&mut self, p: Pbuf, app: &mut A) {
+        // The header is read from the first pbuf (`iphdr = p->payload`).
+        let mut hdr = [0u8; 60];
+        let first = self.pbufs.payload(&self.hooks, p);
+        let n = first.len().min(hdr.len());
+        if let (Some(d), Some(sv)) = (hdr.get_mut(..n), first.get(..n)) {
+            d.copy_from_slice(sv);
         }
-        let hlen = usize::from(vhl & 0x0f) * 4;
-        let Some(&[l0, l1]) = packet.get(2..4) else {
-            return;
-        };
-        let iphdr_len = usize::from(u16::from_be_bytes([l0, l1]));
-        // Trim to the IP total length (pbuf_realloc), then the checks.
-        let tot_len = packet.len().min(iphdr_len);
-        let first_len = first_len.min(tot_len);
-        if hlen > first_len || iphdr_len > tot_len || hlen < IP_HLEN {
-            return;
+        if self.ip4_accept(p, &hdr, n) {
+            self.tcp_input(p, app);
+        } else {
+            self.pbufs.pbuf_free(p);
         }
-        let Some(hdr) = packet.get(..hlen) else {
-            return;
-        };
-        if inet_chksum(hdr) != 0 {
-            return;
+    }
+
+    /// ip4_input's checks on `p`, whose first pbuf starts with the `n`
+    /// header bytes in `hdr`: whether it goes to TCP (the payload then
+    /// past the IP header, the addresses in `inp`).
+    fn ip4_accept(&mut self, p: Pbuf, hdr: &[u8; 60], n: usize) -> bool {
+        if n < IP_HLEN || hdr[0] >> 4 != 4 {
+            return false;
         }
-        let (Some(src), Some(dest)) = (packet.get(12..16), packet.get(16..20)) else {
-            return;
-        };
-        let src: [u8; 4] = [src[0], src[1], src[2], src[3]];
-        let dest: [u8; 4] = [dest[0], dest[1], dest[2], dest[3]];
+        let hlen = usize::from(hdr[0] & 0x0f) * 4;
+        let iphdr_len = u16::from_be_bytes([hdr[2], hdr[3]]);
+        // Trim the pbuf to the IP total length, then the checks.
+        if iphdr_len < self.pbufs.tot_len(p) {
+            self.pbuf_realloc(p, iphdr_len);
+        }
+        if hlen > usize::from(self.pbufs.len(p))
+            || usize::from(iphdr_len) > usize::from(self.pbufs.tot_len(p))
+            || hlen < IP_HLEN
+        {
+            return false;
+        }
+        if inet_chksum(hdr.get(..hlen).unwrap_or(&[])) != 0 {
+            return false;
+        }
+        let src: [u8; 4] = [hdr[12], hdr[13], hdr[14], hdr[15]];
+        let dest: [u8; 4] = [hdr[16], hdr[17], hdr[18], hdr[19]];
         // Multicast destinations are accepted by the netif without IGMP
         // (tcp_input drops them); unicast must be ours or a broadcast.
         let accept = if Self::ip4_addr_ismulticast(dest) {
@@ -1374,28 +1349,18 @@ impl<H: Hooks> Tcp<H> {
         } else {
             dest == self.netif.ip || Self::ip4_addr_isbroadcast(dest)
         };
-        if !accept {
-            return;
+        if !accept || Self::ip4_addr_isbroadcast(src) || Self::ip4_addr_ismulticast(src) {
+            return false;
         }
-        if Self::ip4_addr_isbroadcast(src) || Self::ip4_addr_ismulticast(src) {
-            return;
+        if u16::from_be_bytes([hdr[6], hdr[7]]) & (IP_OFFMASK | IP_MF) != 0 {
+            return false;
         }
-        let Some(&[o0, o1]) = packet.get(6..8) else {
-            return;
-        };
-        if u16::from_be_bytes([o0, o1]) & (IP_OFFMASK | IP_MF) != 0 {
-            return;
+        if hdr[9] != IP_PROTO_TCP {
+            return false;
         }
-        if packet.get(9) != Some(&IP_PROTO_TCP) {
-            return;
-        }
-        let Some(seg) = packet.get(hlen..tot_len) else {
-            return;
-        };
         self.inp.src_ip = src;
         self.inp.dest_ip = dest;
-        self.inp.pbufs = pbufs;
-        self.tcp_input(seg, first_len - hlen, app);
+        self.pbufs.pbuf_remove_header(p, hlen as u16)
     }
 
     /// `ip_current_src_addr()` / `ip_current_dest_addr()` as `Ipv4Addr`.

@@ -83,7 +83,34 @@ impl Conn {
         self.s.advance_to(ms, &mut self.app).unwrap();
     }
     fn write(&mut self, data: &[u8], flags: WriteFlags) {
-        assert_eq!(self.s.tcp_write(self.pcb, data, flags).unwrap(), Err::Ok);
+        let r = if flags.copy {
+            self.s.tcp_write(self.pcb, data, flags)
+        } else {
+            write_ref(&mut self.s, self.pcb, data, flags)
+        };
+        assert_eq!(r.unwrap(), Err::Ok);
+    }
+    /// A segment's pbuf chain: (pbufs, PBUF_ROM ones, each `len` past the
+    /// TCP header and options of the first).
+    fn chain(&self, seg: u8) -> (usize, usize, Vec<u16>) {
+        let sg = *self.s.seg_ref(seg);
+        let hdr = 20
+            + u16::from(crate::options::lwip_tcp_opt_length(
+                self.s.config(),
+                sg.flags,
+            ));
+        let (mut n, mut rom, mut lens) = (0, 0, Vec::new());
+        let mut q = sg.p;
+        while let Some(p) = q {
+            let l = self.s.pbufs.len(p);
+            lens.push(if n == 0 { l - hdr } else { l });
+            n += 1;
+            if self.s.pbufs.pbuf_type(p) == crate::pbuf::PbufType::Rom {
+                rom += 1;
+            }
+            q = self.s.pbufs.next(p);
+        }
+        (n, rom, lens)
     }
     fn output(&mut self) {
         assert_eq!(self.s.tcp_output(self.pcb).unwrap(), Err::Ok);
@@ -297,8 +324,8 @@ fn split_unsent_seg_rom_chain() {
     let i = c.pcb.index();
     let head = c.p().unsent.unwrap();
     let sg = *c.s.seg_ref(head);
-    assert_eq!((sg.len, sg.pbufs, sg.rom_pbufs), (900, 4, 3));
-    assert_eq!(sg.pbuf_len[..4], [0, 300, 300, 300]);
+    assert_eq!(sg.len, 900);
+    assert_eq!(c.chain(head), (4, 3, vec![0, 300, 300, 300]));
     assert_eq!((c.p().snd_queuelen, c.s.memp_pbufs_used()), (4, 3));
     assert_eq!(c.s.tcp_split_unsent_seg(i, 900), Err::Ok);
     assert_eq!(c.s.seg_ref(head).len, 900);
@@ -307,13 +334,10 @@ fn split_unsent_seg_rom_chain() {
     let b = *c.s.seg_ref(a.next.unwrap());
     // pbuf_realloc kept the header pbuf, the first reference and 212
     // bytes of the second; the third PBUF_ROM pbuf is freed.
-    assert_eq!((a.len, a.pbufs, a.rom_pbufs), (512, 3, 2));
-    assert_eq!(a.pbuf_len[..3], [0, 300, 212]);
-    assert_eq!(
-        (b.len, b.pbufs, b.rom_pbufs, b.seqno),
-        (388, 1, 0, ISN + 513)
-    );
-    assert_eq!(b.pbuf_len[0], 388);
+    assert_eq!(a.len, 512);
+    assert_eq!(c.chain(head), (3, 2, vec![0, 300, 212]));
+    assert_eq!((b.len, b.seqno), (388, ISN + 513));
+    assert_eq!(c.chain(a.next.unwrap()), (1, 0, vec![388]));
     // Both keep PSH: TCPH_SET_FLAG only ORs.
     assert_eq!((a.hdr_flags & PSH, b.hdr_flags), (PSH, PSH));
     assert_eq!((c.p().snd_queuelen, c.s.memp_pbufs_used()), (4, 2));
@@ -547,8 +571,8 @@ fn split_unsent_seg_at_a_pbuf_boundary() {
     // of the first reference keeps it whole and frees both later ones.
     assert_eq!(c.s.tcp_split_unsent_seg(i, 300), Err::Ok);
     let a = *c.s.seg_ref(head);
-    assert_eq!((a.len, a.pbufs, a.rom_pbufs), (300, 2, 1));
-    assert_eq!(a.pbuf_len[..2], [0, 300]);
+    assert_eq!(a.len, 300);
+    assert_eq!(c.chain(head), (2, 1, vec![0, 300]));
     assert_eq!((c.p().snd_queuelen, c.s.memp_pbufs_used()), (3, 1));
 }
 
@@ -564,7 +588,8 @@ fn split_unsent_seg_out_of_segments_changes_nothing() {
     assert_eq!(c.s.tcp_split_unsent_seg(i, 512), Err::Mem);
     assert_eq!(c.p(), before);
     let a = *c.s.seg_ref(head);
-    assert_eq!((a.len, a.pbufs, a.next), (1000, 1, None));
+    assert_eq!((a.len, a.next), (1000, None));
+    assert_eq!(c.chain(head), (1, 0, vec![1000]));
 }
 
 // -- tcp_netif_ip_addr_changed -----------------------------------------------

@@ -2,10 +2,11 @@
 //! the timers, and pcb-list housekeeping.
 
 use crate::err::Err;
+use crate::pbuf::PBUF_FLAG_TCP_FIN;
 use crate::seq::{tcp_seq_geq, tcp_seq_gt};
 use crate::stack::{
-    AcceptFn, ApiError, Handle, Hooks, List, NETIF_INDEX, NETIF_NO_INDEX, SEG_PBUF_CAP,
-    SOF_KEEPALIVE, TCP_PRIO_MAX, TCP_PRIO_NORMAL, Tcp, TcpApp, TcpPcb,
+    AcceptFn, ApiError, Handle, Hooks, List, NETIF_INDEX, NETIF_NO_INDEX, SOF_KEEPALIVE,
+    TCP_PRIO_MAX, TCP_PRIO_NORMAL, Tcp, TcpApp, TcpPcb,
 };
 use crate::state::{
     TF_ACK_DELAY, TF_ACK_NOW, TF_BACKLOGPEND, TF_CLOSEPEND, TF_NAGLEMEMERR, TF_NODELAY,
@@ -47,28 +48,18 @@ impl<H: Hooks> Tcp<H> {
     /// does not free `refused_data` here; `tcp_pcb_purge` does, but skips
     /// TIME_WAIT pcbs, so a pcb that reaches TIME_WAIT with refused data
     /// (a refused FIN-carrying segment in FIN_WAIT_2) leaks those pool
-    /// pbufs for good. The port drops the bytes with the pcb slot and keeps
-    /// the pool pbufs counted as in use, as lwIP's pool is
+    /// pbufs for good; so does the port
     /// (corpus/findings/lwip-leak-refused-data-in-time-wait.pkt).
     pub(crate) fn tcp_free(&mut self, i: u8) {
-        if let Some(r) = self.refused.get_mut(usize::from(i)) {
-            r.len = 0;
-            r.fin = false;
-            r.pbufs = 0;
-        }
-        self.p(i).refused_data = false;
+        self.p(i).refused_data = None;
         self.memp_free_pcb(i);
     }
 
-    /// Drops a pcb's refused data (`pbuf_free(pcb->refused_data)`).
+    /// `pbuf_free(pcb->refused_data); pcb->refused_data = NULL`.
     pub(crate) fn release_refused(&mut self, i: u8) {
-        if let Some(r) = self.refused.get_mut(usize::from(i)) {
-            self.pbuf_pool_used = self.pbuf_pool_used.saturating_sub(r.pbufs);
-            r.len = 0;
-            r.fin = false;
-            r.pbufs = 0;
+        if let Some(r) = self.p(i).refused_data.take() {
+            self.pbufs.pbuf_free(r);
         }
-        self.p(i).refused_data = false;
     }
 
     /// Port of `tcp_remove_listener()` + `tcp_listen_closed()` (tcp.c).
@@ -187,7 +178,8 @@ impl<H: Hooks> Tcp<H> {
         let st = self.pcb_ref(i).state;
         if rst_on_unacked_data
             && (st == TcpState::Established || st == TcpState::CloseWait)
-            && (self.pcb_ref(i).refused_data || self.pcb_ref(i).rcv_wnd != self.tcp_wnd_max(i))
+            && (self.pcb_ref(i).refused_data.is_some()
+                || self.pcb_ref(i).rcv_wnd != self.tcp_wnd_max(i))
         {
             let p = *self.pcb_ref(i);
             self.tcp_rst(
@@ -303,9 +295,7 @@ impl<H: Hooks> Tcp<H> {
             if shut_tx {
                 return Ok(self.tcp_close_shutdown(i, true));
             }
-            if self.pcb_ref(i).refused_data {
-                self.release_refused(i);
-            }
+            self.release_refused(i);
         }
         if shut_tx {
             return Ok(match self.pcb_ref(i).state {
@@ -974,20 +964,12 @@ impl<H: Hooks> Tcp<H> {
         }
     }
 
-    /// Port of `tcp_seg_free()` (tcp.c): `pbuf_free(seg->p)` gives each
-    /// pbuf of the chain back, head first (`PBUF_RAM` ones to the heap),
-    /// then the segment goes back to its pool.
+    /// Port of `tcp_seg_free()` (tcp.c): `pbuf_free(seg->p)`, then the
+    /// segment goes back to its pool.
     pub(crate) fn tcp_seg_free(&mut self, s: u8) {
-        let n = usize::from(self.seg_ref(s).pbufs).min(SEG_PBUF_CAP);
-        for k in 0..n {
-            if let Some(m) = self.sg(s).pbuf_mem.get_mut(k).and_then(Option::take) {
-                self.heap.mem_free(m);
-            }
+        if let Some(p) = self.sg(s).p.take() {
+            self.pbufs.pbuf_free(p);
         }
-        let rom = self.seg_ref(s).rom_pbufs;
-        self.memp_pbuf_used = self.memp_pbuf_used.saturating_sub(u16::from(rom));
-        let pool = self.seg_ref(s).pool_pbufs;
-        self.pbuf_pool_used = self.pbuf_pool_used.saturating_sub(pool);
         if let Some(slot) = self.segs.get_mut(usize::from(s)) {
             slot.used = false;
         }
@@ -1007,9 +989,7 @@ impl<H: Hooks> Tcp<H> {
         let st = self.pcb_ref(i).state;
         if st != TcpState::Closed && st != TcpState::TimeWait && st != TcpState::Listen {
             self.tcp_backlog_accepted(i);
-            if self.pcb_ref(i).refused_data {
-                self.release_refused(i);
-            }
+            self.release_refused(i);
             self.tcp_free_ooseq(i);
             self.p(i).rtime = -1;
             let (unsent, unacked) = (self.pcb_ref(i).unsent, self.pcb_ref(i).unacked);
@@ -1068,7 +1048,7 @@ impl<H: Hooks> Tcp<H> {
             return Ok(Err::Arg);
         }
         let i = self.resolve_conn(h, "tcp_process_refused_data")?;
-        if !self.pcb_ref(i).refused_data {
+        if self.pcb_ref(i).refused_data.is_none() {
             // lwIP's callers check refused_data first; without it lwIP
             // would dereference NULL.
             return Ok(Err::Ok);
@@ -1195,7 +1175,7 @@ impl<H: Hooks> Tcp<H> {
                         self.tcp_close_shutdown_fin(i);
                     }
                     let next = self.pcb_ref(i).next;
-                    if self.pcb_ref(i).refused_data {
+                    if self.pcb_ref(i).refused_data.is_some() {
                         self.tcp_active_pcbs_changed = false;
                         self.tcp_process_refused_data(i, app);
                         if self.tcp_active_pcbs_changed {
@@ -1216,28 +1196,15 @@ impl<H: Hooks> Tcp<H> {
     /// when the pcb is gone.
     pub(crate) fn tcp_process_refused_data<A: TcpApp<H>>(&mut self, i: u8, app: &mut A) -> Err {
         let generation = self.conn_handle(i).generation();
-        // Take the refused data out (pcb->refused_data = NULL).
-        let mut buf = [0u8; crate::stack::REFUSED_CAP];
-        let (len, fin, pbufs) = match self.refused.get_mut(usize::from(i)) {
-            Some(r) => {
-                let n = r.len.min(buf.len());
-                if let (Some(d), Some(s)) = (buf.get_mut(..n), r.data.get(..n)) {
-                    d.copy_from_slice(s);
-                }
-                let out = (n, r.fin, r.pbufs);
-                r.len = 0;
-                r.fin = false;
-                r.pbufs = 0;
-                out
-            }
-            None => return Err::Ok,
+        // Take the refused data out (pcb->refused_data = NULL), in case
+        // the callback closes the pcb.
+        let Some(refused) = self.p(i).refused_data.take() else {
+            return Err::Ok;
         };
-        self.p(i).refused_data = false;
-        let data = buf.get(..len).unwrap_or(&[]);
-        let err = self.tcp_event_recv(app, i, data, Err::Ok);
+        let fin = self.pbufs.flags(refused) & PBUF_FLAG_TCP_FIN != 0;
+        let err = self.tcp_event_recv(app, i, refused, Err::Ok);
         let alive = self.conn_alive(i, generation);
         if err == Err::Ok {
-            self.pbuf_pool_used = self.pbuf_pool_used.saturating_sub(pbufs);
             if fin && alive {
                 if self.pcb_ref(i).rcv_wnd != self.tcp_wnd_max(i) {
                     self.p(i).rcv_wnd = self.pcb_ref(i).rcv_wnd.wrapping_add(1);
@@ -1248,19 +1215,10 @@ impl<H: Hooks> Tcp<H> {
                 }
             }
         } else if err == Err::Abrt || !alive {
-            self.pbuf_pool_used = self.pbuf_pool_used.saturating_sub(pbufs);
             return Err::Abrt;
         } else {
-            // Still refused: put it back.
-            if let Some(r) = self.refused.get_mut(usize::from(i)) {
-                if let (Some(d), Some(s)) = (r.data.get_mut(..len), buf.get(..len)) {
-                    d.copy_from_slice(s);
-                }
-                r.len = len;
-                r.fin = fin;
-                r.pbufs = pbufs;
-            }
-            self.p(i).refused_data = true;
+            // Still refused: the pbuf is still valid.
+            self.p(i).refused_data = Some(refused);
             return Err::InProgress;
         }
         Err::Ok

@@ -4,13 +4,15 @@
 use crate::err::Err;
 use crate::options::TcpSackRange;
 use crate::options::{ParseoptCtx, tcp_parseopt};
+use crate::pbuf::{PBUF_FLAG_PUSH, PBUF_FLAG_TCP_FIN, Pbuf};
 use crate::seq::{tcp_seq_between, tcp_seq_geq, tcp_seq_gt, tcp_seq_leq, tcp_seq_lt};
-use crate::stack::{AcceptFn, Callback, Hooks, List, REFUSED_CAP, SOF_INHERITED, Tcp, TcpApp};
+use crate::stack::{AcceptFn, Callback, Hooks, List, SOF_INHERITED, Tcp, TcpApp};
 use crate::state::{
-    TCP_ACK, TCP_FIN, TCP_FLAGS, TCP_RST, TCP_SYN, TF_ACK_DELAY, TF_ACK_NOW, TF_BACKLOGPEND,
-    TF_CLOSED, TF_GOT_FIN, TF_INFR, TF_RESET, TF_RTO, TF_RXCLOSED, TF_SACK, TcpState,
+    TCP_ACK, TCP_FIN, TCP_FLAGS, TCP_PSH, TCP_RST, TCP_SYN, TF_ACK_DELAY, TF_ACK_NOW,
+    TF_BACKLOGPEND, TF_CLOSED, TF_GOT_FIN, TF_INFR, TF_RESET, TF_RTO, TF_RXCLOSED, TF_SACK,
+    TcpState,
 };
-use crate::wire::{TCP_HLEN, inet_chksum_pseudo};
+use crate::wire::{TCP_HLEN, inet_chksum_pseudo_chain};
 
 /// Port of `LWIP_TCP_CALC_INITIAL_CWND(mss)` (tcp_in.c).
 fn lwip_tcp_calc_initial_cwnd(mss: u16) -> u32 {
@@ -35,23 +37,31 @@ fn be32(b: &[u8], at: usize) -> u32 {
 impl<H: Hooks> Tcp<H> {
     // -- TCP_EVENT_* ----------------------------------------------------------
 
-    /// `TCP_EVENT_RECV` (tcp_priv.h). lwIP raises it only with data (a FIN
-    /// is `TCP_EVENT_CLOSED`), so with no recv callback `tcp_recv_null`
-    /// (tcp.c) takes the data back; its FIN branch cannot be reached
-    /// through the macros.
+    /// `TCP_EVENT_RECV` (tcp_priv.h) with data `p`. lwIP raises it only
+    /// with data (a FIN is `TCP_EVENT_CLOSED`), so with no recv callback
+    /// `tcp_recv_null` (tcp.c) takes the data back and frees it; its FIN
+    /// branch cannot be reached through the macros. The application's
+    /// callback gets the chain; the stack frees it after `ERR_OK` or
+    /// `ERR_ABRT` (see [`TcpApp::recv`]).
     pub(crate) fn tcp_event_recv<A: TcpApp<H>>(
         &mut self,
         app: &mut A,
         i: u8,
-        data: &[u8],
+        p: Pbuf,
         err: Err,
     ) -> Err {
+        let tot_len = self.pbufs.tot_len(p);
         if !self.pcb_ref(i).recv_set {
             let h = self.conn_handle(i);
-            let len = u16::try_from(data.len()).unwrap_or(u16::MAX);
-            return self.tcp_recv_null(h, Some(len), err).unwrap_or(Err::Ok);
+            let r = self.tcp_recv_null(h, Some(tot_len), err).unwrap_or(Err::Ok);
+            self.pbufs.pbuf_free(p);
+            return r;
         }
-        self.app_recv(app, i, Some(data), err)
+        let r = self.app_recv(app, i, Some((p, tot_len)), err);
+        if r == Err::Ok || r == Err::Abrt {
+            self.pbufs.pbuf_free(p);
+        }
+        r
     }
 
     /// `TCP_EVENT_CLOSED` (tcp_priv.h): the FIN, as recv(NULL), to a recv
@@ -64,11 +74,17 @@ impl<H: Hooks> Tcp<H> {
     }
 
     /// The application's recv callback, logged.
-    fn app_recv<A: TcpApp<H>>(&mut self, app: &mut A, i: u8, data: Option<&[u8]>, err: Err) -> Err {
+    fn app_recv<A: TcpApp<H>>(
+        &mut self,
+        app: &mut A,
+        i: u8,
+        data: Option<(Pbuf, u16)>,
+        err: Err,
+    ) -> Err {
         let h = self.conn_handle(i);
-        let len = data.map(|d| u16::try_from(d.len()).unwrap_or(u16::MAX));
+        let len = data.map(|(_, l)| l);
         let seq = self.ev_push(Callback::Recv { pcb: h, len, err });
-        let r = self.call_app(app, |a, t| a.recv(t, h, data, err));
+        let r = self.call_app(app, |a, t| a.recv(t, h, data.map(|(p, _)| p), err));
         self.ev_ret(seq, r);
         r
     }
@@ -155,59 +171,101 @@ impl<H: Hooks> Tcp<H> {
 
     // -- tcp_input --------------------------------------------------------------
 
-    /// Port of lwIP's `tcp_input()` (tcp_in.c). `seg` is the TCP segment
-    /// (IP header removed, trimmed to the IP length); `first_len` the
-    /// length of its part in the first pbuf.
-    pub(crate) fn tcp_input<A: TcpApp<H>>(&mut self, seg: &[u8], first_len: usize, app: &mut A) {
-        // lwIP checks `p->len`, the first pbuf (never longer than the segment).
-        if first_len < TCP_HLEN {
-            return;
+    /// Port of lwIP's `tcp_input()` (tcp_in.c): `p` is the packet, its
+    /// payload at the TCP header (`ip4_input` moved it). It is freed here
+    /// unless its data went on (`recv_data`, the ooseq queue, refused data).
+    pub(crate) fn tcp_input<A: TcpApp<H>>(&mut self, p: Pbuf, app: &mut A) {
+        if self.tcp_input_header(p) {
+            self.tcp_input_demux(p, app);
+        } else {
+            // dropped:
+            self.pbufs.pbuf_free(p);
+        }
+    }
+
+    /// tcp_input's checks and header parsing: whether the segment goes on
+    /// (its payload then at the data, the header fields in `inp`).
+    fn tcp_input_header(&mut self, p: Pbuf) -> bool {
+        // "Check that TCP header fits in payload": the first pbuf.
+        if usize::from(self.pbufs.len(p)) < TCP_HLEN {
+            return false;
         }
         let (src_ip, dest_ip) = (self.inp.src_ip, self.inp.dest_ip);
         if Self::ip4_addr_isbroadcast(dest_ip) || Self::ip4_addr_ismulticast(dest_ip) {
-            return;
+            return false;
         }
+        let tot = self.pbufs.tot_len(p);
         if self.cfg.checksum_check_tcp {
-            let Ok(tot) = u16::try_from(seg.len()) else {
-                return;
-            };
-            let c = inet_chksum_pseudo(
-                seg,
+            let c = inet_chksum_pseudo_chain(
+                self.pbufs.chain(&self.hooks, p),
                 crate::wire::IP_PROTO_TCP,
                 tot,
                 Self::addr(src_ip),
                 Self::addr(dest_ip),
             );
             if c != 0 {
-                return;
+                return false;
             }
         }
-        let hdrlen = usize::from(seg.get(12).copied().unwrap_or(0) >> 4) * 4;
-        if hdrlen < TCP_HLEN || hdrlen > seg.len() {
-            return;
+        let mut hdr = [0u8; 60];
+        self.pbufs
+            .pbuf_copy_partial(&self.hooks, p, &mut hdr[..TCP_HLEN], 0);
+        let hdrlen = usize::from(hdr[12] >> 4) * 4;
+        if hdrlen < TCP_HLEN || hdrlen > usize::from(tot) {
+            return false;
         }
-        let payload_len = seg.len() - hdrlen;
-        let Ok(tot_len) = u16::try_from(payload_len) else {
-            return;
-        };
-        let flags = seg.get(13).copied().unwrap_or(0) & TCP_FLAGS;
+        // The options, wherever they are (tcphdr_opt1, tcphdr_opt2).
+        self.pbufs
+            .pbuf_copy_partial(&self.hooks, p, &mut hdr[TCP_HLEN..hdrlen], TCP_HLEN as u16);
+        // Move the payload to the data: the options may continue in the
+        // next pbuf, which must hold the rest of them.
+        let hdrlen16 = hdrlen as u16;
+        if self.pbufs.len(p) >= hdrlen16 {
+            self.pbufs.pbuf_remove_header(p, hdrlen16);
+        } else {
+            self.pbufs.pbuf_remove_header(p, TCP_HLEN as u16);
+            let opt1len = self.pbufs.len(p);
+            let opt2len = hdrlen16 - TCP_HLEN as u16 - opt1len;
+            self.pbufs.pbuf_remove_header(p, opt1len);
+            let Some(next) = self.pbufs.next(p) else {
+                let _ = self.lwip_assert_failed("p->next != NULL", "tcp_in.c:210");
+                return false;
+            };
+            if opt2len > self.pbufs.len(next) {
+                return false;
+            }
+            self.pbufs.pbuf_remove_header(next, opt2len);
+            let t = self.pbufs.tot_len(p).wrapping_sub(opt2len);
+            self.pbufs.set_tot_len(p, t);
+        }
+        let tot_len = self.pbufs.tot_len(p);
+        let flags = hdr[13] & TCP_FLAGS;
         // "u16_t overflow, cannot handle this": the length with SYN/FIN
         // must fit in 16 bits.
         let Ok(tcplen) = u16::try_from(Self::tcp_tcplen(tot_len, flags)) else {
-            return;
+            return false;
         };
         let inp = &mut self.inp;
-        inp.src_port = be16(seg, 0);
-        inp.dest_port = be16(seg, 2);
-        inp.seqno = be32(seg, 4);
-        inp.ackno = be32(seg, 8);
-        inp.wnd = be16(seg, 14);
+        inp.src_port = be16(&hdr, 0);
+        inp.dest_port = be16(&hdr, 2);
+        inp.seqno = be32(&hdr, 4);
+        inp.ackno = be32(&hdr, 8);
+        inp.wnd = be16(&hdr, 14);
         inp.flags = flags;
         inp.tcplen = tcplen;
         inp.hdrlen = hdrlen;
+        inp.hdr = hdr;
         inp.inseg_len = tot_len;
-        inp.inseg_off = hdrlen;
         inp.inseg_flags = flags;
+        true
+    }
+
+    /// tcp_input's demultiplexing and what follows it, for a segment that
+    /// passed [`Tcp::tcp_input_header`].
+    fn tcp_input_demux<A: TcpApp<H>>(&mut self, pkt: Pbuf, app: &mut A) {
+        let (src_ip, dest_ip) = (self.inp.src_ip, self.inp.dest_ip);
+        let (flags, tcplen) = (self.inp.flags, self.inp.tcplen);
+        let inp = &self.inp;
         let (sport, dport) = (inp.src_port, inp.dest_port);
 
         // Active pcbs (move-to-front on a match).
@@ -245,6 +303,7 @@ impl<H: Hooks> Tcp<H> {
                     && p.local_ip == dest_ip
                 {
                     self.tcp_timewait_input(i);
+                    self.pbufs.pbuf_free(pkt);
                     return;
                 }
                 cur = p.next;
@@ -269,7 +328,8 @@ impl<H: Hooks> Tcp<H> {
                     self.lp(l).next = head;
                     self.tcp_listen_pcbs = Some(l);
                 }
-                self.tcp_listen_input(l, seg, app);
+                self.tcp_listen_input(l, app);
+                self.pbufs.pbuf_free(pkt);
                 return;
             }
         }
@@ -288,30 +348,33 @@ impl<H: Hooks> Tcp<H> {
                     sport,
                 );
             }
+            self.pbufs.pbuf_free(pkt);
             return;
         };
 
         let generation = self.conn_handle(i).generation();
+        self.inp.inseg_p = Some(pkt);
         self.inp.recv_data = None;
-        self.inp.recv_chain_len = 0;
-        self.inp.recv_chain_pbufs = 0;
         self.inp.recv_flags = 0;
+        if flags & TCP_PSH != 0 {
+            let f = self.pbufs.flags(pkt);
+            self.pbufs.set_flags(pkt, f | PBUF_FLAG_PUSH);
+        }
         self.inp.recv_acked = 0;
 
-        if self.pcb_ref(i).refused_data
+        if self.pcb_ref(i).refused_data.is_some()
             && (self.tcp_process_refused_data(i, app) == Err::Abrt
                 || !self.conn_alive(i, generation)
-                || (self.pcb_ref(i).refused_data && tcplen > 0))
+                || (self.pcb_ref(i).refused_data.is_some() && tcplen > 0))
         {
             if self.conn_alive(i, generation) && self.pcb_ref(i).rcv_ann_wnd == 0 {
                 self.tcp_send_empty_ack(i);
             }
-            self.tcp_input_pcb = None;
-            self.inp.recv_data = None;
+            self.tcp_input_aborted();
             return;
         }
         self.tcp_input_pcb = Some(i);
-        let err = self.tcp_process(i, seg, app);
+        let err = self.tcp_process(i, app);
         if err != Err::Abrt && self.conn_alive(i, generation) {
             if self.inp.recv_flags & TF_RESET != 0 {
                 let h = self.conn_handle(i);
@@ -321,25 +384,33 @@ impl<H: Hooks> Tcp<H> {
                 self.tcp_active_pcbs_changed = true;
                 self.tcp_free(i);
             } else {
-                self.tcp_input_rest(i, generation, seg, app);
+                self.tcp_input_rest(i, generation, app);
             }
         }
+        self.tcp_input_aborted();
+    }
+
+    /// tcp_input's `aborted:` label and end: `recv_data` forgotten (lwIP
+    /// does not free it: data a sent callback's abort left there leaks, as
+    /// corpus/findings/lwip-leak-recv-data-after-sent-abort.pkt shows), our
+    /// reference to `inseg.p` given up.
+    fn tcp_input_aborted(&mut self) {
         self.tcp_input_pcb = None;
         self.inp.recv_data = None;
-        // `aborted:` / end of tcp_input: recv_data not handed over is freed.
-        self.release_recv_chain();
+        if let Some(p) = self.inp.inseg_p.take() {
+            self.pbufs.pbuf_free(p);
+        }
     }
 
     /// The part of `tcp_input()` after `tcp_process()` returned normally:
     /// sent, delayed close, recv, FIN, output (returns at `aborted:`).
-    fn tcp_input_rest<A: TcpApp<H>>(&mut self, i: u8, generation: u32, seg: &[u8], app: &mut A) {
+    fn tcp_input_rest<A: TcpApp<H>>(&mut self, i: u8, generation: u32, app: &mut A) {
         let mut acked = self.inp.recv_acked;
         while acked > 0 {
             let acked16 = acked.min(0xffff) as u16;
             acked -= u32::from(acked16);
             let e = self.tcp_event_sent(app, i, acked16);
             if e == Err::Abrt || !self.conn_alive(i, generation) {
-                self.leak_recv_data();
                 return;
             }
         }
@@ -347,48 +418,26 @@ impl<H: Hooks> Tcp<H> {
         if self.tcp_input_delayed_close(i) {
             return;
         }
-        let chain = self.inp.recv_chain_len;
-        if self.inp.recv_data.is_some() || chain > 0 {
+        if let Some(data) = self.inp.recv_data {
             if self.pcb_ref(i).flags & TF_RXCLOSED != 0 {
-                self.release_recv_chain();
+                self.pbufs.pbuf_free(data);
+                self.inp.recv_data = None;
                 self.tcp_abandon(i, true);
                 return;
             }
-            let first = match self.inp.recv_data {
-                Some((off, len)) => seg.get(off..off.saturating_add(len)).unwrap_or(&[]),
-                None => &[],
-            };
-            // recv_data with ooseq data chained: the bytes in one buffer.
-            let mut joined = [0u8; REFUSED_CAP];
-            let data: &[u8] = if chain == 0 {
-                first
-            } else {
-                let n = first.len().min(REFUSED_CAP);
-                let m = chain.min(REFUSED_CAP - n);
-                if let (Some(d), Some(f)) = (joined.get_mut(..n), first.get(..n)) {
-                    d.copy_from_slice(f);
-                }
-                if let (Some(d), Some(c)) = (joined.get_mut(n..n + m), self.rx_chain.get(..m)) {
-                    d.copy_from_slice(c);
-                }
-                joined.get(..n + m).unwrap_or(&[])
-            };
             let e = self.tcp_event_recv(app, i, data, Err::Ok);
             if e == Err::Abrt || !self.conn_alive(i, generation) {
-                self.release_recv_chain();
                 return;
             }
             if e != Err::Ok {
-                self.store_refused(i, data);
-            } else {
-                self.release_recv_chain();
+                self.p(i).refused_data = Some(data);
             }
         }
         if self.inp.recv_flags & TF_GOT_FIN != 0 {
-            if self.pcb_ref(i).refused_data {
-                if let Some(r) = self.refused.get_mut(usize::from(i)) {
-                    r.fin = true;
-                }
+            if let Some(r) = self.pcb_ref(i).refused_data {
+                // Delay this if we have refused data.
+                let f = self.pbufs.flags(r);
+                self.pbufs.set_flags(r, f | PBUF_FLAG_TCP_FIN);
             } else {
                 if self.pcb_ref(i).rcv_wnd != self.tcp_wnd_max(i) {
                     self.p(i).rcv_wnd = self.pcb_ref(i).rcv_wnd.wrapping_add(1);
@@ -404,48 +453,6 @@ impl<H: Hooks> Tcp<H> {
             return;
         }
         self.tcp_output_idx(i);
-    }
-
-    /// `pcb->refused_data = recv_data`: keeps the bytes and the pool pbufs
-    /// of the packet they arrived in.
-    fn store_refused(&mut self, i: u8, data: &[u8]) {
-        // The packet's pbufs, plus those of the chained ooseq segments
-        // (already counted as in use).
-        let chained = core::mem::take(&mut self.inp.recv_chain_pbufs);
-        self.inp.recv_chain_len = 0;
-        let pbufs = self.inp.pbufs;
-        if let Some(r) = self.refused.get_mut(usize::from(i)) {
-            let n = data.len().min(r.data.len());
-            if let (Some(d), Some(s)) = (r.data.get_mut(..n), data.get(..n)) {
-                d.copy_from_slice(s);
-            }
-            r.len = n;
-            r.fin = false;
-            r.pbufs = pbufs.saturating_add(chained);
-            self.pbuf_pool_used = self.pbuf_pool_used.saturating_add(pbufs);
-        }
-        self.p(i).refused_data = true;
-    }
-
-    /// `goto aborted` after the sent callback aborted the pcb: lwIP sets
-    /// `recv_data = NULL` without freeing it, so the data this segment
-    /// brought (the packet's pool pbufs, and the ooseq segments chained to
-    /// it) stays allocated for good. lwIP leaks it; so does the port
-    /// (corpus/findings/lwip-leak-recv-data-after-sent-abort.pkt).
-    fn leak_recv_data(&mut self) {
-        if self.inp.recv_data.is_some() {
-            self.pbuf_pool_used = self.pbuf_pool_used.saturating_add(self.inp.pbufs);
-        }
-        self.inp.recv_chain_pbufs = 0;
-        self.inp.recv_chain_len = 0;
-    }
-
-    /// `pbuf_free(recv_data)` for the ooseq part of it: the pool pbufs
-    /// the chained segments held go back.
-    pub(crate) fn release_recv_chain(&mut self) {
-        let n = core::mem::take(&mut self.inp.recv_chain_pbufs);
-        self.pbuf_pool_used = self.pbuf_pool_used.saturating_sub(n);
-        self.inp.recv_chain_len = 0;
     }
 
     /// Port of `tcp_input_delayed_close()` (tcp_in.c).
@@ -465,7 +472,7 @@ impl<H: Hooks> Tcp<H> {
     }
 
     /// Port of `tcp_listen_input()` (tcp_in.c).
-    fn tcp_listen_input<A: TcpApp<H>>(&mut self, l: u8, seg: &[u8], app: &mut A) {
+    fn tcp_listen_input<A: TcpApp<H>>(&mut self, l: u8, app: &mut A) {
         let inp = self.inp;
         if inp.flags & TCP_RST != 0 {
             return;
@@ -520,7 +527,7 @@ impl<H: Hooks> Tcp<H> {
                 p.netif_idx = lsn.netif_idx;
             }
             self.tcp_reg(List::Active, n);
-            self.tcp_parseopt(n, seg);
+            self.tcp_parseopt(n);
             let mss = self.tcp_eff_send_mss(self.pcb_ref(n).mss, self.pcb_ref(n).remote_ip);
             {
                 let p = self.p(n);
@@ -569,9 +576,9 @@ impl<H: Hooks> Tcp<H> {
 
     /// Port of `tcp_parseopt()` (tcp_in.c): [`crate::options::tcp_parseopt`]
     /// applied to the pcb.
-    fn tcp_parseopt(&mut self, i: u8, seg: &[u8]) {
+    fn tcp_parseopt(&mut self, i: u8) {
         let inp = self.inp;
-        let opts = seg.get(TCP_HLEN..inp.hdrlen).unwrap_or(&[]);
+        let opts = inp.hdr.get(TCP_HLEN..inp.hdrlen).unwrap_or(&[]);
         if opts.is_empty() {
             return;
         }
@@ -605,7 +612,7 @@ impl<H: Hooks> Tcp<H> {
     }
 
     /// Port of `tcp_process()` (tcp_in.c). `ERR_ABRT`: the pcb is gone.
-    fn tcp_process<A: TcpApp<H>>(&mut self, i: u8, seg: &[u8], app: &mut A) -> Err {
+    fn tcp_process<A: TcpApp<H>>(&mut self, i: u8, app: &mut A) -> Err {
         let inp = self.inp;
         let flags = inp.flags;
         if flags & TCP_RST != 0 {
@@ -638,7 +645,7 @@ impl<H: Hooks> Tcp<H> {
         }
         self.p(i).keep_cnt_sent = 0;
         self.p(i).persist_probe = 0;
-        self.tcp_parseopt(i, seg);
+        self.tcp_parseopt(i);
 
         match st {
             TcpState::SynSent => {
@@ -740,7 +747,7 @@ impl<H: Hooks> Tcp<H> {
                         if !self.conn_alive(i, generation) {
                             return Err::Abrt;
                         }
-                        self.tcp_receive(i, seg);
+                        self.tcp_receive(i);
                         // lwIP then decrements a non-zero recv_acked ("Prevent
                         // ACK for SYN to generate a sent event"), but 2.2.1
                         // counts only data bytes in it (tcp_free_acked_segments
@@ -766,14 +773,14 @@ impl<H: Hooks> Tcp<H> {
                 }
             }
             TcpState::CloseWait | TcpState::Established => {
-                self.tcp_receive(i, seg);
+                self.tcp_receive(i);
                 if self.inp.recv_flags & TF_GOT_FIN != 0 {
                     self.p(i).flags |= TF_ACK_NOW;
                     self.p(i).state = TcpState::CloseWait;
                 }
             }
             TcpState::FinWait1 => {
-                self.tcp_receive(i, seg);
+                self.tcp_receive(i);
                 let p = *self.pcb_ref(i);
                 let acked_all =
                     flags & TCP_ACK != 0 && inp.ackno == p.snd_nxt && p.unsent.is_none();
@@ -789,21 +796,21 @@ impl<H: Hooks> Tcp<H> {
                 }
             }
             TcpState::FinWait2 => {
-                self.tcp_receive(i, seg);
+                self.tcp_receive(i);
                 if self.inp.recv_flags & TF_GOT_FIN != 0 {
                     self.p(i).flags |= TF_ACK_NOW;
                     self.enter_time_wait(i);
                 }
             }
             TcpState::Closing => {
-                self.tcp_receive(i, seg);
+                self.tcp_receive(i);
                 let p = *self.pcb_ref(i);
                 if flags & TCP_ACK != 0 && inp.ackno == p.snd_nxt && p.unsent.is_none() {
                     self.enter_time_wait(i);
                 }
             }
             TcpState::LastAck => {
-                self.tcp_receive(i, seg);
+                self.tcp_receive(i);
                 let p = *self.pcb_ref(i);
                 if flags & TCP_ACK != 0 && inp.ackno == p.snd_nxt && p.unsent.is_none() {
                     self.inp.recv_flags |= TF_CLOSED;
@@ -833,10 +840,11 @@ impl<H: Hooks> Tcp<H> {
             if !tcp_seq_leq(end, ackno) {
                 break;
             }
-            let (next, clen, len) = (sg.next, sg.pbufs, sg.len);
+            let (next, p, len) = (sg.next, sg.p, sg.len);
+            let clen = p.map_or(0, |p| self.pbufs.pbuf_clen(p));
             list = next;
             let q = self.p(i);
-            q.snd_queuelen = q.snd_queuelen.wrapping_sub(u16::from(clen));
+            q.snd_queuelen = q.snd_queuelen.wrapping_sub(clen);
             self.inp.recv_acked = self.inp.recv_acked.wrapping_add(u32::from(len));
             self.tcp_seg_free(s);
         }
@@ -851,7 +859,7 @@ impl<H: Hooks> Tcp<H> {
     /// Port of `tcp_receive()` (tcp_in.c). The `TCP_QUEUE_OOSEQ` parts are
     /// split out: [`Tcp::tcp_receive_trim_to_ooseq`],
     /// [`Tcp::tcp_receive_dequeue_ooseq`], [`Tcp::tcp_receive_queue_ooseq`].
-    fn tcp_receive(&mut self, i: u8, seg: &[u8]) {
+    fn tcp_receive(&mut self, i: u8) {
         let inp = self.inp;
         let (seqno, ackno, flags) = (inp.seqno, inp.ackno, inp.flags);
         if flags & TCP_ACK != 0 {
@@ -972,11 +980,26 @@ impl<H: Hooks> Tcp<H> {
                 seqno.wrapping_add(1),
                 seqno.wrapping_add(tcplen).wrapping_sub(1),
             ) {
-                // Trim the first edge.
-                let off = p.rcv_nxt.wrapping_sub(seqno);
-                let off16 = u16::try_from(off).unwrap_or(u16::MAX);
-                self.inp.inseg_len = self.inp.inseg_len.wrapping_sub(off16);
-                self.inp.inseg_off = self.inp.inseg_off.saturating_add(usize::from(off16));
+                // Trim the first edge: off is below tcplen, within the
+                // chain (lwIP asserts "insane offset!", "pbuf too short!").
+                let mut off = p.rcv_nxt.wrapping_sub(seqno) as u16;
+                self.inp.inseg_len = self.inp.inseg_len.wrapping_sub(off);
+                if let Some(head) = self.inp.inseg_p {
+                    let new_tot_len = self.pbufs.tot_len(head).wrapping_sub(off);
+                    let mut q = head;
+                    while self.pbufs.len(q) < off {
+                        off -= self.pbufs.len(q);
+                        // All pbufs up to here have len 0, so tot_len is
+                        // the same for each.
+                        self.pbufs.set_tot_len(q, new_tot_len);
+                        self.pbufs.set_len(q, 0);
+                        match self.pbufs.next(q) {
+                            Some(n) => q = n,
+                            None => break,
+                        }
+                    }
+                    self.pbufs.pbuf_remove_header(q, off);
+                }
                 seqno = p.rcv_nxt;
                 self.inp.seqno = seqno;
             } else if tcp_seq_lt(seqno, p.rcv_nxt) {
@@ -997,6 +1020,7 @@ impl<H: Hooks> Tcp<H> {
                             l = l.wrapping_sub(1);
                         }
                         self.inp.inseg_len = l;
+                        self.inseg_realloc();
                         tcplen = Self::tcp_tcplen(self.inp.inseg_len, self.inp.inseg_flags);
                     }
                     if self.cfg.tcp_queue_ooseq && self.pcb_ref(i).ooseq.is_some() {
@@ -1007,9 +1031,13 @@ impl<H: Hooks> Tcp<H> {
                     q.rcv_wnd = q.rcv_wnd.wrapping_sub(tcplen);
                     self.inp.tcplen = tcplen as u16;
                     self.tcp_update_rcv_ann_wnd(i);
-                    if self.inp.inseg_len > 0 {
-                        self.inp.recv_data =
-                            Some((self.inp.inseg_off, usize::from(self.inp.inseg_len)));
+                    if let Some(ip) = self.inp.inseg_p
+                        && self.pbufs.tot_len(ip) > 0
+                    {
+                        // The application's now: not freed at the end of
+                        // tcp_input.
+                        self.inp.recv_data = Some(ip);
+                        self.inp.inseg_p = None;
                     }
                     if self.inp.inseg_flags & TCP_FIN != 0 {
                         self.inp.recv_flags |= TF_GOT_FIN;
@@ -1031,7 +1059,7 @@ impl<H: Hooks> Tcp<H> {
                 } else {
                     // Out of sequence.
                     if self.cfg.tcp_queue_ooseq {
-                        self.tcp_receive_queue_ooseq(i, seg);
+                        self.tcp_receive_queue_ooseq(i);
                     }
                     self.tcp_send_empty_ack(i);
                 }
@@ -1092,6 +1120,7 @@ impl<H: Hooks> Tcp<H> {
                     l = l.wrapping_sub(1);
                 }
                 self.inp.inseg_len = l;
+                self.inseg_realloc();
                 tcplen = Self::tcp_tcplen(self.inp.inseg_len, self.inp.inseg_flags);
             }
         }
@@ -1105,9 +1134,9 @@ impl<H: Hooks> Tcp<H> {
     /// the SACK blocks below the queue's new start are dropped.
     fn tcp_receive_dequeue_ooseq(&mut self, i: u8) {
         while let Some(c) = self.pcb_ref(i).ooseq {
-            let (cseq, clen, cflags, cnext, cpool) = {
+            let (cseq, clen, cflags, cnext, cp) = {
                 let g = self.seg_ref(c);
-                (g.seqno, g.len, g.hdr_flags, g.next, g.pool_pbufs)
+                (g.seqno, g.len, g.hdr_flags, g.next, g.p)
             };
             if cseq != self.pcb_ref(i).rcv_nxt {
                 break;
@@ -1118,17 +1147,15 @@ impl<H: Hooks> Tcp<H> {
             q.rcv_nxt = q.rcv_nxt.wrapping_add(tl);
             q.rcv_wnd = q.rcv_wnd.wrapping_sub(tl);
             self.tcp_update_rcv_ann_wnd(i);
-            if clen > 0 {
-                // pbuf_cat(recv_data, cseg->p); cseg->p = NULL
-                let at = self.inp.recv_chain_len;
-                let n = usize::from(clen);
-                let src = self.seg_ref(c).data;
-                if let (Some(d), Some(sv)) = (self.rx_chain.get_mut(at..at + n), src.get(..n)) {
-                    d.copy_from_slice(sv);
-                    self.inp.recv_chain_len = at + n;
+            if let Some(cp) = cp
+                && self.pbufs.tot_len(cp) > 0
+            {
+                // Chain it onto the pbuf that goes to the application.
+                match self.inp.recv_data {
+                    Some(rd) => self.pbufs.pbuf_cat(rd, cp),
+                    None => self.inp.recv_data = Some(cp),
                 }
-                self.inp.recv_chain_pbufs = self.inp.recv_chain_pbufs.saturating_add(cpool);
-                self.sg(c).pool_pbufs = 0;
+                self.sg(c).p = None;
             }
             if cflags & TCP_FIN != 0 {
                 self.inp.recv_flags |= TF_GOT_FIN;
@@ -1159,11 +1186,11 @@ impl<H: Hooks> Tcp<H> {
     /// the window is queued on `pcb->ooseq` (kept in sequence order,
     /// overlaps trimmed, the longer of two equal starts kept) and the SACK
     /// blocks updated. The caller then sends the empty ACK.
-    fn tcp_receive_queue_ooseq(&mut self, i: u8, seg: &[u8]) {
+    fn tcp_receive_queue_ooseq(&mut self, i: u8) {
         let seqno = self.inp.seqno;
         let sack = self.cfg.lwip_tcp_sack_out && self.pcb_ref(i).flags & TF_SACK != 0;
         let Some(first) = self.pcb_ref(i).ooseq else {
-            let c = self.tcp_seg_copy(seg);
+            let c = self.tcp_seg_copy();
             self.p(i).ooseq = c;
             if sack {
                 // All the SACKs are invalid: store the most recent one.
@@ -1193,7 +1220,7 @@ impl<H: Hooks> Tcp<H> {
                         // The last one was trimmed to the window: keep it.
                         break;
                     }
-                    if let Some(c) = self.tcp_seg_copy(seg) {
+                    if let Some(c) = self.tcp_seg_copy() {
                         match prev {
                             Some(pv) => self.sg(pv).next = Some(c),
                             None => self.p(i).ooseq = Some(c),
@@ -1207,7 +1234,7 @@ impl<H: Hooks> Tcp<H> {
                 None => {
                     if tcp_seq_lt(seqno, nseq) {
                         // Before the first one.
-                        if let Some(c) = self.tcp_seg_copy(seg) {
+                        if let Some(c) = self.tcp_seg_copy() {
                             self.p(i).ooseq = Some(c);
                             self.tcp_oos_insert_segment(c, Some(n));
                         }
@@ -1221,9 +1248,9 @@ impl<H: Hooks> Tcp<H> {
                     };
                     if tcp_seq_between(seqno, pseq.wrapping_add(1), nseq.wrapping_sub(1)) {
                         // Between prev and next: trim prev, insert.
-                        if let Some(c) = self.tcp_seg_copy(seg) {
+                        if let Some(c) = self.tcp_seg_copy() {
                             if tcp_seq_gt(pseq.wrapping_add(u32::from(plen)), seqno) {
-                                self.sg(pv).len = seqno.wrapping_sub(pseq) as u16;
+                                self.seg_trim(pv, seqno.wrapping_sub(pseq) as u16);
                             }
                             self.sg(pv).next = Some(c);
                             self.tcp_oos_insert_segment(c, Some(n));
@@ -1246,19 +1273,19 @@ impl<H: Hooks> Tcp<H> {
                     // It already holds all the data.
                     break;
                 }
-                let c = self.tcp_seg_copy(seg);
+                let c = self.tcp_seg_copy();
                 self.sg(n).next = c;
                 if let Some(c) = c {
                     if tcp_seq_gt(nseq.wrapping_add(u32::from(nlen)), seqno) {
-                        self.sg(n).len = seqno.wrapping_sub(nseq) as u16;
+                        self.seg_trim(n, seqno.wrapping_sub(nseq) as u16);
                     }
                     let p = *self.pcb_ref(i);
                     let right_edge = p.rcv_nxt.wrapping_add(p.rcv_wnd);
                     if tcp_seq_gt(u32::from(self.inp.tcplen).wrapping_add(seqno), right_edge) {
                         // The peer overran the receive window.
-                        let g = self.sg(c);
-                        g.hdr_flags &= !TCP_FIN;
-                        g.len = right_edge.wrapping_sub(seqno) as u16;
+                        self.sg(c).hdr_flags &= !TCP_FIN;
+                        self.seg_trim(c, right_edge.wrapping_sub(seqno) as u16);
+                        let g = self.seg_ref(c);
                         let (l, f) = (g.len, g.hdr_flags);
                         self.inp.tcplen = Self::tcp_tcplen(l, f) as u16;
                     }
@@ -1297,28 +1324,37 @@ impl<H: Hooks> Tcp<H> {
     }
 
     /// Port of `tcp_seg_copy()` (tcp.c) applied to `inseg`: a new
-    /// `MEMP_TCP_SEG` holding the segment's data, flags and sequence
-    /// number, and a reference to its pool pbufs (`pbuf_ref`). None when
-    /// the pool is empty, or (a limit of this port) when the data exceeds
-    /// one segment's storage (`SEG_DATA_CAP`).
-    fn tcp_seg_copy(&mut self, seg: &[u8]) -> Option<u8> {
+    /// `MEMP_TCP_SEG` with inseg's length, flags and sequence number and a
+    /// reference to its pbuf chain (`pbuf_ref`). None when the pool is
+    /// empty.
+    fn tcp_seg_copy(&mut self) -> Option<u8> {
         let inp = self.inp;
-        let len = usize::from(inp.inseg_len);
-        let data = seg.get(inp.inseg_off..inp.inseg_off.checked_add(len)?)?;
-        if len > crate::stack::SEG_DATA_CAP {
-            return None;
-        }
         let c = self.memp_alloc_seg()?;
         let g = self.sg(c);
         g.len = inp.inseg_len;
         g.hdr_flags = inp.inseg_flags;
         g.seqno = inp.seqno;
-        g.pool_pbufs = inp.pbufs;
-        if let Some(d) = g.data.get_mut(..len) {
-            d.copy_from_slice(data);
+        g.p = inp.inseg_p;
+        if let Some(p) = inp.inseg_p {
+            self.pbufs.pbuf_ref(p);
         }
-        self.pbuf_pool_used = self.pbuf_pool_used.saturating_add(inp.pbufs);
         Some(c)
+    }
+
+    /// `seg->len = len; pbuf_realloc(seg->p, seg->len)` (tcp_in.c's
+    /// trimming of a queued out-of-sequence segment).
+    fn seg_trim(&mut self, s: u8, len: u16) {
+        self.sg(s).len = len;
+        if let Some(p) = self.seg_ref(s).p {
+            self.pbuf_realloc(p, len);
+        }
+    }
+
+    /// `pbuf_realloc(inseg.p, inseg.len)`.
+    fn inseg_realloc(&mut self) {
+        if let Some(p) = self.inp.inseg_p {
+            self.pbuf_realloc(p, self.inp.inseg_len);
+        }
     }
 
     /// Port of `tcp_oos_insert_segment()` (tcp_in.c): links `cseg` before
@@ -1350,7 +1386,7 @@ impl<H: Hooks> Tcp<H> {
                 let nseq = self.seg_ref(n).seqno;
                 let clen = u32::from(self.seg_ref(cseg).len);
                 if tcp_seq_gt(seqno.wrapping_add(clen), nseq) {
-                    self.sg(cseg).len = nseq.wrapping_sub(seqno) as u16;
+                    self.seg_trim(cseg, nseq.wrapping_sub(seqno) as u16);
                 }
             }
         }

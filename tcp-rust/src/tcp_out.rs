@@ -3,23 +3,23 @@
 //! and retransmission.
 
 use crate::err::Err;
-use crate::mem::MemPtr;
 use crate::options::{
     LWIP_TCP_OPT_LEN_TS, OptValues, TF_SEG_OPTS_WND_SCALE, build_segment_options,
     lwip_tcp_opt_length, tcp_data_optflags, tcp_enqueue_flags_optflags, tcp_send_empty_ack_options,
 };
+use crate::pbuf::{Pbuf, PbufType, RomRef};
 use crate::seq::tcp_seq_lt;
-use crate::stack::{ApiError, Handle, Hooks, OUT_BUF, SEG_PBUF_CAP, Tcp, TcpSeg, WriteFlags};
+use crate::stack::{ApiError, Handle, Hooks, Tcp, WriteFlags};
 use crate::state::{
     TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TF_ACK_DELAY, TF_ACK_NOW, TF_FIN, TF_INFR,
     TF_NAGLEMEMERR, TF_NODELAY, TF_RTO, TcpState,
 };
-use crate::wire::{IP_HLEN, IP_PROTO_TCP, TCP_HLEN, inet_chksum_pseudo};
+use crate::wire::{IP_PROTO_TCP, TCP_HLEN, inet_chksum_pseudo_chain};
 
 /// lwIP's `TCP_SNDQUEUELEN_OVERFLOW` (tcp_priv.h).
 const TCP_SNDQUEUELEN_OVERFLOW: u16 = 0xffff - 3;
 
-/// Writes a TCP header into `b` (20 bytes).
+/// Writes a TCP header into `b` (20 bytes; checksum and urgent pointer 0).
 #[allow(clippy::too_many_arguments)]
 fn put_tcp_hdr(
     b: &mut [u8],
@@ -44,64 +44,136 @@ fn put_tcp_hdr(
     }
 }
 
-/// Adds `n` data bytes to the tail pbuf of a segment's chain (`p->len +=`
-/// in tcp_write's phase 1).
-fn seg_pbuf_grow_tail(sg: &mut TcpSeg, n: u16) {
-    if let Some(l) = sg.pbuf_len.get_mut(usize::from(sg.pbufs.saturating_sub(1))) {
-        *l = l.wrapping_add(n);
-    }
-}
-
-/// Chains one pbuf of `n` data bytes to a segment (`pbuf_cat` of
-/// tcp_write's phase 2); `rom` for a `PBUF_ROM` reference, `mem` for the
-/// heap block of a `PBUF_RAM` one. Returns a block it could not record
-/// (only past [`SEG_PBUF_CAP`], which no configuration `Tcp::reset`
-/// accepts reaches: a chain is at most `TCP_SND_QUEUELEN` pbufs).
-fn seg_pbuf_push(sg: &mut TcpSeg, n: u16, rom: bool, mem: Option<MemPtr>) -> Option<MemPtr> {
-    let k = usize::from(sg.pbufs);
-    let mut unrecorded = None;
-    if k >= SEG_PBUF_CAP {
-        // Beyond any chain lwIP can build: keep the bytes on the tail.
-        seg_pbuf_grow_tail(sg, n);
-        unrecorded = mem;
-    } else if let (Some(l), Some(b)) = (sg.pbuf_len.get_mut(k), sg.pbuf_mem.get_mut(k)) {
-        *l = n;
-        *b = mem;
-        if rom {
-            sg.pbuf_rom |= 1u32.checked_shl(k as u32).unwrap_or(0);
-        }
-    }
-    sg.pbufs = sg.pbufs.wrapping_add(1);
-    if rom {
-        sg.rom_pbufs = sg.rom_pbufs.wrapping_add(1);
-    }
-    unrecorded
+/// Where `tcp_write`'s bytes come from: the caller's slice (copied), or
+/// the application's store (`len` bytes at a [`RomRef`], referenced by
+/// `PBUF_ROM` pbufs without `TCP_WRITE_FLAG_COPY`, copied with it).
+#[derive(Clone, Copy)]
+enum WriteSrc<'a> {
+    Bytes(&'a [u8]),
+    Rom(RomRef, u16),
 }
 
 impl<H: Hooks> Tcp<H> {
-    /// Fills the TCP checksum of the `tcp_len` bytes at `buf[IP_HLEN..]`
-    /// and sends the packet (`ip_output_if`).
-    fn send_tcp(
-        &mut self,
-        buf: &mut [u8],
-        tcp_len: usize,
-        src: [u8; 4],
-        dst: [u8; 4],
-        ttl: u8,
-        tos: u8,
-    ) -> Err {
-        let Ok(l16) = u16::try_from(tcp_len) else {
-            return Err::Buf;
+    /// Copies `n` bytes from `pos` of the write's source into `p`'s
+    /// payload at `at` (lwIP's `TCP_DATA_COPY`/`MEMCPY`).
+    fn tcp_data_copy(&mut self, src: WriteSrc<'_>, pos: u16, n: u16, p: Pbuf, at: u16) {
+        let bytes: &[u8] = match src {
+            WriteSrc::Bytes(b) => b,
+            WriteSrc::Rom(r, _) => self
+                .hooks
+                .rom_bytes(r.key)
+                .get(r.offset as usize..)
+                .unwrap_or(&[]),
         };
-        if self.cfg.checksum_gen_tcp
-            && let Some(t) = buf.get_mut(IP_HLEN..IP_HLEN + tcp_len)
-        {
-            let c = inet_chksum_pseudo(t, IP_PROTO_TCP, l16, Self::addr(src), Self::addr(dst));
-            if let Some(f) = t.get_mut(16..18) {
+        let (pos, n, at) = (usize::from(pos), usize::from(n), usize::from(at));
+        if let (Some(d), Some(sv)) = (
+            self.pbufs.payload_mut(p).get_mut(at..at + n),
+            bytes.get(pos..pos + n),
+        ) {
+            d.copy_from_slice(sv);
+        }
+    }
+
+    /// The TCP checksum of the segment in `p` (payload at its TCP header)
+    /// into its header, then `ip_output_if` (tcp_output_segment's and
+    /// tcp_output_control_segment's common tail).
+    fn tcp_output_pbuf(&mut self, p: Pbuf, src: [u8; 4], dst: [u8; 4], ttl: u8, tos: u8) -> Err {
+        if self.cfg.checksum_gen_tcp {
+            let len = self.pbufs.tot_len(p);
+            let c = inet_chksum_pseudo_chain(
+                self.pbufs.chain(&self.hooks, p),
+                IP_PROTO_TCP,
+                len,
+                Self::addr(src),
+                Self::addr(dst),
+            );
+            if let Some(f) = self.pbufs.payload_mut(p).get_mut(16..18) {
                 f.copy_from_slice(&c.to_be_bytes());
             }
         }
-        self.ip4_output_if(buf, tcp_len, src, dst, ttl, tos)
+        self.ip4_output_if(p, src, dst, ttl, tos)
+    }
+
+    /// Port of `tcp_output_alloc_header_common()` (tcp_out.c): a
+    /// `PBUF_RAM` pbuf at the `PBUF_IP` layer holding a TCP header
+    /// (checksum 0) and room for `optlen` option and `datalen` data
+    /// bytes. None without heap.
+    #[allow(clippy::too_many_arguments)]
+    fn tcp_output_alloc_header_common(
+        &mut self,
+        ackno: u32,
+        optlen: u16,
+        datalen: u16,
+        seqno: u32,
+        src_port: u16,
+        dst_port: u16,
+        flags: u8,
+        wnd: u16,
+    ) -> Option<Pbuf> {
+        let len = (TCP_HLEN as u16).wrapping_add(optlen).wrapping_add(datalen);
+        let p = self.pbuf_alloc_ram(self.cfg.pbuf_layer_ip(), len)?;
+        put_tcp_hdr(
+            self.pbufs.payload_mut(p),
+            src_port,
+            dst_port,
+            seqno,
+            ackno,
+            5 + (optlen / 4) as u8,
+            flags,
+            wnd,
+        );
+        Some(p)
+    }
+
+    /// Port of `tcp_output_alloc_header()` (tcp_out.c): an ACK of the
+    /// pcb's; when there is a pbuf, "update the announced right window
+    /// edge".
+    fn tcp_output_alloc_header(
+        &mut self,
+        i: u8,
+        optlen: u16,
+        datalen: u16,
+        seqno: u32,
+    ) -> Option<Pbuf> {
+        let p = *self.pcb_ref(i);
+        let wnd = (p.rcv_ann_wnd >> p.rcv_scale).min(0xffff) as u16;
+        let pb = self.tcp_output_alloc_header_common(
+            p.rcv_nxt,
+            optlen,
+            datalen,
+            seqno,
+            p.local_port,
+            p.remote_port,
+            TCP_ACK,
+            wnd,
+        )?;
+        let q = self.p(i);
+        q.rcv_ann_right_edge = q.rcv_nxt.wrapping_add(q.rcv_ann_wnd);
+        Some(pb)
+    }
+
+    /// Port of `tcp_output_control_segment()` (tcp_out.c; `pcb` None is
+    /// `tcp_output_control_segment_netif`, which sends on the netif the
+    /// segment came in on): ERR_RTE without a route, and the pbuf is
+    /// freed either way.
+    fn tcp_output_control_segment(
+        &mut self,
+        pcb: Option<u8>,
+        p: Pbuf,
+        src: [u8; 4],
+        dst: [u8; 4],
+    ) -> Err {
+        let err = if pcb.is_some() && !self.tcp_route(pcb, dst) {
+            Err::Rte
+        } else {
+            let (ttl, tos) = match pcb {
+                Some(i) => (self.pcb_ref(i).ttl, self.pcb_ref(i).tos),
+                None => (self.cfg.tcp_ttl, 0),
+            };
+            self.tcp_output_pbuf(p, src, dst, ttl, tos)
+        };
+        self.pbufs.pbuf_free(p);
+        err
     }
 
     /// Port of `tcp_rst()` / `tcp_rst_netif()` (tcp_out.c; `pcb` None is
@@ -125,33 +197,20 @@ impl<H: Hooks> Tcp<H> {
             self.cfg.tcp_wnd & 0xffff
         } as u16;
         let wnd = raw.swap_bytes();
-        // tcp_output_alloc_header_common: no pbuf, no RST.
-        if !self.pbuf_alloc_ram_transient(self.cfg.pbuf_layer_ip(), TCP_HLEN as u16) {
+        // No pbuf, no RST.
+        let Some(p) = self.tcp_output_alloc_header_common(
+            ackno,
+            0,
+            0,
+            seqno,
+            local_port,
+            remote_port,
+            TCP_RST | TCP_ACK,
+            wnd,
+        ) else {
             return;
-        }
-        let mut buf = [0u8; IP_HLEN + TCP_HLEN];
-        if let Some(t) = buf.get_mut(IP_HLEN..) {
-            put_tcp_hdr(
-                t,
-                local_port,
-                remote_port,
-                seqno,
-                ackno,
-                5,
-                TCP_RST | TCP_ACK,
-                wnd,
-            );
-        }
-        let (ttl, tos) = match pcb {
-            Some(i) => (self.pcb_ref(i).ttl, self.pcb_ref(i).tos),
-            None => (self.cfg.tcp_ttl, 0),
         };
-        // tcp_rst routes (tcp_output_control_segment); tcp_rst_netif sends
-        // on the netif the segment came in on.
-        if pcb.is_some() && !self.tcp_route(pcb, remote_ip) {
-            return;
-        }
-        self.send_tcp(&mut buf, TCP_HLEN, local_ip, remote_ip, ttl, tos);
+        self.tcp_output_control_segment(pcb, p, local_ip, remote_ip);
     }
 
     /// Port of `tcp_send_empty_ack()` (tcp_out.c).
@@ -165,47 +224,21 @@ impl<H: Hooks> Tcp<H> {
             ts_recent: p.ts_recent,
         };
         let opts = tcp_send_empty_ack_options(&self.cfg, p.flags, &v, sacks);
-        let olen = usize::from(opts.len());
-        // tcp_output_alloc_header.
-        if !self.pbuf_alloc_ram_transient(self.cfg.pbuf_layer_ip(), (TCP_HLEN + olen) as u16) {
+        let olen = u16::from(opts.len());
+        let Some(pb) = self.tcp_output_alloc_header(i, olen, 0, p.snd_nxt) else {
             self.tcp_fasttmr_retries_ack(i);
             return Err::Buf;
-        }
-        let wnd = (p.rcv_ann_wnd >> p.rcv_scale).min(0xffff) as u16;
-        let mut buf = [0u8; IP_HLEN + TCP_HLEN + 40];
-        if let Some(t) = buf.get_mut(IP_HLEN..) {
-            put_tcp_hdr(
-                t,
-                p.local_port,
-                p.remote_port,
-                p.snd_nxt,
-                p.rcv_nxt,
-                5 + (olen / 4) as u8,
-                TCP_ACK,
-                wnd,
-            );
-            if let Some(o) = t.get_mut(TCP_HLEN..TCP_HLEN + olen) {
-                o.copy_from_slice(opts.as_slice());
-            }
-        }
-        {
-            let q = self.p(i);
-            q.rcv_ann_right_edge = q.rcv_nxt.wrapping_add(q.rcv_ann_wnd);
-            q.ts_lastacksent = q.rcv_nxt;
-        }
-        // tcp_output_control_segment: ERR_RTE without a route.
-        let err = if self.tcp_route(Some(i), p.remote_ip) {
-            self.send_tcp(
-                &mut buf,
-                TCP_HLEN + olen,
-                p.local_ip,
-                p.remote_ip,
-                p.ttl,
-                p.tos,
-            )
-        } else {
-            Err::Rte
         };
+        // tcp_output_fill_options.
+        if let Some(o) = self
+            .pbufs
+            .payload_mut(pb)
+            .get_mut(TCP_HLEN..TCP_HLEN + usize::from(olen))
+        {
+            o.copy_from_slice(opts.as_slice());
+        }
+        self.p(i).ts_lastacksent = p.rcv_nxt;
+        let err = self.tcp_output_control_segment(Some(i), pb, p.local_ip, p.remote_ip);
         if err != Err::Ok {
             self.tcp_fasttmr_retries_ack(i);
         } else {
@@ -221,14 +254,34 @@ impl<H: Hooks> Tcp<H> {
     }
 
     /// Port of `tcp_create_segment()` (tcp_out.c): a segment from the pool
-    /// (`None` when `MEMP_TCP_SEG` is exhausted).
-    fn tcp_create_segment(&mut self, i: u8, hdrflags: u8, seqno: u32, optflags: u8) -> Option<u8> {
-        let _ = i;
-        let s = self.memp_alloc_seg()?;
-        let sg = self.sg(s);
-        sg.flags = optflags;
-        sg.hdr_flags = hdrflags;
-        sg.seqno = seqno;
+    /// holding `p` (its payload moved back over the TCP header). `None`
+    /// when `MEMP_TCP_SEG` is exhausted (`p` is freed then).
+    fn tcp_create_segment(
+        &mut self,
+        p: Pbuf,
+        hdrflags: u8,
+        seqno: u32,
+        optflags: u8,
+    ) -> Option<u8> {
+        let optlen = u16::from(lwip_tcp_opt_length(&self.cfg, optflags));
+        let Some(s) = self.memp_alloc_seg() else {
+            self.pbufs.pbuf_free(p);
+            return None;
+        };
+        let len = self.pbufs.tot_len(p).wrapping_sub(optlen);
+        {
+            let sg = self.sg(s);
+            sg.flags = optflags;
+            sg.p = Some(p);
+            sg.len = len;
+            sg.hdr_flags = hdrflags;
+            sg.seqno = seqno;
+        }
+        // Every pbuf the TCP code builds has PBUF_TRANSPORT room.
+        if !self.pbufs.pbuf_add_header(p, TCP_HLEN as u16) {
+            self.tcp_seg_free(s);
+            return None;
+        }
         Some(s)
     }
 
@@ -237,20 +290,16 @@ impl<H: Hooks> Tcp<H> {
         let p = *self.pcb_ref(i);
         let optflags = tcp_enqueue_flags_optflags(&self.cfg, flags, p.state, p.flags);
         let optlen = u16::from(lwip_tcp_opt_length(&self.cfg, optflags));
-        // pbuf_alloc(PBUF_TRANSPORT, optlen, PBUF_RAM), then the segment
-        // (tcp_create_segment frees the pbuf when there is none).
-        let Some(m) = self.pbuf_alloc_ram(self.cfg.pbuf_layer_transport(), optlen) else {
+        let Some(pb) = self.pbuf_alloc_ram(self.cfg.pbuf_layer_transport(), optlen) else {
             self.p(i).flags |= TF_NAGLEMEMERR;
             return Err::Mem;
         };
-        let Some(s) = self.tcp_create_segment(i, flags, p.snd_lbb, optflags) else {
-            self.heap.mem_free(m);
+        let Some(s) = self.tcp_create_segment(pb, flags, p.snd_lbb, optflags) else {
             self.p(i).flags |= TF_NAGLEMEMERR;
             return Err::Mem;
         };
-        self.sg(s).pbufs = 1;
-        self.sg(s).pbuf_mem[0] = Some(m);
         self.append_unsent(i, s);
+        let clen = self.pbufs.pbuf_clen(pb);
         let q = self.p(i);
         q.unsent_oversize = 0;
         // "SYN and FIN bump the sequence number": every caller passes one
@@ -259,7 +308,7 @@ impl<H: Hooks> Tcp<H> {
         if flags & TCP_FIN != 0 {
             q.flags |= TF_FIN;
         }
-        q.snd_queuelen = q.snd_queuelen.wrapping_add(1);
+        q.snd_queuelen = q.snd_queuelen.wrapping_add(clen);
         Err::Ok
     }
 
@@ -290,35 +339,42 @@ impl<H: Hooks> Tcp<H> {
         self.tcp_enqueue_flags(i, TCP_FIN)
     }
 
-    /// Port of `tcp_pbuf_prealloc()`'s size choice (tcp_out.c): returns the
-    /// oversize (allocated minus `length`).
-    fn tcp_pbuf_prealloc_oversize(
-        &self,
+    /// Port of `tcp_pbuf_prealloc()` (tcp_out.c): a `PBUF_RAM` pbuf for
+    /// `length` bytes, allocated larger (up to `max_length`, by
+    /// `TCP_OVERSIZE`) when more data is likely to follow; its `len` is
+    /// `length` and the extra room is returned as the oversize.
+    fn tcp_pbuf_prealloc(
+        &mut self,
         i: u8,
+        layer: u16,
         length: u16,
         max_length: u16,
         apiflags: WriteFlags,
         first_seg: bool,
-    ) -> u16 {
+    ) -> Option<(Pbuf, u16)> {
         let p = self.pcb_ref(i);
         let mut alloc = length;
-        // lwIP also requires `length < max_length`; without it `alloc` is
-        // at most `max_length`, so the oversize is 0 either way.
-        if apiflags.more
-            || (p.flags & TF_NODELAY == 0
-                && (!first_seg || p.unsent.is_some() || p.unacked.is_some()))
+        if length < max_length
+            && (apiflags.more
+                || (p.flags & TF_NODELAY == 0
+                    && (!first_seg || p.unsent.is_some() || p.unacked.is_some())))
         {
             let want = self
                 .cfg
                 .lwip_mem_align_size(u32::from(length) + u32::from(self.cfg.tcp_oversize));
             alloc = (u32::from(max_length).min(want)) as u16;
         }
-        alloc.saturating_sub(length)
+        let pb = self.pbuf_alloc_ram(layer, alloc)?;
+        let oversize = self.pbufs.len(pb).wrapping_sub(length);
+        self.pbufs.set_len(pb, length);
+        self.pbufs.set_tot_len(pb, length);
+        Some((pb, oversize))
     }
 
-    /// Port of `tcp_write()` (tcp_out.c). The data is always copied; without
-    /// `copy` the pbuf accounting of lwIP's `PBUF_ROM` references is kept
-    /// (lwIP's extension of an adjacent ROM pbuf never happens here).
+    /// Port of `tcp_write()` (tcp_out.c) for bytes the caller passes:
+    /// with `TCP_WRITE_FLAG_COPY` they are copied into `PBUF_RAM` pbufs.
+    /// Without it lwIP would keep a pointer to them, which a slice cannot
+    /// give: use [`Tcp::tcp_write_ref`] (`ApiError::NeedsRef` here).
     pub fn tcp_write(
         &mut self,
         h: Handle,
@@ -336,6 +392,30 @@ impl<H: Hooks> Tcp<H> {
         arg: Option<&[u8]>,
         apiflags: WriteFlags,
     ) -> Result<Err, ApiError> {
+        self.tcp_write_src(h, arg.map(WriteSrc::Bytes), apiflags)
+    }
+
+    /// Port of `tcp_write()` (tcp_out.c) for `len` bytes the application
+    /// keeps in its [`crate::pbuf::RomStore`] at `data`: without
+    /// `TCP_WRITE_FLAG_COPY` the segments reference them (`PBUF_ROM`, lwIP's
+    /// zero-copy write: they must stay unchanged until acknowledged), with
+    /// it they are copied.
+    pub fn tcp_write_ref(
+        &mut self,
+        h: Handle,
+        data: RomRef,
+        len: u16,
+        apiflags: WriteFlags,
+    ) -> Result<Err, ApiError> {
+        self.tcp_write_src(h, Some(WriteSrc::Rom(data, len)), apiflags)
+    }
+
+    fn tcp_write_src(
+        &mut self,
+        h: Handle,
+        arg: Option<WriteSrc<'_>>,
+        apiflags: WriteFlags,
+    ) -> Result<Err, ApiError> {
         // LWIP_ERROR("tcp_write: invalid pcb", pcb != NULL, return ERR_ARG)
         if h.is_null() {
             return Ok(Err::Arg);
@@ -347,11 +427,20 @@ impl<H: Hooks> Tcp<H> {
             mss_local = p.mss;
         }
         // LWIP_ERROR("tcp_write: arg == NULL (programmer violates API)", ...)
-        let Some(data) = arg else {
+        let Some(src) = arg else {
             return Ok(Err::Arg);
         };
-        let Ok(len) = u16::try_from(data.len()) else {
-            return Ok(Err::Arg);
+        let len = match src {
+            WriteSrc::Bytes(d) => {
+                if !apiflags.copy {
+                    return Err(ApiError::NeedsRef(h));
+                }
+                let Ok(len) = u16::try_from(d.len()) else {
+                    return Ok(Err::Arg);
+                };
+                len
+            }
+            WriteSrc::Rom(_, len) => len,
         };
         // tcp_write_checks: ERR_OK for len 0 without the buffer checks, and
         // tcp_write then goes on (with nothing to add it still sets PSH on
@@ -376,13 +465,12 @@ impl<H: Hooks> Tcp<H> {
         if optflags != 0 {
             mss_local = mss_local.max(u16::from(LWIP_TCP_OPT_LEN_TS) + 1);
         }
-        let optlen = lwip_tcp_opt_length(&self.cfg, optflags);
-        let optlen16 = u16::from(optlen);
+        let optlen16 = u16::from(lwip_tcp_opt_length(&self.cfg, optflags));
         let mut pos: u16 = 0;
         let mut oversize: u16 = 0;
         let mut oversize_used: u16 = 0;
-        // Phase 2's pbuf: (len, rom, heap block of a PBUF_RAM copy).
-        let mut concat: Option<(u16, bool, Option<MemPtr>)> = None;
+        let mut concat_p: Option<Pbuf> = None;
+        let mut extendlen: u16 = 0;
         let last_unsent = self.last_unsent(i);
         let mut seg: Option<u8> = None;
         if let Some(lu) = last_unsent {
@@ -410,24 +498,49 @@ impl<H: Hooks> Tcp<H> {
             if pos < len && space > 0 && lus.len > 0 {
                 let seglen = space.min(len - pos);
                 seg = Some(lu);
-                if apiflags.copy {
-                    // tcp_pbuf_prealloc(PBUF_RAW, seglen, space, ..).
-                    let os = self.tcp_pbuf_prealloc_oversize(i, seglen, space, apiflags, true);
-                    let Some(m) = self.pbuf_alloc_ram(0, seglen.wrapping_add(os)) else {
-                        self.p(i).flags |= TF_NAGLEMEMERR;
-                        return Ok(Err::Mem);
-                    };
-                    oversize = os;
-                    queuelen = queuelen.wrapping_add(1);
-                    concat = Some((seglen, false, Some(m)));
-                } else {
-                    if self.memp_pbuf_used >= self.cfg.memp_num_pbuf {
-                        self.p(i).flags |= TF_NAGLEMEMERR;
-                        return Ok(Err::Mem);
+                match src {
+                    _ if apiflags.copy => {
+                        let Some((cp, os)) =
+                            self.tcp_pbuf_prealloc(i, 0, seglen, space, apiflags, true)
+                        else {
+                            self.p(i).flags |= TF_NAGLEMEMERR;
+                            return Ok(Err::Mem);
+                        };
+                        self.tcp_data_copy(src, pos, seglen, cp, 0);
+                        oversize = os;
+                        queuelen = queuelen.wrapping_add(self.pbufs.pbuf_clen(cp));
+                        concat_p = Some(cp);
                     }
-                    self.memp_pbuf_used += 1;
-                    queuelen = queuelen.wrapping_add(1);
-                    concat = Some((seglen, true, None));
+                    WriteSrc::Rom(r, _) => {
+                        // A PBUF_ROM tail that ends where this data starts
+                        // is extended (lwIP asserts pos == 0 there: only a
+                        // RAM tail has oversize).
+                        let at = RomRef {
+                            key: r.key,
+                            offset: r.offset.wrapping_add(u32::from(pos)),
+                        };
+                        let tail = lus.p.map(|h| self.last_pbuf(h));
+                        let extends = tail.is_some_and(|t| {
+                            self.pbufs.pbuf_type(t) == PbufType::Rom
+                                && self.pbufs.rom_ref(t).is_some_and(|tr| {
+                                    tr.key == at.key
+                                        && tr.offset.wrapping_add(u32::from(self.pbufs.len(t)))
+                                            == at.offset
+                                })
+                        });
+                        if extends {
+                            extendlen = seglen;
+                        } else {
+                            let Some(cp) = self.pbufs.pbuf_alloc(0, seglen, PbufType::Rom) else {
+                                self.p(i).flags |= TF_NAGLEMEMERR;
+                                return Ok(Err::Mem);
+                            };
+                            self.pbufs.set_rom(cp, at);
+                            queuelen = queuelen.wrapping_add(self.pbufs.pbuf_clen(cp));
+                            concat_p = Some(cp);
+                        }
+                    }
+                    WriteSrc::Bytes(_) => {}
                 }
                 pos += seglen;
             }
@@ -437,76 +550,63 @@ impl<H: Hooks> Tcp<H> {
         let mut prev_seg: Option<u8> = None;
         let snd_lbb = p.snd_lbb;
         let mut failed = false;
+        let transport = self.cfg.pbuf_layer_transport();
         while pos < len {
             let left = len - pos;
             // u16 arithmetic as in C: with timestamps mss_local may be 11 (TS + 1)
             // and optlen 12, so max_len wraps to 65535 in lwIP too.
             let max_len = mss_local.wrapping_sub(optlen16);
             let seglen = left.min(max_len);
-            let transport = self.cfg.pbuf_layer_transport();
-            let (pbufs, rom, m) = if apiflags.copy {
-                // tcp_pbuf_prealloc(PBUF_TRANSPORT, seglen + optlen, mss_local, ..).
-                let length = seglen.wrapping_add(optlen16);
-                let os = self.tcp_pbuf_prealloc_oversize(
-                    i,
-                    length,
-                    mss_local,
-                    apiflags,
-                    queue.is_none(),
-                );
-                let Some(m) = self.pbuf_alloc_ram(transport, length.wrapping_add(os)) else {
-                    failed = true;
-                    break;
-                };
-                oversize = os;
-                (1u8, 0u8, m)
-            } else {
-                // The PBUF_ROM data pbuf, then the PBUF_RAM header pbuf.
-                if self.memp_pbuf_used >= self.cfg.memp_num_pbuf {
-                    failed = true;
-                    break;
+            let pb = match src {
+                _ if apiflags.copy => {
+                    let Some((pb, os)) = self.tcp_pbuf_prealloc(
+                        i,
+                        transport,
+                        seglen.wrapping_add(optlen16),
+                        mss_local,
+                        apiflags,
+                        queue.is_none(),
+                    ) else {
+                        failed = true;
+                        break;
+                    };
+                    oversize = os;
+                    self.tcp_data_copy(src, pos, seglen, pb, optlen16);
+                    pb
                 }
-                let Some(m) = self.pbuf_alloc_ram(transport, optlen16) else {
-                    failed = true;
-                    break;
-                };
-                (2, 1, m)
+                WriteSrc::Rom(r, _) => {
+                    // The PBUF_ROM data, then the PBUF_RAM header pbuf.
+                    let Some(p2) = self.pbufs.pbuf_alloc(transport, seglen, PbufType::Rom) else {
+                        failed = true;
+                        break;
+                    };
+                    let at = RomRef {
+                        key: r.key,
+                        offset: r.offset.wrapping_add(u32::from(pos)),
+                    };
+                    self.pbufs.set_rom(p2, at);
+                    let Some(ph) = self.pbuf_alloc_ram(transport, optlen16) else {
+                        self.pbufs.pbuf_free(p2);
+                        failed = true;
+                        break;
+                    };
+                    self.pbufs.pbuf_cat(ph, p2);
+                    ph
+                }
+                WriteSrc::Bytes(_) => break,
             };
-            queuelen = queuelen.wrapping_add(u16::from(pbufs));
+            queuelen = queuelen.wrapping_add(self.pbufs.pbuf_clen(pb));
             if queuelen > self.cfg.tcp_snd_queuelen.min(TCP_SNDQUEUELEN_OVERFLOW) {
-                self.heap.mem_free(m);
+                self.pbufs.pbuf_free(pb);
                 failed = true;
                 break;
             }
             let Some(s) =
-                self.tcp_create_segment(i, 0, snd_lbb.wrapping_add(u32::from(pos)), optflags)
+                self.tcp_create_segment(pb, 0, snd_lbb.wrapping_add(u32::from(pos)), optflags)
             else {
-                self.heap.mem_free(m);
                 failed = true;
                 break;
             };
-            self.memp_pbuf_used += u16::from(rom);
-            {
-                let sg = self.sg(s);
-                sg.pbufs = pbufs;
-                sg.rom_pbufs = rom;
-                sg.pbuf_mem[0] = Some(m);
-                // Copy: one PBUF_RAM pbuf with headers and data. No copy:
-                // a PBUF_RAM header pbuf, then the PBUF_ROM data.
-                if rom == 0 {
-                    sg.pbuf_len[0] = seglen;
-                } else {
-                    sg.pbuf_len[1] = seglen;
-                    sg.pbuf_rom = 1 << 1;
-                }
-                sg.len = seglen;
-                let src = data
-                    .get(usize::from(pos)..usize::from(pos) + usize::from(seglen))
-                    .unwrap_or(&[]);
-                if let Some(d) = sg.data.get_mut(..src.len()) {
-                    d.copy_from_slice(src);
-                }
-            }
             match prev_seg {
                 None => queue = Some(s),
                 Some(pv) => self.sg(pv).next = Some(s),
@@ -516,41 +616,54 @@ impl<H: Hooks> Tcp<H> {
             pos += seglen;
         }
         if failed {
+            // memerr:
             self.p(i).flags |= TF_NAGLEMEMERR;
-            match concat {
-                Some((_, true, _)) => {
-                    self.memp_pbuf_used = self.memp_pbuf_used.saturating_sub(1);
-                }
-                Some((_, false, Some(m))) => self.heap.mem_free(m),
-                _ => {}
+            if let Some(cp) = concat_p {
+                self.pbufs.pbuf_free(cp);
             }
             self.tcp_segs_free(queue);
             return Ok(Err::Mem);
         }
-        // Commit.
+        // Commit: phase 1 grows the tail pbuf (and every tot_len).
         if let Some(lu) = last_unsent {
-            let mut at = 0usize;
-            let add1 = usize::from(oversize_used);
-            let add2 = concat.map_or(0, |(l, _, _)| usize::from(l));
-            let sg = self.sg(lu);
-            let start = usize::from(sg.len);
-            if let (Some(d), Some(s)) = (
-                sg.data.get_mut(start..start + add1 + add2),
-                data.get(..add1 + add2),
-            ) {
-                d.copy_from_slice(s);
-                at = add1 + add2;
-            }
-            sg.len = sg.len.wrapping_add(at as u16);
-            // Phase 1 grew the tail pbuf; phase 2 chains a new one.
-            seg_pbuf_grow_tail(sg, oversize_used);
-            if let Some((clen, rom, m)) = concat
-                && let Some(lost) = seg_pbuf_push(sg, clen, rom, m)
-            {
-                self.heap.mem_free(lost);
+            if oversize_used > 0 {
+                let mut q = self.seg_ref(lu).p;
+                while let Some(pq) = q {
+                    let t = self.pbufs.tot_len(pq).wrapping_add(oversize_used);
+                    self.pbufs.set_tot_len(pq, t);
+                    q = self.pbufs.next(pq);
+                    if q.is_none() {
+                        let at = self.pbufs.len(pq);
+                        self.pbufs.set_len(pq, at.wrapping_add(oversize_used));
+                        self.tcp_data_copy(src, 0, oversize_used, pq, at);
+                    }
+                }
+                let sg = self.sg(lu);
+                sg.len = sg.len.wrapping_add(oversize_used);
             }
         }
         self.p(i).unsent_oversize = oversize;
+        if let Some(lu) = last_unsent {
+            if let (Some(cp), Some(head)) = (concat_p, self.seg_ref(lu).p) {
+                self.pbufs.pbuf_cat(head, cp);
+                let add = self.pbufs.tot_len(cp);
+                let sg = self.sg(lu);
+                sg.len = sg.len.wrapping_add(add);
+            } else if extendlen > 0 {
+                let mut q = self.seg_ref(lu).p;
+                while let Some(pq) = q {
+                    let t = self.pbufs.tot_len(pq).wrapping_add(extendlen);
+                    self.pbufs.set_tot_len(pq, t);
+                    q = self.pbufs.next(pq);
+                    if q.is_none() {
+                        let l = self.pbufs.len(pq).wrapping_add(extendlen);
+                        self.pbufs.set_len(pq, l);
+                    }
+                }
+                let sg = self.sg(lu);
+                sg.len = sg.len.wrapping_add(extendlen);
+            }
+        }
         match last_unsent {
             None => self.p(i).unsent = queue,
             Some(lu) => self.sg(lu).next = queue,
@@ -567,6 +680,15 @@ impl<H: Hooks> Tcp<H> {
             self.sg(s).hdr_flags |= TCP_PSH;
         }
         Ok(Err::Ok)
+    }
+
+    /// The last pbuf of a chain.
+    fn last_pbuf(&self, p: Pbuf) -> Pbuf {
+        let mut q = p;
+        while let Some(n) = self.pbufs.next(q) {
+            q = n;
+        }
+        q
     }
 
     /// Port of `tcp_output()` (tcp_out.c), public entry.
@@ -711,12 +833,20 @@ impl<H: Hooks> Tcp<H> {
         Err::Ok
     }
 
-    /// Port of `tcp_output_segment()` (tcp_out.c).
+    /// Port of `tcp_output_segment()` (tcp_out.c): the header's ackno,
+    /// window and options filled in and the segment's chain sent. A
+    /// segment whose pbuf someone else still references (a driver holding
+    /// it) is skipped with ERR_OK, as in lwIP.
     fn tcp_output_segment(&mut self, s: u8, i: u8) -> Err {
         let p = *self.pcb_ref(i);
-        let sg = self.seg_ref(s);
-        let (seqno, len, sflags, hflags) = (sg.seqno, sg.len, sg.flags, sg.hdr_flags);
-        let wnd = if self.cfg.lwip_wnd_scale && sflags & TF_SEG_OPTS_WND_SCALE != 0 {
+        let sg = *self.seg_ref(s);
+        let Some(pb) = sg.p else {
+            return Err::Ok;
+        };
+        if self.pbufs.refcount(pb) != 1 {
+            return Err::Ok;
+        }
+        let wnd = if self.cfg.lwip_wnd_scale && sg.flags & TF_SEG_OPTS_WND_SCALE != 0 {
             p.rcv_ann_wnd.min(0xffff) as u16
         } else {
             (p.rcv_ann_wnd >> p.rcv_scale).min(0xffff) as u16
@@ -734,7 +864,7 @@ impl<H: Hooks> Tcp<H> {
             sys_now: self.now,
             ts_recent: p.ts_recent,
         };
-        let opts = build_segment_options(&self.cfg, sflags, &v);
+        let opts = build_segment_options(&self.cfg, sg.flags, &v);
         let olen = usize::from(opts.len());
         {
             let ticks = self.tcp_ticks;
@@ -742,36 +872,26 @@ impl<H: Hooks> Tcp<H> {
             q.rtime = q.rtime.max(0);
             if q.rttest == 0 {
                 q.rttest = ticks;
-                q.rtseq = seqno;
+                q.rtseq = sg.seqno;
             }
         }
-        let mut buf = [0u8; OUT_BUF];
-        let dlen = usize::from(len);
-        let tcp_len = TCP_HLEN + olen + dlen;
-        let sg = self.seg_ref(s);
-        if let Some(t) = buf.get_mut(IP_HLEN..IP_HLEN + tcp_len) {
-            put_tcp_hdr(
-                t,
-                p.local_port,
-                p.remote_port,
-                seqno,
-                p.rcv_nxt,
-                5 + (olen / 4) as u8,
-                hflags,
-                wnd,
-            );
-            if let Some(o) = t.get_mut(TCP_HLEN..TCP_HLEN + olen) {
-                o.copy_from_slice(opts.as_slice());
-            }
-            if let (Some(d), Some(src)) = (t.get_mut(TCP_HLEN + olen..), sg.data.get(..dlen)) {
-                d.copy_from_slice(src);
-            }
-        } else {
-            return Err::Buf;
+        let hdr = self.pbufs.payload_mut(pb);
+        put_tcp_hdr(
+            hdr,
+            p.local_port,
+            p.remote_port,
+            sg.seqno,
+            p.rcv_nxt,
+            5 + (olen / 4) as u8,
+            sg.hdr_flags,
+            wnd,
+        );
+        if let Some(o) = hdr.get_mut(TCP_HLEN..TCP_HLEN + olen) {
+            o.copy_from_slice(opts.as_slice());
         }
         let (ttl, tos) = (p.ttl, p.tos);
         let local_ip = self.pcb_ref(i).local_ip;
-        self.send_tcp(&mut buf, tcp_len, local_ip, p.remote_ip, ttl, tos)
+        self.tcp_output_pbuf(pb, local_ip, p.remote_ip, ttl, tos)
     }
 
     /// Port of `tcp_rexmit_rto_prepare()` (tcp_out.c).
@@ -876,15 +996,31 @@ impl<H: Hooks> Tcp<H> {
             let _ = self.lwip_assert_failed("split <= mss", "tcp_out.c:862");
             return Err::Mem;
         }
+        let Some(up) = u.p else {
+            return Err::Mem;
+        };
         let optflags = u.flags;
         let remainder = u.len - split;
         let optlen = u16::from(lwip_tcp_opt_length(&self.cfg, optflags));
-        let Some(m) = self.pbuf_alloc_ram(
+        let Some(pb) = self.pbuf_alloc_ram(
             self.cfg.pbuf_layer_transport(),
             remainder.wrapping_add(optlen),
         ) else {
             return Err::Mem;
         };
+        // Past the headers, options and the split amount.
+        let offset = self
+            .pbufs
+            .tot_len(up)
+            .wrapping_sub(u.len)
+            .wrapping_add(split);
+        let copied =
+            self.pbufs
+                .pbuf_copy_partial_pbuf(&self.hooks, up, offset, remainder, pb, optlen);
+        if copied != remainder {
+            self.pbufs.pbuf_free(pb);
+            return Err::Mem;
+        }
         let mut split_flags = u.hdr_flags;
         let mut remainder_flags = 0u8;
         if split_flags & TCP_PSH != 0 {
@@ -896,35 +1032,23 @@ impl<H: Hooks> Tcp<H> {
             remainder_flags |= TCP_FIN;
         }
         let Some(seg) = self.tcp_create_segment(
-            i,
+            pb,
             remainder_flags,
             u.seqno.wrapping_add(u32::from(split)),
             optflags,
         ) else {
             // tcp_create_segment freed the pbuf.
-            self.heap.mem_free(m);
             return Err::Mem;
         };
-        {
-            let sg = self.sg(seg);
-            sg.len = remainder;
-            sg.pbufs = 1;
-            sg.pbuf_len[0] = remainder;
-            sg.pbuf_mem[0] = Some(m);
-            let (a, b) = (usize::from(split), usize::from(u.len));
-            if let (Some(d), Some(src)) = (sg.data.get_mut(..b - a), u.data.get(a..b)) {
-                d.copy_from_slice(src);
-            }
-        }
-        // snd_queuelen -= pbuf_clen(useg->p); pbuf_realloc(useg->p, ..);
-        // snd_queuelen += pbuf_clen(useg->p).
-        let freed_rom = self.seg_pbuf_realloc(useg, split);
+        let old_clen = self.pbufs.pbuf_clen(up);
+        let keep = self.pbufs.tot_len(up).wrapping_sub(remainder);
+        self.pbuf_realloc(up, keep);
         if self.asserted.is_some() {
             // mem_trim asserted inside pbuf_realloc: lwIP left here.
             return Err::Mem;
         }
-        self.memp_pbuf_used = self.memp_pbuf_used.saturating_sub(freed_rom);
-        let new_clen = self.seg_ref(useg).pbufs;
+        let new_clen = self.pbufs.pbuf_clen(up);
+        let seg_clen = self.pbufs.pbuf_clen(pb);
         {
             let sg = self.sg(useg);
             sg.len = split;
@@ -934,141 +1058,15 @@ impl<H: Hooks> Tcp<H> {
         let q = self.p(i);
         q.snd_queuelen = q
             .snd_queuelen
-            .wrapping_sub(u16::from(u.pbufs))
-            .wrapping_add(u16::from(new_clen))
-            .wrapping_add(1);
+            .wrapping_sub(old_clen)
+            .wrapping_add(new_clen)
+            .wrapping_add(seg_clen);
         self.sg(seg).next = u.next;
         self.sg(useg).next = Some(seg);
         if u.next.is_none() {
             self.p(i).unsent_oversize = 0;
         }
         Err::Ok
-    }
-
-    /// `pbuf_realloc(seg->p, <headers> + keep)` (pbuf.c) on a segment's
-    /// chain: pbufs wholly past the first `keep` data bytes are freed, the
-    /// last one kept is shortened (`mem_trim` of its heap block when it is
-    /// `PBUF_RAM` and its length changes, before the rest is freed).
-    /// Returns how many freed pbufs were `PBUF_ROM` (already taken off
-    /// `rom_pbufs`).
-    fn seg_pbuf_realloc(&mut self, s: u8, keep: u16) -> u16 {
-        let optlen = u16::from(lwip_tcp_opt_length(&self.cfg, self.seg_ref(s).flags));
-        let sg = self.sg(s);
-        let n = usize::from(sg.pbufs).min(SEG_PBUF_CAP);
-        let mut before: u32 = 0;
-        let mut kept = n;
-        // (block, layer, new length from the payload start) to mem_trim.
-        let mut trim: Option<(MemPtr, bool, u16)> = None;
-        for k in 0..n {
-            let Some(l) = sg.pbuf_len.get_mut(k) else {
-                break;
-            };
-            // `while (rem_len > q->len)`: the head always stays, and each
-            // pbuf with data before it short of `keep`.
-            if k > 0 && before >= u32::from(keep) {
-                kept = k;
-                break;
-            }
-            let len = u32::from(*l);
-            if u32::from(keep) <= before + len {
-                let new = (u32::from(keep) - before) as u16;
-                if u32::from(new) != len
-                    && let Some(Some(m)) = sg.pbuf_mem.get(k)
-                {
-                    // The head pbuf was allocated at PBUF_TRANSPORT with the
-                    // options first; chained ones at PBUF_RAW.
-                    trim = Some(if k == 0 {
-                        (*m, true, optlen.wrapping_add(new))
-                    } else {
-                        (*m, false, new)
-                    });
-                }
-                *l = new;
-                kept = k + 1;
-                break;
-            }
-            before += len;
-        }
-        let mut freed_rom = 0u16;
-        let mut freed_ram = [None; SEG_PBUF_CAP];
-        for k in kept..n {
-            let bit = 1u32.checked_shl(k as u32).unwrap_or(0);
-            if sg.pbuf_rom & bit != 0 {
-                sg.pbuf_rom &= !bit;
-                freed_rom += 1;
-            }
-            if let Some(l) = sg.pbuf_len.get_mut(k) {
-                *l = 0;
-            }
-            if let (Some(b), Some(f)) = (sg.pbuf_mem.get_mut(k), freed_ram.get_mut(k)) {
-                *f = b.take();
-            }
-        }
-        sg.pbufs = kept as u8;
-        sg.rom_pbufs = sg.rom_pbufs.saturating_sub(freed_rom as u8);
-        if let Some((m, head, len)) = trim {
-            let layer = if head {
-                self.cfg.pbuf_layer_transport()
-            } else {
-                0
-            };
-            self.pbuf_trim_ram(m, layer, len);
-        }
-        for m in freed_ram.into_iter().flatten() {
-            self.heap.mem_free(m);
-        }
-        freed_rom
-    }
-
-    /// `tcp_output_alloc_header()` (tcp_out.c) for a bare control segment
-    /// (no options, `datalen` data bytes): whether the heap had room for
-    /// its pbuf; if so, "update the announced right window edge".
-    fn tcp_output_alloc_header_bare(&mut self, i: u8, datalen: u16) -> bool {
-        let len = (TCP_HLEN as u16).wrapping_add(datalen);
-        if !self.pbuf_alloc_ram_transient(self.cfg.pbuf_layer_ip(), len) {
-            return false;
-        }
-        let q = self.p(i);
-        q.rcv_ann_right_edge = q.rcv_nxt.wrapping_add(q.rcv_ann_wnd);
-        true
-    }
-
-    /// `tcp_output_fill_options(pcb, p, 0, 0)` and
-    /// `tcp_output_control_segment()` (tcp_out.c) for a bare control segment
-    /// of the pcb whose pbuf [`Self::tcp_output_alloc_header_bare`] got: no
-    /// options, flags `flags`, up to one data byte.
-    fn tcp_output_bare_control(&mut self, i: u8, seqno: u32, flags: u8, data: Option<u8>) -> Err {
-        let p = *self.pcb_ref(i);
-        // tcp_output_control_segment: ERR_RTE without a route.
-        if !self.tcp_route(Some(i), p.remote_ip) {
-            return Err::Rte;
-        }
-        let wnd = (p.rcv_ann_wnd >> p.rcv_scale).min(0xffff) as u16;
-        let mut buf = [0u8; IP_HLEN + TCP_HLEN + 1];
-        let dlen = usize::from(data.is_some());
-        if let Some(t) = buf.get_mut(IP_HLEN..) {
-            put_tcp_hdr(
-                t,
-                p.local_port,
-                p.remote_port,
-                seqno,
-                p.rcv_nxt,
-                5,
-                flags,
-                wnd,
-            );
-            if let (Some(b), Some(d)) = (data, t.get_mut(TCP_HLEN)) {
-                *d = b;
-            }
-        }
-        self.send_tcp(
-            &mut buf,
-            TCP_HLEN + dlen,
-            p.local_ip,
-            p.remote_ip,
-            p.ttl,
-            p.tos,
-        )
     }
 
     /// Port of `tcp_zero_window_probe()` (tcp_out.c): counts a probe
@@ -1084,22 +1082,27 @@ impl<H: Hooks> Tcp<H> {
             // `if (pcb->persist_probe < 0xFF) ++pcb->persist_probe;`
             q.persist_probe = q.persist_probe.saturating_add(1);
         }
-        let s = self.seg_ref(seg);
-        let (seqno, hdr_flags, len) = (s.seqno, s.hdr_flags, s.len);
-        let first = s.data.first().copied().unwrap_or(0);
-        let is_fin = hdr_flags & TCP_FIN != 0 && len == 0;
-        if !self.tcp_output_alloc_header_bare(i, u16::from(!is_fin)) {
+        let s = *self.seg_ref(seg);
+        let is_fin = s.hdr_flags & TCP_FIN != 0 && s.len == 0;
+        let Some(pb) = self.tcp_output_alloc_header(i, 0, u16::from(!is_fin), s.seqno) else {
             return Err::Mem;
+        };
+        if is_fin {
+            // TCPH_FLAGS_SET(tcphdr, TCP_ACK | TCP_FIN)
+            if let Some(f) = self.pbufs.payload_mut(pb).get_mut(13) {
+                *f = TCP_ACK | TCP_FIN;
+            }
+        } else if let Some(sp) = s.p {
+            let offset = self.pbufs.tot_len(sp).wrapping_sub(s.len);
+            self.pbufs
+                .pbuf_copy_partial_pbuf(&self.hooks, sp, offset, 1, pb, TCP_HLEN as u16);
         }
-        let snd_nxt = seqno.wrapping_add(1);
+        let snd_nxt = s.seqno.wrapping_add(1);
         if tcp_seq_lt(self.pcb_ref(i).snd_nxt, snd_nxt) {
             self.p(i).snd_nxt = snd_nxt;
         }
-        if is_fin {
-            self.tcp_output_bare_control(i, seqno, TCP_ACK | TCP_FIN, None)
-        } else {
-            self.tcp_output_bare_control(i, seqno, TCP_ACK, Some(first))
-        }
+        let p = *self.pcb_ref(i);
+        self.tcp_output_control_segment(Some(i), pb, p.local_ip, p.remote_ip)
     }
 }
 
@@ -1109,8 +1112,9 @@ impl<H: Hooks> Tcp<H> {
 /// `SOF_KEEPALIVE` and the keepalive parameters.)
 pub(crate) fn tcp_keepalive<H: Hooks>(tcp: &mut Tcp<H>, i: u8) -> Err {
     let seqno = tcp.pcb_ref(i).snd_nxt.wrapping_sub(1);
-    if !tcp.tcp_output_alloc_header_bare(i, 0) {
+    let Some(pb) = tcp.tcp_output_alloc_header(i, 0, 0, seqno) else {
         return Err::Mem;
-    }
-    tcp.tcp_output_bare_control(i, seqno, TCP_ACK, None)
+    };
+    let p = *tcp.pcb_ref(i);
+    tcp.tcp_output_control_segment(Some(i), pb, p.local_ip, p.remote_ip)
 }

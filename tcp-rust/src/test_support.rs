@@ -8,7 +8,8 @@ use std::vec::Vec;
 
 use crate::config::Config;
 use crate::err::Err;
-use crate::stack::{Callback, Handle, Hooks, Netif, Tcp, TcpApp, WriteFlags};
+use crate::pbuf::{Pbuf, RomRef, RomStore};
+use crate::stack::{Callback, Handle, Hooks, Netif, Packet, Tcp, TcpApp, WriteFlags};
 
 pub(crate) const FIN: u8 = 0x01;
 pub(crate) const SYN: u8 = 0x02;
@@ -31,10 +32,10 @@ impl<H: Hooks> TcpApp<H> for NullApp {
     fn connected(&mut self, _: &mut Tcp<H>, _: Handle, _: Err) -> Err {
         Err::Ok
     }
-    fn recv(&mut self, tcp: &mut Tcp<H>, pcb: Handle, data: Option<&[u8]>, err: Err) -> Err {
+    fn recv(&mut self, tcp: &mut Tcp<H>, pcb: Handle, data: Option<Pbuf>, err: Err) -> Err {
         match data {
-            Some(d) => {
-                let _ = tcp.tcp_recved(pcb, u16::try_from(d.len()).unwrap_or(u16::MAX));
+            Some(p) => {
+                let _ = tcp.tcp_recved(pcb, tcp.pbuf_tot_len(p));
                 Err::Ok
             }
             None if err == Err::Ok => tcp.tcp_close(pcb).unwrap_or(Err::Ok),
@@ -53,6 +54,35 @@ impl<H: Hooks> TcpApp<H> for NullApp {
 pub(crate) struct TestHooks {
     pub(crate) out: Vec<Vec<u8>>,
     pub(crate) rand: u32,
+    /// The application's buffers for zero-copy writes ([`RomRef::key`] is
+    /// the index).
+    pub(crate) rom: Vec<Vec<u8>>,
+}
+
+impl RomStore for TestHooks {
+    fn rom_bytes(&self, key: u32) -> &[u8] {
+        self.rom.get(key as usize).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// A pbuf chain handed to recv, as bytes.
+pub(crate) fn bytes_of<H: Hooks>(t: &Tcp<H>, p: Pbuf) -> Vec<u8> {
+    let mut v = vec![0; usize::from(t.pbuf_tot_len(p))];
+    t.pbuf_copy_partial(p, &mut v, 0);
+    v
+}
+
+/// A zero-copy write (no `TCP_WRITE_FLAG_COPY`): the bytes go into the
+/// hooks' store and the segments reference them.
+pub(crate) fn write_ref(
+    t: &mut T,
+    pcb: Handle,
+    data: &[u8],
+    flags: WriteFlags,
+) -> Result<Err, crate::stack::ApiError> {
+    let key = t.hooks.rom.len() as u32;
+    t.hooks.rom.push(data.to_vec());
+    t.tcp_write_ref(pcb, RomRef { key, offset: 0 }, data.len() as u16, flags)
 }
 
 impl Hooks for TestHooks {
@@ -63,8 +93,10 @@ impl Hooks for TestHooks {
     fn tcp_isn(&mut self, _: [u8; 4], _: u16, _: [u8; 4], _: u16) -> u32 {
         ISN
     }
-    fn netif_output(&mut self, _now: u32, packet: &[u8]) {
-        self.out.push(packet.to_vec());
+    fn netif_output(&mut self, _now: u32, packet: Packet<'_>) {
+        let mut v = vec![0; packet.len()];
+        packet.copy_to(&*self, &mut v);
+        self.out.push(v);
     }
 }
 
@@ -271,8 +303,8 @@ impl TcpApp<TestHooks> for TestApp {
         self.accepted.extend(new);
         Err::Ok
     }
-    fn recv(&mut self, t: &mut T, pcb: Handle, data: Option<&[u8]>, _: Err) -> Err {
-        let Some(data) = data else {
+    fn recv(&mut self, t: &mut T, pcb: Handle, data: Option<Pbuf>, _: Err) -> Err {
+        let Some(p) = data else {
             self.fins += 1;
             if self.keep_open_on_fin {
                 return Err::Ok;
@@ -286,6 +318,8 @@ impl TcpApp<TestHooks> for TestApp {
         if self.refuse_recv {
             return Err::Mem;
         }
+        let data = bytes_of(t, p);
+        let data = &data[..];
         self.received.extend_from_slice(data);
         t.tcp_recved(pcb, data.len() as u16).unwrap();
         if self.echo {

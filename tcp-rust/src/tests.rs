@@ -359,7 +359,7 @@ fn tcp_write_err_mem_when_send_queue_is_full() {
         copy: false,
         more: true,
     };
-    while s.tcp_write(pcb, b"x", nocopy_more).unwrap() == Err::Ok {
+    while write_ref(&mut s, pcb, b"x", nocopy_more).unwrap() == Err::Ok {
         writes += 1;
         assert!(writes < 100);
     }
@@ -530,7 +530,8 @@ fn reset_accepts_pools_up_to_the_ports_capacity() {
 fn reset_refuses_each_profile_past_the_ports_storage() {
     // Each storage limit of the port at its capacity (a valid profile) and
     // one past it (refused, before anything is reset).
-    use crate::stack::{MAX_LISTEN_PCBS, MAX_SACKS, MAX_SEGS, REFUSED_CAP, SEG_DATA_CAP};
+    use crate::pbuf::{MEMP_PBUF_CAP, PBUF_HDR, PBUF_POOL_BYTES};
+    use crate::stack::{MAX_LISTEN_PCBS, MAX_SACKS, MAX_SEGS};
     type Edit = fn(&mut Config, u32);
     let limits: [(&str, Edit, usize); 5] = [
         (
@@ -539,8 +540,16 @@ fn reset_refuses_each_profile_past_the_ports_storage() {
             MAX_LISTEN_PCBS,
         ),
         ("segments", |c, n| c.memp_num_tcp_seg = n as u16, MAX_SEGS),
-        ("TCP_SND_BUF", |c, n| c.tcp_snd_buf = n, SEG_DATA_CAP),
-        ("TCP_WND", |c, n| c.tcp_wnd = n, REFUSED_CAP),
+        (
+            "PBUF_POOL_SIZE",
+            |c, n| c.pbuf_pool_size = n as u16,
+            PBUF_POOL_BYTES / (PBUF_HDR + 1536),
+        ),
+        (
+            "MEMP_NUM_PBUF",
+            |c, n| c.memp_num_pbuf = n as u16,
+            MEMP_PBUF_CAP,
+        ),
         (
             "SACK blocks",
             |c, n| c.lwip_tcp_max_sack_num = n as u8,

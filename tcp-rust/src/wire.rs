@@ -66,6 +66,7 @@ pub fn inet_chksum(data: &[u8]) -> u16 {
 /// `data.len()`. Used with `IP_PROTO_TCP` to fill (field zeroed first) or
 /// verify (result 0 means valid, as in `tcp_input`) a TCP checksum. Like
 /// lwIP it never maps a 0 result to 0xffff (that is UDP-only).
+#[cfg(test)]
 pub fn inet_chksum_pseudo(
     data: &[u8],
     proto: u8,
@@ -78,6 +79,28 @@ pub fn inet_chksum_pseudo(
 }
 
 /// Folded one's-complement sum of the IPv4 pseudo header.
+/// Port of `inet_chksum_pseudo()` (inet_chksum.c) over a pbuf chain: the
+/// parts in order, a part that starts at an odd offset summed byte-swapped
+/// as lwIP's `inet_cksum_pseudo_base` does.
+pub fn inet_chksum_pseudo_chain<'a>(
+    parts: impl Iterator<Item = &'a [u8]>,
+    proto: u8,
+    proto_len: u16,
+    src: Ipv4Addr,
+    dest: Ipv4Addr,
+) -> u16 {
+    let mut sum = u64::from(pseudo_sum(proto, proto_len, src, dest));
+    let mut odd = false;
+    for part in parts {
+        let s = ones_complement_sum(part, 0);
+        sum = sum.wrapping_add(u64::from(if odd { s.swap_bytes() } else { s }));
+        if part.len() % 2 == 1 {
+            odd = !odd;
+        }
+    }
+    !fold(sum)
+}
+
 fn pseudo_sum(proto: u8, proto_len: u16, src: Ipv4Addr, dest: Ipv4Addr) -> u16 {
     let [s0, s1, s2, s3] = src.octets();
     let [d0, d1, d2, d3] = dest.octets();
@@ -160,5 +183,19 @@ mod tests {
             0x08, 0x60, 0x00, 0x00, 0x00, 0x00, b'h', b'e', b'y',
         ];
         assert_eq!(inet_chksum_pseudo(&seg, IP_PROTO_TCP, 23, B, A), 0x8d55);
+    }
+
+    #[test]
+    fn chain_checksum_equals_contiguous_at_any_split() {
+        let tcp = &LINUX_SYN[IP_HLEN..];
+        let len = u16::try_from(tcp.len()).unwrap();
+        let whole = inet_chksum_pseudo(tcp, IP_PROTO_TCP, len, A, B);
+        for a in 0..tcp.len() {
+            for b in a..tcp.len() {
+                let parts = [&tcp[..a], &tcp[a..b], &tcp[b..]];
+                let c = inet_chksum_pseudo_chain(parts.into_iter(), IP_PROTO_TCP, len, A, B);
+                assert_eq!(c, whole, "split at {a}, {b}");
+            }
+        }
     }
 }

@@ -8,8 +8,10 @@
 use std::collections::{HashMap, VecDeque};
 
 use lwip_c::det::Seeded;
+use tcp_rust::pbuf::{Pbuf, RomRef, RomStore};
 use tcp_rust::{
-    AcceptFn, ApiError, Config, Err, Handle, Hooks, List, Netif, Tcp, TcpApp, TcpState, WriteFlags,
+    AcceptFn, ApiError, Config, Err, Handle, Hooks, List, Netif, Packet, Tcp, TcpApp, TcpState,
+    WriteFlags,
 };
 
 use super::app::AppState;
@@ -20,11 +22,19 @@ use super::{
 };
 use crate::model::{ApiCall, CbFn, CbSlot, ScenarioConfig};
 
-/// The platform under the port: seeded `LWIP_RAND()` and ISNs, and the
-/// netif's output collected.
+/// The platform under the port: seeded `LWIP_RAND()` and ISNs, the
+/// netif's output collected, and the application's buffers for zero-copy
+/// writes (kept until reset, as the C engine keeps them).
 struct RHooks {
     seeded: Seeded,
     out: Vec<OutPacket>,
+    rom: Vec<Vec<u8>>,
+}
+
+impl RomStore for RHooks {
+    fn rom_bytes(&self, key: u32) -> &[u8] {
+        self.rom.get(key as usize).map_or(&[], Vec::as_slice)
+    }
 }
 
 impl Hooks for RHooks {
@@ -34,10 +44,12 @@ impl Hooks for RHooks {
     fn tcp_isn(&mut self, _: [u8; 4], _: u16, _: [u8; 4], _: u16) -> u32 {
         self.seeded.isn.next_u32()
     }
-    fn netif_output(&mut self, now_ms: u32, packet: &[u8]) {
+    fn netif_output(&mut self, now_ms: u32, packet: Packet<'_>) {
+        let mut bytes = vec![0; packet.len()];
+        packet.copy_to(&*self, &mut bytes);
         self.out.push(OutPacket {
             time_us: u64::from(now_ms) * 1000,
-            bytes: packet.to_vec(),
+            bytes,
         });
     }
 }
@@ -91,6 +103,7 @@ fn raw(e: ApiError) -> RawError {
         ApiError::ListenPcb(_, op) => RawError::Listen(op),
         ApiError::Reentrant(what) => RawError::Other(format!("{what} called from a callback")),
         ApiError::BadConfig => RawError::Other("configuration refused".into()),
+        ApiError::NeedsRef(_) => RawError::Other("tcp_write without COPY on a slice".into()),
         ApiError::Asserted { msg, at } => RawError::Crashed(assertion(msg, at)),
     }
 }
@@ -107,7 +120,7 @@ impl TcpApp<RHooks> for NoApp {
     fn connected(&mut self, _: &mut Stack, _: Handle, _: Err) -> Err {
         Err::Ok
     }
-    fn recv(&mut self, _: &mut Stack, _: Handle, _: Option<&[u8]>, _: Err) -> Err {
+    fn recv(&mut self, _: &mut Stack, _: Handle, _: Option<Pbuf>, _: Err) -> Err {
         Err::Ok
     }
     fn sent(&mut self, _: &mut Stack, _: Handle, _: u16) -> Err {
@@ -210,9 +223,20 @@ impl RawStack for Stack {
         copy: bool,
         more: bool,
     ) -> Result<i8, RawError> {
-        Tcp::tcp_write(self, h, data, WriteFlags { copy, more })
-            .map(Err::as_raw)
-            .map_err(raw)
+        let flags = WriteFlags { copy, more };
+        let r = if copy {
+            Tcp::tcp_write(self, h, data, flags)
+        } else {
+            // lwIP keeps a pointer to the bytes: the application keeps
+            // them (in its store, until reset) and writes by reference.
+            let Ok(len) = u16::try_from(data.len()) else {
+                return Ok(Err::Arg.as_raw());
+            };
+            let key = self.hooks.rom.len() as u32;
+            self.hooks.rom.push(data.to_vec());
+            Tcp::tcp_write_ref(self, h, RomRef { key, offset: 0 }, len, flags)
+        };
+        r.map(Err::as_raw).map_err(raw)
     }
     fn tcp_output(&mut self, h: Handle) -> Result<i8, RawError> {
         Tcp::tcp_output(self, h).map(Err::as_raw).map_err(raw)
@@ -313,11 +337,19 @@ impl TcpApp<RHooks> for RApp {
         self.number_opened(before);
         err_of(r)
     }
-    fn recv(&mut self, tcp: &mut Stack, pcb: Handle, data: Option<&[u8]>, err: Err) -> Err {
-        if let Some(d) = data {
-            self.rx_log.push_back((pcb, d.to_vec()));
+    fn recv(&mut self, tcp: &mut Stack, pcb: Handle, p: Option<Pbuf>, err: Err) -> Err {
+        let data = p.map(|p| {
+            let mut d = vec![0; usize::from(tcp.pbuf_tot_len(p))];
+            tcp.pbuf_copy_partial(p, &mut d, 0);
+            d
+        });
+        if let Some(d) = &data {
+            self.rx_log.push_back((pcb, d.clone()));
         }
-        err_of(self.state.on_recv(&mut AsApi(tcp), pcb, data, err.as_raw()))
+        err_of(
+            self.state
+                .on_recv(&mut AsApi(tcp), pcb, data.as_deref(), err.as_raw()),
+        )
     }
     fn sent(&mut self, tcp: &mut Stack, pcb: Handle, len: u16) -> Err {
         err_of(self.state.on_sent(&mut AsApi(tcp), pcb, len))
@@ -389,6 +421,7 @@ fn api_failure(e: ApiError) -> EngineError {
         ApiError::Asserted { msg, at } => EngineError::Crashed(assertion(msg, at)),
         ApiError::Reentrant(_)
         | ApiError::BadConfig
+        | ApiError::NeedsRef(_)
         | ApiError::Invalid(_)
         | ApiError::ListenPcb(..) => EngineError::Stimulus(format!("{e:?}")),
     }
@@ -416,6 +449,7 @@ impl Engine for RustEngine {
                 t.hooks = RHooks {
                     seeded: Seeded::new(config.seed),
                     out: Vec::new(),
+                    rom: Vec::new(),
                 };
                 t.reset(Config::full(), netif).map_err(api_failure)?;
             }
@@ -423,6 +457,7 @@ impl Engine for RustEngine {
                 let hooks = RHooks {
                     seeded: Seeded::new(config.seed),
                     out: Vec::new(),
+                    rom: Vec::new(),
                 };
                 let t = Tcp::new(Config::full(), netif, hooks).map_err(api_failure)?;
                 self.tcp = Some(Box::new(t));
