@@ -1,0 +1,299 @@
+//! The footprint probe: what `ci/footprint` measures the port through.
+//!
+//! A firmware-like user of `tcp-rust`: one `Tcp<ProbeHooks>` with profile
+//! "full", a minimal application, and one exported entry point per raw-API
+//! call, so that fat LTO keeps every part of the port that a user of the
+//! raw API can reach (and drops the rest: nothing here is `std`, there is
+//! no formatting, the panic handler loops).
+//!
+//! The entry points are `#[unsafe(no_mangle)]` Rust-ABI functions named
+//! `tcpdiff_probe_*`. Nothing calls them; they exist so that the linker
+//! and LTO must keep what they reach. They take the stack by `&mut`
+//! (wherever a firmware keeps it) and return the port's own results, so
+//! the probe adds next to no code of its own. `TCPDIFF_SIZEOF_TCP` is
+//! `size_of::<Tcp<ProbeHooks>>()`, read by `ci/footprint` from the object.
+//!
+//! Everything that depends on the shape of `Hooks` and `TcpApp` is in the
+//! module [`glue`]: adapt it there when those traits change.
+#![no_std]
+// The only `unsafe` in this crate is the `unsafe(no_mangle)` attribute that
+// exporting a symbol needs in edition 2024; there is no unsafe code (and so
+// no `forbid(unsafe_code)`, which rejects that attribute too).
+
+use tcp_rust::stack::Netif;
+use tcp_rust::{ApiError, Config, Err, Event, Handle, Tcp, TcpPcb, WriteFlags};
+
+pub use glue::{ProbeApp, ProbeHooks};
+
+/// The one place that knows the `Hooks` and `TcpApp` traits.
+pub mod glue {
+    use core::hint::black_box;
+
+    use tcp_rust::{Err, Handle, Hooks, Tcp, TcpApp};
+
+    /// The platform: a counter for `LWIP_RAND()` and the ISN, and a netif
+    /// whose output the optimiser must treat as read (`black_box`), so the
+    /// packet building is kept.
+    pub struct ProbeHooks {
+        /// State of the (trivial) generator.
+        pub seed: u32,
+    }
+
+    impl Hooks for ProbeHooks {
+        fn lwip_rand(&mut self) -> u32 {
+            self.seed = self.seed.wrapping_add(0x9e37_79b9);
+            self.seed
+        }
+        fn tcp_isn(
+            &mut self,
+            _local_ip: [u8; 4],
+            local_port: u16,
+            _remote_ip: [u8; 4],
+            remote_port: u16,
+        ) -> u32 {
+            self.seed ^ (u32::from(local_port) << 16 | u32::from(remote_port))
+        }
+        fn netif_output(&mut self, now_ms: u32, packet: &[u8]) {
+            black_box((now_ms, packet));
+        }
+    }
+
+    /// A minimal application: accepts everything, takes all data (the
+    /// `tcp_recved` a real one makes), ignores the rest.
+    pub struct ProbeApp;
+
+    impl TcpApp<ProbeHooks> for ProbeApp {
+        fn accept(
+            &mut self,
+            _tcp: &mut Tcp<ProbeHooks>,
+            _listener: Handle,
+            _new: Option<Handle>,
+            _err: Err,
+        ) -> Err {
+            Err::Ok
+        }
+        fn connected(&mut self, _tcp: &mut Tcp<ProbeHooks>, _pcb: Handle, _err: Err) -> Err {
+            Err::Ok
+        }
+        fn recv(
+            &mut self,
+            tcp: &mut Tcp<ProbeHooks>,
+            pcb: Handle,
+            data: Option<&[u8]>,
+            _err: Err,
+        ) -> Err {
+            match data {
+                Some(d) => {
+                    black_box(d);
+                    let _ = tcp.tcp_recved(pcb, u16::try_from(d.len()).unwrap_or(u16::MAX));
+                    Err::Ok
+                }
+                None => tcp.tcp_close(pcb).unwrap_or(Err::Arg),
+            }
+        }
+        fn sent(&mut self, _tcp: &mut Tcp<ProbeHooks>, _pcb: Handle, _len: u16) -> Err {
+            Err::Ok
+        }
+        fn poll(&mut self, _tcp: &mut Tcp<ProbeHooks>, _pcb: Handle) -> Err {
+            Err::Ok
+        }
+    }
+}
+
+/// `size_of::<Tcp<ProbeHooks>>()`: the port's static RAM (all of its state
+/// is in this one value), for ci/footprint to read from the object.
+#[unsafe(no_mangle)] // SAFETY: a name no other object defines (tcpdiff_ prefix).
+pub static TCPDIFF_SIZEOF_TCP: usize = core::mem::size_of::<Tcp<ProbeHooks>>();
+
+/// The netif every entry point uses.
+fn netif(ip: [u8; 4]) -> Netif {
+    Netif {
+        ip,
+        netmask: [255, 255, 255, 0],
+        gateway: [ip[0], ip[1], ip[2], 254],
+        mtu: 1500,
+    }
+}
+
+// Each `#[unsafe(no_mangle)]` below: SAFETY: a name no other object defines
+// (tcpdiff_probe_ prefix), a Rust-ABI function with no unsafe contract.
+
+/// `Tcp::new` (lwip_init + netif_add + tcp_init) into `out`.
+#[unsafe(no_mangle)]
+pub fn tcpdiff_probe_new(out: &mut Option<Tcp<ProbeHooks>>, ip: [u8; 4], seed: u32) -> bool {
+    *out = Tcp::new(Config::full(), netif(ip), ProbeHooks { seed }).ok();
+    out.is_some()
+}
+
+/// `Tcp::reset`.
+#[unsafe(no_mangle)]
+pub fn tcpdiff_probe_reset(tcp: &mut Tcp<ProbeHooks>, ip: [u8; 4]) -> Result<(), ApiError> {
+    tcp.reset(Config::full(), netif(ip))
+}
+
+/// One inbound IPv4 packet (`ip4_input` → `tcp_input`).
+#[unsafe(no_mangle)]
+pub fn tcpdiff_probe_input(tcp: &mut Tcp<ProbeHooks>, packet: &[u8]) -> Result<Err, ApiError> {
+    tcp.input(packet, &mut ProbeApp)
+}
+
+/// The timers (`tcp_fasttmr`, `tcp_slowtmr`) up to `to_ms`.
+#[unsafe(no_mangle)]
+pub fn tcpdiff_probe_advance_to(tcp: &mut Tcp<ProbeHooks>, to_ms: u32) -> Result<(), ApiError> {
+    tcp.advance_to(to_ms, &mut ProbeApp)
+}
+
+/// `tcp_tmr` (what a firmware's 250 ms tick calls).
+#[unsafe(no_mangle)]
+pub fn tcpdiff_probe_tmr(tcp: &mut Tcp<ProbeHooks>) -> Result<(), ApiError> {
+    tcp.tcp_tmr(&mut ProbeApp)
+}
+
+/// `tcp_new` and the callback setters a firmware calls on a new pcb.
+#[unsafe(no_mangle)]
+pub fn tcpdiff_probe_tcp_new(tcp: &mut Tcp<ProbeHooks>) -> Option<Handle> {
+    let h = tcp.tcp_new()?;
+    let _ = tcp.tcp_recv(h, true);
+    let _ = tcp.tcp_sent(h, true);
+    let _ = tcp.tcp_err(h, true);
+    let _ = tcp.tcp_poll(h, 4);
+    Some(h)
+}
+
+/// `tcp_bind`.
+#[unsafe(no_mangle)]
+pub fn tcpdiff_probe_bind(
+    tcp: &mut Tcp<ProbeHooks>,
+    h: Handle,
+    ip: [u8; 4],
+    port: u16,
+) -> Result<Err, ApiError> {
+    tcp.tcp_bind(h, ip, port)
+}
+
+/// `tcp_listen_with_backlog_and_err` + `tcp_accept`.
+#[unsafe(no_mangle)]
+pub fn tcpdiff_probe_listen(
+    tcp: &mut Tcp<ProbeHooks>,
+    h: Handle,
+    backlog: u8,
+) -> Result<(Option<Handle>, Err), ApiError> {
+    let r = tcp.tcp_listen_with_backlog_and_err(h, backlog)?;
+    if let Some(l) = r.0 {
+        tcp.tcp_accept(l, tcp_rust::AcceptFn::App)?;
+    }
+    Ok(r)
+}
+
+/// `tcp_connect`.
+#[unsafe(no_mangle)]
+pub fn tcpdiff_probe_connect(
+    tcp: &mut Tcp<ProbeHooks>,
+    h: Handle,
+    ip: [u8; 4],
+    port: u16,
+) -> Result<Err, ApiError> {
+    tcp.tcp_connect(h, ip, port)
+}
+
+/// `tcp_write`.
+#[unsafe(no_mangle)]
+pub fn tcpdiff_probe_write(
+    tcp: &mut Tcp<ProbeHooks>,
+    h: Handle,
+    data: &[u8],
+    flags: WriteFlags,
+) -> Result<Err, ApiError> {
+    tcp.tcp_write(h, data, flags)
+}
+
+/// `tcp_output`.
+#[unsafe(no_mangle)]
+pub fn tcpdiff_probe_output(tcp: &mut Tcp<ProbeHooks>, h: Handle) -> Result<Err, ApiError> {
+    tcp.tcp_output(h)
+}
+
+/// `tcp_recved`.
+#[unsafe(no_mangle)]
+pub fn tcpdiff_probe_recved(
+    tcp: &mut Tcp<ProbeHooks>,
+    h: Handle,
+    len: u16,
+) -> Result<(), ApiError> {
+    tcp.tcp_recved(h, len)
+}
+
+/// `tcp_close`.
+#[unsafe(no_mangle)]
+pub fn tcpdiff_probe_close(tcp: &mut Tcp<ProbeHooks>, h: Handle) -> Result<Err, ApiError> {
+    tcp.tcp_close(h)
+}
+
+/// `tcp_shutdown`.
+#[unsafe(no_mangle)]
+pub fn tcpdiff_probe_shutdown(
+    tcp: &mut Tcp<ProbeHooks>,
+    h: Handle,
+    rx: bool,
+    tx: bool,
+) -> Result<Err, ApiError> {
+    tcp.tcp_shutdown(h, rx, tx)
+}
+
+/// `tcp_abort`.
+#[unsafe(no_mangle)]
+pub fn tcpdiff_probe_abort(tcp: &mut Tcp<ProbeHooks>, h: Handle) -> Result<(), ApiError> {
+    tcp.tcp_abort(h)
+}
+
+/// The option setters: `tcp_nagle_disable/enable`, `tcp_setprio`,
+/// keepalive, `tcp_bind_netif`, `tcp_backlog_delayed/accepted`.
+#[unsafe(no_mangle)]
+pub fn tcpdiff_probe_options(
+    tcp: &mut Tcp<ProbeHooks>,
+    h: Handle,
+    prio: u8,
+    on: bool,
+) -> Result<(), ApiError> {
+    tcp.tcp_nagle(h, on)?;
+    tcp.tcp_setprio(h, prio)?;
+    tcp.tcp_keepalive(h, on, 7_200_000, 75_000, 9)?;
+    tcp.tcp_bind_netif(h, on)?;
+    if on {
+        tcp.tcp_backlog_delayed(h)
+    } else {
+        tcp.tcp_backlog_accepted_api(h)
+    }
+}
+
+/// `tcp_sndbuf`, `tcp_sndqueuelen` and the pcb's state.
+#[unsafe(no_mangle)]
+pub fn tcpdiff_probe_query(
+    tcp: &Tcp<ProbeHooks>,
+    h: Handle,
+) -> Result<(u32, u32, TcpPcb), ApiError> {
+    Ok((tcp.tcp_sndbuf(h)?, tcp.tcp_sndqueuelen(h)?, *tcp.pcb(h)?))
+}
+
+/// `netif_set_ipaddr` (`tcp_netif_ip_addr_changed`).
+#[unsafe(no_mangle)]
+pub fn tcpdiff_probe_set_ipaddr(tcp: &mut Tcp<ProbeHooks>, ip: [u8; 4]) -> Result<(), ApiError> {
+    tcp.netif_set_ipaddr(ip)
+}
+
+/// `tcp_txnow`.
+#[unsafe(no_mangle)]
+pub fn tcpdiff_probe_txnow(tcp: &mut Tcp<ProbeHooks>) -> Result<(), ApiError> {
+    tcp.tcp_txnow()
+}
+
+/// The callback log (where the port records what it called).
+#[unsafe(no_mangle)]
+pub fn tcpdiff_probe_pop_event(tcp: &mut Tcp<ProbeHooks>) -> Option<Event> {
+    tcp.pop_event()
+}
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    loop {}
+}
