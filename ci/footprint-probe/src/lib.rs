@@ -29,7 +29,12 @@ pub use glue::{ProbeApp, ProbeHooks};
 pub mod glue {
     use core::hint::black_box;
 
-    use tcp_rust::{Err, Handle, Hooks, Tcp, TcpApp};
+    use tcp_rust::pbuf::{Pbuf, RomStore};
+    use tcp_rust::{Err, Handle, Hooks, Packet, Tcp, TcpApp};
+
+    /// Data an application sends without copying (`tcp_write_ref`): here
+    /// one constant page, as flash-resident content would be.
+    static PAGE: [u8; 64] = [0x5a; 64];
 
     /// The platform: a counter for `LWIP_RAND()` and the ISN, and a netif
     /// whose output the optimiser must treat as read (`black_box`), so the
@@ -37,6 +42,12 @@ pub mod glue {
     pub struct ProbeHooks {
         /// State of the (trivial) generator.
         pub seed: u32,
+    }
+
+    impl RomStore for ProbeHooks {
+        fn rom_bytes(&self, key: u32) -> &[u8] {
+            if key == 0 { &PAGE } else { &[] }
+        }
     }
 
     impl Hooks for ProbeHooks {
@@ -53,8 +64,11 @@ pub mod glue {
         ) -> u32 {
             self.seed ^ (u32::from(local_port) << 16 | u32::from(remote_port))
         }
-        fn netif_output(&mut self, now_ms: u32, packet: &[u8]) {
-            black_box((now_ms, packet));
+        fn netif_output(&mut self, now_ms: u32, packet: Packet<'_>) {
+            black_box(now_ms);
+            for chunk in packet.chunks(&*self) {
+                black_box(chunk);
+            }
         }
     }
 
@@ -79,13 +93,15 @@ pub mod glue {
             &mut self,
             tcp: &mut Tcp<ProbeHooks>,
             pcb: Handle,
-            data: Option<&[u8]>,
+            data: Option<Pbuf>,
             _err: Err,
         ) -> Err {
             match data {
-                Some(d) => {
-                    black_box(d);
-                    let _ = tcp.tcp_recved(pcb, u16::try_from(d.len()).unwrap_or(u16::MAX));
+                Some(p) => {
+                    let mut head = [0u8; 16];
+                    tcp.pbuf_copy_partial(p, &mut head, 0);
+                    black_box(&head);
+                    let _ = tcp.tcp_recved(pcb, tcp.pbuf_tot_len(p));
                     Err::Ok
                 }
                 None => tcp.tcp_close(pcb).unwrap_or(Err::Arg),
@@ -205,6 +221,19 @@ pub fn tcpdiff_probe_write(
     flags: WriteFlags,
 ) -> Result<Err, ApiError> {
     tcp.tcp_write(h, data, flags)
+}
+
+/// `tcp_write` without `TCP_WRITE_FLAG_COPY` (`tcp_write_ref`: the
+/// application's constant page, referenced).
+#[unsafe(no_mangle)]
+pub fn tcpdiff_probe_write_ref(
+    tcp: &mut Tcp<ProbeHooks>,
+    h: Handle,
+    offset: u32,
+    len: u16,
+    flags: WriteFlags,
+) -> Result<Err, ApiError> {
+    tcp.tcp_write_ref(h, tcp_rust::pbuf::RomRef { key: 0, offset }, len, flags)
 }
 
 /// `tcp_output`.
