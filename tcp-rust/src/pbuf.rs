@@ -35,7 +35,11 @@ pub const PBUF_POOL_BUF_CAP: usize = 1536;
 pub const MEMP_PBUF_CAP: usize = 16;
 /// Bytes of this port's `struct pbuf` encoding.
 pub const PBUF_HDR: usize = 16;
-const POOL_ELEM: usize = PBUF_HDR + PBUF_POOL_BUF_CAP;
+/// Room for a pool buffer's `struct pbuf` (`SIZEOF_STRUCT_PBUF` limit): as
+/// in C the payload starts `SIZEOF_STRUCT_PBUF` bytes (aligned) into the
+/// element, whatever the header encoding needs.
+pub const POOL_HDR_CAP: usize = 32;
+const POOL_ELEM: usize = POOL_HDR_CAP + PBUF_POOL_BUF_CAP;
 
 /// `PBUF_FLAG_PUSH` (pbuf.h).
 pub const PBUF_FLAG_PUSH: u8 = 0x01;
@@ -329,6 +333,7 @@ impl Pbufs {
             && align(cfg.pbuf_pool_bufsize as u32, cfg.mem_alignment) as usize <= PBUF_POOL_BUF_CAP
             && cfg.memp_num_pbuf as usize <= MEMP_PBUF_CAP
             && cfg.sizeof_struct_pbuf as usize >= PBUF_HDR
+            && align(cfg.sizeof_struct_pbuf as u32, cfg.mem_alignment) as usize <= POOL_HDR_CAP
             && Heap::fits(cfg.mem_size, cfg.mem_alignment)
     }
 
@@ -430,7 +435,14 @@ impl Pbufs {
                     let off = align(u32::from(offset), self.alignment);
                     let room = u32::from(self.pool_bufsize).saturating_sub(off);
                     let qlen = u32::from(rem).min(room) as u16;
-                    let payload = PBUF_HDR as u32 + off;
+                    // pbuf.c: payload = LWIP_MEM_ALIGN((u8_t *)q +
+                    // SIZEOF_STRUCT_PBUF + offset), q being aligned: C's
+                    // struct size, not this port's 16-byte encoding, so
+                    // `payload - q` (and the header room) are C's.
+                    let payload = align(
+                        u32::from(self.sizeof_struct_pbuf) + u32::from(offset),
+                        self.alignment,
+                    );
                     self.put(q, &Hdr::init(payload, rem, qlen, PbufType::Pool));
                     match last {
                         Some(l) => self.edit(l, |h| h.next = q.0),
@@ -618,14 +630,22 @@ impl Pbufs {
             return false;
         }
         if h.ty.contiguous() {
-            if h.payload < PBUF_HDR as u32 + u32::from(n) {
+            // pbuf.c: fails when the new payload would be in front of
+            // `(u8_t *)p + SIZEOF_STRUCT_PBUF` (C's struct size, which for
+            // RAM and POOL is where this port's payloads start too).
+            if h.payload < u32::from(self.sizeof_struct_pbuf) + u32::from(n) {
                 return false;
             }
-        } else if !force || h.payload < u32::from(n) {
+        } else if !force {
             return false;
         }
+        // pbuf_add_header_force on a ROM/REF pbuf moves the payload pointer
+        // without any bounds check (the application vouches for the bytes
+        // in front): the offset may go below 0 of the application's
+        // buffer, so it wraps (such a payload then reads as empty here,
+        // where C would read outside the buffer).
         self.edit(p, |x| {
-            x.payload -= u32::from(n);
+            x.payload = x.payload.wrapping_sub(u32::from(n));
             x.len = x.len.wrapping_add(n);
             x.tot_len = x.tot_len.wrapping_add(n);
         });
@@ -643,7 +663,9 @@ impl Pbufs {
             return false;
         }
         self.edit(p, |x| {
-            x.payload += u32::from(n);
+            // Wrapping: a forced header may have moved a ROM/REF offset
+            // below 0 (see add_header_impl).
+            x.payload = x.payload.wrapping_add(u32::from(n));
             x.len -= n;
             x.tot_len = x.tot_len.wrapping_sub(n);
         });
@@ -685,11 +707,21 @@ impl Pbufs {
     /// its start. `false` (nothing written) when the chain is shorter than
     /// `src`. The payload of a ROM/REF pbuf is not written.
     pub fn pbuf_take(&mut self, p: Pbuf, src: &[u8]) -> bool {
-        self.pbuf_take_at(p, src, 0)
+        self.take_from(p, src, 0)
     }
 
-    /// Port of `pbuf_take_at(p, data, len, offset)` (pbuf.c).
+    /// Port of `pbuf_take_at(p, data, len, offset)` (pbuf.c). Unlike
+    /// `pbuf_take`, it first finds the pbuf holding `offset` with
+    /// `pbuf_skip`, which finds none when `offset >= tot_len`: ERR_MEM then,
+    /// even for zero bytes.
     pub fn pbuf_take_at(&mut self, p: Pbuf, src: &[u8], offset: u16) -> bool {
+        if offset >= self.tot_len(p) {
+            return false;
+        }
+        self.take_from(p, src, offset)
+    }
+
+    fn take_from(&mut self, p: Pbuf, src: &[u8], offset: u16) -> bool {
         if usize::from(self.tot_len(p)) < usize::from(offset) + src.len() {
             return false;
         }
@@ -780,7 +812,9 @@ impl Pbufs {
         } else {
             let key = self.rom_key.get(p.idx()).copied().unwrap_or(0);
             let start = h.payload as usize;
-            rom.rom_bytes(key).get(start..start + len).unwrap_or(&[])
+            rom.rom_bytes(key)
+                .get(start..start.saturating_add(len))
+                .unwrap_or(&[])
         }
     }
 
