@@ -75,6 +75,10 @@ fn op() -> impl Strategy<Value = Op> {
         3 => 600u16..3200,
         1 => 3200u16..17000,
         1 => 17000u16..30000,
+        // A RAM pbuf of exactly the whole heap (24 + 16352 = MEM_SIZE less
+        // one block header), the block just before ram_end: shrinking it
+        // makes mem_trim assert "invalid next ptr".
+        1 => Just(16352u16),
     ];
     prop_oneof![
         6 => (layer, len, kind()).prop_map(|(layer, len, kind)| Op::Alloc { layer, len, kind }),
@@ -499,14 +503,17 @@ impl Model {
     }
 }
 
-fn run(ops: &[Op]) -> Res<()> {
+/// Runs `ops` on both; `Ok(true)` when an assertion on both sides ended
+/// the case.
+fn run(ops: &[Op]) -> Res<bool> {
     let mut m = Model::new();
     for (n, o) in ops.iter().enumerate() {
         if !m.step(n, o)? {
-            return Ok(());
+            return Ok(true);
         }
     }
-    m.finish()
+    m.finish()?;
+    Ok(false)
 }
 
 proptest! {
@@ -515,4 +522,49 @@ proptest! {
     fn port_pbufs_match_pbuf_c(ops in proptest::collection::vec(op(), 1..80)) {
         run(&ops)?;
     }
+}
+
+fn alloc(layer: u16, len: u16, kind: Kind) -> Op {
+    Op::Alloc { layer, len, kind }
+}
+
+/// A RAM pbuf holding the whole heap is the block before ram_end; shrinking
+/// it asserts in mem_trim ("invalid next ptr") on both sides.
+#[test]
+fn realloc_of_the_last_heap_block_asserts_on_both() {
+    let ops = [alloc(0, 16352, Kind::Ram), Op::Realloc(0, 1)];
+    assert!(run(&ops).unwrap(), "mem_trim's assertion was not reached");
+    // With a block behind it (the heap not full), the same shrink splits.
+    let ops = [alloc(0, 8000, Kind::Ram), Op::Realloc(0, 1), Op::Free(0)];
+    assert!(!run(&ops).unwrap());
+}
+
+/// Pool, MEMP_PBUF and heap exhaustion: a POOL chain that cannot be
+/// completed is freed again (pool.err counted once), ROM/REF headers run
+/// out at MEMP_NUM_PBUF, the heap at MEM_SIZE.
+#[test]
+fn exhaustion_matches_pbuf_c() {
+    let mut ops = vec![
+        alloc(40, 1536 * 10, Kind::Pool),
+        alloc(0, 1536 * 7, Kind::Pool),
+        alloc(0, 1536 * 5, Kind::Pool),
+        alloc(54, 1536 * 6, Kind::Pool),
+    ];
+    for i in 0..17u16 {
+        ops.push(alloc(
+            0,
+            i * 10,
+            if i % 2 == 0 { Kind::Rom } else { Kind::Ref },
+        ));
+    }
+    for _ in 0..6 {
+        ops.push(alloc(40, 3000, Kind::Ram));
+    }
+    // Join what is left and shrink it across kinds.
+    ops.push(Op::Cat(0, 1, false));
+    ops.push(Op::Cat(0, 2, true));
+    ops.push(Op::Realloc(0, 100));
+    ops.push(Op::Take(0, 7));
+    ops.push(Op::Copy(0, 3, 200));
+    assert!(!run(&ops).unwrap());
 }
