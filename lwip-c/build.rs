@@ -325,6 +325,7 @@ fn bindings(manifest: &Path, out: &Path) {
         .allowlist_type("shim_.*")
         .allowlist_var("SHIM_.*")
         .opaque_type("tcp_pcb")
+        .opaque_type("pbuf")
         .derive_default(true)
         .derive_eq(true)
         .derive_hash(true)

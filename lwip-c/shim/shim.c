@@ -969,6 +969,172 @@ shim_mem_trim(uint16_t off, uint16_t size)
   LEAVE();
 }
 
+/* ---- pbuf.c, driven directly ------------------------------------------ */
+
+static pbuf_type
+pbuf_type_of(uint8_t t)
+{
+  switch (t) {
+    case SHIM_PBUF_ROM:
+      return PBUF_ROM;
+    case SHIM_PBUF_REF:
+      return PBUF_REF;
+    case SHIM_PBUF_POOL:
+      return PBUF_POOL;
+    default:
+      return PBUF_RAM;
+  }
+}
+
+int
+shim_pbuf_alloc(uint16_t layer, uint16_t length, uint8_t type,
+                const uint8_t *rom_payload, struct pbuf **out)
+{
+  struct pbuf *p;
+  ENTER();
+  p = pbuf_alloc((pbuf_layer)layer, length, pbuf_type_of(type));
+  if (p != NULL && (type == SHIM_PBUF_ROM || type == SHIM_PBUF_REF)) {
+    p->payload = (void *)(uintptr_t)rom_payload;
+  }
+  *out = p;
+  LEAVE();
+}
+
+int
+shim_pbuf_free(struct pbuf *p, uint8_t *count)
+{
+  ENTER();
+  *count = pbuf_free(p);
+  LEAVE();
+}
+
+int
+shim_pbuf_ref(struct pbuf *p)
+{
+  ENTER();
+  pbuf_ref(p);
+  LEAVE();
+}
+
+int
+shim_pbuf_clen(const struct pbuf *p, uint16_t *n)
+{
+  ENTER();
+  *n = pbuf_clen(p);
+  LEAVE();
+}
+
+int
+shim_pbuf_cat(struct pbuf *h, struct pbuf *t)
+{
+  ENTER();
+  pbuf_cat(h, t);
+  LEAVE();
+}
+
+int
+shim_pbuf_chain(struct pbuf *h, struct pbuf *t)
+{
+  ENTER();
+  pbuf_chain(h, t);
+  LEAVE();
+}
+
+int
+shim_pbuf_realloc(struct pbuf *p, uint16_t new_len)
+{
+  ENTER();
+  pbuf_realloc(p, new_len);
+  LEAVE();
+}
+
+int
+shim_pbuf_add_header(struct pbuf *p, uint16_t n, int force, uint8_t *ret)
+{
+  ENTER();
+  *ret = force ? pbuf_add_header_force(p, n) : pbuf_add_header(p, n);
+  LEAVE();
+}
+
+int
+shim_pbuf_remove_header(struct pbuf *p, uint16_t n, uint8_t *ret)
+{
+  ENTER();
+  *ret = pbuf_remove_header(p, n);
+  LEAVE();
+}
+
+int
+shim_pbuf_copy_partial(const struct pbuf *p, uint8_t *buf, uint16_t len,
+                       uint16_t offset, uint16_t *copied)
+{
+  ENTER();
+  *copied = pbuf_copy_partial(p, buf, len, offset);
+  LEAVE();
+}
+
+int
+shim_pbuf_take(struct pbuf *p, const uint8_t *data, uint16_t len, int8_t *err)
+{
+  ENTER();
+  *err = pbuf_take(p, data, len);
+  LEAVE();
+}
+
+int
+shim_pbuf_take_at(struct pbuf *p, const uint8_t *data, uint16_t len,
+                  uint16_t offset, int8_t *err)
+{
+  ENTER();
+  *err = pbuf_take_at(p, data, len, offset);
+  LEAVE();
+}
+
+void
+shim_pbuf_read(const struct pbuf *p, struct shim_pbuf_state *out)
+{
+  memset(out, 0, sizeof(*out));
+  out->next = p->next;
+  out->len = p->len;
+  out->tot_len = p->tot_len;
+  out->ref = p->ref;
+  out->flags = p->flags;
+  out->heap_off = 0xFFFF;
+  /* type_internal holds pbuf_type truncated to u8_t (pbuf_alloc). */
+  if (p->type_internal == (u8_t)PBUF_RAM) {
+    out->type = SHIM_PBUF_RAM;
+    out->heap_off = (uint16_t)((const u8_t *)p - heap_base());
+  } else if (p->type_internal == (u8_t)PBUF_POOL) {
+    out->type = SHIM_PBUF_POOL;
+  } else if (p->type_internal == (u8_t)PBUF_ROM) {
+    out->type = SHIM_PBUF_ROM;
+  } else if (p->type_internal == (u8_t)PBUF_REF) {
+    out->type = SHIM_PBUF_REF;
+  } else {
+    out->type = 0xFF;
+  }
+  if (out->type == SHIM_PBUF_RAM || out->type == SHIM_PBUF_POOL) {
+    out->payload_off = (uint16_t)((const u8_t *)p->payload - (const u8_t *)p);
+  } else {
+    out->rom_payload = (const uint8_t *)p->payload;
+  }
+}
+
+void
+shim_pbuf_stats(struct shim_pbuf_stats *out)
+{
+  memset(out, 0, sizeof(*out));
+  out->pool_used = memp_pools[MEMP_PBUF_POOL]->stats->used;
+  out->pool_max = memp_pools[MEMP_PBUF_POOL]->stats->max;
+  out->pool_err = memp_pools[MEMP_PBUF_POOL]->stats->err;
+  out->pbuf_used = memp_pools[MEMP_PBUF]->stats->used;
+  out->pbuf_max = memp_pools[MEMP_PBUF]->stats->max;
+  out->pbuf_err = memp_pools[MEMP_PBUF]->stats->err;
+  out->mem_used = lwip_stats.mem.used;
+  out->mem_max = lwip_stats.mem.max;
+  out->mem_err = lwip_stats.mem.err;
+}
+
 int
 shim_teardown(void)
 {

@@ -81,6 +81,7 @@ extern "C" {
 #endif
 
 struct tcp_pcb;
+struct pbuf;
 
 #define SHIM_OK 0
 #define SHIM_ASSERTED 1
@@ -386,6 +387,83 @@ int shim_netif_set_ipaddr(const uint8_t ip[4]);
 int shim_mem_malloc(uint16_t size, uint16_t *off);
 int shim_mem_free(uint16_t off);
 int shim_mem_trim(uint16_t off, uint16_t size);
+
+/* lwIP's pbufs (pbuf.c) called directly, for checking a port's pbufs
+ * against them. A pbuf crosses as an opaque `struct pbuf *`; the caller
+ * owns one reference per pointer it holds (lwIP's rules: pbuf_cat passes
+ * the tail's reference on, pbuf_chain takes a new one). Use only on a
+ * stack whose TCP has no pcbs, pass only live pbufs (a pbuf whose last
+ * reference was freed is gone), and free every pbuf before the stack is
+ * used again. lwIP's own checks answer misuse it checks (LWIP_ERROR
+ * returns, LWIP_ASSERT is SHIM_ASSERTED).
+ *
+ * Types are the SHIM_PBUF_* codes below, not lwIP's pbuf_type values. The
+ * layer is lwIP's pbuf_layer, which in lwIP 2.x is the header room in
+ * bytes (PBUF_TRANSPORT, PBUF_IP, ... or any other offset). */
+#define SHIM_PBUF_RAM 0
+#define SHIM_PBUF_ROM 1
+#define SHIM_PBUF_REF 2
+#define SHIM_PBUF_POOL 3
+
+/* What a pbuf reads as (no lwIP code runs). */
+struct shim_pbuf_state {
+  const struct pbuf *next;
+  uint16_t len;
+  uint16_t tot_len;
+  uint8_t ref;
+  uint8_t flags;
+  uint8_t type; /* SHIM_PBUF_*, 0xFF for a type_internal lwIP's 4 do not match */
+  /* RAM and POOL: (u8_t *)payload - (u8_t *)p; ROM and REF: 0. */
+  uint16_t payload_off;
+  /* ROM and REF: the payload pointer (NULL for RAM and POOL). */
+  const uint8_t *rom_payload;
+  /* RAM: the offset of the pbuf (its heap block's data) from the start of
+   * the heap, as shim_mem_malloc names blocks; 0xFFFF otherwise. */
+  uint16_t heap_off;
+};
+
+/* lwip_stats for the pbufs' storage: MEMP_PBUF_POOL, MEMP_PBUF, the heap. */
+struct shim_pbuf_stats {
+  uint32_t pool_used;
+  uint32_t pool_max;
+  uint32_t pool_err;
+  uint32_t pbuf_used;
+  uint32_t pbuf_max;
+  uint32_t pbuf_err;
+  uint32_t mem_used;
+  uint32_t mem_max;
+  uint32_t mem_err;
+};
+
+/* pbuf_alloc(layer, length, type); *out is NULL when lwIP returned NULL.
+ * For SHIM_PBUF_ROM and SHIM_PBUF_REF the new pbuf's payload is then set
+ * to `rom_payload` (as an application does after pbuf_alloc): lwIP reads
+ * it (pbuf_copy_partial) and may write it (pbuf_take on a REF or ROM
+ * pbuf), and pbuf_add_header_force may move the pointer in front of it,
+ * so the caller keeps `length` bytes there, with room in front of them
+ * for forced headers, alive and unmoved until the pbuf is freed. */
+int shim_pbuf_alloc(uint16_t layer, uint16_t length, uint8_t type,
+                    const uint8_t *rom_payload, struct pbuf **out);
+/* pbuf_free(p); *count is its result (pbufs freed). */
+int shim_pbuf_free(struct pbuf *p, uint8_t *count);
+int shim_pbuf_ref(struct pbuf *p);
+int shim_pbuf_clen(const struct pbuf *p, uint16_t *n);
+int shim_pbuf_cat(struct pbuf *h, struct pbuf *t);
+int shim_pbuf_chain(struct pbuf *h, struct pbuf *t);
+int shim_pbuf_realloc(struct pbuf *p, uint16_t new_len);
+/* pbuf_add_header(p, n), or pbuf_add_header_force(p, n) when `force`;
+ * pbuf_remove_header(p, n). *ret is lwIP's u8_t result (0 = done). */
+int shim_pbuf_add_header(struct pbuf *p, uint16_t n, int force, uint8_t *ret);
+int shim_pbuf_remove_header(struct pbuf *p, uint16_t n, uint8_t *ret);
+/* pbuf_copy_partial(p, buf, len, offset): `buf` holds `len` bytes. */
+int shim_pbuf_copy_partial(const struct pbuf *p, uint8_t *buf, uint16_t len,
+                           uint16_t offset, uint16_t *copied);
+/* pbuf_take(p, data, len) and pbuf_take_at(p, data, len, offset). */
+int shim_pbuf_take(struct pbuf *p, const uint8_t *data, uint16_t len, int8_t *err);
+int shim_pbuf_take_at(struct pbuf *p, const uint8_t *data, uint16_t len,
+                      uint16_t offset, int8_t *err);
+void shim_pbuf_read(const struct pbuf *p, struct shim_pbuf_state *out);
+void shim_pbuf_stats(struct shim_pbuf_stats *out);
 
 /* Abort every active and TIME_WAIT pcb and close every listening and
  * bound pcb, so that a leak check can follow. */

@@ -12,9 +12,18 @@ pub const SHIM_LIST_LISTEN: u32 = 1;
 pub const SHIM_LIST_BOUND: u32 = 2;
 pub const SHIM_LIST_ACTIVE: u32 = 3;
 pub const SHIM_LIST_TIME_WAIT: u32 = 4;
+pub const SHIM_PBUF_RAM: u32 = 0;
+pub const SHIM_PBUF_ROM: u32 = 1;
+pub const SHIM_PBUF_REF: u32 = 2;
+pub const SHIM_PBUF_POOL: u32 = 3;
 #[repr(C)]
 #[derive(Debug)]
 pub struct tcp_pcb {
+    _unused: [u8; 0],
+}
+#[repr(C)]
+#[derive(Debug)]
+pub struct pbuf {
     _unused: [u8; 0],
 }
 #[repr(C)]
@@ -722,6 +731,157 @@ unsafe extern "C" {
 }
 unsafe extern "C" {
     pub fn shim_mem_trim(off: u16, size: u16) -> ::std::os::raw::c_int;
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone, Hash, PartialEq, Eq)]
+pub struct shim_pbuf_state {
+    pub next: *const pbuf,
+    pub len: u16,
+    pub tot_len: u16,
+    pub ref_: u8,
+    pub flags: u8,
+    pub type_: u8,
+    pub payload_off: u16,
+    pub rom_payload: *const u8,
+    pub heap_off: u16,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of shim_pbuf_state"][::std::mem::size_of::<shim_pbuf_state>() - 40usize];
+    ["Alignment of shim_pbuf_state"][::std::mem::align_of::<shim_pbuf_state>() - 8usize];
+    ["Offset of field: shim_pbuf_state::next"]
+        [::std::mem::offset_of!(shim_pbuf_state, next) - 0usize];
+    ["Offset of field: shim_pbuf_state::len"]
+        [::std::mem::offset_of!(shim_pbuf_state, len) - 8usize];
+    ["Offset of field: shim_pbuf_state::tot_len"]
+        [::std::mem::offset_of!(shim_pbuf_state, tot_len) - 10usize];
+    ["Offset of field: shim_pbuf_state::ref_"]
+        [::std::mem::offset_of!(shim_pbuf_state, ref_) - 12usize];
+    ["Offset of field: shim_pbuf_state::flags"]
+        [::std::mem::offset_of!(shim_pbuf_state, flags) - 13usize];
+    ["Offset of field: shim_pbuf_state::type_"]
+        [::std::mem::offset_of!(shim_pbuf_state, type_) - 14usize];
+    ["Offset of field: shim_pbuf_state::payload_off"]
+        [::std::mem::offset_of!(shim_pbuf_state, payload_off) - 16usize];
+    ["Offset of field: shim_pbuf_state::rom_payload"]
+        [::std::mem::offset_of!(shim_pbuf_state, rom_payload) - 24usize];
+    ["Offset of field: shim_pbuf_state::heap_off"]
+        [::std::mem::offset_of!(shim_pbuf_state, heap_off) - 32usize];
+};
+impl Default for shim_pbuf_state {
+    fn default() -> Self {
+        let mut s = ::std::mem::MaybeUninit::<Self>::uninit();
+        unsafe {
+            ::std::ptr::write_bytes(s.as_mut_ptr(), 0, 1);
+            s.assume_init()
+        }
+    }
+}
+#[repr(C)]
+#[derive(Debug, Default, Copy, Clone, Hash, PartialEq, Eq)]
+pub struct shim_pbuf_stats {
+    pub pool_used: u32,
+    pub pool_max: u32,
+    pub pool_err: u32,
+    pub pbuf_used: u32,
+    pub pbuf_max: u32,
+    pub pbuf_err: u32,
+    pub mem_used: u32,
+    pub mem_max: u32,
+    pub mem_err: u32,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of shim_pbuf_stats"][::std::mem::size_of::<shim_pbuf_stats>() - 36usize];
+    ["Alignment of shim_pbuf_stats"][::std::mem::align_of::<shim_pbuf_stats>() - 4usize];
+    ["Offset of field: shim_pbuf_stats::pool_used"]
+        [::std::mem::offset_of!(shim_pbuf_stats, pool_used) - 0usize];
+    ["Offset of field: shim_pbuf_stats::pool_max"]
+        [::std::mem::offset_of!(shim_pbuf_stats, pool_max) - 4usize];
+    ["Offset of field: shim_pbuf_stats::pool_err"]
+        [::std::mem::offset_of!(shim_pbuf_stats, pool_err) - 8usize];
+    ["Offset of field: shim_pbuf_stats::pbuf_used"]
+        [::std::mem::offset_of!(shim_pbuf_stats, pbuf_used) - 12usize];
+    ["Offset of field: shim_pbuf_stats::pbuf_max"]
+        [::std::mem::offset_of!(shim_pbuf_stats, pbuf_max) - 16usize];
+    ["Offset of field: shim_pbuf_stats::pbuf_err"]
+        [::std::mem::offset_of!(shim_pbuf_stats, pbuf_err) - 20usize];
+    ["Offset of field: shim_pbuf_stats::mem_used"]
+        [::std::mem::offset_of!(shim_pbuf_stats, mem_used) - 24usize];
+    ["Offset of field: shim_pbuf_stats::mem_max"]
+        [::std::mem::offset_of!(shim_pbuf_stats, mem_max) - 28usize];
+    ["Offset of field: shim_pbuf_stats::mem_err"]
+        [::std::mem::offset_of!(shim_pbuf_stats, mem_err) - 32usize];
+};
+unsafe extern "C" {
+    pub fn shim_pbuf_alloc(
+        layer: u16,
+        length: u16,
+        type_: u8,
+        rom_payload: *const u8,
+        out: *mut *mut pbuf,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shim_pbuf_free(p: *mut pbuf, count: *mut u8) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shim_pbuf_ref(p: *mut pbuf) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shim_pbuf_clen(p: *const pbuf, n: *mut u16) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shim_pbuf_cat(h: *mut pbuf, t: *mut pbuf) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shim_pbuf_chain(h: *mut pbuf, t: *mut pbuf) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shim_pbuf_realloc(p: *mut pbuf, new_len: u16) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shim_pbuf_add_header(
+        p: *mut pbuf,
+        n: u16,
+        force: ::std::os::raw::c_int,
+        ret: *mut u8,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shim_pbuf_remove_header(p: *mut pbuf, n: u16, ret: *mut u8) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shim_pbuf_copy_partial(
+        p: *const pbuf,
+        buf: *mut u8,
+        len: u16,
+        offset: u16,
+        copied: *mut u16,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shim_pbuf_take(
+        p: *mut pbuf,
+        data: *const u8,
+        len: u16,
+        err: *mut i8,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shim_pbuf_take_at(
+        p: *mut pbuf,
+        data: *const u8,
+        len: u16,
+        offset: u16,
+        err: *mut i8,
+    ) -> ::std::os::raw::c_int;
+}
+unsafe extern "C" {
+    pub fn shim_pbuf_read(p: *const pbuf, out: *mut shim_pbuf_state);
+}
+unsafe extern "C" {
+    pub fn shim_pbuf_stats(out: *mut shim_pbuf_stats);
 }
 unsafe extern "C" {
     pub fn shim_teardown() -> ::std::os::raw::c_int;

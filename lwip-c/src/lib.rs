@@ -93,6 +93,7 @@ pub mod build_info {
 pub use err::ErrT;
 pub use ffi::{shim_accounting as Accounting, shim_snapshot as Snapshot};
 pub use stack::{
-    AcceptFn, App, AssertInfo, Callback, CallbackSet, Emitted, Event, FAST_TIMER_MS, IsnQuery,
-    List, NullApp, Pcb, SLOW_TIMER_MS, Stack, StackConfig, StackError, WriteFlags,
+    AcceptFn, App, AssertInfo, CPbuf, Callback, CallbackSet, Emitted, Event, FAST_TIMER_MS,
+    IsnQuery, List, NullApp, PbufKind, PbufState, Pcb, SLOW_TIMER_MS, Stack, StackConfig,
+    StackError, WriteFlags,
 };

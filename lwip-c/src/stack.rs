@@ -2,7 +2,7 @@
 
 use std::any::Any;
 use std::cell::Cell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ffi::{CStr, c_char, c_int, c_void};
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
@@ -178,6 +178,70 @@ pub enum AcceptFn {
     LwipDefault,
 }
 
+/// What [`Stack::tcp_addrinfo_ptr`] returns: lwIP's err_t, the address
+/// and the port (None where a NULL out pointer was passed).
+pub type AddrInfo = (ErrT, Option<[u8; 4]>, Option<u16>);
+
+/// An lwIP `struct pbuf *` from [`Stack::pbuf_alloc`] (or a `next` of
+/// one): opaque, compared by address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CPbuf(usize);
+
+/// lwIP's `pbuf_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PbufKind {
+    /// `PBUF_RAM`.
+    Ram,
+    /// `PBUF_ROM`.
+    Rom,
+    /// `PBUF_REF`.
+    Ref,
+    /// `PBUF_POOL`.
+    Pool,
+}
+
+impl PbufKind {
+    fn code(self) -> u8 {
+        (match self {
+            PbufKind::Ram => ffi::SHIM_PBUF_RAM,
+            PbufKind::Rom => ffi::SHIM_PBUF_ROM,
+            PbufKind::Ref => ffi::SHIM_PBUF_REF,
+            PbufKind::Pool => ffi::SHIM_PBUF_POOL,
+        }) as u8
+    }
+    fn from_code(c: u8) -> Option<PbufKind> {
+        [PbufKind::Ram, PbufKind::Rom, PbufKind::Ref, PbufKind::Pool]
+            .into_iter()
+            .find(|k| k.code() == c)
+    }
+}
+
+/// What an lwIP pbuf reads as ([`Stack::pbuf_state`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PbufState {
+    /// `p->next`.
+    pub next: Option<CPbuf>,
+    /// `p->len`.
+    pub len: u16,
+    /// `p->tot_len`.
+    pub tot_len: u16,
+    /// `p->ref`.
+    pub refcount: u8,
+    /// `p->flags`.
+    pub flags: u8,
+    /// `p->type_internal` as one of lwIP's four types (None: none of them).
+    pub kind: Option<PbufKind>,
+    /// RAM/POOL: `(u8_t *)p->payload - (u8_t *)p`; 0 for ROM/REF.
+    pub payload_off: u16,
+    /// ROM/REF: where the payload points, from the start of the buffer
+    /// given to [`Stack::pbuf_alloc_ref`] (negative after a forced header
+    /// moved it in front).
+    pub rom_at: Option<isize>,
+    /// RAM: the heap offset of the pbuf's block data, as
+    /// [`Stack::mem_malloc`] names blocks.
+    pub heap_off: Option<u16>,
+}
+
 /// Errors of the driver (lwIP's own results are [`ErrT`] values).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StackError {
@@ -195,6 +259,9 @@ pub enum StackError {
     Poisoned(AssertInfo),
     /// The call is not allowed from inside a callback.
     Reentrant(&'static str),
+    /// The pbuf was not handed out by this stack since its last reset, or
+    /// has no references left (freed).
+    UnknownPbuf(CPbuf),
     /// Virtual time cannot go backwards.
     TimeWentBack {
         /// Current time.
@@ -209,6 +276,7 @@ impl fmt::Display for StackError {
         match self {
             StackError::UnknownHandle(p) => write!(f, "{p} was never created by this stack"),
             StackError::Gone(p, why) => write!(f, "{p} is gone: {why}"),
+            StackError::UnknownPbuf(p) => write!(f, "{p:?} is not a live pbuf of this stack"),
             StackError::ListenPcb(p, op) => write!(f, "{op} on listening {p}"),
             StackError::Asserted(a) => write!(f, "{a}"),
             StackError::Poisoned(a) => {
@@ -432,6 +500,11 @@ pub struct Stack {
     panic: Option<Box<dyn Any + Send>>,
     /// Data written without TCP_WRITE_FLAG_COPY, which lwIP references.
     rom: Vec<Box<[u8]>>,
+    /// Every pbuf lwIP handed out through [`Stack::pbuf_alloc`] (or as a
+    /// `next` of one) since the last reset, with the start of the kept
+    /// buffer a ROM/REF pbuf was given and its length ((0, 0) for
+    /// RAM/POOL).
+    pbufs: HashMap<usize, (usize, usize)>,
 }
 
 impl fmt::Debug for Stack {
@@ -465,6 +538,7 @@ impl Stack {
             app_busy: false,
             panic: None,
             rom: Vec::new(),
+            pbufs: HashMap::new(),
         };
         stack.reset(config)?;
         Ok(stack)
@@ -509,6 +583,7 @@ impl Stack {
         // so no earlier reference into `rom` survives the call.
         let rc = self.enter(None, || unsafe { ffi::shim_reset(&cfg, &ops) });
         self.rom.clear();
+        self.pbufs.clear();
         rc
     }
 
@@ -691,7 +766,7 @@ impl Stack {
         local: bool,
         addr: bool,
         port_out: bool,
-    ) -> Result<(ErrT, Option<[u8; 4]>, Option<u16>), StackError> {
+    ) -> Result<AddrInfo, StackError> {
         let p = if local {
             self.resolve(pcb)?.0
         } else {
@@ -1243,6 +1318,281 @@ impl Stack {
         self.check_usable()?;
         // SAFETY: as mem_free; mem_trim range-checks and asserts.
         self.enter(None, || unsafe { ffi::shim_mem_trim(off, size) })
+    }
+
+    // -- lwIP's pbufs (pbuf.c), driven directly ---------------------------
+    //
+    // For checking a port's pbufs against pbuf.c. Use only while TCP has no
+    // pcbs, and free every pbuf before using the stack for TCP again (the
+    // leak check counts them). The caller owns one reference per [`CPbuf`]
+    // it keeps, by lwIP's rules.
+
+    /// A pbuf pointer from lwIP, checked: handed out since the last reset
+    /// and still referenced (a freed pbuf's `ref` is 0 in lwIP's static
+    /// pools and heap until it is reused).
+    fn live_pbuf(&self, p: CPbuf) -> Result<*mut ffi::pbuf, StackError> {
+        if !self.pbufs.contains_key(&p.0) {
+            return Err(StackError::UnknownPbuf(p));
+        }
+        let ptr = p.0 as *mut ffi::pbuf;
+        let mut st = ffi::shim_pbuf_state::default();
+        // SAFETY: lwIP handed this pointer out; it points into lwIP's
+        // static pools or heap (MEMP_MEM_MALLOC and MEM_LIBC_MALLOC are
+        // off), which stay allocated whatever lwIP did with the pbuf.
+        unsafe { ffi::shim_pbuf_read(ptr, &mut st) };
+        if st.ref_ == 0 {
+            return Err(StackError::UnknownPbuf(p));
+        }
+        Ok(ptr)
+    }
+
+    fn adopt_pbuf(&mut self, p: *mut ffi::pbuf, rom: Option<(usize, usize)>) -> Option<CPbuf> {
+        if p.is_null() {
+            return None;
+        }
+        match rom {
+            Some(r) => {
+                self.pbufs.insert(p as usize, r);
+            }
+            None => {
+                self.pbufs.entry(p as usize).or_insert((0, 0));
+            }
+        }
+        Some(CPbuf(p as usize))
+    }
+
+    /// `pbuf_alloc(layer, length, type)` for [`PbufKind::Ram`] and
+    /// [`PbufKind::Pool`] (`layer`: lwIP's `pbuf_layer`, the header room in
+    /// bytes). `None` when lwIP returned NULL. A ROM/REF kind gets an
+    /// empty buffer: use [`Stack::pbuf_alloc_ref`] to give it bytes.
+    pub fn pbuf_alloc(
+        &mut self,
+        layer: u16,
+        length: u16,
+        kind: PbufKind,
+    ) -> Result<Option<CPbuf>, StackError> {
+        if matches!(kind, PbufKind::Rom | PbufKind::Ref) {
+            return self.pbuf_alloc_ref(length, kind, &[], 0);
+        }
+        self.check_usable()?;
+        let mut p: *mut ffi::pbuf = ptr::null_mut();
+        // SAFETY: no ROM payload is passed; `p` outlives the call.
+        self.enter(None, || unsafe {
+            ffi::shim_pbuf_alloc(layer, length, kind.code(), ptr::null(), &mut p)
+        })?;
+        Ok(self.adopt_pbuf(p, Some((0, 0))))
+    }
+
+    /// `pbuf_alloc(PBUF_TRANSPORT, length, PBUF_ROM or PBUF_REF)` with the
+    /// payload then set `at` bytes into a copy of `data` that the stack
+    /// keeps until reset, zero-padded to `at + length` bytes (lwIP may
+    /// write it: `pbuf_take` on such a pbuf,
+    /// and `pbuf_add_header_force` may move the payload in front of it).
+    /// [`PbufState::rom_at`] reads where the payload points in that copy.
+    pub fn pbuf_alloc_ref(
+        &mut self,
+        length: u16,
+        kind: PbufKind,
+        data: &[u8],
+        at: usize,
+    ) -> Result<Option<CPbuf>, StackError> {
+        self.check_usable()?;
+        let mut bytes = data.to_vec();
+        let at = at.min(bytes.len());
+        bytes.resize(bytes.len().max(at + usize::from(length)), 0);
+        let mut kept: Box<[u8]> = bytes.into();
+        let size = kept.len();
+        let base = kept.as_mut_ptr();
+        let payload = base.wrapping_add(at);
+        self.rom.push(kept);
+        let mut p: *mut ffi::pbuf = ptr::null_mut();
+        let code = match kind {
+            PbufKind::Rom => ffi::SHIM_PBUF_ROM,
+            _ => ffi::SHIM_PBUF_REF,
+        } as u8;
+        // SAFETY: `payload` points into a buffer kept (unmoved: boxed) in
+        // `self.rom` until reset; lwIP only stores it; `p` outlives the call.
+        self.enter(None, || unsafe {
+            ffi::shim_pbuf_alloc(0, length, code, payload, &mut p)
+        })?;
+        Ok(self.adopt_pbuf(p, Some((base as usize, size))))
+    }
+
+    /// `pbuf_free(p)`: how many pbufs lwIP freed.
+    pub fn pbuf_free(&mut self, p: CPbuf) -> Result<u8, StackError> {
+        self.check_usable()?;
+        let ptr = self.live_pbuf(p)?;
+        let mut n = 0u8;
+        // SAFETY: `ptr` is a live pbuf (checked); `n` outlives the call.
+        self.enter(None, || unsafe { ffi::shim_pbuf_free(ptr, &mut n) })?;
+        Ok(n)
+    }
+
+    /// `pbuf_ref(p)`.
+    pub fn pbuf_ref(&mut self, p: CPbuf) -> Result<(), StackError> {
+        self.check_usable()?;
+        let ptr = self.live_pbuf(p)?;
+        // SAFETY: `ptr` is a live pbuf (checked).
+        self.enter(None, || unsafe { ffi::shim_pbuf_ref(ptr) })
+    }
+
+    /// `pbuf_clen(p)`.
+    pub fn pbuf_clen(&mut self, p: CPbuf) -> Result<u16, StackError> {
+        self.check_usable()?;
+        let ptr = self.live_pbuf(p)?;
+        let mut n = 0u16;
+        // SAFETY: `ptr` is a live pbuf (checked); `n` outlives the call.
+        self.enter(None, || unsafe { ffi::shim_pbuf_clen(ptr, &mut n) })?;
+        Ok(n)
+    }
+
+    /// `pbuf_cat(h, t)` (`t`'s reference passes to `h`'s chain), or
+    /// `pbuf_chain(h, t)` (a new reference on `t`) when `take_ref`.
+    pub fn pbuf_cat(&mut self, h: CPbuf, t: CPbuf, take_ref: bool) -> Result<(), StackError> {
+        self.check_usable()?;
+        let hp = self.live_pbuf(h)?;
+        let tp = self.live_pbuf(t)?;
+        // SAFETY: both are live pbufs (checked); lwIP asserts h != t.
+        self.enter(None, || unsafe {
+            if take_ref {
+                ffi::shim_pbuf_chain(hp, tp)
+            } else {
+                ffi::shim_pbuf_cat(hp, tp)
+            }
+        })
+    }
+
+    /// `pbuf_realloc(p, new_len)`.
+    pub fn pbuf_realloc(&mut self, p: CPbuf, new_len: u16) -> Result<(), StackError> {
+        self.check_usable()?;
+        let ptr = self.live_pbuf(p)?;
+        // SAFETY: `ptr` is a live pbuf (checked).
+        self.enter(None, || unsafe { ffi::shim_pbuf_realloc(ptr, new_len) })
+    }
+
+    /// `pbuf_add_header(p, n)`, or `pbuf_add_header_force(p, n)` when
+    /// `force`: whether lwIP moved the payload (its result was 0).
+    pub fn pbuf_add_header(&mut self, p: CPbuf, n: u16, force: bool) -> Result<bool, StackError> {
+        self.check_usable()?;
+        let ptr = self.live_pbuf(p)?;
+        let mut ret = 0u8;
+        // SAFETY: `ptr` is a live pbuf (checked); `ret` outlives the call.
+        self.enter(None, || unsafe {
+            ffi::shim_pbuf_add_header(ptr, n, c_int::from(force), &mut ret)
+        })?;
+        Ok(ret == 0)
+    }
+
+    /// `pbuf_remove_header(p, n)`: whether lwIP moved the payload.
+    pub fn pbuf_remove_header(&mut self, p: CPbuf, n: u16) -> Result<bool, StackError> {
+        self.check_usable()?;
+        let ptr = self.live_pbuf(p)?;
+        let mut ret = 0u8;
+        // SAFETY: `ptr` is a live pbuf (checked); `ret` outlives the call.
+        self.enter(None, || unsafe {
+            ffi::shim_pbuf_remove_header(ptr, n, &mut ret)
+        })?;
+        Ok(ret == 0)
+    }
+
+    /// Refuses a chain with a ROM/REF pbuf whose `len` bytes are not all in
+    /// the buffer the stack keeps for it (a forced header moved the payload
+    /// in front of it, or a remove_header beyond it): lwIP would read or
+    /// write them.
+    fn check_rom_chain(&mut self, p: CPbuf) -> Result<(), StackError> {
+        let mut cur = Some(p);
+        let mut hops = 0usize;
+        while let Some(q) = cur {
+            let st = self.pbuf_state(q)?;
+            if let Some(at) = st.rom_at {
+                let (_, size) = self.pbufs.get(&q.0).copied().unwrap_or((0, 0));
+                let end = at.saturating_add(st.len as isize);
+                if at < 0 || end > isize::try_from(size).unwrap_or(isize::MAX) {
+                    return Err(StackError::UnknownPbuf(q));
+                }
+            }
+            hops += 1;
+            if hops > self.pbufs.len() {
+                return Err(StackError::UnknownPbuf(p));
+            }
+            cur = st.next;
+        }
+        Ok(())
+    }
+
+    /// `pbuf_copy_partial(p, buf, buf.len(), offset)`: bytes copied.
+    pub fn pbuf_copy_partial(
+        &mut self,
+        p: CPbuf,
+        buf: &mut [u8],
+        offset: u16,
+    ) -> Result<u16, StackError> {
+        self.check_usable()?;
+        let ptr = self.live_pbuf(p)?;
+        self.check_rom_chain(p)?;
+        let len = u16::try_from(buf.len()).unwrap_or(u16::MAX);
+        let dst = buf.as_mut_ptr();
+        let mut n = 0u16;
+        // SAFETY: `ptr` is a live pbuf (checked); `dst` holds `len` bytes
+        // and lwIP writes at most `len`.
+        self.enter(None, || unsafe {
+            ffi::shim_pbuf_copy_partial(ptr, dst, len, offset, &mut n)
+        })?;
+        Ok(n)
+    }
+
+    /// `pbuf_take(p, data, len)`, or `pbuf_take_at(p, data, len, offset)`
+    /// when `offset` is given: lwIP's err_t.
+    pub fn pbuf_take(
+        &mut self,
+        p: CPbuf,
+        data: &[u8],
+        offset: Option<u16>,
+    ) -> Result<ErrT, StackError> {
+        self.check_usable()?;
+        let ptr = self.live_pbuf(p)?;
+        self.check_rom_chain(p)?;
+        let len = u16::try_from(data.len()).unwrap_or(u16::MAX);
+        let src = data.as_ptr();
+        // SAFETY: `ptr` is a live pbuf (checked); `src` holds `len` bytes,
+        // which lwIP only reads.
+        self.call_err(|err| unsafe {
+            match offset {
+                None => ffi::shim_pbuf_take(ptr, src, len, err),
+                Some(off) => ffi::shim_pbuf_take_at(ptr, src, len, off, err),
+            }
+        })
+    }
+
+    /// What pbuf `p` reads as (no lwIP code runs). Its `next` becomes a
+    /// pbuf this stack accepts.
+    pub fn pbuf_state(&mut self, p: CPbuf) -> Result<PbufState, StackError> {
+        let ptr = self.live_pbuf(p)?;
+        let mut st = ffi::shim_pbuf_state::default();
+        // SAFETY: `ptr` is a live pbuf (checked); `st` outlives the call.
+        unsafe { ffi::shim_pbuf_read(ptr, &mut st) };
+        let next = self.adopt_pbuf(st.next.cast_mut(), None);
+        let (base, _) = self.pbufs.get(&p.0).copied().unwrap_or((0, 0));
+        Ok(PbufState {
+            next,
+            len: st.len,
+            tot_len: st.tot_len,
+            refcount: st.ref_,
+            flags: st.flags,
+            kind: PbufKind::from_code(st.type_),
+            payload_off: st.payload_off,
+            rom_at: (!st.rom_payload.is_null())
+                .then(|| (st.rom_payload as usize).wrapping_sub(base) as isize),
+            heap_off: (st.heap_off != 0xFFFF).then_some(st.heap_off),
+        })
+    }
+
+    /// lwIP's statistics for the pbufs' storage.
+    pub fn pbuf_stats(&self) -> ffi::shim_pbuf_stats {
+        let mut s = ffi::shim_pbuf_stats::default();
+        // SAFETY: reads lwIP's statistics into `s`.
+        unsafe { ffi::shim_pbuf_stats(&mut s) };
+        s
     }
 
     /// Closes every new pcb, aborts every active and TIME_WAIT pcb, closes

@@ -30,9 +30,10 @@ use crate::mem::{Heap, MemPtr, pbuf_ram_alloc_len, pbuf_ram_payload_offset};
 /// Bytes of this port's `struct pbuf` encoding.
 pub const PBUF_HDR: usize = 16;
 /// Bytes for the `PBUF_POOL` pool: the full profile's 16 buffers of 1536
-/// bytes, each behind its header. A profile's `PBUF_POOL_SIZE` ×
-/// (header + `PBUF_POOL_BUFSIZE` aligned) must fit.
-pub const PBUF_POOL_BYTES: usize = 16 * (PBUF_HDR + 1536);
+/// bytes, each behind its `SIZEOF_STRUCT_PBUF` (24, aligned) header room.
+/// A profile's `PBUF_POOL_SIZE` × (`SIZEOF_STRUCT_PBUF` +
+/// `PBUF_POOL_BUFSIZE`, both aligned) must fit.
+pub const PBUF_POOL_BYTES: usize = 16 * (24 + 1536);
 /// Capacity of the `PBUF_POOL` pool in buffers (`PBUF_POOL_SIZE` limit).
 pub const PBUF_POOL_CAP: usize = MEMP_CAP;
 /// Capacity of the `MEMP_PBUF` pool (`MEMP_NUM_PBUF` limit).
@@ -297,7 +298,9 @@ pub struct Pbufs {
     alignment: u16,
     /// `PBUF_POOL_BUFSIZE_ALIGNED`.
     pool_bufsize: u16,
-    /// Bytes of one pool element: the header and `PBUF_POOL_BUFSIZE_ALIGNED`.
+    /// Bytes of one pool element: `SIZEOF_STRUCT_PBUF` and
+    /// `PBUF_POOL_BUFSIZE`, both aligned (memp.c's element for
+    /// `MEMP_PBUF_POOL`).
     pool_elem: usize,
 }
 
@@ -341,7 +344,8 @@ impl Pbufs {
     /// capacities, the heap within [`crate::mem::MEM_HEAP_CAP`], and
     /// `SIZEOF_STRUCT_PBUF` room for the header encoding.
     pub const fn fits(cfg: &Config) -> bool {
-        let elem = PBUF_HDR + align(cfg.pbuf_pool_bufsize as u32, cfg.mem_alignment) as usize;
+        let elem = align(cfg.sizeof_struct_pbuf as u32, cfg.mem_alignment) as usize
+            + align(cfg.pbuf_pool_bufsize as u32, cfg.mem_alignment) as usize;
         cfg.pbuf_pool_size as usize <= PBUF_POOL_CAP
             && (cfg.pbuf_pool_size as usize).saturating_mul(elem) <= PBUF_POOL_BYTES
             && cfg.memp_num_pbuf as usize <= MEMP_PBUF_CAP
@@ -364,7 +368,8 @@ impl Pbufs {
         self.sizeof_struct_pbuf = cfg.sizeof_struct_pbuf;
         self.alignment = cfg.mem_alignment;
         self.pool_bufsize = align(u32::from(cfg.pbuf_pool_bufsize), cfg.mem_alignment) as u16;
-        self.pool_elem = PBUF_HDR + usize::from(self.pool_bufsize);
+        self.pool_elem = align(u32::from(cfg.sizeof_struct_pbuf), cfg.mem_alignment) as usize
+            + usize::from(self.pool_bufsize);
     }
 
     // -- where a pbuf lives ---------------------------------------------
@@ -448,7 +453,14 @@ impl Pbufs {
                     let off = align(u32::from(offset), self.alignment);
                     let room = u32::from(self.pool_bufsize).saturating_sub(off);
                     let qlen = u32::from(rem).min(room) as u16;
-                    let payload = PBUF_HDR as u32 + off;
+                    // pbuf.c: payload = LWIP_MEM_ALIGN((u8_t *)q +
+                    // SIZEOF_STRUCT_PBUF + offset), q being aligned: C's
+                    // struct size, not this port's 16-byte encoding, so
+                    // `payload - q` (and the header room) are C's.
+                    let payload = align(
+                        u32::from(self.sizeof_struct_pbuf) + u32::from(offset),
+                        self.alignment,
+                    );
                     self.put(q, &Hdr::init(payload, rem, qlen, PbufType::Pool));
                     match last {
                         Some(l) => self.edit(l, |h| h.next = q.0),
@@ -636,14 +648,22 @@ impl Pbufs {
             return false;
         }
         if h.ty.contiguous() {
-            if h.payload < PBUF_HDR as u32 + u32::from(n) {
+            // pbuf.c: fails when the new payload would be in front of
+            // `(u8_t *)p + SIZEOF_STRUCT_PBUF` (C's struct size, which for
+            // RAM and POOL is where this port's payloads start too).
+            if h.payload < u32::from(self.sizeof_struct_pbuf) + u32::from(n) {
                 return false;
             }
-        } else if !force || h.payload < u32::from(n) {
+        } else if !force {
             return false;
         }
+        // pbuf_add_header_force on a ROM/REF pbuf moves the payload pointer
+        // without any bounds check (the application vouches for the bytes
+        // in front): the offset may go below 0 of the application's
+        // buffer, so it wraps (such a payload then reads as empty here,
+        // where C would read outside the buffer).
         self.edit(p, |x| {
-            x.payload -= u32::from(n);
+            x.payload = x.payload.wrapping_sub(u32::from(n));
             x.len = x.len.wrapping_add(n);
             x.tot_len = x.tot_len.wrapping_add(n);
         });
@@ -661,7 +681,9 @@ impl Pbufs {
             return false;
         }
         self.edit(p, |x| {
-            x.payload += u32::from(n);
+            // Wrapping: a forced header may have moved a ROM/REF offset
+            // below 0 (see add_header_impl).
+            x.payload = x.payload.wrapping_add(u32::from(n));
             x.len -= n;
             x.tot_len = x.tot_len.wrapping_sub(n);
         });
@@ -741,11 +763,21 @@ impl Pbufs {
     /// its start. `false` (nothing written) when the chain is shorter than
     /// `src`. The payload of a ROM/REF pbuf is not written.
     pub fn pbuf_take(&mut self, p: Pbuf, src: &[u8]) -> bool {
-        self.pbuf_take_at(p, src, 0)
+        self.take_from(p, src, 0)
     }
 
-    /// Port of `pbuf_take_at(p, data, len, offset)` (pbuf.c).
+    /// Port of `pbuf_take_at(p, data, len, offset)` (pbuf.c). Unlike
+    /// `pbuf_take`, it first finds the pbuf holding `offset` with
+    /// `pbuf_skip`, which finds none when `offset >= tot_len`: ERR_MEM then,
+    /// even for zero bytes.
     pub fn pbuf_take_at(&mut self, p: Pbuf, src: &[u8], offset: u16) -> bool {
+        if offset >= self.tot_len(p) {
+            return false;
+        }
+        self.take_from(p, src, offset)
+    }
+
+    fn take_from(&mut self, p: Pbuf, src: &[u8], offset: u16) -> bool {
         if usize::from(self.tot_len(p)) < usize::from(offset) + src.len() {
             return false;
         }
@@ -836,7 +868,9 @@ impl Pbufs {
         } else {
             let key = self.rom_key.get(p.idx()).copied().unwrap_or(0);
             let start = h.payload as usize;
-            rom.rom_bytes(key).get(start..start + len).unwrap_or(&[])
+            rom.rom_bytes(key)
+                .get(start..start.saturating_add(len))
+                .unwrap_or(&[])
         }
     }
 
@@ -861,6 +895,12 @@ impl Pbufs {
             rom,
             next: Some(p),
         }
+    }
+
+    /// The heap block of a `PBUF_RAM` pbuf (`None` for other types): where
+    /// mem_malloc placed it, for comparing layouts with lwIP's.
+    pub fn heap_block(&self, p: Pbuf) -> Option<MemPtr> {
+        (p.tag() == TAG_RAM).then_some(MemPtr(p.idx() as u16))
     }
 
     /// `MEMP_PBUF` elements in use.
