@@ -73,14 +73,15 @@ const fn align_size(size: u32, alignment: u16) -> u32 {
 
 impl Heap {
     /// An empty heap, not yet initialised (every allocation fails until
-    /// [`Heap::mem_init`]).
+    /// [`Heap::mem_init`]). All zero, so that a stack in a `static` lands
+    /// in `.bss` and is built without a constant image.
     pub const EMPTY: Heap = Heap {
         ram: [0; RAM_BYTES],
         lfree: 0,
         size_aligned: 0,
-        sizeof_mem: 8,
-        min_size_aligned: 16,
-        alignment: 8,
+        sizeof_mem: 0,
+        min_size_aligned: 0,
+        alignment: 0,
         used: 0,
         max: 0,
         err: 0,

@@ -326,7 +326,8 @@ const fn align(v: u32, a: u16) -> u32 {
 }
 
 impl Pbufs {
-    /// No pbufs at all (every allocation fails until [`Pbufs::init`]).
+    /// No pbufs at all (every allocation fails until [`Pbufs::init`]); all
+    /// zero.
     pub const EMPTY: Pbufs = Pbufs {
         heap: Heap::EMPTY,
         pool_mem: [0; PBUF_POOL_BYTES],
@@ -334,10 +335,10 @@ impl Pbufs {
         rom_mem: [0; MEMP_PBUF_CAP * PBUF_HDR],
         rom_key: [0; MEMP_PBUF_CAP],
         rom: Memp::EMPTY,
-        sizeof_struct_pbuf: PBUF_HDR as u16,
-        alignment: 1,
+        sizeof_struct_pbuf: 0,
+        alignment: 0,
         pool_bufsize: 0,
-        pool_elem: PBUF_HDR,
+        pool_elem: 0,
     };
 
     /// Whether the profile's pbufs fit this build: pools within their

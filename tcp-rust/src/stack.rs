@@ -1,6 +1,6 @@
 //! The stack: everything lwIP keeps in globals (pcb lists over fixed pools,
 //! `tcp_ticks`, `tcp_timer_ctr`, `tcp_port`, `ip_id`, the netif), handles,
-//! the hooks the caller provides, the callback log, and the IPv4 layer
+//! the hooks the caller provides (output, the callback log), and the IPv4 layer
 //! around TCP (`ip4_input` checks, `ip4_output_if` header building).
 //!
 //! The TCP functions themselves live in [`crate::tcp`] (tcp.c),
@@ -25,8 +25,6 @@ pub const MAX_LISTEN_PCBS: usize = 8;
 pub const MAX_SEGS: usize = 16;
 /// Capacity of the SACK table (`LWIP_TCP_MAX_SACK_NUM` limit).
 pub const MAX_SACKS: usize = 8;
-/// Capacity of the callback log ring.
-pub const EVENT_CAP: usize = 64;
 
 /// lwIP's `TCP_PRIO_NORMAL` (tcp.h).
 pub const TCP_PRIO_NORMAL: u8 = 64;
@@ -85,6 +83,13 @@ pub trait Hooks: RomStore {
     /// ([`Packet::copy_to`] or [`Packet::chunks`], with `self` as the
     /// [`RomStore`]).
     fn netif_output(&mut self, now_ms: u32, packet: Packet<'_>);
+    /// lwIP is making `event.callback` (its `ret` is None): for the
+    /// platform's log of callbacks. Returns a token for
+    /// [`Hooks::callback_returned`]. Callbacks nest (an application's call
+    /// inside one can make another), and `err` never returns.
+    fn callback_made(&mut self, event: Event) -> u32;
+    /// The callback `token` names returned `ret`.
+    fn callback_returned(&mut self, token: u32, ret: Err);
 }
 
 /// An outbound IPv4 packet: lwIP's pbuf chain as `netif->output` gets it
@@ -479,7 +484,7 @@ impl TcpPcbListen {
         ttl: 0,
         netif_idx: NETIF_NO_INDEX,
         next: None,
-        state: TcpState::Listen,
+        state: TcpState::Closed,
         prio: 0,
         local_port: 0,
         accepts_pending: 0,
@@ -612,20 +617,24 @@ pub struct Tcp<H: Hooks> {
     pub(crate) pbufs: Pbufs,
     pub(crate) inp: InputGlobals,
     pub(crate) depth: u32,
-    events: [Option<Event>; EVENT_CAP],
-    ev_head: u64,
-    ev_tail: u64,
-    ev_dropped: u64,
 }
 
 impl<H: Hooks> Tcp<H> {
-    /// A pristine stack (as after `lwip_init()` and `netif_add`), with
-    /// `tcp_init` drawing the first local port from `LWIP_RAND()`.
-    pub fn new(config: Config, netif: Netif, hooks: H) -> Result<Tcp<H>, ApiError> {
-        let mut t = Tcp {
+    /// A stack with nothing configured, every pool empty and every byte
+    /// zero (apart from what `hooks` holds): what lwIP's globals are before
+    /// `lwip_init()`. It can initialise a `static` (which then lands in
+    /// `.bss`) or be built in place; [`Tcp::reset`] then configures it.
+    /// Every other call fails or does nothing until then.
+    pub const fn zeroed(hooks: H) -> Tcp<H> {
+        Tcp {
             hooks,
-            cfg: config,
-            netif,
+            cfg: Config::ZERO,
+            netif: Netif {
+                ip: [0; 4],
+                netmask: [0; 4],
+                gateway: [0; 4],
+                mtu: 0,
+            },
             now: 0,
             tcp_ticks: 0,
             tcp_timer_ctr: 0,
@@ -656,18 +665,28 @@ impl<H: Hooks> Tcp<H> {
             scratch_pcb: TcpPcb::ZERO,
             scratch_lpcb: TcpPcbListen::ZERO,
             scratch_seg: TcpSeg::ZERO,
-            next_gen: 1,
+            next_gen: 0,
             pbufs: Pbufs::EMPTY,
             inp: InputGlobals::ZERO,
             depth: 0,
-            events: [None; EVENT_CAP],
-            ev_head: 0,
-            ev_tail: 0,
-            ev_dropped: 0,
             asserted: None,
-        };
-        t.reset(config, netif)?;
-        Ok(t)
+        }
+    }
+
+    /// A pristine stack (as after `lwip_init()` and `netif_add`), with
+    /// `tcp_init` drawing the first local port from `LWIP_RAND()`:
+    /// [`Tcp::zeroed`] then [`Tcp::reset`], returned by value (into the
+    /// caller's slot). On a small target, place [`Tcp::zeroed`] in a
+    /// `static` and call `reset` instead.
+    pub fn new(config: Config, netif: Netif, hooks: H) -> Result<Tcp<H>, ApiError> {
+        // Built where it is returned: one value, configured in place.
+        let mut r = Ok(Tcp::zeroed(hooks));
+        if let Ok(t) = &mut r
+            && let Err(e) = t.reset(config, netif)
+        {
+            r = Err(e);
+        }
+        r
     }
 
     /// Back to pristine: no pcbs, clock 0, counters zeroed, logs cleared,
@@ -711,10 +730,6 @@ impl<H: Hooks> Tcp<H> {
         }
         self.pbufs.init(&config);
         self.inp = InputGlobals::ZERO;
-        self.events = [None; EVENT_CAP];
-        self.ev_head = 0;
-        self.ev_tail = 0;
-        self.ev_dropped = 0;
         self.asserted = None;
         self.tcp_init();
         Ok(())
@@ -943,11 +958,11 @@ impl<H: Hooks> Tcp<H> {
         if self.pcbs.iter().filter(|s| s.used).count() >= limit {
             return None;
         }
+        self.next_gen = self.next_gen.wrapping_add(1);
         let generation = self.next_gen;
         let (i, s) = self.pcbs.iter_mut().enumerate().find(|(_, s)| !s.used)?;
         s.used = true;
         s.generation = generation;
-        self.next_gen = self.next_gen.wrapping_add(1);
         u8::try_from(i).ok()
     }
 
@@ -963,11 +978,11 @@ impl<H: Hooks> Tcp<H> {
         if self.lpcbs.iter().filter(|s| s.used).count() >= limit {
             return None;
         }
+        self.next_gen = self.next_gen.wrapping_add(1);
         let generation = self.next_gen;
         let (i, s) = self.lpcbs.iter_mut().enumerate().find(|(_, s)| !s.used)?;
         s.used = true;
         s.generation = generation;
-        self.next_gen = self.next_gen.wrapping_add(1);
         u8::try_from(i).ok()
     }
 
@@ -1128,38 +1143,26 @@ impl<H: Hooks> Tcp<H> {
 
     // -- events --------------------------------------------------------------
 
-    pub(crate) fn ev_push(&mut self, callback: Callback) -> u64 {
+    /// A callback is being made: logged through the hooks (None after a
+    /// failed assertion: lwIP makes no more callbacks then).
+    pub(crate) fn ev_push(&mut self, callback: Callback) -> Option<u32> {
         if self.asserted.is_some() {
-            // No callback after a failed assertion (see netif output).
-            return self.ev_tail.wrapping_add(EVENT_CAP as u64);
+            return None;
         }
-        if self.ev_tail.wrapping_sub(self.ev_head) >= EVENT_CAP as u64 {
-            self.ev_head = self.ev_head.wrapping_add(1);
-            self.ev_dropped = self.ev_dropped.wrapping_add(1);
-        }
-        let seq = self.ev_tail;
-        let slot = (seq % EVENT_CAP as u64) as usize;
-        if let Some(e) = self.events.get_mut(slot) {
-            *e = Some(Event {
-                time_ms: self.now,
-                callback,
-                ret: None,
-            });
-        }
-        self.ev_tail = self.ev_tail.wrapping_add(1);
-        seq
+        Some(self.hooks.callback_made(Event {
+            time_ms: self.now,
+            callback,
+            ret: None,
+        }))
     }
 
-    pub(crate) fn ev_ret(&mut self, seq: u64, ret: Err) {
-        // A callback in which a nested call asserted still returns (the C
-        // driver unwinds only lwIP's frames of that nested call), so its
-        // value is logged; lwIP then stops when the callback returns.
-        if seq < self.ev_head || seq >= self.ev_tail {
-            return;
-        }
-        let slot = (seq % EVENT_CAP as u64) as usize;
-        if let Some(Some(e)) = self.events.get_mut(slot) {
-            e.ret = Some(ret);
+    /// The callback [`Tcp::ev_push`] logged returned `ret`. A callback in
+    /// which a nested call asserted still returns (the C driver unwinds
+    /// only lwIP's frames of that nested call), so its value is logged;
+    /// lwIP then stops when the callback returns.
+    pub(crate) fn ev_ret(&mut self, token: Option<u32>, ret: Err) {
+        if let Some(t) = token {
+            self.hooks.callback_returned(t, ret);
         }
     }
 
@@ -1174,21 +1177,6 @@ impl<H: Hooks> Tcp<H> {
     /// the reset.
     pub fn asserted(&self) -> Option<(&'static str, &'static str)> {
         self.asserted
-    }
-
-    /// The oldest logged callback not yet taken.
-    pub fn pop_event(&mut self) -> Option<Event> {
-        if self.ev_head == self.ev_tail {
-            return None;
-        }
-        let slot = (self.ev_head % EVENT_CAP as u64) as usize;
-        self.ev_head = self.ev_head.wrapping_add(1);
-        self.events.get_mut(slot).and_then(Option::take)
-    }
-
-    /// Events lost because the ring was full.
-    pub fn events_dropped(&self) -> u64 {
-        self.ev_dropped
     }
 
     /// Logs `err(arg, err)` for a freed pcb if its `errf` was set

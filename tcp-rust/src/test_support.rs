@@ -9,7 +9,7 @@ use std::vec::Vec;
 use crate::config::Config;
 use crate::err::Err;
 use crate::pbuf::{Pbuf, RomRef, RomStore};
-use crate::stack::{Callback, Handle, Hooks, Netif, Packet, Tcp, TcpApp, WriteFlags};
+use crate::stack::{Callback, Event, Handle, Hooks, Netif, Packet, Tcp, TcpApp, WriteFlags};
 
 pub(crate) const FIN: u8 = 0x01;
 pub(crate) const SYN: u8 = 0x02;
@@ -57,6 +57,8 @@ pub(crate) struct TestHooks {
     /// The application's buffers for zero-copy writes ([`RomRef::key`] is
     /// the index).
     pub(crate) rom: Vec<Vec<u8>>,
+    /// The callbacks made, not yet taken by [`events`].
+    pub(crate) events: Vec<Event>,
 }
 
 impl RomStore for TestHooks {
@@ -97,6 +99,15 @@ impl Hooks for TestHooks {
         let mut v = vec![0; packet.len()];
         packet.copy_to(&*self, &mut v);
         self.out.push(v);
+    }
+    fn callback_made(&mut self, event: Event) -> u32 {
+        self.events.push(event);
+        (self.events.len() - 1) as u32
+    }
+    fn callback_returned(&mut self, token: u32, ret: Err) {
+        if let Some(e) = self.events.get_mut(token as usize) {
+            e.ret = Some(ret);
+        }
     }
 }
 
@@ -280,11 +291,10 @@ macro_rules! recv {
 pub(crate) use recv;
 
 pub(crate) fn events(s: &mut T) -> Vec<(Callback, Option<Err>)> {
-    let mut v = Vec::new();
-    while let Some(e) = s.pop_event() {
-        v.push((e.callback, e.ret));
-    }
-    v
+    core::mem::take(&mut s.hooks.events)
+        .into_iter()
+        .map(|e| (e.callback, e.ret))
+        .collect()
 }
 
 #[derive(Default)]

@@ -30,7 +30,7 @@ pub mod glue {
     use core::hint::black_box;
 
     use tcp_rust::pbuf::{Pbuf, RomStore};
-    use tcp_rust::{Err, Handle, Hooks, Packet, Tcp, TcpApp};
+    use tcp_rust::{Err, Event, Handle, Hooks, Packet, Tcp, TcpApp};
 
     /// Data an application sends without copying (`tcp_write_ref`): here
     /// one constant page, as flash-resident content would be.
@@ -69,6 +69,13 @@ pub mod glue {
             for chunk in packet.chunks(&*self) {
                 black_box(chunk);
             }
+        }
+        fn callback_made(&mut self, event: Event) -> u32 {
+            black_box(event);
+            0
+        }
+        fn callback_returned(&mut self, token: u32, ret: Err) {
+            black_box((token, ret));
         }
     }
 
@@ -116,10 +123,18 @@ pub mod glue {
     }
 }
 
-/// `size_of::<Tcp<ProbeHooks>>()`: the port's static RAM (all of its state
-/// is in this one value), for ci/footprint to read from the object.
+/// `size_of::<Tcp<ProbeHooks>>()`: all of the port's state is in this one
+/// value, for ci/footprint to read from the object.
 #[unsafe(no_mangle)] // SAFETY: a name no other object defines (tcpdiff_ prefix).
 pub static TCPDIFF_SIZEOF_TCP: usize = core::mem::size_of::<Tcp<ProbeHooks>>();
+
+/// The stack as firmware places it: a zeroed `static` (`Tcp::zeroed`, a
+/// const fn), configured in place by `Tcp::reset`. Its section shows
+/// whether the zeroed stack needs an initial image (`.data`) or none
+/// (`.bss`). Never accessed here: the entry points take the stack by
+/// reference.
+#[unsafe(no_mangle)] // SAFETY: a name no other object defines (tcpdiff_ prefix).
+pub static mut TCPDIFF_STACK: Tcp<ProbeHooks> = Tcp::zeroed(ProbeHooks { seed: 0 });
 
 /// The netif every entry point uses.
 fn netif(ip: [u8; 4]) -> Netif {
@@ -134,11 +149,14 @@ fn netif(ip: [u8; 4]) -> Netif {
 // Each `#[unsafe(no_mangle)]` below: SAFETY: a name no other object defines
 // (tcpdiff_probe_ prefix), a Rust-ABI function with no unsafe contract.
 
-/// `Tcp::new` (lwip_init + netif_add + tcp_init) into `out`.
+/// The stack configured in place, as firmware does: a zeroed `static`
+/// (`Tcp::zeroed`, like TCPDIFF_STACK) configured by `Tcp::reset`
+/// (lwip_init + netif_add + tcp_init). `Tcp::new`, which returns the stack
+/// by value, is the hosted convenience and is not what a firmware links.
 #[unsafe(no_mangle)]
-pub fn tcpdiff_probe_new(out: &mut Option<Tcp<ProbeHooks>>, ip: [u8; 4], seed: u32) -> bool {
-    *out = Tcp::new(Config::full(), netif(ip), ProbeHooks { seed }).ok();
-    out.is_some()
+pub fn tcpdiff_probe_init(tcp: &mut Tcp<ProbeHooks>, ip: [u8; 4], seed: u32) -> bool {
+    tcp.hooks.seed = seed;
+    tcp.reset(Config::full(), netif(ip)).is_ok()
 }
 
 /// `Tcp::reset`.
@@ -316,11 +334,6 @@ pub fn tcpdiff_probe_txnow(tcp: &mut Tcp<ProbeHooks>) -> Result<(), ApiError> {
     tcp.tcp_txnow()
 }
 
-/// The callback log (where the port records what it called).
-#[unsafe(no_mangle)]
-pub fn tcpdiff_probe_pop_event(tcp: &mut Tcp<ProbeHooks>) -> Option<Event> {
-    tcp.pop_event()
-}
 
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {

@@ -23,11 +23,13 @@ use super::{
 use crate::model::{ApiCall, CbFn, CbSlot, ScenarioConfig};
 
 /// The platform under the port: seeded `LWIP_RAND()` and ISNs, the
-/// netif's output collected, and the application's buffers for zero-copy
-/// writes (kept until reset, as the C engine keeps them).
+/// netif's output and the callback log collected, and the application's
+/// buffers for zero-copy writes (kept until reset, as the C engine keeps
+/// them).
 struct RHooks {
     seeded: Seeded,
     out: Vec<OutPacket>,
+    events: Vec<tcp_rust::Event>,
     rom: Vec<Vec<u8>>,
 }
 
@@ -51,6 +53,15 @@ impl Hooks for RHooks {
             time_us: u64::from(now_ms) * 1000,
             bytes,
         });
+    }
+    fn callback_made(&mut self, event: tcp_rust::Event) -> u32 {
+        self.events.push(event);
+        (self.events.len() - 1) as u32
+    }
+    fn callback_returned(&mut self, token: u32, ret: Err) {
+        if let Some(e) = self.events.get_mut(token as usize) {
+            e.ret = Some(ret);
+        }
     }
 }
 
@@ -365,13 +376,9 @@ impl TcpApp<RHooks> for RApp {
 /// The Rust engine.
 pub struct RustEngine {
     tcp: Option<Box<Stack>>,
-    /// Events taken from the port's log, not yet reported.
-    events: Vec<tcp_rust::Event>,
     app: RApp,
     sockets: Sockets<Handle>,
     config: ScenarioConfig,
-    /// Callbacks the port's event log dropped (reported by `snapshots`).
-    events_lost: u64,
 }
 
 impl Default for RustEngine {
@@ -385,11 +392,9 @@ impl RustEngine {
     pub fn new() -> RustEngine {
         RustEngine {
             tcp: None,
-            events: Vec::new(),
             app: RApp::new(),
             sockets: Sockets::default(),
             config: ScenarioConfig::default(),
-            events_lost: 0,
         }
     }
 }
@@ -449,6 +454,7 @@ impl Engine for RustEngine {
                 t.hooks = RHooks {
                     seeded: Seeded::new(config.seed),
                     out: Vec::new(),
+                    events: Vec::new(),
                     rom: Vec::new(),
                 };
                 t.reset(Config::full(), netif).map_err(api_failure)?;
@@ -457,6 +463,7 @@ impl Engine for RustEngine {
                 let hooks = RHooks {
                     seeded: Seeded::new(config.seed),
                     out: Vec::new(),
+                    events: Vec::new(),
                     rom: Vec::new(),
                 };
                 let t = Tcp::new(Config::full(), netif, hooks).map_err(api_failure)?;
@@ -465,8 +472,6 @@ impl Engine for RustEngine {
         }
         self.app = RApp::new();
         self.app.state.remote = (config.remote_ip, config.remote_port);
-        self.events.clear();
-        self.events_lost = 0;
         self.sockets = Sockets::default();
         self.config = *config;
         Ok(())
@@ -482,21 +487,7 @@ impl Engine for RustEngine {
         if t_ms < tcp.now() {
             return Ok(());
         }
-        // Timer tick by timer tick, taking the port's event log (a ring of
-        // EVENT_CAP entries) after each, so a long wait loses no callback.
-        let tick = tcp.config().tcp_fast_interval().max(1);
-        loop {
-            let next = (tcp.now() / tick).saturating_add(1).saturating_mul(tick);
-            let to = next.min(t_ms);
-            let r = tcp.advance_to(to, &mut self.app).map_err(api_failure);
-            while let Some(e) = tcp.pop_event() {
-                self.events.push(e);
-            }
-            r?;
-            if to >= t_ms {
-                return Ok(());
-            }
-        }
+        tcp.advance_to(t_ms, &mut self.app).map_err(api_failure)
     }
 
     fn inbound(&mut self, packet: &[u8]) -> Result<(), EngineError> {
@@ -526,11 +517,7 @@ impl Engine for RustEngine {
             _ => None,
         };
         if let ApiCall::Tmr = call {
-            let r = tcp.tcp_tmr(&mut self.app).map_err(api_failure);
-            while let Some(e) = tcp.pop_event() {
-                self.events.push(e);
-            }
-            r?;
+            tcp.tcp_tmr(&mut self.app).map_err(api_failure)?;
             return Ok(CallOutcome {
                 err: None,
                 value: 0,
@@ -575,15 +562,7 @@ impl Engine for RustEngine {
         let Some(t) = self.tcp.as_deref_mut() else {
             return Vec::new();
         };
-        let mut events = std::mem::take(&mut self.events);
-        while let Some(e) = t.pop_event() {
-            events.push(e);
-        }
-        // advance_to drains the log every timer tick, and one input or call
-        // makes far fewer than EVENT_CAP callbacks, so none should be lost;
-        // if some were, the callbacks seen are not all the port made, and
-        // `snapshots` says so (a divergence) instead of comparing a short list.
-        self.events_lost = t.events_dropped();
+        let events = std::mem::take(&mut t.hooks.events);
         let t: &Stack = t;
         events
             .into_iter()
@@ -602,12 +581,6 @@ impl Engine for RustEngine {
     }
 
     fn snapshots(&mut self) -> Observed<Vec<ConnSnapshot>> {
-        if self.events_lost != 0 {
-            return Err(Unobservable(format!(
-                "the port's event log overflowed: {} callback(s) were not observed",
-                self.events_lost
-            )));
-        }
         let t = inspectable(self.tcp.as_deref())?;
         let mut listed = Vec::new();
         t.for_each_on_list(|h, _, l| listed.push((h, l)));
@@ -668,7 +641,7 @@ impl Engine for RustEngine {
                 let _ = t.tcp_close(*h);
             }
         }
-        while t.pop_event().is_some() {}
+        t.hooks.events.clear();
         t.hooks.out.clear();
         let in_use = in_use(t).into_iter().filter(|(_, n)| *n != 0).collect();
         Ok(Leaks { in_use })
