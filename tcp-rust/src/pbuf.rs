@@ -56,13 +56,24 @@ const TAG_POOL: u32 = 1;
 const TAG_ROM: u32 = 2;
 const NO_NEXT: u32 = u32::MAX;
 
+// Offsets of the fields in the encoded `struct pbuf`.
+const F_NEXT: usize = 0;
+const F_PAYLOAD: usize = 4;
+const F_TOT_LEN: usize = 8;
+const F_LEN: usize = 10;
+const F_FLAGS: usize = 13;
+const F_REF: usize = 14;
+
 impl Pbuf {
+    #[inline]
     const fn new(tag: u32, idx: u32) -> Pbuf {
         Pbuf((tag << TAG_SHIFT) | (idx & ((1 << TAG_SHIFT) - 1)))
     }
+    #[inline]
     const fn tag(self) -> u32 {
         self.0 >> TAG_SHIFT
     }
+    #[inline]
     const fn idx(self) -> usize {
         (self.0 & ((1 << TAG_SHIFT) - 1)) as usize
     }
@@ -100,6 +111,7 @@ impl PbufType {
     }
     /// `PBUF_TYPE_FLAG_STRUCT_DATA_CONTIGUOUS`: the payload lives behind
     /// the header, so headers can be added in front of it.
+    #[inline]
     const fn contiguous(self) -> bool {
         matches!(self, PbufType::Ram | PbufType::Pool)
     }
@@ -158,10 +170,7 @@ impl Hdr {
         refcnt: 0,
     };
 
-    fn decode(b: &[u8]) -> Hdr {
-        let Some(b) = b.get(..PBUF_HDR) else {
-            return Hdr::NONE;
-        };
+    fn decode(b: &[u8; PBUF_HDR]) -> Hdr {
         Hdr {
             next: u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
             payload: u32::from_le_bytes([b[4], b[5], b[6], b[7]]),
@@ -173,17 +182,15 @@ impl Hdr {
         }
     }
 
-    fn encode(&self, b: &mut [u8]) {
-        if let Some(b) = b.get_mut(..PBUF_HDR) {
-            b[0..4].copy_from_slice(&self.next.to_le_bytes());
-            b[4..8].copy_from_slice(&self.payload.to_le_bytes());
-            b[8..10].copy_from_slice(&self.tot_len.to_le_bytes());
-            b[10..12].copy_from_slice(&self.len.to_le_bytes());
-            b[12] = self.ty.code();
-            b[13] = self.flags;
-            b[14] = self.refcnt;
-            b[15] = 0;
-        }
+    fn encode(&self, b: &mut [u8; PBUF_HDR]) {
+        b[0..4].copy_from_slice(&self.next.to_le_bytes());
+        b[4..8].copy_from_slice(&self.payload.to_le_bytes());
+        b[8..10].copy_from_slice(&self.tot_len.to_le_bytes());
+        b[10..12].copy_from_slice(&self.len.to_le_bytes());
+        b[12] = self.ty.code();
+        b[13] = self.flags;
+        b[14] = self.refcnt;
+        b[15] = 0;
     }
 }
 
@@ -376,6 +383,7 @@ impl Pbufs {
     // -- where a pbuf lives ---------------------------------------------
 
     /// Offset of `p`'s `struct pbuf` in its region.
+    #[inline]
     fn at(&self, p: Pbuf) -> usize {
         match p.tag() {
             TAG_RAM => p.idx() + usize::from(self.heap.sizeof_mem()),
@@ -384,6 +392,7 @@ impl Pbufs {
         }
     }
 
+    #[inline]
     fn region(&self, p: Pbuf) -> &[u8] {
         match p.tag() {
             TAG_RAM => self.heap.ram(),
@@ -392,6 +401,7 @@ impl Pbufs {
         }
     }
 
+    #[inline]
     fn region_mut(&mut self, p: Pbuf) -> &mut [u8] {
         match p.tag() {
             TAG_RAM => self.heap.ram_mut(),
@@ -400,22 +410,61 @@ impl Pbufs {
         }
     }
 
-    fn hdr(&self, p: Pbuf) -> Hdr {
+    /// `p`'s `struct pbuf` bytes (None for a pbuf outside its region).
+    #[inline]
+    fn raw(&self, p: Pbuf) -> Option<&[u8; PBUF_HDR]> {
         let at = self.at(p);
-        self.region(p).get(at..).map_or(Hdr::NONE, Hdr::decode)
+        self.region(p).get(at..at + PBUF_HDR)?.try_into().ok()
+    }
+
+    #[inline]
+    fn raw_mut(&mut self, p: Pbuf) -> Option<&mut [u8; PBUF_HDR]> {
+        let at = self.at(p);
+        self.region_mut(p).get_mut(at..at + PBUF_HDR)?.try_into().ok()
+    }
+
+    fn hdr(&self, p: Pbuf) -> Hdr {
+        self.raw(p).map_or(Hdr::NONE, Hdr::decode)
     }
 
     fn put(&mut self, p: Pbuf, h: &Hdr) {
-        let at = self.at(p);
-        if let Some(b) = self.region_mut(p).get_mut(at..) {
+        if let Some(b) = self.raw_mut(p) {
             h.encode(b);
         }
     }
 
-    fn edit(&mut self, p: Pbuf, f: impl FnOnce(&mut Hdr)) {
-        let mut h = self.hdr(p);
-        f(&mut h);
-        self.put(p, &h);
+    /// One u16 field of `p`'s `struct pbuf` (0 for a dangling pbuf).
+    #[inline]
+    fn get16(&self, p: Pbuf, off: usize) -> u16 {
+        self.raw(p)
+            .and_then(|b| b.get(off..off + 2))
+            .map_or(0, |b| u16::from_le_bytes([b[0], b[1]]))
+    }
+
+    #[inline]
+    fn set16(&mut self, p: Pbuf, off: usize, v: u16) {
+        if let Some(b) = self.raw_mut(p).and_then(|b| b.get_mut(off..off + 2)) {
+            b.copy_from_slice(&v.to_le_bytes());
+        }
+    }
+
+    #[inline]
+    fn set32(&mut self, p: Pbuf, off: usize, v: u32) {
+        if let Some(b) = self.raw_mut(p).and_then(|b| b.get_mut(off..off + 4)) {
+            b.copy_from_slice(&v.to_le_bytes());
+        }
+    }
+
+    #[inline]
+    fn get8(&self, p: Pbuf, off: usize) -> u8 {
+        self.raw(p).and_then(|b| b.get(off)).copied().unwrap_or(0)
+    }
+
+    #[inline]
+    fn set8(&mut self, p: Pbuf, off: usize, v: u8) {
+        if let Some(b) = self.raw_mut(p).and_then(|b| b.get_mut(off)) {
+            *b = v;
+        }
     }
 
     // -- allocation -------------------------------------------------------
@@ -464,7 +513,7 @@ impl Pbufs {
                     );
                     self.put(q, &Hdr::init(payload, rem, qlen, PbufType::Pool));
                     match last {
-                        Some(l) => self.edit(l, |h| h.next = q.0),
+                        Some(l) => self.set32(l, F_NEXT, q.0),
                         None => head = Some(q),
                     }
                     last = Some(q);
@@ -498,7 +547,7 @@ impl Pbufs {
             if let Some(k) = self.rom_key.get_mut(p.idx()) {
                 *k = at.key;
             }
-            self.edit(p, |h| h.payload = at.offset);
+            self.set32(p, F_PAYLOAD, at.offset);
         }
     }
 
@@ -521,13 +570,13 @@ impl Pbufs {
         let mut count = 0u8;
         let mut cur = Some(p);
         while let Some(q) = cur {
-            let h = self.hdr(q);
-            if h.refcnt == 0 {
+            let refcnt = self.get8(q, F_REF);
+            if refcnt == 0 {
                 // A dangling or already freed pbuf: lwIP asserts.
                 break;
             }
-            let r = h.refcnt - 1;
-            self.edit(q, |h| h.refcnt = r);
+            let r = refcnt - 1;
+            self.set8(q, F_REF, r);
             if r != 0 {
                 break;
             }
@@ -544,7 +593,8 @@ impl Pbufs {
 
     /// Port of `pbuf_ref(p)` (pbuf.c).
     pub fn pbuf_ref(&mut self, p: Pbuf) {
-        self.edit(p, |h| h.refcnt = h.refcnt.wrapping_add(1));
+        let r = self.get8(p, F_REF).wrapping_add(1);
+        self.set8(p, F_REF, r);
     }
 
     /// Port of `pbuf_clen(p)` (pbuf.c): pbufs in the chain.
@@ -567,13 +617,11 @@ impl Pbufs {
             let hp = self.hdr(p);
             let tot = hp.tot_len.wrapping_add(add);
             if hp.next == NO_NEXT {
-                self.edit(p, |x| {
-                    x.tot_len = tot;
-                    x.next = t.0;
-                });
+                self.set16(p, F_TOT_LEN, tot);
+                self.set32(p, F_NEXT, t.0);
                 return;
             }
-            self.edit(p, |x| x.tot_len = tot);
+            self.set16(p, F_TOT_LEN, tot);
             p = Pbuf(hp.next);
         }
     }
@@ -604,7 +652,7 @@ impl Pbufs {
                 break;
             }
             rem -= hq.len;
-            self.edit(q, |x| x.tot_len = x.tot_len.wrapping_sub(shrink));
+            self.set16(q, F_TOT_LEN, hq.tot_len.wrapping_sub(shrink));
             if hq.next == NO_NEXT {
                 break;
             }
@@ -615,11 +663,15 @@ impl Pbufs {
             let size = (hq.payload as u16).wrapping_add(rem);
             self.heap.mem_trim(MemPtr(q.idx() as u16), size)?;
         }
-        self.edit(q, |x| {
-            x.len = rem;
-            x.tot_len = rem;
-            x.next = NO_NEXT;
-        });
+        self.put(
+            q,
+            &Hdr {
+                len: rem,
+                tot_len: rem,
+                next: NO_NEXT,
+                ..hq
+            },
+        );
         if hq.next != NO_NEXT {
             self.pbuf_free(Pbuf(hq.next));
         }
@@ -663,11 +715,15 @@ impl Pbufs {
         // in front): the offset may go below 0 of the application's
         // buffer, so it wraps (such a payload then reads as empty here,
         // where C would read outside the buffer).
-        self.edit(p, |x| {
-            x.payload = x.payload.wrapping_sub(u32::from(n));
-            x.len = x.len.wrapping_add(n);
-            x.tot_len = x.tot_len.wrapping_add(n);
-        });
+        self.put(
+            p,
+            &Hdr {
+                payload: h.payload.wrapping_sub(u32::from(n)),
+                len: h.len.wrapping_add(n),
+                tot_len: h.tot_len.wrapping_add(n),
+                ..h
+            },
+        );
         true
     }
 
@@ -677,17 +733,20 @@ impl Pbufs {
         if n == 0 {
             return true;
         }
-        let h = self.hdr(p);
-        if h.refcnt == 0 || n > h.len {
+        let Some(b) = self.raw_mut(p) else {
+            return false;
+        };
+        let len = u16::from_le_bytes([b[10], b[11]]);
+        if b[F_REF] == 0 || n > len {
             return false;
         }
-        self.edit(p, |x| {
-            // Wrapping: a forced header may have moved a ROM/REF offset
-            // below 0 (see add_header_impl).
-            x.payload = x.payload.wrapping_add(u32::from(n));
-            x.len -= n;
-            x.tot_len = x.tot_len.wrapping_sub(n);
-        });
+        // Wrapping: a forced header may have moved a ROM/REF offset below
+        // 0 (see add_header_impl).
+        let payload = u32::from_le_bytes([b[4], b[5], b[6], b[7]]).wrapping_add(u32::from(n));
+        let tot_len = u16::from_le_bytes([b[8], b[9]]).wrapping_sub(n);
+        b[4..8].copy_from_slice(&payload.to_le_bytes());
+        b[8..10].copy_from_slice(&tot_len.to_le_bytes());
+        b[10..12].copy_from_slice(&(len - n).to_le_bytes());
         true
     }
 
@@ -808,41 +867,52 @@ impl Pbufs {
     // -- fields -----------------------------------------------------------
 
     /// `p->next`.
+    #[inline]
     pub fn next(&self, p: Pbuf) -> Option<Pbuf> {
-        let n = self.hdr(p).next;
+        let n = self
+            .raw(p)
+            .map_or(NO_NEXT, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
         (n != NO_NEXT).then_some(Pbuf(n))
     }
     /// Sets `p->next` (C code that unlinks a chain writes it directly).
+    #[inline]
     pub fn set_next(&mut self, p: Pbuf, next: Option<Pbuf>) {
-        self.edit(p, |h| h.next = next.map_or(NO_NEXT, |n| n.0));
+        self.set32(p, F_NEXT, next.map_or(NO_NEXT, |n| n.0));
     }
     /// `p->len`.
+    #[inline]
     pub fn len(&self, p: Pbuf) -> u16 {
-        self.hdr(p).len
+        self.get16(p, F_LEN)
     }
     /// Sets `p->len`.
+    #[inline]
     pub fn set_len(&mut self, p: Pbuf, len: u16) {
-        self.edit(p, |h| h.len = len);
+        self.set16(p, F_LEN, len);
     }
     /// `p->tot_len`.
+    #[inline]
     pub fn tot_len(&self, p: Pbuf) -> u16 {
-        self.hdr(p).tot_len
+        self.get16(p, F_TOT_LEN)
     }
     /// Sets `p->tot_len`.
+    #[inline]
     pub fn set_tot_len(&mut self, p: Pbuf, tot_len: u16) {
-        self.edit(p, |h| h.tot_len = tot_len);
+        self.set16(p, F_TOT_LEN, tot_len);
     }
     /// `p->flags`.
+    #[inline]
     pub fn flags(&self, p: Pbuf) -> u8 {
-        self.hdr(p).flags
+        self.get8(p, F_FLAGS)
     }
     /// Sets `p->flags`.
+    #[inline]
     pub fn set_flags(&mut self, p: Pbuf, flags: u8) {
-        self.edit(p, |h| h.flags = flags);
+        self.set8(p, F_FLAGS, flags);
     }
     /// `p->ref`.
+    #[inline]
     pub fn refcount(&self, p: Pbuf) -> u8 {
-        self.hdr(p).refcnt
+        self.get8(p, F_REF)
     }
     /// The pbuf's type.
     pub fn pbuf_type(&self, p: Pbuf) -> PbufType {
@@ -861,16 +931,20 @@ impl Pbufs {
 
     /// `p->payload`, `p->len` bytes of it.
     pub fn payload<'a, R: RomStore>(&'a self, rom: &'a R, p: Pbuf) -> &'a [u8] {
-        let h = self.hdr(p);
-        let len = usize::from(h.len);
-        if h.ty.contiguous() {
-            let start = self.at(p) + h.payload as usize;
-            self.region(p).get(start..start + len).unwrap_or(&[])
+        let at = self.at(p);
+        let region = self.region(p);
+        let Some(b) = region.get(at..at + PBUF_HDR) else {
+            return &[];
+        };
+        let payload = u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize;
+        let len = usize::from(u16::from_le_bytes([b[10], b[11]]));
+        if PbufType::from_code(b[12]).contiguous() {
+            let start = at + payload;
+            region.get(start..start + len).unwrap_or(&[])
         } else {
             let key = self.rom_key.get(p.idx()).copied().unwrap_or(0);
-            let start = h.payload as usize;
             rom.rom_bytes(key)
-                .get(start..start.saturating_add(len))
+                .get(payload..payload.saturating_add(len))
                 .unwrap_or(&[])
         }
     }
@@ -878,15 +952,17 @@ impl Pbufs {
     /// `p->payload`, `p->len` bytes of it, to write (empty for ROM/REF:
     /// the application's bytes are not the stack's to write).
     pub fn payload_mut(&mut self, p: Pbuf) -> &mut [u8] {
-        let h = self.hdr(p);
-        if !h.ty.contiguous() {
+        let at = self.at(p);
+        let region = self.region_mut(p);
+        let Some(b) = region.get(at..at + PBUF_HDR) else {
+            return &mut [];
+        };
+        if !PbufType::from_code(b[12]).contiguous() {
             return &mut [];
         }
-        let start = self.at(p) + h.payload as usize;
-        let len = usize::from(h.len);
-        self.region_mut(p)
-            .get_mut(start..start + len)
-            .unwrap_or(&mut [])
+        let start = at + u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize;
+        let len = usize::from(u16::from_le_bytes([b[10], b[11]]));
+        region.get_mut(start..start + len).unwrap_or(&mut [])
     }
 
     /// The chain's payloads, head first.

@@ -547,9 +547,6 @@ pub(crate) struct InputGlobals {
     pub(crate) tcplen: u16,
     /// Header length in bytes.
     pub(crate) hdrlen: usize,
-    /// The TCP header and options (`tcphdr`, `tcphdr_opt1`/`opt2`), read
-    /// from the packet's pbufs.
-    pub(crate) hdr: [u8; 60],
     /// `inseg.p`: the packet's chain, payload at the data.
     pub(crate) inseg_p: Option<Pbuf>,
     /// `inseg.len`.
@@ -574,7 +571,6 @@ impl InputGlobals {
         flags: 0,
         tcplen: 0,
         hdrlen: 0,
-        hdr: [0; 60],
         inseg_p: None,
         inseg_len: 0,
         inseg_flags: 0,
@@ -616,6 +612,9 @@ pub struct Tcp<H: Hooks> {
     /// the `MEMP_PBUF` pool.
     pub(crate) pbufs: Pbufs,
     pub(crate) inp: InputGlobals,
+    /// The TCP header and options of the segment being processed
+    /// (`tcphdr`, `tcphdr_opt1`/`opt2`), read from the packet's pbufs.
+    pub(crate) inp_hdr: [u8; 60],
     pub(crate) depth: u32,
 }
 
@@ -668,6 +667,7 @@ impl<H: Hooks> Tcp<H> {
             next_gen: 0,
             pbufs: Pbufs::EMPTY,
             inp: InputGlobals::ZERO,
+            inp_hdr: [0; 60],
             depth: 0,
             asserted: None,
         }

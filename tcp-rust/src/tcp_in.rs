@@ -254,9 +254,9 @@ impl<H: Hooks> Tcp<H> {
         inp.flags = flags;
         inp.tcplen = tcplen;
         inp.hdrlen = hdrlen;
-        inp.hdr = hdr;
         inp.inseg_len = tot_len;
         inp.inseg_flags = flags;
+        self.inp_hdr = hdr;
         true
     }
 
@@ -578,7 +578,7 @@ impl<H: Hooks> Tcp<H> {
     /// applied to the pcb.
     fn tcp_parseopt(&mut self, i: u8) {
         let inp = self.inp;
-        let opts = inp.hdr.get(TCP_HLEN..inp.hdrlen).unwrap_or(&[]);
+        let opts = self.inp_hdr.get(TCP_HLEN..inp.hdrlen).unwrap_or(&[]);
         if opts.is_empty() {
             return;
         }

@@ -30,14 +30,23 @@ pub const IP_OFFMASK: u16 = 0x1fff;
 /// bits. This is the un-complemented value lwIP's `lwip_standard_chksum`
 /// computes (in network byte order).
 fn ones_complement_sum(data: &[u8], acc: u32) -> u16 {
+    // 32-bit big-endian words: 2^16 = 1 modulo 0xffff, so a word adds its
+    // two 16-bit halves, and the fold below gives the 16-bit sum (0 only
+    // for all-zero data, as with 16-bit words).
     let mut sum = u64::from(acc);
-    let mut words = data.chunks_exact(2);
+    let mut words = data.chunks_exact(4);
     for w in &mut words {
+        if let &[a, b, c, d] = w {
+            sum = sum.wrapping_add(u64::from(u32::from_be_bytes([a, b, c, d])));
+        }
+    }
+    let mut pairs = words.remainder().chunks_exact(2);
+    for w in &mut pairs {
         if let &[hi, lo] = w {
             sum = sum.wrapping_add(u64::from(u16::from_be_bytes([hi, lo])));
         }
     }
-    if let &[last] = words.remainder() {
+    if let &[last] = pairs.remainder() {
         sum = sum.wrapping_add(u64::from(u16::from_be_bytes([last, 0])));
     }
     fold(sum)
