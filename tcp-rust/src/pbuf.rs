@@ -382,45 +382,42 @@ impl Pbufs {
 
     // -- where a pbuf lives ---------------------------------------------
 
-    /// Offset of `p`'s `struct pbuf` in its region.
+    /// `p`'s region and the offset of its `struct pbuf` in it.
     #[inline]
-    fn at(&self, p: Pbuf) -> usize {
+    fn loc(&self, p: Pbuf) -> (&[u8], usize) {
         match p.tag() {
-            TAG_RAM => p.idx() + usize::from(self.heap.sizeof_mem()),
-            TAG_POOL => p.idx() * self.pool_elem,
-            _ => p.idx() * PBUF_HDR,
+            TAG_RAM => (
+                self.heap.ram(),
+                p.idx() + usize::from(self.heap.sizeof_mem()),
+            ),
+            TAG_POOL => (&self.pool_mem, p.idx() * self.pool_elem),
+            _ => (&self.rom_mem, p.idx() * PBUF_HDR),
         }
     }
 
     #[inline]
-    fn region(&self, p: Pbuf) -> &[u8] {
+    fn loc_mut(&mut self, p: Pbuf) -> (&mut [u8], usize) {
         match p.tag() {
-            TAG_RAM => self.heap.ram(),
-            TAG_POOL => &self.pool_mem,
-            _ => &self.rom_mem,
-        }
-    }
-
-    #[inline]
-    fn region_mut(&mut self, p: Pbuf) -> &mut [u8] {
-        match p.tag() {
-            TAG_RAM => self.heap.ram_mut(),
-            TAG_POOL => &mut self.pool_mem,
-            _ => &mut self.rom_mem,
+            TAG_RAM => {
+                let at = p.idx() + usize::from(self.heap.sizeof_mem());
+                (self.heap.ram_mut(), at)
+            }
+            TAG_POOL => (&mut self.pool_mem, p.idx() * self.pool_elem),
+            _ => (&mut self.rom_mem, p.idx() * PBUF_HDR),
         }
     }
 
     /// `p`'s `struct pbuf` bytes (None for a pbuf outside its region).
     #[inline]
     fn raw(&self, p: Pbuf) -> Option<&[u8; PBUF_HDR]> {
-        let at = self.at(p);
-        self.region(p).get(at..at + PBUF_HDR)?.try_into().ok()
+        let (region, at) = self.loc(p);
+        region.get(at..at + PBUF_HDR)?.try_into().ok()
     }
 
     #[inline]
     fn raw_mut(&mut self, p: Pbuf) -> Option<&mut [u8; PBUF_HDR]> {
-        let at = self.at(p);
-        self.region_mut(p).get_mut(at..at + PBUF_HDR)?.try_into().ok()
+        let (region, at) = self.loc_mut(p);
+        region.get_mut(at..at + PBUF_HDR)?.try_into().ok()
     }
 
     fn hdr(&self, p: Pbuf) -> Hdr {
@@ -931,8 +928,7 @@ impl Pbufs {
 
     /// `p->payload`, `p->len` bytes of it.
     pub fn payload<'a, R: RomStore>(&'a self, rom: &'a R, p: Pbuf) -> &'a [u8] {
-        let at = self.at(p);
-        let region = self.region(p);
+        let (region, at) = self.loc(p);
         let Some(b) = region.get(at..at + PBUF_HDR) else {
             return &[];
         };
@@ -952,8 +948,7 @@ impl Pbufs {
     /// `p->payload`, `p->len` bytes of it, to write (empty for ROM/REF:
     /// the application's bytes are not the stack's to write).
     pub fn payload_mut(&mut self, p: Pbuf) -> &mut [u8] {
-        let at = self.at(p);
-        let region = self.region_mut(p);
+        let (region, at) = self.loc_mut(p);
         let Some(b) = region.get(at..at + PBUF_HDR) else {
             return &mut [];
         };

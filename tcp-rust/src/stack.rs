@@ -1295,7 +1295,8 @@ impl<H: Hooks> Tcp<H> {
         // The header is read from the first pbuf (`iphdr = p->payload`).
         let mut hdr = [0u8; 60];
         let first = self.pbufs.payload(&self.hooks, p);
-        let n = first.len().min(hdr.len());
+        let hlen = usize::from(first.first().copied().unwrap_or(0) & 0x0f) * 4;
+        let n = first.len().min(hlen.max(IP_HLEN));
         if let (Some(d), Some(sv)) = (hdr.get_mut(..n), first.get(..n)) {
             d.copy_from_slice(sv);
         }

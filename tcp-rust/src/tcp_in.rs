@@ -207,16 +207,22 @@ impl<H: Hooks> Tcp<H> {
                 return false;
             }
         }
-        let mut hdr = [0u8; 60];
-        self.pbufs
-            .pbuf_copy_partial(&self.hooks, p, &mut hdr[..TCP_HLEN], 0);
-        let hdrlen = usize::from(hdr[12] >> 4) * 4;
+        // The header is in the first pbuf (checked above); the options may
+        // continue in the next (tcphdr_opt1, tcphdr_opt2).
+        let first = self.pbufs.payload(&self.hooks, p);
+        let hdrlen = usize::from(first.get(12).copied().unwrap_or(0) >> 4) * 4;
         if hdrlen < TCP_HLEN || hdrlen > usize::from(tot) {
             return false;
         }
-        // The options, wherever they are (tcphdr_opt1, tcphdr_opt2).
-        self.pbufs
-            .pbuf_copy_partial(&self.hooks, p, &mut hdr[TCP_HLEN..hdrlen], TCP_HLEN as u16);
+        let mut hdr = [0u8; 60];
+        match (first.get(..hdrlen), hdr.get_mut(..hdrlen)) {
+            (Some(sv), Some(d)) => d.copy_from_slice(sv),
+            _ => {
+                if let Some(d) = hdr.get_mut(..hdrlen) {
+                    self.pbufs.pbuf_copy_partial(&self.hooks, p, d, 0);
+                }
+            }
+        }
         // Move the payload to the data: the options may continue in the
         // next pbuf, which must hold the rest of them.
         let hdrlen16 = hdrlen as u16;
