@@ -46,7 +46,8 @@ pub const PBUF_FLAG_PUSH: u8 = 0x01;
 /// `PBUF_FLAG_TCP_FIN` (pbuf.h).
 pub const PBUF_FLAG_TCP_FIN: u8 = 0x20;
 
-/// lwIP's `struct pbuf *`: which pool or heap block holds the pbuf.
+/// lwIP's `struct pbuf *`: the region (heap, pbuf pool, `MEMP_PBUF`) in
+/// the top two bits, the byte offset of the `struct pbuf` in it below.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Pbuf(u32);
 
@@ -382,28 +383,29 @@ impl Pbufs {
 
     // -- where a pbuf lives ---------------------------------------------
 
+    /// The heap block of a `PBUF_RAM` pbuf: its `struct pbuf` starts
+    /// `SIZEOF_STRUCT_MEM` bytes into the block.
+    #[inline]
+    fn block(&self, p: Pbuf) -> MemPtr {
+        MemPtr(p.idx().wrapping_sub(usize::from(self.heap.sizeof_mem())) as u16)
+    }
+
     /// `p`'s region and the offset of its `struct pbuf` in it.
     #[inline]
     fn loc(&self, p: Pbuf) -> (&[u8], usize) {
         match p.tag() {
-            TAG_RAM => (
-                self.heap.ram(),
-                p.idx() + usize::from(self.heap.sizeof_mem()),
-            ),
-            TAG_POOL => (&self.pool_mem, p.idx() * self.pool_elem),
-            _ => (&self.rom_mem, p.idx() * PBUF_HDR),
+            TAG_RAM => (self.heap.ram(), p.idx()),
+            TAG_POOL => (&self.pool_mem, p.idx()),
+            _ => (&self.rom_mem, p.idx()),
         }
     }
 
     #[inline]
     fn loc_mut(&mut self, p: Pbuf) -> (&mut [u8], usize) {
         match p.tag() {
-            TAG_RAM => {
-                let at = p.idx() + usize::from(self.heap.sizeof_mem());
-                (self.heap.ram_mut(), at)
-            }
-            TAG_POOL => (&mut self.pool_mem, p.idx() * self.pool_elem),
-            _ => (&mut self.rom_mem, p.idx() * PBUF_HDR),
+            TAG_RAM => (self.heap.ram_mut(), p.idx()),
+            TAG_POOL => (&mut self.pool_mem, p.idx()),
+            _ => (&mut self.rom_mem, p.idx()),
         }
     }
 
@@ -477,7 +479,7 @@ impl Pbufs {
         match ty {
             PbufType::Rom | PbufType::Ref => {
                 let i = self.rom.alloc()?;
-                let p = Pbuf::new(TAG_ROM, i as u32);
+                let p = Pbuf::new(TAG_ROM, (i * PBUF_HDR) as u32);
                 if let Some(k) = self.rom_key.get_mut(i) {
                     *k = 0;
                 }
@@ -496,7 +498,7 @@ impl Pbufs {
                         }
                         return None;
                     };
-                    let q = Pbuf::new(TAG_POOL, i as u32);
+                    let q = Pbuf::new(TAG_POOL, (i * self.pool_elem) as u32);
                     let off = align(u32::from(offset), self.alignment);
                     let room = u32::from(self.pool_bufsize).saturating_sub(off);
                     let qlen = u32::from(rem).min(room) as u16;
@@ -525,7 +527,7 @@ impl Pbufs {
                 let alloc_len =
                     pbuf_ram_alloc_len(self.sizeof_struct_pbuf, self.alignment, layer, length)?;
                 let m = self.heap.mem_malloc(alloc_len)?;
-                let p = Pbuf::new(TAG_RAM, u32::from(m.0));
+                let p = Pbuf::new(TAG_RAM, u32::from(m.0) + u32::from(self.heap.sizeof_mem()));
                 let payload =
                     pbuf_ram_payload_offset(self.sizeof_struct_pbuf, self.alignment, layer);
                 self.put(
@@ -541,7 +543,7 @@ impl Pbufs {
     /// (C: `((struct pbuf_rom *)p)->payload = ptr`).
     pub fn set_rom(&mut self, p: Pbuf, at: RomRef) {
         if p.tag() == TAG_ROM {
-            if let Some(k) = self.rom_key.get_mut(p.idx()) {
+            if let Some(k) = self.rom_key.get_mut(p.idx() / PBUF_HDR) {
                 *k = at.key;
             }
             self.set32(p, F_PAYLOAD, at.offset);
@@ -555,7 +557,7 @@ impl Pbufs {
             return None;
         }
         Some(RomRef {
-            key: self.rom_key.get(p.idx()).copied().unwrap_or(0),
+            key: self.rom_key.get(p.idx() / PBUF_HDR).copied().unwrap_or(0),
             offset: self.hdr(p).payload,
         })
     }
@@ -579,9 +581,9 @@ impl Pbufs {
             }
             cur = self.next(q);
             match q.tag() {
-                TAG_RAM => self.heap.mem_free(MemPtr(q.idx() as u16)),
-                TAG_POOL => self.pool.free(q.idx()),
-                _ => self.rom.free(q.idx()),
+                TAG_RAM => self.heap.mem_free(self.block(q)),
+                TAG_POOL => self.pool.free(q.idx() / self.pool_elem.max(1)),
+                _ => self.rom.free(q.idx() / PBUF_HDR),
             }
             count = count.wrapping_add(1);
         }
@@ -658,7 +660,7 @@ impl Pbufs {
         let hq = self.hdr(q);
         if q.tag() == TAG_RAM && rem != hq.len {
             let size = (hq.payload as u16).wrapping_add(rem);
-            self.heap.mem_trim(MemPtr(q.idx() as u16), size)?;
+            self.heap.mem_trim(self.block(q), size)?;
         }
         self.put(
             q,
@@ -938,7 +940,7 @@ impl Pbufs {
             let start = at + payload;
             region.get(start..start + len).unwrap_or(&[])
         } else {
-            let key = self.rom_key.get(p.idx()).copied().unwrap_or(0);
+            let key = self.rom_key.get(p.idx() / PBUF_HDR).copied().unwrap_or(0);
             rom.rom_bytes(key)
                 .get(payload..payload.saturating_add(len))
                 .unwrap_or(&[])
@@ -972,7 +974,7 @@ impl Pbufs {
     /// The heap block of a `PBUF_RAM` pbuf (`None` for other types): where
     /// mem_malloc placed it, for comparing layouts with lwIP's.
     pub fn heap_block(&self, p: Pbuf) -> Option<MemPtr> {
-        (p.tag() == TAG_RAM).then_some(MemPtr(p.idx() as u16))
+        (p.tag() == TAG_RAM).then_some(self.block(p))
     }
 
     /// `MEMP_PBUF` elements in use.
