@@ -94,21 +94,28 @@ pub enum PbufType {
 }
 
 impl PbufType {
+    /// The type's byte in the encoded header: the types whose payload
+    /// lives behind the header (RAM, POOL) below 2.
     const fn code(self) -> u8 {
         match self {
             PbufType::Ram => 0,
-            PbufType::Rom => 1,
-            PbufType::Ref => 2,
-            PbufType::Pool => 3,
+            PbufType::Pool => 1,
+            PbufType::Rom => 2,
+            PbufType::Ref => 3,
         }
     }
     const fn from_code(c: u8) -> PbufType {
         match c {
-            1 => PbufType::Rom,
-            2 => PbufType::Ref,
-            3 => PbufType::Pool,
+            1 => PbufType::Pool,
+            2 => PbufType::Rom,
+            3 => PbufType::Ref,
             _ => PbufType::Ram,
         }
+    }
+    /// [`PbufType::contiguous`] of an encoded type.
+    #[inline]
+    const fn code_contiguous(c: u8) -> bool {
+        c < 2
     }
     /// `PBUF_TYPE_FLAG_STRUCT_DATA_CONTIGUOUS`: the payload lives behind
     /// the header, so headers can be added in front of it.
@@ -323,8 +330,9 @@ impl<'a, R: RomStore> Iterator for Chain<'a, R> {
     type Item = &'a [u8];
     fn next(&mut self) -> Option<&'a [u8]> {
         let p = self.next?;
-        self.next = self.pbufs.next(p);
-        Some(self.pbufs.payload(self.rom, p))
+        let (next, payload) = self.pbufs.next_and_payload(self.rom, p);
+        self.next = next;
+        Some(payload)
     }
 }
 
@@ -569,17 +577,19 @@ impl Pbufs {
         let mut count = 0u8;
         let mut cur = Some(p);
         while let Some(q) = cur {
-            let refcnt = self.get8(q, F_REF);
-            if refcnt == 0 {
+            let Some(b) = self.raw_mut(q) else {
+                break;
+            };
+            if b[F_REF] == 0 {
                 // A dangling or already freed pbuf: lwIP asserts.
                 break;
             }
-            let r = refcnt - 1;
-            self.set8(q, F_REF, r);
-            if r != 0 {
+            b[F_REF] -= 1;
+            if b[F_REF] != 0 {
                 break;
             }
-            cur = self.next(q);
+            let next = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            cur = (next != NO_NEXT).then_some(Pbuf(next));
             match q.tag() {
                 TAG_RAM => self.heap.mem_free(self.block(q)),
                 TAG_POOL => self.pool.free(q.idx() / self.pool_elem.max(1)),
@@ -847,8 +857,8 @@ impl Pbufs {
             if done == src.len() {
                 break;
             }
-            cur = self.next(q);
-            let d = self.payload_mut(q);
+            let (next, d) = self.next_and_payload_mut(q);
+            cur = next;
             if offset >= d.len() {
                 offset -= d.len();
                 continue;
@@ -928,6 +938,47 @@ impl Pbufs {
         }
     }
 
+    /// `p->next` and `p->payload` (`p->len` bytes) at once.
+    #[inline]
+    fn next_and_payload<'a, R: RomStore>(&'a self, rom: &'a R, p: Pbuf) -> (Option<Pbuf>, &'a [u8]) {
+        let (region, at) = self.loc(p);
+        let Some(b) = region.get(at..at + PBUF_HDR) else {
+            return (None, &[]);
+        };
+        let next = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let next = (next != NO_NEXT).then_some(Pbuf(next));
+        let payload = u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize;
+        let len = usize::from(u16::from_le_bytes([b[10], b[11]]));
+        let bytes = if PbufType::code_contiguous(b[12]) {
+            let start = at + payload;
+            region.get(start..start + len).unwrap_or(&[])
+        } else {
+            let key = self.rom_key.get(p.idx() / PBUF_HDR).copied().unwrap_or(0);
+            rom.rom_bytes(key)
+                .get(payload..payload.saturating_add(len))
+                .unwrap_or(&[])
+        };
+        (next, bytes)
+    }
+
+    /// `p->next` and `p->payload` (`p->len` bytes, empty for ROM/REF) to
+    /// write, at once.
+    #[inline]
+    fn next_and_payload_mut(&mut self, p: Pbuf) -> (Option<Pbuf>, &mut [u8]) {
+        let (region, at) = self.loc_mut(p);
+        let Some(b) = region.get(at..at + PBUF_HDR) else {
+            return (None, &mut []);
+        };
+        let next = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let next = (next != NO_NEXT).then_some(Pbuf(next));
+        if !PbufType::code_contiguous(b[12]) {
+            return (next, &mut []);
+        }
+        let start = at + u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize;
+        let len = usize::from(u16::from_le_bytes([b[10], b[11]]));
+        (next, region.get_mut(start..start + len).unwrap_or(&mut []))
+    }
+
     /// `p->payload`, `p->len` bytes of it.
     pub fn payload<'a, R: RomStore>(&'a self, rom: &'a R, p: Pbuf) -> &'a [u8] {
         let (region, at) = self.loc(p);
@@ -936,7 +987,7 @@ impl Pbufs {
         };
         let payload = u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize;
         let len = usize::from(u16::from_le_bytes([b[10], b[11]]));
-        if PbufType::from_code(b[12]).contiguous() {
+        if PbufType::code_contiguous(b[12]) {
             let start = at + payload;
             region.get(start..start + len).unwrap_or(&[])
         } else {
@@ -954,7 +1005,7 @@ impl Pbufs {
         let Some(b) = region.get(at..at + PBUF_HDR) else {
             return &mut [];
         };
-        if !PbufType::from_code(b[12]).contiguous() {
+        if !PbufType::code_contiguous(b[12]) {
             return &mut [];
         }
         let start = at + u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize;

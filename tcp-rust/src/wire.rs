@@ -32,32 +32,38 @@ pub const IP_OFFMASK: u16 = 0x1fff;
 fn ones_complement_sum(data: &[u8], acc: u32) -> u16 {
     // 32-bit big-endian words: 2^16 = 1 modulo 0xffff, so a word adds its
     // two 16-bit halves, and the fold below gives the 16-bit sum (0 only
-    // for all-zero data, as with 16-bit words).
+    // for all-zero data, as with 16-bit words). Eight bytes a step.
     let mut sum = u64::from(acc);
-    let mut words = data.chunks_exact(4);
-    for w in &mut words {
-        if let &[a, b, c, d] = w {
-            sum = sum.wrapping_add(u64::from(u32::from_be_bytes([a, b, c, d])));
+    let mut blocks = data.chunks_exact(8);
+    for w in &mut blocks {
+        if let &[a, b, c, d, e, f, g, h] = w {
+            sum = sum
+                .wrapping_add(u64::from(u32::from_be_bytes([a, b, c, d])))
+                .wrapping_add(u64::from(u32::from_be_bytes([e, f, g, h])));
         }
     }
-    let mut pairs = words.remainder().chunks_exact(2);
-    for w in &mut pairs {
-        if let &[hi, lo] = w {
-            sum = sum.wrapping_add(u64::from(u16::from_be_bytes([hi, lo])));
-        }
+    let mut rest = blocks.remainder();
+    if let &[a, b, c, d, ref tail @ ..] = rest {
+        sum = sum.wrapping_add(u64::from(u32::from_be_bytes([a, b, c, d])));
+        rest = tail;
     }
-    if let &[last] = pairs.remainder() {
+    if let &[hi, lo, ref tail @ ..] = rest {
+        sum = sum.wrapping_add(u64::from(u16::from_be_bytes([hi, lo])));
+        rest = tail;
+    }
+    if let &[last] = rest {
         sum = sum.wrapping_add(u64::from(u16::from_be_bytes([last, 0])));
     }
     fold(sum)
 }
 
-fn fold(mut sum: u64) -> u16 {
-    while sum > 0xffff {
-        sum = (sum & 0xffff).wrapping_add(sum >> 16);
-    }
-    // The loop leaves sum <= 0xffff.
-    u16::try_from(sum).unwrap_or(0xffff)
+fn fold(sum: u64) -> u16 {
+    // 64 -> 33 -> 17 -> 16 bits, each step keeping the sum modulo 0xffff.
+    let s = (sum & 0xffff_ffff).wrapping_add(sum >> 32);
+    let s = (s & 0xffff).wrapping_add(s >> 16);
+    let s = (s & 0xffff).wrapping_add(s >> 16);
+    let s = (s & 0xffff).wrapping_add(s >> 16);
+    u16::try_from(s).unwrap_or(0xffff)
 }
 
 /// Port of lwIP's `inet_chksum` (inet_chksum.c): the Internet checksum
