@@ -705,15 +705,23 @@ impl Pbufs {
         if n == 0 {
             return true;
         }
-        let h = self.hdr(p);
-        if h.refcnt == 0 || h.tot_len.checked_add(n).is_none() {
+        let room = u32::from(self.sizeof_struct_pbuf);
+        let Some(b) = self.raw_mut(p) else {
+            return false;
+        };
+        let tot_len = u16::from_le_bytes([b[8], b[9]]);
+        let Some(new_tot) = tot_len.checked_add(n) else {
+            return false;
+        };
+        if b[F_REF] == 0 {
             return false;
         }
-        if h.ty.contiguous() {
+        let payload = u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
+        if PbufType::code_contiguous(b[12]) {
             // pbuf.c: fails when the new payload would be in front of
             // `(u8_t *)p + SIZEOF_STRUCT_PBUF` (C's struct size, which for
             // RAM and POOL is where this port's payloads start too).
-            if h.payload < u32::from(self.sizeof_struct_pbuf) + u32::from(n) {
+            if payload < room + u32::from(n) {
                 return false;
             }
         } else if !force {
@@ -724,15 +732,10 @@ impl Pbufs {
         // in front): the offset may go below 0 of the application's
         // buffer, so it wraps (such a payload then reads as empty here,
         // where C would read outside the buffer).
-        self.put(
-            p,
-            &Hdr {
-                payload: h.payload.wrapping_sub(u32::from(n)),
-                len: h.len.wrapping_add(n),
-                tot_len: h.tot_len.wrapping_add(n),
-                ..h
-            },
-        );
+        let len = u16::from_le_bytes([b[10], b[11]]).wrapping_add(n);
+        b[4..8].copy_from_slice(&payload.wrapping_sub(u32::from(n)).to_le_bytes());
+        b[8..10].copy_from_slice(&new_tot.to_le_bytes());
+        b[10..12].copy_from_slice(&len.to_le_bytes());
         true
     }
 
@@ -940,7 +943,11 @@ impl Pbufs {
 
     /// `p->next` and `p->payload` (`p->len` bytes) at once.
     #[inline]
-    fn next_and_payload<'a, R: RomStore>(&'a self, rom: &'a R, p: Pbuf) -> (Option<Pbuf>, &'a [u8]) {
+    fn next_and_payload<'a, R: RomStore>(
+        &'a self,
+        rom: &'a R,
+        p: Pbuf,
+    ) -> (Option<Pbuf>, &'a [u8]) {
         let (region, at) = self.loc(p);
         let Some(b) = region.get(at..at + PBUF_HDR) else {
             return (None, &[]);

@@ -580,6 +580,44 @@ impl InputGlobals {
     };
 }
 
+/// What ip4_input reads from an IPv4 header (`iphdr` in the first pbuf).
+#[derive(Debug, Clone, Copy)]
+struct Ip4Hdr {
+    /// `IPH_HL_BYTES`.
+    hlen: usize,
+    /// `IPH_LEN`.
+    len: u16,
+    /// `IPH_OFFSET`.
+    offset: u16,
+    /// `IPH_PROTO`.
+    proto: u8,
+    src: [u8; 4],
+    dest: [u8; 4],
+    /// `inet_chksum(iphdr, hlen) == 0` (false when the header is not all
+    /// in the first pbuf, which ip4_input drops first).
+    chksum_ok: bool,
+}
+
+impl Ip4Hdr {
+    /// The fields of a version-4 header of at least 20 bytes in `first`.
+    fn read(first: &[u8]) -> Option<Ip4Hdr> {
+        let b: &[u8; IP_HLEN] = first.get(..IP_HLEN)?.try_into().ok()?;
+        if b[0] >> 4 != 4 {
+            return None;
+        }
+        let hlen = usize::from(b[0] & 0x0f) * 4;
+        Some(Ip4Hdr {
+            hlen,
+            len: u16::from_be_bytes([b[2], b[3]]),
+            offset: u16::from_be_bytes([b[6], b[7]]),
+            proto: b[9],
+            src: [b[12], b[13], b[14], b[15]],
+            dest: [b[16], b[17], b[18], b[19]],
+            chksum_ok: first.get(..hlen).is_some_and(|h| inet_chksum(h) == 0),
+        })
+    }
+}
+
 /// The stack: lwIP's TCP globals and pools. See the module docs.
 pub struct Tcp<H: Hooks> {
     /// The platform hooks.
@@ -1293,44 +1331,30 @@ impl<H: Hooks> Tcp<H> {
     /// payload moves past the IP header and it goes to `tcp_input`.
     fn ip4_input<A: TcpApp<H>>(&mut self, p: Pbuf, app: &mut A) {
         // The header is read from the first pbuf (`iphdr = p->payload`).
-        let mut hdr = [0u8; 60];
-        let first = self.pbufs.payload(&self.hooks, p);
-        let hlen = usize::from(first.first().copied().unwrap_or(0) & 0x0f) * 4;
-        let n = first.len().min(hlen.max(IP_HLEN));
-        if let (Some(d), Some(sv)) = (hdr.get_mut(..n), first.get(..n)) {
-            d.copy_from_slice(sv);
-        }
-        if self.ip4_accept(p, &hdr, n) {
+        let hdr = Ip4Hdr::read(self.pbufs.payload(&self.hooks, p));
+        if hdr.is_some_and(|h| self.ip4_accept(p, &h)) {
             self.tcp_input(p, app);
         } else {
             self.pbufs.pbuf_free(p);
         }
     }
 
-    /// ip4_input's checks on `p`, whose first pbuf starts with the `n`
-    /// header bytes in `hdr`: whether it goes to TCP (the payload then
-    /// past the IP header, the addresses in `inp`).
-    fn ip4_accept(&mut self, p: Pbuf, hdr: &[u8; 60], n: usize) -> bool {
-        if n < IP_HLEN || hdr[0] >> 4 != 4 {
-            return false;
-        }
-        let hlen = usize::from(hdr[0] & 0x0f) * 4;
-        let iphdr_len = u16::from_be_bytes([hdr[2], hdr[3]]);
+    /// ip4_input's checks on `p`, whose first pbuf starts with `hdr`:
+    /// whether it goes to TCP (the payload then past the IP header, the
+    /// addresses in `inp`).
+    fn ip4_accept(&mut self, p: Pbuf, hdr: &Ip4Hdr) -> bool {
         // Trim the pbuf to the IP total length, then the checks.
-        if iphdr_len < self.pbufs.tot_len(p) {
-            self.pbuf_realloc(p, iphdr_len);
+        if hdr.len < self.pbufs.tot_len(p) {
+            self.pbuf_realloc(p, hdr.len);
         }
-        if hlen > usize::from(self.pbufs.len(p))
-            || usize::from(iphdr_len) > usize::from(self.pbufs.tot_len(p))
-            || hlen < IP_HLEN
+        if hdr.hlen > usize::from(self.pbufs.len(p))
+            || usize::from(hdr.len) > usize::from(self.pbufs.tot_len(p))
+            || hdr.hlen < IP_HLEN
+            || !hdr.chksum_ok
         {
             return false;
         }
-        if inet_chksum(hdr.get(..hlen).unwrap_or(&[])) != 0 {
-            return false;
-        }
-        let src: [u8; 4] = [hdr[12], hdr[13], hdr[14], hdr[15]];
-        let dest: [u8; 4] = [hdr[16], hdr[17], hdr[18], hdr[19]];
+        let (src, dest) = (hdr.src, hdr.dest);
         // Multicast destinations are accepted by the netif without IGMP
         // (tcp_input drops them); unicast must be ours or a broadcast.
         let accept = if Self::ip4_addr_ismulticast(dest) {
@@ -1341,15 +1365,12 @@ impl<H: Hooks> Tcp<H> {
         if !accept || Self::ip4_addr_isbroadcast(src) || Self::ip4_addr_ismulticast(src) {
             return false;
         }
-        if u16::from_be_bytes([hdr[6], hdr[7]]) & (IP_OFFMASK | IP_MF) != 0 {
-            return false;
-        }
-        if hdr[9] != IP_PROTO_TCP {
+        if hdr.offset & (IP_OFFMASK | IP_MF) != 0 || hdr.proto != IP_PROTO_TCP {
             return false;
         }
         self.inp.src_ip = src;
         self.inp.dest_ip = dest;
-        self.pbufs.pbuf_remove_header(p, hlen as u16)
+        self.pbufs.pbuf_remove_header(p, hdr.hlen as u16)
     }
 
     /// `ip_current_src_addr()` / `ip_current_dest_addr()` as `Ipv4Addr`.

@@ -214,11 +214,10 @@ impl<H: Hooks> Tcp<H> {
         if hdrlen < TCP_HLEN || hdrlen > usize::from(tot) {
             return false;
         }
-        let mut hdr = [0u8; 60];
-        match (first.get(..hdrlen), hdr.get_mut(..hdrlen)) {
+        match (first.get(..hdrlen), self.inp_hdr.get_mut(..hdrlen)) {
             (Some(sv), Some(d)) => d.copy_from_slice(sv),
             _ => {
-                if let Some(d) = hdr.get_mut(..hdrlen) {
+                if let Some(d) = self.inp_hdr.get_mut(..hdrlen) {
                     self.pbufs.pbuf_copy_partial(&self.hooks, p, d, 0);
                 }
             }
@@ -245,24 +244,26 @@ impl<H: Hooks> Tcp<H> {
             self.pbufs.set_tot_len(p, t);
         }
         let tot_len = self.pbufs.tot_len(p);
+        let hdr = &self.inp_hdr;
         let flags = hdr[13] & TCP_FLAGS;
         // "u16_t overflow, cannot handle this": the length with SYN/FIN
         // must fit in 16 bits.
         let Ok(tcplen) = u16::try_from(Self::tcp_tcplen(tot_len, flags)) else {
             return false;
         };
+        let (src_port, dest_port) = (be16(hdr, 0), be16(hdr, 2));
+        let (seqno, ackno, wnd) = (be32(hdr, 4), be32(hdr, 8), be16(hdr, 14));
         let inp = &mut self.inp;
-        inp.src_port = be16(&hdr, 0);
-        inp.dest_port = be16(&hdr, 2);
-        inp.seqno = be32(&hdr, 4);
-        inp.ackno = be32(&hdr, 8);
-        inp.wnd = be16(&hdr, 14);
+        inp.src_port = src_port;
+        inp.dest_port = dest_port;
+        inp.seqno = seqno;
+        inp.ackno = ackno;
+        inp.wnd = wnd;
         inp.flags = flags;
         inp.tcplen = tcplen;
         inp.hdrlen = hdrlen;
         inp.inseg_len = tot_len;
         inp.inseg_flags = flags;
-        self.inp_hdr = hdr;
         true
     }
 
