@@ -625,22 +625,22 @@ impl<H: Hooks> Tcp<H> {
             return Ok(Err::Mem);
         }
         // Commit: phase 1 grows the tail pbuf (and every tot_len).
-        if let Some(lu) = last_unsent {
-            if oversize_used > 0 {
-                let mut q = self.seg_ref(lu).p;
-                while let Some(pq) = q {
-                    let t = self.pbufs.tot_len(pq).wrapping_add(oversize_used);
-                    self.pbufs.set_tot_len(pq, t);
-                    q = self.pbufs.next(pq);
-                    if q.is_none() {
-                        let at = self.pbufs.len(pq);
-                        self.pbufs.set_len(pq, at.wrapping_add(oversize_used));
-                        self.tcp_data_copy(src, 0, oversize_used, pq, at);
-                    }
+        if let Some(lu) = last_unsent
+            && oversize_used > 0
+        {
+            let mut q = self.seg_ref(lu).p;
+            while let Some(pq) = q {
+                let t = self.pbufs.tot_len(pq).wrapping_add(oversize_used);
+                self.pbufs.set_tot_len(pq, t);
+                q = self.pbufs.next(pq);
+                if q.is_none() {
+                    let at = self.pbufs.len(pq);
+                    self.pbufs.set_len(pq, at.wrapping_add(oversize_used));
+                    self.tcp_data_copy(src, 0, oversize_used, pq, at);
                 }
-                let sg = self.sg(lu);
-                sg.len = sg.len.wrapping_add(oversize_used);
             }
+            let sg = self.sg(lu);
+            sg.len = sg.len.wrapping_add(oversize_used);
         }
         self.p(i).unsent_oversize = oversize;
         if let Some(lu) = last_unsent {
