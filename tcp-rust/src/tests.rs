@@ -632,3 +632,29 @@ fn every_callback_reaches_the_hooks_log() {
             .all(|e| *e == (Callback::Poll { pcb }, Some(Err::Ok)))
     );
 }
+
+#[test]
+fn a_zeroed_stack_does_nothing_until_reset_then_is_new() {
+    // Tcp::zeroed is what a `static` holds (all zero, no configuration):
+    // every pool is empty, so nothing is allocated and nothing goes out.
+    let mut z: Box<T> = Box::new(T::zeroed(TestHooks::default()));
+    let mut app = TestApp::default();
+    let syn = Peer::new(40011, 7002, 6000).seg(SYN, &[], &[]);
+    assert_eq!(z.input(&syn, &mut app), Ok(Err::Mem), "no pbuf pool yet");
+    assert_eq!(z.tcp_new(), None, "no pcb pool yet");
+    assert!(z.hooks.out.is_empty() && events(&mut z).is_empty());
+    assert_eq!(
+        (z.pool_pbufs_used(), z.memp_pbufs_used(), z.heap_used()),
+        (0, 0, 0)
+    );
+    // Configured in place, it behaves as Tcp::new's stack: the same
+    // handshake leaves the same pcb.
+    z.reset(Config::full(), Netif::default()).unwrap();
+    let mut n = stack();
+    let mut app_n = TestApp::default();
+    let mut peer = Peer::new(40011, 7002, 6000);
+    let mut peer_n = Peer::new(40011, 7002, 6000);
+    let (_, a) = established(&mut z, &mut app, 7002, &mut peer);
+    let (_, b) = established(&mut n, &mut app_n, 7002, &mut peer_n);
+    assert_eq!(z.pcb(a).unwrap(), n.pcb(b).unwrap());
+}
