@@ -1204,6 +1204,31 @@ mod tests {
     }
 
     #[test]
+    fn memp_spans_its_bitmap_words() {
+        // 200 elements: the bitmap's first word fills, the next ones serve
+        // (the full profile's pools stay within one word).
+        let mut m = Memp::EMPTY;
+        m.init(200);
+        let got: Vec<usize> = (0..200).map(|_| m.alloc().unwrap()).collect();
+        assert_eq!(got, (0..200).collect::<Vec<_>>());
+        assert_eq!((m.alloc(), m.used(), m.errors()), (None, 200, 1));
+        assert!(m.is_taken(64) && m.is_taken(199) && !m.is_taken(200));
+        m.free(130);
+        m.free(70);
+        assert!(!m.is_taken(130) && !m.is_taken(70) && m.is_taken(71));
+        assert_eq!((m.used(), m.max_used()), (198, 200));
+        assert_eq!(
+            (m.alloc(), m.alloc(), m.alloc()),
+            (Some(70), Some(130), None)
+        );
+        m.free(600);
+        assert_eq!(m.used(), 200);
+        // A pool larger than the bitmap holds is cut to MEMP_CAP.
+        m.init(u16::MAX);
+        assert_eq!(m.avail(), MEMP_CAP as u16);
+    }
+
+    #[test]
     fn memp_counts_like_lwip_stats() {
         let mut m = Memp::EMPTY;
         m.init(3);
