@@ -886,11 +886,6 @@ impl Pbufs {
             .map_or(NO_NEXT, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
         (n != NO_NEXT).then_some(Pbuf(n))
     }
-    /// Sets `p->next` (C code that unlinks a chain writes it directly).
-    #[inline]
-    pub fn set_next(&mut self, p: Pbuf, next: Option<Pbuf>) {
-        self.set32(p, F_NEXT, next.map_or(NO_NEXT, |n| n.0));
-    }
     /// `p->len`.
     #[inline]
     pub fn len(&self, p: Pbuf) -> u16 {
@@ -1201,6 +1196,23 @@ mod tests {
         assert!(!p.pbuf_remove_header(a, 41));
         assert!(p.pbuf_add_header(a, 20));
         assert!(!p.pbuf_add_header(a, 1), "pool pbuf allocated at layer 0");
+    }
+
+    #[test]
+    fn copy_between_pbufs_in_steps() {
+        let (_, mut p) = pbufs();
+        let src = p.pbuf_alloc(0, 200, PbufType::Pool).unwrap();
+        let data: Vec<u8> = (0..200u32).map(|i| i as u8).collect();
+        assert!(p.pbuf_take(src, &data));
+        let dst = p.pbuf_alloc(0, 300, PbufType::Ram).unwrap();
+        // 70 bytes from offset 20 to offset 5: two steps of the bounce
+        // buffer, nothing written past them.
+        assert_eq!(p.pbuf_copy_partial_pbuf(&NoRom, src, 20, 70, dst, 5), 70);
+        let out = bytes(&p, dst);
+        assert_eq!(&out[5..75], &data[20..90]);
+        assert!(out[75..].iter().all(|&b| b == 0));
+        // A source shorter than asked: what there is.
+        assert_eq!(p.pbuf_copy_partial_pbuf(&NoRom, src, 150, 100, dst, 0), 50);
     }
 
     #[test]

@@ -560,6 +560,38 @@ fn keepalive_free_fn_returns_ok_and_touches_only_the_edge() {
 }
 
 #[test]
+fn zero_copy_writes_extend_a_rom_pbuf_only_within_one_buffer() {
+    // tcp_write without COPY extends the last PBUF_ROM pbuf when the new
+    // data starts where it ends in the same buffer (lwIP: `p->payload +
+    // p->len == arg`); data in another buffer gets a pbuf of its own.
+    use crate::pbuf::RomRef;
+    let mut c = established(0);
+    c.s.hooks.rom = (0..4u8).map(|k| vec![k; 600]).collect(); // key k: bytes k
+    let w = |c: &mut Conn, key: u32, offset: u32, len: u16| {
+        let r =
+            c.s.tcp_write_ref(c.pcb, RomRef { key, offset }, len, NOCOPY);
+        assert_eq!(r.unwrap(), Err::Ok);
+    };
+    w(&mut c, 1, 0, 100); // a segment: RAM header pbuf + ROM (buffer 1)
+    w(&mut c, 2, 0, 100); // chained: ROM (buffer 2)
+    w(&mut c, 2, 100, 50); // extends it: buffer 2 again, contiguous
+    let head = c.p().unsent.unwrap();
+    assert_eq!(c.chain(head), (3, 2, vec![0, 100, 150]));
+    w(&mut c, 3, 150, 10); // buffer 3: a new pbuf although the offset follows
+    assert_eq!(c.chain(head), (4, 3, vec![0, 100, 150, 10]));
+    assert_eq!((c.p().snd_queuelen, c.s.memp_pbufs_used()), (4, 3));
+    // The bytes that go out are the buffers'.
+    c.ack(ISN + 1, 65535);
+    c.output();
+    let out = c.out();
+    assert_eq!(out.len(), 1);
+    let mut want = vec![1u8; 100];
+    want.extend([2u8; 150]);
+    want.extend([3u8; 10]);
+    assert_eq!(out[0].payload, want);
+}
+
+#[test]
 fn split_unsent_seg_at_a_pbuf_boundary() {
     let mut c = established(0);
     for _ in 0..3 {
