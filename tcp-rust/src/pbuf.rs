@@ -1130,10 +1130,16 @@ mod tests {
     #[test]
     fn rom_payload_is_the_applications() {
         let (_, mut p) = pbufs();
-        let store = Store(vec![b"hello world".to_vec()]);
+        let store = Store(vec![b"hello world".to_vec(), b"second".to_vec()]);
         let r = p.pbuf_alloc(0, 5, PbufType::Rom).unwrap();
         p.set_rom(r, RomRef { key: 0, offset: 6 });
         assert_eq!(p.payload(&store, r), b"world");
+        // A second ROM pbuf (the pool's next element) keeps its own buffer.
+        let r2 = p.pbuf_alloc(0, 3, PbufType::Rom).unwrap();
+        p.set_rom(r2, RomRef { key: 1, offset: 3 });
+        assert_eq!(p.payload(&store, r2), b"ond");
+        assert_eq!(p.rom_ref(r2), Some(RomRef { key: 1, offset: 3 }));
+        p.pbuf_free(r2);
         assert!(p.payload_mut(r).is_empty());
         assert!(!p.pbuf_add_header(r, 1));
         assert_eq!(p.memp_pbuf_used(), 1);

@@ -102,13 +102,9 @@ pub struct Packet<'a> {
 }
 
 impl<'a> Packet<'a> {
-    /// `p->tot_len`.
-    pub fn len(&self) -> usize {
+    /// `p->tot_len`: the packet's bytes.
+    pub fn tot_len(&self) -> usize {
         usize::from(self.pbufs.tot_len(self.p))
-    }
-    /// Whether it has no bytes (never, for a packet the stack sends).
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
     /// The chain's payloads, head first.
     pub fn chunks<'b, R: RomStore>(&'b self, rom: &'b R) -> Chain<'b, R> {

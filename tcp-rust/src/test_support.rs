@@ -96,7 +96,7 @@ impl Hooks for TestHooks {
         ISN
     }
     fn netif_output(&mut self, _now: u32, packet: Packet<'_>) {
-        let mut v = vec![0; packet.len()];
+        let mut v = vec![0; packet.tot_len()];
         packet.copy_to(&*self, &mut v);
         self.out.push(v);
     }

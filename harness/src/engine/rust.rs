@@ -51,7 +51,7 @@ impl Hooks for RHooks {
     }
     #[inline(never)] // ci/cpu attributes its cost to the harness
     fn netif_output(&mut self, now_ms: u32, packet: Packet<'_>) {
-        let mut bytes = vec![0; packet.len()];
+        let mut bytes = vec![0; packet.tot_len()];
         packet.copy_to(&*self, &mut bytes);
         self.out.push(OutPacket {
             time_us: u64::from(now_ms) * 1000,
