@@ -608,6 +608,93 @@ fn headers_must_fit_in_the_first_pool_pbuf() {
     assert_eq!(out[0].flags, SYN | ACK);
 }
 
+/// With PBUF_POOL_BUFSIZE 48 a TCP header's options can straddle the first
+/// pool pbuf (tcp_input's `tcphdr_opt1`/`tcphdr_opt2` path: the first pbuf
+/// left empty, the options' rest taken from the front of the next), and
+/// tcp_receive's trim of data already received can run through several
+/// pbufs. Each must come out as if the packet were one buffer.
+#[test]
+fn options_and_trims_across_small_pool_pbufs() {
+    use crate::pbuf::PBUF_FLAG_PUSH;
+    use crate::test_support::TestApp;
+    let cfg = Config {
+        pbuf_pool_bufsize: 48,
+        pbuf_pool_size: 300,
+        tcp_mss: 536,
+        tcp_wnd: 2144,
+        tcp_snd_buf: 1072,
+        tcp_sndlowat: 1071,
+        tcp_wnd_update_threshold: 536,
+        tcp_oversize: 536,
+        ..Config::full()
+    };
+    // The same SYN with 4 bytes of IP options (its 20 bytes of TCP options
+    // then start 44 bytes in: 4 in the first pbuf, 16 in the next) and
+    // without: the same SYN-ACK.
+    let synack = |ip_opts: usize| {
+        let mut s = stack_with(cfg, Netif::default());
+        let mut app = TestApp::default();
+        let l = s.tcp_new().unwrap();
+        assert_eq!(s.tcp_bind(l, [0; 4], 7).unwrap(), Err::Ok);
+        s.tcp_listen_with_backlog(l, 4).unwrap().unwrap();
+        let mut peer = Peer::new(41023, 7, 100);
+        let syn = peer.seg(SYN, &linux_syn_options(55), &[]);
+        send!(s, &mut app, with_ip_options(&syn, ip_opts));
+        let out = recv!(s);
+        assert_eq!(out.len(), 1);
+        (s, app, peer, out[0].clone())
+    };
+    let (_, _, _, plain) = synack(0);
+    let (mut s, mut app, mut peer, split) = synack(4);
+    assert_eq!((split.flags, &split.options), (SYN | ACK, &plain.options));
+    assert_eq!(split.ts_val(), plain.ts_val());
+    peer.saw(&split);
+    // The handshake's ACK, then 100 bytes whose timestamp option straddles
+    // (12 option bytes: 4 in the first pbuf, 8 in the next) and whose data
+    // runs over three more pbufs.
+    send!(s, &mut app, peer.seg(ACK, &ts(56, split.ts_val()), &[]));
+    let pcb = *app.accepted.last().unwrap();
+    let data: Vec<u8> = (0..100u8).collect();
+    let seg = peer.seg(ACK | PSH, &ts(57, split.ts_val()), &data);
+    send!(s, &mut app, with_ip_options(&seg, 4));
+    assert_eq!(app.received, data);
+    assert_eq!(app.pbuf_flags, vec![PBUF_FLAG_PUSH]);
+    // A pure ACK whose options end the packet exactly: the rest of them
+    // fill the second pbuf (its len equals the options' second part). It
+    // acknowledges our 10 bytes.
+    recv!(s);
+    assert_eq!(
+        s.tcp_write(pcb, &[9; 10], WriteFlags::COPY).unwrap(),
+        Err::Ok
+    );
+    assert_eq!(s.tcp_output(pcb).unwrap(), Err::Ok);
+    let ours = recv!(s);
+    assert_eq!(ours.len(), 1);
+    peer.saw(&ours[0]);
+    events(&mut s);
+    let ack = peer.seg(ACK, &ts(58, ours[0].ts_val()), &[]);
+    let ack = with_ip_options(&ack, 4);
+    assert_eq!(ack.len(), 48 + 8);
+    send!(s, &mut app, ack);
+    assert_eq!(
+        events(&mut s),
+        vec![(Callback::Sent { pcb, len: 10 }, Some(Err::Ok))]
+    );
+    // 160 bytes of which the first 60 were received already: the trim
+    // runs past the first pbuf (8 data bytes) and the second (48) into the
+    // third. Only the 100 new bytes arrive.
+    let more: Vec<u8> = (100..200u8).collect();
+    let mut overlap = data[40..].to_vec();
+    overlap.extend_from_slice(&more);
+    peer.seq = peer.seq.wrapping_sub(60);
+    let seg = peer.seg(ACK, &[], &overlap);
+    send!(s, &mut app, seg);
+    let mut want = data.clone();
+    want.extend_from_slice(&more);
+    assert_eq!(app.received, want);
+    assert_eq!(app.pbuf_flags, vec![PBUF_FLAG_PUSH, 0]);
+}
+
 /// tcp_out.c tcp_pbuf_prealloc: with TCP_WRITE_FLAG_MORE a segment's pbuf
 /// is allocated `LWIP_MIN(max_length, LWIP_MEM_ALIGN_SIZE(length +
 /// TCP_OVERSIZE))` long. With TCP_OVERSIZE 1 and MEM_ALIGNMENT 8, 8 bytes

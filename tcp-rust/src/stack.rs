@@ -1090,6 +1090,12 @@ impl<H: Hooks> Tcp<H> {
         self.pbufs.tot_len(p)
     }
 
+    /// `p->flags` of a pbuf the stack handed to the application
+    /// (`PBUF_FLAG_PUSH`: the segment carried PSH).
+    pub fn pbuf_flags(&self, p: Pbuf) -> u8 {
+        self.pbufs.flags(p)
+    }
+
     /// `pbuf_alloc(layer, length, PBUF_RAM)`.
     pub(crate) fn pbuf_alloc_ram(&mut self, layer: u16, length: u16) -> Option<Pbuf> {
         self.pbufs.pbuf_alloc(layer, length, PbufType::Ram)

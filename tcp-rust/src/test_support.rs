@@ -306,6 +306,8 @@ pub(crate) struct TestApp {
     pub(crate) refuse_recv: bool,
     pub(crate) echo: bool,
     pub(crate) keep_open_on_fin: bool,
+    /// `p->flags` of each pbuf chain recv got.
+    pub(crate) pbuf_flags: Vec<u8>,
 }
 
 impl TcpApp<TestHooks> for TestApp {
@@ -328,6 +330,7 @@ impl TcpApp<TestHooks> for TestApp {
         if self.refuse_recv {
             return Err::Mem;
         }
+        self.pbuf_flags.push(t.pbuf_flags(p));
         let data = bytes_of(t, p);
         let data = &data[..];
         self.received.extend_from_slice(data);
