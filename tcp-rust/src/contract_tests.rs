@@ -572,14 +572,10 @@ fn with_ip_options(seg: &[u8], n: usize) -> Vec<u8> {
     p
 }
 
-/// With PBUF_POOL_BUFSIZE 48 the first pool pbuf holds 48 bytes of a
-/// packet. ip4_input drops a packet whose IP header does not fit in it
-/// (`iphdr_hlen > p->len`: 60 > 48), and tcp_input one whose TCP header
-/// does not (`p->len < TCP_HLEN`: a 40-byte IP header leaves 8 bytes), both
-/// silently; the same SYN without IP options gets its SYN-ACK.
-#[test]
-fn headers_must_fit_in_the_first_pool_pbuf() {
-    let cfg = Config {
+/// Profile full with 48-byte pool pbufs (300 of them) and a 536-byte MSS
+/// (TCP_WND and TCP_SND_BUF scaled down so that `Config::check` passes).
+fn small_pool_pbufs() -> Config {
+    Config {
         pbuf_pool_bufsize: 48,
         pbuf_pool_size: 300,
         tcp_mss: 536,
@@ -589,7 +585,17 @@ fn headers_must_fit_in_the_first_pool_pbuf() {
         tcp_wnd_update_threshold: 536,
         tcp_oversize: 536,
         ..Config::full()
-    };
+    }
+}
+
+/// With PBUF_POOL_BUFSIZE 48 the first pool pbuf holds 48 bytes of a
+/// packet. ip4_input drops a packet whose IP header does not fit in it
+/// (`iphdr_hlen > p->len`: 60 > 48), and tcp_input one whose TCP header
+/// does not (`p->len < TCP_HLEN`: a 40-byte IP header leaves 8 bytes), both
+/// silently; the same SYN without IP options gets its SYN-ACK.
+#[test]
+fn headers_must_fit_in_the_first_pool_pbuf() {
+    let cfg = small_pool_pbufs();
     let mut s = stack_with(cfg, Netif::default());
     let mut app = Breaker::default();
     let l = s.tcp_new().unwrap();
@@ -617,17 +623,7 @@ fn headers_must_fit_in_the_first_pool_pbuf() {
 fn options_and_trims_across_small_pool_pbufs() {
     use crate::pbuf::PBUF_FLAG_PUSH;
     use crate::test_support::TestApp;
-    let cfg = Config {
-        pbuf_pool_bufsize: 48,
-        pbuf_pool_size: 300,
-        tcp_mss: 536,
-        tcp_wnd: 2144,
-        tcp_snd_buf: 1072,
-        tcp_sndlowat: 1071,
-        tcp_wnd_update_threshold: 536,
-        tcp_oversize: 536,
-        ..Config::full()
-    };
+    let cfg = small_pool_pbufs();
     // The same SYN with 4 bytes of IP options (its 20 bytes of TCP options
     // then start 44 bytes in: 4 in the first pbuf, 16 in the next) and
     // without: the same SYN-ACK.
