@@ -329,6 +329,82 @@ pub enum ConfigError {
     HeapNotModelled,
 }
 
+/// A build profile: the port's `lwipopts.h`. Its options are constants,
+/// as lwipopts.h's are to lwIP, so that the compiler folds them and drops
+/// what the profile switches off; [`crate::Tcp`] is built for one profile
+/// (`Tcp<H, P>`, [`Full`] by default). A profile that fails lwIP's checks
+/// or the port's storage does not compile ([`checked`]).
+pub trait Profile {
+    /// The options.
+    const CONFIG: Config;
+}
+
+/// The harness profile "full" ([`Config::full`],
+/// `lwip-c/profiles/full/lwipopts.h`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Full;
+
+impl Profile for Full {
+    const CONFIG: Config = Config::full();
+}
+
+/// `P::CONFIG`, checked when it is compiled: a profile that fails lwIP's
+/// own checks ([`Config::check`], init.c's `#error`s) or asks for more
+/// than the port's storage ([`fits_storage`]) is a compile error, as
+/// init.c's checks stop lwIP's build.
+///
+/// ```compile_fail,E0080
+/// use tcp_rust::config::{checked, Config, Profile};
+/// struct TooManyPcbs;
+/// impl Profile for TooManyPcbs {
+///     const CONFIG: Config = Config {
+///         memp_num_tcp_pcb: tcp_rust::stack::MAX_PCBS as u16 + 1,
+///         ..Config::full()
+///     };
+/// }
+/// let _ = checked::<TooManyPcbs>();
+/// ```
+///
+/// ```compile_fail,E0080
+/// use tcp_rust::config::{checked, Config, Profile};
+/// struct NoMss;
+/// impl Profile for NoMss {
+///     const CONFIG: Config = Config { tcp_mss: 0, ..Config::full() };
+/// }
+/// let _ = checked::<NoMss>();
+/// ```
+///
+/// ```
+/// use tcp_rust::config::{checked, Config, Full};
+/// assert_eq!(checked::<Full>(), Config::full());
+/// ```
+pub const fn checked<P: Profile>() -> Config {
+    const {
+        assert!(
+            P::CONFIG.check().is_ok(),
+            "the profile fails lwIP's checks (Config::check)"
+        );
+        assert!(
+            fits_storage(&P::CONFIG),
+            "the profile asks for more than the port's storage (config::fits_storage)"
+        );
+    }
+    P::CONFIG
+}
+
+/// Whether a profile fits the port's storage: its pcb, listen-pcb and
+/// segment pools within [`crate::stack::MAX_PCBS`],
+/// [`crate::stack::MAX_LISTEN_PCBS`] and [`crate::stack::MAX_SEGS`], its
+/// SACK table within [`crate::stack::MAX_SACKS`], its pbufs and heap
+/// within what [`crate::pbuf::Pbufs::fits`] takes.
+pub const fn fits_storage(c: &Config) -> bool {
+    c.memp_num_tcp_pcb as usize <= crate::stack::MAX_PCBS
+        && c.memp_num_tcp_pcb_listen as usize <= crate::stack::MAX_LISTEN_PCBS
+        && c.memp_num_tcp_seg as usize <= crate::stack::MAX_SEGS
+        && c.lwip_tcp_max_sack_num as usize <= crate::stack::MAX_SACKS
+        && crate::pbuf::Pbufs::fits(c)
+}
+
 impl Config {
     /// Every option 0 or false: what a stack holds before its first
     /// [`crate::Tcp::reset`] (a zeroed `static`, as lwIP's globals are

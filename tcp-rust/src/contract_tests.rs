@@ -16,7 +16,7 @@ use crate::pbuf::Pbuf;
 use crate::stack::{Callback, Handle, WriteFlags};
 use crate::state::TcpState;
 use crate::test_support::*;
-use crate::{Config, Netif};
+use crate::{Config, Netif, Profile, Tcp};
 
 /// What a callback of [`Breaker`] does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -46,7 +46,7 @@ struct Breaker {
     accepted: Vec<Handle>,
 }
 
-fn act(t: &mut T, pcb: Handle, m: Mode) -> Err {
+fn act<P: Profile>(t: &mut Tcp<TestHooks, P>, pcb: Handle, m: Mode) -> Err {
     match m {
         Mode::Plain => Err::Ok,
         Mode::AbortOk => {
@@ -59,16 +59,16 @@ fn act(t: &mut T, pcb: Handle, m: Mode) -> Err {
     }
 }
 
-impl crate::stack::TcpApp<TestHooks> for Breaker {
-    fn accept(&mut self, t: &mut T, _: Handle, new: Option<Handle>, _: Err) -> Err {
+impl<P: Profile> crate::stack::TcpApp<TestHooks, P> for Breaker {
+    fn accept(&mut self, t: &mut Tcp<TestHooks, P>, _: Handle, new: Option<Handle>, _: Err) -> Err {
         let new = new.unwrap();
         self.accepted.push(new);
         act(t, new, self.accept)
     }
-    fn connected(&mut self, t: &mut T, pcb: Handle, _: Err) -> Err {
+    fn connected(&mut self, t: &mut Tcp<TestHooks, P>, pcb: Handle, _: Err) -> Err {
         act(t, pcb, self.connected)
     }
-    fn recv(&mut self, t: &mut T, pcb: Handle, data: Option<Pbuf>, _: Err) -> Err {
+    fn recv(&mut self, t: &mut Tcp<TestHooks, P>, pcb: Handle, data: Option<Pbuf>, _: Err) -> Err {
         match data {
             None => act(t, pcb, self.recv_fin),
             Some(p) => {
@@ -79,17 +79,17 @@ impl crate::stack::TcpApp<TestHooks> for Breaker {
             }
         }
     }
-    fn sent(&mut self, t: &mut T, pcb: Handle, _: u16) -> Err {
+    fn sent(&mut self, t: &mut Tcp<TestHooks, P>, pcb: Handle, _: u16) -> Err {
         act(t, pcb, self.sent)
     }
-    fn poll(&mut self, t: &mut T, pcb: Handle) -> Err {
+    fn poll(&mut self, t: &mut Tcp<TestHooks, P>, pcb: Handle) -> Err {
         act(t, pcb, self.poll)
     }
 }
 
 /// The kinds of the callbacks logged since the last call: 'A'ccept,
 /// 'C'onnected, 'R'ecv with data, 'F' recv(NULL), 'S'ent, 'P'oll, 'E'rr.
-fn kinds(s: &mut T) -> std::string::String {
+fn kinds<P: Profile>(s: &mut Tcp<TestHooks, P>) -> std::string::String {
     events(s)
         .iter()
         .map(|(c, _)| match c {
@@ -463,16 +463,10 @@ fn poll_that_returns_abrt_without_aborting_gets_no_output() {
 
 // -- Arms the full profile cannot take, with another Config ---------------------
 
-/// A stack with `cfg` (which must pass `Config::check`) and `netif`.
-fn stack_with(cfg: Config, netif: Netif) -> std::boxed::Box<T> {
-    assert_eq!(cfg.check(), Ok(()));
-    std::boxed::Box::new(T::new(cfg, netif, TestHooks::default()).unwrap())
-}
-
 /// A listener on `port`, a handshake with `syn_options` (the peer's SYN),
 /// and the accepted pcb; output and events drained.
-fn accept_one(
-    s: &mut T,
+fn accept_one<P: Profile>(
+    s: &mut Tcp<TestHooks, P>,
     port: u16,
     peer: &mut Peer,
     syn_options: &[u8],
@@ -500,12 +494,15 @@ fn accept_one(
 /// and lwIP sends the window update (2000) at once.
 #[test]
 fn window_update_threshold_is_half_the_window_when_below_the_mss() {
-    let cfg = Config {
-        tcp_wnd: 2000,
-        tcp_wnd_update_threshold: 500,
-        ..Config::full()
-    };
-    let mut s = stack_with(cfg, Netif::default());
+    struct Wnd2000;
+    impl Profile for Wnd2000 {
+        const CONFIG: Config = Config {
+            tcp_wnd: 2000,
+            tcp_wnd_update_threshold: 500,
+            ..Config::full()
+        };
+    }
+    let mut s = stack_for::<Wnd2000>(Netif::default());
     let mut app = Breaker {
         recv_data: Mode::Hold,
         ..Breaker::default()
@@ -534,16 +531,19 @@ fn window_update_threshold_is_half_the_window_when_below_the_mss() {
 /// 5000-byte write at once.
 #[test]
 fn initial_cwnd_is_twice_an_mss_above_2190() {
-    let cfg = Config {
-        tcp_mss: 2500,
-        tcp_snd_buf: 5000,
-        ..Config::full()
-    };
+    struct Mss2500;
+    impl Profile for Mss2500 {
+        const CONFIG: Config = Config {
+            tcp_mss: 2500,
+            tcp_snd_buf: 5000,
+            ..Config::full()
+        };
+    }
     let netif = Netif {
         mtu: 9000,
         ..Netif::default()
     };
-    let mut s = stack_with(cfg, netif);
+    let mut s = stack_for::<Mss2500>(netif);
     let mut app = Breaker::default();
     let mut peer = Peer::new(41021, 7, 100);
     let pcb = accept_one(&mut s, 7, &mut peer, &[2, 4, 0x09, 0xc4], &mut app);
@@ -574,8 +574,9 @@ fn with_ip_options(seg: &[u8], n: usize) -> Vec<u8> {
 
 /// Profile full with 48-byte pool pbufs (300 of them) and a 536-byte MSS
 /// (TCP_WND and TCP_SND_BUF scaled down so that `Config::check` passes).
-fn small_pool_pbufs() -> Config {
-    Config {
+struct SmallPoolPbufs;
+impl Profile for SmallPoolPbufs {
+    const CONFIG: Config = Config {
         pbuf_pool_bufsize: 48,
         pbuf_pool_size: 300,
         tcp_mss: 536,
@@ -585,7 +586,7 @@ fn small_pool_pbufs() -> Config {
         tcp_wnd_update_threshold: 536,
         tcp_oversize: 536,
         ..Config::full()
-    }
+    };
 }
 
 /// With PBUF_POOL_BUFSIZE 48 the first pool pbuf holds 48 bytes of a
@@ -595,8 +596,7 @@ fn small_pool_pbufs() -> Config {
 /// silently; the same SYN without IP options gets its SYN-ACK.
 #[test]
 fn headers_must_fit_in_the_first_pool_pbuf() {
-    let cfg = small_pool_pbufs();
-    let mut s = stack_with(cfg, Netif::default());
+    let mut s = stack_for::<SmallPoolPbufs>(Netif::default());
     let mut app = Breaker::default();
     let l = s.tcp_new().unwrap();
     assert_eq!(s.tcp_bind(l, [0; 4], 7).unwrap(), Err::Ok);
@@ -623,12 +623,11 @@ fn headers_must_fit_in_the_first_pool_pbuf() {
 fn options_and_trims_across_small_pool_pbufs() {
     use crate::pbuf::PBUF_FLAG_PUSH;
     use crate::test_support::TestApp;
-    let cfg = small_pool_pbufs();
     // The same SYN with 4 bytes of IP options (its 20 bytes of TCP options
     // then start 44 bytes in: 4 in the first pbuf, 16 in the next) and
     // without: the same SYN-ACK.
     let synack = |ip_opts: usize| {
-        let mut s = stack_with(cfg, Netif::default());
+        let mut s = stack_for::<SmallPoolPbufs>(Netif::default());
         let mut app = TestApp::default();
         let l = s.tcp_new().unwrap();
         assert_eq!(s.tcp_bind(l, [0; 4], 7).unwrap(), Err::Ok);
@@ -698,11 +697,14 @@ fn options_and_trims_across_small_pool_pbufs() {
 /// tcp_write fills with the next 8 bytes instead of chaining a second pbuf.
 #[test]
 fn oversize_is_the_aligned_length_plus_tcp_oversize() {
-    let cfg = Config {
-        tcp_oversize: 1,
-        ..Config::full()
-    };
-    let mut s = stack_with(cfg, Netif::default());
+    struct Oversize1;
+    impl Profile for Oversize1 {
+        const CONFIG: Config = Config {
+            tcp_oversize: 1,
+            ..Config::full()
+        };
+    }
+    let mut s = stack_for::<Oversize1>(Netif::default());
     let mut app = Breaker::default();
     let mut peer = Peer::new(41023, 7, 100);
     let pcb = accept_one(&mut s, 7, &mut peer, &[2, 4, 0x05, 0xb4], &mut app);

@@ -52,7 +52,7 @@ pub mod tcp_in;
 pub mod tcp_out;
 mod wire;
 
-pub use config::Config;
+pub use config::{Config, Full, Profile};
 pub use err::Err;
 pub use options::{TcpOptBytes, TcpParseopt, TcpSackRange, tcp_parseopt};
 pub use stack::{

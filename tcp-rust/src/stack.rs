@@ -7,9 +7,10 @@
 //! [`crate::tcp_in`] (tcp_in.c) and [`crate::tcp_out`] (tcp_out.c), each an
 //! `impl` block on [`Tcp`].
 
+use core::marker::PhantomData;
 use core::net::Ipv4Addr;
 
-use crate::config::Config;
+use crate::config::{Config, Full, Profile};
 use crate::err::Err;
 use crate::options::TcpSackRange;
 use crate::pbuf::{Chain, Pbuf, PbufType, Pbufs, RomStore};
@@ -170,9 +171,6 @@ pub enum ApiError {
     NeedsRef(Handle),
     /// `input`/timers/reset called from inside a callback.
     Reentrant(&'static str),
-    /// The configuration fails lwIP's checks or exceeds this build's pool
-    /// capacities.
-    BadConfig,
     /// An `LWIP_ASSERT` of lwIP's failed (the port checks those that input
     /// can reach). As the C driver does, the stack is then unusable until
     /// [`Tcp::reset`]: every later input and timer call returns this too.
@@ -266,20 +264,26 @@ impl WriteFlags {
 /// The application: what runs inside lwIP's callbacks. Each method gets the
 /// stack back and may call the raw API on it. Every method is required: an
 /// application states what each of its callbacks does.
-pub trait TcpApp<H: Hooks> {
+pub trait TcpApp<H: Hooks, P: Profile = Full> {
     /// `accept`.
-    fn accept(&mut self, tcp: &mut Tcp<H>, listener: Handle, new: Option<Handle>, err: Err) -> Err;
+    fn accept(
+        &mut self,
+        tcp: &mut Tcp<H, P>,
+        listener: Handle,
+        new: Option<Handle>,
+        err: Err,
+    ) -> Err;
     /// `connected`.
-    fn connected(&mut self, tcp: &mut Tcp<H>, pcb: Handle, err: Err) -> Err;
+    fn connected(&mut self, tcp: &mut Tcp<H, P>, pcb: Handle, err: Err) -> Err;
     /// `recv`: `p` None is the FIN. The pbuf chain is the stack's: read it
     /// during the call ([`Tcp::pbuf_copy_partial`]); the stack frees it
     /// when the callback returns `ERR_OK` or `ERR_ABRT` (lwIP's
     /// application would) and keeps it as refused data otherwise.
-    fn recv(&mut self, tcp: &mut Tcp<H>, pcb: Handle, p: Option<Pbuf>, err: Err) -> Err;
+    fn recv(&mut self, tcp: &mut Tcp<H, P>, pcb: Handle, p: Option<Pbuf>, err: Err) -> Err;
     /// `sent`.
-    fn sent(&mut self, tcp: &mut Tcp<H>, pcb: Handle, len: u16) -> Err;
+    fn sent(&mut self, tcp: &mut Tcp<H, P>, pcb: Handle, len: u16) -> Err;
     /// `poll`.
-    fn poll(&mut self, tcp: &mut Tcp<H>, pcb: Handle) -> Err;
+    fn poll(&mut self, tcp: &mut Tcp<H, P>, pcb: Handle) -> Err;
 }
 
 /// Port of lwIP's `struct tcp_pcb` (tcp.h), with lwIP's field names.
@@ -614,11 +618,15 @@ impl Ip4Hdr {
     }
 }
 
-/// The stack: lwIP's TCP globals and pools. See the module docs.
-pub struct Tcp<H: Hooks> {
+/// The stack: lwIP's TCP globals and pools, built for profile `P` (its
+/// options are constants, as lwipopts.h's are to lwIP). See the module docs.
+pub struct Tcp<H: Hooks, P: Profile = Full> {
     /// The platform hooks.
     pub hooks: H,
-    pub(crate) cfg: Config,
+    pub(crate) profile: PhantomData<fn() -> P>,
+    /// `memp_init()` has run ([`Tcp::reset`]): the pcb, listen-pcb and
+    /// segment pools hand out their elements only then.
+    pub(crate) memp_ready: bool,
     pub(crate) netif: Netif,
     pub(crate) now: u32,
     pub(crate) tcp_ticks: u32,
@@ -652,16 +660,19 @@ pub struct Tcp<H: Hooks> {
     pub(crate) depth: u32,
 }
 
-impl<H: Hooks> Tcp<H> {
+impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// A stack with nothing configured, every pool empty and every byte
     /// zero (apart from what `hooks` holds): what lwIP's globals are before
     /// `lwip_init()`. It can initialise a `static` (which then lands in
     /// `.bss`) or be built in place; [`Tcp::reset`] then configures it.
     /// Every other call fails or does nothing until then.
-    pub const fn zeroed(hooks: H) -> Tcp<H> {
+    pub const fn zeroed(hooks: H) -> Tcp<H, P> {
+        // A profile the port cannot build stops the build here.
+        let _ = crate::config::checked::<P>();
         Tcp {
             hooks,
-            cfg: Config::ZERO,
+            profile: PhantomData,
+            memp_ready: false,
             netif: Netif {
                 ip: [0; 4],
                 netmask: [0; 4],
@@ -712,11 +723,11 @@ impl<H: Hooks> Tcp<H> {
     /// [`Tcp::zeroed`] then [`Tcp::reset`], returned by value (into the
     /// caller's slot). On a small target, place [`Tcp::zeroed`] in a
     /// `static` and call `reset` instead.
-    pub fn new(config: Config, netif: Netif, hooks: H) -> Result<Tcp<H>, ApiError> {
+    pub fn new(netif: Netif, hooks: H) -> Result<Tcp<H, P>, ApiError> {
         // Built where it is returned: one value, configured in place.
         let mut r = Ok(Tcp::zeroed(hooks));
         if let Ok(t) = &mut r
-            && let Err(e) = t.reset(config, netif)
+            && let Err(e) = t.reset(netif)
         {
             r = Err(e);
         }
@@ -724,28 +735,18 @@ impl<H: Hooks> Tcp<H> {
     }
 
     /// Back to pristine: no pcbs, clock 0, counters zeroed, logs cleared,
-    /// then `tcp_init()` (which calls `LWIP_RAND()` once when the config
+    /// then `tcp_init()` (which calls `LWIP_RAND()` once when the profile
     /// says `LWIP_RAND` is defined).
-    pub fn reset(&mut self, config: Config, netif: Netif) -> Result<(), ApiError> {
+    pub fn reset(&mut self, netif: Netif) -> Result<(), ApiError> {
         if self.depth != 0 {
             return Err(ApiError::Reentrant("reset"));
         }
-        if config.check().is_err()
-            || usize::from(config.memp_num_tcp_pcb) > MAX_PCBS
-            || usize::from(config.memp_num_tcp_pcb_listen) > MAX_LISTEN_PCBS
-            || usize::from(config.memp_num_tcp_seg) > MAX_SEGS
-            || !Pbufs::fits(&config)
-            || usize::from(config.lwip_tcp_max_sack_num) > MAX_SACKS
-        {
-            return Err(ApiError::BadConfig);
-        }
-        self.cfg = config;
         self.netif = netif;
         self.now = 0;
         self.tcp_ticks = 0;
         self.tcp_timer_ctr = 0;
         self.tcp_timer = 0;
-        self.tcp_port = config.tcp_local_port_range_start;
+        self.tcp_port = P::CONFIG.tcp_local_port_range_start;
         self.ip_id = 0;
         self.tcp_active_pcbs_changed = false;
         self.tcp_bound_pcbs = None;
@@ -762,7 +763,8 @@ impl<H: Hooks> Tcp<H> {
         for s in &mut self.segs {
             s.used = false;
         }
-        self.pbufs.init(&config);
+        self.memp_ready = true;
+        self.pbufs.init(&P::CONFIG);
         self.inp = InputGlobals::ZERO;
         self.asserted = None;
         self.tcp_init();
@@ -771,16 +773,16 @@ impl<H: Hooks> Tcp<H> {
 
     /// Port of lwIP's `tcp_init()` (tcp.c).
     fn tcp_init(&mut self) {
-        if self.cfg.lwip_rand_defined {
+        if P::CONFIG.lwip_rand_defined {
             let r = self.hooks.lwip_rand();
             // LWIP_RAND() is converted to u16_t by the macro's argument use.
-            self.tcp_port = self.cfg.tcp_ensure_local_port_range(r as u16);
+            self.tcp_port = P::CONFIG.tcp_ensure_local_port_range(r as u16);
         }
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        &self.cfg
+    /// The profile's options.
+    pub const fn config(&self) -> Config {
+        P::CONFIG
     }
 
     /// The netif.
@@ -988,8 +990,8 @@ impl<H: Hooks> Tcp<H> {
 
     /// `memp_malloc(MEMP_TCP_PCB)` (not zeroed).
     pub(crate) fn memp_alloc_pcb(&mut self) -> Option<u8> {
-        let limit = usize::from(self.cfg.memp_num_tcp_pcb);
-        if self.pcbs.iter().filter(|s| s.used).count() >= limit {
+        let limit = usize::from(P::CONFIG.memp_num_tcp_pcb);
+        if !self.memp_ready || self.pcbs.iter().filter(|s| s.used).count() >= limit {
             return None;
         }
         self.next_gen = self.next_gen.wrapping_add(1);
@@ -1008,8 +1010,8 @@ impl<H: Hooks> Tcp<H> {
     }
 
     pub(crate) fn memp_alloc_lpcb(&mut self) -> Option<u8> {
-        let limit = usize::from(self.cfg.memp_num_tcp_pcb_listen);
-        if self.lpcbs.iter().filter(|s| s.used).count() >= limit {
+        let limit = usize::from(P::CONFIG.memp_num_tcp_pcb_listen);
+        if !self.memp_ready || self.lpcbs.iter().filter(|s| s.used).count() >= limit {
             return None;
         }
         self.next_gen = self.next_gen.wrapping_add(1);
@@ -1028,8 +1030,8 @@ impl<H: Hooks> Tcp<H> {
 
     /// `memp_malloc(MEMP_TCP_SEG)`.
     pub(crate) fn memp_alloc_seg(&mut self) -> Option<u8> {
-        let limit = usize::from(self.cfg.memp_num_tcp_seg);
-        if self.segs.iter().filter(|s| s.used).count() >= limit {
+        let limit = usize::from(P::CONFIG.memp_num_tcp_seg);
+        if !self.memp_ready || self.segs.iter().filter(|s| s.used).count() >= limit {
             return None;
         }
         let (i, s) = self.segs.iter_mut().enumerate().find(|(_, s)| !s.used)?;
@@ -1304,7 +1306,7 @@ impl<H: Hooks> Tcp<H> {
     /// lwip-c's shim.h), then [`Tcp::tcp_input`]. Returns `ERR_OK`
     /// (ip4_input's value), `ERR_MEM` when the pbuf pool cannot hold the
     /// packet, `ERR_ARG` beyond 65535 bytes.
-    pub fn input<A: TcpApp<H>>(&mut self, packet: &[u8], app: &mut A) -> Result<Err, ApiError> {
+    pub fn input<A: TcpApp<H, P>>(&mut self, packet: &[u8], app: &mut A) -> Result<Err, ApiError> {
         if self.depth != 0 {
             return Err(ApiError::Reentrant("input"));
         }
@@ -1331,7 +1333,7 @@ impl<H: Hooks> Tcp<H> {
     /// Port of `ip4_input()` (ip4.c) for this build (see lwip-c's
     /// shim.h): the packet `p` is freed when it is dropped, else its
     /// payload moves past the IP header and it goes to `tcp_input`.
-    fn ip4_input<A: TcpApp<H>>(&mut self, p: Pbuf, app: &mut A) {
+    fn ip4_input<A: TcpApp<H, P>>(&mut self, p: Pbuf, app: &mut A) {
         // The header is read from the first pbuf (`iphdr = p->payload`).
         let hdr = Ip4Hdr::read(self.pbufs.payload(&self.hooks, p));
         if hdr.is_some_and(|h| self.ip4_accept(p, &h)) {
@@ -1381,10 +1383,10 @@ impl<H: Hooks> Tcp<H> {
     }
 
     /// Runs an application callback with the stack re-entrant.
-    pub(crate) fn call_app<A: TcpApp<H>, R>(
+    pub(crate) fn call_app<A: TcpApp<H, P>, R>(
         &mut self,
         app: &mut A,
-        f: impl FnOnce(&mut A, &mut Tcp<H>) -> R,
+        f: impl FnOnce(&mut A, &mut Tcp<H, P>) -> R,
     ) -> R {
         self.depth = self.depth.saturating_add(1);
         let r = f(app, self);

@@ -96,7 +96,7 @@ impl Conn {
         let sg = *self.s.seg_ref(seg);
         let hdr = 20
             + u16::from(crate::options::lwip_tcp_opt_length(
-                self.s.config(),
+                &self.s.config(),
                 sg.flags,
             ));
         let (mut n, mut rom, mut lens) = (0, 0, Vec::new());

@@ -1,6 +1,7 @@
 //! Port of lwIP's tcp.c: pcb allocation, bind/listen/connect/close/abort,
 //! the timers, and pcb-list housekeeping.
 
+use crate::config::Profile;
 use crate::err::Err;
 use crate::pbuf::PBUF_FLAG_TCP_FIN;
 use crate::seq::{tcp_seq_geq, tcp_seq_gt};
@@ -23,24 +24,23 @@ const TCP_BACKOFF: [u8; 13] = [1, 2, 3, 4, 5, 6, 7, 7, 7, 7, 7, 7, 7];
 /// tcp.c's `tcp_persist_backoff[]`.
 const TCP_PERSIST_BACKOFF: [u8; 7] = [3, 6, 12, 24, 48, 96, 120];
 
-impl<H: Hooks> Tcp<H> {
+impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// lwIP's `INITIAL_MSS` (tcp.c): `TCP_MSS` limited to 536.
     pub(crate) fn initial_mss(&self) -> u16 {
-        self.cfg.tcp_mss.min(536)
+        P::CONFIG.tcp_mss.min(536)
     }
 
     /// `TCP_WND_MAX(pcb)` (tcp.h).
     pub(crate) fn tcp_wnd_max(&self, i: u8) -> u32 {
-        self.cfg
-            .tcp_wnd_max(self.pcb_ref(i).flags & TF_WND_SCALE != 0)
+        P::CONFIG.tcp_wnd_max(self.pcb_ref(i).flags & TF_WND_SCALE != 0)
     }
 
     /// `TCPWND_MIN16(TCP_WND)`.
     pub(crate) fn tcpwnd_min16_tcp_wnd(&self) -> u32 {
-        if self.cfg.lwip_wnd_scale {
-            self.cfg.tcp_wnd.min(0xffff)
+        if P::CONFIG.lwip_wnd_scale {
+            P::CONFIG.tcp_wnd.min(0xffff)
         } else {
-            self.cfg.tcp_wnd
+            P::CONFIG.tcp_wnd
         }
     }
 
@@ -480,7 +480,7 @@ impl<H: Hooks> Tcp<H> {
             return Ok((None, Err::Mem));
         };
         let p = *self.pcb_ref(i);
-        let backlog = if self.cfg.tcp_listen_backlog {
+        let backlog = if P::CONFIG.tcp_listen_backlog {
             // tcp_backlog_set: a backlog of 0 becomes 1.
             if backlog != 0 { backlog } else { 1 }
         } else {
@@ -512,7 +512,7 @@ impl<H: Hooks> Tcp<H> {
 
     /// Port of `tcp_update_rcv_ann_wnd()` (tcp.c).
     pub(crate) fn tcp_update_rcv_ann_wnd(&mut self, i: u8) -> u32 {
-        let half = (self.cfg.tcp_wnd / 2).min(u32::from(self.pcb_ref(i).mss));
+        let half = (P::CONFIG.tcp_wnd / 2).min(u32::from(self.pcb_ref(i).mss));
         let p = self.p(i);
         let new_right_edge = p.rcv_nxt.wrapping_add(p.rcv_wnd);
         if tcp_seq_geq(new_right_edge, p.rcv_ann_right_edge.wrapping_add(half)) {
@@ -545,7 +545,7 @@ impl<H: Hooks> Tcp<H> {
             rcv_wnd.min(max)
         };
         let wnd_inflation = self.tcp_update_rcv_ann_wnd(i);
-        if wnd_inflation >= self.cfg.tcp_wnd_update_threshold {
+        if wnd_inflation >= P::CONFIG.tcp_wnd_update_threshold {
             self.p(i).flags |= TF_ACK_NOW;
             self.tcp_output_idx(i);
         }
@@ -554,8 +554,8 @@ impl<H: Hooks> Tcp<H> {
 
     /// Port of `tcp_new_port()` (tcp.c).
     pub(crate) fn tcp_new_port(&mut self) -> u16 {
-        let start = self.cfg.tcp_local_port_range_start;
-        let end = self.cfg.tcp_local_port_range_end;
+        let start = P::CONFIG.tcp_local_port_range_start;
+        let end = P::CONFIG.tcp_local_port_range_end;
         let mut n: u32 = 0;
         'again: loop {
             self.tcp_port = self.tcp_port.wrapping_add(1);
@@ -694,7 +694,7 @@ impl<H: Hooks> Tcp<H> {
         let iss = self.tcp_next_iss(i);
         let wnd16 = self.tcpwnd_min16_tcp_wnd();
         let mss = self.tcp_eff_send_mss_netif(self.initial_mss());
-        let tcp_wnd = self.cfg.tcp_wnd;
+        let tcp_wnd = P::CONFIG.tcp_wnd;
         {
             let p = self.p(i);
             p.rcv_nxt = 0;
@@ -746,21 +746,21 @@ impl<H: Hooks> Tcp<H> {
         let wnd16 = self.tcpwnd_min16_tcp_wnd();
         let v = TcpPcb {
             prio,
-            snd_buf: self.cfg.tcp_snd_buf,
+            snd_buf: P::CONFIG.tcp_snd_buf,
             rcv_wnd: wnd16,
             rcv_ann_wnd: wnd16,
-            ttl: self.cfg.tcp_ttl,
+            ttl: P::CONFIG.tcp_ttl,
             mss: self.initial_mss(),
-            rto: (self.cfg.lwip_tcp_rto_time / self.cfg.tcp_slow_interval().max(1)) as i16,
-            sv: (self.cfg.lwip_tcp_rto_time / self.cfg.tcp_slow_interval().max(1)) as i16,
+            rto: (P::CONFIG.lwip_tcp_rto_time / P::CONFIG.tcp_slow_interval().max(1)) as i16,
+            sv: (P::CONFIG.lwip_tcp_rto_time / P::CONFIG.tcp_slow_interval().max(1)) as i16,
             rtime: -1,
             cwnd: 1,
             tmr: self.tcp_ticks,
             last_timer: self.tcp_timer_ctr,
-            ssthresh: self.cfg.tcp_snd_buf,
-            keep_idle: self.cfg.tcp_keepidle_default,
-            keep_intvl: self.cfg.tcp_keepintvl_default,
-            keep_cnt: self.cfg.tcp_keepcnt_default,
+            ssthresh: P::CONFIG.tcp_snd_buf,
+            keep_idle: P::CONFIG.tcp_keepidle_default,
+            keep_intvl: P::CONFIG.tcp_keepintvl_default,
+            keep_cnt: P::CONFIG.tcp_keepcnt_default,
             ..TcpPcb::ZERO
         };
         *self.p(i) = v;
@@ -1037,7 +1037,7 @@ impl<H: Hooks> Tcp<H> {
 
     /// Port of `tcp_process_refused_data()` (tcp.c) as the application
     /// calls it: by handle, with the application for the callbacks.
-    pub fn tcp_process_refused_data_api<A: TcpApp<H>>(
+    pub fn tcp_process_refused_data_api<A: TcpApp<H, P>>(
         &mut self,
         h: Handle,
         app: &mut A,
@@ -1145,7 +1145,7 @@ impl<H: Hooks> Tcp<H> {
     /// Port of `tcp_tmr()` (tcp.c): `tcp_fasttmr`, and `tcp_slowtmr` every
     /// other call, for an application that drives the TCP timer itself
     /// (every `TCP_TMR_INTERVAL`).
-    pub fn tcp_tmr<A: TcpApp<H>>(&mut self, app: &mut A) -> Result<(), ApiError> {
+    pub fn tcp_tmr<A: TcpApp<H, P>>(&mut self, app: &mut A) -> Result<(), ApiError> {
         self.tcp_fasttmr(app)?;
         self.tcp_timer = self.tcp_timer.wrapping_add(1);
         if self.tcp_timer & 1 != 0 {
@@ -1155,7 +1155,7 @@ impl<H: Hooks> Tcp<H> {
     }
 
     /// Port of `tcp_fasttmr()` (tcp.c).
-    pub fn tcp_fasttmr<A: TcpApp<H>>(&mut self, app: &mut A) -> Result<(), ApiError> {
+    pub fn tcp_fasttmr<A: TcpApp<H, P>>(&mut self, app: &mut A) -> Result<(), ApiError> {
         if self.depth != 0 {
             return Err(ApiError::Reentrant("tcp_fasttmr"));
         }
@@ -1194,7 +1194,7 @@ impl<H: Hooks> Tcp<H> {
 
     /// Port of `tcp_process_refused_data()` (tcp.c). Returns `ERR_ABRT`
     /// when the pcb is gone.
-    pub(crate) fn tcp_process_refused_data<A: TcpApp<H>>(&mut self, i: u8, app: &mut A) -> Err {
+    pub(crate) fn tcp_process_refused_data<A: TcpApp<H, P>>(&mut self, i: u8, app: &mut A) -> Err {
         let generation = self.conn_handle(i).generation();
         // Take the refused data out (pcb->refused_data = NULL), in case
         // the callback closes the pcb.
@@ -1225,13 +1225,13 @@ impl<H: Hooks> Tcp<H> {
     }
 
     /// Port of `tcp_slowtmr()` (tcp.c).
-    pub fn tcp_slowtmr<A: TcpApp<H>>(&mut self, app: &mut A) -> Result<(), ApiError> {
+    pub fn tcp_slowtmr<A: TcpApp<H, P>>(&mut self, app: &mut A) -> Result<(), ApiError> {
         if self.depth != 0 {
             return Err(ApiError::Reentrant("tcp_slowtmr"));
         }
         self.tcp_ticks = self.tcp_ticks.wrapping_add(1);
         self.tcp_timer_ctr = self.tcp_timer_ctr.wrapping_add(1);
-        let slow = self.cfg.tcp_slow_interval().max(1);
+        let slow = P::CONFIG.tcp_slow_interval().max(1);
         'start: loop {
             let mut prev: Option<u8> = None;
             let mut pcb = self.tcp_active_pcbs;
@@ -1245,8 +1245,8 @@ impl<H: Hooks> Tcp<H> {
                 let mut pcb_remove = false;
                 let mut pcb_reset = false;
                 let p = *self.pcb_ref(i);
-                if (p.state == TcpState::SynSent && p.nrtx >= self.cfg.tcp_synmaxrtx)
-                    || p.nrtx >= self.cfg.tcp_maxrtx
+                if (p.state == TcpState::SynSent && p.nrtx >= P::CONFIG.tcp_synmaxrtx)
+                    || p.nrtx >= P::CONFIG.tcp_maxrtx
                 {
                     pcb_remove = true;
                 } else if p.persist_backoff > 0 {
@@ -1262,7 +1262,7 @@ impl<H: Hooks> Tcp<H> {
                             "tcp.c:1241",
                         ));
                     }
-                    if p.persist_probe >= self.cfg.tcp_maxrtx {
+                    if p.persist_probe >= P::CONFIG.tcp_maxrtx {
                         pcb_remove = true;
                     } else {
                         let idx = usize::from(p.persist_backoff - 1);
@@ -1336,7 +1336,7 @@ impl<H: Hooks> Tcp<H> {
                 let age = self.tcp_ticks.wrapping_sub(p.tmr);
                 if p.state == TcpState::FinWait2
                     && p.flags & TF_RXCLOSED != 0
-                    && age > self.cfg.tcp_fin_wait_timeout / slow
+                    && age > P::CONFIG.tcp_fin_wait_timeout / slow
                 {
                     pcb_remove = true;
                 }
@@ -1362,10 +1362,10 @@ impl<H: Hooks> Tcp<H> {
                 {
                     self.tcp_free_ooseq(i);
                 }
-                if p.state == TcpState::SynRcvd && age > self.cfg.tcp_syn_rcvd_timeout / slow {
+                if p.state == TcpState::SynRcvd && age > P::CONFIG.tcp_syn_rcvd_timeout / slow {
                     pcb_remove = true;
                 }
-                if p.state == TcpState::LastAck && age > 2 * self.cfg.tcp_msl / slow {
+                if p.state == TcpState::LastAck && age > 2 * P::CONFIG.tcp_msl / slow {
                     pcb_remove = true;
                 }
                 if pcb_remove {
@@ -1422,7 +1422,7 @@ impl<H: Hooks> Tcp<H> {
         let mut pcb = self.tcp_tw_pcbs;
         while let Some(i) = pcb {
             let age = self.tcp_ticks.wrapping_sub(self.pcb_ref(i).tmr);
-            if age > 2 * self.cfg.tcp_msl / slow {
+            if age > 2 * P::CONFIG.tcp_msl / slow {
                 self.tcp_pcb_purge(i);
                 let next = self.pcb_ref(i).next;
                 match prev {
@@ -1443,12 +1443,12 @@ impl<H: Hooks> Tcp<H> {
     /// cadence from time 0: at every multiple of `TCP_TMR_INTERVAL`
     /// `tcp_fasttmr()`, and at every multiple of twice that `tcp_slowtmr()`
     /// after it (as `lwip_c::Stack::advance_to`).
-    pub fn advance_to<A: TcpApp<H>>(&mut self, to_ms: u32, app: &mut A) -> Result<(), ApiError> {
+    pub fn advance_to<A: TcpApp<H, P>>(&mut self, to_ms: u32, app: &mut A) -> Result<(), ApiError> {
         if let Some((msg, at)) = self.asserted {
             return Err(ApiError::Asserted { msg, at });
         }
-        let fast = self.cfg.tcp_fast_interval().max(1);
-        let slow = self.cfg.tcp_slow_interval().max(1);
+        let fast = P::CONFIG.tcp_fast_interval().max(1);
+        let slow = P::CONFIG.tcp_slow_interval().max(1);
         // The first tick after `now`; none once the clock would wrap.
         let mut next = (self.now / fast)
             .checked_add(1)

@@ -1,6 +1,7 @@
 //! Port of lwIP's tcp_in.c: demultiplexing, the LISTEN/TIME_WAIT input
 //! paths, the state machine (`tcp_process`) and `tcp_receive`.
 
+use crate::config::Profile;
 use crate::err::Err;
 use crate::options::TcpSackRange;
 use crate::options::{ParseoptCtx, tcp_parseopt};
@@ -34,7 +35,7 @@ fn be32(b: &[u8], at: usize) -> u32 {
     }
 }
 
-impl<H: Hooks> Tcp<H> {
+impl<H: Hooks, P: Profile> Tcp<H, P> {
     // -- TCP_EVENT_* ----------------------------------------------------------
 
     /// `TCP_EVENT_RECV` (tcp_priv.h) with data `p`. lwIP raises it only
@@ -43,7 +44,7 @@ impl<H: Hooks> Tcp<H> {
     /// branch cannot be reached through the macros. The application's
     /// callback gets the chain; the stack frees it after `ERR_OK` or
     /// `ERR_ABRT` (see [`TcpApp::recv`]).
-    pub(crate) fn tcp_event_recv<A: TcpApp<H>>(
+    pub(crate) fn tcp_event_recv<A: TcpApp<H, P>>(
         &mut self,
         app: &mut A,
         i: u8,
@@ -66,7 +67,7 @@ impl<H: Hooks> Tcp<H> {
 
     /// `TCP_EVENT_CLOSED` (tcp_priv.h): the FIN, as recv(NULL), to a recv
     /// callback if there is one.
-    pub(crate) fn tcp_event_closed<A: TcpApp<H>>(&mut self, app: &mut A, i: u8) -> Err {
+    pub(crate) fn tcp_event_closed<A: TcpApp<H, P>>(&mut self, app: &mut A, i: u8) -> Err {
         if !self.pcb_ref(i).recv_set {
             return Err::Ok;
         }
@@ -74,7 +75,7 @@ impl<H: Hooks> Tcp<H> {
     }
 
     /// The application's recv callback, logged.
-    fn app_recv<A: TcpApp<H>>(
+    fn app_recv<A: TcpApp<H, P>>(
         &mut self,
         app: &mut A,
         i: u8,
@@ -90,7 +91,7 @@ impl<H: Hooks> Tcp<H> {
     }
 
     /// `TCP_EVENT_SENT` (tcp_priv.h).
-    pub(crate) fn tcp_event_sent<A: TcpApp<H>>(&mut self, app: &mut A, i: u8, len: u16) -> Err {
+    pub(crate) fn tcp_event_sent<A: TcpApp<H, P>>(&mut self, app: &mut A, i: u8, len: u16) -> Err {
         if !self.pcb_ref(i).sent_set {
             return Err::Ok;
         }
@@ -102,7 +103,7 @@ impl<H: Hooks> Tcp<H> {
     }
 
     /// `TCP_EVENT_POLL` (tcp_priv.h).
-    pub(crate) fn tcp_event_poll<A: TcpApp<H>>(&mut self, app: &mut A, i: u8) -> Err {
+    pub(crate) fn tcp_event_poll<A: TcpApp<H, P>>(&mut self, app: &mut A, i: u8) -> Err {
         if !self.pcb_ref(i).poll_set {
             return Err::Ok;
         }
@@ -114,7 +115,7 @@ impl<H: Hooks> Tcp<H> {
     }
 
     /// `TCP_EVENT_CONNECTED` (tcp_priv.h).
-    fn tcp_event_connected<A: TcpApp<H>>(&mut self, app: &mut A, i: u8, err: Err) -> Err {
+    fn tcp_event_connected<A: TcpApp<H, P>>(&mut self, app: &mut A, i: u8, err: Err) -> Err {
         if !self.pcb_ref(i).connected_set {
             return Err::Ok;
         }
@@ -127,7 +128,7 @@ impl<H: Hooks> Tcp<H> {
 
     /// `TCP_EVENT_ACCEPT` (tcp_priv.h), with the shim's setup of the new
     /// pcb's callbacks (recv/sent before, err after an `ERR_OK`).
-    fn tcp_event_accept<A: TcpApp<H>>(
+    fn tcp_event_accept<A: TcpApp<H, P>>(
         &mut self,
         app: &mut A,
         l: u8,
@@ -174,7 +175,7 @@ impl<H: Hooks> Tcp<H> {
     /// Port of lwIP's `tcp_input()` (tcp_in.c): `p` is the packet, its
     /// payload at the TCP header (`ip4_input` moved it). It is freed here
     /// unless its data went on (`recv_data`, the ooseq queue, refused data).
-    pub(crate) fn tcp_input<A: TcpApp<H>>(&mut self, p: Pbuf, app: &mut A) {
+    pub(crate) fn tcp_input<A: TcpApp<H, P>>(&mut self, p: Pbuf, app: &mut A) {
         if self.tcp_input_header(p) {
             self.tcp_input_demux(p, app);
         } else {
@@ -195,7 +196,7 @@ impl<H: Hooks> Tcp<H> {
             return false;
         }
         let tot = self.pbufs.tot_len(p);
-        if self.cfg.checksum_check_tcp {
+        if P::CONFIG.checksum_check_tcp {
             let c = inet_chksum_pseudo_chain(
                 self.pbufs.chain(&self.hooks, p),
                 crate::wire::IP_PROTO_TCP,
@@ -269,7 +270,7 @@ impl<H: Hooks> Tcp<H> {
 
     /// tcp_input's demultiplexing and what follows it, for a segment that
     /// passed [`Tcp::tcp_input_header`].
-    fn tcp_input_demux<A: TcpApp<H>>(&mut self, pkt: Pbuf, app: &mut A) {
+    fn tcp_input_demux<A: TcpApp<H, P>>(&mut self, pkt: Pbuf, app: &mut A) {
         let (src_ip, dest_ip) = (self.inp.src_ip, self.inp.dest_ip);
         let (flags, tcplen) = (self.inp.flags, self.inp.tcplen);
         let inp = &self.inp;
@@ -411,7 +412,7 @@ impl<H: Hooks> Tcp<H> {
 
     /// The part of `tcp_input()` after `tcp_process()` returned normally:
     /// sent, delayed close, recv, FIN, output (returns at `aborted:`).
-    fn tcp_input_rest<A: TcpApp<H>>(&mut self, i: u8, generation: u32, app: &mut A) {
+    fn tcp_input_rest<A: TcpApp<H, P>>(&mut self, i: u8, generation: u32, app: &mut A) {
         let mut acked = self.inp.recv_acked;
         while acked > 0 {
             let acked16 = acked.min(0xffff) as u16;
@@ -479,7 +480,7 @@ impl<H: Hooks> Tcp<H> {
     }
 
     /// Port of `tcp_listen_input()` (tcp_in.c).
-    fn tcp_listen_input<A: TcpApp<H>>(&mut self, l: u8, app: &mut A) {
+    fn tcp_listen_input<A: TcpApp<H, P>>(&mut self, l: u8, app: &mut A) {
         let inp = self.inp;
         if inp.flags & TCP_RST != 0 {
             return;
@@ -495,7 +496,7 @@ impl<H: Hooks> Tcp<H> {
                 inp.src_port,
             );
         } else if inp.flags & TCP_SYN != 0 {
-            if self.cfg.tcp_listen_backlog
+            if P::CONFIG.tcp_listen_backlog
                 && self.lpcb_ref(l).accepts_pending >= self.lpcb_ref(l).backlog
             {
                 return;
@@ -505,7 +506,7 @@ impl<H: Hooks> Tcp<H> {
                 let _ = self.tcp_event_accept(app, l, None, Err::Mem);
                 return;
             };
-            if self.cfg.tcp_listen_backlog {
+            if P::CONFIG.tcp_listen_backlog {
                 let lp = self.lp(l);
                 lp.accepts_pending = lp.accepts_pending.wrapping_add(1);
                 self.p(n).flags |= TF_BACKLOGPEND;
@@ -597,7 +598,7 @@ impl<H: Hooks> Tcp<H> {
             pcb_flags: p.flags,
             ts_lastacksent: p.ts_lastacksent,
         };
-        let r = tcp_parseopt(&self.cfg, &ctx, opts).effects;
+        let r = tcp_parseopt(&P::CONFIG, &ctx, opts).effects;
         let q = self.p(i);
         if let Some(m) = r.mss {
             q.mss = m;
@@ -619,7 +620,7 @@ impl<H: Hooks> Tcp<H> {
     }
 
     /// Port of `tcp_process()` (tcp_in.c). `ERR_ABRT`: the pcb is gone.
-    fn tcp_process<A: TcpApp<H>>(&mut self, i: u8, app: &mut A) -> Err {
+    fn tcp_process<A: TcpApp<H, P>>(&mut self, i: u8, app: &mut A) -> Err {
         let inp = self.inp;
         let flags = inp.flags;
         if flags & TCP_RST != 0 {
@@ -715,7 +716,7 @@ impl<H: Hooks> Tcp<H> {
                         inp.dest_port,
                         inp.src_port,
                     );
-                    if self.pcb_ref(i).nrtx < self.cfg.tcp_synmaxrtx {
+                    if self.pcb_ref(i).nrtx < P::CONFIG.tcp_synmaxrtx {
                         self.p(i).rtime = 0;
                         self.tcp_rexmit_rto(i);
                     }
@@ -1030,7 +1031,7 @@ impl<H: Hooks> Tcp<H> {
                         self.inseg_realloc();
                         tcplen = Self::tcp_tcplen(self.inp.inseg_len, self.inp.inseg_flags);
                     }
-                    if self.cfg.tcp_queue_ooseq && self.pcb_ref(i).ooseq.is_some() {
+                    if P::CONFIG.tcp_queue_ooseq && self.pcb_ref(i).ooseq.is_some() {
                         tcplen = self.tcp_receive_trim_to_ooseq(i, seqno, tcplen);
                     }
                     let q = self.p(i);
@@ -1049,7 +1050,7 @@ impl<H: Hooks> Tcp<H> {
                     if self.inp.inseg_flags & TCP_FIN != 0 {
                         self.inp.recv_flags |= TF_GOT_FIN;
                     }
-                    if self.cfg.tcp_queue_ooseq {
+                    if P::CONFIG.tcp_queue_ooseq {
                         self.tcp_receive_dequeue_ooseq(i);
                     }
                     // tcp_ack(pcb)
@@ -1060,12 +1061,12 @@ impl<H: Hooks> Tcp<H> {
                     } else {
                         q.flags |= TF_ACK_DELAY;
                     }
-                    if self.cfg.lwip_tcp_sack_out && self.pcb_ref(i).rcv_sacks[0].is_valid() {
+                    if P::CONFIG.lwip_tcp_sack_out && self.pcb_ref(i).rcv_sacks[0].is_valid() {
                         self.tcp_send_empty_ack(i);
                     }
                 } else {
                     // Out of sequence.
-                    if self.cfg.tcp_queue_ooseq {
+                    if P::CONFIG.tcp_queue_ooseq {
                         self.tcp_receive_queue_ooseq(i);
                     }
                     self.tcp_send_empty_ack(i);
@@ -1173,7 +1174,7 @@ impl<H: Hooks> Tcp<H> {
             self.p(i).ooseq = cnext;
             self.tcp_seg_free(c);
         }
-        if self.cfg.lwip_tcp_sack_out && self.pcb_ref(i).flags & TF_SACK != 0 {
+        if P::CONFIG.lwip_tcp_sack_out && self.pcb_ref(i).flags & TF_SACK != 0 {
             match self.pcb_ref(i).ooseq {
                 Some(o) => {
                     let seq = self.seg_ref(o).seqno;
@@ -1195,7 +1196,7 @@ impl<H: Hooks> Tcp<H> {
     /// blocks updated. The caller then sends the empty ACK.
     fn tcp_receive_queue_ooseq(&mut self, i: u8) {
         let seqno = self.inp.seqno;
-        let sack = self.cfg.lwip_tcp_sack_out && self.pcb_ref(i).flags & TF_SACK != 0;
+        let sack = P::CONFIG.lwip_tcp_sack_out && self.pcb_ref(i).flags & TF_SACK != 0;
         let Some(first) = self.pcb_ref(i).ooseq else {
             let c = self.tcp_seg_copy();
             self.p(i).ooseq = c;
@@ -1404,7 +1405,7 @@ impl<H: Hooks> Tcp<H> {
     /// blocks it overlaps are dropped, the others keep their order.
     fn tcp_add_sack(&mut self, i: u8, left: u32, right: u32) {
         // LWIP_TCP_MAX_SACK_NUM entries (the array may be larger).
-        let max = usize::from(self.cfg.lwip_tcp_max_sack_num);
+        let max = usize::from(P::CONFIG.lwip_tcp_max_sack_num);
         let p = self.p(i);
         if p.flags & TF_SACK == 0 || !tcp_seq_lt(left, right) {
             return;
@@ -1446,7 +1447,7 @@ impl<H: Hooks> Tcp<H> {
     /// Port of `tcp_remove_sacks_lt()` (tcp_in.c): blocks wholly below
     /// `seq` go, a block straddling it starts at it; the rest move up.
     fn tcp_remove_sacks_lt(&mut self, i: u8, seq: u32) {
-        let max = usize::from(self.cfg.lwip_tcp_max_sack_num);
+        let max = usize::from(P::CONFIG.lwip_tcp_max_sack_num);
         let p = self.p(i);
         let n = p.rcv_sacks.len().min(max);
         let mut unused = 0usize;
@@ -1481,7 +1482,7 @@ impl<H: Hooks> Tcp<H> {
             self.tcp_segs_free(Some(o));
             let p = self.p(i);
             p.ooseq = None;
-            if self.cfg.lwip_tcp_sack_out {
+            if P::CONFIG.lwip_tcp_sack_out {
                 self.p(i).rcv_sacks = [TcpSackRange { left: 0, right: 0 }; crate::stack::MAX_SACKS];
             }
         }

@@ -2,6 +2,7 @@
 //! `tcp_enqueue_flags`), `tcp_output`, control segments (empty ACK, RST)
 //! and retransmission.
 
+use crate::config::Profile;
 use crate::err::Err;
 use crate::options::{
     LWIP_TCP_OPT_LEN_TS, OptValues, TF_SEG_OPTS_WND_SCALE, build_segment_options,
@@ -53,7 +54,7 @@ enum WriteSrc<'a> {
     Rom(RomRef, u16),
 }
 
-impl<H: Hooks> Tcp<H> {
+impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// Copies `n` bytes from `pos` of the write's source into `p`'s
     /// payload at `at` (lwIP's `TCP_DATA_COPY`/`MEMCPY`).
     fn tcp_data_copy(&mut self, src: WriteSrc<'_>, pos: u16, n: u16, p: Pbuf, at: u16) {
@@ -78,7 +79,7 @@ impl<H: Hooks> Tcp<H> {
     /// into its header, then `ip_output_if` (tcp_output_segment's and
     /// tcp_output_control_segment's common tail).
     fn tcp_output_pbuf(&mut self, p: Pbuf, src: [u8; 4], dst: [u8; 4], ttl: u8, tos: u8) -> Err {
-        if self.cfg.checksum_gen_tcp {
+        if P::CONFIG.checksum_gen_tcp {
             let len = self.pbufs.tot_len(p);
             let c = inet_chksum_pseudo_chain(
                 self.pbufs.chain(&self.hooks, p),
@@ -111,7 +112,7 @@ impl<H: Hooks> Tcp<H> {
         wnd: u16,
     ) -> Option<Pbuf> {
         let len = (TCP_HLEN as u16).wrapping_add(optlen).wrapping_add(datalen);
-        let p = self.pbuf_alloc_ram(self.cfg.pbuf_layer_ip(), len)?;
+        let p = self.pbuf_alloc_ram(P::CONFIG.pbuf_layer_ip(), len)?;
         put_tcp_hdr(
             self.pbufs.payload_mut(p),
             src_port,
@@ -168,7 +169,7 @@ impl<H: Hooks> Tcp<H> {
         } else {
             let (ttl, tos) = match pcb {
                 Some(i) => (self.pcb_ref(i).ttl, self.pcb_ref(i).tos),
-                None => (self.cfg.tcp_ttl, 0),
+                None => (P::CONFIG.tcp_ttl, 0),
             };
             self.tcp_output_pbuf(p, src, dst, ttl, tos)
         };
@@ -191,10 +192,10 @@ impl<H: Hooks> Tcp<H> {
         local_port: u16,
         remote_port: u16,
     ) {
-        let raw = if self.cfg.lwip_wnd_scale {
-            (self.cfg.tcp_wnd >> self.cfg.tcp_rcv_scale) & 0xffff
+        let raw = if P::CONFIG.lwip_wnd_scale {
+            (P::CONFIG.tcp_wnd >> P::CONFIG.tcp_rcv_scale) & 0xffff
         } else {
-            self.cfg.tcp_wnd & 0xffff
+            P::CONFIG.tcp_wnd & 0xffff
         } as u16;
         let wnd = raw.swap_bytes();
         // No pbuf, no RST.
@@ -216,14 +217,14 @@ impl<H: Hooks> Tcp<H> {
     /// Port of `tcp_send_empty_ack()` (tcp_out.c).
     pub(crate) fn tcp_send_empty_ack(&mut self, i: u8) -> Err {
         let p = *self.pcb_ref(i);
-        let nsacks = usize::from(self.cfg.lwip_tcp_max_sack_num).min(p.rcv_sacks.len());
+        let nsacks = usize::from(P::CONFIG.lwip_tcp_max_sack_num).min(p.rcv_sacks.len());
         let sacks = p.rcv_sacks.get(..nsacks).unwrap_or(&[]);
         let v = OptValues {
             mss: 0,
             sys_now: self.now,
             ts_recent: p.ts_recent,
         };
-        let opts = tcp_send_empty_ack_options(&self.cfg, p.flags, &v, sacks);
+        let opts = tcp_send_empty_ack_options(&P::CONFIG, p.flags, &v, sacks);
         let olen = u16::from(opts.len());
         let Some(pb) = self.tcp_output_alloc_header(i, olen, 0, p.snd_nxt) else {
             self.tcp_fasttmr_retries_ack(i);
@@ -263,7 +264,7 @@ impl<H: Hooks> Tcp<H> {
         seqno: u32,
         optflags: u8,
     ) -> Option<u8> {
-        let optlen = u16::from(lwip_tcp_opt_length(&self.cfg, optflags));
+        let optlen = u16::from(lwip_tcp_opt_length(&P::CONFIG, optflags));
         let Some(s) = self.memp_alloc_seg() else {
             self.pbufs.pbuf_free(p);
             return None;
@@ -288,9 +289,9 @@ impl<H: Hooks> Tcp<H> {
     /// Port of `tcp_enqueue_flags()` (tcp_out.c).
     pub(crate) fn tcp_enqueue_flags(&mut self, i: u8, flags: u8) -> Err {
         let p = *self.pcb_ref(i);
-        let optflags = tcp_enqueue_flags_optflags(&self.cfg, flags, p.state, p.flags);
-        let optlen = u16::from(lwip_tcp_opt_length(&self.cfg, optflags));
-        let Some(pb) = self.pbuf_alloc_ram(self.cfg.pbuf_layer_transport(), optlen) else {
+        let optflags = tcp_enqueue_flags_optflags(&P::CONFIG, flags, p.state, p.flags);
+        let optlen = u16::from(lwip_tcp_opt_length(&P::CONFIG, optflags));
+        let Some(pb) = self.pbuf_alloc_ram(P::CONFIG.pbuf_layer_transport(), optlen) else {
             self.p(i).flags |= TF_NAGLEMEMERR;
             return Err::Mem;
         };
@@ -359,9 +360,8 @@ impl<H: Hooks> Tcp<H> {
                 || (p.flags & TF_NODELAY == 0
                     && (!first_seg || p.unsent.is_some() || p.unacked.is_some())))
         {
-            let want = self
-                .cfg
-                .lwip_mem_align_size(u32::from(length) + u32::from(self.cfg.tcp_oversize));
+            let want = P::CONFIG
+                .lwip_mem_align_size(u32::from(length) + u32::from(P::CONFIG.tcp_oversize));
             alloc = (u32::from(max_length).min(want)) as u16;
         }
         let pb = self.pbuf_alloc_ram(layer, alloc)?;
@@ -455,17 +455,17 @@ impl<H: Hooks> Tcp<H> {
                 self.p(i).flags |= TF_NAGLEMEMERR;
                 return Ok(Err::Mem);
             }
-            if p.snd_queuelen >= self.cfg.tcp_snd_queuelen.min(TCP_SNDQUEUELEN_OVERFLOW + 1) {
+            if p.snd_queuelen >= P::CONFIG.tcp_snd_queuelen.min(TCP_SNDQUEUELEN_OVERFLOW + 1) {
                 self.p(i).flags |= TF_NAGLEMEMERR;
                 return Ok(Err::Mem);
             }
         }
         let mut queuelen = p.snd_queuelen;
-        let optflags = tcp_data_optflags(&self.cfg, p.flags);
+        let optflags = tcp_data_optflags(&P::CONFIG, p.flags);
         if optflags != 0 {
             mss_local = mss_local.max(u16::from(LWIP_TCP_OPT_LEN_TS) + 1);
         }
-        let optlen16 = u16::from(lwip_tcp_opt_length(&self.cfg, optflags));
+        let optlen16 = u16::from(lwip_tcp_opt_length(&P::CONFIG, optflags));
         let mut pos: u16 = 0;
         let mut oversize: u16 = 0;
         let mut oversize_used: u16 = 0;
@@ -475,7 +475,7 @@ impl<H: Hooks> Tcp<H> {
         let mut seg: Option<u8> = None;
         if let Some(lu) = last_unsent {
             let lus = *self.seg_ref(lu);
-            let unsent_optlen = u16::from(lwip_tcp_opt_length(&self.cfg, lus.flags));
+            let unsent_optlen = u16::from(lwip_tcp_opt_length(&P::CONFIG, lus.flags));
             if u32::from(mss_local) < u32::from(lus.len) + u32::from(unsent_optlen) {
                 return Err(self.lwip_assert_failed("mss_local is too small", "tcp_out.c:489"));
             }
@@ -550,7 +550,7 @@ impl<H: Hooks> Tcp<H> {
         let mut prev_seg: Option<u8> = None;
         let snd_lbb = p.snd_lbb;
         let mut failed = false;
-        let transport = self.cfg.pbuf_layer_transport();
+        let transport = P::CONFIG.pbuf_layer_transport();
         while pos < len {
             let left = len - pos;
             // u16 arithmetic as in C: with timestamps mss_local may be 11 (TS + 1)
@@ -596,7 +596,7 @@ impl<H: Hooks> Tcp<H> {
                 WriteSrc::Bytes(_) => break,
             };
             queuelen = queuelen.wrapping_add(self.pbufs.pbuf_clen(pb));
-            if queuelen > self.cfg.tcp_snd_queuelen.min(TCP_SNDQUEUELEN_OVERFLOW) {
+            if queuelen > P::CONFIG.tcp_snd_queuelen.min(TCP_SNDQUEUELEN_OVERFLOW) {
                 self.pbufs.pbuf_free(pb);
                 failed = true;
                 break;
@@ -707,7 +707,7 @@ impl<H: Hooks> Tcp<H> {
                 s.next.is_some() || s.len >= p.mss
             })
             || p.snd_buf.min(0xffff) == 0
-            || p.snd_queuelen >= self.cfg.tcp_snd_queuelen
+            || p.snd_queuelen >= P::CONFIG.tcp_snd_queuelen
     }
 
     /// Port of `tcp_output()` (tcp_out.c).
@@ -846,13 +846,13 @@ impl<H: Hooks> Tcp<H> {
         if self.pbufs.refcount(pb) != 1 {
             return Err::Ok;
         }
-        let wnd = if self.cfg.lwip_wnd_scale && sg.flags & TF_SEG_OPTS_WND_SCALE != 0 {
+        let wnd = if P::CONFIG.lwip_wnd_scale && sg.flags & TF_SEG_OPTS_WND_SCALE != 0 {
             p.rcv_ann_wnd.min(0xffff) as u16
         } else {
             (p.rcv_ann_wnd >> p.rcv_scale).min(0xffff) as u16
         };
         {
-            let ts = self.cfg.lwip_tcp_timestamps;
+            let ts = P::CONFIG.lwip_tcp_timestamps;
             let q = self.p(i);
             q.rcv_ann_right_edge = q.rcv_nxt.wrapping_add(q.rcv_ann_wnd);
             if ts {
@@ -860,11 +860,11 @@ impl<H: Hooks> Tcp<H> {
             }
         }
         let v = OptValues {
-            mss: self.tcp_eff_send_mss_netif(self.cfg.tcp_mss),
+            mss: self.tcp_eff_send_mss_netif(P::CONFIG.tcp_mss),
             sys_now: self.now,
             ts_recent: p.ts_recent,
         };
-        let opts = build_segment_options(&self.cfg, sg.flags, &v);
+        let opts = build_segment_options(&P::CONFIG, sg.flags, &v);
         let olen = usize::from(opts.len());
         {
             let ticks = self.tcp_ticks;
@@ -1001,9 +1001,9 @@ impl<H: Hooks> Tcp<H> {
         };
         let optflags = u.flags;
         let remainder = u.len - split;
-        let optlen = u16::from(lwip_tcp_opt_length(&self.cfg, optflags));
+        let optlen = u16::from(lwip_tcp_opt_length(&P::CONFIG, optflags));
         let Some(pb) = self.pbuf_alloc_ram(
-            self.cfg.pbuf_layer_transport(),
+            P::CONFIG.pbuf_layer_transport(),
             remainder.wrapping_add(optlen),
         ) else {
             return Err::Mem;
@@ -1110,7 +1110,7 @@ impl<H: Hooks> Tcp<H> {
 /// `snd_nxt - 1` and no options, which makes the peer answer. (A free
 /// function: the method name `Tcp::tcp_keepalive` is the API that sets
 /// `SOF_KEEPALIVE` and the keepalive parameters.)
-pub(crate) fn tcp_keepalive<H: Hooks>(tcp: &mut Tcp<H>, i: u8) -> Err {
+pub(crate) fn tcp_keepalive<H: Hooks, P: Profile>(tcp: &mut Tcp<H, P>, i: u8) -> Err {
     let seqno = tcp.pcb_ref(i).snd_nxt.wrapping_sub(1);
     let Some(pb) = tcp.tcp_output_alloc_header(i, 0, 0, seqno) else {
         return Err::Mem;

@@ -6,7 +6,7 @@ use std::boxed::Box;
 use std::vec;
 use std::vec::Vec;
 
-use crate::config::Config;
+use crate::config::{Full, Profile};
 use crate::err::Err;
 use crate::pbuf::{Pbuf, RomRef, RomStore};
 use crate::stack::{Callback, Event, Handle, Hooks, Netif, Packet, Tcp, TcpApp, WriteFlags};
@@ -25,14 +25,14 @@ pub(crate) const ISN: u32 = 0x1000_0000;
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct NullApp;
 
-impl<H: Hooks> TcpApp<H> for NullApp {
-    fn accept(&mut self, _: &mut Tcp<H>, _: Handle, _: Option<Handle>, _: Err) -> Err {
+impl<H: Hooks, P: Profile> TcpApp<H, P> for NullApp {
+    fn accept(&mut self, _: &mut Tcp<H, P>, _: Handle, _: Option<Handle>, _: Err) -> Err {
         Err::Ok
     }
-    fn connected(&mut self, _: &mut Tcp<H>, _: Handle, _: Err) -> Err {
+    fn connected(&mut self, _: &mut Tcp<H, P>, _: Handle, _: Err) -> Err {
         Err::Ok
     }
-    fn recv(&mut self, tcp: &mut Tcp<H>, pcb: Handle, data: Option<Pbuf>, err: Err) -> Err {
+    fn recv(&mut self, tcp: &mut Tcp<H, P>, pcb: Handle, data: Option<Pbuf>, err: Err) -> Err {
         match data {
             Some(p) => {
                 let _ = tcp.tcp_recved(pcb, tcp.pbuf_tot_len(p));
@@ -42,10 +42,10 @@ impl<H: Hooks> TcpApp<H> for NullApp {
             None => Err::Ok,
         }
     }
-    fn sent(&mut self, _: &mut Tcp<H>, _: Handle, _: u16) -> Err {
+    fn sent(&mut self, _: &mut Tcp<H, P>, _: Handle, _: u16) -> Err {
         Err::Ok
     }
-    fn poll(&mut self, _: &mut Tcp<H>, _: Handle) -> Err {
+    fn poll(&mut self, _: &mut Tcp<H, P>, _: Handle) -> Err {
         Err::Ok
     }
 }
@@ -68,7 +68,7 @@ impl RomStore for TestHooks {
 }
 
 /// A pbuf chain handed to recv, as bytes.
-pub(crate) fn bytes_of<H: Hooks>(t: &Tcp<H>, p: Pbuf) -> Vec<u8> {
+pub(crate) fn bytes_of<H: Hooks, P: Profile>(t: &Tcp<H, P>, p: Pbuf) -> Vec<u8> {
     let mut v = vec![0; usize::from(t.pbuf_tot_len(p))];
     t.pbuf_copy_partial(p, &mut v, 0);
     v
@@ -76,8 +76,8 @@ pub(crate) fn bytes_of<H: Hooks>(t: &Tcp<H>, p: Pbuf) -> Vec<u8> {
 
 /// A zero-copy write (no `TCP_WRITE_FLAG_COPY`): the bytes go into the
 /// hooks' store and the segments reference them.
-pub(crate) fn write_ref(
-    t: &mut T,
+pub(crate) fn write_ref<P: Profile>(
+    t: &mut Tcp<TestHooks, P>,
     pcb: Handle,
     data: &[u8],
     flags: WriteFlags,
@@ -114,7 +114,12 @@ impl Hooks for TestHooks {
 pub(crate) type T = Tcp<TestHooks>;
 
 pub(crate) fn stack() -> Box<T> {
-    Box::new(Tcp::new(Config::full(), Netif::default(), TestHooks::default()).unwrap())
+    stack_for::<Full>(Netif::default())
+}
+
+/// A stack built for profile `P`, on `netif`.
+pub(crate) fn stack_for<P: Profile>(netif: Netif) -> Box<Tcp<TestHooks, P>> {
+    Box::new(Tcp::new(netif, TestHooks::default()).unwrap())
 }
 
 pub(crate) fn sum16(mut acc: u32, data: &[u8]) -> u32 {
@@ -290,7 +295,7 @@ macro_rules! recv {
 }
 pub(crate) use recv;
 
-pub(crate) fn events(s: &mut T) -> Vec<(Callback, Option<Err>)> {
+pub(crate) fn events<P: Profile>(s: &mut Tcp<TestHooks, P>) -> Vec<(Callback, Option<Err>)> {
     core::mem::take(&mut s.hooks.events)
         .into_iter()
         .map(|e| (e.callback, e.ret))
@@ -310,12 +315,12 @@ pub(crate) struct TestApp {
     pub(crate) pbuf_flags: Vec<u8>,
 }
 
-impl TcpApp<TestHooks> for TestApp {
-    fn accept(&mut self, _: &mut T, _: Handle, new: Option<Handle>, _: Err) -> Err {
+impl<P: Profile> TcpApp<TestHooks, P> for TestApp {
+    fn accept(&mut self, _: &mut Tcp<TestHooks, P>, _: Handle, new: Option<Handle>, _: Err) -> Err {
         self.accepted.extend(new);
         Err::Ok
     }
-    fn recv(&mut self, t: &mut T, pcb: Handle, data: Option<Pbuf>, _: Err) -> Err {
+    fn recv(&mut self, t: &mut Tcp<TestHooks, P>, pcb: Handle, data: Option<Pbuf>, _: Err) -> Err {
         let Some(p) = data else {
             self.fins += 1;
             if self.keep_open_on_fin {
@@ -341,13 +346,13 @@ impl TcpApp<TestHooks> for TestApp {
         }
         Err::Ok
     }
-    fn connected(&mut self, _: &mut T, _: Handle, _: Err) -> Err {
+    fn connected(&mut self, _: &mut Tcp<TestHooks, P>, _: Handle, _: Err) -> Err {
         Err::Ok
     }
-    fn sent(&mut self, _: &mut T, _: Handle, _: u16) -> Err {
+    fn sent(&mut self, _: &mut Tcp<TestHooks, P>, _: Handle, _: u16) -> Err {
         Err::Ok
     }
-    fn poll(&mut self, _: &mut T, _: Handle) -> Err {
+    fn poll(&mut self, _: &mut Tcp<TestHooks, P>, _: Handle) -> Err {
         Err::Ok
     }
 }

@@ -7,11 +7,11 @@ use std::vec;
 use std::vec::Vec;
 
 use crate::err::Err;
-use crate::stack::{ApiError, Callback, WriteFlags};
+use crate::stack::{Callback, WriteFlags};
 use crate::state::{TF_ACK_DELAY, TF_NAGLEMEMERR, TcpState};
 use crate::test_support::NullApp;
 use crate::test_support::*;
-use crate::{Config, Netif};
+use crate::{Config, Netif, Profile};
 
 #[test]
 fn rst_for_segment_to_closed_port() {
@@ -41,8 +41,11 @@ fn rst_for_segment_to_closed_port() {
 /// `lwip_htons` again: opt.h's TCP_WND 2144 (0x0860) goes out as 0x6008.
 #[test]
 fn rst_window_without_window_scaling() {
-    let c = Config::opt_h_defaults();
-    let mut s = Box::new(T::new(c, Netif::default(), TestHooks::default()).unwrap());
+    struct OptH;
+    impl Profile for OptH {
+        const CONFIG: Config = Config::opt_h_defaults();
+    }
+    let mut s = stack_for::<OptH>(Netif::default());
     let mut peer = Peer::new(40006, 9999, 12345);
     send!(s, &mut NullApp, peer.seg(SYN, &[], &[]));
     let out = core::mem::take(&mut s.hooks.out);
@@ -510,30 +513,17 @@ fn input_takes_packets_up_to_the_ipv4_limit() {
 }
 
 #[test]
-fn reset_accepts_pools_up_to_the_ports_capacity() {
-    // MEMP_NUM_TCP_PCB may be as large as the port's pool (MAX_PCBS), not
-    // larger.
-    let mut s = stack();
-    let at_cap = Config {
-        memp_num_tcp_pcb: crate::stack::MAX_PCBS as u16,
-        ..Config::full()
-    };
-    assert_eq!(s.reset(at_cap, Netif::default()), Ok(()));
-    let over = Config {
-        memp_num_tcp_pcb: crate::stack::MAX_PCBS as u16 + 1,
-        ..Config::full()
-    };
-    assert!(s.reset(over, Netif::default()).is_err());
-}
-
-#[test]
-fn reset_refuses_each_profile_past_the_ports_storage() {
-    // Each storage limit of the port at its capacity (a valid profile) and
-    // one past it (refused, before anything is reset).
+fn profiles_fit_up_to_the_ports_storage() {
+    // Each storage limit of the port at its capacity (a valid profile that
+    // fits) and one past it (valid for lwIP, refused by `fits_storage`, so
+    // `config::checked` stops its build; see the compile_fail examples
+    // there).
+    use crate::config::fits_storage;
     use crate::pbuf::{MEMP_PBUF_CAP, PBUF_HDR, PBUF_POOL_BYTES};
-    use crate::stack::{MAX_LISTEN_PCBS, MAX_SACKS, MAX_SEGS};
+    use crate::stack::{MAX_LISTEN_PCBS, MAX_PCBS, MAX_SACKS, MAX_SEGS};
     type Edit = fn(&mut Config, u32);
-    let limits: [(&str, Edit, usize); 5] = [
+    let limits: [(&str, Edit, usize); 6] = [
+        ("pcbs", |c, n| c.memp_num_tcp_pcb = n as u16, MAX_PCBS),
         (
             "listen pcbs",
             |c, n| c.memp_num_tcp_pcb_listen = n as u16,
@@ -556,7 +546,7 @@ fn reset_refuses_each_profile_past_the_ports_storage() {
             MAX_SACKS,
         ),
     ];
-    let mut s = stack();
+    assert!(fits_storage(&Config::full()));
     for (what, edit, cap) in limits {
         let mut at = Config::full();
         edit(&mut at, cap as u32);
@@ -565,7 +555,7 @@ fn reset_refuses_each_profile_past_the_ports_storage() {
             Ok(()),
             "{what}: the profile at the cap is valid"
         );
-        assert_eq!(s.reset(at, Netif::default()), Ok(()), "{what} at the cap");
+        assert!(fits_storage(&at), "{what} at the cap");
         let mut over = Config::full();
         edit(&mut over, cap as u32 + 1);
         assert_eq!(
@@ -573,11 +563,7 @@ fn reset_refuses_each_profile_past_the_ports_storage() {
             Ok(()),
             "{what}: the profile past the cap is valid"
         );
-        assert_eq!(
-            s.reset(over, Netif::default()),
-            Err(ApiError::BadConfig),
-            "{what} past the cap"
-        );
+        assert!(!fits_storage(&over), "{what} past the cap");
     }
 }
 
@@ -588,14 +574,16 @@ fn ephemeral_ports_run_out_and_the_search_resumes_where_it_stopped() {
     // three binds to port 0 take 0xc001, 0xc002, 0xc000; the fourth finds
     // every port in use after END - START + 1 = 4 tries and tcp_bind fails
     // with ERR_BUF, leaving tcp_port at 0xc001 (the fourth try).
-    let c = Config {
-        tcp_local_port_range_start: 0xc000,
-        tcp_local_port_range_end: 0xc003,
-        lwip_rand_defined: false,
-        ..Config::full()
-    };
-    assert_eq!(c.check(), Ok(()));
-    let mut s = Box::new(T::new(c, Netif::default(), TestHooks::default()).unwrap());
+    struct FourPorts;
+    impl Profile for FourPorts {
+        const CONFIG: Config = Config {
+            tcp_local_port_range_start: 0xc000,
+            tcp_local_port_range_end: 0xc003,
+            lwip_rand_defined: false,
+            ..Config::full()
+        };
+    }
+    let mut s = stack_for::<FourPorts>(Netif::default());
     let mut pcbs = Vec::new();
     for want in [0xc001, 0xc002, 0xc000] {
         let h = s.tcp_new().unwrap();
@@ -649,7 +637,7 @@ fn a_zeroed_stack_does_nothing_until_reset_then_is_new() {
     );
     // Configured in place, it behaves as Tcp::new's stack: the same
     // handshake leaves the same pcb.
-    z.reset(Config::full(), Netif::default()).unwrap();
+    z.reset(Netif::default()).unwrap();
     let mut n = stack();
     let mut app_n = TestApp::default();
     let mut peer = Peer::new(40011, 7002, 6000);

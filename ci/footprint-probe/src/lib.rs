@@ -156,13 +156,13 @@ fn netif(ip: [u8; 4]) -> Netif {
 #[unsafe(no_mangle)]
 pub fn tcpdiff_probe_init(tcp: &mut Tcp<ProbeHooks>, ip: [u8; 4], seed: u32) -> bool {
     tcp.hooks.seed = seed;
-    tcp.reset(Config::full(), netif(ip)).is_ok()
+    tcp.reset(netif(ip)).is_ok()
 }
 
 /// `Tcp::reset`.
 #[unsafe(no_mangle)]
 pub fn tcpdiff_probe_reset(tcp: &mut Tcp<ProbeHooks>, ip: [u8; 4]) -> Result<(), ApiError> {
-    tcp.reset(Config::full(), netif(ip))
+    tcp.reset(netif(ip))
 }
 
 /// One inbound IPv4 packet (`ip4_input` → `tcp_input`).

@@ -10,8 +10,7 @@ use std::collections::{HashMap, VecDeque};
 use lwip_c::det::Seeded;
 use tcp_rust::pbuf::{Pbuf, RomRef, RomStore};
 use tcp_rust::{
-    AcceptFn, ApiError, Config, Err, Handle, Hooks, List, Netif, Packet, Tcp, TcpApp, TcpState,
-    WriteFlags,
+    AcceptFn, ApiError, Err, Handle, Hooks, List, Netif, Packet, Tcp, TcpApp, TcpState, WriteFlags,
 };
 
 use super::app::AppState;
@@ -119,7 +118,6 @@ fn raw(e: ApiError) -> RawError {
         ApiError::Invalid(_) => RawError::Gone,
         ApiError::ListenPcb(_, op) => RawError::Listen(op),
         ApiError::Reentrant(what) => RawError::Other(format!("{what} called from a callback")),
-        ApiError::BadConfig => RawError::Other("configuration refused".into()),
         ApiError::NeedsRef(_) => RawError::Other("tcp_write without COPY on a slice".into()),
         ApiError::Asserted { msg, at } => RawError::Crashed(assertion(msg, at)),
     }
@@ -436,7 +434,6 @@ fn api_failure(e: ApiError) -> EngineError {
     match e {
         ApiError::Asserted { msg, at } => EngineError::Crashed(assertion(msg, at)),
         ApiError::Reentrant(_)
-        | ApiError::BadConfig
         | ApiError::NeedsRef(_)
         | ApiError::Invalid(_)
         | ApiError::ListenPcb(..) => EngineError::Stimulus(format!("{e:?}")),
@@ -468,7 +465,7 @@ impl Engine for RustEngine {
                     events: Vec::new(),
                     rom: Vec::new(),
                 };
-                t.reset(Config::full(), netif).map_err(api_failure)?;
+                t.reset(netif).map_err(api_failure)?;
             }
             None => {
                 let hooks = RHooks {
@@ -477,7 +474,7 @@ impl Engine for RustEngine {
                     events: Vec::new(),
                     rom: Vec::new(),
                 };
-                let t = Tcp::new(Config::full(), netif, hooks).map_err(api_failure)?;
+                let t = Tcp::new(netif, hooks).map_err(api_failure)?;
                 self.tcp = Some(Box::new(t));
             }
         }
