@@ -27,6 +27,19 @@ pub const MAX_SEGS: usize = 16;
 /// Capacity of the SACK table (`LWIP_TCP_MAX_SACK_NUM` limit).
 pub const MAX_SACKS: usize = 8;
 
+/// The array position of pool index `i` in a pool of `N` slots. Pool
+/// indices come from the pool's allocator (`memp_alloc_*`) and from the
+/// lists that hold what it handed out, so `i < N` always; `N` is a power of
+/// two and the index is taken modulo it, which costs one AND and lets the
+/// compiler drop the bounds check (the port never panics). An index out of
+/// range would be a bug in the port: the debug assertion stops tests and
+/// fuzzing (built with debug assertions) there.
+const fn slot<const N: usize>(i: u8) -> usize {
+    const { assert!(N.is_power_of_two()) };
+    debug_assert!((i as usize) < N, "pool index out of range");
+    i as usize % N
+}
+
 /// lwIP's `TCP_PRIO_NORMAL` (tcp.h).
 pub const TCP_PRIO_NORMAL: u8 = 64;
 /// lwIP's `TCP_PRIO_MAX` (tcp.h).
@@ -646,9 +659,6 @@ pub struct Tcp<H: Hooks, P: Profile = Full> {
     pub(crate) segs: [Slot<TcpSeg>; MAX_SEGS],
     /// The message of the `LWIP_ASSERT` that failed, if one did.
     pub(crate) asserted: Option<(&'static str, &'static str)>,
-    pub(crate) scratch_pcb: TcpPcb,
-    pub(crate) scratch_lpcb: TcpPcbListen,
-    pub(crate) scratch_seg: TcpSeg,
     pub(crate) next_gen: u32,
     /// lwIP's heap (`MEM_SIZE`, every `PBUF_RAM` pbuf), the pbuf pool and
     /// the `MEMP_PBUF` pool.
@@ -706,9 +716,6 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 generation: 0,
                 v: TcpSeg::ZERO,
             }; MAX_SEGS],
-            scratch_pcb: TcpPcb::ZERO,
-            scratch_lpcb: TcpPcbListen::ZERO,
-            scratch_seg: TcpSeg::ZERO,
             next_gen: 0,
             pbufs: Pbufs::EMPTY,
             inp: InputGlobals::ZERO,
@@ -944,48 +951,30 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
     }
 
-    // -- pool access (never panics: out-of-range indices hit a scratch) ----
+    // -- pool access (never panics; see `slot`) ---------------------------
 
     pub(crate) fn pcb_ref(&self, i: u8) -> &TcpPcb {
-        match self.pcbs.get(usize::from(i)) {
-            Some(s) => &s.v,
-            None => &self.scratch_pcb,
-        }
+        &self.pcbs[slot::<MAX_PCBS>(i)].v
     }
 
     pub(crate) fn p(&mut self, i: u8) -> &mut TcpPcb {
-        match self.pcbs.get_mut(usize::from(i)) {
-            Some(s) => &mut s.v,
-            None => &mut self.scratch_pcb,
-        }
+        &mut self.pcbs[slot::<MAX_PCBS>(i)].v
     }
 
     pub(crate) fn lpcb_ref(&self, i: u8) -> &TcpPcbListen {
-        match self.lpcbs.get(usize::from(i)) {
-            Some(s) => &s.v,
-            None => &self.scratch_lpcb,
-        }
+        &self.lpcbs[slot::<MAX_LISTEN_PCBS>(i)].v
     }
 
     pub(crate) fn lp(&mut self, i: u8) -> &mut TcpPcbListen {
-        match self.lpcbs.get_mut(usize::from(i)) {
-            Some(s) => &mut s.v,
-            None => &mut self.scratch_lpcb,
-        }
+        &mut self.lpcbs[slot::<MAX_LISTEN_PCBS>(i)].v
     }
 
     pub(crate) fn seg_ref(&self, i: u8) -> &TcpSeg {
-        match self.segs.get(usize::from(i)) {
-            Some(s) => &s.v,
-            None => &self.scratch_seg,
-        }
+        &self.segs[slot::<MAX_SEGS>(i)].v
     }
 
     pub(crate) fn sg(&mut self, i: u8) -> &mut TcpSeg {
-        match self.segs.get_mut(usize::from(i)) {
-            Some(s) => &mut s.v,
-            None => &mut self.scratch_seg,
-        }
+        &mut self.segs[slot::<MAX_SEGS>(i)].v
     }
 
     /// `memp_malloc(MEMP_TCP_PCB)` (not zeroed).
