@@ -977,15 +977,23 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         &mut self.segs[slot::<MAX_SEGS>(i)].v
     }
 
-    /// `memp_malloc(MEMP_TCP_PCB)` (not zeroed).
+    /// `memp_malloc(MEMP_TCP_PCB)` (not zeroed). Each pool hands out its
+    /// lowest free slot among the profile's `MEMP_NUM_*` first ones, so the
+    /// slots in use are always among those: the pool is exhausted exactly
+    /// when all of them are in use.
     pub(crate) fn memp_alloc_pcb(&mut self) -> Option<u8> {
         let limit = usize::from(P::CONFIG.memp_num_tcp_pcb);
-        if !self.memp_ready || self.pcbs.iter().filter(|s| s.used).count() >= limit {
+        if !self.memp_ready {
             return None;
         }
         self.next_gen = self.next_gen.wrapping_add(1);
         let generation = self.next_gen;
-        let (i, s) = self.pcbs.iter_mut().enumerate().find(|(_, s)| !s.used)?;
+        let (i, s) = self
+            .pcbs
+            .iter_mut()
+            .take(limit)
+            .enumerate()
+            .find(|(_, s)| !s.used)?;
         s.used = true;
         s.generation = generation;
         u8::try_from(i).ok()
@@ -1000,12 +1008,17 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     pub(crate) fn memp_alloc_lpcb(&mut self) -> Option<u8> {
         let limit = usize::from(P::CONFIG.memp_num_tcp_pcb_listen);
-        if !self.memp_ready || self.lpcbs.iter().filter(|s| s.used).count() >= limit {
+        if !self.memp_ready {
             return None;
         }
         self.next_gen = self.next_gen.wrapping_add(1);
         let generation = self.next_gen;
-        let (i, s) = self.lpcbs.iter_mut().enumerate().find(|(_, s)| !s.used)?;
+        let (i, s) = self
+            .lpcbs
+            .iter_mut()
+            .take(limit)
+            .enumerate()
+            .find(|(_, s)| !s.used)?;
         s.used = true;
         s.generation = generation;
         u8::try_from(i).ok()
@@ -1020,10 +1033,15 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// `memp_malloc(MEMP_TCP_SEG)`.
     pub(crate) fn memp_alloc_seg(&mut self) -> Option<u8> {
         let limit = usize::from(P::CONFIG.memp_num_tcp_seg);
-        if !self.memp_ready || self.segs.iter().filter(|s| s.used).count() >= limit {
+        if !self.memp_ready {
             return None;
         }
-        let (i, s) = self.segs.iter_mut().enumerate().find(|(_, s)| !s.used)?;
+        let (i, s) = self
+            .segs
+            .iter_mut()
+            .take(limit)
+            .enumerate()
+            .find(|(_, s)| !s.used)?;
         s.used = true;
         s.v = TcpSeg::ZERO;
         u8::try_from(i).ok()

@@ -744,26 +744,29 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         let i = pcb?;
         let wnd16 = self.tcpwnd_min16_tcp_wnd();
-        let v = TcpPcb {
-            prio,
-            snd_buf: P::CONFIG.tcp_snd_buf,
-            rcv_wnd: wnd16,
-            rcv_ann_wnd: wnd16,
-            ttl: P::CONFIG.tcp_ttl,
-            mss: self.initial_mss(),
-            rto: (P::CONFIG.lwip_tcp_rto_time / P::CONFIG.tcp_slow_interval().max(1)) as i16,
-            sv: (P::CONFIG.lwip_tcp_rto_time / P::CONFIG.tcp_slow_interval().max(1)) as i16,
-            rtime: -1,
-            cwnd: 1,
-            tmr: self.tcp_ticks,
-            last_timer: self.tcp_timer_ctr,
-            ssthresh: P::CONFIG.tcp_snd_buf,
-            keep_idle: P::CONFIG.tcp_keepidle_default,
-            keep_intvl: P::CONFIG.tcp_keepintvl_default,
-            keep_cnt: P::CONFIG.tcp_keepcnt_default,
-            ..TcpPcb::ZERO
-        };
-        *self.p(i) = v;
+        let mss = self.initial_mss();
+        let (tcp_ticks, last_timer) = (self.tcp_ticks, self.tcp_timer_ctr);
+        // memset(pcb, 0, sizeof(struct tcp_pcb)), then the fields tcp_alloc
+        // sets, written in place.
+        let p = self.p(i);
+        *p = TcpPcb::ZERO;
+        p.prio = prio;
+        p.snd_buf = P::CONFIG.tcp_snd_buf;
+        p.rcv_wnd = wnd16;
+        p.rcv_ann_wnd = wnd16;
+        p.ttl = P::CONFIG.tcp_ttl;
+        p.mss = mss;
+        let rto = (P::CONFIG.lwip_tcp_rto_time / P::CONFIG.tcp_slow_interval().max(1)) as i16;
+        p.rto = rto;
+        p.sv = rto;
+        p.rtime = -1;
+        p.cwnd = 1;
+        p.tmr = tcp_ticks;
+        p.last_timer = last_timer;
+        p.ssthresh = P::CONFIG.tcp_snd_buf;
+        p.keep_idle = P::CONFIG.tcp_keepidle_default;
+        p.keep_intvl = P::CONFIG.tcp_keepintvl_default;
+        p.keep_cnt = P::CONFIG.tcp_keepcnt_default;
         self.release_refused(i);
         Some(i)
     }

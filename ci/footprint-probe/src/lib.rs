@@ -21,7 +21,7 @@
 // no `forbid(unsafe_code)`, which rejects that attribute too).
 
 use tcp_rust::stack::Netif;
-use tcp_rust::{ApiError, Config, Err, Event, Handle, Tcp, TcpPcb, WriteFlags};
+use tcp_rust::{ApiError, Err, Event, Handle, Tcp, TcpState, WriteFlags};
 
 pub use glue::{ProbeApp, ProbeHooks};
 
@@ -171,12 +171,6 @@ pub fn tcpdiff_probe_input(tcp: &mut Tcp<ProbeHooks>, packet: &[u8]) -> Result<E
     tcp.input(packet, &mut ProbeApp)
 }
 
-/// The timers (`tcp_fasttmr`, `tcp_slowtmr`) up to `to_ms`.
-#[unsafe(no_mangle)]
-pub fn tcpdiff_probe_advance_to(tcp: &mut Tcp<ProbeHooks>, to_ms: u32) -> Result<(), ApiError> {
-    tcp.advance_to(to_ms, &mut ProbeApp)
-}
-
 /// `tcp_tmr` (what a firmware's 250 ms tick calls).
 #[unsafe(no_mangle)]
 pub fn tcpdiff_probe_tmr(tcp: &mut Tcp<ProbeHooks>) -> Result<(), ApiError> {
@@ -313,13 +307,14 @@ pub fn tcpdiff_probe_options(
     }
 }
 
-/// `tcp_sndbuf`, `tcp_sndqueuelen` and the pcb's state.
+/// `tcp_sndbuf`, `tcp_sndqueuelen` and the pcb's state (what an lwIP
+/// application reads from `pcb->state`; not a copy of the whole pcb).
 #[unsafe(no_mangle)]
 pub fn tcpdiff_probe_query(
     tcp: &Tcp<ProbeHooks>,
     h: Handle,
-) -> Result<(u32, u32, TcpPcb), ApiError> {
-    Ok((tcp.tcp_sndbuf(h)?, tcp.tcp_sndqueuelen(h)?, *tcp.pcb(h)?))
+) -> Result<(u32, u32, TcpState), ApiError> {
+    Ok((tcp.tcp_sndbuf(h)?, tcp.tcp_sndqueuelen(h)?, tcp.pcb(h)?.state))
 }
 
 /// `netif_set_ipaddr` (`tcp_netif_ip_addr_changed`).
