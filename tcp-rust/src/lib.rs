@@ -56,8 +56,8 @@ pub use config::{Config, Full, Profile};
 pub use err::Err;
 pub use options::{TcpOptBytes, TcpParseopt, TcpSackRange, tcp_parseopt};
 pub use stack::{
-    AcceptFn, ApiError, Callback, Event, Handle, Hooks, List, Netif, Packet, Tcp, TcpApp, TcpPcb,
-    TcpPcbListen, WriteFlags,
+    AcceptFn, ApiError, Assertion, Callback, Event, Handle, Hooks, List, Netif, Packet, Tcp,
+    TcpApp, TcpPcb, TcpPcbListen, WriteFlags,
 };
 pub use state::{TcpFlags, TcpState};
 pub use tcp::AddrInfo;

@@ -177,22 +177,30 @@ pub enum ApiError {
     Invalid(Handle),
     /// The operation is not allowed on a listening pcb (lwIP asserts or
     /// would touch fields a `tcp_pcb_listen` does not have).
-    ListenPcb(Handle, &'static str),
+    ListenPcb(Handle),
     /// `tcp_write` without `TCP_WRITE_FLAG_COPY` on a byte slice: lwIP
     /// would keep a pointer to the caller's bytes; use
     /// [`Tcp::tcp_write_ref`] for data in the application's store.
     NeedsRef(Handle),
-    /// `input`/timers/reset called from inside a callback.
-    Reentrant(&'static str),
+    /// `input`, the timers, `reset`, `tcp_txnow` or `netif_set_ipaddr`
+    /// called from inside a callback.
+    Reentrant,
     /// An `LWIP_ASSERT` of lwIP's failed (the port checks those that input
     /// can reach). As the C driver does, the stack is then unusable until
     /// [`Tcp::reset`]: every later input and timer call returns this too.
-    Asserted {
-        /// lwIP's message.
-        msg: &'static str,
-        /// Where lwIP 2.2.1 asserts it (`tcp.c:1241`).
-        at: &'static str,
-    },
+    Asserted(&'static Assertion),
+}
+
+/// An `LWIP_ASSERT` of lwIP's that failed. [`ApiError::Asserted`] holds a
+/// reference to one (a constant per assertion site), which keeps
+/// `ApiError` two words: every API call's result then comes back in
+/// registers (docs/PERFORMANCE.md, "Footprint").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Assertion {
+    /// lwIP's message.
+    pub msg: &'static str,
+    /// Where lwIP 2.2.1 asserts it (`tcp.c:1241`).
+    pub at: &'static str,
 }
 
 /// A callback lwIP made, with its arguments.
@@ -658,7 +666,7 @@ pub struct Tcp<H: Hooks, P: Profile = Full> {
     pub(crate) lpcbs: [Slot<TcpPcbListen>; MAX_LISTEN_PCBS],
     pub(crate) segs: [Slot<TcpSeg>; MAX_SEGS],
     /// The message of the `LWIP_ASSERT` that failed, if one did.
-    pub(crate) asserted: Option<(&'static str, &'static str)>,
+    pub(crate) asserted: Option<&'static Assertion>,
     pub(crate) next_gen: u32,
     /// lwIP's heap (`MEM_SIZE`, every `PBUF_RAM` pbuf), the pbuf pool and
     /// the `MEMP_PBUF` pool.
@@ -746,7 +754,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// says `LWIP_RAND` is defined).
     pub fn reset(&mut self, netif: Netif) -> Result<(), ApiError> {
         if self.depth != 0 {
-            return Err(ApiError::Reentrant("reset"));
+            return Err(ApiError::Reentrant);
         }
         self.netif = netif;
         self.now = 0;
@@ -824,10 +832,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// The pool index of a live connection pcb.
-    pub(crate) fn resolve_conn(&self, h: Handle, op: &'static str) -> Result<u8, ApiError> {
+    pub(crate) fn resolve_conn(&self, h: Handle) -> Result<u8, ApiError> {
         if h.listen {
             return if self.resolve_listen(h).is_ok() {
-                Err(ApiError::ListenPcb(h, op))
+                Err(ApiError::ListenPcb(h))
             } else {
                 Err(ApiError::Invalid(h))
             };
@@ -855,7 +863,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if h.listen {
             self.resolve_listen(h).is_ok()
         } else {
-            self.resolve_conn(h, "").is_ok()
+            self.resolve_conn(h).is_ok()
         }
     }
 
@@ -867,7 +875,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// A copy of a connection pcb's state.
     pub fn pcb(&self, h: Handle) -> Result<&TcpPcb, ApiError> {
-        let i = self.resolve_conn(h, "pcb")?;
+        let i = self.resolve_conn(h)?;
         Ok(self.pcb_ref(i))
     }
 
@@ -880,7 +888,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// Bytes on the unsent queue of a pcb.
     #[cfg(test)]
     pub fn unsent_bytes(&self, h: Handle) -> Result<u32, ApiError> {
-        let i = self.resolve_conn(h, "unsent_bytes")?;
+        let i = self.resolve_conn(h)?;
         let mut n = 0u32;
         let mut s = self.pcb_ref(i).unsent;
         while let Some(si) = s {
@@ -893,7 +901,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// Segments and data bytes on a pcb's queues, in the order unsent,
     /// unacked, ooseq (what a walk of `pcb->unsent` etc. counts).
     pub fn queue_lens(&self, h: Handle) -> Result<[(u32, u32); 3], ApiError> {
-        let i = self.resolve_conn(h, "queue_lens")?;
+        let i = self.resolve_conn(h)?;
         let p = self.pcb_ref(i);
         let count = |head: Option<u8>| {
             let (mut segs, mut bytes) = (0u32, 0u32);
@@ -911,13 +919,13 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// The handle of a connection pcb's listener (`pcb->listener`), for a
     /// pcb a listener made and that is not yet accepted.
     pub fn listener_of(&self, h: Handle) -> Result<Option<Handle>, ApiError> {
-        let i = self.resolve_conn(h, "listener_of")?;
+        let i = self.resolve_conn(h)?;
         Ok(self.pcb_ref(i).listener.map(|l| self.listen_handle(l)))
     }
 
     /// Bytes of refused data a pcb holds.
     pub fn refused_bytes(&self, h: Handle) -> Result<usize, ApiError> {
-        let i = self.resolve_conn(h, "refused_bytes")?;
+        let i = self.resolve_conn(h)?;
         Ok(self
             .pcb_ref(i)
             .refused_data
@@ -1114,12 +1122,18 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// poisons the stack as lwIP's would stop it.
     pub(crate) fn pbuf_realloc(&mut self, p: Pbuf, new_len: u16) {
         if let Err(msg) = self.pbufs.pbuf_realloc(p, new_len) {
-            let at = if msg == "invalid next ptr" {
-                "mem.c:777"
+            let a = if msg == "invalid next ptr" {
+                &Assertion {
+                    msg: "invalid next ptr",
+                    at: "mem.c:777",
+                }
             } else {
-                "mem.c:727"
+                &Assertion {
+                    msg: "mem_trim can only shrink memory",
+                    at: "mem.c:727",
+                }
             };
-            let _ = self.lwip_assert_failed(msg, at);
+            let _ = self.lwip_assert_failed(a);
         }
     }
 
@@ -1217,14 +1231,14 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// `LWIP_ASSERT(msg, cond)` failed: the stack is poisoned; the caller
     /// returns the error at once, as C's assertion leaves the function.
-    pub(crate) fn lwip_assert_failed(&mut self, msg: &'static str, at: &'static str) -> ApiError {
-        self.asserted = Some((msg, at));
-        ApiError::Asserted { msg, at }
+    pub(crate) fn lwip_assert_failed(&mut self, a: &'static Assertion) -> ApiError {
+        self.asserted = Some(a);
+        ApiError::Asserted(a)
     }
 
     /// The failed `LWIP_ASSERT` (message, C location), if one failed since
     /// the reset.
-    pub fn asserted(&self) -> Option<(&'static str, &'static str)> {
+    pub fn asserted(&self) -> Option<&'static Assertion> {
         self.asserted
     }
 
@@ -1315,10 +1329,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// packet, `ERR_ARG` beyond 65535 bytes.
     pub fn input<A: TcpApp<H, P>>(&mut self, packet: &[u8], app: &mut A) -> Result<Err, ApiError> {
         if self.depth != 0 {
-            return Err(ApiError::Reentrant("input"));
+            return Err(ApiError::Reentrant);
         }
-        if let Some((msg, at)) = self.asserted {
-            return Err(ApiError::Asserted { msg, at });
+        if let Some(a) = self.asserted {
+            return Err(ApiError::Asserted(a));
         }
         let Ok(len) = u16::try_from(packet.len()) else {
             return Ok(Err::Arg);
@@ -1331,8 +1345,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         };
         self.pbufs.pbuf_take(p, packet);
         self.ip4_input(p, app);
-        if let Some((msg, at)) = self.asserted {
-            return Err(ApiError::Asserted { msg, at });
+        if let Some(a) = self.asserted {
+            return Err(ApiError::Asserted(a));
         }
         Ok(Err::Ok)
     }

@@ -673,7 +673,10 @@ fn split_unsent_seg_asserts_as_lwip_does() {
     assert_eq!(c.s.tcp_split_unsent_seg(i, 0), Err::Val);
     assert_eq!(
         c.s.asserted(),
-        Some(("Can't split segment into length 0", "tcp_out.c:854"))
+        Some(&crate::Assertion {
+            msg: "Can't split segment into length 0",
+            at: "tcp_out.c:854"
+        })
     );
     let mut c = established(0);
     c.write(&[7u8; 900], COPY);
@@ -688,5 +691,11 @@ fn split_unsent_seg_asserts_as_lwip_does() {
     c.write(&[7u8; 900], COPY);
     c.s.p(i).mss = 500;
     assert_eq!(c.s.tcp_split_unsent_seg(i, 501), Err::Mem);
-    assert_eq!(c.s.asserted(), Some(("split <= mss", "tcp_out.c:862")));
+    assert_eq!(
+        c.s.asserted(),
+        Some(&crate::Assertion {
+            msg: "split <= mss",
+            at: "tcp_out.c:862"
+        })
+    );
 }

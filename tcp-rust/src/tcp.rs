@@ -6,7 +6,7 @@ use crate::err::Err;
 use crate::pbuf::PBUF_FLAG_TCP_FIN;
 use crate::seq::{tcp_seq_geq, tcp_seq_gt};
 use crate::stack::{
-    AcceptFn, ApiError, Handle, Hooks, List, NETIF_INDEX, NETIF_NO_INDEX, SOF_KEEPALIVE,
+    AcceptFn, ApiError, Assertion, Handle, Hooks, List, NETIF_INDEX, NETIF_NO_INDEX, SOF_KEEPALIVE,
     TCP_PRIO_MAX, TCP_PRIO_NORMAL, Tcp, TcpApp, TcpPcb,
 };
 use crate::state::{
@@ -77,7 +77,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// Port of `tcp_backlog_delayed()` (tcp.c).
     pub fn tcp_backlog_delayed(&mut self, h: Handle) -> Result<(), ApiError> {
-        let i = self.resolve_conn(h, "tcp_backlog_delayed")?;
+        let i = self.resolve_conn(h)?;
         if self.pcb_ref(i).flags & TF_BACKLOGPEND == 0
             && let Some(l) = self.pcb_ref(i).listener
         {
@@ -95,7 +95,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if h.is_null() {
             return Ok(());
         }
-        let i = self.resolve_conn(h, "tcp_recv")?;
+        let i = self.resolve_conn(h)?;
         self.p(i).recv_set = set;
         Ok(())
     }
@@ -106,7 +106,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if h.is_null() {
             return Ok(());
         }
-        let i = self.resolve_conn(h, "tcp_sent")?;
+        let i = self.resolve_conn(h)?;
         self.p(i).sent_set = set;
         Ok(())
     }
@@ -117,7 +117,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if h.is_null() {
             return Ok(());
         }
-        let i = self.resolve_conn(h, "tcp_err")?;
+        let i = self.resolve_conn(h)?;
         self.p(i).errf_set = set;
         Ok(())
     }
@@ -133,17 +133,17 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             self.lp(l).accept = accept;
             return Ok(());
         }
-        self.resolve_conn(h, "tcp_accept").map(|_| ())
+        self.resolve_conn(h).map(|_| ())
     }
 
     /// Port of `tcp_txnow()` (tcp.c): `tcp_output` on every active pcb
     /// whose last write failed for lack of memory (TF_NAGLEMEMERR).
     pub fn tcp_txnow(&mut self) -> Result<(), ApiError> {
         if self.depth != 0 {
-            return Err(ApiError::Reentrant("tcp_txnow"));
+            return Err(ApiError::Reentrant);
         }
-        if let Some((msg, at)) = self.asserted {
-            return Err(ApiError::Asserted { msg, at });
+        if let Some(a) = self.asserted {
+            return Err(ApiError::Asserted(a));
         }
         let mut pcb = self.tcp_active_pcbs;
         while let Some(i) = pcb {
@@ -157,7 +157,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// Port of `tcp_backlog_accepted()` (tcp.c), public entry.
     pub fn tcp_backlog_accepted_api(&mut self, h: Handle) -> Result<(), ApiError> {
-        let i = self.resolve_conn(h, "tcp_backlog_accepted")?;
+        let i = self.resolve_conn(h)?;
         self.tcp_backlog_accepted(i);
         Ok(())
     }
@@ -269,7 +269,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             self.memp_free_lpcb(l);
             return Ok(Err::Ok);
         }
-        let i = self.resolve_conn(h, "tcp_close")?;
+        let i = self.resolve_conn(h)?;
         self.p(i).flags |= TF_RXCLOSED;
         Ok(self.tcp_close_shutdown(i, true))
     }
@@ -289,7 +289,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             self.resolve_listen(h)?;
             return Ok(Err::Conn);
         }
-        let i = self.resolve_conn(h, "tcp_shutdown")?;
+        let i = self.resolve_conn(h)?;
         if shut_rx {
             self.p(i).flags |= TF_RXCLOSED;
             if shut_tx {
@@ -369,7 +369,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if h.is_null() {
             return Ok(());
         }
-        let i = self.resolve_conn(h, "tcp_abort")?;
+        let i = self.resolve_conn(h)?;
         self.tcp_abandon(i, true);
         Ok(())
     }
@@ -398,7 +398,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             // LWIP_ERROR: can only bind in state CLOSED.
             return Ok(Err::Val);
         }
-        let i = self.resolve_conn(h, "tcp_bind")?;
+        let i = self.resolve_conn(h)?;
         if self.pcb_ref(i).state != TcpState::Closed {
             return Ok(Err::Val);
         }
@@ -472,7 +472,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             // state != CLOSED: "pcb already connected".
             return Ok((None, Err::Clsd));
         }
-        let i = self.resolve_conn(h, "tcp_listen")?;
+        let i = self.resolve_conn(h)?;
         if self.pcb_ref(i).state != TcpState::Closed {
             return Ok((None, Err::Clsd));
         }
@@ -534,7 +534,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if h.is_null() {
             return Ok(());
         }
-        let i = self.resolve_conn(h, "tcp_recved")?;
+        let i = self.resolve_conn(h)?;
         let max = self.tcp_wnd_max(i);
         let p = self.p(i);
         let rcv_wnd = p.rcv_wnd.wrapping_add(u32::from(len));
@@ -612,7 +612,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if let Ok(l) = self.resolve_listen(h) {
             self.lp(l).netif_idx = idx;
         } else {
-            let i = self.resolve_conn(h, "tcp_bind_netif")?;
+            let i = self.resolve_conn(h)?;
             self.p(i).netif_idx = idx;
         }
         Ok(())
@@ -669,7 +669,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             self.resolve_listen(h)?;
             return Ok(Err::IsConn);
         }
-        let i = self.resolve_conn(h, "tcp_connect")?;
+        let i = self.resolve_conn(h)?;
         if self.pcb_ref(i).state != TcpState::Closed {
             return Ok(Err::IsConn);
         }
@@ -825,7 +825,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             let lp = self.lpcb_ref(l);
             return Ok((lp.local_ip, lp.local_port));
         }
-        let p = self.pcb_ref(self.resolve_conn(h, "tcp_tcp_get_tcp_addrinfo")?);
+        let p = self.pcb_ref(self.resolve_conn(h)?);
         Ok(if local {
             (p.local_ip, p.local_port)
         } else {
@@ -918,10 +918,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// new address.
     pub fn netif_set_ipaddr(&mut self, ip: [u8; 4]) -> Result<(), ApiError> {
         if self.depth != 0 {
-            return Err(ApiError::Reentrant("netif_set_ipaddr"));
+            return Err(ApiError::Reentrant);
         }
-        if let Some((msg, at)) = self.asserted {
-            return Err(ApiError::Asserted { msg, at });
+        if let Some(a) = self.asserted {
+            return Err(ApiError::Asserted(a));
         }
         let old = self.netif.ip;
         if old != ip {
@@ -1050,7 +1050,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if h.is_null() {
             return Ok(Err::Arg);
         }
-        let i = self.resolve_conn(h, "tcp_process_refused_data")?;
+        let i = self.resolve_conn(h)?;
         if self.pcb_ref(i).refused_data.is_none() {
             // lwIP's callers check refused_data first; without it lwIP
             // would dereference NULL.
@@ -1065,7 +1065,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if h.is_null() {
             return Ok(());
         }
-        let i = self.resolve_conn(h, "tcp_pcb_purge")?;
+        let i = self.resolve_conn(h)?;
         self.tcp_pcb_purge(i);
         Ok(())
     }
@@ -1080,7 +1080,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             let l = self.resolve_listen(h)?;
             self.lp(l).prio = prio;
         } else {
-            let i = self.resolve_conn(h, "tcp_setprio")?;
+            let i = self.resolve_conn(h)?;
             self.p(i).prio = prio;
         }
         Ok(())
@@ -1093,7 +1093,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if h.is_null() {
             return Ok(());
         }
-        let i = self.resolve_conn(h, "tcp_poll")?;
+        let i = self.resolve_conn(h)?;
         let p = self.p(i);
         p.poll_set = true;
         p.pollinterval = interval;
@@ -1102,7 +1102,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// `tcp_nagle_disable()` (`disable`) / `tcp_nagle_enable()`.
     pub fn tcp_nagle(&mut self, h: Handle, disable: bool) -> Result<(), ApiError> {
-        let i = self.resolve_conn(h, "tcp_nagle")?;
+        let i = self.resolve_conn(h)?;
         if disable {
             self.p(i).flags |= TF_NODELAY;
         } else {
@@ -1120,7 +1120,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         intvl_ms: u32,
         cnt: u32,
     ) -> Result<(), ApiError> {
-        let i = self.resolve_conn(h, "keepalive")?;
+        let i = self.resolve_conn(h)?;
         let p = self.p(i);
         if enable {
             p.so_options |= SOF_KEEPALIVE;
@@ -1135,13 +1135,13 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// `tcp_sndbuf()` (tcp.h): `TCPWND16(snd_buf)`.
     pub fn tcp_sndbuf(&self, h: Handle) -> Result<u32, ApiError> {
-        let i = self.resolve_conn(h, "tcp_sndbuf")?;
+        let i = self.resolve_conn(h)?;
         Ok(self.pcb_ref(i).snd_buf.min(0xffff))
     }
 
     /// `tcp_sndqueuelen()` (tcp.h).
     pub fn tcp_sndqueuelen(&self, h: Handle) -> Result<u32, ApiError> {
-        let i = self.resolve_conn(h, "tcp_sndqueuelen")?;
+        let i = self.resolve_conn(h)?;
         Ok(u32::from(self.pcb_ref(i).snd_queuelen))
     }
 
@@ -1160,7 +1160,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// Port of `tcp_fasttmr()` (tcp.c).
     pub fn tcp_fasttmr<A: TcpApp<H, P>>(&mut self, app: &mut A) -> Result<(), ApiError> {
         if self.depth != 0 {
-            return Err(ApiError::Reentrant("tcp_fasttmr"));
+            return Err(ApiError::Reentrant);
         }
         self.tcp_timer_ctr = self.tcp_timer_ctr.wrapping_add(1);
         'start: loop {
@@ -1230,7 +1230,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// Port of `tcp_slowtmr()` (tcp.c).
     pub fn tcp_slowtmr<A: TcpApp<H, P>>(&mut self, app: &mut A) -> Result<(), ApiError> {
         if self.depth != 0 {
-            return Err(ApiError::Reentrant("tcp_slowtmr"));
+            return Err(ApiError::Reentrant);
         }
         self.tcp_ticks = self.tcp_ticks.wrapping_add(1);
         self.tcp_timer_ctr = self.tcp_timer_ctr.wrapping_add(1);
@@ -1254,16 +1254,16 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     pcb_remove = true;
                 } else if p.persist_backoff > 0 {
                     if p.unacked.is_some() {
-                        return Err(self.lwip_assert_failed(
-                            "tcp_slowtimr: persist ticking with in-flight data",
-                            "tcp.c:1240",
-                        ));
+                        return Err(self.lwip_assert_failed(&Assertion {
+                            msg: "tcp_slowtimr: persist ticking with in-flight data",
+                            at: "tcp.c:1240",
+                        }));
                     }
                     if p.unsent.is_none() {
-                        return Err(self.lwip_assert_failed(
-                            "tcp_slowtimr: persist ticking with empty send buffer",
-                            "tcp.c:1241",
-                        ));
+                        return Err(self.lwip_assert_failed(&Assertion {
+                            msg: "tcp_slowtimr: persist ticking with empty send buffer",
+                            at: "tcp.c:1241",
+                        }));
                     }
                     if p.persist_probe >= P::CONFIG.tcp_maxrtx {
                         pcb_remove = true;
@@ -1284,10 +1284,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                             } else {
                                 // (u16_t)pcb->snd_wnd, as lwIP passes it.
                                 let split = self.tcp_split_unsent_seg(i, snd_wnd as u16);
-                                if let Some((msg, at)) = self.asserted {
+                                if let Some(a) = self.asserted {
                                     // An assertion in the split (or its
                                     // mem_trim): lwIP left tcp_slowtmr.
-                                    return Err(ApiError::Asserted { msg, at });
+                                    return Err(ApiError::Asserted(a));
                                 }
                                 if split == Err::Ok && self.tcp_output_idx(i) == Err::Ok {
                                     // Window not fully closed: the split head
@@ -1447,8 +1447,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// `tcp_fasttmr()`, and at every multiple of twice that `tcp_slowtmr()`
     /// after it (as `lwip_c::Stack::advance_to`).
     pub fn advance_to<A: TcpApp<H, P>>(&mut self, to_ms: u32, app: &mut A) -> Result<(), ApiError> {
-        if let Some((msg, at)) = self.asserted {
-            return Err(ApiError::Asserted { msg, at });
+        if let Some(a) = self.asserted {
+            return Err(ApiError::Asserted(a));
         }
         let fast = P::CONFIG.tcp_fast_interval().max(1);
         let slow = P::CONFIG.tcp_slow_interval().max(1);
@@ -1463,8 +1463,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 self.tcp_slowtmr(app)?;
             }
             // An assertion inside a callback the timers made.
-            if let Some((msg, at)) = self.asserted {
-                return Err(ApiError::Asserted { msg, at });
+            if let Some(a) = self.asserted {
+                return Err(ApiError::Asserted(a));
             }
             next = tick.checked_add(fast);
         }

@@ -7,7 +7,7 @@ use crate::options::TcpSackRange;
 use crate::options::{ParseoptCtx, tcp_parseopt};
 use crate::pbuf::{PBUF_FLAG_PUSH, PBUF_FLAG_TCP_FIN, Pbuf};
 use crate::seq::{tcp_seq_between, tcp_seq_geq, tcp_seq_gt, tcp_seq_leq, tcp_seq_lt};
-use crate::stack::{AcceptFn, Callback, Hooks, List, SOF_INHERITED, Tcp, TcpApp};
+use crate::stack::{AcceptFn, Assertion, Callback, Hooks, List, SOF_INHERITED, Tcp, TcpApp};
 use crate::state::{
     TCP_ACK, TCP_FIN, TCP_FLAGS, TCP_PSH, TCP_RST, TCP_SYN, TF_ACK_DELAY, TF_ACK_NOW,
     TF_BACKLOGPEND, TF_CLOSED, TF_GOT_FIN, TF_INFR, TF_RESET, TF_RTO, TF_RXCLOSED, TF_SACK,
@@ -141,7 +141,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             AcceptFn::AcceptNull => {
                 // tcp_accept_null (tcp.c).
                 let Some(i) = new else {
-                    self.lwip_assert_failed("tcp_accept_null: invalid pcb", "tcp.c:784");
+                    self.lwip_assert_failed(&Assertion {
+                        msg: "tcp_accept_null: invalid pcb",
+                        at: "tcp.c:784",
+                    });
                     return Err::Abrt;
                 };
                 self.tcp_abandon(i, true);
@@ -234,7 +237,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             let opt2len = hdrlen16 - TCP_HLEN as u16 - opt1len;
             self.pbufs.pbuf_remove_header(p, opt1len);
             let Some(next) = self.pbufs.next(p) else {
-                let _ = self.lwip_assert_failed("p->next != NULL", "tcp_in.c:210");
+                let _ = self.lwip_assert_failed(&Assertion {
+                    msg: "p->next != NULL",
+                    at: "tcp_in.c:210",
+                });
                 return false;
             };
             if opt2len > self.pbufs.len(next) {
@@ -736,10 +742,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                             None => Err::Val,
                             Some(l) => {
                                 if self.lpcb_ref(l).accept == AcceptFn::Null {
-                                    self.lwip_assert_failed(
-                                        "pcb->listener->accept != NULL",
-                                        "tcp_in.c:952",
-                                    );
+                                    self.lwip_assert_failed(&Assertion {
+                                        msg: "pcb->listener->accept != NULL",
+                                        at: "tcp_in.c:952",
+                                    });
                                     return Err::Abrt;
                                 }
                                 self.tcp_backlog_accepted(i);

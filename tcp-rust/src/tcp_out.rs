@@ -10,7 +10,7 @@ use crate::options::{
 };
 use crate::pbuf::{Pbuf, PbufType, RomRef};
 use crate::seq::tcp_seq_lt;
-use crate::stack::{ApiError, Handle, Hooks, Tcp, WriteFlags};
+use crate::stack::{ApiError, Assertion, Handle, Hooks, Tcp, WriteFlags};
 use crate::state::{
     TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TF_ACK_DELAY, TF_ACK_NOW, TF_FIN, TF_INFR,
     TF_NAGLEMEMERR, TF_NODELAY, TF_RTO, TcpState,
@@ -420,7 +420,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if h.is_null() {
             return Ok(Err::Arg);
         }
-        let i = self.resolve_conn(h, "tcp_write")?;
+        let i = self.resolve_conn(h)?;
         let p = *self.pcb_ref(i);
         let mut mss_local = p.mss.min((p.snd_wnd_max / 2).min(0xffff) as u16);
         if mss_local == 0 {
@@ -477,16 +477,20 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             let lus = *self.seg_ref(lu);
             let unsent_optlen = u16::from(lwip_tcp_opt_length(&P::CONFIG, lus.flags));
             if u32::from(mss_local) < u32::from(lus.len) + u32::from(unsent_optlen) {
-                return Err(self.lwip_assert_failed("mss_local is too small", "tcp_out.c:489"));
+                return Err(self.lwip_assert_failed(&Assertion {
+                    msg: "mss_local is too small",
+                    at: "tcp_out.c:489",
+                }));
             }
             let mut space = mss_local.saturating_sub(lus.len.wrapping_add(unsent_optlen));
             // Phase 1: the oversized tail of the last pbuf.
             oversize = p.unsent_oversize;
             if oversize > 0 {
                 if oversize > space {
-                    return Err(
-                        self.lwip_assert_failed("inconsistent oversize vs. space", "tcp_out.c:507")
-                    );
+                    return Err(self.lwip_assert_failed(&Assertion {
+                        msg: "inconsistent oversize vs. space",
+                        at: "tcp_out.c:507",
+                    }));
                 }
                 seg = Some(lu);
                 oversize_used = space.min(oversize.min(len));
@@ -693,7 +697,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// Port of `tcp_output()` (tcp_out.c), public entry.
     pub fn tcp_output(&mut self, h: Handle) -> Result<Err, ApiError> {
-        let i = self.resolve_conn(h, "tcp_output")?;
+        let i = self.resolve_conn(h)?;
         Ok(self.tcp_output_idx(i))
     }
 
@@ -984,7 +988,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if split == 0 {
             // Reachable: tcp_slowtmr passes (u16_t)snd_wnd, 0 for a scaled
             // window that is a multiple of 65536.
-            let _ = self.lwip_assert_failed("Can't split segment into length 0", "tcp_out.c:854");
+            let _ = self.lwip_assert_failed(&Assertion {
+                msg: "Can't split segment into length 0",
+                at: "tcp_out.c:854",
+            });
             return Err::Val;
         }
         let u = *self.seg_ref(useg);
@@ -993,7 +1000,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         if split > self.pcb_ref(i).mss {
             // Reachable from the wire: the window is not bounded by the MSS.
-            let _ = self.lwip_assert_failed("split <= mss", "tcp_out.c:862");
+            let _ = self.lwip_assert_failed(&Assertion {
+                msg: "split <= mss",
+                at: "tcp_out.c:862",
+            });
             return Err::Mem;
         }
         let Some(up) = u.p else {

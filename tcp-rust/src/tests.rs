@@ -646,3 +646,15 @@ fn a_zeroed_stack_does_nothing_until_reset_then_is_new() {
     let (_, b) = established(&mut n, &mut app_n, 7002, &mut peer_n);
     assert_eq!(z.pcb(a).unwrap(), n.pcb(b).unwrap());
 }
+
+#[test]
+fn api_results_are_two_words() {
+    // ApiError is a handle or one reference (an Assertion), so that every
+    // API call's result comes back in registers on x86_64 (flash: see
+    // docs/PERFORMANCE.md, "Footprint").
+    use crate::stack::ApiError;
+    let word = core::mem::size_of::<usize>();
+    assert!(core::mem::size_of::<ApiError>() <= 2 * word);
+    assert!(core::mem::size_of::<Result<u8, ApiError>>() <= 2 * word);
+    assert!(core::mem::size_of::<Result<Err, ApiError>>() <= 2 * word);
+}

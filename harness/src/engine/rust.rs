@@ -113,13 +113,15 @@ fn err_of(raw: i8) -> Err {
     Err::from_raw(raw).unwrap_or(Err::Arg)
 }
 
-fn raw(e: ApiError) -> RawError {
-    match e {
+/// The raw layer's error for an [`ApiError`] of the call `op` (lwIP's
+/// name for it: the port's errors do not repeat what was called).
+fn raw(op: &'static str) -> impl Fn(ApiError) -> RawError {
+    move |e| match e {
         ApiError::Invalid(_) => RawError::Gone,
-        ApiError::ListenPcb(_, op) => RawError::Listen(op),
-        ApiError::Reentrant(what) => RawError::Other(format!("{what} called from a callback")),
+        ApiError::ListenPcb(_) => RawError::Listen(op),
+        ApiError::Reentrant => RawError::Other(format!("{op} called from a callback")),
         ApiError::NeedsRef(_) => RawError::Other("tcp_write without COPY on a slice".into()),
-        ApiError::Asserted { msg, at } => RawError::Crashed(assertion(msg, at)),
+        ApiError::Asserted(a) => RawError::Crashed(assertion(a.msg, a.at)),
     }
 }
 
@@ -154,7 +156,7 @@ impl RawStack for Stack {
     fn tcp_bind_ptr(&mut self, h: Handle, ip: Option<[u8; 4]>, port: u16) -> Result<i8, RawError> {
         Tcp::tcp_bind_ptr(self, h, ip, port)
             .map(Err::as_raw)
-            .map_err(raw)
+            .map_err(raw("tcp_bind"))
     }
     fn tcp_connect_ptr(
         &mut self,
@@ -165,7 +167,7 @@ impl RawStack for Stack {
     ) -> Result<i8, RawError> {
         Tcp::tcp_connect_ptr(self, h, ip, port, connected)
             .map(Err::as_raw)
-            .map_err(raw)
+            .map_err(raw("tcp_connect"))
     }
     fn tcp_write_null_arg(
         &mut self,
@@ -176,7 +178,7 @@ impl RawStack for Stack {
     ) -> Result<i8, RawError> {
         Tcp::tcp_write_ptr(self, h, None, WriteFlags { copy, more })
             .map(Err::as_raw)
-            .map_err(raw)
+            .map_err(raw("tcp_write"))
     }
     fn tcp_addrinfo_ptr(
         &mut self,
@@ -187,20 +189,20 @@ impl RawStack for Stack {
     ) -> Result<(i8, Option<[u8; 4]>, Option<u16>), RawError> {
         Tcp::tcp_tcp_get_tcp_addrinfo_ptr(self, h, local, addr, port)
             .map(|(e, ip, p)| (e.as_raw(), ip, p))
-            .map_err(raw)
+            .map_err(raw("tcp_tcp_get_tcp_addrinfo"))
     }
     fn tcp_recv_null_fin(&mut self, h: Handle, err: i8) -> Result<i8, RawError> {
         Tcp::tcp_recv_null(self, h, None, err_of(err))
             .map(Err::as_raw)
-            .map_err(raw)
+            .map_err(raw("tcp_recv_null"))
     }
     fn tcp_process_refused_data_null(&mut self) -> Result<i8, RawError> {
         Tcp::tcp_process_refused_data_api(self, Handle::NULL, &mut NoApp)
             .map(Err::as_raw)
-            .map_err(raw)
+            .map_err(raw("tcp_process_refused_data"))
     }
     fn tcp_pcb_purge_null(&mut self) -> Result<(), RawError> {
-        Tcp::tcp_pcb_purge_api(self, Handle::NULL).map_err(raw)
+        Tcp::tcp_pcb_purge_api(self, Handle::NULL).map_err(raw("tcp_pcb_purge"))
     }
     fn tcp_new(&mut self) -> Result<Option<Handle>, RawError> {
         Ok(Tcp::tcp_new(self))
@@ -208,7 +210,7 @@ impl RawStack for Stack {
     fn tcp_bind(&mut self, h: Handle, ip: [u8; 4], port: u16) -> Result<i8, RawError> {
         Tcp::tcp_bind(self, h, ip, port)
             .map(Err::as_raw)
-            .map_err(raw)
+            .map_err(raw("tcp_bind"))
     }
     fn tcp_listen(
         &mut self,
@@ -219,17 +221,19 @@ impl RawStack for Stack {
         if with_err {
             let (l, e) = self
                 .tcp_listen_with_backlog_and_err(h, backlog)
-                .map_err(raw)?;
+                .map_err(raw("tcp_listen"))?;
             Ok((l, Some(e.as_raw())))
         } else {
-            let l = self.tcp_listen_with_backlog(h, backlog).map_err(raw)?;
+            let l = self
+                .tcp_listen_with_backlog(h, backlog)
+                .map_err(raw("tcp_listen"))?;
             Ok((l, None))
         }
     }
     fn tcp_connect(&mut self, h: Handle, ip: [u8; 4], port: u16) -> Result<i8, RawError> {
         Tcp::tcp_connect(self, h, ip, port)
             .map(Err::as_raw)
-            .map_err(raw)
+            .map_err(raw("tcp_connect"))
     }
     fn tcp_write(
         &mut self,
@@ -251,27 +255,31 @@ impl RawStack for Stack {
             self.hooks.rom.push(data.to_vec());
             Tcp::tcp_write_ref(self, h, RomRef { key, offset: 0 }, len, flags)
         };
-        r.map(Err::as_raw).map_err(raw)
+        r.map(Err::as_raw).map_err(raw("tcp_write"))
     }
     fn tcp_output(&mut self, h: Handle) -> Result<i8, RawError> {
-        Tcp::tcp_output(self, h).map(Err::as_raw).map_err(raw)
+        Tcp::tcp_output(self, h)
+            .map(Err::as_raw)
+            .map_err(raw("tcp_output"))
     }
     fn tcp_recved(&mut self, h: Handle, len: u16) -> Result<(), RawError> {
-        Tcp::tcp_recved(self, h, len).map_err(raw)
+        Tcp::tcp_recved(self, h, len).map_err(raw("tcp_recved"))
     }
     fn tcp_close(&mut self, h: Handle) -> Result<i8, RawError> {
-        Tcp::tcp_close(self, h).map(Err::as_raw).map_err(raw)
+        Tcp::tcp_close(self, h)
+            .map(Err::as_raw)
+            .map_err(raw("tcp_close"))
     }
     fn tcp_shutdown(&mut self, h: Handle, rx: bool, tx: bool) -> Result<i8, RawError> {
         Tcp::tcp_shutdown(self, h, rx, tx)
             .map(Err::as_raw)
-            .map_err(raw)
+            .map_err(raw("tcp_shutdown"))
     }
     fn tcp_abort(&mut self, h: Handle) -> Result<(), RawError> {
-        Tcp::tcp_abort(self, h).map_err(raw)
+        Tcp::tcp_abort(self, h).map_err(raw("tcp_abort"))
     }
     fn tcp_nagle(&mut self, h: Handle, disable: bool) -> Result<(), RawError> {
-        Tcp::tcp_nagle(self, h, disable).map_err(raw)
+        Tcp::tcp_nagle(self, h, disable).map_err(raw("tcp_nagle"))
     }
     fn tcp_keepalive(
         &mut self,
@@ -281,23 +289,29 @@ impl RawStack for Stack {
         intvl_ms: u32,
         cnt: u32,
     ) -> Result<(), RawError> {
-        Tcp::tcp_keepalive(self, h, enable, idle_ms, intvl_ms, cnt).map_err(raw)
+        Tcp::tcp_keepalive(self, h, enable, idle_ms, intvl_ms, cnt).map_err(raw("keepalive"))
     }
     fn tcp_setprio(&mut self, h: Handle, prio: u8) -> Result<(), RawError> {
-        Tcp::tcp_setprio(self, h, prio).map_err(raw)
+        Tcp::tcp_setprio(self, h, prio).map_err(raw("tcp_setprio"))
     }
     fn tcp_poll(&mut self, h: Handle, interval: u8) -> Result<(), RawError> {
-        Tcp::tcp_poll(self, h, interval).map_err(raw)
+        Tcp::tcp_poll(self, h, interval).map_err(raw("tcp_poll"))
     }
     fn tcp_backlog(&mut self, h: Handle, delayed: bool) -> Result<(), RawError> {
         if delayed {
-            Tcp::tcp_backlog_delayed(self, h).map_err(raw)
+            Tcp::tcp_backlog_delayed(self, h).map_err(raw("tcp_backlog_delayed"))
         } else {
-            Tcp::tcp_backlog_accepted_api(self, h).map_err(raw)
+            Tcp::tcp_backlog_accepted_api(self, h).map_err(raw("tcp_backlog_accepted"))
         }
     }
     fn tcp_set_callback(&mut self, h: Handle, slot: CbSlot, to: CbFn) -> Result<(), RawError> {
         let on = to == CbFn::App;
+        let slot_op = match slot {
+            CbSlot::Recv => "tcp_recv",
+            CbSlot::Sent => "tcp_sent",
+            CbSlot::Err => "tcp_err",
+            CbSlot::Accept => "tcp_accept",
+        };
         match slot {
             CbSlot::Recv => Tcp::tcp_recv(self, h, on),
             CbSlot::Sent => Tcp::tcp_sent(self, h, on),
@@ -312,7 +326,7 @@ impl RawStack for Stack {
                 },
             ),
         }
-        .map_err(raw)
+        .map_err(raw(slot_op))
     }
     fn tcp_new_ip_type(&mut self, ty: u8) -> Result<Option<Handle>, RawError> {
         Ok(Tcp::tcp_new_ip_type(self, ty))
@@ -320,22 +334,22 @@ impl RawStack for Stack {
     fn tcp_addrinfo(&mut self, h: Handle, local: bool) -> Result<(i8, [u8; 4], u16), RawError> {
         Tcp::tcp_tcp_get_tcp_addrinfo(self, h, local)
             .map(|(e, ip, port)| (e.as_raw(), ip, port))
-            .map_err(raw)
+            .map_err(raw("tcp_tcp_get_tcp_addrinfo"))
     }
     fn tcp_bind_netif(&mut self, h: Handle, bound: bool) -> Result<(), RawError> {
-        Tcp::tcp_bind_netif(self, h, bound).map_err(raw)
+        Tcp::tcp_bind_netif(self, h, bound).map_err(raw("tcp_bind_netif"))
     }
     fn tcp_txnow(&mut self) -> Result<(), RawError> {
-        Tcp::tcp_txnow(self).map_err(raw)
+        Tcp::tcp_txnow(self).map_err(raw("tcp_txnow"))
     }
     fn tcp_sndbuf(&mut self, h: Handle) -> Result<u32, RawError> {
-        Tcp::tcp_sndbuf(self, h).map_err(raw)
+        Tcp::tcp_sndbuf(self, h).map_err(raw("tcp_sndbuf"))
     }
     fn tcp_sndqueuelen(&mut self, h: Handle) -> Result<u32, RawError> {
-        Tcp::tcp_sndqueuelen(self, h).map_err(raw)
+        Tcp::tcp_sndqueuelen(self, h).map_err(raw("tcp_sndqueuelen"))
     }
     fn netif_set_ipaddr(&mut self, ip: [u8; 4]) -> Result<(), RawError> {
-        Tcp::netif_set_ipaddr(self, ip).map_err(raw)
+        Tcp::netif_set_ipaddr(self, ip).map_err(raw("netif_set_ipaddr"))
     }
 }
 
@@ -413,7 +427,7 @@ impl RustEngine {
 fn inspectable(tcp: Option<&Stack>) -> Observed<&Stack> {
     let t = tcp.ok_or_else(|| Unobservable("engine used before reset".into()))?;
     match t.asserted() {
-        Some((msg, at)) => Err(Unobservable(format!("after {}", assertion(msg, at)))),
+        Some(a) => Err(Unobservable(format!("after {}", assertion(a.msg, a.at)))),
         None => Ok(t),
     }
 }
@@ -432,8 +446,8 @@ fn id_of(app: &RApp, tcp: &Stack, h: Handle) -> u32 {
 
 fn api_failure(e: ApiError) -> EngineError {
     match e {
-        ApiError::Asserted { msg, at } => EngineError::Crashed(assertion(msg, at)),
-        ApiError::Reentrant(_)
+        ApiError::Asserted(a) => EngineError::Crashed(assertion(a.msg, a.at)),
+        ApiError::Reentrant
         | ApiError::NeedsRef(_)
         | ApiError::Invalid(_)
         | ApiError::ListenPcb(..) => EngineError::Stimulus(format!("{e:?}")),
