@@ -406,59 +406,6 @@ pub const fn fits_storage(c: &Config) -> bool {
 }
 
 impl Config {
-    /// Every option 0 or false: what a stack holds before its first
-    /// [`crate::Tcp::reset`] (a zeroed `static`, as lwIP's globals are
-    /// before `lwip_init`). It fails [`Config::check`].
-    pub const ZERO: Config = Config {
-        tcp_mss: 0,
-        tcp_wnd: 0,
-        tcp_snd_buf: 0,
-        tcp_snd_queuelen: 0,
-        tcp_sndlowat: 0,
-        tcp_sndqueuelowat: 0,
-        tcp_ttl: 0,
-        tcp_maxrtx: 0,
-        tcp_synmaxrtx: 0,
-        tcp_queue_ooseq: false,
-        tcp_ooseq_max_bytes: 0,
-        tcp_ooseq_max_pbufs: 0,
-        lwip_tcp_sack_out: false,
-        lwip_tcp_max_sack_num: 0,
-        lwip_wnd_scale: false,
-        tcp_rcv_scale: 0,
-        lwip_tcp_timestamps: false,
-        lwip_tcp_keepalive: false,
-        tcp_listen_backlog: false,
-        tcp_default_listen_backlog: 0,
-        tcp_wnd_update_threshold: 0,
-        tcp_oversize: 0,
-        tcp_calculate_eff_send_mss: false,
-        lwip_tcp_rto_time: 0,
-        memp_num_tcp_pcb: 0,
-        memp_num_tcp_pcb_listen: 0,
-        memp_num_tcp_seg: 0,
-        pbuf_pool_size: 0,
-        pbuf_pool_bufsize: 0,
-        pbuf_link_hlen: 0,
-        pbuf_link_encapsulation_hlen: 0,
-        memp_num_pbuf: 0,
-        mem_size: 0,
-        mem_alignment: 0,
-        sizeof_struct_pbuf: 0,
-        lwip_rand_defined: false,
-        tcp_local_port_range_start: 0,
-        tcp_local_port_range_end: 0,
-        tcp_keepidle_default: 0,
-        tcp_keepintvl_default: 0,
-        tcp_keepcnt_default: 0,
-        tcp_msl: 0,
-        tcp_fin_wait_timeout: 0,
-        tcp_syn_rcvd_timeout: 0,
-        tcp_tmr_interval: 0,
-        checksum_gen_tcp: false,
-        checksum_check_tcp: false,
-    };
-
     /// The harness profile "full" (all TCP features on), from the constants
     /// in [`full`].
     ///
