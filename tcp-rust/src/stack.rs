@@ -27,6 +27,29 @@ pub const MAX_SEGS: usize = 16;
 /// Capacity of the SACK table (`LWIP_TCP_MAX_SACK_NUM` limit).
 pub const MAX_SACKS: usize = 8;
 
+/// `memp_malloc` on one of the port's pools: the lowest free slot among
+/// the first `limit` (the profile's `MEMP_NUM_*`), marked used, with its
+/// index; None before `memp_init` (`ready`) or when all `limit` are in use.
+/// Slots in use are always among the first `limit`, since each allocation
+/// takes the lowest free one.
+fn take_free<T: Copy>(
+    ready: bool,
+    slots: &mut [Slot<T>],
+    limit: usize,
+) -> Option<(u8, &mut Slot<T>)> {
+    if !ready {
+        return None;
+    }
+    let (i, s) = slots
+        .iter_mut()
+        .take(limit)
+        .enumerate()
+        .find(|(_, s)| !s.used)?;
+    let i = u8::try_from(i).ok()?;
+    s.used = true;
+    Some((i, s))
+}
+
 /// The array position of pool index `i` in a pool of `N` slots. Pool
 /// indices come from the pool's allocator (`memp_alloc_*`) and from the
 /// lists that hold what it handed out, so `i < N` always; `N` is a power of
@@ -985,26 +1008,13 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         &mut self.segs[slot::<MAX_SEGS>(i)].v
     }
 
-    /// `memp_malloc(MEMP_TCP_PCB)` (not zeroed). Each pool hands out its
-    /// lowest free slot among the profile's `MEMP_NUM_*` first ones, so the
-    /// slots in use are always among those: the pool is exhausted exactly
-    /// when all of them are in use.
+    /// `memp_malloc(MEMP_TCP_PCB)` (not zeroed; [`take_free`]).
     pub(crate) fn memp_alloc_pcb(&mut self) -> Option<u8> {
         let limit = usize::from(P::CONFIG.memp_num_tcp_pcb);
-        if !self.memp_ready {
-            return None;
-        }
+        let (i, s) = take_free(self.memp_ready, &mut self.pcbs, limit)?;
         self.next_gen = self.next_gen.wrapping_add(1);
-        let generation = self.next_gen;
-        let (i, s) = self
-            .pcbs
-            .iter_mut()
-            .take(limit)
-            .enumerate()
-            .find(|(_, s)| !s.used)?;
-        s.used = true;
-        s.generation = generation;
-        u8::try_from(i).ok()
+        s.generation = self.next_gen;
+        Some(i)
     }
 
     /// `memp_free(MEMP_TCP_PCB, pcb)` (tcp_free).
@@ -1016,20 +1026,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     pub(crate) fn memp_alloc_lpcb(&mut self) -> Option<u8> {
         let limit = usize::from(P::CONFIG.memp_num_tcp_pcb_listen);
-        if !self.memp_ready {
-            return None;
-        }
+        let (i, s) = take_free(self.memp_ready, &mut self.lpcbs, limit)?;
         self.next_gen = self.next_gen.wrapping_add(1);
-        let generation = self.next_gen;
-        let (i, s) = self
-            .lpcbs
-            .iter_mut()
-            .take(limit)
-            .enumerate()
-            .find(|(_, s)| !s.used)?;
-        s.used = true;
-        s.generation = generation;
-        u8::try_from(i).ok()
+        s.generation = self.next_gen;
+        Some(i)
     }
 
     pub(crate) fn memp_free_lpcb(&mut self, i: u8) {
@@ -1041,18 +1041,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// `memp_malloc(MEMP_TCP_SEG)`.
     pub(crate) fn memp_alloc_seg(&mut self) -> Option<u8> {
         let limit = usize::from(P::CONFIG.memp_num_tcp_seg);
-        if !self.memp_ready {
-            return None;
-        }
-        let (i, s) = self
-            .segs
-            .iter_mut()
-            .take(limit)
-            .enumerate()
-            .find(|(_, s)| !s.used)?;
-        s.used = true;
+        let (i, s) = take_free(self.memp_ready, &mut self.segs, limit)?;
         s.v = TcpSeg::ZERO;
-        u8::try_from(i).ok()
+        Some(i)
     }
 
     /// Number of segments in use (`MEMP_TCP_SEG` stats).
