@@ -15,6 +15,8 @@
 //!   "full" runs through the harness): lwIP 2.2.1's own defaults from opt.h
 //!   and tcp_priv.h, with no lwipopts.h overrides.
 
+use crate::storage::{Pools, Storage};
+
 /// The harness profile "full": every TCP feature switched on.
 ///
 /// This is the single place to sync with `lwip-c/profiles/full/lwipopts.h`
@@ -337,6 +339,10 @@ pub enum ConfigError {
 pub trait Profile {
     /// The options.
     const CONFIG: Config;
+    /// Where the pcbs, listen pcbs and segments live (`memp`):
+    /// [`crate::storage::Pools`], the port's own arrays, unless the build
+    /// puts lwIP's pools underneath.
+    type Storage: Storage;
 }
 
 /// The harness profile "full" ([`Config::full`],
@@ -346,6 +352,7 @@ pub struct Full;
 
 impl Profile for Full {
     const CONFIG: Config = Config::full();
+    type Storage = Pools;
 }
 
 /// `P::CONFIG`, checked when it is compiled: a profile that fails lwIP's
@@ -358,9 +365,10 @@ impl Profile for Full {
 /// struct TooManyPcbs;
 /// impl Profile for TooManyPcbs {
 ///     const CONFIG: Config = Config {
-///         memp_num_tcp_pcb: tcp_rust::stack::MAX_PCBS as u16 + 1,
+///         memp_num_tcp_pcb: tcp_rust::storage::MAX_PCBS as u16 + 1,
 ///         ..Config::full()
 ///     };
+///     type Storage = tcp_rust::storage::Pools;
 /// }
 /// let _ = checked::<TooManyPcbs>();
 /// ```
@@ -370,6 +378,7 @@ impl Profile for Full {
 /// struct NoMss;
 /// impl Profile for NoMss {
 ///     const CONFIG: Config = Config { tcp_mss: 0, ..Config::full() };
+///     type Storage = tcp_rust::storage::Pools;
 /// }
 /// let _ = checked::<NoMss>();
 /// ```
@@ -385,22 +394,22 @@ pub const fn checked<P: Profile>() -> Config {
             "the profile fails lwIP's checks (Config::check)"
         );
         assert!(
-            fits_storage(&P::CONFIG),
+            fits_storage::<P::Storage>(&P::CONFIG),
             "the profile asks for more than the port's storage (config::fits_storage)"
         );
     }
     P::CONFIG
 }
 
-/// Whether a profile fits the port's storage: its pcb, listen-pcb and
-/// segment pools within [`crate::stack::MAX_PCBS`],
-/// [`crate::stack::MAX_LISTEN_PCBS`] and [`crate::stack::MAX_SEGS`], its
-/// SACK table within [`crate::stack::MAX_SACKS`], its pbufs and heap
-/// within what [`crate::pbuf::Pbufs::fits`] takes.
-pub const fn fits_storage(c: &Config) -> bool {
-    c.memp_num_tcp_pcb as usize <= crate::stack::MAX_PCBS
-        && c.memp_num_tcp_pcb_listen as usize <= crate::stack::MAX_LISTEN_PCBS
-        && c.memp_num_tcp_seg as usize <= crate::stack::MAX_SEGS
+/// Whether a profile fits storage `S`: its pcb, listen-pcb and segment
+/// pools within `S`'s capacities ([`Storage::MAX_PCBS`],
+/// [`Storage::MAX_LISTEN_PCBS`], [`Storage::MAX_SEGS`]), its SACK table
+/// within [`crate::stack::MAX_SACKS`], its pbufs and heap within what
+/// [`crate::pbuf::Pbufs::fits`] takes.
+pub const fn fits_storage<S: Storage>(c: &Config) -> bool {
+    c.memp_num_tcp_pcb as usize <= S::MAX_PCBS
+        && c.memp_num_tcp_pcb_listen as usize <= S::MAX_LISTEN_PCBS
+        && c.memp_num_tcp_seg as usize <= S::MAX_SEGS
         && c.lwip_tcp_max_sack_num as usize <= crate::stack::MAX_SACKS
         && crate::pbuf::Pbufs::fits(c)
 }

@@ -501,6 +501,7 @@ fn window_update_threshold_is_half_the_window_when_below_the_mss() {
             tcp_wnd_update_threshold: 500,
             ..Config::full()
         };
+        type Storage = crate::storage::Pools;
     }
     let mut s = stack_for::<Wnd2000>(Netif::default());
     let mut app = Breaker {
@@ -538,6 +539,7 @@ fn initial_cwnd_is_twice_an_mss_above_2190() {
             tcp_snd_buf: 5000,
             ..Config::full()
         };
+        type Storage = crate::storage::Pools;
     }
     let netif = Netif {
         mtu: 9000,
@@ -587,6 +589,7 @@ impl Profile for SmallPoolPbufs {
         tcp_oversize: 536,
         ..Config::full()
     };
+    type Storage = crate::storage::Pools;
 }
 
 /// With PBUF_POOL_BUFSIZE 48 the first pool pbuf holds 48 bytes of a
@@ -703,6 +706,7 @@ fn oversize_is_the_aligned_length_plus_tcp_oversize() {
             tcp_oversize: 1,
             ..Config::full()
         };
+        type Storage = crate::storage::Pools;
     }
     let mut s = stack_for::<Oversize1>(Netif::default());
     let mut app = Breaker::default();

@@ -16,6 +16,8 @@
 //! - [`options`]: TCP option parsing as `tcp_parseopt`, and option building
 //!   in the exact layout of tcp_out.c.
 //! - [`config`]: the lwipopts values lwIP's TCP reads ([`Config`]).
+//! - [`storage`]: lwIP's pools for pcbs and segments behind one trait
+//!   ([`storage::Storage`]; [`storage::Pools`] is the port's own).
 //!
 //! # Rules for this crate
 //!
@@ -47,6 +49,7 @@ pub mod pbuf;
 mod seq;
 pub mod stack;
 pub mod state;
+pub mod storage;
 pub mod tcp;
 pub mod tcp_in;
 pub mod tcp_out;

@@ -15,53 +15,11 @@ use crate::err::Err;
 use crate::options::TcpSackRange;
 use crate::pbuf::{Chain, Pbuf, PbufType, Pbufs, RomStore};
 use crate::state::{TcpFlags, TcpState};
+use crate::storage::{Pool, Storage};
 use crate::wire::{IP_HLEN, IP_MF, IP_OFFMASK, IP_PROTO_TCP, inet_chksum};
 
-/// Capacity of the connection-pcb pool (`MEMP_NUM_TCP_PCB` must not exceed
-/// it).
-pub const MAX_PCBS: usize = 8;
-/// Capacity of the listen-pcb pool (`MEMP_NUM_TCP_PCB_LISTEN` limit).
-pub const MAX_LISTEN_PCBS: usize = 8;
-/// Capacity of the segment pool (`MEMP_NUM_TCP_SEG` limit).
-pub const MAX_SEGS: usize = 16;
 /// Capacity of the SACK table (`LWIP_TCP_MAX_SACK_NUM` limit).
 pub const MAX_SACKS: usize = 8;
-
-/// `memp_malloc` on one of the port's pools: the lowest free slot among
-/// the first `limit` (the profile's `MEMP_NUM_*`), marked used, with its
-/// index; None before `memp_init` (`ready`) or when all `limit` are in use.
-/// Slots in use are always among the first `limit`, since each allocation
-/// takes the lowest free one.
-fn take_free<T: Copy>(
-    ready: bool,
-    slots: &mut [Slot<T>],
-    limit: usize,
-) -> Option<(u8, &mut Slot<T>)> {
-    if !ready {
-        return None;
-    }
-    let (i, s) = slots
-        .iter_mut()
-        .take(limit)
-        .enumerate()
-        .find(|(_, s)| !s.used)?;
-    let i = u8::try_from(i).ok()?;
-    s.used = true;
-    Some((i, s))
-}
-
-/// The array position of pool index `i` in a pool of `N` slots. Pool
-/// indices come from the pool's allocator (`memp_alloc_*`) and from the
-/// lists that hold what it handed out, so `i < N` always; `N` is a power of
-/// two and the index is taken modulo it, which costs one AND and lets the
-/// compiler drop the bounds check (the port never panics). An index out of
-/// range would be a bug in the port: the debug assertion stops tests and
-/// fuzzing (built with debug assertions) there.
-const fn slot<const N: usize>(i: u8) -> usize {
-    const { assert!(N.is_power_of_two()) };
-    debug_assert!((i as usize) < N, "pool index out of range");
-    i as usize % N
-}
 
 /// lwIP's `TCP_PRIO_NORMAL` (tcp.h).
 pub const TCP_PRIO_NORMAL: u8 = 64;
@@ -521,7 +479,7 @@ pub enum AcceptFn {
 }
 
 impl TcpPcbListen {
-    const ZERO: TcpPcbListen = TcpPcbListen {
+    pub(crate) const ZERO: TcpPcbListen = TcpPcbListen {
         local_ip: [0; 4],
         so_options: 0,
         tos: 0,
@@ -560,7 +518,7 @@ pub struct TcpSeg {
 }
 
 impl TcpSeg {
-    const ZERO: TcpSeg = TcpSeg {
+    pub(crate) const ZERO: TcpSeg = TcpSeg {
         next: None,
         p: None,
         len: 0,
@@ -568,13 +526,6 @@ impl TcpSeg {
         hdr_flags: 0,
         seqno: 0,
     };
-}
-
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Slot<T: Copy> {
-    pub(crate) used: bool,
-    pub(crate) generation: u32,
-    pub(crate) v: T,
 }
 
 /// tcp_in.c's file-scope globals for the segment being processed.
@@ -668,9 +619,9 @@ pub struct Tcp<H: Hooks, P: Profile = Full> {
     /// The platform hooks.
     pub hooks: H,
     pub(crate) profile: PhantomData<fn() -> P>,
-    /// `memp_init()` has run ([`Tcp::reset`]): the pcb, listen-pcb and
-    /// segment pools hand out their elements only then.
-    pub(crate) memp_ready: bool,
+    /// The pcb, listen-pcb and segment pools (`memp`), as the profile
+    /// places them.
+    pub(crate) st: P::Storage,
     pub(crate) netif: Netif,
     pub(crate) now: u32,
     pub(crate) tcp_ticks: u32,
@@ -685,12 +636,8 @@ pub struct Tcp<H: Hooks, P: Profile = Full> {
     pub(crate) tcp_active_pcbs: Option<u8>,
     pub(crate) tcp_tw_pcbs: Option<u8>,
     pub(crate) tcp_input_pcb: Option<u8>,
-    pub(crate) pcbs: [Slot<TcpPcb>; MAX_PCBS],
-    pub(crate) lpcbs: [Slot<TcpPcbListen>; MAX_LISTEN_PCBS],
-    pub(crate) segs: [Slot<TcpSeg>; MAX_SEGS],
     /// The message of the `LWIP_ASSERT` that failed, if one did.
     pub(crate) asserted: Option<&'static Assertion>,
-    pub(crate) next_gen: u32,
     /// lwIP's heap (`MEM_SIZE`, every `PBUF_RAM` pbuf), the pbuf pool and
     /// the `MEMP_PBUF` pool.
     pub(crate) pbufs: Pbufs,
@@ -713,7 +660,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         Tcp {
             hooks,
             profile: PhantomData,
-            memp_ready: false,
+            st: P::Storage::EMPTY,
             netif: Netif {
                 ip: [0; 4],
                 netmask: [0; 4],
@@ -732,22 +679,6 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             tcp_active_pcbs: None,
             tcp_tw_pcbs: None,
             tcp_input_pcb: None,
-            pcbs: [Slot {
-                used: false,
-                generation: 0,
-                v: TcpPcb::ZERO,
-            }; MAX_PCBS],
-            lpcbs: [Slot {
-                used: false,
-                generation: 0,
-                v: TcpPcbListen::ZERO,
-            }; MAX_LISTEN_PCBS],
-            segs: [Slot {
-                used: false,
-                generation: 0,
-                v: TcpSeg::ZERO,
-            }; MAX_SEGS],
-            next_gen: 0,
             pbufs: Pbufs::EMPTY,
             inp: InputGlobals::ZERO,
             inp_hdr: [0; 60],
@@ -792,16 +723,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         self.tcp_active_pcbs = None;
         self.tcp_tw_pcbs = None;
         self.tcp_input_pcb = None;
-        for s in &mut self.pcbs {
-            s.used = false;
-        }
-        for s in &mut self.lpcbs {
-            s.used = false;
-        }
-        for s in &mut self.segs {
-            s.used = false;
-        }
-        self.memp_ready = true;
+        self.st.memp_init();
         self.pbufs.init(&P::CONFIG);
         self.inp = InputGlobals::ZERO;
         self.asserted = None;
@@ -837,7 +759,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     // -- handles ------------------------------------------------------------
 
     pub(crate) fn conn_handle(&self, idx: u8) -> Handle {
-        let generation = self.pcbs.get(usize::from(idx)).map_or(0, |s| s.generation);
+        let generation = self.st.generation(Pool::TcpPcb, idx);
         Handle {
             listen: false,
             idx,
@@ -846,7 +768,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     pub(crate) fn listen_handle(&self, idx: u8) -> Handle {
-        let generation = self.lpcbs.get(usize::from(idx)).map_or(0, |s| s.generation);
+        let generation = self.st.generation(Pool::TcpPcbListen, idx);
         Handle {
             listen: true,
             idx,
@@ -863,9 +785,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 Err(ApiError::Invalid(h))
             };
         }
-        match self.pcbs.get(usize::from(h.idx)) {
-            Some(s) if s.used && s.generation == h.generation => Ok(h.idx),
-            _ => Err(ApiError::Invalid(h)),
+        if self.conn_alive(h.idx, h.generation) {
+            Ok(h.idx)
+        } else {
+            Err(ApiError::Invalid(h))
         }
     }
 
@@ -874,9 +797,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if !h.listen {
             return Err(ApiError::Invalid(h));
         }
-        match self.lpcbs.get(usize::from(h.idx)) {
-            Some(s) if s.used && s.generation == h.generation => Ok(h.idx),
-            _ => Err(ApiError::Invalid(h)),
+        if self.st.in_use(Pool::TcpPcbListen, h.idx)
+            && self.st.generation(Pool::TcpPcbListen, h.idx) == h.generation
+        {
+            Ok(h.idx)
+        } else {
+            Err(ApiError::Invalid(h))
         }
     }
 
@@ -891,9 +817,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     pub(crate) fn conn_alive(&self, idx: u8, generation: u32) -> bool {
-        self.pcbs
-            .get(usize::from(idx))
-            .is_some_and(|s| s.used && s.generation == generation)
+        self.st.in_use(Pool::TcpPcb, idx) && self.st.generation(Pool::TcpPcb, idx) == generation
     }
 
     /// A copy of a connection pcb's state.
@@ -985,80 +909,73 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     // -- pool access (never panics; see `slot`) ---------------------------
 
     pub(crate) fn pcb_ref(&self, i: u8) -> &TcpPcb {
-        &self.pcbs[slot::<MAX_PCBS>(i)].v
+        self.st.pcb(i)
     }
 
     pub(crate) fn p(&mut self, i: u8) -> &mut TcpPcb {
-        &mut self.pcbs[slot::<MAX_PCBS>(i)].v
+        self.st.pcb_mut(i)
     }
 
     pub(crate) fn lpcb_ref(&self, i: u8) -> &TcpPcbListen {
-        &self.lpcbs[slot::<MAX_LISTEN_PCBS>(i)].v
+        self.st.lpcb(i)
     }
 
     pub(crate) fn lp(&mut self, i: u8) -> &mut TcpPcbListen {
-        &mut self.lpcbs[slot::<MAX_LISTEN_PCBS>(i)].v
+        self.st.lpcb_mut(i)
     }
 
     pub(crate) fn seg_ref(&self, i: u8) -> &TcpSeg {
-        &self.segs[slot::<MAX_SEGS>(i)].v
+        self.st.seg(i)
     }
 
     pub(crate) fn sg(&mut self, i: u8) -> &mut TcpSeg {
-        &mut self.segs[slot::<MAX_SEGS>(i)].v
+        self.st.seg_mut(i)
     }
 
-    /// `memp_malloc(MEMP_TCP_PCB)` (not zeroed; [`take_free`]).
+    /// `memp_malloc(MEMP_TCP_PCB)` (not zeroed: `tcp_alloc` initialises
+    /// it).
     pub(crate) fn memp_alloc_pcb(&mut self) -> Option<u8> {
         let limit = usize::from(P::CONFIG.memp_num_tcp_pcb);
-        let (i, s) = take_free(self.memp_ready, &mut self.pcbs, limit)?;
-        self.next_gen = self.next_gen.wrapping_add(1);
-        s.generation = self.next_gen;
-        Some(i)
+        self.st.memp_malloc(Pool::TcpPcb, limit)
     }
 
     /// `memp_free(MEMP_TCP_PCB, pcb)` (tcp_free).
     pub(crate) fn memp_free_pcb(&mut self, i: u8) {
-        if let Some(s) = self.pcbs.get_mut(usize::from(i)) {
-            s.used = false;
-        }
+        self.st.memp_free(Pool::TcpPcb, i);
     }
 
+    /// `memp_malloc(MEMP_TCP_PCB_LISTEN)` (tcp_listen initialises it).
     pub(crate) fn memp_alloc_lpcb(&mut self) -> Option<u8> {
         let limit = usize::from(P::CONFIG.memp_num_tcp_pcb_listen);
-        let (i, s) = take_free(self.memp_ready, &mut self.lpcbs, limit)?;
-        self.next_gen = self.next_gen.wrapping_add(1);
-        s.generation = self.next_gen;
-        Some(i)
+        self.st.memp_malloc(Pool::TcpPcbListen, limit)
     }
 
+    /// `memp_free(MEMP_TCP_PCB_LISTEN, lpcb)`.
     pub(crate) fn memp_free_lpcb(&mut self, i: u8) {
-        if let Some(s) = self.lpcbs.get_mut(usize::from(i)) {
-            s.used = false;
-        }
+        self.st.memp_free(Pool::TcpPcbListen, i);
     }
 
-    /// `memp_malloc(MEMP_TCP_SEG)`.
+    /// `memp_malloc(MEMP_TCP_SEG)`, the segment zeroed.
     pub(crate) fn memp_alloc_seg(&mut self) -> Option<u8> {
         let limit = usize::from(P::CONFIG.memp_num_tcp_seg);
-        let (i, s) = take_free(self.memp_ready, &mut self.segs, limit)?;
-        s.v = TcpSeg::ZERO;
+        let i = self.st.memp_malloc(Pool::TcpSeg, limit)?;
+        *self.st.seg_mut(i) = TcpSeg::ZERO;
         Some(i)
     }
 
     /// Number of segments in use (`MEMP_TCP_SEG` stats).
     pub fn segs_used(&self) -> usize {
-        self.segs.iter().filter(|s| s.used).count()
+        self.st.memp_used(Pool::TcpSeg)
     }
 
     /// Number of connection pcbs in use (`MEMP_TCP_PCB` stats).
     pub fn pcbs_used(&self) -> usize {
-        self.pcbs.iter().filter(|s| s.used).count()
+        self.st.memp_used(Pool::TcpPcb)
     }
 
     /// Number of listening pcbs in use (`MEMP_TCP_PCB_LISTEN` stats).
     pub fn lpcbs_used(&self) -> usize {
-        self.lpcbs.iter().filter(|s| s.used).count()
+        self.st.memp_used(Pool::TcpPcbListen)
     }
 
     /// `PBUF_ROM` pbufs in use (`MEMP_PBUF` stats).

@@ -13,6 +13,7 @@ use crate::state::{
     TF_ACK_DELAY, TF_ACK_NOW, TF_BACKLOGPEND, TF_CLOSEPEND, TF_NAGLEMEMERR, TF_NODELAY,
     TF_RXCLOSED, TF_WND_SCALE, TcpState,
 };
+use crate::storage::{Pool, Storage};
 use crate::wire::{IP_HLEN, TCP_HLEN};
 
 /// What `tcp_tcp_get_tcp_addrinfo` reports: the err_t, and the address and
@@ -973,9 +974,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if let Some(p) = self.sg(s).p.take() {
             self.pbufs.pbuf_free(p);
         }
-        if let Some(slot) = self.segs.get_mut(usize::from(s)) {
-            slot.used = false;
-        }
+        self.st.memp_free(Pool::TcpSeg, s);
     }
 
     /// Port of `tcp_segs_free()` (tcp.c).

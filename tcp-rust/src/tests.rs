@@ -44,6 +44,7 @@ fn rst_window_without_window_scaling() {
     struct OptH;
     impl Profile for OptH {
         const CONFIG: Config = Config::opt_h_defaults();
+        type Storage = crate::storage::Pools;
     }
     let mut s = stack_for::<OptH>(Netif::default());
     let mut peer = Peer::new(40006, 9999, 12345);
@@ -520,7 +521,8 @@ fn profiles_fit_up_to_the_ports_storage() {
     // there).
     use crate::config::fits_storage;
     use crate::pbuf::{MEMP_PBUF_CAP, PBUF_HDR, PBUF_POOL_BYTES};
-    use crate::stack::{MAX_LISTEN_PCBS, MAX_PCBS, MAX_SACKS, MAX_SEGS};
+    use crate::stack::MAX_SACKS;
+    use crate::storage::{MAX_LISTEN_PCBS, MAX_PCBS, MAX_SEGS, Pools};
     type Edit = fn(&mut Config, u32);
     let limits: [(&str, Edit, usize); 6] = [
         ("pcbs", |c, n| c.memp_num_tcp_pcb = n as u16, MAX_PCBS),
@@ -546,7 +548,7 @@ fn profiles_fit_up_to_the_ports_storage() {
             MAX_SACKS,
         ),
     ];
-    assert!(fits_storage(&Config::full()));
+    assert!(fits_storage::<Pools>(&Config::full()));
     for (what, edit, cap) in limits {
         let mut at = Config::full();
         edit(&mut at, cap as u32);
@@ -555,7 +557,7 @@ fn profiles_fit_up_to_the_ports_storage() {
             Ok(()),
             "{what}: the profile at the cap is valid"
         );
-        assert!(fits_storage(&at), "{what} at the cap");
+        assert!(fits_storage::<Pools>(&at), "{what} at the cap");
         let mut over = Config::full();
         edit(&mut over, cap as u32 + 1);
         assert_eq!(
@@ -563,7 +565,7 @@ fn profiles_fit_up_to_the_ports_storage() {
             Ok(()),
             "{what}: the profile past the cap is valid"
         );
-        assert!(!fits_storage(&over), "{what} past the cap");
+        assert!(!fits_storage::<Pools>(&over), "{what} past the cap");
     }
 }
 
@@ -582,6 +584,7 @@ fn ephemeral_ports_run_out_and_the_search_resumes_where_it_stopped() {
             lwip_rand_defined: false,
             ..Config::full()
         };
+        type Storage = crate::storage::Pools;
     }
     let mut s = stack_for::<FourPorts>(Netif::default());
     let mut pcbs = Vec::new();
