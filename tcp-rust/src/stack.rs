@@ -15,11 +15,20 @@ use crate::err::Err;
 use crate::options::TcpSackRange;
 use crate::pbuf::{Chain, Pbuf, PbufType, Pbufs, RomStore};
 use crate::state::{TcpFlags, TcpState};
-use crate::storage::{Pool, Storage};
+use crate::storage::{Layout, LpcbRef, PcbRef, Pool, PortLayout, SegRef, StateRepr, Storage};
 use crate::wire::{IP_HLEN, IP_MF, IP_OFFMASK, IP_PROTO_TCP, inet_chksum};
 
 /// Capacity of the SACK table (`LWIP_TCP_MAX_SACK_NUM` limit).
 pub const MAX_SACKS: usize = 8;
+
+/// The layout of profile `P`'s storage ([`Profile::Storage`]).
+pub type LayoutOf<P> = <<P as Profile>::Storage as Storage>::Layout;
+/// A connection pcb's name in profile `P`'s storage.
+pub type PcbOf<P> = PcbRef<<P as Profile>::Storage>;
+/// A listen pcb's name in profile `P`'s storage.
+pub type LpcbOf<P> = LpcbRef<<P as Profile>::Storage>;
+/// A segment's name in profile `P`'s storage.
+pub type SegOf<P> = SegRef<<P as Profile>::Storage>;
 
 /// lwIP's `TCP_PRIO_NORMAL` (tcp.h).
 pub const TCP_PRIO_NORMAL: u8 = 64;
@@ -293,7 +302,7 @@ pub trait TcpApp<H: Hooks, P: Profile = Full> {
 /// application is one object, the pcb's handle is its `callback_arg`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(missing_docs)]
-pub struct TcpPcb {
+pub struct TcpPcb<L: Layout = PortLayout> {
     pub local_ip: [u8; 4],
     pub remote_ip: [u8; 4],
     pub so_options: u8,
@@ -302,8 +311,10 @@ pub struct TcpPcb {
     /// `netif_idx`: the netif `tcp_bind_netif` bound the pcb to
     /// ([`NETIF_NO_INDEX`]: none).
     pub netif_idx: u8,
-    pub next: Option<u8>,
-    pub state: TcpState,
+    pub next: Option<L::PcbRef>,
+    /// `state` (read with [`TcpPcb::state`], written with
+    /// [`TcpPcb::set_state`]).
+    pub state: L::State,
     pub prio: u8,
     pub local_port: u16,
     pub remote_port: u16,
@@ -340,12 +351,12 @@ pub struct TcpPcb {
     pub snd_queuelen: u16,
     pub unsent_oversize: u16,
     pub bytes_acked: u32,
-    pub unsent: Option<u8>,
-    pub unacked: Option<u8>,
-    pub ooseq: Option<u8>,
+    pub unsent: Option<L::SegRef>,
+    pub unacked: Option<L::SegRef>,
+    pub ooseq: Option<L::SegRef>,
     /// `refused_data`.
     pub refused_data: Option<Pbuf>,
-    pub listener: Option<u8>,
+    pub listener: Option<L::LpcbRef>,
     pub keep_idle: u32,
     pub keep_intvl: u32,
     pub keep_cnt: u32,
@@ -369,9 +380,9 @@ pub struct TcpPcb {
     pub errf_set: bool,
 }
 
-impl TcpPcb {
+impl<L: Layout> TcpPcb<L> {
     /// All zero, as `memset(pcb, 0, sizeof)` in `tcp_alloc`.
-    pub const ZERO: TcpPcb = TcpPcb {
+    pub const ZERO: TcpPcb<L> = TcpPcb {
         local_ip: [0; 4],
         remote_ip: [0; 4],
         so_options: 0,
@@ -379,7 +390,7 @@ impl TcpPcb {
         ttl: 0,
         netif_idx: NETIF_NO_INDEX,
         next: None,
-        state: TcpState::Closed,
+        state: L::State::CLOSED,
         prio: 0,
         local_port: 0,
         remote_port: 0,
@@ -438,12 +449,22 @@ impl TcpPcb {
         poll_set: false,
         errf_set: false,
     };
+
+    /// `pcb->state`.
+    pub fn state(&self) -> TcpState {
+        self.state.get()
+    }
+
+    /// `pcb->state = s`.
+    pub fn set_state(&mut self, s: TcpState) {
+        self.state = L::State::of(s);
+    }
 }
 
 /// Port of lwIP's `struct tcp_pcb_listen` (tcp.h).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(missing_docs)]
-pub struct TcpPcbListen {
+pub struct TcpPcbListen<L: Layout = PortLayout> {
     pub local_ip: [u8; 4],
     pub so_options: u8,
     pub tos: u8,
@@ -451,8 +472,9 @@ pub struct TcpPcbListen {
     /// `netif_idx`: the netif `tcp_bind_netif` bound the pcb to
     /// ([`NETIF_NO_INDEX`]: none).
     pub netif_idx: u8,
-    pub next: Option<u8>,
-    pub state: TcpState,
+    pub next: Option<L::LpcbRef>,
+    /// `state` ([`TcpPcbListen::state`]).
+    pub state: L::State,
     pub prio: u8,
     pub local_port: u16,
     pub accepts_pending: u8,
@@ -478,21 +500,31 @@ pub enum AcceptFn {
     AcceptNull,
 }
 
-impl TcpPcbListen {
-    pub(crate) const ZERO: TcpPcbListen = TcpPcbListen {
+impl<L: Layout> TcpPcbListen<L> {
+    pub(crate) const ZERO: TcpPcbListen<L> = TcpPcbListen {
         local_ip: [0; 4],
         so_options: 0,
         tos: 0,
         ttl: 0,
         netif_idx: NETIF_NO_INDEX,
         next: None,
-        state: TcpState::Closed,
+        state: L::State::CLOSED,
         prio: 0,
         local_port: 0,
         accepts_pending: 0,
         backlog: 0,
         accept: AcceptFn::Null,
     };
+
+    /// `lpcb->state`.
+    pub fn state(&self) -> TcpState {
+        self.state.get()
+    }
+
+    /// `lpcb->state = s`.
+    pub fn set_state(&mut self, s: TcpState) {
+        self.state = L::State::of(s);
+    }
 }
 
 /// Port of lwIP's `struct tcp_seg` (tcp_priv.h). `p` is the segment's pbuf
@@ -502,9 +534,9 @@ impl TcpPcbListen {
 /// at the data. The header fields lwIP reads back through `seg->tcphdr`
 /// (sequence number, flags) are kept here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TcpSeg {
+pub struct TcpSeg<L: Layout = PortLayout> {
     /// `next`.
-    pub next: Option<u8>,
+    pub next: Option<L::SegRef>,
     /// `p` (NULL once `tcp_receive` handed the data on).
     pub p: Option<Pbuf>,
     /// `len`: data length (no SYN/FIN).
@@ -517,8 +549,8 @@ pub struct TcpSeg {
     pub seqno: u32,
 }
 
-impl TcpSeg {
-    pub(crate) const ZERO: TcpSeg = TcpSeg {
+impl<L: Layout> TcpSeg<L> {
+    pub(crate) const ZERO: TcpSeg<L> = TcpSeg {
         next: None,
         p: None,
         len: 0,
@@ -631,11 +663,11 @@ pub struct Tcp<H: Hooks, P: Profile = Full> {
     pub(crate) tcp_port: u16,
     pub(crate) ip_id: u16,
     pub(crate) tcp_active_pcbs_changed: bool,
-    pub(crate) tcp_bound_pcbs: Option<u8>,
-    pub(crate) tcp_listen_pcbs: Option<u8>,
-    pub(crate) tcp_active_pcbs: Option<u8>,
-    pub(crate) tcp_tw_pcbs: Option<u8>,
-    pub(crate) tcp_input_pcb: Option<u8>,
+    pub(crate) tcp_bound_pcbs: Option<PcbOf<P>>,
+    pub(crate) tcp_listen_pcbs: Option<LpcbOf<P>>,
+    pub(crate) tcp_active_pcbs: Option<PcbOf<P>>,
+    pub(crate) tcp_tw_pcbs: Option<PcbOf<P>>,
+    pub(crate) tcp_input_pcb: Option<PcbOf<P>>,
     /// The message of the `LWIP_ASSERT` that failed, if one did.
     pub(crate) asserted: Option<&'static Assertion>,
     /// lwIP's heap (`MEM_SIZE`, every `PBUF_RAM` pbuf), the pbuf pool and
@@ -758,26 +790,24 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     // -- handles ------------------------------------------------------------
 
-    pub(crate) fn conn_handle(&self, idx: u8) -> Handle {
-        let generation = self.st.generation(Pool::TcpPcb, idx);
+    pub(crate) fn conn_handle(&self, i: PcbOf<P>) -> Handle {
         Handle {
             listen: false,
-            idx,
-            generation,
+            idx: self.st.pcb_index(i),
+            generation: self.st.pcb_generation(i),
         }
     }
 
-    pub(crate) fn listen_handle(&self, idx: u8) -> Handle {
-        let generation = self.st.generation(Pool::TcpPcbListen, idx);
+    pub(crate) fn listen_handle(&self, l: LpcbOf<P>) -> Handle {
         Handle {
             listen: true,
-            idx,
-            generation,
+            idx: self.st.lpcb_index(l),
+            generation: self.st.lpcb_generation(l),
         }
     }
 
-    /// The pool index of a live connection pcb.
-    pub(crate) fn resolve_conn(&self, h: Handle) -> Result<u8, ApiError> {
+    /// The live connection pcb a handle names.
+    pub(crate) fn resolve_conn(&self, h: Handle) -> Result<PcbOf<P>, ApiError> {
         if h.listen {
             return if self.resolve_listen(h).is_ok() {
                 Err(ApiError::ListenPcb(h))
@@ -785,24 +815,22 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 Err(ApiError::Invalid(h))
             };
         }
-        if self.conn_alive(h.idx, h.generation) {
-            Ok(h.idx)
-        } else {
-            Err(ApiError::Invalid(h))
+        match self.st.pcb_at(h.idx) {
+            Some(i) if self.conn_alive(i, h.generation) => Ok(i),
+            _ => Err(ApiError::Invalid(h)),
         }
     }
 
-    /// The pool index of a live listening pcb.
-    pub(crate) fn resolve_listen(&self, h: Handle) -> Result<u8, ApiError> {
+    /// The live listening pcb a handle names.
+    pub(crate) fn resolve_listen(&self, h: Handle) -> Result<LpcbOf<P>, ApiError> {
         if !h.listen {
             return Err(ApiError::Invalid(h));
         }
-        if self.st.in_use(Pool::TcpPcbListen, h.idx)
-            && self.st.generation(Pool::TcpPcbListen, h.idx) == h.generation
-        {
-            Ok(h.idx)
-        } else {
-            Err(ApiError::Invalid(h))
+        match self.st.lpcb_at(h.idx) {
+            Some(l) if self.st.lpcb_in_use(l) && self.st.lpcb_generation(l) == h.generation => {
+                Ok(l)
+            }
+            _ => Err(ApiError::Invalid(h)),
         }
     }
 
@@ -816,18 +844,18 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
     }
 
-    pub(crate) fn conn_alive(&self, idx: u8, generation: u32) -> bool {
-        self.st.in_use(Pool::TcpPcb, idx) && self.st.generation(Pool::TcpPcb, idx) == generation
+    pub(crate) fn conn_alive(&self, i: PcbOf<P>, generation: u32) -> bool {
+        self.st.pcb_in_use(i) && self.st.pcb_generation(i) == generation
     }
 
     /// A copy of a connection pcb's state.
-    pub fn pcb(&self, h: Handle) -> Result<&TcpPcb, ApiError> {
+    pub fn pcb(&self, h: Handle) -> Result<&TcpPcb<LayoutOf<P>>, ApiError> {
         let i = self.resolve_conn(h)?;
         Ok(self.pcb_ref(i))
     }
 
     /// A listening pcb's state.
-    pub fn listen_pcb(&self, h: Handle) -> Result<&TcpPcbListen, ApiError> {
+    pub fn listen_pcb(&self, h: Handle) -> Result<&TcpPcbListen<LayoutOf<P>>, ApiError> {
         let i = self.resolve_listen(h)?;
         Ok(self.lpcb_ref(i))
     }
@@ -850,7 +878,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     pub fn queue_lens(&self, h: Handle) -> Result<[(u32, u32); 3], ApiError> {
         let i = self.resolve_conn(h)?;
         let p = self.pcb_ref(i);
-        let count = |head: Option<u8>| {
+        let count = |head: Option<SegOf<P>>| {
             let (mut segs, mut bytes) = (0u32, 0u32);
             let mut s = head;
             while let Some(si) = s {
@@ -900,7 +928,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         ] {
             let mut p = head;
             while let Some(i) = p {
-                f(self.conn_handle(i), self.pcb_ref(i).state, Some(list));
+                f(self.conn_handle(i), self.pcb_ref(i).state(), Some(list));
                 p = self.pcb_ref(i).next;
             }
         }
@@ -908,57 +936,55 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     // -- pool access (never panics; see `slot`) ---------------------------
 
-    pub(crate) fn pcb_ref(&self, i: u8) -> &TcpPcb {
+    pub(crate) fn pcb_ref(&self, i: PcbOf<P>) -> &TcpPcb<LayoutOf<P>> {
         self.st.pcb(i)
     }
 
-    pub(crate) fn p(&mut self, i: u8) -> &mut TcpPcb {
+    pub(crate) fn p(&mut self, i: PcbOf<P>) -> &mut TcpPcb<LayoutOf<P>> {
         self.st.pcb_mut(i)
     }
 
-    pub(crate) fn lpcb_ref(&self, i: u8) -> &TcpPcbListen {
+    pub(crate) fn lpcb_ref(&self, i: LpcbOf<P>) -> &TcpPcbListen<LayoutOf<P>> {
         self.st.lpcb(i)
     }
 
-    pub(crate) fn lp(&mut self, i: u8) -> &mut TcpPcbListen {
+    pub(crate) fn lp(&mut self, i: LpcbOf<P>) -> &mut TcpPcbListen<LayoutOf<P>> {
         self.st.lpcb_mut(i)
     }
 
-    pub(crate) fn seg_ref(&self, i: u8) -> &TcpSeg {
+    pub(crate) fn seg_ref(&self, i: SegOf<P>) -> &TcpSeg<LayoutOf<P>> {
         self.st.seg(i)
     }
 
-    pub(crate) fn sg(&mut self, i: u8) -> &mut TcpSeg {
+    pub(crate) fn sg(&mut self, i: SegOf<P>) -> &mut TcpSeg<LayoutOf<P>> {
         self.st.seg_mut(i)
     }
 
     /// `memp_malloc(MEMP_TCP_PCB)` (not zeroed: `tcp_alloc` initialises
     /// it).
-    pub(crate) fn memp_alloc_pcb(&mut self) -> Option<u8> {
-        let limit = usize::from(P::CONFIG.memp_num_tcp_pcb);
-        self.st.memp_malloc(Pool::TcpPcb, limit)
+    pub(crate) fn memp_alloc_pcb(&mut self) -> Option<PcbOf<P>> {
+        self.st.alloc_pcb(usize::from(P::CONFIG.memp_num_tcp_pcb))
     }
 
     /// `memp_free(MEMP_TCP_PCB, pcb)` (tcp_free).
-    pub(crate) fn memp_free_pcb(&mut self, i: u8) {
-        self.st.memp_free(Pool::TcpPcb, i);
+    pub(crate) fn memp_free_pcb(&mut self, i: PcbOf<P>) {
+        self.st.free_pcb(i);
     }
 
     /// `memp_malloc(MEMP_TCP_PCB_LISTEN)` (tcp_listen initialises it).
-    pub(crate) fn memp_alloc_lpcb(&mut self) -> Option<u8> {
-        let limit = usize::from(P::CONFIG.memp_num_tcp_pcb_listen);
-        self.st.memp_malloc(Pool::TcpPcbListen, limit)
+    pub(crate) fn memp_alloc_lpcb(&mut self) -> Option<LpcbOf<P>> {
+        self.st
+            .alloc_lpcb(usize::from(P::CONFIG.memp_num_tcp_pcb_listen))
     }
 
     /// `memp_free(MEMP_TCP_PCB_LISTEN, lpcb)`.
-    pub(crate) fn memp_free_lpcb(&mut self, i: u8) {
-        self.st.memp_free(Pool::TcpPcbListen, i);
+    pub(crate) fn memp_free_lpcb(&mut self, i: LpcbOf<P>) {
+        self.st.free_lpcb(i);
     }
 
     /// `memp_malloc(MEMP_TCP_SEG)`, the segment zeroed.
-    pub(crate) fn memp_alloc_seg(&mut self) -> Option<u8> {
-        let limit = usize::from(P::CONFIG.memp_num_tcp_seg);
-        let i = self.st.memp_malloc(Pool::TcpSeg, limit)?;
+    pub(crate) fn memp_alloc_seg(&mut self) -> Option<SegOf<P>> {
+        let i = self.st.alloc_seg(usize::from(P::CONFIG.memp_num_tcp_seg))?;
         *self.st.seg_mut(i) = TcpSeg::ZERO;
         Some(i)
     }
@@ -1047,7 +1073,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     // -- lists (TCP_REG / TCP_RMV) -----------------------------------------
 
-    pub(crate) fn list_head(&mut self, l: List) -> &mut Option<u8> {
+    pub(crate) fn list_head(&mut self, l: List) -> &mut Option<PcbOf<P>> {
         match l {
             List::Bound => &mut self.tcp_bound_pcbs,
             List::Active => &mut self.tcp_active_pcbs,
@@ -1056,7 +1082,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of lwIP's `TCP_REG` (tcp_priv.h): push front.
-    pub(crate) fn tcp_reg(&mut self, l: List, i: u8) {
+    pub(crate) fn tcp_reg(&mut self, l: List, i: PcbOf<P>) {
         let head = *self.list_head(l);
         self.p(i).next = head;
         *self.list_head(l) = Some(i);
@@ -1067,7 +1093,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// Port of lwIP's `TCP_RMV` (tcp_priv.h). Like C, the removed pcb's
     /// `next` is left as is.
-    pub(crate) fn tcp_rmv(&mut self, l: List, i: u8) {
+    pub(crate) fn tcp_rmv(&mut self, l: List, i: PcbOf<P>) {
         let head = *self.list_head(l);
         if head == Some(i) {
             let n = self.pcb_ref(i).next;
@@ -1089,13 +1115,13 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
     }
 
-    pub(crate) fn tcp_reg_listen(&mut self, i: u8) {
+    pub(crate) fn tcp_reg_listen(&mut self, i: LpcbOf<P>) {
         let head = self.tcp_listen_pcbs;
         self.lp(i).next = head;
         self.tcp_listen_pcbs = Some(i);
     }
 
-    pub(crate) fn tcp_rmv_listen(&mut self, i: u8) {
+    pub(crate) fn tcp_rmv_listen(&mut self, i: LpcbOf<P>) {
         if self.tcp_listen_pcbs == Some(i) {
             self.tcp_listen_pcbs = self.lpcb_ref(i).next;
             return;

@@ -15,7 +15,10 @@
 //! whose `MEMP_NUM_*` exceed the storage's capacities does not compile
 //! ([`crate::config::checked`]).
 
+use core::fmt::Debug;
+
 use crate::stack::{TcpPcb, TcpPcbListen, TcpSeg};
+use crate::state::TcpState;
 
 /// lwIP's pools that hold TCP's structures (`memp_t`, memp_std.h).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,11 +31,74 @@ pub enum Pool {
     TcpSeg,
 }
 
-/// lwIP's TCP pools, as the TCP code uses them. Indices are those
-/// [`Storage::memp_malloc`] handed out and not yet freed; the element
+/// What the C-typed fields of lwIP's TCP structures are in one build: a
+/// marker type whose associated types the structures ([`TcpPcb`],
+/// [`TcpPcbListen`], [`TcpSeg`]) are built from. For the port's own
+/// storage ([`PortLayout`]) a link is a pool index and the state a
+/// [`TcpState`]; for lwIP's pools a link is a C pointer and the state a C
+/// enum, so that the structures have `struct tcp_pcb`'s layout.
+pub trait Layout: Copy + Eq + Debug {
+    /// `struct tcp_pcb *` (never NULL: a link is `Option<PcbRef>`).
+    type PcbRef: Copy + Eq + Debug;
+    /// `struct tcp_pcb_listen *`.
+    type LpcbRef: Copy + Eq + Debug;
+    /// `struct tcp_seg *`.
+    type SegRef: Copy + Eq + Debug;
+    /// `enum tcp_state` as the structures store it.
+    type State: StateRepr;
+}
+
+/// How a structure stores `enum tcp_state`. A value the C side may have
+/// written is read through [`StateRepr::get`], which never fails.
+pub trait StateRepr: Copy + Eq + Debug {
+    /// `CLOSED`, what a zeroed structure holds.
+    const CLOSED: Self;
+    /// The state stored.
+    fn get(self) -> TcpState;
+    /// `s`, stored.
+    fn of(s: TcpState) -> Self;
+}
+
+impl StateRepr for TcpState {
+    const CLOSED: TcpState = TcpState::Closed;
+    fn get(self) -> TcpState {
+        self
+    }
+    fn of(s: TcpState) -> TcpState {
+        s
+    }
+}
+
+/// The layout of the port's own storage ([`Pools`]): links are pool
+/// indices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PortLayout;
+
+impl Layout for PortLayout {
+    type PcbRef = u8;
+    type LpcbRef = u8;
+    type SegRef = u8;
+    type State = TcpState;
+}
+
+/// A connection pcb's name in storage `S`.
+pub type PcbRef<S> = <<S as Storage>::Layout as Layout>::PcbRef;
+/// A listen pcb's name in storage `S`.
+pub type LpcbRef<S> = <<S as Storage>::Layout as Layout>::LpcbRef;
+/// A segment's name in storage `S`.
+pub type SegRef<S> = <<S as Storage>::Layout as Layout>::SegRef;
+
+/// lwIP's TCP pools, as the TCP code uses them. A reference is one
+/// [`Storage`] handed out (`alloc_*`) and not yet freed; the element
 /// accessors never panic on another (they may return any element), and a
 /// debug build asserts.
+///
+/// Pools are indexed `0..MEMP_NUM_*` for the Rust API's handles
+/// ([`crate::Handle`]): `*_index` and `*_at` convert, and `*_generation`
+/// tells allocations of one element apart.
 pub trait Storage {
+    /// The structures' field types.
+    type Layout: Layout;
     /// Every pool empty and not yet initialised (before `memp_init`):
     /// nothing is handed out until [`Storage::memp_init`].
     const EMPTY: Self;
@@ -46,34 +112,54 @@ pub trait Storage {
 
     /// `memp_init()`: every element free, allocation possible.
     fn memp_init(&mut self);
-    /// `memp_malloc(pool)`, the pool holding `limit` elements (the
-    /// profile's `MEMP_NUM_*`): the index of an element taken from it, its
-    /// contents left as they were (as lwIP's), or None when all `limit`
-    /// are in use or before `memp_init`.
-    fn memp_malloc(&mut self, pool: Pool, limit: usize) -> Option<u8>;
-    /// `memp_free(pool, element)`.
-    fn memp_free(&mut self, pool: Pool, i: u8);
     /// `lwip_stats.memp[pool]->used`: elements in use.
     fn memp_used(&self, pool: Pool) -> usize;
-    /// Whether element `i` is in use (false for an index out of range).
-    fn in_use(&self, pool: Pool, i: u8) -> bool;
-    /// A number that differs for every allocation of a connection or
-    /// listen pcb, kept after the element is freed (the Rust API's handles
-    /// carry it: a handle names the allocation, not the element).
-    fn generation(&self, pool: Pool, i: u8) -> u32;
 
-    /// The connection pcb at `i`.
-    fn pcb(&self, i: u8) -> &TcpPcb;
-    /// The connection pcb at `i`, to change.
-    fn pcb_mut(&mut self, i: u8) -> &mut TcpPcb;
-    /// The listen pcb at `i`.
-    fn lpcb(&self, i: u8) -> &TcpPcbListen;
-    /// The listen pcb at `i`, to change.
-    fn lpcb_mut(&mut self, i: u8) -> &mut TcpPcbListen;
-    /// The segment at `i`.
-    fn seg(&self, i: u8) -> &TcpSeg;
-    /// The segment at `i`, to change.
-    fn seg_mut(&mut self, i: u8) -> &mut TcpSeg;
+    /// `memp_malloc(MEMP_TCP_PCB)`, the pool holding `limit` elements
+    /// (`MEMP_NUM_TCP_PCB`): a pcb whose contents are left as they were
+    /// (as lwIP's), or None when all are in use or before `memp_init`.
+    fn alloc_pcb(&mut self, limit: usize) -> Option<PcbRef<Self>>;
+    /// `memp_free(MEMP_TCP_PCB, pcb)`.
+    fn free_pcb(&mut self, r: PcbRef<Self>);
+    /// `memp_malloc(MEMP_TCP_PCB_LISTEN)`, as [`Storage::alloc_pcb`].
+    fn alloc_lpcb(&mut self, limit: usize) -> Option<LpcbRef<Self>>;
+    /// `memp_free(MEMP_TCP_PCB_LISTEN, lpcb)`.
+    fn free_lpcb(&mut self, r: LpcbRef<Self>);
+    /// `memp_malloc(MEMP_TCP_SEG)`, as [`Storage::alloc_pcb`].
+    fn alloc_seg(&mut self, limit: usize) -> Option<SegRef<Self>>;
+    /// `memp_free(MEMP_TCP_SEG, seg)`.
+    fn free_seg(&mut self, r: SegRef<Self>);
+
+    /// The connection pcb `r`.
+    fn pcb(&self, r: PcbRef<Self>) -> &TcpPcb<Self::Layout>;
+    /// The connection pcb `r`, to change.
+    fn pcb_mut(&mut self, r: PcbRef<Self>) -> &mut TcpPcb<Self::Layout>;
+    /// The listen pcb `r`.
+    fn lpcb(&self, r: LpcbRef<Self>) -> &TcpPcbListen<Self::Layout>;
+    /// The listen pcb `r`, to change.
+    fn lpcb_mut(&mut self, r: LpcbRef<Self>) -> &mut TcpPcbListen<Self::Layout>;
+    /// The segment `r`.
+    fn seg(&self, r: SegRef<Self>) -> &TcpSeg<Self::Layout>;
+    /// The segment `r`, to change.
+    fn seg_mut(&mut self, r: SegRef<Self>) -> &mut TcpSeg<Self::Layout>;
+
+    /// Pcb `r`'s index in its pool.
+    fn pcb_index(&self, r: PcbRef<Self>) -> u8;
+    /// The pcb at index `idx` of its pool (None out of range).
+    fn pcb_at(&self, idx: u8) -> Option<PcbRef<Self>>;
+    /// Whether pcb `r` is in use.
+    fn pcb_in_use(&self, r: PcbRef<Self>) -> bool;
+    /// A number that differs for every allocation of a pcb, kept after it
+    /// is freed (a handle names the allocation, not the element).
+    fn pcb_generation(&self, r: PcbRef<Self>) -> u32;
+    /// Listen pcb `r`'s index in its pool.
+    fn lpcb_index(&self, r: LpcbRef<Self>) -> u8;
+    /// The listen pcb at index `idx` of its pool (None out of range).
+    fn lpcb_at(&self, idx: u8) -> Option<LpcbRef<Self>>;
+    /// Whether listen pcb `r` is in use.
+    fn lpcb_in_use(&self, r: LpcbRef<Self>) -> bool;
+    /// As [`Storage::pcb_generation`], for listen pcbs.
+    fn lpcb_generation(&self, r: LpcbRef<Self>) -> u32;
 }
 
 /// Capacity of the port's connection-pcb pool.
@@ -155,6 +241,7 @@ fn generation_at<T: Copy>(slots: &[Slot<T>], i: u8) -> u32 {
 }
 
 impl Storage for Pools {
+    type Layout = PortLayout;
     const EMPTY: Pools = Pools {
         ready: false,
         next_gen: 0,
@@ -191,28 +278,6 @@ impl Storage for Pools {
         self.ready = true;
     }
 
-    fn memp_malloc(&mut self, pool: Pool, limit: usize) -> Option<u8> {
-        let (i, generation) = match pool {
-            Pool::TcpPcb => {
-                take_free(self.ready, &mut self.pcbs, limit).map(|(i, s)| (i, &mut s.generation))?
-            }
-            Pool::TcpPcbListen => take_free(self.ready, &mut self.lpcbs, limit)
-                .map(|(i, s)| (i, &mut s.generation))?,
-            Pool::TcpSeg => return take_free(self.ready, &mut self.segs, limit).map(|(i, _)| i),
-        };
-        self.next_gen = self.next_gen.wrapping_add(1);
-        *generation = self.next_gen;
-        Some(i)
-    }
-
-    fn memp_free(&mut self, pool: Pool, i: u8) {
-        match pool {
-            Pool::TcpPcb => release(&mut self.pcbs, i),
-            Pool::TcpPcbListen => release(&mut self.lpcbs, i),
-            Pool::TcpSeg => release(&mut self.segs, i),
-        }
-    }
-
     fn memp_used(&self, pool: Pool) -> usize {
         match pool {
             Pool::TcpPcb => count_used(&self.pcbs),
@@ -221,20 +286,34 @@ impl Storage for Pools {
         }
     }
 
-    fn in_use(&self, pool: Pool, i: u8) -> bool {
-        match pool {
-            Pool::TcpPcb => used_at(&self.pcbs, i),
-            Pool::TcpPcbListen => used_at(&self.lpcbs, i),
-            Pool::TcpSeg => used_at(&self.segs, i),
-        }
+    fn alloc_pcb(&mut self, limit: usize) -> Option<u8> {
+        let (i, s) = take_free(self.ready, &mut self.pcbs, limit)?;
+        self.next_gen = self.next_gen.wrapping_add(1);
+        s.generation = self.next_gen;
+        Some(i)
     }
 
-    fn generation(&self, pool: Pool, i: u8) -> u32 {
-        match pool {
-            Pool::TcpPcb => generation_at(&self.pcbs, i),
-            Pool::TcpPcbListen => generation_at(&self.lpcbs, i),
-            Pool::TcpSeg => generation_at(&self.segs, i),
-        }
+    fn free_pcb(&mut self, i: u8) {
+        release(&mut self.pcbs, i);
+    }
+
+    fn alloc_lpcb(&mut self, limit: usize) -> Option<u8> {
+        let (i, s) = take_free(self.ready, &mut self.lpcbs, limit)?;
+        self.next_gen = self.next_gen.wrapping_add(1);
+        s.generation = self.next_gen;
+        Some(i)
+    }
+
+    fn free_lpcb(&mut self, i: u8) {
+        release(&mut self.lpcbs, i);
+    }
+
+    fn alloc_seg(&mut self, limit: usize) -> Option<u8> {
+        take_free(self.ready, &mut self.segs, limit).map(|(i, _)| i)
+    }
+
+    fn free_seg(&mut self, i: u8) {
+        release(&mut self.segs, i);
     }
 
     fn pcb(&self, i: u8) -> &TcpPcb {
@@ -259,5 +338,37 @@ impl Storage for Pools {
 
     fn seg_mut(&mut self, i: u8) -> &mut TcpSeg {
         &mut self.segs[slot::<MAX_SEGS>(i)].v
+    }
+
+    fn pcb_index(&self, i: u8) -> u8 {
+        i
+    }
+
+    fn pcb_at(&self, idx: u8) -> Option<u8> {
+        (usize::from(idx) < MAX_PCBS).then_some(idx)
+    }
+
+    fn pcb_in_use(&self, i: u8) -> bool {
+        used_at(&self.pcbs, i)
+    }
+
+    fn pcb_generation(&self, i: u8) -> u32 {
+        generation_at(&self.pcbs, i)
+    }
+
+    fn lpcb_index(&self, i: u8) -> u8 {
+        i
+    }
+
+    fn lpcb_at(&self, idx: u8) -> Option<u8> {
+        (usize::from(idx) < MAX_LISTEN_PCBS).then_some(idx)
+    }
+
+    fn lpcb_in_use(&self, i: u8) -> bool {
+        used_at(&self.lpcbs, i)
+    }
+
+    fn lpcb_generation(&self, i: u8) -> u32 {
+        generation_at(&self.lpcbs, i)
     }
 }

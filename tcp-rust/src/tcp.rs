@@ -6,14 +6,14 @@ use crate::err::Err;
 use crate::pbuf::PBUF_FLAG_TCP_FIN;
 use crate::seq::{tcp_seq_geq, tcp_seq_gt};
 use crate::stack::{
-    AcceptFn, ApiError, Assertion, Handle, Hooks, List, NETIF_INDEX, NETIF_NO_INDEX, SOF_KEEPALIVE,
-    TCP_PRIO_MAX, TCP_PRIO_NORMAL, Tcp, TcpApp, TcpPcb,
+    AcceptFn, ApiError, Assertion, Handle, Hooks, List, LpcbOf, NETIF_INDEX, NETIF_NO_INDEX, PcbOf,
+    SOF_KEEPALIVE, SegOf, TCP_PRIO_MAX, TCP_PRIO_NORMAL, Tcp, TcpApp, TcpPcb,
 };
 use crate::state::{
     TF_ACK_DELAY, TF_ACK_NOW, TF_BACKLOGPEND, TF_CLOSEPEND, TF_NAGLEMEMERR, TF_NODELAY,
     TF_RXCLOSED, TF_WND_SCALE, TcpState,
 };
-use crate::storage::{Pool, Storage};
+use crate::storage::Storage;
 use crate::wire::{IP_HLEN, TCP_HLEN};
 
 /// What `tcp_tcp_get_tcp_addrinfo` reports: the err_t, and the address and
@@ -32,7 +32,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// `TCP_WND_MAX(pcb)` (tcp.h).
-    pub(crate) fn tcp_wnd_max(&self, i: u8) -> u32 {
+    pub(crate) fn tcp_wnd_max(&self, i: PcbOf<P>) -> u32 {
         P::CONFIG.tcp_wnd_max(self.pcb_ref(i).flags & TF_WND_SCALE != 0)
     }
 
@@ -51,20 +51,20 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// (a refused FIN-carrying segment in FIN_WAIT_2) leaks those pool
     /// pbufs for good; so does the port
     /// (corpus/findings/lwip-leak-refused-data-in-time-wait.pkt).
-    pub(crate) fn tcp_free(&mut self, i: u8) {
+    pub(crate) fn tcp_free(&mut self, i: PcbOf<P>) {
         self.p(i).refused_data = None;
         self.memp_free_pcb(i);
     }
 
     /// `pbuf_free(pcb->refused_data); pcb->refused_data = NULL`.
-    pub(crate) fn release_refused(&mut self, i: u8) {
+    pub(crate) fn release_refused(&mut self, i: PcbOf<P>) {
         if let Some(r) = self.p(i).refused_data.take() {
             self.pbufs.pbuf_free(r);
         }
     }
 
     /// Port of `tcp_remove_listener()` + `tcp_listen_closed()` (tcp.c).
-    fn tcp_listen_closed(&mut self, l: u8) {
+    fn tcp_listen_closed(&mut self, l: LpcbOf<P>) {
         for head in [self.tcp_bound_pcbs, self.tcp_active_pcbs, self.tcp_tw_pcbs] {
             let mut p = head;
             while let Some(i) = p {
@@ -164,7 +164,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_backlog_accepted()` (tcp.c).
-    pub(crate) fn tcp_backlog_accepted(&mut self, i: u8) {
+    pub(crate) fn tcp_backlog_accepted(&mut self, i: PcbOf<P>) {
         if self.pcb_ref(i).flags & TF_BACKLOGPEND != 0
             && let Some(l) = self.pcb_ref(i).listener
         {
@@ -175,8 +175,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_close_shutdown()` (tcp.c) for a connection pcb.
-    fn tcp_close_shutdown(&mut self, i: u8, rst_on_unacked_data: bool) -> Err {
-        let st = self.pcb_ref(i).state;
+    fn tcp_close_shutdown(&mut self, i: PcbOf<P>, rst_on_unacked_data: bool) -> Err {
+        let st = self.pcb_ref(i).state();
         if rst_on_unacked_data
             && (st == TcpState::Established || st == TcpState::CloseWait)
             && (self.pcb_ref(i).refused_data.is_some()
@@ -220,27 +220,27 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_close_shutdown_fin()` (tcp.c).
-    pub(crate) fn tcp_close_shutdown_fin(&mut self, i: u8) -> Err {
-        let err = match self.pcb_ref(i).state {
+    pub(crate) fn tcp_close_shutdown_fin(&mut self, i: PcbOf<P>) -> Err {
+        let err = match self.pcb_ref(i).state() {
             TcpState::SynRcvd => {
                 let e = self.tcp_send_fin(i);
                 if e == Err::Ok {
                     self.tcp_backlog_accepted(i);
-                    self.p(i).state = TcpState::FinWait1;
+                    self.p(i).set_state(TcpState::FinWait1);
                 }
                 e
             }
             TcpState::Established => {
                 let e = self.tcp_send_fin(i);
                 if e == Err::Ok {
-                    self.p(i).state = TcpState::FinWait1;
+                    self.p(i).set_state(TcpState::FinWait1);
                 }
                 e
             }
             TcpState::CloseWait => {
                 let e = self.tcp_send_fin(i);
                 if e == Err::Ok {
-                    self.p(i).state = TcpState::LastAck;
+                    self.p(i).set_state(TcpState::LastAck);
                 }
                 e
             }
@@ -299,7 +299,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             self.release_refused(i);
         }
         if shut_tx {
-            return Ok(match self.pcb_ref(i).state {
+            return Ok(match self.pcb_ref(i).state() {
                 TcpState::SynRcvd | TcpState::Established | TcpState::CloseWait => {
                     self.tcp_close_shutdown(i, shut_rx)
                 }
@@ -310,9 +310,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_abandon()` (tcp.c).
-    pub(crate) fn tcp_abandon(&mut self, i: u8, reset: bool) {
+    pub(crate) fn tcp_abandon(&mut self, i: PcbOf<P>, reset: bool) {
         let h = self.conn_handle(i);
-        if self.pcb_ref(i).state == TcpState::TimeWait {
+        if self.pcb_ref(i).state() == TcpState::TimeWait {
             self.tcp_pcb_remove(List::TimeWait, i);
             self.tcp_free(i);
             return;
@@ -322,7 +322,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         let errf = p.errf_set;
         let mut send_rst = false;
         let mut local_port = 0;
-        if p.state == TcpState::Closed {
+        if p.state() == TcpState::Closed {
             if p.local_port != 0 {
                 self.tcp_rmv(List::Bound, i);
             }
@@ -400,7 +400,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             return Ok(Err::Val);
         }
         let i = self.resolve_conn(h)?;
-        if self.pcb_ref(i).state != TcpState::Closed {
+        if self.pcb_ref(i).state() != TcpState::Closed {
             return Ok(Err::Val);
         }
         let port = if port == 0 {
@@ -474,7 +474,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             return Ok((None, Err::Clsd));
         }
         let i = self.resolve_conn(h)?;
-        if self.pcb_ref(i).state != TcpState::Closed {
+        if self.pcb_ref(i).state() != TcpState::Closed {
             return Ok((None, Err::Clsd));
         }
         let Some(l) = self.memp_alloc_lpcb() else {
@@ -490,7 +490,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         {
             let lp = self.lp(l);
             lp.local_port = p.local_port;
-            lp.state = TcpState::Listen;
+            lp.set_state(TcpState::Listen);
             lp.prio = p.prio;
             lp.so_options = p.so_options;
             lp.ttl = p.ttl;
@@ -512,7 +512,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_update_rcv_ann_wnd()` (tcp.c).
-    pub(crate) fn tcp_update_rcv_ann_wnd(&mut self, i: u8) -> u32 {
+    pub(crate) fn tcp_update_rcv_ann_wnd(&mut self, i: PcbOf<P>) -> u32 {
         let half = (P::CONFIG.tcp_wnd / 2).min(u32::from(self.pcb_ref(i).mss));
         let p = self.p(i);
         let new_right_edge = p.rcv_nxt.wrapping_add(p.rcv_wnd);
@@ -578,7 +578,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_next_iss()` (tcp.c) with `LWIP_HOOK_TCP_ISN`.
-    pub(crate) fn tcp_next_iss(&mut self, i: u8) -> u32 {
+    pub(crate) fn tcp_next_iss(&mut self, i: PcbOf<P>) -> u32 {
         let p = *self.pcb_ref(i);
         self.hooks
             .tcp_isn(p.local_ip, p.local_port, p.remote_ip, p.remote_port)
@@ -597,7 +597,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// it: a pcb bound to the netif (`tcp_bind_netif`) uses it whatever the
     /// destination (`netif_get_by_index`); any other goes through
     /// [`Self::ip4_route`].
-    pub(crate) fn tcp_route(&self, i: Option<u8>, dest: [u8; 4]) -> bool {
+    pub(crate) fn tcp_route(&self, i: Option<PcbOf<P>>, dest: [u8; 4]) -> bool {
         match i {
             Some(i) if self.pcb_ref(i).netif_idx != NETIF_NO_INDEX => {
                 self.pcb_ref(i).netif_idx == NETIF_INDEX
@@ -671,7 +671,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             return Ok(Err::IsConn);
         }
         let i = self.resolve_conn(h)?;
-        if self.pcb_ref(i).state != TcpState::Closed {
+        if self.pcb_ref(i).state() != TcpState::Closed {
             return Ok(Err::IsConn);
         }
         self.p(i).remote_ip = ipaddr;
@@ -713,7 +713,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         let ret = self.tcp_enqueue_flags(i, crate::state::TCP_SYN);
         if ret == Err::Ok {
-            self.p(i).state = TcpState::SynSent;
+            self.p(i).set_state(TcpState::SynSent);
             if old_local_port != 0 {
                 self.tcp_rmv(List::Bound, i);
             }
@@ -724,7 +724,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_alloc()` (tcp.c), including the pcb-killing fallbacks.
-    pub(crate) fn tcp_alloc(&mut self, prio: u8) -> Option<u8> {
+    pub(crate) fn tcp_alloc(&mut self, prio: u8) -> Option<PcbOf<P>> {
         let mut pcb = self.memp_alloc_pcb();
         if pcb.is_none() {
             self.tcp_handle_closepend();
@@ -879,7 +879,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         let mut pcb = self.tcp_active_pcbs;
         while let Some(i) = pcb {
             let p = self.pcb_ref(i);
-            if p.state == state {
+            if p.state() == state {
                 let age = self.tcp_ticks.wrapping_sub(p.tmr);
                 if age >= inactivity {
                     inactivity = age;
@@ -970,15 +970,15 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// Port of `tcp_seg_free()` (tcp.c): `pbuf_free(seg->p)`, then the
     /// segment goes back to its pool.
-    pub(crate) fn tcp_seg_free(&mut self, s: u8) {
+    pub(crate) fn tcp_seg_free(&mut self, s: SegOf<P>) {
         if let Some(p) = self.sg(s).p.take() {
             self.pbufs.pbuf_free(p);
         }
-        self.st.memp_free(Pool::TcpSeg, s);
+        self.st.free_seg(s);
     }
 
     /// Port of `tcp_segs_free()` (tcp.c).
-    pub(crate) fn tcp_segs_free(&mut self, mut seg: Option<u8>) {
+    pub(crate) fn tcp_segs_free(&mut self, mut seg: Option<SegOf<P>>) {
         while let Some(s) = seg {
             let next = self.seg_ref(s).next;
             self.tcp_seg_free(s);
@@ -987,8 +987,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_pcb_purge()` (tcp.c).
-    pub(crate) fn tcp_pcb_purge(&mut self, i: u8) {
-        let st = self.pcb_ref(i).state;
+    pub(crate) fn tcp_pcb_purge(&mut self, i: PcbOf<P>) {
+        let st = self.pcb_ref(i).state();
         if st != TcpState::Closed && st != TcpState::TimeWait && st != TcpState::Listen {
             self.tcp_backlog_accepted(i);
             self.release_refused(i);
@@ -1005,19 +1005,19 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_pcb_remove()` (tcp.c).
-    pub(crate) fn tcp_pcb_remove(&mut self, l: List, i: u8) {
+    pub(crate) fn tcp_pcb_remove(&mut self, l: List, i: PcbOf<P>) {
         self.tcp_rmv(l, i);
         self.tcp_pcb_purge(i);
         let p = self.pcb_ref(i);
-        if p.state != TcpState::TimeWait
-            && p.state != TcpState::Listen
+        if p.state() != TcpState::TimeWait
+            && p.state() != TcpState::Listen
             && p.flags & TF_ACK_DELAY != 0
         {
             self.p(i).flags |= TF_ACK_NOW;
             self.tcp_output_idx(i);
         }
         let p = self.p(i);
-        p.state = TcpState::Closed;
+        p.set_state(TcpState::Closed);
         p.local_port = 0;
     }
 
@@ -1196,7 +1196,11 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// Port of `tcp_process_refused_data()` (tcp.c). Returns `ERR_ABRT`
     /// when the pcb is gone.
-    pub(crate) fn tcp_process_refused_data<A: TcpApp<H, P>>(&mut self, i: u8, app: &mut A) -> Err {
+    pub(crate) fn tcp_process_refused_data<A: TcpApp<H, P>>(
+        &mut self,
+        i: PcbOf<P>,
+        app: &mut A,
+    ) -> Err {
         let generation = self.conn_handle(i).generation();
         // Take the refused data out (pcb->refused_data = NULL), in case
         // the callback closes the pcb.
@@ -1235,7 +1239,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         self.tcp_timer_ctr = self.tcp_timer_ctr.wrapping_add(1);
         let slow = P::CONFIG.tcp_slow_interval().max(1);
         'start: loop {
-            let mut prev: Option<u8> = None;
+            let mut prev = None;
             let mut pcb = self.tcp_active_pcbs;
             while let Some(i) = pcb {
                 if self.pcb_ref(i).last_timer == self.tcp_timer_ctr {
@@ -1247,7 +1251,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 let mut pcb_remove = false;
                 let mut pcb_reset = false;
                 let p = *self.pcb_ref(i);
-                if (p.state == TcpState::SynSent && p.nrtx >= P::CONFIG.tcp_synmaxrtx)
+                if (p.state() == TcpState::SynSent && p.nrtx >= P::CONFIG.tcp_synmaxrtx)
                     || p.nrtx >= P::CONFIG.tcp_maxrtx
                 {
                     pcb_remove = true;
@@ -1317,7 +1321,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                                 && self.pcb_ref(i).unsent.is_some()))
                     {
                         let q = *self.pcb_ref(i);
-                        if q.state != TcpState::SynSent {
+                        if q.state() != TcpState::SynSent {
                             // nrtx <= TCP_MAXRTX <= 12 (Config::check), the table's last index.
                             let sh = TCP_BACKOFF.get(usize::from(q.nrtx)).copied().unwrap_or(7);
                             let calc = ((i32::from(q.sa) >> 3) + i32::from(q.sv)) << sh;
@@ -1336,14 +1340,14 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 }
                 let p = *self.pcb_ref(i);
                 let age = self.tcp_ticks.wrapping_sub(p.tmr);
-                if p.state == TcpState::FinWait2
+                if p.state() == TcpState::FinWait2
                     && p.flags & TF_RXCLOSED != 0
                     && age > P::CONFIG.tcp_fin_wait_timeout / slow
                 {
                     pcb_remove = true;
                 }
                 if p.so_options & SOF_KEEPALIVE != 0
-                    && (p.state == TcpState::Established || p.state == TcpState::CloseWait)
+                    && (p.state() == TcpState::Established || p.state() == TcpState::CloseWait)
                 {
                     let dur = p.keep_cnt.wrapping_mul(p.keep_intvl);
                     if age > p.keep_idle.wrapping_add(dur) / slow {
@@ -1364,10 +1368,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 {
                     self.tcp_free_ooseq(i);
                 }
-                if p.state == TcpState::SynRcvd && age > P::CONFIG.tcp_syn_rcvd_timeout / slow {
+                if p.state() == TcpState::SynRcvd && age > P::CONFIG.tcp_syn_rcvd_timeout / slow {
                     pcb_remove = true;
                 }
-                if p.state == TcpState::LastAck && age > 2 * P::CONFIG.tcp_msl / slow {
+                if p.state() == TcpState::LastAck && age > 2 * P::CONFIG.tcp_msl / slow {
                     pcb_remove = true;
                 }
                 if pcb_remove {
@@ -1420,7 +1424,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             break;
         }
         // TIME_WAIT pcbs.
-        let mut prev: Option<u8> = None;
+        let mut prev = None;
         let mut pcb = self.tcp_tw_pcbs;
         while let Some(i) = pcb {
             let age = self.tcp_ticks.wrapping_sub(self.pcb_ref(i).tmr);

@@ -7,7 +7,9 @@ use crate::options::TcpSackRange;
 use crate::options::{ParseoptCtx, tcp_parseopt};
 use crate::pbuf::{PBUF_FLAG_PUSH, PBUF_FLAG_TCP_FIN, Pbuf};
 use crate::seq::{tcp_seq_between, tcp_seq_geq, tcp_seq_gt, tcp_seq_leq, tcp_seq_lt};
-use crate::stack::{AcceptFn, Assertion, Callback, Hooks, List, SOF_INHERITED, Tcp, TcpApp};
+use crate::stack::{
+    AcceptFn, Assertion, Callback, Hooks, List, LpcbOf, PcbOf, SOF_INHERITED, SegOf, Tcp, TcpApp,
+};
 use crate::state::{
     TCP_ACK, TCP_FIN, TCP_FLAGS, TCP_PSH, TCP_RST, TCP_SYN, TF_ACK_DELAY, TF_ACK_NOW,
     TF_BACKLOGPEND, TF_CLOSED, TF_GOT_FIN, TF_INFR, TF_RESET, TF_RTO, TF_RXCLOSED, TF_SACK,
@@ -47,7 +49,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     pub(crate) fn tcp_event_recv<A: TcpApp<H, P>>(
         &mut self,
         app: &mut A,
-        i: u8,
+        i: PcbOf<P>,
         p: Pbuf,
         err: Err,
     ) -> Err {
@@ -67,7 +69,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// `TCP_EVENT_CLOSED` (tcp_priv.h): the FIN, as recv(NULL), to a recv
     /// callback if there is one.
-    pub(crate) fn tcp_event_closed<A: TcpApp<H, P>>(&mut self, app: &mut A, i: u8) -> Err {
+    pub(crate) fn tcp_event_closed<A: TcpApp<H, P>>(&mut self, app: &mut A, i: PcbOf<P>) -> Err {
         if !self.pcb_ref(i).recv_set {
             return Err::Ok;
         }
@@ -78,7 +80,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     fn app_recv<A: TcpApp<H, P>>(
         &mut self,
         app: &mut A,
-        i: u8,
+        i: PcbOf<P>,
         data: Option<(Pbuf, u16)>,
         err: Err,
     ) -> Err {
@@ -91,7 +93,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// `TCP_EVENT_SENT` (tcp_priv.h).
-    pub(crate) fn tcp_event_sent<A: TcpApp<H, P>>(&mut self, app: &mut A, i: u8, len: u16) -> Err {
+    pub(crate) fn tcp_event_sent<A: TcpApp<H, P>>(
+        &mut self,
+        app: &mut A,
+        i: PcbOf<P>,
+        len: u16,
+    ) -> Err {
         if !self.pcb_ref(i).sent_set {
             return Err::Ok;
         }
@@ -103,7 +110,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// `TCP_EVENT_POLL` (tcp_priv.h).
-    pub(crate) fn tcp_event_poll<A: TcpApp<H, P>>(&mut self, app: &mut A, i: u8) -> Err {
+    pub(crate) fn tcp_event_poll<A: TcpApp<H, P>>(&mut self, app: &mut A, i: PcbOf<P>) -> Err {
         if !self.pcb_ref(i).poll_set {
             return Err::Ok;
         }
@@ -115,7 +122,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// `TCP_EVENT_CONNECTED` (tcp_priv.h).
-    fn tcp_event_connected<A: TcpApp<H, P>>(&mut self, app: &mut A, i: u8, err: Err) -> Err {
+    fn tcp_event_connected<A: TcpApp<H, P>>(&mut self, app: &mut A, i: PcbOf<P>, err: Err) -> Err {
         if !self.pcb_ref(i).connected_set {
             return Err::Ok;
         }
@@ -131,8 +138,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     fn tcp_event_accept<A: TcpApp<H, P>>(
         &mut self,
         app: &mut A,
-        l: u8,
-        new: Option<u8>,
+        l: LpcbOf<P>,
+        new: Option<PcbOf<P>>,
         err: Err,
     ) -> Err {
         match self.lpcb_ref(l).accept {
@@ -283,8 +290,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         let (sport, dport) = (inp.src_port, inp.dest_port);
 
         // Active pcbs (move-to-front on a match).
-        let mut prev: Option<u8> = None;
-        let mut found: Option<u8> = None;
+        let mut prev = None;
+        let mut found = None;
         let mut cur = self.tcp_active_pcbs;
         while let Some(i) = cur {
             let p = self.pcb_ref(i);
@@ -322,7 +329,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 }
                 cur = p.next;
             }
-            let mut prev: Option<u8> = None;
+            let mut prev = None;
             let mut cur = self.tcp_listen_pcbs;
             let mut lfound = None;
             while let Some(l) = cur {
@@ -418,7 +425,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// The part of `tcp_input()` after `tcp_process()` returned normally:
     /// sent, delayed close, recv, FIN, output (returns at `aborted:`).
-    fn tcp_input_rest<A: TcpApp<H, P>>(&mut self, i: u8, generation: u32, app: &mut A) {
+    fn tcp_input_rest<A: TcpApp<H, P>>(&mut self, i: PcbOf<P>, generation: u32, app: &mut A) {
         let mut acked = self.inp.recv_acked;
         while acked > 0 {
             let acked16 = acked.min(0xffff) as u16;
@@ -470,7 +477,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_input_delayed_close()` (tcp_in.c).
-    fn tcp_input_delayed_close(&mut self, i: u8) -> bool {
+    fn tcp_input_delayed_close(&mut self, i: PcbOf<P>) -> bool {
         if self.inp.recv_flags & TF_CLOSED != 0 {
             if self.pcb_ref(i).flags & TF_RXCLOSED == 0 {
                 let h = self.conn_handle(i);
@@ -486,7 +493,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_listen_input()` (tcp_in.c).
-    fn tcp_listen_input<A: TcpApp<H, P>>(&mut self, l: u8, app: &mut A) {
+    fn tcp_listen_input<A: TcpApp<H, P>>(&mut self, l: LpcbOf<P>, app: &mut A) {
         let inp = self.inp;
         if inp.flags & TCP_RST != 0 {
             return;
@@ -524,7 +531,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 p.remote_ip = inp.src_ip;
                 p.local_port = lsn.local_port;
                 p.remote_port = inp.src_port;
-                p.state = TcpState::SynRcvd;
+                p.set_state(TcpState::SynRcvd);
                 p.rcv_nxt = inp.seqno.wrapping_add(1);
                 p.rcv_ann_right_edge = p.rcv_nxt;
             }
@@ -559,7 +566,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_timewait_input()` (tcp_in.c).
-    fn tcp_timewait_input(&mut self, i: u8) {
+    fn tcp_timewait_input(&mut self, i: PcbOf<P>) {
         let inp = self.inp;
         if inp.flags & TCP_RST != 0 {
             return;
@@ -590,7 +597,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// Port of `tcp_parseopt()` (tcp_in.c): [`crate::options::tcp_parseopt`]
     /// applied to the pcb.
-    fn tcp_parseopt(&mut self, i: u8) {
+    fn tcp_parseopt(&mut self, i: PcbOf<P>) {
         let inp = self.inp;
         let opts = self.inp_hdr.get(TCP_HLEN..inp.hdrlen).unwrap_or(&[]);
         if opts.is_empty() {
@@ -626,13 +633,13 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_process()` (tcp_in.c). `ERR_ABRT`: the pcb is gone.
-    fn tcp_process<A: TcpApp<H, P>>(&mut self, i: u8, app: &mut A) -> Err {
+    fn tcp_process<A: TcpApp<H, P>>(&mut self, i: PcbOf<P>, app: &mut A) -> Err {
         let inp = self.inp;
         let flags = inp.flags;
         if flags & TCP_RST != 0 {
             let p = *self.pcb_ref(i);
             let mut acceptable = false;
-            if p.state == TcpState::SynSent {
+            if p.state() == TcpState::SynSent {
                 if inp.ackno == p.snd_nxt {
                     acceptable = true;
                 }
@@ -648,7 +655,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
             return Err::Ok;
         }
-        let st = self.pcb_ref(i).state;
+        let st = self.pcb_ref(i).state();
         if flags & TCP_SYN != 0 && st != TcpState::SynSent && st != TcpState::SynRcvd {
             self.p(i).flags |= TF_ACK_NOW;
             return Err::Ok;
@@ -677,7 +684,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                         q.snd_wnd = u32::from(inp.wnd);
                         q.snd_wnd_max = q.snd_wnd;
                         q.snd_wl1 = inp.seqno.wrapping_sub(1);
-                        q.state = TcpState::Established;
+                        q.set_state(TcpState::Established);
                         q.mss = mss;
                         q.cwnd = lwip_tcp_calc_initial_cwnd(mss);
                         q.snd_queuelen = q.snd_queuelen.wrapping_sub(1);
@@ -736,7 +743,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 } else if flags & TCP_ACK != 0 {
                     let p = *self.pcb_ref(i);
                     if tcp_seq_between(inp.ackno, p.lastack.wrapping_add(1), p.snd_nxt) {
-                        self.p(i).state = TcpState::Established;
+                        self.p(i).set_state(TcpState::Established);
                         let generation = self.conn_handle(i).generation();
                         let err = match p.listener {
                             None => Err::Val,
@@ -771,7 +778,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                         self.p(i).cwnd = lwip_tcp_calc_initial_cwnd(mss);
                         if self.inp.recv_flags & TF_GOT_FIN != 0 {
                             self.p(i).flags |= TF_ACK_NOW;
-                            self.p(i).state = TcpState::CloseWait;
+                            self.p(i).set_state(TcpState::CloseWait);
                         }
                     } else {
                         self.tcp_rst(
@@ -790,7 +797,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 self.tcp_receive(i);
                 if self.inp.recv_flags & TF_GOT_FIN != 0 {
                     self.p(i).flags |= TF_ACK_NOW;
-                    self.p(i).state = TcpState::CloseWait;
+                    self.p(i).set_state(TcpState::CloseWait);
                 }
             }
             TcpState::FinWait1 => {
@@ -803,10 +810,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     if acked_all {
                         self.enter_time_wait(i);
                     } else {
-                        self.p(i).state = TcpState::Closing;
+                        self.p(i).set_state(TcpState::Closing);
                     }
                 } else if acked_all {
-                    self.p(i).state = TcpState::FinWait2;
+                    self.p(i).set_state(TcpState::FinWait2);
                 }
             }
             TcpState::FinWait2 => {
@@ -836,15 +843,19 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// `tcp_pcb_purge; TCP_RMV_ACTIVE; state = TIME_WAIT; TCP_REG(tw)`.
-    fn enter_time_wait(&mut self, i: u8) {
+    fn enter_time_wait(&mut self, i: PcbOf<P>) {
         self.tcp_pcb_purge(i);
         self.tcp_rmv(List::Active, i);
-        self.p(i).state = TcpState::TimeWait;
+        self.p(i).set_state(TcpState::TimeWait);
         self.tcp_reg(List::TimeWait, i);
     }
 
     /// Port of `tcp_free_acked_segments()` (tcp_in.c).
-    fn tcp_free_acked_segments(&mut self, i: u8, mut list: Option<u8>) -> Option<u8> {
+    fn tcp_free_acked_segments(
+        &mut self,
+        i: PcbOf<P>,
+        mut list: Option<SegOf<P>>,
+    ) -> Option<SegOf<P>> {
         let ackno = self.inp.ackno;
         while let Some(s) = list {
             let sg = self.seg_ref(s);
@@ -873,7 +884,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// Port of `tcp_receive()` (tcp_in.c). The `TCP_QUEUE_OOSEQ` parts are
     /// split out: [`Tcp::tcp_receive_trim_to_ooseq`],
     /// [`Tcp::tcp_receive_dequeue_ooseq`], [`Tcp::tcp_receive_queue_ooseq`].
-    fn tcp_receive(&mut self, i: u8) {
+    fn tcp_receive(&mut self, i: PcbOf<P>) {
         let inp = self.inp;
         let (seqno, ackno, flags) = (inp.seqno, inp.ackno, inp.flags);
         if flags & TCP_ACK != 0 {
@@ -919,7 +930,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     let acked = ackno.wrapping_sub(q.lastack);
                     q.dupacks = 0;
                     q.lastack = ackno;
-                    if q.state >= TcpState::Established {
+                    if q.state() >= TcpState::Established {
                         if q.cwnd < q.ssthresh {
                             let num_seg: u32 = if q.flags & TF_RTO != 0 { 1 } else { 2 };
                             let increase = acked.min(num_seg * u32::from(q.mss));
@@ -985,7 +996,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
         let inp = self.inp;
         let mut seqno = inp.seqno;
-        let state = self.pcb_ref(i).state;
+        let state = self.pcb_ref(i).state();
         if inp.tcplen > 0 && state < TcpState::CloseWait {
             let p = *self.pcb_ref(i);
             let tcplen = u32::from(inp.tcplen);
@@ -1099,7 +1110,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// otherwise segments the new one covers are freed (their FIN moves to
     /// it) and it is trimmed to the first one left. Returns the new
     /// `tcplen`.
-    fn tcp_receive_trim_to_ooseq(&mut self, i: u8, seqno: u32, mut tcplen: u32) -> u32 {
+    fn tcp_receive_trim_to_ooseq(&mut self, i: PcbOf<P>, seqno: u32, mut tcplen: u32) -> u32 {
         if self.inp.inseg_flags & TCP_FIN != 0 {
             // "received in-order FIN, binning ooseq queue"
             let o = self.pcb_ref(i).ooseq;
@@ -1146,7 +1157,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// sequence are taken off the queue, their data chained to
     /// `recv_data` (a dequeued FIN moves ESTABLISHED to CLOSE_WAIT), and
     /// the SACK blocks below the queue's new start are dropped.
-    fn tcp_receive_dequeue_ooseq(&mut self, i: u8) {
+    fn tcp_receive_dequeue_ooseq(&mut self, i: PcbOf<P>) {
         while let Some(c) = self.pcb_ref(i).ooseq {
             let (cseq, clen, cflags, cnext, cp) = {
                 let g = self.seg_ref(c);
@@ -1173,8 +1184,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
             if cflags & TCP_FIN != 0 {
                 self.inp.recv_flags |= TF_GOT_FIN;
-                if self.pcb_ref(i).state == TcpState::Established {
-                    self.p(i).state = TcpState::CloseWait;
+                if self.pcb_ref(i).state() == TcpState::Established {
+                    self.p(i).set_state(TcpState::CloseWait);
                 }
             }
             self.p(i).ooseq = cnext;
@@ -1200,7 +1211,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// the window is queued on `pcb->ooseq` (kept in sequence order,
     /// overlaps trimmed, the longer of two equal starts kept) and the SACK
     /// blocks updated. The caller then sends the empty ACK.
-    fn tcp_receive_queue_ooseq(&mut self, i: u8) {
+    fn tcp_receive_queue_ooseq(&mut self, i: PcbOf<P>) {
         let seqno = self.inp.seqno;
         let sack = P::CONFIG.lwip_tcp_sack_out && self.pcb_ref(i).flags & TF_SACK != 0;
         let Some(first) = self.pcb_ref(i).ooseq else {
@@ -1220,7 +1231,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         } else {
             first_seq
         };
-        let mut prev: Option<u8> = None;
+        let mut prev = None;
         let mut next = Some(first);
         while let Some(n) = next {
             let (nseq, nlen, nnext, nflags) = {
@@ -1341,7 +1352,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// `MEMP_TCP_SEG` with inseg's length, flags and sequence number and a
     /// reference to its pbuf chain (`pbuf_ref`). None when the pool is
     /// empty.
-    fn tcp_seg_copy(&mut self) -> Option<u8> {
+    fn tcp_seg_copy(&mut self) -> Option<SegOf<P>> {
         let inp = self.inp;
         let c = self.memp_alloc_seg()?;
         let g = self.sg(c);
@@ -1357,7 +1368,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// `seg->len = len; pbuf_realloc(seg->p, seg->len)` (tcp_in.c's
     /// trimming of a queued out-of-sequence segment).
-    fn seg_trim(&mut self, s: u8, len: u16) {
+    fn seg_trim(&mut self, s: SegOf<P>, len: u16) {
         self.sg(s).len = len;
         if let Some(p) = self.seg_ref(s).p {
             self.pbuf_realloc(p, len);
@@ -1375,7 +1386,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// `next`, freeing the segments it covers (a FIN of theirs moves to
     /// it) or, when it has a FIN, everything after it; trims it to the
     /// first segment left.
-    fn tcp_oos_insert_segment(&mut self, cseg: u8, mut next: Option<u8>) {
+    fn tcp_oos_insert_segment(&mut self, cseg: SegOf<P>, mut next: Option<SegOf<P>>) {
         let seqno = self.inp.seqno;
         if self.seg_ref(cseg).hdr_flags & TCP_FIN != 0 {
             self.tcp_segs_free(next);
@@ -1409,7 +1420,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// Port of `tcp_add_sack()` (tcp_in.c): the new block goes first, the
     /// blocks it overlaps are dropped, the others keep their order.
-    fn tcp_add_sack(&mut self, i: u8, left: u32, right: u32) {
+    fn tcp_add_sack(&mut self, i: PcbOf<P>, left: u32, right: u32) {
         // LWIP_TCP_MAX_SACK_NUM entries (the array may be larger).
         let max = usize::from(P::CONFIG.lwip_tcp_max_sack_num);
         let p = self.p(i);
@@ -1452,7 +1463,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// Port of `tcp_remove_sacks_lt()` (tcp_in.c): blocks wholly below
     /// `seq` go, a block straddling it starts at it; the rest move up.
-    fn tcp_remove_sacks_lt(&mut self, i: u8, seq: u32) {
+    fn tcp_remove_sacks_lt(&mut self, i: PcbOf<P>, seq: u32) {
         let max = usize::from(P::CONFIG.lwip_tcp_max_sack_num);
         let p = self.p(i);
         let n = p.rcv_sacks.len().min(max);
@@ -1483,7 +1494,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// Port of `tcp_free_ooseq()` (tcp.c): frees the queue and forgets
     /// the SACK blocks.
-    pub(crate) fn tcp_free_ooseq(&mut self, i: u8) {
+    pub(crate) fn tcp_free_ooseq(&mut self, i: PcbOf<P>) {
         if let Some(o) = self.pcb_ref(i).ooseq {
             self.tcp_segs_free(Some(o));
             let p = self.p(i);

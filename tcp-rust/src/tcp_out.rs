@@ -10,7 +10,7 @@ use crate::options::{
 };
 use crate::pbuf::{Pbuf, PbufType, RomRef};
 use crate::seq::tcp_seq_lt;
-use crate::stack::{ApiError, Assertion, Handle, Hooks, Tcp, WriteFlags};
+use crate::stack::{ApiError, Assertion, Handle, Hooks, PcbOf, SegOf, Tcp, WriteFlags};
 use crate::state::{
     TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TF_ACK_DELAY, TF_ACK_NOW, TF_FIN, TF_INFR,
     TF_NAGLEMEMERR, TF_NODELAY, TF_RTO, TcpState,
@@ -131,7 +131,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// edge".
     fn tcp_output_alloc_header(
         &mut self,
-        i: u8,
+        i: PcbOf<P>,
         optlen: u16,
         datalen: u16,
         seqno: u32,
@@ -159,7 +159,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// freed either way.
     fn tcp_output_control_segment(
         &mut self,
-        pcb: Option<u8>,
+        pcb: Option<PcbOf<P>>,
         p: Pbuf,
         src: [u8; 4],
         dst: [u8; 4],
@@ -184,7 +184,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn tcp_rst(
         &mut self,
-        pcb: Option<u8>,
+        pcb: Option<PcbOf<P>>,
         seqno: u32,
         ackno: u32,
         local_ip: [u8; 4],
@@ -215,7 +215,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_send_empty_ack()` (tcp_out.c).
-    pub(crate) fn tcp_send_empty_ack(&mut self, i: u8) -> Err {
+    pub(crate) fn tcp_send_empty_ack(&mut self, i: PcbOf<P>) -> Err {
         let p = *self.pcb_ref(i);
         let nsacks = usize::from(P::CONFIG.lwip_tcp_max_sack_num).min(p.rcv_sacks.len());
         let sacks = p.rcv_sacks.get(..nsacks).unwrap_or(&[]);
@@ -250,7 +250,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// tcp_send_empty_ack's "let tcp_fasttmr retry sending this ACK" (when
     /// no pbuf or no route): both ACK flags set.
-    fn tcp_fasttmr_retries_ack(&mut self, i: u8) {
+    fn tcp_fasttmr_retries_ack(&mut self, i: PcbOf<P>) {
         self.p(i).flags |= TF_ACK_DELAY | TF_ACK_NOW;
     }
 
@@ -263,7 +263,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         hdrflags: u8,
         seqno: u32,
         optflags: u8,
-    ) -> Option<u8> {
+    ) -> Option<SegOf<P>> {
         let optlen = u16::from(lwip_tcp_opt_length(&P::CONFIG, optflags));
         let Some(s) = self.memp_alloc_seg() else {
             self.pbufs.pbuf_free(p);
@@ -287,9 +287,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_enqueue_flags()` (tcp_out.c).
-    pub(crate) fn tcp_enqueue_flags(&mut self, i: u8, flags: u8) -> Err {
+    pub(crate) fn tcp_enqueue_flags(&mut self, i: PcbOf<P>, flags: u8) -> Err {
         let p = *self.pcb_ref(i);
-        let optflags = tcp_enqueue_flags_optflags(&P::CONFIG, flags, p.state, p.flags);
+        let optflags = tcp_enqueue_flags_optflags(&P::CONFIG, flags, p.state(), p.flags);
         let optlen = u16::from(lwip_tcp_opt_length(&P::CONFIG, optflags));
         let Some(pb) = self.pbuf_alloc_ram(P::CONFIG.pbuf_layer_transport(), optlen) else {
             self.p(i).flags |= TF_NAGLEMEMERR;
@@ -313,7 +313,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         Err::Ok
     }
 
-    fn last_unsent(&self, i: u8) -> Option<u8> {
+    fn last_unsent(&self, i: PcbOf<P>) -> Option<SegOf<P>> {
         let mut s = self.pcb_ref(i).unsent?;
         while let Some(n) = self.seg_ref(s).next {
             s = n;
@@ -321,7 +321,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         Some(s)
     }
 
-    fn append_unsent(&mut self, i: u8, s: u8) {
+    fn append_unsent(&mut self, i: PcbOf<P>, s: SegOf<P>) {
         match self.last_unsent(i) {
             None => self.p(i).unsent = Some(s),
             Some(l) => self.sg(l).next = Some(s),
@@ -329,7 +329,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_send_fin()` (tcp_out.c).
-    pub(crate) fn tcp_send_fin(&mut self, i: u8) -> Err {
+    pub(crate) fn tcp_send_fin(&mut self, i: PcbOf<P>) -> Err {
         if let Some(l) = self.last_unsent(i)
             && self.seg_ref(l).hdr_flags & (TCP_SYN | TCP_FIN | TCP_RST) == 0
         {
@@ -346,7 +346,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// `length` and the extra room is returned as the oversize.
     fn tcp_pbuf_prealloc(
         &mut self,
-        i: u8,
+        i: PcbOf<P>,
         layer: u16,
         length: u16,
         max_length: u16,
@@ -446,7 +446,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         // tcp_write then goes on (with nothing to add it still sets PSH on
         // the last unsent segment when there is oversize room).
         if !matches!(
-            p.state,
+            p.state(),
             TcpState::Established | TcpState::CloseWait | TcpState::SynSent | TcpState::SynRcvd
         ) {
             return Ok(Err::Conn);
@@ -472,7 +472,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         let mut concat_p: Option<Pbuf> = None;
         let mut extendlen: u16 = 0;
         let last_unsent = self.last_unsent(i);
-        let mut seg: Option<u8> = None;
+        let mut seg: Option<SegOf<P>> = None;
         if let Some(lu) = last_unsent {
             let lus = *self.seg_ref(lu);
             let unsent_optlen = u16::from(lwip_tcp_opt_length(&P::CONFIG, lus.flags));
@@ -550,8 +550,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
         }
         // Phase 3: new segments, queued locally.
-        let mut queue: Option<u8> = None;
-        let mut prev_seg: Option<u8> = None;
+        let mut queue = None;
+        let mut prev_seg = None;
         let snd_lbb = p.snd_lbb;
         let mut failed = false;
         let transport = P::CONFIG.pbuf_layer_transport();
@@ -702,7 +702,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// `tcp_do_output_nagle(tpcb)` (tcp_priv.h).
-    fn tcp_do_output_nagle(&self, i: u8) -> bool {
+    fn tcp_do_output_nagle(&self, i: PcbOf<P>) -> bool {
         let p = self.pcb_ref(i);
         p.unacked.is_none()
             || p.flags & (TF_NODELAY | TF_INFR) != 0
@@ -715,7 +715,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_output()` (tcp_out.c).
-    pub(crate) fn tcp_output_idx(&mut self, i: u8) -> Err {
+    pub(crate) fn tcp_output_idx(&mut self, i: PcbOf<P>) -> Err {
         if self.tcp_input_pcb == Some(i) {
             return Err::Ok;
         }
@@ -775,7 +775,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             if !self.tcp_do_output_nagle(i) && p.flags & (TF_NAGLEMEMERR | TF_FIN) == 0 {
                 break;
             }
-            if p.state != TcpState::SynSent {
+            if p.state() != TcpState::SynSent {
                 self.sg(seg).hdr_flags |= TCP_ACK;
             }
             let err = self.tcp_output_segment(seg, i);
@@ -785,7 +785,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
             let s = *self.seg_ref(seg);
             self.p(i).unsent = s.next;
-            if p.state != TcpState::SynSent {
+            if p.state() != TcpState::SynSent {
                 self.p(i).flags &= !(TF_ACK_DELAY | TF_ACK_NOW);
             }
             let snd_nxt = s.seqno.wrapping_add(Self::tcp_tcplen(s.len, s.hdr_flags));
@@ -802,7 +802,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     Some(u) => {
                         if tcp_seq_lt(s.seqno, self.seg_ref(u).seqno) {
                             // Insert sorted (fast retransmit case).
-                            let mut prev: Option<u8> = None;
+                            let mut prev = None;
                             let mut cur = self.pcb_ref(i).unacked;
                             while let Some(c) = cur {
                                 if !tcp_seq_lt(self.seg_ref(c).seqno, s.seqno) {
@@ -841,7 +841,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// window and options filled in and the segment's chain sent. A
     /// segment whose pbuf someone else still references (a driver holding
     /// it) is skipped with ERR_OK, as in lwIP.
-    fn tcp_output_segment(&mut self, s: u8, i: u8) -> Err {
+    fn tcp_output_segment(&mut self, s: SegOf<P>, i: PcbOf<P>) -> Err {
         let p = *self.pcb_ref(i);
         let sg = *self.seg_ref(s);
         let Some(pb) = sg.p else {
@@ -899,7 +899,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_rexmit_rto_prepare()` (tcp_out.c).
-    pub(crate) fn tcp_rexmit_rto_prepare(&mut self, i: u8) -> Err {
+    pub(crate) fn tcp_rexmit_rto_prepare(&mut self, i: PcbOf<P>) -> Err {
         let Some(mut last) = self.pcb_ref(i).unacked else {
             return Err::Val;
         };
@@ -919,27 +919,27 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_rexmit_rto_commit()` (tcp_out.c).
-    pub(crate) fn tcp_rexmit_rto_commit(&mut self, i: u8) {
+    pub(crate) fn tcp_rexmit_rto_commit(&mut self, i: PcbOf<P>) {
         let q = self.p(i);
         q.nrtx = q.nrtx.saturating_add(1);
         self.tcp_output_idx(i);
     }
 
     /// Port of `tcp_rexmit_rto()` (tcp_out.c).
-    pub(crate) fn tcp_rexmit_rto(&mut self, i: u8) {
+    pub(crate) fn tcp_rexmit_rto(&mut self, i: PcbOf<P>) {
         if self.tcp_rexmit_rto_prepare(i) == Err::Ok {
             self.tcp_rexmit_rto_commit(i);
         }
     }
 
     /// Port of `tcp_rexmit()` (tcp_out.c).
-    pub(crate) fn tcp_rexmit(&mut self, i: u8) -> Err {
+    pub(crate) fn tcp_rexmit(&mut self, i: PcbOf<P>) -> Err {
         let Some(seg) = self.pcb_ref(i).unacked else {
             return Err::Val;
         };
         let s = *self.seg_ref(seg);
         self.p(i).unacked = s.next;
-        let mut prev: Option<u8> = None;
+        let mut prev = None;
         let mut cur = self.pcb_ref(i).unsent;
         while let Some(c) = cur {
             if !tcp_seq_lt(self.seg_ref(c).seqno, s.seqno) {
@@ -963,7 +963,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_rexmit_fast()` (tcp_out.c).
-    pub(crate) fn tcp_rexmit_fast(&mut self, i: u8) {
+    pub(crate) fn tcp_rexmit_fast(&mut self, i: PcbOf<P>) {
         let p = *self.pcb_ref(i);
         if p.unacked.is_some() && p.flags & TF_INFR == 0 && self.tcp_rexmit(i) == Err::Ok {
             let q = self.p(i);
@@ -981,7 +981,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// there is nothing unsent, no segment or heap left. lwIP's assertions
     /// "Can't split segment into length 0" and "split <= mss" are checked
     /// (the stack is then poisoned, [`Tcp::asserted`]).
-    pub(crate) fn tcp_split_unsent_seg(&mut self, i: u8, split: u16) -> Err {
+    pub(crate) fn tcp_split_unsent_seg(&mut self, i: PcbOf<P>, split: u16) -> Err {
         let Some(useg) = self.pcb_ref(i).unsent else {
             return Err::Mem;
         };
@@ -1083,7 +1083,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// (`persist_probe`, even if sending fails) and sends the first byte of
     /// the unsent head (or its bare FIN) without options; `snd_nxt` moves
     /// past it.
-    pub(crate) fn tcp_zero_window_probe(&mut self, i: u8) -> Err {
+    pub(crate) fn tcp_zero_window_probe(&mut self, i: PcbOf<P>) -> Err {
         let Some(seg) = self.pcb_ref(i).unsent else {
             return Err::Ok;
         };
@@ -1120,7 +1120,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 /// `snd_nxt - 1` and no options, which makes the peer answer. (A free
 /// function: the method name `Tcp::tcp_keepalive` is the API that sets
 /// `SOF_KEEPALIVE` and the keepalive parameters.)
-pub(crate) fn tcp_keepalive<H: Hooks, P: Profile>(tcp: &mut Tcp<H, P>, i: u8) -> Err {
+pub(crate) fn tcp_keepalive<H: Hooks, P: Profile>(tcp: &mut Tcp<H, P>, i: PcbOf<P>) -> Err {
     let seqno = tcp.pcb_ref(i).snd_nxt.wrapping_sub(1);
     let Some(pb) = tcp.tcp_output_alloc_header(i, 0, 0, seqno) else {
         return Err::Mem;
