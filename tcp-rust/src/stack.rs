@@ -15,7 +15,9 @@ use crate::err::Err;
 use crate::options::TcpSackRange;
 use crate::pbuf::{Chain, Pbuf, PbufType, Pbufs, RomStore};
 use crate::state::{TcpFlags, TcpState};
-use crate::storage::{Layout, LpcbRef, PcbRef, Pool, PortLayout, SegRef, StateRepr, Storage};
+use crate::storage::{
+    IpAddrRepr, Layout, LpcbRef, PcbRef, Pool, PortLayout, SegRef, StateRepr, Storage,
+};
 use crate::wire::{IP_HLEN, IP_MF, IP_OFFMASK, IP_PROTO_TCP, inet_chksum};
 
 /// Capacity of the SACK table (`LWIP_TCP_MAX_SACK_NUM` limit).
@@ -303,8 +305,8 @@ pub trait TcpApp<H: Hooks, P: Profile = Full> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(missing_docs)]
 pub struct TcpPcb<L: Layout = PortLayout> {
-    pub local_ip: [u8; 4],
-    pub remote_ip: [u8; 4],
+    pub local_ip: L::IpAddr,
+    pub remote_ip: L::IpAddr,
     pub so_options: u8,
     pub tos: u8,
     pub ttl: u8,
@@ -383,8 +385,8 @@ pub struct TcpPcb<L: Layout = PortLayout> {
 impl<L: Layout> TcpPcb<L> {
     /// All zero, as `memset(pcb, 0, sizeof)` in `tcp_alloc`.
     pub const ZERO: TcpPcb<L> = TcpPcb {
-        local_ip: [0; 4],
-        remote_ip: [0; 4],
+        local_ip: L::IpAddr::ANY,
+        remote_ip: L::IpAddr::ANY,
         so_options: 0,
         tos: 0,
         ttl: 0,
@@ -465,7 +467,7 @@ impl<L: Layout> TcpPcb<L> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(missing_docs)]
 pub struct TcpPcbListen<L: Layout = PortLayout> {
-    pub local_ip: [u8; 4],
+    pub local_ip: L::IpAddr,
     pub so_options: u8,
     pub tos: u8,
     pub ttl: u8,
@@ -502,7 +504,7 @@ pub enum AcceptFn {
 
 impl<L: Layout> TcpPcbListen<L> {
     pub(crate) const ZERO: TcpPcbListen<L> = TcpPcbListen {
-        local_ip: [0; 4],
+        local_ip: L::IpAddr::ANY,
         so_options: 0,
         tos: 0,
         ttl: 0,

@@ -46,6 +46,8 @@ pub trait Layout: Copy + Eq + Debug {
     type SegRef: Copy + Eq + Debug;
     /// `enum tcp_state` as the structures store it.
     type State: StateRepr;
+    /// `ip_addr_t` as the structures store it.
+    type IpAddr: IpAddrRepr;
 }
 
 /// How a structure stores `enum tcp_state`. A value the C side may have
@@ -69,6 +71,28 @@ impl StateRepr for TcpState {
     }
 }
 
+/// How a structure stores `ip_addr_t`. The port's TCP is IPv4-only
+/// (issue 16 brings IPv6): it reads and writes IPv4 addresses, which a
+/// dual-stack `ip_addr_t` holds with its type `IPADDR_TYPE_V4`.
+pub trait IpAddrRepr: Copy + Eq + Debug {
+    /// `IP4_ADDR_ANY`: 0.0.0.0 (all zero, as in a zeroed structure).
+    const ANY: Self;
+    /// The IPv4 address held (`ip_2_ip4`), in network order.
+    fn v4(&self) -> [u8; 4];
+    /// `a`, stored as `ip_addr_copy_from_ip4` stores it.
+    fn from_v4(a: [u8; 4]) -> Self;
+}
+
+impl IpAddrRepr for [u8; 4] {
+    const ANY: [u8; 4] = [0; 4];
+    fn v4(&self) -> [u8; 4] {
+        *self
+    }
+    fn from_v4(a: [u8; 4]) -> [u8; 4] {
+        a
+    }
+}
+
 /// The layout of the port's own storage ([`Pools`]): links are pool
 /// indices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +103,7 @@ impl Layout for PortLayout {
     type LpcbRef = u8;
     type SegRef = u8;
     type State = TcpState;
+    type IpAddr = [u8; 4];
 }
 
 /// A connection pcb's name in storage `S`.

@@ -13,6 +13,7 @@ use crate::state::{
     TF_ACK_DELAY, TF_ACK_NOW, TF_BACKLOGPEND, TF_CLOSEPEND, TF_NAGLEMEMERR, TF_NODELAY,
     TF_RXCLOSED, TF_WND_SCALE, TcpState,
 };
+use crate::storage::IpAddrRepr;
 use crate::storage::Storage;
 use crate::wire::{IP_HLEN, TCP_HLEN};
 
@@ -187,8 +188,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 Some(i),
                 p.snd_nxt,
                 p.rcv_nxt,
-                p.local_ip,
-                p.remote_ip,
+                p.local_ip.v4(),
+                p.remote_ip.v4(),
                 p.local_port,
                 p.remote_port,
             );
@@ -352,8 +353,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 Some(i),
                 seqno,
                 ackno,
-                q.local_ip,
-                q.remote_ip,
+                q.local_ip.v4(),
+                q.remote_ip.v4(),
                 local_port,
                 q.remote_port,
             );
@@ -423,7 +424,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             port
         };
         if ipaddr != [0; 4] {
-            self.p(i).local_ip = ipaddr;
+            self.p(i).local_ip = IpAddrRepr::from_v4(ipaddr);
         }
         self.p(i).local_port = port;
         self.tcp_reg(List::Bound, i);
@@ -435,13 +436,13 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     fn for_each_port(&self, mut f: impl FnMut(u16, [u8; 4])) {
         let mut l = self.tcp_listen_pcbs;
         while let Some(i) = l {
-            f(self.lpcb_ref(i).local_port, self.lpcb_ref(i).local_ip);
+            f(self.lpcb_ref(i).local_port, self.lpcb_ref(i).local_ip.v4());
             l = self.lpcb_ref(i).next;
         }
         for head in [self.tcp_bound_pcbs, self.tcp_active_pcbs, self.tcp_tw_pcbs] {
             let mut p = head;
             while let Some(i) = p {
-                f(self.pcb_ref(i).local_port, self.pcb_ref(i).local_ip);
+                f(self.pcb_ref(i).local_port, self.pcb_ref(i).local_ip.v4());
                 p = self.pcb_ref(i).next;
             }
         }
@@ -580,8 +581,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// Port of `tcp_next_iss()` (tcp.c) with `LWIP_HOOK_TCP_ISN`.
     pub(crate) fn tcp_next_iss(&mut self, i: PcbOf<P>) -> u32 {
         let p = *self.pcb_ref(i);
-        self.hooks
-            .tcp_isn(p.local_ip, p.local_port, p.remote_ip, p.remote_port)
+        self.hooks.tcp_isn(
+            p.local_ip.v4(),
+            p.local_port,
+            p.remote_ip.v4(),
+            p.remote_port,
+        )
     }
 
     /// Port of `ip4_route()` (ip4.c) with `LWIP_SINGLE_NETIF`: the netif,
@@ -674,15 +679,15 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if self.pcb_ref(i).state() != TcpState::Closed {
             return Ok(Err::IsConn);
         }
-        self.p(i).remote_ip = ipaddr;
+        self.p(i).remote_ip = IpAddrRepr::from_v4(ipaddr);
         self.p(i).remote_port = port;
         // "check if we have a route to the remote host"
         if !self.tcp_route(Some(i), ipaddr) {
             return Ok(Err::Rte);
         }
-        if self.pcb_ref(i).local_ip == [0; 4] {
+        if self.pcb_ref(i).local_ip.v4() == [0; 4] {
             let ip = self.netif.ip;
-            self.p(i).local_ip = ip;
+            self.p(i).local_ip = IpAddrRepr::from_v4(ip);
         }
         let old_local_port = self.pcb_ref(i).local_port;
         if old_local_port == 0 {
@@ -824,13 +829,13 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     fn addrinfo_of(&self, h: Handle, local: bool) -> Result<([u8; 4], u16), ApiError> {
         if local && let Ok(l) = self.resolve_listen(h) {
             let lp = self.lpcb_ref(l);
-            return Ok((lp.local_ip, lp.local_port));
+            return Ok((lp.local_ip.v4(), lp.local_port));
         }
         let p = self.pcb_ref(self.resolve_conn(h)?);
         Ok(if local {
-            (p.local_ip, p.local_port)
+            (p.local_ip.v4(), p.local_port)
         } else {
-            (p.remote_ip, p.remote_port)
+            (p.remote_ip.v4(), p.remote_port)
         })
     }
 
@@ -946,8 +951,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             let mut l = self.tcp_listen_pcbs;
             while let Some(j) = l {
                 let lp = self.lp(j);
-                if lp.local_ip == old_addr {
-                    lp.local_ip = new_addr;
+                if lp.local_ip.v4() == old_addr {
+                    lp.local_ip = IpAddrRepr::from_v4(new_addr);
                 }
                 l = lp.next;
             }
@@ -961,7 +966,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         let mut pcb = *self.list_head(list);
         while let Some(i) = pcb {
             let next = self.pcb_ref(i).next;
-            if self.pcb_ref(i).local_ip == old_addr {
+            if self.pcb_ref(i).local_ip.v4() == old_addr {
                 self.tcp_abandon(i, true);
             }
             pcb = next;
@@ -1389,8 +1394,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                             Some(i),
                             q.snd_nxt,
                             q.rcv_nxt,
-                            q.local_ip,
-                            q.remote_ip,
+                            q.local_ip.v4(),
+                            q.remote_ip.v4(),
                             q.local_port,
                             q.remote_port,
                         );

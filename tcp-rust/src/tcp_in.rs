@@ -15,6 +15,7 @@ use crate::state::{
     TF_BACKLOGPEND, TF_CLOSED, TF_GOT_FIN, TF_INFR, TF_RESET, TF_RTO, TF_RXCLOSED, TF_SACK,
     TcpState,
 };
+use crate::storage::IpAddrRepr;
 use crate::wire::{TCP_HLEN, inet_chksum_pseudo_chain};
 
 /// Port of `LWIP_TCP_CALC_INITIAL_CWND(mss)` (tcp_in.c).
@@ -297,8 +298,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             let p = self.pcb_ref(i);
             if p.remote_port == sport
                 && p.local_port == dport
-                && p.remote_ip == src_ip
-                && p.local_ip == dest_ip
+                && p.remote_ip.v4() == src_ip
+                && p.local_ip.v4() == dest_ip
             {
                 if let Some(pv) = prev {
                     let n = p.next;
@@ -320,8 +321,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 let p = self.pcb_ref(i);
                 if p.remote_port == sport
                     && p.local_port == dport
-                    && p.remote_ip == src_ip
-                    && p.local_ip == dest_ip
+                    && p.remote_ip.v4() == src_ip
+                    && p.local_ip.v4() == dest_ip
                 {
                     self.tcp_timewait_input(i);
                     self.pbufs.pbuf_free(pkt);
@@ -334,7 +335,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             let mut lfound = None;
             while let Some(l) = cur {
                 let lp = self.lpcb_ref(l);
-                if lp.local_port == dport && (lp.local_ip == dest_ip || lp.local_ip == [0; 4]) {
+                if lp.local_port == dport
+                    && (lp.local_ip.v4() == dest_ip || lp.local_ip.v4() == [0; 4])
+                {
                     lfound = Some(l);
                     break;
                 }
@@ -527,8 +530,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             let lsn = *self.lpcb_ref(l);
             {
                 let p = self.p(n);
-                p.local_ip = inp.dest_ip;
-                p.remote_ip = inp.src_ip;
+                p.local_ip = IpAddrRepr::from_v4(inp.dest_ip);
+                p.remote_ip = IpAddrRepr::from_v4(inp.src_ip);
                 p.local_port = lsn.local_port;
                 p.remote_port = inp.src_port;
                 p.set_state(TcpState::SynRcvd);
@@ -549,7 +552,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
             self.tcp_reg(List::Active, n);
             self.tcp_parseopt(n);
-            let mss = self.tcp_eff_send_mss(self.pcb_ref(n).mss, self.pcb_ref(n).remote_ip);
+            let mss = self.tcp_eff_send_mss(self.pcb_ref(n).mss, self.pcb_ref(n).remote_ip.v4());
             {
                 let p = self.p(n);
                 p.snd_wnd = u32::from(inp.wnd);
@@ -675,7 +678,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     && flags & TCP_SYN != 0
                     && inp.ackno == p.lastack.wrapping_add(1)
                 {
-                    let mss = self.tcp_eff_send_mss(p.mss, p.remote_ip);
+                    let mss = self.tcp_eff_send_mss(p.mss, p.remote_ip.v4());
                     {
                         let q = self.p(i);
                         q.rcv_nxt = inp.seqno.wrapping_add(1);

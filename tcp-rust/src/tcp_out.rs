@@ -15,6 +15,7 @@ use crate::state::{
     TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TF_ACK_DELAY, TF_ACK_NOW, TF_FIN, TF_INFR,
     TF_NAGLEMEMERR, TF_NODELAY, TF_RTO, TcpState,
 };
+use crate::storage::IpAddrRepr;
 use crate::wire::{IP_PROTO_TCP, TCP_HLEN, inet_chksum_pseudo_chain};
 
 /// lwIP's `TCP_SNDQUEUELEN_OVERFLOW` (tcp_priv.h).
@@ -239,7 +240,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             o.copy_from_slice(opts.as_slice());
         }
         self.p(i).ts_lastacksent = p.rcv_nxt;
-        let err = self.tcp_output_control_segment(Some(i), pb, p.local_ip, p.remote_ip);
+        let err = self.tcp_output_control_segment(Some(i), pb, p.local_ip.v4(), p.remote_ip.v4());
         if err != Err::Ok {
             self.tcp_fasttmr_retries_ack(i);
         } else {
@@ -729,12 +730,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             return Err::Ok;
         };
         // tcp_route: nothing goes out without a route.
-        if !self.tcp_route(Some(i), p.remote_ip) {
+        if !self.tcp_route(Some(i), p.remote_ip.v4()) {
             return Err::Rte;
         }
-        if p.local_ip == [0; 4] {
+        if p.local_ip.v4() == [0; 4] {
             let ip = self.netif.ip;
-            self.p(i).local_ip = ip;
+            self.p(i).local_ip = IpAddrRepr::from_v4(ip);
         }
         let s = self.seg_ref(seg);
         if s.seqno
@@ -894,8 +895,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             o.copy_from_slice(opts.as_slice());
         }
         let (ttl, tos) = (p.ttl, p.tos);
-        let local_ip = self.pcb_ref(i).local_ip;
-        self.tcp_output_pbuf(pb, local_ip, p.remote_ip, ttl, tos)
+        let local_ip = self.pcb_ref(i).local_ip.v4();
+        self.tcp_output_pbuf(pb, local_ip, p.remote_ip.v4(), ttl, tos)
     }
 
     /// Port of `tcp_rexmit_rto_prepare()` (tcp_out.c).
@@ -1112,7 +1113,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             self.p(i).snd_nxt = snd_nxt;
         }
         let p = *self.pcb_ref(i);
-        self.tcp_output_control_segment(Some(i), pb, p.local_ip, p.remote_ip)
+        self.tcp_output_control_segment(Some(i), pb, p.local_ip.v4(), p.remote_ip.v4())
     }
 }
 
@@ -1126,5 +1127,5 @@ pub(crate) fn tcp_keepalive<H: Hooks, P: Profile>(tcp: &mut Tcp<H, P>, i: PcbOf<
         return Err::Mem;
     };
     let p = *tcp.pcb_ref(i);
-    tcp.tcp_output_control_segment(Some(i), pb, p.local_ip, p.remote_ip)
+    tcp.tcp_output_control_segment(Some(i), pb, p.local_ip.v4(), p.remote_ip.v4())
 }
