@@ -12,11 +12,10 @@ use core::net::Ipv4Addr;
 
 use crate::config::{Config, Full, Profile};
 use crate::err::Err;
-use crate::options::TcpSackRange;
 use crate::pbuf::{Chain, Pbuf, PbufType, Pbufs, RomStore};
 use crate::state::{TcpFlags, TcpState};
 use crate::storage::{
-    IpAddrRepr, Layout, LpcbRef, PcbRef, Pool, PortLayout, SegRef, StateRepr, Storage,
+    IpAddrRepr, Layout, LpcbRef, NullValue, PcbRef, Pool, PortLayout, SegRef, StateRepr, Storage,
 };
 use crate::wire::{IP_HLEN, IP_MF, IP_OFFMASK, IP_PROTO_TCP, inet_chksum};
 
@@ -299,21 +298,26 @@ pub trait TcpApp<H: Hooks, P: Profile = Full> {
     fn poll(&mut self, tcp: &mut Tcp<H, P>, pcb: Handle) -> Err;
 }
 
-/// Port of lwIP's `struct tcp_pcb` (tcp.h), with lwIP's field names.
-/// Pointers are pool indices; callbacks are "is set" flags (the
-/// application is one object, the pcb's handle is its `callback_arg`).
+/// Port of lwIP's `struct tcp_pcb` (tcp.h): lwIP's field names in lwIP's
+/// order, `#[repr(C)]`, the C-typed fields as layout `L` says (pool
+/// indices and "is set" flags for the port's own storage, C pointers for
+/// lwIP's: then this is `struct tcp_pcb`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C)]
 #[allow(missing_docs)]
 pub struct TcpPcb<L: Layout = PortLayout> {
     pub local_ip: L::IpAddr,
     pub remote_ip: L::IpAddr,
-    pub so_options: u8,
-    pub tos: u8,
-    pub ttl: u8,
     /// `netif_idx`: the netif `tcp_bind_netif` bound the pcb to
     /// ([`NETIF_NO_INDEX`]: none).
     pub netif_idx: u8,
+    pub so_options: u8,
+    pub tos: u8,
+    pub ttl: u8,
     pub next: Option<L::PcbRef>,
+    /// `callback_arg` (the port's own layout has none: its application
+    /// is one object, which gets the pcb's handle).
+    pub callback_arg: L::Arg,
     /// `state` (read with [`TcpPcb::state`], written with
     /// [`TcpPcb::set_state`]).
     pub state: L::State,
@@ -329,7 +333,7 @@ pub struct TcpPcb<L: Layout = PortLayout> {
     pub rcv_wnd: u32,
     pub rcv_ann_wnd: u32,
     pub rcv_ann_right_edge: u32,
-    pub rcv_sacks: [TcpSackRange; MAX_SACKS],
+    pub rcv_sacks: L::Sacks,
     pub rtime: i16,
     pub mss: u16,
     pub rttest: u32,
@@ -359,27 +363,24 @@ pub struct TcpPcb<L: Layout = PortLayout> {
     /// `refused_data`.
     pub refused_data: Option<Pbuf>,
     pub listener: Option<L::LpcbRef>,
+    /// `sent` (set: [`CallbackRepr::is_set`]).
+    pub sent: L::SentFn,
+    /// `recv` (not set: `tcp_recv_null`).
+    pub recv: L::RecvFn,
+    pub connected: L::ConnectedFn,
+    pub poll: L::PollFn,
+    pub errf: L::ErrFn,
+    pub ts_lastacksent: L::Ts,
+    pub ts_recent: L::Ts,
     pub keep_idle: u32,
-    pub keep_intvl: u32,
-    pub keep_cnt: u32,
+    pub keep_intvl: L::Keep,
+    pub keep_cnt: L::Keep,
     pub persist_cnt: u8,
     pub persist_backoff: u8,
     pub persist_probe: u8,
     pub keep_cnt_sent: u8,
-    pub ts_lastacksent: u32,
-    pub ts_recent: u32,
     pub snd_scale: u8,
     pub rcv_scale: u8,
-    /// `pcb->recv != NULL` (else `tcp_recv_null`).
-    pub recv_set: bool,
-    /// `pcb->sent != NULL`.
-    pub sent_set: bool,
-    /// `pcb->connected != NULL`.
-    pub connected_set: bool,
-    /// `pcb->poll != NULL`.
-    pub poll_set: bool,
-    /// `pcb->errf != NULL`.
-    pub errf_set: bool,
 }
 
 impl<L: Layout> TcpPcb<L> {
@@ -387,11 +388,12 @@ impl<L: Layout> TcpPcb<L> {
     pub const ZERO: TcpPcb<L> = TcpPcb {
         local_ip: L::IpAddr::ANY,
         remote_ip: L::IpAddr::ANY,
+        netif_idx: NETIF_NO_INDEX,
         so_options: 0,
         tos: 0,
         ttl: 0,
-        netif_idx: NETIF_NO_INDEX,
         next: None,
+        callback_arg: L::Arg::NULL,
         state: L::State::CLOSED,
         prio: 0,
         local_port: 0,
@@ -405,7 +407,7 @@ impl<L: Layout> TcpPcb<L> {
         rcv_wnd: 0,
         rcv_ann_wnd: 0,
         rcv_ann_right_edge: 0,
-        rcv_sacks: [TcpSackRange { left: 0, right: 0 }; MAX_SACKS],
+        rcv_sacks: L::Sacks::NULL,
         rtime: 0,
         mss: 0,
         rttest: 0,
@@ -434,22 +436,22 @@ impl<L: Layout> TcpPcb<L> {
         ooseq: None,
         refused_data: None,
         listener: None,
+        sent: L::SentFn::NULL,
+        recv: L::RecvFn::NULL,
+        connected: L::ConnectedFn::NULL,
+        poll: L::PollFn::NULL,
+        errf: L::ErrFn::NULL,
+        ts_lastacksent: L::Ts::NULL,
+        ts_recent: L::Ts::NULL,
         keep_idle: 0,
-        keep_intvl: 0,
-        keep_cnt: 0,
+        keep_intvl: L::Keep::NULL,
+        keep_cnt: L::Keep::NULL,
         persist_cnt: 0,
         persist_backoff: 0,
         persist_probe: 0,
         keep_cnt_sent: 0,
-        ts_lastacksent: 0,
-        ts_recent: 0,
         snd_scale: 0,
         rcv_scale: 0,
-        recv_set: false,
-        sent_set: false,
-        connected_set: false,
-        poll_set: false,
-        errf_set: false,
     };
 
     /// `pcb->state`.
@@ -463,26 +465,30 @@ impl<L: Layout> TcpPcb<L> {
     }
 }
 
-/// Port of lwIP's `struct tcp_pcb_listen` (tcp.h).
+/// Port of lwIP's `struct tcp_pcb_listen` (tcp.h), as [`TcpPcb`]: the
+/// fields both share (`IP_PCB`, `TCP_PCB_COMMON`) first, in the same order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C)]
 #[allow(missing_docs)]
 pub struct TcpPcbListen<L: Layout = PortLayout> {
     pub local_ip: L::IpAddr,
-    pub so_options: u8,
-    pub tos: u8,
-    pub ttl: u8,
+    pub remote_ip: L::IpAddr,
     /// `netif_idx`: the netif `tcp_bind_netif` bound the pcb to
     /// ([`NETIF_NO_INDEX`]: none).
     pub netif_idx: u8,
+    pub so_options: u8,
+    pub tos: u8,
+    pub ttl: u8,
     pub next: Option<L::LpcbRef>,
+    pub callback_arg: L::Arg,
     /// `state` ([`TcpPcbListen::state`]).
     pub state: L::State,
     pub prio: u8,
     pub local_port: u16,
+    /// `lpcb->accept`.
+    pub accept: L::AcceptFn,
     pub accepts_pending: u8,
     pub backlog: u8,
-    /// `lpcb->accept`.
-    pub accept: AcceptFn,
 }
 
 /// `NETIF_NO_INDEX` (netif.h): a pcb bound to no netif.
@@ -505,17 +511,19 @@ pub enum AcceptFn {
 impl<L: Layout> TcpPcbListen<L> {
     pub(crate) const ZERO: TcpPcbListen<L> = TcpPcbListen {
         local_ip: L::IpAddr::ANY,
+        remote_ip: L::IpAddr::ANY,
+        netif_idx: NETIF_NO_INDEX,
         so_options: 0,
         tos: 0,
         ttl: 0,
-        netif_idx: NETIF_NO_INDEX,
         next: None,
+        callback_arg: L::Arg::NULL,
         state: L::State::CLOSED,
         prio: 0,
         local_port: 0,
+        accept: L::AcceptFn::NULL,
         accepts_pending: 0,
         backlog: 0,
-        accept: AcceptFn::Null,
     };
 
     /// `lpcb->state`.

@@ -17,7 +17,8 @@
 
 use core::fmt::Debug;
 
-use crate::stack::{TcpPcb, TcpPcbListen, TcpSeg};
+use crate::options::TcpSackRange;
+use crate::stack::{MAX_SACKS, TcpPcb, TcpPcbListen, TcpSeg};
 use crate::state::TcpState;
 
 /// lwIP's pools that hold TCP's structures (`memp_t`, memp_std.h).
@@ -48,6 +49,166 @@ pub trait Layout: Copy + Eq + Debug {
     type State: StateRepr;
     /// `ip_addr_t` as the structures store it.
     type IpAddr: IpAddrRepr;
+    /// `void *callback_arg`.
+    type Arg: Copy + Eq + Debug + NullValue;
+    /// `tcp_recv_fn recv`.
+    type RecvFn: CallbackRepr;
+    /// `tcp_sent_fn sent`.
+    type SentFn: CallbackRepr;
+    /// `tcp_connected_fn connected`.
+    type ConnectedFn: CallbackRepr;
+    /// `tcp_poll_fn poll`.
+    type PollFn: CallbackRepr;
+    /// `tcp_err_fn errf`.
+    type ErrFn: CallbackRepr;
+    /// `tcp_accept_fn accept` (listen pcbs).
+    type AcceptFn: AcceptRepr;
+    /// `struct tcp_sack_range rcv_sacks[LWIP_TCP_MAX_SACK_NUM]`
+    /// (`LWIP_TCP_SACK_OUT`; [`Absent`] without).
+    type Sacks: SackTable;
+    /// `ts_lastacksent`, `ts_recent` (`LWIP_TCP_TIMESTAMPS`).
+    type Ts: OptField<u32>;
+    /// `keep_intvl`, `keep_cnt` (`LWIP_TCP_KEEPALIVE`).
+    type Keep: OptField<u32>;
+}
+
+/// A value a zeroed structure holds (NULL for a pointer).
+pub trait NullValue {
+    /// That value.
+    const NULL: Self;
+}
+
+impl NullValue for () {
+    const NULL: () = ();
+}
+
+impl NullValue for bool {
+    const NULL: bool = false;
+}
+
+/// How a structure stores one of lwIP's callback pointers.
+pub trait CallbackRepr: Copy + Eq + Debug + NullValue {
+    /// `pcb->cb != NULL`.
+    fn is_set(&self) -> bool;
+    /// The application's callback where the port's API registers it: for
+    /// the port's own layout, whose application is one [`crate::TcpApp`]
+    /// object, "the application's" (`true`); None for a layout whose
+    /// application registers C function pointers itself.
+    fn app() -> Option<Self>;
+}
+
+impl CallbackRepr for bool {
+    fn is_set(&self) -> bool {
+        *self
+    }
+    fn app() -> Option<bool> {
+        Some(true)
+    }
+}
+
+/// `set` as the port's API registers a callback: the application's
+/// ([`CallbackRepr::app`]) or NULL.
+pub fn app_or_null<T: CallbackRepr>(set: bool) -> T {
+    match T::app() {
+        Some(app) if set => app,
+        _ => T::NULL,
+    }
+}
+
+/// How a listen pcb stores `accept`.
+pub trait AcceptRepr: Copy + Eq + Debug + NullValue {
+    /// `tcp_accept_null`, which `tcp_listen` installs.
+    const ACCEPT_NULL: Self;
+    /// Which callback it is.
+    fn kind(&self) -> crate::stack::AcceptFn;
+    /// The callback of that kind, where the port names it (as
+    /// [`CallbackRepr::app`]: a C layout has no value for "the
+    /// application's").
+    fn from_kind(k: crate::stack::AcceptFn) -> Option<Self>;
+}
+
+impl NullValue for crate::stack::AcceptFn {
+    const NULL: crate::stack::AcceptFn = crate::stack::AcceptFn::Null;
+}
+
+impl AcceptRepr for crate::stack::AcceptFn {
+    const ACCEPT_NULL: crate::stack::AcceptFn = crate::stack::AcceptFn::AcceptNull;
+    fn kind(&self) -> crate::stack::AcceptFn {
+        *self
+    }
+    fn from_kind(k: crate::stack::AcceptFn) -> Option<crate::stack::AcceptFn> {
+        Some(k)
+    }
+}
+
+/// A field lwipopts.h may compile out: the value, or [`Absent`] where the
+/// build has no such field. The code that uses it runs only when the option
+/// is on; [`Absent`] reads as the type's default and ignores writes, as a
+/// field that does not exist.
+pub trait OptField<T>: Copy + Eq + Debug + NullValue {
+    /// The value.
+    fn get(&self) -> T;
+    /// Stores `v`.
+    fn set(&mut self, v: T);
+}
+
+impl NullValue for u32 {
+    const NULL: u32 = 0;
+}
+
+impl OptField<u32> for u32 {
+    fn get(&self) -> u32 {
+        *self
+    }
+    fn set(&mut self, v: u32) {
+        *self = v;
+    }
+}
+
+/// A field the build compiles out: no bytes in the structure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Absent;
+
+impl NullValue for Absent {
+    const NULL: Absent = Absent;
+}
+
+impl<T: Default> OptField<T> for Absent {
+    fn get(&self) -> T {
+        T::default()
+    }
+    fn set(&mut self, _: T) {}
+}
+
+/// `rcv_sacks`: the SACK ranges, as a slice (empty where the build has
+/// none).
+pub trait SackTable: Copy + Eq + Debug + NullValue {
+    /// The ranges.
+    fn ranges(&self) -> &[TcpSackRange];
+    /// The ranges, to change.
+    fn ranges_mut(&mut self) -> &mut [TcpSackRange];
+}
+
+impl NullValue for [TcpSackRange; MAX_SACKS] {
+    const NULL: [TcpSackRange; MAX_SACKS] = [TcpSackRange { left: 0, right: 0 }; MAX_SACKS];
+}
+
+impl SackTable for [TcpSackRange; MAX_SACKS] {
+    fn ranges(&self) -> &[TcpSackRange] {
+        self
+    }
+    fn ranges_mut(&mut self) -> &mut [TcpSackRange] {
+        self
+    }
+}
+
+impl SackTable for Absent {
+    fn ranges(&self) -> &[TcpSackRange] {
+        &[]
+    }
+    fn ranges_mut(&mut self) -> &mut [TcpSackRange] {
+        &mut []
+    }
 }
 
 /// How a structure stores `enum tcp_state`. A value the C side may have
@@ -104,6 +265,16 @@ impl Layout for PortLayout {
     type SegRef = u8;
     type State = TcpState;
     type IpAddr = [u8; 4];
+    type Arg = ();
+    type RecvFn = bool;
+    type SentFn = bool;
+    type ConnectedFn = bool;
+    type PollFn = bool;
+    type ErrFn = bool;
+    type AcceptFn = crate::stack::AcceptFn;
+    type Sacks = [TcpSackRange; MAX_SACKS];
+    type Ts = u32;
+    type Keep = u32;
 }
 
 /// A connection pcb's name in storage `S`.

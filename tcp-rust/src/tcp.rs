@@ -13,8 +13,8 @@ use crate::state::{
     TF_ACK_DELAY, TF_ACK_NOW, TF_BACKLOGPEND, TF_CLOSEPEND, TF_NAGLEMEMERR, TF_NODELAY,
     TF_RXCLOSED, TF_WND_SCALE, TcpState,
 };
-use crate::storage::IpAddrRepr;
 use crate::storage::Storage;
+use crate::storage::{AcceptRepr, CallbackRepr, IpAddrRepr, OptField, app_or_null};
 use crate::wire::{IP_HLEN, TCP_HLEN};
 
 /// What `tcp_tcp_get_tcp_addrinfo` reports: the err_t, and the address and
@@ -98,7 +98,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             return Ok(());
         }
         let i = self.resolve_conn(h)?;
-        self.p(i).recv_set = set;
+        self.p(i).recv = app_or_null(set);
         Ok(())
     }
 
@@ -109,7 +109,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             return Ok(());
         }
         let i = self.resolve_conn(h)?;
-        self.p(i).sent_set = set;
+        self.p(i).sent = app_or_null(set);
         Ok(())
     }
 
@@ -120,7 +120,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             return Ok(());
         }
         let i = self.resolve_conn(h)?;
-        self.p(i).errf_set = set;
+        self.p(i).errf = app_or_null(set);
         Ok(())
     }
 
@@ -132,7 +132,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             return Ok(());
         }
         if let Ok(l) = self.resolve_listen(h) {
-            self.lp(l).accept = accept;
+            if let Some(a) = AcceptRepr::from_kind(accept) {
+                self.lp(l).accept = a;
+            }
             return Ok(());
         }
         self.resolve_conn(h).map(|_| ())
@@ -320,7 +322,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         let p = *self.pcb_ref(i);
         let (seqno, ackno) = (p.snd_nxt, p.rcv_nxt);
-        let errf = p.errf_set;
+        let errf = p.errf.is_set();
         let mut send_rst = false;
         let mut local_port = 0;
         if p.state() == TcpState::Closed {
@@ -499,8 +501,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             lp.tos = p.tos;
             lp.local_ip = p.local_ip;
             lp.next = None;
-            // The shim sets the application's accept right after listen.
-            lp.accept = AcceptFn::App;
+            // lwIP installs tcp_accept_null; the harness's shim sets the
+            // application's right after listen, and so does the port's API
+            // where it can name it.
+            lp.accept = AcceptRepr::from_kind(AcceptFn::App).unwrap_or(AcceptRepr::ACCEPT_NULL);
             lp.accepts_pending = 0;
             lp.backlog = backlog;
         }
@@ -714,7 +718,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             p.snd_wnd = tcp_wnd;
             p.mss = mss;
             p.cwnd = 1;
-            p.connected_set = connected;
+            p.connected = app_or_null(connected);
         }
         let ret = self.tcp_enqueue_flags(i, crate::state::TCP_SYN);
         if ret == Err::Ok {
@@ -771,8 +775,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         p.last_timer = last_timer;
         p.ssthresh = P::CONFIG.tcp_snd_buf;
         p.keep_idle = P::CONFIG.tcp_keepidle_default;
-        p.keep_intvl = P::CONFIG.tcp_keepintvl_default;
-        p.keep_cnt = P::CONFIG.tcp_keepcnt_default;
+        p.keep_intvl.set(P::CONFIG.tcp_keepintvl_default);
+        p.keep_cnt.set(P::CONFIG.tcp_keepcnt_default);
         self.release_refused(i);
         Some(i)
     }
@@ -782,9 +786,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     pub fn tcp_new(&mut self) -> Option<Handle> {
         let i = self.tcp_alloc(TCP_PRIO_NORMAL)?;
         let p = self.p(i);
-        p.recv_set = true;
-        p.sent_set = true;
-        p.errf_set = true;
+        p.recv = app_or_null(true);
+        p.sent = app_or_null(true);
+        p.errf = app_or_null(true);
         Some(self.conn_handle(i))
     }
 
@@ -1099,7 +1103,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         let i = self.resolve_conn(h)?;
         let p = self.p(i);
-        p.poll_set = true;
+        p.poll = app_or_null(true);
         p.pollinterval = interval;
         Ok(())
     }
@@ -1132,8 +1136,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             p.so_options &= !SOF_KEEPALIVE;
         }
         p.keep_idle = idle_ms;
-        p.keep_intvl = intvl_ms;
-        p.keep_cnt = cnt;
+        p.keep_intvl.set(intvl_ms);
+        p.keep_cnt.set(cnt);
         Ok(())
     }
 
@@ -1354,14 +1358,14 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 if p.so_options & SOF_KEEPALIVE != 0
                     && (p.state() == TcpState::Established || p.state() == TcpState::CloseWait)
                 {
-                    let dur = p.keep_cnt.wrapping_mul(p.keep_intvl);
+                    let dur = p.keep_cnt.get().wrapping_mul(p.keep_intvl.get());
                     if age > p.keep_idle.wrapping_add(dur) / slow {
                         pcb_remove = true;
                         pcb_reset = true;
                     } else if age
-                        > p.keep_idle
-                            .wrapping_add(u32::from(p.keep_cnt_sent).wrapping_mul(p.keep_intvl))
-                            / slow
+                        > p.keep_idle.wrapping_add(
+                            u32::from(p.keep_cnt_sent).wrapping_mul(p.keep_intvl.get()),
+                        ) / slow
                         && crate::tcp_out::tcp_keepalive(self, i) == Err::Ok
                     {
                         let q = self.p(i);
@@ -1381,7 +1385,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 }
                 if pcb_remove {
                     let h = self.conn_handle(i);
-                    let errf = self.pcb_ref(i).errf_set;
+                    let errf = self.pcb_ref(i).errf.is_set();
                     self.tcp_pcb_purge(i);
                     let next = self.pcb_ref(i).next;
                     match prev {

@@ -15,7 +15,9 @@ use crate::state::{
     TF_BACKLOGPEND, TF_CLOSED, TF_GOT_FIN, TF_INFR, TF_RESET, TF_RTO, TF_RXCLOSED, TF_SACK,
     TcpState,
 };
-use crate::storage::IpAddrRepr;
+use crate::storage::{
+    AcceptRepr, CallbackRepr, IpAddrRepr, NullValue, OptField, SackTable, app_or_null,
+};
 use crate::wire::{TCP_HLEN, inet_chksum_pseudo_chain};
 
 /// Port of `LWIP_TCP_CALC_INITIAL_CWND(mss)` (tcp_in.c).
@@ -55,7 +57,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         err: Err,
     ) -> Err {
         let tot_len = self.pbufs.tot_len(p);
-        if !self.pcb_ref(i).recv_set {
+        if !self.pcb_ref(i).recv.is_set() {
             let h = self.conn_handle(i);
             let r = self.tcp_recv_null(h, Some(tot_len), err).unwrap_or(Err::Ok);
             self.pbufs.pbuf_free(p);
@@ -71,7 +73,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// `TCP_EVENT_CLOSED` (tcp_priv.h): the FIN, as recv(NULL), to a recv
     /// callback if there is one.
     pub(crate) fn tcp_event_closed<A: TcpApp<H, P>>(&mut self, app: &mut A, i: PcbOf<P>) -> Err {
-        if !self.pcb_ref(i).recv_set {
+        if !self.pcb_ref(i).recv.is_set() {
             return Err::Ok;
         }
         self.app_recv(app, i, None, Err::Ok)
@@ -100,7 +102,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         i: PcbOf<P>,
         len: u16,
     ) -> Err {
-        if !self.pcb_ref(i).sent_set {
+        if !self.pcb_ref(i).sent.is_set() {
             return Err::Ok;
         }
         let h = self.conn_handle(i);
@@ -112,7 +114,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// `TCP_EVENT_POLL` (tcp_priv.h).
     pub(crate) fn tcp_event_poll<A: TcpApp<H, P>>(&mut self, app: &mut A, i: PcbOf<P>) -> Err {
-        if !self.pcb_ref(i).poll_set {
+        if !self.pcb_ref(i).poll.is_set() {
             return Err::Ok;
         }
         let h = self.conn_handle(i);
@@ -124,7 +126,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// `TCP_EVENT_CONNECTED` (tcp_priv.h).
     fn tcp_event_connected<A: TcpApp<H, P>>(&mut self, app: &mut A, i: PcbOf<P>, err: Err) -> Err {
-        if !self.pcb_ref(i).connected_set {
+        if !self.pcb_ref(i).connected.is_set() {
             return Err::Ok;
         }
         let h = self.conn_handle(i);
@@ -143,7 +145,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         new: Option<PcbOf<P>>,
         err: Err,
     ) -> Err {
-        match self.lpcb_ref(l).accept {
+        match self.lpcb_ref(l).accept.kind() {
             AcceptFn::Null => return Err::Arg,
             AcceptFn::App => {}
             AcceptFn::AcceptNull => {
@@ -161,8 +163,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         let lh = self.listen_handle(l);
         let nh = new.map(|i| {
-            self.p(i).recv_set = true;
-            self.p(i).sent_set = true;
+            self.p(i).recv = app_or_null(true);
+            self.p(i).sent = app_or_null(true);
             self.conn_handle(i)
         });
         let seq = self.ev_push(Callback::Accept {
@@ -176,7 +178,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             && r == Err::Ok
             && self.conn_alive(i, h.generation())
         {
-            self.p(i).errf_set = true;
+            self.p(i).errf = app_or_null(true);
         }
         r
     }
@@ -402,7 +404,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if err != Err::Abrt && self.conn_alive(i, generation) {
             if self.inp.recv_flags & TF_RESET != 0 {
                 let h = self.conn_handle(i);
-                let errf = self.pcb_ref(i).errf_set;
+                let errf = self.pcb_ref(i).errf.is_set();
                 self.tcp_event_err(errf, h, Err::Rst);
                 self.tcp_pcb_remove(List::Active, i);
                 self.tcp_active_pcbs_changed = true;
@@ -484,7 +486,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if self.inp.recv_flags & TF_CLOSED != 0 {
             if self.pcb_ref(i).flags & TF_RXCLOSED == 0 {
                 let h = self.conn_handle(i);
-                let errf = self.pcb_ref(i).errf_set;
+                let errf = self.pcb_ref(i).errf.is_set();
                 self.tcp_event_err(errf, h, Err::Clsd);
             }
             self.tcp_pcb_remove(List::Active, i);
@@ -612,7 +614,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             seqno: inp.seqno,
             tcplen: inp.tcplen,
             pcb_flags: p.flags,
-            ts_lastacksent: p.ts_lastacksent,
+            ts_lastacksent: p.ts_lastacksent.get(),
         };
         let r = tcp_parseopt(&P::CONFIG, &ctx, opts).effects;
         let q = self.p(i);
@@ -630,7 +632,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             q.rcv_ann_wnd = w;
         }
         if let Some(t) = r.ts_recent {
-            q.ts_recent = t;
+            q.ts_recent.set(t);
         }
         q.flags = r.apply_flags(q.flags);
     }
@@ -751,7 +753,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                         let err = match p.listener {
                             None => Err::Val,
                             Some(l) => {
-                                if self.lpcb_ref(l).accept == AcceptFn::Null {
+                                if self.lpcb_ref(l).accept.kind() == AcceptFn::Null {
                                     self.lwip_assert_failed(&Assertion {
                                         msg: "pcb->listener->accept != NULL",
                                         at: "tcp_in.c:952",
@@ -1081,7 +1083,14 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     } else {
                         q.flags |= TF_ACK_DELAY;
                     }
-                    if P::CONFIG.lwip_tcp_sack_out && self.pcb_ref(i).rcv_sacks[0].is_valid() {
+                    if P::CONFIG.lwip_tcp_sack_out
+                        && self
+                            .pcb_ref(i)
+                            .rcv_sacks
+                            .ranges()
+                            .first()
+                            .is_some_and(|s| s.is_valid())
+                    {
                         self.tcp_send_empty_ack(i);
                     }
                 } else {
@@ -1201,9 +1210,14 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     self.tcp_remove_sacks_lt(i, seq);
                 }
                 None => {
-                    if self.pcb_ref(i).rcv_sacks[0].is_valid() {
-                        self.p(i).rcv_sacks =
-                            [TcpSackRange { left: 0, right: 0 }; crate::stack::MAX_SACKS];
+                    if self
+                        .pcb_ref(i)
+                        .rcv_sacks
+                        .ranges()
+                        .first()
+                        .is_some_and(|s| s.is_valid())
+                    {
+                        self.p(i).rcv_sacks = NullValue::NULL;
                     }
                 }
             }
@@ -1223,7 +1237,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             if sack {
                 // All the SACKs are invalid: store the most recent one.
                 let right = seqno.wrapping_add(u32::from(self.inp.inseg_len));
-                self.p(i).rcv_sacks[0] = TcpSackRange { left: seqno, right };
+                if let Some(d) = self.p(i).rcv_sacks.ranges_mut().first_mut() {
+                    *d = TcpSackRange { left: seqno, right };
+                }
             }
             return;
         };
@@ -1430,17 +1446,17 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if p.flags & TF_SACK == 0 || !tcp_seq_lt(left, right) {
             return;
         }
-        let n = p.rcv_sacks.len().min(max);
+        let n = p.rcv_sacks.ranges().len().min(max);
         let mut unused = 0usize;
         for k in 0..n {
-            let Some(s) = p.rcv_sacks.get(k).copied() else {
+            let Some(s) = p.rcv_sacks.ranges().get(k).copied() else {
                 break;
             };
             if !s.is_valid() {
                 break;
             }
             if tcp_seq_leq(s.right, left) || tcp_seq_leq(right, s.left) {
-                if let Some(d) = p.rcv_sacks.get_mut(unused) {
+                if let Some(d) = p.rcv_sacks.ranges_mut().get_mut(unused) {
                     *d = s;
                 }
                 unused += 1;
@@ -1451,15 +1467,16 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 TcpSackRange { left: 0, right: 0 }
             } else {
                 p.rcv_sacks
+                    .ranges()
                     .get(k - 1)
                     .copied()
                     .unwrap_or(TcpSackRange { left: 0, right: 0 })
             };
-            if let Some(d) = p.rcv_sacks.get_mut(k) {
+            if let Some(d) = p.rcv_sacks.ranges_mut().get_mut(k) {
                 *d = v;
             }
         }
-        if let Some(d) = p.rcv_sacks.get_mut(0) {
+        if let Some(d) = p.rcv_sacks.ranges_mut().get_mut(0) {
             *d = TcpSackRange { left, right };
         }
     }
@@ -1469,17 +1486,17 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     fn tcp_remove_sacks_lt(&mut self, i: PcbOf<P>, seq: u32) {
         let max = usize::from(P::CONFIG.lwip_tcp_max_sack_num);
         let p = self.p(i);
-        let n = p.rcv_sacks.len().min(max);
+        let n = p.rcv_sacks.ranges().len().min(max);
         let mut unused = 0usize;
         for k in 0..n {
-            let Some(s) = p.rcv_sacks.get(k).copied() else {
+            let Some(s) = p.rcv_sacks.ranges().get(k).copied() else {
                 break;
             };
             if !s.is_valid() {
                 break;
             }
             if tcp_seq_gt(s.right, seq) {
-                if let Some(d) = p.rcv_sacks.get_mut(unused) {
+                if let Some(d) = p.rcv_sacks.ranges_mut().get_mut(unused) {
                     *d = s;
                     if tcp_seq_lt(d.left, seq) {
                         d.left = seq;
@@ -1489,7 +1506,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
         }
         for k in unused..n {
-            if let Some(d) = p.rcv_sacks.get_mut(k) {
+            if let Some(d) = p.rcv_sacks.ranges_mut().get_mut(k) {
                 *d = TcpSackRange { left: 0, right: 0 };
             }
         }
@@ -1503,7 +1520,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             let p = self.p(i);
             p.ooseq = None;
             if P::CONFIG.lwip_tcp_sack_out {
-                self.p(i).rcv_sacks = [TcpSackRange { left: 0, right: 0 }; crate::stack::MAX_SACKS];
+                self.p(i).rcv_sacks = NullValue::NULL;
             }
         }
     }

@@ -15,7 +15,7 @@ use crate::state::{
     TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TF_ACK_DELAY, TF_ACK_NOW, TF_FIN, TF_INFR,
     TF_NAGLEMEMERR, TF_NODELAY, TF_RTO, TcpState,
 };
-use crate::storage::IpAddrRepr;
+use crate::storage::{IpAddrRepr, OptField, SackTable};
 use crate::wire::{IP_PROTO_TCP, TCP_HLEN, inet_chksum_pseudo_chain};
 
 /// lwIP's `TCP_SNDQUEUELEN_OVERFLOW` (tcp_priv.h).
@@ -218,12 +218,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// Port of `tcp_send_empty_ack()` (tcp_out.c).
     pub(crate) fn tcp_send_empty_ack(&mut self, i: PcbOf<P>) -> Err {
         let p = *self.pcb_ref(i);
-        let nsacks = usize::from(P::CONFIG.lwip_tcp_max_sack_num).min(p.rcv_sacks.len());
-        let sacks = p.rcv_sacks.get(..nsacks).unwrap_or(&[]);
+        let nsacks = usize::from(P::CONFIG.lwip_tcp_max_sack_num).min(p.rcv_sacks.ranges().len());
+        let sacks = p.rcv_sacks.ranges().get(..nsacks).unwrap_or(&[]);
         let v = OptValues {
             mss: 0,
             sys_now: self.now,
-            ts_recent: p.ts_recent,
+            ts_recent: p.ts_recent.get(),
         };
         let opts = tcp_send_empty_ack_options(&P::CONFIG, p.flags, &v, sacks);
         let olen = u16::from(opts.len());
@@ -239,7 +239,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         {
             o.copy_from_slice(opts.as_slice());
         }
-        self.p(i).ts_lastacksent = p.rcv_nxt;
+        self.p(i).ts_lastacksent.set(p.rcv_nxt);
         let err = self.tcp_output_control_segment(Some(i), pb, p.local_ip.v4(), p.remote_ip.v4());
         if err != Err::Ok {
             self.tcp_fasttmr_retries_ack(i);
@@ -861,13 +861,13 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             let q = self.p(i);
             q.rcv_ann_right_edge = q.rcv_nxt.wrapping_add(q.rcv_ann_wnd);
             if ts {
-                q.ts_lastacksent = q.rcv_nxt;
+                q.ts_lastacksent.set(q.rcv_nxt);
             }
         }
         let v = OptValues {
             mss: self.tcp_eff_send_mss_netif(P::CONFIG.tcp_mss),
             sys_now: self.now,
-            ts_recent: p.ts_recent,
+            ts_recent: p.ts_recent.get(),
         };
         let opts = build_segment_options(&P::CONFIG, sg.flags, &v);
         let olen = usize::from(opts.len());
