@@ -487,8 +487,8 @@ pub struct TcpPcbListen<L: Layout = PortLayout> {
     pub local_port: u16,
     /// `lpcb->accept`.
     pub accept: L::AcceptFn,
-    pub accepts_pending: u8,
-    pub backlog: u8,
+    pub accepts_pending: L::Backlog,
+    pub backlog: L::Backlog,
 }
 
 /// `NETIF_NO_INDEX` (netif.h): a pcb bound to no netif.
@@ -522,8 +522,8 @@ impl<L: Layout> TcpPcbListen<L> {
         prio: 0,
         local_port: 0,
         accept: L::AcceptFn::NULL,
-        accepts_pending: 0,
-        backlog: 0,
+        accepts_pending: L::Backlog::NULL,
+        backlog: L::Backlog::NULL,
     };
 
     /// `lpcb->state`.

@@ -70,6 +70,8 @@ pub trait Layout: Copy + Eq + Debug {
     type Ts: OptField<u32>;
     /// `keep_intvl`, `keep_cnt` (`LWIP_TCP_KEEPALIVE`).
     type Keep: OptField<u32>;
+    /// A listen pcb's `accepts_pending`, `backlog` (`TCP_LISTEN_BACKLOG`).
+    type Backlog: OptField<u8>;
 }
 
 /// A value a zeroed structure holds (NULL for a pointer).
@@ -152,18 +154,25 @@ pub trait OptField<T>: Copy + Eq + Debug + NullValue {
     fn set(&mut self, v: T);
 }
 
-impl NullValue for u32 {
-    const NULL: u32 = 0;
+macro_rules! present_field {
+    ($t:ty) => {
+        impl NullValue for $t {
+            const NULL: $t = 0;
+        }
+
+        impl OptField<$t> for $t {
+            fn get(&self) -> $t {
+                *self
+            }
+            fn set(&mut self, v: $t) {
+                *self = v;
+            }
+        }
+    };
 }
 
-impl OptField<u32> for u32 {
-    fn get(&self) -> u32 {
-        *self
-    }
-    fn set(&mut self, v: u32) {
-        *self = v;
-    }
-}
+present_field!(u8);
+present_field!(u32);
 
 /// A field the build compiles out: no bytes in the structure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -275,6 +284,7 @@ impl Layout for PortLayout {
     type Sacks = [TcpSackRange; MAX_SACKS];
     type Ts = u32;
     type Keep = u32;
+    type Backlog = u8;
 }
 
 /// A connection pcb's name in storage `S`.

@@ -84,7 +84,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             && let Some(l) = self.pcb_ref(i).listener
         {
             let lp = self.lp(l);
-            lp.accepts_pending = lp.accepts_pending.wrapping_add(1);
+            lp.accepts_pending
+                .set(lp.accepts_pending.get().wrapping_add(1));
             self.p(i).flags |= TF_BACKLOGPEND;
         }
         Ok(())
@@ -172,7 +173,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             && let Some(l) = self.pcb_ref(i).listener
         {
             let lp = self.lp(l);
-            lp.accepts_pending = lp.accepts_pending.wrapping_sub(1);
+            lp.accepts_pending
+                .set(lp.accepts_pending.get().wrapping_sub(1));
             self.p(i).flags &= !TF_BACKLOGPEND;
         }
     }
@@ -505,8 +507,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             // application's right after listen, and so does the port's API
             // where it can name it.
             lp.accept = AcceptRepr::from_kind(AcceptFn::App).unwrap_or(AcceptRepr::ACCEPT_NULL);
-            lp.accepts_pending = 0;
-            lp.backlog = backlog;
+            lp.accepts_pending.set(0);
+            lp.backlog.set(backlog);
         }
         if p.local_port != 0 {
             self.tcp_rmv(List::Bound, i);

@@ -515,7 +515,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             );
         } else if inp.flags & TCP_SYN != 0 {
             if P::CONFIG.tcp_listen_backlog
-                && self.lpcb_ref(l).accepts_pending >= self.lpcb_ref(l).backlog
+                && self.lpcb_ref(l).accepts_pending.get() >= self.lpcb_ref(l).backlog.get()
             {
                 return;
             }
@@ -526,7 +526,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             };
             if P::CONFIG.tcp_listen_backlog {
                 let lp = self.lp(l);
-                lp.accepts_pending = lp.accepts_pending.wrapping_add(1);
+                lp.accepts_pending
+                    .set(lp.accepts_pending.get().wrapping_add(1));
                 self.p(n).flags |= TF_BACKLOGPEND;
             }
             let lsn = *self.lpcb_ref(l);

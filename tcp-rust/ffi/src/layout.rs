@@ -1,0 +1,262 @@
+//! The C layout: the field types that make tcp-rust's structures lwIP's.
+//!
+//! [`CLayout`] is a [`Layout`] whose links are C pointers, whose state is
+//! a C `enum tcp_state`, whose addresses are `ip_addr_t`, whose callbacks
+//! are lwIP's function pointers. With it, `tcp_rust::TcpPcb<CLayout>` is
+//! `struct tcp_pcb` and `tcp_rust::TcpPcbListen<CLayout>` is `struct
+//! tcp_pcb_listen`, byte for byte, for the options this layout is written
+//! for: lwIP's unit-test lwipopts.h (test/unit/lwipopts.h with opt.h's
+//! defaults), which is dual-stack (`LWIP_IPV6`), has `LWIP_WND_SCALE`,
+//! `LWIP_CALLBACK_API`, `TCP_OVERSIZE` and `TCP_QUEUE_OOSEQ`, and no
+//! `LWIP_TCP_TIMESTAMPS`, `LWIP_TCP_SACK_OUT`, `LWIP_TCP_KEEPALIVE`,
+//! `TCP_LISTEN_BACKLOG`, `LWIP_TCP_PCB_NUM_EXT_ARGS` or
+//! `LWIP_NETIF_USE_HINTS`.
+//! `tests/layout.rs` checks every size and offset against the C compiler.
+//!
+//! These are plain data: nothing here dereferences a pointer or calls a
+//! function pointer.
+
+use core::ffi::c_void;
+use core::ptr::NonNull;
+
+use tcp_rust::storage::{
+    Absent, AcceptRepr, CallbackRepr, IpAddrRepr, Layout, NullValue, StateRepr,
+};
+use tcp_rust::{AcceptFn, TcpState};
+
+/// lwIP's `err_t` (`s8_t`).
+pub type ErrT = i8;
+
+/// The layout of lwIP's own structures (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CLayout;
+
+impl Layout for CLayout {
+    type PcbRef = PcbPtr;
+    type LpcbRef = LpcbPtr;
+    type SegRef = SegPtr;
+    type State = CState;
+    type IpAddr = IpAddrT;
+    type Arg = CallbackArg;
+    type RecvFn = RecvFn;
+    type SentFn = SentFn;
+    type ConnectedFn = ConnectedFn;
+    type PollFn = PollFn;
+    type ErrFn = ErrFn;
+    type AcceptFn = AcceptFnPtr;
+    type Sacks = Absent;
+    type Ts = Absent;
+    type Keep = Absent;
+    type Backlog = Absent;
+}
+
+/// `struct tcp_pcb *`, never NULL (a NULL link is `None`).
+#[repr(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PcbPtr(pub NonNull<c_void>);
+
+/// `struct tcp_pcb_listen *`, never NULL.
+#[repr(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LpcbPtr(pub NonNull<c_void>);
+
+/// `struct tcp_seg *`, never NULL.
+#[repr(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SegPtr(pub NonNull<c_void>);
+
+/// `enum tcp_state` as C stores it (an `int`). C code may write any value
+/// there (lwIP's tests write the field directly); one outside the enum
+/// reads as `CLOSED`, so that reading never fails.
+#[repr(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CState(pub u32);
+
+impl StateRepr for CState {
+    const CLOSED: CState = CState(TcpState::Closed as u32);
+    fn get(self) -> TcpState {
+        TcpState::ALL
+            .get(self.0 as usize)
+            .copied()
+            .unwrap_or(TcpState::Closed)
+    }
+    fn of(s: TcpState) -> CState {
+        CState(s as u32)
+    }
+}
+
+/// `ip6_addr_t` with `LWIP_IPV6_SCOPES`: four words and a zone.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ip6AddrT {
+    /// `addr`, network order.
+    pub addr: [u32; 4],
+    /// `zone`.
+    pub zone: u8,
+}
+
+/// `ip_addr_t` of a dual-stack build: the address (the IPv4 one in the
+/// first word) and its type.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpAddrT {
+    /// `u_addr` (the union of `ip6` and `ip4`).
+    pub u_addr: Ip6AddrT,
+    /// `type`: `IPADDR_TYPE_V4` (0), `_V6` (6) or `_ANY` (46).
+    pub ty: u8,
+}
+
+/// `IPADDR_TYPE_V4`.
+pub const IPADDR_TYPE_V4: u8 = 0;
+
+impl IpAddrRepr for IpAddrT {
+    const ANY: IpAddrT = IpAddrT {
+        u_addr: Ip6AddrT {
+            addr: [0; 4],
+            zone: 0,
+        },
+        ty: IPADDR_TYPE_V4,
+    };
+    fn v4(&self) -> [u8; 4] {
+        self.u_addr.addr[0].to_ne_bytes()
+    }
+    /// `ip_addr_copy_from_ip4`: the first word and the type; the zone
+    /// cleared. (lwIP leaves the other words as they were; here they are
+    /// zero, which no IPv4 code reads.)
+    fn from_v4(a: [u8; 4]) -> IpAddrT {
+        IpAddrT {
+            u_addr: Ip6AddrT {
+                addr: [u32::from_ne_bytes(a), 0, 0, 0],
+                zone: 0,
+            },
+            ty: IPADDR_TYPE_V4,
+        }
+    }
+}
+
+/// `void *callback_arg`.
+#[repr(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallbackArg(pub *mut c_void);
+
+impl NullValue for CallbackArg {
+    const NULL: CallbackArg = CallbackArg(core::ptr::null_mut());
+}
+
+macro_rules! callback_ptr {
+    ($(#[$doc:meta])* $name:ident, fn($($arg:ty),*) $(-> $ret:ty)?) => {
+        $(#[$doc])*
+        #[repr(transparent)]
+        #[derive(Debug, Clone, Copy)]
+        pub struct $name(pub Option<unsafe extern "C" fn($($arg),*) $(-> $ret)?>);
+
+        /// The same pointer (C's `==`).
+        impl PartialEq for $name {
+            fn eq(&self, other: &$name) -> bool {
+                match (self.0, other.0) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => core::ptr::fn_addr_eq(a, b),
+                    _ => false,
+                }
+            }
+        }
+
+        impl Eq for $name {}
+
+        impl NullValue for $name {
+            const NULL: $name = $name(None);
+        }
+
+        impl CallbackRepr for $name {
+            fn is_set(&self) -> bool {
+                self.0.is_some()
+            }
+            /// The C application registers its own (`tcp_recv()` etc.).
+            fn app() -> Option<$name> {
+                None
+            }
+        }
+    };
+}
+
+callback_ptr!(
+    /// `tcp_recv_fn`: `(arg, tpcb, p, err) -> err_t`.
+    RecvFn, fn(*mut c_void, *mut c_void, *mut c_void, ErrT) -> ErrT
+);
+callback_ptr!(
+    /// `tcp_sent_fn`: `(arg, tpcb, len) -> err_t`.
+    SentFn, fn(*mut c_void, *mut c_void, u16) -> ErrT
+);
+callback_ptr!(
+    /// `tcp_connected_fn`: `(arg, tpcb, err) -> err_t`.
+    ConnectedFn, fn(*mut c_void, *mut c_void, ErrT) -> ErrT
+);
+callback_ptr!(
+    /// `tcp_poll_fn`: `(arg, tpcb) -> err_t`.
+    PollFn, fn(*mut c_void, *mut c_void) -> ErrT
+);
+callback_ptr!(
+    /// `tcp_err_fn`: `(arg, err)`.
+    ErrFn, fn(*mut c_void, ErrT)
+);
+
+/// `tcp_accept_fn`: `(arg, newpcb, err) -> err_t`.
+pub type AcceptCallback = unsafe extern "C" fn(*mut c_void, *mut c_void, ErrT) -> ErrT;
+
+/// `lpcb->accept`.
+#[repr(transparent)]
+#[derive(Debug, Clone, Copy)]
+pub struct AcceptFnPtr(pub Option<AcceptCallback>);
+
+/// The same pointer (C's `==`).
+impl PartialEq for AcceptFnPtr {
+    fn eq(&self, other: &AcceptFnPtr) -> bool {
+        match (self.0, other.0) {
+            (None, None) => true,
+            (Some(a), Some(b)) => core::ptr::fn_addr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for AcceptFnPtr {}
+
+/// What `tcp_listen` installs where lwIP installs its file-local
+/// `tcp_accept_null`: a pointer the core recognises
+/// ([`AcceptRepr::kind`] is [`AcceptFn::AcceptNull`]) and runs itself
+/// (abort the new pcb, `ERR_ABRT`), as lwIP's does. No C code can name
+/// lwIP's (it is `static` in tcp.c), so nothing else calls this one; if
+/// something did, it would get `ERR_ABRT` and the pcb would be left to the
+/// core. Its body reads a static of its own, so that no other function
+/// has the same code and a linker folding identical functions cannot give
+/// another function its address.
+unsafe extern "C" fn accept_null_marker(_arg: *mut c_void, _new: *mut c_void, _err: ErrT) -> ErrT {
+    static ACCEPT_NULL_RESULT: ErrT = tcp_rust::Err::Abrt as ErrT;
+    core::hint::black_box(ACCEPT_NULL_RESULT)
+}
+
+impl NullValue for AcceptFnPtr {
+    const NULL: AcceptFnPtr = AcceptFnPtr(None);
+}
+
+impl AcceptRepr for AcceptFnPtr {
+    const ACCEPT_NULL: AcceptFnPtr = AcceptFnPtr(Some(accept_null_marker));
+    fn kind(&self) -> AcceptFn {
+        match self.0 {
+            None => AcceptFn::Null,
+            Some(f) if core::ptr::fn_addr_eq(f, accept_null_marker as AcceptCallback) => {
+                AcceptFn::AcceptNull
+            }
+            Some(_) => AcceptFn::App,
+        }
+    }
+    /// NULL and `tcp_accept_null`; the application's is a C pointer the
+    /// C side registers (`tcp_accept()`).
+    fn from_kind(k: AcceptFn) -> Option<AcceptFnPtr> {
+        match k {
+            AcceptFn::Null => Some(AcceptFnPtr::NULL),
+            AcceptFn::AcceptNull => Some(AcceptFnPtr::ACCEPT_NULL),
+            AcceptFn::App => None,
+        }
+    }
+}

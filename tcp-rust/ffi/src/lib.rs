@@ -1,0 +1,30 @@
+//! tcp-rust behind lwIP's C ABI: the library an lwIP build links in place
+//! of `tcp.c`, `tcp_in.c` and `tcp_out.c` (docs/drop-in.md).
+//!
+//! The TCP logic is tcp-rust's safe core; this crate is the other side of
+//! its storage seam ([`tcp_rust::storage`]): lwIP's own structures, pools,
+//! pbufs and IP layer underneath, and the C symbols on top. Every `unsafe`
+//! block of the drop-in lives here, each with a SAFETY comment.
+//!
+//! # Status
+//!
+//! - [`layout`]: the layout ([`layout::CLayout`]) that makes the core's
+//!   `TcpPcb` and `TcpPcbListen` lwIP's `struct tcp_pcb` and `struct
+//!   tcp_pcb_listen` for lwIP's unit-test options (test/unit/lwipopts.h:
+//!   dual-stack, window scaling, callbacks, no timestamps, SACK or
+//!   keepalive). `tests/layout.rs` compiles lwIP's headers with those
+//!   options and compares every size and offset with the C compiler's.
+//! - Not yet: `struct tcp_seg` and the pbufs (the core's pbuf seam), the
+//!   storage over `memp.c`, the exported symbols, the IP input and output,
+//!   lwIP's callbacks called through their C pointers. Until then this
+//!   crate exports nothing and cannot replace lwIP's TCP.
+//!
+//! # Licence
+//!
+//! Part of the port of lwIP (© Swedish Institute of Computer Science, BSD
+//! 3-clause); `../LICENSE-lwIP` applies.
+#![cfg_attr(not(test), no_std)]
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+#![warn(missing_docs)]
+
+pub mod layout;
