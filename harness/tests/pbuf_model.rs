@@ -23,7 +23,7 @@ use proptest::prelude::*;
 use std::collections::HashSet;
 use tcp_rust::config::Config;
 use tcp_rust::mem::Heap;
-use tcp_rust::pbuf::{Pbuf, PbufType, Pbufs, RomRef, RomStore};
+use tcp_rust::pbuf::{Pbuf, PbufStore, PbufType, Pbufs, RomRef, RomStore};
 
 #[derive(Debug, Clone, Copy)]
 enum Kind {

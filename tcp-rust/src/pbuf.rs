@@ -370,25 +370,6 @@ impl Pbufs {
             && Heap::fits(cfg.mem_size, cfg.mem_alignment)
     }
 
-    /// `mem_init()` and `memp_init()` for the pbuf pools: everything free,
-    /// statistics cleared. A profile that does not [`fit`](Pbufs::fits)
-    /// leaves empty pools.
-    pub fn init(&mut self, cfg: &Config) {
-        self.heap.mem_init(cfg.mem_size, cfg.mem_alignment);
-        if Pbufs::fits(cfg) {
-            self.pool.init(cfg.pbuf_pool_size);
-            self.rom.init(cfg.memp_num_pbuf);
-        } else {
-            self.pool.init(0);
-            self.rom.init(0);
-        }
-        self.sizeof_struct_pbuf = cfg.sizeof_struct_pbuf;
-        self.alignment = cfg.mem_alignment;
-        self.pool_bufsize = align(u32::from(cfg.pbuf_pool_bufsize), cfg.mem_alignment) as u16;
-        self.pool_elem = align(u32::from(cfg.sizeof_struct_pbuf), cfg.mem_alignment) as usize
-            + usize::from(self.pool_bufsize);
-    }
-
     // -- where a pbuf lives ---------------------------------------------
 
     /// The heap block of a `PBUF_RAM` pbuf: its `struct pbuf` starts
@@ -474,16 +455,348 @@ impl Pbufs {
         }
     }
 
-    // -- allocation -------------------------------------------------------
+    /// Port of `pbuf_chain(h, t)` (pbuf.c): [`Pbufs::pbuf_cat`] plus a
+    /// reference on `t`.
+    pub fn pbuf_chain(&mut self, h: Pbuf, t: Pbuf) {
+        self.pbuf_cat(h, t);
+        self.pbuf_ref(t);
+    }
+
+    /// Port of `pbuf_add_header_force(p, n)` (pbuf.c): as
+    /// [`Pbufs::pbuf_add_header`], also moving a ROM/REF payload.
+    pub fn pbuf_add_header_force(&mut self, p: Pbuf, n: u16) -> bool {
+        self.add_header_impl(p, n, true)
+    }
+
+    fn add_header_impl(&mut self, p: Pbuf, n: u16, force: bool) -> bool {
+        if n == 0 {
+            return true;
+        }
+        let room = u32::from(self.sizeof_struct_pbuf);
+        let Some(b) = self.raw_mut(p) else {
+            return false;
+        };
+        let tot_len = u16::from_le_bytes([b[8], b[9]]);
+        let Some(new_tot) = tot_len.checked_add(n) else {
+            return false;
+        };
+        if b[F_REF] == 0 {
+            return false;
+        }
+        let payload = u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
+        if PbufType::code_contiguous(b[12]) {
+            // pbuf.c: fails when the new payload would be in front of
+            // `(u8_t *)p + SIZEOF_STRUCT_PBUF` (C's struct size, which for
+            // RAM and POOL is where this port's payloads start too).
+            if payload < room + u32::from(n) {
+                return false;
+            }
+        } else if !force {
+            return false;
+        }
+        // pbuf_add_header_force on a ROM/REF pbuf moves the payload pointer
+        // without any bounds check (the application vouches for the bytes
+        // in front): the offset may go below 0 of the application's
+        // buffer, so it wraps (such a payload then reads as empty here,
+        // where C would read outside the buffer).
+        let len = u16::from_le_bytes([b[10], b[11]]).wrapping_add(n);
+        b[4..8].copy_from_slice(&payload.wrapping_sub(u32::from(n)).to_le_bytes());
+        b[8..10].copy_from_slice(&new_tot.to_le_bytes());
+        b[10..12].copy_from_slice(&len.to_le_bytes());
+        true
+    }
+
+    /// `pbuf_copy_partial(from, (u8_t *)to->payload + at, n, offset)`:
+    /// `n` bytes from `offset` into the chain `from`, written into `to`'s
+    /// first pbuf at `at` (tcp_split_unsent_seg, tcp_zero_window_probe).
+    /// Returns the bytes copied. Both are this store's pbufs, so the bytes
+    /// pass through a small buffer on the way.
+    pub fn pbuf_copy_partial_pbuf<R: RomStore>(
+        &mut self,
+        rom: &R,
+        from: Pbuf,
+        offset: u16,
+        n: u16,
+        to: Pbuf,
+        at: u16,
+    ) -> u16 {
+        let mut buf = [0u8; 64];
+        let mut done: u16 = 0;
+        while done < n {
+            let k = (n - done).min(buf.len() as u16);
+            let Some(b) = buf.get_mut(..usize::from(k)) else {
+                break;
+            };
+            let got = self.pbuf_copy_partial(rom, from, b, offset.wrapping_add(done));
+            let start = usize::from(at) + usize::from(done);
+            if let (Some(d), Some(sv)) = (
+                self.payload_mut(to)
+                    .get_mut(start..start + usize::from(got)),
+                buf.get(..usize::from(got)),
+            ) {
+                d.copy_from_slice(sv);
+            }
+            done += got;
+            if got < k {
+                break;
+            }
+        }
+        done
+    }
+
+    /// Port of `pbuf_take_at(p, data, len, offset)` (pbuf.c). Unlike
+    /// `pbuf_take`, it first finds the pbuf holding `offset` with
+    /// `pbuf_skip`, which finds none when `offset >= tot_len`: ERR_MEM then,
+    /// even for zero bytes.
+    pub fn pbuf_take_at(&mut self, p: Pbuf, src: &[u8], offset: u16) -> bool {
+        if offset >= self.tot_len(p) {
+            return false;
+        }
+        self.take_from(p, src, offset)
+    }
+
+    fn take_from(&mut self, p: Pbuf, src: &[u8], offset: u16) -> bool {
+        if usize::from(self.tot_len(p)) < usize::from(offset) + src.len() {
+            return false;
+        }
+        let mut offset = usize::from(offset);
+        let mut done = 0usize;
+        let mut cur = Some(p);
+        while let Some(q) = cur {
+            if done == src.len() {
+                break;
+            }
+            let (next, d) = self.next_and_payload_mut(q);
+            cur = next;
+            if offset >= d.len() {
+                offset -= d.len();
+                continue;
+            }
+            let n = (d.len() - offset).min(src.len() - done);
+            if let (Some(dd), Some(sv)) = (d.get_mut(offset..offset + n), src.get(done..done + n)) {
+                dd.copy_from_slice(sv);
+            }
+            done += n;
+            offset = 0;
+        }
+        true
+    }
+    /// Bytes between the `struct pbuf` and the payload (RAM/POOL; 0 for
+    /// ROM/REF): `(u8_t *)p->payload - (u8_t *)p`.
+    pub fn payload_offset(&self, p: Pbuf) -> u16 {
+        let h = self.hdr(p);
+        if h.ty.contiguous() {
+            h.payload as u16
+        } else {
+            0
+        }
+    }
+
+    /// `p->next` and `p->payload` (`p->len` bytes) at once.
+    #[inline]
+    fn next_and_payload<'a, R: RomStore>(
+        &'a self,
+        rom: &'a R,
+        p: Pbuf,
+    ) -> (Option<Pbuf>, &'a [u8]) {
+        let (region, at) = self.loc(p);
+        let Some(b) = region.get(at..at + PBUF_HDR) else {
+            return (None, &[]);
+        };
+        let next = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let next = (next != NO_NEXT).then_some(Pbuf(next));
+        let payload = u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize;
+        let len = usize::from(u16::from_le_bytes([b[10], b[11]]));
+        let bytes = if PbufType::code_contiguous(b[12]) {
+            let start = at + payload;
+            region.get(start..start + len).unwrap_or(&[])
+        } else {
+            let key = self.rom_key.get(p.idx() / PBUF_HDR).copied().unwrap_or(0);
+            rom.rom_bytes(key)
+                .get(payload..payload.saturating_add(len))
+                .unwrap_or(&[])
+        };
+        (next, bytes)
+    }
+
+    /// `p->next` and `p->payload` (`p->len` bytes, empty for ROM/REF) to
+    /// write, at once.
+    #[inline]
+    fn next_and_payload_mut(&mut self, p: Pbuf) -> (Option<Pbuf>, &mut [u8]) {
+        let (region, at) = self.loc_mut(p);
+        let Some(b) = region.get(at..at + PBUF_HDR) else {
+            return (None, &mut []);
+        };
+        let next = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let next = (next != NO_NEXT).then_some(Pbuf(next));
+        if !PbufType::code_contiguous(b[12]) {
+            return (next, &mut []);
+        }
+        let start = at + u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize;
+        let len = usize::from(u16::from_le_bytes([b[10], b[11]]));
+        (next, region.get_mut(start..start + len).unwrap_or(&mut []))
+    }
+
+    /// The heap block of a `PBUF_RAM` pbuf (`None` for other types): where
+    /// mem_malloc placed it, for comparing layouts with lwIP's.
+    pub fn heap_block(&self, p: Pbuf) -> Option<MemPtr> {
+        (p.tag() == TAG_RAM).then_some(self.block(p))
+    }
+}
+
+/// lwIP's pbuf.c as the TCP code uses it: allocation, chains, reference
+/// counts, headers, copies and the fields lwIP's TCP reads and writes
+/// (`p->next`, `len`, `tot_len`, `flags`, `payload`). The port's own
+/// [`Pbufs`] implements it; a build linked into lwIP implements it over
+/// lwIP's `pbuf.c` (docs/drop-in.md).
+pub trait PbufStore {
+    /// `struct pbuf *` (never NULL: a NULL pbuf is `None`).
+    type Pbuf: Copy + Eq + core::fmt::Debug;
+    /// Where a `PBUF_ROM` pbuf's payload points: bytes of the
+    /// application's, unchanged until acknowledged.
+    type Rom: Copy + Eq + core::fmt::Debug;
+
+    /// `mem_init()` and `memp_init()` for the pbuf pools: everything free,
+    /// statistics cleared. A profile that does not [`fit`](Pbufs::fits)
+    /// leaves empty pools.
+    fn init(&mut self, cfg: &Config);
 
     /// Port of `pbuf_alloc(layer, length, type)` (pbuf.c), `layer` being
     /// the header room in bytes (`PBUF_TRANSPORT`, `PBUF_IP`, …: see
     /// [`Config::pbuf_layer_transport`]). A `PBUF_ROM`/`PBUF_REF` pbuf
     /// ignores the layer and points at nothing until
-    /// [`Pbufs::set_rom`]; a `PBUF_POOL` request longer than one buffer
+    /// [`PbufStore::set_rom`]; a `PBUF_POOL` request longer than one buffer
     /// is a chain. `None` when the heap or pool is exhausted (counted in
     /// its statistics).
-    pub fn pbuf_alloc(&mut self, layer: u16, length: u16, ty: PbufType) -> Option<Pbuf> {
+    fn pbuf_alloc(&mut self, layer: u16, length: u16, ty: PbufType) -> Option<Self::Pbuf>;
+
+    /// Points a `PBUF_ROM`/`PBUF_REF` pbuf at the application's bytes
+    /// (C: `((struct pbuf_rom *)p)->payload = ptr`).
+    fn set_rom(&mut self, p: Self::Pbuf, at: Self::Rom);
+
+    /// Where a `PBUF_ROM`/`PBUF_REF` pbuf's payload is (`None` for other
+    /// types).
+    fn rom_ref(&self, p: Self::Pbuf) -> Option<Self::Rom>;
+
+    /// Port of `pbuf_free(p)` (pbuf.c): drops one reference from each pbuf
+    /// of the chain until one stays referenced, returning the storage of
+    /// those that reach zero. Returns how many were freed.
+    fn pbuf_free(&mut self, p: Self::Pbuf) -> u8;
+
+    /// Port of `pbuf_ref(p)` (pbuf.c).
+    fn pbuf_ref(&mut self, p: Self::Pbuf);
+
+    /// Port of `pbuf_clen(p)` (pbuf.c): pbufs in the chain.
+    fn pbuf_clen(&self, p: Self::Pbuf) -> u16;
+
+    /// Port of `pbuf_cat(h, t)` (pbuf.c): `t` appended to `h`'s chain,
+    /// `h`'s reference passed on (no reference is taken).
+    fn pbuf_cat(&mut self, h: Self::Pbuf, t: Self::Pbuf);
+
+    /// Port of `pbuf_realloc(p, new_len)` (pbuf.c): shrinks the chain to
+    /// `new_len` bytes, trimming the heap block of a `PBUF_RAM` last pbuf
+    /// (`mem_trim`) and freeing the pbufs behind it. A larger `new_len`
+    /// changes nothing. `Err` is the message of the `LWIP_ASSERT` mem_trim
+    /// fails (the chain is then left as lwIP leaves it: unchanged).
+    fn pbuf_realloc(&mut self, p: Self::Pbuf, new_len: u16) -> Result<(), &'static str>;
+
+    /// Port of `pbuf_add_header(p, n)` (pbuf.c): the payload moves `n`
+    /// bytes back into the header room. `false` (nothing changed) when the
+    /// room is too small, the length would overflow, or the pbuf's payload
+    /// is the application's.
+    fn pbuf_add_header(&mut self, p: Self::Pbuf, n: u16) -> bool;
+
+    /// Port of `pbuf_remove_header(p, n)` (pbuf.c): the payload moves `n`
+    /// bytes forward. `false` (nothing changed) when `n` exceeds `p->len`.
+    fn pbuf_remove_header(&mut self, p: Self::Pbuf, n: u16) -> bool;
+
+    /// Port of `pbuf_copy_partial(p, buf, len, offset)` (pbuf.c), `len`
+    /// being `dst.len()`: copies from `offset` bytes into the chain,
+    /// returns how many bytes were copied.
+    fn pbuf_copy_partial<R: RomStore>(
+        &self,
+        rom: &R,
+        p: Self::Pbuf,
+        dst: &mut [u8],
+        offset: u16,
+    ) -> u16;
+
+    /// Port of `pbuf_take(p, data, len)` (pbuf.c): fills the chain from
+    /// its start. `false` (nothing written) when the chain is shorter than
+    /// `src`. The payload of a ROM/REF pbuf is not written.
+    fn pbuf_take(&mut self, p: Self::Pbuf, src: &[u8]) -> bool;
+
+    /// `p->next`.
+    fn next(&self, p: Self::Pbuf) -> Option<Self::Pbuf>;
+
+    /// `p->len`.
+    fn len(&self, p: Self::Pbuf) -> u16;
+
+    /// Sets `p->len`.
+    fn set_len(&mut self, p: Self::Pbuf, len: u16);
+
+    /// `p->tot_len`.
+    fn tot_len(&self, p: Self::Pbuf) -> u16;
+
+    /// Sets `p->tot_len`.
+    fn set_tot_len(&mut self, p: Self::Pbuf, tot_len: u16);
+
+    /// `p->flags`.
+    fn flags(&self, p: Self::Pbuf) -> u8;
+
+    /// Sets `p->flags`.
+    fn set_flags(&mut self, p: Self::Pbuf, flags: u8);
+
+    /// `p->ref`.
+    fn refcount(&self, p: Self::Pbuf) -> u8;
+
+    /// The pbuf's type.
+    fn pbuf_type(&self, p: Self::Pbuf) -> PbufType;
+
+    /// `p->payload`, `p->len` bytes of it.
+    fn payload<'a, R: RomStore>(&'a self, rom: &'a R, p: Self::Pbuf) -> &'a [u8];
+
+    /// `p->payload`, `p->len` bytes of it, to write (empty for ROM/REF:
+    /// the application's bytes are not the stack's to write).
+    fn payload_mut(&mut self, p: Self::Pbuf) -> &mut [u8];
+
+    /// The chain's payloads, head first.
+    fn chain<'a, R: RomStore>(
+        &'a self,
+        rom: &'a R,
+        p: Self::Pbuf,
+    ) -> impl Iterator<Item = &'a [u8]> + 'a;
+
+    /// `MEMP_PBUF` elements in use.
+    fn memp_pbuf_used(&self) -> u16;
+
+    /// `MEMP_PBUF_POOL` elements in use.
+    fn pool_used(&self) -> u16;
+}
+
+impl PbufStore for Pbufs {
+    type Pbuf = Pbuf;
+    type Rom = RomRef;
+
+    fn init(&mut self, cfg: &Config) {
+        self.heap.mem_init(cfg.mem_size, cfg.mem_alignment);
+        if Pbufs::fits(cfg) {
+            self.pool.init(cfg.pbuf_pool_size);
+            self.rom.init(cfg.memp_num_pbuf);
+        } else {
+            self.pool.init(0);
+            self.rom.init(0);
+        }
+        self.sizeof_struct_pbuf = cfg.sizeof_struct_pbuf;
+        self.alignment = cfg.mem_alignment;
+        self.pool_bufsize = align(u32::from(cfg.pbuf_pool_bufsize), cfg.mem_alignment) as u16;
+        self.pool_elem = align(u32::from(cfg.sizeof_struct_pbuf), cfg.mem_alignment) as usize
+            + usize::from(self.pool_bufsize);
+    }
+
+    // -- allocation -------------------------------------------------------
+
+    fn pbuf_alloc(&mut self, layer: u16, length: u16, ty: PbufType) -> Option<Pbuf> {
         match ty {
             PbufType::Rom | PbufType::Ref => {
                 let i = self.rom.alloc()?;
@@ -547,9 +860,7 @@ impl Pbufs {
         }
     }
 
-    /// Points a `PBUF_ROM`/`PBUF_REF` pbuf at the application's bytes
-    /// (C: `((struct pbuf_rom *)p)->payload = ptr`).
-    pub fn set_rom(&mut self, p: Pbuf, at: RomRef) {
+    fn set_rom(&mut self, p: Pbuf, at: RomRef) {
         if p.tag() == TAG_ROM {
             if let Some(k) = self.rom_key.get_mut(p.idx() / PBUF_HDR) {
                 *k = at.key;
@@ -558,9 +869,7 @@ impl Pbufs {
         }
     }
 
-    /// Where a `PBUF_ROM`/`PBUF_REF` pbuf's payload is (`None` for other
-    /// types).
-    pub fn rom_ref(&self, p: Pbuf) -> Option<RomRef> {
+    fn rom_ref(&self, p: Pbuf) -> Option<RomRef> {
         if p.tag() != TAG_ROM {
             return None;
         }
@@ -570,10 +879,7 @@ impl Pbufs {
         })
     }
 
-    /// Port of `pbuf_free(p)` (pbuf.c): drops one reference from each pbuf
-    /// of the chain until one stays referenced, returning the storage of
-    /// those that reach zero. Returns how many were freed.
-    pub fn pbuf_free(&mut self, p: Pbuf) -> u8 {
+    fn pbuf_free(&mut self, p: Pbuf) -> u8 {
         let mut count = 0u8;
         let mut cur = Some(p);
         while let Some(q) = cur {
@@ -600,14 +906,12 @@ impl Pbufs {
         count
     }
 
-    /// Port of `pbuf_ref(p)` (pbuf.c).
-    pub fn pbuf_ref(&mut self, p: Pbuf) {
+    fn pbuf_ref(&mut self, p: Pbuf) {
         let r = self.get8(p, F_REF).wrapping_add(1);
         self.set8(p, F_REF, r);
     }
 
-    /// Port of `pbuf_clen(p)` (pbuf.c): pbufs in the chain.
-    pub fn pbuf_clen(&self, p: Pbuf) -> u16 {
+    fn pbuf_clen(&self, p: Pbuf) -> u16 {
         let mut n = 0u16;
         let mut cur = Some(p);
         while let Some(q) = cur {
@@ -617,9 +921,7 @@ impl Pbufs {
         n
     }
 
-    /// Port of `pbuf_cat(h, t)` (pbuf.c): `t` appended to `h`'s chain,
-    /// `h`'s reference passed on (no reference is taken).
-    pub fn pbuf_cat(&mut self, h: Pbuf, t: Pbuf) {
+    fn pbuf_cat(&mut self, h: Pbuf, t: Pbuf) {
         let add = self.tot_len(t);
         let mut p = h;
         loop {
@@ -635,19 +937,7 @@ impl Pbufs {
         }
     }
 
-    /// Port of `pbuf_chain(h, t)` (pbuf.c): [`Pbufs::pbuf_cat`] plus a
-    /// reference on `t`.
-    pub fn pbuf_chain(&mut self, h: Pbuf, t: Pbuf) {
-        self.pbuf_cat(h, t);
-        self.pbuf_ref(t);
-    }
-
-    /// Port of `pbuf_realloc(p, new_len)` (pbuf.c): shrinks the chain to
-    /// `new_len` bytes, trimming the heap block of a `PBUF_RAM` last pbuf
-    /// (`mem_trim`) and freeing the pbufs behind it. A larger `new_len`
-    /// changes nothing. `Err` is the message of the `LWIP_ASSERT` mem_trim
-    /// fails (the chain is then left as lwIP leaves it: unchanged).
-    pub fn pbuf_realloc(&mut self, p: Pbuf, new_len: u16) -> Result<(), &'static str> {
+    fn pbuf_realloc(&mut self, p: Pbuf, new_len: u16) -> Result<(), &'static str> {
         let h = self.hdr(p);
         if new_len >= h.tot_len {
             return Ok(());
@@ -687,61 +977,11 @@ impl Pbufs {
         Ok(())
     }
 
-    /// Port of `pbuf_add_header(p, n)` (pbuf.c): the payload moves `n`
-    /// bytes back into the header room. `false` (nothing changed) when the
-    /// room is too small, the length would overflow, or the pbuf's payload
-    /// is the application's.
-    pub fn pbuf_add_header(&mut self, p: Pbuf, n: u16) -> bool {
+    fn pbuf_add_header(&mut self, p: Pbuf, n: u16) -> bool {
         self.add_header_impl(p, n, false)
     }
 
-    /// Port of `pbuf_add_header_force(p, n)` (pbuf.c): as
-    /// [`Pbufs::pbuf_add_header`], also moving a ROM/REF payload.
-    pub fn pbuf_add_header_force(&mut self, p: Pbuf, n: u16) -> bool {
-        self.add_header_impl(p, n, true)
-    }
-
-    fn add_header_impl(&mut self, p: Pbuf, n: u16, force: bool) -> bool {
-        if n == 0 {
-            return true;
-        }
-        let room = u32::from(self.sizeof_struct_pbuf);
-        let Some(b) = self.raw_mut(p) else {
-            return false;
-        };
-        let tot_len = u16::from_le_bytes([b[8], b[9]]);
-        let Some(new_tot) = tot_len.checked_add(n) else {
-            return false;
-        };
-        if b[F_REF] == 0 {
-            return false;
-        }
-        let payload = u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
-        if PbufType::code_contiguous(b[12]) {
-            // pbuf.c: fails when the new payload would be in front of
-            // `(u8_t *)p + SIZEOF_STRUCT_PBUF` (C's struct size, which for
-            // RAM and POOL is where this port's payloads start too).
-            if payload < room + u32::from(n) {
-                return false;
-            }
-        } else if !force {
-            return false;
-        }
-        // pbuf_add_header_force on a ROM/REF pbuf moves the payload pointer
-        // without any bounds check (the application vouches for the bytes
-        // in front): the offset may go below 0 of the application's
-        // buffer, so it wraps (such a payload then reads as empty here,
-        // where C would read outside the buffer).
-        let len = u16::from_le_bytes([b[10], b[11]]).wrapping_add(n);
-        b[4..8].copy_from_slice(&payload.wrapping_sub(u32::from(n)).to_le_bytes());
-        b[8..10].copy_from_slice(&new_tot.to_le_bytes());
-        b[10..12].copy_from_slice(&len.to_le_bytes());
-        true
-    }
-
-    /// Port of `pbuf_remove_header(p, n)` (pbuf.c): the payload moves `n`
-    /// bytes forward. `false` (nothing changed) when `n` exceeds `p->len`.
-    pub fn pbuf_remove_header(&mut self, p: Pbuf, n: u16) -> bool {
+    fn pbuf_remove_header(&mut self, p: Pbuf, n: u16) -> bool {
         if n == 0 {
             return true;
         }
@@ -762,16 +1002,7 @@ impl Pbufs {
         true
     }
 
-    /// Port of `pbuf_copy_partial(p, buf, len, offset)` (pbuf.c), `len`
-    /// being `dst.len()`: copies from `offset` bytes into the chain,
-    /// returns how many bytes were copied.
-    pub fn pbuf_copy_partial<R: RomStore>(
-        &self,
-        rom: &R,
-        p: Pbuf,
-        dst: &mut [u8],
-        offset: u16,
-    ) -> u16 {
+    fn pbuf_copy_partial<R: RomStore>(&self, rom: &R, p: Pbuf, dst: &mut [u8], offset: u16) -> u16 {
         let mut offset = usize::from(offset);
         let mut left = 0usize;
         for s in self.chain(rom, p) {
@@ -793,196 +1024,60 @@ impl Pbufs {
         left as u16
     }
 
-    /// `pbuf_copy_partial(from, (u8_t *)to->payload + at, n, offset)`:
-    /// `n` bytes from `offset` into the chain `from`, written into `to`'s
-    /// first pbuf at `at` (tcp_split_unsent_seg, tcp_zero_window_probe).
-    /// Returns the bytes copied. Both are this store's pbufs, so the bytes
-    /// pass through a small buffer on the way.
-    pub fn pbuf_copy_partial_pbuf<R: RomStore>(
-        &mut self,
-        rom: &R,
-        from: Pbuf,
-        offset: u16,
-        n: u16,
-        to: Pbuf,
-        at: u16,
-    ) -> u16 {
-        let mut buf = [0u8; 64];
-        let mut done: u16 = 0;
-        while done < n {
-            let k = (n - done).min(buf.len() as u16);
-            let Some(b) = buf.get_mut(..usize::from(k)) else {
-                break;
-            };
-            let got = self.pbuf_copy_partial(rom, from, b, offset.wrapping_add(done));
-            let start = usize::from(at) + usize::from(done);
-            if let (Some(d), Some(sv)) = (
-                self.payload_mut(to)
-                    .get_mut(start..start + usize::from(got)),
-                buf.get(..usize::from(got)),
-            ) {
-                d.copy_from_slice(sv);
-            }
-            done += got;
-            if got < k {
-                break;
-            }
-        }
-        done
-    }
-
-    /// Port of `pbuf_take(p, data, len)` (pbuf.c): fills the chain from
-    /// its start. `false` (nothing written) when the chain is shorter than
-    /// `src`. The payload of a ROM/REF pbuf is not written.
-    pub fn pbuf_take(&mut self, p: Pbuf, src: &[u8]) -> bool {
+    fn pbuf_take(&mut self, p: Pbuf, src: &[u8]) -> bool {
         self.take_from(p, src, 0)
-    }
-
-    /// Port of `pbuf_take_at(p, data, len, offset)` (pbuf.c). Unlike
-    /// `pbuf_take`, it first finds the pbuf holding `offset` with
-    /// `pbuf_skip`, which finds none when `offset >= tot_len`: ERR_MEM then,
-    /// even for zero bytes.
-    pub fn pbuf_take_at(&mut self, p: Pbuf, src: &[u8], offset: u16) -> bool {
-        if offset >= self.tot_len(p) {
-            return false;
-        }
-        self.take_from(p, src, offset)
-    }
-
-    fn take_from(&mut self, p: Pbuf, src: &[u8], offset: u16) -> bool {
-        if usize::from(self.tot_len(p)) < usize::from(offset) + src.len() {
-            return false;
-        }
-        let mut offset = usize::from(offset);
-        let mut done = 0usize;
-        let mut cur = Some(p);
-        while let Some(q) = cur {
-            if done == src.len() {
-                break;
-            }
-            let (next, d) = self.next_and_payload_mut(q);
-            cur = next;
-            if offset >= d.len() {
-                offset -= d.len();
-                continue;
-            }
-            let n = (d.len() - offset).min(src.len() - done);
-            if let (Some(dd), Some(sv)) = (d.get_mut(offset..offset + n), src.get(done..done + n)) {
-                dd.copy_from_slice(sv);
-            }
-            done += n;
-            offset = 0;
-        }
-        true
     }
 
     // -- fields -----------------------------------------------------------
 
-    /// `p->next`.
     #[inline]
-    pub fn next(&self, p: Pbuf) -> Option<Pbuf> {
+    fn next(&self, p: Pbuf) -> Option<Pbuf> {
         let n = self
             .raw(p)
             .map_or(NO_NEXT, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
         (n != NO_NEXT).then_some(Pbuf(n))
     }
-    /// `p->len`.
+
     #[inline]
-    pub fn len(&self, p: Pbuf) -> u16 {
+    fn len(&self, p: Pbuf) -> u16 {
         self.get16(p, F_LEN)
     }
-    /// Sets `p->len`.
+
     #[inline]
-    pub fn set_len(&mut self, p: Pbuf, len: u16) {
+    fn set_len(&mut self, p: Pbuf, len: u16) {
         self.set16(p, F_LEN, len);
     }
-    /// `p->tot_len`.
+
     #[inline]
-    pub fn tot_len(&self, p: Pbuf) -> u16 {
+    fn tot_len(&self, p: Pbuf) -> u16 {
         self.get16(p, F_TOT_LEN)
     }
-    /// Sets `p->tot_len`.
+
     #[inline]
-    pub fn set_tot_len(&mut self, p: Pbuf, tot_len: u16) {
+    fn set_tot_len(&mut self, p: Pbuf, tot_len: u16) {
         self.set16(p, F_TOT_LEN, tot_len);
     }
-    /// `p->flags`.
+
     #[inline]
-    pub fn flags(&self, p: Pbuf) -> u8 {
+    fn flags(&self, p: Pbuf) -> u8 {
         self.get8(p, F_FLAGS)
     }
-    /// Sets `p->flags`.
+
     #[inline]
-    pub fn set_flags(&mut self, p: Pbuf, flags: u8) {
+    fn set_flags(&mut self, p: Pbuf, flags: u8) {
         self.set8(p, F_FLAGS, flags);
     }
-    /// `p->ref`.
+
     #[inline]
-    pub fn refcount(&self, p: Pbuf) -> u8 {
+    fn refcount(&self, p: Pbuf) -> u8 {
         self.get8(p, F_REF)
     }
-    /// The pbuf's type.
-    pub fn pbuf_type(&self, p: Pbuf) -> PbufType {
+
+    fn pbuf_type(&self, p: Pbuf) -> PbufType {
         self.hdr(p).ty
     }
-    /// Bytes between the `struct pbuf` and the payload (RAM/POOL; 0 for
-    /// ROM/REF): `(u8_t *)p->payload - (u8_t *)p`.
-    pub fn payload_offset(&self, p: Pbuf) -> u16 {
-        let h = self.hdr(p);
-        if h.ty.contiguous() {
-            h.payload as u16
-        } else {
-            0
-        }
-    }
 
-    /// `p->next` and `p->payload` (`p->len` bytes) at once.
-    #[inline]
-    fn next_and_payload<'a, R: RomStore>(
-        &'a self,
-        rom: &'a R,
-        p: Pbuf,
-    ) -> (Option<Pbuf>, &'a [u8]) {
-        let (region, at) = self.loc(p);
-        let Some(b) = region.get(at..at + PBUF_HDR) else {
-            return (None, &[]);
-        };
-        let next = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-        let next = (next != NO_NEXT).then_some(Pbuf(next));
-        let payload = u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize;
-        let len = usize::from(u16::from_le_bytes([b[10], b[11]]));
-        let bytes = if PbufType::code_contiguous(b[12]) {
-            let start = at + payload;
-            region.get(start..start + len).unwrap_or(&[])
-        } else {
-            let key = self.rom_key.get(p.idx() / PBUF_HDR).copied().unwrap_or(0);
-            rom.rom_bytes(key)
-                .get(payload..payload.saturating_add(len))
-                .unwrap_or(&[])
-        };
-        (next, bytes)
-    }
-
-    /// `p->next` and `p->payload` (`p->len` bytes, empty for ROM/REF) to
-    /// write, at once.
-    #[inline]
-    fn next_and_payload_mut(&mut self, p: Pbuf) -> (Option<Pbuf>, &mut [u8]) {
-        let (region, at) = self.loc_mut(p);
-        let Some(b) = region.get(at..at + PBUF_HDR) else {
-            return (None, &mut []);
-        };
-        let next = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-        let next = (next != NO_NEXT).then_some(Pbuf(next));
-        if !PbufType::code_contiguous(b[12]) {
-            return (next, &mut []);
-        }
-        let start = at + u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize;
-        let len = usize::from(u16::from_le_bytes([b[10], b[11]]));
-        (next, region.get_mut(start..start + len).unwrap_or(&mut []))
-    }
-
-    /// `p->payload`, `p->len` bytes of it.
-    pub fn payload<'a, R: RomStore>(&'a self, rom: &'a R, p: Pbuf) -> &'a [u8] {
+    fn payload<'a, R: RomStore>(&'a self, rom: &'a R, p: Pbuf) -> &'a [u8] {
         let (region, at) = self.loc(p);
         let Some(b) = region.get(at..at + PBUF_HDR) else {
             return &[];
@@ -1000,9 +1095,7 @@ impl Pbufs {
         }
     }
 
-    /// `p->payload`, `p->len` bytes of it, to write (empty for ROM/REF:
-    /// the application's bytes are not the stack's to write).
-    pub fn payload_mut(&mut self, p: Pbuf) -> &mut [u8] {
+    fn payload_mut(&mut self, p: Pbuf) -> &mut [u8] {
         let (region, at) = self.loc_mut(p);
         let Some(b) = region.get(at..at + PBUF_HDR) else {
             return &mut [];
@@ -1015,8 +1108,11 @@ impl Pbufs {
         region.get_mut(start..start + len).unwrap_or(&mut [])
     }
 
-    /// The chain's payloads, head first.
-    pub fn chain<'a, R: RomStore>(&'a self, rom: &'a R, p: Pbuf) -> Chain<'a, R> {
+    fn chain<'a, R: RomStore>(
+        &'a self,
+        rom: &'a R,
+        p: Pbuf,
+    ) -> impl Iterator<Item = &'a [u8]> + 'a {
         Chain {
             pbufs: self,
             rom,
@@ -1024,18 +1120,11 @@ impl Pbufs {
         }
     }
 
-    /// The heap block of a `PBUF_RAM` pbuf (`None` for other types): where
-    /// mem_malloc placed it, for comparing layouts with lwIP's.
-    pub fn heap_block(&self, p: Pbuf) -> Option<MemPtr> {
-        (p.tag() == TAG_RAM).then_some(self.block(p))
-    }
-
-    /// `MEMP_PBUF` elements in use.
-    pub const fn memp_pbuf_used(&self) -> u16 {
+    fn memp_pbuf_used(&self) -> u16 {
         self.rom.used()
     }
-    /// `MEMP_PBUF_POOL` elements in use.
-    pub const fn pool_used(&self) -> u16 {
+
+    fn pool_used(&self) -> u16 {
         self.pool.used()
     }
 }

@@ -12,7 +12,7 @@ use core::net::Ipv4Addr;
 
 use crate::config::{Config, Full, Profile};
 use crate::err::Err;
-use crate::pbuf::{Chain, Pbuf, PbufType, Pbufs, RomStore};
+use crate::pbuf::{Pbuf, PbufStore, PbufType, Pbufs, RomStore};
 use crate::state::{TcpFlags, TcpState};
 use crate::storage::{
     IpAddrRepr, Layout, LpcbRef, NullValue, PcbRef, Pool, PortLayout, SegRef, StateRepr, Storage,
@@ -112,7 +112,7 @@ impl<'a> Packet<'a> {
         usize::from(self.pbufs.tot_len(self.p))
     }
     /// The chain's payloads, head first.
-    pub fn chunks<'b, R: RomStore>(&'b self, rom: &'b R) -> Chain<'b, R> {
+    pub fn chunks<'b, R: RomStore>(&'b self, rom: &'b R) -> impl Iterator<Item = &'b [u8]> + 'b {
         self.pbufs.chain(rom, self.p)
     }
     /// Copies the packet into `out` (`pbuf_copy_partial`); returns the
@@ -363,7 +363,7 @@ pub struct TcpPcb<L: Layout = PortLayout> {
     /// `refused_data`.
     pub refused_data: Option<Pbuf>,
     pub listener: Option<L::LpcbRef>,
-    /// `sent` (set: [`CallbackRepr::is_set`]).
+    /// `sent` (set: [`crate::storage::CallbackRepr::is_set`]).
     pub sent: L::SentFn,
     /// `recv` (not set: `tcp_recv_null`).
     pub recv: L::RecvFn,

@@ -17,6 +17,7 @@ use std::vec;
 use std::vec::Vec;
 
 use crate::err::Err;
+use crate::pbuf::PbufStore;
 use crate::stack::{Callback, Handle, WriteFlags};
 use crate::state::{TF_INFR, TcpState};
 use crate::test_support::*;

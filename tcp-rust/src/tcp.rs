@@ -3,7 +3,7 @@
 
 use crate::config::Profile;
 use crate::err::Err;
-use crate::pbuf::PBUF_FLAG_TCP_FIN;
+use crate::pbuf::{PBUF_FLAG_TCP_FIN, PbufStore};
 use crate::seq::{tcp_seq_geq, tcp_seq_gt};
 use crate::stack::{
     AcceptFn, ApiError, Assertion, Handle, Hooks, List, LpcbOf, NETIF_INDEX, NETIF_NO_INDEX, PcbOf,

@@ -5,7 +5,7 @@ use crate::config::Profile;
 use crate::err::Err;
 use crate::options::TcpSackRange;
 use crate::options::{ParseoptCtx, tcp_parseopt};
-use crate::pbuf::{PBUF_FLAG_PUSH, PBUF_FLAG_TCP_FIN, Pbuf};
+use crate::pbuf::{PBUF_FLAG_PUSH, PBUF_FLAG_TCP_FIN, Pbuf, PbufStore};
 use crate::seq::{tcp_seq_between, tcp_seq_geq, tcp_seq_gt, tcp_seq_leq, tcp_seq_lt};
 use crate::stack::{
     AcceptFn, Assertion, Callback, Hooks, List, LpcbOf, PcbOf, SOF_INHERITED, SegOf, Tcp, TcpApp,

@@ -8,7 +8,7 @@ use crate::options::{
     LWIP_TCP_OPT_LEN_TS, OptValues, TF_SEG_OPTS_WND_SCALE, build_segment_options,
     lwip_tcp_opt_length, tcp_data_optflags, tcp_enqueue_flags_optflags, tcp_send_empty_ack_options,
 };
-use crate::pbuf::{Pbuf, PbufType, RomRef};
+use crate::pbuf::{Pbuf, PbufStore, PbufType, RomRef};
 use crate::seq::tcp_seq_lt;
 use crate::stack::{ApiError, Assertion, Handle, Hooks, PcbOf, SegOf, Tcp, WriteFlags};
 use crate::state::{
