@@ -404,14 +404,15 @@ pub const fn checked<P: Profile>() -> Config {
 /// Whether a profile fits storage `S`: its pcb, listen-pcb and segment
 /// pools within `S`'s capacities ([`Storage::MAX_PCBS`],
 /// [`Storage::MAX_LISTEN_PCBS`], [`Storage::MAX_SEGS`]), its SACK table
-/// within [`crate::stack::MAX_SACKS`], its pbufs and heap within what
-/// [`crate::pbuf::Pbufs::fits`] takes.
+/// within [`crate::stack::MAX_SACKS`], and, where the storage's pbufs
+/// are the port's own ([`Storage::PORT_PBUFS`]), its pbufs and heap within
+/// what [`crate::pbuf::Pbufs::fits`] takes.
 pub const fn fits_storage<S: Storage>(c: &Config) -> bool {
     c.memp_num_tcp_pcb as usize <= S::MAX_PCBS
         && c.memp_num_tcp_pcb_listen as usize <= S::MAX_LISTEN_PCBS
         && c.memp_num_tcp_seg as usize <= S::MAX_SEGS
         && c.lwip_tcp_max_sack_num as usize <= crate::stack::MAX_SACKS
-        && crate::pbuf::Pbufs::fits(c)
+        && (!S::PORT_PBUFS || crate::pbuf::Pbufs::fits(c))
 }
 
 impl Config {

@@ -12,7 +12,7 @@
 use std::vec::Vec;
 
 use crate::err::Err;
-use crate::pbuf::Pbuf;
+
 use crate::stack::{Callback, Handle, WriteFlags};
 use crate::state::TcpState;
 use crate::test_support::*;
@@ -46,7 +46,11 @@ struct Breaker {
     accepted: Vec<Handle>,
 }
 
-fn act<P: Profile>(t: &mut Tcp<TestHooks, P>, pcb: Handle, m: Mode) -> Err {
+fn act<P: Profile<Storage = crate::storage::Pools>>(
+    t: &mut Tcp<TestHooks, P>,
+    pcb: Handle,
+    m: Mode,
+) -> Err {
     match m {
         Mode::Plain => Err::Ok,
         Mode::AbortOk => {
@@ -59,7 +63,7 @@ fn act<P: Profile>(t: &mut Tcp<TestHooks, P>, pcb: Handle, m: Mode) -> Err {
     }
 }
 
-impl<P: Profile> crate::stack::TcpApp<TestHooks, P> for Breaker {
+impl<P: Profile<Storage = crate::storage::Pools>> crate::stack::TcpApp<TestHooks, P> for Breaker {
     fn accept(&mut self, t: &mut Tcp<TestHooks, P>, _: Handle, new: Option<Handle>, _: Err) -> Err {
         let new = new.unwrap();
         self.accepted.push(new);
@@ -68,7 +72,13 @@ impl<P: Profile> crate::stack::TcpApp<TestHooks, P> for Breaker {
     fn connected(&mut self, t: &mut Tcp<TestHooks, P>, pcb: Handle, _: Err) -> Err {
         act(t, pcb, self.connected)
     }
-    fn recv(&mut self, t: &mut Tcp<TestHooks, P>, pcb: Handle, data: Option<Pbuf>, _: Err) -> Err {
+    fn recv(
+        &mut self,
+        t: &mut Tcp<TestHooks, P>,
+        pcb: Handle,
+        data: Option<crate::stack::PbufOf<P>>,
+        _: Err,
+    ) -> Err {
         match data {
             None => act(t, pcb, self.recv_fin),
             Some(p) => {
@@ -89,7 +99,9 @@ impl<P: Profile> crate::stack::TcpApp<TestHooks, P> for Breaker {
 
 /// The kinds of the callbacks logged since the last call: 'A'ccept,
 /// 'C'onnected, 'R'ecv with data, 'F' recv(NULL), 'S'ent, 'P'oll, 'E'rr.
-fn kinds<P: Profile>(s: &mut Tcp<TestHooks, P>) -> std::string::String {
+fn kinds<P: Profile<Storage = crate::storage::Pools>>(
+    s: &mut Tcp<TestHooks, P>,
+) -> std::string::String {
     events(s)
         .iter()
         .map(|(c, _)| match c {
@@ -465,7 +477,7 @@ fn poll_that_returns_abrt_without_aborting_gets_no_output() {
 
 /// A listener on `port`, a handshake with `syn_options` (the peer's SYN),
 /// and the accepted pcb; output and events drained.
-fn accept_one<P: Profile>(
+fn accept_one<P: Profile<Storage = crate::storage::Pools>>(
     s: &mut Tcp<TestHooks, P>,
     port: u16,
     peer: &mut Peer,

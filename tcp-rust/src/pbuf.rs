@@ -342,21 +342,6 @@ const fn align(v: u32, a: u16) -> u32 {
 }
 
 impl Pbufs {
-    /// No pbufs at all (every allocation fails until [`Pbufs::init`]); all
-    /// zero.
-    pub const EMPTY: Pbufs = Pbufs {
-        heap: Heap::EMPTY,
-        pool_mem: [0; PBUF_POOL_BYTES],
-        pool: Memp::EMPTY,
-        rom_mem: [0; MEMP_PBUF_CAP * PBUF_HDR],
-        rom_key: [0; MEMP_PBUF_CAP],
-        rom: Memp::EMPTY,
-        sizeof_struct_pbuf: 0,
-        alignment: 0,
-        pool_bufsize: 0,
-        pool_elem: 0,
-    };
-
     /// Whether the profile's pbufs fit this build: pools within their
     /// capacities, the heap within [`crate::mem::MEM_HEAP_CAP`], and
     /// `SIZEOF_STRUCT_PBUF` room for the header encoding.
@@ -506,44 +491,6 @@ impl Pbufs {
         true
     }
 
-    /// `pbuf_copy_partial(from, (u8_t *)to->payload + at, n, offset)`:
-    /// `n` bytes from `offset` into the chain `from`, written into `to`'s
-    /// first pbuf at `at` (tcp_split_unsent_seg, tcp_zero_window_probe).
-    /// Returns the bytes copied. Both are this store's pbufs, so the bytes
-    /// pass through a small buffer on the way.
-    pub fn pbuf_copy_partial_pbuf<R: RomStore>(
-        &mut self,
-        rom: &R,
-        from: Pbuf,
-        offset: u16,
-        n: u16,
-        to: Pbuf,
-        at: u16,
-    ) -> u16 {
-        let mut buf = [0u8; 64];
-        let mut done: u16 = 0;
-        while done < n {
-            let k = (n - done).min(buf.len() as u16);
-            let Some(b) = buf.get_mut(..usize::from(k)) else {
-                break;
-            };
-            let got = self.pbuf_copy_partial(rom, from, b, offset.wrapping_add(done));
-            let start = usize::from(at) + usize::from(done);
-            if let (Some(d), Some(sv)) = (
-                self.payload_mut(to)
-                    .get_mut(start..start + usize::from(got)),
-                buf.get(..usize::from(got)),
-            ) {
-                d.copy_from_slice(sv);
-            }
-            done += got;
-            if got < k {
-                break;
-            }
-        }
-        done
-    }
-
     /// Port of `pbuf_take_at(p, data, len, offset)` (pbuf.c). Unlike
     /// `pbuf_take`, it first finds the pbuf holding `offset` with
     /// `pbuf_skip`, which finds none when `offset >= tot_len`: ERR_MEM then,
@@ -655,6 +602,10 @@ pub trait PbufStore {
     /// Where a `PBUF_ROM` pbuf's payload points: bytes of the
     /// application's, unchanged until acknowledged.
     type Rom: Copy + Eq + core::fmt::Debug;
+
+    /// No pbufs at all: every allocation fails until
+    /// [`PbufStore::init`].
+    const EMPTY: Self;
 
     /// `mem_init()` and `memp_init()` for the pbuf pools: everything free,
     /// statistics cleared. A profile that does not [`fit`](Pbufs::fits)
@@ -772,11 +723,54 @@ pub trait PbufStore {
 
     /// `MEMP_PBUF_POOL` elements in use.
     fn pool_used(&self) -> u16;
+
+    /// `pbuf_copy_partial(from, (u8_t *)to->payload + at, n, offset)`:
+    /// `n` bytes from `offset` into the chain `from`, written into `to`'s
+    /// first pbuf at `at` (tcp_split_unsent_seg, tcp_zero_window_probe).
+    /// Returns the bytes copied. Both are this store's pbufs, so the bytes
+    /// pass through a small buffer on the way.
+    fn pbuf_copy_partial_pbuf<R: RomStore>(
+        &mut self,
+        rom: &R,
+        from: Self::Pbuf,
+        offset: u16,
+        n: u16,
+        to: Self::Pbuf,
+        at: u16,
+    ) -> u16;
+
+    /// The application's bytes a `PBUF_ROM` reference points at: `len`
+    /// bytes from `at` (fewer if the application has fewer).
+    fn rom_slice<R: RomStore>(rom: &R, at: Self::Rom, len: usize) -> &[u8];
+
+    /// The reference `by` bytes past `at`.
+    fn rom_at(at: Self::Rom, by: u16) -> Self::Rom;
+
+    /// `lwip_stats.mem.used`: heap bytes in use, block headers included.
+    fn heap_used(&self) -> u32;
+
+    /// `lwip_stats.mem.max`.
+    fn heap_max(&self) -> u32;
+
+    /// `lwip_stats.mem.err`: failed heap allocations.
+    fn heap_errors(&self) -> u32;
 }
 
 impl PbufStore for Pbufs {
     type Pbuf = Pbuf;
     type Rom = RomRef;
+    const EMPTY: Pbufs = Pbufs {
+        heap: Heap::EMPTY,
+        pool_mem: [0; PBUF_POOL_BYTES],
+        pool: Memp::EMPTY,
+        rom_mem: [0; MEMP_PBUF_CAP * PBUF_HDR],
+        rom_key: [0; MEMP_PBUF_CAP],
+        rom: Memp::EMPTY,
+        sizeof_struct_pbuf: 0,
+        alignment: 0,
+        pool_bufsize: 0,
+        pool_elem: 0,
+    };
 
     fn init(&mut self, cfg: &Config) {
         self.heap.mem_init(cfg.mem_size, cfg.mem_alignment);
@@ -1126,6 +1120,66 @@ impl PbufStore for Pbufs {
 
     fn pool_used(&self) -> u16 {
         self.pool.used()
+    }
+
+    fn pbuf_copy_partial_pbuf<R: RomStore>(
+        &mut self,
+        rom: &R,
+        from: Pbuf,
+        offset: u16,
+        n: u16,
+        to: Pbuf,
+        at: u16,
+    ) -> u16 {
+        let mut buf = [0u8; 64];
+        let mut done: u16 = 0;
+        while done < n {
+            let k = (n - done).min(buf.len() as u16);
+            let Some(b) = buf.get_mut(..usize::from(k)) else {
+                break;
+            };
+            let got = self.pbuf_copy_partial(rom, from, b, offset.wrapping_add(done));
+            let start = usize::from(at) + usize::from(done);
+            if let (Some(d), Some(sv)) = (
+                self.payload_mut(to)
+                    .get_mut(start..start + usize::from(got)),
+                buf.get(..usize::from(got)),
+            ) {
+                d.copy_from_slice(sv);
+            }
+            done += got;
+            if got < k {
+                break;
+            }
+        }
+        done
+    }
+
+    fn rom_slice<R: RomStore>(rom: &R, at: RomRef, len: usize) -> &[u8] {
+        let b = rom
+            .rom_bytes(at.key)
+            .get(at.offset as usize..)
+            .unwrap_or(&[]);
+        b.get(..len).unwrap_or(b)
+    }
+
+    fn rom_at(at: RomRef, by: u16) -> RomRef {
+        RomRef {
+            key: at.key,
+            offset: at.offset.wrapping_add(u32::from(by)),
+        }
+    }
+
+    fn heap_used(&self) -> u32 {
+        self.heap.used()
+    }
+
+    fn heap_max(&self) -> u32 {
+        self.heap.max_used()
+    }
+
+    fn heap_errors(&self) -> u32 {
+        self.heap.errors()
     }
 }
 

@@ -12,10 +12,11 @@ use core::net::Ipv4Addr;
 
 use crate::config::{Config, Full, Profile};
 use crate::err::Err;
-use crate::pbuf::{Pbuf, PbufStore, PbufType, Pbufs, RomStore};
+use crate::pbuf::{PbufStore, PbufType, Pbufs, RomStore};
 use crate::state::{TcpFlags, TcpState};
 use crate::storage::{
-    IpAddrRepr, Layout, LpcbRef, NullValue, PcbRef, Pool, PortLayout, SegRef, StateRepr, Storage,
+    IpAddrRepr, Layout, LpcbRef, NullValue, PbufRef, PcbRef, Pool, PortLayout, SegRef, StateRepr,
+    Storage,
 };
 use crate::wire::{IP_HLEN, IP_MF, IP_OFFMASK, IP_PROTO_TCP, inet_chksum};
 
@@ -30,6 +31,13 @@ pub type PcbOf<P> = PcbRef<<P as Profile>::Storage>;
 pub type LpcbOf<P> = LpcbRef<<P as Profile>::Storage>;
 /// A segment's name in profile `P`'s storage.
 pub type SegOf<P> = SegRef<<P as Profile>::Storage>;
+
+/// A pbuf's name in profile `P`'s storage.
+pub type PbufOf<P> = PbufRef<<P as Profile>::Storage>;
+/// Profile `P`'s pbuf store.
+pub type PbufsOf<P> = <<P as Profile>::Storage as Storage>::Pbufs;
+/// Where a `PBUF_ROM` pbuf of profile `P`'s store points.
+pub type RomOf<P> = <PbufsOf<P> as PbufStore>::Rom;
 
 /// lwIP's `TCP_PRIO_NORMAL` (tcp.h).
 pub const TCP_PRIO_NORMAL: u8 = 64;
@@ -87,7 +95,7 @@ pub trait Hooks: RomStore {
     /// pbufs are the stack's: read them during the call
     /// ([`Packet::copy_to`] or [`Packet::chunks`], with `self` as the
     /// [`RomStore`]).
-    fn netif_output(&mut self, now_ms: u32, packet: Packet<'_>);
+    fn netif_output<B: PbufStore>(&mut self, now_ms: u32, packet: Packet<'_, B>);
     /// lwIP is making `event.callback` (its `ret` is None): for the
     /// platform's log of callbacks. Returns a token for
     /// [`Hooks::callback_returned`]. Callbacks nest (an application's call
@@ -101,12 +109,12 @@ pub trait Hooks: RomStore {
 /// (IP header, TCP header and options in the first pbuf, the data in the
 /// chain behind it).
 #[derive(Clone, Copy)]
-pub struct Packet<'a> {
-    pbufs: &'a Pbufs,
-    p: Pbuf,
+pub struct Packet<'a, B: PbufStore = Pbufs> {
+    pbufs: &'a B,
+    p: B::Pbuf,
 }
 
-impl<'a> Packet<'a> {
+impl<'a, B: PbufStore> Packet<'a, B> {
     /// `p->tot_len`: the packet's bytes.
     pub fn tot_len(&self) -> usize {
         usize::from(self.pbufs.tot_len(self.p))
@@ -291,7 +299,7 @@ pub trait TcpApp<H: Hooks, P: Profile = Full> {
     /// during the call ([`Tcp::pbuf_copy_partial`]); the stack frees it
     /// when the callback returns `ERR_OK` or `ERR_ABRT` (lwIP's
     /// application would) and keeps it as refused data otherwise.
-    fn recv(&mut self, tcp: &mut Tcp<H, P>, pcb: Handle, p: Option<Pbuf>, err: Err) -> Err;
+    fn recv(&mut self, tcp: &mut Tcp<H, P>, pcb: Handle, p: Option<PbufOf<P>>, err: Err) -> Err;
     /// `sent`.
     fn sent(&mut self, tcp: &mut Tcp<H, P>, pcb: Handle, len: u16) -> Err;
     /// `poll`.
@@ -361,7 +369,7 @@ pub struct TcpPcb<L: Layout = PortLayout> {
     pub unacked: Option<L::SegRef>,
     pub ooseq: Option<L::SegRef>,
     /// `refused_data`.
-    pub refused_data: Option<Pbuf>,
+    pub refused_data: Option<L::Pbuf>,
     pub listener: Option<L::LpcbRef>,
     /// `sent` (set: [`crate::storage::CallbackRepr::is_set`]).
     pub sent: L::SentFn,
@@ -548,7 +556,7 @@ pub struct TcpSeg<L: Layout = PortLayout> {
     /// `next`.
     pub next: Option<L::SegRef>,
     /// `p` (NULL once `tcp_receive` handed the data on).
-    pub p: Option<Pbuf>,
+    pub p: Option<L::Pbuf>,
     /// `len`: data length (no SYN/FIN).
     pub len: u16,
     /// `flags`: `TF_SEG_OPTS_*`.
@@ -572,7 +580,7 @@ impl<L: Layout> TcpSeg<L> {
 
 /// tcp_in.c's file-scope globals for the segment being processed.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct InputGlobals {
+pub(crate) struct InputGlobals<Pb> {
     pub(crate) src_ip: [u8; 4],
     pub(crate) dest_ip: [u8; 4],
     pub(crate) src_port: u16,
@@ -585,7 +593,7 @@ pub(crate) struct InputGlobals {
     /// Header length in bytes.
     pub(crate) hdrlen: usize,
     /// `inseg.p`: the packet's chain, payload at the data.
-    pub(crate) inseg_p: Option<Pbuf>,
+    pub(crate) inseg_p: Option<Pb>,
     /// `inseg.len`.
     pub(crate) inseg_len: u16,
     /// `TCPH_FLAGS(inseg.tcphdr)` (may lose FIN when trimmed).
@@ -593,11 +601,11 @@ pub(crate) struct InputGlobals {
     pub(crate) recv_flags: u8,
     pub(crate) recv_acked: u32,
     /// `recv_data`.
-    pub(crate) recv_data: Option<Pbuf>,
+    pub(crate) recv_data: Option<Pb>,
 }
 
-impl InputGlobals {
-    const ZERO: InputGlobals = InputGlobals {
+impl<Pb> InputGlobals<Pb> {
+    const ZERO: InputGlobals<Pb> = InputGlobals {
         src_ip: [0; 4],
         dest_ip: [0; 4],
         src_port: 0,
@@ -682,8 +690,8 @@ pub struct Tcp<H: Hooks, P: Profile = Full> {
     pub(crate) asserted: Option<&'static Assertion>,
     /// lwIP's heap (`MEM_SIZE`, every `PBUF_RAM` pbuf), the pbuf pool and
     /// the `MEMP_PBUF` pool.
-    pub(crate) pbufs: Pbufs,
-    pub(crate) inp: InputGlobals,
+    pub(crate) pbufs: PbufsOf<P>,
+    pub(crate) inp: InputGlobals<PbufOf<P>>,
     /// The TCP header and options of the segment being processed
     /// (`tcphdr`, `tcphdr_opt1`/`opt2`), read from the packet's pbufs.
     pub(crate) inp_hdr: [u8; 60],
@@ -721,7 +729,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             tcp_active_pcbs: None,
             tcp_tw_pcbs: None,
             tcp_input_pcb: None,
-            pbufs: Pbufs::EMPTY,
+            pbufs: <PbufsOf<P> as PbufStore>::EMPTY,
             inp: InputGlobals::ZERO,
             inp_hdr: [0; 60],
             depth: 0,
@@ -1026,45 +1034,45 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// Heap bytes in use, block headers included (`lwip_stats.mem.used`).
     pub fn heap_used(&self) -> u32 {
-        self.pbufs.heap.used()
+        self.pbufs.heap_used()
     }
 
     /// `lwip_stats.mem.max`: the most heap bytes ever in use.
     pub fn heap_max(&self) -> u32 {
-        self.pbufs.heap.max_used()
+        self.pbufs.heap_max()
     }
 
     /// `lwip_stats.mem.err`: failed heap allocations.
     pub fn heap_errors(&self) -> u32 {
-        self.pbufs.heap.errors()
+        self.pbufs.heap_errors()
     }
 
     /// `pbuf_copy_partial(p, dst, dst.len(), offset)` (pbuf.c) on a pbuf
     /// the stack handed to the application (recv): returns the bytes
     /// copied.
-    pub fn pbuf_copy_partial(&self, p: Pbuf, dst: &mut [u8], offset: u16) -> u16 {
+    pub fn pbuf_copy_partial(&self, p: PbufOf<P>, dst: &mut [u8], offset: u16) -> u16 {
         self.pbufs.pbuf_copy_partial(&self.hooks, p, dst, offset)
     }
 
     /// `p->tot_len` of a pbuf the stack handed to the application.
-    pub fn pbuf_tot_len(&self, p: Pbuf) -> u16 {
+    pub fn pbuf_tot_len(&self, p: PbufOf<P>) -> u16 {
         self.pbufs.tot_len(p)
     }
 
     /// `p->flags` of a pbuf the stack handed to the application
     /// (`PBUF_FLAG_PUSH`: the segment carried PSH).
-    pub fn pbuf_flags(&self, p: Pbuf) -> u8 {
+    pub fn pbuf_flags(&self, p: PbufOf<P>) -> u8 {
         self.pbufs.flags(p)
     }
 
     /// `pbuf_alloc(layer, length, PBUF_RAM)`.
-    pub(crate) fn pbuf_alloc_ram(&mut self, layer: u16, length: u16) -> Option<Pbuf> {
+    pub(crate) fn pbuf_alloc_ram(&mut self, layer: u16, length: u16) -> Option<PbufOf<P>> {
         self.pbufs.pbuf_alloc(layer, length, PbufType::Ram)
     }
 
     /// `pbuf_realloc(p, new_len)`; an `LWIP_ASSERT` mem_trim fails
     /// poisons the stack as lwIP's would stop it.
-    pub(crate) fn pbuf_realloc(&mut self, p: Pbuf, new_len: u16) {
+    pub(crate) fn pbuf_realloc(&mut self, p: PbufOf<P>, new_len: u16) {
         if let Err(msg) = self.pbufs.pbuf_realloc(p, new_len) {
             let a = if msg == "invalid next ptr" {
                 &Assertion {
@@ -1203,7 +1211,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// send).
     pub(crate) fn ip4_output_if(
         &mut self,
-        p: Pbuf,
+        p: PbufOf<P>,
         src: [u8; 4],
         dest: [u8; 4],
         ttl: u8,
@@ -1298,7 +1306,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// Port of `ip4_input()` (ip4.c) for this build (see lwip-c's
     /// shim.h): the packet `p` is freed when it is dropped, else its
     /// payload moves past the IP header and it goes to `tcp_input`.
-    fn ip4_input<A: TcpApp<H, P>>(&mut self, p: Pbuf, app: &mut A) {
+    fn ip4_input<A: TcpApp<H, P>>(&mut self, p: PbufOf<P>, app: &mut A) {
         // The header is read from the first pbuf (`iphdr = p->payload`).
         let hdr = Ip4Hdr::read(self.pbufs.payload(&self.hooks, p));
         if hdr.is_some_and(|h| self.ip4_accept(p, &h)) {
@@ -1311,7 +1319,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// ip4_input's checks on `p`, whose first pbuf starts with `hdr`:
     /// whether it goes to TCP (the payload then past the IP header, the
     /// addresses in `inp`).
-    fn ip4_accept(&mut self, p: Pbuf, hdr: &Ip4Hdr) -> bool {
+    fn ip4_accept(&mut self, p: PbufOf<P>, hdr: &Ip4Hdr) -> bool {
         // Trim the pbuf to the IP total length, then the checks.
         if hdr.len < self.pbufs.tot_len(p) {
             self.pbuf_realloc(p, hdr.len);

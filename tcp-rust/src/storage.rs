@@ -18,6 +18,7 @@
 use core::fmt::Debug;
 
 use crate::options::TcpSackRange;
+use crate::pbuf::{Pbuf, PbufStore, Pbufs};
 use crate::stack::{MAX_SACKS, TcpPcb, TcpPcbListen, TcpSeg};
 use crate::state::TcpState;
 
@@ -72,6 +73,8 @@ pub trait Layout: Copy + Eq + Debug {
     type Keep: OptField<u32>;
     /// A listen pcb's `accepts_pending`, `backlog` (`TCP_LISTEN_BACKLOG`).
     type Backlog: OptField<u8>;
+    /// `struct pbuf *` (never NULL).
+    type Pbuf: Copy + Eq + Debug;
 }
 
 /// A value a zeroed structure holds (NULL for a pointer).
@@ -285,6 +288,7 @@ impl Layout for PortLayout {
     type Ts = u32;
     type Keep = u32;
     type Backlog = u8;
+    type Pbuf = Pbuf;
 }
 
 /// A connection pcb's name in storage `S`.
@@ -293,6 +297,8 @@ pub type PcbRef<S> = <<S as Storage>::Layout as Layout>::PcbRef;
 pub type LpcbRef<S> = <<S as Storage>::Layout as Layout>::LpcbRef;
 /// A segment's name in storage `S`.
 pub type SegRef<S> = <<S as Storage>::Layout as Layout>::SegRef;
+/// A pbuf's name in storage `S`.
+pub type PbufRef<S> = <<S as Storage>::Layout as Layout>::Pbuf;
 
 /// lwIP's TCP pools, as the TCP code uses them. A reference is one
 /// [`Storage`] handed out (`alloc_*`) and not yet freed; the element
@@ -305,6 +311,12 @@ pub type SegRef<S> = <<S as Storage>::Layout as Layout>::SegRef;
 pub trait Storage {
     /// The structures' field types.
     type Layout: Layout;
+    /// The pbufs (pbuf.c, with mem.c's heap and memp.c's pbuf pools).
+    type Pbufs: PbufStore<Pbuf = <Self::Layout as Layout>::Pbuf>;
+    /// Whether [`Storage::Pbufs`] is the port's own [`Pbufs`], whose
+    /// capacities a profile must fit ([`crate::config::fits_storage`]);
+    /// lwIP's pool and heap sizes are its build's.
+    const PORT_PBUFS: bool;
     /// Every pool empty and not yet initialised (before `memp_init`):
     /// nothing is handed out until [`Storage::memp_init`].
     const EMPTY: Self;
@@ -448,6 +460,8 @@ fn generation_at<T: Copy>(slots: &[Slot<T>], i: u8) -> u32 {
 
 impl Storage for Pools {
     type Layout = PortLayout;
+    type Pbufs = Pbufs;
+    const PORT_PBUFS: bool = true;
     const EMPTY: Pools = Pools {
         ready: false,
         next_gen: 0,

@@ -5,10 +5,11 @@ use crate::config::Profile;
 use crate::err::Err;
 use crate::options::TcpSackRange;
 use crate::options::{ParseoptCtx, tcp_parseopt};
-use crate::pbuf::{PBUF_FLAG_PUSH, PBUF_FLAG_TCP_FIN, Pbuf, PbufStore};
+use crate::pbuf::{PBUF_FLAG_PUSH, PBUF_FLAG_TCP_FIN, PbufStore};
 use crate::seq::{tcp_seq_between, tcp_seq_geq, tcp_seq_gt, tcp_seq_leq, tcp_seq_lt};
 use crate::stack::{
-    AcceptFn, Assertion, Callback, Hooks, List, LpcbOf, PcbOf, SOF_INHERITED, SegOf, Tcp, TcpApp,
+    AcceptFn, Assertion, Callback, Hooks, List, LpcbOf, PbufOf, PcbOf, SOF_INHERITED, SegOf, Tcp,
+    TcpApp,
 };
 use crate::state::{
     TCP_ACK, TCP_FIN, TCP_FLAGS, TCP_PSH, TCP_RST, TCP_SYN, TF_ACK_DELAY, TF_ACK_NOW,
@@ -53,7 +54,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         &mut self,
         app: &mut A,
         i: PcbOf<P>,
-        p: Pbuf,
+        p: PbufOf<P>,
         err: Err,
     ) -> Err {
         let tot_len = self.pbufs.tot_len(p);
@@ -84,7 +85,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         &mut self,
         app: &mut A,
         i: PcbOf<P>,
-        data: Option<(Pbuf, u16)>,
+        data: Option<(PbufOf<P>, u16)>,
         err: Err,
     ) -> Err {
         let h = self.conn_handle(i);
@@ -188,7 +189,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// Port of lwIP's `tcp_input()` (tcp_in.c): `p` is the packet, its
     /// payload at the TCP header (`ip4_input` moved it). It is freed here
     /// unless its data went on (`recv_data`, the ooseq queue, refused data).
-    pub(crate) fn tcp_input<A: TcpApp<H, P>>(&mut self, p: Pbuf, app: &mut A) {
+    pub(crate) fn tcp_input<A: TcpApp<H, P>>(&mut self, p: PbufOf<P>, app: &mut A) {
         if self.tcp_input_header(p) {
             self.tcp_input_demux(p, app);
         } else {
@@ -199,7 +200,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// tcp_input's checks and header parsing: whether the segment goes on
     /// (its payload then at the data, the header fields in `inp`).
-    fn tcp_input_header(&mut self, p: Pbuf) -> bool {
+    fn tcp_input_header(&mut self, p: PbufOf<P>) -> bool {
         // "Check that TCP header fits in payload": the first pbuf.
         if usize::from(self.pbufs.len(p)) < TCP_HLEN {
             return false;
@@ -286,7 +287,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// tcp_input's demultiplexing and what follows it, for a segment that
     /// passed [`Tcp::tcp_input_header`].
-    fn tcp_input_demux<A: TcpApp<H, P>>(&mut self, pkt: Pbuf, app: &mut A) {
+    fn tcp_input_demux<A: TcpApp<H, P>>(&mut self, pkt: PbufOf<P>, app: &mut A) {
         let (src_ip, dest_ip) = (self.inp.src_ip, self.inp.dest_ip);
         let (flags, tcplen) = (self.inp.flags, self.inp.tcplen);
         let inp = &self.inp;

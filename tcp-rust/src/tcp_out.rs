@@ -8,9 +8,11 @@ use crate::options::{
     LWIP_TCP_OPT_LEN_TS, OptValues, TF_SEG_OPTS_WND_SCALE, build_segment_options,
     lwip_tcp_opt_length, tcp_data_optflags, tcp_enqueue_flags_optflags, tcp_send_empty_ack_options,
 };
-use crate::pbuf::{Pbuf, PbufStore, PbufType, RomRef};
+use crate::pbuf::{PbufStore, PbufType};
 use crate::seq::tcp_seq_lt;
-use crate::stack::{ApiError, Assertion, Handle, Hooks, PcbOf, SegOf, Tcp, WriteFlags};
+use crate::stack::{
+    ApiError, Assertion, Handle, Hooks, PbufOf, PbufsOf, PcbOf, RomOf, SegOf, Tcp, WriteFlags,
+};
 use crate::state::{
     TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TF_ACK_DELAY, TF_ACK_NOW, TF_FIN, TF_INFR,
     TF_NAGLEMEMERR, TF_NODELAY, TF_RTO, TcpState,
@@ -50,22 +52,25 @@ fn put_tcp_hdr(
 /// the application's store (`len` bytes at a [`RomRef`], referenced by
 /// `PBUF_ROM` pbufs without `TCP_WRITE_FLAG_COPY`, copied with it).
 #[derive(Clone, Copy)]
-enum WriteSrc<'a> {
+enum WriteSrc<'a, Rom> {
     Bytes(&'a [u8]),
-    Rom(RomRef, u16),
+    Rom(Rom, u16),
 }
 
 impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// Copies `n` bytes from `pos` of the write's source into `p`'s
     /// payload at `at` (lwIP's `TCP_DATA_COPY`/`MEMCPY`).
-    fn tcp_data_copy(&mut self, src: WriteSrc<'_>, pos: u16, n: u16, p: Pbuf, at: u16) {
+    fn tcp_data_copy(
+        &mut self,
+        src: WriteSrc<'_, RomOf<P>>,
+        pos: u16,
+        n: u16,
+        p: PbufOf<P>,
+        at: u16,
+    ) {
         let bytes: &[u8] = match src {
             WriteSrc::Bytes(b) => b,
-            WriteSrc::Rom(r, _) => self
-                .hooks
-                .rom_bytes(r.key)
-                .get(r.offset as usize..)
-                .unwrap_or(&[]),
+            WriteSrc::Rom(r, len) => PbufsOf::<P>::rom_slice(&self.hooks, r, usize::from(len)),
         };
         let (pos, n, at) = (usize::from(pos), usize::from(n), usize::from(at));
         if let (Some(d), Some(sv)) = (
@@ -79,7 +84,14 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// The TCP checksum of the segment in `p` (payload at its TCP header)
     /// into its header, then `ip_output_if` (tcp_output_segment's and
     /// tcp_output_control_segment's common tail).
-    fn tcp_output_pbuf(&mut self, p: Pbuf, src: [u8; 4], dst: [u8; 4], ttl: u8, tos: u8) -> Err {
+    fn tcp_output_pbuf(
+        &mut self,
+        p: PbufOf<P>,
+        src: [u8; 4],
+        dst: [u8; 4],
+        ttl: u8,
+        tos: u8,
+    ) -> Err {
         if P::CONFIG.checksum_gen_tcp {
             let len = self.pbufs.tot_len(p);
             let c = inet_chksum_pseudo_chain(
@@ -111,7 +123,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         dst_port: u16,
         flags: u8,
         wnd: u16,
-    ) -> Option<Pbuf> {
+    ) -> Option<PbufOf<P>> {
         let len = (TCP_HLEN as u16).wrapping_add(optlen).wrapping_add(datalen);
         let p = self.pbuf_alloc_ram(P::CONFIG.pbuf_layer_ip(), len)?;
         put_tcp_hdr(
@@ -136,7 +148,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         optlen: u16,
         datalen: u16,
         seqno: u32,
-    ) -> Option<Pbuf> {
+    ) -> Option<PbufOf<P>> {
         let p = *self.pcb_ref(i);
         let wnd = (p.rcv_ann_wnd >> p.rcv_scale).min(0xffff) as u16;
         let pb = self.tcp_output_alloc_header_common(
@@ -161,7 +173,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     fn tcp_output_control_segment(
         &mut self,
         pcb: Option<PcbOf<P>>,
-        p: Pbuf,
+        p: PbufOf<P>,
         src: [u8; 4],
         dst: [u8; 4],
     ) -> Err {
@@ -260,7 +272,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// when `MEMP_TCP_SEG` is exhausted (`p` is freed then).
     fn tcp_create_segment(
         &mut self,
-        p: Pbuf,
+        p: PbufOf<P>,
         hdrflags: u8,
         seqno: u32,
         optflags: u8,
@@ -353,7 +365,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         max_length: u16,
         apiflags: WriteFlags,
         first_seg: bool,
-    ) -> Option<(Pbuf, u16)> {
+    ) -> Option<(PbufOf<P>, u16)> {
         let p = self.pcb_ref(i);
         let mut alloc = length;
         if length < max_length
@@ -404,7 +416,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     pub fn tcp_write_ref(
         &mut self,
         h: Handle,
-        data: RomRef,
+        data: RomOf<P>,
         len: u16,
         apiflags: WriteFlags,
     ) -> Result<Err, ApiError> {
@@ -414,7 +426,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     fn tcp_write_src(
         &mut self,
         h: Handle,
-        arg: Option<WriteSrc<'_>>,
+        arg: Option<WriteSrc<'_, RomOf<P>>>,
         apiflags: WriteFlags,
     ) -> Result<Err, ApiError> {
         // LWIP_ERROR("tcp_write: invalid pcb", pcb != NULL, return ERR_ARG)
@@ -470,7 +482,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         let mut pos: u16 = 0;
         let mut oversize: u16 = 0;
         let mut oversize_used: u16 = 0;
-        let mut concat_p: Option<Pbuf> = None;
+        let mut concat_p: Option<PbufOf<P>> = None;
         let mut extendlen: u16 = 0;
         let last_unsent = self.last_unsent(i);
         let mut seg: Option<SegOf<P>> = None;
@@ -520,17 +532,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                         // A PBUF_ROM tail that ends where this data starts
                         // is extended (lwIP asserts pos == 0 there: only a
                         // RAM tail has oversize).
-                        let at = RomRef {
-                            key: r.key,
-                            offset: r.offset.wrapping_add(u32::from(pos)),
-                        };
+                        let at = PbufsOf::<P>::rom_at(r, pos);
                         let tail = lus.p.map(|h| self.last_pbuf(h));
                         let extends = tail.is_some_and(|t| {
                             self.pbufs.pbuf_type(t) == PbufType::Rom
                                 && self.pbufs.rom_ref(t).is_some_and(|tr| {
-                                    tr.key == at.key
-                                        && tr.offset.wrapping_add(u32::from(self.pbufs.len(t)))
-                                            == at.offset
+                                    PbufsOf::<P>::rom_at(tr, self.pbufs.len(t)) == at
                                 })
                         });
                         if extends {
@@ -585,10 +592,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                         failed = true;
                         break;
                     };
-                    let at = RomRef {
-                        key: r.key,
-                        offset: r.offset.wrapping_add(u32::from(pos)),
-                    };
+                    let at = PbufsOf::<P>::rom_at(r, pos);
                     self.pbufs.set_rom(p2, at);
                     let Some(ph) = self.pbuf_alloc_ram(transport, optlen16) else {
                         self.pbufs.pbuf_free(p2);
@@ -688,7 +692,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// The last pbuf of a chain.
-    fn last_pbuf(&self, p: Pbuf) -> Pbuf {
+    fn last_pbuf(&self, p: PbufOf<P>) -> PbufOf<P> {
         let mut q = p;
         while let Some(n) = self.pbufs.next(q) {
             q = n;

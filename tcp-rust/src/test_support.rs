@@ -8,7 +8,7 @@ use std::vec::Vec;
 
 use crate::config::{Full, Profile};
 use crate::err::Err;
-use crate::pbuf::{Pbuf, RomRef, RomStore};
+use crate::pbuf::{PbufStore, RomRef, RomStore};
 use crate::stack::{Callback, Event, Handle, Hooks, Netif, Packet, Tcp, TcpApp, WriteFlags};
 
 pub(crate) const FIN: u8 = 0x01;
@@ -32,7 +32,13 @@ impl<H: Hooks, P: Profile> TcpApp<H, P> for NullApp {
     fn connected(&mut self, _: &mut Tcp<H, P>, _: Handle, _: Err) -> Err {
         Err::Ok
     }
-    fn recv(&mut self, tcp: &mut Tcp<H, P>, pcb: Handle, data: Option<Pbuf>, err: Err) -> Err {
+    fn recv(
+        &mut self,
+        tcp: &mut Tcp<H, P>,
+        pcb: Handle,
+        data: Option<crate::stack::PbufOf<P>>,
+        err: Err,
+    ) -> Err {
         match data {
             Some(p) => {
                 let _ = tcp.tcp_recved(pcb, tcp.pbuf_tot_len(p));
@@ -68,7 +74,7 @@ impl RomStore for TestHooks {
 }
 
 /// A pbuf chain handed to recv, as bytes.
-pub(crate) fn bytes_of<H: Hooks, P: Profile>(t: &Tcp<H, P>, p: Pbuf) -> Vec<u8> {
+pub(crate) fn bytes_of<H: Hooks, P: Profile>(t: &Tcp<H, P>, p: crate::stack::PbufOf<P>) -> Vec<u8> {
     let mut v = vec![0; usize::from(t.pbuf_tot_len(p))];
     t.pbuf_copy_partial(p, &mut v, 0);
     v
@@ -76,7 +82,7 @@ pub(crate) fn bytes_of<H: Hooks, P: Profile>(t: &Tcp<H, P>, p: Pbuf) -> Vec<u8> 
 
 /// A zero-copy write (no `TCP_WRITE_FLAG_COPY`): the bytes go into the
 /// hooks' store and the segments reference them.
-pub(crate) fn write_ref<P: Profile>(
+pub(crate) fn write_ref<P: Profile<Storage = crate::storage::Pools>>(
     t: &mut Tcp<TestHooks, P>,
     pcb: Handle,
     data: &[u8],
@@ -95,7 +101,7 @@ impl Hooks for TestHooks {
     fn tcp_isn(&mut self, _: [u8; 4], _: u16, _: [u8; 4], _: u16) -> u32 {
         ISN
     }
-    fn netif_output(&mut self, _now: u32, packet: Packet<'_>) {
+    fn netif_output<B: PbufStore>(&mut self, _now: u32, packet: Packet<'_, B>) {
         let mut v = vec![0; packet.tot_len()];
         packet.copy_to(&*self, &mut v);
         self.out.push(v);
@@ -118,7 +124,9 @@ pub(crate) fn stack() -> Box<T> {
 }
 
 /// A stack built for profile `P`, on `netif`.
-pub(crate) fn stack_for<P: Profile>(netif: Netif) -> Box<Tcp<TestHooks, P>> {
+pub(crate) fn stack_for<P: Profile<Storage = crate::storage::Pools>>(
+    netif: Netif,
+) -> Box<Tcp<TestHooks, P>> {
     Box::new(Tcp::new(netif, TestHooks::default()).unwrap())
 }
 
@@ -295,7 +303,9 @@ macro_rules! recv {
 }
 pub(crate) use recv;
 
-pub(crate) fn events<P: Profile>(s: &mut Tcp<TestHooks, P>) -> Vec<(Callback, Option<Err>)> {
+pub(crate) fn events<P: Profile<Storage = crate::storage::Pools>>(
+    s: &mut Tcp<TestHooks, P>,
+) -> Vec<(Callback, Option<Err>)> {
     core::mem::take(&mut s.hooks.events)
         .into_iter()
         .map(|e| (e.callback, e.ret))
@@ -315,12 +325,18 @@ pub(crate) struct TestApp {
     pub(crate) pbuf_flags: Vec<u8>,
 }
 
-impl<P: Profile> TcpApp<TestHooks, P> for TestApp {
+impl<P: Profile<Storage = crate::storage::Pools>> TcpApp<TestHooks, P> for TestApp {
     fn accept(&mut self, _: &mut Tcp<TestHooks, P>, _: Handle, new: Option<Handle>, _: Err) -> Err {
         self.accepted.extend(new);
         Err::Ok
     }
-    fn recv(&mut self, t: &mut Tcp<TestHooks, P>, pcb: Handle, data: Option<Pbuf>, _: Err) -> Err {
+    fn recv(
+        &mut self,
+        t: &mut Tcp<TestHooks, P>,
+        pcb: Handle,
+        data: Option<crate::stack::PbufOf<P>>,
+        _: Err,
+    ) -> Err {
         let Some(p) = data else {
             self.fins += 1;
             if self.keep_open_on_fin {

@@ -29,7 +29,7 @@ pub use glue::{ProbeApp, ProbeHooks};
 pub mod glue {
     use core::hint::black_box;
 
-    use tcp_rust::pbuf::{Pbuf, RomStore};
+    use tcp_rust::pbuf::{Pbuf, PbufStore, RomStore};
     use tcp_rust::{Err, Event, Handle, Hooks, Packet, Tcp, TcpApp};
 
     /// Data an application sends without copying (`tcp_write_ref`): here
@@ -64,7 +64,7 @@ pub mod glue {
         ) -> u32 {
             self.seed ^ (u32::from(local_port) << 16 | u32::from(remote_port))
         }
-        fn netif_output(&mut self, now_ms: u32, packet: Packet<'_>) {
+        fn netif_output<B: PbufStore>(&mut self, now_ms: u32, packet: Packet<'_, B>) {
             black_box(now_ms);
             for chunk in packet.chunks(&*self) {
                 black_box(chunk);

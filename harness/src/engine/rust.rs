@@ -8,7 +8,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use lwip_c::det::Seeded;
-use tcp_rust::pbuf::{Pbuf, RomRef, RomStore};
+use tcp_rust::pbuf::{Pbuf, PbufStore, RomRef, RomStore};
 use tcp_rust::{
     AcceptFn, ApiError, Err, Handle, Hooks, List, Netif, Packet, Tcp, TcpApp, TcpState, WriteFlags,
 };
@@ -49,7 +49,7 @@ impl Hooks for RHooks {
         self.seeded.isn.next_u32()
     }
     #[inline(never)] // ci/cpu attributes its cost to the harness
-    fn netif_output(&mut self, now_ms: u32, packet: Packet<'_>) {
+    fn netif_output<B: PbufStore>(&mut self, now_ms: u32, packet: Packet<'_, B>) {
         let mut bytes = vec![0; packet.tot_len()];
         packet.copy_to(&*self, &mut bytes);
         self.out.push(OutPacket {

@@ -48,6 +48,7 @@ impl Layout for CLayout {
     type Ts = Absent;
     type Keep = Absent;
     type Backlog = Absent;
+    type Pbuf = PbufPtr;
 }
 
 /// `struct tcp_pcb *`, never NULL (a NULL link is `None`).
@@ -64,6 +65,11 @@ pub struct LpcbPtr(pub NonNull<c_void>);
 #[repr(transparent)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SegPtr(pub NonNull<c_void>);
+
+/// `struct pbuf *`, never NULL.
+#[repr(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PbufPtr(pub NonNull<c_void>);
 
 /// `enum tcp_state` as C stores it (an `int`). C code may write any value
 /// there (lwIP's tests write the field directly); one outside the enum
