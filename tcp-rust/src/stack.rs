@@ -845,9 +845,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             return Err(ApiError::Invalid(h));
         }
         match self.st.lpcb_at(h.idx) {
-            Some(l) if self.st.lpcb_in_use(l) && self.st.lpcb_generation(l) == h.generation => {
-                Ok(l)
-            }
+            Some(l) if self.st.lpcb_alive(l, h.generation) => Ok(l),
             _ => Err(ApiError::Invalid(h)),
         }
     }
@@ -863,7 +861,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     pub(crate) fn conn_alive(&self, i: PcbOf<P>, generation: u32) -> bool {
-        self.st.pcb_in_use(i) && self.st.pcb_generation(i) == generation
+        self.st.pcb_alive(i, generation)
     }
 
     /// A copy of a connection pcb's state.

@@ -365,8 +365,9 @@ pub trait Storage {
     fn pcb_index(&self, r: PcbRef<Self>) -> u8;
     /// The pcb at index `idx` of its pool (None out of range).
     fn pcb_at(&self, idx: u8) -> Option<PcbRef<Self>>;
-    /// Whether pcb `r` is in use.
-    fn pcb_in_use(&self, r: PcbRef<Self>) -> bool;
+    /// Whether pcb `r` is in use and its allocation is the one
+    /// `generation` names ([`Storage::pcb_generation`]).
+    fn pcb_alive(&self, r: PcbRef<Self>, generation: u32) -> bool;
     /// A number that differs for every allocation of a pcb, kept after it
     /// is freed (a handle names the allocation, not the element).
     fn pcb_generation(&self, r: PcbRef<Self>) -> u32;
@@ -374,8 +375,8 @@ pub trait Storage {
     fn lpcb_index(&self, r: LpcbRef<Self>) -> u8;
     /// The listen pcb at index `idx` of its pool (None out of range).
     fn lpcb_at(&self, idx: u8) -> Option<LpcbRef<Self>>;
-    /// Whether listen pcb `r` is in use.
-    fn lpcb_in_use(&self, r: LpcbRef<Self>) -> bool;
+    /// As [`Storage::pcb_alive`], for listen pcbs.
+    fn lpcb_alive(&self, r: LpcbRef<Self>, generation: u32) -> bool;
     /// As [`Storage::pcb_generation`], for listen pcbs.
     fn lpcb_generation(&self, r: LpcbRef<Self>) -> u32;
 }
@@ -412,6 +413,7 @@ pub struct Pools {
 /// index is taken modulo it, which costs one AND and lets the compiler drop
 /// the bounds check (the port never panics). An index out of range would
 /// be a bug in the port: the debug assertion stops tests and fuzzing on it.
+#[inline]
 const fn slot<const N: usize>(i: u8) -> usize {
     const { assert!(N.is_power_of_two()) };
     debug_assert!((i as usize) < N, "pool index out of range");
@@ -422,6 +424,7 @@ const fn slot<const N: usize>(i: u8) -> usize {
 /// the first `limit`, marked used, with its index; None before `memp_init`
 /// (`ready`) or when all `limit` are in use. Slots in use are always among
 /// the first `limit`, since each allocation takes the lowest free one.
+#[inline]
 fn take_free<T: Copy>(
     ready: bool,
     slots: &mut [Slot<T>],
@@ -440,20 +443,26 @@ fn take_free<T: Copy>(
     Some((i, s))
 }
 
+#[inline]
 fn release<T: Copy>(slots: &mut [Slot<T>], i: u8) {
     if let Some(s) = slots.get_mut(usize::from(i)) {
         s.used = false;
     }
 }
 
+#[inline]
 fn count_used<T: Copy>(slots: &[Slot<T>]) -> usize {
     slots.iter().filter(|s| s.used).count()
 }
 
-fn used_at<T: Copy>(slots: &[Slot<T>], i: u8) -> bool {
-    slots.get(usize::from(i)).is_some_and(|s| s.used)
+#[inline]
+fn alive_at<T: Copy>(slots: &[Slot<T>], i: u8, generation: u32) -> bool {
+    slots
+        .get(usize::from(i))
+        .is_some_and(|s| s.used && s.generation == generation)
 }
 
+#[inline]
 fn generation_at<T: Copy>(slots: &[Slot<T>], i: u8) -> u32 {
     slots.get(usize::from(i)).map_or(0, |s| s.generation)
 }
@@ -485,6 +494,7 @@ impl Storage for Pools {
     const MAX_LISTEN_PCBS: usize = MAX_LISTEN_PCBS;
     const MAX_SEGS: usize = MAX_SEGS;
 
+    #[inline]
     fn memp_init(&mut self) {
         for s in &mut self.pcbs {
             s.used = false;
@@ -498,6 +508,7 @@ impl Storage for Pools {
         self.ready = true;
     }
 
+    #[inline]
     fn memp_used(&self, pool: Pool) -> usize {
         match pool {
             Pool::TcpPcb => count_used(&self.pcbs),
@@ -506,6 +517,7 @@ impl Storage for Pools {
         }
     }
 
+    #[inline]
     fn alloc_pcb(&mut self, limit: usize) -> Option<u8> {
         let (i, s) = take_free(self.ready, &mut self.pcbs, limit)?;
         self.next_gen = self.next_gen.wrapping_add(1);
@@ -513,10 +525,12 @@ impl Storage for Pools {
         Some(i)
     }
 
+    #[inline]
     fn free_pcb(&mut self, i: u8) {
         release(&mut self.pcbs, i);
     }
 
+    #[inline]
     fn alloc_lpcb(&mut self, limit: usize) -> Option<u8> {
         let (i, s) = take_free(self.ready, &mut self.lpcbs, limit)?;
         self.next_gen = self.next_gen.wrapping_add(1);
@@ -524,70 +538,87 @@ impl Storage for Pools {
         Some(i)
     }
 
+    #[inline]
     fn free_lpcb(&mut self, i: u8) {
         release(&mut self.lpcbs, i);
     }
 
+    #[inline]
     fn alloc_seg(&mut self, limit: usize) -> Option<u8> {
         take_free(self.ready, &mut self.segs, limit).map(|(i, _)| i)
     }
 
+    #[inline]
     fn free_seg(&mut self, i: u8) {
         release(&mut self.segs, i);
     }
 
+    #[inline]
     fn pcb(&self, i: u8) -> &TcpPcb {
         &self.pcbs[slot::<MAX_PCBS>(i)].v
     }
 
+    #[inline]
     fn pcb_mut(&mut self, i: u8) -> &mut TcpPcb {
         &mut self.pcbs[slot::<MAX_PCBS>(i)].v
     }
 
+    #[inline]
     fn lpcb(&self, i: u8) -> &TcpPcbListen {
         &self.lpcbs[slot::<MAX_LISTEN_PCBS>(i)].v
     }
 
+    #[inline]
     fn lpcb_mut(&mut self, i: u8) -> &mut TcpPcbListen {
         &mut self.lpcbs[slot::<MAX_LISTEN_PCBS>(i)].v
     }
 
+    #[inline]
     fn seg(&self, i: u8) -> &TcpSeg {
         &self.segs[slot::<MAX_SEGS>(i)].v
     }
 
+    #[inline]
     fn seg_mut(&mut self, i: u8) -> &mut TcpSeg {
         &mut self.segs[slot::<MAX_SEGS>(i)].v
     }
 
+    #[inline]
     fn pcb_index(&self, i: u8) -> u8 {
         i
     }
 
+    #[inline]
     fn pcb_at(&self, idx: u8) -> Option<u8> {
         (usize::from(idx) < MAX_PCBS).then_some(idx)
     }
 
-    fn pcb_in_use(&self, i: u8) -> bool {
-        used_at(&self.pcbs, i)
+    #[inline]
+    fn pcb_alive(&self, i: u8, generation: u32) -> bool {
+        alive_at(&self.pcbs, i, generation)
     }
 
+    #[inline]
     fn pcb_generation(&self, i: u8) -> u32 {
         generation_at(&self.pcbs, i)
     }
 
+    #[inline]
     fn lpcb_index(&self, i: u8) -> u8 {
         i
     }
 
+    #[inline]
     fn lpcb_at(&self, idx: u8) -> Option<u8> {
         (usize::from(idx) < MAX_LISTEN_PCBS).then_some(idx)
     }
 
-    fn lpcb_in_use(&self, i: u8) -> bool {
-        used_at(&self.lpcbs, i)
+    #[inline]
+    fn lpcb_alive(&self, i: u8, generation: u32) -> bool {
+        alive_at(&self.lpcbs, i, generation)
     }
 
+    #[inline]
     fn lpcb_generation(&self, i: u8) -> u32 {
         generation_at(&self.lpcbs, i)
     }
