@@ -623,3 +623,72 @@ impl Storage for Pools {
         generation_at(&self.lpcbs, i)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The handle layer's contract: indices map to references only inside
+    /// the pools, a reference is alive only in use and with the generation
+    /// of its allocation, and each allocation gets a new generation.
+    #[test]
+    fn pools_index_and_generation_contract() {
+        let mut st = Pools::EMPTY;
+        assert_eq!(st.alloc_pcb(MAX_PCBS), None, "nothing before memp_init");
+        st.memp_init();
+        assert_eq!(st.pcb_at(MAX_PCBS as u8 - 1), Some(MAX_PCBS as u8 - 1));
+        assert_eq!(st.pcb_at(MAX_PCBS as u8), None);
+        assert_eq!(
+            st.lpcb_at(MAX_LISTEN_PCBS as u8 - 1),
+            Some(MAX_LISTEN_PCBS as u8 - 1)
+        );
+        assert_eq!(st.lpcb_at(MAX_LISTEN_PCBS as u8), None);
+
+        let a = st.alloc_pcb(2).expect("a pcb");
+        let ga = st.pcb_generation(a);
+        assert!(st.pcb_alive(a, ga));
+        assert!(!st.pcb_alive(a, ga.wrapping_add(1)));
+        let b = st.alloc_pcb(2).expect("a second pcb");
+        assert_ne!(a, b);
+        assert_eq!(st.alloc_pcb(2), None, "the limit is MEMP_NUM_TCP_PCB");
+        assert_eq!(st.memp_used(Pool::TcpPcb), 2);
+        st.free_pcb(a);
+        assert!(!st.pcb_alive(a, ga), "freed");
+        assert_eq!(st.pcb_generation(a), ga, "kept after the free");
+        let c = st.alloc_pcb(2).expect("the freed slot again");
+        assert_eq!(c, a);
+        assert_ne!(
+            st.pcb_generation(c),
+            ga,
+            "a new allocation, a new generation"
+        );
+        assert!(
+            !st.pcb_alive(MAX_PCBS as u8, 0),
+            "out of range is never alive"
+        );
+
+        let l = st.alloc_lpcb(1).expect("a listen pcb");
+        let gl = st.lpcb_generation(l);
+        assert!(st.lpcb_alive(l, gl));
+        assert_eq!(st.alloc_lpcb(1), None);
+        st.free_lpcb(l);
+        assert!(!st.lpcb_alive(l, gl));
+        assert_eq!(st.memp_used(Pool::TcpPcbListen), 0);
+
+        let s = st.alloc_seg(1).expect("a segment");
+        assert_eq!(st.memp_used(Pool::TcpSeg), 1);
+        st.free_seg(s);
+        assert_eq!(st.memp_used(Pool::TcpSeg), 0);
+    }
+
+    /// A field the build compiles out holds nothing and reads as zero.
+    #[test]
+    fn absent_fields_read_as_default_and_ignore_writes() {
+        let mut a = Absent;
+        OptField::<u32>::set(&mut a, 7);
+        assert_eq!(OptField::<u32>::get(&a), 0);
+        assert_eq!(core::mem::size_of::<Absent>(), 0);
+        assert!(SackTable::ranges(&a).is_empty());
+        assert!(SackTable::ranges_mut(&mut a).is_empty());
+    }
+}
