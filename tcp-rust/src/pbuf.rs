@@ -1072,21 +1072,7 @@ impl PbufStore for Pbufs {
     }
 
     fn payload<'a, R: RomStore>(&'a self, rom: &'a R, p: Pbuf) -> &'a [u8] {
-        let (region, at) = self.loc(p);
-        let Some(b) = region.get(at..at + PBUF_HDR) else {
-            return &[];
-        };
-        let payload = u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize;
-        let len = usize::from(u16::from_le_bytes([b[10], b[11]]));
-        if PbufType::code_contiguous(b[12]) {
-            let start = at + payload;
-            region.get(start..start + len).unwrap_or(&[])
-        } else {
-            let key = self.rom_key.get(p.idx() / PBUF_HDR).copied().unwrap_or(0);
-            rom.rom_bytes(key)
-                .get(payload..payload.saturating_add(len))
-                .unwrap_or(&[])
-        }
+        self.next_and_payload(rom, p).1
     }
 
     fn payload_mut(&mut self, p: Pbuf) -> &mut [u8] {
