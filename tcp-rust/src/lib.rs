@@ -60,7 +60,7 @@ pub use err::Err;
 pub use options::{TcpOptBytes, TcpParseopt, TcpSackRange, tcp_parseopt};
 pub use stack::{
     AcceptFn, ApiError, Assertion, Callback, Event, Handle, Hooks, List, Netif, Packet, Tcp,
-    TcpApp, TcpPcb, TcpPcbListen, WriteFlags,
+    TcpApp, TcpPcb, TcpPcbListen, TcpSeg, WriteFlags,
 };
 pub use state::{TcpFlags, TcpState};
 pub use tcp::AddrInfo;

@@ -16,7 +16,7 @@ use crate::pbuf::{PbufStore, PbufType, Pbufs, RomStore};
 use crate::state::{TcpFlags, TcpState};
 use crate::storage::{
     IpAddrRepr, Layout, LpcbRef, NullValue, PbufRef, PcbRef, Pool, PortLayout, SegRef, StateRepr,
-    Storage,
+    Storage, TcpHdrOf,
 };
 use crate::wire::{IP_HLEN, IP_MF, IP_OFFMASK, IP_PROTO_TCP, inet_chksum};
 
@@ -545,13 +545,17 @@ impl<L: Layout> TcpPcbListen<L> {
     }
 }
 
-/// Port of lwIP's `struct tcp_seg` (tcp_priv.h). `p` is the segment's pbuf
-/// chain: for an outbound segment its payload starts at the TCP header
-/// (`seg->tcphdr`), options and data follow; for an out-of-sequence one
-/// it is the inbound packet's chain (shared with it, `pbuf_ref`), payload
-/// at the data. The header fields lwIP reads back through `seg->tcphdr`
-/// (sequence number, flags) are kept here.
+/// Port of lwIP's `struct tcp_seg` (tcp_priv.h), in its field order
+/// (`#[repr(C)]`; `TCP_OVERSIZE_DBGCHECK`'s `oversize_left` is not
+/// supported). `p` is the segment's pbuf chain: for an outbound segment
+/// its payload starts at the TCP header (`tcphdr`), options and data
+/// follow; for an out-of-sequence one it is the inbound packet's chain
+/// (shared with it, `pbuf_ref`), payload at the data. The header's
+/// sequence number and flags are read and written through the storage
+/// ([`crate::storage::Storage::seg_seqno`] and its siblings), which
+/// knows what `tcphdr` is in its layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C)]
 pub struct TcpSeg<L: Layout = PortLayout> {
     /// `next`.
     pub next: Option<L::SegRef>,
@@ -559,12 +563,16 @@ pub struct TcpSeg<L: Layout = PortLayout> {
     pub p: Option<L::Pbuf>,
     /// `len`: data length (no SYN/FIN).
     pub len: u16,
+    /// `chksum` (`TCP_CHECKSUM_ON_COPY`): the port computes a segment's
+    /// checksum when it goes out and leaves this 0, as a segment whose
+    /// data was not checksummed on copy has it.
+    pub chksum: L::SegChksum,
+    /// `chksum_swapped` (`TCP_CHECKSUM_ON_COPY`), 0 likewise.
+    pub chksum_swapped: L::SegChksumSwapped,
     /// `flags`: `TF_SEG_OPTS_*`.
     pub flags: u8,
-    /// `TCPH_FLAGS(tcphdr)`.
-    pub hdr_flags: u8,
-    /// `tcphdr->seqno` (host order).
-    pub seqno: u32,
+    /// `tcphdr`.
+    pub tcphdr: L::TcpHdr,
 }
 
 impl<L: Layout> TcpSeg<L> {
@@ -572,15 +580,16 @@ impl<L: Layout> TcpSeg<L> {
         next: None,
         p: None,
         len: 0,
+        chksum: NullValue::NULL,
+        chksum_swapped: NullValue::NULL,
         flags: 0,
-        hdr_flags: 0,
-        seqno: 0,
+        tcphdr: NullValue::NULL,
     };
 }
 
 /// tcp_in.c's file-scope globals for the segment being processed.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct InputGlobals<Pb> {
+pub(crate) struct InputGlobals<Pb, H> {
     pub(crate) src_ip: [u8; 4],
     pub(crate) dest_ip: [u8; 4],
     pub(crate) src_port: u16,
@@ -598,14 +607,17 @@ pub(crate) struct InputGlobals<Pb> {
     pub(crate) inseg_len: u16,
     /// `TCPH_FLAGS(inseg.tcphdr)` (may lose FIN when trimmed).
     pub(crate) inseg_flags: u8,
+    /// `inseg.tcphdr`: the header in the packet's first pbuf, which an
+    /// out-of-sequence copy of the segment keeps (`tcp_seg_copy`).
+    pub(crate) tcphdr: H,
     pub(crate) recv_flags: u8,
     pub(crate) recv_acked: u32,
     /// `recv_data`.
     pub(crate) recv_data: Option<Pb>,
 }
 
-impl<Pb> InputGlobals<Pb> {
-    const ZERO: InputGlobals<Pb> = InputGlobals {
+impl<Pb, H: NullValue> InputGlobals<Pb, H> {
+    const ZERO: InputGlobals<Pb, H> = InputGlobals {
         src_ip: [0; 4],
         dest_ip: [0; 4],
         src_port: 0,
@@ -619,6 +631,7 @@ impl<Pb> InputGlobals<Pb> {
         inseg_p: None,
         inseg_len: 0,
         inseg_flags: 0,
+        tcphdr: NullValue::NULL,
         recv_flags: 0,
         recv_acked: 0,
         recv_data: None,
@@ -691,7 +704,7 @@ pub struct Tcp<H: Hooks, P: Profile = Full> {
     /// lwIP's heap (`MEM_SIZE`, every `PBUF_RAM` pbuf), the pbuf pool and
     /// the `MEMP_PBUF` pool.
     pub(crate) pbufs: PbufsOf<P>,
-    pub(crate) inp: InputGlobals<PbufOf<P>>,
+    pub(crate) inp: InputGlobals<PbufOf<P>, TcpHdrOf<<P as Profile>::Storage>>,
     /// The TCP header and options of the segment being processed
     /// (`tcphdr`, `tcphdr_opt1`/`opt2`), read from the packet's pbufs.
     pub(crate) inp_hdr: [u8; 60],
@@ -974,6 +987,31 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     pub(crate) fn sg(&mut self, i: SegOf<P>) -> &mut TcpSeg<LayoutOf<P>> {
         self.st.seg_mut(i)
+    }
+
+    /// `ntohl(seg->tcphdr->seqno)`.
+    pub(crate) fn seg_seqno(&self, i: SegOf<P>) -> u32 {
+        self.st.seg_seqno(i)
+    }
+
+    /// `seg->tcphdr->seqno = htonl(v)`.
+    pub(crate) fn seg_set_seqno(&mut self, i: SegOf<P>, v: u32) {
+        self.st.seg_set_seqno(i, v);
+    }
+
+    /// `TCPH_FLAGS(seg->tcphdr)`.
+    pub(crate) fn seg_hdr_flags(&self, i: SegOf<P>) -> u8 {
+        self.st.seg_hdr_flags(i)
+    }
+
+    /// `TCPH_FLAGS_SET(seg->tcphdr, flags)`.
+    pub(crate) fn seg_set_hdr_flags(&mut self, i: SegOf<P>, flags: u8) {
+        self.st.seg_set_hdr_flags(i, flags);
+    }
+
+    /// `TCP_TCPLEN(seg)`: the segment's length in sequence space.
+    pub(crate) fn seg_tcplen(&self, i: SegOf<P>) -> u32 {
+        Self::tcp_tcplen(self.seg_ref(i).len, self.seg_hdr_flags(i))
     }
 
     /// `memp_malloc(MEMP_TCP_PCB)` (not zeroed: `tcp_alloc` initialises

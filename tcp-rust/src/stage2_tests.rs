@@ -337,10 +337,10 @@ fn split_unsent_seg_rom_chain() {
     // bytes of the second; the third PBUF_ROM pbuf is freed.
     assert_eq!(a.len, 512);
     assert_eq!(c.chain(head), (3, 2, vec![0, 300, 212]));
-    assert_eq!((b.len, b.seqno), (388, ISN + 513));
+    assert_eq!((b.len, b.tcphdr.seqno), (388, ISN + 513));
     assert_eq!(c.chain(a.next.unwrap()), (1, 0, vec![388]));
     // Both keep PSH: TCPH_SET_FLAG only ORs.
-    assert_eq!((a.hdr_flags & PSH, b.hdr_flags), (PSH, PSH));
+    assert_eq!((a.tcphdr.flags & PSH, b.tcphdr.flags), (PSH, PSH));
     assert_eq!((c.p().snd_queuelen, c.s.memp_pbufs_used()), (4, 2));
     assert_eq!(c.p().unsent_oversize, 0);
     // The window opens: the head goes; Nagle holds the short remainder
@@ -365,12 +365,15 @@ fn split_unsent_seg_moves_fin_and_keeps_it() {
     assert_eq!(c.s.tcp_close(c.pcb).unwrap(), Err::Ok);
     let i = c.pcb.index();
     let head = c.p().unsent.unwrap();
-    assert_eq!(c.s.seg_ref(head).hdr_flags, PSH | FIN);
+    assert_eq!(c.s.seg_ref(head).tcphdr.flags, PSH | FIN);
     assert_eq!(c.s.tcp_split_unsent_seg(i, 40), Err::Ok);
     let a = *c.s.seg_ref(head);
     let b = *c.s.seg_ref(a.next.unwrap());
-    assert_eq!((a.len, a.hdr_flags), (40, PSH | FIN));
-    assert_eq!((b.len, b.hdr_flags, b.seqno), (60, PSH | FIN, ISN + 41));
+    assert_eq!((a.len, a.tcphdr.flags), (40, PSH | FIN));
+    assert_eq!(
+        (b.len, b.tcphdr.flags, b.tcphdr.seqno),
+        (60, PSH | FIN, ISN + 41)
+    );
     // One more segment on the queue: 1 + 1.
     assert_eq!(c.p().snd_queuelen, 2);
 }

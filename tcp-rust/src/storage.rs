@@ -75,6 +75,17 @@ pub trait Layout: Copy + Eq + Debug {
     type Backlog: OptField<u8>;
     /// `struct pbuf *` (never NULL).
     type Pbuf: Copy + Eq + Debug;
+    /// A segment's `chksum` (`TCP_CHECKSUM_ON_COPY`; [`Absent`] without).
+    type SegChksum: OptField<u16>;
+    /// A segment's `chksum_swapped` (`TCP_CHECKSUM_ON_COPY`).
+    type SegChksumSwapped: OptField<u8>;
+    /// A segment's `struct tcp_hdr *tcphdr`: where its TCP header is,
+    /// whose sequence number and flags the TCP code reads and writes
+    /// through [`Storage::seg_seqno`] and its siblings. lwIP's is a pointer
+    /// into the segment's first pbuf; the port's own ([`PortTcpHdr`]) holds
+    /// the two fields themselves, and the port writes the whole header when
+    /// the segment goes out.
+    type TcpHdr: Copy + Eq + Debug + NullValue;
 }
 
 /// A value a zeroed structure holds (NULL for a pointer).
@@ -175,6 +186,7 @@ macro_rules! present_field {
 }
 
 present_field!(u8);
+present_field!(u16);
 present_field!(u32);
 
 /// A field the build compiles out: no bytes in the structure.
@@ -289,6 +301,25 @@ impl Layout for PortLayout {
     type Keep = u32;
     type Backlog = u8;
     type Pbuf = Pbuf;
+    type SegChksum = Absent;
+    type SegChksumSwapped = Absent;
+    type TcpHdr = PortTcpHdr;
+}
+
+/// The port's `seg->tcphdr`: the header fields the TCP code reads back
+/// from a segment it holds, kept in the segment. The port writes a
+/// segment's header into its pbuf when the segment goes out
+/// (`tcp_output_segment`), from these and the pcb.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PortTcpHdr {
+    /// `tcphdr->seqno`, in host order.
+    pub seqno: u32,
+    /// `TCPH_FLAGS(tcphdr)`.
+    pub flags: u8,
+}
+
+impl NullValue for PortTcpHdr {
+    const NULL: PortTcpHdr = PortTcpHdr { seqno: 0, flags: 0 };
 }
 
 /// A connection pcb's name in storage `S`.
@@ -299,6 +330,8 @@ pub type LpcbRef<S> = <<S as Storage>::Layout as Layout>::LpcbRef;
 pub type SegRef<S> = <<S as Storage>::Layout as Layout>::SegRef;
 /// A pbuf's name in storage `S`.
 pub type PbufRef<S> = <<S as Storage>::Layout as Layout>::Pbuf;
+/// A segment's `tcphdr` in storage `S`.
+pub type TcpHdrOf<S> = <<S as Storage>::Layout as Layout>::TcpHdr;
 
 /// lwIP's TCP pools, as the TCP code uses them. A reference is one
 /// [`Storage`] handed out (`alloc_*`) and not yet freed; the element
@@ -360,6 +393,18 @@ pub trait Storage {
     fn seg(&self, r: SegRef<Self>) -> &TcpSeg<Self::Layout>;
     /// The segment `r`, to change.
     fn seg_mut(&mut self, r: SegRef<Self>) -> &mut TcpSeg<Self::Layout>;
+
+    /// `ntohl(seg->tcphdr->seqno)` of segment `r`.
+    fn seg_seqno(&self, r: SegRef<Self>) -> u32;
+    /// `seg->tcphdr->seqno = htonl(v)`.
+    fn seg_set_seqno(&mut self, r: SegRef<Self>, v: u32);
+    /// `TCPH_FLAGS(seg->tcphdr)` of segment `r`.
+    fn seg_hdr_flags(&self, r: SegRef<Self>) -> u8;
+    /// `TCPH_FLAGS_SET(seg->tcphdr, flags)`.
+    fn seg_set_hdr_flags(&mut self, r: SegRef<Self>, flags: u8);
+    /// `(struct tcp_hdr *)p->payload`: the header at pbuf `p`'s payload,
+    /// as `tcp_create_segment` and `tcp_input` take it.
+    fn tcphdr_at(p: PbufRef<Self>) -> TcpHdrOf<Self>;
 
     /// Pcb `r`'s index in its pool.
     fn pcb_index(&self, r: PcbRef<Self>) -> u8;
@@ -581,6 +626,31 @@ impl Storage for Pools {
     #[inline]
     fn seg_mut(&mut self, i: u8) -> &mut TcpSeg {
         &mut self.segs[slot::<MAX_SEGS>(i)].v
+    }
+
+    #[inline]
+    fn seg_seqno(&self, i: u8) -> u32 {
+        self.seg(i).tcphdr.seqno
+    }
+
+    #[inline]
+    fn seg_set_seqno(&mut self, i: u8, v: u32) {
+        self.seg_mut(i).tcphdr.seqno = v;
+    }
+
+    #[inline]
+    fn seg_hdr_flags(&self, i: u8) -> u8 {
+        self.seg(i).tcphdr.flags
+    }
+
+    #[inline]
+    fn seg_set_hdr_flags(&mut self, i: u8, flags: u8) {
+        self.seg_mut(i).tcphdr.flags = flags;
+    }
+
+    #[inline]
+    fn tcphdr_at(_: Pbuf) -> PortTcpHdr {
+        PortTcpHdr::NULL
     }
 
     #[inline]

@@ -17,7 +17,7 @@ use crate::state::{
     TcpState,
 };
 use crate::storage::{
-    AcceptRepr, CallbackRepr, IpAddrRepr, NullValue, OptField, SackTable, app_or_null,
+    AcceptRepr, CallbackRepr, IpAddrRepr, NullValue, OptField, SackTable, Storage, app_or_null,
 };
 use crate::wire::{TCP_HLEN, inet_chksum_pseudo_chain};
 
@@ -237,6 +237,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 }
             }
         }
+        // `tcphdr = (struct tcp_hdr *)p->payload`, which inseg keeps.
+        self.inp.tcphdr = P::Storage::tcphdr_at(p);
         // Move the payload to the data: the options may continue in the
         // next pbuf, which must hold the rest of them.
         let hdrlen16 = hdrlen as u16;
@@ -865,13 +867,11 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     ) -> Option<SegOf<P>> {
         let ackno = self.inp.ackno;
         while let Some(s) = list {
-            let sg = self.seg_ref(s);
-            let end = sg
-                .seqno
-                .wrapping_add(Self::tcp_tcplen(sg.len, sg.hdr_flags));
+            let end = self.seg_seqno(s).wrapping_add(self.seg_tcplen(s));
             if !tcp_seq_leq(end, ackno) {
                 break;
             }
+            let sg = self.seg_ref(s);
             let (next, p, len) = (sg.next, sg.p, sg.len);
             let clen = p.map_or(0, |p| self.pbufs.pbuf_clen(p));
             list = next;
@@ -960,8 +960,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 let recv_acked = self.inp.recv_acked;
                 let q = *self.pcb_ref(i);
                 let rto_end = q.rto_end;
-                let unsent_seq = q.unsent.map(|s| self.seg_ref(s).seqno);
-                let unacked_seq = q.unacked.map(|s| self.seg_ref(s).seqno);
+                let unsent_seq = q.unsent.map(|s| self.seg_seqno(s));
+                let unacked_seq = q.unacked.map(|s| self.seg_seqno(s));
                 let q = self.p(i);
                 q.rtime = if q.unacked.is_none() { -1 } else { 0 };
                 q.polltmr = 0;
@@ -1134,9 +1134,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         let mut next = self.pcb_ref(i).ooseq;
         while let Some(n) = next {
-            let (nseq, nlen, nflags, nnext) = {
+            let (nseq, nflags) = (self.seg_seqno(n), self.seg_hdr_flags(n));
+            let (nlen, nnext) = {
                 let g = self.seg_ref(n);
-                (g.seqno, g.len, g.hdr_flags, g.next)
+                (g.len, g.next)
             };
             if !tcp_seq_geq(
                 seqno.wrapping_add(tcplen),
@@ -1152,7 +1153,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             next = nnext;
         }
         if let Some(n) = next {
-            let nseq = self.seg_ref(n).seqno;
+            let nseq = self.seg_seqno(n);
             if tcp_seq_gt(seqno.wrapping_add(tcplen), nseq) {
                 let mut l = nseq.wrapping_sub(seqno) as u16;
                 if self.inp.inseg_flags & TCP_SYN != 0 {
@@ -1173,9 +1174,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// the SACK blocks below the queue's new start are dropped.
     fn tcp_receive_dequeue_ooseq(&mut self, i: PcbOf<P>) {
         while let Some(c) = self.pcb_ref(i).ooseq {
-            let (cseq, clen, cflags, cnext, cp) = {
+            let (cseq, cflags) = (self.seg_seqno(c), self.seg_hdr_flags(c));
+            let (clen, cnext, cp) = {
                 let g = self.seg_ref(c);
-                (g.seqno, g.len, g.hdr_flags, g.next, g.p)
+                (g.len, g.next, g.p)
             };
             if cseq != self.pcb_ref(i).rcv_nxt {
                 break;
@@ -1208,7 +1210,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if P::CONFIG.lwip_tcp_sack_out && self.pcb_ref(i).flags & TF_SACK != 0 {
             match self.pcb_ref(i).ooseq {
                 Some(o) => {
-                    let seq = self.seg_ref(o).seqno;
+                    let seq = self.seg_seqno(o);
                     self.tcp_remove_sacks_lt(i, seq);
                 }
                 None => {
@@ -1246,7 +1248,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             return;
         };
         let inseg_len = self.inp.inseg_len;
-        let first_seq = self.seg_ref(first).seqno;
+        let first_seq = self.seg_seqno(first);
         let mut sackbeg = if tcp_seq_lt(seqno, first_seq) {
             seqno
         } else {
@@ -1255,9 +1257,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         let mut prev = None;
         let mut next = Some(first);
         while let Some(n) = next {
-            let (nseq, nlen, nnext, nflags) = {
+            let (nseq, nflags) = (self.seg_seqno(n), self.seg_hdr_flags(n));
+            let (nlen, nnext) = {
                 let g = self.seg_ref(n);
-                (g.seqno, g.len, g.next, g.hdr_flags)
+                (g.len, g.next)
             };
             if seqno == nseq {
                 // Same start: keep the longer one.
@@ -1288,10 +1291,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     }
                 }
                 Some(pv) => {
-                    let (pseq, plen) = {
-                        let g = self.seg_ref(pv);
-                        (g.seqno, g.len)
-                    };
+                    let (pseq, plen) = (self.seg_seqno(pv), self.seg_ref(pv).len);
                     if tcp_seq_between(seqno, pseq.wrapping_add(1), nseq.wrapping_sub(1)) {
                         // Between prev and next: trim prev, insert.
                         if let Some(c) = self.tcp_seg_copy() {
@@ -1307,8 +1307,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
             // A hole between prev and next moves sackbeg.
             if let Some(pv) = prev {
-                let g = self.seg_ref(pv);
-                if g.seqno.wrapping_add(u32::from(g.len)) != nseq {
+                let pend = self
+                    .seg_seqno(pv)
+                    .wrapping_add(u32::from(self.seg_ref(pv).len));
+                if pend != nseq {
                     sackbeg = nseq;
                 }
             }
@@ -1329,11 +1331,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     let right_edge = p.rcv_nxt.wrapping_add(p.rcv_wnd);
                     if tcp_seq_gt(u32::from(self.inp.tcplen).wrapping_add(seqno), right_edge) {
                         // The peer overran the receive window.
-                        self.sg(c).hdr_flags &= !TCP_FIN;
+                        let f = self.seg_hdr_flags(c) & !TCP_FIN;
+                        self.seg_set_hdr_flags(c, f);
                         self.seg_trim(c, right_edge.wrapping_sub(seqno) as u16);
-                        let g = self.seg_ref(c);
-                        let (l, f) = (g.len, g.hdr_flags);
-                        self.inp.tcplen = Self::tcp_tcplen(l, f) as u16;
+                        self.inp.tcplen = self.seg_tcplen(c) as u16;
                     }
                 }
                 break;
@@ -1345,9 +1346,11 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 None => self.pcb_ref(i).ooseq,
                 Some(pv) => match self.seg_ref(pv).next {
                     Some(nx) => {
-                        let g = self.seg_ref(pv);
-                        if g.seqno.wrapping_add(u32::from(g.len)) != self.seg_ref(nx).seqno {
-                            sackbeg = self.seg_ref(nx).seqno;
+                        let pend = self
+                            .seg_seqno(pv)
+                            .wrapping_add(u32::from(self.seg_ref(pv).len));
+                        if pend != self.seg_seqno(nx) {
+                            sackbeg = self.seg_seqno(nx);
                         }
                         Some(nx)
                     }
@@ -1355,12 +1358,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 },
             };
             if let Some(nx) = next {
-                let mut sackend = self.seg_ref(nx).seqno;
+                let mut sackend = self.seg_seqno(nx);
                 while let Some(nx) = next {
-                    let g = self.seg_ref(nx);
-                    if sackend != g.seqno {
+                    if sackend != self.seg_seqno(nx) {
                         break;
                     }
+                    let g = self.seg_ref(nx);
                     sackend = sackend.wrapping_add(u32::from(g.len));
                     next = g.next;
                 }
@@ -1378,9 +1381,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         let c = self.memp_alloc_seg()?;
         let g = self.sg(c);
         g.len = inp.inseg_len;
-        g.hdr_flags = inp.inseg_flags;
-        g.seqno = inp.seqno;
+        g.tcphdr = inp.tcphdr;
         g.p = inp.inseg_p;
+        // What lwIP's inseg.tcphdr holds by now (tcp_receive writes its
+        // trimming of seqno and FIN back into the header).
+        self.seg_set_hdr_flags(c, inp.inseg_flags);
+        self.seg_set_seqno(c, inp.seqno);
         if let Some(p) = inp.inseg_p {
             self.pbufs.pbuf_ref(p);
         }
@@ -1409,27 +1415,29 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// first segment left.
     fn tcp_oos_insert_segment(&mut self, cseg: SegOf<P>, mut next: Option<SegOf<P>>) {
         let seqno = self.inp.seqno;
-        if self.seg_ref(cseg).hdr_flags & TCP_FIN != 0 {
+        if self.seg_hdr_flags(cseg) & TCP_FIN != 0 {
             self.tcp_segs_free(next);
             next = None;
         } else {
             while let Some(n) = next {
                 let clen = u32::from(self.seg_ref(cseg).len);
-                let (nseq, nlen, nflags, nnext) = {
+                let (nseq, nflags) = (self.seg_seqno(n), self.seg_hdr_flags(n));
+                let (nlen, nnext) = {
                     let g = self.seg_ref(n);
-                    (g.seqno, g.len, g.hdr_flags, g.next)
+                    (g.len, g.next)
                 };
                 if !tcp_seq_geq(seqno.wrapping_add(clen), nseq.wrapping_add(u32::from(nlen))) {
                     break;
                 }
                 if nflags & TCP_FIN != 0 {
-                    self.sg(cseg).hdr_flags |= TCP_FIN;
+                    let f = self.seg_hdr_flags(cseg) | TCP_FIN;
+                    self.seg_set_hdr_flags(cseg, f);
                 }
                 self.tcp_seg_free(n);
                 next = nnext;
             }
             if let Some(n) = next {
-                let nseq = self.seg_ref(n).seqno;
+                let nseq = self.seg_seqno(n);
                 let clen = u32::from(self.seg_ref(cseg).len);
                 if tcp_seq_gt(seqno.wrapping_add(clen), nseq) {
                     self.seg_trim(cseg, nseq.wrapping_sub(seqno) as u16);

@@ -17,7 +17,7 @@ use crate::state::{
     TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TF_ACK_DELAY, TF_ACK_NOW, TF_FIN, TF_INFR,
     TF_NAGLEMEMERR, TF_NODELAY, TF_RTO, TcpState,
 };
-use crate::storage::{IpAddrRepr, OptField, SackTable};
+use crate::storage::{IpAddrRepr, OptField, SackTable, Storage};
 use crate::wire::{IP_PROTO_TCP, TCP_HLEN, inet_chksum_pseudo_chain};
 
 /// lwIP's `TCP_SNDQUEUELEN_OVERFLOW` (tcp_priv.h).
@@ -288,14 +288,15 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             sg.flags = optflags;
             sg.p = Some(p);
             sg.len = len;
-            sg.hdr_flags = hdrflags;
-            sg.seqno = seqno;
         }
         // Every pbuf the TCP code builds has PBUF_TRANSPORT room.
         if !self.pbufs.pbuf_add_header(p, TCP_HLEN as u16) {
             self.tcp_seg_free(s);
             return None;
         }
+        self.sg(s).tcphdr = P::Storage::tcphdr_at(p);
+        self.seg_set_seqno(s, seqno);
+        self.seg_set_hdr_flags(s, hdrflags);
         Some(s)
     }
 
@@ -344,9 +345,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// Port of `tcp_send_fin()` (tcp_out.c).
     pub(crate) fn tcp_send_fin(&mut self, i: PcbOf<P>) -> Err {
         if let Some(l) = self.last_unsent(i)
-            && self.seg_ref(l).hdr_flags & (TCP_SYN | TCP_FIN | TCP_RST) == 0
+            && self.seg_hdr_flags(l) & (TCP_SYN | TCP_FIN | TCP_RST) == 0
         {
-            self.sg(l).hdr_flags |= TCP_FIN;
+            let f = self.seg_hdr_flags(l) | TCP_FIN;
+            self.seg_set_hdr_flags(l, f);
             self.p(i).flags |= TF_FIN;
             return Err::Ok;
         }
@@ -686,7 +688,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if let Some(s) = seg
             && !apiflags.more
         {
-            self.sg(s).hdr_flags |= TCP_PSH;
+            let f = self.seg_hdr_flags(s) | TCP_PSH;
+            self.seg_set_hdr_flags(s, f);
         }
         Ok(Err::Ok)
     }
@@ -741,10 +744,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             let ip = self.netif.ip;
             self.p(i).local_ip = IpAddrRepr::from_v4(ip);
         }
-        let s = self.seg_ref(seg);
-        if s.seqno
+        if self
+            .seg_seqno(seg)
             .wrapping_sub(p.lastack)
-            .wrapping_add(u32::from(s.len))
+            .wrapping_add(u32::from(self.seg_ref(seg).len))
             > wnd
         {
             if wnd == p.snd_wnd && p.unacked.is_none() && p.persist_backoff == 0 {
@@ -769,10 +772,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         loop {
             let p = *self.pcb_ref(i);
-            let s = self.seg_ref(seg);
-            if s.seqno
+            if self
+                .seg_seqno(seg)
                 .wrapping_sub(p.lastack)
-                .wrapping_add(u32::from(s.len))
+                .wrapping_add(u32::from(self.seg_ref(seg).len))
                 > wnd
             {
                 break;
@@ -781,23 +784,28 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 break;
             }
             if p.state() != TcpState::SynSent {
-                self.sg(seg).hdr_flags |= TCP_ACK;
+                let f = self.seg_hdr_flags(seg) | TCP_ACK;
+                self.seg_set_hdr_flags(seg, f);
             }
             let err = self.tcp_output_segment(seg, i);
             if err != Err::Ok {
                 self.p(i).flags |= TF_NAGLEMEMERR;
                 return err;
             }
-            let s = *self.seg_ref(seg);
-            self.p(i).unsent = s.next;
+            let (s_next, s_seqno, s_tcplen) = (
+                self.seg_ref(seg).next,
+                self.seg_seqno(seg),
+                self.seg_tcplen(seg),
+            );
+            self.p(i).unsent = s_next;
             if p.state() != TcpState::SynSent {
                 self.p(i).flags &= !(TF_ACK_DELAY | TF_ACK_NOW);
             }
-            let snd_nxt = s.seqno.wrapping_add(Self::tcp_tcplen(s.len, s.hdr_flags));
+            let snd_nxt = s_seqno.wrapping_add(s_tcplen);
             if tcp_seq_lt(self.pcb_ref(i).snd_nxt, snd_nxt) {
                 self.p(i).snd_nxt = snd_nxt;
             }
-            if Self::tcp_tcplen(s.len, s.hdr_flags) > 0 {
+            if s_tcplen > 0 {
                 self.sg(seg).next = None;
                 match useg {
                     None => {
@@ -805,12 +813,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                         useg = Some(seg);
                     }
                     Some(u) => {
-                        if tcp_seq_lt(s.seqno, self.seg_ref(u).seqno) {
+                        if tcp_seq_lt(s_seqno, self.seg_seqno(u)) {
                             // Insert sorted (fast retransmit case).
                             let mut prev = None;
                             let mut cur = self.pcb_ref(i).unacked;
                             while let Some(c) = cur {
-                                if !tcp_seq_lt(self.seg_ref(c).seqno, s.seqno) {
+                                if !tcp_seq_lt(self.seg_seqno(c), s_seqno) {
                                     break;
                                 }
                                 prev = Some(c);
@@ -852,6 +860,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         let Some(pb) = sg.p else {
             return Err::Ok;
         };
+        let (sg_seqno, sg_flags) = (self.seg_seqno(s), self.seg_hdr_flags(s));
         if self.pbufs.refcount(pb) != 1 {
             return Err::Ok;
         }
@@ -881,7 +890,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             q.rtime = q.rtime.max(0);
             if q.rttest == 0 {
                 q.rttest = ticks;
-                q.rtseq = sg.seqno;
+                q.rtseq = sg_seqno;
             }
         }
         let hdr = self.pbufs.payload_mut(pb);
@@ -889,10 +898,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             hdr,
             p.local_port,
             p.remote_port,
-            sg.seqno,
+            sg_seqno,
             p.rcv_nxt,
             5 + (olen / 4) as u8,
-            sg.hdr_flags,
+            sg_flags,
             wnd,
         );
         if let Some(o) = hdr.get_mut(TCP_HLEN..TCP_HLEN + olen) {
@@ -913,12 +922,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         let unsent = self.pcb_ref(i).unsent;
         self.sg(last).next = unsent;
-        let l = *self.seg_ref(last);
+        let end = self.seg_seqno(last).wrapping_add(self.seg_tcplen(last));
         let q = self.p(i);
         q.unsent = q.unacked;
         q.unacked = None;
         q.flags |= TF_RTO;
-        q.rto_end = l.seqno.wrapping_add(Self::tcp_tcplen(l.len, l.hdr_flags));
+        q.rto_end = end;
         q.rttest = 0;
         Err::Ok
     }
@@ -942,12 +951,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         let Some(seg) = self.pcb_ref(i).unacked else {
             return Err::Val;
         };
-        let s = *self.seg_ref(seg);
-        self.p(i).unacked = s.next;
+        let (s_next, s_seqno) = (self.seg_ref(seg).next, self.seg_seqno(seg));
+        self.p(i).unacked = s_next;
         let mut prev = None;
         let mut cur = self.pcb_ref(i).unsent;
         while let Some(c) = cur {
-            if !tcp_seq_lt(self.seg_ref(c).seqno, s.seqno) {
+            if !tcp_seq_lt(self.seg_seqno(c), s_seqno) {
                 break;
             }
             prev = Some(c);
@@ -1036,7 +1045,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             self.pbufs.pbuf_free(pb);
             return Err::Mem;
         }
-        let mut split_flags = u.hdr_flags;
+        let mut split_flags = self.seg_hdr_flags(useg);
         let mut remainder_flags = 0u8;
         if split_flags & TCP_PSH != 0 {
             split_flags &= !TCP_PSH;
@@ -1049,7 +1058,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         let Some(seg) = self.tcp_create_segment(
             pb,
             remainder_flags,
-            u.seqno.wrapping_add(u32::from(split)),
+            self.seg_seqno(useg).wrapping_add(u32::from(split)),
             optflags,
         ) else {
             // tcp_create_segment freed the pbuf.
@@ -1064,12 +1073,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         let new_clen = self.pbufs.pbuf_clen(up);
         let seg_clen = self.pbufs.pbuf_clen(pb);
-        {
-            let sg = self.sg(useg);
-            sg.len = split;
-            // TCPH_SET_FLAG only ORs: the head keeps PSH and FIN too.
-            sg.hdr_flags |= split_flags;
-        }
+        self.sg(useg).len = split;
+        // TCPH_SET_FLAG only ORs: the head keeps PSH and FIN too.
+        let f = self.seg_hdr_flags(useg) | split_flags;
+        self.seg_set_hdr_flags(useg, f);
         let q = self.p(i);
         q.snd_queuelen = q
             .snd_queuelen
@@ -1098,8 +1105,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             q.persist_probe = q.persist_probe.saturating_add(1);
         }
         let s = *self.seg_ref(seg);
-        let is_fin = s.hdr_flags & TCP_FIN != 0 && s.len == 0;
-        let Some(pb) = self.tcp_output_alloc_header(i, 0, u16::from(!is_fin), s.seqno) else {
+        let s_seqno = self.seg_seqno(seg);
+        let is_fin = self.seg_hdr_flags(seg) & TCP_FIN != 0 && s.len == 0;
+        let Some(pb) = self.tcp_output_alloc_header(i, 0, u16::from(!is_fin), s_seqno) else {
             return Err::Mem;
         };
         if is_fin {
@@ -1112,7 +1120,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             self.pbufs
                 .pbuf_copy_partial_pbuf(&self.hooks, sp, offset, 1, pb, TCP_HLEN as u16);
         }
-        let snd_nxt = s.seqno.wrapping_add(1);
+        let snd_nxt = s_seqno.wrapping_add(1);
         if tcp_seq_lt(self.pcb_ref(i).snd_nxt, snd_nxt) {
             self.p(i).snd_nxt = snd_nxt;
         }

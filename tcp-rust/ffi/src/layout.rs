@@ -49,6 +49,9 @@ impl Layout for CLayout {
     type Keep = Absent;
     type Backlog = Absent;
     type Pbuf = PbufPtr;
+    type SegChksum = u16;
+    type SegChksumSwapped = u8;
+    type TcpHdr = TcpHdrPtr;
 }
 
 /// `struct tcp_pcb *`, never NULL (a NULL link is `None`).
@@ -70,6 +73,16 @@ pub struct SegPtr(pub NonNull<c_void>);
 #[repr(transparent)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PbufPtr(pub NonNull<c_void>);
+
+/// `struct tcp_hdr *` (a segment's `tcphdr`): NULL, or the header in the
+/// segment's first pbuf.
+#[repr(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TcpHdrPtr(pub Option<NonNull<c_void>>);
+
+impl NullValue for TcpHdrPtr {
+    const NULL: TcpHdrPtr = TcpHdrPtr(None);
+}
 
 /// `enum tcp_state` as C stores it (an `int`). C code may write any value
 /// there (lwIP's tests write the field directly); one outside the enum

@@ -1,5 +1,5 @@
-//! `TcpPcb<CLayout>` and `TcpPcbListen<CLayout>` are lwIP's `struct
-//! tcp_pcb` and `struct tcp_pcb_listen`: every field at the C compiler's
+//! `TcpPcb<CLayout>`, `TcpPcbListen<CLayout>` and `TcpSeg<CLayout>` are
+//! lwIP's `struct tcp_pcb`, `struct tcp_pcb_listen` and `struct tcp_seg`: every field at the C compiler's
 //! offset with the C compiler's size, and the same total size and
 //! alignment, for lwIP's unit-test options (test/unit/lwipopts.h of the
 //! pinned tree). The C side is measured by compiling lwIP's headers with
@@ -14,7 +14,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use lwip_tcp_rust::layout::CLayout;
-use tcp_rust::{TcpPcb, TcpPcbListen};
+use tcp_rust::{TcpPcb, TcpPcbListen, TcpSeg};
 
 /// The size of the field a projection returns.
 fn field_size<S, T>(_: impl Fn(&S) -> &T) -> usize {
@@ -126,6 +126,12 @@ fn rust_rows() -> (Vec<Row>, Vec<(&'static str, usize, usize)>) {
             accept,
         ]
     );
+    fields!(
+        rows,
+        TcpSeg<CLayout>,
+        "tcp_seg",
+        [next, p, len, chksum, chksum_swapped, flags, tcphdr]
+    );
     let structs = vec![
         (
             "tcp_pcb",
@@ -137,6 +143,11 @@ fn rust_rows() -> (Vec<Row>, Vec<(&'static str, usize, usize)>) {
             size_of::<TcpPcbListen<CLayout>>(),
             align_of::<TcpPcbListen<CLayout>>(),
         ),
+        (
+            "tcp_seg",
+            size_of::<TcpSeg<CLayout>>(),
+            align_of::<TcpSeg<CLayout>>(),
+        ),
     ];
     (rows, structs)
 }
@@ -146,7 +157,8 @@ fn rust_rows() -> (Vec<Row>, Vec<(&'static str, usize, usize)>) {
 fn c_layout(rows: &[Row], structs: &[(&str, usize, usize)]) -> String {
     let lwip = Path::new(lwip_c::build_info::LWIP_DIR);
     let mut probe = String::from(
-        "#include \"lwip/opt.h\"\n#include \"lwip/tcp.h\"\n#include <stdio.h>\n\
+        "#include \"lwip/opt.h\"\n#include \"lwip/tcp.h\"\n\
+         #include \"lwip/priv/tcp_priv.h\"\n#include <stdio.h>\n\
          #include <stddef.h>\nint main(void) {\n",
     );
     for (s, f, _, _) in rows {
