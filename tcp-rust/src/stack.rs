@@ -687,18 +687,11 @@ pub struct Tcp<H: Hooks, P: Profile = Full> {
     pub(crate) st: P::Storage,
     pub(crate) netif: Netif,
     pub(crate) now: u32,
-    pub(crate) tcp_ticks: u32,
     pub(crate) tcp_timer_ctr: u8,
     /// `tcp_timer` (tcp.c): `tcp_tmr`'s phase (slow timer on odd counts).
     pub(crate) tcp_timer: u8,
     pub(crate) tcp_port: u16,
     pub(crate) ip_id: u16,
-    pub(crate) tcp_active_pcbs_changed: bool,
-    pub(crate) tcp_bound_pcbs: Option<PcbOf<P>>,
-    pub(crate) tcp_listen_pcbs: Option<LpcbOf<P>>,
-    pub(crate) tcp_active_pcbs: Option<PcbOf<P>>,
-    pub(crate) tcp_tw_pcbs: Option<PcbOf<P>>,
-    pub(crate) tcp_input_pcb: Option<PcbOf<P>>,
     /// The message of the `LWIP_ASSERT` that failed, if one did.
     pub(crate) asserted: Option<&'static Assertion>,
     /// lwIP's heap (`MEM_SIZE`, every `PBUF_RAM` pbuf), the pbuf pool and
@@ -731,17 +724,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 mtu: 0,
             },
             now: 0,
-            tcp_ticks: 0,
             tcp_timer_ctr: 0,
             tcp_timer: 0,
             tcp_port: 0,
             ip_id: 0,
-            tcp_active_pcbs_changed: false,
-            tcp_bound_pcbs: None,
-            tcp_listen_pcbs: None,
-            tcp_active_pcbs: None,
-            tcp_tw_pcbs: None,
-            tcp_input_pcb: None,
             pbufs: <PbufsOf<P> as PbufStore>::EMPTY,
             inp: InputGlobals::ZERO,
             inp_hdr: [0; 60],
@@ -775,17 +761,17 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         self.netif = netif;
         self.now = 0;
-        self.tcp_ticks = 0;
+        self.st.set_tcp_ticks(0);
         self.tcp_timer_ctr = 0;
         self.tcp_timer = 0;
         self.tcp_port = P::CONFIG.tcp_local_port_range_start;
         self.ip_id = 0;
-        self.tcp_active_pcbs_changed = false;
-        self.tcp_bound_pcbs = None;
-        self.tcp_listen_pcbs = None;
-        self.tcp_active_pcbs = None;
-        self.tcp_tw_pcbs = None;
-        self.tcp_input_pcb = None;
+        self.st.set_active_pcbs_changed(false);
+        self.st.set_list(List::Bound, None);
+        self.st.set_listen_pcbs(None);
+        self.st.set_list(List::Active, None);
+        self.st.set_list(List::TimeWait, None);
+        self.st.set_input_pcb(None);
         self.st.memp_init();
         self.pbufs.init(&P::CONFIG);
         self.inp = InputGlobals::ZERO;
@@ -945,15 +931,15 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// As [`Tcp::for_each_listed`], also naming the list (`None`: the
     /// listening pcbs, `tcp_listen_pcbs`).
     pub fn for_each_on_list(&self, mut f: impl FnMut(Handle, TcpState, Option<List>)) {
-        let mut l = self.tcp_listen_pcbs;
+        let mut l = self.st.listen_pcbs();
         while let Some(i) = l {
             f(self.listen_handle(i), TcpState::Listen, None);
             l = self.lpcb_ref(i).next;
         }
         for (list, head) in [
-            (List::Bound, self.tcp_bound_pcbs),
-            (List::Active, self.tcp_active_pcbs),
-            (List::TimeWait, self.tcp_tw_pcbs),
+            (List::Bound, self.st.list(List::Bound)),
+            (List::Active, self.st.list(List::Active)),
+            (List::TimeWait, self.st.list(List::TimeWait)),
         ] {
             let mut p = head;
             while let Some(i) = p {
@@ -1127,31 +1113,23 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     // -- lists (TCP_REG / TCP_RMV) -----------------------------------------
 
-    pub(crate) fn list_head(&mut self, l: List) -> &mut Option<PcbOf<P>> {
-        match l {
-            List::Bound => &mut self.tcp_bound_pcbs,
-            List::Active => &mut self.tcp_active_pcbs,
-            List::TimeWait => &mut self.tcp_tw_pcbs,
-        }
-    }
-
     /// Port of lwIP's `TCP_REG` (tcp_priv.h): push front.
     pub(crate) fn tcp_reg(&mut self, l: List, i: PcbOf<P>) {
-        let head = *self.list_head(l);
+        let head = self.st.list(l);
         self.p(i).next = head;
-        *self.list_head(l) = Some(i);
+        self.st.set_list(l, Some(i));
         if l == List::Active {
-            self.tcp_active_pcbs_changed = true;
+            self.st.set_active_pcbs_changed(true);
         }
     }
 
     /// Port of lwIP's `TCP_RMV` (tcp_priv.h). Like C, the removed pcb's
     /// `next` is left as is.
     pub(crate) fn tcp_rmv(&mut self, l: List, i: PcbOf<P>) {
-        let head = *self.list_head(l);
+        let head = self.st.list(l);
         if head == Some(i) {
             let n = self.pcb_ref(i).next;
-            *self.list_head(l) = n;
+            self.st.set_list(l, n);
         } else {
             let mut cur = head;
             while let Some(c) = cur {
@@ -1165,22 +1143,22 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
         }
         if l == List::Active {
-            self.tcp_active_pcbs_changed = true;
+            self.st.set_active_pcbs_changed(true);
         }
     }
 
     pub(crate) fn tcp_reg_listen(&mut self, i: LpcbOf<P>) {
-        let head = self.tcp_listen_pcbs;
+        let head = self.st.listen_pcbs();
         self.lp(i).next = head;
-        self.tcp_listen_pcbs = Some(i);
+        self.st.set_listen_pcbs(Some(i));
     }
 
     pub(crate) fn tcp_rmv_listen(&mut self, i: LpcbOf<P>) {
-        if self.tcp_listen_pcbs == Some(i) {
-            self.tcp_listen_pcbs = self.lpcb_ref(i).next;
+        if self.st.listen_pcbs() == Some(i) {
+            self.st.set_listen_pcbs(self.lpcb_ref(i).next);
             return;
         }
-        let mut cur = self.tcp_listen_pcbs;
+        let mut cur = self.st.listen_pcbs();
         while let Some(c) = cur {
             let n = self.lpcb_ref(c).next;
             if n == Some(i) {

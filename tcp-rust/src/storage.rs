@@ -19,7 +19,7 @@ use core::fmt::Debug;
 
 use crate::options::TcpSackRange;
 use crate::pbuf::{Pbuf, PbufStore, Pbufs};
-use crate::stack::{MAX_SACKS, TcpPcb, TcpPcbListen, TcpSeg};
+use crate::stack::{List, MAX_SACKS, TcpPcb, TcpPcbListen, TcpSeg};
 use crate::state::TcpState;
 
 /// lwIP's pools that hold TCP's structures (`memp_t`, memp_std.h).
@@ -406,6 +406,30 @@ pub trait Storage {
     /// as `tcp_create_segment` and `tcp_input` take it.
     fn tcphdr_at(p: PbufRef<Self>) -> TcpHdrOf<Self>;
 
+    /// The head of list `l`: `tcp_bound_pcbs`, `tcp_active_pcbs` or
+    /// `tcp_tw_pcbs`. lwIP's are C globals its other files and tests read
+    /// and write between calls (`TCP_REG`), so the lists are the
+    /// storage's, read and written one value at a time.
+    fn list(&self, l: List) -> Option<PcbRef<Self>>;
+    /// Sets the head of list `l`.
+    fn set_list(&mut self, l: List, head: Option<PcbRef<Self>>);
+    /// `tcp_listen_pcbs.listen_pcbs`.
+    fn listen_pcbs(&self) -> Option<LpcbRef<Self>>;
+    /// Sets `tcp_listen_pcbs.listen_pcbs`.
+    fn set_listen_pcbs(&mut self, head: Option<LpcbRef<Self>>);
+    /// `tcp_ticks`.
+    fn tcp_ticks(&self) -> u32;
+    /// Sets `tcp_ticks`.
+    fn set_tcp_ticks(&mut self, t: u32);
+    /// `tcp_active_pcbs_changed != 0`.
+    fn active_pcbs_changed(&self) -> bool;
+    /// Sets `tcp_active_pcbs_changed` (1 or 0).
+    fn set_active_pcbs_changed(&mut self, v: bool);
+    /// `tcp_input_pcb`.
+    fn input_pcb(&self) -> Option<PcbRef<Self>>;
+    /// Sets `tcp_input_pcb`.
+    fn set_input_pcb(&mut self, i: Option<PcbRef<Self>>);
+
     /// Pcb `r`'s index in its pool.
     fn pcb_index(&self, r: PcbRef<Self>) -> u8;
     /// The pcb at index `idx` of its pool (None out of range).
@@ -440,6 +464,17 @@ struct Slot<T: Copy> {
     v: T,
 }
 
+/// tcp.c's globals, for the port's own storage.
+#[derive(Debug, Clone, Copy)]
+struct PortGlobals {
+    /// `tcp_bound_pcbs`, `tcp_active_pcbs`, `tcp_tw_pcbs` (by [`List`]).
+    lists: [Option<u8>; 3],
+    listen_pcbs: Option<u8>,
+    tcp_ticks: u32,
+    active_pcbs_changed: bool,
+    input_pcb: Option<u8>,
+}
+
 /// The port's own pools: arrays of [`MAX_PCBS`], [`MAX_LISTEN_PCBS`] and
 /// [`MAX_SEGS`] elements inside the stack, of which a profile uses the
 /// first `MEMP_NUM_*`.
@@ -447,6 +482,7 @@ struct Slot<T: Copy> {
 pub struct Pools {
     ready: bool,
     next_gen: u32,
+    globals: PortGlobals,
     pcbs: [Slot<TcpPcb>; MAX_PCBS],
     lpcbs: [Slot<TcpPcbListen>; MAX_LISTEN_PCBS],
     segs: [Slot<TcpSeg>; MAX_SEGS],
@@ -519,6 +555,13 @@ impl Storage for Pools {
     const EMPTY: Pools = Pools {
         ready: false,
         next_gen: 0,
+        globals: PortGlobals {
+            lists: [None; 3],
+            listen_pcbs: None,
+            tcp_ticks: 0,
+            active_pcbs_changed: false,
+            input_pcb: None,
+        },
         pcbs: [Slot {
             used: false,
             generation: 0,
@@ -651,6 +694,56 @@ impl Storage for Pools {
     #[inline]
     fn tcphdr_at(_: Pbuf) -> PortTcpHdr {
         PortTcpHdr::NULL
+    }
+
+    #[inline]
+    fn list(&self, l: List) -> Option<u8> {
+        self.globals.lists[l as usize]
+    }
+
+    #[inline]
+    fn set_list(&mut self, l: List, head: Option<u8>) {
+        self.globals.lists[l as usize] = head;
+    }
+
+    #[inline]
+    fn listen_pcbs(&self) -> Option<u8> {
+        self.globals.listen_pcbs
+    }
+
+    #[inline]
+    fn set_listen_pcbs(&mut self, head: Option<u8>) {
+        self.globals.listen_pcbs = head;
+    }
+
+    #[inline]
+    fn tcp_ticks(&self) -> u32 {
+        self.globals.tcp_ticks
+    }
+
+    #[inline]
+    fn set_tcp_ticks(&mut self, t: u32) {
+        self.globals.tcp_ticks = t;
+    }
+
+    #[inline]
+    fn active_pcbs_changed(&self) -> bool {
+        self.globals.active_pcbs_changed
+    }
+
+    #[inline]
+    fn set_active_pcbs_changed(&mut self, v: bool) {
+        self.globals.active_pcbs_changed = v;
+    }
+
+    #[inline]
+    fn input_pcb(&self) -> Option<u8> {
+        self.globals.input_pcb
+    }
+
+    #[inline]
+    fn set_input_pcb(&mut self, i: Option<u8>) {
+        self.globals.input_pcb = i;
     }
 
     #[inline]

@@ -66,7 +66,11 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// Port of `tcp_remove_listener()` + `tcp_listen_closed()` (tcp.c).
     fn tcp_listen_closed(&mut self, l: LpcbOf<P>) {
-        for head in [self.tcp_bound_pcbs, self.tcp_active_pcbs, self.tcp_tw_pcbs] {
+        for head in [
+            self.st.list(List::Bound),
+            self.st.list(List::Active),
+            self.st.list(List::TimeWait),
+        ] {
             let mut p = head;
             while let Some(i) = p {
                 if self.pcb_ref(i).listener == Some(l) {
@@ -150,7 +154,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if let Some(a) = self.asserted {
             return Err(ApiError::Asserted(a));
         }
-        let mut pcb = self.tcp_active_pcbs;
+        let mut pcb = self.st.list(List::Active);
         while let Some(i) = pcb {
             if self.pcb_ref(i).flags & TF_NAGLEMEMERR != 0 {
                 self.tcp_output_idx(i);
@@ -199,7 +203,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             );
             self.tcp_pcb_purge(i);
             self.tcp_rmv(List::Active, i);
-            if self.tcp_input_pcb == Some(i) {
+            if self.st.input_pcb() == Some(i) {
                 // tcp_trigger_input_pcb_close(): freed from tcp_input.
                 self.inp.recv_flags |= crate::state::TF_CLOSED;
             } else {
@@ -216,7 +220,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
             TcpState::SynSent => {
                 self.tcp_pcb_remove(List::Active, i);
-                self.tcp_active_pcbs_changed = true;
+                self.st.set_active_pcbs_changed(true);
                 self.tcp_free(i);
             }
             _ => return self.tcp_close_shutdown_fin(i),
@@ -335,7 +339,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             send_rst = reset;
             local_port = p.local_port;
             self.tcp_pcb_remove(List::Active, i);
-            self.tcp_active_pcbs_changed = true;
+            self.st.set_active_pcbs_changed(true);
         }
         let (unacked, unsent, ooseq) = {
             let q = self.pcb_ref(i);
@@ -438,12 +442,16 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// Calls `f(local_port, local_ip)` for every pcb on lwIP's lists in
     /// `tcp_pcb_lists[]` order.
     fn for_each_port(&self, mut f: impl FnMut(u16, [u8; 4])) {
-        let mut l = self.tcp_listen_pcbs;
+        let mut l = self.st.listen_pcbs();
         while let Some(i) = l {
             f(self.lpcb_ref(i).local_port, self.lpcb_ref(i).local_ip.v4());
             l = self.lpcb_ref(i).next;
         }
-        for head in [self.tcp_bound_pcbs, self.tcp_active_pcbs, self.tcp_tw_pcbs] {
+        for head in [
+            self.st.list(List::Bound),
+            self.st.list(List::Active),
+            self.st.list(List::TimeWait),
+        ] {
             let mut p = head;
             while let Some(i) = p {
                 f(self.pcb_ref(i).local_port, self.pcb_ref(i).local_ip.v4());
@@ -757,7 +765,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         let i = pcb?;
         let wnd16 = self.tcpwnd_min16_tcp_wnd();
         let mss = self.initial_mss();
-        let (tcp_ticks, last_timer) = (self.tcp_ticks, self.tcp_timer_ctr);
+        let (tcp_ticks, last_timer) = (self.st.tcp_ticks(), self.tcp_timer_ctr);
         // memset(pcb, 0, sizeof(struct tcp_pcb)), then the fields tcp_alloc
         // sets, written in place.
         let p = self.p(i);
@@ -847,7 +855,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// Port of `tcp_handle_closepend()` (tcp.c).
     fn tcp_handle_closepend(&mut self) {
-        let mut pcb = self.tcp_active_pcbs;
+        let mut pcb = self.st.list(List::Active);
         while let Some(i) = pcb {
             let next = self.pcb_ref(i).next;
             if self.pcb_ref(i).flags & TF_CLOSEPEND != 0 {
@@ -867,10 +875,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         mprio -= 1;
         let mut inactivity = 0u32;
         let mut inactive = None;
-        let mut pcb = self.tcp_active_pcbs;
+        let mut pcb = self.st.list(List::Active);
         while let Some(i) = pcb {
             let p = self.pcb_ref(i);
-            let age = self.tcp_ticks.wrapping_sub(p.tmr);
+            let age = self.st.tcp_ticks().wrapping_sub(p.tmr);
             if p.prio < mprio || (p.prio == mprio && age >= inactivity) {
                 inactivity = age;
                 inactive = Some(i);
@@ -887,11 +895,11 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     fn tcp_kill_state(&mut self, state: TcpState) {
         let mut inactivity = 0u32;
         let mut inactive = None;
-        let mut pcb = self.tcp_active_pcbs;
+        let mut pcb = self.st.list(List::Active);
         while let Some(i) = pcb {
             let p = self.pcb_ref(i);
             if p.state() == state {
-                let age = self.tcp_ticks.wrapping_sub(p.tmr);
+                let age = self.st.tcp_ticks().wrapping_sub(p.tmr);
                 if age >= inactivity {
                     inactivity = age;
                     inactive = Some(i);
@@ -908,10 +916,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     fn tcp_kill_timewait(&mut self) {
         let mut inactivity = 0u32;
         let mut inactive = None;
-        let mut pcb = self.tcp_tw_pcbs;
+        let mut pcb = self.st.list(List::TimeWait);
         while let Some(i) = pcb {
             let p = self.pcb_ref(i);
-            let age = self.tcp_ticks.wrapping_sub(p.tmr);
+            let age = self.st.tcp_ticks().wrapping_sub(p.tmr);
             if age >= inactivity {
                 inactivity = age;
                 inactive = Some(i);
@@ -954,7 +962,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         self.tcp_netif_ip_addr_changed_pcblist(old_addr, List::Active);
         self.tcp_netif_ip_addr_changed_pcblist(old_addr, List::Bound);
         if new_addr != [0; 4] {
-            let mut l = self.tcp_listen_pcbs;
+            let mut l = self.st.listen_pcbs();
             while let Some(j) = l {
                 let lp = self.lp(j);
                 if lp.local_ip.v4() == old_addr {
@@ -969,7 +977,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// of every pcb on the list bound to `old_addr` (no LWIP_AUTOIP in the
     /// profile, so link-local addresses get no exception).
     fn tcp_netif_ip_addr_changed_pcblist(&mut self, old_addr: [u8; 4], list: List) {
-        let mut pcb = *self.list_head(list);
+        let mut pcb = self.st.list(list);
         while let Some(i) = pcb {
             let next = self.pcb_ref(i).next;
             if self.pcb_ref(i).local_ip.v4() == old_addr {
@@ -1174,7 +1182,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         self.tcp_timer_ctr = self.tcp_timer_ctr.wrapping_add(1);
         'start: loop {
-            let mut pcb = self.tcp_active_pcbs;
+            let mut pcb = self.st.list(List::Active);
             while let Some(i) = pcb {
                 if self.pcb_ref(i).last_timer != self.tcp_timer_ctr {
                     self.p(i).last_timer = self.tcp_timer_ctr;
@@ -1189,9 +1197,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     }
                     let next = self.pcb_ref(i).next;
                     if self.pcb_ref(i).refused_data.is_some() {
-                        self.tcp_active_pcbs_changed = false;
+                        self.st.set_active_pcbs_changed(false);
                         self.tcp_process_refused_data(i, app);
-                        if self.tcp_active_pcbs_changed {
+                        if self.st.active_pcbs_changed() {
                             continue 'start;
                         }
                     }
@@ -1246,12 +1254,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if self.depth != 0 {
             return Err(ApiError::Reentrant);
         }
-        self.tcp_ticks = self.tcp_ticks.wrapping_add(1);
+        self.st.set_tcp_ticks(self.st.tcp_ticks().wrapping_add(1));
         self.tcp_timer_ctr = self.tcp_timer_ctr.wrapping_add(1);
         let slow = P::CONFIG.tcp_slow_interval().max(1);
         'start: loop {
             let mut prev = None;
-            let mut pcb = self.tcp_active_pcbs;
+            let mut pcb = self.st.list(List::Active);
             while let Some(i) = pcb {
                 if self.pcb_ref(i).last_timer == self.tcp_timer_ctr {
                     prev = Some(i);
@@ -1350,7 +1358,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     }
                 }
                 let p = *self.pcb_ref(i);
-                let age = self.tcp_ticks.wrapping_sub(p.tmr);
+                let age = self.st.tcp_ticks().wrapping_sub(p.tmr);
                 if p.state() == TcpState::FinWait2
                     && p.flags & TF_RXCLOSED != 0
                     && age > P::CONFIG.tcp_fin_wait_timeout / slow
@@ -1392,7 +1400,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     let next = self.pcb_ref(i).next;
                     match prev {
                         Some(pv) => self.p(pv).next = next,
-                        None => self.tcp_active_pcbs = next,
+                        None => self.st.set_list(List::Active, next),
                     }
                     if pcb_reset {
                         let q = *self.pcb_ref(i);
@@ -1408,9 +1416,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     }
                     pcb = next;
                     self.tcp_free(i);
-                    self.tcp_active_pcbs_changed = false;
+                    self.st.set_active_pcbs_changed(false);
                     self.tcp_event_err(errf, h, Err::Abrt);
-                    if self.tcp_active_pcbs_changed {
+                    if self.st.active_pcbs_changed() {
                         continue 'start;
                     }
                 } else {
@@ -1420,10 +1428,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     q.polltmr = q.polltmr.wrapping_add(1);
                     if q.polltmr >= q.pollinterval {
                         q.polltmr = 0;
-                        self.tcp_active_pcbs_changed = false;
+                        self.st.set_active_pcbs_changed(false);
                         let generation = self.conn_handle(i).generation();
                         let err = self.tcp_event_poll(app, i);
-                        if self.tcp_active_pcbs_changed {
+                        if self.st.active_pcbs_changed() {
                             continue 'start;
                         }
                         if err == Err::Ok && self.conn_alive(i, generation) {
@@ -1436,15 +1444,15 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         // TIME_WAIT pcbs.
         let mut prev = None;
-        let mut pcb = self.tcp_tw_pcbs;
+        let mut pcb = self.st.list(List::TimeWait);
         while let Some(i) = pcb {
-            let age = self.tcp_ticks.wrapping_sub(self.pcb_ref(i).tmr);
+            let age = self.st.tcp_ticks().wrapping_sub(self.pcb_ref(i).tmr);
             if age > 2 * P::CONFIG.tcp_msl / slow {
                 self.tcp_pcb_purge(i);
                 let next = self.pcb_ref(i).next;
                 match prev {
                     Some(pv) => self.p(pv).next = next,
-                    None => self.tcp_tw_pcbs = next,
+                    None => self.st.set_list(List::TimeWait, next),
                 }
                 pcb = next;
                 self.tcp_free(i);

@@ -298,7 +298,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         // Active pcbs (move-to-front on a match).
         let mut prev = None;
         let mut found = None;
-        let mut cur = self.tcp_active_pcbs;
+        let mut cur = self.st.list(List::Active);
         while let Some(i) = cur {
             let p = self.pcb_ref(i);
             if p.remote_port == sport
@@ -309,9 +309,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 if let Some(pv) = prev {
                     let n = p.next;
                     self.p(pv).next = n;
-                    let head = self.tcp_active_pcbs;
+                    let head = self.st.list(List::Active);
                     self.p(i).next = head;
-                    self.tcp_active_pcbs = Some(i);
+                    self.st.set_list(List::Active, Some(i));
                 }
                 found = Some(i);
                 break;
@@ -321,7 +321,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
 
         if found.is_none() {
-            let mut cur = self.tcp_tw_pcbs;
+            let mut cur = self.st.list(List::TimeWait);
             while let Some(i) = cur {
                 let p = self.pcb_ref(i);
                 if p.remote_port == sport
@@ -336,7 +336,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 cur = p.next;
             }
             let mut prev = None;
-            let mut cur = self.tcp_listen_pcbs;
+            let mut cur = self.st.listen_pcbs();
             let mut lfound = None;
             while let Some(l) = cur {
                 let lp = self.lpcb_ref(l);
@@ -353,9 +353,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 if let Some(pv) = prev {
                     let n = self.lpcb_ref(l).next;
                     self.lp(pv).next = n;
-                    let head = self.tcp_listen_pcbs;
+                    let head = self.st.listen_pcbs();
                     self.lp(l).next = head;
-                    self.tcp_listen_pcbs = Some(l);
+                    self.st.set_listen_pcbs(Some(l));
                 }
                 self.tcp_listen_input(l, app);
                 self.pbufs.pbuf_free(pkt);
@@ -402,7 +402,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             self.tcp_input_aborted();
             return;
         }
-        self.tcp_input_pcb = Some(i);
+        self.st.set_input_pcb(Some(i));
         let err = self.tcp_process(i, app);
         if err != Err::Abrt && self.conn_alive(i, generation) {
             if self.inp.recv_flags & TF_RESET != 0 {
@@ -410,7 +410,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 let errf = self.pcb_ref(i).errf.is_set();
                 self.tcp_event_err(errf, h, Err::Rst);
                 self.tcp_pcb_remove(List::Active, i);
-                self.tcp_active_pcbs_changed = true;
+                self.st.set_active_pcbs_changed(true);
                 self.tcp_free(i);
             } else {
                 self.tcp_input_rest(i, generation, app);
@@ -424,7 +424,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// corpus/findings/lwip-leak-recv-data-after-sent-abort.pkt shows), our
     /// reference to `inseg.p` given up.
     fn tcp_input_aborted(&mut self) {
-        self.tcp_input_pcb = None;
+        self.st.set_input_pcb(None);
         self.inp.recv_data = None;
         if let Some(p) = self.inp.inseg_p.take() {
             self.pbufs.pbuf_free(p);
@@ -477,7 +477,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 }
             }
         }
-        self.tcp_input_pcb = None;
+        self.st.set_input_pcb(None);
         if self.tcp_input_delayed_close(i) {
             return;
         }
@@ -493,7 +493,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 self.tcp_event_err(errf, h, Err::Clsd);
             }
             self.tcp_pcb_remove(List::Active, i);
-            self.tcp_active_pcbs_changed = true;
+            self.st.set_active_pcbs_changed(true);
             self.tcp_free(i);
             return true;
         }
@@ -595,7 +595,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 return;
             }
         } else if inp.flags & TCP_FIN != 0 {
-            let t = self.tcp_ticks;
+            let t = self.st.tcp_ticks();
             self.p(i).tmr = t;
         }
         if inp.tcplen > 0 {
@@ -670,7 +670,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             return Err::Ok;
         }
         if self.pcb_ref(i).flags & TF_RXCLOSED == 0 {
-            let t = self.tcp_ticks;
+            let t = self.st.tcp_ticks();
             self.p(i).tmr = t;
         }
         self.p(i).keep_cnt_sent = 0;
@@ -988,7 +988,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
             let q = self.p(i);
             if q.rttest != 0 && tcp_seq_lt(q.rtseq, ackno) {
-                let ticks = self.tcp_ticks;
+                let ticks = self.st.tcp_ticks();
                 let q = self.p(i);
                 let mut m = ticks.wrapping_sub(q.rttest) as i16;
                 m = m.wrapping_sub(q.sa >> 3);

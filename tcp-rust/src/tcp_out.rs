@@ -724,7 +724,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// Port of `tcp_output()` (tcp_out.c).
     pub(crate) fn tcp_output_idx(&mut self, i: PcbOf<P>) -> Err {
-        if self.tcp_input_pcb == Some(i) {
+        if self.st.input_pcb() == Some(i) {
             return Err::Ok;
         }
         let p = *self.pcb_ref(i);
@@ -885,7 +885,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         let opts = build_segment_options(&P::CONFIG, sg.flags, &v);
         let olen = usize::from(opts.len());
         {
-            let ticks = self.tcp_ticks;
+            let ticks = self.st.tcp_ticks();
             let q = self.p(i);
             q.rtime = q.rtime.max(0);
             if q.rttest == 0 {
