@@ -54,7 +54,7 @@ fn act<P: Profile<Storage = crate::storage::Pools>>(
     match m {
         Mode::Plain => Err::Ok,
         Mode::AbortOk => {
-            t.tcp_abort(pcb).unwrap();
+            t.tcp_abort(pcb, &mut NullApp).unwrap();
             Err::Ok
         }
         Mode::AbrtOnly => Err::Abrt,
@@ -95,6 +95,7 @@ impl<P: Profile<Storage = crate::storage::Pools>> crate::stack::TcpApp<TestHooks
     fn poll(&mut self, t: &mut Tcp<TestHooks, P>, pcb: Handle) -> Err {
         act(t, pcb, self.poll)
     }
+    fn err(&mut self, _: &mut Tcp<TestHooks, P>, _: Handle, _: bool, _: (), _: Err) {}
 }
 
 /// The kinds of the callbacks logged since the last call: 'A'ccept,
@@ -260,7 +261,7 @@ fn fin_recv_that_returns_abrt_without_aborting_ends_the_input() {
 /// An active open up to the SYN-ACK: the pcb, and the peer that has seen
 /// the SYN.
 fn syn_sent(s: &mut T, write_first: bool) -> (Handle, Peer) {
-    let pcb = s.tcp_new().unwrap();
+    let pcb = s.tcp_new(&mut NullApp).unwrap();
     assert_eq!(s.tcp_connect(pcb, PEER_IP, 80).unwrap(), Err::Ok);
     let out = recv!(s);
     assert_eq!(out.len(), 1);
@@ -333,7 +334,7 @@ fn connected_that_returns_abrt_without_aborting_sends_no_data() {
 #[test]
 fn accept_that_returns_abrt_without_aborting_is_not_aborted() {
     let mut s = stack();
-    let l = s.tcp_new().unwrap();
+    let l = s.tcp_new(&mut NullApp).unwrap();
     assert_eq!(s.tcp_bind(l, [0; 4], 7).unwrap(), Err::Ok);
     s.tcp_listen_with_backlog(l, 4).unwrap().unwrap();
     let mut app = Breaker {
@@ -484,7 +485,7 @@ fn accept_one<P: Profile<Storage = crate::storage::Pools>>(
     syn_options: &[u8],
     app: &mut Breaker,
 ) -> Handle {
-    let l = s.tcp_new().unwrap();
+    let l = s.tcp_new(&mut NullApp).unwrap();
     assert_eq!(s.tcp_bind(l, [0; 4], port).unwrap(), Err::Ok);
     s.tcp_listen_with_backlog(l, 4).unwrap().unwrap();
     send!(s, app, peer.seg(SYN, syn_options, &[]));
@@ -613,7 +614,7 @@ impl Profile for SmallPoolPbufs {
 fn headers_must_fit_in_the_first_pool_pbuf() {
     let mut s = stack_for::<SmallPoolPbufs>(Netif::default());
     let mut app = Breaker::default();
-    let l = s.tcp_new().unwrap();
+    let l = s.tcp_new(&mut NullApp).unwrap();
     assert_eq!(s.tcp_bind(l, [0; 4], 7).unwrap(), Err::Ok);
     s.tcp_listen_with_backlog(l, 4).unwrap().unwrap();
     let syn = Peer::new(41022, 7, 100).seg(SYN, &[], &[]);
@@ -644,7 +645,7 @@ fn options_and_trims_across_small_pool_pbufs() {
     let synack = |ip_opts: usize| {
         let mut s = stack_for::<SmallPoolPbufs>(Netif::default());
         let mut app = TestApp::default();
-        let l = s.tcp_new().unwrap();
+        let l = s.tcp_new(&mut NullApp).unwrap();
         assert_eq!(s.tcp_bind(l, [0; 4], 7).unwrap(), Err::Ok);
         s.tcp_listen_with_backlog(l, 4).unwrap().unwrap();
         let mut peer = Peer::new(41023, 7, 100);

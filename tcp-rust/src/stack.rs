@@ -15,8 +15,8 @@ use crate::err::Err;
 use crate::pbuf::{PbufStore, PbufType, Pbufs, RomStore};
 use crate::state::{TcpFlags, TcpState};
 use crate::storage::{
-    IpAddrRepr, Layout, LpcbRef, NullValue, PbufRef, PcbRef, Pool, PortLayout, SegRef, StateRepr,
-    Storage, TcpHdrOf,
+    CallbackRepr, IpAddrRepr, Layout, LpcbRef, NullValue, PbufRef, PcbRef, Pool, PortLayout,
+    SegRef, StateRepr, Storage, TcpHdrOf,
 };
 use crate::wire::{IP_HLEN, IP_MF, IP_OFFMASK, IP_PROTO_TCP, inet_chksum};
 
@@ -38,6 +38,10 @@ pub type PbufOf<P> = PbufRef<<P as Profile>::Storage>;
 pub type PbufsOf<P> = <<P as Profile>::Storage as Storage>::Pbufs;
 /// Where a `PBUF_ROM` pbuf of profile `P`'s store points.
 pub type RomOf<P> = <PbufsOf<P> as PbufStore>::Rom;
+/// `tcp_err_fn` in profile `P`'s layout.
+pub type ErrFnOf<P> = <LayoutOf<P> as Layout>::ErrFn;
+/// `callback_arg` in profile `P`'s layout.
+pub type ArgOf<P> = <LayoutOf<P> as Layout>::Arg;
 
 /// lwIP's `TCP_PRIO_NORMAL` (tcp.h).
 pub const TCP_PRIO_NORMAL: u8 = 64;
@@ -304,6 +308,11 @@ pub trait TcpApp<H: Hooks, P: Profile = Full> {
     fn sent(&mut self, tcp: &mut Tcp<H, P>, pcb: Handle, len: u16) -> Err;
     /// `poll`.
     fn poll(&mut self, tcp: &mut Tcp<H, P>, pcb: Handle) -> Err;
+    /// `err`: pcb `pcb` is gone (freed before the call, its handle no
+    /// longer valid) for reason `err`; `errf` and `arg` are what the pcb
+    /// held (a C application's function and argument; for the port's own
+    /// layout, "the application's" and nothing).
+    fn err(&mut self, tcp: &mut Tcp<H, P>, pcb: Handle, errf: ErrFnOf<P>, arg: ArgOf<P>, err: Err);
 }
 
 /// Port of lwIP's `struct tcp_pcb` (tcp.h): lwIP's field names in lwIP's
@@ -1208,11 +1217,21 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         self.asserted
     }
 
-    /// Logs `err(arg, err)` for a freed pcb if its `errf` was set
-    /// (`TCP_EVENT_ERR`).
-    pub(crate) fn tcp_event_err(&mut self, errf_set: bool, h: Handle, err: Err) {
-        if errf_set {
+    /// `TCP_EVENT_ERR` (tcp_priv.h): `errf(arg, err)` for a freed pcb
+    /// whose `errf` was set (the pcb's `errf` and `callback_arg`, saved
+    /// before it was freed), logged and made to `app`.
+    #[cold]
+    pub(crate) fn tcp_event_err<A: TcpApp<H, P>>(
+        &mut self,
+        app: &mut A,
+        errf: ErrFnOf<P>,
+        arg: ArgOf<P>,
+        h: Handle,
+        err: Err,
+    ) {
+        if errf.is_set() {
             self.ev_push(Callback::Err { pcb: h, err });
+            self.call_app(app, |a, t| a.err(t, h, errf, arg, err));
         }
     }
 

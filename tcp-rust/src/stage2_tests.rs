@@ -128,7 +128,7 @@ impl Conn {
 /// by 128) on the handshake's ACK. Output and events drained.
 fn established(wnd: u16) -> Conn {
     let mut s = stack();
-    let l = s.tcp_new().unwrap();
+    let l = s.tcp_new(&mut NullApp).unwrap();
     assert_eq!(s.tcp_bind(l, [0; 4], PORT).unwrap(), Err::Ok);
     let (l, err) = s.tcp_listen_with_backlog_and_err(l, 4).unwrap();
     assert_eq!(err, Err::Ok);
@@ -524,7 +524,7 @@ fn fast_retransmit_after_three_dupacks() {
 fn syn_retransmits_until_synmaxrtx() {
     let mut s = stack();
     let mut app = TestApp::default();
-    let h = s.tcp_new().unwrap();
+    let h = s.tcp_new(&mut NullApp).unwrap();
     assert_eq!(s.tcp_connect(h, PEER_IP, PEER_PORT).unwrap(), Err::Ok);
     assert_eq!(recv!(s).len(), 1);
     let mut syns = Vec::new();
@@ -634,20 +634,20 @@ fn split_unsent_seg_out_of_segments_changes_nothing() {
 fn netif_address_change_aborts_pcbs_on_it_and_moves_its_listeners() {
     let mut c = established(WND);
     // A listener bound to the netif's own address, and a bound pcb.
-    let l2 = c.s.tcp_new().unwrap();
+    let l2 = c.s.tcp_new(&mut NullApp).unwrap();
     assert_eq!(c.s.tcp_bind(l2, LWIP_IP, 9090).unwrap(), Err::Ok);
     let (l2, err) = c.s.tcp_listen_with_backlog_and_err(l2, 1).unwrap();
     assert_eq!(err, Err::Ok);
     let l2 = l2.unwrap();
-    let b = c.s.tcp_new().unwrap();
+    let b = c.s.tcp_new(&mut NullApp).unwrap();
     assert_eq!(c.s.tcp_bind(b, LWIP_IP, 7070).unwrap(), Err::Ok);
     let p = c.p();
     // Same address: nothing happens.
-    c.s.netif_set_ipaddr(LWIP_IP).unwrap();
+    c.s.netif_set_ipaddr(LWIP_IP, &mut NullApp).unwrap();
     assert!(c.out().is_empty());
     assert!(c.s.pcb(c.pcb).is_ok());
 
-    c.s.netif_set_ipaddr([10, 0, 0, 1]).unwrap();
+    c.s.netif_set_ipaddr([10, 0, 0, 1], &mut NullApp).unwrap();
     // tcp_abort of the connection: a RST from the old address.
     let out = c.out();
     assert_eq!(out.len(), 1);

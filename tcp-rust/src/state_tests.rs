@@ -94,7 +94,7 @@ impl Conn {
         self.s.tcp_shutdown(self.pcb, rx, tx).unwrap()
     }
     fn abort(&mut self) {
-        self.s.tcp_abort(self.pcb).unwrap();
+        self.s.tcp_abort(self.pcb, &mut NullApp).unwrap();
     }
     /// CLOSED: the pcb is freed with everything it held; the handle is
     /// dead.
@@ -134,7 +134,7 @@ fn app() -> TestApp {
 /// LISTEN: a listener on `PORT`.
 fn listen() -> Conn {
     let mut s = stack();
-    let l = s.tcp_new().unwrap();
+    let l = s.tcp_new(&mut NullApp).unwrap();
     assert_eq!(s.tcp_bind(l, [0; 4], PORT).unwrap(), Err::Ok);
     let (l, err) = s.tcp_listen_with_backlog_and_err(l, 4).unwrap();
     assert_eq!(err, Err::Ok);
@@ -180,7 +180,7 @@ fn established() -> Conn {
 /// sets `snd_lbb = iss - 1`).
 fn syn_sent() -> Conn {
     let mut s = stack();
-    let pcb = s.tcp_new().unwrap();
+    let pcb = s.tcp_new(&mut NullApp).unwrap();
     assert_eq!(s.tcp_connect(pcb, PEER_IP, 80).unwrap(), Err::Ok);
     let syn = recv!(s);
     assert_eq!(syn.len(), 1);
@@ -1219,12 +1219,12 @@ fn closed_fresh_pcb_close_and_abort() {
     // CLOSED (tcp_new, never used): tcp_close frees it; tcp_abort frees
     // it without RST but calls err(ERR_ABRT) (tcp_abandon, state CLOSED).
     let mut s = stack();
-    let a = s.tcp_new().unwrap();
+    let a = s.tcp_new(&mut NullApp).unwrap();
     assert_eq!(s.pcb(a).unwrap().state, TcpState::Closed);
     assert_eq!(s.tcp_close(a).unwrap(), Err::Ok);
     assert!(!s.is_valid(a));
-    let b = s.tcp_new().unwrap();
-    s.tcp_abort(b).unwrap();
+    let b = s.tcp_new(&mut NullApp).unwrap();
+    s.tcp_abort(b, &mut NullApp).unwrap();
     assert!(!s.is_valid(b));
     assert!(recv!(s).is_empty());
     assert_eq!(

@@ -14,7 +14,7 @@ use crate::state::{
     TF_RXCLOSED, TF_WND_SCALE, TcpState,
 };
 use crate::storage::Storage;
-use crate::storage::{AcceptRepr, CallbackRepr, IpAddrRepr, OptField, app_or_null};
+use crate::storage::{AcceptRepr, IpAddrRepr, OptField, app_or_null};
 use crate::wire::{IP_HLEN, TCP_HLEN};
 
 /// What `tcp_tcp_get_tcp_addrinfo` reports: the err_t, and the address and
@@ -318,8 +318,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         Ok(Err::Ok)
     }
 
-    /// Port of `tcp_abandon()` (tcp.c).
-    pub(crate) fn tcp_abandon(&mut self, i: PcbOf<P>, reset: bool) {
+    /// Port of `tcp_abandon()` (tcp.c). Out of line: rare, and its callers
+    /// are the hot input path (ci/cpu).
+    #[inline(never)]
+    pub(crate) fn tcp_abandon<A: TcpApp<H, P>>(&mut self, i: PcbOf<P>, reset: bool, app: &mut A) {
         let h = self.conn_handle(i);
         if self.pcb_ref(i).state() == TcpState::TimeWait {
             self.tcp_pcb_remove(List::TimeWait, i);
@@ -328,7 +330,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         let p = *self.pcb_ref(i);
         let (seqno, ackno) = (p.snd_nxt, p.rcv_nxt);
-        let errf = p.errf.is_set();
+        let (errf, arg) = (p.errf, p.callback_arg);
         let mut send_rst = false;
         let mut local_port = 0;
         if p.state() == TcpState::Closed {
@@ -368,19 +370,19 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             );
         }
         self.tcp_free(i);
-        self.tcp_event_err(errf, h, Err::Abrt);
+        self.tcp_event_err(app, errf, arg, h, Err::Abrt);
     }
 
-    /// Port of `tcp_abort()` (tcp.c): RST if connected, err callback
-    /// (logged), freed.
-    pub fn tcp_abort(&mut self, h: Handle) -> Result<(), ApiError> {
+    /// Port of `tcp_abort()` (tcp.c): RST if connected, freed, then the err
+    /// callback (`app`'s, and logged).
+    pub fn tcp_abort<A: TcpApp<H, P>>(&mut self, h: Handle, app: &mut A) -> Result<(), ApiError> {
         // tcp_abandon's LWIP_ERROR("tcp_abandon: invalid pcb", pcb != NULL,
         // return) (the internal tcp_abandon takes a live pool index)
         if h.is_null() {
             return Ok(());
         }
         let i = self.resolve_conn(h)?;
-        self.tcp_abandon(i, true);
+        self.tcp_abandon(i, true, app);
         Ok(())
     }
 
@@ -743,20 +745,20 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_alloc()` (tcp.c), including the pcb-killing fallbacks.
-    pub(crate) fn tcp_alloc(&mut self, prio: u8) -> Option<PcbOf<P>> {
+    pub(crate) fn tcp_alloc<A: TcpApp<H, P>>(&mut self, prio: u8, app: &mut A) -> Option<PcbOf<P>> {
         let mut pcb = self.memp_alloc_pcb();
         if pcb.is_none() {
             self.tcp_handle_closepend();
-            self.tcp_kill_timewait();
+            self.tcp_kill_timewait(app);
             pcb = self.memp_alloc_pcb();
             if pcb.is_none() {
-                self.tcp_kill_state(TcpState::LastAck);
+                self.tcp_kill_state(TcpState::LastAck, app);
                 pcb = self.memp_alloc_pcb();
                 if pcb.is_none() {
-                    self.tcp_kill_state(TcpState::Closing);
+                    self.tcp_kill_state(TcpState::Closing, app);
                     pcb = self.memp_alloc_pcb();
                     if pcb.is_none() {
-                        self.tcp_kill_prio(prio);
+                        self.tcp_kill_prio(prio, app);
                         pcb = self.memp_alloc_pcb();
                     }
                 }
@@ -792,9 +794,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_new()` (tcp.c). The shim sets recv, sent and err
-    /// callbacks on every pcb it creates; so does this.
-    pub fn tcp_new(&mut self) -> Option<Handle> {
-        let i = self.tcp_alloc(TCP_PRIO_NORMAL)?;
+    /// callbacks on every pcb it creates; so does this. `app` gets the err
+    /// callbacks of the pcbs `tcp_alloc` kills to make room.
+    pub fn tcp_new<A: TcpApp<H, P>>(&mut self, app: &mut A) -> Option<Handle> {
+        let i = self.tcp_alloc(TCP_PRIO_NORMAL, app)?;
         let p = self.p(i);
         p.recv = app_or_null(true);
         p.sent = app_or_null(true);
@@ -804,9 +807,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// Port of `tcp_new_ip_type()` (tcp.c). This build is IPv4 only, so,
     /// as lwIP without LWIP_IPV6, the type is not used.
-    pub fn tcp_new_ip_type(&mut self, ty: u8) -> Option<Handle> {
+    pub fn tcp_new_ip_type<A: TcpApp<H, P>>(&mut self, ty: u8, app: &mut A) -> Option<Handle> {
         let _ = ty;
-        self.tcp_new()
+        self.tcp_new(app)
     }
 
     /// Port of `tcp_tcp_get_tcp_addrinfo()` (tcp.c): the local (`local`)
@@ -867,7 +870,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_kill_prio()` (tcp.c).
-    fn tcp_kill_prio(&mut self, prio: u8) {
+    fn tcp_kill_prio<A: TcpApp<H, P>>(&mut self, prio: u8, app: &mut A) {
         let mut mprio = prio.min(TCP_PRIO_MAX);
         if mprio == 0 {
             return;
@@ -887,12 +890,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             pcb = p.next;
         }
         if let Some(i) = inactive {
-            self.tcp_abandon(i, true);
+            self.tcp_abandon(i, true, app);
         }
     }
 
     /// Port of `tcp_kill_state()` (tcp.c).
-    fn tcp_kill_state(&mut self, state: TcpState) {
+    fn tcp_kill_state<A: TcpApp<H, P>>(&mut self, state: TcpState, app: &mut A) {
         let mut inactivity = 0u32;
         let mut inactive = None;
         let mut pcb = self.st.list(List::Active);
@@ -908,12 +911,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             pcb = p.next;
         }
         if let Some(i) = inactive {
-            self.tcp_abandon(i, false);
+            self.tcp_abandon(i, false, app);
         }
     }
 
     /// Port of `tcp_kill_timewait()` (tcp.c).
-    fn tcp_kill_timewait(&mut self) {
+    fn tcp_kill_timewait<A: TcpApp<H, P>>(&mut self, app: &mut A) {
         let mut inactivity = 0u32;
         let mut inactive = None;
         let mut pcb = self.st.list(List::TimeWait);
@@ -927,7 +930,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             pcb = p.next;
         }
         if let Some(i) = inactive {
-            self.tcp_abandon(i, true);
+            self.tcp_abandon(i, true, app);
         }
     }
 
@@ -936,7 +939,11 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// first calls [`Self::tcp_netif_ip_addr_changed`] with the old and new
     /// addresses (RSTs go out from the old one), then the netif takes the
     /// new address.
-    pub fn netif_set_ipaddr(&mut self, ip: [u8; 4]) -> Result<(), ApiError> {
+    pub fn netif_set_ipaddr<A: TcpApp<H, P>>(
+        &mut self,
+        ip: [u8; 4],
+        app: &mut A,
+    ) -> Result<(), ApiError> {
         if self.depth != 0 {
             return Err(ApiError::Reentrant);
         }
@@ -945,7 +952,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         let old = self.netif.ip;
         if old != ip {
-            self.tcp_netif_ip_addr_changed(old, ip);
+            self.tcp_netif_ip_addr_changed(old, ip, app);
             self.netif.ip = ip;
         }
         Ok(())
@@ -955,12 +962,17 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// and bound pcbs whose local address is `old_addr` and moves the
     /// listeners bound to it to `new_addr` (unless that is the any
     /// address). Nothing happens when `old_addr` is the any address.
-    pub(crate) fn tcp_netif_ip_addr_changed(&mut self, old_addr: [u8; 4], new_addr: [u8; 4]) {
+    pub(crate) fn tcp_netif_ip_addr_changed<A: TcpApp<H, P>>(
+        &mut self,
+        old_addr: [u8; 4],
+        new_addr: [u8; 4],
+        app: &mut A,
+    ) {
         if old_addr == [0; 4] {
             return;
         }
-        self.tcp_netif_ip_addr_changed_pcblist(old_addr, List::Active);
-        self.tcp_netif_ip_addr_changed_pcblist(old_addr, List::Bound);
+        self.tcp_netif_ip_addr_changed_pcblist(old_addr, List::Active, app);
+        self.tcp_netif_ip_addr_changed_pcblist(old_addr, List::Bound, app);
         if new_addr != [0; 4] {
             let mut l = self.st.listen_pcbs();
             while let Some(j) = l {
@@ -976,12 +988,17 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// Port of `tcp_netif_ip_addr_changed_pcblist()` (tcp.c): `tcp_abort`
     /// of every pcb on the list bound to `old_addr` (no LWIP_AUTOIP in the
     /// profile, so link-local addresses get no exception).
-    fn tcp_netif_ip_addr_changed_pcblist(&mut self, old_addr: [u8; 4], list: List) {
+    fn tcp_netif_ip_addr_changed_pcblist<A: TcpApp<H, P>>(
+        &mut self,
+        old_addr: [u8; 4],
+        list: List,
+        app: &mut A,
+    ) {
         let mut pcb = self.st.list(list);
         while let Some(i) = pcb {
             let next = self.pcb_ref(i).next;
             if self.pcb_ref(i).local_ip.v4() == old_addr {
-                self.tcp_abandon(i, true);
+                self.tcp_abandon(i, true, app);
             }
             pcb = next;
         }
@@ -1395,7 +1412,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 }
                 if pcb_remove {
                     let h = self.conn_handle(i);
-                    let errf = self.pcb_ref(i).errf.is_set();
+                    let (errf, arg) = (self.pcb_ref(i).errf, self.pcb_ref(i).callback_arg);
                     self.tcp_pcb_purge(i);
                     let next = self.pcb_ref(i).next;
                     match prev {
@@ -1417,7 +1434,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     pcb = next;
                     self.tcp_free(i);
                     self.st.set_active_pcbs_changed(false);
-                    self.tcp_event_err(errf, h, Err::Abrt);
+                    self.tcp_event_err(app, errf, arg, h, Err::Abrt);
                     if self.st.active_pcbs_changed() {
                         continue 'start;
                     }

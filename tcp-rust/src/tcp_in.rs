@@ -158,7 +158,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     });
                     return Err::Abrt;
                 };
-                self.tcp_abandon(i, true);
+                self.tcp_abandon(i, true, app);
                 return Err::Abrt;
             }
         }
@@ -407,8 +407,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if err != Err::Abrt && self.conn_alive(i, generation) {
             if self.inp.recv_flags & TF_RESET != 0 {
                 let h = self.conn_handle(i);
-                let errf = self.pcb_ref(i).errf.is_set();
-                self.tcp_event_err(errf, h, Err::Rst);
+                let (errf, arg) = (self.pcb_ref(i).errf, self.pcb_ref(i).callback_arg);
+                self.tcp_event_err(app, errf, arg, h, Err::Rst);
                 self.tcp_pcb_remove(List::Active, i);
                 self.st.set_active_pcbs_changed(true);
                 self.tcp_free(i);
@@ -444,14 +444,14 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
         }
         self.inp.recv_acked = 0;
-        if self.tcp_input_delayed_close(i) {
+        if self.tcp_input_delayed_close(i, app) {
             return;
         }
         if let Some(data) = self.inp.recv_data {
             if self.pcb_ref(i).flags & TF_RXCLOSED != 0 {
                 self.pbufs.pbuf_free(data);
                 self.inp.recv_data = None;
-                self.tcp_abandon(i, true);
+                self.tcp_abandon(i, true, app);
                 return;
             }
             let e = self.tcp_event_recv(app, i, data, Err::Ok);
@@ -478,19 +478,19 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
         }
         self.st.set_input_pcb(None);
-        if self.tcp_input_delayed_close(i) {
+        if self.tcp_input_delayed_close(i, app) {
             return;
         }
         self.tcp_output_idx(i);
     }
 
     /// Port of `tcp_input_delayed_close()` (tcp_in.c).
-    fn tcp_input_delayed_close(&mut self, i: PcbOf<P>) -> bool {
+    fn tcp_input_delayed_close<A: TcpApp<H, P>>(&mut self, i: PcbOf<P>, app: &mut A) -> bool {
         if self.inp.recv_flags & TF_CLOSED != 0 {
             if self.pcb_ref(i).flags & TF_RXCLOSED == 0 {
                 let h = self.conn_handle(i);
-                let errf = self.pcb_ref(i).errf.is_set();
-                self.tcp_event_err(errf, h, Err::Clsd);
+                let (errf, arg) = (self.pcb_ref(i).errf, self.pcb_ref(i).callback_arg);
+                self.tcp_event_err(app, errf, arg, h, Err::Clsd);
             }
             self.tcp_pcb_remove(List::Active, i);
             self.st.set_active_pcbs_changed(true);
@@ -523,7 +523,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 return;
             }
             let prio = self.lpcb_ref(l).prio;
-            let Some(n) = self.tcp_alloc(prio) else {
+            let Some(n) = self.tcp_alloc(prio, app) else {
                 let _ = self.tcp_event_accept(app, l, None, Err::Mem);
                 return;
             };
@@ -567,7 +567,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
             let rc = self.tcp_enqueue_flags(n, TCP_SYN | TCP_ACK);
             if rc != Err::Ok {
-                self.tcp_abandon(n, false);
+                self.tcp_abandon(n, false, app);
                 return;
             }
             self.tcp_output_idx(n);
@@ -770,7 +770,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                         };
                         if err != Err::Ok {
                             if err != Err::Abrt && self.conn_alive(i, generation) {
-                                self.tcp_abandon(i, true);
+                                self.tcp_abandon(i, true, app);
                             }
                             return Err::Abrt;
                         }

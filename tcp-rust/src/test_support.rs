@@ -54,6 +54,15 @@ impl<H: Hooks, P: Profile> TcpApp<H, P> for NullApp {
     fn poll(&mut self, _: &mut Tcp<H, P>, _: Handle) -> Err {
         Err::Ok
     }
+    fn err(
+        &mut self,
+        _: &mut Tcp<H, P>,
+        _: Handle,
+        _: crate::stack::ErrFnOf<P>,
+        _: crate::stack::ArgOf<P>,
+        _: Err,
+    ) {
+    }
 }
 
 #[derive(Default)]
@@ -323,6 +332,8 @@ pub(crate) struct TestApp {
     pub(crate) keep_open_on_fin: bool,
     /// `p->flags` of each pbuf chain recv got.
     pub(crate) pbuf_flags: Vec<u8>,
+    /// The err callbacks made to the application: (pcb, err).
+    pub(crate) errs: Vec<(Handle, Err)>,
 }
 
 impl<P: Profile<Storage = crate::storage::Pools>> TcpApp<TestHooks, P> for TestApp {
@@ -345,7 +356,7 @@ impl<P: Profile<Storage = crate::storage::Pools>> TcpApp<TestHooks, P> for TestA
             return t.tcp_close(pcb).unwrap_or(Err::Ok);
         };
         if self.abort_in_recv {
-            t.tcp_abort(pcb).unwrap();
+            t.tcp_abort(pcb, self).unwrap();
             return Err::Abrt;
         }
         if self.refuse_recv {
@@ -371,6 +382,10 @@ impl<P: Profile<Storage = crate::storage::Pools>> TcpApp<TestHooks, P> for TestA
     fn poll(&mut self, _: &mut Tcp<TestHooks, P>, _: Handle) -> Err {
         Err::Ok
     }
+    fn err(&mut self, _: &mut Tcp<TestHooks, P>, pcb: Handle, errf: bool, _: (), err: Err) {
+        assert!(errf, "err is made only where errf is set");
+        self.errs.push((pcb, err));
+    }
 }
 
 /// Fixture: a listener on `port` and an ESTABLISHED connection from
@@ -381,7 +396,7 @@ pub(crate) fn established(
     port: u16,
     peer: &mut Peer,
 ) -> (Handle, Handle) {
-    let l = s.tcp_new().unwrap();
+    let l = s.tcp_new(&mut NullApp).unwrap();
     assert_eq!(s.tcp_bind(l, [0; 4], port).unwrap(), Err::Ok);
     let (l, err) = s.tcp_listen_with_backlog_and_err(l, 4).unwrap();
     assert_eq!(err, Err::Ok);

@@ -88,7 +88,7 @@ fn ip_checks_drop_silently() {
 fn passive_open_syn_ack_bytes_and_accept() {
     let mut s = stack();
     let mut app = TestApp::default();
-    let l = s.tcp_new().unwrap();
+    let l = s.tcp_new(&mut NullApp).unwrap();
     assert_eq!(s.tcp_bind(l, [0; 4], 8080).unwrap(), Err::Ok);
     let (l, err) = s.tcp_listen_with_backlog_and_err(l, 4).unwrap();
     assert_eq!(err, Err::Ok);
@@ -140,7 +140,7 @@ fn passive_open_syn_ack_bytes_and_accept() {
 fn active_open_syn_bytes_and_connected() {
     let mut s = stack();
     let mut app = NullApp;
-    let pcb = s.tcp_new().unwrap();
+    let pcb = s.tcp_new(&mut NullApp).unwrap();
     assert_eq!(s.tcp_connect(pcb, PEER_IP, 80).unwrap(), Err::Ok);
     let out = recv!(s);
     assert_eq!(out.len(), 1);
@@ -326,6 +326,36 @@ fn recv_callback_aborts_and_returns_err_abrt() {
         (RST | ACK, ISN + 1, 47)
     );
     assert!(s.tcp_output(pcb).is_err());
+    // The err callback reached the application too, inside its own recv
+    // (tcp_abort was called with it).
+    assert_eq!(app.errs, vec![(pcb, Err::Abrt)]);
+}
+
+/// `TCP_EVENT_ERR` reaches the application, with the freed pcb's handle,
+/// for a RST from the peer, for `tcp_abort`, and not at all once the
+/// application unset `errf`.
+#[test]
+fn err_callbacks_reach_the_application() {
+    let mut s = stack();
+    let mut app = TestApp::default();
+    let mut peer = Peer::new(40008, 7, 42);
+    let (_, pcb) = established(&mut s, &mut app, 7, &mut peer);
+    send!(s, &mut app, peer.seg(RST, &[], &[]));
+    assert!(!s.is_valid(pcb));
+    assert_eq!(app.errs, vec![(pcb, Err::Rst)]);
+
+    let mut s = stack();
+    let mut app = TestApp::default();
+    let (_, pcb) = established(&mut s, &mut app, 7, &mut Peer::new(40009, 7, 42));
+    s.tcp_abort(pcb, &mut app).unwrap();
+    assert_eq!(app.errs, vec![(pcb, Err::Abrt)]);
+
+    let mut s = stack();
+    let mut app = TestApp::default();
+    let (_, pcb) = established(&mut s, &mut app, 7, &mut Peer::new(40010, 7, 42));
+    s.tcp_err(pcb, false).unwrap();
+    s.tcp_abort(pcb, &mut app).unwrap();
+    assert!(app.errs.is_empty(), "no errf, no err callback");
 }
 
 #[test]
@@ -376,7 +406,7 @@ fn tcp_write_err_mem_when_send_queue_is_full() {
 fn listen_backlog_limits_half_open_connections() {
     let mut s = stack();
     let mut app = TestApp::default();
-    let l = s.tcp_new().unwrap();
+    let l = s.tcp_new(&mut NullApp).unwrap();
     s.tcp_bind(l, [0; 4], 22).unwrap();
     let l = s.tcp_listen_with_backlog_and_err(l, 1).unwrap().0.unwrap();
     let mut a = Peer::new(50001, 22, 10);
@@ -473,7 +503,7 @@ fn pcb_purge_called_by_the_application() {
 fn out_of_pcbs_and_bind_in_use() {
     let mut s = stack();
     let mut made = Vec::new();
-    while let Some(p) = s.tcp_new() {
+    while let Some(p) = s.tcp_new(&mut NullApp) {
         made.push(p);
         assert!(made.len() <= 5);
     }
@@ -482,14 +512,17 @@ fn out_of_pcbs_and_bind_in_use() {
     assert_eq!(s.tcp_bind(made[1], [0; 4], 5000).unwrap(), Err::Use);
     assert_eq!(s.tcp_close(made[0]).unwrap(), Err::Ok);
     assert!(!s.is_valid(made[0]));
-    assert!(s.tcp_new().is_some(), "the handle is dead, the slot reused");
+    assert!(
+        s.tcp_new(&mut NullApp).is_some(),
+        "the handle is dead, the slot reused"
+    );
 }
 
 #[test]
 fn syn_rcvd_expires_after_timeout() {
     let mut s = stack();
     let mut app = TestApp::default();
-    let l = s.tcp_new().unwrap();
+    let l = s.tcp_new(&mut NullApp).unwrap();
     s.tcp_bind(l, [0; 4], 80).unwrap();
     s.tcp_listen_with_backlog_and_err(l, 2).unwrap();
     let mut a = Peer::new(50001, 80, 10);
@@ -589,12 +622,12 @@ fn ephemeral_ports_run_out_and_the_search_resumes_where_it_stopped() {
     let mut s = stack_for::<FourPorts>(Netif::default());
     let mut pcbs = Vec::new();
     for want in [0xc001, 0xc002, 0xc000] {
-        let h = s.tcp_new().unwrap();
+        let h = s.tcp_new(&mut NullApp).unwrap();
         assert_eq!(s.tcp_bind(h, [0; 4], 0).unwrap(), Err::Ok);
         assert_eq!(s.pcb(h).unwrap().local_port, want);
         pcbs.push(h);
     }
-    let h = s.tcp_new().unwrap();
+    let h = s.tcp_new(&mut NullApp).unwrap();
     assert_eq!(s.tcp_bind(h, [0; 4], 0).unwrap(), Err::Buf);
     // Free 0xc001 and 0xc000: the search goes on from 0xc001, so it passes
     // 0xc002 (in use) and takes 0xc000, not 0xc001.
@@ -632,7 +665,7 @@ fn a_zeroed_stack_does_nothing_until_reset_then_is_new() {
     let mut app = TestApp::default();
     let syn = Peer::new(40011, 7002, 6000).seg(SYN, &[], &[]);
     assert_eq!(z.input(&syn, &mut app), Ok(Err::Mem), "no pbuf pool yet");
-    assert_eq!(z.tcp_new(), None, "no pcb pool yet");
+    assert_eq!(z.tcp_new(&mut NullApp), None, "no pcb pool yet");
     assert!(z.hooks.out.is_empty() && events(&mut z).is_empty());
     assert_eq!(
         (z.pool_pbufs_used(), z.memp_pbufs_used(), z.heap_used()),

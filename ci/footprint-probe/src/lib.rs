@@ -120,6 +120,9 @@ pub mod glue {
         fn poll(&mut self, _tcp: &mut Tcp<ProbeHooks>, _pcb: Handle) -> Err {
             Err::Ok
         }
+        fn err(&mut self, _tcp: &mut Tcp<ProbeHooks>, pcb: Handle, _: bool, _: (), err: Err) {
+            black_box((pcb, err));
+        }
     }
 }
 
@@ -180,7 +183,7 @@ pub fn tcpdiff_probe_tmr(tcp: &mut Tcp<ProbeHooks>) -> Result<(), ApiError> {
 /// `tcp_new` and the callback setters a firmware calls on a new pcb.
 #[unsafe(no_mangle)]
 pub fn tcpdiff_probe_tcp_new(tcp: &mut Tcp<ProbeHooks>) -> Option<Handle> {
-    let h = tcp.tcp_new()?;
+    let h = tcp.tcp_new(&mut ProbeApp)?;
     let _ = tcp.tcp_recv(h, true);
     let _ = tcp.tcp_sent(h, true);
     let _ = tcp.tcp_err(h, true);
@@ -284,7 +287,7 @@ pub fn tcpdiff_probe_shutdown(
 /// `tcp_abort`.
 #[unsafe(no_mangle)]
 pub fn tcpdiff_probe_abort(tcp: &mut Tcp<ProbeHooks>, h: Handle) -> Result<(), ApiError> {
-    tcp.tcp_abort(h)
+    tcp.tcp_abort(h, &mut ProbeApp)
 }
 
 /// The option setters: `tcp_nagle_disable/enable`, `tcp_setprio`,
@@ -314,13 +317,17 @@ pub fn tcpdiff_probe_query(
     tcp: &Tcp<ProbeHooks>,
     h: Handle,
 ) -> Result<(u32, u32, TcpState), ApiError> {
-    Ok((tcp.tcp_sndbuf(h)?, tcp.tcp_sndqueuelen(h)?, tcp.pcb(h)?.state))
+    Ok((
+        tcp.tcp_sndbuf(h)?,
+        tcp.tcp_sndqueuelen(h)?,
+        tcp.pcb(h)?.state,
+    ))
 }
 
 /// `netif_set_ipaddr` (`tcp_netif_ip_addr_changed`).
 #[unsafe(no_mangle)]
 pub fn tcpdiff_probe_set_ipaddr(tcp: &mut Tcp<ProbeHooks>, ip: [u8; 4]) -> Result<(), ApiError> {
-    tcp.netif_set_ipaddr(ip)
+    tcp.netif_set_ipaddr(ip, &mut ProbeApp)
 }
 
 /// `tcp_txnow`.
@@ -328,7 +335,6 @@ pub fn tcpdiff_probe_set_ipaddr(tcp: &mut Tcp<ProbeHooks>, ip: [u8; 4]) -> Resul
 pub fn tcpdiff_probe_txnow(tcp: &mut Tcp<ProbeHooks>) -> Result<(), ApiError> {
     tcp.tcp_txnow()
 }
-
 
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {

@@ -125,9 +125,14 @@ fn raw(op: &'static str) -> impl Fn(ApiError) -> RawError {
     }
 }
 
-/// The application for `tcp_process_refused_data(NULL)`: lwIP returns
-/// ERR_ARG before any callback, so none of these runs; each answers as an
-/// application that accepts everything would.
+/// The application for the raw API calls made through [`RawStack`]
+/// (which has no application): `tcp_process_refused_data(NULL)`, where
+/// lwIP returns ERR_ARG before any callback, so none of these runs (each
+/// answers as an application that accepts everything would), and the
+/// calls that can make the err callback of a pcb they free (`tcp_abort`,
+/// `tcp_new` killing a pcb, `netif_set_ipaddr`). The stack logs that
+/// callback ([`tcp_rust::Hooks::callback_made`]), which is what the
+/// harness observes; the shim's `tr_err` only records it too.
 struct NoApp;
 
 impl TcpApp<RHooks> for NoApp {
@@ -146,6 +151,7 @@ impl TcpApp<RHooks> for NoApp {
     fn poll(&mut self, _: &mut Stack, _: Handle) -> Err {
         Err::Ok
     }
+    fn err(&mut self, _: &mut Stack, _: Handle, _: bool, _: (), _: Err) {}
 }
 
 impl RawStack for Stack {
@@ -205,7 +211,7 @@ impl RawStack for Stack {
         Tcp::tcp_pcb_purge_api(self, Handle::NULL).map_err(raw("tcp_pcb_purge"))
     }
     fn tcp_new(&mut self) -> Result<Option<Handle>, RawError> {
-        Ok(Tcp::tcp_new(self))
+        Ok(Tcp::tcp_new(self, &mut NoApp))
     }
     fn tcp_bind(&mut self, h: Handle, ip: [u8; 4], port: u16) -> Result<i8, RawError> {
         Tcp::tcp_bind(self, h, ip, port)
@@ -276,7 +282,7 @@ impl RawStack for Stack {
             .map_err(raw("tcp_shutdown"))
     }
     fn tcp_abort(&mut self, h: Handle) -> Result<(), RawError> {
-        Tcp::tcp_abort(self, h).map_err(raw("tcp_abort"))
+        Tcp::tcp_abort(self, h, &mut NoApp).map_err(raw("tcp_abort"))
     }
     fn tcp_nagle(&mut self, h: Handle, disable: bool) -> Result<(), RawError> {
         Tcp::tcp_nagle(self, h, disable).map_err(raw("tcp_nagle"))
@@ -329,7 +335,7 @@ impl RawStack for Stack {
         .map_err(raw(slot_op))
     }
     fn tcp_new_ip_type(&mut self, ty: u8) -> Result<Option<Handle>, RawError> {
-        Ok(Tcp::tcp_new_ip_type(self, ty))
+        Ok(Tcp::tcp_new_ip_type(self, ty, &mut NoApp))
     }
     fn tcp_addrinfo(&mut self, h: Handle, local: bool) -> Result<(i8, [u8; 4], u16), RawError> {
         Tcp::tcp_tcp_get_tcp_addrinfo(self, h, local)
@@ -349,7 +355,7 @@ impl RawStack for Stack {
         Tcp::tcp_sndqueuelen(self, h).map_err(raw("tcp_sndqueuelen"))
     }
     fn netif_set_ipaddr(&mut self, ip: [u8; 4]) -> Result<(), RawError> {
-        Tcp::netif_set_ipaddr(self, ip).map_err(raw("netif_set_ipaddr"))
+        Tcp::netif_set_ipaddr(self, ip, &mut NoApp).map_err(raw("netif_set_ipaddr"))
     }
 }
 
@@ -394,6 +400,9 @@ impl TcpApp<RHooks> for RApp {
         self.number_opened(before);
         err_of(r)
     }
+    /// The stack logged the callback (the observation); the sockets
+    /// layer does nothing on err, as the shim's `tr_err` only records it.
+    fn err(&mut self, _: &mut Stack, _: Handle, _: bool, _: (), _: Err) {}
 }
 
 /// The Rust engine.
@@ -655,7 +664,7 @@ impl Engine for RustEngine {
         t.for_each_listed(|h, st| listed.push((h, st)));
         for (h, st) in &listed {
             if !h.is_listen() && *st != TcpState::Closed {
-                let _ = t.tcp_abort(*h);
+                let _ = t.tcp_abort(*h, &mut NoApp);
             }
         }
         for (h, st) in &listed {
