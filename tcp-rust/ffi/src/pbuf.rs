@@ -75,6 +75,13 @@
 //!   store, as the trait says, writes none of them, but it still consumes
 //!   the source bytes that fall on them (the bytes after them go where
 //!   lwIP puts them). The port's `Pbufs` consumes none there.
+//! - [`PbufStore::set_flags`] leaves `PBUF_FLAG_IS_CUSTOM` (0x02) as it
+//!   is. For lwIP that bit means "a `struct pbuf_custom`": `pbuf_free`
+//!   then calls the function pointer stored behind the `struct pbuf`,
+//!   which a plain pbuf does not have (found by `tests/pbuf_diff.rs`: a
+//!   random `set_flags(0x02)` made lwIP's `pbuf_free` jump to NULL). The
+//!   port's `Pbufs` stores all eight bits; lwIP's TCP only ever ORs in
+//!   `PBUF_FLAG_PUSH` and `PBUF_FLAG_TCP_FIN`, so the core never differs.
 //! - A `PBUF_POOL` request whose layer leaves no room in the first buffer
 //!   (`offset >= PBUF_POOL_BUFSIZE`, where lwIP asserts and would point
 //!   the payload past the buffer) is refused (`None`) here.
@@ -125,6 +132,9 @@ pub const PBUF_ROM: u32 = 0x0001;
 pub const PBUF_REF: u32 = 0x0041;
 /// `PBUF_POOL`.
 pub const PBUF_POOL: u32 = 0x0182;
+/// `PBUF_FLAG_IS_CUSTOM`: the pbuf is a `struct pbuf_custom`, freed
+/// through its `custom_free_function`.
+pub const PBUF_FLAG_IS_CUSTOM: u8 = 0x02;
 /// `PBUF_TYPE_ALLOC_SRC_MASK`.
 pub const PBUF_TYPE_ALLOC_SRC_MASK: u8 = 0x0F;
 /// `PBUF_TYPE_FLAG_DATA_VOLATILE`: set for `PBUF_REF`.
@@ -540,10 +550,16 @@ impl PbufStore for LwipPbufs {
         unsafe { (*as_raw(p)).flags }
     }
 
+    /// Sets `p->flags`, all but `PBUF_FLAG_IS_CUSTOM`, which stays as
+    /// lwIP set it (see the module docs). lwIP's TCP only ever ORs in
+    /// `PBUF_FLAG_PUSH` and `PBUF_FLAG_TCP_FIN`.
     #[inline]
     fn set_flags(&mut self, p: PbufPtr, flags: u8) {
-        // SAFETY: contract (1); writes the field.
-        unsafe { (*as_raw(p)).flags = flags }
+        let q = as_raw(p);
+        // SAFETY: contract (1); reads and writes the field.
+        unsafe {
+            (*q).flags = (flags & !PBUF_FLAG_IS_CUSTOM) | ((*q).flags & PBUF_FLAG_IS_CUSTOM);
+        }
     }
 
     #[inline]
