@@ -14,8 +14,14 @@
 //!   dual-stack, window scaling, callbacks, no timestamps, SACK or
 //!   keepalive). `tests/layout.rs` compiles lwIP's headers with those
 //!   options and compares every size and offset with the C compiler's.
-//! - Not yet: `struct tcp_seg` and the pbufs (the core's pbuf seam), the
-//!   storage over `memp.c`, the exported symbols, the IP input and output,
+//! - [`pbuf`]: [`pbuf::LwipPbufs`], the core's pbuf store
+//!   ([`tcp_rust::pbuf::PbufStore`]) over lwIP's own `pbuf.c` (its
+//!   functions, `struct pbuf`'s fields through a `#[repr(C)]` mirror, the
+//!   heap and pool statistics from `lwip_stats` and memp.c's descriptors).
+//!   `tests/pbuf_layout.rs` checks the mirrors against the C compiler,
+//!   `tests/pbuf_diff.rs` runs it against the port's own `Pbufs` over
+//!   lwIP's real pbuf.c (linked from the test-only crate `lwip-core`).
+//! - Not yet: `struct tcp_seg`, the storage over `memp.c`, the exported symbols, the IP input and output,
 //!   lwIP's callbacks called through their C pointers. Until then this
 //!   crate exports nothing and cannot replace lwIP's TCP.
 //!
@@ -28,3 +34,4 @@
 #![warn(missing_docs)]
 
 pub mod layout;
+pub mod pbuf;

@@ -1,0 +1,137 @@
+/*
+ * lwip-core's C side: the assertion hook, a reset between tests, and the
+ * C compiler's view of the structures the C-ABI crate mirrors.
+ */
+#include "lwip/opt.h"
+#include "lwip/def.h"
+#include "lwip/mem.h"
+#include "lwip/memp.h"
+#include "lwip/pbuf.h"
+#include "lwip/stats.h"
+#include "lwip/priv/memp_priv.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- LWIP_PLATFORM_ASSERT (build.rs points the macro here) ----------- */
+
+/* 1 (the default): print and abort, as lwIP's own arch.h does. 0: count
+   the assertion, keep its message and return into lwIP (a test that wants
+   to observe an assertion sets this, and must not trust lwIP's state
+   afterwards). */
+volatile int lwip_core_assert_fatal = 1;
+unsigned int lwip_core_assert_count;
+const char *lwip_core_assert_last;
+
+void lwip_core_assert(const char *msg, int line, const char *file);
+void lwip_core_assert(const char *msg, int line, const char *file)
+{
+  lwip_core_assert_count++;
+  lwip_core_assert_last = msg;
+  if (lwip_core_assert_fatal) {
+    printf("Assertion \"%s\" failed at line %d in %s\n", msg, line, file);
+    fflush(NULL);
+    abort();
+  }
+}
+
+/* ---- reset ------------------------------------------------------------ */
+
+static void clear_stats_mem(struct stats_mem *s)
+{
+#if defined(LWIP_DEBUG) || LWIP_STATS_DISPLAY
+  const char *name = s->name;
+  memset(s, 0, sizeof(*s));
+  s->name = name;
+#else
+  memset(s, 0, sizeof(*s));
+#endif
+}
+
+/* The heap and every pool as after boot: lwip_stats zeroed, stats_init(),
+   mem_init(), memp_init() (the parts of lwip_init() this core has; pbuf.c
+   has no init of its own). Everything allocated before is forgotten. */
+void lwip_core_reset(void);
+void lwip_core_reset(void)
+{
+  int i;
+  memset(&lwip_stats, 0, sizeof(lwip_stats));
+  for (i = 0; i < MEMP_MAX; i++) {
+#if MEMP_STATS
+    clear_stats_mem(memp_pools[i]->stats);
+#endif
+  }
+  stats_init();
+  mem_init();
+  memp_init();
+  lwip_core_assert_count = 0;
+  lwip_core_assert_last = NULL;
+}
+
+/* ---- the C compiler's layout ------------------------------------------ */
+
+struct lwip_core_fact {
+  const char *name;
+  unsigned long long value;
+};
+
+#define FACT(n, v) { n, (unsigned long long)(v) }
+#define FIELD(s, f) FACT(#s "." #f, offsetof(struct s, f)), FACT("sizeof " #s "." #f, sizeof(((struct s *)0)->f))
+
+const struct lwip_core_fact lwip_core_facts[] = {
+  FACT("sizeof pbuf", sizeof(struct pbuf)),
+  FACT("alignof pbuf", _Alignof(struct pbuf)),
+  FIELD(pbuf, next),
+  FIELD(pbuf, payload),
+  FIELD(pbuf, tot_len),
+  FIELD(pbuf, len),
+  FIELD(pbuf, type_internal),
+  FIELD(pbuf, flags),
+  FIELD(pbuf, ref),
+  FIELD(pbuf, if_idx),
+  FACT("sizeof stats_mem", sizeof(struct stats_mem)),
+  FIELD(stats_mem, err),
+  FIELD(stats_mem, avail),
+  FIELD(stats_mem, used),
+  FIELD(stats_mem, max),
+  FIELD(stats_mem, illegal),
+  FIELD(stats_, mem),
+  FACT("sizeof memp_desc", sizeof(struct memp_desc)),
+  FIELD(memp_desc, stats),
+  FIELD(memp_desc, size),
+  FIELD(memp_desc, num),
+  FIELD(memp_desc, base),
+  FIELD(memp_desc, tab),
+  FACT("PBUF_RAM", PBUF_RAM),
+  FACT("PBUF_ROM", PBUF_ROM),
+  FACT("PBUF_REF", PBUF_REF),
+  FACT("PBUF_POOL", PBUF_POOL),
+  FACT("PBUF_TRANSPORT", PBUF_TRANSPORT),
+  FACT("PBUF_IP", PBUF_IP),
+  FACT("PBUF_LINK", PBUF_LINK),
+  FACT("PBUF_TYPE_ALLOC_SRC_MASK", PBUF_TYPE_ALLOC_SRC_MASK),
+  FACT("PBUF_TYPE_FLAG_DATA_VOLATILE", PBUF_TYPE_FLAG_DATA_VOLATILE),
+  FACT("PBUF_TYPE_FLAG_STRUCT_DATA_CONTIGUOUS", PBUF_TYPE_FLAG_STRUCT_DATA_CONTIGUOUS),
+  FACT("PBUF_FLAG_PUSH", PBUF_FLAG_PUSH),
+  FACT("PBUF_FLAG_IS_CUSTOM", PBUF_FLAG_IS_CUSTOM),
+  FACT("PBUF_FLAG_TCP_FIN", PBUF_FLAG_TCP_FIN),
+  FACT("LWIP_STATS", LWIP_STATS),
+  FACT("MEM_STATS", MEM_STATS),
+  FACT("MEMP_STATS", MEMP_STATS),
+  FACT("MEM_SIZE", MEM_SIZE),
+  FACT("MEM_ALIGNMENT", MEM_ALIGNMENT),
+  FACT("PBUF_POOL_SIZE", PBUF_POOL_SIZE),
+  FACT("PBUF_POOL_BUFSIZE", PBUF_POOL_BUFSIZE),
+  FACT("MEMP_NUM_PBUF", MEMP_NUM_PBUF),
+  FACT("SIZEOF_STRUCT_PBUF", LWIP_MEM_ALIGN_SIZE(sizeof(struct pbuf))),
+  FACT("PBUF_LINK_HLEN", PBUF_LINK_HLEN),
+  FACT("PBUF_LINK_ENCAPSULATION_HLEN", PBUF_LINK_ENCAPSULATION_HLEN),
+  FACT("PBUF_IP_HLEN", PBUF_IP_HLEN),
+  FACT("PBUF_TRANSPORT_HLEN", PBUF_TRANSPORT_HLEN),
+  FACT("sizeof mem_size_t", sizeof(mem_size_t)),
+  FACT("sizeof STAT_COUNTER", sizeof(STAT_COUNTER)),
+  FACT("sizeof LWIP_PBUF_REF_T", sizeof(LWIP_PBUF_REF_T)),
+};
+const unsigned int lwip_core_fact_count = sizeof(lwip_core_facts) / sizeof(lwip_core_facts[0]);
