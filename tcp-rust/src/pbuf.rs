@@ -513,13 +513,17 @@ impl Pbufs {
             if done == src.len() {
                 break;
             }
+            // A ROM/REF pbuf's bytes are the application's: not written
+            // (its writable slice is empty), but its `len` source bytes are
+            // passed over, so the rest lands where lwIP puts it.
+            let l = usize::from(self.len(q));
             let (next, d) = self.next_and_payload_mut(q);
             cur = next;
-            if offset >= d.len() {
-                offset -= d.len();
+            if offset >= l {
+                offset -= l;
                 continue;
             }
-            let n = (d.len() - offset).min(src.len() - done);
+            let n = (l - offset).min(src.len() - done);
             if let (Some(dd), Some(sv)) = (d.get_mut(offset..offset + n), src.get(done..done + n)) {
                 dd.copy_from_slice(sv);
             }
@@ -603,13 +607,15 @@ pub trait PbufStore {
     /// application's, unchanged until acknowledged.
     type Rom: Copy + Eq + core::fmt::Debug;
 
-    /// No pbufs at all: every allocation fails until
-    /// [`PbufStore::init`].
+    /// The store before [`PbufStore::init`]: for the port's own, no pbufs
+    /// at all (every allocation fails until then); for a store over lwIP's
+    /// pbuf.c, whose pools are lwIP's from `lwip_init()`, the store itself.
     const EMPTY: Self;
 
     /// `mem_init()` and `memp_init()` for the pbuf pools: everything free,
     /// statistics cleared. A profile that does not [`fit`](Pbufs::fits)
-    /// leaves empty pools.
+    /// leaves empty pools. A store over lwIP's pbuf.c does nothing here
+    /// (`lwip_init()` initialised lwIP's heap and pools).
     fn init(&mut self, cfg: &Config);
 
     /// Port of `pbuf_alloc(layer, length, type)` (pbuf.c), `layer` being
@@ -674,7 +680,8 @@ pub trait PbufStore {
 
     /// Port of `pbuf_take(p, data, len)` (pbuf.c): fills the chain from
     /// its start. `false` (nothing written) when the chain is shorter than
-    /// `src`. The payload of a ROM/REF pbuf is not written.
+    /// `src`. The payload of a ROM/REF pbuf is not written (the
+    /// application's bytes), its `len` bytes of `src` are passed over.
     fn pbuf_take(&mut self, p: Self::Pbuf, src: &[u8]) -> bool;
 
     /// `p->next`.
@@ -695,7 +702,9 @@ pub trait PbufStore {
     /// `p->flags`.
     fn flags(&self, p: Self::Pbuf) -> u8;
 
-    /// Sets `p->flags`.
+    /// Sets `p->flags`. lwIP's TCP only ORs in `PBUF_FLAG_PUSH` and
+    /// `PBUF_FLAG_TCP_FIN`; `PBUF_FLAG_IS_CUSTOM` (0x02) is pbuf.c's own, and
+    /// a store over lwIP's pbuf.c keeps it as lwIP set it.
     fn set_flags(&mut self, p: Self::Pbuf, flags: u8);
 
     /// `p->ref`.

@@ -74,7 +74,7 @@
 //!   pbufs: lwIP's `pbuf_take` would write the application's bytes; this
 //!   store, as the trait says, writes none of them, but it still consumes
 //!   the source bytes that fall on them (the bytes after them go where
-//!   lwIP puts them). The port's `Pbufs` consumes none there.
+//!   lwIP puts them), as the port's `Pbufs` does.
 //! - [`PbufStore::set_flags`] leaves `PBUF_FLAG_IS_CUSTOM` (0x02) as it
 //!   is. For lwIP that bit means "a `struct pbuf_custom`": `pbuf_free`
 //!   then calls the function pointer stored behind the `struct pbuf`,

@@ -27,8 +27,8 @@
 //! lengths change (realloc, headers, cat onto, set_len) only at chain
 //! heads no pbuf links to, so every tot_len stays true; cat joins two
 //! disjoint chains; nothing is taken into a chain holding ROM/REF pbufs
-//! (the trait leaves the application's bytes unwritten, and the two
-//! stores then differ: `take_over_a_rom_pbuf_*` below); set_flags never
+//! (the trait leaves the application's bytes unwritten, which the
+//! model does not follow: `take_over_a_rom_pbuf_*` below); set_flags never
 //! sets PBUF_FLAG_IS_CUSTOM (`set_flags_never_makes_a_custom_pbuf`); POOL
 //! layers stay
 //! below PBUF_POOL_BUFSIZE (at or above it lwIP asserts; LwipPbufs
@@ -742,15 +742,14 @@ fn set_flags_never_makes_a_custom_pbuf() {
 }
 
 /// pbuf_take over a chain holding a ROM pbuf: neither store writes the
-/// application's bytes, but LwipPbufs consumes the source bytes that fall
-/// on the ROM pbuf (lwIP's positions: the bytes after it land where lwIP's
-/// pbuf_take puts them), while the port's Pbufs skips the ROM pbuf without
-/// consuming any, so the following RAM pbuf gets the bytes meant for the
-/// ROM pbuf's span and the source's tail is dropped. A difference the core
-/// does not reach (it takes only into fresh RAM/POOL chains); kept here as
-/// the record of it.
+/// application's bytes, and both pass over the source bytes that fall on
+/// the ROM pbuf, so the bytes after it land where lwIP's pbuf_take puts
+/// them. (This test found the port's Pbufs skipping the ROM pbuf without
+/// consuming any, which put the ROM pbuf's bytes in the next pbuf and
+/// dropped the source's tail; the core does not reach it, as it takes
+/// only into fresh RAM/POOL chains.)
 #[test]
-fn take_over_a_rom_pbuf_consumes_its_span_only_in_lwip_pbufs() {
+fn take_over_a_rom_pbuf_consumes_its_span_in_both_stores() {
     let _lw = lwip_core::lock();
     let mut c = LwipPbufs::new();
     let mut r = Box::new(Pbufs::EMPTY);
@@ -774,7 +773,7 @@ fn take_over_a_rom_pbuf_consumes_its_span_only_in_lwip_pbufs() {
     assert!(r.pbuf_take(rh, &src));
     assert_eq!(store.0[0], app, "the application's bytes are not written");
     assert_eq!(c.payload(&store, ct), &[5, 6, 7, 8], "lwIP's positions");
-    assert_eq!(r.payload(&store, rt), &[1, 2, 3, 4], "the port: shifted");
+    assert_eq!(r.payload(&store, rt), &[5, 6, 7, 8], "the port: the same");
     c.pbuf_free(ch);
 }
 
