@@ -43,6 +43,7 @@
 
 pub mod config;
 pub mod err;
+pub mod ip4;
 pub mod mem;
 pub mod options;
 pub mod pbuf;

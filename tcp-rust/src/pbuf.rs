@@ -502,6 +502,7 @@ impl Pbufs {
         self.take_from(p, src, offset)
     }
 
+    #[inline]
     fn take_from(&mut self, p: Pbuf, src: &[u8], offset: u16) -> bool {
         if usize::from(self.tot_len(p)) < usize::from(offset) + src.len() {
             return false;
@@ -516,8 +517,7 @@ impl Pbufs {
             // A ROM/REF pbuf's bytes are the application's: not written
             // (its writable slice is empty), but its `len` source bytes are
             // passed over, so the rest lands where lwIP puts it.
-            let l = usize::from(self.len(q));
-            let (next, d) = self.next_and_payload_mut(q);
+            let (next, l, d) = self.next_and_payload_mut(q);
             cur = next;
             if offset >= l {
                 offset -= l;
@@ -570,22 +570,26 @@ impl Pbufs {
         (next, bytes)
     }
 
-    /// `p->next` and `p->payload` (`p->len` bytes, empty for ROM/REF) to
-    /// write, at once.
+    /// `p->next`, `p->len` and `p->payload` (`p->len` bytes, empty for
+    /// ROM/REF: the application's) to write, at once.
     #[inline]
-    fn next_and_payload_mut(&mut self, p: Pbuf) -> (Option<Pbuf>, &mut [u8]) {
+    fn next_and_payload_mut(&mut self, p: Pbuf) -> (Option<Pbuf>, usize, &mut [u8]) {
         let (region, at) = self.loc_mut(p);
         let Some(b) = region.get(at..at + PBUF_HDR) else {
-            return (None, &mut []);
+            return (None, 0, &mut []);
         };
         let next = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
         let next = (next != NO_NEXT).then_some(Pbuf(next));
+        let len = usize::from(u16::from_le_bytes([b[10], b[11]]));
         if !PbufType::code_contiguous(b[12]) {
-            return (next, &mut []);
+            return (next, len, &mut []);
         }
         let start = at + u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize;
-        let len = usize::from(u16::from_le_bytes([b[10], b[11]]));
-        (next, region.get_mut(start..start + len).unwrap_or(&mut []))
+        (
+            next,
+            len,
+            region.get_mut(start..start + len).unwrap_or(&mut []),
+        )
     }
 
     /// The heap block of a `PBUF_RAM` pbuf (`None` for other types): where

@@ -1,7 +1,10 @@
-//! The stack: everything lwIP keeps in globals (pcb lists over fixed pools,
-//! `tcp_ticks`, `tcp_timer_ctr`, `tcp_port`, `ip_id`, the netif), handles,
-//! the hooks the caller provides (output, the callback log), and the IPv4 layer
-//! around TCP (`ip4_input` checks, `ip4_output_if` header building).
+//! The stack: tcp.c's state (its pools, lists and `tcp_ticks` through the
+//! profile's storage; `tcp_timer_ctr`, `tcp_port` here), handles, the hooks
+//! the caller provides (output, the callback log), and the entries from the
+//! IP layer below: the port's own IPv4 input (`ip4_input`'s checks, then
+//! `tcp_input`) and [`Tcp::tcp_input_from`] for an IP layer that is lwIP's.
+//! Output goes through the storage's IP layer ([`crate::ip4`] for the
+//! port's own).
 //!
 //! The TCP functions themselves live in [`crate::tcp`] (tcp.c),
 //! [`crate::tcp_in`] (tcp_in.c) and [`crate::tcp_out`] (tcp_out.c), each an
@@ -15,8 +18,8 @@ use crate::err::Err;
 use crate::pbuf::{PbufStore, PbufType, Pbufs, RomStore};
 use crate::state::{TcpFlags, TcpState};
 use crate::storage::{
-    CallbackRepr, IpAddrRepr, Layout, LpcbRef, NullValue, PbufRef, PcbRef, Pool, PortLayout,
-    SegRef, StateRepr, Storage, TcpHdrOf,
+    CallbackRepr, IpAddrRepr, Layout, LpcbRef, NetifOf, NullValue, PbufRef, PcbRef, Pool,
+    PortLayout, SegRef, StateRepr, Storage, TcpHdrOf,
 };
 use crate::wire::{IP_HLEN, IP_MF, IP_OFFMASK, IP_PROTO_TCP, inet_chksum};
 
@@ -598,7 +601,7 @@ impl<L: Layout> TcpSeg<L> {
 
 /// tcp_in.c's file-scope globals for the segment being processed.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct InputGlobals<Pb, H> {
+pub(crate) struct InputGlobals<Pb, H, N> {
     pub(crate) src_ip: [u8; 4],
     pub(crate) dest_ip: [u8; 4],
     pub(crate) src_port: u16,
@@ -619,14 +622,16 @@ pub(crate) struct InputGlobals<Pb, H> {
     /// `inseg.tcphdr`: the header in the packet's first pbuf, which an
     /// out-of-sequence copy of the segment keeps (`tcp_seg_copy`).
     pub(crate) tcphdr: H,
+    /// `ip_current_input_netif()`: the netif the packet came in on.
+    pub(crate) netif: Option<N>,
     pub(crate) recv_flags: u8,
     pub(crate) recv_acked: u32,
     /// `recv_data`.
     pub(crate) recv_data: Option<Pb>,
 }
 
-impl<Pb, H: NullValue> InputGlobals<Pb, H> {
-    const ZERO: InputGlobals<Pb, H> = InputGlobals {
+impl<Pb, H: NullValue, N> InputGlobals<Pb, H, N> {
+    const ZERO: InputGlobals<Pb, H, N> = InputGlobals {
         src_ip: [0; 4],
         dest_ip: [0; 4],
         src_port: 0,
@@ -641,6 +646,7 @@ impl<Pb, H: NullValue> InputGlobals<Pb, H> {
         inseg_len: 0,
         inseg_flags: 0,
         tcphdr: NullValue::NULL,
+        netif: None,
         recv_flags: 0,
         recv_acked: 0,
         recv_data: None,
@@ -691,22 +697,20 @@ pub struct Tcp<H: Hooks, P: Profile = Full> {
     /// The platform hooks.
     pub hooks: H,
     pub(crate) profile: PhantomData<fn() -> P>,
-    /// The pcb, listen-pcb and segment pools (`memp`), as the profile
-    /// places them.
+    /// The pcb, listen-pcb and segment pools (`memp`), tcp.c's globals and
+    /// the IP layer below, as the profile places them.
     pub(crate) st: P::Storage,
-    pub(crate) netif: Netif,
     pub(crate) now: u32,
     pub(crate) tcp_timer_ctr: u8,
     /// `tcp_timer` (tcp.c): `tcp_tmr`'s phase (slow timer on odd counts).
     pub(crate) tcp_timer: u8,
     pub(crate) tcp_port: u16,
-    pub(crate) ip_id: u16,
     /// The message of the `LWIP_ASSERT` that failed, if one did.
     pub(crate) asserted: Option<&'static Assertion>,
     /// lwIP's heap (`MEM_SIZE`, every `PBUF_RAM` pbuf), the pbuf pool and
     /// the `MEMP_PBUF` pool.
     pub(crate) pbufs: PbufsOf<P>,
-    pub(crate) inp: InputGlobals<PbufOf<P>, TcpHdrOf<<P as Profile>::Storage>>,
+    pub(crate) inp: InputGlobals<PbufOf<P>, TcpHdrOf<P::Storage>, NetifOf<P::Storage>>,
     /// The TCP header and options of the segment being processed
     /// (`tcphdr`, `tcphdr_opt1`/`opt2`), read from the packet's pbufs.
     pub(crate) inp_hdr: [u8; 60],
@@ -726,17 +730,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             hooks,
             profile: PhantomData,
             st: P::Storage::EMPTY,
-            netif: Netif {
-                ip: [0; 4],
-                netmask: [0; 4],
-                gateway: [0; 4],
-                mtu: 0,
-            },
             now: 0,
             tcp_timer_ctr: 0,
             tcp_timer: 0,
             tcp_port: 0,
-            ip_id: 0,
             pbufs: <PbufsOf<P> as PbufStore>::EMPTY,
             inp: InputGlobals::ZERO,
             inp_hdr: [0; 60],
@@ -768,13 +765,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if self.depth != 0 {
             return Err(ApiError::Reentrant);
         }
-        self.netif = netif;
+        self.st.netif_reset(netif);
         self.now = 0;
         self.st.set_tcp_ticks(0);
         self.tcp_timer_ctr = 0;
         self.tcp_timer = 0;
         self.tcp_port = P::CONFIG.tcp_local_port_range_start;
-        self.ip_id = 0;
         self.st.set_active_pcbs_changed(false);
         self.st.set_list(List::Bound, None);
         self.st.set_listen_pcbs(None);
@@ -803,10 +799,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         P::CONFIG
     }
 
-    /// The netif.
+    /// The port's netif (None over lwIP's netifs).
     #[cfg(test)]
-    pub fn netif(&self) -> &Netif {
-        &self.netif
+    pub fn netif(&self) -> Option<Netif> {
+        self.st.port_netif()
     }
 
     /// `sys_now()`.
@@ -1237,70 +1233,26 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     // -- IP ------------------------------------------------------------------
 
-    /// Port of `ip4_output_if()` (ip4.c) for TCP: the IPv4 header goes in
-    /// front of `p`'s payload (`pbuf_add_header`; ERR_BUF without room),
-    /// the packet to the netif, and the payload back where it was (lwIP's
-    /// `tcp_output_segment` resets it from `seg->tcphdr` before the next
-    /// send).
-    pub(crate) fn ip4_output_if(
+    /// `ip_output_if(p, src, dest, ttl, tos, IP_PROTO_TCP, n)` through the
+    /// storage's IP layer; the port's own gives the packet to the hooks
+    /// (`netif_output`), unless an `LWIP_ASSERT` failed (lwIP has left the
+    /// call then: longjmp in the C driver, nothing more goes out).
+    pub(crate) fn ip_output_if(
         &mut self,
         p: PbufOf<P>,
         src: [u8; 4],
         dest: [u8; 4],
         ttl: u8,
         tos: u8,
+        n: NetifOf<P::Storage>,
     ) -> Err {
-        if !self.pbufs.pbuf_add_header(p, IP_HLEN as u16) {
-            return Err::Buf;
-        }
-        let [l0, l1] = self.pbufs.tot_len(p).to_be_bytes();
-        let [i0, i1] = self.ip_id.to_be_bytes();
-        let mut hdr = [
-            0x45,
-            tos,
-            l0,
-            l1,
-            i0,
-            i1,
-            0,
-            0,
-            ttl,
-            IP_PROTO_TCP,
-            0,
-            0,
-            src[0],
-            src[1],
-            src[2],
-            src[3],
-            dest[0],
-            dest[1],
-            dest[2],
-            dest[3],
-        ];
-        let sum = inet_chksum(&hdr).to_be_bytes();
-        hdr[10] = sum[0];
-        hdr[11] = sum[1];
-        if let Some(d) = self.pbufs.payload_mut(p).get_mut(..IP_HLEN) {
-            d.copy_from_slice(&hdr);
-        }
-        self.ip_id = self.ip_id.wrapping_add(1);
-        // After a failed LWIP_ASSERT lwIP has left the call (longjmp in
-        // the C driver): nothing more goes out.
-        if self.asserted.is_none() {
-            let packet = Packet {
-                pbufs: &self.pbufs,
-                p,
-            };
-            self.hooks.netif_output(self.now, packet);
-        }
-        self.pbufs.pbuf_remove_header(p, IP_HLEN as u16);
-        Err::Ok
-    }
-
-    /// `ip4_addr_isbroadcast(addr, netif)` for the netif (no
-    /// `NETIF_FLAG_BROADCAST`): only 0.0.0.0 and 255.255.255.255.
-    pub(crate) fn ip4_addr_isbroadcast(addr: [u8; 4]) -> bool {
-        addr == [0; 4] || addr == [255; 4]
+        let (hooks, now, asserted) = (&mut self.hooks, self.now, self.asserted);
+        self.st
+            .ip_output_if(&mut self.pbufs, p, src, dest, ttl, tos, n, |pbufs, p| {
+                if asserted.is_none() {
+                    hooks.netif_output(now, Packet { pbufs, p });
+                }
+            })
     }
 
     /// `ip4_addr_ismulticast`.
@@ -1365,14 +1317,19 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             return false;
         }
         let (src, dest) = (hdr.src, hdr.dest);
+        // The netif the packet came in on: the port's one.
+        let Some(n) = self.st.netif_get_by_index(NETIF_INDEX) else {
+            return false;
+        };
+        let ip = self.st.netif_ip4(n);
         // Multicast destinations are accepted by the netif without IGMP
         // (tcp_input drops them); unicast must be ours or a broadcast.
         let accept = if Self::ip4_addr_ismulticast(dest) {
-            self.netif.ip != [0; 4]
+            ip != [0; 4]
         } else {
-            dest == self.netif.ip || Self::ip4_addr_isbroadcast(dest)
+            dest == ip || self.st.ip4_addr_isbroadcast(dest, n)
         };
-        if !accept || Self::ip4_addr_isbroadcast(src) || Self::ip4_addr_ismulticast(src) {
+        if !accept || self.st.ip4_addr_isbroadcast(src, n) || Self::ip4_addr_ismulticast(src) {
             return false;
         }
         if hdr.offset & (IP_OFFMASK | IP_MF) != 0 || hdr.proto != IP_PROTO_TCP {
@@ -1380,6 +1337,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         self.inp.src_ip = src;
         self.inp.dest_ip = dest;
+        self.inp.netif = Some(n);
         self.pbufs.pbuf_remove_header(p, hdr.hlen as u16)
     }
 

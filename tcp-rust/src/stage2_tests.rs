@@ -661,7 +661,7 @@ fn netif_address_change_aborts_pcbs_on_it_and_moves_its_listeners() {
     assert!(c.s.pcb(b).is_err());
     // The listener now listens on the new address; the netif has it.
     assert_eq!(c.s.lpcb_ref(l2.index()).local_ip, [10, 0, 0, 1]);
-    assert_eq!(c.s.netif().ip, [10, 0, 0, 1]);
+    assert_eq!(c.s.netif().unwrap().ip, [10, 0, 0, 1]);
     // The peer's next segment, to the old address, is dropped.
     c.send_wnd(ACK, WND, b"x");
     assert!(c.out().is_empty());

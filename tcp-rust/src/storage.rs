@@ -17,9 +17,11 @@
 
 use core::fmt::Debug;
 
+use crate::err::Err;
+use crate::ip4::{Ip4, PortNetif};
 use crate::options::TcpSackRange;
 use crate::pbuf::{Pbuf, PbufStore, Pbufs};
-use crate::stack::{List, MAX_SACKS, TcpPcb, TcpPcbListen, TcpSeg};
+use crate::stack::{List, MAX_SACKS, NETIF_INDEX, Netif, TcpPcb, TcpPcbListen, TcpSeg};
 use crate::state::TcpState;
 
 /// lwIP's pools that hold TCP's structures (`memp_t`, memp_std.h).
@@ -86,6 +88,8 @@ pub trait Layout: Copy + Eq + Debug {
     /// the two fields themselves, and the port writes the whole header when
     /// the segment goes out.
     type TcpHdr: Copy + Eq + Debug + NullValue;
+    /// `struct netif *` (never NULL): a netif of the IP layer below.
+    type Netif: Copy + Eq + Debug;
 }
 
 /// A value a zeroed structure holds (NULL for a pointer).
@@ -304,6 +308,7 @@ impl Layout for PortLayout {
     type SegChksum = Absent;
     type SegChksumSwapped = Absent;
     type TcpHdr = PortTcpHdr;
+    type Netif = PortNetif;
 }
 
 /// The port's `seg->tcphdr`: the header fields the TCP code reads back
@@ -332,6 +337,8 @@ pub type SegRef<S> = <<S as Storage>::Layout as Layout>::SegRef;
 pub type PbufRef<S> = <<S as Storage>::Layout as Layout>::Pbuf;
 /// A segment's `tcphdr` in storage `S`.
 pub type TcpHdrOf<S> = <<S as Storage>::Layout as Layout>::TcpHdr;
+/// A netif's name in storage `S`.
+pub type NetifOf<S> = <<S as Storage>::Layout as Layout>::Netif;
 
 /// lwIP's TCP pools, as the TCP code uses them. A reference is one
 /// [`Storage`] handed out (`alloc_*`) and not yet freed; the element
@@ -430,6 +437,53 @@ pub trait Storage {
     /// Sets `tcp_input_pcb`.
     fn set_input_pcb(&mut self, i: Option<PcbRef<Self>>);
 
+    // The IP layer and the netifs below TCP: the port's own IPv4 layer
+    // (crate::ip4, one netif) or lwIP's (ip.c, ip4.c, netif.c).
+
+    /// `netif_add` of the port's own netif (address, mask, gateway, MTU)
+    /// and ip4.c's state back to the start. A storage over lwIP's netifs
+    /// ignores it: lwIP's are lwIP's application's (`netif_add`).
+    fn netif_reset(&mut self, netif: Netif);
+    /// The port's own netif as configured (None over lwIP's netifs).
+    fn port_netif(&self) -> Option<Netif>;
+    /// `ip_route(src, dest)` for an IPv4 `dest`: the netif a packet
+    /// leaves by, None without a route.
+    fn ip_route(&self, dest: [u8; 4]) -> Option<NetifOf<Self>>;
+    /// `netif_get_by_index(idx)`.
+    fn netif_get_by_index(&self, idx: u8) -> Option<NetifOf<Self>>;
+    /// `netif_get_index(n)`.
+    fn netif_index(&self, n: NetifOf<Self>) -> u8;
+    /// `n->mtu`.
+    fn netif_mtu(&self, n: NetifOf<Self>) -> u16;
+    /// `*netif_ip4_addr(n)`, in network order.
+    fn netif_ip4(&self, n: NetifOf<Self>) -> [u8; 4];
+    /// `netif_set_ipaddr`'s store of the port's netif's new address (lwIP's
+    /// netif.c stores its own and calls `tcp_netif_ip_addr_changed`).
+    fn netif_set_ip4(&mut self, n: NetifOf<Self>, ip: [u8; 4]);
+    /// `ip4_addr_isbroadcast(addr, n)`.
+    fn ip4_addr_isbroadcast(&self, addr: [u8; 4], n: NetifOf<Self>) -> bool;
+    /// `ip_output_if(p, src, dest, ttl, tos, IP_PROTO_TCP, n)`. `out` is
+    /// the port's netif output (its driver: the stack's hooks), which the
+    /// port's IPv4 layer calls with the finished packet; lwIP's calls
+    /// `n->output` itself and not `out`.
+    #[allow(clippy::too_many_arguments)]
+    fn ip_output_if<F: FnOnce(&Self::Pbufs, PbufRef<Self>)>(
+        &mut self,
+        pbufs: &mut Self::Pbufs,
+        p: PbufRef<Self>,
+        src: [u8; 4],
+        dest: [u8; 4],
+        ttl: u8,
+        tos: u8,
+        n: NetifOf<Self>,
+        out: F,
+    ) -> Err;
+    /// tcp_output_segment's `seg->p->payload = seg->tcphdr` (with `len`
+    /// and `tot_len` grown back by as much): after lwIP's IP layer sent a
+    /// segment its payload starts at the IP header it added. The port's
+    /// IPv4 layer takes its header off again, so nothing moves there.
+    fn seg_payload_to_tcphdr(&mut self, pbufs: &mut Self::Pbufs, r: SegRef<Self>);
+
     /// Pcb `r`'s index in its pool.
     fn pcb_index(&self, r: PcbRef<Self>) -> u8;
     /// The pcb at index `idx` of its pool (None out of range).
@@ -483,6 +537,7 @@ pub struct Pools {
     ready: bool,
     next_gen: u32,
     globals: PortGlobals,
+    ip: Ip4,
     pcbs: [Slot<TcpPcb>; MAX_PCBS],
     lpcbs: [Slot<TcpPcbListen>; MAX_LISTEN_PCBS],
     segs: [Slot<TcpSeg>; MAX_SEGS],
@@ -562,6 +617,7 @@ impl Storage for Pools {
             active_pcbs_changed: false,
             input_pcb: None,
         },
+        ip: Ip4::EMPTY,
         pcbs: [Slot {
             used: false,
             generation: 0,
@@ -745,6 +801,66 @@ impl Storage for Pools {
     fn set_input_pcb(&mut self, i: Option<u8>) {
         self.globals.input_pcb = i;
     }
+
+    fn netif_reset(&mut self, netif: Netif) {
+        self.ip.reset(netif);
+    }
+
+    fn port_netif(&self) -> Option<Netif> {
+        Some(self.ip.netif)
+    }
+
+    #[inline]
+    fn ip_route(&self, dest: [u8; 4]) -> Option<PortNetif> {
+        self.ip.route(dest)
+    }
+
+    #[inline]
+    fn netif_get_by_index(&self, idx: u8) -> Option<PortNetif> {
+        self.ip.get_by_index(idx)
+    }
+
+    #[inline]
+    fn netif_index(&self, _: PortNetif) -> u8 {
+        NETIF_INDEX
+    }
+
+    #[inline]
+    fn netif_mtu(&self, _: PortNetif) -> u16 {
+        self.ip.netif.mtu
+    }
+
+    #[inline]
+    fn netif_ip4(&self, _: PortNetif) -> [u8; 4] {
+        self.ip.netif.ip
+    }
+
+    fn netif_set_ip4(&mut self, _: PortNetif, ip: [u8; 4]) {
+        self.ip.netif.ip = ip;
+    }
+
+    #[inline]
+    fn ip4_addr_isbroadcast(&self, addr: [u8; 4], _: PortNetif) -> bool {
+        Ip4::addr_isbroadcast(addr)
+    }
+
+    #[inline]
+    fn ip_output_if<F: FnOnce(&Pbufs, Pbuf)>(
+        &mut self,
+        pbufs: &mut Pbufs,
+        p: Pbuf,
+        src: [u8; 4],
+        dest: [u8; 4],
+        ttl: u8,
+        tos: u8,
+        _: PortNetif,
+        out: F,
+    ) -> Err {
+        self.ip.output_if(pbufs, p, src, dest, ttl, tos, out)
+    }
+
+    #[inline]
+    fn seg_payload_to_tcphdr(&mut self, _: &mut Pbufs, _: u8) {}
 
     #[inline]
     fn pcb_index(&self, i: u8) -> u8 {

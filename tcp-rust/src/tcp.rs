@@ -14,7 +14,7 @@ use crate::state::{
     TF_RXCLOSED, TF_WND_SCALE, TcpState,
 };
 use crate::storage::Storage;
-use crate::storage::{AcceptRepr, IpAddrRepr, OptField, app_or_null};
+use crate::storage::{AcceptRepr, IpAddrRepr, NetifOf, OptField, app_or_null};
 use crate::wire::{IP_HLEN, TCP_HLEN};
 
 /// What `tcp_tcp_get_tcp_addrinfo` reports: the err_t, and the address and
@@ -605,25 +605,20 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         )
     }
 
-    /// Port of `ip4_route()` (ip4.c) with `LWIP_SINGLE_NETIF`: the netif,
-    /// unless it has no address or `dest` is a loopback address (127/8),
-    /// for which there is no route (`LWIP_NETIF_LOOPBACK` and
-    /// `LWIP_HAVE_LOOPIF` are off). The netif is always up with its link up
-    /// here.
-    pub(crate) fn ip4_route(&self, dest: [u8; 4]) -> bool {
-        self.netif.ip != [0; 4] && dest[0] != 127
-    }
-
     /// Port of `tcp_route()` (tcp_out.c), and of tcp_connect's own copy of
-    /// it: a pcb bound to the netif (`tcp_bind_netif`) uses it whatever the
+    /// it: a pcb bound to a netif (`tcp_bind_netif`) uses it whatever the
     /// destination (`netif_get_by_index`); any other goes through
-    /// [`Self::ip4_route`].
-    pub(crate) fn tcp_route(&self, i: Option<PcbOf<P>>, dest: [u8; 4]) -> bool {
+    /// `ip_route`. None: no route.
+    pub(crate) fn tcp_route(
+        &self,
+        i: Option<PcbOf<P>>,
+        dest: [u8; 4],
+    ) -> Option<NetifOf<P::Storage>> {
         match i {
             Some(i) if self.pcb_ref(i).netif_idx != NETIF_NO_INDEX => {
-                self.pcb_ref(i).netif_idx == NETIF_INDEX
+                self.st.netif_get_by_index(self.pcb_ref(i).netif_idx)
             }
-            _ => self.ip4_route(dest),
+            _ => self.st.ip_route(dest),
         }
     }
 
@@ -644,16 +639,16 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// (tcp_priv.h): `tcp_eff_send_mss_netif` with `ip_route(src, dest)`,
     /// which leaves `sendmss` as it is when there is no route.
     pub(crate) fn tcp_eff_send_mss(&self, sendmss: u16, dest: [u8; 4]) -> u16 {
-        if self.ip4_route(dest) {
-            self.tcp_eff_send_mss_netif(sendmss)
-        } else {
-            sendmss
+        match self.st.ip_route(dest) {
+            Some(n) => self.tcp_eff_send_mss_netif(sendmss, n),
+            None => sendmss,
         }
     }
 
-    /// Port of `tcp_eff_send_mss_netif()` (tcp.c) for the netif.
-    pub(crate) fn tcp_eff_send_mss_netif(&self, sendmss: u16) -> u16 {
-        let mtu = self.netif.mtu;
+    /// Port of `tcp_eff_send_mss_netif()` (tcp.c) for IPv4 through netif
+    /// `n`.
+    pub(crate) fn tcp_eff_send_mss_netif(&self, sendmss: u16, n: NetifOf<P::Storage>) -> u16 {
+        let mtu = self.st.netif_mtu(n);
         if mtu != 0 {
             let offset = (IP_HLEN + TCP_HLEN) as u16;
             let mss_s = mtu.saturating_sub(offset);
@@ -698,11 +693,11 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         self.p(i).remote_ip = IpAddrRepr::from_v4(ipaddr);
         self.p(i).remote_port = port;
         // "check if we have a route to the remote host"
-        if !self.tcp_route(Some(i), ipaddr) {
+        let Some(n) = self.tcp_route(Some(i), ipaddr) else {
             return Ok(Err::Rte);
-        }
+        };
         if self.pcb_ref(i).local_ip.v4() == [0; 4] {
-            let ip = self.netif.ip;
+            let ip = self.st.netif_ip4(n);
             self.p(i).local_ip = IpAddrRepr::from_v4(ip);
         }
         let old_local_port = self.pcb_ref(i).local_port;
@@ -715,7 +710,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         let iss = self.tcp_next_iss(i);
         let wnd16 = self.tcpwnd_min16_tcp_wnd();
-        let mss = self.tcp_eff_send_mss_netif(self.initial_mss());
+        let mss = self.tcp_eff_send_mss_netif(self.initial_mss(), n);
         let tcp_wnd = P::CONFIG.tcp_wnd;
         {
             let p = self.p(i);
@@ -950,10 +945,13 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if let Some(a) = self.asserted {
             return Err(ApiError::Asserted(a));
         }
-        let old = self.netif.ip;
+        let Some(n) = self.st.netif_get_by_index(NETIF_INDEX) else {
+            return Ok(());
+        };
+        let old = self.st.netif_ip4(n);
         if old != ip {
             self.tcp_netif_ip_addr_changed(old, ip, app);
-            self.netif.ip = ip;
+            self.st.netif_set_ip4(n, ip);
         }
         Ok(())
     }

@@ -8,8 +8,8 @@ use crate::options::{ParseoptCtx, tcp_parseopt};
 use crate::pbuf::{PBUF_FLAG_PUSH, PBUF_FLAG_TCP_FIN, PbufStore};
 use crate::seq::{tcp_seq_between, tcp_seq_geq, tcp_seq_gt, tcp_seq_leq, tcp_seq_lt};
 use crate::stack::{
-    AcceptFn, Assertion, Callback, Hooks, List, LpcbOf, PbufOf, PcbOf, SOF_INHERITED, SegOf, Tcp,
-    TcpApp,
+    AcceptFn, ApiError, Assertion, Callback, Hooks, List, LpcbOf, NETIF_NO_INDEX, PbufOf, PcbOf,
+    SOF_INHERITED, SegOf, Tcp, TcpApp,
 };
 use crate::state::{
     TCP_ACK, TCP_FIN, TCP_FLAGS, TCP_PSH, TCP_RST, TCP_SYN, TF_ACK_DELAY, TF_ACK_NOW,
@@ -17,7 +17,8 @@ use crate::state::{
     TcpState,
 };
 use crate::storage::{
-    AcceptRepr, CallbackRepr, IpAddrRepr, NullValue, OptField, SackTable, Storage, app_or_null,
+    AcceptRepr, CallbackRepr, IpAddrRepr, NetifOf, NullValue, OptField, SackTable, Storage,
+    app_or_null,
 };
 use crate::wire::{TCP_HLEN, inet_chksum_pseudo_chain};
 
@@ -186,9 +187,44 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     // -- tcp_input --------------------------------------------------------------
 
+    /// Port of lwIP's `tcp_input(p, inp)` (tcp_in.c) as an IP layer below
+    /// calls it (lwIP's `ip4_input`, through the drop-in): `p`'s payload at
+    /// the TCP header, `src` and `dest` its IPv4 addresses
+    /// (`ip_current_src_addr()`, `ip_current_dest_addr()`), `inp` the netif
+    /// it came in on. `p` is the stack's from here on, whatever the result
+    /// (freed unless its data went on); an `Err` is a call the stack could
+    /// not take (made from inside a callback, or after a failed
+    /// `LWIP_ASSERT`).
+    pub fn tcp_input_from<A: TcpApp<H, P>>(
+        &mut self,
+        p: PbufOf<P>,
+        src: [u8; 4],
+        dest: [u8; 4],
+        inp: NetifOf<P::Storage>,
+        app: &mut A,
+    ) -> Result<(), ApiError> {
+        if self.depth != 0 {
+            self.pbufs.pbuf_free(p);
+            return Err(ApiError::Reentrant);
+        }
+        if let Some(a) = self.asserted {
+            self.pbufs.pbuf_free(p);
+            return Err(ApiError::Asserted(a));
+        }
+        self.inp.src_ip = src;
+        self.inp.dest_ip = dest;
+        self.inp.netif = Some(inp);
+        self.tcp_input(p, app);
+        match self.asserted {
+            Some(a) => Err(ApiError::Asserted(a)),
+            None => Ok(()),
+        }
+    }
+
     /// Port of lwIP's `tcp_input()` (tcp_in.c): `p` is the packet, its
-    /// payload at the TCP header (`ip4_input` moved it). It is freed here
-    /// unless its data went on (`recv_data`, the ooseq queue, refused data).
+    /// payload at the TCP header (`ip4_input` moved it), the addresses and
+    /// netif in `inp`. It is freed here unless its data went on
+    /// (`recv_data`, the ooseq queue, refused data).
     pub(crate) fn tcp_input<A: TcpApp<H, P>>(&mut self, p: PbufOf<P>, app: &mut A) {
         if self.tcp_input_header(p) {
             self.tcp_input_demux(p, app);
@@ -206,7 +242,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             return false;
         }
         let (src_ip, dest_ip) = (self.inp.src_ip, self.inp.dest_ip);
-        if Self::ip4_addr_isbroadcast(dest_ip) || Self::ip4_addr_ismulticast(dest_ip) {
+        let Some(n) = self.inp.netif else {
+            return false;
+        };
+        if self.st.ip4_addr_isbroadcast(dest_ip, n) || Self::ip4_addr_ismulticast(dest_ip) {
             return false;
         }
         let tot = self.pbufs.tot_len(p);
@@ -294,6 +333,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         let (flags, tcplen) = (self.inp.flags, self.inp.tcplen);
         let inp = &self.inp;
         let (sport, dport) = (inp.src_port, inp.dest_port);
+        // `netif_get_index(ip_data.current_input_netif)`: a pcb bound to
+        // another netif (`tcp_bind_netif`) does not match.
+        let in_idx = inp.netif.map_or(NETIF_NO_INDEX, |n| self.st.netif_index(n));
+        let other_netif = |idx: u8| idx != NETIF_NO_INDEX && idx != in_idx;
 
         // Active pcbs (move-to-front on a match).
         let mut prev = None;
@@ -301,6 +344,11 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         let mut cur = self.st.list(List::Active);
         while let Some(i) = cur {
             let p = self.pcb_ref(i);
+            if other_netif(p.netif_idx) {
+                prev = Some(i);
+                cur = p.next;
+                continue;
+            }
             if p.remote_port == sport
                 && p.local_port == dport
                 && p.remote_ip.v4() == src_ip
@@ -324,7 +372,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             let mut cur = self.st.list(List::TimeWait);
             while let Some(i) = cur {
                 let p = self.pcb_ref(i);
-                if p.remote_port == sport
+                if !other_netif(p.netif_idx)
+                    && p.remote_port == sport
                     && p.local_port == dport
                     && p.remote_ip.v4() == src_ip
                     && p.local_ip.v4() == dest_ip
@@ -340,7 +389,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             let mut lfound = None;
             while let Some(l) = cur {
                 let lp = self.lpcb_ref(l);
-                if lp.local_port == dport
+                if !other_netif(lp.netif_idx)
+                    && lp.local_port == dport
                     && (lp.local_ip.v4() == dest_ip || lp.local_ip.v4() == [0; 4])
                 {
                     lfound = Some(l);

@@ -17,7 +17,7 @@ use crate::state::{
     TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TF_ACK_DELAY, TF_ACK_NOW, TF_FIN, TF_INFR,
     TF_NAGLEMEMERR, TF_NODELAY, TF_RTO, TcpState,
 };
-use crate::storage::{IpAddrRepr, OptField, SackTable, Storage};
+use crate::storage::{IpAddrRepr, NetifOf, OptField, SackTable, Storage};
 use crate::wire::{IP_PROTO_TCP, TCP_HLEN, inet_chksum_pseudo_chain};
 
 /// lwIP's `TCP_SNDQUEUELEN_OVERFLOW` (tcp_priv.h).
@@ -91,6 +91,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         dst: [u8; 4],
         ttl: u8,
         tos: u8,
+        n: NetifOf<P::Storage>,
     ) -> Err {
         if P::CONFIG.checksum_gen_tcp {
             let len = self.pbufs.tot_len(p);
@@ -105,7 +106,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 f.copy_from_slice(&c.to_be_bytes());
             }
         }
-        self.ip4_output_if(p, src, dst, ttl, tos)
+        self.ip_output_if(p, src, dst, ttl, tos, n)
     }
 
     /// Port of `tcp_output_alloc_header_common()` (tcp_out.c): a
@@ -177,14 +178,21 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         src: [u8; 4],
         dst: [u8; 4],
     ) -> Err {
-        let err = if pcb.is_some() && !self.tcp_route(pcb, dst) {
-            Err::Rte
-        } else {
-            let (ttl, tos) = match pcb {
-                Some(i) => (self.pcb_ref(i).ttl, self.pcb_ref(i).tos),
-                None => (P::CONFIG.tcp_ttl, 0),
-            };
-            self.tcp_output_pbuf(p, src, dst, ttl, tos)
+        // tcp_route for a pcb; the netif variant (tcp_rst_netif, no pcb:
+        // always from tcp_input) sends on the netif the segment came in on.
+        let netif = match pcb {
+            Some(_) => self.tcp_route(pcb, dst),
+            None => self.inp.netif,
+        };
+        let err = match netif {
+            None => Err::Rte,
+            Some(n) => {
+                let (ttl, tos) = match pcb {
+                    Some(i) => (self.pcb_ref(i).ttl, self.pcb_ref(i).tos),
+                    None => (P::CONFIG.tcp_ttl, 0),
+                };
+                self.tcp_output_pbuf(p, src, dst, ttl, tos, n)
+            }
         };
         self.pbufs.pbuf_free(p);
         err
@@ -737,11 +745,11 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             return Err::Ok;
         };
         // tcp_route: nothing goes out without a route.
-        if !self.tcp_route(Some(i), p.remote_ip.v4()) {
+        let Some(netif) = self.tcp_route(Some(i), p.remote_ip.v4()) else {
             return Err::Rte;
-        }
+        };
         if p.local_ip.v4() == [0; 4] {
-            let ip = self.netif.ip;
+            let ip = self.st.netif_ip4(netif);
             self.p(i).local_ip = IpAddrRepr::from_v4(ip);
         }
         if self
@@ -787,7 +795,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 let f = self.seg_hdr_flags(seg) | TCP_ACK;
                 self.seg_set_hdr_flags(seg, f);
             }
-            let err = self.tcp_output_segment(seg, i);
+            let err = self.tcp_output_segment(seg, i, netif);
             if err != Err::Ok {
                 self.p(i).flags |= TF_NAGLEMEMERR;
                 return err;
@@ -854,7 +862,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// window and options filled in and the segment's chain sent. A
     /// segment whose pbuf someone else still references (a driver holding
     /// it) is skipped with ERR_OK, as in lwIP.
-    fn tcp_output_segment(&mut self, s: SegOf<P>, i: PcbOf<P>) -> Err {
+    fn tcp_output_segment(&mut self, s: SegOf<P>, i: PcbOf<P>, netif: NetifOf<P::Storage>) -> Err {
         let p = *self.pcb_ref(i);
         let sg = *self.seg_ref(s);
         let Some(pb) = sg.p else {
@@ -864,6 +872,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if self.pbufs.refcount(pb) != 1 {
             return Err::Ok;
         }
+        // The payload back at the TCP header, where lwIP's IP layer left
+        // its own in front of it last time.
+        self.st.seg_payload_to_tcphdr(&mut self.pbufs, s);
         let wnd = if P::CONFIG.lwip_wnd_scale && sg.flags & TF_SEG_OPTS_WND_SCALE != 0 {
             p.rcv_ann_wnd.min(0xffff) as u16
         } else {
@@ -878,7 +889,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
         }
         let v = OptValues {
-            mss: self.tcp_eff_send_mss_netif(P::CONFIG.tcp_mss),
+            mss: self.tcp_eff_send_mss_netif(P::CONFIG.tcp_mss, netif),
             sys_now: self.now,
             ts_recent: p.ts_recent.get(),
         };
@@ -909,7 +920,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         let (ttl, tos) = (p.ttl, p.tos);
         let local_ip = self.pcb_ref(i).local_ip.v4();
-        self.tcp_output_pbuf(pb, local_ip, p.remote_ip.v4(), ttl, tos)
+        self.tcp_output_pbuf(pb, local_ip, p.remote_ip.v4(), ttl, tos, netif)
     }
 
     /// Port of `tcp_rexmit_rto_prepare()` (tcp_out.c).

@@ -694,3 +694,45 @@ fn api_results_are_two_words() {
     assert!(core::mem::size_of::<Result<u8, ApiError>>() <= 2 * word);
     assert!(core::mem::size_of::<Result<Err, ApiError>>() <= 2 * word);
 }
+
+/// `tcp_input_from` (lwIP's `tcp_input(p, inp)`, as an IP layer below
+/// calls it) takes the TCP segment with its addresses and netif: the same
+/// SYN answered byte for byte as through the port's own IPv4 input, and a
+/// segment for another netif's listener (`tcp_bind_netif`) refused with a
+/// RST, as lwIP's `tcp_input` skips pcbs bound to another netif.
+#[test]
+fn tcp_input_from_an_ip_layer_below() {
+    use crate::ip4::PortNetif;
+    use crate::pbuf::{PbufStore, PbufType};
+    let listen = |s: &mut Box<T>, port: u16| {
+        let l = s.tcp_new(&mut NullApp).unwrap();
+        assert_eq!(s.tcp_bind(l, [0; 4], port).unwrap(), Err::Ok);
+        s.tcp_listen_with_backlog_and_err(l, 4).unwrap().0.unwrap()
+    };
+    let syn = Peer::new(40011, 8080, 100).seg(SYN, &linux_syn_options(7), &[]);
+    let (mut a, mut b) = (stack(), stack());
+    listen(&mut a, 8080);
+    listen(&mut b, 8080);
+    send!(a, &mut NullApp, syn);
+    let tcp = &syn[20..];
+    let p = b
+        .pbufs
+        .pbuf_alloc(0, tcp.len() as u16, PbufType::Pool)
+        .unwrap();
+    assert!(b.pbufs.pbuf_take(p, tcp));
+    b.tcp_input_from(p, PEER_IP, LWIP_IP, PortNetif, &mut NullApp)
+        .unwrap();
+    let (out_a, out_b) = (recv!(a), recv!(b));
+    assert_eq!(out_a.len(), 1);
+    assert_eq!(out_a, out_b);
+    assert_eq!(b.pool_pbufs_used(), a.pool_pbufs_used());
+
+    // A listener bound to a netif index that is not the input netif's.
+    let mut c = stack();
+    let l = listen(&mut c, 8080);
+    c.lp(c.resolve_listen(l).unwrap()).netif_idx = 2;
+    send!(c, &mut NullApp, syn);
+    let out = recv!(c);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].flags, RST | ACK);
+}

@@ -52,6 +52,7 @@ impl Layout for CLayout {
     type SegChksum = u16;
     type SegChksumSwapped = u8;
     type TcpHdr = TcpHdrPtr;
+    type Netif = NetifPtr;
 }
 
 /// `struct tcp_pcb *`, never NULL (a NULL link is `None`).
@@ -73,6 +74,11 @@ pub struct SegPtr(pub NonNull<c_void>);
 #[repr(transparent)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PbufPtr(pub NonNull<c_void>);
+
+/// `struct netif *`, never NULL (a netif of lwIP's).
+#[repr(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NetifPtr(pub NonNull<c_void>);
 
 /// `struct tcp_hdr *` (a segment's `tcphdr`): NULL, or the header in the
 /// segment's first pbuf.
