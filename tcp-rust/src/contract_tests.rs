@@ -452,7 +452,7 @@ fn poll_that_returns_abrt_without_aborting_gets_no_output() {
     let mut setup = TestApp::default();
     let mut peer = Peer::new(41012, 7, 100);
     let (_, pcb) = established(&mut s, &mut setup, 7, &mut peer);
-    s.tcp_poll(pcb, 1).unwrap();
+    s.tcp_poll(pcb, true, 1).unwrap();
     assert_eq!(
         s.tcp_write(pcb, b"wait", WriteFlags::COPY).unwrap(),
         Err::Ok

@@ -43,6 +43,16 @@ pub type PbufsOf<P> = <<P as Profile>::Storage as Storage>::Pbufs;
 pub type RomOf<P> = <PbufsOf<P> as PbufStore>::Rom;
 /// `tcp_err_fn` in profile `P`'s layout.
 pub type ErrFnOf<P> = <LayoutOf<P> as Layout>::ErrFn;
+/// `tcp_recv_fn` in profile `P`'s layout.
+pub type RecvFnOf<P> = <LayoutOf<P> as Layout>::RecvFn;
+/// `tcp_sent_fn` in profile `P`'s layout.
+pub type SentFnOf<P> = <LayoutOf<P> as Layout>::SentFn;
+/// `tcp_connected_fn` in profile `P`'s layout.
+pub type ConnectedFnOf<P> = <LayoutOf<P> as Layout>::ConnectedFn;
+/// `tcp_poll_fn` in profile `P`'s layout.
+pub type PollFnOf<P> = <LayoutOf<P> as Layout>::PollFn;
+/// `tcp_accept_fn` in profile `P`'s layout.
+pub type AcceptFnOf<P> = <LayoutOf<P> as Layout>::AcceptFn;
 /// `callback_arg` in profile `P`'s layout.
 pub type ArgOf<P> = <LayoutOf<P> as Layout>::Arg;
 
@@ -826,6 +836,34 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             idx: self.st.lpcb_index(l),
             generation: self.st.lpcb_generation(l),
         }
+    }
+
+    /// The handle of connection pcb `r`, a reference its storage handed
+    /// out (for lwIP's storage: a `struct tcp_pcb *` the C side passed, which
+    /// the storage checked).
+    pub fn handle_of_pcb(&self, r: PcbOf<P>) -> Handle {
+        self.conn_handle(r)
+    }
+
+    /// The handle of listening pcb `l`.
+    pub fn handle_of_lpcb(&self, l: LpcbOf<P>) -> Handle {
+        self.listen_handle(l)
+    }
+
+    /// The live connection pcb `h` names (lwIP's storage: its
+    /// `struct tcp_pcb *`).
+    pub fn pcb_of(&self, h: Handle) -> Result<PcbOf<P>, ApiError> {
+        self.resolve_conn(h)
+    }
+
+    /// The live listening pcb `h` names.
+    pub fn lpcb_of(&self, h: Handle) -> Result<LpcbOf<P>, ApiError> {
+        self.resolve_listen(h)
+    }
+
+    /// The profile's storage: the pools, tcp.c's globals, the IP layer.
+    pub fn storage(&self) -> &P::Storage {
+        &self.st
     }
 
     /// The live connection pcb a handle names.

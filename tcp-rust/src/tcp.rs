@@ -6,8 +6,9 @@ use crate::err::Err;
 use crate::pbuf::{PBUF_FLAG_TCP_FIN, PbufStore};
 use crate::seq::{tcp_seq_geq, tcp_seq_gt};
 use crate::stack::{
-    AcceptFn, ApiError, Assertion, Handle, Hooks, List, LpcbOf, NETIF_INDEX, NETIF_NO_INDEX, PcbOf,
-    SOF_KEEPALIVE, SegOf, TCP_PRIO_MAX, TCP_PRIO_NORMAL, Tcp, TcpApp, TcpPcb,
+    AcceptFn, AcceptFnOf, ApiError, ArgOf, Assertion, ConnectedFnOf, ErrFnOf, Handle, Hooks, List,
+    LpcbOf, NETIF_INDEX, NETIF_NO_INDEX, PcbOf, PollFnOf, RecvFnOf, SOF_KEEPALIVE, SegOf, SentFnOf,
+    TCP_PRIO_MAX, TCP_PRIO_NORMAL, Tcp, TcpApp, TcpPcb,
 };
 use crate::state::{
     TF_ACK_DELAY, TF_ACK_NOW, TF_BACKLOGPEND, TF_CLOSEPEND, TF_NAGLEMEMERR, TF_NODELAY,
@@ -95,51 +96,66 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         Ok(())
     }
 
-    /// Port of `tcp_recv(pcb, recv)` (tcp.c): `set` false is NULL (lwIP
-    /// then uses `tcp_recv_null`), true the application's.
-    pub fn tcp_recv(&mut self, h: Handle, set: bool) -> Result<(), ApiError> {
+    /// Port of `tcp_arg(pcb, arg)` (tcp.c): a connection's or a
+    /// listener's `callback_arg`.
+    pub fn tcp_arg(&mut self, h: Handle, arg: ArgOf<P>) -> Result<(), ApiError> {
+        // `if (pcb != NULL)`
+        if h.is_null() {
+            return Ok(());
+        }
+        if let Ok(l) = self.resolve_listen(h) {
+            self.lp(l).callback_arg = arg;
+            return Ok(());
+        }
+        let i = self.resolve_conn(h)?;
+        self.p(i).callback_arg = arg;
+        Ok(())
+    }
+
+    /// Port of `tcp_recv(pcb, recv)` (tcp.c): NULL (lwIP then uses
+    /// `tcp_recv_null`) or a callback, in the layout's terms (for the
+    /// port's own, `true` is the application's).
+    pub fn tcp_recv(&mut self, h: Handle, recv: RecvFnOf<P>) -> Result<(), ApiError> {
         // `if (pcb != NULL)`
         if h.is_null() {
             return Ok(());
         }
         let i = self.resolve_conn(h)?;
-        self.p(i).recv = app_or_null(set);
+        self.p(i).recv = recv;
         Ok(())
     }
 
     /// Port of `tcp_sent(pcb, sent)` (tcp.c).
-    pub fn tcp_sent(&mut self, h: Handle, set: bool) -> Result<(), ApiError> {
+    pub fn tcp_sent(&mut self, h: Handle, sent: SentFnOf<P>) -> Result<(), ApiError> {
         // `if (pcb != NULL)`
         if h.is_null() {
             return Ok(());
         }
         let i = self.resolve_conn(h)?;
-        self.p(i).sent = app_or_null(set);
+        self.p(i).sent = sent;
         Ok(())
     }
 
     /// Port of `tcp_err(pcb, err)` (tcp.c).
-    pub fn tcp_err(&mut self, h: Handle, set: bool) -> Result<(), ApiError> {
+    pub fn tcp_err(&mut self, h: Handle, errf: ErrFnOf<P>) -> Result<(), ApiError> {
         // `if (pcb != NULL)`
         if h.is_null() {
             return Ok(());
         }
         let i = self.resolve_conn(h)?;
-        self.p(i).errf = app_or_null(set);
+        self.p(i).errf = errf;
         Ok(())
     }
 
     /// Port of `tcp_accept(pcb, accept)` (tcp.c): a pcb that is not
     /// listening is left alone, as lwIP does.
-    pub fn tcp_accept(&mut self, h: Handle, accept: AcceptFn) -> Result<(), ApiError> {
+    pub fn tcp_accept(&mut self, h: Handle, accept: AcceptFnOf<P>) -> Result<(), ApiError> {
         // `if ((pcb != NULL) && (pcb->state == LISTEN))`
         if h.is_null() {
             return Ok(());
         }
         if let Ok(l) = self.resolve_listen(h) {
-            if let Some(a) = AcceptRepr::from_kind(accept) {
-                self.lp(l).accept = a;
-            }
+            self.lp(l).accept = accept;
             return Ok(());
         }
         self.resolve_conn(h).map(|_| ())
@@ -626,6 +642,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// netif, otherwise to none. Listening pcbs have the field too.
     pub fn tcp_bind_netif(&mut self, h: Handle, bound: bool) -> Result<(), ApiError> {
         let idx = if bound { NETIF_INDEX } else { NETIF_NO_INDEX };
+        self.tcp_bind_netif_index(h, idx)
+    }
+
+    /// Port of `tcp_bind_netif(pcb, netif)` (tcp.c) with the netif's index
+    /// (`netif_get_index(netif)`, [`NETIF_NO_INDEX`] for NULL).
+    pub fn tcp_bind_netif_index(&mut self, h: Handle, idx: u8) -> Result<(), ApiError> {
         if let Ok(l) = self.resolve_listen(h) {
             self.lp(l).netif_idx = idx;
         } else {
@@ -661,18 +683,19 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// Port of `tcp_connect()` (tcp.c); the connected callback goes to the
     /// application.
     pub fn tcp_connect(&mut self, h: Handle, ipaddr: [u8; 4], port: u16) -> Result<Err, ApiError> {
-        self.tcp_connect_ptr(h, Some(ipaddr), port, true)
+        self.tcp_connect_ptr(h, Some(ipaddr), port, app_or_null(true))
     }
 
     /// Port of `tcp_connect()` (tcp.c) with lwIP's pointer arguments:
-    /// `ipaddr` None is a NULL address (ERR_ARG), `connected` false a NULL
-    /// connected callback (TCP_EVENT_CONNECTED then calls nothing).
+    /// `ipaddr` None is a NULL address (ERR_ARG), `connected` the
+    /// callback in the layout's terms (NULL: TCP_EVENT_CONNECTED then
+    /// calls nothing).
     pub fn tcp_connect_ptr(
         &mut self,
         h: Handle,
         ipaddr: Option<[u8; 4]>,
         port: u16,
-        connected: bool,
+        connected: ConnectedFnOf<P>,
     ) -> Result<Err, ApiError> {
         // LWIP_ERROR("tcp_connect: invalid pcb", pcb != NULL, return ERR_ARG)
         if h.is_null() {
@@ -725,7 +748,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             p.snd_wnd = tcp_wnd;
             p.mss = mss;
             p.cwnd = 1;
-            p.connected = app_or_null(connected);
+            p.connected = connected;
         }
         let ret = self.tcp_enqueue_flags(i, crate::state::TCP_SYN);
         if ret == Err::Ok {
@@ -1121,14 +1144,14 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// `tcp_poll(pcb, poll, interval)` (tcp.c): poll callbacks go to the
     /// application.
-    pub fn tcp_poll(&mut self, h: Handle, interval: u8) -> Result<(), ApiError> {
+    pub fn tcp_poll(&mut self, h: Handle, poll: PollFnOf<P>, interval: u8) -> Result<(), ApiError> {
         // LWIP_ERROR("tcp_poll: invalid pcb", pcb != NULL, return)
         if h.is_null() {
             return Ok(());
         }
         let i = self.resolve_conn(h)?;
         let p = self.p(i);
-        p.poll = app_or_null(true);
+        p.poll = poll;
         p.pollinterval = interval;
         Ok(())
     }

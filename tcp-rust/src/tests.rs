@@ -7,7 +7,7 @@ use std::vec;
 use std::vec::Vec;
 
 use crate::err::Err;
-use crate::stack::{Callback, WriteFlags};
+use crate::stack::{Callback, Handle, WriteFlags};
 use crate::state::{TF_ACK_DELAY, TF_NAGLEMEMERR, TcpState};
 use crate::test_support::NullApp;
 use crate::test_support::*;
@@ -646,7 +646,7 @@ fn every_callback_reaches_the_hooks_log() {
     let mut app = TestApp::default();
     let mut peer = Peer::new(40010, 7001, 5000);
     let (_l, pcb) = established(&mut s, &mut app, 7001, &mut peer);
-    s.tcp_poll(pcb, 1).unwrap();
+    s.tcp_poll(pcb, true, 1).unwrap();
     events(&mut s);
     s.advance_to(70 * 500 + 100, &mut app).unwrap();
     let ev = events(&mut s);
@@ -735,4 +735,27 @@ fn tcp_input_from_an_ip_layer_below() {
     let out = recv!(c);
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].flags, RST | ACK);
+}
+
+/// The conversions the C side's pointers go through: a live handle's pcb
+/// and back, for connections and listeners; a freed one names nothing.
+/// `tcp_arg` takes both kinds and NULL, and reports a freed handle.
+#[test]
+fn handles_and_pcbs_convert_both_ways() {
+    let mut s = stack();
+    let mut app = TestApp::default();
+    let (l, pcb) = established(&mut s, &mut app, 7, &mut Peer::new(40012, 7, 42));
+    let other = s.tcp_new(&mut NullApp).unwrap();
+    let (i, j) = (s.pcb_of(pcb).unwrap(), s.pcb_of(other).unwrap());
+    assert_ne!(i, j);
+    assert_eq!((s.handle_of_pcb(i), s.handle_of_pcb(j)), (pcb, other));
+    let li = s.lpcb_of(l).unwrap();
+    assert_eq!(s.handle_of_lpcb(li), l);
+    assert!(s.pcb_of(l).is_err() && s.lpcb_of(pcb).is_err());
+    for h in [Handle::NULL, l, pcb] {
+        assert_eq!(s.tcp_arg(h, ()), Ok(()));
+    }
+    s.tcp_abort(other, &mut app).unwrap();
+    assert_eq!(s.pcb_of(other), Err(crate::ApiError::Invalid(other)));
+    assert_eq!(s.tcp_arg(other, ()), Err(crate::ApiError::Invalid(other)));
 }

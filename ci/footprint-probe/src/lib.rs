@@ -187,7 +187,7 @@ pub fn tcpdiff_probe_tcp_new(tcp: &mut Tcp<ProbeHooks>) -> Option<Handle> {
     let _ = tcp.tcp_recv(h, true);
     let _ = tcp.tcp_sent(h, true);
     let _ = tcp.tcp_err(h, true);
-    let _ = tcp.tcp_poll(h, 4);
+    let _ = tcp.tcp_poll(h, true, 4);
     Some(h)
 }
 

@@ -301,7 +301,7 @@ impl RawStack for Stack {
         Tcp::tcp_setprio(self, h, prio).map_err(raw("tcp_setprio"))
     }
     fn tcp_poll(&mut self, h: Handle, interval: u8) -> Result<(), RawError> {
-        Tcp::tcp_poll(self, h, interval).map_err(raw("tcp_poll"))
+        Tcp::tcp_poll(self, h, true, interval).map_err(raw("tcp_poll"))
     }
     fn tcp_backlog(&mut self, h: Handle, delayed: bool) -> Result<(), RawError> {
         if delayed {
