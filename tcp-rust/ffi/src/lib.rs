@@ -35,3 +35,4 @@
 
 pub mod layout;
 pub mod pbuf;
+pub mod storage;
