@@ -21,9 +21,21 @@
 //!   `tests/pbuf_layout.rs` checks the mirrors against the C compiler,
 //!   `tests/pbuf_diff.rs` runs it against the port's own `Pbufs` over
 //!   lwIP's real pbuf.c (linked from the test-only crate `lwip-core`).
-//! - Not yet: `struct tcp_seg`, the storage over `memp.c`, the exported symbols, the IP input and output,
+//! - [`storage`]: [`storage::LwipStorage`], the core's storage
+//!   ([`tcp_rust::storage::Storage`]) over lwIP's `memp` pools
+//!   (`memp_malloc`/`memp_free` of `MEMP_TCP_PCB`, `_LISTEN`, `_SEG`, memp's
+//!   statistics), with C pointers as references checked by pool
+//!   arithmetic, the segment header read and written in the segment's
+//!   pbuf, and tcp.c's globals (`tcp_active_pcbs`, …, `tcp_pcb_lists`),
+//!   which it exports under lwIP's names. `tests/storage_pools.rs` checks
+//!   its constants and the pools against the C compiler and memp.c;
+//!   `tests/storage_diff.rs` runs the core over it and over the port's own
+//!   `Pools` with the same sequence and compares every packet, callback
+//!   and pcb field.
+//! - Not yet: the raw API's exported functions, the IP input and output,
 //!   lwIP's callbacks called through their C pointers. Until then this
-//!   crate exports nothing and cannot replace lwIP's TCP.
+//!   crate exports tcp.c's data symbols only and cannot replace lwIP's
+//!   TCP.
 //!
 //! # Licence
 //!
@@ -35,3 +47,4 @@
 
 pub mod layout;
 pub mod pbuf;
+pub mod storage;

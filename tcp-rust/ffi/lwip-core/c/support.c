@@ -9,6 +9,9 @@
 #include "lwip/pbuf.h"
 #include "lwip/stats.h"
 #include "lwip/priv/memp_priv.h"
+#include "lwip/tcp.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/prot/tcp.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -133,5 +136,66 @@ const struct lwip_core_fact lwip_core_facts[] = {
   FACT("sizeof mem_size_t", sizeof(mem_size_t)),
   FACT("sizeof STAT_COUNTER", sizeof(STAT_COUNTER)),
   FACT("sizeof LWIP_PBUF_REF_T", sizeof(LWIP_PBUF_REF_T)),
+  /* The TCP pools (memp_std.h's memp_t values, the options, memp.c's
+     element geometry) and the TCP header, for LwipStorage. */
+  FACT("MEMP_TCP_PCB", MEMP_TCP_PCB),
+  FACT("MEMP_TCP_PCB_LISTEN", MEMP_TCP_PCB_LISTEN),
+  FACT("MEMP_TCP_SEG", MEMP_TCP_SEG),
+  FACT("MEMP_MAX", MEMP_MAX),
+  FACT("MEMP_NUM_TCP_PCB", MEMP_NUM_TCP_PCB),
+  FACT("MEMP_NUM_TCP_PCB_LISTEN", MEMP_NUM_TCP_PCB_LISTEN),
+  FACT("MEMP_NUM_TCP_SEG", MEMP_NUM_TCP_SEG),
+  FACT("MEMP_OVERFLOW_CHECK", MEMP_OVERFLOW_CHECK),
+  FACT("MEMP_MEM_MALLOC", MEMP_MEM_MALLOC),
+  FACT("MEMP_SIZE", MEMP_SIZE),
+  FACT("MEMP_ALIGN_SIZE tcp_pcb", MEMP_ALIGN_SIZE(sizeof(struct tcp_pcb))),
+  FACT("MEMP_ALIGN_SIZE tcp_pcb_listen", MEMP_ALIGN_SIZE(sizeof(struct tcp_pcb_listen))),
+  FACT("MEMP_ALIGN_SIZE tcp_seg", MEMP_ALIGN_SIZE(sizeof(struct tcp_seg))),
+  FACT("sizeof tcp_pcb", sizeof(struct tcp_pcb)),
+  FACT("sizeof tcp_pcb_listen", sizeof(struct tcp_pcb_listen)),
+  FACT("sizeof tcp_seg", sizeof(struct tcp_seg)),
+  FACT("sizeof tcp_hdr", sizeof(struct tcp_hdr)),
+  FIELD(tcp_hdr, seqno),
+  FIELD(tcp_hdr, _hdrlen_rsvd_flags),
+  FACT("TCP_FLAGS", TCP_FLAGS),
+  FACT("NUM_TCP_PCB_LISTS", NUM_TCP_PCB_LISTS),
+  FACT("sizeof tcp_listen_pcbs_t", sizeof(union tcp_listen_pcbs_t)),
+  FACT("sizeof tcp_ticks", sizeof(tcp_ticks)),
+  FACT("sizeof tcp_active_pcbs_changed", sizeof(tcp_active_pcbs_changed)),
+  FACT("sizeof tcp_pcb_lists", sizeof(tcp_pcb_lists)),
 };
 const unsigned int lwip_core_fact_count = sizeof(lwip_core_facts) / sizeof(lwip_core_facts[0]);
+
+/* ---- what C's references resolve to --------------------------------- */
+
+/* The addresses the C side's references to tcp.c's globals resolve to
+   (with the C-ABI crate linked, its exported definitions rather than the
+   weak stand-ins of standins.c), and the pools' descriptors: a test
+   compares them with the Rust side's. */
+extern const struct memp_desc memp_TCP_PCB, memp_TCP_PCB_LISTEN, memp_TCP_SEG;
+const void *lwip_core_addr_of(const char *name);
+const void *lwip_core_addr_of(const char *name)
+{
+  if (!strcmp(name, "tcp_active_pcbs")) {
+    return &tcp_active_pcbs;
+  }
+  if (!strcmp(name, "memp_TCP_PCB")) {
+    return &memp_TCP_PCB;
+  }
+  if (!strcmp(name, "memp_TCP_PCB_LISTEN")) {
+    return &memp_TCP_PCB_LISTEN;
+  }
+  if (!strcmp(name, "memp_TCP_SEG")) {
+    return &memp_TCP_SEG;
+  }
+  if (!strcmp(name, "memp_pools[MEMP_TCP_PCB]")) {
+    return memp_pools[MEMP_TCP_PCB];
+  }
+  if (!strcmp(name, "memp_pools[MEMP_TCP_PCB_LISTEN]")) {
+    return memp_pools[MEMP_TCP_PCB_LISTEN];
+  }
+  if (!strcmp(name, "memp_pools[MEMP_TCP_SEG]")) {
+    return memp_pools[MEMP_TCP_SEG];
+  }
+  return NULL;
+}

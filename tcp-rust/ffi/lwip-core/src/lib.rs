@@ -39,6 +39,7 @@ unsafe extern "C" {
     /// mem.c's heap (`LWIP_DECLARE_MEMORY_ALIGNED(ram_heap, ...)`).
     static ram_heap: [u8; 0];
     fn lwip_core_reset();
+    fn lwip_core_addr_of(name: *const c_char) -> *const std::ffi::c_void;
 }
 
 /// The C compiler's sizes, offsets and option values for this build
@@ -58,6 +59,18 @@ pub fn facts() -> BTreeMap<String, u64> {
         }
     }
     m
+}
+
+/// The address C code's reference to `name` resolves to in this link
+/// (c/support.c's `lwip_core_addr_of`): `"tcp_active_pcbs"` (the weak
+/// stand-in, or the definition that overrides it), `"memp_TCP_PCB"`,
+/// `"memp_TCP_PCB_LISTEN"`, `"memp_TCP_SEG"` (memp.c's descriptors) and
+/// `"memp_pools[MEMP_TCP_PCB]"` etc. (what `memp_malloc(type)` uses). NULL
+/// for another name.
+pub fn c_addr_of(name: &CStr) -> *const std::ffi::c_void {
+    // SAFETY: `name` is a NUL-terminated string; the function compares it
+    // and returns an address, touching nothing else.
+    unsafe { lwip_core_addr_of(name.as_ptr()) }
 }
 
 static LOCK: Mutex<()> = Mutex::new(());
