@@ -137,10 +137,12 @@ use core::ptr::{self, NonNull};
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use tcp_rust::storage::{IpAddrRepr, NullValue, Pool, StateRepr, Storage};
-use tcp_rust::{List, TcpPcb, TcpPcbListen, TcpSeg};
+use tcp_rust::{Err, List, Netif, TcpPcb, TcpPcbListen, TcpSeg};
 
+use crate::ip;
 use crate::layout::{
-    AcceptFnPtr, CLayout, CState, CallbackArg, IpAddrT, LpcbPtr, PbufPtr, PcbPtr, SegPtr, TcpHdrPtr,
+    AcceptFnPtr, CLayout, CState, CallbackArg, IpAddrT, LpcbPtr, NetifPtr, PbufPtr, PcbPtr, SegPtr,
+    TcpHdrPtr,
 };
 use crate::pbuf::{CPbuf, LwipPbufs, MempDesc, PBUF_TYPE_FLAG_STRUCT_DATA_CONTIGUOUS, as_raw};
 
@@ -790,6 +792,91 @@ impl Storage for LwipStorage {
         if let Some(b) = self.read_hdr::<2>(r, HDR_FLAGS) {
             let v = (u16::from_be_bytes(b) & !TCP_FLAGS) | u16::from(flags);
             self.write_hdr(r, HDR_FLAGS, v.to_be_bytes());
+        }
+    }
+
+    /// lwIP's netifs are lwIP's application's (`netif_add`): the port's
+    /// netif description is not used.
+    fn netif_reset(&mut self, _: Netif) {}
+
+    fn port_netif(&self) -> Option<Netif> {
+        None
+    }
+
+    fn ip_route(&self, dest: [u8; 4]) -> Option<NetifPtr> {
+        ip::route(dest)
+    }
+
+    fn netif_get_by_index(&self, idx: u8) -> Option<NetifPtr> {
+        ip::get_by_index(idx)
+    }
+
+    fn netif_index(&self, n: NetifPtr) -> u8 {
+        ip::index(n)
+    }
+
+    fn netif_mtu(&self, n: NetifPtr) -> u16 {
+        ip::mtu(n)
+    }
+
+    fn netif_ip4(&self, n: NetifPtr) -> [u8; 4] {
+        ip::ip4_addr(n)
+    }
+
+    /// lwIP's `netif_set_ipaddr` stores its netif's address itself (and
+    /// calls `tcp_netif_ip_addr_changed`): nothing to store here.
+    fn netif_set_ip4(&mut self, _: NetifPtr, _: [u8; 4]) {}
+
+    fn ip4_addr_isbroadcast(&self, addr: [u8; 4], n: NetifPtr) -> bool {
+        ip::isbroadcast(addr, n)
+    }
+
+    /// lwIP's `ip4_output_if`; `out` (the port's driver) is not called:
+    /// lwIP's calls `n->output`.
+    fn ip_output_if<F: FnOnce(&LwipPbufs, PbufPtr)>(
+        &mut self,
+        _: &mut LwipPbufs,
+        p: PbufPtr,
+        src: [u8; 4],
+        dest: [u8; 4],
+        ttl: u8,
+        tos: u8,
+        n: NetifPtr,
+        _: F,
+    ) -> Err {
+        ip::output_if(p, src, dest, ttl, tos, n)
+    }
+
+    /// tcp_output_segment's `seg->p->payload = seg->tcphdr`, `len` and
+    /// `tot_len` less by as much as the payload moves (the IP header
+    /// lwIP's `ip4_output_if` left in front of it). Nothing moves where
+    /// the header is not in the segment's first pbuf at or after the
+    /// payload (contract, point 4).
+    fn seg_payload_to_tcphdr(&mut self, _: &mut LwipPbufs, r: SegPtr) {
+        let s = self.seg(r);
+        let (Some(h), Some(p)) = (s.tcphdr.0, s.p) else {
+            return;
+        };
+        let q = as_raw(p);
+        // SAFETY: the segment's `p` is a live pbuf (contract, point 3);
+        // its fields are read.
+        let (payload, len, tot_len) = unsafe { ((*q).payload, (*q).len, (*q).tot_len) };
+        let Some(by) = (h.as_ptr() as usize).checked_sub(payload as usize) else {
+            return;
+        };
+        let Ok(by) = u16::try_from(by) else {
+            return;
+        };
+        if by == 0 || by > len || self.hdr(r).is_none() {
+            return;
+        }
+        // SAFETY: as above; the fields are written (no reference to the
+        // pbuf is alive: contract, point 2), the new payload being the
+        // header inside the same buffer (hdr's check).
+        unsafe {
+            (*q).len = len - by;
+            (*q).tot_len = tot_len.wrapping_sub(by);
+            (*q).payload = h.as_ptr();
         }
     }
 

@@ -1,0 +1,132 @@
+//! lwIP's IP layer and netifs below the core: `ip4_route`,
+//! `netif_get_by_index`, `ip4_addr_isbroadcast_u32` and `ip4_output_if`
+//! through `extern "C"`, and the three fields of `struct netif` the TCP
+//! code reads (`ip_addr`, `mtu`, `num`), at the offsets lwIP's unit-test
+//! build gives them (test/unit/lwipopts.h, dual-stack, `LWIP_DEBUG`;
+//! `tests/ip_layout.rs` checks them against the C compiler).
+//!
+//! The TCP code of lwIP 2.2.1 is dual-stack, but the core is IPv4-only
+//! (issue 16): every address it hands down is an IPv4 one, so
+//! `ip_route`, `ip_output_if` and `ip_addr_isbroadcast` are their IPv4
+//! halves (`ip4_route`, `ip4_output_if`, `ip4_addr_isbroadcast_u32`), as
+//! lwIP's `ip.h` macros pick them for an IPv4 `ip_addr_t`.
+//!
+//! # Safety contract
+//!
+//! Every [`NetifPtr`] the storage passes here came from lwIP itself
+//! (`ip4_route`, `netif_get_by_index`) during the same call into the core,
+//! or is the netif lwIP's `ip4_input` handed to `tcp_input`: a netif of
+//! lwIP's netif list, live while lwIP runs the core (lwIP's contract:
+//! netifs are removed only from the thread that runs lwIP, not while it
+//! runs TCP).
+
+use core::ffi::c_void;
+use core::ptr::NonNull;
+
+use tcp_rust::Err;
+
+use crate::layout::{NetifPtr, PbufPtr};
+use crate::pbuf::as_raw;
+
+/// `offsetof(struct netif, ip_addr)`.
+pub const NETIF_IP_ADDR: usize = 8;
+/// `offsetof(struct netif, mtu)`.
+pub const NETIF_MTU: usize = 264;
+/// `offsetof(struct netif, num)`.
+pub const NETIF_NUM: usize = 278;
+/// `IP_PROTO_TCP` (ip.h).
+const IP_PROTO_TCP: u8 = 6;
+
+/// `ip4_addr_t`: the address in network order.
+#[repr(C)]
+struct Ip4AddrT {
+    addr: u32,
+}
+
+unsafe extern "C" {
+    fn ip4_route(dest: *const Ip4AddrT) -> *mut c_void;
+    fn netif_get_by_index(idx: u8) -> *mut c_void;
+    fn ip4_addr_isbroadcast_u32(addr: u32, netif: *const c_void) -> u8;
+    fn ip4_output_if(
+        p: *mut c_void,
+        src: *const Ip4AddrT,
+        dest: *const Ip4AddrT,
+        ttl: u8,
+        tos: u8,
+        proto: u8,
+        netif: *mut c_void,
+    ) -> i8;
+}
+
+fn ip4(a: [u8; 4]) -> Ip4AddrT {
+    Ip4AddrT {
+        addr: u32::from_ne_bytes(a),
+    }
+}
+
+/// `ip4_route(dest)`.
+pub fn route(dest: [u8; 4]) -> Option<NetifPtr> {
+    let d = ip4(dest);
+    // SAFETY: `d` is a valid ip4_addr_t for the call; ip4_route reads it
+    // and the netif list (lwIP's, single-threaded).
+    NonNull::new(unsafe { ip4_route(&d) }).map(NetifPtr)
+}
+
+/// `netif_get_by_index(idx)`.
+pub fn get_by_index(idx: u8) -> Option<NetifPtr> {
+    // SAFETY: reads lwIP's netif list.
+    NonNull::new(unsafe { netif_get_by_index(idx) }).map(NetifPtr)
+}
+
+/// The byte at `at` in `n`'s `struct netif`, `N` of them.
+fn read<const N: usize>(n: NetifPtr, at: usize) -> [u8; N] {
+    // SAFETY: `n` is a live netif (module contract) and `at + N` lies
+    // within struct netif for this build (the offsets above, checked by
+    // tests/ip_layout.rs); read by value, unaligned.
+    unsafe { core::ptr::read_unaligned(n.0.as_ptr().cast::<u8>().add(at).cast::<[u8; N]>()) }
+}
+
+/// `netif_get_index(n)`: `n->num + 1`.
+pub fn index(n: NetifPtr) -> u8 {
+    read::<1>(n, NETIF_NUM)[0].wrapping_add(1)
+}
+
+/// `n->mtu`.
+pub fn mtu(n: NetifPtr) -> u16 {
+    u16::from_ne_bytes(read::<2>(n, NETIF_MTU))
+}
+
+/// `*netif_ip4_addr(n)` (the IPv4 half of `n->ip_addr`), network order.
+pub fn ip4_addr(n: NetifPtr) -> [u8; 4] {
+    read::<4>(n, NETIF_IP_ADDR)
+}
+
+/// `ip4_addr_isbroadcast_u32(addr, n)`.
+pub fn isbroadcast(addr: [u8; 4], n: NetifPtr) -> bool {
+    // SAFETY: `n` is a live netif (module contract); the function reads
+    // its flags and addresses.
+    unsafe { ip4_addr_isbroadcast_u32(u32::from_ne_bytes(addr), n.0.as_ptr()) != 0 }
+}
+
+/// `ip4_output_if(p, src, dest, ttl, tos, IP_PROTO_TCP, n)`: lwIP's IPv4
+/// output (its header in front of the payload, which stays there, and
+/// `n->output`). A result outside `err_t` reads as `ERR_IF`.
+pub fn output_if(p: PbufPtr, src: [u8; 4], dest: [u8; 4], ttl: u8, tos: u8, n: NetifPtr) -> Err {
+    let (s, d) = (ip4(src), ip4(dest));
+    // SAFETY: `p` is a live pbuf the core owns (crate::pbuf's contract),
+    // `n` a live netif (module contract); ip4_output_if takes neither
+    // (the caller keeps its reference to `p`).
+    let r = unsafe {
+        ip4_output_if(
+            as_raw(p).cast::<c_void>(),
+            &s,
+            &d,
+            ttl,
+            tos,
+            IP_PROTO_TCP,
+            n.0.as_ptr(),
+        )
+    };
+    // lwIP's drivers return err_t values; any other reads as ERR_IF.
+    Err::from_raw(r).unwrap_or(Err::If)
+}
