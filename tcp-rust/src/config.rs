@@ -135,7 +135,7 @@ pub mod full {
 }
 
 /// Port of lwIP's `PBUF_IP_HLEN` (pbuf.h) for an IPv4-only build (40 with
-/// `LWIP_IPV6`).
+/// `LWIP_IPV6`: [`Config::pbuf_ip_hlen`]).
 pub const PBUF_IP_HLEN: u16 = 20;
 
 /// lwIP's `LWIP_MAX(x, y)` (def.h): `((x) > (y)) ? (x) : (y)`.
@@ -243,6 +243,10 @@ pub struct Config {
     pub pbuf_link_hlen: u16,
     /// `PBUF_LINK_ENCAPSULATION_HLEN` (opt.h).
     pub pbuf_link_encapsulation_hlen: u16,
+    /// `PBUF_IP_HLEN` (pbuf.h): 20, or 40 in a build with `LWIP_IPV6`
+    /// (the headroom is the larger header's, whichever IP version a
+    /// packet uses).
+    pub pbuf_ip_hlen: u16,
     /// `MEMP_NUM_PBUF` (opt.h).
     pub memp_num_pbuf: u16,
     /// `MEM_SIZE` (opt.h): heap size for `PBUF_RAM` allocations.
@@ -453,6 +457,7 @@ impl Config {
             pbuf_pool_bufsize: full::PBUF_POOL_BUFSIZE,
             pbuf_link_hlen: full::PBUF_LINK_HLEN,
             pbuf_link_encapsulation_hlen: full::PBUF_LINK_ENCAPSULATION_HLEN,
+            pbuf_ip_hlen: PBUF_IP_HLEN,
             memp_num_pbuf: full::MEMP_NUM_PBUF,
             mem_size: full::MEM_SIZE,
             mem_alignment: full::MEM_ALIGNMENT,
@@ -511,6 +516,7 @@ impl Config {
             pbuf_pool_bufsize: 590, // ALIGN_SIZE(536 + 20 + 20 + 0 + 14), MEM_ALIGNMENT 1
             pbuf_link_hlen: 14,
             pbuf_link_encapsulation_hlen: 0,
+            pbuf_ip_hlen: 20,
             memp_num_pbuf: 16,
             mem_size: 1600,
             mem_alignment: 1,
@@ -536,7 +542,7 @@ impl Config {
     pub const fn pbuf_proto_hlen_sum(&self) -> u32 {
         self.pbuf_link_encapsulation_hlen as u32
             + self.pbuf_link_hlen as u32
-            + PBUF_IP_HLEN as u32
+            + self.pbuf_ip_hlen as u32
             + PBUF_TRANSPORT_HLEN as u32
     }
 
@@ -545,7 +551,7 @@ impl Config {
     pub const fn pbuf_layer_ip(&self) -> u16 {
         self.pbuf_link_encapsulation_hlen
             .wrapping_add(self.pbuf_link_hlen)
-            .wrapping_add(PBUF_IP_HLEN)
+            .wrapping_add(self.pbuf_ip_hlen)
     }
 
     /// lwIP's `PBUF_TRANSPORT` layer (pbuf.h): `PBUF_IP` plus the TCP

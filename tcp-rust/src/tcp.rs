@@ -1126,6 +1126,80 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         Ok(())
     }
 
+    /// Port of `tcp_free_ooseq()` (tcp.c) as lwIP's pbuf.c calls it
+    /// (`pbuf_free_ooseq`, when the pbuf pool ran dry).
+    pub fn tcp_free_ooseq_api(&mut self, h: Handle) -> Result<(), ApiError> {
+        let i = self.resolve_conn(h)?;
+        self.tcp_free_ooseq(i);
+        Ok(())
+    }
+
+    /// Port of `tcp_netif_ip_addr_changed(old_addr, new_addr)` (tcp.c) as
+    /// lwIP's netif.c calls it (None: a NULL address, which is "any").
+    /// `app` gets the err callbacks of the pcbs it aborts.
+    pub fn tcp_netif_ip_addr_changed_api<A: TcpApp<H, P>>(
+        &mut self,
+        old_addr: Option<[u8; 4]>,
+        new_addr: Option<[u8; 4]>,
+        app: &mut A,
+    ) -> Result<(), ApiError> {
+        if self.depth != 0 {
+            return Err(ApiError::Reentrant);
+        }
+        if let Some(a) = self.asserted {
+            return Err(ApiError::Asserted(a));
+        }
+        let any = [0; 4];
+        self.tcp_netif_ip_addr_changed(old_addr.unwrap_or(any), new_addr.unwrap_or(any), app);
+        Ok(())
+    }
+
+    /// Port of `tcp_rst(pcb, seqno, ackno, local_ip, remote_ip,
+    /// local_port, remote_port)` (tcp_out.c) as an application calls it
+    /// (lwIP's sockets tests do): a RST routed for `h`'s pcb
+    /// ([`Handle::NULL`]: none, then it goes by `ip_route`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn tcp_rst_api(
+        &mut self,
+        h: Handle,
+        seqno: u32,
+        ackno: u32,
+        local_ip: [u8; 4],
+        remote_ip: [u8; 4],
+        local_port: u16,
+        remote_port: u16,
+    ) -> Result<(), ApiError> {
+        if !h.is_null() {
+            let i = self.resolve_conn(h)?;
+            self.tcp_rst(
+                Some(i),
+                seqno,
+                ackno,
+                local_ip,
+                remote_ip,
+                local_port,
+                remote_port,
+            );
+            return Ok(());
+        }
+        // The core's pcb-less tcp_rst is tcp_rst_netif on the input netif;
+        // lwIP's tcp_rst(NULL, ..) routes (`tcp_route(NULL, ..)`:
+        // `ip_route`), so the routed netif stands in for the input one.
+        let input_netif = self.inp.netif;
+        self.inp.netif = self.st.ip_route(remote_ip);
+        self.tcp_rst(
+            None,
+            seqno,
+            ackno,
+            local_ip,
+            remote_ip,
+            local_port,
+            remote_port,
+        );
+        self.inp.netif = input_netif;
+        Ok(())
+    }
+
     /// `tcp_setprio()` (tcp.c).
     pub fn tcp_setprio(&mut self, h: Handle, prio: u8) -> Result<(), ApiError> {
         // LWIP_ERROR("tcp_setprio: invalid pcb", pcb != NULL, return)

@@ -18,7 +18,6 @@ use crate::state::{
 };
 use crate::storage::{
     AcceptRepr, CallbackRepr, IpAddrRepr, NetifOf, NullValue, OptField, SackTable, Storage,
-    app_or_null,
 };
 use crate::wire::{TCP_HLEN, inet_chksum_pseudo_chain};
 
@@ -164,9 +163,17 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
         }
         let lh = self.listen_handle(l);
+        // The shim's accept registers recv and sent on the new pcb before
+        // the application's accept runs, and err after it returned ERR_OK;
+        // where the layout has no "application's" callback (a C
+        // application's, which registers its own), nothing is written.
         let nh = new.map(|i| {
-            self.p(i).recv = app_or_null(true);
-            self.p(i).sent = app_or_null(true);
+            if let Some(f) = CallbackRepr::app() {
+                self.p(i).recv = f;
+            }
+            if let Some(f) = CallbackRepr::app() {
+                self.p(i).sent = f;
+            }
             self.conn_handle(i)
         });
         let seq = self.ev_push(Callback::Accept {
@@ -179,8 +186,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if let (Some(i), Some(h)) = (new, nh)
             && r == Err::Ok
             && self.conn_alive(i, h.generation())
+            && let Some(f) = CallbackRepr::app()
         {
-            self.p(i).errf = app_or_null(true);
+            self.p(i).errf = f;
         }
         r
     }

@@ -759,3 +759,53 @@ fn handles_and_pcbs_convert_both_ways() {
     assert_eq!(s.pcb_of(other), Err(crate::ApiError::Invalid(other)));
     assert_eq!(s.tcp_arg(other, ()), Err(crate::ApiError::Invalid(other)));
 }
+
+/// The entries lwIP's other files and tests call besides the raw API:
+/// `tcp_free_ooseq` (pbuf.c, when the pool runs dry), `tcp_rst` with and
+/// without a pcb, `tcp_netif_ip_addr_changed` (netif.c; NULL addresses
+/// are "any").
+#[test]
+fn entries_for_lwips_other_files() {
+    let mut s = stack();
+    let mut app = TestApp::default();
+    let mut peer = Peer::new(40013, 7, 42);
+    let (_, pcb) = established(&mut s, &mut app, 7, &mut peer);
+    // A segment past a hole goes to ooseq; tcp_free_ooseq drops it.
+    peer.seq = peer.seq.wrapping_add(100);
+    send!(s, &mut app, peer.seg(ACK, &ts(3, 0), b"later"));
+    recv!(s);
+    assert_eq!(s.segs_used(), 1);
+    s.tcp_free_ooseq_api(pcb).unwrap();
+    assert_eq!(s.segs_used(), 0);
+    assert!(s.tcp_free_ooseq_api(Handle::NULL).is_err());
+
+    // tcp_rst: for the pcb, and without one (routed).
+    s.tcp_rst_api(pcb, 5, 6, LWIP_IP, PEER_IP, 7, 40013)
+        .unwrap();
+    s.tcp_rst_api(Handle::NULL, 7, 8, LWIP_IP, PEER_IP, 7, 40014)
+        .unwrap();
+    let out = recv!(s);
+    let got: Vec<_> = out
+        .iter()
+        .map(|o| (o.flags, o.seq, o.ack, o.dport))
+        .collect();
+    assert_eq!(
+        got,
+        vec![(RST | ACK, 5, 6, 40013), (RST | ACK, 7, 8, 40014)]
+    );
+    // No route to a loopback address: nothing goes out.
+    s.tcp_rst_api(Handle::NULL, 7, 8, LWIP_IP, [127, 0, 0, 1], 7, 1)
+        .unwrap();
+    assert!(recv!(s).is_empty());
+
+    // The address changes: nothing for "any" (NULL), then the pcb on the
+    // old address is aborted (RST, err).
+    s.tcp_netif_ip_addr_changed_api(None, Some([10, 0, 0, 9]), &mut app)
+        .unwrap();
+    assert!(s.pcb_of(pcb).is_ok());
+    s.tcp_netif_ip_addr_changed_api(Some(LWIP_IP), None, &mut app)
+        .unwrap();
+    assert!(s.pcb_of(pcb).is_err());
+    assert_eq!(app.errs, vec![(pcb, Err::Abrt)]);
+    assert_eq!(recv!(s)[0].flags, RST | ACK);
+}
