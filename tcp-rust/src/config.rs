@@ -225,6 +225,12 @@ pub struct Config {
     pub tcp_wnd_update_threshold: u32,
     /// `TCP_OVERSIZE` (opt.h).
     pub tcp_oversize: u16,
+    /// `TCP_OVERSIZE_DBGCHECK` (tcp_priv.h: `TCP_OVERSIZE` in a build with
+    /// `LWIP_DEBUG`): segments keep `oversize_left`, which tcp_write and
+    /// tcp_rexmit_rto_prepare read. Needs a layout with that field
+    /// ([`crate::storage::Layout::SegOversize`], checked by
+    /// [`fits_storage`]).
+    pub tcp_oversize_dbgcheck: bool,
     /// `TCP_CALCULATE_EFF_SEND_MSS` (opt.h).
     pub tcp_calculate_eff_send_mss: bool,
     /// `LWIP_TCP_RTO_TIME` (opt.h): initial RTO in milliseconds.
@@ -329,10 +335,6 @@ pub enum ConfigError {
     WndSmallerThanMss,
     /// `PBUF_POOL_BUFSIZE <= MEM_ALIGNMENT`.
     PbufNotAboveAlignment,
-    /// Not a check of lwIP's: `MEM_SIZE` larger than the heap the port can
-    /// model ([`crate::mem::MEM_HEAP_CAP`]), or a `MEM_ALIGNMENT` that is
-    /// not a power of two up to 16.
-    HeapNotModelled,
 }
 
 /// A build profile: the port's `lwipopts.h`. Its options are constants,
@@ -417,6 +419,10 @@ pub const fn fits_storage<S: Storage>(c: &Config) -> bool {
         && c.memp_num_tcp_seg as usize <= S::MAX_SEGS
         && c.lwip_tcp_max_sack_num as usize <= crate::stack::MAX_SACKS
         && (!S::PORT_PBUFS || crate::pbuf::Pbufs::fits(c))
+        && (!c.tcp_oversize_dbgcheck
+            || <<S::Layout as crate::storage::Layout>::SegOversize as crate::storage::OptField<
+                u16,
+            >>::PRESENT)
 }
 
 impl Config {
@@ -448,6 +454,7 @@ impl Config {
             tcp_default_listen_backlog: full::TCP_DEFAULT_LISTEN_BACKLOG,
             tcp_wnd_update_threshold: full::TCP_WND_UPDATE_THRESHOLD,
             tcp_oversize: full::TCP_OVERSIZE,
+            tcp_oversize_dbgcheck: false,
             tcp_calculate_eff_send_mss: full::TCP_CALCULATE_EFF_SEND_MSS,
             lwip_tcp_rto_time: full::LWIP_TCP_RTO_TIME,
             memp_num_tcp_pcb: full::MEMP_NUM_TCP_PCB,
@@ -507,6 +514,7 @@ impl Config {
             tcp_default_listen_backlog: 0xff,
             tcp_wnd_update_threshold: 536, // MIN(2144/4, 536*4)
             tcp_oversize: 536,             // TCP_MSS
+            tcp_oversize_dbgcheck: false,
             tcp_calculate_eff_send_mss: true,
             lwip_tcp_rto_time: 3000,
             memp_num_tcp_pcb: 5,
@@ -674,9 +682,9 @@ impl Config {
         if self.pbuf_pool_bufsize <= self.mem_alignment {
             return Err(ConfigError::PbufNotAboveAlignment);
         }
-        if !crate::mem::Heap::fits(self.mem_size, self.mem_alignment) {
-            return Err(ConfigError::HeapNotModelled);
-        }
+        // Whether the port's own heap can model MEM_SIZE and MEM_ALIGNMENT
+        // is its storage's question (fits_storage, Pbufs::fits), not
+        // lwIP's: a build over lwIP's mem.c takes any.
         Ok(())
     }
 }
@@ -1042,9 +1050,9 @@ mod tests {
                 Err(ConfigError::PbufNotAboveAlignment),
             ),
             (
-                "heap too big",
+                "heap too big for the port's (lwIP has no such limit)",
                 |c| c.mem_size = u32::MAX,
-                Err(ConfigError::HeapNotModelled),
+                Ok(()),
             ),
         ];
         for (what, edit, want) in cases {
@@ -1052,5 +1060,10 @@ mod tests {
             edit(&mut c);
             assert_eq!(c.check(), *want, "{what}");
         }
+        // The port's own storage cannot hold that heap.
+        let mut big = Config::full();
+        big.mem_size = u32::MAX;
+        assert!(!fits_storage::<crate::storage::Pools>(&big));
+        assert!(fits_storage::<crate::storage::Pools>(&Config::full()));
     }
 }

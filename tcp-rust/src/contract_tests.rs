@@ -64,6 +64,7 @@ fn act<P: Profile<Storage = crate::storage::Pools>>(
 }
 
 impl<P: Profile<Storage = crate::storage::Pools>> crate::stack::TcpApp<TestHooks, P> for Breaker {
+    const OWNS_RECV_PBUF: bool = false;
     fn accept(&mut self, t: &mut Tcp<TestHooks, P>, _: Handle, new: Option<Handle>, _: Err) -> Err {
         let new = new.unwrap();
         self.accepted.push(new);

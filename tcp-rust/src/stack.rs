@@ -302,6 +302,11 @@ impl WriteFlags {
 /// stack back and may call the raw API on it. Every method is required: an
 /// application states what each of its callbacks does.
 pub trait TcpApp<H: Hooks, P: Profile = Full> {
+    /// Whether `recv`'s pbuf becomes the application's when `recv` returns
+    /// `ERR_OK` or `ERR_ABRT` (lwIP's contract: a C application frees it),
+    /// or stays the stack's, which then frees it on the application's
+    /// behalf (the port's own applications read it during the call).
+    const OWNS_RECV_PBUF: bool;
     /// `accept`.
     fn accept(
         &mut self,
@@ -312,10 +317,11 @@ pub trait TcpApp<H: Hooks, P: Profile = Full> {
     ) -> Err;
     /// `connected`.
     fn connected(&mut self, tcp: &mut Tcp<H, P>, pcb: Handle, err: Err) -> Err;
-    /// `recv`: `p` None is the FIN. The pbuf chain is the stack's: read it
-    /// during the call ([`Tcp::pbuf_copy_partial`]); the stack frees it
-    /// when the callback returns `ERR_OK` or `ERR_ABRT` (lwIP's
-    /// application would) and keeps it as refused data otherwise.
+    /// `recv`: `p` None is the FIN. When the callback returns `ERR_OK` or
+    /// `ERR_ABRT` the pbuf chain is the application's
+    /// ([`TcpApp::OWNS_RECV_PBUF`]) or the stack frees it (then read it
+    /// during the call: [`Tcp::pbuf_copy_partial`]); otherwise the stack
+    /// keeps it as refused data.
     fn recv(&mut self, tcp: &mut Tcp<H, P>, pcb: Handle, p: Option<PbufOf<P>>, err: Err) -> Err;
     /// `sent`.
     fn sent(&mut self, tcp: &mut Tcp<H, P>, pcb: Handle, len: u16) -> Err;
@@ -568,8 +574,7 @@ impl<L: Layout> TcpPcbListen<L> {
 }
 
 /// Port of lwIP's `struct tcp_seg` (tcp_priv.h), in its field order
-/// (`#[repr(C)]`; `TCP_OVERSIZE_DBGCHECK`'s `oversize_left` is not
-/// supported). `p` is the segment's pbuf chain: for an outbound segment
+/// (`#[repr(C)]`). `p` is the segment's pbuf chain: for an outbound segment
 /// its payload starts at the TCP header (`tcphdr`), options and data
 /// follow; for an out-of-sequence one it is the inbound packet's chain
 /// (shared with it, `pbuf_ref`), payload at the data. The header's
@@ -585,6 +590,9 @@ pub struct TcpSeg<L: Layout = PortLayout> {
     pub p: Option<L::Pbuf>,
     /// `len`: data length (no SYN/FIN).
     pub len: u16,
+    /// `oversize_left` (`TCP_OVERSIZE_DBGCHECK`): the room left in the
+    /// last pbuf, as `pcb->unsent_oversize` for the last unsent segment.
+    pub oversize_left: L::SegOversize,
     /// `chksum` (`TCP_CHECKSUM_ON_COPY`): the port computes a segment's
     /// checksum when it goes out and leaves this 0, as a segment whose
     /// data was not checksummed on copy has it.
@@ -602,6 +610,7 @@ impl<L: Layout> TcpSeg<L> {
         next: None,
         p: None,
         len: 0,
+        oversize_left: NullValue::NULL,
         chksum: NullValue::NULL,
         chksum_swapped: NullValue::NULL,
         flags: 0,

@@ -77,6 +77,9 @@ pub trait Layout: Copy + Eq + Debug {
     type Backlog: OptField<u8>;
     /// `struct pbuf *` (never NULL).
     type Pbuf: Copy + Eq + Debug;
+    /// A segment's `oversize_left` (`TCP_OVERSIZE_DBGCHECK`; [`Absent`]
+    /// without).
+    type SegOversize: OptField<u16>;
     /// A segment's `chksum` (`TCP_CHECKSUM_ON_COPY`; [`Absent`] without).
     type SegChksum: OptField<u16>;
     /// A segment's `chksum_swapped` (`TCP_CHECKSUM_ON_COPY`).
@@ -166,6 +169,8 @@ impl AcceptRepr for crate::stack::AcceptFn {
 /// is on; [`Absent`] reads as the type's default and ignores writes, as a
 /// field that does not exist.
 pub trait OptField<T>: Copy + Eq + Debug + NullValue {
+    /// Whether the build has the field.
+    const PRESENT: bool;
     /// The value.
     fn get(&self) -> T;
     /// Stores `v`.
@@ -179,6 +184,7 @@ macro_rules! present_field {
         }
 
         impl OptField<$t> for $t {
+            const PRESENT: bool = true;
             fn get(&self) -> $t {
                 *self
             }
@@ -202,6 +208,7 @@ impl NullValue for Absent {
 }
 
 impl<T: Default> OptField<T> for Absent {
+    const PRESENT: bool = false;
     fn get(&self) -> T {
         T::default()
     }
@@ -305,6 +312,7 @@ impl Layout for PortLayout {
     type Keep = u32;
     type Backlog = u8;
     type Pbuf = Pbuf;
+    type SegOversize = Absent;
     type SegChksum = Absent;
     type SegChksumSwapped = Absent;
     type TcpHdr = PortTcpHdr;

@@ -65,7 +65,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             return r;
         }
         let r = self.app_recv(app, i, Some((p, tot_len)), err);
-        if r == Err::Ok || r == Err::Abrt {
+        if !A::OWNS_RECV_PBUF && (r == Err::Ok || r == Err::Abrt) {
             self.pbufs.pbuf_free(p);
         }
         r

@@ -492,6 +492,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         let mut pos: u16 = 0;
         let mut oversize: u16 = 0;
         let mut oversize_used: u16 = 0;
+        // TCP_OVERSIZE_DBGCHECK's oversize_add.
+        let mut oversize_add: u16 = 0;
         let mut concat_p: Option<PbufOf<P>> = None;
         let mut extendlen: u16 = 0;
         let last_unsent = self.last_unsent(i);
@@ -507,6 +509,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
             let mut space = mss_local.saturating_sub(lus.len.wrapping_add(unsent_optlen));
             // Phase 1: the oversized tail of the last pbuf.
+            if P::CONFIG.tcp_oversize_dbgcheck && p.unsent_oversize != lus.oversize_left.get() {
+                return Err(self.lwip_assert_failed(&Assertion {
+                    msg: "unsent_oversize mismatch (pcb vs. last_unsent)",
+                    at: "tcp_out.c:502",
+                }));
+            }
             oversize = p.unsent_oversize;
             if oversize > 0 {
                 if oversize > space {
@@ -535,6 +543,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                         };
                         self.tcp_data_copy(src, pos, seglen, cp, 0);
                         oversize = os;
+                        oversize_add = os;
                         queuelen = queuelen.wrapping_add(self.pbufs.pbuf_clen(cp));
                         concat_p = Some(cp);
                     }
@@ -626,6 +635,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 failed = true;
                 break;
             };
+            self.sg(s).oversize_left.set(oversize);
             match prev_seg {
                 None => queue = Some(s),
                 Some(pv) => self.sg(pv).next = Some(s),
@@ -643,7 +653,15 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             self.tcp_segs_free(queue);
             return Ok(Err::Mem);
         }
-        // Commit: phase 1 grows the tail pbuf (and every tot_len).
+        // Commit: TCP_OVERSIZE_DBGCHECK's record of phase 2's room, then
+        // phase 1 grows the tail pbuf (and every tot_len).
+        if let Some(lu) = last_unsent
+            && oversize_add != 0
+        {
+            let sg = self.sg(lu);
+            let left = sg.oversize_left.get().wrapping_add(oversize_add);
+            sg.oversize_left.set(left);
+        }
         if let Some(lu) = last_unsent
             && oversize_used > 0
         {
@@ -660,6 +678,16 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
             let sg = self.sg(lu);
             sg.len = sg.len.wrapping_add(oversize_used);
+            if P::CONFIG.tcp_oversize_dbgcheck {
+                let left = sg.oversize_left.get();
+                if left < oversize_used {
+                    return Err(self.lwip_assert_failed(&Assertion {
+                        msg: "last_unsent->oversize_left >= oversize_used",
+                        at: "tcp_out.c:726",
+                    }));
+                }
+                self.sg(lu).oversize_left.set(left - oversize_used);
+            }
         }
         self.p(i).unsent_oversize = oversize;
         if let Some(lu) = last_unsent {
@@ -800,6 +828,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 self.p(i).flags |= TF_NAGLEMEMERR;
                 return err;
             }
+            self.sg(seg).oversize_left.set(0);
             let (s_next, s_seqno, s_tcplen) = (
                 self.seg_ref(seg).next,
                 self.seg_seqno(seg),
@@ -933,6 +962,11 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         let unsent = self.pcb_ref(i).unsent;
         self.sg(last).next = unsent;
+        // TCP_OVERSIZE_DBGCHECK: the last unsent segment is now `last`.
+        if P::CONFIG.tcp_oversize_dbgcheck && unsent.is_none() {
+            let left = self.seg_ref(last).oversize_left.get();
+            self.p(i).unsent_oversize = left;
+        }
         let end = self.seg_seqno(last).wrapping_add(self.seg_tcplen(last));
         let q = self.p(i);
         q.unsent = q.unacked;
@@ -1085,6 +1119,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         let new_clen = self.pbufs.pbuf_clen(up);
         let seg_clen = self.pbufs.pbuf_clen(pb);
         self.sg(useg).len = split;
+        // TCP_OVERSIZE_DBGCHECK: trimming may have shrunk the pbuf.
+        self.sg(useg).oversize_left.set(0);
         // TCPH_SET_FLAG only ORs: the head keeps PSH and FIN too.
         let f = self.seg_hdr_flags(useg) | split_flags;
         self.seg_set_hdr_flags(useg, f);

@@ -26,6 +26,7 @@ pub(crate) const ISN: u32 = 0x1000_0000;
 pub(crate) struct NullApp;
 
 impl<H: Hooks, P: Profile> TcpApp<H, P> for NullApp {
+    const OWNS_RECV_PBUF: bool = false;
     fn accept(&mut self, _: &mut Tcp<H, P>, _: Handle, _: Option<Handle>, _: Err) -> Err {
         Err::Ok
     }
@@ -337,6 +338,7 @@ pub(crate) struct TestApp {
 }
 
 impl<P: Profile<Storage = crate::storage::Pools>> TcpApp<TestHooks, P> for TestApp {
+    const OWNS_RECV_PBUF: bool = false;
     fn accept(&mut self, _: &mut Tcp<TestHooks, P>, _: Handle, new: Option<Handle>, _: Err) -> Err {
         self.accepted.extend(new);
         Err::Ok

@@ -84,6 +84,7 @@ pub mod glue {
     pub struct ProbeApp;
 
     impl TcpApp<ProbeHooks> for ProbeApp {
+    const OWNS_RECV_PBUF: bool = false;
         fn accept(
             &mut self,
             _tcp: &mut Tcp<ProbeHooks>,

@@ -136,6 +136,7 @@ fn raw(op: &'static str) -> impl Fn(ApiError) -> RawError {
 struct NoApp;
 
 impl TcpApp<RHooks> for NoApp {
+    const OWNS_RECV_PBUF: bool = false;
     fn accept(&mut self, _: &mut Stack, _: Handle, _: Option<Handle>, _: Err) -> Err {
         Err::Ok
     }
@@ -360,6 +361,7 @@ impl RawStack for Stack {
 }
 
 impl TcpApp<RHooks> for RApp {
+    const OWNS_RECV_PBUF: bool = false;
     #[inline(never)] // ci/cpu attributes its cost to the harness
     fn accept(&mut self, _: &mut Stack, listener: Handle, new: Option<Handle>, err: Err) -> Err {
         if let Some(n) = new {

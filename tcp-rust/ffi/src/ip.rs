@@ -21,11 +21,12 @@
 //! runs TCP).
 
 use core::ffi::c_void;
-use core::ptr::NonNull;
+use core::ptr::{self, NonNull};
 
 use tcp_rust::Err;
+use tcp_rust::storage::IpAddrRepr;
 
-use crate::layout::{NetifPtr, PbufPtr};
+use crate::layout::{IpAddrT, NetifPtr, PbufPtr};
 use crate::pbuf::as_raw;
 
 /// `offsetof(struct netif, ip_addr)`.
@@ -37,6 +38,44 @@ pub const NETIF_NUM: usize = 278;
 /// `IP_PROTO_TCP` (ip.h).
 const IP_PROTO_TCP: u8 = 6;
 
+/// ip.c's `struct ip_globals ip_data` for a dual-stack build: what
+/// `ip4_input`/`ip6_input` set before calling `tcp_input`.
+#[repr(C)]
+pub struct IpGlobals {
+    /// `current_netif`.
+    pub current_netif: *mut c_void,
+    /// `current_input_netif`.
+    pub current_input_netif: *mut c_void,
+    /// `current_ip4_header`.
+    pub current_ip4_header: *const c_void,
+    /// `current_ip6_header`.
+    pub current_ip6_header: *const c_void,
+    /// `current_ip_header_tot_len`.
+    pub current_ip_header_tot_len: u16,
+    /// `current_iphdr_src`.
+    pub current_iphdr_src: IpAddrT,
+    /// `current_iphdr_dest`.
+    pub current_iphdr_dest: IpAddrT,
+}
+
+/// `ip_current_src_addr()` and `ip_current_dest_addr()` of an IPv4 packet
+/// being input (None while an IPv6 one is: `ip_current_is_v6()`).
+pub fn current_ip4_addrs() -> Option<([u8; 4], [u8; 4])> {
+    // SAFETY: ip.c's ip_data, read by value (fields only) during the
+    // input call that set it; single-threaded.
+    unsafe {
+        let d = &raw const ip_data;
+        if !ptr::read(&raw const (*d).current_ip6_header).is_null() {
+            return None;
+        }
+        let (s, t) = (
+            ptr::read(&raw const (*d).current_iphdr_src),
+            ptr::read(&raw const (*d).current_iphdr_dest),
+        );
+        Some((s.v4(), t.v4()))
+    }
+}
+
 /// `ip4_addr_t`: the address in network order.
 #[repr(C)]
 struct Ip4AddrT {
@@ -44,6 +83,7 @@ struct Ip4AddrT {
 }
 
 unsafe extern "C" {
+    static ip_data: IpGlobals;
     fn ip4_route(dest: *const Ip4AddrT) -> *mut c_void;
     fn netif_get_by_index(idx: u8) -> *mut c_void;
     fn ip4_addr_isbroadcast_u32(addr: u32, netif: *const c_void) -> u8;

@@ -7,7 +7,8 @@
 //! tcp_pcb_listen`, byte for byte, for the options this layout is written
 //! for: lwIP's unit-test lwipopts.h (test/unit/lwipopts.h with opt.h's
 //! defaults), which is dual-stack (`LWIP_IPV6`), has `LWIP_WND_SCALE`,
-//! `LWIP_CALLBACK_API`, `TCP_OVERSIZE` and `TCP_QUEUE_OOSEQ`, and no
+//! `LWIP_CALLBACK_API`, `TCP_OVERSIZE` (with `TCP_OVERSIZE_DBGCHECK`: the
+//! runner is built with `LWIP_DEBUG`) and `TCP_QUEUE_OOSEQ`, and no
 //! `LWIP_TCP_TIMESTAMPS`, `LWIP_TCP_SACK_OUT`, `LWIP_TCP_KEEPALIVE`,
 //! `TCP_LISTEN_BACKLOG`, `LWIP_TCP_PCB_NUM_EXT_ARGS` or
 //! `LWIP_NETIF_USE_HINTS`.
@@ -49,6 +50,7 @@ impl Layout for CLayout {
     type Keep = Absent;
     type Backlog = Absent;
     type Pbuf = PbufPtr;
+    type SegOversize = u16;
     type SegChksum = u16;
     type SegChksumSwapped = u8;
     type TcpHdr = TcpHdrPtr;

@@ -45,6 +45,7 @@
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod ip;
 pub mod layout;
 pub mod pbuf;

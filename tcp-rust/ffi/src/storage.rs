@@ -405,6 +405,7 @@ const SEG_ZERO: TcpSeg<CLayout> = TcpSeg {
     next: None,
     p: None,
     len: 0,
+    oversize_left: 0,
     chksum: 0,
     chksum_swapped: 0,
     flags: 0,

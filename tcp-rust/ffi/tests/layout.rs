@@ -130,7 +130,16 @@ fn rust_rows() -> (Vec<Row>, Vec<(&'static str, usize, usize)>) {
         rows,
         TcpSeg<CLayout>,
         "tcp_seg",
-        [next, p, len, chksum, chksum_swapped, flags, tcphdr]
+        [
+            next,
+            p,
+            len,
+            oversize_left,
+            chksum,
+            chksum_swapped,
+            flags,
+            tcphdr
+        ]
     );
     let structs = vec![
         (
@@ -183,6 +192,10 @@ fn c_layout(rows: &[Row], structs: &[(&str, usize, usize)]) -> String {
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
     let out = Command::new(&cc)
         .arg("-std=gnu11")
+        // As lwIP's unit-test runner is built (contrib/ports/unix/check):
+        // LWIP_DEBUG makes TCP_OVERSIZE_DBGCHECK 1, which gives struct
+        // tcp_seg its oversize_left.
+        .arg("-DLWIP_DEBUG")
         .arg("-I")
         .arg(lwip.join("test/unit"))
         .arg("-I")
