@@ -31,11 +31,17 @@ fn netif_offsets_are_the_c_compilers() {
     assert_eq!(fact(&f, "sizeof netif.num"), 1);
     // Dual-stack: ip_addr_t is 24 bytes, its IPv4 address first (the
     // union's u_addr.ip4 at offset 0: ip4_addr_t is one u32).
-    assert_eq!(fact(&f, "sizeof netif.ip_addr"), fact(&f, "sizeof ip_addr_t"));
+    assert_eq!(
+        fact(&f, "sizeof netif.ip_addr"),
+        fact(&f, "sizeof ip_addr_t")
+    );
     assert_eq!(fact(&f, "sizeof ip4_addr_t"), 4);
     let size = fact(&f, "sizeof netif");
     for (at, n) in [(NETIF_IP_ADDR, 4), (NETIF_MTU, 2), (NETIF_NUM, 1)] {
-        assert!((at + n) as u64 <= size, "{at}+{n} within struct netif ({size})");
+        assert!(
+            (at + n) as u64 <= size,
+            "{at}+{n} within struct netif ({size})"
+        );
     }
 }
 
