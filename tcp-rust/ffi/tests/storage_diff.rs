@@ -6,6 +6,17 @@
 //! public API and its IPv4 input: a listener, a peer's handshake, data in
 //! both directions, out-of-order segments (queued on ooseq with their
 //! `tcphdr` in the input pbufs), a retransmission by the timer, a close.
+//! The IP layer under each is its storage's: on the lwIP side lwIP's own
+//! (`ip4_route`, `ip4_output_if` from lwip-core) over a real lwIP netif
+//! (`netif_add`: the port's netif's address, mask, gateway and MTU, no
+//! broadcast flag, up with its link up, the default netif, index 1 as the
+//! port's `NETIF_INDEX`), whose `output` copies each packet lwIP's
+//! `ip4_output_if` finished (header, identification, checksum) into a
+//! test-owned buffer; on the port's side the port's IPv4 layer and its
+//! hooks. Input goes through the core's own IPv4 input emulation
+//! (`Tcp::input`) on both (which on the lwIP side finds lwIP's netif by
+//! `netif_get_by_index(1)`).
+//!
 //! After every step: the packets sent (byte for byte), the callbacks
 //! (handles compared by generation: the pool indices differ, memp's free
 //! list being LIFO), every pcb on the lists field by field, the queues'
@@ -27,15 +38,17 @@
 use std::ffi::c_void;
 use std::marker::PhantomData;
 use std::ptr;
+use std::sync::Mutex;
 
 use lwip_tcp_rust::layout::{
     AcceptFnPtr, CLayout, ErrFn, ErrT, LpcbPtr, PbufPtr, PcbPtr, RecvFn, SegPtr, SentFn, TcpHdrPtr,
 };
-use lwip_tcp_rust::pbuf::LwipPbufs;
+use lwip_tcp_rust::pbuf::{CPbuf, LwipPbufs};
 use lwip_tcp_rust::storage::{self as cst, LwipStorage};
 use tcp_rust::config::{Config, Profile};
 use tcp_rust::pbuf::{PbufStore, RomStore};
-use tcp_rust::storage::{CallbackRepr, IpAddrRepr, Pool, Pools, Storage};
+use tcp_rust::stack::NETIF_INDEX;
+use tcp_rust::storage::{CallbackRepr, IpAddrRepr, NetifOf, Pool, Pools, Storage};
 use tcp_rust::{
     Callback, Err, Event, Handle, Hooks, List, Netif, Packet, Tcp, TcpApp, TcpPcb, TcpPcbListen,
     TcpSeg, WriteFlags,
@@ -161,6 +174,12 @@ impl Hooks for Hk {
 /// One side of the comparison: a profile, and what its C application (if
 /// any) does to the C structures.
 trait Side: Profile + Sized + 'static {
+    /// Before the stack exists (lwIP's lock held, just reset): the IP
+    /// layer's netif, as the port's `netif` is configured.
+    fn netif_add(lw: &lwip_core::Lwip, netif: &Netif);
+    /// The packets the step sent, in order, as the netif's driver saw
+    /// them (IPv4 header on).
+    fn packets(t: &mut Tcp<Hk, Self>) -> Vec<Vec<u8>>;
     /// After `tcp_bind` or in `accept`: the C application's `tcp_recv`,
     /// `tcp_sent` and, with `errf`, `tcp_err` on pcb `h`.
     fn register(t: &mut Tcp<Hk, Self>, h: Handle, errf: bool);
@@ -173,6 +192,11 @@ trait Side: Profile + Sized + 'static {
 }
 
 impl Side for OverPools {
+    fn netif_add(_: &lwip_core::Lwip, _: &Netif) {}
+    /// The port's IPv4 layer hands its packets to the hooks.
+    fn packets(t: &mut Tcp<Hk, Self>) -> Vec<Vec<u8>> {
+        std::mem::take(&mut t.hooks.out)
+    }
     fn register(_: &mut Tcp<Hk, Self>, _: Handle, _: bool) {}
     fn register_accept(_: &mut Tcp<Hk, Self>, _: Handle) {}
     fn c_queues(_: &Tcp<Hk, Self>, _: Handle) -> Option<[Vec<(u32, u16)>; 3]> {
@@ -193,6 +217,53 @@ unsafe extern "C" fn c_err(_: *mut c_void, _: ErrT) {
 }
 unsafe extern "C" fn c_accept(_: *mut c_void, _: *mut c_void, _: ErrT) -> ErrT {
     unreachable!("the core calls TcpApp::accept")
+}
+
+/// The packets lwIP's netif sent (`capture`), in order: the test's
+/// buffer (one run at a time: lwIP's lock is held).
+static CAPTURED: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+
+unsafe extern "C" {
+    fn pbuf_copy_partial(p: *const c_void, data: *mut c_void, len: u16, offset: u16) -> u16;
+}
+
+/// `netif->output` of the lwIP side's netif (`netif_output_fn`): copies
+/// the packet `ip4_output_if` finished (`pbuf_copy_partial`, the whole
+/// chain) into `CAPTURED`. The next hop `ipaddr` must be the packet's
+/// destination (no gateway in between for the test's addresses: lwIP
+/// passes `dest` itself). ERR_OK, as a driver that sent it.
+unsafe extern "C" fn capture(_netif: *mut c_void, p: *mut c_void, ipaddr: *const c_void) -> i8 {
+    // SAFETY: lwIP hands a live pbuf chain (ip4_output_if's `p`, its IP
+    // header in front) and the destination (an ip4_addr_t, 4 bytes) for
+    // the call; both are read only.
+    let (v, hop) = unsafe {
+        // (lwIP's pbufs are not aligned for CPbuf with MEM_ALIGNMENT 1.)
+        let tot = ptr::read_unaligned(
+            p.cast::<u8>()
+                .add(std::mem::offset_of!(CPbuf, tot_len))
+                .cast::<u16>(),
+        );
+        let mut v = vec![0u8; usize::from(tot)];
+        let n = pbuf_copy_partial(p, v.as_mut_ptr().cast(), tot, 0);
+        v.truncate(usize::from(n));
+        (v, ptr::read_unaligned(ipaddr.cast::<[u8; 4]>()))
+    };
+    if v.get(16..20) != Some(&hop[..]) {
+        // A panic cannot unwind out of an extern "C" function: the packet
+        // is marked instead and the comparison reports it.
+        CAPTURED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(b"next hop is not the destination".to_vec());
+        return 0;
+    }
+    CAPTURED.lock().unwrap_or_else(|e| e.into_inner()).push(v);
+    0
+}
+
+/// The packets captured since the last call.
+fn capture_take() -> Vec<Vec<u8>> {
+    std::mem::take(&mut *CAPTURED.lock().unwrap_or_else(|e| e.into_inner()))
 }
 
 /// The raw `struct tcp_pcb *` at `addr` on one of tcp.c's lists, as C
@@ -232,6 +303,41 @@ fn seg_chain(mut s: Option<SegPtr>) -> Vec<(u32, u16)> {
 }
 
 impl<S: CStorage + 'static> Side for OverC<S> {
+    /// A real lwIP netif: `netif_add` with the port's netif's address,
+    /// mask and gateway, an init function setting `mtu` and `output`
+    /// (`capture`) and no flags (the port's netif has no broadcast flag),
+    /// then up, link up and the default (the port's netif routes every
+    /// destination but loopback). lwip-core's reset numbers netifs from
+    /// 0, so it is index 1, the port's `NETIF_INDEX`; and ip4.c's `ip_id`
+    /// starts at 0, as the port's.
+    fn netif_add(lw: &lwip_core::Lwip, netif: &Netif) {
+        capture_take();
+        assert_eq!(lw.ip_id(), 0, "ip4.c's ip_id starts as the port's");
+        let n = lw
+            .netif_add(&lwip_core::NetifConfig {
+                ip: netif.ip,
+                netmask: netif.netmask,
+                gateway: netif.gateway,
+                mtu: netif.mtu,
+                flags: 0,
+                output: capture,
+            })
+            .expect("lwIP's netif");
+        lw.netif_set_up(n);
+        lw.netif_set_link_up(n);
+        lw.netif_set_default(n);
+        assert_eq!(
+            lwip_tcp_rust::ip::get_by_index(NETIF_INDEX).map(|p| p.0),
+            Some(n),
+            "lwIP's netif is the port's NETIF_INDEX"
+        );
+    }
+    /// What lwIP's `ip4_output_if` gave `netif->output`; the core's own
+    /// netif hook is never called here (lwIP's IP layer does not know it).
+    fn packets(t: &mut Tcp<Hk, Self>) -> Vec<Vec<u8>> {
+        assert!(t.hooks.out.is_empty(), "lwIP's IP layer used the hooks");
+        capture_take()
+    }
     fn register(t: &mut Tcp<Hk, Self>, h: Handle, errf: bool) {
         let addr = ptr::from_ref(t.pcb(h).expect("a live pcb")) as usize;
         let p = c_find_pcb(addr);
@@ -563,13 +669,14 @@ struct Run<P: Side> {
 }
 
 impl<P: Side> Run<P> {
-    fn new() -> Run<P> {
+    fn new(lw: &lwip_core::Lwip) -> Run<P> {
         let netif = Netif {
             ip: LWIP_IP,
             netmask: [255, 255, 255, 0],
             gateway: [192, 168, 0, 2],
             mtu: 1500,
         };
+        P::netif_add(lw, &netif);
         Run {
             t: Box::new(Tcp::new(netif, Hk::default()).expect("a stack")),
             app: App::default(),
@@ -611,7 +718,7 @@ impl<P: Side> Run<P> {
                 P::register(t, h, true);
             }
         }
-        let out = std::mem::take(&mut t.hooks.out);
+        let out = P::packets(t);
         let ev = std::mem::take(&mut t.hooks.events)
             .iter()
             .map(norm_event)
@@ -758,9 +865,9 @@ fn c_checks<P: Side>(i: usize, r: &Run<P>, m: &mut Measured) {
 /// Runs the scenario on both sides (under lwIP's lock) and returns the
 /// first difference, or what was compared.
 fn run_both<A: Side, B: Side>() -> Result<Measured, String> {
-    let _lw = lwip_core::lock();
-    let mut a = Run::<A>::new();
-    let mut b = Run::<B>::new();
+    let lw = lwip_core::lock();
+    let mut a = Run::<A>::new(&lw);
+    let mut b = Run::<B>::new(&lw);
     let mut m = Measured::default();
     for (i, s) in scenario().iter().enumerate() {
         let ra = a.step(s);
@@ -782,6 +889,9 @@ fn run_both<A: Side, B: Side>() -> Result<Measured, String> {
         m.callbacks += ra.2.len();
         m.rows += snapshot(&a.t).len();
     }
+    // Each packet took one IP identification on both sides (lwIP's ip_id
+    // from 0, as the port's: the packets compared equal).
+    assert_eq!(usize::from(lw.ip_id()), m.packets, "ip4.c's ip_id");
     // The scenario did what it says.
     assert_eq!(a.app.received.len(), 530, "all the peer's data");
     assert_eq!(a.app.fins, 2, "both peers closed");
@@ -906,6 +1016,49 @@ impl Storage for Faulty {
     }
     fn set_input_pcb(&mut self, i: Option<PcbPtr>) {
         self.0.set_input_pcb(i)
+    }
+    fn netif_reset(&mut self, netif: Netif) {
+        self.0.netif_reset(netif)
+    }
+    fn port_netif(&self) -> Option<Netif> {
+        self.0.port_netif()
+    }
+    fn ip_route(&self, dest: [u8; 4]) -> Option<NetifOf<Self>> {
+        self.0.ip_route(dest)
+    }
+    fn netif_get_by_index(&self, idx: u8) -> Option<NetifOf<Self>> {
+        self.0.netif_get_by_index(idx)
+    }
+    fn netif_index(&self, n: NetifOf<Self>) -> u8 {
+        self.0.netif_index(n)
+    }
+    fn netif_mtu(&self, n: NetifOf<Self>) -> u16 {
+        self.0.netif_mtu(n)
+    }
+    fn netif_ip4(&self, n: NetifOf<Self>) -> [u8; 4] {
+        self.0.netif_ip4(n)
+    }
+    fn netif_set_ip4(&mut self, n: NetifOf<Self>, ip: [u8; 4]) {
+        self.0.netif_set_ip4(n, ip)
+    }
+    fn ip4_addr_isbroadcast(&self, addr: [u8; 4], n: NetifOf<Self>) -> bool {
+        self.0.ip4_addr_isbroadcast(addr, n)
+    }
+    fn ip_output_if<F: FnOnce(&LwipPbufs, PbufPtr)>(
+        &mut self,
+        pbufs: &mut LwipPbufs,
+        p: PbufPtr,
+        src: [u8; 4],
+        dest: [u8; 4],
+        ttl: u8,
+        tos: u8,
+        n: NetifOf<Self>,
+        out: F,
+    ) -> Err {
+        self.0.ip_output_if(pbufs, p, src, dest, ttl, tos, n, out)
+    }
+    fn seg_payload_to_tcphdr(&mut self, pbufs: &mut LwipPbufs, r: SegPtr) {
+        self.0.seg_payload_to_tcphdr(pbufs, r)
     }
     fn pcb_index(&self, r: PcbPtr) -> u8 {
         self.0.pcb_index(r)

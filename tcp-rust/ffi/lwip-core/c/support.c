@@ -8,6 +8,9 @@
 #include "lwip/memp.h"
 #include "lwip/pbuf.h"
 #include "lwip/stats.h"
+#include "lwip/netif.h"
+#include "lwip/ip.h"
+#include "lwip/ip4.h"
 #include "lwip/priv/memp_priv.h"
 #include "lwip/tcp.h"
 #include "lwip/priv/tcp_priv.h"
@@ -53,9 +56,24 @@ static void clear_stats_mem(struct stats_mem *s)
 #endif
 }
 
-/* The heap and every pool as after boot: lwip_stats zeroed, stats_init(),
-   mem_init(), memp_init() (the parts of lwip_init() this core has; pbuf.c
-   has no init of its own). Everything allocated before is forgotten. */
+/* The file-static state of ip4.c, netif.c and timeouts.c (their wrappers
+   in c/). */
+void lwip_core_ip4_reset(void);
+void lwip_core_netif_reset(void);
+void lwip_core_timeouts_reset(void);
+
+/* The netifs lwip_core_netif_add hands out (test support), in use. */
+#define LWIP_CORE_NETIFS 4
+static struct netif lwip_core_netifs[LWIP_CORE_NETIFS];
+static int lwip_core_netifs_used;
+
+/* The heap, every pool and the IP layer as after boot: lwip_stats zeroed,
+   stats_init(), mem_init(), memp_init() (the parts of lwip_init() this
+   core needs; pbuf.c has no init of its own), then no netif (the list
+   and the default emptied, netif.c's numbering back to 0: the next
+   netif_add gets index 1; netif_init() is not run, so there is no
+   loopback netif), ip4.c's ip_id 0, no timeout pending, ip_data zeroed.
+   Everything allocated before is forgotten. */
 void lwip_core_reset(void);
 void lwip_core_reset(void)
 {
@@ -69,9 +87,70 @@ void lwip_core_reset(void)
   stats_init();
   mem_init();
   memp_init();
+  lwip_core_netif_reset();
+  lwip_core_ip4_reset();
+  lwip_core_timeouts_reset();
+  memset(&ip_data, 0, sizeof(ip_data));
+  memset(lwip_core_netifs, 0, sizeof(lwip_core_netifs));
+  lwip_core_netifs_used = 0;
   lwip_core_assert_count = 0;
   lwip_core_assert_last = NULL;
 }
+
+/* ---- netifs ----------------------------------------------------------- */
+
+/* What lwip_core_netif_init gives the netif it initialises. */
+struct lwip_core_netif_cfg {
+  u16_t mtu;
+  u8_t flags;
+  netif_output_fn output;
+};
+
+/* netif_add's init function: the MTU, the flags and the IPv4 output from
+   the configuration netif_add passed as `state` (cleared after). */
+static err_t lwip_core_netif_init(struct netif *netif)
+{
+  const struct lwip_core_netif_cfg *cfg = (const struct lwip_core_netif_cfg *)netif->state;
+  netif->name[0] = 'l';
+  netif->name[1] = 'c';
+  netif->mtu = cfg->mtu;
+  netif->flags = cfg->flags;
+  netif->output = cfg->output;
+  netif->state = NULL;
+  return ERR_OK;
+}
+
+/* netif_add(netif, ip, netmask, gw, cfg, lwip_core_netif_init, ip_input)
+   on one of lwip-core's netifs (static memory, reused after a reset):
+   NULL when all are in use or netif_add refuses. Addresses in network
+   order. */
+struct netif *lwip_core_netif_add(u32_t ip, u32_t netmask, u32_t gw, u16_t mtu, u8_t flags,
+                                  netif_output_fn output);
+struct netif *lwip_core_netif_add(u32_t ip, u32_t netmask, u32_t gw, u16_t mtu, u8_t flags,
+                                  netif_output_fn output)
+{
+  ip4_addr_t a, m, g;
+  struct lwip_core_netif_cfg cfg;
+  struct netif *n;
+  if (lwip_core_netifs_used >= LWIP_CORE_NETIFS) {
+    return NULL;
+  }
+  n = &lwip_core_netifs[lwip_core_netifs_used];
+  ip4_addr_set_u32(&a, ip);
+  ip4_addr_set_u32(&m, netmask);
+  ip4_addr_set_u32(&g, gw);
+  cfg.mtu = mtu;
+  cfg.flags = flags;
+  cfg.output = output;
+  if (netif_add(n, &a, &m, &g, &cfg, lwip_core_netif_init, ip_input) == NULL) {
+    return NULL;
+  }
+  lwip_core_netifs_used++;
+  return n;
+}
+
+/* ip4.c's ip_id (c/ip4_reset.c). */
+u16_t lwip_core_ip4_ip_id(void);
 
 /* ---- the C compiler's layout ------------------------------------------ */
 
@@ -163,6 +242,34 @@ const struct lwip_core_fact lwip_core_facts[] = {
   FACT("sizeof tcp_ticks", sizeof(tcp_ticks)),
   FACT("sizeof tcp_active_pcbs_changed", sizeof(tcp_active_pcbs_changed)),
   FACT("sizeof tcp_pcb_lists", sizeof(tcp_pcb_lists)),
+  /* struct netif, for the C-ABI crate's ip.rs and the tests' netifs. */
+  FACT("sizeof netif", sizeof(struct netif)),
+  FACT("alignof netif", _Alignof(struct netif)),
+  FIELD(netif, next),
+  FIELD(netif, ip_addr),
+  FIELD(netif, netmask),
+  FIELD(netif, gw),
+  FIELD(netif, input),
+  FIELD(netif, output),
+  FIELD(netif, linkoutput),
+  FIELD(netif, state),
+  FIELD(netif, mtu),
+  FIELD(netif, flags),
+  FIELD(netif, name),
+  FIELD(netif, num),
+  FACT("sizeof ip_addr_t", sizeof(ip_addr_t)),
+  FACT("sizeof ip4_addr_t", sizeof(ip4_addr_t)),
+  FACT("NETIF_FLAG_UP", NETIF_FLAG_UP),
+  FACT("NETIF_FLAG_BROADCAST", NETIF_FLAG_BROADCAST),
+  FACT("NETIF_FLAG_LINK_UP", NETIF_FLAG_LINK_UP),
+  FACT("NETIF_FLAG_ETHARP", NETIF_FLAG_ETHARP),
+  FACT("NETIF_FLAG_ETHERNET", NETIF_FLAG_ETHERNET),
+  FACT("LWIP_SINGLE_NETIF", LWIP_SINGLE_NETIF),
+  FACT("LWIP_HAVE_LOOPIF", LWIP_HAVE_LOOPIF),
+  FACT("LWIP_NETIF_LOOPBACK", LWIP_NETIF_LOOPBACK),
+  FACT("CHECKSUM_GEN_IP", CHECKSUM_GEN_IP),
+  FACT("LWIP_CHECKSUM_CTRL_PER_NETIF", LWIP_CHECKSUM_CTRL_PER_NETIF),
+  FACT("IP_DEFAULT_TTL", IP_DEFAULT_TTL),
 };
 const unsigned int lwip_core_fact_count = sizeof(lwip_core_facts) / sizeof(lwip_core_facts[0]);
 
