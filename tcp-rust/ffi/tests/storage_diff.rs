@@ -387,6 +387,9 @@ struct App {
 }
 
 impl<P: Side> TcpApp<Hk, P> for App {
+    /// The stack frees recv's pbufs on both sides (this application reads
+    /// them during the call).
+    const OWNS_RECV_PBUF: bool = false;
     fn accept(&mut self, t: &mut Tcp<Hk, P>, _: Handle, new: Option<Handle>, _: Err) -> Err {
         if let Some(h) = new {
             P::register(t, h, false);

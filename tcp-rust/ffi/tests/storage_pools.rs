@@ -456,6 +456,7 @@ fn segment_headers_live_in_the_pbuf() {
             next: None,
             p: Some(p),
             len: 100,
+            oversize_left: 0,
             chksum: 0,
             chksum_swapped: 0,
             flags: 0,
