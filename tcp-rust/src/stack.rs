@@ -1037,6 +1037,16 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         self.st.seg_set_seqno(i, v);
     }
 
+    /// `seg->tcphdr->seqno` of a received segment (host order there).
+    pub(crate) fn in_seg_seqno(&self, i: SegOf<P>) -> u32 {
+        self.st.in_seg_seqno(i)
+    }
+
+    /// `seg->tcphdr->seqno = v` of a received segment.
+    pub(crate) fn in_seg_set_seqno(&mut self, i: SegOf<P>, v: u32) {
+        self.st.in_seg_set_seqno(i, v);
+    }
+
     /// `TCPH_FLAGS(seg->tcphdr)`.
     pub(crate) fn seg_hdr_flags(&self, i: SegOf<P>) -> u8 {
         self.st.seg_hdr_flags(i)

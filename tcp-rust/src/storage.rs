@@ -413,6 +413,12 @@ pub trait Storage {
     fn seg_seqno(&self, r: SegRef<Self>) -> u32;
     /// `seg->tcphdr->seqno = htonl(v)`.
     fn seg_set_seqno(&mut self, r: SegRef<Self>, v: u32);
+    /// `seg->tcphdr->seqno` of a received (out-of-sequence) segment:
+    /// lwIP's `tcp_input` turned the received header's sequence number to
+    /// host byte order in place, and the queue keeps that header.
+    fn in_seg_seqno(&self, r: SegRef<Self>) -> u32;
+    /// `seg->tcphdr->seqno = v` for a received segment (host order).
+    fn in_seg_set_seqno(&mut self, r: SegRef<Self>, v: u32);
     /// `TCPH_FLAGS(seg->tcphdr)` of segment `r`.
     fn seg_hdr_flags(&self, r: SegRef<Self>) -> u8;
     /// `TCPH_FLAGS_SET(seg->tcphdr, flags)`.
@@ -742,6 +748,16 @@ impl Storage for Pools {
 
     #[inline]
     fn seg_set_seqno(&mut self, i: u8, v: u32) {
+        self.seg_mut(i).tcphdr.seqno = v;
+    }
+
+    #[inline]
+    fn in_seg_seqno(&self, i: u8) -> u32 {
+        self.seg(i).tcphdr.seqno
+    }
+
+    #[inline]
+    fn in_seg_set_seqno(&mut self, i: u8, v: u32) {
         self.seg_mut(i).tcphdr.seqno = v;
     }
 

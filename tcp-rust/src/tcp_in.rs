@@ -1192,7 +1192,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         let mut next = self.pcb_ref(i).ooseq;
         while let Some(n) = next {
-            let (nseq, nflags) = (self.seg_seqno(n), self.seg_hdr_flags(n));
+            let (nseq, nflags) = (self.in_seg_seqno(n), self.seg_hdr_flags(n));
             let (nlen, nnext) = {
                 let g = self.seg_ref(n);
                 (g.len, g.next)
@@ -1211,7 +1211,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             next = nnext;
         }
         if let Some(n) = next {
-            let nseq = self.seg_seqno(n);
+            let nseq = self.in_seg_seqno(n);
             if tcp_seq_gt(seqno.wrapping_add(tcplen), nseq) {
                 let mut l = nseq.wrapping_sub(seqno) as u16;
                 if self.inp.inseg_flags & TCP_SYN != 0 {
@@ -1232,7 +1232,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// the SACK blocks below the queue's new start are dropped.
     fn tcp_receive_dequeue_ooseq(&mut self, i: PcbOf<P>) {
         while let Some(c) = self.pcb_ref(i).ooseq {
-            let (cseq, cflags) = (self.seg_seqno(c), self.seg_hdr_flags(c));
+            let (cseq, cflags) = (self.in_seg_seqno(c), self.seg_hdr_flags(c));
             let (clen, cnext, cp) = {
                 let g = self.seg_ref(c);
                 (g.len, g.next, g.p)
@@ -1268,7 +1268,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if P::CONFIG.lwip_tcp_sack_out && self.pcb_ref(i).flags & TF_SACK != 0 {
             match self.pcb_ref(i).ooseq {
                 Some(o) => {
-                    let seq = self.seg_seqno(o);
+                    let seq = self.in_seg_seqno(o);
                     self.tcp_remove_sacks_lt(i, seq);
                 }
                 None => {
@@ -1306,7 +1306,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             return;
         };
         let inseg_len = self.inp.inseg_len;
-        let first_seq = self.seg_seqno(first);
+        let first_seq = self.in_seg_seqno(first);
         let mut sackbeg = if tcp_seq_lt(seqno, first_seq) {
             seqno
         } else {
@@ -1315,7 +1315,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         let mut prev = None;
         let mut next = Some(first);
         while let Some(n) = next {
-            let (nseq, nflags) = (self.seg_seqno(n), self.seg_hdr_flags(n));
+            let (nseq, nflags) = (self.in_seg_seqno(n), self.seg_hdr_flags(n));
             let (nlen, nnext) = {
                 let g = self.seg_ref(n);
                 (g.len, g.next)
@@ -1349,7 +1349,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     }
                 }
                 Some(pv) => {
-                    let (pseq, plen) = (self.seg_seqno(pv), self.seg_ref(pv).len);
+                    let (pseq, plen) = (self.in_seg_seqno(pv), self.seg_ref(pv).len);
                     if tcp_seq_between(seqno, pseq.wrapping_add(1), nseq.wrapping_sub(1)) {
                         // Between prev and next: trim prev, insert.
                         if let Some(c) = self.tcp_seg_copy() {
@@ -1366,7 +1366,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             // A hole between prev and next moves sackbeg.
             if let Some(pv) = prev {
                 let pend = self
-                    .seg_seqno(pv)
+                    .in_seg_seqno(pv)
                     .wrapping_add(u32::from(self.seg_ref(pv).len));
                 if pend != nseq {
                     sackbeg = nseq;
@@ -1405,10 +1405,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 Some(pv) => match self.seg_ref(pv).next {
                     Some(nx) => {
                         let pend = self
-                            .seg_seqno(pv)
+                            .in_seg_seqno(pv)
                             .wrapping_add(u32::from(self.seg_ref(pv).len));
-                        if pend != self.seg_seqno(nx) {
-                            sackbeg = self.seg_seqno(nx);
+                        if pend != self.in_seg_seqno(nx) {
+                            sackbeg = self.in_seg_seqno(nx);
                         }
                         Some(nx)
                     }
@@ -1416,9 +1416,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 },
             };
             if let Some(nx) = next {
-                let mut sackend = self.seg_seqno(nx);
+                let mut sackend = self.in_seg_seqno(nx);
                 while let Some(nx) = next {
-                    if sackend != self.seg_seqno(nx) {
+                    if sackend != self.in_seg_seqno(nx) {
                         break;
                     }
                     let g = self.seg_ref(nx);
@@ -1444,7 +1444,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         // What lwIP's inseg.tcphdr holds by now (tcp_receive writes its
         // trimming of seqno and FIN back into the header).
         self.seg_set_hdr_flags(c, inp.inseg_flags);
-        self.seg_set_seqno(c, inp.seqno);
+        self.in_seg_set_seqno(c, inp.seqno);
         if let Some(p) = inp.inseg_p {
             self.pbufs.pbuf_ref(p);
         }
@@ -1479,7 +1479,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         } else {
             while let Some(n) = next {
                 let clen = u32::from(self.seg_ref(cseg).len);
-                let (nseq, nflags) = (self.seg_seqno(n), self.seg_hdr_flags(n));
+                let (nseq, nflags) = (self.in_seg_seqno(n), self.seg_hdr_flags(n));
                 let (nlen, nnext) = {
                     let g = self.seg_ref(n);
                     (g.len, g.next)
@@ -1495,7 +1495,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 next = nnext;
             }
             if let Some(n) = next {
-                let nseq = self.seg_seqno(n);
+                let nseq = self.in_seg_seqno(n);
                 let clen = u32::from(self.seg_ref(cseg).len);
                 if tcp_seq_gt(seqno.wrapping_add(clen), nseq) {
                     self.seg_trim(cseg, nseq.wrapping_sub(seqno) as u16);

@@ -777,6 +777,21 @@ impl Storage for LwipStorage {
         self.write_hdr(r, HDR_SEQNO, v.to_be_bytes());
     }
 
+    /// A received segment's `seg->tcphdr->seqno`, which lwIP's tcp_input
+    /// turned to host byte order in place (`tcphdr->seqno = seqno =
+    /// lwip_ntohl(tcphdr->seqno)`); 0 where the header is not in the
+    /// segment's first pbuf.
+    fn in_seg_seqno(&self, r: SegPtr) -> u32 {
+        self.read_hdr::<4>(r, HDR_SEQNO)
+            .map_or(0, u32::from_ne_bytes)
+    }
+
+    /// `seg->tcphdr->seqno = v` in host order (a received segment's:
+    /// tcp_receive's `inseg.tcphdr->seqno = seqno`).
+    fn in_seg_set_seqno(&mut self, r: SegPtr, v: u32) {
+        self.write_hdr(r, HDR_SEQNO, v.to_ne_bytes());
+    }
+
     /// `TCPH_FLAGS(seg->tcphdr)`: the low six bits (`TCP_FLAGS`) of
     /// `_hdrlen_rsvd_flags`; 0 where the header is not in the segment's
     /// first pbuf.

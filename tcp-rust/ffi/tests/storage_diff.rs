@@ -286,7 +286,10 @@ fn c_find_pcb(addr: usize) -> *mut TcpPcb<CLayout> {
     panic!("pcb {addr:#x} is on no list");
 }
 
-fn seg_chain(mut s: Option<SegPtr>) -> Vec<(u32, u16)> {
+/// A queue's segments as C reads them: `tcphdr->seqno` (network order for
+/// segments the stack built, host order for received ones, which lwIP's
+/// tcp_input turned around in place: `received`) and `len`.
+fn seg_chain(mut s: Option<SegPtr>, received: bool) -> Vec<(u32, u16)> {
     let mut v = Vec::new();
     while let Some(r) = s {
         let seg = r.0.as_ptr().cast::<TcpSeg<CLayout>>();
@@ -294,7 +297,8 @@ fn seg_chain(mut s: Option<SegPtr>) -> Vec<(u32, u16)> {
         // first pbuf, read by value between the core's calls.
         unsafe {
             let h = (*seg).tcphdr.0.expect("tcphdr").as_ptr().cast::<u8>();
-            let seqno = u32::from_be(ptr::read_unaligned(h.add(4).cast::<u32>()));
+            let raw = ptr::read_unaligned(h.add(4).cast::<u32>());
+            let seqno = if received { raw } else { u32::from_be(raw) };
             v.push((seqno, (*seg).len));
             s = (*seg).next;
         }
@@ -370,7 +374,11 @@ impl<S: CStorage + 'static> Side for OverC<S> {
         let p = c_find_pcb(addr);
         // SAFETY: as c_find_pcb; the queue heads read by value.
         let (unsent, unacked, ooseq) = unsafe { ((*p).unsent, (*p).unacked, (*p).ooseq) };
-        Some([seg_chain(unsent), seg_chain(unacked), seg_chain(ooseq)])
+        Some([
+            seg_chain(unsent, false),
+            seg_chain(unacked, false),
+            seg_chain(ooseq, true),
+        ])
     }
 }
 
@@ -980,6 +988,18 @@ impl Storage for Faulty {
     }
     fn seg_set_seqno(&mut self, r: SegPtr, v: u32) {
         self.0.seg_set_seqno(r, v)
+    }
+    /// THE FAULT, for received segments too.
+    fn in_seg_seqno(&self, r: SegPtr) -> u32 {
+        let v = self.0.in_seg_seqno(r);
+        if self.0.seg(r).len > 0 {
+            v.wrapping_add(1)
+        } else {
+            v
+        }
+    }
+    fn in_seg_set_seqno(&mut self, r: SegPtr, v: u32) {
+        self.0.in_seg_set_seqno(r, v)
     }
     fn seg_hdr_flags(&self, r: SegPtr) -> u8 {
         self.0.seg_hdr_flags(r)
