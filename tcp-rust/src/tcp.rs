@@ -520,6 +520,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         };
         {
             let lp = self.lp(l);
+            lp.callback_arg = p.callback_arg;
             lp.local_port = p.local_port;
             lp.set_state(TcpState::Listen);
             lp.prio = p.prio;

@@ -610,6 +610,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 p.lastack = iss;
                 p.snd_lbb = iss;
                 p.snd_wl1 = inp.seqno.wrapping_sub(1);
+                p.callback_arg = lsn.callback_arg;
                 p.listener = Some(l);
                 p.so_options = lsn.so_options & SOF_INHERITED;
                 p.netif_idx = lsn.netif_idx;
