@@ -312,7 +312,7 @@ impl Layout for PortLayout {
     type Keep = u32;
     type Backlog = u8;
     type Pbuf = Pbuf;
-    type SegOversize = Absent;
+    type SegOversize = u16;
     type SegChksum = Absent;
     type SegChksumSwapped = Absent;
     type TcpHdr = PortTcpHdr;

@@ -809,3 +809,109 @@ fn entries_for_lwips_other_files() {
     assert_eq!(app.errs, vec![(pcb, Err::Abrt)]);
     assert_eq!(recv!(s)[0].flags, RST | ACK);
 }
+
+/// `TCP_OVERSIZE_DBGCHECK` (lwIP built with `LWIP_DEBUG`, as its unit-test
+/// runner is): every segment keeps `oversize_left`, which follows
+/// `pcb->unsent_oversize` for the last unsent segment through tcp_write's
+/// three phases (phase 2's chained pbuf adds its room, phase 1 uses it up
+/// to an exact fill), goes to 0 when the segment is sent, and becomes
+/// `unsent_oversize` again when an RTO puts unacked segments in front of an
+/// empty unsent queue; tcp_write asserts the two agree.
+#[test]
+fn oversize_left_follows_unsent_oversize_with_the_debug_check() {
+    use crate::stack::{Assertion, SegOf};
+    struct Dbg;
+    impl Profile for Dbg {
+        const CONFIG: Config = Config {
+            tcp_oversize_dbgcheck: true,
+            ..Config::full()
+        };
+        type Storage = crate::storage::Pools;
+    }
+    type D = crate::Tcp<TestHooks, Dbg>;
+    let mut s = stack_for::<Dbg>(Netif::default());
+    let mut app = TestApp::default();
+    let l = s.tcp_new(&mut NullApp).unwrap();
+    assert_eq!(s.tcp_bind(l, [0; 4], 7).unwrap(), Err::Ok);
+    let _l = s.tcp_listen_with_backlog_and_err(l, 4).unwrap().0.unwrap();
+    let mut peer = Peer::new(40015, 7, 42);
+    send!(s, &mut app, peer.seg(SYN, &linux_syn_options(1), &[]));
+    let synack = recv!(s);
+    peer.saw(&synack[0]);
+    send!(s, &mut app, peer.seg(ACK, &ts(2, synack[0].ts_val()), &[]));
+    let pcb = *app.accepted.last().unwrap();
+    assert!(recv!(s).is_empty());
+    let last = |s: &D| -> SegOf<Dbg> {
+        let mut l = s.pcb_ref(s.pcb_of(pcb).unwrap()).unsent.unwrap();
+        while let Some(n) = s.seg_ref(l).next {
+            l = n;
+        }
+        l
+    };
+    let left = |s: &D| s.seg_ref(last(s)).oversize_left;
+    let unsent_oversize = |s: &D| s.pcb(pcb).unwrap().unsent_oversize;
+    let copy_more = WriteFlags {
+        copy: true,
+        more: true,
+    };
+    // No Nagle, no MORE: the first segment's pbuf has no room.
+    s.tcp_nagle(pcb, true).unwrap();
+    assert_eq!(
+        s.tcp_write(pcb, &[1; 100], WriteFlags::COPY).unwrap(),
+        Err::Ok
+    );
+    assert_eq!((left(&s), unsent_oversize(&s)), (0, 0));
+    // Phase 2 chains a pbuf with room (MORE): its room is recorded.
+    assert_eq!(s.tcp_write(pcb, &[2; 50], copy_more).unwrap(), Err::Ok);
+    let room = unsent_oversize(&s);
+    assert!(room > 0);
+    assert_eq!(left(&s), room);
+    // Phase 1 fills exactly that room.
+    assert_eq!(
+        s.tcp_write(pcb, &vec![3; usize::from(room)], WriteFlags::COPY)
+            .unwrap(),
+        Err::Ok
+    );
+    assert_eq!((left(&s), unsent_oversize(&s)), (0, 0));
+    // A new segment with room (MORE) behind it.
+    assert_eq!(s.tcp_write(pcb, &[4; 10], copy_more).unwrap(), Err::Ok);
+    let room = unsent_oversize(&s);
+    assert!(room > 0);
+    assert_eq!(left(&s), room);
+    // The first segment goes, the second stays unsent (Nagle again: data
+    // in flight and a short segment); the sent one's oversize_left is 0.
+    s.tcp_nagle(pcb, false).unwrap();
+    assert_eq!(s.tcp_output(pcb).unwrap(), Err::Ok);
+    let first = recv!(s);
+    assert_eq!(first.len(), 1);
+    let p = s.pcb_ref(s.pcb_of(pcb).unwrap());
+    let sent = p.unacked.unwrap();
+    assert!(p.unsent.is_some());
+    assert_eq!(s.seg_ref(sent).oversize_left, 0);
+    // An RTO with unsent not empty leaves unsent_oversize alone, and the
+    // next write (which asserts the two agree) goes on into the room.
+    s.advance_to(5_000, &mut app).unwrap();
+    let again = recv!(s);
+    assert!(
+        again
+            .iter()
+            .any(|o| o.seq == first[0].seq && o.payload == first[0].payload),
+        "the RTO resent the first"
+    );
+    assert_eq!(unsent_oversize(&s), room);
+    assert_eq!(
+        s.tcp_write(pcb, &[5; 5], WriteFlags::COPY).unwrap(),
+        Err::Ok
+    );
+    assert_eq!((left(&s), unsent_oversize(&s)), (room - 5, room - 5));
+    // A mismatch is lwIP's assertion.
+    let i = s.pcb_of(pcb).unwrap();
+    s.p(i).unsent_oversize += 1;
+    assert!(matches!(
+        s.tcp_write(pcb, &[6; 1], WriteFlags::COPY),
+        Err(crate::ApiError::Asserted(Assertion {
+            msg: "unsent_oversize mismatch (pcb vs. last_unsent)",
+            ..
+        }))
+    ));
+}
