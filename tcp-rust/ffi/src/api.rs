@@ -21,7 +21,7 @@
 //! application's callbacks run while the core is inside a call (the core
 //! lends itself to the application: `TcpApp`'s `&mut Tcp`), and may call
 //! the API again: the exported functions then work on the stack the core
-//! lent ([`CURRENT`]), never on a second reference to the static. A call
+//! lent (`CURRENT`), never on a second reference to the static. A call
 //! that reaches the API while the core is busy without having lent itself
 //! (C code the core called, such as a netif driver, calling back into TCP)
 //! is refused (the function returns as for an invalid pcb), because it

@@ -9,10 +9,11 @@
 //! # Status
 //!
 //! - [`layout`]: the layout ([`layout::CLayout`]) that makes the core's
-//!   `TcpPcb` and `TcpPcbListen` lwIP's `struct tcp_pcb` and `struct
-//!   tcp_pcb_listen` for lwIP's unit-test options (test/unit/lwipopts.h:
-//!   dual-stack, window scaling, callbacks, no timestamps, SACK or
-//!   keepalive). `tests/layout.rs` compiles lwIP's headers with those
+//!   `TcpPcb`, `TcpPcbListen` and `TcpSeg` lwIP's `struct tcp_pcb`,
+//!   `struct tcp_pcb_listen` and `struct tcp_seg` for lwIP's unit-test
+//!   options (test/unit/lwipopts.h with the runner's `LWIP_DEBUG`:
+//!   dual-stack, window scaling, callbacks, `TCP_OVERSIZE_DBGCHECK`, no
+//!   timestamps, SACK or keepalive). `tests/layout.rs` compiles lwIP's headers with those
 //!   options and compares every size and offset with the C compiler's.
 //! - [`pbuf`]: [`pbuf::LwipPbufs`], the core's pbuf store
 //!   ([`tcp_rust::pbuf::PbufStore`]) over lwIP's own `pbuf.c` (its
@@ -32,10 +33,18 @@
 //!   `tests/storage_diff.rs` runs the core over it and over the port's own
 //!   `Pools` with the same sequence and compares every packet, callback
 //!   and pcb field.
-//! - Not yet: the raw API's exported functions, the IP input and output,
-//!   lwIP's callbacks called through their C pointers. Until then this
-//!   crate exports tcp.c's data symbols only and cannot replace lwIP's
-//!   TCP.
+//! - [`ip`]: lwIP's IP layer and netifs as the storage's IP methods use
+//!   them (`ip4_route`, `netif_get_by_index`, `ip4_output_if`, …, and
+//!   `ip_data` for `tcp_input`); `tests/ip_layout.rs` checks `struct
+//!   netif`'s offsets.
+//! - [`api`]: lwIP's TCP API exported under lwIP's names over one static
+//!   core (`tcp_init`, `tcp_input`, the timers, the raw API, …), with C
+//!   callbacks called through the pcbs' pointers. `../staticlib` builds
+//!   `libtcp_rust_lwip.a`; `ci/lwip-unit --rust` runs lwIP's own unit
+//!   tests on it (all 56 TCP tests give lwIP's results).
+//! - Not yet: layouts for other lwipopts.h than the unit tests' (one
+//!   library per lwipopts.h), IPv6 (issue 16), a thumbv7em layout checked
+//!   against `arm-none-eabi-gcc` (its enums are one byte).
 //!
 //! # Licence
 //!
