@@ -419,10 +419,13 @@ pub const fn fits_storage<S: Storage>(c: &Config) -> bool {
         && c.memp_num_tcp_seg as usize <= S::MAX_SEGS
         && c.lwip_tcp_max_sack_num as usize <= crate::stack::MAX_SACKS
         && (!S::PORT_PBUFS || crate::pbuf::Pbufs::fits(c))
-        && (!c.tcp_oversize_dbgcheck
-            || <<S::Layout as crate::storage::Layout>::SegOversize as crate::storage::OptField<
-                u16,
-            >>::PRESENT)
+        && oversize_fits::<<S::Layout as crate::storage::Layout>::SegOversize>(c)
+}
+
+/// Whether segments whose `oversize_left` is of type `F` serve `c`:
+/// `TCP_OVERSIZE_DBGCHECK` needs the field.
+pub const fn oversize_fits<F: crate::storage::OptField<u16>>(c: &Config) -> bool {
+    !c.tcp_oversize_dbgcheck || F::PRESENT
 }
 
 impl Config {
@@ -1060,6 +1063,14 @@ mod tests {
             edit(&mut c);
             assert_eq!(c.check(), *want, "{what}");
         }
+        // TCP_OVERSIZE_DBGCHECK needs segments with oversize_left.
+        let dbg = Config {
+            tcp_oversize_dbgcheck: true,
+            ..Config::full()
+        };
+        assert!(!oversize_fits::<crate::storage::Absent>(&dbg));
+        assert!(oversize_fits::<u16>(&dbg));
+        assert!(oversize_fits::<crate::storage::Absent>(&Config::full()));
         // The port's own storage cannot hold that heap.
         let mut big = Config::full();
         big.mem_size = u32::MAX;
