@@ -92,15 +92,25 @@ impl NullValue for TcpHdrPtr {
     const NULL: TcpHdrPtr = TcpHdrPtr(None);
 }
 
-/// `enum tcp_state` as C stores it (an `int`). C code may write any value
+/// The storage of a C enum whose values fit a byte: an `int` on the
+/// System V ABI (x86_64), one byte on the ARM EABI's bare-metal
+/// toolchains (`arm-none-eabi-gcc` makes enums as small as their values:
+/// `-fshort-enums`; measured, and checked by ci/lwip-lib's layout table).
+#[cfg(not(target_arch = "arm"))]
+pub type CEnum = u32;
+/// The storage of a C enum whose values fit a byte (see above).
+#[cfg(target_arch = "arm")]
+pub type CEnum = u8;
+
+/// `enum tcp_state` as C stores it ([`CEnum`]). C code may write any value
 /// there (lwIP's tests write the field directly); one outside the enum
 /// reads as `CLOSED`, so that reading never fails.
 #[repr(transparent)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CState(pub u32);
+pub struct CState(pub CEnum);
 
 impl StateRepr for CState {
-    const CLOSED: CState = CState(TcpState::Closed as u32);
+    const CLOSED: CState = CState(TcpState::Closed as CEnum);
     fn get(self) -> TcpState {
         TcpState::ALL
             .get(self.0 as usize)
@@ -108,7 +118,7 @@ impl StateRepr for CState {
             .unwrap_or(TcpState::Closed)
     }
     fn of(s: TcpState) -> CState {
-        CState(s as u32)
+        CState(s as CEnum)
     }
 }
 
@@ -286,4 +296,118 @@ impl AcceptRepr for AcceptFnPtr {
             AcceptFn::App => None,
         }
     }
+}
+
+/// The C structures this layout mirrors, each with the fields checked
+/// against the C compiler, in lwIP's order: calls `$m!(c_name, RustType,
+/// table_name, [field, ...])` once per structure. The one list both
+/// `tests/layout.rs` (offsets and sizes, host C compiler) and
+/// [`crate::layout_table`] (offsets in the library's own object, for
+/// ci/lwip-lib's check against the target's C compiler) use.
+#[macro_export]
+macro_rules! for_each_c_struct {
+    ($m:ident) => {
+        $m!(
+            "tcp_pcb",
+            tcp_rust::TcpPcb<$crate::layout::CLayout>,
+            tcpdiff_layout_tcp_pcb,
+            [
+                local_ip,
+                remote_ip,
+                netif_idx,
+                so_options,
+                tos,
+                ttl,
+                next,
+                callback_arg,
+                state,
+                prio,
+                local_port,
+                remote_port,
+                flags,
+                polltmr,
+                pollinterval,
+                last_timer,
+                tmr,
+                rcv_nxt,
+                rcv_wnd,
+                rcv_ann_wnd,
+                rcv_ann_right_edge,
+                rtime,
+                mss,
+                rttest,
+                rtseq,
+                sa,
+                sv,
+                rto,
+                nrtx,
+                dupacks,
+                lastack,
+                cwnd,
+                ssthresh,
+                rto_end,
+                snd_nxt,
+                snd_wl1,
+                snd_wl2,
+                snd_lbb,
+                snd_wnd,
+                snd_wnd_max,
+                snd_buf,
+                snd_queuelen,
+                unsent_oversize,
+                bytes_acked,
+                unsent,
+                unacked,
+                ooseq,
+                refused_data,
+                listener,
+                sent,
+                recv,
+                connected,
+                poll,
+                errf,
+                keep_idle,
+                persist_cnt,
+                persist_backoff,
+                persist_probe,
+                keep_cnt_sent,
+                snd_scale,
+                rcv_scale
+            ]
+        );
+        $m!(
+            "tcp_pcb_listen",
+            tcp_rust::TcpPcbListen<$crate::layout::CLayout>,
+            tcpdiff_layout_tcp_pcb_listen,
+            [
+                local_ip,
+                remote_ip,
+                netif_idx,
+                so_options,
+                tos,
+                ttl,
+                next,
+                callback_arg,
+                state,
+                prio,
+                local_port,
+                accept
+            ]
+        );
+        $m!(
+            "tcp_seg",
+            tcp_rust::TcpSeg<$crate::layout::CLayout>,
+            tcpdiff_layout_tcp_seg,
+            [
+                next,
+                p,
+                len,
+                oversize_left,
+                chksum,
+                chksum_swapped,
+                flags,
+                tcphdr
+            ]
+        );
+    };
 }

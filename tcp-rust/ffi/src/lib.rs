@@ -43,8 +43,9 @@
 //!   `libtcp_rust_lwip.a`; `ci/lwip-unit --rust` runs lwIP's own unit
 //!   tests on it (all 56 TCP tests give lwIP's results).
 //! - Not yet: layouts for other lwipopts.h than the unit tests' (one
-//!   library per lwipopts.h), IPv6 (issue 16), a thumbv7em layout checked
-//!   against `arm-none-eabi-gcc` (its enums are one byte).
+//!   library per lwipopts.h), IPv6 (issue 16).
+//! - [`layout_table`]: the layout as a table in the library's object, which
+//!   ci/lwip-lib compares with the target's C compiler (thumbv7em too).
 //!
 //! # Licence
 //!
@@ -57,5 +58,6 @@
 pub mod api;
 pub mod ip;
 pub mod layout;
+pub mod layout_table;
 pub mod pbuf;
 pub mod storage;

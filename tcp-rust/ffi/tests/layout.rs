@@ -13,151 +13,28 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
 
-use lwip_tcp_rust::layout::CLayout;
-use tcp_rust::{TcpPcb, TcpPcbListen, TcpSeg};
-
 /// The size of the field a projection returns.
 fn field_size<S, T>(_: impl Fn(&S) -> &T) -> usize {
     size_of::<T>()
 }
 
-/// One row per field: (C struct, field, offset, size), the Rust values.
-macro_rules! fields {
-    ($rows:ident, $ty:ty, $c:literal, [$($f:ident),* $(,)?]) => {
-        $(
-            $rows.push((
-                $c,
-                stringify!($f),
-                offset_of!($ty, $f),
-                field_size(|s: &$ty| &s.$f),
-            ));
-        )*
-    };
-}
-
 type Row = (&'static str, &'static str, usize, usize);
 
+/// One row per field: (C struct, field, offset, size), the Rust values,
+/// and per structure its size and alignment, over the crate's one list of
+/// fields ([`lwip_tcp_rust::for_each_c_struct`]).
 fn rust_rows() -> (Vec<Row>, Vec<(&'static str, usize, usize)>) {
     let mut rows: Vec<Row> = Vec::new();
-    fields!(
-        rows,
-        TcpPcb<CLayout>,
-        "tcp_pcb",
-        [
-            local_ip,
-            remote_ip,
-            netif_idx,
-            so_options,
-            tos,
-            ttl,
-            next,
-            callback_arg,
-            state,
-            prio,
-            local_port,
-            remote_port,
-            flags,
-            polltmr,
-            pollinterval,
-            last_timer,
-            tmr,
-            rcv_nxt,
-            rcv_wnd,
-            rcv_ann_wnd,
-            rcv_ann_right_edge,
-            rtime,
-            mss,
-            rttest,
-            rtseq,
-            sa,
-            sv,
-            rto,
-            nrtx,
-            dupacks,
-            lastack,
-            cwnd,
-            ssthresh,
-            rto_end,
-            snd_nxt,
-            snd_wl1,
-            snd_wl2,
-            snd_lbb,
-            snd_wnd,
-            snd_wnd_max,
-            snd_buf,
-            snd_queuelen,
-            unsent_oversize,
-            bytes_acked,
-            unsent,
-            unacked,
-            ooseq,
-            refused_data,
-            listener,
-            sent,
-            recv,
-            connected,
-            poll,
-            errf,
-            keep_idle,
-            persist_cnt,
-            persist_backoff,
-            persist_probe,
-            keep_cnt_sent,
-            snd_scale,
-            rcv_scale,
-        ]
-    );
-    fields!(
-        rows,
-        TcpPcbListen<CLayout>,
-        "tcp_pcb_listen",
-        [
-            local_ip,
-            remote_ip,
-            netif_idx,
-            so_options,
-            tos,
-            ttl,
-            next,
-            callback_arg,
-            state,
-            prio,
-            local_port,
-            accept,
-        ]
-    );
-    fields!(
-        rows,
-        TcpSeg<CLayout>,
-        "tcp_seg",
-        [
-            next,
-            p,
-            len,
-            oversize_left,
-            chksum,
-            chksum_swapped,
-            flags,
-            tcphdr
-        ]
-    );
-    let structs = vec![
-        (
-            "tcp_pcb",
-            size_of::<TcpPcb<CLayout>>(),
-            align_of::<TcpPcb<CLayout>>(),
-        ),
-        (
-            "tcp_pcb_listen",
-            size_of::<TcpPcbListen<CLayout>>(),
-            align_of::<TcpPcbListen<CLayout>>(),
-        ),
-        (
-            "tcp_seg",
-            size_of::<TcpSeg<CLayout>>(),
-            align_of::<TcpSeg<CLayout>>(),
-        ),
-    ];
+    let mut structs = Vec::new();
+    macro_rules! collect {
+        ($c:literal, $ty:ty, $name:ident, [$($f:ident),* $(,)?]) => {
+            $(
+                rows.push(($c, stringify!($f), offset_of!($ty, $f), field_size(|s: &$ty| &s.$f)));
+            )*
+            structs.push(($c, size_of::<$ty>(), align_of::<$ty>()));
+        };
+    }
+    lwip_tcp_rust::for_each_c_struct!(collect);
     (rows, structs)
 }
 
