@@ -56,51 +56,29 @@ use tcp_rust::{
 
 // ---- the profiles -----------------------------------------------------------
 
-/// lwIP's unit-test options (test/unit/lwipopts.h with opt.h's defaults)
-/// where the port's own storage can hold them: `TCP_MSS` 536, `TCP_WND`
-/// 10 * 536, `LWIP_WND_SCALE` with `TCP_RCV_SCALE` 0, no timestamps, SACK,
-/// keepalive or listen backlog, `MEM_ALIGNMENT` 1, `PBUF_POOL_BUFSIZE` 610,
-/// `PBUF_LINK_HLEN` 14, `MEMP_NUM_TCP_PCB` 5, `MEMP_NUM_TCP_PCB_LISTEN` 8.
-/// Where the port's `Pools`/`Pbufs` are smaller than lwIP's, the profile
-/// takes the port's (both sides run the same options; lwIP's pools are
-/// larger than they need): `MEMP_NUM_TCP_SEG` 16 (lwIP 40), hence
-/// `TCP_SND_QUEUELEN` 16 (lwIP 40) and `TCP_SND_BUF` 8 * 536 (lwIP 12 *
-/// 536; init.c's check `TCP_SND_QUEUELEN >= 2 * TCP_SND_BUF / TCP_MSS`),
-/// `MEM_SIZE` 16384 (lwIP 17000), `PBUF_POOL_SIZE` 39 (lwIP 400), as
-/// tests/pbuf_diff.rs.
+/// lwIP's unit-test options as the library is built for them
+/// (`lwip_tcp_rust::api::UNIT_CONFIG`: test/unit/lwipopts.h with opt.h's
+/// defaults and the runner's `LWIP_DEBUG`), but where the port's own
+/// `Pools`/`Pbufs` are smaller than lwIP's: there the profile takes the
+/// port's (both sides run the same options; lwIP's pools are larger than
+/// they need): `MEMP_NUM_TCP_SEG` 16 (lwIP 40), hence `TCP_SND_QUEUELEN`
+/// 16 (lwIP 40) and `TCP_SND_BUF` 8 * 536 (lwIP 12 * 536; init.c's check
+/// `TCP_SND_QUEUELEN >= 2 * TCP_SND_BUF / TCP_MSS`), `MEM_SIZE` 16384
+/// (lwIP 17000), `PBUF_POOL_SIZE` 39 (lwIP 400), as tests/pbuf_diff.rs.
 const fn unit_config() -> Config {
-    let mss = 536u16;
-    let wnd = 10 * mss as u32;
+    let base = lwip_tcp_rust::api::UNIT_CONFIG;
+    let mss = base.tcp_mss;
     let snd_buf = 8 * mss as u32;
     let queuelen = 16u16;
     Config {
-        tcp_mss: mss,
-        tcp_wnd: wnd,
         tcp_snd_buf: snd_buf,
         tcp_snd_queuelen: queuelen,
         tcp_sndlowat: tcp_rust::config::tcp_sndlowat_default(snd_buf, mss),
         tcp_sndqueuelowat: tcp_rust::config::tcp_sndqueuelowat_default(queuelen),
-        tcp_ttl: 255,
-        lwip_tcp_sack_out: false,
-        lwip_wnd_scale: true,
-        tcp_rcv_scale: 0,
-        lwip_tcp_timestamps: false,
-        lwip_tcp_keepalive: false,
-        tcp_listen_backlog: false,
-        tcp_wnd_update_threshold: tcp_rust::config::tcp_wnd_update_threshold_default(wnd, mss),
-        tcp_oversize: mss,
-        memp_num_tcp_pcb: 5,
-        memp_num_tcp_pcb_listen: 8,
         memp_num_tcp_seg: 16,
         pbuf_pool_size: 39,
-        pbuf_pool_bufsize: 610,
-        pbuf_link_hlen: 14,
-        pbuf_link_encapsulation_hlen: 0,
-        memp_num_pbuf: 16,
         mem_size: 16384,
-        mem_alignment: 1,
-        sizeof_struct_pbuf: 24,
-        ..Config::full()
+        ..base
     }
 }
 
