@@ -179,9 +179,9 @@ pub fn text(r: &CaseResult) -> String {
                     }
                     for (cx, cy) in x.conns().iter().zip(y.conns()) {
                         let marks: Vec<String> = cx
-                            .fields
+                            .fields()
                             .iter()
-                            .zip(&cy.fields)
+                            .zip(&cy.fields())
                             .filter(|(p, q)| p != q)
                             .map(|((n, v), (_, w))| format!("{n}: {v} vs {w}"))
                             .collect();

@@ -69,11 +69,7 @@ impl Engine for Perturbed {
         if self.step == self.at_step
             && let (Perturb::Cwnd, Ok(Some(s))) = (self.what, v.as_mut().map(|v| v.first_mut()))
         {
-            for (n, x) in s.fields.iter_mut() {
-                if *n == "cwnd" {
-                    *x += 1;
-                }
-            }
+            s.cwnd += 1;
         }
         // snapshots() is called once per step, last.
         self.step += 1;

@@ -7,7 +7,10 @@ pub mod app;
 pub mod c;
 pub mod plant;
 pub mod rust;
+pub mod snapshot;
 pub mod sockets;
+
+pub use snapshot::PcbSnapshot;
 
 use serde::Serialize;
 use std::fmt;
@@ -92,25 +95,9 @@ impl fmt::Display for CallbackRecord {
     }
 }
 
-/// A connection's state, as named fields (lwIP's pcb field names).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ConnSnapshot {
-    /// The connection number (for a SYN_RCVD pcb not yet accepted: its
-    /// listener's).
-    pub conn: u32,
-    /// Field name and value, in a fixed order.
-    pub fields: Vec<(&'static str, i64)>,
-}
-
-impl ConnSnapshot {
-    /// A field's value.
-    pub fn get(&self, name: &str) -> Option<i64> {
-        self.fields
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| *v)
-    }
-}
+/// A connection's state: the typed pcb snapshot ([`snapshot`]), by the
+/// name the engines and oracles have always used.
+pub type ConnSnapshot = PcbSnapshot;
 
 /// The result of an API call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -176,12 +176,9 @@ impl Engine for Planted {
         let mut v = self.inner.snapshots();
         if self.due(Fault::State)
             && let Ok(conns) = v.as_mut()
-            && let Some(cwnd) = conns
-                .iter_mut()
-                .flat_map(|c| c.fields.iter_mut())
-                .find(|(n, _)| *n == "cwnd")
+            && let Some(c) = conns.first_mut()
         {
-            cwnd.1 += 1;
+            c.cwnd += 1;
             self.fired = true;
         }
         v

@@ -14,6 +14,7 @@ use tcp_rust::{
 };
 
 use super::app::AppState;
+use super::snapshot::{LISTENER_ONLY, NOT_ON_LISTENER};
 use super::sockets::{AsApi, RawError, RawStack, Sockets};
 use super::{
     CallOutcome, CallbackRecord, CbKind, ConnSnapshot, Engine, EngineError, Leaks, Observed,
@@ -637,10 +638,7 @@ impl Engine for RustEngine {
                 Some(List::Active) => 3,
                 Some(List::TimeWait) => 4,
             };
-            out.push(ConnSnapshot {
-                conn: id_of(&self.app, t, h),
-                fields: snapshot_fields(t, h, list),
-            });
+            out.push(snapshot_of(t, h, id_of(&self.app, t, h), list)?);
         }
         Ok(out)
     }
@@ -743,103 +741,150 @@ fn record(app: &mut RApp, t: &Stack, e: tcp_rust::Event) -> CallbackRecord {
     }
 }
 
-/// The snapshot fields, in the C engine's order (see `c::snapshot`).
-fn snapshot_fields(t: &Stack, h: Handle, list: i64) -> Vec<(&'static str, i64)> {
+/// The port's pcb as the typed snapshot, every field named, in the C
+/// engine's terms (see `c::snapshot` and [`super::snapshot`]). A pcb
+/// the port lists but cannot read is an unobservable snapshot, reported
+/// as such.
+fn snapshot_of(t: &Stack, h: Handle, conn: u32, list: i64) -> Observed<ConnSnapshot> {
     let ip = |a: [u8; 4]| i64::from(u32::from_be_bytes(a));
     if h.is_listen() {
-        let Ok(l) = t.listen_pcb(h) else {
-            return Vec::new();
-        };
-        let mut f = super::c::zero_snapshot_fields();
-        for (k, v) in f.iter_mut() {
-            *v = match *k {
-                "list" => list,
-                "state" => l.state as i64,
-                "local_ip" => ip(l.local_ip),
-                "local_port" => i64::from(l.local_port),
-                "prio" => i64::from(l.prio),
-                "so_options" => i64::from(l.so_options),
-                "ttl" => i64::from(l.ttl),
-                "tos" => i64::from(l.tos),
-                "netif_idx" => i64::from(l.netif_idx),
-                "backlog" => i64::from(l.backlog),
-                "accepts_pending" => i64::from(l.accepts_pending),
-                _ => 0,
-            };
-        }
-        return f;
+        let l = t
+            .listen_pcb(h)
+            .map_err(|e| Unobservable(format!("listed listening pcb {h:?}: {e:?}")))?;
+        return Ok(ConnSnapshot {
+            conn,
+            list,
+            state: l.state as i64,
+            flags: NOT_ON_LISTENER,
+            local_ip: ip(l.local_ip),
+            local_port: i64::from(l.local_port),
+            remote_ip: NOT_ON_LISTENER,
+            remote_port: NOT_ON_LISTENER,
+            prio: i64::from(l.prio),
+            so_options: i64::from(l.so_options),
+            ttl: i64::from(l.ttl),
+            tos: i64::from(l.tos),
+            netif_idx: i64::from(l.netif_idx),
+            mss: NOT_ON_LISTENER,
+            snd_nxt: NOT_ON_LISTENER,
+            lastack: NOT_ON_LISTENER,
+            snd_lbb: NOT_ON_LISTENER,
+            snd_wl1: NOT_ON_LISTENER,
+            snd_wl2: NOT_ON_LISTENER,
+            rcv_nxt: NOT_ON_LISTENER,
+            rcv_wnd: NOT_ON_LISTENER,
+            rcv_ann_wnd: NOT_ON_LISTENER,
+            rcv_ann_right_edge: NOT_ON_LISTENER,
+            snd_wnd: NOT_ON_LISTENER,
+            snd_wnd_max: NOT_ON_LISTENER,
+            cwnd: NOT_ON_LISTENER,
+            ssthresh: NOT_ON_LISTENER,
+            bytes_acked: NOT_ON_LISTENER,
+            rto_end: NOT_ON_LISTENER,
+            rto: NOT_ON_LISTENER,
+            sa: NOT_ON_LISTENER,
+            sv: NOT_ON_LISTENER,
+            rtime: NOT_ON_LISTENER,
+            rttest: NOT_ON_LISTENER,
+            rtseq: NOT_ON_LISTENER,
+            nrtx: NOT_ON_LISTENER,
+            dupacks: NOT_ON_LISTENER,
+            persist_backoff: NOT_ON_LISTENER,
+            persist_cnt: NOT_ON_LISTENER,
+            persist_probe: NOT_ON_LISTENER,
+            keep_cnt_sent: NOT_ON_LISTENER,
+            snd_scale: NOT_ON_LISTENER,
+            rcv_scale: NOT_ON_LISTENER,
+            snd_buf: NOT_ON_LISTENER,
+            snd_queuelen: NOT_ON_LISTENER,
+            unsent_segs: NOT_ON_LISTENER,
+            unsent_bytes: NOT_ON_LISTENER,
+            unacked_segs: NOT_ON_LISTENER,
+            unacked_bytes: NOT_ON_LISTENER,
+            ooseq_segs: NOT_ON_LISTENER,
+            ooseq_bytes: NOT_ON_LISTENER,
+            refused_bytes: NOT_ON_LISTENER,
+            unsent_oversize: NOT_ON_LISTENER,
+            tmr: NOT_ON_LISTENER,
+            polltmr: NOT_ON_LISTENER,
+            pollinterval: NOT_ON_LISTENER,
+            backlog: i64::from(l.backlog),
+            accepts_pending: i64::from(l.accepts_pending),
+            ts_lastacksent: NOT_ON_LISTENER,
+            ts_recent: NOT_ON_LISTENER,
+            keep_idle: NOT_ON_LISTENER,
+            keep_intvl: NOT_ON_LISTENER,
+            keep_cnt: NOT_ON_LISTENER,
+        });
     }
-    let Ok(p) = t.pcb(h) else {
-        return Vec::new();
-    };
+    let p = t
+        .pcb(h)
+        .map_err(|e| Unobservable(format!("listed pcb {h:?}: {e:?}")))?;
     let q = t.queue_lens(h).unwrap_or_default();
     let refused = t.refused_bytes(h).unwrap_or(0) as i64;
-    let mut f = super::c::zero_snapshot_fields();
-    for (k, v) in f.iter_mut() {
-        *v = match *k {
-            "list" => list,
-            "state" => p.state as i64,
-            "flags" => i64::from(p.flags),
-            "local_ip" => ip(p.local_ip),
-            "local_port" => i64::from(p.local_port),
-            "remote_ip" => ip(p.remote_ip),
-            "remote_port" => i64::from(p.remote_port),
-            "prio" => i64::from(p.prio),
-            "so_options" => i64::from(p.so_options),
-            "ttl" => i64::from(p.ttl),
-            "tos" => i64::from(p.tos),
-            "netif_idx" => i64::from(p.netif_idx),
-            "mss" => i64::from(p.mss),
-            "snd_nxt" => i64::from(p.snd_nxt),
-            "lastack" => i64::from(p.lastack),
-            "snd_lbb" => i64::from(p.snd_lbb),
-            "snd_wl1" => i64::from(p.snd_wl1),
-            "snd_wl2" => i64::from(p.snd_wl2),
-            "rcv_nxt" => i64::from(p.rcv_nxt),
-            "rcv_wnd" => i64::from(p.rcv_wnd),
-            "rcv_ann_wnd" => i64::from(p.rcv_ann_wnd),
-            "rcv_ann_right_edge" => i64::from(p.rcv_ann_right_edge),
-            "snd_wnd" => i64::from(p.snd_wnd),
-            "snd_wnd_max" => i64::from(p.snd_wnd_max),
-            "cwnd" => i64::from(p.cwnd),
-            "ssthresh" => i64::from(p.ssthresh),
-            "bytes_acked" => i64::from(p.bytes_acked),
-            "rto_end" => i64::from(p.rto_end),
-            "rto" => i64::from(p.rto),
-            "sa" => i64::from(p.sa),
-            "sv" => i64::from(p.sv),
-            "rtime" => i64::from(p.rtime),
-            "rttest" => i64::from(p.rttest),
-            "rtseq" => i64::from(p.rtseq),
-            "nrtx" => i64::from(p.nrtx),
-            "dupacks" => i64::from(p.dupacks),
-            "persist_backoff" => i64::from(p.persist_backoff),
-            "persist_cnt" => i64::from(p.persist_cnt),
-            "persist_probe" => i64::from(p.persist_probe),
-            "keep_cnt_sent" => i64::from(p.keep_cnt_sent),
-            "snd_scale" => i64::from(p.snd_scale),
-            "rcv_scale" => i64::from(p.rcv_scale),
-            "snd_buf" => i64::from(p.snd_buf),
-            "snd_queuelen" => i64::from(p.snd_queuelen),
-            "unsent_segs" => i64::from(q[0].0),
-            "unsent_bytes" => i64::from(q[0].1),
-            "unacked_segs" => i64::from(q[1].0),
-            "unacked_bytes" => i64::from(q[1].1),
-            "ooseq_segs" => i64::from(q[2].0),
-            "ooseq_bytes" => i64::from(q[2].1),
-            "refused_bytes" => refused,
-            "unsent_oversize" => i64::from(p.unsent_oversize),
-            "tmr" => i64::from(p.tmr),
-            "polltmr" => i64::from(p.polltmr),
-            "pollinterval" => i64::from(p.pollinterval),
-            "ts_lastacksent" => i64::from(p.ts_lastacksent),
-            "ts_recent" => i64::from(p.ts_recent),
-            "keep_idle" => i64::from(p.keep_idle),
-            "keep_intvl" => i64::from(p.keep_intvl),
-            "keep_cnt" => i64::from(p.keep_cnt),
-            // backlog, accepts_pending: listener fields, zero here.
-            _ => 0,
-        };
-    }
-    f
+    Ok(ConnSnapshot {
+        conn,
+        list,
+        state: p.state as i64,
+        flags: i64::from(p.flags),
+        local_ip: ip(p.local_ip),
+        local_port: i64::from(p.local_port),
+        remote_ip: ip(p.remote_ip),
+        remote_port: i64::from(p.remote_port),
+        prio: i64::from(p.prio),
+        so_options: i64::from(p.so_options),
+        ttl: i64::from(p.ttl),
+        tos: i64::from(p.tos),
+        netif_idx: i64::from(p.netif_idx),
+        mss: i64::from(p.mss),
+        snd_nxt: i64::from(p.snd_nxt),
+        lastack: i64::from(p.lastack),
+        snd_lbb: i64::from(p.snd_lbb),
+        snd_wl1: i64::from(p.snd_wl1),
+        snd_wl2: i64::from(p.snd_wl2),
+        rcv_nxt: i64::from(p.rcv_nxt),
+        rcv_wnd: i64::from(p.rcv_wnd),
+        rcv_ann_wnd: i64::from(p.rcv_ann_wnd),
+        rcv_ann_right_edge: i64::from(p.rcv_ann_right_edge),
+        snd_wnd: i64::from(p.snd_wnd),
+        snd_wnd_max: i64::from(p.snd_wnd_max),
+        cwnd: i64::from(p.cwnd),
+        ssthresh: i64::from(p.ssthresh),
+        bytes_acked: i64::from(p.bytes_acked),
+        rto_end: i64::from(p.rto_end),
+        rto: i64::from(p.rto),
+        sa: i64::from(p.sa),
+        sv: i64::from(p.sv),
+        rtime: i64::from(p.rtime),
+        rttest: i64::from(p.rttest),
+        rtseq: i64::from(p.rtseq),
+        nrtx: i64::from(p.nrtx),
+        dupacks: i64::from(p.dupacks),
+        persist_backoff: i64::from(p.persist_backoff),
+        persist_cnt: i64::from(p.persist_cnt),
+        persist_probe: i64::from(p.persist_probe),
+        keep_cnt_sent: i64::from(p.keep_cnt_sent),
+        snd_scale: i64::from(p.snd_scale),
+        rcv_scale: i64::from(p.rcv_scale),
+        snd_buf: i64::from(p.snd_buf),
+        snd_queuelen: i64::from(p.snd_queuelen),
+        unsent_segs: i64::from(q[0].0),
+        unsent_bytes: i64::from(q[0].1),
+        unacked_segs: i64::from(q[1].0),
+        unacked_bytes: i64::from(q[1].1),
+        ooseq_segs: i64::from(q[2].0),
+        ooseq_bytes: i64::from(q[2].1),
+        refused_bytes: refused,
+        unsent_oversize: i64::from(p.unsent_oversize),
+        tmr: i64::from(p.tmr),
+        polltmr: i64::from(p.polltmr),
+        pollinterval: i64::from(p.pollinterval),
+        backlog: LISTENER_ONLY,
+        accepts_pending: LISTENER_ONLY,
+        ts_lastacksent: i64::from(p.ts_lastacksent),
+        ts_recent: i64::from(p.ts_recent),
+        keep_idle: i64::from(p.keep_idle),
+        keep_intvl: i64::from(p.keep_intvl),
+        keep_cnt: i64::from(p.keep_cnt),
+    })
 }
