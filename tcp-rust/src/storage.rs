@@ -129,13 +129,12 @@ impl CallbackRepr for bool {
     }
 }
 
-/// `set` as the port's API registers a callback: the application's
-/// ([`CallbackRepr::app`]) or NULL.
-pub fn app_or_null<T: CallbackRepr>(set: bool) -> T {
-    match T::app() {
-        Some(app) if set => app,
-        _ => T::NULL,
-    }
+/// What the port's API registers where lwIP's harness shim registers its
+/// callback (tcp_new's recv, sent and err, tcp_connect's connected): the
+/// application's ([`CallbackRepr::app`]), or NULL in a layout without one
+/// (a C application registers its own).
+pub fn app_or_null<T: CallbackRepr>() -> T {
+    T::app().unwrap_or(T::NULL)
 }
 
 /// How a listen pcb stores `accept`.

@@ -684,7 +684,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// Port of `tcp_connect()` (tcp.c); the connected callback goes to the
     /// application.
     pub fn tcp_connect(&mut self, h: Handle, ipaddr: [u8; 4], port: u16) -> Result<Err, ApiError> {
-        self.tcp_connect_ptr(h, Some(ipaddr), port, app_or_null(true))
+        self.tcp_connect_ptr(h, Some(ipaddr), port, app_or_null())
     }
 
     /// Port of `tcp_connect()` (tcp.c) with lwIP's pointer arguments:
@@ -818,9 +818,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     pub fn tcp_new<A: TcpApp<H, P>>(&mut self, app: &mut A) -> Option<Handle> {
         let i = self.tcp_alloc(TCP_PRIO_NORMAL, app)?;
         let p = self.p(i);
-        p.recv = app_or_null(true);
-        p.sent = app_or_null(true);
-        p.errf = app_or_null(true);
+        p.recv = app_or_null();
+        p.sent = app_or_null();
+        p.errf = app_or_null();
         Some(self.conn_handle(i))
     }
 
