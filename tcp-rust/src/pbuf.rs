@@ -741,7 +741,10 @@ pub trait PbufStore {
     /// `n` bytes from `offset` into the chain `from`, written into `to`'s
     /// first pbuf at `at` (tcp_split_unsent_seg, tcp_zero_window_probe).
     /// Returns the bytes copied. Both are this store's pbufs, so the bytes
-    /// pass through a small buffer on the way.
+    /// pass through a 64-byte buffer on the way (so `from` and `to` may be
+    /// the same chain); a step that does not fit `to`'s payload is counted,
+    /// not written. Written once for every store, over its own
+    /// `pbuf_copy_partial` and `payload_mut`.
     fn pbuf_copy_partial_pbuf<R: RomStore>(
         &mut self,
         rom: &R,
@@ -750,7 +753,30 @@ pub trait PbufStore {
         n: u16,
         to: Self::Pbuf,
         at: u16,
-    ) -> u16;
+    ) -> u16 {
+        let mut buf = [0u8; 64];
+        let mut done: u16 = 0;
+        while done < n {
+            let k = (n - done).min(buf.len() as u16);
+            let Some(b) = buf.get_mut(..usize::from(k)) else {
+                break;
+            };
+            let got = self.pbuf_copy_partial(rom, from, b, offset.wrapping_add(done));
+            let start = usize::from(at) + usize::from(done);
+            if let (Some(d), Some(sv)) = (
+                self.payload_mut(to)
+                    .get_mut(start..start + usize::from(got)),
+                buf.get(..usize::from(got)),
+            ) {
+                d.copy_from_slice(sv);
+            }
+            done += got;
+            if got < k {
+                break;
+            }
+        }
+        done
+    }
 
     /// The application's bytes a `PBUF_ROM` reference points at: `len`
     /// bytes from `at` (fewer if the application has fewer).
@@ -1119,39 +1145,6 @@ impl PbufStore for Pbufs {
 
     fn pool_used(&self) -> u16 {
         self.pool.used()
-    }
-
-    fn pbuf_copy_partial_pbuf<R: RomStore>(
-        &mut self,
-        rom: &R,
-        from: Pbuf,
-        offset: u16,
-        n: u16,
-        to: Pbuf,
-        at: u16,
-    ) -> u16 {
-        let mut buf = [0u8; 64];
-        let mut done: u16 = 0;
-        while done < n {
-            let k = (n - done).min(buf.len() as u16);
-            let Some(b) = buf.get_mut(..usize::from(k)) else {
-                break;
-            };
-            let got = self.pbuf_copy_partial(rom, from, b, offset.wrapping_add(done));
-            let start = usize::from(at) + usize::from(done);
-            if let (Some(d), Some(sv)) = (
-                self.payload_mut(to)
-                    .get_mut(start..start + usize::from(got)),
-                buf.get(..usize::from(got)),
-            ) {
-                d.copy_from_slice(sv);
-            }
-            done += got;
-            if got < k {
-                break;
-            }
-        }
-        done
     }
 
     fn rom_slice<R: RomStore>(rom: &R, at: RomRef, len: usize) -> &[u8] {

@@ -617,44 +617,6 @@ impl PbufStore for LwipPbufs {
         LwipPbufs::memp_used(unsafe { &memp_PBUF_POOL })
     }
 
-    /// As the port's: `n` bytes from `offset` into `from`, through a
-    /// 64-byte buffer (so `from` and `to` may be the same chain), written
-    /// at `at` into `to`'s first pbuf where its payload has room (a step
-    /// that does not fit is counted, not written, as in the port). The
-    /// bytes copied.
-    fn pbuf_copy_partial_pbuf<R: RomStore>(
-        &mut self,
-        rom: &R,
-        from: PbufPtr,
-        offset: u16,
-        n: u16,
-        to: PbufPtr,
-        at: u16,
-    ) -> u16 {
-        let mut buf = [0u8; 64];
-        let mut done: u16 = 0;
-        while done < n {
-            let k = (n - done).min(buf.len() as u16);
-            let Some(b) = buf.get_mut(..usize::from(k)) else {
-                break;
-            };
-            let got = self.pbuf_copy_partial(rom, from, b, offset.wrapping_add(done));
-            let start = usize::from(at) + usize::from(done);
-            if let (Some(d), Some(sv)) = (
-                self.payload_mut(to)
-                    .get_mut(start..start + usize::from(got)),
-                buf.get(..usize::from(got)),
-            ) {
-                d.copy_from_slice(sv);
-            }
-            done += got;
-            if got < k {
-                break;
-            }
-        }
-        done
-    }
-
     fn rom_slice<R: RomStore>(_rom: &R, at: RomPtr, len: usize) -> &[u8] {
         if at.0.is_null() || len == 0 {
             return &[];
