@@ -654,6 +654,14 @@ pub trait PbufStore {
     /// `h`'s reference passed on (no reference is taken).
     fn pbuf_cat(&mut self, h: Self::Pbuf, t: Self::Pbuf);
 
+    /// Port of `pbuf_split_64k(p, &rest)` (pbuf.c, a build with
+    /// `TCP_QUEUE_OOSEQ` and `LWIP_WND_SCALE`): cuts `p`'s chain after the
+    /// last pbuf whose lengths, summed from the head as a `u16_t`, do not
+    /// wrap; returns the rest (`None` when nothing was cut). The front
+    /// part's `tot_len`s lose the rest's; the rest keeps its own, and the
+    /// head's `PBUF_FLAG_TCP_FIN` is copied to it. No reference changes.
+    fn pbuf_split_64k(&mut self, p: Self::Pbuf) -> Option<Self::Pbuf>;
+
     /// Port of `pbuf_realloc(p, new_len)` (pbuf.c): shrinks the chain to
     /// `new_len` bytes, trimming the heap block of a `PBUF_RAM` last pbuf
     /// (`mem_trim`) and freeing the pbufs behind it. A larger `new_len`
@@ -968,6 +976,40 @@ impl PbufStore for Pbufs {
             self.set16(p, F_TOT_LEN, tot);
             p = Pbuf(hp.next);
         }
+    }
+
+    fn pbuf_split_64k(&mut self, p: Pbuf) -> Option<Pbuf> {
+        let first = self.hdr(p);
+        if first.next == NO_NEXT {
+            return None;
+        }
+        let mut front = first.len;
+        let mut last = p;
+        let mut r = Some(Pbuf(first.next));
+        // Continue until the total length (summed as a u16_t) wraps.
+        while let Some(q) = r {
+            let qh = self.hdr(q);
+            if front.wrapping_add(qh.len) < front {
+                break;
+            }
+            front = front.wrapping_add(qh.len);
+            last = q;
+            r = (qh.next != NO_NEXT).then_some(Pbuf(qh.next));
+        }
+        self.set32(last, F_NEXT, NO_NEXT);
+        let rest = r?;
+        let rest_tot = self.hdr(rest).tot_len;
+        let mut i = Some(p);
+        while let Some(q) = i {
+            let qh = self.hdr(q);
+            self.set16(q, F_TOT_LEN, qh.tot_len.wrapping_sub(rest_tot));
+            i = (qh.next != NO_NEXT).then_some(Pbuf(qh.next));
+        }
+        if first.flags & PBUF_FLAG_TCP_FIN != 0 {
+            let f = self.hdr(rest).flags;
+            self.set8(rest, F_FLAGS, f | PBUF_FLAG_TCP_FIN);
+        }
+        Some(rest)
     }
 
     fn pbuf_realloc(&mut self, p: Pbuf, new_len: u16) -> Result<(), &'static str> {

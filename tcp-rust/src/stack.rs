@@ -523,8 +523,8 @@ pub struct TcpPcbListen<L: Layout = PortLayout> {
     pub local_port: u16,
     /// `lpcb->accept`.
     pub accept: L::AcceptFn,
-    pub accepts_pending: L::Backlog,
     pub backlog: L::Backlog,
+    pub accepts_pending: L::Backlog,
 }
 
 /// `NETIF_NO_INDEX` (netif.h): a pcb bound to no netif.

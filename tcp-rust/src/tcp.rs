@@ -1334,32 +1334,50 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         app: &mut A,
     ) -> Err {
         let generation = self.conn_handle(i).generation();
-        // Take the refused data out (pcb->refused_data = NULL), in case
-        // the callback closes the pcb.
-        let Some(refused) = self.p(i).refused_data.take() else {
-            return Err::Ok;
-        };
-        let fin = self.pbufs.flags(refused) & PBUF_FLAG_TCP_FIN != 0;
-        let err = self.tcp_event_recv(app, i, refused, Err::Ok);
-        let alive = self.conn_alive(i, generation);
-        if err == Err::Ok {
-            if fin && alive {
-                if self.pcb_ref(i).rcv_wnd != self.tcp_wnd_max(i) {
-                    self.p(i).rcv_wnd = self.pcb_ref(i).rcv_wnd.wrapping_add(1);
+        // With TCP_QUEUE_OOSEQ and LWIP_WND_SCALE, lwIP hands refused data
+        // over in parts below 64 KiB (pbuf_split_64k), in a loop while
+        // there is refused data; otherwise once.
+        let split = P::CONFIG.tcp_queue_ooseq && P::CONFIG.lwip_wnd_scale;
+        loop {
+            let Some(refused) = self.pcb_ref(i).refused_data else {
+                return Err::Ok;
+            };
+            let fin = self.pbufs.flags(refused) & PBUF_FLAG_TCP_FIN != 0;
+            // pcb->refused_data becomes what is left (NULL without a
+            // split), in case the callback closes the pcb.
+            let rest = if split {
+                self.pbufs.pbuf_split_64k(refused)
+            } else {
+                None
+            };
+            self.p(i).refused_data = rest;
+            let err = self.tcp_event_recv(app, i, refused, Err::Ok);
+            let alive = self.conn_alive(i, generation);
+            if err == Err::Ok {
+                if fin && rest.is_none() && alive {
+                    if self.pcb_ref(i).rcv_wnd != self.tcp_wnd_max(i) {
+                        self.p(i).rcv_wnd = self.pcb_ref(i).rcv_wnd.wrapping_add(1);
+                    }
+                    let e = self.tcp_event_closed(app, i);
+                    if e == Err::Abrt || !self.conn_alive(i, generation) {
+                        return Err::Abrt;
+                    }
                 }
-                let e = self.tcp_event_closed(app, i);
-                if e == Err::Abrt || !self.conn_alive(i, generation) {
-                    return Err::Abrt;
+            } else if err == Err::Abrt || !alive {
+                return Err::Abrt;
+            } else {
+                // Still refused: the pbuf is still valid, the rest goes
+                // back behind it.
+                if let Some(r) = rest {
+                    self.pbufs.pbuf_cat(refused, r);
                 }
+                self.p(i).refused_data = Some(refused);
+                return Err::InProgress;
             }
-        } else if err == Err::Abrt || !alive {
-            return Err::Abrt;
-        } else {
-            // Still refused: the pbuf is still valid.
-            self.p(i).refused_data = Some(refused);
-            return Err::InProgress;
+            if !split || !alive {
+                return Err::Ok;
+            }
         }
-        Err::Ok
     }
 
     /// Port of `tcp_slowtmr()` (tcp.c).

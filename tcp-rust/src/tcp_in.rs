@@ -505,20 +505,41 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if self.tcp_input_delayed_close(i, app) {
             return;
         }
-        if let Some(data) = self.inp.recv_data {
+        // With TCP_QUEUE_OOSEQ and LWIP_WND_SCALE, in-sequence data and
+        // the ooseq segments it releases can exceed what a pbuf's u16_t
+        // tot_len counts: lwIP hands it to the application in parts below
+        // 64 KiB (pbuf_split_64k), and keeps the rest with refused data.
+        let split = P::CONFIG.tcp_queue_ooseq && P::CONFIG.lwip_wnd_scale;
+        while let Some(data) = self.inp.recv_data {
+            let rest = if split {
+                self.pbufs.pbuf_split_64k(data)
+            } else {
+                None
+            };
             if self.pcb_ref(i).flags & TF_RXCLOSED != 0 {
                 self.pbufs.pbuf_free(data);
+                if let Some(r) = rest {
+                    self.pbufs.pbuf_free(r);
+                }
                 self.inp.recv_data = None;
                 self.tcp_abandon(i, true, app);
                 return;
             }
             let e = self.tcp_event_recv(app, i, data, Err::Ok);
             if e == Err::Abrt || !self.conn_alive(i, generation) {
+                if let Some(r) = rest {
+                    self.pbufs.pbuf_free(r);
+                }
                 return;
             }
             if e != Err::Ok {
+                if let Some(r) = rest {
+                    self.pbufs.pbuf_cat(data, r);
+                }
                 self.p(i).refused_data = Some(data);
+                break;
             }
+            self.inp.recv_data = rest;
         }
         if self.inp.recv_flags & TF_GOT_FIN != 0 {
             if let Some(r) = self.pcb_ref(i).refused_data {

@@ -3,7 +3,7 @@
 //! exported with `#[unsafe(no_mangle)]` under lwIP's names and
 //! signatures, each a thin conversion around the core ([`Stack`]: the
 //! core over [`LwipStorage`], lwIP's pools and structures, for the
-//! options of [`Unit`]).
+//! options of [`crate::opts`]).
 //!
 //! The data symbols (`tcp_active_pcbs`, `tcp_ticks`, …) are
 //! [`crate::storage`]'s. The functions exported here are those the rest of
@@ -58,79 +58,17 @@ use crate::layout::{
 use crate::pbuf::RomPtr;
 use crate::storage::LwipStorage;
 
-/// lwIP's unit-test options (test/unit/lwipopts.h with opt.h's defaults
-/// and the unix port's `LWIP_RAND`), as the core's [`Config`].
-pub const UNIT_CONFIG: Config = {
-    let mss = 536u16;
-    let wnd = 10 * mss as u32;
-    let snd_buf = 12 * mss as u32;
-    let queuelen = 40u16;
-    Config {
-        tcp_mss: mss,
-        tcp_wnd: wnd,
-        tcp_snd_buf: snd_buf,
-        tcp_snd_queuelen: queuelen,
-        tcp_sndlowat: tcp_rust::config::tcp_sndlowat_default(snd_buf, mss),
-        tcp_sndqueuelowat: tcp_rust::config::tcp_sndqueuelowat_default(queuelen),
-        tcp_ttl: 255,
-        tcp_maxrtx: 12,
-        tcp_synmaxrtx: 6,
-        tcp_queue_ooseq: true,
-        tcp_ooseq_max_bytes: 0,
-        tcp_ooseq_max_pbufs: 0,
-        lwip_tcp_sack_out: false,
-        lwip_tcp_max_sack_num: 4,
-        lwip_wnd_scale: true,
-        tcp_rcv_scale: 0,
-        lwip_tcp_timestamps: false,
-        lwip_tcp_keepalive: false,
-        tcp_listen_backlog: false,
-        tcp_default_listen_backlog: 0xff,
-        tcp_wnd_update_threshold: tcp_rust::config::tcp_wnd_update_threshold_default(wnd, mss),
-        tcp_oversize: mss,
-        // The unit-test runner is built with LWIP_DEBUG.
-        tcp_oversize_dbgcheck: true,
-        tcp_calculate_eff_send_mss: true,
-        lwip_tcp_rto_time: 3000,
-        memp_num_tcp_pcb: 5,
-        memp_num_tcp_pcb_listen: 8,
-        memp_num_tcp_seg: 40,
-        pbuf_pool_size: 400,
-        // LWIP_MEM_ALIGN_SIZE(TCP_MSS + 40 + 20 + 0 + 14), MEM_ALIGNMENT 1.
-        pbuf_pool_bufsize: 610,
-        pbuf_link_hlen: 14,
-        pbuf_link_encapsulation_hlen: 0,
-        pbuf_ip_hlen: 40,
-        memp_num_pbuf: 16,
-        mem_size: 17000,
-        mem_alignment: 1,
-        sizeof_struct_pbuf: 24,
-        lwip_rand_defined: true,
-        tcp_local_port_range_start: 0xc000,
-        tcp_local_port_range_end: 0xffff,
-        tcp_keepidle_default: 7_200_000,
-        tcp_keepintvl_default: 75_000,
-        tcp_keepcnt_default: 9,
-        tcp_msl: 60_000,
-        tcp_fin_wait_timeout: 20_000,
-        tcp_syn_rcvd_timeout: 20_000,
-        tcp_tmr_interval: 250,
-        checksum_gen_tcp: true,
-        checksum_check_tcp: true,
-    }
-};
+/// The options the library is built for ([`crate::opts`]), as the core's
+/// profile over lwIP's own storage.
+pub struct Build;
 
-/// The profile the library is built for: lwIP's unit-test options over
-/// lwIP's own storage.
-pub struct Unit;
-
-impl Profile for Unit {
-    const CONFIG: Config = UNIT_CONFIG;
+impl Profile for Build {
+    const CONFIG: Config = crate::opts::CONFIG;
     type Storage = LwipStorage;
 }
 
 /// The core as the library runs it.
-pub type Stack = Tcp<LwipHooks, Unit>;
+pub type Stack = Tcp<LwipHooks, Build>;
 
 unsafe extern "C" {
     /// The unix port's `LWIP_RAND()` (`(u32_t)rand()`).
@@ -244,7 +182,7 @@ fn pcb_ptr(t: &Stack, h: Handle) -> *mut c_void {
     t.pcb_of(h).map_or(ptr::null_mut(), |r| r.0.as_ptr())
 }
 
-impl TcpApp<LwipHooks, Unit> for CApp {
+impl TcpApp<LwipHooks, Build> for CApp {
     /// lwIP's contract: a C application frees the pbufs recv hands it.
     const OWNS_RECV_PBUF: bool = true;
     fn accept(&mut self, t: &mut Stack, listener: Handle, new: Option<Handle>, err: Err) -> Err {
@@ -275,7 +213,7 @@ impl TcpApp<LwipHooks, Unit> for CApp {
         // SAFETY: the application's connected function, as lwIP calls it.
         err_of(lend(t, || unsafe { f(arg, r.0.as_ptr(), err.as_raw()) }))
     }
-    fn recv(&mut self, t: &mut Stack, pcb: Handle, p: Option<PbufOf<Unit>>, err: Err) -> Err {
+    fn recv(&mut self, t: &mut Stack, pcb: Handle, p: Option<PbufOf<Build>>, err: Err) -> Err {
         let Ok(r) = t.pcb_of(pcb) else {
             return Err::Arg;
         };
@@ -312,7 +250,7 @@ impl TcpApp<LwipHooks, Unit> for CApp {
         // SAFETY: the application's poll function, as lwIP calls it.
         err_of(lend(t, || unsafe { f(arg, r.0.as_ptr()) }))
     }
-    fn err(&mut self, t: &mut Stack, _: Handle, errf: ErrFnOf<Unit>, arg: ArgOf<Unit>, err: Err) {
+    fn err(&mut self, t: &mut Stack, _: Handle, errf: ErrFnOf<Build>, arg: ArgOf<Build>, err: Err) {
         let ErrFn(Some(f)) = errf else {
             return;
         };
@@ -644,6 +582,30 @@ pub extern "C" fn tcp_abort(pcb: *mut c_void) {
     let _ = with_stack(|t| {
         let h = handle(t, pcb);
         t.tcp_abort(h, &mut CApp)
+    });
+}
+
+/// `void tcp_backlog_delayed(struct tcp_pcb *pcb)`: tcp.c has it only in
+/// a build with `TCP_LISTEN_BACKLOG` (the feature `tcp-listen-backlog`,
+/// which the option sets with it turn on; not exported otherwise, as lwIP
+/// does not).
+#[cfg(feature = "tcp-listen-backlog")]
+#[unsafe(no_mangle)]
+pub extern "C" fn tcp_backlog_delayed(pcb: *mut c_void) {
+    let _ = with_stack(|t| {
+        let h = handle(t, pcb);
+        t.tcp_backlog_delayed(h)
+    });
+}
+
+/// `void tcp_backlog_accepted(struct tcp_pcb *pcb)` (`TCP_LISTEN_BACKLOG`,
+/// as [`tcp_backlog_delayed`]).
+#[cfg(feature = "tcp-listen-backlog")]
+#[unsafe(no_mangle)]
+pub extern "C" fn tcp_backlog_accepted(pcb: *mut c_void) {
+    let _ = with_stack(|t| {
+        let h = handle(t, pcb);
+        t.tcp_backlog_accepted_api(h)
     });
 }
 

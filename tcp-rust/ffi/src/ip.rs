@@ -1,9 +1,10 @@
 //! lwIP's IP layer and netifs below the core: `ip4_route`,
 //! `netif_get_by_index`, `ip4_addr_isbroadcast_u32` and `ip4_output_if`
 //! through `extern "C"`, and the three fields of `struct netif` the TCP
-//! code reads (`ip_addr`, `mtu`, `num`), at the offsets lwIP's unit-test
-//! build gives them (test/unit/lwipopts.h, dual-stack, `LWIP_DEBUG`;
-//! `tests/ip_layout.rs` checks them against the C compiler).
+//! code reads (`ip_addr`, `mtu`, `num`), at the offsets the build
+//! description gives ([`crate::opts`]; `tests/ip_layout.rs` checks them
+//! against the host C compiler for the unit-test build, ci/lwip-lib
+//! against the target's for every build).
 //!
 //! The TCP code of lwIP 2.2.1 is dual-stack, but the core is IPv4-only
 //! (issue 16): every address it hands down is an IPv4 one, so
@@ -29,12 +30,7 @@ use tcp_rust::storage::IpAddrRepr;
 use crate::layout::{IpAddrT, NetifPtr, PbufPtr};
 use crate::pbuf::as_raw;
 
-/// `offsetof(struct netif, ip_addr)`.
-pub const NETIF_IP_ADDR: usize = 8;
-/// `offsetof(struct netif, mtu)`.
-pub const NETIF_MTU: usize = 264;
-/// `offsetof(struct netif, num)`.
-pub const NETIF_NUM: usize = 278;
+pub use crate::opts::{NETIF_IP_ADDR, NETIF_MTU, NETIF_NUM};
 /// `IP_PROTO_TCP` (ip.h).
 const IP_PROTO_TCP: u8 = 6;
 

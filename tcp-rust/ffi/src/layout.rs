@@ -4,15 +4,19 @@
 //! a C `enum tcp_state`, whose addresses are `ip_addr_t`, whose callbacks
 //! are lwIP's function pointers. With it, `tcp_rust::TcpPcb<CLayout>` is
 //! `struct tcp_pcb` and `tcp_rust::TcpPcbListen<CLayout>` is `struct
-//! tcp_pcb_listen`, byte for byte, for the options this layout is written
-//! for: lwIP's unit-test lwipopts.h (test/unit/lwipopts.h with opt.h's
-//! defaults), which is dual-stack (`LWIP_IPV6`), has `LWIP_WND_SCALE`,
-//! `LWIP_CALLBACK_API`, `TCP_OVERSIZE` (with `TCP_OVERSIZE_DBGCHECK`: the
-//! runner is built with `LWIP_DEBUG`) and `TCP_QUEUE_OOSEQ`, and no
-//! `LWIP_TCP_TIMESTAMPS`, `LWIP_TCP_SACK_OUT`, `LWIP_TCP_KEEPALIVE`,
-//! `TCP_LISTEN_BACKLOG`, `LWIP_TCP_PCB_NUM_EXT_ARGS` or
-//! `LWIP_NETIF_USE_HINTS`.
-//! `tests/layout.rs` checks every size and offset against the C compiler.
+//! tcp_pcb_listen`, byte for byte, for the options the library is built
+//! for. The fields an option adds or removes (`TCP_LISTEN_BACKLOG`'s
+//! `backlog` and `accepts_pending`, `LWIP_CHECKSUM_ON_COPY`'s `chksum`,
+//! ...) take their types from the build description ([`crate::opts`]).
+//! What every supported build shares: dual-stack (`LWIP_IPV6`),
+//! `LWIP_WND_SCALE`, `LWIP_CALLBACK_API`, `TCP_OVERSIZE` and
+//! `TCP_QUEUE_OOSEQ`, and no `LWIP_TCP_TIMESTAMPS`, `LWIP_TCP_SACK_OUT`,
+//! `LWIP_TCP_KEEPALIVE`, `LWIP_TCP_PCB_NUM_EXT_ARGS` or
+//! `LWIP_NETIF_USE_HINTS` (a build with one of those needs its types here
+//! first: the layout check reports the missing fields).
+//! `tests/layout.rs` checks every size and offset against the host C
+//! compiler (unit-test build), ci/lwip-lib against the target's for every
+//! build description.
 //!
 //! These are plain data: nothing here dereferences a pointer or calls a
 //! function pointer.
@@ -48,11 +52,11 @@ impl Layout for CLayout {
     type Sacks = Absent;
     type Ts = Absent;
     type Keep = Absent;
-    type Backlog = Absent;
+    type Backlog = crate::opts::Backlog;
     type Pbuf = PbufPtr;
-    type SegOversize = u16;
-    type SegChksum = u16;
-    type SegChksumSwapped = u8;
+    type SegOversize = crate::opts::SegOversize;
+    type SegChksum = crate::opts::SegChksum;
+    type SegChksumSwapped = crate::opts::SegChksumSwapped;
     type TcpHdr = TcpHdrPtr;
     type Netif = NetifPtr;
 }
@@ -300,7 +304,11 @@ impl AcceptRepr for AcceptFnPtr {
 
 /// The C structures this layout mirrors, each with the fields checked
 /// against the C compiler, in lwIP's order: calls `$m!(c_name, RustType,
-/// table_name, [field, ...])` once per structure. The one list both
+/// table_name, [field, ...])` once per structure. A field that C has only
+/// under an option is written `field if OPTION`: `OPTION` is both the C
+/// macro and a `bool` of [`crate::opts`] (the Rust field exists either way,
+/// zero-sized when the option is off); the tables hold `u32::MAX` for it
+/// when the option is off, on both sides. The one list both
 /// `tests/layout.rs` (offsets and sizes, host C compiler) and
 /// [`crate::layout_table`] (offsets in the library's own object, for
 /// ci/lwip-lib's check against the target's C compiler) use.
@@ -333,6 +341,7 @@ macro_rules! for_each_c_struct {
                 rcv_wnd,
                 rcv_ann_wnd,
                 rcv_ann_right_edge,
+                rcv_sacks if LWIP_TCP_SACK_OUT,
                 rtime,
                 mss,
                 rttest,
@@ -366,13 +375,17 @@ macro_rules! for_each_c_struct {
                 connected,
                 poll,
                 errf,
+                ts_lastacksent if LWIP_TCP_TIMESTAMPS,
+                ts_recent if LWIP_TCP_TIMESTAMPS,
                 keep_idle,
+                keep_intvl if LWIP_TCP_KEEPALIVE,
+                keep_cnt if LWIP_TCP_KEEPALIVE,
                 persist_cnt,
                 persist_backoff,
                 persist_probe,
                 keep_cnt_sent,
                 snd_scale,
-                rcv_scale
+                rcv_scale,
             ]
         );
         $m!(
@@ -391,7 +404,9 @@ macro_rules! for_each_c_struct {
                 state,
                 prio,
                 local_port,
-                accept
+                accept,
+                backlog if TCP_LISTEN_BACKLOG,
+                accepts_pending if TCP_LISTEN_BACKLOG,
             ]
         );
         $m!(
@@ -402,11 +417,11 @@ macro_rules! for_each_c_struct {
                 next,
                 p,
                 len,
-                oversize_left,
-                chksum,
-                chksum_swapped,
+                oversize_left if TCP_OVERSIZE_DBGCHECK,
+                chksum if LWIP_CHECKSUM_ON_COPY,
+                chksum_swapped if LWIP_CHECKSUM_ON_COPY,
                 flags,
-                tcphdr
+                tcphdr,
             ]
         );
     };

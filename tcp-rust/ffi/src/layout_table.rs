@@ -8,11 +8,15 @@
 //! The tables are not lwIP's symbols: ci/lwip-lib's final link drops them.
 
 macro_rules! table {
-    ($c:literal, $ty:ty, $name:ident, [$($f:ident),* $(,)?]) => {
+    ($c:literal, $ty:ty, $name:ident, [$($f:ident $(if $opt:ident)?),* $(,)?]) => {
         #[doc = concat!("The layout of `struct ", $c, "`: field offsets, size, alignment.")]
         #[unsafe(no_mangle)]
         pub static $name: [u32; [$(stringify!($f)),*].len() + 2] = [
-            $(core::mem::offset_of!($ty, $f) as u32,)*
+            $(if true $(&& crate::opts::$opt)? {
+                core::mem::offset_of!($ty, $f) as u32
+            } else {
+                u32::MAX
+            },)*
             core::mem::size_of::<$ty>() as u32,
             core::mem::align_of::<$ty>() as u32,
         ];
@@ -20,3 +24,14 @@ macro_rules! table {
 }
 
 crate::for_each_c_struct!(table);
+
+macro_rules! facts {
+    ($name:ident, [$($c:literal => $v:expr),* $(,)?]) => {
+        /// The build description's values ([`crate::opts`]), in
+        /// [`crate::for_each_c_fact`]'s order.
+        #[unsafe(no_mangle)]
+        pub static $name: [u32; [$($c),*].len()] = [$(($v) as u32,)*];
+    };
+}
+
+crate::for_each_c_fact!(facts);

@@ -42,10 +42,14 @@
 //!   callbacks called through the pcbs' pointers. `../staticlib` builds
 //!   `libtcp_rust_lwip.a`; `ci/lwip-unit --rust` runs lwIP's own unit
 //!   tests on it (all 56 TCP tests give lwIP's results).
-//! - Not yet: layouts for other lwipopts.h than the unit tests' (one
-//!   library per lwipopts.h), IPv6 (issue 16).
-//! - [`layout_table`]: the layout as a table in the library's object, which
-//!   ci/lwip-lib compares with the target's C compiler (thumbv7em too).
+//! - [`opts`]: the build description, everything that depends on the
+//!   lwipopts.h the library is built for (one module per lwipopts.h, a
+//!   cargo feature selects it: lwIP's unit tests', or ci/lwip-app's
+//!   example application's with `opts-example-app`).
+//! - [`layout_table`]: the layout and the build description as tables in
+//!   the library's object, which ci/lwip-lib compares with the target's C
+//!   compiler under the same lwipopts.h (thumbv7em too).
+//! - Not yet: IPv6 (issue 16).
 //!
 //! # Licence
 //!
@@ -59,5 +63,6 @@ pub mod api;
 pub mod ip;
 pub mod layout;
 pub mod layout_table;
+pub mod opts;
 pub mod pbuf;
 pub mod storage;

@@ -9,14 +9,15 @@
 //!
 //! # The build this is written for
 //!
-//! As [`crate::layout`]: lwIP's unit-test build (test/unit/lwipopts.h, the
-//! unix port's arch headers, the runner's `-DLWIP_DEBUG`), with
-//! `LWIP_PBUF_REF_T` `u8_t`, no `LWIP_PBUF_CUSTOM_DATA`, `LWIP_STATS` on
-//! (opt.h's default) and so `MEM_STATS` and `MEMP_STATS` on, `MEM_SIZE`
-//! below 64000 (`mem_size_t` is `u16_t`), `STAT_COUNTER` `u16_t`, and
-//! `LWIP_DEBUG` (which gives `struct stats_mem` and `struct memp_desc` a
-//! name pointer first). `tests/pbuf_layout.rs` checks every size and
-//! offset here against the C compiler for that build.
+//! Every supported build ([`crate::opts`]) has `LWIP_PBUF_REF_T` `u8_t`,
+//! no `LWIP_PBUF_CUSTOM_DATA`, `LWIP_STATS` with `MEM_STATS` and
+//! `MEMP_STATS`, the same statistics before `mem` in `struct stats_`,
+//! `STAT_COUNTER` `u16_t`, and `LWIP_DEBUG` (which gives `struct
+//! stats_mem` and `struct memp_desc` a name pointer first); `mem_size_t`
+//! (`u16_t` or `u32_t` by `MEM_SIZE`) is the build description's.
+//! `tests/pbuf_layout.rs` checks every size and offset here against the
+//! host C compiler for lwIP's unit-test build, ci/lwip-lib's facts against
+//! the target's for every build.
 //!
 //! # Statistics
 //!
@@ -97,8 +98,7 @@ use crate::layout::PbufPtr;
 
 /// `LWIP_PBUF_REF_T` (opt.h's default `u8_t`).
 pub type PbufRefT = u8;
-/// `mem_size_t` (`u16_t` with `MEM_SIZE` below 64000).
-pub type MemSizeT = u16;
+pub use crate::opts::MemSizeT;
 /// `STAT_COUNTER` (`u16_t` without `LWIP_STATS_LARGE`).
 pub type StatCounter = u16;
 
@@ -232,6 +232,10 @@ unsafe extern "C" {
     fn pbuf_clen(p: *const CPbuf) -> u16;
     fn pbuf_cat(head: *mut CPbuf, tail: *mut CPbuf);
     fn pbuf_realloc(p: *mut CPbuf, size: u16);
+    /// pbuf.c has it in a build with `TCP_QUEUE_OOSEQ` and
+    /// `LWIP_WND_SCALE` (every build description's); the core calls it
+    /// only then.
+    fn pbuf_split_64k(p: *mut CPbuf, rest: *mut *mut CPbuf);
     fn pbuf_add_header(p: *mut CPbuf, header_size_increment: usize) -> u8;
     fn pbuf_remove_header(p: *mut CPbuf, header_size: usize) -> u8;
     fn pbuf_copy_partial(p: *const CPbuf, dataptr: *mut c_void, len: u16, offset: u16) -> u16;
@@ -351,7 +355,11 @@ impl LwipPbufs {
         // SAFETY: a descriptor's `stats` points at its pool's `struct
         // stats_mem` (memp.c, `MEMP_STATS`), a static object; read by
         // value.
-        unsafe { ptr::read(&raw const (*desc.stats).used) }
+        let used = unsafe { ptr::read(&raw const (*desc.stats).used) };
+        // A pool's count fits memp's u16_t element count (mem_size_t is
+        // u16_t or u32_t, by build: a conversion in some builds only).
+        #[allow(clippy::useless_conversion)]
+        u16::try_from(used).unwrap_or(u16::MAX)
     }
 }
 
@@ -441,6 +449,14 @@ impl PbufStore for LwipPbufs {
         // SAFETY: contract (1) for both; the caller passes on its
         // reference to `t` (the trait's pbuf_cat).
         unsafe { pbuf_cat(as_raw(h), as_raw(t)) }
+    }
+
+    fn pbuf_split_64k(&mut self, p: PbufPtr) -> Option<PbufPtr> {
+        let mut rest: *mut CPbuf = ptr::null_mut();
+        // SAFETY: contract (1); pbuf_split_64k relinks and rewrites the
+        // tot_len of the chain's own pbufs and writes `rest`, a local.
+        unsafe { pbuf_split_64k(as_raw(p), &raw mut rest) };
+        handle(rest)
     }
 
     /// lwIP's `pbuf_realloc`; always `Ok` (see the module docs).
@@ -631,6 +647,8 @@ impl PbufStore for LwipPbufs {
     }
 
     /// `lwip_stats.mem.used`.
+    // mem_size_t is u16_t or u32_t, by build.
+    #[allow(clippy::useless_conversion)]
     fn heap_used(&self) -> u32 {
         // SAFETY: stats.c's `lwip_stats`, whose prefix StatsPrefix mirrors
         // (tests/pbuf_layout.rs); read by value, no reference kept.
@@ -638,6 +656,7 @@ impl PbufStore for LwipPbufs {
     }
 
     /// `lwip_stats.mem.max`.
+    #[allow(clippy::useless_conversion)]
     fn heap_max(&self) -> u32 {
         // SAFETY: as heap_used.
         u32::from(unsafe { ptr::read(&raw const lwip_stats.mem.max) })

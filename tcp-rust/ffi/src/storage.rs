@@ -8,17 +8,15 @@
 //!
 //! # The build this is written for
 //!
-//! As [`crate::layout`] and [`crate::pbuf`]: lwIP's unit-test build
-//! (test/unit/lwipopts.h with opt.h's defaults). Its TCP pools are
-//! `MEMP_TCP_PCB` = 1, `MEMP_TCP_PCB_LISTEN` = 2, `MEMP_TCP_SEG` = 3 (the
-//! `memp_t` values; memp_std.h's order, which depends on the options),
-//! with `MEMP_NUM_TCP_PCB` 5 (opt.h), `MEMP_NUM_TCP_PCB_LISTEN` 8
-//! (opt.h) and `MEMP_NUM_TCP_SEG` 40 (lwipopts.h: `TCP_SND_QUEUELEN`),
-//! `MEMP_OVERFLOW_CHECK` 0 (so `MEMP_SIZE` is 0: an element starts the
-//! pool's slot) and `MEM_ALIGNMENT` 1 (an element's size is its
-//! structure's: 280, 88 and 32 bytes on a 64-bit host). The constants
-//! below say so; `tests/storage_pools.rs` checks each against the C
-//! compiler. At run time [`Storage::memp_init`] also compares them with
+//! The build description ([`crate::opts`]) gives the TCP pools' `memp_t`
+//! values (`MEMP_TCP_PCB`, `_LISTEN`, `_SEG`: memp_std.h's order, which
+//! depends on the options), their sizes (`MEMP_NUM_TCP_PCB`, ...),
+//! `MEMP_SIZE` (0 without `MEMP_OVERFLOW_CHECK`: an element starts the
+//! pool's slot) and `MEM_ALIGNMENT` (an element's size is its structure's
+//! rounded up to it). For lwIP's unit-test build: 1, 2, 3; 5, 8 and 40;
+//! 0; 1. `tests/storage_pools.rs` checks these against the host C compiler
+//! for that build, ci/lwip-lib against the target's for every build. At
+//! run time [`Storage::memp_init`] also compares them with
 //! memp.c's descriptors (`memp_TCP_PCB` etc.) and refuses a pool that
 //! differs.
 //!
@@ -131,7 +129,7 @@
 //! The storage reads and writes them one value at a time through raw
 //! pointers; no reference to them is ever made.
 
-use core::ffi::{c_uint, c_void};
+use core::ffi::c_void;
 use core::mem::{align_of, size_of};
 use core::ptr::{self, NonNull};
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -146,29 +144,16 @@ use crate::layout::{
 };
 use crate::pbuf::{CPbuf, LwipPbufs, MempDesc, PBUF_TYPE_FLAG_STRUCT_DATA_CONTIGUOUS, as_raw};
 
-/// `memp_t` (memp.h): a C enum, an `unsigned int` here.
-pub type MempT = c_uint;
-/// `MEMP_TCP_PCB` in this build's `memp_t`.
-pub const MEMP_TCP_PCB: MempT = 1;
-/// `MEMP_TCP_PCB_LISTEN`.
-pub const MEMP_TCP_PCB_LISTEN: MempT = 2;
-/// `MEMP_TCP_SEG`.
-pub const MEMP_TCP_SEG: MempT = 3;
-/// `MEMP_NUM_TCP_PCB` (opt.h's 5).
-pub const MEMP_NUM_TCP_PCB: usize = 5;
-/// `MEMP_NUM_TCP_PCB_LISTEN` (opt.h's 8).
-pub const MEMP_NUM_TCP_PCB_LISTEN: usize = 8;
-/// `MEMP_NUM_TCP_SEG` (test/unit/lwipopts.h: `TCP_SND_QUEUELEN`, 40).
-pub const MEMP_NUM_TCP_SEG: usize = 40;
-/// `MEM_ALIGNMENT` (opt.h's 1).
-pub const MEM_ALIGNMENT: usize = 1;
-/// `MEMP_SIZE` (memp_priv.h): the bytes in front of an element, 0 without
-/// `MEMP_OVERFLOW_CHECK`.
-pub const MEMP_SIZE: usize = 0;
-/// `LWIP_MEM_ALIGN_SIZE(size)` (arch.h).
-pub const fn lwip_mem_align_size(size: usize) -> usize {
-    (size + MEM_ALIGNMENT - 1) & !(MEM_ALIGNMENT - 1)
-}
+pub use crate::opts::{
+    MEM_ALIGNMENT, MEMP_SIZE, MEMP_TCP_PCB, MEMP_TCP_PCB_LISTEN, MEMP_TCP_SEG, MempT,
+    lwip_mem_align_size,
+};
+/// `MEMP_NUM_TCP_PCB` of this build ([`crate::opts`]).
+pub const MEMP_NUM_TCP_PCB: usize = crate::opts::CONFIG.memp_num_tcp_pcb as usize;
+/// `MEMP_NUM_TCP_PCB_LISTEN`.
+pub const MEMP_NUM_TCP_PCB_LISTEN: usize = crate::opts::CONFIG.memp_num_tcp_pcb_listen as usize;
+/// `MEMP_NUM_TCP_SEG`.
+pub const MEMP_NUM_TCP_SEG: usize = crate::opts::CONFIG.memp_num_tcp_seg as usize;
 /// The distance between two `MEMP_TCP_PCB` elements: `MEMP_SIZE +
 /// MEMP_ALIGN_SIZE(sizeof(struct tcp_pcb))`.
 pub const PCB_STRIDE: usize = MEMP_SIZE + lwip_mem_align_size(size_of::<TcpPcb<CLayout>>());
@@ -396,8 +381,8 @@ const LPCB_ZERO: TcpPcbListen<CLayout> = TcpPcbListen {
     prio: 0,
     local_port: 0,
     accept: AcceptFnPtr::NULL,
-    accepts_pending: tcp_rust::storage::Absent,
-    backlog: tcp_rust::storage::Absent,
+    backlog: NullValue::NULL,
+    accepts_pending: NullValue::NULL,
 };
 
 /// A zeroed `struct tcp_seg`.
@@ -406,8 +391,8 @@ const SEG_ZERO: TcpSeg<CLayout> = TcpSeg {
     p: None,
     len: 0,
     oversize_left: 0,
-    chksum: 0,
-    chksum_swapped: 0,
+    chksum: NullValue::NULL,
+    chksum_swapped: NullValue::NULL,
     flags: 0,
     tcphdr: TcpHdrPtr::NULL,
 };
@@ -598,7 +583,9 @@ impl Storage for LwipStorage {
         // SAFETY: a descriptor's `stats` points at its pool's `struct
         // stats_mem` (memp.c, `MEMP_STATS`), a static object; read by
         // value, no reference kept.
-        usize::from(unsafe { ptr::read(&raw const (*stats).used) })
+        let used = unsafe { ptr::read(&raw const (*stats).used) };
+        // mem_size_t is u16_t or u32_t: either fits usize on lwIP's targets.
+        used as usize
     }
 
     fn alloc_pcb(&mut self, limit: usize) -> Option<PcbPtr> {

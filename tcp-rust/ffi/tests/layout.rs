@@ -27,9 +27,13 @@ fn rust_rows() -> (Vec<Row>, Vec<(&'static str, usize, usize)>) {
     let mut rows: Vec<Row> = Vec::new();
     let mut structs = Vec::new();
     macro_rules! collect {
-        ($c:literal, $ty:ty, $name:ident, [$($f:ident),* $(,)?]) => {
+        ($c:literal, $ty:ty, $name:ident, [$($f:ident $(if $opt:ident)?),* $(,)?]) => {
             $(
-                rows.push(($c, stringify!($f), offset_of!($ty, $f), field_size(|s: &$ty| &s.$f)));
+                // A field C has only under an option this build leaves off
+                // is not in the C structure (the Rust one is zero-sized).
+                if true $(&& lwip_tcp_rust::opts::$opt)? {
+                    rows.push(($c, stringify!($f), offset_of!($ty, $f), field_size(|s: &$ty| &s.$f)));
+                }
             )*
             structs.push(($c, size_of::<$ty>(), align_of::<$ty>()));
         };

@@ -115,6 +115,9 @@ enum Op {
     SetFlags(usize, u8),
     /// set_len and set_tot_len of a lone pbuf to a fraction (≤ 1) of len.
     Shrink(usize, u16),
+    /// pbuf_split_64k: the rest (of a chain longer than 65535 bytes,
+    /// which ROM/REF pbufs of up to 30000 bytes make) becomes a handle.
+    Split64k(usize),
 }
 
 fn kind() -> impl Strategy<Value = Kind> {
@@ -160,6 +163,7 @@ fn op() -> impl Strategy<Value = Op> {
         // (`set_flags_never_makes_a_custom_pbuf`).
         1 => (any::<usize>(), any::<u8>()).prop_map(|(i, f)| Op::SetFlags(i, f & !0x02)),
         1 => (any::<usize>(), 0u16..257).prop_map(|(i, f)| Op::Shrink(i, f)),
+        2 => any::<usize>().prop_map(Op::Split64k),
     ]
 }
 
@@ -512,6 +516,20 @@ impl<C: CSide> Model<C> {
                 let rr = self.r.pbuf_realloc(r, new);
                 prop_assert_eq!(cr, rr, "op {}: {:?}", n, o);
             }
+            Op::Split64k(i) if nl > 0 => {
+                let (c, r) = self.live[i % nl];
+                if self.linked().contains(&r) {
+                    return Ok(Step::Go);
+                }
+                let cr = self.c.pbuf_split_64k(c);
+                let rr = self.r.pbuf_split_64k(r);
+                prop_assert_eq!(cr.is_some(), rr.is_some(), "op {}: {:?}: a rest", n, o);
+                if let (Some(c2), Some(r2)) = (cr, rr) {
+                    // The rest carries the reference the cut link held.
+                    self.live.push((c2, r2));
+                    SPLITS.fetch_add(1, Ordering::Relaxed);
+                }
+            }
             Op::AddHeader(i, k) if nl > 0 => {
                 let (c, r) = self.live[i % nl];
                 if self.linked().contains(&r) {
@@ -652,6 +670,9 @@ fn run(ops: &[Op]) -> Res<bool> {
 
 const CASES_RUN: u32 = 2000;
 
+/// Splits that cut a chain (`Op::Split64k` with a rest), in any test.
+static SPLITS: AtomicUsize = AtomicUsize::new(0);
+
 #[test]
 fn lwip_pbufs_match_the_ports_pbufs() {
     let mut runner = TestRunner::new(ProptestConfig {
@@ -675,10 +696,12 @@ fn lwip_pbufs_match_the_ports_pbufs() {
         panic!("{e}");
     }
     eprintln!(
-        "pbuf_diff: {} cases, {} operations compared, {} cases ended at the port's capacity",
+        "pbuf_diff: {} cases, {} operations compared, {} cases ended at the port's capacity; \
+         chains cut by pbuf_split_64k (all tests so far): {}",
         cases.into_inner(),
         compared.into_inner(),
-        at_capacity.into_inner()
+        at_capacity.into_inner(),
+        SPLITS.load(Ordering::Relaxed)
     );
 }
 
@@ -720,6 +743,36 @@ fn exhaustion_and_chains_match() {
         Op::Free(0),
     ]);
     assert!(!run(&ops).unwrap(), "ended at the port's capacity");
+}
+
+/// A chain longer than 65535 bytes (three ROM pbufs of 30000: its
+/// `tot_len`s wrap) is cut by both `pbuf_split_64k`s after the second
+/// pbuf, with the same `tot_len`s and the FIN flag copied to the rest;
+/// then both are cut no further.
+#[test]
+fn a_chain_past_64k_is_split_the_same() {
+    let before = SPLITS.load(Ordering::Relaxed);
+    let rom = Op::Alloc {
+        layer: 0,
+        len: 30000,
+        kind: Kind::Rom,
+    };
+    let ops = [
+        rom.clone(),
+        rom.clone(),
+        rom,
+        Op::Cat(0, 1, false),
+        Op::Cat(0, 1, false),
+        Op::SetFlags(0, 0x20),
+        Op::Split64k(0),
+        Op::Split64k(0),
+        Op::Split64k(1),
+        Op::Copy(0, 100, 200),
+        Op::Free(1),
+        Op::Free(0),
+    ];
+    assert!(!run(&ops).unwrap(), "ended at the port's capacity");
+    assert!(SPLITS.load(Ordering::Relaxed) > before, "no chain was cut");
 }
 
 /// PBUF_FLAG_IS_CUSTOM is lwIP's own: LwipPbufs keeps it as lwIP set it,
@@ -834,6 +887,9 @@ impl PbufStore for Planted {
     }
     fn pbuf_realloc(&mut self, p: PbufPtr, new_len: u16) -> Result<(), &'static str> {
         self.0.pbuf_realloc(p, new_len)
+    }
+    fn pbuf_split_64k(&mut self, p: PbufPtr) -> Option<PbufPtr> {
+        self.0.pbuf_split_64k(p)
     }
     fn pbuf_add_header(&mut self, p: PbufPtr, n: u16) -> bool {
         self.0.pbuf_add_header(p, n)

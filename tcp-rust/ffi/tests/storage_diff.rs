@@ -57,7 +57,7 @@ use tcp_rust::{
 // ---- the profiles -----------------------------------------------------------
 
 /// lwIP's unit-test options as the library is built for them
-/// (`lwip_tcp_rust::api::UNIT_CONFIG`: test/unit/lwipopts.h with opt.h's
+/// (`lwip_tcp_rust::opts::CONFIG`: test/unit/lwipopts.h with opt.h's
 /// defaults and the runner's `LWIP_DEBUG`), but where the port's own
 /// `Pools`/`Pbufs` are smaller than lwIP's: there the profile takes the
 /// port's (both sides run the same options; lwIP's pools are larger than
@@ -66,7 +66,7 @@ use tcp_rust::{
 /// `TCP_SND_QUEUELEN >= 2 * TCP_SND_BUF / TCP_MSS`), `MEM_SIZE` 16384
 /// (lwIP 17000), `PBUF_POOL_SIZE` 39 (lwIP 400), as tests/pbuf_diff.rs.
 const fn unit_config() -> Config {
-    let base = lwip_tcp_rust::api::UNIT_CONFIG;
+    let base = lwip_tcp_rust::opts::CONFIG;
     let mss = base.tcp_mss;
     let snd_buf = 8 * mss as u32;
     let queuelen = 16u16;
@@ -94,10 +94,22 @@ trait CStorage: Storage<Layout = CLayout, Pbufs = LwipPbufs> {}
 impl CStorage for LwipStorage {}
 impl CStorage for Faulty {}
 
-/// lwIP's pools (or the planted fault's wrapper of them).
-struct OverC<S>(PhantomData<S>);
-impl<S: CStorage> Profile for OverC<S> {
+/// The options of a profile over lwIP's pools.
+trait Options {
+    const CONFIG: Config;
+}
+
+/// `unit_config()`.
+struct UnitOptions;
+impl Options for UnitOptions {
     const CONFIG: Config = unit_config();
+}
+
+/// lwIP's pools (or the planted fault's wrapper of them), with options
+/// `K` (the comparison's by default).
+struct OverC<S, K = UnitOptions>(PhantomData<(S, K)>);
+impl<S: CStorage, K: Options> Profile for OverC<S, K> {
+    const CONFIG: Config = K::CONFIG;
     type Storage = S;
 }
 
@@ -284,7 +296,7 @@ fn seg_chain(mut s: Option<SegPtr>, received: bool) -> Vec<(u32, u16)> {
     v
 }
 
-impl<S: CStorage + 'static> Side for OverC<S> {
+impl<S: CStorage + 'static, K: Options + 'static> Side for OverC<S, K> {
     /// A real lwIP netif: `netif_add` with the port's netif's address,
     /// mask and gateway, an init function setting `mtu` and `output`
     /// (`capture`) and no flags (the port's netif has no broadcast flag),
@@ -369,6 +381,10 @@ struct App {
     /// returned (see `Run::step`).
     errf_pending: Vec<Handle>,
     received: Vec<u8>,
+    /// The `tot_len` of each pbuf recv got.
+    recv_lens: Vec<u16>,
+    /// recv refuses (`ERR_MEM`) this many pbufs first.
+    refuse: u32,
     fins: u32,
 }
 
@@ -402,6 +418,11 @@ impl<P: Side> TcpApp<Hk, P> for App {
                 Err::Ok
             };
         };
+        self.recv_lens.push(t.pbuf_tot_len(p));
+        if self.refuse > 0 {
+            self.refuse -= 1;
+            return Err::Mem;
+        }
         let mut v = vec![0; usize::from(t.pbuf_tot_len(p))];
         t.pbuf_copy_partial(p, &mut v, 0);
         self.received.extend_from_slice(&v);
@@ -897,6 +918,129 @@ fn one_core_two_storages() {
     println!("compared: {m:?}");
     assert!(m.c_checks >= 6, "the C structures were read: {m:?}");
     assert!(m.packets >= 15, "{m:?}");
+}
+
+// ---- (e) more than 64 KiB delivered at once -----------------------------------
+
+/// lwIP's unit-test options with a receive window above 64 KiB (window
+/// scaling, shift 2), over lwIP's pools (40 segments, 400 pool pbufs):
+/// what the port's own `Pools`/`Pbufs` cannot hold, so this runs on the
+/// lwIP side only.
+struct WideWindow;
+impl Options for WideWindow {
+    const CONFIG: Config = {
+        let base = lwip_tcp_rust::opts::CONFIG;
+        let wnd = 80 * 1024;
+        Config {
+            tcp_wnd: wnd,
+            tcp_rcv_scale: 2,
+            tcp_wnd_update_threshold: tcp_rust::config::tcp_wnd_update_threshold_default(
+                wnd,
+                base.tcp_mss,
+            ),
+            ..base
+        }
+    };
+}
+
+/// With `TCP_QUEUE_OOSEQ` and `LWIP_WND_SCALE`, the data a segment that
+/// fills a hole releases can exceed a pbuf's `u16_t` `tot_len`: lwIP's
+/// `tcp_input` hands it to the application in parts (`pbuf_split_64k`),
+/// each below 64 KiB. Here 39 segments of 1700 bytes wait on ooseq, then
+/// the first fills the hole: 68,000 bytes, delivered as two pbufs, every
+/// byte in order, all acknowledged. (Found by ci/lwip-app at 3 % loss: the
+/// port delivered one chain whose `tot_len` had wrapped, and lwiperf's
+/// "count mismatch" assertion stopped the application.)
+#[test]
+fn data_past_64k_is_delivered_in_parts() {
+    let lw = lwip_core::lock();
+    let mut r = Run::<OverC<LwipStorage, WideWindow>>::new(&lw);
+    let p = PEER_ISN;
+    // MSS 1460, NOP, window scale 0: lwIP scales its own window by 2.
+    let syn_opts = [2, 4, 0x05, 0xb4, 1, 3, 3, 0];
+    r.step(&Step::Listen);
+    r.step(&Step::Input(packet(p, 0, SYN, &syn_opts, &[])));
+    r.step(&Step::Input(packet(p + 1, ISN + 1, ACK, &[], &[])));
+    let seg = 1700u32;
+    let all = data(40 * seg as usize, 5);
+    let part = |k: u32| &all[(k * seg) as usize..((k + 1) * seg) as usize];
+    for k in 1..40 {
+        r.step(&Step::Input(packet(
+            p + 1 + k * seg,
+            ISN + 1,
+            ACK,
+            &[],
+            part(k),
+        )));
+    }
+    assert!(r.app.received.is_empty(), "all of it out of order");
+    let (res, out, _) = r.step(&Step::Input(packet(p + 1, ISN + 1, ACK, &[], part(0))));
+    assert_eq!(res, "Ok(Ok)");
+    assert_eq!(
+        r.app
+            .recv_lens
+            .iter()
+            .map(|&n| usize::from(n))
+            .sum::<usize>(),
+        all.len(),
+        "recv's pbufs: {:?}",
+        r.app.recv_lens
+    );
+    assert_eq!(r.app.recv_lens.len(), 2, "two parts: {:?}", r.app.recv_lens);
+    assert!(r.app.received == all, "the bytes, in order");
+    let last = out.last().map(|q| parse(q)).expect("an ACK");
+    assert_eq!(last.1, p + 1 + 40 * seg, "everything acknowledged");
+    assert_eq!(r.t.segs_used(), 0, "ooseq emptied");
+}
+
+/// The same 68,000 bytes, refused by the application at first: lwIP keeps
+/// both parts as the pcb's refused data (the rest concatenated behind the
+/// refused part) and `tcp_process_refused_data` hands them over again in
+/// parts below 64 KiB, in a loop, when the fast timer retries.
+#[test]
+fn refused_data_past_64k_is_delivered_in_parts() {
+    let lw = lwip_core::lock();
+    let mut r = Run::<OverC<LwipStorage, WideWindow>>::new(&lw);
+    let p = PEER_ISN;
+    r.step(&Step::Listen);
+    r.step(&Step::Input(packet(
+        p,
+        0,
+        SYN,
+        &[2, 4, 0x05, 0xb4, 1, 3, 3, 0],
+        &[],
+    )));
+    r.step(&Step::Input(packet(p + 1, ISN + 1, ACK, &[], &[])));
+    let seg = 1700u32;
+    let all = data(40 * seg as usize, 7);
+    let part = |k: u32| &all[(k * seg) as usize..((k + 1) * seg) as usize];
+    for k in 1..40 {
+        r.step(&Step::Input(packet(
+            p + 1 + k * seg,
+            ISN + 1,
+            ACK,
+            &[],
+            part(k),
+        )));
+    }
+    r.app.refuse = 1;
+    r.step(&Step::Input(packet(p + 1, ISN + 1, ACK, &[], part(0))));
+    assert_eq!(r.app.recv_lens.len(), 1, "one part offered, refused");
+    assert!(r.app.received.is_empty());
+    // All of it kept: the refused part with the rest behind it, whose
+    // head's u16_t tot_len wraps, as lwIP's does (pbuf_cat).
+    assert_eq!(
+        r.t.refused_bytes(r.app.accepted[0]).unwrap(),
+        all.len() % 0x10000,
+        "all of it kept"
+    );
+    r.step(&Step::AdvanceTo(250));
+    let lens: Vec<usize> = r.app.recv_lens.iter().map(|&n| usize::from(n)).collect();
+    assert_eq!(lens.len(), 3, "refused, then two parts: {lens:?}");
+    assert_eq!(lens[0], lens[1], "the same first part again: {lens:?}");
+    assert_eq!(lens[1] + lens[2], all.len(), "{lens:?}");
+    assert!(r.app.received == all, "the bytes, in order");
+    assert_eq!(r.t.refused_bytes(r.app.accepted[0]).unwrap(), 0);
 }
 
 // ---- (d) the planted fault --------------------------------------------------------

@@ -1,0 +1,119 @@
+//! lwIP's example application's build as `ci/lwip-app` makes it:
+//! ci/lwip-app.d/lwipopts.h (contrib/examples/example_app/lwipopts.h, then
+//! larger TCP buffers: `TCP_MSS` 1460, `TCP_WND` and `TCP_SND_BUF` 64 ×
+//! MSS, `TCP_RCV_SCALE` 2, no SACK or timestamps, 16 pcbs, 512 segments,
+//! a 512 KiB heap) with opt.h's defaults, the unix port's arch headers and
+//! the example Makefile's `-DLWIP_DEBUG`. Dual-stack, `TCP_LISTEN_BACKLOG`,
+//! `MEM_ALIGNMENT` 4, no `LWIP_CHECKSUM_ON_COPY`. (`ci/lwip-app
+//! --example-opts` builds the example's own values, for which this is not
+//! the description.)
+
+use tcp_rust::Config;
+use tcp_rust::storage::Absent;
+
+use super::{MempT, lwip_mem_align_size};
+
+/// The name ci/lwip-lib and the docs use for this build.
+pub const NAME: &str = "example-app";
+
+/// ci/lwip-app.d/lwipopts.h as the core's [`Config`].
+pub const CONFIG: Config = {
+    let mss = 1460u16;
+    let wnd = 64 * mss as u32;
+    let snd_buf = 64 * mss as u32;
+    // TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS).
+    let queuelen = (4 * snd_buf / mss as u32) as u16;
+    Config {
+        tcp_mss: mss,
+        tcp_wnd: wnd,
+        tcp_snd_buf: snd_buf,
+        tcp_snd_queuelen: queuelen,
+        // TCP_SNDLOWAT (TCP_SND_BUF / 2), the example's.
+        tcp_sndlowat: snd_buf / 2,
+        tcp_sndqueuelowat: tcp_rust::config::tcp_sndqueuelowat_default(queuelen),
+        tcp_ttl: 255,
+        tcp_maxrtx: 12,
+        tcp_synmaxrtx: 4,
+        tcp_queue_ooseq: true,
+        tcp_ooseq_max_bytes: 0,
+        tcp_ooseq_max_pbufs: 0,
+        lwip_tcp_sack_out: false,
+        lwip_tcp_max_sack_num: 4,
+        lwip_wnd_scale: true,
+        tcp_rcv_scale: 2,
+        lwip_tcp_timestamps: false,
+        lwip_tcp_keepalive: false,
+        tcp_listen_backlog: true,
+        tcp_default_listen_backlog: 0xff,
+        tcp_wnd_update_threshold: tcp_rust::config::tcp_wnd_update_threshold_default(wnd, mss),
+        tcp_oversize: mss,
+        // The example's Makefile builds with LWIP_DEBUG.
+        tcp_oversize_dbgcheck: true,
+        tcp_calculate_eff_send_mss: true,
+        lwip_tcp_rto_time: 3000,
+        memp_num_tcp_pcb: 16,
+        memp_num_tcp_pcb_listen: 8,
+        // MEMP_NUM_TCP_SEG (2 * TCP_SND_QUEUELEN).
+        memp_num_tcp_seg: 2 * queuelen,
+        pbuf_pool_size: 256,
+        pbuf_pool_bufsize: lwip_mem_align_size(1536) as u16,
+        pbuf_link_hlen: 14,
+        pbuf_link_encapsulation_hlen: 0,
+        pbuf_ip_hlen: 40,
+        // MEMP_NUM_PBUF (2 * TCP_SND_QUEUELEN).
+        memp_num_pbuf: 2 * queuelen,
+        mem_size: 512 * 1024,
+        mem_alignment: MEM_ALIGNMENT as u16,
+        sizeof_struct_pbuf: lwip_mem_align_size(size_of::<crate::pbuf::CPbuf>()) as u16,
+        lwip_rand_defined: true,
+        tcp_local_port_range_start: 0xc000,
+        tcp_local_port_range_end: 0xffff,
+        tcp_keepidle_default: 7_200_000,
+        tcp_keepintvl_default: 75_000,
+        tcp_keepcnt_default: 9,
+        tcp_msl: 60_000,
+        tcp_fin_wait_timeout: 20_000,
+        tcp_syn_rcvd_timeout: 20_000,
+        tcp_tmr_interval: 250,
+        checksum_gen_tcp: true,
+        checksum_check_tcp: true,
+    }
+};
+
+/// `LWIP_CHECKSUM_ON_COPY` (opt.h's 0): `struct tcp_seg` has no `chksum`
+/// or `chksum_swapped`.
+pub const LWIP_CHECKSUM_ON_COPY: bool = false;
+/// `struct tcp_seg`'s `chksum`: absent.
+pub type SegChksum = Absent;
+/// `struct tcp_seg`'s `chksum_swapped`: absent.
+pub type SegChksumSwapped = Absent;
+/// `struct tcp_seg`'s `oversize_left` (`TCP_OVERSIZE_DBGCHECK`).
+pub type SegOversize = u16;
+/// `struct tcp_pcb_listen`'s `backlog`, `accepts_pending`
+/// (`TCP_LISTEN_BACKLOG`).
+pub type Backlog = u8;
+
+/// `MEMP_TCP_PCB` in this build's `memp_t` (memp_std.h's order over the
+/// pools this build enables: RAW and UDP pcbs come first).
+pub const MEMP_TCP_PCB: MempT = 2;
+/// `MEMP_TCP_PCB_LISTEN`.
+pub const MEMP_TCP_PCB_LISTEN: MempT = 3;
+/// `MEMP_TCP_SEG`.
+pub const MEMP_TCP_SEG: MempT = 4;
+/// `MEM_ALIGNMENT` (the example's 4).
+pub const MEM_ALIGNMENT: usize = 4;
+/// `MEMP_SIZE` (memp_priv.h): `LWIP_MEM_ALIGN_SIZE(0)` without
+/// `MEMP_OVERFLOW_CHECK`.
+pub const MEMP_SIZE: usize = 0;
+
+/// `mem_size_t` (mem.h: `u32_t` with `MEM_SIZE` above 64000).
+pub type MemSizeT = u32;
+
+/// `offsetof(struct netif, ip_addr)`, `mtu`, `num` (this build's netif
+/// has link, status and extended status callbacks and client data): on a
+/// 64-bit target (x86_64)...
+#[cfg(target_pointer_width = "64")]
+pub const NETIF_OFFSETS: [usize; 3] = [8, 288, 302];
+/// ... and on a 32-bit one (thumbv7em, `arm-none-eabi-gcc`).
+#[cfg(target_pointer_width = "32")]
+pub const NETIF_OFFSETS: [usize; 3] = [4, 228, 242];
