@@ -959,3 +959,163 @@ fn heap_backward_merge_high_in_the_heap() {
         [(0, 9000, true), (9008, 16384 - 9008 - 8, false)]
     );
 }
+
+// ---- data past 64 KiB (TCP_QUEUE_OOSEQ && LWIP_WND_SCALE) ------------------
+
+/// The full profile with an 80 KiB receive window (scaled by 2), no
+/// checksum check (the segments below carry their payload in REF pbufs,
+/// whose bytes the test does not sum) and no PBUF_POOL (init.c's check
+/// wants a pool that holds the window; the port's cannot, so the segments
+/// come in RAM and REF pbufs).
+struct WideWindow;
+impl Profile for WideWindow {
+    const CONFIG: Config = Config {
+        tcp_wnd: 80 * 1024,
+        tcp_wnd_update_threshold: 4 * 1460,
+        checksum_check_tcp: false,
+        pbuf_pool_size: 0,
+        ..Config::full()
+    };
+    type Storage = crate::storage::Pools;
+}
+
+/// A segment from `peer` (`flags`, sequence `seq`, `options`) whose
+/// payload, if any, is `len` bytes of the hooks' buffer 0 from `offset`,
+/// as a chain: the TCP header in a RAM pbuf, the payload in a REF pbuf
+/// (what lets 64 KiB of data exist in the port's small pools). Goes
+/// straight to `tcp_input`.
+fn input_ref(
+    s: &mut Tcp<TestHooks, WideWindow>,
+    app: &mut TestApp,
+    peer: &Peer,
+    (flags, seq, options): (u8, u32, &[u8]),
+    (offset, len): (u32, u16),
+) {
+    use crate::pbuf::{PbufStore, PbufType, RomRef};
+    use crate::storage::Storage;
+    let seg = Seg {
+        src: PEER_IP,
+        dst: LWIP_IP,
+        ttl: 64,
+        ip_id: 1,
+        sport: peer.port,
+        dport: peer.lwip_port,
+        seq,
+        ack: if flags & ACK != 0 { peer.ack } else { 0 },
+        flags,
+        wnd: 65535,
+        options: options.to_vec(),
+        payload: Vec::new(),
+    };
+    let hdr = &seg.bytes()[20..];
+    let h = s
+        .pbufs
+        .pbuf_alloc(0, hdr.len() as u16, PbufType::Ram)
+        .unwrap();
+    assert!(s.pbufs.pbuf_take(h, hdr));
+    if len > 0 {
+        let r = s.pbufs.pbuf_alloc(0, len, PbufType::Ref).unwrap();
+        s.pbufs.set_rom(r, RomRef { key: 0, offset });
+        s.pbufs.pbuf_cat(h, r);
+    }
+    let n = s.st.netif_get_by_index(crate::stack::NETIF_INDEX).unwrap();
+    s.tcp_input_from(h, PEER_IP, LWIP_IP, n, app).unwrap();
+}
+
+/// Fixture: an ESTABLISHED connection with the wide window, then three
+/// segments of 30,000, 30,000 and 10,000 bytes (70,000: more than a
+/// pbuf's `u16_t` `tot_len` counts), the last two first (ooseq), then the
+/// first, which releases all of it. Returns the stack, the application,
+/// the bytes and the peer's next sequence number.
+fn deliver_70000(app: &mut TestApp) -> (Box<Tcp<TestHooks, WideWindow>>, Vec<u8>, u32) {
+    let mut s = stack_for::<WideWindow>(Netif::default());
+    let mut peer = Peer::new(4000, 80, 0x5000_0000);
+    let l = s.tcp_new(&mut NullApp).unwrap();
+    assert_eq!(s.tcp_bind(l, [0; 4], 80).unwrap(), Err::Ok);
+    let (l, _) = s.tcp_listen_with_backlog_and_err(l, 4).unwrap();
+    assert!(l.is_some());
+    let all: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
+    s.hooks.rom.push(all.clone());
+    // MSS 1460, window scale 0: lwIP scales its own window by 2.
+    let isn = peer.seq;
+    input_ref(
+        &mut s,
+        app,
+        &peer,
+        (SYN, isn, &[2, 4, 0x05, 0xb4, 1, 3, 3, 0]),
+        (0, 0),
+    );
+    let synack = recv!(s);
+    assert_eq!(synack.len(), 1, "a SYN-ACK");
+    peer.saw(&synack[0]);
+    let base = isn + 1;
+    input_ref(&mut s, app, &peer, (ACK, base, &[]), (0, 0));
+    let _ = recv!(s);
+    events(&mut s);
+    input_ref(
+        &mut s,
+        app,
+        &peer,
+        (ACK, base + 30_000, &[]),
+        (30_000, 30_000),
+    );
+    input_ref(
+        &mut s,
+        app,
+        &peer,
+        (ACK, base + 60_000, &[]),
+        (60_000, 10_000),
+    );
+    assert!(app.received.is_empty(), "out of order");
+    input_ref(&mut s, app, &peer, (ACK, base, &[]), (0, 30_000));
+    (s, all, base + 70_000)
+}
+
+/// The `tot_len` of each recv callback made since the last look.
+fn recv_lens(s: &mut Tcp<TestHooks, WideWindow>) -> Vec<Option<u16>> {
+    events(s)
+        .into_iter()
+        .filter_map(|e| match e.0 {
+            Callback::Recv { len, .. } => Some(len),
+            _ => None,
+        })
+        .collect()
+}
+
+/// lwIP's `tcp_input` hands data past 64 KiB to the application in parts
+/// (`pbuf_split_64k`): here two recv calls, 60,000 then 10,000 bytes
+/// (the split falls between whole pbufs), every byte in order.
+#[test]
+fn data_past_64k_is_delivered_in_two_parts() {
+    let mut app = TestApp::default();
+    let (mut s, all, end) = deliver_70000(&mut app);
+    let lens = recv_lens(&mut s);
+    assert_eq!(lens, [Some(60_000), Some(10_000)], "two parts");
+    assert_eq!(app.received.len(), all.len());
+    assert!(app.received == all, "the bytes, in order");
+    s.tcp_fasttmr(&mut app).unwrap();
+    let out = recv!(s);
+    assert_eq!(out.last().map(|o| o.ack), Some(end), "all acknowledged");
+}
+
+/// Refused at first, the 70,000 bytes stay as refused data (the rest
+/// behind the refused part) and go over again in parts when the fast
+/// timer retries: 60,000, then 10,000.
+#[test]
+fn refused_data_past_64k_is_handed_over_in_parts() {
+    let mut app = TestApp {
+        refuse_recv: true,
+        ..TestApp::default()
+    };
+    let (mut s, all, _) = deliver_70000(&mut app);
+    assert!(app.received.is_empty());
+    let h = app.accepted[0];
+    // The chain is whole; its head's u16_t tot_len wraps, as lwIP's.
+    assert_eq!(s.refused_bytes(h).unwrap(), 70_000 % 0x10000);
+    events(&mut s);
+    app.refuse_recv = false;
+    s.tcp_fasttmr(&mut app).unwrap();
+    assert_eq!(recv_lens(&mut s), [Some(60_000), Some(10_000)], "two parts");
+    assert!(app.received == all, "the bytes, in order");
+    assert_eq!(s.refused_bytes(h).unwrap(), 0);
+}

@@ -1330,6 +1330,50 @@ mod tests {
         assert_eq!((p.memp_pbuf_used(), p.heap.used()), (0, 0));
     }
 
+    /// lwIP's pbuf_split_64k: the cut after the last pbuf whose lengths
+    /// from the head still fit a u16_t; the front's tot_lens lose the
+    /// rest's, the rest keeps its own and gets the head's FIN flag; no cut
+    /// when the chain fits or is one pbuf.
+    #[test]
+    fn split_64k_cuts_where_the_u16_sum_would_wrap() {
+        let (_, mut p) = pbufs();
+        let one = p.pbuf_alloc(0, 40_000, PbufType::Rom).unwrap();
+        assert_eq!(p.pbuf_split_64k(one), None, "one pbuf");
+        let two = p.pbuf_alloc(0, 25_535, PbufType::Rom).unwrap();
+        p.pbuf_cat(one, two);
+        assert_eq!(p.tot_len(one), 65_535);
+        assert_eq!(p.pbuf_split_64k(one), None, "65,535 bytes fit");
+        assert_eq!(p.next(one), Some(two), "nothing cut");
+        let three = p.pbuf_alloc(0, 1, PbufType::Rom).unwrap();
+        let four = p.pbuf_alloc(0, 9, PbufType::Rom).unwrap();
+        p.pbuf_cat(one, three);
+        p.pbuf_cat(one, four);
+        // 65,545 bytes: the head's tot_len wrapped to 9.
+        assert_eq!(p.tot_len(one), 9);
+        p.set_flags(one, PBUF_FLAG_TCP_FIN | PBUF_FLAG_PUSH);
+        assert_eq!(p.pbuf_split_64k(one), Some(three));
+        assert_eq!(p.next(two), None, "the front ends at the cut");
+        assert_eq!((p.tot_len(one), p.tot_len(two)), (65_535, 25_535));
+        assert_eq!(
+            (p.tot_len(three), p.tot_len(four)),
+            (10, 9),
+            "the rest unchanged"
+        );
+        assert_eq!(p.next(three), Some(four));
+        assert_eq!(p.flags(three), PBUF_FLAG_TCP_FIN, "FIN copied, PUSH not");
+        assert_eq!(p.flags(one), PBUF_FLAG_TCP_FIN | PBUF_FLAG_PUSH);
+        assert_eq!(p.refcount(three), 1, "no reference taken");
+        // Without FIN on the head, the rest's flags stay.
+        let five = p.pbuf_alloc(0, 65_535, PbufType::Rom).unwrap();
+        let six = p.pbuf_alloc(0, 1, PbufType::Rom).unwrap();
+        p.pbuf_cat(five, six);
+        assert_eq!(p.pbuf_split_64k(five), Some(six));
+        assert_eq!((p.flags(six), p.tot_len(five)), (0, 65_535));
+        for q in [one, three, five, six] {
+            p.pbuf_free(q);
+        }
+    }
+
     #[test]
     fn refs_keep_a_chain_alive() {
         let (_, mut p) = pbufs();
