@@ -1175,11 +1175,14 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     // -- lists (TCP_REG / TCP_RMV) -----------------------------------------
 
-    /// Port of lwIP's `TCP_REG` (tcp_priv.h): push front.
+    /// Port of lwIP's `TCP_REG` (tcp_priv.h): push front, then
+    /// `tcp_timer_needed()` (`TCP_REG_ACTIVE` then sets
+    /// `tcp_active_pcbs_changed`).
     pub(crate) fn tcp_reg(&mut self, l: List, i: PcbOf<P>) {
         let head = self.st.list(l);
         self.p(i).next = head;
         self.st.set_list(l, Some(i));
+        self.st.tcp_timer_needed();
         if l == List::Active {
             self.st.set_active_pcbs_changed(true);
         }
@@ -1209,10 +1212,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
     }
 
+    /// `TCP_REG(&tcp_listen_pcbs.pcbs, lpcb)`.
     pub(crate) fn tcp_reg_listen(&mut self, i: LpcbOf<P>) {
         let head = self.st.listen_pcbs();
         self.lp(i).next = head;
         self.st.set_listen_pcbs(Some(i));
+        self.st.tcp_timer_needed();
     }
 
     pub(crate) fn tcp_rmv_listen(&mut self, i: LpcbOf<P>) {

@@ -445,6 +445,11 @@ pub trait Storage {
     fn active_pcbs_changed(&self) -> bool;
     /// Sets `tcp_active_pcbs_changed` (1 or 0).
     fn set_active_pcbs_changed(&mut self, v: bool);
+    /// `tcp_timer_needed()` (timeouts.c), which lwIP's `TCP_REG` calls
+    /// after putting a pcb on a list: lwIP's timeouts start the TCP timer
+    /// again if it stopped (it stops when no pcb is active or in
+    /// TIME_WAIT).
+    fn tcp_timer_needed(&mut self);
     /// `tcp_input_pcb`.
     fn input_pcb(&self) -> Option<PcbRef<Self>>;
     /// Sets `tcp_input_pcb`.
@@ -814,6 +819,12 @@ impl Storage for Pools {
     fn set_active_pcbs_changed(&mut self, v: bool) {
         self.globals.active_pcbs_changed = v;
     }
+
+    /// Nothing to start: the port's own stack has no timeouts of its own;
+    /// whoever drives it runs the timers ([`crate::Tcp::advance_to`]), as
+    /// the harness's C engine runs lwIP's.
+    #[inline]
+    fn tcp_timer_needed(&mut self) {}
 
     #[inline]
     fn input_pcb(&self) -> Option<u8> {

@@ -71,8 +71,10 @@ impl Profile for Build {
 pub type Stack = Tcp<LwipHooks, Build>;
 
 unsafe extern "C" {
-    /// The unix port's `LWIP_RAND()` (`(u32_t)rand()`).
-    fn rand() -> i32;
+    /// `LWIP_RAND()` of the unix port's arch/cc.h, which both option sets
+    /// ([`crate::opts`]) build with: `lwip_port_rand()` (the port's
+    /// sys_arch.c, or test/unit's lwip_unittests.c: `(u32_t)rand()`).
+    fn lwip_port_rand() -> core::ffi::c_uint;
 }
 
 /// tcp.c's `static u32_t iss` of `tcp_next_iss` (no `LWIP_HOOK_TCP_ISN`
@@ -108,8 +110,8 @@ impl RomStore for LwipHooks {
 
 impl Hooks for LwipHooks {
     fn lwip_rand(&mut self) -> u32 {
-        // SAFETY: libc's rand.
-        unsafe { rand() as u32 }
+        // SAFETY: the port's function without arguments.
+        unsafe { lwip_port_rand() }
     }
     fn tcp_isn(&mut self, _: [u8; 4], _: u16, _: [u8; 4], _: u16) -> u32 {
         next_iss()

@@ -171,6 +171,8 @@ const HDR_SEQNO: usize = 4;
 const HDR_FLAGS: usize = 12;
 
 unsafe extern "C" {
+    /// timeouts.c (or the application's, without `LWIP_TIMERS`).
+    fn tcp_timer_needed();
     fn memp_malloc(ty: MempT) -> *mut c_void;
     fn memp_free(ty: MempT, mem: *mut c_void);
     /// memp.c's descriptor of `MEMP_TCP_PCB` (`LWIP_MEMPOOL_DECLARE`): a
@@ -951,6 +953,15 @@ impl Storage for LwipStorage {
         if self.ready {
             // SAFETY: as set_list.
             unsafe { ptr::write(&raw mut tcp_active_pcbs_changed, u8::from(v)) }
+        }
+    }
+
+    /// timeouts.c's `tcp_timer_needed()`.
+    fn tcp_timer_needed(&mut self) {
+        if self.ready {
+            // SAFETY: a C function without arguments; it only schedules
+            // lwIP's TCP timer (sys_timeout) and calls nothing of TCP's.
+            unsafe { tcp_timer_needed() }
         }
     }
 

@@ -38,6 +38,12 @@ unsafe extern "C" {
     fn pbuf_copy_partial(p: *const c_void, buf: *mut c_void, len: u16, offset: u16) -> u16;
     fn pbuf_take(p: *mut c_void, data: *const c_void, len: u16) -> i8;
     fn pbuf_free(p: *mut c_void) -> u8;
+    /// timeouts.c: the time to the next timeout, 0xffffffff for none.
+    fn sys_timeouts_sleeptime() -> u32;
+    /// timeouts.c: runs the timeouts that are due (NO_SYS).
+    fn sys_check_timeouts();
+    /// test/unit's sys_arch.c: what `sys_now()` returns.
+    static mut lwip_sys_now: u32;
 }
 
 /// `PBUF_RAW` and `PBUF_POOL` (pbuf.h).
@@ -187,6 +193,8 @@ fn a_c_application_over_lwips_ip_layer() {
         n
     };
     let (a, b) = (add(IP), add(CLIENT_IP));
+    // Nothing another test left on the wire.
+    WIRE.lock().unwrap_or_else(|e| e.into_inner()).clear();
     let netif = [(IP, a), (CLIENT_IP, b)];
     let netif = &netif[..];
     api::tcp_init();
@@ -280,5 +288,71 @@ fn a_c_application_over_lwips_ip_layer() {
     assert!(used(Pool::TcpPcb) <= 1, "at most the TIME_WAIT pcb");
     assert_eq!(used(Pool::TcpSeg), 0);
     assert_eq!(LwipPbufs::new().pool_used(), 0, "no pool pbuf held");
+    drop(lw);
+}
+
+/// lwIP's TCP timer runs only while TCP asks for it: tcp.c's `TCP_REG`
+/// calls timeouts.c's `tcp_timer_needed()` whenever it puts a pcb on a
+/// list, and the timer stops itself when no pcb is active or in
+/// TIME_WAIT. Here nothing drives the stack's timers but lwIP's own
+/// timeouts (`sys_check_timeouts`, as a NO_SYS main loop calls it, or the
+/// tcpip thread): a connection's SYN is lost, and lwIP's timeouts must
+/// retransmit it. (The example application on the port stalled at 3 %
+/// loss before the library called `tcp_timer_needed()`: ci/lwip-app.)
+#[test]
+fn lwips_timeouts_run_the_tcp_timer_of_a_new_connection() {
+    let lw = lwip_core::lock();
+    let n = lw
+        .netif_add(&lwip_core::NetifConfig {
+            ip: CLIENT_IP,
+            netmask: [255, 255, 255, 0],
+            gateway: [0; 4],
+            mtu: 1500,
+            flags: 0,
+            output,
+        })
+        .expect("a netif");
+    lw.netif_set_up(n);
+    lw.netif_set_link_up(n);
+    api::tcp_init();
+    WIRE.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    // SAFETY: timeouts.c's functions; lwip_core's lock serialises them.
+    let sleeptime = || unsafe { sys_timeouts_sleeptime() };
+    assert_eq!(sleeptime(), u32::MAX, "no timeout pending without pcbs");
+
+    let c = api::tcp_new();
+    api::tcp_bind_netif(c, n.as_ptr());
+    let me = IpAddrT::from_v4(IP);
+    // SAFETY: `me` is a valid ip_addr_t; no connected callback.
+    assert_eq!(
+        unsafe { api::tcp_connect(c, &me, PORT, ConnectedFn(None)) },
+        0
+    );
+    assert!(
+        sleeptime() <= 250,
+        "the TCP timer is scheduled: {}",
+        sleeptime()
+    );
+    let syns = |w: &mut Vec<Vec<u8>>| std::mem::take(w).len();
+    assert_eq!(
+        syns(&mut WIRE.lock().unwrap_or_else(|e| e.into_inner())),
+        1,
+        "the SYN"
+    );
+    // The SYN is lost. lwIP's timeouts alone, 250 ms at a time, for 4 s:
+    // the first retransmission (RTO 3 s) must come.
+    let mut resent = 0;
+    for _ in 0..16 {
+        // SAFETY: test/unit's clock, read by sys_now(); single-threaded
+        // under the lock.
+        unsafe { lwip_sys_now = lwip_sys_now.wrapping_add(250) };
+        // SAFETY: as above.
+        unsafe { sys_check_timeouts() };
+        resent += syns(&mut WIRE.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+    assert_eq!(resent, 1, "the SYN retransmitted by lwIP's timer");
+    api::tcp_abort(c);
+    // The abort's RST stays off the wire the other test reads.
+    WIRE.lock().unwrap_or_else(|e| e.into_inner()).clear();
     drop(lw);
 }

@@ -1156,6 +1156,9 @@ impl Storage for Faulty {
     fn set_active_pcbs_changed(&mut self, v: bool) {
         self.0.set_active_pcbs_changed(v)
     }
+    fn tcp_timer_needed(&mut self) {
+        self.0.tcp_timer_needed()
+    }
     fn input_pcb(&self) -> Option<PcbPtr> {
         self.0.input_pcb()
     }
