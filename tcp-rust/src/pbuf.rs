@@ -1363,12 +1363,18 @@ mod tests {
         assert_eq!(p.flags(three), PBUF_FLAG_TCP_FIN, "FIN copied, PUSH not");
         assert_eq!(p.flags(one), PBUF_FLAG_TCP_FIN | PBUF_FLAG_PUSH);
         assert_eq!(p.refcount(three), 1, "no reference taken");
-        // Without FIN on the head, the rest's flags stay.
+        // Without FIN on the head, the rest's flags stay (FIN too).
         let five = p.pbuf_alloc(0, 65_535, PbufType::Rom).unwrap();
         let six = p.pbuf_alloc(0, 1, PbufType::Rom).unwrap();
         p.pbuf_cat(five, six);
+        p.set_flags(six, PBUF_FLAG_TCP_FIN);
         assert_eq!(p.pbuf_split_64k(five), Some(six));
-        assert_eq!((p.flags(six), p.tot_len(five)), (0, 65_535));
+        assert_eq!((p.flags(six), p.tot_len(five)), (PBUF_FLAG_TCP_FIN, 65_535));
+        // A FIN on both stays set on the rest.
+        p.pbuf_cat(five, six);
+        p.set_flags(five, PBUF_FLAG_TCP_FIN);
+        assert_eq!(p.pbuf_split_64k(five), Some(six));
+        assert_eq!(p.flags(six), PBUF_FLAG_TCP_FIN);
         for q in [one, three, five, six] {
             p.pbuf_free(q);
         }

@@ -1374,7 +1374,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 self.p(i).refused_data = Some(refused);
                 return Err::InProgress;
             }
-            if !split || !alive {
+            // (Without a split, refused_data is NULL now: the loop ends at
+            // its top.) A callback that freed the pcb and returned ERR_OK
+            // leaves nothing to read.
+            if !alive {
                 return Err::Ok;
             }
         }
