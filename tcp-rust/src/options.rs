@@ -104,8 +104,10 @@ pub const TF_SEG_OPTS_WND_SCALE: u8 = 0x08;
 pub const TF_SEG_OPTS_SACK_PERM: u8 = 0x10;
 
 /// Port of lwIP's `struct tcp_sack_range` (tcp.h): one SACK block.
-/// Invalid (unused) when `left == right`.
+/// Invalid (unused) when `left == right`. In C's layout (`repr(C)`):
+/// `struct tcp_pcb` holds an array of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[repr(C)]
 pub struct TcpSackRange {
     /// First sequence number acknowledged by this block.
     pub left: u32,

@@ -100,6 +100,11 @@ impl Default for Netif {
 pub trait Hooks: RomStore {
     /// `LWIP_RAND()`.
     fn lwip_rand(&mut self) -> u32;
+    /// `sys_now()`, which lwIP's TCP reads for the timestamp option's
+    /// value (`tcp_build_timestamp_option`). `clock` is the stack's own
+    /// virtual time ([`Tcp::advance_to`]): a driver whose clock that is
+    /// returns it; lwIP's build returns lwIP's `sys_now()`.
+    fn sys_now(&mut self, clock: u32) -> u32;
     /// `LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port)`.
     fn tcp_isn(
         &mut self,

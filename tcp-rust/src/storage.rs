@@ -223,11 +223,12 @@ pub trait SackTable: Copy + Eq + Debug + NullValue {
     fn ranges_mut(&mut self) -> &mut [TcpSackRange];
 }
 
-impl NullValue for [TcpSackRange; MAX_SACKS] {
-    const NULL: [TcpSackRange; MAX_SACKS] = [TcpSackRange { left: 0, right: 0 }; MAX_SACKS];
+/// `rcv_sacks[LWIP_TCP_MAX_SACK_NUM]`, of any length a layout gives it.
+impl<const N: usize> NullValue for [TcpSackRange; N] {
+    const NULL: [TcpSackRange; N] = [TcpSackRange { left: 0, right: 0 }; N];
 }
 
-impl SackTable for [TcpSackRange; MAX_SACKS] {
+impl<const N: usize> SackTable for [TcpSackRange; N] {
     fn ranges(&self) -> &[TcpSackRange] {
         self
     }

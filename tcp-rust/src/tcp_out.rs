@@ -242,7 +242,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         let sacks = p.rcv_sacks.ranges().get(..nsacks).unwrap_or(&[]);
         let v = OptValues {
             mss: 0,
-            sys_now: self.now,
+            sys_now: self.hooks.sys_now(self.now),
             ts_recent: p.ts_recent.get(),
         };
         let opts = tcp_send_empty_ack_options(&P::CONFIG, p.flags, &v, sacks);
@@ -919,7 +919,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         let v = OptValues {
             mss: self.tcp_eff_send_mss_netif(P::CONFIG.tcp_mss, netif),
-            sys_now: self.now,
+            sys_now: self.hooks.sys_now(self.now),
             ts_recent: p.ts_recent.get(),
         };
         let opts = build_segment_options(&P::CONFIG, sg.flags, &v);

@@ -104,6 +104,9 @@ pub(crate) fn write_ref<P: Profile<Storage = crate::storage::Pools>>(
 }
 
 impl Hooks for TestHooks {
+    fn sys_now(&mut self, clock: u32) -> u32 {
+        clock
+    }
     fn lwip_rand(&mut self) -> u32 {
         self.rand = self.rand.wrapping_mul(1_103_515_245).wrapping_add(12345);
         self.rand

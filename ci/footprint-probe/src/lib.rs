@@ -51,6 +51,9 @@ pub mod glue {
     }
 
     impl Hooks for ProbeHooks {
+        fn sys_now(&mut self, clock: u32) -> u32 {
+            clock
+        }
         fn lwip_rand(&mut self) -> u32 {
             self.seed = self.seed.wrapping_add(0x9e37_79b9);
             self.seed

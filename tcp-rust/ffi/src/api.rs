@@ -70,20 +70,17 @@ impl Profile for Build {
 /// The core as the library runs it.
 pub type Stack = Tcp<LwipHooks, Build>;
 
-unsafe extern "C" {
-    /// `LWIP_RAND()` of the unix port's arch/cc.h, which both option sets
-    /// ([`crate::opts`]) build with: `lwip_port_rand()` (the port's
-    /// sys_arch.c, or test/unit's lwip_unittests.c: `(u32_t)rand()`).
-    fn lwip_port_rand() -> core::ffi::c_uint;
-}
-
-/// tcp.c's `static u32_t iss` of `tcp_next_iss` (no `LWIP_HOOK_TCP_ISN`
-/// in the unit-test build).
+/// tcp.c's `static u32_t iss` of `tcp_next_iss` (a build without
+/// `LWIP_HOOK_TCP_ISN`).
 static mut ISS: u32 = 6510;
 
-/// Port of `tcp_next_iss()` (tcp.c) without `LWIP_HOOK_TCP_ISN`: `iss +=
-/// tcp_ticks`.
-fn next_iss() -> u32 {
+/// Port of `tcp_next_iss()` (tcp.c) for a connection from `local`:`lport`
+/// to `remote`:`rport`: the build's `LWIP_HOOK_TCP_ISN` if it has one
+/// ([`crate::opts::tcp_isn_hook`]), else `iss += tcp_ticks`.
+fn next_iss(local: [u8; 4], lport: u16, remote: [u8; 4], rport: u16) -> u32 {
+    if let Some(isn) = crate::opts::tcp_isn_hook(local, lport, remote, rport) {
+        return isn;
+    }
     // SAFETY: lwIP is single-threaded (module docs); ISS and tcp_ticks are
     // read and written by value.
     unsafe {
@@ -110,11 +107,18 @@ impl RomStore for LwipHooks {
 
 impl Hooks for LwipHooks {
     fn lwip_rand(&mut self) -> u32 {
-        // SAFETY: the port's function without arguments.
-        unsafe { lwip_port_rand() }
+        crate::opts::lwip_rand()
     }
-    fn tcp_isn(&mut self, _: [u8; 4], _: u16, _: [u8; 4], _: u16) -> u32 {
-        next_iss()
+    /// lwIP's `sys_now()` (the port's sys_arch, or the application's).
+    fn sys_now(&mut self, _: u32) -> u32 {
+        unsafe extern "C" {
+            fn sys_now() -> u32;
+        }
+        // SAFETY: lwIP's clock, a function without arguments.
+        unsafe { sys_now() }
+    }
+    fn tcp_isn(&mut self, local: [u8; 4], lport: u16, remote: [u8; 4], rport: u16) -> u32 {
+        next_iss(local, lport, remote, rport)
     }
     fn netif_output<B: tcp_rust::pbuf::PbufStore>(&mut self, _: u32, _: Packet<'_, B>) {}
     fn callback_made(&mut self, _: Event) -> u32 {
@@ -393,8 +397,28 @@ pub unsafe extern "C" fn tcp_netif_ip_addr_changed(old: *const IpAddrT, new: *co
 
 /// `u32_t tcp_next_iss(struct tcp_pcb *pcb)`.
 #[unsafe(no_mangle)]
-pub extern "C" fn tcp_next_iss(_pcb: *mut c_void) -> u32 {
-    next_iss()
+pub extern "C" fn tcp_next_iss(pcb: *mut c_void) -> u32 {
+    use tcp_rust::storage::IpAddrRepr;
+    if !crate::opts::HOOK_TCP_ISN {
+        return next_iss([0; 4], 0, [0; 4], 0);
+    }
+    // The hook reads the pcb's addresses and ports (tcp.c passes them).
+    let ends = with_stack(|t| {
+        let h = handle(t, pcb);
+        t.pcb(h)
+            .map(|p| {
+                (
+                    p.local_ip.v4(),
+                    p.local_port,
+                    p.remote_ip.v4(),
+                    p.remote_port,
+                )
+            })
+            .ok()
+    })
+    .flatten()
+    .unwrap_or(([0; 4], 0, [0; 4], 0));
+    next_iss(ends.0, ends.1, ends.2, ends.3)
 }
 
 // ---- the raw API (tcp.h) -------------------------------------------------------

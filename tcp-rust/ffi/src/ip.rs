@@ -34,8 +34,8 @@ pub use crate::opts::{NETIF_IP_ADDR, NETIF_MTU, NETIF_NUM};
 /// `IP_PROTO_TCP` (ip.h).
 const IP_PROTO_TCP: u8 = 6;
 
-/// ip.c's `struct ip_globals ip_data` for a dual-stack build: what
-/// `ip4_input`/`ip6_input` set before calling `tcp_input`.
+/// ip.c's `struct ip_globals ip_data`: what `ip4_input` (and, in a
+/// dual-stack build, `ip6_input`) set before calling `tcp_input`.
 #[repr(C)]
 pub struct IpGlobals {
     /// `current_netif`.
@@ -44,7 +44,8 @@ pub struct IpGlobals {
     pub current_input_netif: *mut c_void,
     /// `current_ip4_header`.
     pub current_ip4_header: *const c_void,
-    /// `current_ip6_header`.
+    /// `current_ip6_header` (`LWIP_IPV6`).
+    #[cfg(feature = "lwip-ipv6")]
     pub current_ip6_header: *const c_void,
     /// `current_ip_header_tot_len`.
     pub current_ip_header_tot_len: u16,
@@ -61,6 +62,7 @@ pub fn current_ip4_addrs() -> Option<([u8; 4], [u8; 4])> {
     // input call that set it; single-threaded.
     unsafe {
         let d = &raw const ip_data;
+        #[cfg(feature = "lwip-ipv6")]
         if !ptr::read(&raw const (*d).current_ip6_header).is_null() {
             return None;
         }

@@ -24,9 +24,7 @@
 use core::ffi::c_void;
 use core::ptr::NonNull;
 
-use tcp_rust::storage::{
-    Absent, AcceptRepr, CallbackRepr, IpAddrRepr, Layout, NullValue, StateRepr,
-};
+use tcp_rust::storage::{AcceptRepr, CallbackRepr, IpAddrRepr, Layout, NullValue, StateRepr};
 use tcp_rust::{AcceptFn, TcpState};
 
 /// lwIP's `err_t` (`s8_t`).
@@ -49,9 +47,9 @@ impl Layout for CLayout {
     type PollFn = PollFn;
     type ErrFn = ErrFn;
     type AcceptFn = AcceptFnPtr;
-    type Sacks = Absent;
-    type Ts = Absent;
-    type Keep = Absent;
+    type Sacks = crate::opts::Sacks;
+    type Ts = crate::opts::Ts;
+    type Keep = crate::opts::Keep;
     type Backlog = crate::opts::Backlog;
     type Pbuf = PbufPtr;
     type SegOversize = crate::opts::SegOversize;
@@ -127,6 +125,7 @@ impl StateRepr for CState {
 }
 
 /// `ip6_addr_t` with `LWIP_IPV6_SCOPES`: four words and a zone.
+#[cfg(feature = "lwip-ipv6")]
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ip6AddrT {
@@ -136,8 +135,9 @@ pub struct Ip6AddrT {
     pub zone: u8,
 }
 
-/// `ip_addr_t` of a dual-stack build: the address (the IPv4 one in the
-/// first word) and its type.
+/// `ip_addr_t` of a dual-stack build (`LWIP_IPV6`): the address (the IPv4
+/// one in the first word) and its type.
+#[cfg(feature = "lwip-ipv6")]
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IpAddrT {
@@ -148,8 +148,10 @@ pub struct IpAddrT {
 }
 
 /// `IPADDR_TYPE_V4`.
+#[cfg(feature = "lwip-ipv6")]
 pub const IPADDR_TYPE_V4: u8 = 0;
 
+#[cfg(feature = "lwip-ipv6")]
 impl IpAddrRepr for IpAddrT {
     const ANY: IpAddrT = IpAddrT {
         u_addr: Ip6AddrT {
@@ -171,6 +173,29 @@ impl IpAddrRepr for IpAddrT {
                 zone: 0,
             },
             ty: IPADDR_TYPE_V4,
+        }
+    }
+}
+
+/// `ip_addr_t` of an IPv4-only build: `ip4_addr_t`, one word in network
+/// order.
+#[cfg(not(feature = "lwip-ipv6"))]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpAddrT {
+    /// `addr`.
+    pub addr: u32,
+}
+
+#[cfg(not(feature = "lwip-ipv6"))]
+impl IpAddrRepr for IpAddrT {
+    const ANY: IpAddrT = IpAddrT { addr: 0 };
+    fn v4(&self) -> [u8; 4] {
+        self.addr.to_ne_bytes()
+    }
+    fn from_v4(a: [u8; 4]) -> IpAddrT {
+        IpAddrT {
+            addr: u32::from_ne_bytes(a),
         }
     }
 }

@@ -87,7 +87,9 @@
 //!   (`offset >= PBUF_POOL_BUFSIZE`, where lwIP asserts and would point
 //!   the payload past the buffer) is refused (`None`) here.
 
-use core::ffi::{c_char, c_void};
+#[cfg(feature = "lwip-debug")]
+use core::ffi::c_char;
+use core::ffi::c_void;
 use core::marker::PhantomData;
 use core::ptr::{self, NonNull};
 
@@ -145,27 +147,13 @@ const SRC_HEAP: u8 = 0x00;
 const SRC_MEMP_PBUF: u8 = 0x01;
 const SRC_MEMP_PBUF_POOL: u8 = 0x02;
 
-/// `struct stats_proto` (stats.h): twelve counters.
-#[repr(C)]
-#[derive(Debug)]
-pub struct StatsProto {
-    /// `xmit` … `cachehit`.
-    pub counters: [StatCounter; 12],
-}
-
-/// `struct stats_igmp`: fourteen counters.
-#[repr(C)]
-#[derive(Debug)]
-pub struct StatsIgmp {
-    /// `xmit` … `tx_report`.
-    pub counters: [StatCounter; 14],
-}
-
-/// `struct stats_mem` (with `LWIP_DEBUG`: the name first).
+/// `struct stats_mem` (with `LWIP_DEBUG` or `LWIP_STATS_DISPLAY`: the
+/// name first; the feature `lwip-debug`).
 #[repr(C)]
 #[derive(Debug)]
 pub struct StatsMem {
     /// `name`.
+    #[cfg(feature = "lwip-debug")]
     pub name: *const c_char,
     /// `err`: failed allocations.
     pub err: StatCounter,
@@ -179,29 +167,16 @@ pub struct StatsMem {
     pub illegal: StatCounter,
 }
 
-/// `struct stats_` up to `mem`, for a build with `LINK_STATS`,
-/// `ETHARP_STATS`, `IPFRAG_STATS`, `IP_STATS`, `ICMP_STATS`, `IGMP_STATS`,
-/// `UDP_STATS`, `TCP_STATS` and `MEM_STATS` (test/unit's). `lwip_stats` is
-/// longer; only this prefix is read.
+/// `struct stats_` up to `mem`: the statistics before it (which ones
+/// depends on the options: their bytes are the build description's
+/// `STATS_MEM_OFFSET`), then `mem` at its alignment (ci/lwip-lib checks
+/// the offset against the C compiler's). `lwip_stats` is longer; only this
+/// prefix is read.
 #[repr(C)]
 #[derive(Debug)]
 pub struct StatsPrefix {
-    /// `link`.
-    pub link: StatsProto,
-    /// `etharp`.
-    pub etharp: StatsProto,
-    /// `ip_frag`.
-    pub ip_frag: StatsProto,
-    /// `ip`.
-    pub ip: StatsProto,
-    /// `icmp`.
-    pub icmp: StatsProto,
-    /// `igmp`.
-    pub igmp: StatsIgmp,
-    /// `udp`.
-    pub udp: StatsProto,
-    /// `tcp`.
-    pub tcp: StatsProto,
+    /// `link`, `etharp`, ..., `tcp`, as the build has them.
+    pub before_mem: [u8; crate::opts::STATS_MEM_OFFSET],
     /// `mem`: the heap.
     pub mem: StatsMem,
 }
@@ -211,7 +186,9 @@ pub struct StatsPrefix {
 #[repr(C)]
 #[derive(Debug)]
 pub struct MempDesc {
-    /// `desc`.
+    /// `desc` (with `LWIP_DEBUG`, `MEMP_OVERFLOW_CHECK` or
+    /// `LWIP_STATS_DISPLAY`; the feature `lwip-debug`).
+    #[cfg(feature = "lwip-debug")]
     pub desc: *const c_char,
     /// `stats`.
     pub stats: *mut StatsMem,

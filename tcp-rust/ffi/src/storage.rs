@@ -392,7 +392,7 @@ const SEG_ZERO: TcpSeg<CLayout> = TcpSeg {
     next: None,
     p: None,
     len: 0,
-    oversize_left: 0,
+    oversize_left: NullValue::NULL,
     chksum: NullValue::NULL,
     chksum_swapped: NullValue::NULL,
     flags: 0,

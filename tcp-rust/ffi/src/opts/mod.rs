@@ -12,8 +12,9 @@
 //!
 //! | feature | lwipopts.h | module |
 //! | --- | --- | --- |
-//! | (none) | lwIP's test/unit/lwipopts.h, with `LWIP_DEBUG` (lwIP's unit-test runner; `ci/lwip-unit`) | [`unit`](self) |
+//! | `opts-unit` (default) | lwIP's test/unit/lwipopts.h, with `LWIP_DEBUG` (lwIP's unit-test runner; `ci/lwip-unit`) | `unit` |
 //! | `opts-example-app` | ci/lwip-app.d/lwipopts.h: lwIP's example app's, with larger TCP buffers (`ci/lwip-app`) | `example_app` |
+//! | `opts-full` | lwip-c/profiles/full/lwipopts.h: the harness's `full` profile (IPv4 only, SACK, timestamps, keepalive, backlog, its ISN hook and `LWIP_RAND`) | `full` |
 //!
 //! Each description is written by hand from lwIP's headers and checked
 //! against the C compiler: [`for_each_c_fact!`] lists every value here with
@@ -27,15 +28,35 @@
 //!
 //! [`Config`]: tcp_rust::Config
 
-#[cfg(not(feature = "opts-example-app"))]
+#[cfg(any(
+    all(feature = "opts-unit", feature = "opts-example-app"),
+    all(feature = "opts-unit", feature = "opts-full"),
+    all(feature = "opts-example-app", feature = "opts-full"),
+    not(any(
+        feature = "opts-unit",
+        feature = "opts-example-app",
+        feature = "opts-full"
+    ))
+))]
+compile_error!(
+    "lwip-tcp-rust is built for exactly one lwipopts.h: one feature of opts-unit (the default), \
+     opts-example-app, opts-full (with --no-default-features for the others)"
+);
+
+#[cfg(feature = "opts-unit")]
 mod unit;
-#[cfg(not(feature = "opts-example-app"))]
+#[cfg(feature = "opts-unit")]
 pub use unit::*;
 
 #[cfg(feature = "opts-example-app")]
 mod example_app;
 #[cfg(feature = "opts-example-app")]
 pub use example_app::*;
+
+#[cfg(feature = "opts-full")]
+mod full;
+#[cfg(feature = "opts-full")]
+pub use full::*;
 
 /// `memp_t` (memp.h): a C enum, only ever passed by value
 /// (`memp_malloc`, `memp_free`), as an `unsigned int`.
@@ -108,6 +129,11 @@ macro_rules! for_each_c_fact {
                 "offsetof(struct memp_desc, base)" => core::mem::offset_of!($crate::pbuf::MempDesc, base),
                 "sizeof(ip_addr_t)" => core::mem::size_of::<$crate::layout::IpAddrT>(),
                 "sizeof(enum tcp_state)" => core::mem::size_of::<$crate::layout::CEnum>(),
+                "LWIP_IPV6" => cfg!(feature = "lwip-ipv6"),
+                "TCPDIFF_STATS_NAMES" => cfg!(feature = "lwip-debug"),
+                "TCPDIFF_MEMP_DESC_NAMES" => cfg!(feature = "lwip-debug"),
+                "LWIP_SINGLE_NETIF" => $crate::opts::LWIP_SINGLE_NETIF,
+                "TCPDIFF_HOOK_TCP_ISN" => $crate::opts::HOOK_TCP_ISN,
                 // The core's Config, field by field.
                 "TCP_MSS" => $crate::opts::CONFIG.tcp_mss,
                 "TCP_WND" => $crate::opts::CONFIG.tcp_wnd,

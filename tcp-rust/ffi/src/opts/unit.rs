@@ -109,3 +109,36 @@ pub const NETIF_OFFSETS: [usize; 3] = [8, 264, 278];
 /// ... and on a 32-bit one (thumbv7em, `arm-none-eabi-gcc`).
 #[cfg(target_pointer_width = "32")]
 pub const NETIF_OFFSETS: [usize; 3] = [4, 216, 230];
+
+/// The bytes of `struct stats_` before `mem`: `link`, `etharp`,
+/// `ip_frag`, `ip`, `icmp` (twelve `u16_t` counters each), `igmp`
+/// (fourteen), `udp`, `tcp`; `mem` follows at its own alignment (200 on
+/// x86_64, 196 on thumbv7em).
+pub const STATS_MEM_OFFSET: usize = 196;
+
+/// `struct tcp_pcb`'s `rcv_sacks`: none (`LWIP_TCP_SACK_OUT` 0).
+pub type Sacks = Absent;
+/// `ts_lastacksent`, `ts_recent`: none (`LWIP_TCP_TIMESTAMPS` 0).
+pub type Ts = Absent;
+/// `keep_intvl`, `keep_cnt`: none (`LWIP_TCP_KEEPALIVE` 0).
+pub type Keep = Absent;
+
+/// `LWIP_RAND()`: the unix port's arch/cc.h makes it `lwip_port_rand()`
+/// (its sys_arch.c, or test/unit's lwip_unittests.c: `(u32_t)rand()`).
+pub fn lwip_rand() -> u32 {
+    unsafe extern "C" {
+        fn lwip_port_rand() -> core::ffi::c_uint;
+    }
+    // SAFETY: the port's function without arguments.
+    unsafe { lwip_port_rand() }
+}
+
+/// `LWIP_HOOK_TCP_ISN`: none (`tcp_next_iss` counts with `tcp_ticks`).
+pub fn tcp_isn_hook(_: [u8; 4], _: u16, _: [u8; 4], _: u16) -> Option<u32> {
+    None
+}
+
+/// `LWIP_SINGLE_NETIF`.
+pub const LWIP_SINGLE_NETIF: bool = false;
+/// Whether `LWIP_HOOK_TCP_ISN` is defined ([`tcp_isn_hook`]).
+pub const HOOK_TCP_ISN: bool = false;
