@@ -335,6 +335,8 @@ pub extern "C" fn tcp_init() {
 /// lwIP's `ip4_input` sets it before calling).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tcp_input(p: *mut c_void, inp: *mut c_void) {
+    // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
+    crate::opts::assert_core_locked();
     let Some(pb) = ptr::NonNull::new(p).map(PbufPtr) else {
         return;
     };
@@ -426,6 +428,8 @@ pub extern "C" fn tcp_next_iss(pcb: *mut c_void) -> u32 {
 /// `struct tcp_pcb *tcp_new(void)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn tcp_new() -> *mut c_void {
+    // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
+    crate::opts::assert_core_locked();
     with_stack(|t| {
         let h = t.tcp_new(&mut CApp);
         h.map_or(ptr::null_mut(), |h| pcb_ptr(t, h))
@@ -436,6 +440,8 @@ pub extern "C" fn tcp_new() -> *mut c_void {
 /// `struct tcp_pcb *tcp_new_ip_type(u8_t type)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn tcp_new_ip_type(ty: u8) -> *mut c_void {
+    // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
+    crate::opts::assert_core_locked();
     with_stack(|t| {
         let h = t.tcp_new_ip_type(ty, &mut CApp);
         h.map_or(ptr::null_mut(), |h| pcb_ptr(t, h))
@@ -450,6 +456,8 @@ pub extern "C" fn tcp_new_ip_type(ty: u8) -> *mut c_void {
 /// `ipaddr` is NULL or a readable `ip_addr_t`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tcp_bind(pcb: *mut c_void, ipaddr: *const IpAddrT, port: u16) -> ErrT {
+    // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
+    crate::opts::assert_core_locked();
     // SAFETY: the caller's.
     let a = unsafe { ip4_of(ipaddr) };
     ret(with_stack(|t| {
@@ -461,6 +469,8 @@ pub unsafe extern "C" fn tcp_bind(pcb: *mut c_void, ipaddr: *const IpAddrT, port
 /// `void tcp_bind_netif(struct tcp_pcb *pcb, const struct netif *netif)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn tcp_bind_netif(pcb: *mut c_void, netif: *const c_void) {
+    // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
+    crate::opts::assert_core_locked();
     let idx = ptr::NonNull::new(netif.cast_mut()).map_or(0, |n| ip::index(NetifPtr(n)));
     let _ = with_stack(|t| {
         let h = handle(t, pcb);
@@ -479,6 +489,8 @@ pub unsafe extern "C" fn tcp_listen_with_backlog_and_err(
     backlog: u8,
     err: *mut ErrT,
 ) -> *mut c_void {
+    // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
+    crate::opts::assert_core_locked();
     let (l, e) = listen(pcb, backlog);
     if !err.is_null() {
         // SAFETY: the caller's.
@@ -491,6 +503,8 @@ pub unsafe extern "C" fn tcp_listen_with_backlog_and_err(
 /// backlog)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn tcp_listen_with_backlog(pcb: *mut c_void, backlog: u8) -> *mut c_void {
+    // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
+    crate::opts::assert_core_locked();
     listen(pcb, backlog).0
 }
 
@@ -519,6 +533,8 @@ pub unsafe extern "C" fn tcp_connect(
     port: u16,
     connected: ConnectedFn,
 ) -> ErrT {
+    // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
+    crate::opts::assert_core_locked();
     // SAFETY: the caller's.
     let a = unsafe { ip4_of(ipaddr) };
     ret(with_stack(|t| {
@@ -546,6 +562,8 @@ pub unsafe extern "C" fn tcp_write(
     len: u16,
     apiflags: u8,
 ) -> ErrT {
+    // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
+    crate::opts::assert_core_locked();
     let flags = WriteFlags {
         copy: apiflags & TCP_WRITE_FLAG_COPY != 0,
         more: apiflags & TCP_WRITE_FLAG_MORE != 0,
@@ -569,6 +587,8 @@ pub unsafe extern "C" fn tcp_write(
 /// `err_t tcp_output(struct tcp_pcb *pcb)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn tcp_output(pcb: *mut c_void) -> ErrT {
+    // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
+    crate::opts::assert_core_locked();
     ret(with_stack(|t| {
         let h = handle(t, pcb);
         t.tcp_output(h)
@@ -578,6 +598,8 @@ pub extern "C" fn tcp_output(pcb: *mut c_void) -> ErrT {
 /// `void tcp_recved(struct tcp_pcb *pcb, u16_t len)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn tcp_recved(pcb: *mut c_void, len: u16) {
+    // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
+    crate::opts::assert_core_locked();
     let _ = with_stack(|t| {
         let h = handle(t, pcb);
         t.tcp_recved(h, len)
@@ -587,6 +609,8 @@ pub extern "C" fn tcp_recved(pcb: *mut c_void, len: u16) {
 /// `err_t tcp_close(struct tcp_pcb *pcb)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn tcp_close(pcb: *mut c_void) -> ErrT {
+    // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
+    crate::opts::assert_core_locked();
     ret(with_stack(|t| {
         let h = handle(t, pcb);
         t.tcp_close(h)
@@ -596,6 +620,8 @@ pub extern "C" fn tcp_close(pcb: *mut c_void) -> ErrT {
 /// `err_t tcp_shutdown(struct tcp_pcb *pcb, int shut_rx, int shut_tx)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn tcp_shutdown(pcb: *mut c_void, shut_rx: i32, shut_tx: i32) -> ErrT {
+    // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
+    crate::opts::assert_core_locked();
     ret(with_stack(|t| {
         let h = handle(t, pcb);
         t.tcp_shutdown(h, shut_rx != 0, shut_tx != 0)
@@ -605,6 +631,8 @@ pub extern "C" fn tcp_shutdown(pcb: *mut c_void, shut_rx: i32, shut_tx: i32) -> 
 /// `void tcp_abort(struct tcp_pcb *pcb)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn tcp_abort(pcb: *mut c_void) {
+    // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
+    crate::opts::assert_core_locked();
     let _ = with_stack(|t| {
         let h = handle(t, pcb);
         t.tcp_abort(h, &mut CApp)
@@ -618,6 +646,8 @@ pub extern "C" fn tcp_abort(pcb: *mut c_void) {
 #[cfg(feature = "tcp-listen-backlog")]
 #[unsafe(no_mangle)]
 pub extern "C" fn tcp_backlog_delayed(pcb: *mut c_void) {
+    // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
+    crate::opts::assert_core_locked();
     let _ = with_stack(|t| {
         let h = handle(t, pcb);
         t.tcp_backlog_delayed(h)
@@ -629,6 +659,8 @@ pub extern "C" fn tcp_backlog_delayed(pcb: *mut c_void) {
 #[cfg(feature = "tcp-listen-backlog")]
 #[unsafe(no_mangle)]
 pub extern "C" fn tcp_backlog_accepted(pcb: *mut c_void) {
+    // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
+    crate::opts::assert_core_locked();
     let _ = with_stack(|t| {
         let h = handle(t, pcb);
         t.tcp_backlog_accepted_api(h)
@@ -638,6 +670,8 @@ pub extern "C" fn tcp_backlog_accepted(pcb: *mut c_void) {
 /// `void tcp_setprio(struct tcp_pcb *pcb, u8_t prio)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn tcp_setprio(pcb: *mut c_void, prio: u8) {
+    // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
+    crate::opts::assert_core_locked();
     let _ = with_stack(|t| {
         let h = handle(t, pcb);
         t.tcp_setprio(h, prio)
@@ -647,6 +681,8 @@ pub extern "C" fn tcp_setprio(pcb: *mut c_void, prio: u8) {
 /// `void tcp_arg(struct tcp_pcb *pcb, void *arg)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn tcp_arg(pcb: *mut c_void, arg: *mut c_void) {
+    // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
+    crate::opts::assert_core_locked();
     let _ = with_stack(|t| {
         let h = handle(t, pcb);
         t.tcp_arg(h, CallbackArg(arg))
@@ -656,6 +692,8 @@ pub extern "C" fn tcp_arg(pcb: *mut c_void, arg: *mut c_void) {
 /// `void tcp_recv(struct tcp_pcb *pcb, tcp_recv_fn recv)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn tcp_recv(pcb: *mut c_void, recv: RecvFn) {
+    // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
+    crate::opts::assert_core_locked();
     let _ = with_stack(|t| {
         let h = handle(t, pcb);
         t.tcp_recv(h, recv)
@@ -665,6 +703,8 @@ pub extern "C" fn tcp_recv(pcb: *mut c_void, recv: RecvFn) {
 /// `void tcp_sent(struct tcp_pcb *pcb, tcp_sent_fn sent)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn tcp_sent(pcb: *mut c_void, sent: SentFn) {
+    // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
+    crate::opts::assert_core_locked();
     let _ = with_stack(|t| {
         let h = handle(t, pcb);
         t.tcp_sent(h, sent)
@@ -674,6 +714,8 @@ pub extern "C" fn tcp_sent(pcb: *mut c_void, sent: SentFn) {
 /// `void tcp_err(struct tcp_pcb *pcb, tcp_err_fn err)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn tcp_err(pcb: *mut c_void, err: ErrFn) {
+    // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
+    crate::opts::assert_core_locked();
     let _ = with_stack(|t| {
         let h = handle(t, pcb);
         t.tcp_err(h, err)
@@ -683,6 +725,8 @@ pub extern "C" fn tcp_err(pcb: *mut c_void, err: ErrFn) {
 /// `void tcp_accept(struct tcp_pcb *pcb, tcp_accept_fn accept)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn tcp_accept(pcb: *mut c_void, accept: Option<AcceptCallback>) {
+    // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
+    crate::opts::assert_core_locked();
     let _ = with_stack(|t| {
         let h = handle(t, pcb);
         t.tcp_accept(h, AcceptFnPtr(accept))
@@ -692,6 +736,8 @@ pub extern "C" fn tcp_accept(pcb: *mut c_void, accept: Option<AcceptCallback>) {
 /// `void tcp_poll(struct tcp_pcb *pcb, tcp_poll_fn poll, u8_t interval)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn tcp_poll(pcb: *mut c_void, poll: PollFn, interval: u8) {
+    // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
+    crate::opts::assert_core_locked();
     let _ = with_stack(|t| {
         let h = handle(t, pcb);
         t.tcp_poll(h, poll, interval)

@@ -150,3 +150,14 @@ pub fn tcp_isn_hook(_: [u8; 4], _: u16, _: [u8; 4], _: u16) -> Option<u32> {
 pub const LWIP_SINGLE_NETIF: bool = false;
 /// Whether `LWIP_HOOK_TCP_ISN` is defined ([`tcp_isn_hook`]).
 pub const HOOK_TCP_ISN: bool = false;
+
+/// `LWIP_ASSERT_CORE_LOCKED()`: the example's lwipopts.h makes it
+/// `sys_check_core_locking()` (`NO_SYS` 0: the unix port's sys_arch.c
+/// asserts that the calling thread holds the core lock).
+pub fn assert_core_locked() {
+    unsafe extern "C" {
+        fn sys_check_core_locking();
+    }
+    // SAFETY: the port's function without arguments (it asserts).
+    unsafe { sys_check_core_locking() }
+}

@@ -102,3 +102,6 @@ pub fn tcp_isn_hook(local: [u8; 4], lport: u16, remote: [u8; 4], rport: u16) -> 
 pub const LWIP_SINGLE_NETIF: bool = true;
 /// Whether `LWIP_HOOK_TCP_ISN` is defined ([`tcp_isn_hook`]).
 pub const HOOK_TCP_ISN: bool = true;
+
+/// `LWIP_ASSERT_CORE_LOCKED()`: empty (`NO_SYS` 1).
+pub fn assert_core_locked() {}

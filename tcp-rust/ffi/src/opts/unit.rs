@@ -142,3 +142,6 @@ pub fn tcp_isn_hook(_: [u8; 4], _: u16, _: [u8; 4], _: u16) -> Option<u32> {
 pub const LWIP_SINGLE_NETIF: bool = false;
 /// Whether `LWIP_HOOK_TCP_ISN` is defined ([`tcp_isn_hook`]).
 pub const HOOK_TCP_ISN: bool = false;
+
+/// `LWIP_ASSERT_CORE_LOCKED()`: empty (`NO_SYS` 1).
+pub fn assert_core_locked() {}
