@@ -44,8 +44,9 @@
 //!   tests on it (all 56 TCP tests give lwIP's results).
 //! - [`opts`]: the build description, everything that depends on the
 //!   lwipopts.h the library is built for (one module per lwipopts.h, a
-//!   cargo feature selects it: lwIP's unit tests', or ci/lwip-app's
-//!   example application's with `opts-example-app`).
+//!   cargo feature selects it: lwIP's unit tests' (`opts-unit`, the
+//!   default), ci/lwip-app's example application's (`opts-example-app`),
+//!   the harness's full profile (`opts-full`)).
 //! - [`layout_table`]: the layout and the build description as tables in
 //!   the library's object, which ci/lwip-lib compares with the target's C
 //!   compiler under the same lwipopts.h (thumbv7em too).
