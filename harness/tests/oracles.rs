@@ -230,3 +230,37 @@ fn unobservable_state_is_a_state_divergence() {
     assert_eq!((step, oracle), (Some(last), Oracle::State));
     assert_eq!(fields, vec!["observable".to_string()]);
 }
+
+/// The value of resource `name` after step `s` (0 when not listed).
+fn resource(s: &harness::runner::StepObs, name: &str) -> u64 {
+    s.resources
+        .iter()
+        .flatten()
+        .find(|(k, _)| *k == name)
+        .map_or(0, |(_, n)| *n)
+}
+
+#[test]
+fn one_more_tcp_drop_is_a_resources_divergence() {
+    // lwIP's TCP statistics (lwip_stats.tcp) are among the resources, and
+    // live: in this handshake lwIP receives and sends segments.
+    let (sc, a) = traces();
+    assert!(
+        a.steps.iter().any(|s| resource(s, "tcp.recv") > 0),
+        "tcp.recv is counted"
+    );
+    assert!(
+        a.steps.iter().any(|s| resource(s, "tcp.xmit") > 0),
+        "tcp.xmit is counted"
+    );
+    let i = step_with(&a, |s| resource(s, "tcp.recv") > 0);
+    let mut b = a.clone();
+    for r in b.steps[i].resources.as_mut().unwrap() {
+        if r.0 == "tcp.drop" {
+            r.1 += 1;
+        }
+    }
+    let (step, oracle, fields) = diverged(&sc, &a, &b);
+    assert_eq!((step, oracle), (Some(i), Oracle::Resources));
+    assert_eq!(fields, vec!["tcp.drop".to_string()]);
+}

@@ -922,6 +922,18 @@ shim_accounting(struct shim_accounting *out)
   out->heap_used = lwip_stats.mem.used;
   out->heap_err = lwip_stats.mem.err;
   out->heap_max = lwip_stats.mem.max;
+  out->tcp_stats[0] = lwip_stats.tcp.xmit;
+  out->tcp_stats[1] = lwip_stats.tcp.recv;
+  out->tcp_stats[2] = lwip_stats.tcp.fw;
+  out->tcp_stats[3] = lwip_stats.tcp.drop;
+  out->tcp_stats[4] = lwip_stats.tcp.chkerr;
+  out->tcp_stats[5] = lwip_stats.tcp.lenerr;
+  out->tcp_stats[6] = lwip_stats.tcp.memerr;
+  out->tcp_stats[7] = lwip_stats.tcp.rterr;
+  out->tcp_stats[8] = lwip_stats.tcp.proterr;
+  out->tcp_stats[9] = lwip_stats.tcp.opterr;
+  out->tcp_stats[10] = lwip_stats.tcp.err;
+  out->tcp_stats[11] = lwip_stats.tcp.cachehit;
 }
 
 int

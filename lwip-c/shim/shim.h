@@ -211,6 +211,9 @@ struct shim_accounting {
   uint32_t pbuf_pool_err;
   uint32_t heap_err;
   uint32_t heap_max; /* lwip_stats.mem.max: the most bytes ever in use */
+  /* lwip_stats.tcp (TCP_STATS): xmit, recv, fw, drop, chkerr, lenerr,
+   * memerr, rterr, proterr, opterr, err, cachehit. */
+  uint32_t tcp_stats[12];
 };
 
 /* Compile-time facts of this build. */

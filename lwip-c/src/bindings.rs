@@ -305,10 +305,11 @@ pub struct shim_accounting {
     pub pbuf_pool_err: u32,
     pub heap_err: u32,
     pub heap_max: u32,
+    pub tcp_stats: [u32; 12usize],
 }
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
-    ["Size of shim_accounting"][::std::mem::size_of::<shim_accounting>() - 48usize];
+    ["Size of shim_accounting"][::std::mem::size_of::<shim_accounting>() - 96usize];
     ["Alignment of shim_accounting"][::std::mem::align_of::<shim_accounting>() - 4usize];
     ["Offset of field: shim_accounting::tcp_pcb"]
         [::std::mem::offset_of!(shim_accounting, tcp_pcb) - 0usize];
@@ -334,6 +335,8 @@ const _: () = {
         [::std::mem::offset_of!(shim_accounting, heap_err) - 40usize];
     ["Offset of field: shim_accounting::heap_max"]
         [::std::mem::offset_of!(shim_accounting, heap_max) - 44usize];
+    ["Offset of field: shim_accounting::tcp_stats"]
+        [::std::mem::offset_of!(shim_accounting, tcp_stats) - 48usize];
 };
 #[repr(C)]
 #[derive(Debug, Copy, Clone, Hash, PartialEq, Eq)]

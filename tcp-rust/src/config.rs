@@ -132,6 +132,8 @@ pub mod full {
     pub const CHECKSUM_GEN_TCP: bool = true;
     /// `CHECKSUM_CHECK_TCP`.
     pub const CHECKSUM_CHECK_TCP: bool = true;
+    /// `TCP_STATS`.
+    pub const TCP_STATS: bool = true;
 }
 
 /// Port of lwIP's `PBUF_IP_HLEN` (pbuf.h) for an IPv4-only build (40 with
@@ -286,6 +288,9 @@ pub struct Config {
     pub checksum_gen_tcp: bool,
     /// `CHECKSUM_CHECK_TCP` (opt.h).
     pub checksum_check_tcp: bool,
+    /// `TCP_STATS` (opt.h: `LWIP_STATS && LWIP_TCP`): the TCP code counts
+    /// into `lwip_stats.tcp` ([`crate::TcpStat`]).
+    pub tcp_stats: bool,
 }
 
 /// Which of lwIP's compile-time sanity checks (init.c `#error`s) a
@@ -484,6 +489,7 @@ impl Config {
             tcp_tmr_interval: full::TCP_TMR_INTERVAL,
             checksum_gen_tcp: full::CHECKSUM_GEN_TCP,
             checksum_check_tcp: full::CHECKSUM_CHECK_TCP,
+            tcp_stats: full::TCP_STATS,
         }
     }
 
@@ -544,6 +550,7 @@ impl Config {
             tcp_tmr_interval: 250,
             checksum_gen_tcp: true,
             checksum_check_tcp: true,
+            tcp_stats: true,
         }
     }
 

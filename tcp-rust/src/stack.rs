@@ -801,12 +801,30 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         self.st.set_list(List::Active, None);
         self.st.set_list(List::TimeWait, None);
         self.st.set_input_pcb(None);
+        self.st.tcp_stats_init();
         self.st.memp_init();
         self.pbufs.init(&P::CONFIG);
         self.inp = InputGlobals::ZERO;
         self.asserted = None;
         self.tcp_init();
         Ok(())
+    }
+
+    /// `TCP_STATS_INC(tcp.s)` (nothing without `TCP_STATS`). Inline: over
+    /// the port's own storage an increment is one instruction (the
+    /// storage over lwIP's keeps its own out of line).
+    #[inline]
+    pub(crate) fn tcp_stat(&mut self, s: crate::storage::TcpStat) {
+        if P::CONFIG.tcp_stats {
+            self.st.tcp_stats_inc(s);
+        }
+    }
+
+    /// `lwip_stats.tcp`'s counters (`xmit`, `recv`, `fw`, `drop`,
+    /// `chkerr`, `lenerr`, `memerr`, `rterr`, `proterr`, `opterr`, `err`,
+    /// `cachehit`), as lwIP keeps them (`u16_t`, wrapping).
+    pub fn tcp_stats(&self) -> [u16; crate::storage::TCP_STATS_COUNTERS] {
+        self.st.tcp_stats()
     }
 
     /// Port of lwIP's `tcp_init()` (tcp.c).

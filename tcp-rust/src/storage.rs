@@ -348,6 +348,36 @@ pub type TcpHdrOf<S> = <<S as Storage>::Layout as Layout>::TcpHdr;
 /// A netif's name in storage `S`.
 pub type NetifOf<S> = <<S as Storage>::Layout as Layout>::Netif;
 
+/// The counters of lwIP's `struct stats_proto` (stats.h) that the TCP
+/// code increments (`TCP_STATS_INC(tcp.X)`), in the structure's order
+/// (the discriminant is the counter's index in `lwip_stats.tcp`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
+pub enum TcpStat {
+    /// `xmit`: segments handed to the IP layer.
+    Xmit = 0,
+    /// `recv`: segments `tcp_input` got.
+    Recv = 1,
+    /// `drop`: segments dropped.
+    Drop = 3,
+    /// `chkerr`: bad checksums.
+    ChkErr = 4,
+    /// `lenerr`: bad lengths.
+    LenErr = 5,
+    /// `memerr`: out of memory.
+    MemErr = 6,
+    /// `proterr`: protocol errors (broadcast/multicast destination, no
+    /// pcb).
+    ProtErr = 8,
+    /// `err`: other errors (no room for the TCP header).
+    Err = 10,
+    /// `cachehit`: the demultiplexed pcb was already at its list's head.
+    CacheHit = 11,
+}
+
+/// The number of counters in `struct stats_proto` (`xmit` ... `cachehit`).
+pub const TCP_STATS_COUNTERS: usize = 12;
+
 /// lwIP's TCP pools, as the TCP code uses them. A reference is one
 /// [`Storage`] handed out (`alloc_*`) and not yet freed; the element
 /// accessors never panic on another (they may return any element), and a
@@ -446,6 +476,15 @@ pub trait Storage {
     fn active_pcbs_changed(&self) -> bool;
     /// Sets `tcp_active_pcbs_changed` (1 or 0).
     fn set_active_pcbs_changed(&mut self, v: bool);
+    /// `TCP_STATS_INC(tcp.s)`: one more in `lwip_stats.tcp` (a
+    /// `STAT_COUNTER`, `u16_t`, wrapping).
+    fn tcp_stats_inc(&mut self, s: TcpStat);
+    /// `lwip_stats.tcp`'s counters, in `struct stats_proto`'s order.
+    fn tcp_stats(&self) -> [u16; TCP_STATS_COUNTERS];
+    /// `stats_init()` for `lwip_stats.tcp` (the stack's reset): the port's
+    /// own storage zeroes its counters; lwIP's are zeroed by lwIP's
+    /// `lwip_init()`, not by TCP.
+    fn tcp_stats_init(&mut self);
     /// `tcp_timer_needed()` (timeouts.c), which lwIP's `TCP_REG` calls
     /// after putting a pcb on a list: lwIP's timeouts start the TCP timer
     /// again if it stopped (it stops when no pcb is active or in
@@ -546,6 +585,8 @@ struct PortGlobals {
     tcp_ticks: u32,
     active_pcbs_changed: bool,
     input_pcb: Option<u8>,
+    /// `lwip_stats.tcp` (stats.c's, zeroed by `stats_init`).
+    tcp_stats: [u16; TCP_STATS_COUNTERS],
 }
 
 /// The port's own pools: arrays of [`MAX_PCBS`], [`MAX_LISTEN_PCBS`] and
@@ -635,6 +676,7 @@ impl Storage for Pools {
             tcp_ticks: 0,
             active_pcbs_changed: false,
             input_pcb: None,
+            tcp_stats: [0; TCP_STATS_COUNTERS],
         },
         ip: Ip4::EMPTY,
         pcbs: [Slot {
@@ -819,6 +861,22 @@ impl Storage for Pools {
     #[inline]
     fn set_active_pcbs_changed(&mut self, v: bool) {
         self.globals.active_pcbs_changed = v;
+    }
+
+    #[inline]
+    fn tcp_stats_inc(&mut self, s: TcpStat) {
+        if let Some(c) = self.globals.tcp_stats.get_mut(s as usize) {
+            *c = c.wrapping_add(1);
+        }
+    }
+
+    #[inline]
+    fn tcp_stats(&self) -> [u16; TCP_STATS_COUNTERS] {
+        self.globals.tcp_stats
+    }
+
+    fn tcp_stats_init(&mut self) {
+        self.globals.tcp_stats = [0; TCP_STATS_COUNTERS];
     }
 
     /// Nothing to start: the port's own stack has no timeouts of its own;

@@ -16,6 +16,7 @@ use crate::state::{
     TF_BACKLOGPEND, TF_CLOSED, TF_GOT_FIN, TF_INFR, TF_RESET, TF_RTO, TF_RXCLOSED, TF_SACK,
     TcpState,
 };
+use crate::storage::TcpStat;
 use crate::storage::{
     AcceptRepr, CallbackRepr, IpAddrRepr, NetifOf, NullValue, OptField, SackTable, Storage,
 };
@@ -234,10 +235,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// netif in `inp`. It is freed here unless its data went on
     /// (`recv_data`, the ooseq queue, refused data).
     pub(crate) fn tcp_input<A: TcpApp<H, P>>(&mut self, p: PbufOf<P>, app: &mut A) {
+        self.tcp_stat(TcpStat::Recv);
         if self.tcp_input_header(p) {
             self.tcp_input_demux(p, app);
         } else {
             // dropped:
+            self.tcp_stat(TcpStat::Drop);
             self.pbufs.pbuf_free(p);
         }
     }
@@ -247,6 +250,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     fn tcp_input_header(&mut self, p: PbufOf<P>) -> bool {
         // "Check that TCP header fits in payload": the first pbuf.
         if usize::from(self.pbufs.len(p)) < TCP_HLEN {
+            self.tcp_stat(TcpStat::LenErr);
             return false;
         }
         let (src_ip, dest_ip) = (self.inp.src_ip, self.inp.dest_ip);
@@ -254,6 +258,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             return false;
         };
         if self.st.ip4_addr_isbroadcast(dest_ip, n) || Self::ip4_addr_ismulticast(dest_ip) {
+            self.tcp_stat(TcpStat::ProtErr);
             return false;
         }
         let tot = self.pbufs.tot_len(p);
@@ -266,6 +271,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 Self::addr(dest_ip),
             );
             if c != 0 {
+                self.tcp_stat(TcpStat::ChkErr);
                 return false;
             }
         }
@@ -274,6 +280,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         let first = self.pbufs.payload(&self.hooks, p);
         let hdrlen = usize::from(first.get(12).copied().unwrap_or(0) >> 4) * 4;
         if hdrlen < TCP_HLEN || hdrlen > usize::from(tot) {
+            self.tcp_stat(TcpStat::LenErr);
             return false;
         }
         match (first.get(..hdrlen), self.inp_hdr.get_mut(..hdrlen)) {
@@ -304,6 +311,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 return false;
             };
             if opt2len > self.pbufs.len(next) {
+                self.tcp_stat(TcpStat::LenErr);
                 return false;
             }
             self.pbufs.pbuf_remove_header(next, opt2len);
@@ -316,6 +324,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         // "u16_t overflow, cannot handle this": the length with SYN/FIN
         // must fit in 16 bits.
         let Ok(tcplen) = u16::try_from(Self::tcp_tcplen(tot_len, flags)) else {
+            self.tcp_stat(TcpStat::LenErr);
             return false;
         };
         let (src_port, dest_port) = (be16(hdr, 0), be16(hdr, 2));
@@ -368,6 +377,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     let head = self.st.list(List::Active);
                     self.p(i).next = head;
                     self.st.set_list(List::Active, Some(i));
+                } else {
+                    self.tcp_stat(TcpStat::CacheHit);
                 }
                 found = Some(i);
                 break;
@@ -414,6 +425,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     let head = self.st.listen_pcbs();
                     self.lp(l).next = head;
                     self.st.set_listen_pcbs(Some(l));
+                } else {
+                    self.tcp_stat(TcpStat::CacheHit);
                 }
                 self.tcp_listen_input(l, app);
                 self.pbufs.pbuf_free(pkt);
@@ -424,6 +437,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         let Some(i) = found else {
             // No matching pcb: RST unless it is one.
             if flags & TCP_RST == 0 {
+                self.tcp_stat(TcpStat::ProtErr);
+                self.tcp_stat(TcpStat::Drop);
                 let (ackno, seqno) = (self.inp.ackno, self.inp.seqno);
                 self.tcp_rst(
                     None,
@@ -457,6 +472,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             if self.conn_alive(i, generation) && self.pcb_ref(i).rcv_ann_wnd == 0 {
                 self.tcp_send_empty_ack(i);
             }
+            self.tcp_stat(TcpStat::Drop);
             self.tcp_input_aborted();
             return;
         }
@@ -603,6 +619,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
             let prio = self.lpcb_ref(l).prio;
             let Some(n) = self.tcp_alloc(prio, app) else {
+                self.tcp_stat(TcpStat::MemErr);
                 let _ = self.tcp_event_accept(app, l, None, Err::Mem);
                 return;
             };

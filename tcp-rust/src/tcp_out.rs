@@ -17,6 +17,7 @@ use crate::state::{
     TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TF_ACK_DELAY, TF_ACK_NOW, TF_FIN, TF_INFR,
     TF_NAGLEMEMERR, TF_NODELAY, TF_RTO, TcpState,
 };
+use crate::storage::TcpStat;
 use crate::storage::{IpAddrRepr, NetifOf, OptField, SackTable, Storage};
 use crate::wire::{IP_PROTO_TCP, TCP_HLEN, inet_chksum_pseudo_chain};
 
@@ -106,6 +107,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 f.copy_from_slice(&c.to_be_bytes());
             }
         }
+        self.tcp_stat(TcpStat::Xmit);
         self.ip_output_if(p, src, dst, ttl, tos, n)
     }
 
@@ -299,6 +301,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         // Every pbuf the TCP code builds has PBUF_TRANSPORT room.
         if !self.pbufs.pbuf_add_header(p, TCP_HLEN as u16) {
+            self.tcp_stat(TcpStat::Err);
             self.tcp_seg_free(s);
             return None;
         }
@@ -315,10 +318,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         let optlen = u16::from(lwip_tcp_opt_length(&P::CONFIG, optflags));
         let Some(pb) = self.pbuf_alloc_ram(P::CONFIG.pbuf_layer_transport(), optlen) else {
             self.p(i).flags |= TF_NAGLEMEMERR;
+            self.tcp_stat(TcpStat::MemErr);
             return Err::Mem;
         };
         let Some(s) = self.tcp_create_segment(pb, flags, p.snd_lbb, optflags) else {
             self.p(i).flags |= TF_NAGLEMEMERR;
+            self.tcp_stat(TcpStat::MemErr);
             return Err::Mem;
         };
         self.append_unsent(i, s);
@@ -480,6 +485,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
             if p.snd_queuelen >= P::CONFIG.tcp_snd_queuelen.min(TCP_SNDQUEUELEN_OVERFLOW + 1) {
                 self.p(i).flags |= TF_NAGLEMEMERR;
+                self.tcp_stat(TcpStat::MemErr);
                 return Ok(Err::Mem);
             }
         }
@@ -539,6 +545,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                             self.tcp_pbuf_prealloc(i, 0, seglen, space, apiflags, true)
                         else {
                             self.p(i).flags |= TF_NAGLEMEMERR;
+                            self.tcp_stat(TcpStat::MemErr);
                             return Ok(Err::Mem);
                         };
                         self.tcp_data_copy(src, pos, seglen, cp, 0);
@@ -564,6 +571,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                         } else {
                             let Some(cp) = self.pbufs.pbuf_alloc(0, seglen, PbufType::Rom) else {
                                 self.p(i).flags |= TF_NAGLEMEMERR;
+                                self.tcp_stat(TcpStat::MemErr);
                                 return Ok(Err::Mem);
                             };
                             self.pbufs.set_rom(cp, at);
@@ -647,6 +655,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if failed {
             // memerr:
             self.p(i).flags |= TF_NAGLEMEMERR;
+            self.tcp_stat(TcpStat::MemErr);
             if let Some(cp) = concat_p {
                 self.pbufs.pbuf_free(cp);
             }
@@ -1075,6 +1084,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             P::CONFIG.pbuf_layer_transport(),
             remainder.wrapping_add(optlen),
         ) else {
+            // memerr:
+            self.tcp_stat(TcpStat::MemErr);
             return Err::Mem;
         };
         // Past the headers, options and the split amount.
@@ -1088,6 +1099,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 .pbuf_copy_partial_pbuf(&self.hooks, up, offset, remainder, pb, optlen);
         if copied != remainder {
             self.pbufs.pbuf_free(pb);
+            self.tcp_stat(TcpStat::MemErr);
             return Err::Mem;
         }
         let mut split_flags = self.seg_hdr_flags(useg);
@@ -1107,6 +1119,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             optflags,
         ) else {
             // tcp_create_segment freed the pbuf.
+            self.tcp_stat(TcpStat::MemErr);
             return Err::Mem;
         };
         let old_clen = self.pbufs.pbuf_clen(up);

@@ -369,6 +369,12 @@ impl Engine for CEngine {
             ("heap_max", u64::from(a.heap_max)),
             ("heap_err", u64::from(a.heap_err)),
         ]);
+        r.extend(
+            super::TCP_STATS
+                .iter()
+                .zip(a.tcp_stats)
+                .map(|(k, n)| (*k, u64::from(n))),
+        );
         Ok(r)
     }
 

@@ -140,6 +140,27 @@ pub type Observed<T> = Result<T, Unobservable>;
 /// Pool and heap use: resource name (lwIP's `lwip_stats` names) and count.
 pub type Resources = Vec<(&'static str, u64)>;
 
+/// The names of `lwip_stats.tcp`'s twelve counters (`struct stats_proto`,
+/// in its order), as both engines report them among their resources: what
+/// lwIP's TCP counts with `TCP_STATS_INC` (segments sent and received,
+/// drops, checksum, length and protocol errors, memory errors, demux cache
+/// hits), so a port that drops, sends or fails where lwIP does not is
+/// named at the step.
+pub const TCP_STATS: [&str; 12] = [
+    "tcp.xmit",
+    "tcp.recv",
+    "tcp.fw",
+    "tcp.drop",
+    "tcp.chkerr",
+    "tcp.lenerr",
+    "tcp.memerr",
+    "tcp.rterr",
+    "tcp.proterr",
+    "tcp.opterr",
+    "tcp.err",
+    "tcp.cachehit",
+];
+
 /// An engine could not carry out a step: the stimulus does not fit what
 /// the engine can do (an unknown descriptor), or the engine itself failed
 /// (an lwIP assertion, a panic in the port).

@@ -614,6 +614,12 @@ impl Engine for RustEngine {
             ("heap_max", u64::from(t.heap_max())),
             ("heap_err", u64::from(t.heap_errors())),
         ]);
+        r.extend(
+            super::TCP_STATS
+                .iter()
+                .zip(t.tcp_stats())
+                .map(|(k, n)| (*k, u64::from(n))),
+        );
         Ok(r)
     }
 

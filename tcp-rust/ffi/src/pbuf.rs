@@ -225,6 +225,18 @@ unsafe extern "C" {
     static memp_PBUF_POOL: MempDesc;
 }
 
+/// `&lwip_stats.tcp.<counter k>`: the `k`-th `u16_t` of `struct
+/// stats_proto tcp` (`xmit` is 0, `cachehit` 11), at the build
+/// description's `offsetof(struct stats_, tcp)`. Only a pointer: no
+/// reference to `lwip_stats` is made.
+pub fn tcp_stats_counter(k: usize) -> *mut StatCounter {
+    (&raw mut lwip_stats)
+        .cast::<u8>()
+        .wrapping_add(crate::opts::TCP_STATS_OFFSET)
+        .cast::<StatCounter>()
+        .wrapping_add(k.min(tcp_rust::storage::TCP_STATS_COUNTERS - 1))
+}
+
 /// Where a `PBUF_ROM`/`PBUF_REF` payload points: the application's bytes
 /// (`const void *`; NULL for none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -956,6 +956,35 @@ impl Storage for LwipStorage {
         }
     }
 
+    /// `lwip_stats.tcp.<s>++` (stats.c's `lwip_stats`, at the build
+    /// description's `TCP_STATS_OFFSET`: twelve `u16_t` counters). Out of
+    /// line: 22 call sites (inlined, 446 B more on thumbv7em).
+    #[inline(never)]
+    fn tcp_stats_inc(&mut self, s: tcp_rust::storage::TcpStat) {
+        if !self.ready {
+            return;
+        }
+        let at = crate::pbuf::tcp_stats_counter(s as usize);
+        // SAFETY: `at` points into stats.c's `lwip_stats` (a static
+        // object), at one of `struct stats_proto tcp`'s u16_t counters
+        // (ci/lwip-lib checks the offset); read and written by value,
+        // single-threaded (lwIP's contract).
+        unsafe { ptr::write(at, ptr::read(at).wrapping_add(1)) }
+    }
+
+    fn tcp_stats(&self) -> [u16; tcp_rust::storage::TCP_STATS_COUNTERS] {
+        let mut out = [0; tcp_rust::storage::TCP_STATS_COUNTERS];
+        for (k, o) in out.iter_mut().enumerate() {
+            // SAFETY: as tcp_stats_inc; read by value.
+            *o = unsafe { ptr::read(crate::pbuf::tcp_stats_counter(k)) };
+        }
+        out
+    }
+
+    /// Nothing: lwIP's `stats_init()` (in `lwip_init()`) zeroes
+    /// `lwip_stats`; TCP does not.
+    fn tcp_stats_init(&mut self) {}
+
     /// timeouts.c's `tcp_timer_needed()`.
     fn tcp_timer_needed(&mut self) {
         if self.ready {

@@ -568,6 +568,8 @@ fn snapshot<P: Side>(t: &Tcp<Hk, P>) -> Vec<(String, String)> {
     add("pool_pbufs_used".into(), t.pool_pbufs_used().to_string());
     add("memp_pbufs_used".into(), t.memp_pbufs_used().to_string());
     add("heap_used".into(), t.heap_used().to_string());
+    // lwip_stats.tcp on the lwIP side, the port's counters on the other.
+    add("tcp_stats".into(), format!("{:?}", t.tcp_stats()));
     let mut listed = Vec::new();
     t.for_each_on_list(|h, s, l| listed.push((h, s, l)));
     for (n, (h, s, l)) in listed.into_iter().enumerate() {
@@ -909,6 +911,11 @@ fn run_both<A: Side, B: Side>() -> Result<Measured, String> {
     assert_eq!(a.app.received.len(), 530, "all the peer's data");
     assert_eq!(a.app.fins, 2, "both peers closed");
     assert_eq!(a.t.pcbs_used(), 0, "both connections gone");
+    let st = a.t.tcp_stats();
+    assert!(
+        st[0] > 0 && st[1] > 0,
+        "lwip_stats.tcp counted xmit and recv: {st:?}"
+    );
     assert_eq!(a.t.segs_used(), 0);
     Ok(m)
 }
@@ -1161,6 +1168,15 @@ impl Storage for Faulty {
     }
     fn tcp_timer_needed(&mut self) {
         self.0.tcp_timer_needed()
+    }
+    fn tcp_stats_inc(&mut self, s: tcp_rust::storage::TcpStat) {
+        self.0.tcp_stats_inc(s)
+    }
+    fn tcp_stats(&self) -> [u16; tcp_rust::storage::TCP_STATS_COUNTERS] {
+        self.0.tcp_stats()
+    }
+    fn tcp_stats_init(&mut self) {
+        self.0.tcp_stats_init()
     }
     fn input_pcb(&self) -> Option<PcbPtr> {
         self.0.input_pcb()

@@ -77,6 +77,7 @@ pub const CONFIG: Config = {
         tcp_tmr_interval: 250,
         checksum_gen_tcp: true,
         checksum_check_tcp: true,
+        tcp_stats: true,
     }
 };
 
@@ -161,3 +162,7 @@ pub fn assert_core_locked() {
     // SAFETY: the port's function without arguments (it asserts).
     unsafe { sys_check_core_locking() }
 }
+
+/// `offsetof(struct stats_, tcp)`: after `link`, `etharp`, `ip_frag`,
+/// `ip`, `icmp`, `igmp` and `udp`.
+pub const TCP_STATS_OFFSET: usize = 172;

@@ -105,3 +105,6 @@ pub const HOOK_TCP_ISN: bool = true;
 
 /// `LWIP_ASSERT_CORE_LOCKED()`: empty (`NO_SYS` 1).
 pub fn assert_core_locked() {}
+
+/// `offsetof(struct stats_, tcp)`.
+pub const TCP_STATS_OFFSET: usize = 48;

@@ -185,6 +185,8 @@ macro_rules! for_each_c_fact {
                 "CHECKSUM_GEN_TCP" => $crate::opts::CONFIG.checksum_gen_tcp,
                 "CHECKSUM_CHECK_TCP" => $crate::opts::CONFIG.checksum_check_tcp,
                 "LWIP_CHECKSUM_ON_COPY" => $crate::opts::LWIP_CHECKSUM_ON_COPY,
+                "TCP_STATS" => $crate::opts::CONFIG.tcp_stats,
+                "offsetof(struct stats_, tcp)" => $crate::opts::TCP_STATS_OFFSET,
             ]
         );
     };

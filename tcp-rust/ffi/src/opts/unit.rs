@@ -71,6 +71,7 @@ pub const CONFIG: Config = {
         tcp_tmr_interval: 250,
         checksum_gen_tcp: true,
         checksum_check_tcp: true,
+        tcp_stats: true,
     }
 };
 
@@ -145,3 +146,7 @@ pub const HOOK_TCP_ISN: bool = false;
 
 /// `LWIP_ASSERT_CORE_LOCKED()`: empty (`NO_SYS` 1).
 pub fn assert_core_locked() {}
+
+/// `offsetof(struct stats_, tcp)`: after `link`, `etharp`, `ip_frag`,
+/// `ip`, `icmp`, `igmp` and `udp`.
+pub const TCP_STATS_OFFSET: usize = 172;
