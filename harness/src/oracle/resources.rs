@@ -6,7 +6,11 @@
 //! the step ends with the same use). lwIP's `ERR_MEM` depends on what is allocated (and, for the
 //! heap, where), so a port that agrees on the wire today but holds memory
 //! differently would diverge later under pressure; this catches it at the
-//! step where the accounting first differs.
+//! step where the accounting first differs. The resources also carry
+//! lwIP's TCP statistics (`lwip_stats.tcp`: segments sent and received,
+//! drops, checksum, length, protocol and memory errors, demux cache hits;
+//! [`crate::engine::TCP_STATS`]): a port that drops or counts differently
+//! is named at the step, even where the wire shows nothing.
 
 use super::{Difference, Oracle};
 
