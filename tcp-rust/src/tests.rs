@@ -915,3 +915,18 @@ fn oversize_left_follows_unsent_oversize_with_the_debug_check() {
         }))
     ));
 }
+
+/// lwIP's `lwip_stats.tcp` starts from zero with the stack (`stats_init`
+/// in `lwip_init`): a reset zeroes the port's counters, which a handshake
+/// had moved.
+#[test]
+fn reset_zeroes_the_tcp_statistics() {
+    let mut s = stack();
+    let mut app = TestApp::default();
+    let mut peer = Peer::new(4000, 80, 0x5000_0000);
+    established(&mut s, &mut app, 80, &mut peer);
+    let st = s.tcp_stats();
+    assert!(st[0] > 0 && st[1] > 0, "xmit and recv counted: {st:?}");
+    s.reset(Netif::default()).unwrap();
+    assert_eq!(s.tcp_stats(), [0; crate::storage::TCP_STATS_COUNTERS]);
+}
