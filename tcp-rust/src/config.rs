@@ -497,8 +497,9 @@ impl Config {
     /// lwipopts.h, for an IPv4-only build over Ethernet: no window scaling,
     /// timestamps, SACK, keepalive options or listen backlog; `LWIP_RAND`
     /// undefined. Derived values are opt.h's formulas evaluated by hand.
-    /// Unit tests only: the harness runs the "full" profile alone.
-    #[cfg(test)]
+    /// (The harness runs the "full" profile; a build description over
+    /// lwIP's storage, tcp-rust/ffi/src/opts/, starts from these and sets
+    /// what its lwipopts.h sets.)
     pub const fn opt_h_defaults() -> Config {
         Config {
             tcp_mss: 536,

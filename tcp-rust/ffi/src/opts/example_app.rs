@@ -16,7 +16,8 @@ use super::{MempT, lwip_mem_align_size};
 /// The name ci/lwip-lib and the docs use for this build.
 pub const NAME: &str = "example-app";
 
-/// ci/lwip-app.d/lwipopts.h as the core's [`Config`].
+/// ci/lwip-app.d/lwipopts.h as the core's [`Config`]: opt.h's defaults
+/// and what the file (and the example's, which it includes) sets.
 pub const CONFIG: Config = {
     let mss = 1460u16;
     let wnd = 64 * mss as u32;
@@ -31,53 +32,29 @@ pub const CONFIG: Config = {
         // TCP_SNDLOWAT (TCP_SND_BUF / 2), the example's.
         tcp_sndlowat: snd_buf / 2,
         tcp_sndqueuelowat: tcp_rust::config::tcp_sndqueuelowat_default(queuelen),
-        tcp_ttl: 255,
-        tcp_maxrtx: 12,
         tcp_synmaxrtx: 4,
-        tcp_queue_ooseq: true,
-        tcp_ooseq_max_bytes: 0,
-        tcp_ooseq_max_pbufs: 0,
-        lwip_tcp_sack_out: false,
-        lwip_tcp_max_sack_num: 4,
         lwip_wnd_scale: true,
         tcp_rcv_scale: 2,
-        lwip_tcp_timestamps: false,
-        lwip_tcp_keepalive: false,
         tcp_listen_backlog: true,
-        tcp_default_listen_backlog: 0xff,
         tcp_wnd_update_threshold: tcp_rust::config::tcp_wnd_update_threshold_default(wnd, mss),
         tcp_oversize: mss,
         // The example's Makefile builds with LWIP_DEBUG.
         tcp_oversize_dbgcheck: true,
-        tcp_calculate_eff_send_mss: true,
-        lwip_tcp_rto_time: 3000,
         memp_num_tcp_pcb: 16,
-        memp_num_tcp_pcb_listen: 8,
         // MEMP_NUM_TCP_SEG (2 * TCP_SND_QUEUELEN).
         memp_num_tcp_seg: 2 * queuelen,
         pbuf_pool_size: 256,
         pbuf_pool_bufsize: lwip_mem_align_size(1536) as u16,
-        pbuf_link_hlen: 14,
-        pbuf_link_encapsulation_hlen: 0,
+        // Dual-stack: PBUF_IP_HLEN is IPv6's.
         pbuf_ip_hlen: 40,
         // MEMP_NUM_PBUF (2 * TCP_SND_QUEUELEN).
         memp_num_pbuf: 2 * queuelen,
         mem_size: 512 * 1024,
         mem_alignment: MEM_ALIGNMENT as u16,
         sizeof_struct_pbuf: lwip_mem_align_size(size_of::<crate::pbuf::CPbuf>()) as u16,
+        // The unix port's arch/cc.h defines LWIP_RAND.
         lwip_rand_defined: true,
-        tcp_local_port_range_start: 0xc000,
-        tcp_local_port_range_end: 0xffff,
-        tcp_keepidle_default: 7_200_000,
-        tcp_keepintvl_default: 75_000,
-        tcp_keepcnt_default: 9,
-        tcp_msl: 60_000,
-        tcp_fin_wait_timeout: 20_000,
-        tcp_syn_rcvd_timeout: 20_000,
-        tcp_tmr_interval: 250,
-        checksum_gen_tcp: true,
-        checksum_check_tcp: true,
-        tcp_stats: true,
+        ..Config::opt_h_defaults()
     }
 };
 
@@ -132,20 +109,7 @@ pub type Ts = Absent;
 /// `keep_intvl`, `keep_cnt`: none (`LWIP_TCP_KEEPALIVE` 0).
 pub type Keep = Absent;
 
-/// `LWIP_RAND()`: the unix port's arch/cc.h makes it `lwip_port_rand()`
-/// (its sys_arch.c, or test/unit's lwip_unittests.c: `(u32_t)rand()`).
-pub fn lwip_rand() -> u32 {
-    unsafe extern "C" {
-        fn lwip_port_rand() -> core::ffi::c_uint;
-    }
-    // SAFETY: the port's function without arguments.
-    unsafe { lwip_port_rand() }
-}
-
-/// `LWIP_HOOK_TCP_ISN`: none (`tcp_next_iss` counts with `tcp_ticks`).
-pub fn tcp_isn_hook(_: [u8; 4], _: u16, _: [u8; 4], _: u16) -> Option<u32> {
-    None
-}
+pub use super::unix_port::{lwip_rand, tcp_isn_hook};
 
 /// `LWIP_SINGLE_NETIF`.
 pub const LWIP_SINGLE_NETIF: bool = false;

@@ -43,6 +43,9 @@ compile_error!(
      opts-example-app, opts-full (with --no-default-features for the others)"
 );
 
+#[cfg(any(feature = "opts-unit", feature = "opts-example-app"))]
+mod unix_port;
+
 #[cfg(feature = "opts-unit")]
 mod unit;
 #[cfg(feature = "opts-unit")]

@@ -13,7 +13,9 @@ use super::{MempT, lwip_mem_align_size};
 /// The name ci/lwip-lib and the docs use for this build.
 pub const NAME: &str = "lwip-unit";
 
-/// test/unit/lwipopts.h as the core's [`Config`].
+/// test/unit/lwipopts.h as the core's [`Config`]: opt.h's defaults and
+/// what the file sets (with what follows from it: the window update
+/// threshold, the low-water marks, `TCP_OVERSIZE`, the pool buffer size).
 pub const CONFIG: Config = {
     let mss = 536u16;
     let wnd = 10 * mss as u32;
@@ -26,52 +28,23 @@ pub const CONFIG: Config = {
         tcp_snd_queuelen: queuelen,
         tcp_sndlowat: tcp_rust::config::tcp_sndlowat_default(snd_buf, mss),
         tcp_sndqueuelowat: tcp_rust::config::tcp_sndqueuelowat_default(queuelen),
-        tcp_ttl: 255,
-        tcp_maxrtx: 12,
-        tcp_synmaxrtx: 6,
-        tcp_queue_ooseq: true,
-        tcp_ooseq_max_bytes: 0,
-        tcp_ooseq_max_pbufs: 0,
-        lwip_tcp_sack_out: false,
-        lwip_tcp_max_sack_num: 4,
         lwip_wnd_scale: true,
-        tcp_rcv_scale: 0,
-        lwip_tcp_timestamps: false,
-        lwip_tcp_keepalive: false,
-        tcp_listen_backlog: false,
-        tcp_default_listen_backlog: 0xff,
         tcp_wnd_update_threshold: tcp_rust::config::tcp_wnd_update_threshold_default(wnd, mss),
         tcp_oversize: mss,
         // The unit-test runner is built with LWIP_DEBUG.
         tcp_oversize_dbgcheck: true,
-        tcp_calculate_eff_send_mss: true,
-        lwip_tcp_rto_time: 3000,
-        memp_num_tcp_pcb: 5,
-        memp_num_tcp_pcb_listen: 8,
         memp_num_tcp_seg: 40,
         pbuf_pool_size: 400,
         // LWIP_MEM_ALIGN_SIZE(TCP_MSS + 40 + 20 + 0 + 14), MEM_ALIGNMENT 1.
         pbuf_pool_bufsize: 610,
-        pbuf_link_hlen: 14,
-        pbuf_link_encapsulation_hlen: 0,
+        // Dual-stack: PBUF_IP_HLEN is IPv6's.
         pbuf_ip_hlen: 40,
-        memp_num_pbuf: 16,
         mem_size: 17000,
         mem_alignment: MEM_ALIGNMENT as u16,
         sizeof_struct_pbuf: lwip_mem_align_size(size_of::<crate::pbuf::CPbuf>()) as u16,
+        // The unix port's arch/cc.h defines LWIP_RAND.
         lwip_rand_defined: true,
-        tcp_local_port_range_start: 0xc000,
-        tcp_local_port_range_end: 0xffff,
-        tcp_keepidle_default: 7_200_000,
-        tcp_keepintvl_default: 75_000,
-        tcp_keepcnt_default: 9,
-        tcp_msl: 60_000,
-        tcp_fin_wait_timeout: 20_000,
-        tcp_syn_rcvd_timeout: 20_000,
-        tcp_tmr_interval: 250,
-        checksum_gen_tcp: true,
-        checksum_check_tcp: true,
-        tcp_stats: true,
+        ..Config::opt_h_defaults()
     }
 };
 
@@ -124,20 +97,7 @@ pub type Ts = Absent;
 /// `keep_intvl`, `keep_cnt`: none (`LWIP_TCP_KEEPALIVE` 0).
 pub type Keep = Absent;
 
-/// `LWIP_RAND()`: the unix port's arch/cc.h makes it `lwip_port_rand()`
-/// (its sys_arch.c, or test/unit's lwip_unittests.c: `(u32_t)rand()`).
-pub fn lwip_rand() -> u32 {
-    unsafe extern "C" {
-        fn lwip_port_rand() -> core::ffi::c_uint;
-    }
-    // SAFETY: the port's function without arguments.
-    unsafe { lwip_port_rand() }
-}
-
-/// `LWIP_HOOK_TCP_ISN`: none (`tcp_next_iss` counts with `tcp_ticks`).
-pub fn tcp_isn_hook(_: [u8; 4], _: u16, _: [u8; 4], _: u16) -> Option<u32> {
-    None
-}
+pub use super::unix_port::{lwip_rand, tcp_isn_hook};
 
 /// `LWIP_SINGLE_NETIF`.
 pub const LWIP_SINGLE_NETIF: bool = false;
