@@ -961,30 +961,40 @@ impl Options for WideWindow {
 /// byte in order, all acknowledged. (Found by ci/lwip-app at 3 % loss: the
 /// port delivered one chain whose `tot_len` had wrapped, and lwiperf's
 /// "count mismatch" assertion stopped the application.)
-#[test]
-fn data_past_64k_is_delivered_in_parts() {
-    let lw = lwip_core::lock();
-    let mut r = Run::<OverC<LwipStorage, WideWindow>>::new(&lw);
+/// A connection with the wide window, and 39 segments of 1,700 bytes
+/// queued on ooseq behind a hole of one: returns the run, the 68,000
+/// bytes (`seed`), and the segment that fills the hole.
+fn ooseq_behind_a_hole(
+    lw: &lwip_core::Lwip,
+    seed: u8,
+) -> (Run<OverC<LwipStorage, WideWindow>>, Vec<u8>, Vec<u8>) {
+    let mut r = Run::<OverC<LwipStorage, WideWindow>>::new(lw);
     let p = PEER_ISN;
     // MSS 1460, NOP, window scale 0: lwIP scales its own window by 2.
     let syn_opts = [2, 4, 0x05, 0xb4, 1, 3, 3, 0];
     r.step(&Step::Listen);
     r.step(&Step::Input(packet(p, 0, SYN, &syn_opts, &[])));
     r.step(&Step::Input(packet(p + 1, ISN + 1, ACK, &[], &[])));
-    let seg = 1700u32;
-    let all = data(40 * seg as usize, 5);
-    let part = |k: u32| &all[(k * seg) as usize..((k + 1) * seg) as usize];
+    let all = data(40 * SEG as usize, seed);
+    let part = |k: u32| &all[(k * SEG) as usize..((k + 1) * SEG) as usize];
     for k in 1..40 {
-        r.step(&Step::Input(packet(
-            p + 1 + k * seg,
-            ISN + 1,
-            ACK,
-            &[],
-            part(k),
-        )));
+        let q = packet(p + 1 + k * SEG, ISN + 1, ACK, &[], part(k));
+        r.step(&Step::Input(q));
     }
     assert!(r.app.received.is_empty(), "all of it out of order");
-    let (res, out, _) = r.step(&Step::Input(packet(p + 1, ISN + 1, ACK, &[], part(0))));
+    let first = packet(p + 1, ISN + 1, ACK, &[], part(0));
+    (r, all, first)
+}
+
+/// The segments' length in `ooseq_behind_a_hole`.
+const SEG: u32 = 1700;
+
+#[test]
+fn data_past_64k_is_delivered_in_parts() {
+    let lw = lwip_core::lock();
+    let (mut r, all, first) = ooseq_behind_a_hole(&lw, 5);
+    let (p, seg) = (PEER_ISN, SEG);
+    let (res, out, _) = r.step(&Step::Input(first));
     assert_eq!(res, "Ok(Ok)");
     assert_eq!(
         r.app
@@ -1010,31 +1020,9 @@ fn data_past_64k_is_delivered_in_parts() {
 #[test]
 fn refused_data_past_64k_is_delivered_in_parts() {
     let lw = lwip_core::lock();
-    let mut r = Run::<OverC<LwipStorage, WideWindow>>::new(&lw);
-    let p = PEER_ISN;
-    r.step(&Step::Listen);
-    r.step(&Step::Input(packet(
-        p,
-        0,
-        SYN,
-        &[2, 4, 0x05, 0xb4, 1, 3, 3, 0],
-        &[],
-    )));
-    r.step(&Step::Input(packet(p + 1, ISN + 1, ACK, &[], &[])));
-    let seg = 1700u32;
-    let all = data(40 * seg as usize, 7);
-    let part = |k: u32| &all[(k * seg) as usize..((k + 1) * seg) as usize];
-    for k in 1..40 {
-        r.step(&Step::Input(packet(
-            p + 1 + k * seg,
-            ISN + 1,
-            ACK,
-            &[],
-            part(k),
-        )));
-    }
+    let (mut r, all, first) = ooseq_behind_a_hole(&lw, 7);
     r.app.refuse = 1;
-    r.step(&Step::Input(packet(p + 1, ISN + 1, ACK, &[], part(0))));
+    r.step(&Step::Input(first));
     assert_eq!(r.app.recv_lens.len(), 1, "one part offered, refused");
     assert!(r.app.received.is_empty());
     // All of it kept: the refused part with the rest behind it, whose
