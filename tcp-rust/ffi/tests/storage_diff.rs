@@ -953,14 +953,6 @@ impl Options for WideWindow {
     };
 }
 
-/// With `TCP_QUEUE_OOSEQ` and `LWIP_WND_SCALE`, the data a segment that
-/// fills a hole releases can exceed a pbuf's `u16_t` `tot_len`: lwIP's
-/// `tcp_input` hands it to the application in parts (`pbuf_split_64k`),
-/// each below 64 KiB. Here 39 segments of 1700 bytes wait on ooseq, then
-/// the first fills the hole: 68,000 bytes, delivered as two pbufs, every
-/// byte in order, all acknowledged. (Found by ci/lwip-app at 3 % loss: the
-/// port delivered one chain whose `tot_len` had wrapped, and lwiperf's
-/// "count mismatch" assertion stopped the application.)
 /// A connection with the wide window, and 39 segments of 1,700 bytes
 /// queued on ooseq behind a hole of one: returns the run, the 68,000
 /// bytes (`seed`), and the segment that fills the hole.
@@ -989,6 +981,14 @@ fn ooseq_behind_a_hole(
 /// The segments' length in `ooseq_behind_a_hole`.
 const SEG: u32 = 1700;
 
+/// With `TCP_QUEUE_OOSEQ` and `LWIP_WND_SCALE`, the data a segment that
+/// fills a hole releases can exceed a pbuf's `u16_t` `tot_len`: lwIP's
+/// `tcp_input` hands it to the application in parts (`pbuf_split_64k`),
+/// each below 64 KiB. Here 39 segments of 1700 bytes wait on ooseq, then
+/// the first fills the hole: 68,000 bytes, delivered as two pbufs, every
+/// byte in order, all acknowledged. (Found by ci/lwip-app at 3 % loss: the
+/// port delivered one chain whose `tot_len` had wrapped, and lwiperf's
+/// "count mismatch" assertion stopped the application.)
 #[test]
 fn data_past_64k_is_delivered_in_parts() {
     let lw = lwip_core::lock();
