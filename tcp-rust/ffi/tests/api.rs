@@ -92,6 +92,24 @@ fn deliver(netifs: &[([u8; 4], NonNull<c_void>)]) -> usize {
     }
 }
 
+/// A netif of lwIP's at `ip`/24 whose output goes on the wire, up with its
+/// link up.
+fn add_netif(lw: &lwip_core::Lwip, ip: [u8; 4]) -> NonNull<c_void> {
+    let n = lw
+        .netif_add(&lwip_core::NetifConfig {
+            ip,
+            netmask: [255, 255, 255, 0],
+            gateway: [0; 4],
+            mtu: 1500,
+            flags: 0,
+            output,
+        })
+        .expect("a netif");
+    lw.netif_set_up(n);
+    lw.netif_set_link_up(n);
+    n
+}
+
 /// What the C application saw, per pcb (its `callback_arg`).
 #[derive(Default)]
 struct Conn {
@@ -177,22 +195,7 @@ unsafe extern "C" fn on_accept(_: *mut c_void, newpcb: *mut c_void, err: ErrT) -
 #[test]
 fn a_c_application_over_lwips_ip_layer() {
     let lw = lwip_core::lock();
-    let add = |ip: [u8; 4]| {
-        let n = lw
-            .netif_add(&lwip_core::NetifConfig {
-                ip,
-                netmask: [255, 255, 255, 0],
-                gateway: [0; 4],
-                mtu: 1500,
-                flags: 0,
-                output,
-            })
-            .expect("a netif");
-        lw.netif_set_up(n);
-        lw.netif_set_link_up(n);
-        n
-    };
-    let (a, b) = (add(IP), add(CLIENT_IP));
+    let (a, b) = (add_netif(&lw, IP), add_netif(&lw, CLIENT_IP));
     // Nothing another test left on the wire.
     WIRE.lock().unwrap_or_else(|e| e.into_inner()).clear();
     let netif = [(IP, a), (CLIENT_IP, b)];
@@ -302,18 +305,7 @@ fn a_c_application_over_lwips_ip_layer() {
 #[test]
 fn lwips_timeouts_run_the_tcp_timer_of_a_new_connection() {
     let lw = lwip_core::lock();
-    let n = lw
-        .netif_add(&lwip_core::NetifConfig {
-            ip: CLIENT_IP,
-            netmask: [255, 255, 255, 0],
-            gateway: [0; 4],
-            mtu: 1500,
-            flags: 0,
-            output,
-        })
-        .expect("a netif");
-    lw.netif_set_up(n);
-    lw.netif_set_link_up(n);
+    let n = add_netif(&lw, CLIENT_IP);
     api::tcp_init();
     WIRE.lock().unwrap_or_else(|e| e.into_inner()).clear();
     // SAFETY: timeouts.c's functions; lwip_core's lock serialises them.

@@ -97,12 +97,10 @@ pub type Ts = Absent;
 /// `keep_intvl`, `keep_cnt`: none (`LWIP_TCP_KEEPALIVE` 0).
 pub type Keep = Absent;
 
-pub use super::unix_port::{lwip_rand, tcp_isn_hook};
+pub use super::unix_port::{HOOK_TCP_ISN, lwip_rand, tcp_isn_hook};
 
 /// `LWIP_SINGLE_NETIF`.
 pub const LWIP_SINGLE_NETIF: bool = false;
-/// Whether `LWIP_HOOK_TCP_ISN` is defined ([`tcp_isn_hook`]).
-pub const HOOK_TCP_ISN: bool = false;
 
 /// `LWIP_ASSERT_CORE_LOCKED()`: empty (`NO_SYS` 1).
 pub fn assert_core_locked() {}

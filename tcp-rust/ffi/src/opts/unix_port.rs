@@ -17,3 +17,6 @@ pub fn lwip_rand() -> u32 {
 pub fn tcp_isn_hook(_: [u8; 4], _: u16, _: [u8; 4], _: u16) -> Option<u32> {
     None
 }
+
+/// Whether `LWIP_HOOK_TCP_ISN` is defined: no.
+pub const HOOK_TCP_ISN: bool = false;
