@@ -47,10 +47,10 @@ const PINNED_SHA256: [(&str, &str); 3] = [
 ];
 const PINNED_CRATE: &str = "lwip-0.4.0";
 
-/// lwIP files compiled as they are. tcp.c and ipv4/ip4.c are compiled
-/// through the shim's wrapper units (unity_tcp.c, unity_ip4.c), which
-/// include them unmodified and add a reset for their file-scope statics.
-const LWIP_FILES: &[&str] = &[
+/// lwIP's files but TCP, compiled as they are. ipv4/ip4.c is compiled
+/// through the shim's wrapper unit (unity_ip4.c), which includes it
+/// unmodified and adds a reset for its file-scope statics.
+const LWIP_CORE_FILES: &[&str] = &[
     "core/init.c",
     "core/def.c",
     "core/inet_chksum.c",
@@ -60,11 +60,12 @@ const LWIP_FILES: &[&str] = &[
     "core/netif.c",
     "core/pbuf.c",
     "core/stats.c",
-    "core/tcp_in.c",
-    "core/tcp_out.c",
     "core/ipv4/ip4_addr.c",
 ];
-const SHIM_FILES: &[&str] = &["shim/shim.c", "shim/unity_tcp.c", "shim/unity_ip4.c"];
+/// lwIP's TCP: tcp.c through unity_tcp.c (SHIM_TCP_FILES), as ip4.c.
+const LWIP_TCP_FILES: &[&str] = &["core/tcp_in.c", "core/tcp_out.c"];
+const SHIM_FILES: &[&str] = &["shim/shim.c", "shim/unity_ip4.c"];
+const SHIM_TCP_FILES: &[&str] = &["shim/unity_tcp.c"];
 
 fn main() {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
@@ -144,7 +145,7 @@ fn main() {
         .flag_if_supported("-fno-strict-aliasing")
         .warnings(false)
         .debug(true);
-    for f in LWIP_FILES {
+    for f in LWIP_CORE_FILES.iter().chain(LWIP_TCP_FILES) {
         let path = src.join(f);
         println!("cargo:rerun-if-changed={}", path.display());
         build.file(path);
@@ -152,7 +153,7 @@ fn main() {
     for f in ["core/tcp.c", "core/ipv4/ip4.c"] {
         println!("cargo:rerun-if-changed={}", src.join(f).display());
     }
-    for f in SHIM_FILES {
+    for f in SHIM_FILES.iter().chain(SHIM_TCP_FILES) {
         build.file(manifest.join(f));
     }
     let compiler = build.get_compiler();
@@ -186,6 +187,31 @@ fn main() {
         let _ = writeln!(info, "/// SHA-256 of the {file} compiled.");
         let _ = writeln!(info, "pub const {konst}_SHA256: &str = {sum:?};");
     }
+    // What a build of lwIP with another TCP needs (`loaded.rs`): lwIP's
+    // other files and the shim, and the include path, as compiled here.
+    let core_sources: Vec<String> = LWIP_CORE_FILES
+        .iter()
+        .map(|f| src.join(f))
+        .chain(SHIM_FILES.iter().map(|f| manifest.join(f)))
+        .map(|p| p.display().to_string())
+        .collect();
+    let _ = writeln!(
+        info,
+        "/// lwIP's files but TCP, and the shim's (absolute paths)."
+    );
+    let _ = writeln!(info, "pub const CORE_SOURCES: &[&str] = &{core_sources:?};");
+    let includes: Vec<String> = [
+        profile_dir.clone(),
+        manifest.join("port"),
+        manifest.join("shim"),
+        src.join("include"),
+        src.join("core"),
+    ]
+    .iter()
+    .map(|p| p.display().to_string())
+    .collect();
+    let _ = writeln!(info, "/// The include path, in order (absolute paths).");
+    let _ = writeln!(info, "pub const INCLUDE_DIRS: &[&str] = &{includes:?};");
     let _ = writeln!(info, "/// The lwipopts.h profile compiled.");
     let _ = writeln!(info, "pub const PROFILE: &str = {profile:?};");
     let _ = writeln!(info, "/// The C compiler used.");
@@ -202,8 +228,95 @@ fn main() {
     fs::write(out.join("build_info.rs"), info)
         .unwrap_or_else(|e| fail(&format!("writing build_info.rs: {e}")));
 
+    shim_fns(&manifest.join("src/bindings.rs"), &out.join("shim_fns.rs"));
+
     #[cfg(feature = "regen-bindings")]
     bindings(&manifest, &out);
+}
+
+/// Writes `ShimFns`, a table with one function pointer per function of
+/// shim.h, from the committed bindings: the entry points of one C build.
+/// The `c` engine's table holds the functions linked into this crate;
+/// another build (lwIP's non-TCP core and the shim around a TCP library,
+/// loaded as a shared object: `loaded.rs`) fills it by symbol name.
+fn shim_fns(bindings: &Path, out: &Path) {
+    println!("cargo:rerun-if-changed={}", bindings.display());
+    let text = fs::read_to_string(bindings)
+        .unwrap_or_else(|e| fail(&format!("reading {}: {e}", bindings.display())));
+    // bindgen writes each function in a block of its own:
+    // `unsafe extern "C" {\n    pub fn NAME(ARGS) -> RET;\n}`, the
+    // signature over several lines when it is long.
+    let mut fns: Vec<(String, String)> = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("unsafe extern \"C\" {\n") {
+        let body = &rest[at + "unsafe extern \"C\" {\n".len()..];
+        let end = body
+            .find("\n}")
+            .unwrap_or_else(|| fail("bindings.rs: an extern block without its end"));
+        let decl = body[..end]
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with("#["))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let sig = decl
+            .strip_prefix("pub fn ")
+            .and_then(|d| d.strip_suffix(';'))
+            .unwrap_or_else(|| fail(&format!("bindings.rs: not a function: {decl}")));
+        let paren = sig
+            .find('(')
+            .unwrap_or_else(|| fail(&format!("bindings.rs: {sig}")));
+        let ty = sig[paren..].replace("( ", "(").replace(", )", ")");
+        fns.push((sig[..paren].to_string(), ty));
+        rest = &body[end..];
+    }
+    if fns.is_empty() {
+        fail("bindings.rs declares no shim function");
+    }
+    let mut o = String::new();
+    let _ = writeln!(o, "// Generated by build.rs from src/bindings.rs.");
+    let _ = writeln!(
+        o,
+        "/// Every function of shim.h as a pointer: the entry points of one C build."
+    );
+    let _ = writeln!(o, "#[derive(Clone, Copy)]\npub struct ShimFns {{");
+    for (name, ty) in &fns {
+        let _ = writeln!(o, "    pub {name}: unsafe extern \"C\" fn{ty},");
+    }
+    let _ = writeln!(o, "}}\n\nimpl ShimFns {{");
+    let _ = writeln!(
+        o,
+        "    /// The functions linked into this crate (the `c` engine's build)."
+    );
+    let _ = writeln!(o, "    pub const LINKED: ShimFns = ShimFns {{");
+    for (name, _) in &fns {
+        let _ = writeln!(o, "        {name},");
+    }
+    let _ = writeln!(o, "    }};\n");
+    let _ = writeln!(o, "    /// The symbol names, in the table's order.");
+    let _ = writeln!(o, "    pub const NAMES: [&'static str; {}] = [", fns.len());
+    for (name, _) in &fns {
+        let _ = writeln!(o, "        {name:?},");
+    }
+    let _ = writeln!(o, "    ];\n");
+    let _ = writeln!(
+        o,
+        "    /// The table of a loaded build: each function looked up by its name.\n    \
+         /// An absent one is an error naming it.\n    ///\n    /// # Safety\n    \
+         /// `lookup` returns, for each name, the address of a function with the\n    \
+         /// signature shim.h declares under that name.\n    \
+         pub unsafe fn resolve(\n        mut lookup: impl FnMut(&str) -> Option<*mut ::std::os::raw::c_void>,\n    \
+         ) -> Result<ShimFns, &'static str> {{\n        Ok(ShimFns {{"
+    );
+    for (name, _) in &fns {
+        let _ = writeln!(
+            o,
+            "            // SAFETY: the caller's: the address of `{name}`.\n            \
+             {name}: unsafe {{ ::std::mem::transmute::<*mut ::std::os::raw::c_void, _>(lookup({name:?}).ok_or({name:?})?) }},"
+        );
+    }
+    let _ = writeln!(o, "        }})\n    }}\n}}");
+    fs::write(out, o).unwrap_or_else(|e| fail(&format!("writing {}: {e}", out.display())));
 }
 
 fn fail(msg: &str) -> ! {

@@ -508,6 +508,9 @@ pub struct Config {
     pub known: KnownList,
     /// Show a progress bar (stderr).
     pub progress: bool,
+    /// Environment for the workers: where the engines' builds are
+    /// ([`crate::engine::builds::prepare`]).
+    pub worker_env: Vec<(&'static str, PathBuf)>,
 }
 
 /// What a dead worker's stderr says: the panic message if it panicked,
@@ -563,6 +566,7 @@ pub fn run_worker(cfg: &Config, case: &Case) -> CaseSummary {
         .arg("--name")
         .arg(&case.name)
         .arg(&case.path)
+        .envs(cfg.worker_env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -1,6 +1,7 @@
 //! The safe driver over the shim: [`Stack`], [`Pcb`] handles, [`App`].
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::{CStr, c_char, c_int, c_void};
@@ -472,8 +473,72 @@ struct Entry {
     gone: Option<String>,
 }
 
-/// One process-wide lock: lwIP is global state.
-static LWIP: Mutex<()> = Mutex::new(());
+/// One C build of lwIP with the shim: the shim's entry points and the lock
+/// over the build's globals. The crate's own build ([`CBuild::linked`]) is
+/// linked in; others are shared objects loaded with their own globals
+/// ([`crate::loaded`]), so several can be live in one process.
+pub struct CBuild {
+    name: Cow<'static, str>,
+    fns: ffi::ShimFns,
+    /// lwIP is global state: one live [`Stack`] per build.
+    lock: Mutex<()>,
+}
+
+static LINKED: CBuild = CBuild {
+    name: Cow::Borrowed("c"),
+    fns: ffi::ShimFns::LINKED,
+    lock: Mutex::new(()),
+};
+
+impl CBuild {
+    /// The build compiled into this crate (lwIP's tcp*.c: the `c` engine).
+    pub fn linked() -> &'static CBuild {
+        &LINKED
+    }
+
+    /// A build from its entry points (a loaded shared object's), kept for
+    /// the rest of the process.
+    pub fn new(name: String, fns: ffi::ShimFns) -> &'static CBuild {
+        Box::leak(Box::new(CBuild {
+            name: Cow::Owned(name),
+            fns,
+            lock: Mutex::new(()),
+        }))
+    }
+
+    /// The name it was given (`c` for the linked build).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The shim's entry points.
+    pub fn fns(&self) -> &ffi::ShimFns {
+        &self.fns
+    }
+
+    /// The compile-time configuration facts the build reports about itself.
+    pub fn c_build(&self) -> ffi::shim_build {
+        let mut b = ffi::shim_build::default();
+        // SAFETY: shim_build_info only writes the struct it is given.
+        unsafe { (self.fns.shim_build_info)(&mut b) };
+        b
+    }
+
+    /// Every compile-time option lwIP's TCP reads, as this build evaluated
+    /// it (`shim_tcp_options`).
+    pub fn tcp_options(&self) -> ffi::shim_tcp_options {
+        let mut o = ffi::shim_tcp_options::default();
+        // SAFETY: shim_tcp_options only writes the struct it is given.
+        unsafe { (self.fns.shim_tcp_options)(&mut o) };
+        o
+    }
+}
+
+impl fmt::Debug for CBuild {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CBuild").field("name", &self.name).finish()
+    }
+}
 
 thread_local! {
     /// The stack a call into C was made on; the trampolines' context.
@@ -484,6 +549,7 @@ thread_local! {
 
 /// The C engine. See the crate docs.
 pub struct Stack {
+    build: &'static CBuild,
     _lock: MutexGuard<'static, ()>,
     config: StackConfig,
     now: u32,
@@ -522,8 +588,15 @@ impl Stack {
     /// Takes the process-wide lwIP lock (waiting for another live stack to
     /// be dropped) and resets lwIP to a pristine state.
     pub fn new(config: StackConfig) -> Result<Stack, StackError> {
-        let lock = LWIP.lock().unwrap_or_else(PoisonError::into_inner);
+        Stack::new_on(CBuild::linked(), config)
+    }
+
+    /// [`Stack::new`] on another build: its lock (waiting for that build's
+    /// live stack to be dropped), its lwIP reset.
+    pub fn new_on(build: &'static CBuild, config: StackConfig) -> Result<Stack, StackError> {
+        let lock = build.lock.lock().unwrap_or_else(PoisonError::into_inner);
         let mut stack = Stack {
+            build,
             _lock: lock,
             config,
             now: 0,
@@ -548,6 +621,7 @@ impl Stack {
     /// statistics zeroed, clock at 0, generators reseeded, logs cleared.
     /// Clears poisoning. The ISN hook, if any, is kept.
     pub fn reset(&mut self, config: StackConfig) -> Result<(), StackError> {
+        let fns = self.fns();
         if self.app_busy {
             return Err(StackError::Reentrant("reset"));
         }
@@ -581,7 +655,7 @@ impl Stack {
         };
         // SAFETY: the shim copies both structs; lwIP's memory is rebuilt,
         // so no earlier reference into `rom` survives the call.
-        let rc = self.enter(None, || unsafe { ffi::shim_reset(&cfg, &ops) });
+        let rc = self.enter(None, || unsafe { (fns.shim_reset)(&cfg, &ops) });
         self.rom.clear();
         self.pbufs.clear();
         rc
@@ -591,6 +665,16 @@ impl Stack {
     /// the connection, called each time lwIP asks (LWIP_HOOK_TCP_ISN).
     pub fn set_isn_hook(&mut self, hook: impl FnMut(&IsnQuery) -> u32 + 'static) {
         self.isn_hook = Some(Box::new(hook));
+    }
+
+    /// The build this stack runs on.
+    pub fn build(&self) -> &'static CBuild {
+        self.build
+    }
+
+    /// The build's entry points.
+    fn fns(&self) -> &'static ffi::ShimFns {
+        &self.build.fns
     }
 
     /// The configuration of the last reset.
@@ -654,6 +738,7 @@ impl Stack {
 
     /// The live pcb behind a handle, checked against lwIP's lists.
     fn resolve(&mut self, pcb: Pcb) -> Result<(*mut ffi::tcp_pcb, bool), StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         if pcb == Pcb::NULL {
             return Ok((ptr::null_mut(), false));
@@ -668,7 +753,7 @@ impl Stack {
         // SAFETY: shim_pcb_listed only compares `ptr` with the pointers on
         // lwIP's lists; it never dereferences a pointer that is not there.
         let listed =
-            unsafe { ffi::shim_pcb_listed(entry.ptr, pcb.0, c_int::from(entry.listen)) } != 0;
+            unsafe { (fns.shim_pcb_listed)(entry.ptr, pcb.0, c_int::from(entry.listen)) } != 0;
         if listed {
             entry.fresh = false;
         } else if !entry.fresh {
@@ -709,15 +794,17 @@ impl Stack {
     /// `tcp_new()`: None when lwIP is out of pcbs (after trying to kill
     /// lower-priority ones).
     pub fn tcp_new(&mut self) -> Result<Option<Pcb>, StackError> {
+        let fns = self.fns();
         // SAFETY: shim_tcp_new writes the out pointers it is given.
-        self.adopt_new(|pp, ip| unsafe { ffi::shim_tcp_new(pp, ip) })
+        self.adopt_new(|pp, ip| unsafe { (fns.shim_tcp_new)(pp, ip) })
     }
 
     /// `tcp_new_ip_type(type)` (IPv4 only in this build: the type is not
     /// used, as in lwIP without LWIP_IPV6).
     pub fn tcp_new_ip_type(&mut self, ty: u8) -> Result<Option<Pcb>, StackError> {
+        let fns = self.fns();
         // SAFETY: shim_tcp_new_ip_type writes the out pointers it is given.
-        self.adopt_new(|pp, ip| unsafe { ffi::shim_tcp_new_ip_type(ty, pp, ip) })
+        self.adopt_new(|pp, ip| unsafe { (fns.shim_tcp_new_ip_type)(ty, pp, ip) })
     }
 
     /// Runs a shim call that makes a pcb, and keeps its handle.
@@ -767,6 +854,7 @@ impl Stack {
         addr: bool,
         port_out: bool,
     ) -> Result<AddrInfo, StackError> {
+        let fns = self.fns();
         let p = if local {
             self.resolve(pcb)?.0
         } else {
@@ -783,7 +871,7 @@ impl Stack {
         // SAFETY: `p` is live or NULL (lwIP checks it); `ip` holds 4 bytes
         // and `port` outlives the call, or they are NULL (the shim checks).
         let err = self
-            .call_err(|e| unsafe { ffi::shim_tcp_addrinfo(p, c_int::from(local), ipp, pp, e) })?;
+            .call_err(|e| unsafe { (fns.shim_tcp_addrinfo)(p, c_int::from(local), ipp, pp, e) })?;
         Ok((err, addr.then_some(ip), port_out.then_some(port)))
     }
 
@@ -800,6 +888,7 @@ impl Stack {
         ip: Option<[u8; 4]>,
         port: u16,
     ) -> Result<ErrT, StackError> {
+        let fns = self.fns();
         let (p, _) = self.resolve(pcb)?;
         let ipp: *const u8 = match &ip {
             Some(a) => a.as_ptr(),
@@ -807,7 +896,7 @@ impl Stack {
         };
         // SAFETY: `p` is a live pcb (resolve) or NULL (lwIP checks it);
         // `ip` outlives the call or is NULL (the shim checks).
-        self.call_err(|e| unsafe { ffi::shim_tcp_bind(p, ipp, port, e) })
+        self.call_err(|e| unsafe { (fns.shim_tcp_bind)(p, ipp, port, e) })
     }
 
     /// `tcp_listen_with_backlog_and_err(pcb, backlog, &err)`. On success
@@ -840,19 +929,20 @@ impl Stack {
         backlog: u8,
         err: Option<&mut ErrT>,
     ) -> Result<Option<Pcb>, StackError> {
+        let fns = self.fns();
         let (p, _) = self.resolve(pcb)?;
         let mut l: *mut ffi::tcp_pcb = ptr::null_mut();
         let lp: *mut *mut ffi::tcp_pcb = &mut l;
         match err {
             Some(out) => {
                 // SAFETY: `p` is live; the out pointers are valid for the call.
-                *out = self.call_err(|e| unsafe { ffi::shim_tcp_listen(p, backlog, lp, e) })?;
+                *out = self.call_err(|e| unsafe { (fns.shim_tcp_listen)(p, backlog, lp, e) })?;
             }
             None => {
                 // SAFETY: `p` is live; the out pointer is valid for the
                 // call; a NULL err pointer is the shim's documented case.
                 self.enter(None, || unsafe {
-                    ffi::shim_tcp_listen(p, backlog, lp, ptr::null_mut())
+                    (fns.shim_tcp_listen)(p, backlog, lp, ptr::null_mut())
                 })?;
             }
         }
@@ -882,6 +972,7 @@ impl Stack {
         port: u16,
         connected: bool,
     ) -> Result<ErrT, StackError> {
+        let fns = self.fns();
         let (p, _) = self.resolve(pcb)?;
         let ipp: *const u8 = match &ip {
             Some(a) => a.as_ptr(),
@@ -890,7 +981,7 @@ impl Stack {
         let cb = c_int::from(connected);
         // SAFETY: `p` is live or NULL (lwIP checks it); `ip` outlives the
         // call or is NULL.
-        self.call_err(|e| unsafe { ffi::shim_tcp_connect(p, ipp, port, cb, e) })
+        self.call_err(|e| unsafe { (fns.shim_tcp_connect)(p, ipp, port, cb, e) })
     }
 
     /// `tcp_write(pcb, data, len, flags)`. Data longer than u16::MAX is an
@@ -901,11 +992,12 @@ impl Stack {
         data: &[u8],
         flags: WriteFlags,
     ) -> Result<ErrT, StackError> {
+        let fns = self.fns();
         let p = self.resolve_conn(pcb, "tcp_write")?;
         if p.is_null() {
             // SAFETY: a NULL pcb: lwIP's first check returns ERR_ARG.
             return self.call_err(|e| unsafe {
-                ffi::shim_tcp_write(p, data.as_ptr().cast(), 0, flags.raw(), e)
+                (fns.shim_tcp_write)(p, data.as_ptr().cast(), 0, flags.raw(), e)
             });
         }
         let Ok(len) = u16::try_from(data.len()) else {
@@ -924,7 +1016,7 @@ impl Stack {
         let raw = flags.raw();
         // SAFETY: `p` is live; `ptr` is valid for `len` bytes for the call
         // (and, without COPY, until reset).
-        self.call_err(|e| unsafe { ffi::shim_tcp_write(p, ptr, len, raw, e) })
+        self.call_err(|e| unsafe { (fns.shim_tcp_write)(p, ptr, len, raw, e) })
     }
 
     /// `tcp_write(pcb, NULL, len, flags)`: lwIP's check of its data
@@ -935,21 +1027,23 @@ impl Stack {
         len: u16,
         flags: WriteFlags,
     ) -> Result<ErrT, StackError> {
+        let fns = self.fns();
         let p = self.resolve_conn(pcb, "tcp_write")?;
         let raw = flags.raw();
         // SAFETY: `p` is live or NULL; lwIP returns ERR_ARG for a NULL
         // `arg` before reading it.
-        self.call_err(|e| unsafe { ffi::shim_tcp_write(p, ptr::null(), len, raw, e) })
+        self.call_err(|e| unsafe { (fns.shim_tcp_write)(p, ptr::null(), len, raw, e) })
     }
 
     /// `tcp_recv_null(NULL, pcb, NULL, fin_err)`: the FIN form of lwIP's
     /// default recv function, called by the application. ERR_OK with
     /// `fin_err` ERR_OK is a `tcp_close`: the handle is then gone.
     pub fn tcp_recv_null_fin(&mut self, pcb: Pcb, fin_err: ErrT) -> Result<ErrT, StackError> {
+        let fns = self.fns();
         let p = self.resolve_conn(pcb, "tcp_recv_null")?;
         let fe = fin_err.raw();
         // SAFETY: `p` is a live connection pcb or NULL (lwIP checks it).
-        let err = self.call_err(|e| unsafe { ffi::shim_tcp_recv_null_fin(p, fe, e) })?;
+        let err = self.call_err(|e| unsafe { (fns.shim_tcp_recv_null_fin)(p, fe, e) })?;
         if err == ErrT::Ok && fin_err == ErrT::Ok && pcb != Pcb::NULL {
             self.mark_gone(pcb, "closed by the application (tcp_recv_null)");
         }
@@ -958,38 +1052,43 @@ impl Stack {
 
     /// `tcp_process_refused_data(NULL)`: lwIP's argument check (ERR_ARG).
     pub fn tcp_process_refused_data_null(&mut self) -> Result<ErrT, StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         // SAFETY: lwIP checks the NULL pcb first.
-        self.call_err(|e| unsafe { ffi::shim_tcp_process_refused_data_null(e) })
+        self.call_err(|e| unsafe { (fns.shim_tcp_process_refused_data_null)(e) })
     }
 
     /// `tcp_pcb_purge(NULL)`: lwIP's argument check (returns).
     pub fn tcp_pcb_purge_null(&mut self) -> Result<(), StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         // SAFETY: lwIP checks the NULL pcb first.
-        self.enter(None, || unsafe { ffi::shim_tcp_pcb_purge_null() })
+        self.enter(None, || unsafe { (fns.shim_tcp_pcb_purge_null)() })
     }
 
     /// `tcp_output(pcb)`.
     pub fn tcp_output(&mut self, pcb: Pcb) -> Result<ErrT, StackError> {
+        let fns = self.fns();
         let (p, _) = self.resolve(pcb)?;
         // SAFETY: `p` is live.
-        self.call_err(|e| unsafe { ffi::shim_tcp_output(p, e) })
+        self.call_err(|e| unsafe { (fns.shim_tcp_output)(p, e) })
     }
 
     /// `tcp_recved(pcb, len)`.
     pub fn tcp_recved(&mut self, pcb: Pcb, len: u16) -> Result<(), StackError> {
+        let fns = self.fns();
         let (p, _) = self.resolve(pcb)?;
         // SAFETY: `p` is live.
-        self.enter(None, || unsafe { ffi::shim_tcp_recved(p, len) })
+        self.enter(None, || unsafe { (fns.shim_tcp_recved)(p, len) })
     }
 
     /// `tcp_close(pcb)`. After ERR_OK the handle is no longer usable (lwIP
     /// may keep the pcb for FIN_WAIT/TIME_WAIT; callbacks may still come).
     pub fn tcp_close(&mut self, pcb: Pcb) -> Result<ErrT, StackError> {
+        let fns = self.fns();
         let (p, _) = self.resolve(pcb)?;
         // SAFETY: `p` is live.
-        let err = self.call_err(|e| unsafe { ffi::shim_tcp_close(p, e) })?;
+        let err = self.call_err(|e| unsafe { (fns.shim_tcp_close)(p, e) })?;
         if err == ErrT::Ok {
             self.mark_gone(pcb, "closed by the application (tcp_close)");
         }
@@ -1004,10 +1103,11 @@ impl Stack {
         shut_rx: bool,
         shut_tx: bool,
     ) -> Result<ErrT, StackError> {
+        let fns = self.fns();
         let (p, _) = self.resolve(pcb)?;
         // SAFETY: `p` is live.
         let err = self.call_err(|e| unsafe {
-            ffi::shim_tcp_shutdown(p, c_int::from(shut_rx), c_int::from(shut_tx), e)
+            (fns.shim_tcp_shutdown)(p, c_int::from(shut_rx), c_int::from(shut_tx), e)
         })?;
         if err == ErrT::Ok && shut_rx && shut_tx {
             self.mark_gone(pcb, "closed by the application (tcp_shutdown rx+tx)");
@@ -1017,27 +1117,30 @@ impl Stack {
 
     /// `tcp_abort(pcb)`: RST if connected, err callback (logged), freed.
     pub fn tcp_abort(&mut self, pcb: Pcb) -> Result<(), StackError> {
+        let fns = self.fns();
         let (p, _) = self.resolve(pcb)?;
         // SAFETY: `p` is live.
-        let rc = self.enter(None, || unsafe { ffi::shim_tcp_abort(p) });
+        let rc = self.enter(None, || unsafe { (fns.shim_tcp_abort)(p) });
         self.mark_gone(pcb, "aborted by the application (tcp_abort)");
         rc
     }
 
     /// `tcp_nagle_disable(pcb)` (`disable`) or `tcp_nagle_enable(pcb)`.
     pub fn tcp_nagle(&mut self, pcb: Pcb, disable: bool) -> Result<(), StackError> {
+        let fns = self.fns();
         let p = self.resolve_conn(pcb, "tcp_nagle_disable/enable")?;
         // SAFETY: `p` is a live connection pcb.
         self.enter(None, || unsafe {
-            ffi::shim_tcp_nagle(p, c_int::from(disable))
+            (fns.shim_tcp_nagle)(p, c_int::from(disable))
         })
     }
 
     /// `tcp_setprio(pcb, prio)`.
     pub fn tcp_setprio(&mut self, pcb: Pcb, prio: u8) -> Result<(), StackError> {
+        let fns = self.fns();
         let (p, _) = self.resolve(pcb)?;
         // SAFETY: `p` is live; prio is a common field of both pcb kinds.
-        self.enter(None, || unsafe { ffi::shim_tcp_setprio(p, prio) })
+        self.enter(None, || unsafe { (fns.shim_tcp_setprio)(p, prio) })
     }
 
     /// SOF_KEEPALIVE on or off, and the pcb's keep_idle, keep_intvl and
@@ -1050,33 +1153,37 @@ impl Stack {
         intvl_ms: u32,
         cnt: u32,
     ) -> Result<(), StackError> {
+        let fns = self.fns();
         let p = self.resolve_conn(pcb, "keepalive settings")?;
         // SAFETY: `p` is a live connection pcb.
         self.enter(None, || unsafe {
-            ffi::shim_tcp_keepalive(p, c_int::from(enable), idle_ms, intvl_ms, cnt)
+            (fns.shim_tcp_keepalive)(p, c_int::from(enable), idle_ms, intvl_ms, cnt)
         })
     }
 
     /// `tcp_poll(pcb, poll, interval)`: poll callbacks every `interval`
     /// slow-timer ticks (500 ms).
     pub fn tcp_poll(&mut self, pcb: Pcb, interval: u8) -> Result<(), StackError> {
+        let fns = self.fns();
         let p = self.resolve_conn(pcb, "tcp_poll")?;
         // SAFETY: `p` is a live connection pcb.
-        self.enter(None, || unsafe { ffi::shim_tcp_poll(p, interval) })
+        self.enter(None, || unsafe { (fns.shim_tcp_poll)(p, interval) })
     }
 
     /// `tcp_backlog_delayed(pcb)`.
     pub fn tcp_backlog_delayed(&mut self, pcb: Pcb) -> Result<(), StackError> {
+        let fns = self.fns();
         let p = self.resolve_conn(pcb, "tcp_backlog_delayed")?;
         // SAFETY: `p` is a live connection pcb.
-        self.enter(None, || unsafe { ffi::shim_tcp_backlog_delayed(p) })
+        self.enter(None, || unsafe { (fns.shim_tcp_backlog_delayed)(p) })
     }
 
     /// `tcp_backlog_accepted(pcb)`.
     pub fn tcp_backlog_accepted(&mut self, pcb: Pcb) -> Result<(), StackError> {
+        let fns = self.fns();
         let p = self.resolve_conn(pcb, "tcp_backlog_accepted")?;
         // SAFETY: `p` is a live connection pcb.
-        self.enter(None, || unsafe { ffi::shim_tcp_backlog_accepted(p) })
+        self.enter(None, || unsafe { (fns.shim_tcp_backlog_accepted)(p) })
     }
 
     /// Sets or clears one of the application's callbacks:
@@ -1084,6 +1191,7 @@ impl Stack {
     /// connection, `tcp_accept(pcb, ...)` on any pcb (lwIP ignores it on a
     /// pcb that is not listening).
     pub fn tcp_set_callback(&mut self, pcb: Pcb, cb: CallbackSet) -> Result<(), StackError> {
+        let fns = self.fns();
         let on = |b: bool| {
             if b {
                 ffi::SHIM_CB_APP
@@ -1114,39 +1222,43 @@ impl Stack {
         };
         // SAFETY: `p` is a live pcb (a connection for recv/sent/err).
         self.enter(None, || unsafe {
-            ffi::shim_tcp_set_callback(p, which as c_int, how as c_int)
+            (fns.shim_tcp_set_callback)(p, which as c_int, how as c_int)
         })
     }
 
     /// `tcp_bind_netif(pcb, bound ? netif : NULL)`, on any pcb.
     pub fn tcp_bind_netif(&mut self, pcb: Pcb, bound: bool) -> Result<(), StackError> {
+        let fns = self.fns();
         let (p, _) = self.resolve(pcb)?;
         // SAFETY: `p` is live; tcp_bind_netif writes a field every pcb has.
         self.enter(None, || unsafe {
-            ffi::shim_tcp_bind_netif(p, c_int::from(bound))
+            (fns.shim_tcp_bind_netif)(p, c_int::from(bound))
         })
     }
 
     /// `tcp_txnow()`: every active pcb whose last write failed for lack
     /// of memory (TF_NAGLEMEMERR) sends what it has.
     pub fn tcp_txnow(&mut self) -> Result<(), StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         // SAFETY: tcp_txnow has no preconditions.
-        self.enter(None, || unsafe { ffi::shim_tcp_txnow() })
+        self.enter(None, || unsafe { (fns.shim_tcp_txnow)() })
     }
 
     /// `tcp_sndbuf(pcb)`.
     pub fn tcp_sndbuf(&mut self, pcb: Pcb) -> Result<u32, StackError> {
+        let fns = self.fns();
         let p = self.resolve_conn(pcb, "tcp_sndbuf")?;
         // SAFETY: `p` is a live connection pcb; a plain read.
-        Ok(unsafe { ffi::shim_tcp_sndbuf(p) })
+        Ok(unsafe { (fns.shim_tcp_sndbuf)(p) })
     }
 
     /// `tcp_sndqueuelen(pcb)`.
     pub fn tcp_sndqueuelen(&mut self, pcb: Pcb) -> Result<u32, StackError> {
+        let fns = self.fns();
         let p = self.resolve_conn(pcb, "tcp_sndqueuelen")?;
         // SAFETY: `p` is a live connection pcb; a plain read.
-        Ok(unsafe { ffi::shim_tcp_sndqueuelen(p) })
+        Ok(unsafe { (fns.shim_tcp_sndqueuelen)(p) })
     }
 
     /// Injects one inbound IPv4 packet (see shim.h for the IP checks that
@@ -1154,6 +1266,7 @@ impl Stack {
     /// the pbuf pool was empty and the packet was dropped. Packets longer
     /// than 65535 bytes are not IPv4 packets: ERR_ARG, dropped.
     pub fn input(&mut self, packet: &[u8], app: &mut dyn App) -> Result<ErrT, StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         if self.app_busy {
             return Err(StackError::Reentrant("input"));
@@ -1165,7 +1278,7 @@ impl Stack {
         let out: *mut i8 = &mut err;
         let data = packet.as_ptr();
         // SAFETY: `data` is valid for `len` bytes, `out` for the call.
-        self.enter(Some(app), || unsafe { ffi::shim_input(data, len, out) })?;
+        self.enter(Some(app), || unsafe { (fns.shim_input)(data, len, out) })?;
         Ok(ErrT::from_raw(err))
     }
 
@@ -1201,33 +1314,37 @@ impl Stack {
     }
 
     fn set_time(&mut self, t: u32) {
+        let fns = self.fns();
         self.now = t;
         // SAFETY: sets a plain variable in the shim.
-        unsafe { ffi::shim_set_time(t) };
+        unsafe { (fns.shim_set_time)(t) };
     }
 
     /// `tcp_tmr()` once, now: `tcp_fasttmr`, and `tcp_slowtmr` every other
     /// call (the first call runs it), as an application that drives lwIP's
     /// TCP timer itself does. Independent of [`Stack::advance_to`]'s cadence.
     pub fn tcp_tmr(&mut self, app: &mut dyn App) -> Result<(), StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         // SAFETY: no arguments.
-        self.enter(Some(app), || unsafe { ffi::shim_tcp_tmr() })
+        self.enter(Some(app), || unsafe { (fns.shim_tcp_tmr)() })
     }
 
     /// Runs `tcp_fasttmr()` once, now (normally [`Stack::advance_to`]
     /// does this on the 250 ms cadence).
     pub fn fasttmr(&mut self, app: &mut dyn App) -> Result<(), StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         // SAFETY: no arguments.
-        self.enter(Some(app), || unsafe { ffi::shim_fasttmr() })
+        self.enter(Some(app), || unsafe { (fns.shim_fasttmr)() })
     }
 
     /// Runs `tcp_slowtmr()` once, now.
     pub fn slowtmr(&mut self, app: &mut dyn App) -> Result<(), StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         // SAFETY: no arguments.
-        self.enter(Some(app), || unsafe { ffi::shim_slowtmr() })
+        self.enter(Some(app), || unsafe { (fns.shim_slowtmr)() })
     }
 
     /// The callbacks since the last call, in order.
@@ -1248,22 +1365,24 @@ impl Stack {
 
     /// A snapshot of one pcb.
     pub fn snapshot(&mut self, pcb: Pcb) -> Result<ffi::shim_snapshot, StackError> {
+        let fns = self.fns();
         let (p, _) = self.resolve(pcb)?;
         let mut s = ffi::shim_snapshot::default();
         // SAFETY: `p` is live; `s` is a valid out struct.
-        unsafe { ffi::shim_snapshot(p, &mut s) };
+        unsafe { (fns.shim_snapshot)(p, &mut s) };
         Ok(s)
     }
 
     /// Snapshots of every pcb on lwIP's lists: listen, bound, active,
     /// TIME_WAIT, each in list order (new pcbs not yet bound are on none).
     pub fn snapshot_all(&mut self) -> Result<Vec<ffi::shim_snapshot>, StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         let mut v = vec![ffi::shim_snapshot::default(); 16];
         loop {
             let cap = u32::try_from(v.len()).unwrap_or(u32::MAX);
             // SAFETY: `v` holds `cap` structs.
-            let n = unsafe { ffi::shim_snapshot_all(v.as_mut_ptr(), cap) } as usize;
+            let n = unsafe { (fns.shim_snapshot_all)(v.as_mut_ptr(), cap) } as usize;
             if n <= v.len() {
                 v.truncate(n);
                 return Ok(v);
@@ -1274,9 +1393,10 @@ impl Stack {
 
     /// Pool, pbuf and heap use, from lwIP's statistics.
     pub fn accounting(&self) -> ffi::shim_accounting {
+        let fns = self.fns();
         let mut a = ffi::shim_accounting::default();
         // SAFETY: reads lwIP's statistics into `a`.
-        unsafe { ffi::shim_accounting(&mut a) };
+        unsafe { (fns.shim_accounting)(&mut a) };
         a
     }
 
@@ -1284,9 +1404,10 @@ impl Stack {
     /// aborted (RST, err callback logged) by `tcp_netif_ip_addr_changed`,
     /// listeners bound to it move to `ip`; then the netif takes `ip`.
     pub fn netif_set_ipaddr(&mut self, ip: [u8; 4]) -> Result<(), StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         // SAFETY: `ip` outlives the call; the netif is the shim's.
-        self.enter(None, || unsafe { ffi::shim_netif_set_ipaddr(ip.as_ptr()) })?;
+        self.enter(None, || unsafe { (fns.shim_netif_set_ipaddr)(ip.as_ptr()) })?;
         self.config.local_ip = ip;
         Ok(())
     }
@@ -1297,27 +1418,30 @@ impl Stack {
     /// heap memory; free every block with [`Stack::mem_free`] before using
     /// the stack again (the leak check counts them).
     pub fn mem_malloc(&mut self, size: u16) -> Result<Option<u16>, StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         let mut off = 0u16;
         // SAFETY: mem_malloc has no preconditions; `off` outlives the call.
-        self.enter(None, || unsafe { ffi::shim_mem_malloc(size, &mut off) })?;
+        self.enter(None, || unsafe { (fns.shim_mem_malloc)(size, &mut off) })?;
         Ok((off != 0xFFFF).then_some(off))
     }
 
     /// `mem_free()` of a block [`Stack::mem_malloc`] returned. lwIP checks
     /// the block (a wrong offset is counted as illegal, not undefined).
     pub fn mem_free(&mut self, off: u16) -> Result<(), StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         // SAFETY: the offset is inside the heap (mem_free range-checks it).
-        self.enter(None, || unsafe { ffi::shim_mem_free(off) })
+        self.enter(None, || unsafe { (fns.shim_mem_free)(off) })
     }
 
     /// `mem_trim()` of a block [`Stack::mem_malloc`] returned, to `size`
     /// bytes (shrinking only, as in lwIP).
     pub fn mem_trim(&mut self, off: u16, size: u16) -> Result<(), StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         // SAFETY: as mem_free; mem_trim range-checks and asserts.
-        self.enter(None, || unsafe { ffi::shim_mem_trim(off, size) })
+        self.enter(None, || unsafe { (fns.shim_mem_trim)(off, size) })
     }
 
     // -- lwIP's pbufs (pbuf.c), driven directly ---------------------------
@@ -1331,6 +1455,7 @@ impl Stack {
     /// and still referenced (a freed pbuf's `ref` is 0 in lwIP's static
     /// pools and heap until it is reused).
     fn live_pbuf(&self, p: CPbuf) -> Result<*mut ffi::pbuf, StackError> {
+        let fns = self.fns();
         if !self.pbufs.contains_key(&p.0) {
             return Err(StackError::UnknownPbuf(p));
         }
@@ -1339,7 +1464,7 @@ impl Stack {
         // SAFETY: lwIP handed this pointer out; it points into lwIP's
         // static pools or heap (MEMP_MEM_MALLOC and MEM_LIBC_MALLOC are
         // off), which stay allocated whatever lwIP did with the pbuf.
-        unsafe { ffi::shim_pbuf_read(ptr, &mut st) };
+        unsafe { (fns.shim_pbuf_read)(ptr, &mut st) };
         if st.ref_ == 0 {
             return Err(StackError::UnknownPbuf(p));
         }
@@ -1371,6 +1496,7 @@ impl Stack {
         length: u16,
         kind: PbufKind,
     ) -> Result<Option<CPbuf>, StackError> {
+        let fns = self.fns();
         if matches!(kind, PbufKind::Rom | PbufKind::Ref) {
             return self.pbuf_alloc_ref(length, kind, &[], 0);
         }
@@ -1378,7 +1504,7 @@ impl Stack {
         let mut p: *mut ffi::pbuf = ptr::null_mut();
         // SAFETY: no ROM payload is passed; `p` outlives the call.
         self.enter(None, || unsafe {
-            ffi::shim_pbuf_alloc(layer, length, kind.code(), ptr::null(), &mut p)
+            (fns.shim_pbuf_alloc)(layer, length, kind.code(), ptr::null(), &mut p)
         })?;
         Ok(self.adopt_pbuf(p, Some((0, 0))))
     }
@@ -1396,6 +1522,7 @@ impl Stack {
         data: &[u8],
         at: usize,
     ) -> Result<Option<CPbuf>, StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         let mut bytes = data.to_vec();
         let at = at.min(bytes.len());
@@ -1413,84 +1540,91 @@ impl Stack {
         // SAFETY: `payload` points into a buffer kept (unmoved: boxed) in
         // `self.rom` until reset; lwIP only stores it; `p` outlives the call.
         self.enter(None, || unsafe {
-            ffi::shim_pbuf_alloc(0, length, code, payload, &mut p)
+            (fns.shim_pbuf_alloc)(0, length, code, payload, &mut p)
         })?;
         Ok(self.adopt_pbuf(p, Some((base as usize, size))))
     }
 
     /// `pbuf_free(p)`: how many pbufs lwIP freed.
     pub fn pbuf_free(&mut self, p: CPbuf) -> Result<u8, StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         let ptr = self.live_pbuf(p)?;
         let mut n = 0u8;
         // SAFETY: `ptr` is a live pbuf (checked); `n` outlives the call.
-        self.enter(None, || unsafe { ffi::shim_pbuf_free(ptr, &mut n) })?;
+        self.enter(None, || unsafe { (fns.shim_pbuf_free)(ptr, &mut n) })?;
         Ok(n)
     }
 
     /// `pbuf_ref(p)`.
     pub fn pbuf_ref(&mut self, p: CPbuf) -> Result<(), StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         let ptr = self.live_pbuf(p)?;
         // SAFETY: `ptr` is a live pbuf (checked).
-        self.enter(None, || unsafe { ffi::shim_pbuf_ref(ptr) })
+        self.enter(None, || unsafe { (fns.shim_pbuf_ref)(ptr) })
     }
 
     /// `pbuf_clen(p)`.
     pub fn pbuf_clen(&mut self, p: CPbuf) -> Result<u16, StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         let ptr = self.live_pbuf(p)?;
         let mut n = 0u16;
         // SAFETY: `ptr` is a live pbuf (checked); `n` outlives the call.
-        self.enter(None, || unsafe { ffi::shim_pbuf_clen(ptr, &mut n) })?;
+        self.enter(None, || unsafe { (fns.shim_pbuf_clen)(ptr, &mut n) })?;
         Ok(n)
     }
 
     /// `pbuf_cat(h, t)` (`t`'s reference passes to `h`'s chain), or
     /// `pbuf_chain(h, t)` (a new reference on `t`) when `take_ref`.
     pub fn pbuf_cat(&mut self, h: CPbuf, t: CPbuf, take_ref: bool) -> Result<(), StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         let hp = self.live_pbuf(h)?;
         let tp = self.live_pbuf(t)?;
         // SAFETY: both are live pbufs (checked); lwIP asserts h != t.
         self.enter(None, || unsafe {
             if take_ref {
-                ffi::shim_pbuf_chain(hp, tp)
+                (fns.shim_pbuf_chain)(hp, tp)
             } else {
-                ffi::shim_pbuf_cat(hp, tp)
+                (fns.shim_pbuf_cat)(hp, tp)
             }
         })
     }
 
     /// `pbuf_realloc(p, new_len)`.
     pub fn pbuf_realloc(&mut self, p: CPbuf, new_len: u16) -> Result<(), StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         let ptr = self.live_pbuf(p)?;
         // SAFETY: `ptr` is a live pbuf (checked).
-        self.enter(None, || unsafe { ffi::shim_pbuf_realloc(ptr, new_len) })
+        self.enter(None, || unsafe { (fns.shim_pbuf_realloc)(ptr, new_len) })
     }
 
     /// `pbuf_add_header(p, n)`, or `pbuf_add_header_force(p, n)` when
     /// `force`: whether lwIP moved the payload (its result was 0).
     pub fn pbuf_add_header(&mut self, p: CPbuf, n: u16, force: bool) -> Result<bool, StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         let ptr = self.live_pbuf(p)?;
         let mut ret = 0u8;
         // SAFETY: `ptr` is a live pbuf (checked); `ret` outlives the call.
         self.enter(None, || unsafe {
-            ffi::shim_pbuf_add_header(ptr, n, c_int::from(force), &mut ret)
+            (fns.shim_pbuf_add_header)(ptr, n, c_int::from(force), &mut ret)
         })?;
         Ok(ret == 0)
     }
 
     /// `pbuf_remove_header(p, n)`: whether lwIP moved the payload.
     pub fn pbuf_remove_header(&mut self, p: CPbuf, n: u16) -> Result<bool, StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         let ptr = self.live_pbuf(p)?;
         let mut ret = 0u8;
         // SAFETY: `ptr` is a live pbuf (checked); `ret` outlives the call.
         self.enter(None, || unsafe {
-            ffi::shim_pbuf_remove_header(ptr, n, &mut ret)
+            (fns.shim_pbuf_remove_header)(ptr, n, &mut ret)
         })?;
         Ok(ret == 0)
     }
@@ -1527,6 +1661,7 @@ impl Stack {
         buf: &mut [u8],
         offset: u16,
     ) -> Result<u16, StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         let ptr = self.live_pbuf(p)?;
         self.check_rom_chain(p)?;
@@ -1536,7 +1671,7 @@ impl Stack {
         // SAFETY: `ptr` is a live pbuf (checked); `dst` holds `len` bytes
         // and lwIP writes at most `len`.
         self.enter(None, || unsafe {
-            ffi::shim_pbuf_copy_partial(ptr, dst, len, offset, &mut n)
+            (fns.shim_pbuf_copy_partial)(ptr, dst, len, offset, &mut n)
         })?;
         Ok(n)
     }
@@ -1549,6 +1684,7 @@ impl Stack {
         data: &[u8],
         offset: Option<u16>,
     ) -> Result<ErrT, StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         let ptr = self.live_pbuf(p)?;
         self.check_rom_chain(p)?;
@@ -1558,8 +1694,8 @@ impl Stack {
         // which lwIP only reads.
         self.call_err(|err| unsafe {
             match offset {
-                None => ffi::shim_pbuf_take(ptr, src, len, err),
-                Some(off) => ffi::shim_pbuf_take_at(ptr, src, len, off, err),
+                None => (fns.shim_pbuf_take)(ptr, src, len, err),
+                Some(off) => (fns.shim_pbuf_take_at)(ptr, src, len, off, err),
             }
         })
     }
@@ -1567,10 +1703,11 @@ impl Stack {
     /// What pbuf `p` reads as (no lwIP code runs). Its `next` becomes a
     /// pbuf this stack accepts.
     pub fn pbuf_state(&mut self, p: CPbuf) -> Result<PbufState, StackError> {
+        let fns = self.fns();
         let ptr = self.live_pbuf(p)?;
         let mut st = ffi::shim_pbuf_state::default();
         // SAFETY: `ptr` is a live pbuf (checked); `st` outlives the call.
-        unsafe { ffi::shim_pbuf_read(ptr, &mut st) };
+        unsafe { (fns.shim_pbuf_read)(ptr, &mut st) };
         let next = self.adopt_pbuf(st.next.cast_mut(), None);
         let (base, _) = self.pbufs.get(&p.0).copied().unwrap_or((0, 0));
         Ok(PbufState {
@@ -1589,9 +1726,10 @@ impl Stack {
 
     /// lwIP's statistics for the pbufs' storage.
     pub fn pbuf_stats(&self) -> ffi::shim_pbuf_stats {
+        let fns = self.fns();
         let mut s = ffi::shim_pbuf_stats::default();
         // SAFETY: reads lwIP's statistics into `s`.
-        unsafe { ffi::shim_pbuf_stats(&mut s) };
+        unsafe { (fns.shim_pbuf_stats)(&mut s) };
         s
     }
 
@@ -1599,6 +1737,7 @@ impl Stack {
     /// every listening and bound one (err callbacks are logged), and
     /// returns the accounting afterwards.
     pub fn teardown(&mut self) -> Result<ffi::shim_accounting, StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         if self.app_busy {
             return Err(StackError::Reentrant("teardown"));
@@ -1614,12 +1753,12 @@ impl Stack {
                 && self.handles.get(&pcb.0).is_some_and(|e| e.fresh)
             {
                 // SAFETY: `p` is a live pcb on no list, which tcp_close frees.
-                self.call_err(|e| unsafe { ffi::shim_tcp_close(p, e) })?;
+                self.call_err(|e| unsafe { (fns.shim_tcp_close)(p, e) })?;
                 self.mark_gone(pcb, "closed at teardown");
             }
         }
         // SAFETY: no arguments.
-        self.enter(None, || unsafe { ffi::shim_teardown() })?;
+        self.enter(None, || unsafe { (fns.shim_teardown)() })?;
         Ok(self.accounting())
     }
 
@@ -1649,14 +1788,16 @@ impl Stack {
 
     /// Test hook: makes lwIP's LWIP_ASSERT fire inside an entry point.
     pub fn debug_assert(&mut self) -> Result<(), StackError> {
+        let fns = self.fns();
         self.check_usable()?;
         // SAFETY: no arguments; the shim unwinds to itself.
-        self.enter(None, || unsafe { ffi::shim_debug_assert() })
+        self.enter(None, || unsafe { (fns.shim_debug_assert)() })
     }
 
     /// Runs `f` with the application of the current input or timer call,
     /// unless it is already inside a callback (or there is none).
     fn with_app(&mut self, f: impl FnOnce(&mut Stack, &mut dyn App) -> ErrT) -> Option<ErrT> {
+        let fns = self.fns();
         let app = APP.with(|a| a.get())?;
         if self.app_busy {
             return None;
@@ -1681,7 +1822,7 @@ impl Stack {
                 });
                 self.panic = Some(payload);
                 // SAFETY: sets a flag in the shim.
-                unsafe { ffi::shim_poison() };
+                unsafe { (fns.shim_poison)() };
                 Some(ErrT::Ok)
             }
         }
@@ -1823,7 +1964,7 @@ unsafe extern "C" fn tr_recv(id: u32, p: *const c_void, tot_len: u16, err: i8) -
     let data = (!p.is_null()).then(|| {
         let mut buf = vec![0u8; usize::from(tot_len)];
         // SAFETY: `p` is the pbuf lwIP passed; `buf` holds tot_len bytes.
-        let n = unsafe { ffi::shim_pbuf_copy(p, buf.as_mut_ptr(), tot_len) };
+        let n = unsafe { (current().fns().shim_pbuf_copy)(p, buf.as_mut_ptr(), tot_len) };
         buf.truncate(usize::from(n));
         buf
     });

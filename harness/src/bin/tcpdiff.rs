@@ -328,7 +328,19 @@ fn regress_cmd(
             return ExitCode::from(2);
         }
     };
+    // Engines built once here, not once per worker.
+    let mut worker_env = Vec::new();
+    for name in &names {
+        match harness::engine::builds::prepare(name) {
+            Ok(env) => worker_env.extend(env),
+            Err(e) => {
+                eprintln!("tcpdiff: --engines: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let cfg = regress::Config {
+        worker_env,
         exe,
         engines: (names[0].clone(), names[1].clone()),
         jobs: jobs.unwrap_or_else(|| {

@@ -1,6 +1,8 @@
 //! The C engine: lwIP 2.2.1 itself, through `lwip_c::Stack`.
 
-use lwip_c::{AcceptFn, App, CallbackSet, ErrT, Pcb, Stack, StackConfig, StackError, WriteFlags};
+use lwip_c::{
+    AcceptFn, App, CBuild, CallbackSet, ErrT, Pcb, Stack, StackConfig, StackError, WriteFlags,
+};
 
 use super::app::AppState;
 use super::sockets::{AsApi, RawError, RawStack, Sockets};
@@ -10,8 +12,10 @@ use super::{
 };
 use crate::model::{ApiCall, CbFn, CbSlot, ScenarioConfig};
 
-/// The C engine.
+/// The C engine: lwIP over one C build (its own TCP, or a TCP library in
+/// its place: [`super::builds`]).
 pub struct CEngine {
+    build: &'static CBuild,
     stack: Option<Stack>,
     app: CApp,
     sockets: Sockets<Pcb>,
@@ -228,9 +232,15 @@ impl Default for CEngine {
 }
 
 impl CEngine {
-    /// A C engine (the lwIP stack is taken at `reset`).
+    /// A C engine on lwIP's own TCP (the lwIP stack is taken at `reset`).
     pub fn new() -> CEngine {
+        CEngine::on(CBuild::linked())
+    }
+
+    /// A C engine on `build`, named as the build is.
+    pub fn on(build: &'static CBuild) -> CEngine {
         CEngine {
+            build,
             stack: None,
             app: CApp {
                 state: AppState::default(),
@@ -270,7 +280,7 @@ fn crashed(e: StackError) -> EngineError {
 
 impl Engine for CEngine {
     fn name(&self) -> &str {
-        "c"
+        self.build.name()
     }
 
     fn reset(&mut self, config: &ScenarioConfig) -> Result<(), EngineError> {
@@ -283,7 +293,7 @@ impl Engine for CEngine {
         };
         match self.stack.as_mut() {
             Some(s) => s.reset(cfg).map_err(crashed)?,
-            None => self.stack = Some(Stack::new(cfg).map_err(crashed)?),
+            None => self.stack = Some(Stack::new_on(self.build, cfg).map_err(crashed)?),
         }
         self.app = CApp {
             state: AppState::default(),

@@ -4,6 +4,7 @@
 //! engine only executes and reports what it saw.
 
 pub mod app;
+pub mod builds;
 pub mod c;
 pub mod plant;
 pub mod rust;
@@ -224,6 +225,10 @@ pub fn by_name(spec: &str) -> Result<Box<dyn Engine>, String> {
     let e: Box<dyn Engine> = match name {
         "c" | "lwip" | "lwip-c" => Box::new(c::CEngine::new()),
         "rust" | "tcp-rust" => Box::new(rust::RustEngine::new()),
+        "rust-ffi" => Box::new(c::CEngine::on(builds::rust_ffi()?)),
+        _ if name.starts_with("lib:") => Box::new(c::CEngine::on(builds::tcp_library(
+            std::path::Path::new(&name["lib:".len()..]),
+        )?)),
         _ => {
             return Err(format!(
                 "no engine '{name}' (known: {})",
@@ -237,8 +242,8 @@ pub fn by_name(spec: &str) -> Result<Box<dyn Engine>, String> {
     }
 }
 
-/// Names `by_name` accepts.
-pub const ENGINE_NAMES: &[&str] = &["c", "rust"];
+/// Names `by_name` accepts (and `lib:PATH`).
+pub const ENGINE_NAMES: &[&str] = &["c", "rust", "rust-ffi"];
 
 /// The gateway both engines give their netif: the next address up.
 pub fn gateway_of(ip: [u8; 4]) -> [u8; 4] {

@@ -770,3 +770,97 @@ pub unsafe extern "C" fn tcp_rst(
         t.tcp_rst_api(h, seqno, ackno, l, r, local_port, remote_port)
     });
 }
+
+/// `err_t tcp_tcp_get_tcp_addrinfo(struct tcp_pcb *pcb, int local,
+/// ip_addr_t *addr, u16_t *port)`: the local (`local` non-zero) or remote
+/// address and port, each written where its pointer is not NULL.
+///
+/// # Safety
+/// `addr` is NULL or a writable `ip_addr_t`; `port` NULL or a writable
+/// `u16_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tcp_tcp_get_tcp_addrinfo(
+    pcb: *mut c_void,
+    local: i32,
+    addr: *mut IpAddrT,
+    port: *mut u16,
+) -> ErrT {
+    use tcp_rust::storage::IpAddrRepr;
+    let got = with_stack(|t| {
+        let h = handle(t, pcb);
+        t.tcp_tcp_get_tcp_addrinfo_ptr(h, local != 0, !addr.is_null(), !port.is_null())
+    });
+    let Some(Ok((e, ip, p))) = got else {
+        return Err::Arg.as_raw();
+    };
+    // SAFETY: the caller's; a value is only Some where its pointer is not
+    // NULL (asked for above).
+    unsafe {
+        if let Some(ip) = ip {
+            addr.write(IpAddrT::from_v4(ip));
+        }
+        if let Some(p) = p {
+            port.write(p);
+        }
+    }
+    e.as_raw()
+}
+
+/// `void tcp_txnow(void)`: `tcp_output` on every pcb whose last write
+/// ran out of memory.
+#[unsafe(no_mangle)]
+pub extern "C" fn tcp_txnow() {
+    let _ = with_stack(|t| t.tcp_txnow());
+}
+
+/// `err_t tcp_recv_null(void *arg, struct tcp_pcb *pcb, struct pbuf *p,
+/// err_t err)`: the receive function of a pcb whose application set
+/// none. Data is acknowledged (`tcp_recved`) and freed; a FIN (`p` NULL,
+/// `err` ERR_OK) closes the pcb.
+///
+/// # Safety
+/// `p` is NULL or a live pbuf, handed over.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tcp_recv_null(
+    _arg: *mut c_void,
+    pcb: *mut c_void,
+    p: *mut c_void,
+    err: ErrT,
+) -> ErrT {
+    use tcp_rust::pbuf::PbufStore;
+    let pb = ptr::NonNull::new(p).map(PbufPtr);
+    let mut pbufs = crate::pbuf::LwipPbufs::new();
+    let tot_len = pb.map(|b| pbufs.tot_len(b));
+    let r = with_stack(|t| {
+        let h = handle(t, pcb);
+        t.tcp_recv_null(h, tot_len, err_of(err))
+    });
+    if let Some(b) = pb
+        && !pcb.is_null()
+    {
+        // `if (p != NULL) { tcp_recved(pcb, p->tot_len); pbuf_free(p); }`,
+        // after `LWIP_ERROR(.., pcb != NULL, return ERR_ARG)`.
+        let _ = pbufs.pbuf_free(b);
+    }
+    ret(r)
+}
+
+/// `err_t tcp_process_refused_data(struct tcp_pcb *pcb)`: hands the data
+/// the application refused earlier to its recv function again.
+#[unsafe(no_mangle)]
+pub extern "C" fn tcp_process_refused_data(pcb: *mut c_void) -> ErrT {
+    ret(with_stack(|t| {
+        let h = handle(t, pcb);
+        t.tcp_process_refused_data_api(h, &mut CApp)
+    }))
+}
+
+/// `void tcp_pcb_purge(struct tcp_pcb *pcb)`: frees the pcb's queued
+/// segments and refused data (the pcb stays).
+#[unsafe(no_mangle)]
+pub extern "C" fn tcp_pcb_purge(pcb: *mut c_void) {
+    let _ = with_stack(|t| {
+        let h = handle(t, pcb);
+        t.tcp_pcb_purge_api(h)
+    });
+}

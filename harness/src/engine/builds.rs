@@ -1,0 +1,140 @@
+//! The C builds behind engine names other than `c` (lwIP's own TCP,
+//! linked into the harness): lwIP's non-TCP core and the shim linked with
+//! a TCP library in place of tcp.c, tcp_in.c and tcp_out.c, loaded as a
+//! shared object with its own globals ([`lwip_c::loaded`]).
+//!
+//! - `rust-ffi`: the port's drop-in library (`tcp-rust/ffi/staticlib`)
+//!   for the `full` profile, the harness's lwipopts.h (cargo feature
+//!   `opts-full`), built with cargo from this checkout's sources when the
+//!   engine is first named, so it is never stale;
+//! - `lib:PATH`: any static library (or object) that implements lwIP's
+//!   TCP API for that profile.
+//!
+//! The shared objects are cached by content in `$TCPDIFF_ENGINE_CACHE`,
+//! else `target/tcpdiff-engines` in this checkout.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+
+use lwip_c::CBuild;
+
+/// This checkout (the harness crate's parent directory).
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+fn cache_dir() -> PathBuf {
+    match std::env::var_os("TCPDIFF_ENGINE_CACHE") {
+        Some(d) => PathBuf::from(d),
+        None => Path::new(ROOT).join("target/tcpdiff-engines"),
+    }
+}
+
+/// The environment variable through which a process that has built the
+/// `rust-ffi` shared object ([`rust_ffi_so`]) hands it to its workers
+/// (`tcpdiff regress`), so they do not each run cargo.
+pub const RUST_FFI_SO_ENV: &str = "TCPDIFF_RUST_FFI_SO";
+
+/// The `rust-ffi` build: the port's library, built by cargo, with lwIP
+/// (or the shared object `$TCPDIFF_RUST_FFI_SO` names).
+pub fn rust_ffi() -> Result<&'static CBuild, String> {
+    static BUILD: OnceLock<Result<&'static CBuild, String>> = OnceLock::new();
+    BUILD
+        .get_or_init(|| {
+            let so = match std::env::var_os(RUST_FFI_SO_ENV) {
+                Some(so) => PathBuf::from(so),
+                None => rust_ffi_so()?,
+            };
+            lwip_c::loaded::load(&so, "rust-ffi")
+        })
+        .clone()
+        .map_err(|e| format!("engine rust-ffi: {e}"))
+}
+
+/// The `rust-ffi` shared object, built (cargo for the library, then the
+/// C compiler) unless up to date.
+pub fn rust_ffi_so() -> Result<PathBuf, String> {
+    let lib = port_library()?;
+    lwip_c::loaded::build_with_tcp_library(&lib, &cache_dir())
+        .map_err(|e| format!("engine rust-ffi: {e}"))
+}
+
+/// What a process running cases in workers does before it starts them:
+/// builds what the engine `spec` needs (an error here, once, rather than
+/// one per case) and returns the environment the workers need to find it.
+pub fn prepare(spec: &str) -> Result<Vec<(&'static str, PathBuf)>, String> {
+    let name = spec.split_once('+').map_or(spec, |(n, _)| n);
+    if name == "rust-ffi" {
+        return Ok(vec![(RUST_FFI_SO_ENV, rust_ffi_so()?)]);
+    }
+    if let Some(path) = name.strip_prefix("lib:") {
+        lwip_c::loaded::build_with_tcp_library(Path::new(path), &cache_dir())
+            .map_err(|e| format!("engine {name}: {e}"))?;
+    }
+    Ok(Vec::new())
+}
+
+/// The `lib:PATH` build.
+pub fn tcp_library(path: &Path) -> Result<&'static CBuild, String> {
+    // One build per path for the process (loading twice would share its
+    // globals anyway).
+    static BUILDS: Mutex<Vec<(PathBuf, &'static CBuild)>> = Mutex::new(Vec::new());
+    let mut builds = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, b)) = builds.iter().find(|(p, _)| p == path) {
+        return Ok(b);
+    }
+    let b = load(path, &format!("lib:{}", path.display()))
+        .map_err(|e| format!("engine lib:{}: {e}", path.display()))?;
+    builds.push((path.to_path_buf(), b));
+    Ok(b)
+}
+
+fn load(lib: &Path, name: &str) -> Result<&'static CBuild, String> {
+    let so = lwip_c::loaded::build_with_tcp_library(lib, &cache_dir())?;
+    lwip_c::loaded::load(&so, name)
+}
+
+/// `cargo build --release` of tcp-rust/ffi/staticlib with `opts-full`, in
+/// `target/staticlib/full-host`: the library's path.
+fn port_library() -> Result<PathBuf, String> {
+    let root = Path::new(ROOT);
+    let target_dir = root.join("target/staticlib/full-host");
+    let manifest = root.join("tcp-rust/ffi/staticlib/Cargo.toml");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    // Up to half a minute the first time: say so.
+    eprintln!(
+        "tcpdiff: engine rust-ffi: building the port's library (cargo build --release, opts-full, in {})",
+        target_dir.display()
+    );
+    let mut cmd = Command::new(&cargo);
+    cmd.args(["build", "--release", "--quiet", "--manifest-path"])
+        .arg(&manifest)
+        .args(["--no-default-features", "--features", "opts-full"])
+        .arg("--target-dir")
+        .arg(&target_dir);
+    // The library is built as a firmware would build it, whatever flags
+    // the harness itself was built or is being tested with (coverage,
+    // sanitizers).
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+    ] {
+        cmd.env_remove(var);
+    }
+    let out = cmd.output().map_err(|e| {
+        format!(
+            "building the port's library needs cargo (`{cargo}`: {e}); \
+             or name a built one with lib:PATH"
+        )
+    })?;
+    if !out.status.success() {
+        return Err(format!(
+            "cargo build --release --manifest-path {} --no-default-features --features opts-full failed:\n{}",
+            manifest.display(),
+            String::from_utf8_lossy(&out.stderr).trim_end()
+        ));
+    }
+    Ok(target_dir.join("release/libtcp_rust_lwip.a"))
+}

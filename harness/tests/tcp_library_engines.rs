@@ -1,0 +1,164 @@
+//! Engines on a TCP library linked in place of tcp.c, tcp_in.c and
+//! tcp_out.c (`lib:PATH`, and `rust-ffi`, the port's library, which is
+//! built the same way): lwIP's own three files compiled into a static
+//! library, as a third-party port ships its TCP, must give lwIP's results
+//! (0 divergences over the corpus and the traces), and the same library
+//! with one behavioural patch (the initial congestion window) must be
+//! reported, through `tcpdiff regress` as users run it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use lwip_c::build_info;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("tcpdiff-lib-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// lwIP's tcp.c, tcp_in.c and tcp_out.c for the harness's profile, as a
+/// static library in `dir`; `patch` edits tcp_in.c's text first.
+fn lwip_tcp_library(dir: &Path, patch: impl Fn(String) -> String) -> PathBuf {
+    let core = Path::new(build_info::LWIP_DIR).join("src/core");
+    let mut objs = Vec::new();
+    for f in ["tcp.c", "tcp_in.c", "tcp_out.c"] {
+        let mut src = core.join(f);
+        if f == "tcp_in.c" {
+            let text = std::fs::read_to_string(&src).unwrap();
+            let patched = patch(text.clone());
+            if patched != text {
+                src = dir.join(f);
+                std::fs::write(&src, patched).unwrap();
+            }
+        }
+        let obj = dir.join(format!("{f}.o"));
+        let mut cc = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()));
+        cc.args([
+            "-c",
+            "-fPIC",
+            "-O1",
+            "-std=gnu99",
+            "-fno-strict-aliasing",
+            "-w",
+        ]);
+        for inc in build_info::INCLUDE_DIRS {
+            cc.arg(format!("-I{inc}"));
+        }
+        let st = cc.arg(&src).arg("-o").arg(&obj).status().unwrap();
+        assert!(st.success(), "compiling {}", src.display());
+        objs.push(obj);
+    }
+    let lib = dir.join("liblwiptcp.a");
+    let st = Command::new("ar")
+        .arg("rcs")
+        .arg(&lib)
+        .args(&objs)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    lib
+}
+
+fn regress(engines: &str) -> (Option<i32>, serde_json::Value) {
+    let o = Command::new(env!("CARGO_BIN_EXE_tcpdiff"))
+        .current_dir(root())
+        .env("TCPDIFF_ENGINE_CACHE", tmp("cache"))
+        .args(["regress", "--engines", engines, "--json"])
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!("{e}: stderr {}", String::from_utf8_lossy(&o.stderr));
+    });
+    (o.status.code(), v)
+}
+
+fn outcomes(v: &serde_json::Value) -> Vec<(String, String)> {
+    v["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn lwips_own_tcp_as_a_library_gives_lwips_results() {
+    let dir = tmp("own");
+    let lib = lwip_tcp_library(&dir, |t| t);
+    let (code, v) = regress(&format!("c,lib:{}", lib.display()));
+    let all = outcomes(&v);
+    assert!(all.len() > 400, "{} cases", all.len());
+    let not_same: Vec<_> = all.iter().filter(|(_, o)| o != "same").collect();
+    assert!(not_same.is_empty(), "{not_same:?}");
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn a_patched_initial_window_in_the_library_is_reported() {
+    let dir = tmp("patched");
+    let lib = lwip_tcp_library(&dir, |t| {
+        let from = "LWIP_MAX((2U * (mss)), 4380U)";
+        assert!(t.contains(from), "tcp_in.c has no initial-cwnd formula");
+        t.replace(from, "LWIP_MAX((2U * (mss)), 8760U)")
+    });
+    let (code, v) = regress(&format!("c,lib:{}", lib.display()));
+    assert_eq!(code, Some(1));
+    let cases = v["cases"].as_array().unwrap();
+    let diverged: Vec<_> = cases
+        .iter()
+        .filter(|c| c["outcome"] == "diverged")
+        .collect();
+    assert!(!diverged.is_empty(), "the patch went unnoticed");
+    assert!(
+        diverged
+            .iter()
+            .any(|c| c["fields"].to_string().contains("cwnd")),
+        "no divergence names cwnd: {:?}",
+        diverged.iter().map(|c| &c["fields"]).collect::<Vec<_>>()
+    );
+    // Nothing else goes wrong: every case is the same or a divergence.
+    assert!(
+        cases
+            .iter()
+            .all(|c| c["outcome"] == "same" || c["outcome"] == "diverged"),
+        "{cases:?}"
+    );
+}
+
+#[test]
+fn a_library_missing_a_tcp_function_is_refused_with_its_name() {
+    let dir = tmp("missing");
+    // tcp.c alone: tcp_input (tcp_in.c) and tcp_output (tcp_out.c) are
+    // missing.
+    let full = lwip_tcp_library(&dir, |t| t);
+    let only_tcp = dir.join("libonlytcp.a");
+    let st = Command::new("ar")
+        .arg("rcs")
+        .arg(&only_tcp)
+        .arg(dir.join("tcp.c.o"))
+        .status()
+        .unwrap();
+    assert!(st.success() && full.is_file());
+    let o = Command::new(env!("CARGO_BIN_EXE_tcpdiff"))
+        .current_dir(root())
+        .env("TCPDIFF_ENGINE_CACHE", tmp("cache-missing"))
+        .args(["regress", "--engines"])
+        .arg(format!("c,lib:{}", only_tcp.display()))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("tcp_input"), "{err}");
+    assert!(err.contains(&only_tcp.display().to_string()), "{err}");
+}

@@ -1,0 +1,189 @@
+//! C builds loaded at run time: lwIP's files but TCP and the shim, linked
+//! with a TCP library in place of tcp.c, tcp_in.c and tcp_out.c (the
+//! port's drop-in library, or any static library implementing lwIP's TCP
+//! API) into a shared object, and loaded with its own globals.
+//!
+//! Two C builds cannot share one process's symbols: both define
+//! `pbuf_alloc`, `lwip_stats`, `shim_reset`, ... The shared object is
+//! therefore linked with a version script that leaves only the shim's
+//! entry points global, so every other reference inside it binds to its
+//! own definitions, and it is loaded with `RTLD_LOCAL`. Its entry points
+//! fill a [`ShimFns`](crate::ffi::ShimFns) table by name; a [`Stack`](crate::Stack)
+//! on the resulting [`CBuild`] works as on the linked build.
+//!
+//! The object is compiled from the same lwIP tree, profile and shim as the
+//! crate's own build ([`crate::build_info`]), with the C compiler in `CC`
+//! (else `cc`), and cached by the SHA-256 of everything that goes into it.
+
+use std::collections::HashMap;
+use std::ffi::{CStr, CString, c_char, c_int, c_void};
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+use sha2::{Digest, Sha256};
+
+use crate::CBuild;
+use crate::build_info;
+use crate::ffi::ShimFns;
+
+#[link(name = "dl")]
+unsafe extern "C" {
+    fn dlopen(filename: *const c_char, flags: c_int) -> *mut c_void;
+    fn dlsym(handle: *mut c_void, symbol: *const c_char) -> *mut c_void;
+    fn dlerror() -> *mut c_char;
+}
+
+/// `RTLD_NOW`: every symbol resolved when loading (a missing one is an
+/// error then, not a crash later).
+const RTLD_NOW: c_int = 2;
+/// `RTLD_LOCAL` (0): the object's symbols are not offered to others.
+const RTLD_LOCAL: c_int = 0;
+
+/// The shim's C source for a build with a TCP library.
+const TCP_LIBRARY_SHIM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/shim/tcp_library.c");
+
+/// Flags the shared object is compiled with (besides the include path).
+const CFLAGS: &[&str] = &[
+    "-shared",
+    "-fPIC",
+    "-O1",
+    "-g",
+    "-std=gnu99",
+    "-fno-strict-aliasing",
+    "-w",
+];
+
+/// The shared object for `tcp_library` (a static library or object file
+/// defining lwIP's TCP), in `cache_dir`: built unless a build of the same
+/// inputs is there. Returns its path.
+pub fn build_with_tcp_library(tcp_library: &Path, cache_dir: &Path) -> Result<PathBuf, String> {
+    let lib = fs::read(tcp_library).map_err(|e| format!("{}: {e}", tcp_library.display()))?;
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
+    let mut hash = Sha256::new();
+    hash.update(&lib);
+    for f in build_info::CORE_SOURCES.iter().chain([&TCP_LIBRARY_SHIM]) {
+        hash.update(fs::read(f).map_err(|e| format!("{f}: {e}"))?);
+    }
+    for dir in build_info::INCLUDE_DIRS {
+        hash.update(dir.as_bytes());
+        // The headers of the profile, the port and the shim are the
+        // project's and change; lwIP's are pinned with its tree.
+        if !dir.starts_with(build_info::LWIP_DIR) {
+            for h in headers(Path::new(dir))? {
+                hash.update(fs::read(&h).map_err(|e| format!("{}: {e}", h.display()))?);
+            }
+        }
+    }
+    hash.update(cc.as_bytes());
+    hash.update(CFLAGS.join(" ").as_bytes());
+    let key = hash.finalize().iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    });
+    fs::create_dir_all(cache_dir).map_err(|e| format!("{}: {e}", cache_dir.display()))?;
+    let so = cache_dir.join(format!("lwip-{}.so", &key[..16]));
+    if so.is_file() {
+        return Ok(so);
+    }
+    let version_script = cache_dir.join(format!("lwip-{}.map", &key[..16]));
+    // Only the shim's entry points stay global.
+    fs::write(&version_script, "{ global: shim_*; local: *; };\n")
+        .map_err(|e| format!("{}: {e}", version_script.display()))?;
+    let partial = cache_dir.join(format!("lwip-{}.so.{}", &key[..16], std::process::id()));
+    let mut cmd = Command::new(&cc);
+    cmd.args(CFLAGS);
+    for dir in build_info::INCLUDE_DIRS {
+        cmd.arg(format!("-I{dir}"));
+    }
+    cmd.args(build_info::CORE_SOURCES)
+        .arg(TCP_LIBRARY_SHIM)
+        .arg(tcp_library)
+        .arg(format!("-Wl,--version-script={}", version_script.display()))
+        // A symbol lwIP's files or the shim need that the library lacks
+        // is an error here, naming it.
+        .arg("-Wl,--no-undefined")
+        .arg("-o")
+        .arg(&partial);
+    let out = cmd
+        .output()
+        .map_err(|e| format!("running the C compiler `{cc}`: {e}"))?;
+    if !out.status.success() {
+        let _ = fs::remove_file(&partial);
+        return Err(format!(
+            "linking lwIP with the TCP library {} failed ({cc}):\n{}",
+            tcp_library.display(),
+            String::from_utf8_lossy(&out.stderr).trim_end()
+        ));
+    }
+    fs::rename(&partial, &so).map_err(|e| format!("{}: {e}", so.display()))?;
+    Ok(so)
+}
+
+/// The `.h` files directly in `dir` and its subdirectories.
+fn headers(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in fs::read_dir(&d).map_err(|e| format!("{}: {e}", d.display()))? {
+            let p = e.map_err(|e| format!("{}: {e}", d.display()))?.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.extension().is_some_and(|x| x == "h") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Builds loaded so far, by path: loading a path twice would give the same
+/// globals, so it gives the same build.
+static LOADED: Mutex<Option<HashMap<PathBuf, &'static CBuild>>> = Mutex::new(None);
+
+/// Loads a shared object built by [`build_with_tcp_library`] (or any
+/// object exporting shim.h's functions) as a build named `name`.
+pub fn load(so: &Path, name: &str) -> Result<&'static CBuild, String> {
+    let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
+    let map = loaded.get_or_insert_with(HashMap::new);
+    if let Some(b) = map.get(so) {
+        return Ok(b);
+    }
+    let path = CString::new(so.as_os_str().as_encoded_bytes())
+        .map_err(|_| format!("{}: a path with a NUL byte", so.display()))?;
+    // SAFETY: a NUL-terminated path. Loading runs the object's
+    // initialisers: this crate's shared objects have none but the C
+    // runtime's.
+    let handle = unsafe { dlopen(path.as_ptr(), RTLD_NOW | RTLD_LOCAL) };
+    if handle.is_null() {
+        return Err(format!("loading {}: {}", so.display(), last_dl_error()));
+    }
+    // SAFETY: `handle` is a live handle (never closed); each name is
+    // looked up as the NUL-terminated string dlsym wants. The object's
+    // `shim_*` are shim.c's, compiled against the shim.h the bindings
+    // come from, so each has the signature the table gives it.
+    let fns = unsafe {
+        ShimFns::resolve(|name| {
+            let c = CString::new(name).ok()?;
+            let p = dlsym(handle, c.as_ptr());
+            (!p.is_null()).then_some(p)
+        })
+    }
+    .map_err(|missing| format!("{}: no symbol {missing}", so.display()))?;
+    let build = CBuild::new(name.to_string(), fns);
+    map.insert(so.to_path_buf(), build);
+    Ok(build)
+}
+
+fn last_dl_error() -> String {
+    // SAFETY: dlerror returns NULL or a NUL-terminated message.
+    let e = unsafe { dlerror() };
+    if e.is_null() {
+        return "unknown error".to_string();
+    }
+    // SAFETY: as above.
+    unsafe { CStr::from_ptr(e) }.to_string_lossy().into_owned()
+}
