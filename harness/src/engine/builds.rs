@@ -4,8 +4,9 @@
 //! shared object with its own globals ([`lwip_c::loaded`]).
 //!
 //! - `rust-ffi`: the port's drop-in library (`tcp-rust/ffi/staticlib`)
-//!   for the `full` profile, the harness's lwipopts.h (cargo feature
-//!   `opts-full`), built with cargo from this checkout's sources when the
+//!   for the `full` profile, the harness's lwipopts.h (cargo features
+//!   `opts-full` and `tcp-priv-exports`, the private functions of tcp.c
+//!   the shim calls), built with cargo from this checkout's sources when the
 //!   engine is first named, so it is never stale;
 //! - `lib:PATH`: any static library (or object) that implements lwIP's
 //!   TCP API for that profile.
@@ -108,7 +109,11 @@ fn port_library() -> Result<PathBuf, String> {
     let mut cmd = Command::new(&cargo);
     cmd.args(["build", "--release", "--quiet", "--manifest-path"])
         .arg(&manifest)
-        .args(["--no-default-features", "--features", "opts-full"])
+        .args([
+            "--no-default-features",
+            "--features",
+            "opts-full,tcp-priv-exports",
+        ])
         .arg("--target-dir")
         .arg(&target_dir);
     // The library is built as a firmware would build it, whatever flags
@@ -131,7 +136,7 @@ fn port_library() -> Result<PathBuf, String> {
     })?;
     if !out.status.success() {
         return Err(format!(
-            "cargo build --release --manifest-path {} --no-default-features --features opts-full failed:\n{}",
+            "cargo build --release --manifest-path {} --no-default-features --features opts-full,tcp-priv-exports failed:\n{}",
             manifest.display(),
             String::from_utf8_lossy(&out.stderr).trim_end()
         ));

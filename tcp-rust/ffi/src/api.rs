@@ -807,7 +807,10 @@ pub unsafe extern "C" fn tcp_tcp_get_tcp_addrinfo(
 }
 
 /// `void tcp_txnow(void)`: `tcp_output` on every pcb whose last write
-/// ran out of memory.
+/// ran out of memory. This and the next three are tcp_priv.h's, exported
+/// only with the feature `tcp-priv-exports` (tcpdiff's shim calls them; no
+/// lwIP file but tcp*.c does).
+#[cfg(feature = "tcp-priv-exports")]
 #[unsafe(no_mangle)]
 pub extern "C" fn tcp_txnow() {
     let _ = with_stack(|t| t.tcp_txnow());
@@ -820,6 +823,7 @@ pub extern "C" fn tcp_txnow() {
 ///
 /// # Safety
 /// `p` is NULL or a live pbuf, handed over.
+#[cfg(feature = "tcp-priv-exports")]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tcp_recv_null(
     _arg: *mut c_void,
@@ -847,6 +851,7 @@ pub unsafe extern "C" fn tcp_recv_null(
 
 /// `err_t tcp_process_refused_data(struct tcp_pcb *pcb)`: hands the data
 /// the application refused earlier to its recv function again.
+#[cfg(feature = "tcp-priv-exports")]
 #[unsafe(no_mangle)]
 pub extern "C" fn tcp_process_refused_data(pcb: *mut c_void) -> ErrT {
     ret(with_stack(|t| {
@@ -857,6 +862,7 @@ pub extern "C" fn tcp_process_refused_data(pcb: *mut c_void) -> ErrT {
 
 /// `void tcp_pcb_purge(struct tcp_pcb *pcb)`: frees the pcb's queued
 /// segments and refused data (the pcb stays).
+#[cfg(feature = "tcp-priv-exports")]
 #[unsafe(no_mangle)]
 pub extern "C" fn tcp_pcb_purge(pcb: *mut c_void) {
     let _ = with_stack(|t| {
