@@ -271,7 +271,7 @@ fn the_ports_full_profile_is_the_c_builds_options() {
     let c = lwip_c::build_info::tcp_options();
     let r = tcp_rust::Config::full();
     let b = |v: bool| u32::from(v);
-    let pairs: [(&str, u32, u32); 45] = [
+    let pairs: [(&str, u32, u32); 47] = [
         ("TCP_MSS", c.tcp_mss, u32::from(r.tcp_mss)),
         ("TCP_WND", c.tcp_wnd, r.tcp_wnd),
         ("TCP_SND_BUF", c.tcp_snd_buf, r.tcp_snd_buf),
@@ -433,6 +433,8 @@ fn the_ports_full_profile_is_the_c_builds_options() {
             c.checksum_check_tcp,
             b(r.checksum_check_tcp),
         ),
+        ("TCP_STATS", c.tcp_stats, b(r.tcp_stats)),
+        ("MIB2_STATS", c.mib2_stats, b(r.mib2_stats)),
     ];
     let differ: Vec<String> = pairs
         .iter()

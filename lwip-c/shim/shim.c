@@ -389,6 +389,8 @@ shim_tcp_options(struct shim_tcp_options *out)
   out->tcp_tmr_interval = TCP_TMR_INTERVAL;
   out->checksum_gen_tcp = SHIM_BOOL(CHECKSUM_GEN_TCP);
   out->checksum_check_tcp = SHIM_BOOL(CHECKSUM_CHECK_TCP);
+  out->tcp_stats = SHIM_BOOL(TCP_STATS);
+  out->mib2_stats = SHIM_BOOL(MIB2_STATS);
 }
 
 /* ---- Input and timers -------------------------------------------------- */
@@ -934,6 +936,19 @@ shim_accounting(struct shim_accounting *out)
   out->tcp_stats[9] = lwip_stats.tcp.opterr;
   out->tcp_stats[10] = lwip_stats.tcp.err;
   out->tcp_stats[11] = lwip_stats.tcp.cachehit;
+#if MIB2_STATS
+  out->mib2_tcp[0] = lwip_stats.mib2.tcpactiveopens;
+  out->mib2_tcp[1] = lwip_stats.mib2.tcppassiveopens;
+  out->mib2_tcp[2] = lwip_stats.mib2.tcpattemptfails;
+  out->mib2_tcp[3] = lwip_stats.mib2.tcpestabresets;
+  out->mib2_tcp[4] = lwip_stats.mib2.tcpoutsegs;
+  out->mib2_tcp[5] = lwip_stats.mib2.tcpretranssegs;
+  out->mib2_tcp[6] = lwip_stats.mib2.tcpinsegs;
+  out->mib2_tcp[7] = lwip_stats.mib2.tcpinerrs;
+  out->mib2_tcp[8] = lwip_stats.mib2.tcpoutrsts;
+#else
+  memset(out->mib2_tcp, 0, sizeof(out->mib2_tcp));
+#endif
 }
 
 int

@@ -214,6 +214,10 @@ struct shim_accounting {
   /* lwip_stats.tcp (TCP_STATS): xmit, recv, fw, drop, chkerr, lenerr,
    * memerr, rterr, proterr, opterr, err, cachehit. */
   uint32_t tcp_stats[12];
+  /* lwip_stats.mib2's TCP counters (MIB2_STATS; 0 without):
+   * tcpactiveopens, tcppassiveopens, tcpattemptfails, tcpestabresets,
+   * tcpoutsegs, tcpretranssegs, tcpinsegs, tcpinerrs, tcpoutrsts. */
+  uint32_t mib2_tcp[9];
 };
 
 /* Compile-time facts of this build. */
@@ -281,6 +285,8 @@ struct shim_tcp_options {
   uint32_t tcp_tmr_interval;
   uint32_t checksum_gen_tcp;
   uint32_t checksum_check_tcp;
+  uint32_t tcp_stats;
+  uint32_t mib2_stats;
 };
 
 void shim_tcp_options(struct shim_tcp_options *out);

@@ -306,10 +306,11 @@ pub struct shim_accounting {
     pub heap_err: u32,
     pub heap_max: u32,
     pub tcp_stats: [u32; 12usize],
+    pub mib2_tcp: [u32; 9usize],
 }
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
-    ["Size of shim_accounting"][::std::mem::size_of::<shim_accounting>() - 96usize];
+    ["Size of shim_accounting"][::std::mem::size_of::<shim_accounting>() - 132usize];
     ["Alignment of shim_accounting"][::std::mem::align_of::<shim_accounting>() - 4usize];
     ["Offset of field: shim_accounting::tcp_pcb"]
         [::std::mem::offset_of!(shim_accounting, tcp_pcb) - 0usize];
@@ -337,6 +338,8 @@ const _: () = {
         [::std::mem::offset_of!(shim_accounting, heap_max) - 44usize];
     ["Offset of field: shim_accounting::tcp_stats"]
         [::std::mem::offset_of!(shim_accounting, tcp_stats) - 48usize];
+    ["Offset of field: shim_accounting::mib2_tcp"]
+        [::std::mem::offset_of!(shim_accounting, mib2_tcp) - 96usize];
 };
 #[repr(C)]
 #[derive(Debug, Copy, Clone, Hash, PartialEq, Eq)]
@@ -434,10 +437,12 @@ pub struct shim_tcp_options {
     pub tcp_tmr_interval: u32,
     pub checksum_gen_tcp: u32,
     pub checksum_check_tcp: u32,
+    pub tcp_stats: u32,
+    pub mib2_stats: u32,
 }
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
-    ["Size of shim_tcp_options"][::std::mem::size_of::<shim_tcp_options>() - 180usize];
+    ["Size of shim_tcp_options"][::std::mem::size_of::<shim_tcp_options>() - 188usize];
     ["Alignment of shim_tcp_options"][::std::mem::align_of::<shim_tcp_options>() - 4usize];
     ["Offset of field: shim_tcp_options::tcp_mss"]
         [::std::mem::offset_of!(shim_tcp_options, tcp_mss) - 0usize];
@@ -529,6 +534,10 @@ const _: () = {
         [::std::mem::offset_of!(shim_tcp_options, checksum_gen_tcp) - 172usize];
     ["Offset of field: shim_tcp_options::checksum_check_tcp"]
         [::std::mem::offset_of!(shim_tcp_options, checksum_check_tcp) - 176usize];
+    ["Offset of field: shim_tcp_options::tcp_stats"]
+        [::std::mem::offset_of!(shim_tcp_options, tcp_stats) - 180usize];
+    ["Offset of field: shim_tcp_options::mib2_stats"]
+        [::std::mem::offset_of!(shim_tcp_options, mib2_stats) - 184usize];
 };
 unsafe extern "C" {
     pub fn shim_tcp_options(out: *mut shim_tcp_options);

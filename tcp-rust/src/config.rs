@@ -134,6 +134,8 @@ pub mod full {
     pub const CHECKSUM_CHECK_TCP: bool = true;
     /// `TCP_STATS`.
     pub const TCP_STATS: bool = true;
+    /// `MIB2_STATS`.
+    pub const MIB2_STATS: bool = true;
 }
 
 /// Port of lwIP's `PBUF_IP_HLEN` (pbuf.h) for an IPv4-only build (40 with
@@ -291,6 +293,9 @@ pub struct Config {
     /// `TCP_STATS` (opt.h: `LWIP_STATS && LWIP_TCP`): the TCP code counts
     /// into `lwip_stats.tcp` ([`crate::TcpStat`]).
     pub tcp_stats: bool,
+    /// `MIB2_STATS` (opt.h; for SNMP's MIB-II): the TCP code counts into
+    /// `lwip_stats.mib2`'s TCP counters ([`crate::storage::Mib2Tcp`]).
+    pub mib2_stats: bool,
 }
 
 /// Which of lwIP's compile-time sanity checks (init.c `#error`s) a
@@ -490,6 +495,7 @@ impl Config {
             checksum_gen_tcp: full::CHECKSUM_GEN_TCP,
             checksum_check_tcp: full::CHECKSUM_CHECK_TCP,
             tcp_stats: full::TCP_STATS,
+            mib2_stats: full::MIB2_STATS,
         }
     }
 
@@ -552,6 +558,7 @@ impl Config {
             checksum_gen_tcp: true,
             checksum_check_tcp: true,
             tcp_stats: true,
+            mib2_stats: false,
         }
     }
 

@@ -820,6 +820,22 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
     }
 
+    /// `MIB2_STATS_INC(mib2.c)` (nothing without `MIB2_STATS`).
+    #[inline]
+    pub(crate) fn mib2_stat(&mut self, c: crate::storage::Mib2Tcp) {
+        if P::CONFIG.mib2_stats {
+            self.st.mib2_tcp_inc(c);
+        }
+    }
+
+    /// `lwip_stats.mib2`'s TCP counters (`tcpactiveopens`,
+    /// `tcppassiveopens`, `tcpattemptfails`, `tcpestabresets`,
+    /// `tcpoutsegs`, `tcpretranssegs`, `tcpinsegs`, `tcpinerrs`,
+    /// `tcpoutrsts`), as lwIP keeps them (`u32_t`, wrapping).
+    pub fn mib2_tcp(&self) -> [u32; crate::storage::MIB2_TCP_COUNTERS] {
+        self.st.mib2_tcp()
+    }
+
     /// `lwip_stats.tcp`'s counters (`xmit`, `recv`, `fw`, `drop`,
     /// `chkerr`, `lenerr`, `memerr`, `rterr`, `proterr`, `opterr`, `err`,
     /// `cachehit`), as lwIP keeps them (`u16_t`, wrapping).

@@ -378,6 +378,36 @@ pub enum TcpStat {
 /// The number of counters in `struct stats_proto` (`xmit` ... `cachehit`).
 pub const TCP_STATS_COUNTERS: usize = 12;
 
+/// The TCP counters of lwIP's `struct stats_mib2` (stats.h) that the TCP
+/// code increments (`MIB2_STATS_INC(mib2.X)`), nine consecutive `u32_t`
+/// in the structure's order (the discriminant is the counter's index from
+/// `tcpactiveopens`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
+pub enum Mib2Tcp {
+    /// `tcpactiveopens`: `tcp_connect` sent a SYN.
+    ActiveOpens = 0,
+    /// `tcppassiveopens`: a listener made a pcb for a SYN.
+    PassiveOpens = 1,
+    /// `tcpattemptfails`: closed in SYN_SENT, or sent a FIN in SYN_RCVD.
+    AttemptFails = 2,
+    /// `tcpestabresets`: sent a FIN in ESTABLISHED or CLOSE_WAIT.
+    EstabResets = 3,
+    /// `tcpoutsegs`: segments sent for the first time.
+    OutSegs = 4,
+    /// `tcpretranssegs`: `tcp_rexmit`.
+    RetransSegs = 5,
+    /// `tcpinsegs`: segments `tcp_input` got.
+    InSegs = 6,
+    /// `tcpinerrs`: segments `tcp_input` dropped.
+    InErrs = 7,
+    /// `tcpoutrsts`: RSTs sent.
+    OutRsts = 8,
+}
+
+/// The number of TCP counters in `struct stats_mib2`.
+pub const MIB2_TCP_COUNTERS: usize = 9;
+
 /// lwIP's TCP pools, as the TCP code uses them. A reference is one
 /// [`Storage`] handed out (`alloc_*`) and not yet freed; the element
 /// accessors never panic on another (they may return any element), and a
@@ -481,10 +511,15 @@ pub trait Storage {
     fn tcp_stats_inc(&mut self, s: TcpStat);
     /// `lwip_stats.tcp`'s counters, in `struct stats_proto`'s order.
     fn tcp_stats(&self) -> [u16; TCP_STATS_COUNTERS];
-    /// `stats_init()` for `lwip_stats.tcp` (the stack's reset): the port's
-    /// own storage zeroes its counters; lwIP's are zeroed by lwIP's
-    /// `lwip_init()`, not by TCP.
+    /// `stats_init()` for `lwip_stats.tcp` and `lwip_stats.mib2`'s TCP
+    /// counters (the stack's reset): the port's own storage zeroes its
+    /// counters; lwIP's are zeroed by lwIP's `lwip_init()`, not by TCP.
     fn tcp_stats_init(&mut self);
+    /// `MIB2_STATS_INC(mib2.c)`: one more in `lwip_stats.mib2`'s TCP
+    /// counters (`u32_t`, wrapping).
+    fn mib2_tcp_inc(&mut self, c: Mib2Tcp);
+    /// `lwip_stats.mib2`'s TCP counters, from `tcpactiveopens`.
+    fn mib2_tcp(&self) -> [u32; MIB2_TCP_COUNTERS];
     /// `tcp_timer_needed()` (timeouts.c), which lwIP's `TCP_REG` calls
     /// after putting a pcb on a list: lwIP's timeouts start the TCP timer
     /// again if it stopped (it stops when no pcb is active or in
@@ -538,9 +573,12 @@ pub trait Storage {
     ) -> Err;
     /// tcp_output_segment's `seg->p->payload = seg->tcphdr` (with `len`
     /// and `tot_len` grown back by as much): after lwIP's IP layer sent a
-    /// segment its payload starts at the IP header it added. The port's
-    /// IPv4 layer takes its header off again, so nothing moves there.
-    fn seg_payload_to_tcphdr(&mut self, pbufs: &mut Self::Pbufs, r: SegRef<Self>);
+    /// segment its payload starts at the IP header it added. Returns
+    /// whether it had (lwIP's `len != 0`: the segment went to the IP layer
+    /// before, and `tcpoutsegs` does not count it again). The port's IPv4
+    /// layer takes its header off again, so nothing moves there; its
+    /// storage remembers which segments it sent.
+    fn seg_payload_to_tcphdr(&mut self, pbufs: &mut Self::Pbufs, r: SegRef<Self>) -> bool;
 
     /// Pcb `r`'s index in its pool.
     fn pcb_index(&self, r: PcbRef<Self>) -> u8;
@@ -587,6 +625,18 @@ struct PortGlobals {
     input_pcb: Option<u8>,
     /// `lwip_stats.tcp` (stats.c's, zeroed by `stats_init`).
     tcp_stats: [u16; TCP_STATS_COUNTERS],
+    /// `lwip_stats.mib2`'s TCP counters.
+    mib2_tcp: [u32; MIB2_TCP_COUNTERS],
+    /// Bit `i`: segment `i` went to the IP layer since it was allocated
+    /// (lwIP's `seg->p->payload != seg->tcphdr`).
+    seg_sent: u16,
+}
+
+/// Segment `i`'s bit in [`PortGlobals::seg_sent`].
+#[inline]
+const fn seg_bit(i: u8) -> u16 {
+    const { assert!(MAX_SEGS <= 16) };
+    1 << (slot::<MAX_SEGS>(i) as u32)
 }
 
 /// The port's own pools: arrays of [`MAX_PCBS`], [`MAX_LISTEN_PCBS`] and
@@ -677,6 +727,8 @@ impl Storage for Pools {
             active_pcbs_changed: false,
             input_pcb: None,
             tcp_stats: [0; TCP_STATS_COUNTERS],
+            mib2_tcp: [0; MIB2_TCP_COUNTERS],
+            seg_sent: 0,
         },
         ip: Ip4::EMPTY,
         pcbs: [Slot {
@@ -750,7 +802,9 @@ impl Storage for Pools {
 
     #[inline]
     fn alloc_seg(&mut self, limit: usize) -> Option<u8> {
-        take_free(self.ready, &mut self.segs, limit).map(|(i, _)| i)
+        let i = take_free(self.ready, &mut self.segs, limit).map(|(i, _)| i)?;
+        self.globals.seg_sent &= !seg_bit(i);
+        Some(i)
     }
 
     #[inline]
@@ -877,6 +931,19 @@ impl Storage for Pools {
 
     fn tcp_stats_init(&mut self) {
         self.globals.tcp_stats = [0; TCP_STATS_COUNTERS];
+        self.globals.mib2_tcp = [0; MIB2_TCP_COUNTERS];
+    }
+
+    #[inline]
+    fn mib2_tcp_inc(&mut self, c: Mib2Tcp) {
+        if let Some(n) = self.globals.mib2_tcp.get_mut(c as usize) {
+            *n = n.wrapping_add(1);
+        }
+    }
+
+    #[inline]
+    fn mib2_tcp(&self) -> [u32; MIB2_TCP_COUNTERS] {
+        self.globals.mib2_tcp
     }
 
     /// Nothing to start: the port's own stack has no timeouts of its own;
@@ -953,7 +1020,13 @@ impl Storage for Pools {
     }
 
     #[inline]
-    fn seg_payload_to_tcphdr(&mut self, _: &mut Pbufs, _: u8) {}
+    fn seg_payload_to_tcphdr(&mut self, _: &mut Pbufs, i: u8) -> bool {
+        // Called by tcp_output_segment right before the segment goes to the
+        // IP layer (which always has room for its header).
+        let sent = self.globals.seg_sent & seg_bit(i) != 0;
+        self.globals.seg_sent |= seg_bit(i);
+        sent
+    }
 
     #[inline]
     fn pcb_index(&self, i: u8) -> u8 {

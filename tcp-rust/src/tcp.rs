@@ -14,8 +14,8 @@ use crate::state::{
     TF_ACK_DELAY, TF_ACK_NOW, TF_BACKLOGPEND, TF_CLOSEPEND, TF_NAGLEMEMERR, TF_NODELAY,
     TF_RXCLOSED, TF_WND_SCALE, TcpState,
 };
-use crate::storage::Storage;
 use crate::storage::{AcceptRepr, IpAddrRepr, NetifOf, OptField, app_or_null};
+use crate::storage::{Mib2Tcp, Storage};
 use crate::wire::{IP_HLEN, TCP_HLEN};
 
 /// What `tcp_tcp_get_tcp_addrinfo` reports: the err_t, and the address and
@@ -238,6 +238,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 self.tcp_pcb_remove(List::Active, i);
                 self.st.set_active_pcbs_changed(true);
                 self.tcp_free(i);
+                self.mib2_stat(Mib2Tcp::AttemptFails);
             }
             _ => return self.tcp_close_shutdown_fin(i),
         }
@@ -251,6 +252,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 let e = self.tcp_send_fin(i);
                 if e == Err::Ok {
                     self.tcp_backlog_accepted(i);
+                    self.mib2_stat(Mib2Tcp::AttemptFails);
                     self.p(i).set_state(TcpState::FinWait1);
                 }
                 e
@@ -258,6 +260,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             TcpState::Established => {
                 let e = self.tcp_send_fin(i);
                 if e == Err::Ok {
+                    self.mib2_stat(Mib2Tcp::EstabResets);
                     self.p(i).set_state(TcpState::FinWait1);
                 }
                 e
@@ -265,6 +268,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             TcpState::CloseWait => {
                 let e = self.tcp_send_fin(i);
                 if e == Err::Ok {
+                    self.mib2_stat(Mib2Tcp::EstabResets);
                     self.p(i).set_state(TcpState::LastAck);
                 }
                 e
@@ -758,6 +762,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 self.tcp_rmv(List::Bound, i);
             }
             self.tcp_reg(List::Active, i);
+            self.mib2_stat(Mib2Tcp::ActiveOpens);
             self.tcp_output_idx(i);
         }
         Ok(ret)

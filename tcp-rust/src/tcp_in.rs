@@ -16,10 +16,10 @@ use crate::state::{
     TF_BACKLOGPEND, TF_CLOSED, TF_GOT_FIN, TF_INFR, TF_RESET, TF_RTO, TF_RXCLOSED, TF_SACK,
     TcpState,
 };
-use crate::storage::TcpStat;
 use crate::storage::{
     AcceptRepr, CallbackRepr, IpAddrRepr, NetifOf, NullValue, OptField, SackTable, Storage,
 };
+use crate::storage::{Mib2Tcp, TcpStat};
 use crate::wire::{TCP_HLEN, inet_chksum_pseudo_chain};
 
 /// Port of `LWIP_TCP_CALC_INITIAL_CWND(mss)` (tcp_in.c).
@@ -236,11 +236,13 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// (`recv_data`, the ooseq queue, refused data).
     pub(crate) fn tcp_input<A: TcpApp<H, P>>(&mut self, p: PbufOf<P>, app: &mut A) {
         self.tcp_stat(TcpStat::Recv);
+        self.mib2_stat(Mib2Tcp::InSegs);
         if self.tcp_input_header(p) {
             self.tcp_input_demux(p, app);
         } else {
             // dropped:
             self.tcp_stat(TcpStat::Drop);
+            self.mib2_stat(Mib2Tcp::InErrs);
             self.pbufs.pbuf_free(p);
         }
     }
@@ -473,6 +475,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 self.tcp_send_empty_ack(i);
             }
             self.tcp_stat(TcpStat::Drop);
+            self.mib2_stat(Mib2Tcp::InErrs);
             self.tcp_input_aborted();
             return;
         }
@@ -662,6 +665,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 p.snd_wnd_max = p.snd_wnd;
                 p.mss = mss;
             }
+            self.mib2_stat(Mib2Tcp::PassiveOpens);
             let rc = self.tcp_enqueue_flags(n, TCP_SYN | TCP_ACK);
             if rc != Err::Ok {
                 self.tcp_abandon(n, false, app);

@@ -17,8 +17,8 @@ use crate::state::{
     TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TF_ACK_DELAY, TF_ACK_NOW, TF_FIN, TF_INFR,
     TF_NAGLEMEMERR, TF_NODELAY, TF_RTO, TcpState,
 };
-use crate::storage::TcpStat;
 use crate::storage::{IpAddrRepr, NetifOf, OptField, SackTable, Storage};
+use crate::storage::{Mib2Tcp, TcpStat};
 use crate::wire::{IP_PROTO_TCP, TCP_HLEN, inet_chksum_pseudo_chain};
 
 /// lwIP's `TCP_SNDQUEUELEN_OVERFLOW` (tcp_priv.h).
@@ -234,6 +234,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         ) else {
             return;
         };
+        self.mib2_stat(Mib2Tcp::OutRsts);
         self.tcp_output_control_segment(pcb, p, local_ip, remote_ip);
     }
 
@@ -912,7 +913,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         // The payload back at the TCP header, where lwIP's IP layer left
         // its own in front of it last time.
-        self.st.seg_payload_to_tcphdr(&mut self.pbufs, s);
+        if !self.st.seg_payload_to_tcphdr(&mut self.pbufs, s) {
+            // Exclude retransmitted segments from this count.
+            self.mib2_stat(Mib2Tcp::OutSegs);
+        }
         let wnd = if P::CONFIG.lwip_wnd_scale && sg.flags & TF_SEG_OPTS_WND_SCALE != 0 {
             p.rcv_ann_wnd.min(0xffff) as u16
         } else {
@@ -1027,6 +1031,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         q.nrtx = q.nrtx.saturating_add(1);
         q.rttest = 0;
+        self.mib2_stat(Mib2Tcp::RetransSegs);
         Err::Ok
     }
 

@@ -385,6 +385,12 @@ impl Engine for CEngine {
                 .zip(a.tcp_stats)
                 .map(|(k, n)| (*k, u64::from(n))),
         );
+        r.extend(
+            super::MIB2_TCP
+                .iter()
+                .zip(a.mib2_tcp)
+                .map(|(k, n)| (*k, u64::from(n))),
+        );
         Ok(r)
     }
 

@@ -162,6 +162,24 @@ pub const TCP_STATS: [&str; 12] = [
     "tcp.cachehit",
 ];
 
+/// The names of `lwip_stats.mib2`'s nine TCP counters (`struct
+/// stats_mib2`, in its order; `MIB2_STATS`, SNMP's MIB-II), as both
+/// engines report them among their resources: connections opened actively
+/// and passively, failed attempts, resets of established connections,
+/// segments sent (first transmissions), retransmitted and received, input
+/// errors and RSTs sent.
+pub const MIB2_TCP: [&str; 9] = [
+    "mib2.tcpactiveopens",
+    "mib2.tcppassiveopens",
+    "mib2.tcpattemptfails",
+    "mib2.tcpestabresets",
+    "mib2.tcpoutsegs",
+    "mib2.tcpretranssegs",
+    "mib2.tcpinsegs",
+    "mib2.tcpinerrs",
+    "mib2.tcpoutrsts",
+];
+
 /// An engine could not carry out a step: the stimulus does not fit what
 /// the engine can do (an unknown descriptor), or the engine itself failed
 /// (an lwIP assertion, a panic in the port).

@@ -620,6 +620,12 @@ impl Engine for RustEngine {
                 .zip(t.tcp_stats())
                 .map(|(k, n)| (*k, u64::from(n))),
         );
+        r.extend(
+            super::MIB2_TCP
+                .iter()
+                .zip(t.mib2_tcp())
+                .map(|(k, n)| (*k, u64::from(n))),
+        );
         Ok(r)
     }
 

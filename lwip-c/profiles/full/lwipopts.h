@@ -107,6 +107,9 @@
 #define MEM_STATS                       1
 #define MEMP_STATS                      1
 #define TCP_STATS                       1
+/* lwip_stats.mib2 (SNMP's MIB-II counters), for its nine TCP counters,
+ * which the resources oracle compares. */
+#define MIB2_STATS                      1
 #define IP_STATS                        1
 #define LINK_STATS                      0
 #define SYS_STATS                       0

@@ -237,6 +237,18 @@ pub fn tcp_stats_counter(k: usize) -> *mut StatCounter {
         .wrapping_add(k.min(tcp_rust::storage::TCP_STATS_COUNTERS - 1))
 }
 
+/// `&lwip_stats.mib2.<TCP counter k>`: the `k`-th of the nine `u32_t`
+/// from `tcpactiveopens`, at the build description's
+/// `offsetof(struct stats_, mib2.tcpactiveopens)` (only with
+/// `MIB2_STATS`). Only a pointer: no reference to `lwip_stats` is made.
+pub fn mib2_tcp_counter(k: usize) -> *mut u32 {
+    (&raw mut lwip_stats)
+        .cast::<u8>()
+        .wrapping_add(crate::opts::MIB2_TCP_OFFSET)
+        .cast::<u32>()
+        .wrapping_add(k.min(tcp_rust::storage::MIB2_TCP_COUNTERS - 1))
+}
+
 /// Where a `PBUF_ROM`/`PBUF_REF` payload points: the application's bytes
 /// (`const void *`; NULL for none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -857,23 +857,28 @@ impl Storage for LwipStorage {
     /// lwIP's `ip4_output_if` left in front of it). Nothing moves where
     /// the header is not in the segment's first pbuf at or after the
     /// payload (contract, point 4).
-    fn seg_payload_to_tcphdr(&mut self, _: &mut LwipPbufs, r: SegPtr) {
+    fn seg_payload_to_tcphdr(&mut self, _: &mut LwipPbufs, r: SegPtr) -> bool {
         let s = self.seg(r);
         let (Some(h), Some(p)) = (s.tcphdr.0, s.p) else {
-            return;
+            return false;
         };
         let q = as_raw(p);
         // SAFETY: the segment's `p` is a live pbuf (contract, point 3);
         // its fields are read.
         let (payload, len, tot_len) = unsafe { ((*q).payload, (*q).len, (*q).tot_len) };
+        // lwIP's `len`: a u16_t, so a header before the payload (never:
+        // the payload only moves back) or too far after it is not 0.
         let Some(by) = (h.as_ptr() as usize).checked_sub(payload as usize) else {
-            return;
+            return true;
         };
         let Ok(by) = u16::try_from(by) else {
-            return;
+            return true;
         };
-        if by == 0 || by > len || self.hdr(r).is_none() {
-            return;
+        if by == 0 {
+            return false;
+        }
+        if by > len || self.hdr(r).is_none() {
+            return true;
         }
         // SAFETY: as above; the fields are written (no reference to the
         // pbuf is alive: contract, point 2), the new payload being the
@@ -883,6 +888,7 @@ impl Storage for LwipStorage {
             (*q).tot_len = tot_len.wrapping_sub(by);
             (*q).payload = h.as_ptr();
         }
+        true
     }
 
     /// `(struct tcp_hdr *)p->payload`.
@@ -984,6 +990,33 @@ impl Storage for LwipStorage {
     /// Nothing: lwIP's `stats_init()` (in `lwip_init()`) zeroes
     /// `lwip_stats`; TCP does not.
     fn tcp_stats_init(&mut self) {}
+
+    /// `lwip_stats.mib2.<c>++` (at the build description's
+    /// `MIB2_TCP_OFFSET`; the core calls it only with `MIB2_STATS`). Out of
+    /// line, as `tcp_stats_inc`.
+    #[inline(never)]
+    fn mib2_tcp_inc(&mut self, c: tcp_rust::storage::Mib2Tcp) {
+        if !self.ready || !crate::opts::CONFIG.mib2_stats {
+            return;
+        }
+        let at = crate::pbuf::mib2_tcp_counter(c as usize);
+        // SAFETY: `at` points into stats.c's `lwip_stats`, at one of
+        // `struct stats_mib2`'s TCP u32_t counters (MIB2_STATS is on, and
+        // ci/lwip-lib checks the offset); read and written by value,
+        // single-threaded (lwIP's contract).
+        unsafe { ptr::write(at, ptr::read(at).wrapping_add(1)) }
+    }
+
+    fn mib2_tcp(&self) -> [u32; tcp_rust::storage::MIB2_TCP_COUNTERS] {
+        let mut out = [0; tcp_rust::storage::MIB2_TCP_COUNTERS];
+        if crate::opts::CONFIG.mib2_stats {
+            for (k, o) in out.iter_mut().enumerate() {
+                // SAFETY: as mib2_tcp_inc; read by value.
+                *o = unsafe { ptr::read(crate::pbuf::mib2_tcp_counter(k)) };
+            }
+        }
+        out
+    }
 
     /// timeouts.c's `tcp_timer_needed()`.
     fn tcp_timer_needed(&mut self) {

@@ -570,6 +570,7 @@ fn snapshot<P: Side>(t: &Tcp<Hk, P>) -> Vec<(String, String)> {
     add("heap_used".into(), t.heap_used().to_string());
     // lwip_stats.tcp on the lwIP side, the port's counters on the other.
     add("tcp_stats".into(), format!("{:?}", t.tcp_stats()));
+    add("mib2_tcp".into(), format!("{:?}", t.mib2_tcp()));
     let mut listed = Vec::new();
     t.for_each_on_list(|h, s, l| listed.push((h, s, l)));
     for (n, (h, s, l)) in listed.into_iter().enumerate() {
@@ -916,6 +917,13 @@ fn run_both<A: Side, B: Side>() -> Result<Measured, String> {
         st[0] > 0 && st[1] > 0,
         "lwip_stats.tcp counted xmit and recv: {st:?}"
     );
+    // MIB2_STATS (test/unit's options): passive opens, closes from
+    // ESTABLISHED, segments out and in.
+    let m2 = a.t.mib2_tcp();
+    assert!(
+        m2[1] > 0 && m2[3] > 0 && m2[4] > 0 && m2[6] > 0,
+        "lwip_stats.mib2 counted opens and segments: {m2:?}"
+    );
     assert_eq!(a.t.segs_used(), 0);
     Ok(m)
 }
@@ -1163,6 +1171,12 @@ impl Storage for Faulty {
     fn tcp_stats(&self) -> [u16; tcp_rust::storage::TCP_STATS_COUNTERS] {
         self.0.tcp_stats()
     }
+    fn mib2_tcp_inc(&mut self, c: tcp_rust::storage::Mib2Tcp) {
+        self.0.mib2_tcp_inc(c)
+    }
+    fn mib2_tcp(&self) -> [u32; tcp_rust::storage::MIB2_TCP_COUNTERS] {
+        self.0.mib2_tcp()
+    }
     fn tcp_stats_init(&mut self) {
         self.0.tcp_stats_init()
     }
@@ -1212,7 +1226,7 @@ impl Storage for Faulty {
     ) -> Err {
         self.0.ip_output_if(pbufs, p, src, dest, ttl, tos, n, out)
     }
-    fn seg_payload_to_tcphdr(&mut self, pbufs: &mut LwipPbufs, r: SegPtr) {
+    fn seg_payload_to_tcphdr(&mut self, pbufs: &mut LwipPbufs, r: SegPtr) -> bool {
         self.0.seg_payload_to_tcphdr(pbufs, r)
     }
     fn pcb_index(&self, r: PcbPtr) -> u8 {

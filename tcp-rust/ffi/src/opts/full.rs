@@ -108,3 +108,11 @@ pub fn assert_core_locked() {}
 
 /// `offsetof(struct stats_, tcp)`.
 pub const TCP_STATS_OFFSET: usize = 48;
+
+/// `offsetof(struct stats_, mib2.tcpactiveopens)`: `struct stats_mib2`
+/// is the last member, after the pools' pointers.
+#[cfg(target_pointer_width = "64")]
+pub const MIB2_TCP_OFFSET: usize = 196;
+/// `offsetof(struct stats_, mib2.tcpactiveopens)` (32-bit pointers).
+#[cfg(target_pointer_width = "32")]
+pub const MIB2_TCP_OFFSET: usize = 172;

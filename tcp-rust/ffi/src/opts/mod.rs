@@ -190,6 +190,8 @@ macro_rules! for_each_c_fact {
                 "LWIP_CHECKSUM_ON_COPY" => $crate::opts::LWIP_CHECKSUM_ON_COPY,
                 "TCP_STATS" => $crate::opts::CONFIG.tcp_stats,
                 "offsetof(struct stats_, tcp)" => $crate::opts::TCP_STATS_OFFSET,
+                "MIB2_STATS" => $crate::opts::CONFIG.mib2_stats,
+                "TCPDIFF_MIB2_TCP_OFFSET" => $crate::opts::MIB2_TCP_OFFSET,
             ]
         );
     };

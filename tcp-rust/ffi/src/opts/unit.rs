@@ -44,6 +44,8 @@ pub const CONFIG: Config = {
         sizeof_struct_pbuf: lwip_mem_align_size(size_of::<crate::pbuf::CPbuf>()) as u16,
         // The unix port's arch/cc.h defines LWIP_RAND.
         lwip_rand_defined: true,
+        // MIB2_STATS 1.
+        mib2_stats: true,
         ..Config::opt_h_defaults()
     }
 };
@@ -108,3 +110,11 @@ pub fn assert_core_locked() {}
 /// `offsetof(struct stats_, tcp)`: after `link`, `etharp`, `ip_frag`,
 /// `ip`, `icmp`, `igmp` and `udp`.
 pub const TCP_STATS_OFFSET: usize = 172;
+
+/// `offsetof(struct stats_, mib2.tcpactiveopens)`: `struct stats_mib2`
+/// is the last member, after the pools' pointers.
+#[cfg(target_pointer_width = "64")]
+pub const MIB2_TCP_OFFSET: usize = 580;
+/// `offsetof(struct stats_, mib2.tcpactiveopens)` (32-bit pointers).
+#[cfg(target_pointer_width = "32")]
+pub const MIB2_TCP_OFFSET: usize = 496;
