@@ -920,13 +920,20 @@ fn oversize_left_follows_unsent_oversize_with_the_debug_check() {
 /// in `lwip_init`): a reset zeroes the port's counters, which a handshake
 /// had moved.
 #[test]
-fn reset_zeroes_the_tcp_statistics() {
+fn reset_zeroes_the_tcp_and_mib2_statistics() {
     let mut s = stack();
     let mut app = TestApp::default();
     let mut peer = Peer::new(4000, 80, 0x5000_0000);
     established(&mut s, &mut app, 80, &mut peer);
     let st = s.tcp_stats();
     assert!(st[0] > 0 && st[1] > 0, "xmit and recv counted: {st:?}");
+    // MIB2_STATS (the full profile): a passive open, segments in and out.
+    let m2 = s.mib2_tcp();
+    assert!(
+        m2[1] == 1 && m2[4] > 0 && m2[6] > 0,
+        "tcppassiveopens, tcpoutsegs and tcpinsegs counted: {m2:?}"
+    );
     s.reset(Netif::default()).unwrap();
     assert_eq!(s.tcp_stats(), [0; crate::storage::TCP_STATS_COUNTERS]);
+    assert_eq!(s.mib2_tcp(), [0; crate::storage::MIB2_TCP_COUNTERS]);
 }
