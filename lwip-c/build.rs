@@ -187,31 +187,59 @@ fn main() {
         let _ = writeln!(info, "/// SHA-256 of the {file} compiled.");
         let _ = writeln!(info, "pub const {konst}_SHA256: &str = {sum:?};");
     }
-    // What a build of lwIP with another TCP needs (`loaded.rs`): lwIP's
-    // other files and the shim, and the include path, as compiled here.
-    let core_sources: Vec<String> = LWIP_CORE_FILES
-        .iter()
-        .map(|f| src.join(f))
-        .chain(SHIM_FILES.iter().map(|f| manifest.join(f)))
-        .map(|p| p.display().to_string())
-        .collect();
+    // What builds of lwIP loaded at run time need (`loaded.rs`: another
+    // TCP in place of tcp*.c, or another lwIP tree): the files as compiled
+    // here, and the project's include directories.
     let _ = writeln!(
         info,
-        "/// lwIP's files but TCP, and the shim's (absolute paths)."
+        "/// lwIP's files but TCP, relative to an lwIP tree's src/."
     );
-    let _ = writeln!(info, "pub const CORE_SOURCES: &[&str] = &{core_sources:?};");
-    let includes: Vec<String> = [
-        profile_dir.clone(),
-        manifest.join("port"),
-        manifest.join("shim"),
-        src.join("include"),
-        src.join("core"),
-    ]
-    .iter()
-    .map(|p| p.display().to_string())
-    .collect();
-    let _ = writeln!(info, "/// The include path, in order (absolute paths).");
-    let _ = writeln!(info, "pub const INCLUDE_DIRS: &[&str] = &{includes:?};");
+    let _ = writeln!(
+        info,
+        "pub const LWIP_CORE_FILES: &[&str] = &{LWIP_CORE_FILES:?};"
+    );
+    let _ = writeln!(
+        info,
+        "/// lwIP's TCP files compiled as they are (tcp.c goes through the shim's unity_tcp.c), relative to src/."
+    );
+    let _ = writeln!(
+        info,
+        "pub const LWIP_TCP_FILES: &[&str] = &{LWIP_TCP_FILES:?};"
+    );
+    let abs = |files: &[&str]| -> Vec<String> {
+        files
+            .iter()
+            .map(|f| manifest.join(f).display().to_string())
+            .collect()
+    };
+    let _ = writeln!(info, "/// The shim's sources (absolute paths).");
+    let _ = writeln!(
+        info,
+        "pub const SHIM_SOURCES: &[&str] = &{:?};",
+        abs(SHIM_FILES)
+    );
+    let _ = writeln!(
+        info,
+        "/// The shim's wrapper of tcp.c (absolute paths): with lwIP's own TCP only."
+    );
+    let _ = writeln!(
+        info,
+        "pub const SHIM_TCP_SOURCES: &[&str] = &{:?};",
+        abs(SHIM_TCP_FILES)
+    );
+    let _ = writeln!(
+        info,
+        "/// The profile's, the port's and the shim's include directories, in order (absolute paths), before an lwIP tree's src/include and src/core."
+    );
+    let _ = writeln!(
+        info,
+        "pub const PROJECT_INCLUDE_DIRS: &[&str] = &{:?};",
+        [
+            profile_dir.display().to_string(),
+            manifest.join("port").display().to_string(),
+            manifest.join("shim").display().to_string(),
+        ]
+    );
     let _ = writeln!(info, "/// The lwipopts.h profile compiled.");
     let _ = writeln!(info, "pub const PROFILE: &str = {profile:?};");
     let _ = writeln!(info, "/// The C compiler used.");

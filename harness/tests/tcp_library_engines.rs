@@ -1,10 +1,11 @@
 //! Engines on a TCP library linked in place of tcp.c, tcp_in.c and
 //! tcp_out.c (`lib:PATH`, and `rust-ffi`, the port's library, which is
-//! built the same way): lwIP's own three files compiled into a static
-//! library, as a third-party port ships its TCP, must give lwIP's results
-//! (0 divergences over the corpus and the traces), and the same library
-//! with one behavioural patch (the initial congestion window) must be
-//! reported, through `tcpdiff regress` as users run it.
+//! built the same way) and on another lwIP tree (`c@DIR`): lwIP's own
+//! three files compiled into a static library, as a third-party port
+//! ships its TCP, and a copy of the pinned tree must give lwIP's results
+//! (0 divergences over the corpus and the traces), and the same with one
+//! behavioural patch (the initial congestion window) must be reported,
+//! through `tcpdiff regress` as users run it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -47,8 +48,8 @@ fn lwip_tcp_library(dir: &Path, patch: impl Fn(String) -> String) -> PathBuf {
             "-fno-strict-aliasing",
             "-w",
         ]);
-        for inc in build_info::INCLUDE_DIRS {
-            cc.arg(format!("-I{inc}"));
+        for inc in lwip_c::loaded::include_dirs(Path::new(build_info::LWIP_DIR)) {
+            cc.arg(format!("-I{}", inc.display()));
         }
         let st = cc.arg(&src).arg("-o").arg(&obj).status().unwrap();
         assert!(st.success(), "compiling {}", src.display());
@@ -65,10 +66,12 @@ fn lwip_tcp_library(dir: &Path, patch: impl Fn(String) -> String) -> PathBuf {
     lib
 }
 
-fn regress(engines: &str) -> (Option<i32>, serde_json::Value) {
+/// `tcpdiff regress --engines ENGINES --json` over the bundled corpus,
+/// its builds cached in `dir`/cache.
+fn regress(engines: &str, dir: &Path) -> (Option<i32>, serde_json::Value) {
     let o = Command::new(env!("CARGO_BIN_EXE_tcpdiff"))
         .current_dir(root())
-        .env("TCPDIFF_ENGINE_CACHE", tmp("cache"))
+        .env("TCPDIFF_ENGINE_CACHE", dir.join("cache"))
         .args(["regress", "--engines", engines, "--json"])
         .output()
         .unwrap();
@@ -96,7 +99,7 @@ fn outcomes(v: &serde_json::Value) -> Vec<(String, String)> {
 fn lwips_own_tcp_as_a_library_gives_lwips_results() {
     let dir = tmp("own");
     let lib = lwip_tcp_library(&dir, |t| t);
-    let (code, v) = regress(&format!("c,lib:{}", lib.display()));
+    let (code, v) = regress(&format!("c,lib:{}", lib.display()), &dir);
     let all = outcomes(&v);
     assert!(all.len() > 400, "{} cases", all.len());
     let not_same: Vec<_> = all.iter().filter(|(_, o)| o != "same").collect();
@@ -112,7 +115,7 @@ fn a_patched_initial_window_in_the_library_is_reported() {
         assert!(t.contains(from), "tcp_in.c has no initial-cwnd formula");
         t.replace(from, "LWIP_MAX((2U * (mss)), 8760U)")
     });
-    let (code, v) = regress(&format!("c,lib:{}", lib.display()));
+    let (code, v) = regress(&format!("c,lib:{}", lib.display()), &dir);
     assert_eq!(code, Some(1));
     let cases = v["cases"].as_array().unwrap();
     let diverged: Vec<_> = cases
@@ -152,7 +155,7 @@ fn a_library_missing_a_tcp_function_is_refused_with_its_name() {
     assert!(st.success() && full.is_file());
     let o = Command::new(env!("CARGO_BIN_EXE_tcpdiff"))
         .current_dir(root())
-        .env("TCPDIFF_ENGINE_CACHE", tmp("cache-missing"))
+        .env("TCPDIFF_ENGINE_CACHE", dir.join("cache"))
         .args(["regress", "--engines"])
         .arg(format!("c,lib:{}", only_tcp.display()))
         .output()
@@ -161,4 +164,57 @@ fn a_library_missing_a_tcp_function_is_refused_with_its_name() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("tcp_input"), "{err}");
     assert!(err.contains(&only_tcp.display().to_string()), "{err}");
+}
+
+/// A copy of the pinned lwIP tree's src/ in `dir`/lwip, `patch` applied
+/// to src/core/tcp_in.c.
+fn lwip_tree_copy(dir: &Path, patch: impl Fn(String) -> String) -> PathBuf {
+    let tree = dir.join("lwip");
+    std::fs::create_dir_all(&tree).unwrap();
+    let st = Command::new("cp")
+        .arg("-r")
+        .arg(Path::new(build_info::LWIP_DIR).join("src"))
+        .arg(&tree)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    // The registry's files are read-only.
+    let st = Command::new("chmod")
+        .args(["-R", "u+w"])
+        .arg(&tree)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let f = tree.join("src/core/tcp_in.c");
+    let text = std::fs::read_to_string(&f).unwrap();
+    std::fs::write(&f, patch(text)).unwrap();
+    tree
+}
+
+#[test]
+fn another_lwip_tree_unpatched_is_the_same_and_a_patch_is_reported() {
+    let dir = tmp("tree");
+    let same = lwip_tree_copy(&dir.join("same"), |t| t);
+    let (code, v) = regress(&format!("c,c@{}", same.display()), &dir);
+    let not_same: Vec<_> = outcomes(&v)
+        .into_iter()
+        .filter(|(_, o)| o != "same")
+        .collect();
+    assert!(not_same.is_empty(), "{not_same:?}");
+    assert_eq!(code, Some(0));
+
+    let patched = lwip_tree_copy(&dir.join("patched"), |t| {
+        let from = "LWIP_MAX((2U * (mss)), 4380U)";
+        assert!(t.contains(from), "tcp_in.c has no initial-cwnd formula");
+        t.replace(from, "LWIP_MAX((2U * (mss)), 8760U)")
+    });
+    let (code, v) = regress(&format!("c,c@{}", patched.display()), &dir);
+    assert_eq!(code, Some(1));
+    let cases = v["cases"].as_array().unwrap();
+    assert!(
+        cases
+            .iter()
+            .any(|c| c["outcome"] == "diverged" && c["fields"].to_string().contains("cwnd")),
+        "the patched tree's initial window went unnoticed"
+    );
 }

@@ -1,7 +1,8 @@
-//! C builds loaded at run time: lwIP's files but TCP and the shim, linked
-//! with a TCP library in place of tcp.c, tcp_in.c and tcp_out.c (the
+//! C builds loaded at run time: lwIP's files but TCP and the shim, with a
+//! TCP library linked in place of tcp.c, tcp_in.c and tcp_out.c (the
 //! port's drop-in library, or any static library implementing lwIP's TCP
-//! API) into a shared object, and loaded with its own globals.
+//! API), or another lwIP tree compiled whole (a fork, a patch, a release),
+//! linked into a shared object and loaded with its own globals.
 //!
 //! Two C builds cannot share one process's symbols: both define
 //! `pbuf_alloc`, `lwip_stats`, `shim_reset`, ... The shared object is
@@ -11,7 +12,7 @@
 //! fill a [`ShimFns`](crate::ffi::ShimFns) table by name; a [`Stack`](crate::Stack)
 //! on the resulting [`CBuild`] works as on the linked build.
 //!
-//! The object is compiled from the same lwIP tree, profile and shim as the
+//! The object is compiled from the same files, profile and shim as the
 //! crate's own build ([`crate::build_info`]), with the C compiler in `CC`
 //! (else `cc`), and cached by the SHA-256 of everything that goes into it.
 
@@ -56,25 +57,88 @@ const CFLAGS: &[&str] = &[
     "-w",
 ];
 
+/// Where a loaded build's TCP comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Tcp<'a> {
+    /// A static library (or object) defining lwIP's TCP, linked in place
+    /// of tcp.c, tcp_in.c and tcp_out.c.
+    Library(&'a Path),
+    /// The lwIP tree's own tcp.c, tcp_in.c and tcp_out.c.
+    Tree,
+}
+
+/// The include path of a build of the lwIP tree `tree`: the profile's,
+/// the port's and the shim's directories, then the tree's.
+pub fn include_dirs(tree: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = build_info::PROJECT_INCLUDE_DIRS
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+    dirs.push(tree.join("src/include"));
+    dirs.push(tree.join("src/core"));
+    dirs
+}
+
 /// The shared object for `tcp_library` (a static library or object file
-/// defining lwIP's TCP), in `cache_dir`: built unless a build of the same
-/// inputs is there. Returns its path.
+/// defining lwIP's TCP) with the pinned lwIP tree, in `cache_dir`: built
+/// unless a build of the same inputs is there. Returns its path.
 pub fn build_with_tcp_library(tcp_library: &Path, cache_dir: &Path) -> Result<PathBuf, String> {
-    let lib = fs::read(tcp_library).map_err(|e| format!("{}: {e}", tcp_library.display()))?;
+    build(
+        Path::new(build_info::LWIP_DIR),
+        Tcp::Library(tcp_library),
+        cache_dir,
+    )
+}
+
+/// The shared object for the lwIP tree `tree` (its files but TCP, and its
+/// TCP or `tcp`), with the project's profile and shim, in `cache_dir`:
+/// built unless a build of the same inputs is there. Returns its path.
+pub fn build(tree: &Path, tcp: Tcp<'_>, cache_dir: &Path) -> Result<PathBuf, String> {
+    for f in ["src/include/lwip/tcp.h", "src/core/init.c"] {
+        if !tree.join(f).is_file() {
+            return Err(format!(
+                "{}: not an lwIP tree ({f} is missing)",
+                tree.display()
+            ));
+        }
+    }
+    let mut sources: Vec<PathBuf> = build_info::LWIP_CORE_FILES
+        .iter()
+        .map(|f| tree.join("src").join(f))
+        .chain(build_info::SHIM_SOURCES.iter().map(PathBuf::from))
+        .collect();
+    // Files read by #include rather than named on the command line.
+    let mut included: Vec<PathBuf> = vec![tree.join("src/core/ipv4/ip4.c")];
+    let library = match tcp {
+        Tcp::Library(lib) => {
+            sources.push(PathBuf::from(TCP_LIBRARY_SHIM));
+            Some(lib)
+        }
+        Tcp::Tree => {
+            sources.extend(
+                build_info::LWIP_TCP_FILES
+                    .iter()
+                    .map(|f| tree.join("src").join(f)),
+            );
+            sources.extend(build_info::SHIM_TCP_SOURCES.iter().map(PathBuf::from));
+            included.push(tree.join("src/core/tcp.c"));
+            None
+        }
+    };
+    let includes = include_dirs(tree);
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
     let mut hash = Sha256::new();
-    hash.update(&lib);
-    for f in build_info::CORE_SOURCES.iter().chain([&TCP_LIBRARY_SHIM]) {
-        hash.update(fs::read(f).map_err(|e| format!("{f}: {e}"))?);
+    if let Some(lib) = library {
+        hash.update(fs::read(lib).map_err(|e| format!("{}: {e}", lib.display()))?);
     }
-    for dir in build_info::INCLUDE_DIRS {
-        hash.update(dir.as_bytes());
-        // The headers of the profile, the port and the shim are the
-        // project's and change; lwIP's are pinned with its tree.
-        if !dir.starts_with(build_info::LWIP_DIR) {
-            for h in headers(Path::new(dir))? {
-                hash.update(fs::read(&h).map_err(|e| format!("{}: {e}", h.display()))?);
-            }
+    for f in sources.iter().chain(&included) {
+        hash.update(f.as_os_str().as_encoded_bytes());
+        hash.update(fs::read(f).map_err(|e| format!("{}: {e}", f.display()))?);
+    }
+    for dir in &includes {
+        hash.update(dir.as_os_str().as_encoded_bytes());
+        for h in headers(dir)? {
+            hash.update(fs::read(&h).map_err(|e| format!("{}: {e}", h.display()))?);
         }
     }
     hash.update(cc.as_bytes());
@@ -95,13 +159,14 @@ pub fn build_with_tcp_library(tcp_library: &Path, cache_dir: &Path) -> Result<Pa
     let partial = cache_dir.join(format!("lwip-{}.so.{}", &key[..16], std::process::id()));
     let mut cmd = Command::new(&cc);
     cmd.args(CFLAGS);
-    for dir in build_info::INCLUDE_DIRS {
-        cmd.arg(format!("-I{dir}"));
+    for dir in &includes {
+        cmd.arg(format!("-I{}", dir.display()));
     }
-    cmd.args(build_info::CORE_SOURCES)
-        .arg(TCP_LIBRARY_SHIM)
-        .arg(tcp_library)
-        .arg(format!("-Wl,--version-script={}", version_script.display()))
+    cmd.args(&sources);
+    if let Some(lib) = library {
+        cmd.arg(lib);
+    }
+    cmd.arg(format!("-Wl,--version-script={}", version_script.display()))
         // A symbol lwIP's files or the shim need that the library lacks
         // is an error here, naming it.
         .arg("-Wl,--no-undefined")
@@ -112,9 +177,12 @@ pub fn build_with_tcp_library(tcp_library: &Path, cache_dir: &Path) -> Result<Pa
         .map_err(|e| format!("running the C compiler `{cc}`: {e}"))?;
     if !out.status.success() {
         let _ = fs::remove_file(&partial);
+        let what = match library {
+            Some(lib) => format!("lwIP with the TCP library {}", lib.display()),
+            None => format!("the lwIP tree {}", tree.display()),
+        };
         return Err(format!(
-            "linking lwIP with the TCP library {} failed ({cc}):\n{}",
-            tcp_library.display(),
+            "building {what} failed ({cc}):\n{}",
             String::from_utf8_lossy(&out.stderr).trim_end()
         ));
     }

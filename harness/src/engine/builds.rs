@@ -1,7 +1,8 @@
 //! The C builds behind engine names other than `c` (lwIP's own TCP,
 //! linked into the harness): lwIP's non-TCP core and the shim linked with
-//! a TCP library in place of tcp.c, tcp_in.c and tcp_out.c, loaded as a
-//! shared object with its own globals ([`lwip_c::loaded`]).
+//! a TCP library in place of tcp.c, tcp_in.c and tcp_out.c, or another
+//! lwIP tree, loaded as a shared object with its own globals
+//! ([`lwip_c::loaded`]).
 //!
 //! - `rust-ffi`: the port's drop-in library (`tcp-rust/ffi/staticlib`)
 //!   for the `full` profile, the harness's lwipopts.h (cargo features
@@ -9,7 +10,10 @@
 //!   the shim calls), built with cargo from this checkout's sources when the
 //!   engine is first named, so it is never stale;
 //! - `lib:PATH`: any static library (or object) that implements lwIP's
-//!   TCP API for that profile.
+//!   TCP API for that profile;
+//! - `c@DIR`: another lwIP tree (a fork, a patch, another release), all
+//!   of it, TCP included, with the same profile and shim: "did my patch
+//!   change TCP's behaviour?" is `--engines c,c@DIR`.
 //!
 //! The shared objects are cached by content in `$TCPDIFF_ENGINE_CACHE`,
 //! else `target/tcpdiff-engines` in this checkout.
@@ -71,6 +75,10 @@ pub fn prepare(spec: &str) -> Result<Vec<(&'static str, PathBuf)>, String> {
         lwip_c::loaded::build_with_tcp_library(Path::new(path), &cache_dir())
             .map_err(|e| format!("engine {name}: {e}"))?;
     }
+    if let Some(dir) = name.strip_prefix("c@") {
+        lwip_c::loaded::build(Path::new(dir), lwip_c::loaded::Tcp::Tree, &cache_dir())
+            .map_err(|e| format!("engine {name}: {e}"))?;
+    }
     Ok(Vec::new())
 }
 
@@ -86,6 +94,22 @@ pub fn tcp_library(path: &Path) -> Result<&'static CBuild, String> {
     let b = load(path, &format!("lib:{}", path.display()))
         .map_err(|e| format!("engine lib:{}: {e}", path.display()))?;
     builds.push((path.to_path_buf(), b));
+    Ok(b)
+}
+
+/// The `c@DIR` build: the lwIP tree DIR (its files and its TCP) with the
+/// project's profile and shim.
+pub fn lwip_tree(dir: &Path) -> Result<&'static CBuild, String> {
+    static BUILDS: Mutex<Vec<(PathBuf, &'static CBuild)>> = Mutex::new(Vec::new());
+    let mut builds = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, b)) = builds.iter().find(|(p, _)| p == dir) {
+        return Ok(b);
+    }
+    let name = format!("c@{}", dir.display());
+    let so = lwip_c::loaded::build(dir, lwip_c::loaded::Tcp::Tree, &cache_dir())
+        .map_err(|e| format!("engine {name}: {e}"))?;
+    let b = lwip_c::loaded::load(&so, &name).map_err(|e| format!("engine {name}: {e}"))?;
+    builds.push((dir.to_path_buf(), b));
     Ok(b)
 }
 

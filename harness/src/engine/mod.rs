@@ -233,8 +233,9 @@ pub trait Engine {
     fn teardown(&mut self) -> Result<Leaks, EngineError>;
 }
 
-/// An engine by name (`c`, `rust`), optionally with a planted fault
-/// (`rust+resources`, see [`plant`]).
+/// An engine by name (`c`, `rust`, `rust-ffi`, `lib:PATH`, `c@DIR`: see
+/// [`builds`]), optionally with a planted fault (`rust+resources`, see
+/// [`plant`]).
 pub fn by_name(spec: &str) -> Result<Box<dyn Engine>, String> {
     let (name, fault) = match spec.split_once('+') {
         Some((n, f)) => (n, Some(f)),
@@ -246,6 +247,9 @@ pub fn by_name(spec: &str) -> Result<Box<dyn Engine>, String> {
         "rust-ffi" => Box::new(c::CEngine::on(builds::rust_ffi()?)),
         _ if name.starts_with("lib:") => Box::new(c::CEngine::on(builds::tcp_library(
             std::path::Path::new(&name["lib:".len()..]),
+        )?)),
+        _ if name.starts_with("c@") => Box::new(c::CEngine::on(builds::lwip_tree(
+            std::path::Path::new(&name["c@".len()..]),
         )?)),
         _ => {
             return Err(format!(
@@ -260,7 +264,7 @@ pub fn by_name(spec: &str) -> Result<Box<dyn Engine>, String> {
     }
 }
 
-/// Names `by_name` accepts (and `lib:PATH`).
+/// Names `by_name` accepts (and `lib:PATH`, `c@DIR`).
 pub const ENGINE_NAMES: &[&str] = &["c", "rust", "rust-ffi"];
 
 /// The gateway both engines give their netif: the next address up.
