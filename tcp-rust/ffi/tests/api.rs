@@ -230,6 +230,31 @@ fn a_c_application_over_lwips_ip_layer() {
     assert_eq!(deliver(netif), 3, "SYN, SYN-ACK, ACK");
     let cl = conn(client.cast());
     assert_eq!((cl.connected, cl.pcb), (1, c as usize));
+    // tcp_tcp_get_tcp_addrinfo (tcp.h; altcp_tcp.c's getters): each end's
+    // address and port, only where the pointer is not NULL; ERR_VAL for a
+    // NULL pcb.
+    let (mut addr, mut port) = (IpAddrT::from_v4([9; 4]), 0u16);
+    // SAFETY: writable out values for the calls.
+    unsafe {
+        assert_eq!(api::tcp_tcp_get_tcp_addrinfo(c, 0, &mut addr, &mut port), 0);
+        assert_eq!((addr.v4(), port), (IP, PORT));
+        assert_eq!(api::tcp_tcp_get_tcp_addrinfo(c, 1, &mut addr, &mut port), 0);
+        assert_eq!(addr.v4(), CLIENT_IP);
+        assert_ne!(port, PORT);
+        let local_port = port;
+        let mut untouched = IpAddrT::from_v4([9; 4]);
+        port = 0;
+        assert_eq!(
+            api::tcp_tcp_get_tcp_addrinfo(c, 1, std::ptr::null_mut(), &mut port),
+            0
+        );
+        assert_eq!((untouched.v4(), port), ([9; 4], local_port));
+        assert_eq!(
+            api::tcp_tcp_get_tcp_addrinfo(std::ptr::null_mut(), 1, &mut untouched, &mut port),
+            -6
+        );
+        assert_eq!(untouched.v4(), [9; 4]);
+    }
     let accepted = ACCEPTED.lock().unwrap_or_else(|e| e.into_inner()).clone();
     assert_eq!(accepted.len(), 1);
     let server = conn(accepted[0] as *mut c_void);
