@@ -157,6 +157,9 @@ enum Cmd {
     },
     /// Print what was compiled: lwIP version, source and file hashes.
     Info,
+    /// List the engines `--engines` takes, and the faults an engine can
+    /// carry (`NAME+FAULT`).
+    Engines,
 }
 
 fn scripts(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
@@ -378,6 +381,23 @@ fn main() -> ExitCode {
         Cmd::Repro(a) => ExitCode::from(harness::fuzzing::cli::repro(&a) as u8),
         Cmd::Minimize(a) => ExitCode::from(harness::fuzzing::cli::minimize(&a) as u8),
         Cmd::Distill(a) => ExitCode::from(harness::fuzzing::distill::distill(&a) as u8),
+        Cmd::Engines => {
+            for (name, what) in harness::engine::ENGINES {
+                println!("{name:<10} {what}");
+            }
+            let faults: Vec<&str> = harness::engine::plant::FAULTS
+                .iter()
+                .map(|(n, _)| *n)
+                .collect();
+            println!(
+                "\nAny of them may carry a planted fault, one per oracle (NAME+FAULT, e.g. rust+segment): {}",
+                faults.join(", ")
+            );
+            println!(
+                "Shared objects of rust-ffi, lib: and c@ builds are cached in $TCPDIFF_ENGINE_CACHE, else target/tcpdiff-engines."
+            );
+            ExitCode::SUCCESS
+        }
         Cmd::Info => {
             println!("{}", lwip_c::build_info::summary());
             println!("tcp.c     {}", lwip_c::build_info::TCP_C_SHA256);

@@ -267,6 +267,31 @@ pub fn by_name(spec: &str) -> Result<Box<dyn Engine>, String> {
 /// Names `by_name` accepts (and `lib:PATH`, `c@DIR`).
 pub const ENGINE_NAMES: &[&str] = &["c", "rust", "rust-ffi"];
 
+/// Every engine form `by_name` accepts, with what it is (`tcpdiff
+/// engines`).
+pub const ENGINES: &[(&str, &str)] = &[
+    (
+        "c",
+        "lwIP's tcp.c, tcp_in.c and tcp_out.c, linked into tcpdiff (profile full)",
+    ),
+    (
+        "rust",
+        "the port (tcp-rust) through its Rust adapter, over its own storage",
+    ),
+    (
+        "rust-ffi",
+        "the port's C static library (tcp-rust/ffi/staticlib, opts-full) linked into lwIP in place of tcp*.c, through the C shim; built with cargo when named",
+    ),
+    (
+        "lib:PATH",
+        "a static library implementing lwIP's TCP API for the full profile, linked into lwIP in place of tcp*.c",
+    ),
+    (
+        "c@DIR",
+        "the lwIP tree DIR, TCP included (a fork, a patch, a release), with the full profile and the shim",
+    ),
+];
+
 /// The gateway both engines give their netif: the next address up.
 pub fn gateway_of(ip: [u8; 4]) -> [u8; 4] {
     [ip[0], ip[1], ip[2], ip[3].wrapping_add(1)]
