@@ -25,12 +25,15 @@ use std::sync::{Mutex, OnceLock};
 use lwip_c::CBuild;
 
 /// This checkout (the harness crate's parent directory).
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+fn root() -> PathBuf {
+    let harness = Path::new(env!("CARGO_MANIFEST_DIR"));
+    harness.parent().unwrap_or(harness).to_path_buf()
+}
 
 fn cache_dir() -> PathBuf {
     match std::env::var_os("TCPDIFF_ENGINE_CACHE") {
         Some(d) => PathBuf::from(d),
-        None => Path::new(ROOT).join("target/tcpdiff-engines"),
+        None => root().join("target/tcpdiff-engines"),
     }
 }
 
@@ -121,7 +124,7 @@ fn load(lib: &Path, name: &str) -> Result<&'static CBuild, String> {
 /// `cargo build --release` of tcp-rust/ffi/staticlib with `opts-full`, in
 /// `target/staticlib/full-host`: the library's path.
 fn port_library() -> Result<PathBuf, String> {
-    let root = Path::new(ROOT);
+    let root = root();
     let target_dir = root.join("target/staticlib/full-host");
     let manifest = root.join("tcp-rust/ffi/staticlib/Cargo.toml");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
