@@ -229,16 +229,33 @@ fn main() {
     );
     let _ = writeln!(
         info,
-        "/// The profile's, the port's and the shim's include directories, in order (absolute paths), before an lwIP tree's src/include and src/core."
+        "/// The port's and the shim's include directories, in order (absolute paths), after a profile's and before an lwIP tree's src/include and src/core."
     );
     let _ = writeln!(
         info,
         "pub const PROJECT_INCLUDE_DIRS: &[&str] = &{:?};",
         [
-            profile_dir.display().to_string(),
             manifest.join("port").display().to_string(),
             manifest.join("shim").display().to_string(),
         ]
+    );
+    let _ = writeln!(
+        info,
+        "/// The compiled profile's directory (its lwipopts.h)."
+    );
+    let _ = writeln!(
+        info,
+        "pub const PROFILE_DIR: &str = {:?};",
+        profile_dir.display().to_string()
+    );
+    let _ = writeln!(
+        info,
+        "/// The directory of the profiles, one directory each (NAME/lwipopts.h)."
+    );
+    let _ = writeln!(
+        info,
+        "pub const PROFILES_DIR: &str = {:?};",
+        manifest.join("profiles").display().to_string()
     );
     let _ = writeln!(info, "/// The lwipopts.h profile compiled.");
     let _ = writeln!(info, "pub const PROFILE: &str = {profile:?};");

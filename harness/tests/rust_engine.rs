@@ -268,8 +268,43 @@ fn large_ooseq_segment_is_queued_as_lwip_queues_it() {
 /// shim; the `ports/` scripts check the ports lwIP chooses.
 #[test]
 fn the_ports_full_profile_is_the_c_builds_options() {
-    let c = lwip_c::build_info::tcp_options();
-    let r = tcp_rust::Config::full();
+    let differ = option_differences(
+        &lwip_c::build_info::tcp_options(),
+        &tcp_rust::Config::full(),
+    );
+    assert!(
+        differ.is_empty(),
+        "the port's full profile differs from the C build: {differ:#?}"
+    );
+    // The port checks its own profile as lwIP's #error lines do.
+    assert_eq!(tcp_rust::Config::full().check(), Ok(()));
+}
+
+/// The same for the "minimal" profile: the port's options
+/// (harness/src/engine/profiles.rs) against lwIP built with
+/// lwip-c/profiles/minimal/lwipopts.h (the `c:minimal` engine's build).
+#[test]
+fn the_ports_minimal_profile_is_the_c_builds_options() {
+    use tcp_rust::config::Profile;
+    let build = harness::engine::builds::profile("minimal").unwrap();
+    let r = harness::engine::profiles::Minimal::CONFIG;
+    let differ = option_differences(&build.tcp_options(), &r);
+    assert!(
+        differ.is_empty(),
+        "the port's minimal profile differs from the C build: {differ:#?}"
+    );
+    assert_eq!(r.check(), Ok(()));
+    // And it is another profile: what it turns off is off in C.
+    let c = build.tcp_options();
+    assert_eq!(
+        (c.lwip_wnd_scale, c.lwip_tcp_timestamps, c.lwip_tcp_sack_out),
+        (0, 0, 0)
+    );
+}
+
+/// Every option lwIP's TCP reads on which the C build `c` and the port's
+/// options `r` differ.
+fn option_differences(c: &lwip_c::ffi::shim_tcp_options, r: &tcp_rust::Config) -> Vec<String> {
     let b = |v: bool| u32::from(v);
     let pairs: [(&str, u32, u32); 47] = [
         ("TCP_MSS", c.tcp_mss, u32::from(r.tcp_mss)),
@@ -436,15 +471,9 @@ fn the_ports_full_profile_is_the_c_builds_options() {
         ("TCP_STATS", c.tcp_stats, b(r.tcp_stats)),
         ("MIB2_STATS", c.mib2_stats, b(r.mib2_stats)),
     ];
-    let differ: Vec<String> = pairs
+    pairs
         .iter()
         .filter(|(_, c, r)| c != r)
         .map(|(n, c, r)| format!("{n}: C {c}, port {r}"))
-        .collect();
-    assert!(
-        differ.is_empty(),
-        "the port's full profile differs from the C build: {differ:#?}"
-    );
-    // The port checks its own profile as lwIP's #error lines do.
-    assert_eq!(r.check(), Ok(()));
+        .collect()
 }

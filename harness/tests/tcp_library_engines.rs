@@ -48,7 +48,10 @@ fn lwip_tcp_library(dir: &Path, patch: impl Fn(String) -> String) -> PathBuf {
             "-fno-strict-aliasing",
             "-w",
         ]);
-        for inc in lwip_c::loaded::include_dirs(Path::new(build_info::LWIP_DIR)) {
+        for inc in lwip_c::loaded::include_dirs(
+            Path::new(build_info::LWIP_DIR),
+            Path::new(build_info::PROFILE_DIR),
+        ) {
             cc.arg(format!("-I{}", inc.display()));
         }
         let st = cc.arg(&src).arg("-o").arg(&obj).status().unwrap();

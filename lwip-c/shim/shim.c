@@ -617,8 +617,14 @@ shim_tcp_keepalive(struct tcp_pcb *pcb, int enable, uint32_t idle_ms, uint32_t i
     ip_reset_option(pcb, SOF_KEEPALIVE);
   }
   pcb->keep_idle = idle_ms;
+#if LWIP_TCP_KEEPALIVE
   pcb->keep_intvl = intvl_ms;
   pcb->keep_cnt = cnt;
+#else
+  /* Without LWIP_TCP_KEEPALIVE a pcb has only keep_idle. */
+  LWIP_UNUSED_ARG(intvl_ms);
+  LWIP_UNUSED_ARG(cnt);
+#endif
   LEAVE();
 }
 
@@ -806,8 +812,10 @@ snapshot_in(const struct tcp_pcb *pcb, uint8_t list, struct shim_snapshot *s)
   s->netif_idx = pcb->netif_idx;
   if (list == SHIM_LIST_LISTEN) {
     const struct tcp_pcb_listen *l = (const struct tcp_pcb_listen *)pcb;
+#if TCP_LISTEN_BACKLOG
     s->backlog = l->backlog;
     s->accepts_pending = l->accepts_pending;
+#endif
     return;
   }
   s->flags = pcb->flags;

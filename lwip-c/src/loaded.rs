@@ -67,16 +67,38 @@ pub enum Tcp<'a> {
     Tree,
 }
 
-/// The include path of a build of the lwIP tree `tree`: the profile's,
-/// the port's and the shim's directories, then the tree's.
-pub fn include_dirs(tree: &Path) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = build_info::PROJECT_INCLUDE_DIRS
-        .iter()
-        .map(PathBuf::from)
-        .collect();
+/// The include path of a build of the lwIP tree `tree` with the profile
+/// in directory `profile` (its lwipopts.h): the profile's, the port's and
+/// the shim's directories, then the tree's.
+pub fn include_dirs(tree: &Path, profile: &Path) -> Vec<PathBuf> {
+    let mut dirs = vec![profile.to_path_buf()];
+    dirs.extend(build_info::PROJECT_INCLUDE_DIRS.iter().map(PathBuf::from));
     dirs.push(tree.join("src/include"));
     dirs.push(tree.join("src/core"));
     dirs
+}
+
+/// The directory of profile `name` (`lwip-c/profiles/NAME`), or an error
+/// naming the profiles there.
+pub fn profile_dir(name: &str) -> Result<PathBuf, String> {
+    let dir = Path::new(build_info::PROFILES_DIR).join(name);
+    if !name.is_empty() && !name.contains('/') && dir.join("lwipopts.h").is_file() {
+        return Ok(dir);
+    }
+    let mut known: Vec<String> = fs::read_dir(build_info::PROFILES_DIR)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.path().join("lwipopts.h").is_file())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    known.sort();
+    Err(format!(
+        "no profile '{name}' (known: {}; each is {}/NAME/lwipopts.h)",
+        known.join(", "),
+        build_info::PROFILES_DIR
+    ))
 }
 
 /// The shared object for `tcp_library` (a static library or object file
@@ -85,15 +107,22 @@ pub fn include_dirs(tree: &Path) -> Vec<PathBuf> {
 pub fn build_with_tcp_library(tcp_library: &Path, cache_dir: &Path) -> Result<PathBuf, String> {
     build(
         Path::new(build_info::LWIP_DIR),
+        Path::new(build_info::PROFILE_DIR),
         Tcp::Library(tcp_library),
         cache_dir,
     )
 }
 
 /// The shared object for the lwIP tree `tree` (its files but TCP, and its
-/// TCP or `tcp`), with the project's profile and shim, in `cache_dir`:
-/// built unless a build of the same inputs is there. Returns its path.
-pub fn build(tree: &Path, tcp: Tcp<'_>, cache_dir: &Path) -> Result<PathBuf, String> {
+/// TCP or `tcp`), with the profile in directory `profile` and the shim,
+/// in `cache_dir`: built unless a build of the same inputs is there.
+/// Returns its path.
+pub fn build(
+    tree: &Path,
+    profile: &Path,
+    tcp: Tcp<'_>,
+    cache_dir: &Path,
+) -> Result<PathBuf, String> {
     for f in ["src/include/lwip/tcp.h", "src/core/init.c"] {
         if !tree.join(f).is_file() {
             return Err(format!(
@@ -125,7 +154,7 @@ pub fn build(tree: &Path, tcp: Tcp<'_>, cache_dir: &Path) -> Result<PathBuf, Str
             None
         }
     };
-    let includes = include_dirs(tree);
+    let includes = include_dirs(tree, profile);
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
     let mut hash = Sha256::new();
     if let Some(lib) = library {

@@ -624,6 +624,17 @@ impl Config {
         }
     }
 
+    /// The largest `tcpwnd_size_t` (tcp.h: `u32_t` with `LWIP_WND_SCALE`,
+    /// else `u16_t`): where `TCP_WND_INC` saturates and what a cast to
+    /// `tcpwnd_size_t` keeps.
+    pub const fn tcpwnd_size_max(&self) -> u32 {
+        if self.lwip_wnd_scale {
+            u32::MAX
+        } else {
+            0xffff
+        }
+    }
+
     /// Port of lwIP's compile-time TCP checks in init.c (the `#error`s that
     /// apply to TCP, including the `LWIP_DISABLE_TCP_SANITY_CHECKS` ones,
     /// assuming `MEMP_MEM_MALLOC` 0), plus `PBUF_POOL_BUFSIZE <=

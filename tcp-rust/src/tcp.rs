@@ -82,10 +82,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
     }
 
-    /// Port of `tcp_backlog_delayed()` (tcp.c).
+    /// Port of `tcp_backlog_delayed()` (tcp.c); without
+    /// `TCP_LISTEN_BACKLOG` tcp.h makes it an empty macro.
     pub fn tcp_backlog_delayed(&mut self, h: Handle) -> Result<(), ApiError> {
         let i = self.resolve_conn(h)?;
-        if self.pcb_ref(i).flags & TF_BACKLOGPEND == 0
+        if P::CONFIG.tcp_listen_backlog
+            && self.pcb_ref(i).flags & TF_BACKLOGPEND == 0
             && let Some(l) = self.pcb_ref(i).listener
         {
             let lp = self.lp(l);
@@ -187,9 +189,11 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         Ok(())
     }
 
-    /// Port of `tcp_backlog_accepted()` (tcp.c).
+    /// Port of `tcp_backlog_accepted()` (tcp.c); without
+    /// `TCP_LISTEN_BACKLOG` tcp.h makes it an empty macro.
     pub(crate) fn tcp_backlog_accepted(&mut self, i: PcbOf<P>) {
-        if self.pcb_ref(i).flags & TF_BACKLOGPEND != 0
+        if P::CONFIG.tcp_listen_backlog
+            && self.pcb_ref(i).flags & TF_BACKLOGPEND != 0
             && let Some(l) = self.pcb_ref(i).listener
         {
             let lp = self.lp(l);
@@ -1507,14 +1511,29 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 if p.so_options & SOF_KEEPALIVE != 0
                     && (p.state() == TcpState::Established || p.state() == TcpState::CloseWait)
                 {
-                    let dur = p.keep_cnt.get().wrapping_mul(p.keep_intvl.get());
+                    // TCP_KEEP_DUR(pcb) and TCP_KEEP_INTVL(pcb) (tcp.c): the
+                    // pcb's values with LWIP_TCP_KEEPALIVE, else the
+                    // defaults (TCP_MAXIDLE, TCP_KEEPINTVL_DEFAULT).
+                    let (dur, intvl) = if P::CONFIG.lwip_tcp_keepalive {
+                        (
+                            p.keep_cnt.get().wrapping_mul(p.keep_intvl.get()),
+                            p.keep_intvl.get(),
+                        )
+                    } else {
+                        (
+                            P::CONFIG
+                                .tcp_keepcnt_default
+                                .wrapping_mul(P::CONFIG.tcp_keepintvl_default),
+                            P::CONFIG.tcp_keepintvl_default,
+                        )
+                    };
                     if age > p.keep_idle.wrapping_add(dur) / slow {
                         pcb_remove = true;
                         pcb_reset = true;
                     } else if age
-                        > p.keep_idle.wrapping_add(
-                            u32::from(p.keep_cnt_sent).wrapping_mul(p.keep_intvl.get()),
-                        ) / slow
+                        > p.keep_idle
+                            .wrapping_add(u32::from(p.keep_cnt_sent).wrapping_mul(intvl))
+                            / slow
                         && crate::tcp_out::tcp_keepalive(self, i) == Err::Ok
                     {
                         let q = self.p(i);

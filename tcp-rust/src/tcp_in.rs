@@ -995,6 +995,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     fn tcp_receive(&mut self, i: PcbOf<P>) {
         let inp = self.inp;
         let (seqno, ackno, flags) = (inp.seqno, inp.ackno, inp.flags);
+        let wnd_max = P::CONFIG.tcpwnd_size_max();
         if flags & TCP_ACK != 0 {
             let p = *self.pcb_ref(i);
             let right_wnd_edge = p.snd_wnd.wrapping_add(p.snd_wl2);
@@ -1019,7 +1020,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     let q = self.p(i);
                     q.dupacks = q.dupacks.saturating_add(1);
                     if q.dupacks > 3 {
-                        q.cwnd = tcp_wnd_inc(q.cwnd, u32::from(q.mss));
+                        q.cwnd = tcp_wnd_inc(q.cwnd, u32::from(q.mss), wnd_max);
                     }
                     if q.dupacks >= 3 {
                         self.tcp_rexmit_fast(i);
@@ -1035,19 +1036,20 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     }
                     q.nrtx = 0;
                     q.rto = (q.sa >> 3).wrapping_add(q.sv);
-                    let acked = ackno.wrapping_sub(q.lastack);
+                    // `acked = (tcpwnd_size_t)(ackno - pcb->lastack)`.
+                    let acked = ackno.wrapping_sub(q.lastack) & wnd_max;
                     q.dupacks = 0;
                     q.lastack = ackno;
                     if q.state() >= TcpState::Established {
                         if q.cwnd < q.ssthresh {
                             let num_seg: u32 = if q.flags & TF_RTO != 0 { 1 } else { 2 };
-                            let increase = acked.min(num_seg * u32::from(q.mss));
-                            q.cwnd = tcp_wnd_inc(q.cwnd, increase);
+                            let increase = acked.min((num_seg * u32::from(q.mss)) & wnd_max);
+                            q.cwnd = tcp_wnd_inc(q.cwnd, increase, wnd_max);
                         } else {
-                            q.bytes_acked = tcp_wnd_inc(q.bytes_acked, acked);
+                            q.bytes_acked = tcp_wnd_inc(q.bytes_acked, acked, wnd_max);
                             if q.bytes_acked >= q.cwnd {
                                 q.bytes_acked -= q.cwnd;
-                                q.cwnd = tcp_wnd_inc(q.cwnd, u32::from(q.mss));
+                                q.cwnd = tcp_wnd_inc(q.cwnd, u32::from(q.mss), wnd_max);
                             }
                         }
                     }
@@ -1287,7 +1289,18 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             let tl = Self::tcp_tcplen(clen, cflags);
             let q = self.p(i);
             q.rcv_nxt = q.rcv_nxt.wrapping_add(tl);
-            q.rcv_wnd = q.rcv_wnd.wrapping_sub(tl);
+            if q.rcv_wnd < tl {
+                // A queued segment longer than the window left: reached
+                // when the window shrank below what was queued earlier
+                // (small TCP_WND: the "minimal" profile).
+                self.lwip_assert_failed(&Assertion {
+                    msg: "tcp_receive: ooseq tcplen > rcv_wnd",
+                    at: "tcp_in.c:1585",
+                });
+                return;
+            }
+            let q = self.p(i);
+            q.rcv_wnd -= tl;
             self.tcp_update_rcv_ann_wnd(i);
             if let Some(cp) = cp
                 && self.pbufs.tot_len(cp) > 0
@@ -1637,8 +1650,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 }
 
-/// Port of `TCP_WND_INC` (tcp.h): saturating add.
-fn tcp_wnd_inc(wnd: u32, inc: u32) -> u32 {
-    let s = wnd.wrapping_add(inc);
-    if s >= wnd { s } else { u32::MAX }
+/// Port of `TCP_WND_INC` (tcp.h): an add saturating at `max`, the largest
+/// `tcpwnd_size_t` ([`crate::Config::tcpwnd_size_max`]: 0xffff without
+/// `LWIP_WND_SCALE`), the sum taken modulo its width as lwIP's cast does.
+fn tcp_wnd_inc(wnd: u32, inc: u32, max: u32) -> u32 {
+    let s = wnd.wrapping_add(inc) & max;
+    if s >= wnd { s } else { max }
 }

@@ -1043,7 +1043,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             q.ssthresh = q.cwnd.min(q.snd_wnd) / 2;
             let mss = u32::from(q.mss);
             q.ssthresh = q.ssthresh.max(2 * mss);
-            q.cwnd = q.ssthresh.wrapping_add(3 * mss);
+            // `pcb->cwnd = pcb->ssthresh + 3 * pcb->mss`, kept to
+            // tcpwnd_size_t's width.
+            q.cwnd = q.ssthresh.wrapping_add(3 * mss) & P::CONFIG.tcpwnd_size_max();
             q.flags |= TF_INFR;
             q.rtime = 0;
         }

@@ -78,9 +78,19 @@ pub fn prepare(spec: &str) -> Result<Vec<(&'static str, PathBuf)>, String> {
         lwip_c::loaded::build_with_tcp_library(Path::new(path), &cache_dir())
             .map_err(|e| format!("engine {name}: {e}"))?;
     }
+    if let Some(p) = name.strip_prefix("c:")
+        && p != "full"
+    {
+        profile_so(p).map_err(|e| format!("engine {name}: {e}"))?;
+    }
     if let Some(dir) = name.strip_prefix("c@") {
-        lwip_c::loaded::build(Path::new(dir), lwip_c::loaded::Tcp::Tree, &cache_dir())
-            .map_err(|e| format!("engine {name}: {e}"))?;
+        lwip_c::loaded::build(
+            Path::new(dir),
+            Path::new(lwip_c::build_info::PROFILE_DIR),
+            lwip_c::loaded::Tcp::Tree,
+            &cache_dir(),
+        )
+        .map_err(|e| format!("engine {name}: {e}"))?;
     }
     Ok(Vec::new())
 }
@@ -109,11 +119,41 @@ pub fn lwip_tree(dir: &Path) -> Result<&'static CBuild, String> {
         return Ok(b);
     }
     let name = format!("c@{}", dir.display());
-    let so = lwip_c::loaded::build(dir, lwip_c::loaded::Tcp::Tree, &cache_dir())
-        .map_err(|e| format!("engine {name}: {e}"))?;
+    let so = lwip_c::loaded::build(
+        dir,
+        Path::new(lwip_c::build_info::PROFILE_DIR),
+        lwip_c::loaded::Tcp::Tree,
+        &cache_dir(),
+    )
+    .map_err(|e| format!("engine {name}: {e}"))?;
     let b = lwip_c::loaded::load(&so, &name).map_err(|e| format!("engine {name}: {e}"))?;
     builds.push((dir.to_path_buf(), b));
     Ok(b)
+}
+
+/// The `c:PROFILE` build: the pinned lwIP tree with
+/// lwip-c/profiles/PROFILE/lwipopts.h.
+pub fn profile(name: &str) -> Result<&'static CBuild, String> {
+    static BUILDS: Mutex<Vec<(String, &'static CBuild)>> = Mutex::new(Vec::new());
+    let mut builds = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, b)) = builds.iter().find(|(p, _)| p == name) {
+        return Ok(b);
+    }
+    let engine = format!("c:{name}");
+    let so = profile_so(name).map_err(|e| format!("engine {engine}: {e}"))?;
+    let b = lwip_c::loaded::load(&so, &engine).map_err(|e| format!("engine {engine}: {e}"))?;
+    builds.push((name.to_string(), b));
+    Ok(b)
+}
+
+fn profile_so(name: &str) -> Result<PathBuf, String> {
+    let dir = lwip_c::loaded::profile_dir(name)?;
+    lwip_c::loaded::build(
+        Path::new(lwip_c::build_info::LWIP_DIR),
+        &dir,
+        lwip_c::loaded::Tcp::Tree,
+        &cache_dir(),
+    )
 }
 
 fn load(lib: &Path, name: &str) -> Result<&'static CBuild, String> {

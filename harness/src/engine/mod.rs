@@ -7,6 +7,7 @@ pub mod app;
 pub mod builds;
 pub mod c;
 pub mod plant;
+pub mod profiles;
 pub mod rust;
 pub mod snapshot;
 pub mod sockets;
@@ -251,6 +252,19 @@ pub fn by_name(spec: &str) -> Result<Box<dyn Engine>, String> {
         _ if name.starts_with("c@") => Box::new(c::CEngine::on(builds::lwip_tree(
             std::path::Path::new(&name["c@".len()..]),
         )?)),
+        "c:full" => Box::new(c::CEngine::new()),
+        "rust:full" => Box::new(rust::RustEngine::new()),
+        _ if name.starts_with("c:") => {
+            Box::new(c::CEngine::on(builds::profile(&name["c:".len()..])?))
+        }
+        "rust:minimal" => Box::new(rust::RustEngine::<profiles::Minimal>::on()),
+        _ if name.starts_with("rust:") => {
+            return Err(format!(
+                "no profile '{}' for the port (rust:PROFILE takes: full, {})",
+                &name["rust:".len()..],
+                profiles::NAMES.join(", ")
+            ));
+        }
         _ => {
             return Err(format!(
                 "no engine '{name}' (known: {})",
@@ -285,6 +299,14 @@ pub const ENGINES: &[(&str, &str)] = &[
     (
         "lib:PATH",
         "a static library implementing lwIP's TCP API for the full profile, linked into lwIP in place of tcp*.c",
+    ),
+    (
+        "c:PROFILE",
+        "lwIP's tcp*.c with lwip-c/profiles/PROFILE/lwipopts.h (full, minimal), loaded as a shared object",
+    ),
+    (
+        "rust:PROFILE",
+        "the port with PROFILE's options (full, minimal) over its own storage",
     ),
     (
         "c@DIR",

@@ -8,13 +8,15 @@
 use std::collections::{HashMap, VecDeque};
 
 use lwip_c::det::Seeded;
+use tcp_rust::config::{Full, Profile};
 use tcp_rust::pbuf::{Pbuf, PbufStore, RomRef, RomStore};
+use tcp_rust::storage::Pools;
 use tcp_rust::{
     AcceptFn, ApiError, Err, Handle, Hooks, List, Netif, Packet, Tcp, TcpApp, TcpState, WriteFlags,
 };
 
 use super::app::AppState;
-use super::snapshot::{LISTENER_ONLY, NOT_ON_LISTENER};
+use super::snapshot::{LISTENER_ONLY, NOT_IN_BUILD, NOT_ON_LISTENER};
 use super::sockets::{AsApi, RawError, RawStack, Sockets};
 use super::{
     CallOutcome, CallbackRecord, CbKind, ConnSnapshot, Engine, EngineError, Leaks, Observed,
@@ -74,7 +76,19 @@ impl Hooks for RHooks {
     }
 }
 
-type Stack = Tcp<RHooks>;
+type Stack<P = Full> = Tcp<RHooks, P>;
+
+/// A profile the Rust engine runs: the port's options over its own
+/// storage ([`tcp_rust::config::Full`], or another of
+/// [`super::profiles`]).
+pub trait PortProfile: Profile<Storage = Pools> + 'static {
+    /// The profile's name (`lwip-c/profiles/NAME`).
+    const NAME: &'static str;
+}
+
+impl PortProfile for Full {
+    const NAME: &'static str = "full";
+}
 
 /// The application, plus the connection numbering the C shim does in its
 /// trampolines.
@@ -139,27 +153,27 @@ fn raw(op: &'static str) -> impl Fn(ApiError) -> RawError {
 /// harness observes; the shim's `tr_err` only records it too.
 struct NoApp;
 
-impl TcpApp<RHooks> for NoApp {
+impl<P: PortProfile> TcpApp<RHooks, P> for NoApp {
     const OWNS_RECV_PBUF: bool = false;
-    fn accept(&mut self, _: &mut Stack, _: Handle, _: Option<Handle>, _: Err) -> Err {
+    fn accept(&mut self, _: &mut Stack<P>, _: Handle, _: Option<Handle>, _: Err) -> Err {
         Err::Ok
     }
-    fn connected(&mut self, _: &mut Stack, _: Handle, _: Err) -> Err {
+    fn connected(&mut self, _: &mut Stack<P>, _: Handle, _: Err) -> Err {
         Err::Ok
     }
-    fn recv(&mut self, _: &mut Stack, _: Handle, _: Option<Pbuf>, _: Err) -> Err {
+    fn recv(&mut self, _: &mut Stack<P>, _: Handle, _: Option<Pbuf>, _: Err) -> Err {
         Err::Ok
     }
-    fn sent(&mut self, _: &mut Stack, _: Handle, _: u16) -> Err {
+    fn sent(&mut self, _: &mut Stack<P>, _: Handle, _: u16) -> Err {
         Err::Ok
     }
-    fn poll(&mut self, _: &mut Stack, _: Handle) -> Err {
+    fn poll(&mut self, _: &mut Stack<P>, _: Handle) -> Err {
         Err::Ok
     }
-    fn err(&mut self, _: &mut Stack, _: Handle, _: bool, _: (), _: Err) {}
+    fn err(&mut self, _: &mut Stack<P>, _: Handle, _: bool, _: (), _: Err) {}
 }
 
-impl RawStack for Stack {
+impl<P: PortProfile> RawStack for Stack<P> {
     type H = Handle;
     fn null_handle(&self) -> Handle {
         Handle::NULL
@@ -364,24 +378,24 @@ impl RawStack for Stack {
     }
 }
 
-impl TcpApp<RHooks> for RApp {
+impl<P: PortProfile> TcpApp<RHooks, P> for RApp {
     const OWNS_RECV_PBUF: bool = false;
     #[inline(never)] // ci/cpu attributes its cost to the harness
-    fn accept(&mut self, _: &mut Stack, listener: Handle, new: Option<Handle>, err: Err) -> Err {
+    fn accept(&mut self, _: &mut Stack<P>, listener: Handle, new: Option<Handle>, err: Err) -> Err {
         if let Some(n) = new {
             self.assign(n);
         }
         err_of(self.state.on_accept(listener, new, err.as_raw()))
     }
     #[inline(never)] // ci/cpu attributes its cost to the harness
-    fn connected(&mut self, tcp: &mut Stack, pcb: Handle, err: Err) -> Err {
+    fn connected(&mut self, tcp: &mut Stack<P>, pcb: Handle, err: Err) -> Err {
         let before = self.state.opened.len();
         let r = self.state.on_connected(&mut AsApi(tcp), pcb, err.as_raw());
         self.number_opened(before);
         err_of(r)
     }
     #[inline(never)] // ci/cpu attributes its cost to the harness
-    fn recv(&mut self, tcp: &mut Stack, pcb: Handle, p: Option<Pbuf>, err: Err) -> Err {
+    fn recv(&mut self, tcp: &mut Stack<P>, pcb: Handle, p: Option<Pbuf>, err: Err) -> Err {
         let data = p.map(|p| {
             let mut d = vec![0; usize::from(tcp.pbuf_tot_len(p))];
             tcp.pbuf_copy_partial(p, &mut d, 0);
@@ -396,11 +410,11 @@ impl TcpApp<RHooks> for RApp {
         )
     }
     #[inline(never)] // ci/cpu attributes its cost to the harness
-    fn sent(&mut self, tcp: &mut Stack, pcb: Handle, len: u16) -> Err {
+    fn sent(&mut self, tcp: &mut Stack<P>, pcb: Handle, len: u16) -> Err {
         err_of(self.state.on_sent(&mut AsApi(tcp), pcb, len))
     }
     #[inline(never)] // ci/cpu attributes its cost to the harness
-    fn poll(&mut self, tcp: &mut Stack, pcb: Handle) -> Err {
+    fn poll(&mut self, tcp: &mut Stack<P>, pcb: Handle) -> Err {
         let before = self.state.opened.len();
         let r = self.state.on_poll(&mut AsApi(tcp), pcb);
         self.number_opened(before);
@@ -408,12 +422,13 @@ impl TcpApp<RHooks> for RApp {
     }
     /// The stack logged the callback (the observation); the sockets
     /// layer does nothing on err, as the shim's `tr_err` only records it.
-    fn err(&mut self, _: &mut Stack, _: Handle, _: bool, _: (), _: Err) {}
+    fn err(&mut self, _: &mut Stack<P>, _: Handle, _: bool, _: (), _: Err) {}
 }
 
-/// The Rust engine.
-pub struct RustEngine {
-    tcp: Option<Box<Stack>>,
+/// The Rust engine, on the options of profile `P`.
+pub struct RustEngine<P: PortProfile = Full> {
+    name: String,
+    tcp: Option<Box<Stack<P>>>,
     app: RApp,
     sockets: Sockets<Handle>,
     config: ScenarioConfig,
@@ -426,9 +441,21 @@ impl Default for RustEngine {
 }
 
 impl RustEngine {
-    /// A Rust engine (the stack is made at `reset`).
+    /// A Rust engine on the full profile (the stack is made at `reset`).
     pub fn new() -> RustEngine {
+        RustEngine::on()
+    }
+}
+
+impl<P: PortProfile> RustEngine<P> {
+    /// A Rust engine on profile `P`, named `rust` (full) or `rust:NAME`.
+    pub fn on() -> RustEngine<P> {
         RustEngine {
+            name: if P::NAME == "full" {
+                "rust".to_string()
+            } else {
+                format!("rust:{}", P::NAME)
+            },
             tcp: None,
             app: RApp::new(),
             sockets: Sockets::default(),
@@ -439,7 +466,7 @@ impl RustEngine {
 
 /// The port's state, if it may be read: after a failed assertion the C
 /// stack is not inspected, and neither is this one.
-fn inspectable(tcp: Option<&Stack>) -> Observed<&Stack> {
+fn inspectable<P: PortProfile>(tcp: Option<&Stack<P>>) -> Observed<&Stack<P>> {
     let t = tcp.ok_or_else(|| Unobservable("engine used before reset".into()))?;
     match t.asserted() {
         Some(a) => Err(Unobservable(format!("after {}", assertion(a.msg, a.at)))),
@@ -449,7 +476,7 @@ fn inspectable(tcp: Option<&Stack>) -> Observed<&Stack> {
 
 /// The connection number of a handle, as the C shim's `callback_arg`: a
 /// pcb not yet accepted carries its listener's.
-fn id_of(app: &RApp, tcp: &Stack, h: Handle) -> u32 {
+fn id_of<P: PortProfile>(app: &RApp, tcp: &Stack<P>, h: Handle) -> u32 {
     if let Some(id) = app.ids.get(&h) {
         return *id;
     }
@@ -474,9 +501,9 @@ fn assertion(msg: &str, at: &str) -> String {
     format!("lwIP assertion failed: \"{msg}\" ({at})")
 }
 
-impl Engine for RustEngine {
+impl<P: PortProfile> Engine for RustEngine<P> {
     fn name(&self) -> &str {
-        "rust"
+        &self.name
     }
 
     fn reset(&mut self, config: &ScenarioConfig) -> Result<(), EngineError> {
@@ -600,7 +627,7 @@ impl Engine for RustEngine {
             return Vec::new();
         };
         let events = std::mem::take(&mut t.hooks.events);
-        let t: &Stack = t;
+        let t: &Stack<P> = t;
         events
             .into_iter()
             .map(|e| record(&mut self.app, t, e))
@@ -695,7 +722,7 @@ impl Engine for RustEngine {
 }
 
 /// The port's pool and heap use, by the names the C engine reports.
-fn in_use(t: &Stack) -> [(&'static str, u64); 6] {
+fn in_use<P: PortProfile>(t: &Stack<P>) -> [(&'static str, u64); 6] {
     [
         ("tcp_pcb", t.pcbs_used() as u64),
         ("tcp_pcb_listen", t.lpcbs_used() as u64),
@@ -707,7 +734,7 @@ fn in_use(t: &Stack) -> [(&'static str, u64); 6] {
 }
 
 /// A logged callback as a record, numbered as the C shim numbers it.
-fn record(app: &mut RApp, t: &Stack, e: tcp_rust::Event) -> CallbackRecord {
+fn record<P: PortProfile>(app: &mut RApp, t: &Stack<P>, e: tcp_rust::Event) -> CallbackRecord {
     {
         use tcp_rust::Callback as C;
         let mut r = CallbackRecord {
@@ -760,8 +787,19 @@ fn record(app: &mut RApp, t: &Stack, e: tcp_rust::Event) -> CallbackRecord {
 /// engine's terms (see `c::snapshot` and [`super::snapshot`]). A pcb
 /// the port lists but cannot read is an unobservable snapshot, reported
 /// as such.
-fn snapshot_of(t: &Stack, h: Handle, conn: u32, list: i64) -> Observed<ConnSnapshot> {
+fn snapshot_of<P: PortProfile>(
+    t: &Stack<P>,
+    h: Handle,
+    conn: u32,
+    list: i64,
+) -> Observed<ConnSnapshot> {
     let ip = |a: [u8; 4]| i64::from(u32::from_be_bytes(a));
+    // A field the profile's options compile out of lwIP's pcb shows
+    // NOT_IN_BUILD, as lwIP's snapshot does.
+    let c = &P::CONFIG;
+    fn built<T: Into<i64>>(present: bool, v: T) -> i64 {
+        if present { v.into() } else { NOT_IN_BUILD }
+    }
     if h.is_listen() {
         let l = t
             .listen_pcb(h)
@@ -823,8 +861,8 @@ fn snapshot_of(t: &Stack, h: Handle, conn: u32, list: i64) -> Observed<ConnSnaps
             tmr: NOT_ON_LISTENER,
             polltmr: NOT_ON_LISTENER,
             pollinterval: NOT_ON_LISTENER,
-            backlog: i64::from(l.backlog),
-            accepts_pending: i64::from(l.accepts_pending),
+            backlog: built(c.tcp_listen_backlog, l.backlog),
+            accepts_pending: built(c.tcp_listen_backlog, l.accepts_pending),
             ts_lastacksent: NOT_ON_LISTENER,
             ts_recent: NOT_ON_LISTENER,
             keep_idle: NOT_ON_LISTENER,
@@ -879,27 +917,27 @@ fn snapshot_of(t: &Stack, h: Handle, conn: u32, list: i64) -> Observed<ConnSnaps
         persist_cnt: i64::from(p.persist_cnt),
         persist_probe: i64::from(p.persist_probe),
         keep_cnt_sent: i64::from(p.keep_cnt_sent),
-        snd_scale: i64::from(p.snd_scale),
-        rcv_scale: i64::from(p.rcv_scale),
+        snd_scale: built(c.lwip_wnd_scale, p.snd_scale),
+        rcv_scale: built(c.lwip_wnd_scale, p.rcv_scale),
         snd_buf: i64::from(p.snd_buf),
         snd_queuelen: i64::from(p.snd_queuelen),
         unsent_segs: i64::from(q[0].0),
         unsent_bytes: i64::from(q[0].1),
         unacked_segs: i64::from(q[1].0),
         unacked_bytes: i64::from(q[1].1),
-        ooseq_segs: i64::from(q[2].0),
-        ooseq_bytes: i64::from(q[2].1),
+        ooseq_segs: built(c.tcp_queue_ooseq, q[2].0),
+        ooseq_bytes: built(c.tcp_queue_ooseq, q[2].1),
         refused_bytes: refused,
-        unsent_oversize: i64::from(p.unsent_oversize),
+        unsent_oversize: built(c.tcp_oversize != 0, p.unsent_oversize),
         tmr: i64::from(p.tmr),
         polltmr: i64::from(p.polltmr),
         pollinterval: i64::from(p.pollinterval),
         backlog: LISTENER_ONLY,
         accepts_pending: LISTENER_ONLY,
-        ts_lastacksent: i64::from(p.ts_lastacksent),
-        ts_recent: i64::from(p.ts_recent),
+        ts_lastacksent: built(c.lwip_tcp_timestamps, p.ts_lastacksent),
+        ts_recent: built(c.lwip_tcp_timestamps, p.ts_recent),
         keep_idle: i64::from(p.keep_idle),
-        keep_intvl: i64::from(p.keep_intvl),
-        keep_cnt: i64::from(p.keep_cnt),
+        keep_intvl: built(c.lwip_tcp_keepalive, p.keep_intvl),
+        keep_cnt: built(c.lwip_tcp_keepalive, p.keep_cnt),
     })
 }

@@ -46,6 +46,16 @@ pub const NOT_ON_LISTENER: i64 = 0;
 /// zeroed snapshot shows).
 pub const LISTENER_ONLY: i64 = 0;
 
+/// The value a snapshot shows for a field the build's options compile out
+/// of lwIP's pcb (`keep_intvl` and `keep_cnt` without
+/// `LWIP_TCP_KEEPALIVE`, the scales without `LWIP_WND_SCALE`, the
+/// timestamps without `LWIP_TCP_TIMESTAMPS`, the ooseq queue without
+/// `TCP_QUEUE_OOSEQ`, `unsent_oversize` without `TCP_OVERSIZE`, `backlog`
+/// and `accepts_pending` without `TCP_LISTEN_BACKLOG`): what the C shim's
+/// zeroed snapshot shows, since lwIP has no such field to read. The port
+/// keeps the field; its engine shows this instead, as lwIP's would.
+pub const NOT_IN_BUILD: i64 = 0;
+
 macro_rules! pcb_snapshot {
     ($( $(#[$doc:meta])* $name:ident ),* $(,)?) => {
         /// A pcb's state at the end of a step, as both engines report it:
