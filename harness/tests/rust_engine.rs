@@ -138,6 +138,9 @@ fn every_finding_stops_both_engines_with_the_same_lwip_assertion_or_leak() {
             "lwip-assert-split-zero.pkt" => "\"Can't split segment into length 0\" (tcp_out.c:854)",
             "lwip-assert-accept-null-no-pcb.pkt" => "\"tcp_accept_null: invalid pcb\" (tcp.c:784)",
             "lwip-assert-accept-null.pkt" => "\"pcb->listener->accept != NULL\" (tcp_in.c:952)",
+            "lwip-assert-ooseq-beyond-window.pkt" => {
+                "\"tcp_receive: ooseq tcplen > rcv_wnd\" (tcp_in.c:1585)"
+            }
             "lwip-leak-refused-data-in-time-wait.pkt" => "leak",
             "lwip-leak-recv-data-after-sent-abort.pkt" => "leak",
             other => panic!("corpus/findings/{other}: say what it finds here"),

@@ -221,3 +221,37 @@ fn another_lwip_tree_unpatched_is_the_same_and_a_patch_is_reported() {
         "the patched tree's initial window went unnoticed"
     );
 }
+
+/// `tcpdiff run --keep-going --json --engines ENGINES corpus/findings`:
+/// each case's name and verdict, with the engine names taken out.
+fn findings_verdicts(engines: &str, second: &str) -> Vec<(String, String)> {
+    let o = Command::new(env!("CARGO_BIN_EXE_tcpdiff"))
+        .current_dir(root())
+        .args(["run", "--keep-going", "--json", "--engines", engines, "corpus/findings"])
+        .output()
+        .unwrap();
+    let cases: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: stderr {}", String::from_utf8_lossy(&o.stderr)));
+    cases
+        .iter()
+        .map(|c| {
+            let v = c["verdict"].to_string().replace(second, "B");
+            (c["name"].as_str().unwrap().to_string(), v)
+        })
+        .collect()
+}
+
+/// The port's C library stops where lwIP fails an `LWIP_ASSERT`, as the
+/// port does: its core's assertion goes to the build's
+/// `LWIP_PLATFORM_ASSERT` (here the shim's, which unwinds the call). Every
+/// finding (lwIP assertions reached from the wire or the API, lwIP leaks)
+/// ends on `c,rust-ffi` exactly as on `c,rust`. Builds the library with
+/// cargo the first time (about 30 s).
+#[test]
+fn the_port_library_stops_where_lwip_asserts() {
+    let ffi = findings_verdicts("c,rust-ffi", "rust-ffi");
+    let port = findings_verdicts("c,rust", "rust");
+    assert_eq!(ffi, port);
+    let stopped = ffi.iter().filter(|(_, v)| v.contains("Poisoned")).count();
+    assert!(stopped >= 9, "{ffi:#?}");
+}

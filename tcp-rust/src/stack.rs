@@ -125,6 +125,13 @@ pub trait Hooks: RomStore {
     fn callback_made(&mut self, event: Event) -> u32;
     /// The callback `token` names returned `ret`.
     fn callback_returned(&mut self, token: u32, ret: Err);
+    /// An `LWIP_ASSERT` failed: the stack is poisoned (it refuses every
+    /// call until reset) and the platform hears of it as lwIP's
+    /// `LWIP_PLATFORM_ASSERT(msg)` would tell it. A driver that reads
+    /// [`Tcp::asserted`] needs nothing here; the C library calls its
+    /// build's `LWIP_PLATFORM_ASSERT` (which on most platforms does not
+    /// return).
+    fn lwip_assert(&mut self, a: &'static Assertion);
 }
 
 /// An outbound IPv4 packet: lwIP's pbuf chain as `netif->output` gets it
@@ -218,10 +225,26 @@ pub enum ApiError {
 /// registers (docs/PERFORMANCE.md, "Footprint").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Assertion {
+    /// lwIP's message, NUL-terminated as `LWIP_ASSERT` hands it to
+    /// `LWIP_PLATFORM_ASSERT` ([`Assertion::message`] as text).
+    pub msg: &'static core::ffi::CStr,
+    /// The file of lwIP 2.2.1 that asserts it (`tcp.c`), NUL-terminated as
+    /// `__FILE__`.
+    pub file: &'static core::ffi::CStr,
+    /// The line there (`__LINE__`).
+    pub line: u32,
+}
+
+impl Assertion {
     /// lwIP's message.
-    pub msg: &'static str,
-    /// Where lwIP 2.2.1 asserts it (`tcp.c:1241`).
-    pub at: &'static str,
+    pub fn message(&self) -> &'static str {
+        self.msg.to_str().unwrap_or("")
+    }
+
+    /// The file, as text.
+    pub fn file_name(&self) -> &'static str {
+        self.file.to_str().unwrap_or("")
+    }
 }
 
 /// A callback lwIP made, with its arguments.
@@ -1199,13 +1222,15 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if let Err(msg) = self.pbufs.pbuf_realloc(p, new_len) {
             let a = if msg == "invalid next ptr" {
                 &Assertion {
-                    msg: "invalid next ptr",
-                    at: "mem.c:777",
+                    msg: c"invalid next ptr",
+                    file: c"mem.c",
+                    line: 777,
                 }
             } else {
                 &Assertion {
-                    msg: "mem_trim can only shrink memory",
-                    at: "mem.c:727",
+                    msg: c"mem_trim can only shrink memory",
+                    file: c"mem.c",
+                    line: 727,
                 }
             };
             let _ = self.lwip_assert_failed(a);
@@ -1305,6 +1330,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// returns the error at once, as C's assertion leaves the function.
     pub(crate) fn lwip_assert_failed(&mut self, a: &'static Assertion) -> ApiError {
         self.asserted = Some(a);
+        self.hooks.lwip_assert(a);
         ApiError::Asserted(a)
     }
 

@@ -678,8 +678,9 @@ fn split_unsent_seg_asserts_as_lwip_does() {
     assert_eq!(
         c.s.asserted(),
         Some(&crate::Assertion {
-            msg: "Can't split segment into length 0",
-            at: "tcp_out.c:854"
+            msg: c"Can't split segment into length 0",
+            file: c"tcp_out.c",
+            line: 854
         })
     );
     let mut c = established(0);
@@ -698,8 +699,9 @@ fn split_unsent_seg_asserts_as_lwip_does() {
     assert_eq!(
         c.s.asserted(),
         Some(&crate::Assertion {
-            msg: "split <= mss",
-            at: "tcp_out.c:862"
+            msg: c"split <= mss",
+            file: c"tcp_out.c",
+            line: 862
         })
     );
 }

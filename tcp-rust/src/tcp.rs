@@ -1420,14 +1420,16 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 } else if p.persist_backoff > 0 {
                     if p.unacked.is_some() {
                         return Err(self.lwip_assert_failed(&Assertion {
-                            msg: "tcp_slowtimr: persist ticking with in-flight data",
-                            at: "tcp.c:1240",
+                            msg: c"tcp_slowtimr: persist ticking with in-flight data",
+                            file: c"tcp.c",
+                            line: 1240,
                         }));
                     }
                     if p.unsent.is_none() {
                         return Err(self.lwip_assert_failed(&Assertion {
-                            msg: "tcp_slowtimr: persist ticking with empty send buffer",
-                            at: "tcp.c:1241",
+                            msg: c"tcp_slowtimr: persist ticking with empty send buffer",
+                            file: c"tcp.c",
+                            line: 1241,
                         }));
                     }
                     if p.persist_probe >= P::CONFIG.tcp_maxrtx {

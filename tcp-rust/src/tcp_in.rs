@@ -154,8 +154,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 // tcp_accept_null (tcp.c).
                 let Some(i) = new else {
                     self.lwip_assert_failed(&Assertion {
-                        msg: "tcp_accept_null: invalid pcb",
-                        at: "tcp.c:784",
+                        msg: c"tcp_accept_null: invalid pcb",
+                        file: c"tcp.c",
+                        line: 784,
                     });
                     return Err::Abrt;
                 };
@@ -307,8 +308,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             self.pbufs.pbuf_remove_header(p, opt1len);
             let Some(next) = self.pbufs.next(p) else {
                 let _ = self.lwip_assert_failed(&Assertion {
-                    msg: "p->next != NULL",
-                    at: "tcp_in.c:210",
+                    msg: c"p->next != NULL",
+                    file: c"tcp_in.c",
+                    line: 210,
                 });
                 return false;
             };
@@ -860,8 +862,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                             Some(l) => {
                                 if self.lpcb_ref(l).accept.kind() == AcceptFn::Null {
                                     self.lwip_assert_failed(&Assertion {
-                                        msg: "pcb->listener->accept != NULL",
-                                        at: "tcp_in.c:952",
+                                        msg: c"pcb->listener->accept != NULL",
+                                        file: c"tcp_in.c",
+                                        line: 952,
                                     });
                                     return Err::Abrt;
                                 }
@@ -1294,8 +1297,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 // when the window shrank below what was queued earlier
                 // (small TCP_WND: the "minimal" profile).
                 self.lwip_assert_failed(&Assertion {
-                    msg: "tcp_receive: ooseq tcplen > rcv_wnd",
-                    at: "tcp_in.c:1585",
+                    msg: c"tcp_receive: ooseq tcplen > rcv_wnd",
+                    file: c"tcp_in.c",
+                    line: 1585,
                 });
                 return;
             }

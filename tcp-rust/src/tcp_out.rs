@@ -510,24 +510,27 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             let unsent_optlen = u16::from(lwip_tcp_opt_length(&P::CONFIG, lus.flags));
             if u32::from(mss_local) < u32::from(lus.len) + u32::from(unsent_optlen) {
                 return Err(self.lwip_assert_failed(&Assertion {
-                    msg: "mss_local is too small",
-                    at: "tcp_out.c:489",
+                    msg: c"mss_local is too small",
+                    file: c"tcp_out.c",
+                    line: 489,
                 }));
             }
             let mut space = mss_local.saturating_sub(lus.len.wrapping_add(unsent_optlen));
             // Phase 1: the oversized tail of the last pbuf.
             if P::CONFIG.tcp_oversize_dbgcheck && p.unsent_oversize != lus.oversize_left.get() {
                 return Err(self.lwip_assert_failed(&Assertion {
-                    msg: "unsent_oversize mismatch (pcb vs. last_unsent)",
-                    at: "tcp_out.c:502",
+                    msg: c"unsent_oversize mismatch (pcb vs. last_unsent)",
+                    file: c"tcp_out.c",
+                    line: 502,
                 }));
             }
             oversize = p.unsent_oversize;
             if oversize > 0 {
                 if oversize > space {
                     return Err(self.lwip_assert_failed(&Assertion {
-                        msg: "inconsistent oversize vs. space",
-                        at: "tcp_out.c:507",
+                        msg: c"inconsistent oversize vs. space",
+                        file: c"tcp_out.c",
+                        line: 507,
                     }));
                 }
                 seg = Some(lu);
@@ -692,8 +695,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 let left = sg.oversize_left.get();
                 if left < oversize_used {
                     return Err(self.lwip_assert_failed(&Assertion {
-                        msg: "last_unsent->oversize_left >= oversize_used",
-                        at: "tcp_out.c:726",
+                        msg: c"last_unsent->oversize_left >= oversize_used",
+                        file: c"tcp_out.c",
+                        line: 726,
                     }));
                 }
                 self.sg(lu).oversize_left.set(left - oversize_used);
@@ -1064,8 +1068,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             // Reachable: tcp_slowtmr passes (u16_t)snd_wnd, 0 for a scaled
             // window that is a multiple of 65536.
             let _ = self.lwip_assert_failed(&Assertion {
-                msg: "Can't split segment into length 0",
-                at: "tcp_out.c:854",
+                msg: c"Can't split segment into length 0",
+                file: c"tcp_out.c",
+                line: 854,
             });
             return Err::Val;
         }
@@ -1076,8 +1081,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if split > self.pcb_ref(i).mss {
             // Reachable from the wire: the window is not bounded by the MSS.
             let _ = self.lwip_assert_failed(&Assertion {
-                msg: "split <= mss",
-                at: "tcp_out.c:862",
+                msg: c"split <= mss",
+                file: c"tcp_out.c",
+                line: 862,
             });
             return Err::Mem;
         }

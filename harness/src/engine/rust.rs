@@ -74,6 +74,9 @@ impl Hooks for RHooks {
             e.ret = Some(ret);
         }
     }
+    /// The engine reads `Tcp::asserted` after every call, as the C
+    /// engine's shim catches lwIP's LWIP_PLATFORM_ASSERT.
+    fn lwip_assert(&mut self, _: &'static tcp_rust::Assertion) {}
 }
 
 type Stack<P = Full> = Tcp<RHooks, P>;
@@ -139,7 +142,7 @@ fn raw(op: &'static str) -> impl Fn(ApiError) -> RawError {
         ApiError::ListenPcb(_) => RawError::Listen(op),
         ApiError::Reentrant => RawError::Other(format!("{op} called from a callback")),
         ApiError::NeedsRef(_) => RawError::Other("tcp_write without COPY on a slice".into()),
-        ApiError::Asserted(a) => RawError::Crashed(assertion(a.msg, a.at)),
+        ApiError::Asserted(a) => RawError::Crashed(assertion(a)),
     }
 }
 
@@ -469,7 +472,7 @@ impl<P: PortProfile> RustEngine<P> {
 fn inspectable<P: PortProfile>(tcp: Option<&Stack<P>>) -> Observed<&Stack<P>> {
     let t = tcp.ok_or_else(|| Unobservable("engine used before reset".into()))?;
     match t.asserted() {
-        Some(a) => Err(Unobservable(format!("after {}", assertion(a.msg, a.at)))),
+        Some(a) => Err(Unobservable(format!("after {}", assertion(a)))),
         None => Ok(t),
     }
 }
@@ -488,7 +491,7 @@ fn id_of<P: PortProfile>(app: &RApp, tcp: &Stack<P>, h: Handle) -> u32 {
 
 fn api_failure(e: ApiError) -> EngineError {
     match e {
-        ApiError::Asserted(a) => EngineError::Crashed(assertion(a.msg, a.at)),
+        ApiError::Asserted(a) => EngineError::Crashed(assertion(a)),
         ApiError::Reentrant
         | ApiError::NeedsRef(_)
         | ApiError::Invalid(_)
@@ -497,8 +500,13 @@ fn api_failure(e: ApiError) -> EngineError {
 }
 
 /// An lwIP assertion the port checks, worded as the C engine words lwIP's.
-fn assertion(msg: &str, at: &str) -> String {
-    format!("lwIP assertion failed: \"{msg}\" ({at})")
+fn assertion(a: &tcp_rust::Assertion) -> String {
+    format!(
+        "lwIP assertion failed: \"{}\" ({}:{})",
+        a.message(),
+        a.file_name(),
+        a.line
+    )
 }
 
 impl<P: PortProfile> Engine for RustEngine<P> {

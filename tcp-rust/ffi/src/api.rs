@@ -125,6 +125,15 @@ impl Hooks for LwipHooks {
         0
     }
     fn callback_returned(&mut self, _: u32, _: Err) {}
+    /// `LWIP_PLATFORM_ASSERT(msg)` of the build ([`crate::opts`]), as
+    /// lwIP's `LWIP_ASSERT` calls it: the platform learns of the failed
+    /// assertion (on most platforms it does not return). If it returns,
+    /// the core stays poisoned and refuses every call until `tcp_init`,
+    /// where lwIP would go on past the assertion.
+    #[inline(never)]
+    fn lwip_assert(&mut self, a: &'static tcp_rust::Assertion) {
+        crate::opts::platform_assert(a);
+    }
 }
 
 /// The stack.
@@ -316,6 +325,15 @@ fn ret(r: Option<Result<Err, ApiError>>) -> ErrT {
 /// `LWIP_RAND()`.
 #[unsafe(no_mangle)]
 pub extern "C" fn tcp_init() {
+    // lwip_init() calls this with no TCP call in progress. One can be left
+    // unfinished by a platform's LWIP_PLATFORM_ASSERT that does not return
+    // but jumps elsewhere (a test harness's longjmp): it is abandoned.
+    // SAFETY: single-threaded (lwIP's contract), and no reference to the
+    // stack is alive at lwip_init().
+    unsafe {
+        ptr::write(&raw mut CURRENT, ptr::null_mut());
+        ptr::write(&raw mut BUSY, false);
+    }
     let netif = Netif {
         ip: [0; 4],
         netmask: [0; 4],

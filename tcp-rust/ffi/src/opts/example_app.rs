@@ -118,6 +118,22 @@ pub const LWIP_SINGLE_NETIF: bool = false;
 
 /// `LWIP_ASSERT_CORE_LOCKED()`: the example's lwipopts.h makes it
 /// `sys_check_core_locking()` (`NO_SYS` 0: the unix port's sys_arch.c
+/// `LWIP_PLATFORM_ASSERT(x)`: the example app's lwipopts.h makes it
+/// `lwip_example_app_platform_assert(x, __LINE__, __FILE__)` (test.c:
+/// prints and aborts).
+pub fn platform_assert(a: &tcp_rust::Assertion) {
+    unsafe extern "C" {
+        fn lwip_example_app_platform_assert(
+            msg: *const core::ffi::c_char,
+            line: core::ffi::c_int,
+            file: *const core::ffi::c_char,
+        );
+    }
+    let line = core::ffi::c_int::try_from(a.line).unwrap_or(0);
+    // SAFETY: two NUL-terminated static strings.
+    unsafe { lwip_example_app_platform_assert(a.msg.as_ptr(), line, a.file.as_ptr()) }
+}
+
 /// asserts that the calling thread holds the core lock).
 pub fn assert_core_locked() {
     unsafe extern "C" {

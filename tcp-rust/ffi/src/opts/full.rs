@@ -103,6 +103,22 @@ pub const LWIP_SINGLE_NETIF: bool = true;
 /// Whether `LWIP_HOOK_TCP_ISN` is defined ([`tcp_isn_hook`]).
 pub const HOOK_TCP_ISN: bool = true;
 
+/// `LWIP_PLATFORM_ASSERT(x)`: lwip-c's arch/cc.h hands it to the shim
+/// (`tcpdiff_platform_assert`, which reports it to the harness and does
+/// not return).
+pub fn platform_assert(a: &tcp_rust::Assertion) {
+    unsafe extern "C" {
+        fn tcpdiff_platform_assert(
+            msg: *const core::ffi::c_char,
+            line: core::ffi::c_int,
+            file: *const core::ffi::c_char,
+        );
+    }
+    let line = core::ffi::c_int::try_from(a.line).unwrap_or(0);
+    // SAFETY: two NUL-terminated static strings.
+    unsafe { tcpdiff_platform_assert(a.msg.as_ptr(), line, a.file.as_ptr()) }
+}
+
 /// `LWIP_ASSERT_CORE_LOCKED()`: empty (`NO_SYS` 1).
 pub fn assert_core_locked() {}
 

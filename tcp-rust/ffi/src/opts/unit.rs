@@ -104,6 +104,31 @@ pub use super::unix_port::{HOOK_TCP_ISN, lwip_rand, tcp_isn_hook};
 /// `LWIP_SINGLE_NETIF`.
 pub const LWIP_SINGLE_NETIF: bool = false;
 
+/// `LWIP_PLATFORM_ASSERT(x)`: arch.h's default, which test/unit's build
+/// keeps: `printf("Assertion \"%s\" failed at line %d in %s\n", x,
+/// __LINE__, __FILE__); fflush(NULL); abort();`.
+pub fn platform_assert(a: &tcp_rust::Assertion) {
+    unsafe extern "C" {
+        fn printf(fmt: *const core::ffi::c_char, ...) -> core::ffi::c_int;
+        fn fflush(stream: *mut core::ffi::c_void) -> core::ffi::c_int;
+        fn abort() -> !;
+    }
+    let line = core::ffi::c_int::try_from(a.line).unwrap_or(0);
+    // SAFETY: the format takes a string, an int and a string, which are
+    // given (NUL-terminated, static); fflush(NULL) flushes every stream;
+    // abort does not return.
+    unsafe {
+        printf(
+            c"Assertion \"%s\" failed at line %d in %s\n".as_ptr(),
+            a.msg.as_ptr(),
+            line,
+            a.file.as_ptr(),
+        );
+        fflush(core::ptr::null_mut());
+        abort()
+    }
+}
+
 /// `LWIP_ASSERT_CORE_LOCKED()`: empty (`NO_SYS` 1).
 pub fn assert_core_locked() {}
 
