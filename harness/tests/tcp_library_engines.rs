@@ -227,7 +227,14 @@ fn another_lwip_tree_unpatched_is_the_same_and_a_patch_is_reported() {
 fn findings_verdicts(engines: &str, second: &str) -> Vec<(String, String)> {
     let o = Command::new(env!("CARGO_BIN_EXE_tcpdiff"))
         .current_dir(root())
-        .args(["run", "--keep-going", "--json", "--engines", engines, "corpus/findings"])
+        .args([
+            "run",
+            "--keep-going",
+            "--json",
+            "--engines",
+            engines,
+            "corpus/findings",
+        ])
         .output()
         .unwrap();
     let cases: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout)

@@ -228,11 +228,36 @@ pub struct Assertion {
     /// lwIP's message, NUL-terminated as `LWIP_ASSERT` hands it to
     /// `LWIP_PLATFORM_ASSERT` ([`Assertion::message`] as text).
     pub msg: &'static core::ffi::CStr,
-    /// The file of lwIP 2.2.1 that asserts it (`tcp.c`), NUL-terminated as
-    /// `__FILE__`.
-    pub file: &'static core::ffi::CStr,
+    /// The file of lwIP 2.2.1 that asserts it.
+    pub file: LwipFile,
     /// The line there (`__LINE__`).
-    pub line: u32,
+    pub line: u16,
+}
+
+/// The lwIP 2.2.1 source files the port's assertions come from (a byte
+/// in each [`Assertion`], where two more pointers would cost flash).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LwipFile {
+    /// `tcp.c`.
+    Tcp,
+    /// `tcp_in.c`.
+    TcpIn,
+    /// `tcp_out.c`.
+    TcpOut,
+    /// `mem.c`.
+    Mem,
+}
+
+impl LwipFile {
+    /// The file name, NUL-terminated as `__FILE__`.
+    pub fn name(self) -> &'static core::ffi::CStr {
+        match self {
+            LwipFile::Tcp => c"tcp.c",
+            LwipFile::TcpIn => c"tcp_in.c",
+            LwipFile::TcpOut => c"tcp_out.c",
+            LwipFile::Mem => c"mem.c",
+        }
+    }
 }
 
 impl Assertion {
@@ -243,7 +268,7 @@ impl Assertion {
 
     /// The file, as text.
     pub fn file_name(&self) -> &'static str {
-        self.file.to_str().unwrap_or("")
+        self.file.name().to_str().unwrap_or("")
     }
 }
 
@@ -1223,13 +1248,13 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             let a = if msg == "invalid next ptr" {
                 &Assertion {
                     msg: c"invalid next ptr",
-                    file: c"mem.c",
+                    file: crate::stack::LwipFile::Mem,
                     line: 777,
                 }
             } else {
                 &Assertion {
                     msg: c"mem_trim can only shrink memory",
-                    file: c"mem.c",
+                    file: crate::stack::LwipFile::Mem,
                     line: 727,
                 }
             };
@@ -1328,6 +1353,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// `LWIP_ASSERT(msg, cond)` failed: the stack is poisoned; the caller
     /// returns the error at once, as C's assertion leaves the function.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn lwip_assert_failed(&mut self, a: &'static Assertion) -> ApiError {
         self.asserted = Some(a);
         self.hooks.lwip_assert(a);

@@ -679,7 +679,7 @@ fn split_unsent_seg_asserts_as_lwip_does() {
         c.s.asserted(),
         Some(&crate::Assertion {
             msg: c"Can't split segment into length 0",
-            file: c"tcp_out.c",
+            file: crate::stack::LwipFile::TcpOut,
             line: 854
         })
     );
@@ -700,7 +700,7 @@ fn split_unsent_seg_asserts_as_lwip_does() {
         c.s.asserted(),
         Some(&crate::Assertion {
             msg: c"split <= mss",
-            file: c"tcp_out.c",
+            file: crate::stack::LwipFile::TcpOut,
             line: 862
         })
     );

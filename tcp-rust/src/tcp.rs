@@ -1421,14 +1421,14 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     if p.unacked.is_some() {
                         return Err(self.lwip_assert_failed(&Assertion {
                             msg: c"tcp_slowtimr: persist ticking with in-flight data",
-                            file: c"tcp.c",
+                            file: crate::stack::LwipFile::Tcp,
                             line: 1240,
                         }));
                     }
                     if p.unsent.is_none() {
                         return Err(self.lwip_assert_failed(&Assertion {
                             msg: c"tcp_slowtimr: persist ticking with empty send buffer",
-                            file: c"tcp.c",
+                            file: crate::stack::LwipFile::Tcp,
                             line: 1241,
                         }));
                     }

@@ -155,7 +155,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 let Some(i) = new else {
                     self.lwip_assert_failed(&Assertion {
                         msg: c"tcp_accept_null: invalid pcb",
-                        file: c"tcp.c",
+                        file: crate::stack::LwipFile::Tcp,
                         line: 784,
                     });
                     return Err::Abrt;
@@ -309,7 +309,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             let Some(next) = self.pbufs.next(p) else {
                 let _ = self.lwip_assert_failed(&Assertion {
                     msg: c"p->next != NULL",
-                    file: c"tcp_in.c",
+                    file: crate::stack::LwipFile::TcpIn,
                     line: 210,
                 });
                 return false;
@@ -863,7 +863,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                                 if self.lpcb_ref(l).accept.kind() == AcceptFn::Null {
                                     self.lwip_assert_failed(&Assertion {
                                         msg: c"pcb->listener->accept != NULL",
-                                        file: c"tcp_in.c",
+                                        file: crate::stack::LwipFile::TcpIn,
                                         line: 952,
                                     });
                                     return Err::Abrt;
@@ -1298,7 +1298,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 // (small TCP_WND: the "minimal" profile).
                 self.lwip_assert_failed(&Assertion {
                     msg: c"tcp_receive: ooseq tcplen > rcv_wnd",
-                    file: c"tcp_in.c",
+                    file: crate::stack::LwipFile::TcpIn,
                     line: 1585,
                 });
                 return;

@@ -511,7 +511,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             if u32::from(mss_local) < u32::from(lus.len) + u32::from(unsent_optlen) {
                 return Err(self.lwip_assert_failed(&Assertion {
                     msg: c"mss_local is too small",
-                    file: c"tcp_out.c",
+                    file: crate::stack::LwipFile::TcpOut,
                     line: 489,
                 }));
             }
@@ -520,7 +520,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             if P::CONFIG.tcp_oversize_dbgcheck && p.unsent_oversize != lus.oversize_left.get() {
                 return Err(self.lwip_assert_failed(&Assertion {
                     msg: c"unsent_oversize mismatch (pcb vs. last_unsent)",
-                    file: c"tcp_out.c",
+                    file: crate::stack::LwipFile::TcpOut,
                     line: 502,
                 }));
             }
@@ -529,7 +529,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 if oversize > space {
                     return Err(self.lwip_assert_failed(&Assertion {
                         msg: c"inconsistent oversize vs. space",
-                        file: c"tcp_out.c",
+                        file: crate::stack::LwipFile::TcpOut,
                         line: 507,
                     }));
                 }
@@ -696,7 +696,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 if left < oversize_used {
                     return Err(self.lwip_assert_failed(&Assertion {
                         msg: c"last_unsent->oversize_left >= oversize_used",
-                        file: c"tcp_out.c",
+                        file: crate::stack::LwipFile::TcpOut,
                         line: 726,
                     }));
                 }
@@ -1069,7 +1069,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             // window that is a multiple of 65536.
             let _ = self.lwip_assert_failed(&Assertion {
                 msg: c"Can't split segment into length 0",
-                file: c"tcp_out.c",
+                file: crate::stack::LwipFile::TcpOut,
                 line: 854,
             });
             return Err::Val;
@@ -1082,7 +1082,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             // Reachable from the wire: the window is not bounded by the MSS.
             let _ = self.lwip_assert_failed(&Assertion {
                 msg: c"split <= mss",
-                file: c"tcp_out.c",
+                file: crate::stack::LwipFile::TcpOut,
                 line: 862,
             });
             return Err::Mem;

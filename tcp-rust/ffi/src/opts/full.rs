@@ -114,9 +114,9 @@ pub fn platform_assert(a: &tcp_rust::Assertion) {
             file: *const core::ffi::c_char,
         );
     }
-    let line = core::ffi::c_int::try_from(a.line).unwrap_or(0);
+    let line = core::ffi::c_int::from(a.line);
     // SAFETY: two NUL-terminated static strings.
-    unsafe { tcpdiff_platform_assert(a.msg.as_ptr(), line, a.file.as_ptr()) }
+    unsafe { tcpdiff_platform_assert(a.msg.as_ptr(), line, a.file.name().as_ptr()) }
 }
 
 /// `LWIP_ASSERT_CORE_LOCKED()`: empty (`NO_SYS` 1).

@@ -113,7 +113,7 @@ pub fn platform_assert(a: &tcp_rust::Assertion) {
         fn fflush(stream: *mut core::ffi::c_void) -> core::ffi::c_int;
         fn abort() -> !;
     }
-    let line = core::ffi::c_int::try_from(a.line).unwrap_or(0);
+    let line = core::ffi::c_int::from(a.line);
     // SAFETY: the format takes a string, an int and a string, which are
     // given (NUL-terminated, static); fflush(NULL) flushes every stream;
     // abort does not return.
@@ -122,7 +122,7 @@ pub fn platform_assert(a: &tcp_rust::Assertion) {
             c"Assertion \"%s\" failed at line %d in %s\n".as_ptr(),
             a.msg.as_ptr(),
             line,
-            a.file.as_ptr(),
+            a.file.name().as_ptr(),
         );
         fflush(core::ptr::null_mut());
         abort()
