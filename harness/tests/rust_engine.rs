@@ -305,6 +305,22 @@ fn the_ports_minimal_profile_is_the_c_builds_options() {
     );
 }
 
+/// The same for the other profiles of harness/src/engine/profiles.rs.
+#[test]
+fn the_ports_other_profiles_are_the_c_builds_options() {
+    use harness::engine::profiles::{NoOoseq, OoseqLimited};
+    use tcp_rust::config::Profile;
+    for (name, r) in [
+        ("no-ooseq", NoOoseq::CONFIG),
+        ("ooseq-limited", OoseqLimited::CONFIG),
+    ] {
+        let build = harness::engine::builds::profile(name).unwrap();
+        let differ = option_differences(&build.tcp_options(), &r);
+        assert!(differ.is_empty(), "{name}: {differ:#?}");
+        assert_eq!(r.check(), Ok(()), "{name}");
+    }
+}
+
 /// Every option lwIP's TCP reads on which the C build `c` and the port's
 /// options `r` differ.
 fn option_differences(c: &lwip_c::ffi::shim_tcp_options, r: &tcp_rust::Config) -> Vec<String> {

@@ -1205,6 +1205,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     // Out of sequence.
                     if P::CONFIG.tcp_queue_ooseq {
                         self.tcp_receive_queue_ooseq(i);
+                        // #if defined(TCP_OOSEQ_BYTES_LIMIT) ||
+                        // defined(TCP_OOSEQ_PBUFS_LIMIT)
+                        if P::CONFIG.tcp_ooseq_max_bytes != 0 || P::CONFIG.tcp_ooseq_max_pbufs != 0
+                        {
+                            self.tcp_receive_limit_ooseq(i);
+                        }
                     }
                     self.tcp_send_empty_ack(i);
                 }
@@ -1606,6 +1612,83 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         if let Some(d) = p.rcv_sacks.ranges_mut().get_mut(0) {
             *d = TcpSackRange { left, right };
+        }
+    }
+
+    /// tcp_receive's check that the ooseq queue stays within
+    /// `TCP_OOSEQ_BYTES_LIMIT(pcb)` bytes (pbufs' `tot_len`) and
+    /// `TCP_OOSEQ_PBUFS_LIMIT(pcb)` pbufs (`pbuf_clen`), each when set
+    /// (`TCP_OOSEQ_MAX_BYTES`, `TCP_OOSEQ_MAX_PBUFS`): the first segment
+    /// that goes over a limit and every one after it are freed, their SACK
+    /// blocks with them.
+    fn tcp_receive_limit_ooseq(&mut self, i: PcbOf<P>) {
+        let (max_bytes, max_pbufs) = (P::CONFIG.tcp_ooseq_max_bytes, P::CONFIG.tcp_ooseq_max_pbufs);
+        let (mut blen, mut qlen) = (0u32, 0u16);
+        let mut prev: Option<SegOf<P>> = None;
+        let mut next = self.pcb_ref(i).ooseq;
+        while let Some(n) = next {
+            let (p, after) = {
+                let g = self.seg_ref(n);
+                (g.p, g.next)
+            };
+            let mut stop_here = false;
+            if let Some(p) = p {
+                if max_bytes != 0 {
+                    blen = blen.wrapping_add(u32::from(self.pbufs.tot_len(p)));
+                    stop_here |= blen > max_bytes;
+                }
+                if max_pbufs != 0 {
+                    qlen = qlen.wrapping_add(self.pbufs.pbuf_clen(p));
+                    stop_here |= qlen > max_pbufs;
+                }
+            }
+            if stop_here {
+                if P::CONFIG.lwip_tcp_sack_out && self.pcb_ref(i).flags & TF_SACK != 0 {
+                    // Let's remove all SACKs from next's seqno up.
+                    let seq = self.in_seg_seqno(n);
+                    self.tcp_remove_sacks_gt(i, seq);
+                }
+                // Too much ooseq data: dump this and everything after it.
+                self.tcp_segs_free(Some(n));
+                match prev {
+                    None => self.p(i).ooseq = None,
+                    Some(pv) => self.sg(pv).next = None,
+                }
+                break;
+            }
+            prev = Some(n);
+            next = after;
+        }
+    }
+
+    /// Port of `tcp_remove_sacks_gt()` (tcp_in.c): blocks that start at or
+    /// after `seq` go, a block straddling it ends at it; the rest move up.
+    fn tcp_remove_sacks_gt(&mut self, i: PcbOf<P>, seq: u32) {
+        let max = usize::from(P::CONFIG.lwip_tcp_max_sack_num);
+        let p = self.p(i);
+        let n = p.rcv_sacks.ranges().len().min(max);
+        let mut unused = 0usize;
+        for k in 0..n {
+            let Some(s) = p.rcv_sacks.ranges().get(k).copied() else {
+                break;
+            };
+            if !s.is_valid() {
+                break;
+            }
+            if tcp_seq_lt(s.left, seq) {
+                if let Some(d) = p.rcv_sacks.ranges_mut().get_mut(unused) {
+                    *d = s;
+                    if tcp_seq_gt(d.right, seq) {
+                        d.right = seq;
+                    }
+                }
+                unused += 1;
+            }
+        }
+        for k in unused..n {
+            if let Some(d) = p.rcv_sacks.ranges_mut().get_mut(k) {
+                *d = TcpSackRange { left: 0, right: 0 };
+            }
         }
     }
 

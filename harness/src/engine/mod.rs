@@ -258,6 +258,8 @@ pub fn by_name(spec: &str) -> Result<Box<dyn Engine>, String> {
             Box::new(c::CEngine::on(builds::profile(&name["c:".len()..])?))
         }
         "rust:minimal" => Box::new(rust::RustEngine::<profiles::Minimal>::on()),
+        "rust:no-ooseq" => Box::new(rust::RustEngine::<profiles::NoOoseq>::on()),
+        "rust:ooseq-limited" => Box::new(rust::RustEngine::<profiles::OoseqLimited>::on()),
         _ if name.starts_with("rust:") => {
             return Err(format!(
                 "no profile '{}' for the port (rust:PROFILE takes: full, {})",
@@ -302,11 +304,11 @@ pub const ENGINES: &[(&str, &str)] = &[
     ),
     (
         "c:PROFILE",
-        "lwIP's tcp*.c with lwip-c/profiles/PROFILE/lwipopts.h (full, minimal), loaded as a shared object",
+        "lwIP's tcp*.c with lwip-c/profiles/PROFILE/lwipopts.h (full, minimal, no-ooseq, ooseq-limited), loaded as a shared object",
     ),
     (
         "rust:PROFILE",
-        "the port with PROFILE's options (full, minimal) over its own storage",
+        "the port with PROFILE's options (full, minimal, no-ooseq, ooseq-limited) over its own storage",
     ),
     (
         "c@DIR",

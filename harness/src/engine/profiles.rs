@@ -52,5 +52,39 @@ impl PortProfile for Minimal {
     const NAME: &'static str = "minimal";
 }
 
+/// `no-ooseq`: the full profile with `TCP_QUEUE_OOSEQ` 0 (and so no
+/// `LWIP_TCP_SACK_OUT`).
+pub struct NoOoseq;
+
+impl Profile for NoOoseq {
+    const CONFIG: Config = Config {
+        tcp_queue_ooseq: false,
+        lwip_tcp_sack_out: false,
+        ..Config::full()
+    };
+    type Storage = Pools;
+}
+
+impl PortProfile for NoOoseq {
+    const NAME: &'static str = "no-ooseq";
+}
+
+/// `ooseq-limited`: the full profile with the out-of-order queue limited
+/// to 2920 bytes and 2 pbufs per pcb.
+pub struct OoseqLimited;
+
+impl Profile for OoseqLimited {
+    const CONFIG: Config = Config {
+        tcp_ooseq_max_bytes: 2920,
+        tcp_ooseq_max_pbufs: 2,
+        ..Config::full()
+    };
+    type Storage = Pools;
+}
+
+impl PortProfile for OoseqLimited {
+    const NAME: &'static str = "ooseq-limited";
+}
+
 /// The profiles `rust:NAME` takes (besides `full`).
-pub const NAMES: &[&str] = &["minimal"];
+pub const NAMES: &[&str] = &["minimal", "no-ooseq", "ooseq-limited"];
