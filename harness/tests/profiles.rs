@@ -74,7 +74,7 @@ fn the_no_ooseq_profile_gives_lwips_behaviour_over_the_corpus() {
     assert!(same > 380 && stopped == 0, "{same} the same");
 }
 
-/// `ooseq-limited`: the out-of-order queue cut at 2920 bytes and 2 pbufs
+/// `ooseq-limited`: the out-of-order queue cut at 2920 bytes and 4 pbufs
 /// (tcp_receive's limits and tcp_remove_sacks_gt, which the full profile
 /// compiles out).
 #[test]

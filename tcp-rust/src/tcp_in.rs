@@ -1206,11 +1206,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     if P::CONFIG.tcp_queue_ooseq {
                         self.tcp_receive_queue_ooseq(i);
                         // #if defined(TCP_OOSEQ_BYTES_LIMIT) ||
-                        // defined(TCP_OOSEQ_PBUFS_LIMIT)
-                        if P::CONFIG.tcp_ooseq_max_bytes != 0 || P::CONFIG.tcp_ooseq_max_pbufs != 0
-                        {
-                            self.tcp_receive_limit_ooseq(i);
-                        }
+                        // defined(TCP_OOSEQ_PBUFS_LIMIT): each limit is
+                        // checked inside (neither set: nothing is cut).
+                        self.tcp_receive_limit_ooseq(i);
                     }
                     self.tcp_send_empty_ack(i);
                 }

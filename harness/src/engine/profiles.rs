@@ -70,13 +70,14 @@ impl PortProfile for NoOoseq {
 }
 
 /// `ooseq-limited`: the full profile with the out-of-order queue limited
-/// to 2920 bytes and 2 pbufs per pcb.
+/// to 2920 bytes and 4 pbufs per pcb (large segments reach the byte
+/// limit first, small ones the pbuf limit).
 pub struct OoseqLimited;
 
 impl Profile for OoseqLimited {
     const CONFIG: Config = Config {
         tcp_ooseq_max_bytes: 2920,
-        tcp_ooseq_max_pbufs: 2,
+        tcp_ooseq_max_pbufs: 4,
         ..Config::full()
     };
     type Storage = Pools;

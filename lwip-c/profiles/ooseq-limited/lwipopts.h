@@ -1,9 +1,10 @@
 /*
  * tcpdiff profile "ooseq-limited": the "full" profile (../full/lwipopts.h,
  * whose comments explain each choice) with the out-of-order queue limited
- * per pcb: TCP_OOSEQ_MAX_BYTES 2920 and TCP_OOSEQ_MAX_PBUFS 2 (opt.h's
+ * per pcb: TCP_OOSEQ_MAX_BYTES 2920 and TCP_OOSEQ_MAX_PBUFS 4 (opt.h's
  * TCP_OOSEQ_BYTES_LIMIT / TCP_OOSEQ_PBUFS_LIMIT then cut the queue:
- * tcp_in.c's tcp_receive). The port's options for it:
+ * tcp_in.c's tcp_receive): large segments reach the byte limit first,
+ * small ones the pbuf limit. The port's options for it:
  * harness/src/engine/profiles.rs (a test checks them against this build's).
  */
 #ifndef TCPDIFF_LWIPOPTS_H
@@ -72,7 +73,7 @@
 #define TCP_OVERSIZE                    TCP_MSS
 #define TCP_QUEUE_OOSEQ                 1
 #define TCP_OOSEQ_MAX_BYTES             2920
-#define TCP_OOSEQ_MAX_PBUFS             2
+#define TCP_OOSEQ_MAX_PBUFS             4
 #define LWIP_TCP_SACK_OUT               1
 #define LWIP_TCP_MAX_SACK_NUM           4
 #define LWIP_TCP_TIMESTAMPS             1
