@@ -1,54 +1,60 @@
 //! Profiles other than `full` (lwip-c/profiles/NAME/lwipopts.h for lwIP,
 //! harness/src/engine/profiles.rs for the port): the corpus run on
-//! `c:NAME` against `rust:NAME` through `tcpdiff run`, as users run it.
+//! `c:NAME` against `rust:NAME`, the engines `tcpdiff run --engines
+//! c:NAME,rust:NAME` takes (in this process: every mutant of the port
+//! runs this test, docs/MUTANTS.md).
 //!
 //! The scripts' `>` lines are written for `full` (window, MSS, options),
 //! so under another profile they fail on both engines alike; what must
 //! hold is the differential: no case where the engines differ.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use harness::runner::Verdict;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The corpus on `c:NAME` against `rust:NAME`: (same, stopped alike)
-/// counts; a divergence fails the test. `stops` names the one lwIP
-/// assertion both may stop at under this profile.
+/// The corpus on `c:NAME` against `rust:NAME`, in this process (the
+/// engines `tcpdiff run --engines c:NAME,rust:NAME` takes, case by case as
+/// `run` runs them): (same, stopped alike) counts; a divergence fails the
+/// test. `stops` names the one lwIP assertion both may stop at under this
+/// profile.
 fn corpus_on(profile: &str, stops: Option<&str>) -> (usize, usize) {
-    let engines = format!("c:{profile},rust:{profile}");
-    let o = Command::new(env!("CARGO_BIN_EXE_tcpdiff"))
-        .current_dir(root())
-        .args([
-            "run",
-            "--keep-going",
-            "--json",
-            "--engines",
-            &engines,
-            "corpus/scripts",
-        ])
-        .output()
-        .unwrap();
-    let cases: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("{e}: stderr {}", String::from_utf8_lossy(&o.stderr)));
-    assert!(cases.len() > 380, "{} cases", cases.len());
+    let mut a = harness::engine::by_name(&format!("c:{profile}")).unwrap();
+    let mut b = harness::engine::by_name(&format!("rust:{profile}")).unwrap();
+    let mut files = Vec::new();
+    let mut dirs = vec![root().join("corpus/scripts")];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "pkt") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() > 380, "{} scripts", files.len());
     let (mut same, mut stopped) = (0, 0);
     let mut differ = Vec::new();
-    for c in &cases {
-        let v = &c["verdict"];
-        if v == "Same" {
-            same += 1;
-        } else if let Some(p) = v.get("Poisoned").and_then(|p| p.as_str()) {
+    for f in &files {
+        let name = f.display().to_string();
+        let text = std::fs::read_to_string(f).unwrap();
+        let r = harness::case::run_text(&name, &text, a.as_mut(), b.as_mut()).result;
+        match r.verdict {
+            Some(Verdict::Same) => same += 1,
             // Both engines stopped at the same step with the same failure.
-            assert!(
-                stops.is_some_and(|m| p.contains(m)),
-                "{profile}: {}: {p}",
-                c["name"]
-            );
-            stopped += 1;
-        } else {
-            differ.push(format!("{}: {v}", c["name"]));
+            Some(Verdict::Poisoned(p)) => {
+                assert!(
+                    stops.is_some_and(|m| p.contains(m)),
+                    "{profile}: {name}: {p}"
+                );
+                stopped += 1;
+            }
+            other => differ.push(format!("{name}: {other:?}")),
         }
     }
     assert!(differ.is_empty(), "{profile}: {differ:#?}");
