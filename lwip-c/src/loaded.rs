@@ -170,6 +170,11 @@ pub fn build(
             hash.update(fs::read(&h).map_err(|e| format!("{}: {e}", h.display()))?);
         }
     }
+    // A profile may include another (lwip-c/profiles/NAME/lwipopts.h
+    // starts from ../full/lwipopts.h): every profile's header counts.
+    for h in headers(Path::new(build_info::PROFILES_DIR))? {
+        hash.update(fs::read(&h).map_err(|e| format!("{}: {e}", h.display()))?);
+    }
     hash.update(cc.as_bytes());
     hash.update(CFLAGS.join(" ").as_bytes());
     let key = hash.finalize().iter().fold(String::new(), |mut s, b| {

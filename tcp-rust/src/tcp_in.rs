@@ -1662,37 +1662,39 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// Port of `tcp_remove_sacks_gt()` (tcp_in.c): blocks that start at or
     /// after `seq` go, a block straddling it ends at it; the rest move up.
     fn tcp_remove_sacks_gt(&mut self, i: PcbOf<P>, seq: u32) {
-        let max = usize::from(P::CONFIG.lwip_tcp_max_sack_num);
-        let p = self.p(i);
-        let n = p.rcv_sacks.ranges().len().min(max);
-        let mut unused = 0usize;
-        for k in 0..n {
-            let Some(s) = p.rcv_sacks.ranges().get(k).copied() else {
-                break;
-            };
-            if !s.is_valid() {
-                break;
-            }
-            if tcp_seq_lt(s.left, seq) {
-                if let Some(d) = p.rcv_sacks.ranges_mut().get_mut(unused) {
-                    *d = s;
-                    if tcp_seq_gt(d.right, seq) {
-                        d.right = seq;
-                    }
-                }
-                unused += 1;
-            }
-        }
-        for k in unused..n {
-            if let Some(d) = p.rcv_sacks.ranges_mut().get_mut(k) {
-                *d = TcpSackRange { left: 0, right: 0 };
-            }
-        }
+        self.tcp_retain_sacks(i, |s| {
+            tcp_seq_lt(s.left, seq).then(|| TcpSackRange {
+                left: s.left,
+                right: if tcp_seq_gt(s.right, seq) {
+                    seq
+                } else {
+                    s.right
+                },
+            })
+        });
     }
 
     /// Port of `tcp_remove_sacks_lt()` (tcp_in.c): blocks wholly below
     /// `seq` go, a block straddling it starts at it; the rest move up.
     fn tcp_remove_sacks_lt(&mut self, i: PcbOf<P>, seq: u32) {
+        self.tcp_retain_sacks(i, |s| {
+            tcp_seq_gt(s.right, seq).then(|| TcpSackRange {
+                left: if tcp_seq_lt(s.left, seq) { seq } else { s.left },
+                right: s.right,
+            })
+        });
+    }
+
+    /// The loop both `tcp_remove_sacks_*` share: each valid block, in
+    /// order up to the first invalid one (of at most
+    /// `LWIP_TCP_MAX_SACK_NUM`), is kept as `keep` returns it (moved up
+    /// over those dropped) or dropped (None); the entries after the kept
+    /// ones are invalidated.
+    fn tcp_retain_sacks(
+        &mut self,
+        i: PcbOf<P>,
+        keep: impl Fn(TcpSackRange) -> Option<TcpSackRange>,
+    ) {
         let max = usize::from(P::CONFIG.lwip_tcp_max_sack_num);
         let p = self.p(i);
         let n = p.rcv_sacks.ranges().len().min(max);
@@ -1704,12 +1706,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             if !s.is_valid() {
                 break;
             }
-            if tcp_seq_gt(s.right, seq) {
+            if let Some(kept) = keep(s) {
                 if let Some(d) = p.rcv_sacks.ranges_mut().get_mut(unused) {
-                    *d = s;
-                    if tcp_seq_lt(d.left, seq) {
-                        d.left = seq;
-                    }
+                    *d = kept;
                 }
                 unused += 1;
             }
