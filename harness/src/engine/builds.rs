@@ -20,7 +20,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
 use lwip_c::CBuild;
 
@@ -45,17 +45,51 @@ pub const RUST_FFI_SO_ENV: &str = "TCPDIFF_RUST_FFI_SO";
 /// The `rust-ffi` build: the port's library, built by cargo, with lwIP
 /// (or the shared object `$TCPDIFF_RUST_FFI_SO` names).
 pub fn rust_ffi() -> Result<&'static CBuild, String> {
-    static BUILD: OnceLock<Result<&'static CBuild, String>> = OnceLock::new();
-    BUILD
-        .get_or_init(|| {
-            let so = match std::env::var_os(RUST_FFI_SO_ENV) {
-                Some(so) => PathBuf::from(so),
-                None => rust_ffi_so()?,
-            };
-            lwip_c::loaded::load(&so, "rust-ffi")
-        })
-        .clone()
-        .map_err(|e| format!("engine rust-ffi: {e}"))
+    once("rust-ffi".to_string(), || {
+        match std::env::var_os(RUST_FFI_SO_ENV) {
+            Some(so) => Ok(PathBuf::from(so)),
+            None => rust_ffi_so(),
+        }
+    })
+}
+
+/// The `lib:PATH` build.
+pub fn tcp_library(path: &Path) -> Result<&'static CBuild, String> {
+    once(format!("lib:{}", path.display()), || {
+        lwip_c::loaded::build_with_tcp_library(path, &cache_dir())
+    })
+}
+
+/// The `c@DIR` build: the lwIP tree DIR (its files and its TCP) with the
+/// project's profile and shim.
+pub fn lwip_tree(dir: &Path) -> Result<&'static CBuild, String> {
+    once(format!("c@{}", dir.display()), || tree_so(dir))
+}
+
+/// The `c:PROFILE` build: the pinned lwIP tree with
+/// lwip-c/profiles/PROFILE/lwipopts.h.
+pub fn profile(name: &str) -> Result<&'static CBuild, String> {
+    once(format!("c:{name}"), || profile_so(name))
+}
+
+/// The build the engine name `engine` stands for, made once per process:
+/// `so` gives its shared object, loaded under that name. (Loading an
+/// object twice would give the same globals anyway; this also spares
+/// hashing its sources again.)
+fn once(
+    engine: String,
+    so: impl FnOnce() -> Result<PathBuf, String>,
+) -> Result<&'static CBuild, String> {
+    static BUILDS: Mutex<Vec<(String, &'static CBuild)>> = Mutex::new(Vec::new());
+    let mut builds = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, b)) = builds.iter().find(|(n, _)| *n == engine) {
+        return Ok(b);
+    }
+    let b = so()
+        .and_then(|so| lwip_c::loaded::load(&so, &engine))
+        .map_err(|e| format!("engine {engine}: {e}"))?;
+    builds.push((engine, b));
+    Ok(b)
 }
 
 /// The `rust-ffi` shared object, built (cargo for the library, then the
@@ -63,87 +97,15 @@ pub fn rust_ffi() -> Result<&'static CBuild, String> {
 pub fn rust_ffi_so() -> Result<PathBuf, String> {
     let lib = port_library()?;
     lwip_c::loaded::build_with_tcp_library(&lib, &cache_dir())
-        .map_err(|e| format!("engine rust-ffi: {e}"))
 }
 
-/// What a process running cases in workers does before it starts them:
-/// builds what the engine `spec` needs (an error here, once, rather than
-/// one per case) and returns the environment the workers need to find it.
-pub fn prepare(spec: &str) -> Result<Vec<(&'static str, PathBuf)>, String> {
-    let name = spec.split_once('+').map_or(spec, |(n, _)| n);
-    if name == "rust-ffi" {
-        return Ok(vec![(RUST_FFI_SO_ENV, rust_ffi_so()?)]);
-    }
-    if let Some(path) = name.strip_prefix("lib:") {
-        lwip_c::loaded::build_with_tcp_library(Path::new(path), &cache_dir())
-            .map_err(|e| format!("engine {name}: {e}"))?;
-    }
-    if let Some(p) = name.strip_prefix("c:")
-        && p != "full"
-    {
-        profile_so(p).map_err(|e| format!("engine {name}: {e}"))?;
-    }
-    if let Some(dir) = name.strip_prefix("c@") {
-        lwip_c::loaded::build(
-            Path::new(dir),
-            Path::new(lwip_c::build_info::PROFILE_DIR),
-            lwip_c::loaded::Tcp::Tree,
-            &cache_dir(),
-        )
-        .map_err(|e| format!("engine {name}: {e}"))?;
-    }
-    Ok(Vec::new())
-}
-
-/// The `lib:PATH` build.
-pub fn tcp_library(path: &Path) -> Result<&'static CBuild, String> {
-    // One build per path for the process (loading twice would share its
-    // globals anyway).
-    static BUILDS: Mutex<Vec<(PathBuf, &'static CBuild)>> = Mutex::new(Vec::new());
-    let mut builds = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, b)) = builds.iter().find(|(p, _)| p == path) {
-        return Ok(b);
-    }
-    let b = load(path, &format!("lib:{}", path.display()))
-        .map_err(|e| format!("engine lib:{}: {e}", path.display()))?;
-    builds.push((path.to_path_buf(), b));
-    Ok(b)
-}
-
-/// The `c@DIR` build: the lwIP tree DIR (its files and its TCP) with the
-/// project's profile and shim.
-pub fn lwip_tree(dir: &Path) -> Result<&'static CBuild, String> {
-    static BUILDS: Mutex<Vec<(PathBuf, &'static CBuild)>> = Mutex::new(Vec::new());
-    let mut builds = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, b)) = builds.iter().find(|(p, _)| p == dir) {
-        return Ok(b);
-    }
-    let name = format!("c@{}", dir.display());
-    let so = lwip_c::loaded::build(
+fn tree_so(dir: &Path) -> Result<PathBuf, String> {
+    lwip_c::loaded::build(
         dir,
         Path::new(lwip_c::build_info::PROFILE_DIR),
         lwip_c::loaded::Tcp::Tree,
         &cache_dir(),
     )
-    .map_err(|e| format!("engine {name}: {e}"))?;
-    let b = lwip_c::loaded::load(&so, &name).map_err(|e| format!("engine {name}: {e}"))?;
-    builds.push((dir.to_path_buf(), b));
-    Ok(b)
-}
-
-/// The `c:PROFILE` build: the pinned lwIP tree with
-/// lwip-c/profiles/PROFILE/lwipopts.h.
-pub fn profile(name: &str) -> Result<&'static CBuild, String> {
-    static BUILDS: Mutex<Vec<(String, &'static CBuild)>> = Mutex::new(Vec::new());
-    let mut builds = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, b)) = builds.iter().find(|(p, _)| p == name) {
-        return Ok(b);
-    }
-    let engine = format!("c:{name}");
-    let so = profile_so(name).map_err(|e| format!("engine {engine}: {e}"))?;
-    let b = lwip_c::loaded::load(&so, &engine).map_err(|e| format!("engine {engine}: {e}"))?;
-    builds.push((name.to_string(), b));
-    Ok(b)
 }
 
 fn profile_so(name: &str) -> Result<PathBuf, String> {
@@ -156,9 +118,29 @@ fn profile_so(name: &str) -> Result<PathBuf, String> {
     )
 }
 
-fn load(lib: &Path, name: &str) -> Result<&'static CBuild, String> {
-    let so = lwip_c::loaded::build_with_tcp_library(lib, &cache_dir())?;
-    lwip_c::loaded::load(&so, name)
+/// What a process running cases in workers does before it starts them:
+/// builds what the engine `spec` needs (an error here, once, rather than
+/// one per case) and returns the environment the workers need to find it.
+pub fn prepare(spec: &str) -> Result<Vec<(&'static str, PathBuf)>, String> {
+    let name = spec.split_once('+').map_or(spec, |(n, _)| n);
+    let built = if name == "rust-ffi" {
+        return Ok(vec![(
+            RUST_FFI_SO_ENV,
+            rust_ffi_so().map_err(|e| format!("engine {name}: {e}"))?,
+        )]);
+    } else if let Some(path) = name.strip_prefix("lib:") {
+        lwip_c::loaded::build_with_tcp_library(Path::new(path), &cache_dir())
+    } else if let Some(p) = name.strip_prefix("c:")
+        && p != "full"
+    {
+        profile_so(p)
+    } else if let Some(dir) = name.strip_prefix("c@") {
+        tree_so(Path::new(dir))
+    } else {
+        return Ok(Vec::new());
+    };
+    built.map_err(|e| format!("engine {name}: {e}"))?;
+    Ok(Vec::new())
 }
 
 /// `cargo build --release` of tcp-rust/ffi/staticlib with `opts-full`, in
