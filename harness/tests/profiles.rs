@@ -88,3 +88,21 @@ fn the_ooseq_limited_profile_gives_lwips_behaviour_over_the_corpus() {
     let (same, stopped) = corpus_on("ooseq-limited", None);
     assert!(same > 380 && stopped == 0, "{same} the same");
 }
+
+/// `lwip-unit`: lwIP's unit-test TCP options (MSS 536, a 5360-byte window
+/// with window scaling at shift 0, 40 segments, a pool pbuf of one MSS so
+/// that a full-sized segment arrives chained). The same ooseq assertion
+/// as in `minimal` is reachable under its window.
+#[test]
+fn the_lwip_unit_profile_gives_lwips_behaviour_over_the_corpus() {
+    let (same, _) = corpus_on("lwip-unit", Some("tcp_receive: ooseq tcplen > rcv_wnd"));
+    assert!(same > 380, "{same} the same");
+}
+
+/// `lwip-fuzz`: lwIP's fuzzer TCP options (as `lwip-unit`, with shift 2,
+/// TCP_OVERSIZE 1 and no TCP checksum check).
+#[test]
+fn the_lwip_fuzz_profile_gives_lwips_behaviour_over_the_corpus() {
+    let (same, _) = corpus_on("lwip-fuzz", Some("tcp_receive: ooseq tcplen > rcv_wnd"));
+    assert!(same > 380, "{same} the same");
+}

@@ -305,15 +305,12 @@ fn the_ports_minimal_profile_is_the_c_builds_options() {
     );
 }
 
-/// The same for the other profiles of harness/src/engine/profiles.rs.
+/// The same for every other profile of harness/src/engine/profiles.rs.
 #[test]
 fn the_ports_other_profiles_are_the_c_builds_options() {
-    use harness::engine::profiles::{NoOoseq, OoseqLimited};
     use tcp_rust::config::Profile;
-    for (name, r) in [
-        ("no-ooseq", NoOoseq::CONFIG),
-        ("ooseq-limited", OoseqLimited::CONFIG),
-    ] {
+    for name in harness::engine::profiles::NAMES {
+        let r = harness::with_port_profile!(*name, P => P::CONFIG, _ => unreachable!("{name}"));
         let build = harness::engine::builds::profile(name).unwrap();
         let differ = option_differences(&build.tcp_options(), &r);
         assert!(differ.is_empty(), "{name}: {differ:#?}");

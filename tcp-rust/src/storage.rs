@@ -629,28 +629,28 @@ struct PortGlobals {
     mib2_tcp: [u32; MIB2_TCP_COUNTERS],
     /// Bit `i`: segment `i` went to the IP layer since it was allocated
     /// (lwIP's `seg->p->payload != seg->tcphdr`).
-    seg_sent: u16,
+    seg_sent: u64,
 }
 
 /// Segment `i`'s bit in [`PortGlobals::seg_sent`].
 #[inline]
-const fn seg_bit(i: u8) -> u16 {
-    const { assert!(MAX_SEGS <= 16) };
-    1 << (slot::<MAX_SEGS>(i) as u32)
+const fn seg_bit<const N: usize>(i: u8) -> u64 {
+    const { assert!(N <= 64) };
+    1 << (slot::<N>(i) as u32)
 }
 
 /// The port's own pools: arrays of [`MAX_PCBS`], [`MAX_LISTEN_PCBS`] and
-/// [`MAX_SEGS`] elements inside the stack, of which a profile uses the
-/// first `MEMP_NUM_*`.
+/// `SEGS` (by default [`MAX_SEGS`]; a power of two up to 64) elements
+/// inside the stack, of which a profile uses the first `MEMP_NUM_*`.
 #[derive(Debug, Clone)]
-pub struct Pools {
+pub struct Pools<const SEGS: usize = MAX_SEGS> {
     ready: bool,
     next_gen: u32,
     globals: PortGlobals,
     ip: Ip4,
     pcbs: [Slot<TcpPcb>; MAX_PCBS],
     lpcbs: [Slot<TcpPcbListen>; MAX_LISTEN_PCBS],
-    segs: [Slot<TcpSeg>; MAX_SEGS],
+    segs: [Slot<TcpSeg>; SEGS],
 }
 
 /// The array position of pool index `i` in a pool of `N` slots. Pool
@@ -713,11 +713,11 @@ fn generation_at<T: Copy>(slots: &[Slot<T>], i: u8) -> u32 {
     slots.get(usize::from(i)).map_or(0, |s| s.generation)
 }
 
-impl Storage for Pools {
+impl<const SEGS: usize> Storage for Pools<SEGS> {
     type Layout = PortLayout;
     type Pbufs = Pbufs;
     const PORT_PBUFS: bool = true;
-    const EMPTY: Pools = Pools {
+    const EMPTY: Pools<SEGS> = Pools {
         ready: false,
         next_gen: 0,
         globals: PortGlobals {
@@ -745,11 +745,11 @@ impl Storage for Pools {
             used: false,
             generation: 0,
             v: TcpSeg::ZERO,
-        }; MAX_SEGS],
+        }; SEGS],
     };
     const MAX_PCBS: usize = MAX_PCBS;
     const MAX_LISTEN_PCBS: usize = MAX_LISTEN_PCBS;
-    const MAX_SEGS: usize = MAX_SEGS;
+    const MAX_SEGS: usize = SEGS;
 
     #[inline]
     fn memp_init(&mut self) {
@@ -803,7 +803,7 @@ impl Storage for Pools {
     #[inline]
     fn alloc_seg(&mut self, limit: usize) -> Option<u8> {
         let i = take_free(self.ready, &mut self.segs, limit).map(|(i, _)| i)?;
-        self.globals.seg_sent &= !seg_bit(i);
+        self.globals.seg_sent &= !seg_bit::<SEGS>(i);
         Some(i)
     }
 
@@ -834,12 +834,12 @@ impl Storage for Pools {
 
     #[inline]
     fn seg(&self, i: u8) -> &TcpSeg {
-        &self.segs[slot::<MAX_SEGS>(i)].v
+        &self.segs[slot::<SEGS>(i)].v
     }
 
     #[inline]
     fn seg_mut(&mut self, i: u8) -> &mut TcpSeg {
-        &mut self.segs[slot::<MAX_SEGS>(i)].v
+        &mut self.segs[slot::<SEGS>(i)].v
     }
 
     #[inline]
@@ -1023,8 +1023,8 @@ impl Storage for Pools {
     fn seg_payload_to_tcphdr(&mut self, _: &mut Pbufs, i: u8) -> bool {
         // Called by tcp_output_segment right before the segment goes to the
         // IP layer (which always has room for its header).
-        let sent = self.globals.seg_sent & seg_bit(i) != 0;
-        self.globals.seg_sent |= seg_bit(i);
+        let sent = self.globals.seg_sent & seg_bit::<SEGS>(i) != 0;
+        self.globals.seg_sent |= seg_bit::<SEGS>(i);
         sent
     }
 
@@ -1078,7 +1078,7 @@ mod tests {
     /// of its allocation, and each allocation gets a new generation.
     #[test]
     fn pools_index_and_generation_contract() {
-        let mut st = Pools::EMPTY;
+        let mut st = <Pools>::EMPTY;
         assert_eq!(st.alloc_pcb(MAX_PCBS), None, "nothing before memp_init");
         st.memp_init();
         assert_eq!(st.pcb_at(MAX_PCBS as u8 - 1), Some(MAX_PCBS as u8 - 1));

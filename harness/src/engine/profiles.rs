@@ -87,5 +87,137 @@ impl PortProfile for OoseqLimited {
     const NAME: &'static str = "ooseq-limited";
 }
 
-/// The profiles `rust:NAME` takes (besides `full`).
-pub const NAMES: &[&str] = &["minimal", "no-ooseq", "ooseq-limited"];
+/// The TCP and memory options lwIP's own unit tests and fuzzers share
+/// (test/unit/lwipopts.h, test/fuzz/lwipopts.h): TCP_MSS 536, TCP_WND
+/// 10 * MSS, TCP_SND_BUF 12 * MSS, window scaling; opt.h's defaults (no
+/// SACK, timestamps, keepalive options or listen backlog, 8 listen pcbs,
+/// a pool pbuf of one MSS and its headers), on the harness's full
+/// infrastructure; TCP_SND_QUEUELEN 40 and as many segments (the port's
+/// storage with 64 segment slots). Their MEM_SIZE (17000, 16000) and
+/// PBUF_POOL_SIZE (400) are more than the port's own heap and pool hold:
+/// 16000 bytes and 40 pool pbufs here (the profiles' lwipopts.h say so
+/// too).
+const fn lwip_test_options(rcv_scale: u8) -> Config {
+    let mss = 536u16;
+    let wnd = 10 * mss as u32;
+    let snd_buf = 12 * mss as u32;
+    let queuelen = 40u16;
+    let full = Config::full();
+    Config {
+        tcp_mss: mss,
+        tcp_wnd: wnd,
+        tcp_snd_buf: snd_buf,
+        tcp_snd_queuelen: queuelen,
+        tcp_sndlowat: tcp_sndlowat_default(snd_buf, mss),
+        tcp_sndqueuelowat: tcp_sndqueuelowat_default(queuelen),
+        tcp_wnd_update_threshold: tcp_wnd_update_threshold_default(wnd, mss),
+        tcp_oversize: mss,
+        lwip_wnd_scale: true,
+        tcp_rcv_scale: rcv_scale,
+        lwip_tcp_sack_out: false,
+        lwip_tcp_timestamps: false,
+        lwip_tcp_keepalive: false,
+        tcp_listen_backlog: false,
+        memp_num_tcp_seg: queuelen,
+        memp_num_tcp_pcb_listen: 8,
+        pbuf_pool_size: 40,
+        // opt.h: LWIP_MEM_ALIGN_SIZE(TCP_MSS + PBUF_IP_HLEN +
+        // PBUF_TRANSPORT_HLEN + PBUF_LINK_ENCAPSULATION_HLEN +
+        // PBUF_LINK_HLEN), IPv4 and no link header here.
+        pbuf_pool_bufsize: full.lwip_mem_align_size(
+            mss as u32
+                + full.pbuf_ip_hlen as u32
+                + 20
+                + full.pbuf_link_encapsulation_hlen as u32
+                + full.pbuf_link_hlen as u32,
+        ) as u16,
+        mem_size: 16000,
+        ..full
+    }
+}
+
+/// `lwip-unit`: the TCP and memory options of lwIP's unit tests
+/// (test/unit/lwipopts.h): [`lwip_test_options`] with TCP_RCV_SCALE 0. Its `LWIP_CHECKSUM_ON_COPY` is not an option of the
+/// port, which sums a segment when it sends it: the bytes are the same.
+pub struct LwipUnit;
+
+impl Profile for LwipUnit {
+    const CONFIG: Config = lwip_test_options(0);
+    type Storage = Pools<64>;
+}
+
+impl PortProfile for LwipUnit {
+    const NAME: &'static str = "lwip-unit";
+}
+
+/// `lwip-fuzz`: the TCP and memory options of lwIP's fuzzers
+/// (test/fuzz/lwipopts.h): [`lwip_test_options`] with TCP_RCV_SCALE 2,
+/// TCP_OVERSIZE 1 and no TCP checksum check.
+pub struct LwipFuzz;
+
+impl Profile for LwipFuzz {
+    const CONFIG: Config = Config {
+        tcp_oversize: 1,
+        checksum_check_tcp: false,
+        ..lwip_test_options(2)
+    };
+    type Storage = Pools<64>;
+}
+
+impl PortProfile for LwipFuzz {
+    const NAME: &'static str = "lwip-fuzz";
+}
+
+/// Calls `$body` with `$P` bound to the port profile named `$name`
+/// (besides `full`), or evaluates `$none`: the one list of the port's
+/// profiles, for the engines and the tests.
+#[macro_export]
+macro_rules! with_port_profile {
+    ($name:expr, $P:ident => $body:expr, _ => $none:expr) => {{
+        use $crate::engine::profiles::*;
+        match $name {
+            "minimal" => {
+                type $P = Minimal;
+                $body
+            }
+            "no-ooseq" => {
+                type $P = NoOoseq;
+                $body
+            }
+            "ooseq-limited" => {
+                type $P = OoseqLimited;
+                $body
+            }
+            "lwip-unit" => {
+                type $P = LwipUnit;
+                $body
+            }
+            "lwip-fuzz" => {
+                type $P = LwipFuzz;
+                $body
+            }
+            _ => $none,
+        }
+    }};
+}
+
+/// The profiles `rust:NAME` takes (besides `full`), in the order of
+/// [`with_port_profile!`].
+pub const NAMES: &[&str] = &[
+    "minimal",
+    "no-ooseq",
+    "ooseq-limited",
+    "lwip-unit",
+    "lwip-fuzz",
+];
+
+/// Every profile both engines have (`c:NAME` and `rust:NAME`), `full`
+/// first: what `regress --profiles all` runs.
+pub const ALL: &[&str] = &[
+    "full",
+    "minimal",
+    "no-ooseq",
+    "ooseq-limited",
+    "lwip-unit",
+    "lwip-fuzz",
+];

@@ -9,8 +9,9 @@ use std::collections::{HashMap, VecDeque};
 
 use lwip_c::det::Seeded;
 use tcp_rust::config::{Full, Profile};
+use tcp_rust::pbuf::Pbufs;
 use tcp_rust::pbuf::{Pbuf, PbufStore, RomRef, RomStore};
-use tcp_rust::storage::Pools;
+use tcp_rust::storage::PortLayout;
 use tcp_rust::{
     AcceptFn, ApiError, Err, Handle, Hooks, List, Netif, Packet, Tcp, TcpApp, TcpState, WriteFlags,
 };
@@ -84,7 +85,9 @@ type Stack<P = Full> = Tcp<RHooks, P>;
 /// A profile the Rust engine runs: the port's options over its own
 /// storage ([`tcp_rust::config::Full`], or another of
 /// [`super::profiles`]).
-pub trait PortProfile: Profile<Storage = Pools> + 'static {
+pub trait PortProfile:
+    Profile<Storage: tcp_rust::storage::Storage<Layout = PortLayout, Pbufs = Pbufs>> + 'static
+{
     /// The profile's name (`lwip-c/profiles/NAME`).
     const NAME: &'static str;
 }
