@@ -213,13 +213,16 @@ pub fn run_scenario(
         let t = run_engine(&mut rb, sc);
         (t, rb.log)
     };
-    let keep = |f: &&crate::runner::ExpectFailure| {
+    let keep = |f: &crate::runner::ExpectFailure| {
         !(unchecked_outbound && f.message.starts_with("unexpected outbound packet"))
     };
-    r.failures.extend(ta.failures.iter().filter(keep).cloned());
+    r.warnings.extend(unstated_profile_warnings(sc, &r.engines));
+    r.failures
+        .extend(checked_failures(sc, &r.engines.0, &ta).filter(keep));
     // With the same engine on both sides, its failures would be listed twice.
     if r.engines.0 != r.engines.1 {
-        r.failures.extend(tb.failures.iter().filter(keep).cloned());
+        r.failures
+            .extend(checked_failures(sc, &r.engines.1, &tb).filter(keep));
     }
     r.verdict = Some(compare(sc, &ta, &tb));
     r.traces = Some((sc.clone(), ta, tb));
@@ -228,6 +231,39 @@ pub fn run_scenario(
         log_a,
         log_b,
     }
+}
+
+/// The expectation failures of `engine`'s trace `t` that count: all of
+/// them on a profile the scenario states (`--profiles=`, `full` by
+/// default), none on another (the case is then differential-only there).
+pub fn checked_failures<'t>(
+    sc: &Scenario,
+    engine: &str,
+    t: &'t Trace,
+) -> impl Iterator<Item = crate::runner::ExpectFailure> + 't {
+    let checked = sc.states_profile(crate::engine::profile_of(engine));
+    t.failures.iter().filter(move |_| checked).cloned()
+}
+
+/// One warning per engine whose profile the scenario's expectations do
+/// not state: its expectations are not checked.
+pub fn unstated_profile_warnings(sc: &Scenario, engines: &(String, String)) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in [&engines.0, &engines.1] {
+        let p = crate::engine::profile_of(e);
+        let w = format!(
+            "differential only on profile {p}: the expectations state {}",
+            if sc.profiles.is_empty() {
+                "full".to_string()
+            } else {
+                sc.profiles.join(", ")
+            }
+        );
+        if !sc.states_profile(p) && !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    out
 }
 
 /// An engine failure (lwIP assertion, a panic in the port) in either

@@ -89,6 +89,7 @@ pub fn to_scenario(script: &Script) -> Result<(Scenario, Vec<Warning>), MapError
         bind_port: DEFAULT_BIND_PORT,
     };
     let mut config = ScenarioConfig::default();
+    let mut profiles: Vec<String> = Vec::new();
     for (k, v) in &script.options {
         let val = v.as_deref().unwrap_or("");
         let num = || {
@@ -111,6 +112,18 @@ pub fn to_scenario(script: &Script) -> Result<(Scenario, Vec<Warning>), MapError
             "remote_port" => config.remote_port = num()? as u16,
             "bind_port" => m.bind_port = num()? as u16,
             "unchecked_outbound" => config.unchecked_outbound = true,
+            "profiles" => {
+                profiles = val
+                    .split(',')
+                    .map(|p| p.trim().to_string())
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                if profiles.is_empty() {
+                    return Err(
+                        m.err("--profiles: expected profile names, as --profiles=full,minimal")
+                    );
+                }
+            }
             _ => m.warn(format!("option --{k} has no meaning on lwIP; ignored")),
         }
     }
@@ -187,6 +200,7 @@ pub fn to_scenario(script: &Script) -> Result<(Scenario, Vec<Warning>), MapError
             name: script.path.clone(),
             config,
             steps,
+            profiles,
         },
         m.warnings,
     ))

@@ -20,6 +20,12 @@ pub struct Scenario {
     pub config: ScenarioConfig,
     /// The steps, in time order.
     pub steps: Vec<Step>,
+    /// The lwipopts profiles whose behaviour the script's expectations
+    /// (`>` lines, call results) state (the option `--profiles=a,b`);
+    /// empty: `full` alone. On any other profile `regress --profiles`
+    /// runs the case differential-only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<String>,
 }
 
 /// The environment of a scenario.
@@ -44,6 +50,17 @@ pub struct ScenarioConfig {
     /// by `pcap2script`, which only replay the peer's side).
     #[serde(default)]
     pub unchecked_outbound: bool,
+}
+
+impl Scenario {
+    /// Whether the script's expectations hold on `profile`.
+    pub fn states_profile(&self, profile: &str) -> bool {
+        if self.profiles.is_empty() {
+            profile == "full"
+        } else {
+            self.profiles.iter().any(|p| p == profile)
+        }
+    }
 }
 
 impl Default for ScenarioConfig {

@@ -230,6 +230,10 @@ pub enum Outcome {
     Known,
     /// Listed as a known divergence but passed: remove it from the list.
     Fixed,
+    /// Run differential-only (on a profile the script's expectations do
+    /// not state), both engines stopped at the same step on the same lwIP
+    /// assertion: they agree, and lwIP cannot go on.
+    Stopped,
 }
 
 impl Outcome {
@@ -244,12 +248,13 @@ impl Outcome {
             Outcome::Timeout => "timeout",
             Outcome::Known => "known",
             Outcome::Fixed => "fixed",
+            Outcome::Stopped => "stopped",
         }
     }
 
     /// Whether the run may still succeed with this outcome.
     pub fn ok(self) -> bool {
-        matches!(self, Outcome::Same | Outcome::Known)
+        matches!(self, Outcome::Same | Outcome::Known | Outcome::Stopped)
     }
 }
 
@@ -282,7 +287,27 @@ pub struct CaseSummary {
     pub steps: usize,
     /// Wall time (ms).
     pub millis: u64,
+    /// The lwipopts profile both engines ran (`full` unless `regress
+    /// --profiles`).
+    #[serde(default = "full_profile")]
+    pub profile: String,
+    /// Whether the case's expectations were checked: false when the
+    /// script does not state this profile (`--profiles=`), and the case
+    /// ran differential-only.
+    #[serde(default = "yes")]
+    pub checked: bool,
 }
+
+fn full_profile() -> String {
+    FULL.to_string()
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The profile of the engines `c` and `rust`.
+pub const FULL: &str = "full";
 
 impl CaseSummary {
     fn new(case: &Case, raw: Outcome) -> CaseSummary {
@@ -291,6 +316,8 @@ impl CaseSummary {
             kind: case.kind,
             outcome: raw,
             raw,
+            profile: full_profile(),
+            checked: true,
             step: None,
             line: None,
             source: None,
@@ -349,15 +376,29 @@ impl CaseSummary {
     }
 }
 
-/// Classifies a finished run.
+/// Classifies a finished run. The engines' profile
+/// ([`crate::engine::profile_of`]) is the case's: its expectations count
+/// only there if the script states it (`--profiles=`; `full` by default;
+/// the run left out the other failures), elsewhere the case is
+/// differential-only.
 pub fn summarize(case: &Case, r: &CaseResult) -> CaseSummary {
     let mut s = CaseSummary::new(case, Outcome::Same);
     s.steps = r.steps;
+    let profile = crate::engine::profile_of(&r.engines.0);
+    s.profile = profile.to_string();
+    s.checked = r
+        .traces
+        .as_ref()
+        .is_none_or(|(sc, _, _)| sc.states_profile(profile));
     if let Some(e) = &r.input_error {
         s.raw = Outcome::Error;
         s.message = Some(e.clone());
     } else if let Some((step, m)) = case::engine_failure(r) {
-        s.raw = Outcome::Crash;
+        s.raw = if !s.checked && stopped_alike(r) {
+            Outcome::Stopped
+        } else {
+            Outcome::Crash
+        };
         s.step = step;
         s.message = Some(m);
     } else {
@@ -410,6 +451,50 @@ pub fn summarize(case: &Case, r: &CaseResult) -> CaseSummary {
         s.source = Some(step.source.clone());
     }
     s
+}
+
+/// Whether both engines stopped at the same step with the same error
+/// (an lwIP assertion the port checks as lwIP does).
+fn stopped_alike(r: &CaseResult) -> bool {
+    let Some((_, ta, tb)) = &r.traces else {
+        return false;
+    };
+    let first = |t: &crate::runner::Trace| {
+        t.steps
+            .iter()
+            .enumerate()
+            .find_map(|(i, st)| st.error.as_ref().map(|e| (i, e.clone())))
+    };
+    match (first(ta), first(tb)) {
+        (Some(a), Some(b)) => a == b && case::is_crash_message(&a.1),
+        _ => false,
+    }
+}
+
+/// The engine `name` with lwipopts profile `profile`: `c` and `rust`
+/// become `c:PROFILE` and `rust:PROFILE` (`full` leaves every name as
+/// it is); an engine with a profile of its own, or one built for `full`
+/// only (`rust-ffi`, `lib:`, `c@`), is an error for another profile.
+pub fn profiled_engine(name: &str, profile: &str) -> Result<String, String> {
+    let (base, fault) = match name.split_once('+') {
+        Some((n, f)) => (n, Some(f)),
+        None => (name, None),
+    };
+    let with = |n: String| match fault {
+        Some(f) => format!("{n}+{f}"),
+        None => n,
+    };
+    match base {
+        _ if profile == FULL => Ok(name.to_string()),
+        "c" | "lwip" | "lwip-c" => Ok(with(format!("c:{profile}"))),
+        "rust" | "tcp-rust" => Ok(with(format!("rust:{profile}"))),
+        _ if base.starts_with("c:") || base.starts_with("rust:") => Err(format!(
+            "engine {base} has its profile in its name: name c or rust with --profiles"
+        )),
+        _ => Err(format!(
+            "engine {base} is built for the full profile only (--profiles takes c and rust)"
+        )),
+    }
 }
 
 /// Runs one case in this process (what a worker does).
@@ -498,7 +583,7 @@ pub fn worker_main(case: &Case, engines: (&str, &str)) -> i32 {
 pub struct Config {
     /// The tcpdiff binary to re-invoke as worker.
     pub exe: PathBuf,
-    /// Engine names A, B.
+    /// Engine names A, B (with their profile: see [`profiled_engine`]).
     pub engines: (String, String),
     /// Workers at a time.
     pub jobs: usize,
@@ -636,6 +721,7 @@ pub fn run_worker(cfg: &Config, case: &Case) -> CaseSummary {
         }
     };
     s.millis = millis;
+    s.profile = crate::engine::profile_of(&cfg.engines.0).to_string();
     s
 }
 
@@ -654,8 +740,10 @@ pub fn apply_known(s: &mut CaseSummary, known: &KnownList, engines: &str) {
 /// The whole run's result.
 #[derive(Debug, Clone, Serialize)]
 pub struct RegressReport {
-    /// Engines compared.
+    /// Engines compared (as named, before [`profiled_engine`]).
     pub engines: String,
+    /// The profiles run, in order (`full` alone unless `--profiles`).
+    pub profiles: Vec<String>,
     /// Per case, in case order.
     pub cases: Vec<CaseSummary>,
     /// Wall time (ms).
@@ -684,6 +772,7 @@ impl RegressReport {
             Outcome::Same,
             Outcome::Known,
             Outcome::Fixed,
+            Outcome::Stopped,
             Outcome::Diverged,
             Outcome::Failed,
             Outcome::Error,
@@ -695,13 +784,70 @@ impl RegressReport {
                 parts.push(format!("{n} {}", o.as_str()));
             }
         }
+        let on = if self.matrix() {
+            format!("{} on profiles {}", self.engines, self.profiles.join(", "))
+        } else {
+            self.engines.clone()
+        };
         format!(
             "{} case(s) on {}: {} ({:.1} s)",
             self.cases.len(),
-            self.engines,
+            on,
             parts.join(", "),
             self.millis as f64 / 1000.0
         )
+    }
+
+    /// Whether the report covers more than one profile (names then carry
+    /// their profile: `case [profile]`).
+    pub fn matrix(&self) -> bool {
+        self.profiles.len() > 1
+    }
+
+    /// The name a case has in this report: with its profile in a matrix.
+    pub fn case_name(&self, c: &CaseSummary) -> String {
+        if self.matrix() {
+            format!("{} [{}]", c.name, c.profile)
+        } else {
+            c.name.clone()
+        }
+    }
+
+    /// One report of the runs of several profiles, in order.
+    pub fn merge(engines: &str, reports: Vec<RegressReport>) -> RegressReport {
+        let mut out = RegressReport {
+            engines: engines.to_string(),
+            profiles: Vec::new(),
+            cases: Vec::new(),
+            millis: 0,
+        };
+        for r in reports {
+            out.profiles.extend(r.profiles);
+            out.cases.extend(r.cases);
+            out.millis += r.millis;
+        }
+        out
+    }
+
+    /// Per profile, in a matrix: "profile: N same, ..." lines.
+    pub fn profile_lines(&self) -> Vec<String> {
+        self.profiles
+            .iter()
+            .map(|p| {
+                let of: Vec<&CaseSummary> = self.cases.iter().filter(|c| &c.profile == p).collect();
+                let n = |o: Outcome| of.iter().filter(|c| c.outcome == o).count();
+                let unchecked = of.iter().filter(|c| !c.checked).count();
+                format!(
+                    "{p}: {} same, {} stopped alike, {} diverged, {} other; {} of {} differential-only",
+                    n(Outcome::Same) + n(Outcome::Known),
+                    n(Outcome::Stopped),
+                    n(Outcome::Diverged),
+                    of.iter().filter(|c| !c.outcome.ok() && c.outcome != Outcome::Diverged).count(),
+                    unchecked,
+                    of.len()
+                )
+            })
+            .collect()
     }
 
     /// The summary table.
@@ -709,7 +855,7 @@ impl RegressReport {
         let w = self
             .cases
             .iter()
-            .map(|c| c.name.len())
+            .map(|c| self.case_name(c).len())
             .max()
             .unwrap_or(4)
             .max(4);
@@ -723,26 +869,57 @@ impl RegressReport {
             let _ = writeln!(
                 s,
                 "{:<w$}  {:<8}  {:>6.2}s  {}",
-                c.name,
+                self.case_name(c),
                 c.outcome.as_str(),
                 c.millis as f64 / 1000.0,
                 c.detail()
             );
         }
+        if self.matrix() {
+            for l in self.profile_lines() {
+                let _ = writeln!(s, "{l}");
+            }
+        }
         let _ = writeln!(s, "{}", self.summary_line());
         s
     }
 
-    /// JUnit XML (quick-junit): one test case per case; known cases are
-    /// skipped with the reason, everything not same is a failure (diverged,
-    /// failed, fixed) or an error (error, crash, timeout).
+    /// JUnit XML (quick-junit): one test suite per profile, one test case
+    /// per case (in a matrix named `case [profile]`, its class
+    /// `tcpdiff.PROFILE.script`); known cases are skipped with the
+    /// reason, everything not same is a failure (diverged, failed, fixed)
+    /// or an error (error, crash, timeout). A case stopped alike passes
+    /// with the assertion as its output.
     pub fn junit(&self) -> String {
-        use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+        use quick_junit::{Report, TestSuite};
         let mut report = Report::new("tcpdiff regress");
-        let mut suite = TestSuite::new(format!("tcpdiff regress {}", self.engines));
-        for c in &self.cases {
+        for p in &self.profiles {
+            let suite_name = if self.matrix() {
+                format!("tcpdiff regress {} [{p}]", self.engines)
+            } else {
+                format!("tcpdiff regress {}", self.engines)
+            };
+            let mut suite = TestSuite::new(suite_name);
+            for c in self.cases.iter().filter(|c| &c.profile == p) {
+                suite.add_test_case(self.junit_case(c));
+            }
+            report.add_test_suite(suite);
+        }
+        report
+            .to_string()
+            .unwrap_or_else(|e| format!("<!-- junit serialisation failed: {e} -->"))
+    }
+
+    fn junit_case(&self, c: &CaseSummary) -> quick_junit::TestCase {
+        use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus};
+        {
             let status = match c.outcome {
                 Outcome::Same => TestCaseStatus::success(),
+                Outcome::Stopped => {
+                    let mut st = TestCaseStatus::success();
+                    st.set_message(format!("stopped alike: {}", c.detail()));
+                    st
+                }
                 Outcome::Known => {
                     let mut st = TestCaseStatus::skipped();
                     st.set_message(format!(
@@ -765,18 +942,19 @@ impl RegressReport {
                     st
                 }
             };
-            let mut tc = TestCase::new(c.name.clone(), status);
-            tc.set_classname(match c.kind {
-                Kind::Script => "tcpdiff.script",
-                Kind::Capture => "tcpdiff.capture",
+            let kind = match c.kind {
+                Kind::Script => "script",
+                Kind::Capture => "capture",
+            };
+            let mut tc = TestCase::new(self.case_name(c), status);
+            tc.set_classname(if self.matrix() {
+                format!("tcpdiff.{}.{kind}", c.profile)
+            } else {
+                format!("tcpdiff.{kind}")
             });
             tc.set_time(Duration::from_millis(c.millis));
-            suite.add_test_case(tc);
+            tc
         }
-        report.add_test_suite(suite);
-        report
-            .to_string()
-            .unwrap_or_else(|e| format!("<!-- junit serialisation failed: {e} -->"))
     }
 }
 
@@ -835,6 +1013,7 @@ pub fn run(cfg: &Config, cases: &[Case]) -> RegressReport {
         .collect();
     RegressReport {
         engines,
+        profiles: vec![crate::engine::profile_of(&cfg.engines.0).to_string()],
         cases: cases_out,
         millis: start.elapsed().as_millis() as u64,
     }

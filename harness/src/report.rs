@@ -89,10 +89,14 @@ pub fn run_script(name: &str, text: &str, a: &mut dyn Engine, b: &mut dyn Engine
     r.steps = sc.steps.len();
     let ta = run_engine(a, &sc);
     let tb = run_engine(b, &sc);
-    r.failures.extend(ta.failures.iter().cloned());
+    r.warnings
+        .extend(crate::case::unstated_profile_warnings(&sc, &r.engines));
+    r.failures
+        .extend(crate::case::checked_failures(&sc, &r.engines.0, &ta));
     // With the same engine on both sides, its failures would be listed twice.
     if r.engines.0 != r.engines.1 {
-        r.failures.extend(tb.failures.iter().cloned());
+        r.failures
+            .extend(crate::case::checked_failures(&sc, &r.engines.1, &tb));
     }
     r.verdict = Some(compare(&sc, &ta, &tb));
     r.traces = Some((sc, ta, tb));

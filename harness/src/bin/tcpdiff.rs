@@ -91,6 +91,13 @@ enum Cmd {
         /// Rust engine, else c,c).
         #[arg(long)]
         engines: Option<String>,
+        /// lwipopts profiles to run every case on, P1,P2,... or `all`
+        /// (default: full). The engines c and rust become c:P and rust:P;
+        /// a script's expectations are checked only on the profiles it
+        /// states (`--profiles=` in the script; full by default), and it
+        /// runs differential-only on the others.
+        #[arg(long, value_name = "LIST")]
+        profiles: Option<String>,
         /// Workers at a time (default: the number of cores).
         #[arg(short = 'j', long)]
         jobs: Option<usize>,
@@ -268,6 +275,7 @@ fn replay_cmd(
 fn regress_cmd(
     paths: Vec<PathBuf>,
     engines_spec: String,
+    profiles: Option<String>,
     jobs: Option<usize>,
     timeout: u64,
     shard: Option<Shard>,
@@ -282,6 +290,35 @@ fn regress_cmd(
         return ExitCode::from(2);
     }
     let names: Vec<String> = engines_spec.split(',').map(str::to_string).collect();
+    let profiles: Vec<String> = match profiles.as_deref() {
+        None => vec![regress::FULL.to_string()],
+        Some("all") => harness::engine::profiles::ALL
+            .iter()
+            .map(|p| p.to_string())
+            .collect(),
+        Some(list) => list
+            .split(',')
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect(),
+    };
+    let mut runs = Vec::new();
+    for p in &profiles {
+        match (
+            regress::profiled_engine(&names[0], p),
+            regress::profiled_engine(&names[1], p),
+        ) {
+            (Ok(a), Ok(b)) => runs.push((a, b)),
+            (Err(e), _) | (_, Err(e)) => {
+                eprintln!("tcpdiff: --profiles {p}: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if runs.is_empty() {
+        eprintln!("tcpdiff: --profiles: no profile named");
+        return ExitCode::from(2);
+    }
     let paths = if paths.is_empty() {
         regress::DEFAULT_PATHS.iter().map(PathBuf::from).collect()
     } else {
@@ -331,29 +368,37 @@ fn regress_cmd(
             return ExitCode::from(2);
         }
     };
-    // Engines built once here, not once per worker.
-    let mut worker_env = Vec::new();
-    for name in &names {
-        match harness::engine::builds::prepare(name) {
-            Ok(env) => worker_env.extend(env),
-            Err(e) => {
-                eprintln!("tcpdiff: --engines: {e}");
-                return ExitCode::from(2);
+    let mut reports = Vec::new();
+    for (a, b) in runs {
+        // Engines built once here, not once per worker.
+        let mut worker_env = Vec::new();
+        for name in [&a, &b] {
+            match harness::engine::builds::prepare(name) {
+                Ok(env) => worker_env.extend(env),
+                Err(e) => {
+                    eprintln!("tcpdiff: --engines: {e}");
+                    return ExitCode::from(2);
+                }
             }
         }
+        let cfg = regress::Config {
+            worker_env,
+            exe: exe.clone(),
+            engines: (a, b),
+            jobs: jobs.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+            }),
+            timeout: std::time::Duration::from_secs(timeout.max(1)),
+            known: known.clone(),
+            progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        };
+        reports.push(regress::run(&cfg, &cases));
     }
-    let cfg = regress::Config {
-        worker_env,
-        exe,
-        engines: (names[0].clone(), names[1].clone()),
-        jobs: jobs.unwrap_or_else(|| {
-            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-        }),
-        timeout: std::time::Duration::from_secs(timeout.max(1)),
-        known,
-        progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    let report = if reports.len() == 1 {
+        reports.remove(0)
+    } else {
+        regress::RegressReport::merge(&engines_spec, reports)
     };
-    let report = regress::run(&cfg, &cases);
     if let Some(j) = &junit {
         if let Some(dir) = j.parent().filter(|d| !d.as_os_str().is_empty()) {
             let _ = std::fs::create_dir_all(dir);
@@ -458,6 +503,7 @@ fn main() -> ExitCode {
         Cmd::Regress {
             paths,
             engines,
+            profiles,
             jobs,
             timeout,
             shard,
@@ -469,6 +515,7 @@ fn main() -> ExitCode {
         } => regress_cmd(
             paths,
             engines.unwrap_or_else(|| regress::default_engines().to_string()),
+            profiles,
             jobs,
             timeout,
             shard,

@@ -257,15 +257,13 @@ pub fn by_name(spec: &str) -> Result<Box<dyn Engine>, String> {
         _ if name.starts_with("c:") => {
             Box::new(c::CEngine::on(builds::profile(&name["c:".len()..])?))
         }
-        "rust:minimal" => Box::new(rust::RustEngine::<profiles::Minimal>::on()),
-        "rust:no-ooseq" => Box::new(rust::RustEngine::<profiles::NoOoseq>::on()),
-        "rust:ooseq-limited" => Box::new(rust::RustEngine::<profiles::OoseqLimited>::on()),
         _ if name.starts_with("rust:") => {
-            return Err(format!(
-                "no profile '{}' for the port (rust:PROFILE takes: full, {})",
-                &name["rust:".len()..],
+            let profile = &name["rust:".len()..];
+            crate::with_port_profile!(profile, P => Box::new(rust::RustEngine::<P>::on()),
+            _ => return Err(format!(
+                "no profile '{profile}' for the port (rust:PROFILE takes: full, {})",
                 profiles::NAMES.join(", ")
-            ));
+            )))
         }
         _ => {
             return Err(format!(
@@ -277,6 +275,18 @@ pub fn by_name(spec: &str) -> Result<Box<dyn Engine>, String> {
     match fault {
         None => Ok(e),
         Some(f) => Ok(Box::new(plant::Planted::new(e, f)?)),
+    }
+}
+
+/// The lwipopts profile an engine named `name` runs: PROFILE for
+/// `c:PROFILE` and `rust:PROFILE`, `full` for every other engine (`c`,
+/// `rust`, `rust-ffi`, `lib:PATH`, `c@DIR` are built for it). A planted
+/// fault (`+FAULT`) does not change it.
+pub fn profile_of(name: &str) -> &str {
+    let base = name.split_once('+').map_or(name, |(n, _)| n);
+    match base.split_once(':') {
+        Some(("c" | "rust", p)) if !p.is_empty() => p,
+        _ => "full",
     }
 }
 
@@ -304,11 +314,11 @@ pub const ENGINES: &[(&str, &str)] = &[
     ),
     (
         "c:PROFILE",
-        "lwIP's tcp*.c with lwip-c/profiles/PROFILE/lwipopts.h (full, minimal, no-ooseq, ooseq-limited), loaded as a shared object",
+        "lwIP's tcp*.c with lwip-c/profiles/PROFILE/lwipopts.h (full, minimal, no-ooseq, ooseq-limited, lwip-unit, lwip-fuzz, or a directory holding an lwipopts.h), loaded as a shared object",
     ),
     (
         "rust:PROFILE",
-        "the port with PROFILE's options (full, minimal, no-ooseq, ooseq-limited) over its own storage",
+        "the port with PROFILE's options (full, minimal, no-ooseq, ooseq-limited, lwip-unit, lwip-fuzz) over its own storage",
     ),
     (
         "c@DIR",

@@ -95,6 +95,7 @@ impl FuzzCase {
                     },
                 })
                 .collect(),
+            profiles: Vec::new(),
         }
     }
 }

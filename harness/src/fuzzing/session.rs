@@ -718,6 +718,7 @@ impl Session {
             name: "tcp_session".into(),
             config: ScenarioConfig::default(),
             steps: g.steps,
+            profiles: Vec::new(),
         };
         for s in &mut sc.steps {
             s.source = format!(
