@@ -609,6 +609,10 @@ pub fn compare(sc: &Scenario, a: &Trace, b: &Trace) -> Verdict {
             source: "teardown".into(),
             difference: d,
         })),
-        None => Verdict::Same,
+        // Both stopped alike at teardown (an lwIP assertion there).
+        None => match &a.teardown_error {
+            Some(e) => Verdict::Poisoned(format!("teardown: {e}")),
+            None => Verdict::Same,
+        },
     }
 }

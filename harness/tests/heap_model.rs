@@ -55,7 +55,7 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
             Op::Free(i) if !live.is_empty() => {
                 let (c, r, _) = live.remove(i % live.len());
                 stack.mem_free(c).expect("mem_free");
-                heap.mem_free(r);
+                heap.mem_free(r).expect("the port's mem_free");
             }
             Op::Trim(i, f) if !live.is_empty() => {
                 let k = i % live.len();
@@ -83,7 +83,7 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
     }
     for (c, r, _) in live.drain(..) {
         stack.mem_free(c).expect("mem_free");
-        heap.mem_free(r);
+        heap.mem_free(r).expect("the port's mem_free");
     }
     prop_assert_eq!(stack.accounting().heap_used, 0);
     prop_assert_eq!(heap.used(), 0);

@@ -391,6 +391,7 @@ shim_tcp_options(struct shim_tcp_options *out)
   out->checksum_check_tcp = SHIM_BOOL(CHECKSUM_CHECK_TCP);
   out->tcp_stats = SHIM_BOOL(TCP_STATS);
   out->mib2_stats = SHIM_BOOL(MIB2_STATS);
+  out->lwip_netif_tx_single_pbuf = SHIM_BOOL(LWIP_NETIF_TX_SINGLE_PBUF);
 }
 
 /* ---- Input and timers -------------------------------------------------- */

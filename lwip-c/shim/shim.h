@@ -287,6 +287,7 @@ struct shim_tcp_options {
   uint32_t checksum_check_tcp;
   uint32_t tcp_stats;
   uint32_t mib2_stats;
+  uint32_t lwip_netif_tx_single_pbuf;
 };
 
 void shim_tcp_options(struct shim_tcp_options *out);

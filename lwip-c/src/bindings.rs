@@ -439,10 +439,11 @@ pub struct shim_tcp_options {
     pub checksum_check_tcp: u32,
     pub tcp_stats: u32,
     pub mib2_stats: u32,
+    pub lwip_netif_tx_single_pbuf: u32,
 }
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
-    ["Size of shim_tcp_options"][::std::mem::size_of::<shim_tcp_options>() - 188usize];
+    ["Size of shim_tcp_options"][::std::mem::size_of::<shim_tcp_options>() - 192usize];
     ["Alignment of shim_tcp_options"][::std::mem::align_of::<shim_tcp_options>() - 4usize];
     ["Offset of field: shim_tcp_options::tcp_mss"]
         [::std::mem::offset_of!(shim_tcp_options, tcp_mss) - 0usize];
@@ -538,6 +539,8 @@ const _: () = {
         [::std::mem::offset_of!(shim_tcp_options, tcp_stats) - 180usize];
     ["Offset of field: shim_tcp_options::mib2_stats"]
         [::std::mem::offset_of!(shim_tcp_options, mib2_stats) - 184usize];
+    ["Offset of field: shim_tcp_options::lwip_netif_tx_single_pbuf"]
+        [::std::mem::offset_of!(shim_tcp_options, lwip_netif_tx_single_pbuf) - 188usize];
 };
 unsafe extern "C" {
     pub fn shim_tcp_options(out: *mut shim_tcp_options);

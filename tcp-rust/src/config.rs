@@ -227,7 +227,9 @@ pub struct Config {
     pub tcp_default_listen_backlog: u8,
     /// `TCP_WND_UPDATE_THRESHOLD` (opt.h).
     pub tcp_wnd_update_threshold: u32,
-    /// `TCP_OVERSIZE` (opt.h).
+    /// `TCP_OVERSIZE` (opt.h). 0 turns it off (`#if TCP_OVERSIZE`):
+    /// tcp_write allocates each pbuf at its exact length, and the pcb has
+    /// no `unsent_oversize`.
     pub tcp_oversize: u16,
     /// `TCP_OVERSIZE_DBGCHECK` (tcp_priv.h: `TCP_OVERSIZE` in a build with
     /// `LWIP_DEBUG`): segments keep `oversize_left`, which tcp_write and
@@ -296,6 +298,12 @@ pub struct Config {
     /// `MIB2_STATS` (opt.h; for SNMP's MIB-II): the TCP code counts into
     /// `lwip_stats.mib2`'s TCP counters ([`crate::storage::Mib2Tcp`]).
     pub mib2_stats: bool,
+    /// `LWIP_NETIF_TX_SINGLE_PBUF` (opt.h): `tcp_write` always copies
+    /// (`TCP_WRITE_FLAG_COPY`), never chains a pbuf to the last unsent
+    /// segment (its phase 2), and with `TCP_OVERSIZE` allocates each
+    /// segment's pbuf at its full size, so that a segment goes out as one
+    /// pbuf.
+    pub lwip_netif_tx_single_pbuf: bool,
 }
 
 /// Which of lwIP's compile-time sanity checks (init.c `#error`s) a
@@ -336,6 +344,9 @@ pub enum ConfigError {
     SndLowatOverflow,
     /// `TCP_SNDQUEUELOWAT >= TCP_SND_QUEUELEN`.
     SndQueueLowatTooBig,
+    /// `LWIP_NETIF_TX_SINGLE_PBUF && !TCP_OVERSIZE` ("LWIP_NETIF_TX_SINGLE_PBUF
+    /// needs TCP_OVERSIZE enabled to create single-pbuf TCP packets").
+    SinglePbufNeedsOversize,
     /// `PBUF_POOL_SIZE && (PBUF_POOL_BUFSIZE <= protocol headers)`.
     PbufTooSmall,
     /// `PBUF_POOL_SIZE && TCP_WND > PBUF_POOL_SIZE * (PBUF_POOL_BUFSIZE -
@@ -496,6 +507,7 @@ impl Config {
             checksum_check_tcp: full::CHECKSUM_CHECK_TCP,
             tcp_stats: full::TCP_STATS,
             mib2_stats: full::MIB2_STATS,
+            lwip_netif_tx_single_pbuf: false,
         }
     }
 
@@ -559,6 +571,7 @@ impl Config {
             checksum_check_tcp: true,
             tcp_stats: true,
             mib2_stats: false,
+            lwip_netif_tx_single_pbuf: false,
         }
     }
 
@@ -670,6 +683,9 @@ impl Config {
         }
         if self.lwip_tcp_sack_out && self.lwip_tcp_max_sack_num < 1 {
             return Err(ConfigError::SackNumZero);
+        }
+        if self.lwip_netif_tx_single_pbuf && self.tcp_oversize == 0 {
+            return Err(ConfigError::SinglePbufNeedsOversize);
         }
         // "TCP sanity checks" (init.c, !LWIP_DISABLE_TCP_SANITY_CHECKS).
         if self.memp_num_tcp_seg < self.tcp_snd_queuelen {
@@ -942,6 +958,17 @@ mod tests {
                 |c| (c.lwip_tcp_sack_out, c.lwip_tcp_max_sack_num) = (false, 0),
                 Ok(()),
             ),
+            (
+                "single pbuf with oversize",
+                |c| c.lwip_netif_tx_single_pbuf = true,
+                Ok(()),
+            ),
+            (
+                "single pbuf, no oversize",
+                |c| (c.lwip_netif_tx_single_pbuf, c.tcp_oversize) = (true, 0),
+                Err(ConfigError::SinglePbufNeedsOversize),
+            ),
+            ("no oversize", |c| c.tcp_oversize = 0, Ok(())),
             (
                 "segs == queuelen",
                 |c| c.memp_num_tcp_seg = c.tcp_snd_queuelen,

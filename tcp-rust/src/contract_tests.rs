@@ -776,7 +776,7 @@ fn heap_split_hole_links_the_next_block_back() {
     let _a = malloc(&mut h, 16, 0);
     let b = malloc(&mut h, 40, 24);
     let c = malloc(&mut h, 16, 72);
-    h.mem_free(b);
+    h.mem_free(b).unwrap();
     let _x = malloc(&mut h, 8, 24); // MIN_SIZE_ALIGNED; 16 + 8 + 16 fit in 40
     assert_eq!(
         blocks(&h),
@@ -788,7 +788,7 @@ fn heap_split_hole_links_the_next_block_back() {
             (96, 16384 - 96 - 8, false)
         ]
     );
-    h.mem_free(c);
+    h.mem_free(c).unwrap();
     assert_eq!(
         blocks(&h),
         [(0, 16, true), (24, 16, true), (48, 16384 - 48 - 8, false)]
@@ -805,8 +805,8 @@ fn heap_forward_merge_links_the_next_block_back() {
     let m = malloc(&mut h, 16, 24);
     let n = malloc(&mut h, 16, 48);
     let q = malloc(&mut h, 16, 72);
-    h.mem_free(n);
-    h.mem_free(m);
+    h.mem_free(n).unwrap();
+    h.mem_free(m).unwrap();
     assert_eq!(
         blocks(&h),
         [
@@ -816,7 +816,7 @@ fn heap_forward_merge_links_the_next_block_back() {
             (96, 16384 - 96 - 8, false)
         ]
     );
-    h.mem_free(q);
+    h.mem_free(q).unwrap();
     assert_eq!(blocks(&h), [(0, 16, true), (24, 16384 - 24 - 8, false)]);
 }
 
@@ -829,9 +829,9 @@ fn heap_backward_merge_links_the_next_block_back() {
     let m = malloc(&mut h, 16, 24);
     let q = malloc(&mut h, 16, 48);
     let _s = malloc(&mut h, 16, 72);
-    h.mem_free(p);
-    h.mem_free(m);
-    h.mem_free(q);
+    h.mem_free(p).unwrap();
+    h.mem_free(m).unwrap();
+    h.mem_free(q).unwrap();
     assert_eq!(
         blocks(&h),
         [(0, 64, false), (72, 16, true), (96, 16384 - 96 - 8, false)]
@@ -852,9 +852,9 @@ fn heap_lfree_stays_on_the_lowest_free_block() {
     let m = malloc(&mut h, 16, 48);
     let n = malloc(&mut h, 16, 72);
     let _q = malloc(&mut h, 16, 96);
-    h.mem_free(l);
-    h.mem_free(n);
-    h.mem_free(m);
+    h.mem_free(l).unwrap();
+    h.mem_free(n).unwrap();
+    h.mem_free(m).unwrap();
     assert_eq!(h.mem_malloc(16), Some(MemPtr(0)));
 
     // Backward merge above lfree.
@@ -864,16 +864,16 @@ fn heap_lfree_stays_on_the_lowest_free_block() {
     let p = malloc(&mut h, 16, 48);
     let m = malloc(&mut h, 16, 72);
     let _q = malloc(&mut h, 16, 96);
-    h.mem_free(l);
-    h.mem_free(p);
-    h.mem_free(m);
+    h.mem_free(l).unwrap();
+    h.mem_free(p).unwrap();
+    h.mem_free(m).unwrap();
     assert_eq!(h.mem_malloc(16), Some(MemPtr(0)));
 
     // mem_trim moving the header of a free block above lfree.
     let mut h = heap();
     let l = malloc(&mut h, 16, 0);
     let a = malloc(&mut h, 40, 24);
-    h.mem_free(l);
+    h.mem_free(l).unwrap();
     assert_eq!(h.mem_trim(a, 16), Ok(()));
     assert_eq!(
         blocks(&h)[..3],
@@ -925,7 +925,7 @@ fn heap_max_is_the_high_water_mark() {
     let mut h = heap();
     let a = malloc(&mut h, 100, 0);
     assert_eq!((h.used(), h.max_used()), (112, 112));
-    h.mem_free(a);
+    h.mem_free(a).unwrap();
     assert_eq!((h.used(), h.max_used()), (0, 112));
     let _b = malloc(&mut h, 16, 0);
     let _c = malloc(&mut h, 200, 24);
@@ -952,8 +952,8 @@ fn heap_backward_merge_high_in_the_heap() {
     let _a = malloc(&mut h, 9000, 0);
     let b = malloc(&mut h, 16, 9008);
     let c = malloc(&mut h, 16, 9032);
-    h.mem_free(b);
-    h.mem_free(c);
+    h.mem_free(b).unwrap();
+    h.mem_free(c).unwrap();
     assert_eq!(
         blocks(&h),
         [(0, 9000, true), (9008, 16384 - 9008 - 8, false)]

@@ -25,6 +25,44 @@
 /// `MEM_SIZE`). `Config::check` rejects a larger heap.
 pub const MEM_HEAP_CAP: usize = 16384;
 
+/// What `mem_free()` (mem.c) reports with `LWIP_MEM_ILLEGAL_FREE`, an
+/// `LWIP_ASSERT` unless the build defines it otherwise; the heap is left
+/// as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IllegalFree {
+    /// "mem_free: illegal memory": the block is not inside the heap.
+    Memory,
+    /// "mem_free: illegal memory: double free": the block is not in use.
+    DoubleFree,
+    /// "mem_free: illegal memory: non-linked: double free": its
+    /// neighbours do not link back to it (`mem_link_valid`).
+    NonLinked,
+}
+
+impl IllegalFree {
+    /// lwIP's assertion: its message and its place in mem.c.
+    pub const fn assertion(self) -> &'static crate::stack::Assertion {
+        use crate::stack::{Assertion, LwipFile};
+        match self {
+            IllegalFree::Memory => &Assertion {
+                msg: c"mem_free: illegal memory",
+                file: LwipFile::Mem,
+                line: 626,
+            },
+            IllegalFree::DoubleFree => &Assertion {
+                msg: c"mem_free: illegal memory: double free",
+                file: LwipFile::Mem,
+                line: 639,
+            },
+            IllegalFree::NonLinked => &Assertion {
+                msg: c"mem_free: illegal memory: non-linked: double free",
+                file: LwipFile::Mem,
+                line: 648,
+            },
+        }
+    }
+}
+
 /// lwIP's `MIN_SIZE` (mem.c): the smallest block, before alignment.
 pub const MIN_SIZE: u16 = 12;
 
@@ -281,17 +319,39 @@ impl Heap {
     }
 
     /// Port of `mem_free()` (mem.c): marks the block free, lowers `lfree`
-    /// and merges it with free neighbours (`plug_holes`). A block that is
-    /// not in use is ignored (lwIP counts it as illegal).
-    pub fn mem_free(&mut self, m: MemPtr) {
+    /// and merges it with free neighbours (`plug_holes`). lwIP's checks
+    /// come first, each an `LWIP_MEM_ILLEGAL_FREE` (an `LWIP_ASSERT` by
+    /// default) that leaves the heap as it is: a block outside the heap, a
+    /// block not in use, and a block whose links its neighbours do not
+    /// return (`mem_link_valid`: what a write past the end of the block
+    /// before it leaves behind).
+    pub fn mem_free(&mut self, m: MemPtr) -> Result<(), IllegalFree> {
         let ptr = m.0;
-        if ptr >= self.size_aligned || !self.is_used(ptr) {
-            return;
+        let end = u32::from(ptr) + u32::from(self.sizeof_mem) + u32::from(self.min_size_aligned);
+        if end > u32::from(self.size_aligned) {
+            return Err(IllegalFree::Memory);
+        }
+        if !self.is_used(ptr) {
+            return Err(IllegalFree::DoubleFree);
+        }
+        if !self.mem_link_valid(ptr) {
+            return Err(IllegalFree::NonLinked);
         }
         self.set_used(ptr, false);
         self.lfree = self.lfree.min(ptr);
         self.stats_dec_used(u32::from(self.next(ptr).wrapping_sub(ptr)));
         self.plug_holes(ptr);
+        Ok(())
+    }
+
+    /// Port of `mem_link_valid()` (mem.c): the block's `next` and `prev`
+    /// are inside the heap and its neighbours link back to it.
+    fn mem_link_valid(&self, ptr: u16) -> bool {
+        let (next, prev) = (self.next(ptr), self.prev(ptr));
+        !(next > self.size_aligned
+            || prev > self.size_aligned
+            || (prev != ptr && self.next(prev) != ptr)
+            || (next != self.size_aligned && self.prev(next) != ptr))
     }
 
     /// Port of `plug_holes()` (mem.c).
@@ -445,6 +505,32 @@ mod tests {
         b[..n].to_vec()
     }
 
+    /// mem_free's checks (LWIP_MEM_ILLEGAL_FREE): a block freed twice,
+    /// and a block whose successor's header was overwritten (a write past
+    /// the end of the block before it, as lwIP's tcp_write makes with
+    /// LWIP_NETIF_TX_SINGLE_PBUF: corpus/findings). The heap is unchanged
+    /// by a refused free.
+    #[test]
+    fn mem_free_makes_lwips_checks() {
+        let mut h = heap();
+        let a = h.mem_malloc(16).unwrap();
+        let b = h.mem_malloc(16).unwrap();
+        assert_eq!(h.mem_free(a), Ok(()));
+        let before = layout(&h);
+        assert_eq!(h.mem_free(a), Err(IllegalFree::DoubleFree));
+        assert_eq!(layout(&h), before);
+        // Overwrite b's `prev` (bytes 2..4 of its header) as a write past
+        // the end of the block before it would.
+        let at = usize::from(b.0) + 2;
+        h.ram_mut()[at..at + 2].copy_from_slice(&[0x55, 0x55]);
+        assert_eq!(h.mem_free(b), Err(IllegalFree::NonLinked));
+        assert_eq!(
+            IllegalFree::NonLinked.assertion().message(),
+            "mem_free: illegal memory: non-linked: double free"
+        );
+        assert_eq!(h.mem_free(MemPtr(16380)), Err(IllegalFree::Memory));
+    }
+
     #[test]
     fn init_is_one_free_block() {
         let h = heap();
@@ -463,7 +549,7 @@ mod tests {
         assert_eq!(b, MemPtr(112));
         // MIN_SIZE_ALIGNED 16 + 8.
         assert_eq!(h.used(), 136);
-        h.mem_free(a);
+        h.mem_free(a).unwrap();
         assert_eq!(h.used(), 24);
         // First fit reuses the hole.
         assert_eq!(h.mem_malloc(50), Some(MemPtr(0)));
@@ -474,7 +560,7 @@ mod tests {
         let mut h = heap();
         let a = h.mem_malloc(100).unwrap(); // [0, 112)
         let _b = h.mem_malloc(100).unwrap(); // [112, 224)
-        h.mem_free(a);
+        h.mem_free(a).unwrap();
         // 88 bytes fit in the 104-byte hole, but a header plus 16 bytes do
         // not fit behind them: the whole hole is taken and counted.
         let c = h.mem_malloc(88).unwrap();
@@ -488,9 +574,9 @@ mod tests {
         let a = h.mem_malloc(40).unwrap();
         let b = h.mem_malloc(40).unwrap();
         let c = h.mem_malloc(40).unwrap();
-        h.mem_free(a);
-        h.mem_free(c);
-        h.mem_free(b);
+        h.mem_free(a).unwrap();
+        h.mem_free(c).unwrap();
+        h.mem_free(b).unwrap();
         assert_eq!(layout(&h), vec![(0, 16384 - 8, false)]);
         assert_eq!(h.used(), 0);
     }
@@ -523,7 +609,7 @@ mod tests {
         );
         assert_eq!(h.used(), 512 + 24);
         // Next block free: its header moves down.
-        h.mem_free(b);
+        h.mem_free(b).unwrap();
         let a2 = h.mem_malloc(8).unwrap();
         assert_eq!(a2, MemPtr(512));
         h.mem_trim(MemPtr(0), 100).unwrap();

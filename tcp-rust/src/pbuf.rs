@@ -25,7 +25,7 @@
 //! one (the pools hand out only live pbufs).
 
 use crate::config::Config;
-use crate::mem::{Heap, MemPtr, pbuf_ram_alloc_len, pbuf_ram_payload_offset};
+use crate::mem::{Heap, IllegalFree, MemPtr, pbuf_ram_alloc_len, pbuf_ram_payload_offset};
 
 /// Bytes of this port's `struct pbuf` encoding.
 pub const PBUF_HDR: usize = 16;
@@ -317,6 +317,9 @@ pub struct Pbufs {
     /// `PBUF_POOL_BUFSIZE`, both aligned (memp.c's element for
     /// `MEMP_PBUF_POOL`).
     pool_elem: usize,
+    /// The first `mem_free` lwIP would have stopped at (its
+    /// `LWIP_MEM_ILLEGAL_FREE`) since [`PbufStore::take_illegal_free`].
+    illegal_free: Option<IllegalFree>,
 }
 
 /// The pbufs of a chain, head first, as payload slices.
@@ -641,8 +644,15 @@ pub trait PbufStore {
 
     /// Port of `pbuf_free(p)` (pbuf.c): drops one reference from each pbuf
     /// of the chain until one stays referenced, returning the storage of
-    /// those that reach zero. Returns how many were freed.
+    /// those that reach zero. Returns how many were freed. A heap block
+    /// `mem_free` refuses is kept for [`PbufStore::take_illegal_free`].
     fn pbuf_free(&mut self, p: Self::Pbuf) -> u8;
+
+    /// The first heap block `pbuf_free` could not free since the last
+    /// call, as lwIP's `mem_free` reports it (`LWIP_MEM_ILLEGAL_FREE`,
+    /// where lwIP stops). A store over lwIP's own heap has none: lwIP's
+    /// `mem_free` asserts itself.
+    fn take_illegal_free(&mut self) -> Option<IllegalFree>;
 
     /// Port of `pbuf_ref(p)` (pbuf.c).
     fn pbuf_ref(&mut self, p: Self::Pbuf);
@@ -817,10 +827,12 @@ impl PbufStore for Pbufs {
         alignment: 0,
         pool_bufsize: 0,
         pool_elem: 0,
+        illegal_free: None,
     };
 
     fn init(&mut self, cfg: &Config) {
         self.heap.mem_init(cfg.mem_size, cfg.mem_alignment);
+        self.illegal_free = None;
         if Pbufs::fits(cfg) {
             self.pool.init(cfg.pbuf_pool_size);
             self.rom.init(cfg.memp_num_pbuf);
@@ -938,13 +950,21 @@ impl PbufStore for Pbufs {
             let next = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
             cur = (next != NO_NEXT).then_some(Pbuf(next));
             match q.tag() {
-                TAG_RAM => self.heap.mem_free(self.block(q)),
+                TAG_RAM => {
+                    if let Err(e) = self.heap.mem_free(self.block(q)) {
+                        self.illegal_free.get_or_insert(e);
+                    }
+                }
                 TAG_POOL => self.pool.free(q.idx() / self.pool_elem.max(1)),
                 _ => self.rom.free(q.idx() / PBUF_HDR),
             }
             count = count.wrapping_add(1);
         }
         count
+    }
+
+    fn take_illegal_free(&mut self) -> Option<IllegalFree> {
+        self.illegal_free.take()
     }
 
     fn pbuf_ref(&mut self, p: Pbuf) {

@@ -1241,6 +1241,16 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         self.pbufs.pbuf_alloc(layer, length, PbufType::Ram)
     }
 
+    /// `pbuf_free(p)`: a heap block lwIP's `mem_free` would refuse
+    /// (`LWIP_MEM_ILLEGAL_FREE`) stops the stack with lwIP's assertion.
+    pub(crate) fn pbuf_free(&mut self, p: PbufOf<P>) -> u8 {
+        let n = self.pbufs.pbuf_free(p);
+        if let Some(e) = self.pbufs.take_illegal_free() {
+            let _ = self.lwip_assert_failed(e.assertion());
+        }
+        n
+    }
+
     /// `pbuf_realloc(p, new_len)`; an `LWIP_ASSERT` mem_trim fails
     /// poisons the stack as lwIP's would stop it.
     pub(crate) fn pbuf_realloc(&mut self, p: PbufOf<P>, new_len: u16) {
@@ -1451,7 +1461,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if hdr.is_some_and(|h| self.ip4_accept(p, &h)) {
             self.tcp_input(p, app);
         } else {
-            self.pbufs.pbuf_free(p);
+            self.pbuf_free(p);
         }
     }
 

@@ -61,7 +61,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// `pbuf_free(pcb->refused_data); pcb->refused_data = NULL`.
     pub(crate) fn release_refused(&mut self, i: PcbOf<P>) {
         if let Some(r) = self.p(i).refused_data.take() {
-            self.pbufs.pbuf_free(r);
+            self.pbuf_free(r);
         }
     }
 
@@ -1039,7 +1039,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// segment goes back to its pool.
     pub(crate) fn tcp_seg_free(&mut self, s: SegOf<P>) {
         if let Some(p) = self.sg(s).p.take() {
-            self.pbufs.pbuf_free(p);
+            self.pbuf_free(p);
         }
         self.st.free_seg(s);
     }

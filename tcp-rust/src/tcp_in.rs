@@ -62,12 +62,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if !self.pcb_ref(i).recv.is_set() {
             let h = self.conn_handle(i);
             let r = self.tcp_recv_null(h, Some(tot_len), err).unwrap_or(Err::Ok);
-            self.pbufs.pbuf_free(p);
+            self.pbuf_free(p);
             return r;
         }
         let r = self.app_recv(app, i, Some((p, tot_len)), err);
         if !A::OWNS_RECV_PBUF && (r == Err::Ok || r == Err::Abrt) {
-            self.pbufs.pbuf_free(p);
+            self.pbuf_free(p);
         }
         r
     }
@@ -214,11 +214,11 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         app: &mut A,
     ) -> Result<(), ApiError> {
         if self.depth != 0 {
-            self.pbufs.pbuf_free(p);
+            self.pbuf_free(p);
             return Err(ApiError::Reentrant);
         }
         if let Some(a) = self.asserted {
-            self.pbufs.pbuf_free(p);
+            self.pbuf_free(p);
             return Err(ApiError::Asserted(a));
         }
         self.inp.src_ip = src;
@@ -244,7 +244,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             // dropped:
             self.tcp_stat(TcpStat::Drop);
             self.mib2_stat(Mib2Tcp::InErrs);
-            self.pbufs.pbuf_free(p);
+            self.pbuf_free(p);
         }
     }
 
@@ -402,7 +402,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     && p.local_ip.v4() == dest_ip
                 {
                     self.tcp_timewait_input(i);
-                    self.pbufs.pbuf_free(pkt);
+                    self.pbuf_free(pkt);
                     return;
                 }
                 cur = p.next;
@@ -433,7 +433,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     self.tcp_stat(TcpStat::CacheHit);
                 }
                 self.tcp_listen_input(l, app);
-                self.pbufs.pbuf_free(pkt);
+                self.pbuf_free(pkt);
                 return;
             }
         }
@@ -454,7 +454,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     sport,
                 );
             }
-            self.pbufs.pbuf_free(pkt);
+            self.pbuf_free(pkt);
             return;
         };
 
@@ -506,7 +506,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         self.st.set_input_pcb(None);
         self.inp.recv_data = None;
         if let Some(p) = self.inp.inseg_p.take() {
-            self.pbufs.pbuf_free(p);
+            self.pbuf_free(p);
         }
     }
 
@@ -538,9 +538,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 None
             };
             if self.pcb_ref(i).flags & TF_RXCLOSED != 0 {
-                self.pbufs.pbuf_free(data);
+                self.pbuf_free(data);
                 if let Some(r) = rest {
-                    self.pbufs.pbuf_free(r);
+                    self.pbuf_free(r);
                 }
                 self.inp.recv_data = None;
                 self.tcp_abandon(i, true, app);
@@ -549,7 +549,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             let e = self.tcp_event_recv(app, i, data, Err::Ok);
             if e == Err::Abrt || !self.conn_alive(i, generation) {
                 if let Some(r) = rest {
-                    self.pbufs.pbuf_free(r);
+                    self.pbuf_free(r);
                 }
                 return;
             }

@@ -196,7 +196,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 self.tcp_output_pbuf(p, src, dst, ttl, tos, n)
             }
         };
-        self.pbufs.pbuf_free(p);
+        self.pbuf_free(p);
         err
     }
 
@@ -290,7 +290,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     ) -> Option<SegOf<P>> {
         let optlen = u16::from(lwip_tcp_opt_length(&P::CONFIG, optflags));
         let Some(s) = self.memp_alloc_seg() else {
-            self.pbufs.pbuf_free(p);
+            self.pbuf_free(p);
             return None;
         };
         let len = self.pbufs.tot_len(p).wrapping_sub(optlen);
@@ -371,8 +371,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// Port of `tcp_pbuf_prealloc()` (tcp_out.c): a `PBUF_RAM` pbuf for
     /// `length` bytes, allocated larger (up to `max_length`, by
-    /// `TCP_OVERSIZE`) when more data is likely to follow; its `len` is
-    /// `length` and the extra room is returned as the oversize.
+    /// `TCP_OVERSIZE`) when more data is likely to follow, or always at
+    /// `max_length` with `LWIP_NETIF_TX_SINGLE_PBUF`; its `len` is
+    /// `length` and the extra room is returned as the oversize. Without
+    /// `TCP_OVERSIZE` (0) lwIP's macro allocates `length` bytes: no room.
     fn tcp_pbuf_prealloc(
         &mut self,
         i: PcbOf<P>,
@@ -382,9 +384,15 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         apiflags: WriteFlags,
         first_seg: bool,
     ) -> Option<(PbufOf<P>, u16)> {
+        if P::CONFIG.tcp_oversize == 0 {
+            let pb = self.pbuf_alloc_ram(layer, length)?;
+            return Some((pb, 0));
+        }
         let p = self.pcb_ref(i);
         let mut alloc = length;
-        if length < max_length
+        if P::CONFIG.lwip_netif_tx_single_pbuf {
+            alloc = max_length;
+        } else if length < max_length
             && (apiflags.more
                 || (p.flags & TF_NODELAY == 0
                     && (!first_seg || p.unsent.is_some() || p.unacked.is_some())))
@@ -451,6 +459,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         let i = self.resolve_conn(h)?;
         let p = *self.pcb_ref(i);
+        // LWIP_NETIF_TX_SINGLE_PBUF: always copy, to build single pbufs.
+        let mut apiflags = apiflags;
+        apiflags.copy |= P::CONFIG.lwip_netif_tx_single_pbuf;
         let mut mss_local = p.mss.min((p.snd_wnd_max / 2).min(0xffff) as u16);
         if mss_local == 0 {
             mss_local = p.mss;
@@ -539,8 +550,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 oversize -= oversize_used;
                 space -= oversize_used;
             }
-            // Phase 2: chain a new pbuf to the last unsent segment.
-            if pos < len && space > 0 && lus.len > 0 {
+            // Phase 2: chain a new pbuf to the last unsent segment (not
+            // with LWIP_NETIF_TX_SINGLE_PBUF).
+            if !P::CONFIG.lwip_netif_tx_single_pbuf && pos < len && space > 0 && lus.len > 0 {
                 let seglen = space.min(len - pos);
                 seg = Some(lu);
                 match src {
@@ -626,7 +638,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     let at = PbufsOf::<P>::rom_at(r, pos);
                     self.pbufs.set_rom(p2, at);
                     let Some(ph) = self.pbuf_alloc_ram(transport, optlen16) else {
-                        self.pbufs.pbuf_free(p2);
+                        self.pbuf_free(p2);
                         failed = true;
                         break;
                     };
@@ -637,7 +649,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             };
             queuelen = queuelen.wrapping_add(self.pbufs.pbuf_clen(pb));
             if queuelen > P::CONFIG.tcp_snd_queuelen.min(TCP_SNDQUEUELEN_OVERFLOW) {
-                self.pbufs.pbuf_free(pb);
+                self.pbuf_free(pb);
                 failed = true;
                 break;
             }
@@ -661,7 +673,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             self.p(i).flags |= TF_NAGLEMEMERR;
             self.tcp_stat(TcpStat::MemErr);
             if let Some(cp) = concat_p {
-                self.pbufs.pbuf_free(cp);
+                self.pbuf_free(cp);
             }
             self.tcp_segs_free(queue);
             return Ok(Err::Mem);
@@ -1111,7 +1123,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             self.pbufs
                 .pbuf_copy_partial_pbuf(&self.hooks, up, offset, remainder, pb, optlen);
         if copied != remainder {
-            self.pbufs.pbuf_free(pb);
+            self.pbuf_free(pb);
             self.tcp_stat(TcpStat::MemErr);
             return Err::Mem;
         }

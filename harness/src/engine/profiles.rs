@@ -168,6 +168,40 @@ impl PortProfile for LwipFuzz {
     const NAME: &'static str = "lwip-fuzz";
 }
 
+/// `single-pbuf`: the full profile with `LWIP_NETIF_TX_SINGLE_PBUF`
+/// (tcp_write always copies, never chains a pbuf to the last unsent
+/// segment, and allocates each segment's pbuf at its full size).
+pub struct SinglePbuf;
+
+impl Profile for SinglePbuf {
+    const CONFIG: Config = Config {
+        lwip_netif_tx_single_pbuf: true,
+        ..Config::full()
+    };
+    type Storage = Pools;
+}
+
+impl PortProfile for SinglePbuf {
+    const NAME: &'static str = "single-pbuf";
+}
+
+/// `no-oversize`: the full profile with `TCP_OVERSIZE` 0 (off). (With
+/// `single-pbuf`, the opposite of full's choices for both options:
+/// lwIP's init.c does not allow the two together.)
+pub struct NoOversize;
+
+impl Profile for NoOversize {
+    const CONFIG: Config = Config {
+        tcp_oversize: 0,
+        ..Config::full()
+    };
+    type Storage = Pools;
+}
+
+impl PortProfile for NoOversize {
+    const NAME: &'static str = "no-oversize";
+}
+
 /// Calls `$body` with `$P` bound to the port profile named `$name`
 /// (besides `full`), or evaluates `$none`: the one list of the port's
 /// profiles, for the engines and the tests.
@@ -196,6 +230,14 @@ macro_rules! with_port_profile {
                 type $P = LwipFuzz;
                 $body
             }
+            "single-pbuf" => {
+                type $P = SinglePbuf;
+                $body
+            }
+            "no-oversize" => {
+                type $P = NoOversize;
+                $body
+            }
             _ => $none,
         }
     }};
@@ -209,6 +251,8 @@ pub const NAMES: &[&str] = &[
     "ooseq-limited",
     "lwip-unit",
     "lwip-fuzz",
+    "single-pbuf",
+    "no-oversize",
 ];
 
 /// Every profile both engines have (`c:NAME` and `rust:NAME`), `full`
@@ -220,4 +264,6 @@ pub const ALL: &[&str] = &[
     "ooseq-limited",
     "lwip-unit",
     "lwip-fuzz",
+    "single-pbuf",
+    "no-oversize",
 ];

@@ -704,6 +704,10 @@ impl<P: PortProfile> Engine for RustEngine<P> {
             .tcp
             .as_deref_mut()
             .ok_or_else(|| EngineError::Stimulus("engine used before reset".into()))?;
+        // A stopped stack is not torn down, as lwIP's is not.
+        if let Some(a) = t.asserted() {
+            return Err(EngineError::Crashed(assertion(a)));
+        }
         for h in fds {
             if !h.is_listen()
                 && let Ok(p) = t.pcb(h)
@@ -724,6 +728,11 @@ impl<P: PortProfile> Engine for RustEngine<P> {
             if h.is_listen() || *st == TcpState::Closed {
                 let _ = t.tcp_close(*h);
             }
+        }
+        // An lwIP assertion on the way (mem_free's checks) stops it, as it
+        // stops lwIP's teardown.
+        if let Some(a) = t.asserted() {
+            return Err(EngineError::Crashed(assertion(a)));
         }
         t.hooks.events.clear();
         t.hooks.out.clear();

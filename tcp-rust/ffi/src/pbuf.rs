@@ -436,6 +436,11 @@ impl PbufStore for LwipPbufs {
         unsafe { pbuf_free(as_raw(p)) }
     }
 
+    fn take_illegal_free(&mut self) -> Option<tcp_rust::mem::IllegalFree> {
+        // lwIP's own mem_free checks and asserts.
+        None
+    }
+
     fn pbuf_ref(&mut self, p: PbufPtr) {
         // SAFETY: contract (1).
         unsafe { pbuf_ref(as_raw(p)) }
