@@ -120,6 +120,30 @@ def load_gcov(paths):
     return files
 
 
+def union(builds):
+    """One files dict for several builds of the same sources (the profiles:
+    `ci/coverage --profiles`): a line counts where any build has code on
+    it, covered when any build ran it; its branches are gcov's arcs by
+    their index on the line (the most any build has), each covered when
+    it was taken in a build that has it; a function's calls are summed."""
+    out = {}
+    for files in builds:
+        for base, entry in files.items():
+            u = out.setdefault(base, {"path": entry["path"], "lines": {}, "functions": {}})
+            for n, ln in entry["lines"].items():
+                e = u["lines"].setdefault(n, {"count": 0, "branches": [], "function": ln["function"]})
+                e["count"] += ln["count"]
+                br = ln["branches"]
+                if len(br) > len(e["branches"]):
+                    e["branches"] += [0] * (len(br) - len(e["branches"]))
+                for i, c in enumerate(br):
+                    e["branches"][i] += c
+            for name, fn in entry["functions"].items():
+                f = u["functions"].setdefault(name, dict(fn, calls=0))
+                f["calls"] += fn["calls"]
+    return out
+
+
 class Tally:
     """Lines and branches (all, LWIP_ASSERT, LWIP_ERROR, other)."""
 
@@ -220,7 +244,9 @@ def load_lcov(path, root):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--gcov", nargs="+", required=True)
+    ap.add_argument("--gcov", nargs="+", action="append", required=True,
+                    help="one build's gcov JSON files; repeated: the full profile's "
+                    "first, then the other profiles' builds, reported summed")
     ap.add_argument("--lcov", required=True)
     ap.add_argument("--root", required=True)
     ap.add_argument("--meta", nargs="*", default=[])
@@ -229,7 +255,9 @@ def main():
     a = ap.parse_args()
     meta = dict(m.split("=", 1) for m in a.meta)
 
-    lwip = analyse_lwip(load_gcov(a.gcov))
+    builds = [load_gcov(g) for g in a.gcov]
+    lwip = analyse_lwip(union(builds))
+    full_alone = analyse_lwip(builds[0]) if len(builds) > 1 else None
     rust = load_lcov(a.lcov, a.root)
     total = Tally()
     for base in LWIP_FILES:
@@ -257,6 +285,27 @@ def main():
     row("total", total)
     p(f"{'':<10} branches excluding both LWIP_ASSERT and LWIP_ERROR lines: {frac(*total.branches('other'))}")
     p()
+    newly = []
+    if full_alone is not None:
+        ftot = Tally()
+        for base in LWIP_FILES:
+            ftot.add(full_alone[base]["tally"])
+        p(f"Summed over {len(builds)} builds of the profiles ({meta.get('profiles', '?')}); "
+          "the full profile's build alone:")
+        row("full", ftot)
+        row("summed", total)
+        for base in LWIP_FILES:
+            fcalls = {name: calls for _, name, calls, _ in full_alone[base]["functions"]}
+            for start, name, calls, _ in lwip[base]["functions"]:
+                if calls > 0 and fcalls.get(name, 0) == 0:
+                    newly.append((base, name, start, name in fcalls))
+        p("Functions the other profiles reach and the full profile's cases do not"
+          " (compiled out of full: *):")
+        for base, name, start, in_full in newly:
+            p(f"    {base}:{name} (line {start}){'' if in_full else ' *'}")
+        if not newly:
+            p("    none")
+        p()
     p("Per function (lines; branches excluding LWIP_ASSERT lines; calls):")
     for base in LWIP_FILES:
         p(f"  {base}")
@@ -349,6 +398,16 @@ def main():
                 "total": {"lines": rounded(*rtot)},
             },
         }
+        if full_alone is not None:
+            ftot = Tally()
+            for base in LWIP_FILES:
+                ftot.add(full_alone[base]["tally"])
+            doc["lwip"]["builds"] = len(builds)
+            doc["lwip"]["full_profile_alone"] = ftot.to_json()
+            doc["lwip"]["functions_reached_beyond_full"] = [
+                dict(file=base, name=name, start_line=start, compiled_in_full=in_full)
+                for base, name, start, in_full in newly
+            ]
         try:
             os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
             with open(a.json, "w") as f:

@@ -57,6 +57,9 @@ const CFLAGS: &[&str] = &[
     "-w",
 ];
 
+/// What `LWIP_C_COVERAGE=1` adds (after [`CFLAGS`], so `-O0` wins).
+const COVERAGE_FLAGS: &[&str] = &["--coverage", "-O0"];
+
 /// Where a loaded build's TCP comes from.
 #[derive(Debug, Clone, Copy)]
 pub enum Tcp<'a> {
@@ -78,12 +81,21 @@ pub fn include_dirs(tree: &Path, profile: &Path) -> Vec<PathBuf> {
     dirs
 }
 
-/// The directory of profile `name` (`lwip-c/profiles/NAME`), or an error
-/// naming the profiles there.
+/// The directory of profile `name`: `lwip-c/profiles/NAME`, or, for a
+/// name with a `/`, that directory (a user's profile: it must hold an
+/// lwipopts.h); otherwise an error naming the profiles there.
 pub fn profile_dir(name: &str) -> Result<PathBuf, String> {
     let dir = Path::new(build_info::PROFILES_DIR).join(name);
     if !name.is_empty() && !name.contains('/') && dir.join("lwipopts.h").is_file() {
         return Ok(dir);
+    }
+    // A path: a profile of the user's own, anywhere.
+    if name.contains('/') {
+        let dir = Path::new(name);
+        if dir.join("lwipopts.h").is_file() {
+            return Ok(dir.to_path_buf());
+        }
+        return Err(format!("no profile at '{name}': no {name}/lwipopts.h"));
     }
     let mut known: Vec<String> = fs::read_dir(build_info::PROFILES_DIR)
         .map(|d| {
@@ -177,6 +189,14 @@ pub fn build(
     }
     hash.update(cc.as_bytes());
     hash.update(CFLAGS.join(" ").as_bytes());
+    // LWIP_C_COVERAGE=1, as for the linked build (build.rs): gcc's
+    // --coverage -O0. The notes (.gcno) and counts (.gcda) go beside the
+    // object, `lwip-KEY.so.PID-UNIT.gcno` (gcc names them after the output
+    // it was building); ci/coverage sums them over the profiles.
+    let coverage = std::env::var_os("LWIP_C_COVERAGE").is_some_and(|v| v == "1");
+    if coverage {
+        hash.update(COVERAGE_FLAGS.join(" ").as_bytes());
+    }
     let key = hash.finalize().iter().fold(String::new(), |mut s, b| {
         let _ = write!(s, "{b:02x}");
         s
@@ -193,6 +213,9 @@ pub fn build(
     let partial = cache_dir.join(format!("lwip-{}.so.{}", &key[..16], std::process::id()));
     let mut cmd = Command::new(&cc);
     cmd.args(CFLAGS);
+    if coverage {
+        cmd.args(COVERAGE_FLAGS);
+    }
     for dir in &includes {
         cmd.arg(format!("-I{}", dir.display()));
     }
