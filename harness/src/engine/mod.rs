@@ -14,6 +14,7 @@ pub mod sockets;
 
 pub use snapshot::PcbSnapshot;
 
+use lwip_vocab::RawErr;
 use serde::Serialize;
 use std::fmt;
 
@@ -28,22 +29,9 @@ pub struct OutPacket {
     pub bytes: Vec<u8>,
 }
 
-/// Which callback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum CbKind {
-    /// accept
-    Accept,
-    /// connected
-    Connected,
-    /// recv
-    Recv,
-    /// sent
-    Sent,
-    /// poll
-    Poll,
-    /// err
-    Err,
-}
+/// Which callback: lwIP's six (`lwip_vocab::CallbackKind`), serialised
+/// by variant name (`"Accept"`).
+pub use lwip_vocab::CallbackKind as CbKind;
 
 /// One callback with its arguments and return value. Connections are
 /// numbered in the order the engine created them (tcp_new and accepted
@@ -70,7 +58,6 @@ pub struct CallbackRecord {
 
 impl fmt::Display for CallbackRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let e = |v: i8| lwip_c::ErrT::from_raw(v).name();
         write!(f, "{:?}(conn {}", self.kind, self.conn)?;
         if let Some(n) = self.new_conn {
             write!(f, ", new conn {n}")?;
@@ -87,11 +74,11 @@ impl fmt::Display for CallbackRecord {
             write!(f, ", len {l}")?;
         }
         if let Some(err) = self.err {
-            write!(f, ", {}", e(err))?;
+            write!(f, ", {}", RawErr(err))?;
         }
         write!(f, ")")?;
         if let Some(r) = self.ret {
-            write!(f, " -> {}", e(r))?;
+            write!(f, " -> {}", RawErr(r))?;
         }
         write!(f, " @{}ms", self.time_ms)
     }
