@@ -3,11 +3,7 @@
 /// Which of a TCP pcb's callbacks lwIP made: the function types
 /// `tcp_accept_fn`, `tcp_connected_fn`, `tcp_recv_fn`, `tcp_sent_fn`,
 /// `tcp_poll_fn` and `tcp_err_fn` (tcpbase.h, tcp.h).
-///
-/// With the `serde` feature it serialises as the variant's name
-/// (`"Accept"`), as the harness's reports always wrote it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum CallbackKind {
     /// `accept(arg, newpcb, err)`: `tcp_accept_fn`.
     Accept,

@@ -15,8 +15,7 @@
 //! `lwip-c`'s tests check every value and name here against the C
 //! definitions of the lwIP tree it compiles (`lwip-c/tests/vocab.rs`).
 //!
-//! `no_std`, no allocation, no unsafe code, no dependency (the optional
-//! `serde` feature adds `Serialize` where the harness reports a type).
+//! `no_std`, no allocation, no unsafe code, no dependency.
 //!
 //! # Licence
 //!

@@ -29,9 +29,14 @@ pub struct OutPacket {
     pub bytes: Vec<u8>,
 }
 
-/// Which callback: lwIP's six (`lwip_vocab::CallbackKind`), serialised
-/// by variant name (`"Accept"`).
+/// Which callback: lwIP's six (`lwip_vocab::CallbackKind`).
 pub use lwip_vocab::CallbackKind as CbKind;
+
+/// Serialises a callback kind as its variant name (`"Accept"`), as the
+/// reports always wrote it (lwip-vocab has no serde, see its Cargo.toml).
+fn serialize_kind<S: serde::Serializer>(k: &CbKind, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&format_args!("{k:?}"))
+}
 
 /// One callback with its arguments and return value. Connections are
 /// numbered in the order the engine created them (tcp_new and accepted
@@ -41,6 +46,7 @@ pub struct CallbackRecord {
     /// Virtual time (ms).
     pub time_ms: u32,
     /// Which callback.
+    #[serde(serialize_with = "serialize_kind")]
     pub kind: CbKind,
     /// The connection (accept: the listener).
     pub conn: u32,
