@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use lwip_vocab::Err as LwipErr;
+
 use crate::model::{
     Action, ApiCall, CbAction, CbFn, CbSlot, Expected, FinPolicy, NULL_FD, NullArg, OutExpect,
     PolicyChange, RecvPolicy, Scenario, ScenarioConfig, SentPolicy, Step, SymOpt, SymSegment,
@@ -387,8 +389,8 @@ fn ipv4(m: &Mapper, s: &str, what: &str) -> Result<[u8; 4], MapError> {
 
 fn err_name(e: &Expr) -> Option<i8> {
     e.as_word()
-        .and_then(lwip_c::ErrT::from_name)
-        .map(lwip_c::ErrT::raw)
+        .and_then(LwipErr::from_name)
+        .map(LwipErr::as_raw)
 }
 
 fn expected(m: &Mapper, c: &Call) -> Result<Option<Expected>, MapError> {
@@ -919,9 +921,9 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
                         }
                     },
                     ("accept", name) => PolicyChange::AcceptReturns(
-                        lwip_c::ErrT::from_name(name)
+                        LwipErr::from_name(name)
                             .ok_or_else(|| m.err(format!("tcp_app accept=: unknown err_t {name}")))?
-                            .raw(),
+                            .as_raw(),
                     ),
                     _ => return Err(m.err(format!("tcp_app: unknown policy {k}={w}"))),
                 };

@@ -40,7 +40,7 @@ mod fuzzing {
                 .unwrap()
                 .conns()
                 .iter()
-                .map(|s| harness::engine::c::state_name(s.get("state").unwrap()))
+                .map(|s| harness::oracle::state::state_name(s.get("state").unwrap()))
                 .collect();
             eprintln!("{:>20}: {}", p.name, states.join(" "));
         }

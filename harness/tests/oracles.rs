@@ -322,3 +322,45 @@ fn every_mib2_tcp_counter_is_live_and_one_more_is_a_resources_divergence() {
     assert_eq!((step, oracle), (Some(i), Oracle::Resources));
     assert_eq!(fields, vec!["mib2.tcpoutsegs".to_string()]);
 }
+
+#[test]
+fn a_callback_record_serialises_as_the_reports_always_wrote_it() {
+    // The kind is lwip-vocab's CallbackKind: the JSON keeps the variant's
+    // name, the err_t values stay raw numbers.
+    let r = harness::engine::CallbackRecord {
+        time_ms: 200,
+        kind: harness::engine::CbKind::Accept,
+        conn: 1,
+        new_conn: Some(2),
+        data: None,
+        len: None,
+        err: Some(0),
+        ret: Some(-1),
+    };
+    assert_eq!(
+        serde_json::to_string(&r).unwrap(),
+        r#"{"time_ms":200,"kind":"Accept","conn":1,"new_conn":2,"data":null,"len":null,"err":0,"ret":-1}"#
+    );
+    assert_eq!(
+        r.to_string(),
+        "Accept(conn 1, new conn 2, ERR_OK) -> ERR_MEM @200ms"
+    );
+    let kinds: Vec<String> = lwip_vocab::CallbackKind::ALL
+        .iter()
+        .map(|&kind| {
+            let v = serde_json::to_value(harness::engine::CallbackRecord { kind, ..r.clone() });
+            v.unwrap()["kind"].to_string()
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "\"Accept\"",
+            "\"Connected\"",
+            "\"Recv\"",
+            "\"Sent\"",
+            "\"Poll\"",
+            "\"Err\""
+        ]
+    );
+}

@@ -35,7 +35,6 @@
 #![warn(missing_docs)]
 
 pub mod det;
-mod err;
 pub mod loaded;
 mod stack;
 
@@ -86,8 +85,14 @@ pub mod build_info {
     }
 }
 
-pub use err::ErrT;
 pub use ffi::{shim_accounting as Accounting, shim_snapshot as Snapshot};
+/// lwIP's `err_t` (lwip/err.h), as returned by the raw API and passed to
+/// and returned from callbacks: `lwip-vocab`'s [`lwip_vocab::Err`], under
+/// this crate's name for it. A value err.h does not define, coming from the
+/// C side, makes the stack unusable like a failed assertion (see
+/// [`StackError::Asserted`]).
+pub use lwip_vocab::Err as ErrT;
+pub use lwip_vocab::{CallbackKind, TcpState};
 pub use stack::{
     AcceptFn, App, AssertInfo, CBuild, CPbuf, Callback, CallbackSet, Emitted, Event, FAST_TIMER_MS,
     IsnQuery, List, NullApp, PbufKind, PbufState, Pcb, SLOW_TIMER_MS, Stack, StackConfig,

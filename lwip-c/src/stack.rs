@@ -10,9 +10,10 @@ use std::panic::{self, AssertUnwindSafe};
 use std::ptr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use crate::ErrT;
 use crate::det::Seeded;
-use crate::err::ErrT;
 use crate::ffi;
+use lwip_vocab::{CallbackKind, TcpState};
 
 /// lwIP's fast timer (`tcp_fasttmr`) period: TCP_FAST_INTERVAL.
 pub const FAST_TIMER_MS: u32 = 250;
@@ -64,20 +65,6 @@ impl List {
     }
 }
 
-const STATE_NAMES: [&str; 11] = [
-    "CLOSED",
-    "LISTEN",
-    "SYN_SENT",
-    "SYN_RCVD",
-    "ESTABLISHED",
-    "FIN_WAIT_1",
-    "FIN_WAIT_2",
-    "CLOSE_WAIT",
-    "CLOSING",
-    "LAST_ACK",
-    "TIME_WAIT",
-];
-
 impl ffi::shim_snapshot {
     /// The pcb's handle (for a SYN_RCVD pcb not yet accepted: its
     /// listener's, which lwIP copies into it).
@@ -90,12 +77,15 @@ impl ffi::shim_snapshot {
         List::from_raw(self.list)
     }
 
-    /// lwIP's name for `state` (tcp_state_str).
+    /// `state`, if it is a value of lwIP's `enum tcp_state`.
+    pub fn tcp_state(&self) -> Option<TcpState> {
+        TcpState::from_raw(self.state)
+    }
+
+    /// lwIP's name for `state` (tcp_state_str), `?` for a value lwIP does
+    /// not define.
     pub fn state_name(&self) -> &'static str {
-        STATE_NAMES
-            .get(usize::from(self.state))
-            .copied()
-            .unwrap_or("?")
+        self.tcp_state().map_or("?", TcpState::name)
     }
 }
 
@@ -341,6 +331,20 @@ pub enum Callback {
         /// The reason.
         err: ErrT,
     },
+}
+
+impl Callback {
+    /// Which callback it is.
+    pub fn kind(&self) -> CallbackKind {
+        match self {
+            Callback::Accept { .. } => CallbackKind::Accept,
+            Callback::Connected { .. } => CallbackKind::Connected,
+            Callback::Recv { .. } => CallbackKind::Recv,
+            Callback::Sent { .. } => CallbackKind::Sent,
+            Callback::Poll { .. } => CallbackKind::Poll,
+            Callback::Err { .. } => CallbackKind::Err,
+        }
+    }
 }
 
 /// One callback in the log.
@@ -788,7 +792,26 @@ impl Stack {
         let mut err: i8 = 0;
         let out: *mut i8 = &mut err;
         self.enter(None, || call(out))?;
-        Ok(ErrT::from_raw(err))
+        self.known_err(err, "lwIP returned")
+            .map_err(StackError::Asserted)
+    }
+
+    /// An err_t the C side handed over (lwIP, or the TCP library in its
+    /// place). A value lwIP's err.h does not define makes the stack
+    /// unusable, as a failed assertion does: the error names it.
+    fn known_err(&mut self, raw: i8, what: &str) -> Result<ErrT, AssertInfo> {
+        ErrT::try_from(raw).map_err(|unknown| {
+            let info = AssertInfo {
+                msg: format!("tcpdiff: {what} {unknown}, a value lwIP's err.h does not define"),
+                file: String::new(),
+                line: 0,
+            };
+            self.poisoned = Some(info.clone());
+            // SAFETY: sets a flag in the shim (C unwinds to its entry point
+            // when a callback returns into it).
+            unsafe { (self.fns().shim_poison)() };
+            info
+        })
     }
 
     /// `tcp_new()`: None when lwIP is out of pcbs (after trying to kill
@@ -1041,7 +1064,7 @@ impl Stack {
     pub fn tcp_recv_null_fin(&mut self, pcb: Pcb, fin_err: ErrT) -> Result<ErrT, StackError> {
         let fns = self.fns();
         let p = self.resolve_conn(pcb, "tcp_recv_null")?;
-        let fe = fin_err.raw();
+        let fe = fin_err.as_raw();
         // SAFETY: `p` is a live connection pcb or NULL (lwIP checks it).
         let err = self.call_err(|e| unsafe { (fns.shim_tcp_recv_null_fin)(p, fe, e) })?;
         if err == ErrT::Ok && fin_err == ErrT::Ok && pcb != Pcb::NULL {
@@ -1279,7 +1302,8 @@ impl Stack {
         let data = packet.as_ptr();
         // SAFETY: `data` is valid for `len` bytes, `out` for the call.
         self.enter(Some(app), || unsafe { (fns.shim_input)(data, len, out) })?;
-        Ok(ErrT::from_raw(err))
+        self.known_err(err, "lwIP returned")
+            .map_err(StackError::Asserted)
     }
 
     /// Advances virtual time to `to_ms`, running lwIP's timers on their
@@ -1928,7 +1952,9 @@ unsafe extern "C" fn tr_accept(
         );
         Pcb(new_id)
     });
-    let err = ErrT::from_raw(err);
+    let Ok(err) = s.known_err(err, "lwIP passed the accept callback") else {
+        return ErrT::Ok.as_raw();
+    };
     let idx = s.push_event(
         Callback::Accept {
             listener: Pcb(listener),
@@ -1946,18 +1972,20 @@ unsafe extern "C" fn tr_accept(
     {
         s.mark_gone(pcb, "accept callback refused it (lwIP aborts it)");
     }
-    ret.raw()
+    ret.as_raw()
 }
 
 unsafe extern "C" fn tr_connected(id: u32, err: i8) -> i8 {
     let s = unsafe { current() };
-    let err = ErrT::from_raw(err);
+    let Ok(err) = s.known_err(err, "lwIP passed the connected callback") else {
+        return ErrT::Ok.as_raw();
+    };
     let idx = s.push_event(Callback::Connected { pcb: Pcb(id), err }, None);
     let ret = s
         .with_app(|st, app| app.connected(st, Pcb(id), err))
         .unwrap_or_else(|| s.no_app("connected"));
     s.set_ret(idx, ret);
-    ret.raw()
+    ret.as_raw()
 }
 
 unsafe extern "C" fn tr_recv(id: u32, p: *const c_void, tot_len: u16, err: i8) -> i8 {
@@ -1969,7 +1997,9 @@ unsafe extern "C" fn tr_recv(id: u32, p: *const c_void, tot_len: u16, err: i8) -
         buf
     });
     let s = unsafe { current() };
-    let err = ErrT::from_raw(err);
+    let Ok(err) = s.known_err(err, "lwIP passed the recv callback") else {
+        return ErrT::Ok.as_raw();
+    };
     let idx = s.push_event(
         Callback::Recv {
             pcb: Pcb(id),
@@ -1982,7 +2012,7 @@ unsafe extern "C" fn tr_recv(id: u32, p: *const c_void, tot_len: u16, err: i8) -
         .with_app(|st, app| app.recv(st, Pcb(id), data.as_deref(), err))
         .unwrap_or_else(|| s.no_app("recv"));
     s.set_ret(idx, ret);
-    ret.raw()
+    ret.as_raw()
 }
 
 unsafe extern "C" fn tr_sent(id: u32, len: u16) -> i8 {
@@ -1992,7 +2022,7 @@ unsafe extern "C" fn tr_sent(id: u32, len: u16) -> i8 {
         .with_app(|st, app| app.sent(st, Pcb(id), len))
         .unwrap_or_else(|| s.no_app("sent"));
     s.set_ret(idx, ret);
-    ret.raw()
+    ret.as_raw()
 }
 
 unsafe extern "C" fn tr_poll(id: u32) -> i8 {
@@ -2002,12 +2032,14 @@ unsafe extern "C" fn tr_poll(id: u32) -> i8 {
         .with_app(|st, app| app.poll(st, Pcb(id)))
         .unwrap_or_else(|| s.no_app("poll"));
     s.set_ret(idx, ret);
-    ret.raw()
+    ret.as_raw()
 }
 
 unsafe extern "C" fn tr_err(id: u32, err: i8) {
     let s = unsafe { current() };
-    let err = ErrT::from_raw(err);
+    let Ok(err) = s.known_err(err, "lwIP passed the err callback") else {
+        return;
+    };
     s.push_event(Callback::Err { pcb: Pcb(id), err }, None);
     s.mark_gone(Pcb(id), &format!("err callback ({err})"));
 }

@@ -60,8 +60,8 @@ pub use config::{Config, Full, Profile};
 pub use err::Err;
 pub use options::{TcpOptBytes, TcpParseopt, TcpSackRange, tcp_parseopt};
 pub use stack::{
-    AcceptFn, ApiError, Assertion, Callback, Event, Handle, Hooks, List, LwipFile, Netif, Packet,
-    Tcp, TcpApp, TcpPcb, TcpPcbListen, TcpSeg, WriteFlags,
+    AcceptFn, ApiError, Assertion, Callback, CallbackKind, Event, Handle, Hooks, List, LwipFile,
+    Netif, Packet, Tcp, TcpApp, TcpPcb, TcpPcbListen, TcpSeg, WriteFlags,
 };
 pub use state::{TcpFlags, TcpState};
 pub use tcp::AddrInfo;

@@ -22,6 +22,7 @@ use crate::storage::{
     PortLayout, SegRef, StateRepr, Storage, TcpHdrOf,
 };
 use crate::wire::{IP_HLEN, IP_MF, IP_OFFMASK, IP_PROTO_TCP, inet_chksum};
+pub use lwip_vocab::CallbackKind;
 
 /// Capacity of the SACK table (`LWIP_TCP_MAX_SACK_NUM` limit).
 pub const MAX_SACKS: usize = 8;
@@ -319,6 +320,20 @@ pub enum Callback {
         /// The reason.
         err: Err,
     },
+}
+
+impl Callback {
+    /// Which callback it is.
+    pub fn kind(&self) -> CallbackKind {
+        match self {
+            Callback::Accept { .. } => CallbackKind::Accept,
+            Callback::Connected { .. } => CallbackKind::Connected,
+            Callback::Recv { .. } => CallbackKind::Recv,
+            Callback::Sent { .. } => CallbackKind::Sent,
+            Callback::Poll { .. } => CallbackKind::Poll,
+            Callback::Err { .. } => CallbackKind::Err,
+        }
+    }
 }
 
 /// One logged callback.

@@ -9,52 +9,10 @@
 //!   (e.g. SYN+FIN).
 
 /// Port of lwIP's `enum tcp_state` (tcpbase.h), with the same numeric
-/// values (`CLOSED = 0` … `TIME_WAIT = 10`).
-///
-/// The variant names are the C enumerators in Rust case.
-#[repr(u8)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TcpState {
-    /// Port of lwIP's `CLOSED` (0).
-    Closed = 0,
-    /// Port of lwIP's `LISTEN` (1).
-    Listen = 1,
-    /// Port of lwIP's `SYN_SENT` (2).
-    SynSent = 2,
-    /// Port of lwIP's `SYN_RCVD` (3).
-    SynRcvd = 3,
-    /// Port of lwIP's `ESTABLISHED` (4).
-    Established = 4,
-    /// Port of lwIP's `FIN_WAIT_1` (5).
-    FinWait1 = 5,
-    /// Port of lwIP's `FIN_WAIT_2` (6).
-    FinWait2 = 6,
-    /// Port of lwIP's `CLOSE_WAIT` (7).
-    CloseWait = 7,
-    /// Port of lwIP's `CLOSING` (8).
-    Closing = 8,
-    /// Port of lwIP's `LAST_ACK` (9).
-    LastAck = 9,
-    /// Port of lwIP's `TIME_WAIT` (10).
-    TimeWait = 10,
-}
-
-impl TcpState {
-    /// Every state, in numeric order.
-    pub const ALL: [TcpState; 11] = [
-        TcpState::Closed,
-        TcpState::Listen,
-        TcpState::SynSent,
-        TcpState::SynRcvd,
-        TcpState::Established,
-        TcpState::FinWait1,
-        TcpState::FinWait2,
-        TcpState::CloseWait,
-        TcpState::Closing,
-        TcpState::LastAck,
-        TcpState::TimeWait,
-    ];
-}
+/// values (`CLOSED = 0` … `TIME_WAIT = 10`): defined once for the port, the
+/// C stack's driver and the harness in `lwip-vocab`, with lwIP's names
+/// (`tcp_state_str`).
+pub use lwip_vocab::TcpState;
 
 // ---------------------------------------------------------------------------
 // pcb->flags

@@ -6,14 +6,28 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::Hash;
 
+use lwip_vocab::Err as LwipErr;
+
 use crate::model::{CbAction, FinPolicy, PolicyChange, RecvPolicy, SentPolicy};
 
-/// ERR_OK, ERR_MEM and ERR_ABRT, as lwIP's err_t values.
-pub const ERR_OK: i8 = 0;
+/// ERR_OK, ERR_MEM, ERR_ABRT and ERR_ARG, as lwIP's raw err_t values
+/// (the application and the socket layer work on raw values, as both
+/// engines report them).
+pub const ERR_OK: i8 = LwipErr::Ok.as_raw();
 /// ERR_MEM
-pub const ERR_MEM: i8 = -1;
+pub const ERR_MEM: i8 = LwipErr::Mem.as_raw();
 /// ERR_ABRT
-pub const ERR_ABRT: i8 = -13;
+pub const ERR_ABRT: i8 = LwipErr::Abrt.as_raw();
+/// ERR_ARG
+pub const ERR_ARG: i8 = LwipErr::Arg.as_raw();
+
+/// A raw err_t the application hands back to a stack, typed. The
+/// application returns only lwIP's values (the constants above, err_t
+/// names from the script, what the stack returned to it), so an unknown
+/// value is a harness bug: it becomes ERR_ARG, in both engines alike.
+pub fn lwip_err(raw: i8) -> LwipErr {
+    LwipErr::from_raw(raw).unwrap_or(LwipErr::Arg)
+}
 
 /// The raw-API calls the application makes from inside callbacks.
 pub trait Api {

@@ -4,11 +4,11 @@ use lwip_c::{
     AcceptFn, App, CBuild, CallbackSet, ErrT, Pcb, Stack, StackConfig, StackError, WriteFlags,
 };
 
-use super::app::AppState;
+use super::app::{AppState, lwip_err};
 use super::sockets::{AsApi, RawError, RawStack, Sockets};
 use super::{
-    CallOutcome, CallbackRecord, CbKind, ConnSnapshot, Engine, EngineError, Leaks, Observed,
-    OutPacket, Resources, Unobservable,
+    CallOutcome, CallbackRecord, ConnSnapshot, Engine, EngineError, Leaks, Observed, OutPacket,
+    Resources, Unobservable,
 };
 use crate::model::{ApiCall, CbFn, CbSlot, ScenarioConfig};
 
@@ -42,7 +42,7 @@ impl RawStack for Stack {
     }
     fn tcp_bind_ptr(&mut self, h: Pcb, ip: Option<[u8; 4]>, port: u16) -> Result<i8, RawError> {
         Stack::tcp_bind_ptr(self, h, ip, port)
-            .map(ErrT::raw)
+            .map(ErrT::as_raw)
             .map_err(raw)
     }
     fn tcp_connect_ptr(
@@ -53,7 +53,7 @@ impl RawStack for Stack {
         connected: bool,
     ) -> Result<i8, RawError> {
         Stack::tcp_connect_ptr(self, h, ip, port, connected)
-            .map(ErrT::raw)
+            .map(ErrT::as_raw)
             .map_err(raw)
     }
     fn tcp_write_null_arg(
@@ -64,7 +64,7 @@ impl RawStack for Stack {
         more: bool,
     ) -> Result<i8, RawError> {
         Stack::tcp_write_null_arg(self, h, len, WriteFlags { copy, more })
-            .map(ErrT::raw)
+            .map(ErrT::as_raw)
             .map_err(raw)
     }
     fn tcp_addrinfo_ptr(
@@ -75,17 +75,17 @@ impl RawStack for Stack {
         port: bool,
     ) -> Result<(i8, Option<[u8; 4]>, Option<u16>), RawError> {
         Stack::tcp_addrinfo_ptr(self, h, local, addr, port)
-            .map(|(e, ip, p)| (e.raw(), ip, p))
+            .map(|(e, ip, p)| (e.as_raw(), ip, p))
             .map_err(raw)
     }
     fn tcp_recv_null_fin(&mut self, h: Pcb, err: i8) -> Result<i8, RawError> {
-        Stack::tcp_recv_null_fin(self, h, ErrT::from_raw(err))
-            .map(ErrT::raw)
+        Stack::tcp_recv_null_fin(self, h, lwip_err(err))
+            .map(ErrT::as_raw)
             .map_err(raw)
     }
     fn tcp_process_refused_data_null(&mut self) -> Result<i8, RawError> {
         Stack::tcp_process_refused_data_null(self)
-            .map(ErrT::raw)
+            .map(ErrT::as_raw)
             .map_err(raw)
     }
     fn tcp_pcb_purge_null(&mut self) -> Result<(), RawError> {
@@ -96,7 +96,7 @@ impl RawStack for Stack {
     }
     fn tcp_bind(&mut self, h: Pcb, ip: [u8; 4], port: u16) -> Result<i8, RawError> {
         Stack::tcp_bind(self, h, ip, port)
-            .map(ErrT::raw)
+            .map(ErrT::as_raw)
             .map_err(raw)
     }
     fn tcp_listen(
@@ -109,7 +109,7 @@ impl RawStack for Stack {
             let (l, e) = self
                 .tcp_listen_with_backlog_and_err(h, backlog)
                 .map_err(raw)?;
-            Ok((l, Some(e.raw())))
+            Ok((l, Some(e.as_raw())))
         } else {
             let l = self.tcp_listen_with_backlog(h, backlog).map_err(raw)?;
             Ok((l, None))
@@ -117,26 +117,26 @@ impl RawStack for Stack {
     }
     fn tcp_connect(&mut self, h: Pcb, ip: [u8; 4], port: u16) -> Result<i8, RawError> {
         Stack::tcp_connect(self, h, ip, port)
-            .map(ErrT::raw)
+            .map(ErrT::as_raw)
             .map_err(raw)
     }
     fn tcp_write(&mut self, h: Pcb, data: &[u8], copy: bool, more: bool) -> Result<i8, RawError> {
         Stack::tcp_write(self, h, data, WriteFlags { copy, more })
-            .map(ErrT::raw)
+            .map(ErrT::as_raw)
             .map_err(raw)
     }
     fn tcp_output(&mut self, h: Pcb) -> Result<i8, RawError> {
-        Stack::tcp_output(self, h).map(ErrT::raw).map_err(raw)
+        Stack::tcp_output(self, h).map(ErrT::as_raw).map_err(raw)
     }
     fn tcp_recved(&mut self, h: Pcb, len: u16) -> Result<(), RawError> {
         Stack::tcp_recved(self, h, len).map_err(raw)
     }
     fn tcp_close(&mut self, h: Pcb) -> Result<i8, RawError> {
-        Stack::tcp_close(self, h).map(ErrT::raw).map_err(raw)
+        Stack::tcp_close(self, h).map(ErrT::as_raw).map_err(raw)
     }
     fn tcp_shutdown(&mut self, h: Pcb, rx: bool, tx: bool) -> Result<i8, RawError> {
         Stack::tcp_shutdown(self, h, rx, tx)
-            .map(ErrT::raw)
+            .map(ErrT::as_raw)
             .map_err(raw)
     }
     fn tcp_abort(&mut self, h: Pcb) -> Result<(), RawError> {
@@ -187,7 +187,7 @@ impl RawStack for Stack {
     }
     fn tcp_addrinfo(&mut self, h: Pcb, local: bool) -> Result<(i8, [u8; 4], u16), RawError> {
         Stack::tcp_addrinfo(self, h, local)
-            .map(|(e, ip, port)| (e.raw(), ip, port))
+            .map(|(e, ip, port)| (e.as_raw(), ip, port))
             .map_err(raw)
     }
     fn tcp_bind_netif(&mut self, h: Pcb, bound: bool) -> Result<(), RawError> {
@@ -209,19 +209,25 @@ impl RawStack for Stack {
 
 impl App for CApp {
     fn accept(&mut self, _: &mut Stack, listener: Pcb, new: Option<Pcb>, err: ErrT) -> ErrT {
-        ErrT::from_raw(self.state.on_accept(listener, new, err.raw()))
+        lwip_err(self.state.on_accept(listener, new, err.as_raw()))
     }
     fn connected(&mut self, stack: &mut Stack, pcb: Pcb, err: ErrT) -> ErrT {
-        ErrT::from_raw(self.state.on_connected(&mut AsApi(stack), pcb, err.raw()))
+        lwip_err(
+            self.state
+                .on_connected(&mut AsApi(stack), pcb, err.as_raw()),
+        )
     }
     fn recv(&mut self, stack: &mut Stack, pcb: Pcb, data: Option<&[u8]>, err: ErrT) -> ErrT {
-        ErrT::from_raw(self.state.on_recv(&mut AsApi(stack), pcb, data, err.raw()))
+        lwip_err(
+            self.state
+                .on_recv(&mut AsApi(stack), pcb, data, err.as_raw()),
+        )
     }
     fn sent(&mut self, stack: &mut Stack, pcb: Pcb, len: u16) -> ErrT {
-        ErrT::from_raw(self.state.on_sent(&mut AsApi(stack), pcb, len))
+        lwip_err(self.state.on_sent(&mut AsApi(stack), pcb, len))
     }
     fn poll(&mut self, stack: &mut Stack, pcb: Pcb) -> ErrT {
-        ErrT::from_raw(self.state.on_poll(&mut AsApi(stack), pcb))
+        lwip_err(self.state.on_poll(&mut AsApi(stack), pcb))
     }
 }
 
@@ -424,32 +430,24 @@ fn record(e: lwip_c::Event) -> CallbackRecord {
     use lwip_c::Callback as C;
     let mut r = CallbackRecord {
         time_ms: e.time_ms,
-        kind: CbKind::Poll,
+        kind: e.callback.kind(),
         conn: 0,
         new_conn: None,
         data: None,
         len: None,
         err: None,
-        ret: e.ret.map(ErrT::raw),
+        ret: e.ret.map(ErrT::as_raw),
     };
     match e.callback {
         C::Accept { listener, new, err } => {
-            (r.kind, r.conn, r.new_conn, r.err) = (
-                CbKind::Accept,
-                listener.0,
-                new.map(|p| p.0),
-                Some(err.raw()),
-            )
+            (r.conn, r.new_conn, r.err) = (listener.0, new.map(|p| p.0), Some(err.as_raw()))
         }
-        C::Connected { pcb, err } => {
-            (r.kind, r.conn, r.err) = (CbKind::Connected, pcb.0, Some(err.raw()))
+        C::Connected { pcb, err } | C::Err { pcb, err } => {
+            (r.conn, r.err) = (pcb.0, Some(err.as_raw()))
         }
-        C::Recv { pcb, data, err } => {
-            (r.kind, r.conn, r.data, r.err) = (CbKind::Recv, pcb.0, data, Some(err.raw()))
-        }
-        C::Sent { pcb, len } => (r.kind, r.conn, r.len) = (CbKind::Sent, pcb.0, Some(len)),
-        C::Poll { pcb } => (r.kind, r.conn) = (CbKind::Poll, pcb.0),
-        C::Err { pcb, err } => (r.kind, r.conn, r.err) = (CbKind::Err, pcb.0, Some(err.raw())),
+        C::Recv { pcb, data, err } => (r.conn, r.data, r.err) = (pcb.0, data, Some(err.as_raw())),
+        C::Sent { pcb, len } => (r.conn, r.len) = (pcb.0, Some(len)),
+        C::Poll { pcb } => r.conn = pcb.0,
     }
     r
 }
@@ -524,26 +522,4 @@ pub(crate) fn snapshot(s: &lwip_c::Snapshot) -> ConnSnapshot {
         keep_intvl: i64::from(s.keep_intvl),
         keep_cnt: i64::from(s.keep_cnt),
     }
-}
-
-/// lwIP's name of a `state` value.
-pub fn state_name(v: i64) -> &'static str {
-    const N: [&str; 11] = [
-        "CLOSED",
-        "LISTEN",
-        "SYN_SENT",
-        "SYN_RCVD",
-        "ESTABLISHED",
-        "FIN_WAIT_1",
-        "FIN_WAIT_2",
-        "CLOSE_WAIT",
-        "CLOSING",
-        "LAST_ACK",
-        "TIME_WAIT",
-    ];
-    usize::try_from(v)
-        .ok()
-        .and_then(|i| N.get(i))
-        .copied()
-        .unwrap_or("?")
 }

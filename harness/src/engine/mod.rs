@@ -14,6 +14,7 @@ pub mod sockets;
 
 pub use snapshot::PcbSnapshot;
 
+use lwip_vocab::RawErr;
 use serde::Serialize;
 use std::fmt;
 
@@ -28,21 +29,13 @@ pub struct OutPacket {
     pub bytes: Vec<u8>,
 }
 
-/// Which callback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum CbKind {
-    /// accept
-    Accept,
-    /// connected
-    Connected,
-    /// recv
-    Recv,
-    /// sent
-    Sent,
-    /// poll
-    Poll,
-    /// err
-    Err,
+/// Which callback: lwIP's six (`lwip_vocab::CallbackKind`).
+pub use lwip_vocab::CallbackKind as CbKind;
+
+/// Serialises a callback kind as its variant name (`"Accept"`), as the
+/// reports always wrote it (lwip-vocab has no serde, see its Cargo.toml).
+fn serialize_kind<S: serde::Serializer>(k: &CbKind, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&format_args!("{k:?}"))
 }
 
 /// One callback with its arguments and return value. Connections are
@@ -53,6 +46,7 @@ pub struct CallbackRecord {
     /// Virtual time (ms).
     pub time_ms: u32,
     /// Which callback.
+    #[serde(serialize_with = "serialize_kind")]
     pub kind: CbKind,
     /// The connection (accept: the listener).
     pub conn: u32,
@@ -70,7 +64,6 @@ pub struct CallbackRecord {
 
 impl fmt::Display for CallbackRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let e = |v: i8| lwip_c::ErrT::from_raw(v).name();
         write!(f, "{:?}(conn {}", self.kind, self.conn)?;
         if let Some(n) = self.new_conn {
             write!(f, ", new conn {n}")?;
@@ -87,11 +80,11 @@ impl fmt::Display for CallbackRecord {
             write!(f, ", len {l}")?;
         }
         if let Some(err) = self.err {
-            write!(f, ", {}", e(err))?;
+            write!(f, ", {}", RawErr(err))?;
         }
         write!(f, ")")?;
         if let Some(r) = self.ret {
-            write!(f, " -> {}", e(r))?;
+            write!(f, " -> {}", RawErr(r))?;
         }
         write!(f, " @{}ms", self.time_ms)
     }

@@ -115,7 +115,13 @@ fn spoil_window(p: &mut OutPacket) {
 
 /// Another err_t than `e`: ERR_MEM, or ERR_BUF where it was ERR_MEM.
 fn other_err(e: i8) -> i8 {
-    if e == -1 { -2 } else { -1 }
+    use lwip_vocab::Err;
+    let other = if e == Err::Mem.as_raw() {
+        Err::Buf
+    } else {
+        Err::Mem
+    };
+    other.as_raw()
 }
 
 impl Engine for Planted {

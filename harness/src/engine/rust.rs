@@ -16,12 +16,12 @@ use tcp_rust::{
     AcceptFn, ApiError, Err, Handle, Hooks, List, Netif, Packet, Tcp, TcpApp, TcpState, WriteFlags,
 };
 
-use super::app::AppState;
+use super::app::{AppState, lwip_err};
 use super::snapshot::{LISTENER_ONLY, NOT_IN_BUILD, NOT_ON_LISTENER};
 use super::sockets::{AsApi, RawError, RawStack, Sockets};
 use super::{
-    CallOutcome, CallbackRecord, CbKind, ConnSnapshot, Engine, EngineError, Leaks, Observed,
-    OutPacket, Resources, Unobservable,
+    CallOutcome, CallbackRecord, ConnSnapshot, Engine, EngineError, Leaks, Observed, OutPacket,
+    Resources, Unobservable,
 };
 use crate::model::{ApiCall, CbFn, CbSlot, ScenarioConfig};
 
@@ -133,10 +133,6 @@ impl RApp {
     }
 }
 
-fn err_of(raw: i8) -> Err {
-    Err::from_raw(raw).unwrap_or(Err::Arg)
-}
-
 /// The raw layer's error for an [`ApiError`] of the call `op` (lwIP's
 /// name for it: the port's errors do not repeat what was called).
 fn raw(op: &'static str) -> impl Fn(ApiError) -> RawError {
@@ -223,7 +219,7 @@ impl<P: PortProfile> RawStack for Stack<P> {
             .map_err(raw("tcp_tcp_get_tcp_addrinfo"))
     }
     fn tcp_recv_null_fin(&mut self, h: Handle, err: i8) -> Result<i8, RawError> {
-        Tcp::tcp_recv_null(self, h, None, err_of(err))
+        Tcp::tcp_recv_null(self, h, None, lwip_err(err))
             .map(Err::as_raw)
             .map_err(raw("tcp_recv_null"))
     }
@@ -391,14 +387,14 @@ impl<P: PortProfile> TcpApp<RHooks, P> for RApp {
         if let Some(n) = new {
             self.assign(n);
         }
-        err_of(self.state.on_accept(listener, new, err.as_raw()))
+        lwip_err(self.state.on_accept(listener, new, err.as_raw()))
     }
     #[inline(never)] // ci/cpu attributes its cost to the harness
     fn connected(&mut self, tcp: &mut Stack<P>, pcb: Handle, err: Err) -> Err {
         let before = self.state.opened.len();
         let r = self.state.on_connected(&mut AsApi(tcp), pcb, err.as_raw());
         self.number_opened(before);
-        err_of(r)
+        lwip_err(r)
     }
     #[inline(never)] // ci/cpu attributes its cost to the harness
     fn recv(&mut self, tcp: &mut Stack<P>, pcb: Handle, p: Option<Pbuf>, err: Err) -> Err {
@@ -410,21 +406,21 @@ impl<P: PortProfile> TcpApp<RHooks, P> for RApp {
         if let Some(d) = &data {
             self.rx_log.push_back((pcb, d.clone()));
         }
-        err_of(
+        lwip_err(
             self.state
                 .on_recv(&mut AsApi(tcp), pcb, data.as_deref(), err.as_raw()),
         )
     }
     #[inline(never)] // ci/cpu attributes its cost to the harness
     fn sent(&mut self, tcp: &mut Stack<P>, pcb: Handle, len: u16) -> Err {
-        err_of(self.state.on_sent(&mut AsApi(tcp), pcb, len))
+        lwip_err(self.state.on_sent(&mut AsApi(tcp), pcb, len))
     }
     #[inline(never)] // ci/cpu attributes its cost to the harness
     fn poll(&mut self, tcp: &mut Stack<P>, pcb: Handle) -> Err {
         let before = self.state.opened.len();
         let r = self.state.on_poll(&mut AsApi(tcp), pcb);
         self.number_opened(before);
-        err_of(r)
+        lwip_err(r)
     }
     /// The stack logged the callback (the observation); the sockets
     /// layer does nothing on err, as the shim's `tr_err` only records it.
@@ -759,7 +755,7 @@ fn record<P: PortProfile>(app: &mut RApp, t: &Stack<P>, e: tcp_rust::Event) -> C
         use tcp_rust::Callback as C;
         let mut r = CallbackRecord {
             time_ms: e.time_ms,
-            kind: CbKind::Poll,
+            kind: e.callback.kind(),
             conn: 0,
             new_conn: None,
             data: None,
@@ -769,17 +765,14 @@ fn record<P: PortProfile>(app: &mut RApp, t: &Stack<P>, e: tcp_rust::Event) -> C
         };
         match e.callback {
             C::Accept { listener, new, err } => {
-                r.kind = CbKind::Accept;
                 r.conn = id_of(app, t, listener);
                 r.new_conn = new.map(|n| app.ids.get(&n).copied().unwrap_or(0));
                 r.err = Some(err.as_raw());
             }
-            C::Connected { pcb, err } => {
-                (r.kind, r.conn, r.err) =
-                    (CbKind::Connected, id_of(app, t, pcb), Some(err.as_raw()))
+            C::Connected { pcb, err } | C::Err { pcb, err } => {
+                (r.conn, r.err) = (id_of(app, t, pcb), Some(err.as_raw()))
             }
             C::Recv { pcb, len, err } => {
-                r.kind = CbKind::Recv;
                 r.conn = id_of(app, t, pcb);
                 r.err = Some(err.as_raw());
                 if let Some(n) = len {
@@ -791,13 +784,8 @@ fn record<P: PortProfile>(app: &mut RApp, t: &Stack<P>, e: tcp_rust::Event) -> C
                     });
                 }
             }
-            C::Sent { pcb, len } => {
-                (r.kind, r.conn, r.len) = (CbKind::Sent, id_of(app, t, pcb), Some(len))
-            }
-            C::Poll { pcb } => (r.kind, r.conn) = (CbKind::Poll, id_of(app, t, pcb)),
-            C::Err { pcb, err } => {
-                (r.kind, r.conn, r.err) = (CbKind::Err, id_of(app, t, pcb), Some(err.as_raw()))
-            }
+            C::Sent { pcb, len } => (r.conn, r.len) = (id_of(app, t, pcb), Some(len)),
+            C::Poll { pcb } => r.conn = id_of(app, t, pcb),
         }
         r
     }

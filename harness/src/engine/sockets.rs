@@ -8,7 +8,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::Hash;
 
-use super::app::{Api, AppState};
+use lwip_vocab::RawErr;
+
+use super::app::{Api, AppState, ERR_ARG, ERR_OK};
 use super::{CallOutcome, EngineError};
 use crate::model::{ApiCall, CbFn, CbSlot, NULL_FD, NullArg};
 
@@ -170,9 +172,6 @@ impl<S: RawStack> Api for AsApi<'_, S> {
     }
 }
 
-const ERR_OK: i8 = 0;
-const ERR_ARG: i8 = -16;
-
 #[derive(Debug, Clone, Copy)]
 struct Keep {
     enable: bool,
@@ -219,7 +218,7 @@ fn err_outcome(err: i8) -> CallOutcome {
 }
 
 fn err_name(err: i8) -> String {
-    lwip_c::ErrT::from_raw(err).name()
+    RawErr(err).to_string()
 }
 
 fn value(v: i64) -> CallOutcome {

@@ -28,6 +28,7 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 
+use crate::engine::app::{ERR_MEM, ERR_OK};
 use crate::model::{
     Action, ApiCall, FinPolicy, PolicyChange, RecvPolicy, Scenario, ScenarioConfig, SentPolicy,
     Step, SymOpt, SymSegment,
@@ -704,7 +705,7 @@ impl Session {
                         }
                         PolicySpec::AcceptMem(m) => {
                             g.accept_refused |= m;
-                            PolicyChange::AcceptReturns(if m { -1 } else { 0 })
+                            PolicyChange::AcceptReturns(if m { ERR_MEM } else { ERR_OK })
                         }
                     };
                     g.call(ApiCall::Policy { fd, change });

@@ -19,7 +19,7 @@ use crate::wire::{Opt, Segment, flags, flags_str, parse_options};
 use super::drive::{FuzzCase, Stim};
 
 fn err_name(v: i8) -> String {
-    lwip_c::ErrT::from_raw(v).name()
+    lwip_vocab::RawErr(v).to_string()
 }
 
 fn opt_text(o: &SymOpt) -> String {
@@ -218,11 +218,9 @@ pub fn call_text(c: &ApiCall) -> String {
                 }
             }
         }
-        ApiCall::RecvNull { fd, err } => format!(
-            "tcp_recv_null({}, NULL, {})",
-            fd_text(*fd),
-            lwip_c::ErrT::from_raw(*err).name()
-        ),
+        ApiCall::RecvNull { fd, err } => {
+            format!("tcp_recv_null({}, NULL, {})", fd_text(*fd), err_name(*err))
+        }
         ApiCall::ProcessRefusedDataNull => "tcp_process_refused_data(NULL)".into(),
         ApiCall::PcbPurgeNull => "tcp_pcb_purge(NULL)".into(),
         ApiCall::Nop { .. } => "tcp_app(-1)".into(),

@@ -8,7 +8,7 @@ pub fn show(o: Option<&CallOutcome>) -> String {
     match o {
         None => "no call".into(),
         Some(o) => {
-            let err = o.err.map(|e| lwip_c::ErrT::from_raw(e).name());
+            let err = o.err.map(lwip_vocab::RawErr);
             let addr = o
                 .addr
                 .as_ref()

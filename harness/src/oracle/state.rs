@@ -61,8 +61,17 @@ pub fn compare(a: &[ConnSnapshot], b: &[ConnSnapshot]) -> Option<Difference> {
 
 fn show(name: &str, v: i64) -> String {
     match name {
-        "state" => format!("{}({v})", crate::engine::c::state_name(v)),
+        "state" => format!("{}({v})", state_name(v)),
         "flags" => format!("{v:#06x}"),
         _ => v.to_string(),
     }
+}
+
+/// lwIP's name of a `state` value (tcp_state_str), `?` for a value lwIP
+/// does not define.
+pub fn state_name(v: i64) -> &'static str {
+    u8::try_from(v)
+        .ok()
+        .and_then(lwip_vocab::TcpState::from_raw)
+        .map_or("?", lwip_vocab::TcpState::name)
 }
