@@ -30,8 +30,6 @@ pub const MEM_HEAP_CAP: usize = 16384;
 /// as it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IllegalFree {
-    /// "mem_free: illegal memory": the block is not inside the heap.
-    Memory,
     /// "mem_free: illegal memory: double free": the block is not in use.
     DoubleFree,
     /// "mem_free: illegal memory: non-linked: double free": its
@@ -44,11 +42,6 @@ impl IllegalFree {
     pub const fn assertion(self) -> &'static crate::stack::Assertion {
         use crate::stack::{Assertion, LwipFile};
         match self {
-            IllegalFree::Memory => &Assertion {
-                msg: c"mem_free: illegal memory",
-                file: LwipFile::Mem,
-                line: 626,
-            },
             IllegalFree::DoubleFree => &Assertion {
                 msg: c"mem_free: illegal memory: double free",
                 file: LwipFile::Mem,
@@ -321,15 +314,17 @@ impl Heap {
     /// Port of `mem_free()` (mem.c): marks the block free, lowers `lfree`
     /// and merges it with free neighbours (`plug_holes`). lwIP's checks
     /// come first, each an `LWIP_MEM_ILLEGAL_FREE` (an `LWIP_ASSERT` by
-    /// default) that leaves the heap as it is: a block outside the heap, a
-    /// block not in use, and a block whose links its neighbours do not
-    /// return (`mem_link_valid`: what a write past the end of the block
-    /// before it leaves behind).
+    /// default) that leaves the heap as it is: a block not in use, and a
+    /// block whose links its neighbours do not return (`mem_link_valid`:
+    /// what a write past the end of the block before it leaves behind).
+    /// mem.c's first two checks, a pointer not aligned or not in the heap,
+    /// cannot fail for a [`MemPtr`] (only `mem_malloc` makes them; a
+    /// pbuf's block is where its `struct pbuf` is): one outside the heap
+    /// is ignored.
     pub fn mem_free(&mut self, m: MemPtr) -> Result<(), IllegalFree> {
         let ptr = m.0;
-        let end = u32::from(ptr) + u32::from(self.sizeof_mem) + u32::from(self.min_size_aligned);
-        if end > u32::from(self.size_aligned) {
-            return Err(IllegalFree::Memory);
+        if ptr >= self.size_aligned {
+            return Ok(());
         }
         if !self.is_used(ptr) {
             return Err(IllegalFree::DoubleFree);
@@ -347,11 +342,14 @@ impl Heap {
     /// Port of `mem_link_valid()` (mem.c): the block's `next` and `prev`
     /// are inside the heap and its neighbours link back to it.
     fn mem_link_valid(&self, ptr: u16) -> bool {
+        let end = self.size_aligned;
         let (next, prev) = (self.next(ptr), self.prev(ptr));
-        !(next > self.size_aligned
-            || prev > self.size_aligned
-            || (prev != ptr && self.next(prev) != ptr)
-            || (next != self.size_aligned && self.prev(next) != ptr))
+        // Read within the heap only (`ram` holds MEM_SIZE_ALIGNED and the
+        // ram_end header): next and prev at most `end` here.
+        next <= end
+            && prev <= end
+            && (prev == ptr || self.next(prev) == ptr)
+            && (next == end || self.prev(next) == ptr)
     }
 
     /// Port of `plug_holes()` (mem.c).
@@ -528,7 +526,6 @@ mod tests {
             IllegalFree::NonLinked.assertion().message(),
             "mem_free: illegal memory: non-linked: double free"
         );
-        assert_eq!(h.mem_free(MemPtr(16380)), Err(IllegalFree::Memory));
     }
 
     #[test]

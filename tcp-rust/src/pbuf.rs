@@ -318,7 +318,7 @@ pub struct Pbufs {
     /// `MEMP_PBUF_POOL`).
     pool_elem: usize,
     /// The first `mem_free` lwIP would have stopped at (its
-    /// `LWIP_MEM_ILLEGAL_FREE`) since [`PbufStore::take_illegal_free`].
+    /// `LWIP_MEM_ILLEGAL_FREE`) since `init`.
     illegal_free: Option<IllegalFree>,
 }
 
@@ -645,14 +645,15 @@ pub trait PbufStore {
     /// Port of `pbuf_free(p)` (pbuf.c): drops one reference from each pbuf
     /// of the chain until one stays referenced, returning the storage of
     /// those that reach zero. Returns how many were freed. A heap block
-    /// `mem_free` refuses is kept for [`PbufStore::take_illegal_free`].
+    /// `mem_free` refuses stops it, as lwIP's assertion there stops lwIP
+    /// ([`PbufStore::illegal_free`]).
     fn pbuf_free(&mut self, p: Self::Pbuf) -> u8;
 
-    /// The first heap block `pbuf_free` could not free since the last
-    /// call, as lwIP's `mem_free` reports it (`LWIP_MEM_ILLEGAL_FREE`,
-    /// where lwIP stops). A store over lwIP's own heap has none: lwIP's
-    /// `mem_free` asserts itself.
-    fn take_illegal_free(&mut self) -> Option<IllegalFree>;
+    /// The first heap block `pbuf_free` could not free since `init`, as
+    /// lwIP's `mem_free` reports it (`LWIP_MEM_ILLEGAL_FREE`, where lwIP
+    /// stops). A store over lwIP's own heap has none: lwIP's `mem_free`
+    /// asserts itself.
+    fn illegal_free(&self) -> Option<IllegalFree>;
 
     /// Port of `pbuf_ref(p)` (pbuf.c).
     fn pbuf_ref(&mut self, p: Self::Pbuf);
@@ -952,7 +953,9 @@ impl PbufStore for Pbufs {
             match q.tag() {
                 TAG_RAM => {
                     if let Err(e) = self.heap.mem_free(self.block(q)) {
-                        self.illegal_free.get_or_insert(e);
+                        self.illegal_free = Some(e);
+                        // lwIP stops at the first.
+                        break;
                     }
                 }
                 TAG_POOL => self.pool.free(q.idx() / self.pool_elem.max(1)),
@@ -963,8 +966,8 @@ impl PbufStore for Pbufs {
         count
     }
 
-    fn take_illegal_free(&mut self) -> Option<IllegalFree> {
-        self.illegal_free.take()
+    fn illegal_free(&self) -> Option<IllegalFree> {
+        self.illegal_free
     }
 
     fn pbuf_ref(&mut self, p: Pbuf) {

@@ -1260,7 +1260,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// (`LWIP_MEM_ILLEGAL_FREE`) stops the stack with lwIP's assertion.
     pub(crate) fn pbuf_free(&mut self, p: PbufOf<P>) -> u8 {
         let n = self.pbufs.pbuf_free(p);
-        if let Some(e) = self.pbufs.take_illegal_free() {
+        if let Some(e) = self.pbufs.illegal_free() {
             let _ = self.lwip_assert_failed(e.assertion());
         }
         n

@@ -436,7 +436,7 @@ impl PbufStore for LwipPbufs {
         unsafe { pbuf_free(as_raw(p)) }
     }
 
-    fn take_illegal_free(&mut self) -> Option<tcp_rust::mem::IllegalFree> {
+    fn illegal_free(&self) -> Option<tcp_rust::mem::IllegalFree> {
         // lwIP's own mem_free checks and asserts.
         None
     }

@@ -876,8 +876,8 @@ impl PbufStore for Planted {
     fn pbuf_free(&mut self, p: PbufPtr) -> u8 {
         self.0.pbuf_free(p)
     }
-    fn take_illegal_free(&mut self) -> Option<tcp_rust::mem::IllegalFree> {
-        self.0.take_illegal_free()
+    fn illegal_free(&self) -> Option<tcp_rust::mem::IllegalFree> {
+        self.0.illegal_free()
     }
     fn pbuf_ref(&mut self, p: PbufPtr) {
         self.0.pbuf_ref(p)
