@@ -16,76 +16,80 @@ use tcp_rust::storage::Pools;
 
 use super::rust::PortProfile;
 
+/// A port profile's options over storage `$storage` and its name
+/// (`lwip-c/profiles/NAME`), for the type `$ty`.
+macro_rules! port_profile {
+    ($ty:ident, $name:literal, $storage:ty, $config:expr) => {
+        impl Profile for $ty {
+            const CONFIG: Config = $config;
+            type Storage = $storage;
+        }
+
+        impl PortProfile for $ty {
+            const NAME: &'static str = $name;
+        }
+    };
+}
+
 /// `minimal`: the full profile with no window scaling, timestamps, SACK,
 /// keepalive options or listen backlog, and TCP_MSS 536.
 pub struct Minimal;
 
-impl Profile for Minimal {
-    const CONFIG: Config = {
-        let mss = 536u16;
-        let wnd = 4 * mss as u32;
-        let snd_buf = 2 * mss as u32;
-        // TCP_SND_QUEUELEN: (4 * TCP_SND_BUF + (TCP_MSS - 1)) / TCP_MSS.
-        let queuelen = (4 * snd_buf).div_ceil(mss as u32) as u16;
-        Config {
-            tcp_mss: mss,
-            tcp_wnd: wnd,
-            tcp_snd_buf: snd_buf,
-            tcp_snd_queuelen: queuelen,
-            tcp_sndlowat: tcp_sndlowat_default(snd_buf, mss),
-            tcp_sndqueuelowat: tcp_sndqueuelowat_default(queuelen),
-            tcp_wnd_update_threshold: tcp_wnd_update_threshold_default(wnd, mss),
-            tcp_oversize: mss,
-            lwip_wnd_scale: false,
-            tcp_rcv_scale: 0,
-            lwip_tcp_sack_out: false,
-            lwip_tcp_timestamps: false,
-            lwip_tcp_keepalive: false,
-            tcp_listen_backlog: false,
-            ..Config::full()
-        }
-    };
-    type Storage = Pools;
-}
-
-impl PortProfile for Minimal {
-    const NAME: &'static str = "minimal";
-}
+port_profile!(Minimal, "minimal", Pools, {
+    let mss = 536u16;
+    let wnd = 4 * mss as u32;
+    let snd_buf = 2 * mss as u32;
+    // TCP_SND_QUEUELEN: (4 * TCP_SND_BUF + (TCP_MSS - 1)) / TCP_MSS.
+    let queuelen = (4 * snd_buf).div_ceil(mss as u32) as u16;
+    Config {
+        tcp_mss: mss,
+        tcp_wnd: wnd,
+        tcp_snd_buf: snd_buf,
+        tcp_snd_queuelen: queuelen,
+        tcp_sndlowat: tcp_sndlowat_default(snd_buf, mss),
+        tcp_sndqueuelowat: tcp_sndqueuelowat_default(queuelen),
+        tcp_wnd_update_threshold: tcp_wnd_update_threshold_default(wnd, mss),
+        tcp_oversize: mss,
+        lwip_wnd_scale: false,
+        tcp_rcv_scale: 0,
+        lwip_tcp_sack_out: false,
+        lwip_tcp_timestamps: false,
+        lwip_tcp_keepalive: false,
+        tcp_listen_backlog: false,
+        ..Config::full()
+    }
+});
 
 /// `no-ooseq`: the full profile with `TCP_QUEUE_OOSEQ` 0 (and so no
 /// `LWIP_TCP_SACK_OUT`).
 pub struct NoOoseq;
 
-impl Profile for NoOoseq {
-    const CONFIG: Config = Config {
+port_profile!(
+    NoOoseq,
+    "no-ooseq",
+    Pools,
+    Config {
         tcp_queue_ooseq: false,
         lwip_tcp_sack_out: false,
         ..Config::full()
-    };
-    type Storage = Pools;
-}
-
-impl PortProfile for NoOoseq {
-    const NAME: &'static str = "no-ooseq";
-}
+    }
+);
 
 /// `ooseq-limited`: the full profile with the out-of-order queue limited
 /// to 2920 bytes and 4 pbufs per pcb (large segments reach the byte
 /// limit first, small ones the pbuf limit).
 pub struct OoseqLimited;
 
-impl Profile for OoseqLimited {
-    const CONFIG: Config = Config {
+port_profile!(
+    OoseqLimited,
+    "ooseq-limited",
+    Pools,
+    Config {
         tcp_ooseq_max_bytes: 2920,
         tcp_ooseq_max_pbufs: 4,
         ..Config::full()
-    };
-    type Storage = Pools;
-}
-
-impl PortProfile for OoseqLimited {
-    const NAME: &'static str = "ooseq-limited";
-}
+    }
+);
 
 /// The TCP and memory options lwIP's own unit tests and fuzzers share
 /// (test/unit/lwipopts.h, test/fuzz/lwipopts.h): TCP_MSS 536, TCP_WND
@@ -141,66 +145,53 @@ const fn lwip_test_options(rcv_scale: u8) -> Config {
 /// port, which sums a segment when it sends it: the bytes are the same.
 pub struct LwipUnit;
 
-impl Profile for LwipUnit {
-    const CONFIG: Config = lwip_test_options(0);
-    type Storage = Pools<64>;
-}
-
-impl PortProfile for LwipUnit {
-    const NAME: &'static str = "lwip-unit";
-}
+port_profile!(LwipUnit, "lwip-unit", Pools<64>, lwip_test_options(0));
 
 /// `lwip-fuzz`: the TCP and memory options of lwIP's fuzzers
 /// (test/fuzz/lwipopts.h): [`lwip_test_options`] with TCP_RCV_SCALE 2,
 /// TCP_OVERSIZE 1 and no TCP checksum check.
 pub struct LwipFuzz;
 
-impl Profile for LwipFuzz {
-    const CONFIG: Config = Config {
+port_profile!(
+    LwipFuzz,
+    "lwip-fuzz",
+    Pools<64>,
+    Config {
         tcp_oversize: 1,
         checksum_check_tcp: false,
         ..lwip_test_options(2)
-    };
-    type Storage = Pools<64>;
-}
-
-impl PortProfile for LwipFuzz {
-    const NAME: &'static str = "lwip-fuzz";
-}
+    }
+);
 
 /// `single-pbuf`: the full profile with `LWIP_NETIF_TX_SINGLE_PBUF`
 /// (tcp_write always copies, never chains a pbuf to the last unsent
 /// segment, and allocates each segment's pbuf at its full size).
 pub struct SinglePbuf;
 
-impl Profile for SinglePbuf {
-    const CONFIG: Config = Config {
+port_profile!(
+    SinglePbuf,
+    "single-pbuf",
+    Pools,
+    Config {
         lwip_netif_tx_single_pbuf: true,
         ..Config::full()
-    };
-    type Storage = Pools;
-}
-
-impl PortProfile for SinglePbuf {
-    const NAME: &'static str = "single-pbuf";
-}
+    }
+);
 
 /// `no-oversize`: the full profile with `TCP_OVERSIZE` 0 (off). (With
 /// `single-pbuf`, the opposite of full's choices for both options:
 /// lwIP's init.c does not allow the two together.)
 pub struct NoOversize;
 
-impl Profile for NoOversize {
-    const CONFIG: Config = Config {
+port_profile!(
+    NoOversize,
+    "no-oversize",
+    Pools,
+    Config {
         tcp_oversize: 0,
         ..Config::full()
-    };
-    type Storage = Pools;
-}
-
-impl PortProfile for NoOversize {
-    const NAME: &'static str = "no-oversize";
-}
+    }
+);
 
 /// Calls `$body` with `$P` bound to the port profile named `$name`
 /// (besides `full`), or evaluates `$none`: the one list of the port's
