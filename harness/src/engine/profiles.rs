@@ -194,48 +194,40 @@ port_profile!(
 );
 
 /// Calls `$body` with `$P` bound to the port profile named `$name`
-/// (besides `full`), or evaluates `$none`: the one list of the port's
-/// profiles, for the engines and the tests.
+/// (besides `full`), or evaluates `$none`: the one dispatch over the
+/// port's profiles, for the engines and the tests (each of [`NAMES`] has
+/// an arm: `harness/tests/rust_engine.rs` checks it).
 #[macro_export]
 macro_rules! with_port_profile {
-    ($name:expr, $P:ident => $body:expr, _ => $none:expr) => {{
+    ($name:expr, $P:ident => $body:expr, _ => $none:expr) => {
+        $crate::port_profile_dispatch!($name, $P, $body, $none;
+            "minimal" => Minimal,
+            "no-ooseq" => NoOoseq,
+            "ooseq-limited" => OoseqLimited,
+            "lwip-unit" => LwipUnit,
+            "lwip-fuzz" => LwipFuzz,
+            "single-pbuf" => SinglePbuf,
+            "no-oversize" => NoOversize)
+    };
+}
+
+/// [`with_port_profile!`]'s match.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! port_profile_dispatch {
+    ($name:expr, $P:ident, $body:expr, $none:expr; $($s:literal => $T:ident),*) => {{
         use $crate::engine::profiles::*;
         match $name {
-            "minimal" => {
-                type $P = Minimal;
+            $($s => {
+                type $P = $T;
                 $body
-            }
-            "no-ooseq" => {
-                type $P = NoOoseq;
-                $body
-            }
-            "ooseq-limited" => {
-                type $P = OoseqLimited;
-                $body
-            }
-            "lwip-unit" => {
-                type $P = LwipUnit;
-                $body
-            }
-            "lwip-fuzz" => {
-                type $P = LwipFuzz;
-                $body
-            }
-            "single-pbuf" => {
-                type $P = SinglePbuf;
-                $body
-            }
-            "no-oversize" => {
-                type $P = NoOversize;
-                $body
-            }
+            })*
             _ => $none,
         }
     }};
 }
 
-/// The profiles `rust:NAME` takes (besides `full`), in the order of
-/// [`with_port_profile!`].
+/// The profiles `rust:NAME` takes (besides `full`).
 pub const NAMES: &[&str] = &[
     "minimal",
     "no-ooseq",
@@ -248,13 +240,12 @@ pub const NAMES: &[&str] = &[
 
 /// Every profile both engines have (`c:NAME` and `rust:NAME`), `full`
 /// first: what `regress --profiles all` runs.
-pub const ALL: &[&str] = &[
-    "full",
-    "minimal",
-    "no-ooseq",
-    "ooseq-limited",
-    "lwip-unit",
-    "lwip-fuzz",
-    "single-pbuf",
-    "no-oversize",
-];
+pub const ALL: [&str; NAMES.len() + 1] = {
+    let mut all = ["full"; NAMES.len() + 1];
+    let mut i = 0;
+    while i < NAMES.len() {
+        all[i + 1] = NAMES[i];
+        i += 1;
+    }
+    all
+};
