@@ -360,6 +360,25 @@ const MAX_WAIT_US: u64 = 3 * 3600 * 1_000_000;
 /// tick, until the engine sends a packet; the following lines keep their
 /// script times (a time already passed is not gone back to).
 pub fn run_engine(engine: &mut dyn Engine, sc: &Scenario) -> Trace {
+    run_engine_recording(engine, sc).0
+}
+
+/// What [`run_engine_recording`] learns besides the trace, per step run:
+/// what the fuzz driver keeps of a run (seeds, minimization).
+#[derive(Debug, Clone, Default)]
+pub struct StepRecords {
+    /// The engine's flow to the peer before the step's action.
+    pub flows: Vec<FlowIsn>,
+    /// How many of the step's packets came out while time advanced to it
+    /// (the rest answered its action).
+    pub advance_packets: Vec<usize>,
+}
+
+/// [`run_engine`], which it is, with the [`StepRecords`]: the one step
+/// loop of `run`, `regress`, `replay` and the fuzz targets
+/// ([`crate::fuzzing::drive::run_engine`]).
+pub fn run_engine_recording(engine: &mut dyn Engine, sc: &Scenario) -> (Trace, StepRecords) {
+    let mut rec = StepRecords::default();
     let name = engine.name().to_string();
     let mut trace = Trace {
         engine: name.clone(),
@@ -378,7 +397,7 @@ pub fn run_engine(engine: &mut dyn Engine, sc: &Scenario) -> Trace {
     };
     if let Err(e) = engine.reset(&sc.config) {
         trace.teardown_error = Some(format!("reset: {e}"));
-        return trace;
+        return (trace, rec);
     }
     let mut r = Resolver::new(sc.config);
     let mut pending: VecDeque<OutPacket> = VecDeque::new();
@@ -399,6 +418,8 @@ pub fn run_engine(engine: &mut dyn Engine, sc: &Scenario) -> Trace {
             obs.packets.extend(pk);
         };
         collect(engine, &mut r, &mut obs, &mut pending);
+        rec.advance_packets.push(obs.packets.len());
+        rec.flows.push(r.flow());
         if result.is_ok() {
             let unexpected = |trace: &mut Trace, pending: &mut VecDeque<OutPacket>| {
                 if sc.config.unchecked_outbound {
@@ -518,7 +539,7 @@ pub fn run_engine(engine: &mut dyn Engine, sc: &Scenario) -> Trace {
         Ok(l) => trace.leaks = Some(l),
         Err(e) => trace.teardown_error = Some(e.to_string()),
     }
-    trace
+    (trace, rec)
 }
 
 /// Where and how two engines first differ.

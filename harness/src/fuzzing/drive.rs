@@ -6,20 +6,22 @@
 //! [`Finding`]: a divergence, an engine crash (an lwIP assertion), a panic
 //! in an engine, or a leak at teardown.
 //!
-//! The driver follows [`crate::runner::run_engine`] step for step (same
-//! resolution of symbolic segments, same observation per step), so a case
-//! with no raw packets behaves as the script [`super::toscript`] prints
-//! for it. Expectation (`>`) steps are not checked here: fuzz cases have
-//! none.
+//! A case runs through the runner's own step loop
+//! ([`crate::runner::run_engine_recording`]: the same resolution of
+//! symbolic segments, the same observation per step), so a case with no
+//! raw packets behaves as the script [`super::toscript`] prints for it.
+//! Nothing is expected of a fuzz case: outbound packets are not checked
+//! (`unchecked_outbound`), an expectation step waits, and a call's
+//! expected result from a seed script is not a failure here.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::case::is_crash_message;
-use crate::engine::{Engine, EngineError, OutPacket};
-use crate::model::{Action, ApiCall, Scenario, ScenarioConfig, Step};
+use crate::engine::{Engine, OutPacket};
+use crate::model::{Action, Scenario, ScenarioConfig, Step};
 use crate::oracle::segments::describe;
 use crate::report::CaseResult;
-use crate::runner::{Divergence, FlowIsn, Resolver, StepObs, Trace, Verdict, compare};
+use crate::runner::{Divergence, FlowIsn, Trace, Verdict, compare};
 use crate::wire::Segment;
 
 /// What a step does.
@@ -75,8 +77,9 @@ impl FuzzCase {
         self.steps.iter().all(|s| matches!(s.stim, Stim::Model(_)))
     }
 
-    /// The scenario reports show: one step per case step, raw packets as
-    /// waits whose source describes the packet.
+    /// The case as a scenario: one step per case step (line = its index
+    /// + 1, source [`step_source`]), raw packets as `InboundRaw`. What the
+    /// reports show and what [`run_engine`] runs.
     pub fn view(&self) -> Scenario {
         Scenario {
             name: self.name.clone(),
@@ -91,7 +94,7 @@ impl FuzzCase {
                     source: step_source(s),
                     action: match &s.stim {
                         Stim::Model(a) => a.clone(),
-                        Stim::Raw(_) => Action::Wait,
+                        Stim::Raw(p) => Action::InboundRaw(p.clone()),
                     },
                 })
                 .collect(),
@@ -134,71 +137,23 @@ pub struct Run {
     pub advance_packets: Vec<usize>,
 }
 
-/// Runs one engine through a case, from a reset to the teardown.
+/// Runs one engine through a case, from a reset to the teardown, in the
+/// runner's step loop; only what the engines did counts (see the module).
 pub fn run_engine(engine: &mut dyn Engine, case: &FuzzCase) -> Run {
-    let mut run = Run {
-        trace: Trace {
-            engine: engine.name().to_string(),
-            steps: Vec::new(),
-            failures: Vec::new(),
-            leaks: None,
-            teardown_error: None,
-        },
-        flows: Vec::new(),
-        advance_packets: Vec::new(),
-    };
-    if let Err(e) = engine.reset(&case.config) {
-        run.trace.teardown_error = Some(format!("reset: {e}"));
-        return run;
-    }
-    let mut r = Resolver::new(case.config);
-    for step in &case.steps {
-        let mut obs = StepObs::default();
-        let mut result: Result<(), EngineError> = engine.advance_to(step.at_us);
-        let pk = engine.take_packets();
-        r.learn(&pk);
-        run.advance_packets.push(pk.len());
-        obs.packets.extend(pk);
-        run.flows.push(r.flow());
-        if result.is_ok() {
-            result = match &step.stim {
-                Stim::Raw(p) | Stim::Model(Action::InboundRaw(p)) => engine.inbound(p),
-                Stim::Model(Action::Inbound(sym)) => match r.inbound(sym) {
-                    Ok(bytes) => engine.inbound(&bytes),
-                    Err(e) => Err(EngineError::Stimulus(e)),
-                },
-                Stim::Model(Action::Call { call, .. }) => {
-                    if let ApiCall::Bind { port, .. }
-                    | ApiCall::NullArg {
-                        arg: crate::model::NullArg::BindAddr { port },
-                        ..
-                    } = call
-                    {
-                        r.listen_port = Some(*port);
-                    }
-                    engine.call(call).map(|o| obs.outcome = Some(o))
-                }
-                Stim::Model(Action::Expect(_) | Action::Wait) => Ok(()),
-            };
-            let pk = engine.take_packets();
-            r.learn(&pk);
-            obs.packets.extend(pk);
-        }
-        crate::runner::observe(engine, &mut obs);
-        let stop = result.is_err();
-        if let Err(e) = result {
-            obs.error = Some(e.to_string());
-        }
-        run.trace.steps.push(obs);
-        if stop {
-            break;
+    let mut sc = case.view();
+    sc.config.unchecked_outbound = true;
+    for s in &mut sc.steps {
+        if matches!(s.action, Action::Expect(_)) {
+            s.action = Action::Wait;
         }
     }
-    match engine.teardown() {
-        Ok(l) => run.trace.leaks = Some(l),
-        Err(e) => run.trace.teardown_error = Some(e.to_string()),
+    let (mut trace, rec) = crate::runner::run_engine_recording(engine, &sc);
+    trace.failures.clear();
+    Run {
+        trace,
+        flows: rec.flows,
+        advance_packets: rec.advance_packets,
     }
-    run
 }
 
 /// What went wrong.
