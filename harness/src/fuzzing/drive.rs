@@ -77,9 +77,9 @@ impl FuzzCase {
         self.steps.iter().all(|s| matches!(s.stim, Stim::Model(_)))
     }
 
-    /// The case as a scenario: one step per case step (line = its index
-    /// + 1, source [`step_source`]), raw packets as `InboundRaw`. What the
-    /// reports show and what [`run_engine`] runs.
+    /// The case as a scenario: one step per case step (its line is its
+    /// index plus one, its source [`step_source`]), raw packets as
+    /// `InboundRaw`. What the reports show and what [`run_engine`] runs.
     pub fn view(&self) -> Scenario {
         Scenario {
             name: self.name.clone(),
