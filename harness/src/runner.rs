@@ -13,54 +13,12 @@ use std::collections::{HashMap, VecDeque};
 use serde::Serialize;
 
 use crate::engine::app::pattern;
-use crate::engine::{
-    CallOutcome, CallbackRecord, ConnSnapshot, Engine, EngineError, Leaks, Observed, OutPacket,
-    Resources, Unobservable,
-};
+use crate::engine::{CallOutcome, Engine, EngineError, Leaks, OutPacket};
 use crate::model::{Action, Expected, OutExpect, Scenario, ScenarioConfig, SymOpt, SymSegment};
 use crate::oracle::{self, Difference};
 use crate::wire::{Opt, Segment, encode_options, flags, flags_str, parse_options};
 
-/// What one engine did in one step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StepObs {
-    /// Packets emitted during the step (timers included).
-    pub packets: Vec<OutPacket>,
-    /// The call's result, for call steps.
-    pub outcome: Option<CallOutcome>,
-    /// Callbacks during the step.
-    pub callbacks: Vec<CallbackRecord>,
-    /// Every connection's state after the step.
-    pub snapshots: Observed<Vec<ConnSnapshot>>,
-    /// Pool and heap use after the step ([`Engine::resources`]).
-    pub resources: Observed<Resources>,
-    /// The engine could not carry out the step.
-    pub error: Option<String>,
-}
-
-impl Default for StepObs {
-    /// Nothing yet: state and resources are "not taken" (an oracle reports
-    /// that, should a driver forget [`observe`]).
-    fn default() -> StepObs {
-        let not_taken = || Unobservable("not taken by the driver".into());
-        StepObs {
-            packets: Vec::new(),
-            outcome: None,
-            callbacks: Vec::new(),
-            snapshots: Err(not_taken()),
-            resources: Err(not_taken()),
-            error: None,
-        }
-    }
-}
-
-impl StepObs {
-    /// The connections' state, for reports and statistics (none when the
-    /// engine could not observe it; the state oracle reports that case).
-    pub fn conns(&self) -> &[ConnSnapshot] {
-        self.snapshots.as_deref().unwrap_or(&[])
-    }
-}
+pub use crate::engine::StepObs;
 
 /// Takes what an engine reports at the end of a step: callbacks, state
 /// and resources. The runner and the fuzz driver both end a step here.

@@ -19,8 +19,7 @@ pub mod state;
 
 use serde::Serialize;
 
-use crate::engine::{Observed, Unobservable};
-use crate::runner::StepObs;
+use crate::engine::{Observed, StepObs, Unobservable};
 
 /// Which oracle spoke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
