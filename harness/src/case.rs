@@ -270,26 +270,11 @@ pub fn unstated_profile_warnings(sc: &Scenario, engines: &(String, String)) -> V
 /// trace: the step (None: reset or teardown) and the message.
 pub fn engine_failure(r: &CaseResult) -> Option<(Option<usize>, String)> {
     let (_, ta, tb) = r.traces.as_ref()?;
-    let crash = |t: &Trace| -> Option<(Option<usize>, String)> {
-        for (i, s) in t.steps.iter().enumerate() {
-            if let Some(e) = &s.error
-                && is_crash_message(e)
-            {
-                return Some((Some(i), format!("[{}] {e}", t.engine)));
-            }
-        }
-        t.teardown_error
-            .as_ref()
-            .filter(|e| is_crash_message(e))
-            .map(|e| (None, format!("[{}] {e}", t.engine)))
+    let crash = |t: &Trace| {
+        t.first_crash()
+            .map(|(step, e)| (step, format!("[{}] {e}", t.engine)))
     };
     crash(ta).or_else(|| crash(tb))
-}
-
-/// Whether an engine error message is a crash (EngineError::Crashed).
-pub fn is_crash_message(m: &str) -> bool {
-    let crashed = EngineError::Crashed(String::new()).to_string();
-    m.contains(crashed.trim_end_matches(' ').trim_end_matches(':'))
 }
 
 /// Whether the verdict is "the stimulus was refused alike" (an input error).

@@ -459,16 +459,8 @@ fn stopped_alike(r: &CaseResult) -> bool {
     let Some((_, ta, tb)) = &r.traces else {
         return false;
     };
-    // The first error of a trace: at a step, or else at teardown (None).
-    let first = |t: &crate::runner::Trace| {
-        t.steps
-            .iter()
-            .enumerate()
-            .find_map(|(i, st)| st.error.as_ref().map(|e| (Some(i), e.clone())))
-            .or_else(|| t.teardown_error.as_ref().map(|e| (None, e.clone())))
-    };
-    match (first(ta), first(tb)) {
-        (Some(a), Some(b)) => a == b && case::is_crash_message(&a.1),
+    match (ta.first_error(), tb.first_error()) {
+        (Some(a), Some(b)) => a == b && a.1.is_crash(),
         _ => false,
     }
 }

@@ -52,8 +52,9 @@ pub struct Trace {
     pub failures: Vec<ExpectFailure>,
     /// Accounting after teardown.
     pub leaks: Option<Leaks>,
-    /// Error during teardown.
-    pub teardown_error: Option<String>,
+    /// Error during reset (then no step ran) or teardown.
+    #[serde(serialize_with = "crate::engine::serialize_error")]
+    pub teardown_error: Option<EngineError>,
 }
 
 /// What the engine's side of a connection to the peer looks like: its
@@ -332,6 +333,39 @@ pub struct StepRecords {
     pub advance_packets: Vec<usize>,
 }
 
+impl Trace {
+    /// The first error the engine reported: at a step (its index), or at
+    /// reset or teardown (None).
+    pub fn first_error(&self) -> Option<(Option<usize>, &EngineError)> {
+        self.steps
+            .iter()
+            .enumerate()
+            .find_map(|(i, s)| s.error.as_ref().map(|e| (Some(i), e)))
+            .or_else(|| self.teardown_error.as_ref().map(|e| (None, e)))
+    }
+
+    /// The first time the engine itself failed (an lwIP assertion, a panic
+    /// in the port; [`EngineError::Crashed`]): at a step, or at reset or
+    /// teardown (None).
+    pub fn first_crash(&self) -> Option<(Option<usize>, &EngineError)> {
+        self.steps
+            .iter()
+            .enumerate()
+            .find_map(|(i, s)| {
+                s.error
+                    .as_ref()
+                    .filter(|e| e.is_crash())
+                    .map(|e| (Some(i), e))
+            })
+            .or_else(|| {
+                self.teardown_error
+                    .as_ref()
+                    .filter(|e| e.is_crash())
+                    .map(|e| (None, e))
+            })
+    }
+}
+
 /// [`run_engine`], which it is, with the [`StepRecords`]: the one step
 /// loop of `run`, `regress`, `replay` and the fuzz targets
 /// ([`crate::fuzzing::drive::run_engine`]).
@@ -354,7 +388,7 @@ pub fn run_engine_recording(engine: &mut dyn Engine, sc: &Scenario) -> (Trace, S
         });
     };
     if let Err(e) = engine.reset(&sc.config) {
-        trace.teardown_error = Some(format!("reset: {e}"));
+        trace.teardown_error = Some(e.during("reset"));
         return (trace, rec);
     }
     let mut r = Resolver::new(sc.config);
@@ -474,7 +508,7 @@ pub fn run_engine_recording(engine: &mut dyn Engine, sc: &Scenario) -> (Trace, S
         observe(engine, &mut obs);
         let stop = result.is_err();
         if let Err(e) = result {
-            obs.error = Some(e.to_string());
+            obs.error = Some(e);
         }
         trace.steps.push(obs);
         if stop {
@@ -495,7 +529,7 @@ pub fn run_engine_recording(engine: &mut dyn Engine, sc: &Scenario) -> (Trace, S
     }
     match engine.teardown() {
         Ok(l) => trace.leaks = Some(l),
-        Err(e) => trace.teardown_error = Some(e.to_string()),
+        Err(e) => trace.teardown_error = Some(e),
     }
     (trace, rec)
 }
@@ -561,8 +595,12 @@ pub fn compare(sc: &Scenario, a: &Trace, b: &Trace) -> Verdict {
         _ if a.teardown_error != b.teardown_error => Some(Difference {
             oracle: oracle::Oracle::Engine,
             fields: vec!["teardown".into()],
-            a: a.teardown_error.clone().unwrap_or_else(|| "ok".into()),
-            b: b.teardown_error.clone().unwrap_or_else(|| "ok".into()),
+            a: a.teardown_error
+                .as_ref()
+                .map_or_else(|| "ok".into(), ToString::to_string),
+            b: b.teardown_error
+                .as_ref()
+                .map_or_else(|| "ok".into(), ToString::to_string),
             detail: vec![],
         }),
         _ => None,

@@ -173,7 +173,11 @@ fn every_finding_stops_both_engines_with_the_same_lwip_assertion_or_leak() {
                 "{}",
                 path.display()
             );
-            let e = a.teardown_error.clone().unwrap_or_default();
+            let e = a
+                .teardown_error
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
             assert!(
                 e.contains("lwIP assertion failed") && e.contains(msg),
                 "{}: {e}",
@@ -214,7 +218,7 @@ fn every_finding_stops_both_engines_with_the_same_lwip_assertion_or_leak() {
             t.steps
                 .iter()
                 .enumerate()
-                .find_map(|(i, s)| s.error.clone().map(|e| (i, e)))
+                .find_map(|(i, s)| s.error.as_ref().map(|e| (i, e.to_string())))
         };
         let (ea, eb) = (err(&a), err(&b));
         assert!(

@@ -185,6 +185,35 @@ pub enum EngineError {
     Crashed(String),
 }
 
+impl EngineError {
+    /// Whether the engine itself failed (an lwIP assertion, a panic in
+    /// the port), not the stimulus.
+    pub fn is_crash(&self) -> bool {
+        matches!(self, EngineError::Crashed(_))
+    }
+
+    /// The same error, its message prefixed with `what` (where it
+    /// happened: "reset").
+    pub fn during(self, what: &str) -> EngineError {
+        match self {
+            EngineError::Stimulus(s) => EngineError::Stimulus(format!("{what}: {s}")),
+            EngineError::Crashed(s) => EngineError::Crashed(format!("{what}: {s}")),
+        }
+    }
+}
+
+/// Serialises an error by its text (the reports' JSON keeps the message
+/// people read).
+pub fn serialize_error<S: serde::Serializer>(
+    e: &Option<EngineError>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match e {
+        Some(e) => s.serialize_some(&e.to_string()),
+        None => s.serialize_none(),
+    }
+}
+
 impl fmt::Display for EngineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -338,7 +367,8 @@ pub struct StepObs {
     /// Pool and heap use after the step ([`Engine::resources`]).
     pub resources: Observed<Resources>,
     /// The engine could not carry out the step.
-    pub error: Option<String>,
+    #[serde(serialize_with = "serialize_error")]
+    pub error: Option<EngineError>,
 }
 
 impl Default for StepObs {

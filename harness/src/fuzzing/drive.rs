@@ -16,7 +16,6 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use crate::case::is_crash_message;
 use crate::engine::{Engine, OutPacket};
 use crate::model::{Action, Scenario, ScenarioConfig, Step};
 use crate::oracle::segments::describe;
@@ -286,27 +285,11 @@ pub fn check(case: &FuzzCase, engines: &mut [Box<dyn Engine>], catch_panics: boo
     if finding.is_none() {
         for run in runs.iter().flatten() {
             let t = &run.trace;
-            let crash = t
-                .steps
-                .iter()
-                .enumerate()
-                .find_map(|(i, s)| {
-                    s.error
-                        .as_ref()
-                        .filter(|e| is_crash_message(e))
-                        .map(|e| (Some(i), e.clone()))
-                })
-                .or_else(|| {
-                    t.teardown_error
-                        .as_ref()
-                        .filter(|e| is_crash_message(e))
-                        .map(|e| (None, e.clone()))
-                });
-            if let Some((step, message)) = crash {
+            if let Some((step, e)) = t.first_crash() {
                 finding = Some(Finding::Crashed {
                     engine: t.engine.clone(),
                     step,
-                    message,
+                    message: e.to_string(),
                 });
                 break;
             }

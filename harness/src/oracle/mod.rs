@@ -63,8 +63,12 @@ pub fn compare_step(a: &StepObs, b: &StepObs) -> Option<Difference> {
         return Some(Difference {
             oracle: Oracle::Engine,
             fields: vec!["engine result".into()],
-            a: a.error.clone().unwrap_or_else(|| "ok".into()),
-            b: b.error.clone().unwrap_or_else(|| "ok".into()),
+            a: a.error
+                .as_ref()
+                .map_or_else(|| "ok".into(), ToString::to_string),
+            b: b.error
+                .as_ref()
+                .map_or_else(|| "ok".into(), ToString::to_string),
             detail: vec![],
         });
     }
