@@ -106,3 +106,27 @@ fn the_lwip_fuzz_profile_gives_lwips_behaviour_over_the_corpus() {
     let (same, _) = corpus_on("lwip-fuzz", Some("tcp_receive: ooseq tcplen > rcv_wnd"));
     assert!(same > 380, "{same} the same");
 }
+
+/// `single-pbuf`: LWIP_NETIF_TX_SINGLE_PBUF (tcp_write always copies,
+/// skips chaining to the last unsent segment, and allocates each pbuf at
+/// its full size). Both engines stop alike where tcp_write overwrites a
+/// heap header (corpus/findings/lwip-single-pbuf-write-past-block.pkt
+/// is that case).
+#[test]
+fn the_single_pbuf_profile_gives_lwips_behaviour_over_the_corpus() {
+    let (same, stopped) = corpus_on(
+        "single-pbuf",
+        Some("mem_free: illegal memory: non-linked: double free"),
+    );
+    assert!(
+        same > 380 && stopped <= 1,
+        "{same} the same, {stopped} stopped"
+    );
+}
+
+/// `no-oversize`: TCP_OVERSIZE 0 (no room kept at the end of a pbuf).
+#[test]
+fn the_no_oversize_profile_gives_lwips_behaviour_over_the_corpus() {
+    let (same, stopped) = corpus_on("no-oversize", None);
+    assert!(same > 380 && stopped == 0, "{same} the same");
+}
