@@ -466,9 +466,10 @@ fn stopped_alike(r: &CaseResult) -> bool {
 }
 
 /// The engine `name` with lwipopts profile `profile`: `c` and `rust`
-/// become `c:PROFILE` and `rust:PROFILE` (`full` leaves every name as
-/// it is); an engine with a profile of its own, or one built for `full`
-/// only (`rust-ffi`, `lib:`, `c@`), is an error for another profile.
+/// become `c:PROFILE` and `rust:PROFILE`, `c@DIR` and `lib:PATH` become
+/// `c@DIR:PROFILE` and `lib:PATH:PROFILE` (`full` leaves every name as
+/// it is); an engine naming a profile of its own, or `rust-ffi` (built
+/// for `full` only), is an error for another profile.
 pub fn profiled_engine(name: &str, profile: &str) -> Result<String, String> {
     let (base, fault) = match name.split_once('+') {
         Some((n, f)) => (n, Some(f)),
@@ -482,11 +483,19 @@ pub fn profiled_engine(name: &str, profile: &str) -> Result<String, String> {
         _ if profile == FULL => Ok(name.to_string()),
         "c" | "lwip" | "lwip-c" => Ok(with(format!("c:{profile}"))),
         "rust" | "tcp-rust" => Ok(with(format!("rust:{profile}"))),
-        _ if base.starts_with("c:") || base.starts_with("rust:") => Err(format!(
-            "engine {base} has its profile in its name: name c or rust with --profiles"
-        )),
+        _ if crate::engine::profile_of(base) != FULL
+            || base.starts_with("c:")
+            || base.starts_with("rust:") =>
+        {
+            Err(format!(
+                "engine {base} names its profile: name it without one with --profiles"
+            ))
+        }
+        _ if base.starts_with("c@") || base.starts_with("lib:") => {
+            Ok(with(format!("{base}:{profile}")))
+        }
         _ => Err(format!(
-            "engine {base} is built for the full profile only (--profiles takes c and rust)"
+            "engine {base} is built for the full profile only (--profiles takes c, rust, c@DIR and lib:PATH)"
         )),
     }
 }

@@ -222,6 +222,66 @@ fn another_lwip_tree_unpatched_is_the_same_and_a_patch_is_reported() {
     );
 }
 
+/// `c@DIR` under `regress --profiles`: the tree is built with each
+/// profile (`c@DIR:PROFILE` against `c:PROFILE`): an unpatched copy is the
+/// same on every profile named, a patched one is reported on each.
+#[test]
+fn another_lwip_tree_runs_on_every_profile() {
+    let dir = tmp("tree-profiles");
+    let run = |tree: &Path| {
+        let o = Command::new(env!("CARGO_BIN_EXE_tcpdiff"))
+            .current_dir(root())
+            .env("TCPDIFF_ENGINE_CACHE", dir.join("cache"))
+            .args([
+                "regress",
+                "--json",
+                "--profiles",
+                "minimal,lwip-unit",
+                "--engines",
+            ])
+            .arg(format!("c,c@{}", tree.display()))
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+            panic!("{e}: stderr {}", String::from_utf8_lossy(&o.stderr));
+        });
+        (o.status.code(), v)
+    };
+    let same = lwip_tree_copy(&dir.join("same"), |t| t);
+    let (code, v) = run(&same);
+    let cases = v["cases"].as_array().unwrap();
+    assert!(cases.len() > 800, "{} cases", cases.len());
+    for p in ["minimal", "lwip-unit"] {
+        assert!(cases.iter().any(|c| c["profile"] == p), "no case on {p}");
+    }
+    let bad: Vec<_> = cases
+        .iter()
+        .filter(|c| c["outcome"] != "same" && c["outcome"] != "stopped")
+        .map(|c| format!("{} [{}]: {}", c["name"], c["profile"], c["outcome"]))
+        .collect();
+    assert!(bad.is_empty(), "{bad:?}");
+    assert_eq!(code, Some(0));
+
+    // With MSS 536 the initial window is 4 * MSS (full's 1460 makes it
+    // 4380): a patch there changes these profiles and not full.
+    let patched = lwip_tree_copy(&dir.join("patched"), |t| {
+        let from = "LWIP_MIN((4U * (mss))";
+        assert!(t.contains(from), "tcp_in.c has no initial-cwnd formula");
+        t.replace(from, "LWIP_MIN((5U * (mss))")
+    });
+    let (code, v) = run(&patched);
+    assert_eq!(code, Some(1));
+    let cases = v["cases"].as_array().unwrap();
+    for p in ["minimal", "lwip-unit"] {
+        assert!(
+            cases.iter().any(|c| c["profile"] == p
+                && c["outcome"] == "diverged"
+                && c["fields"].to_string().contains("cwnd")),
+            "the patched tree's initial window went unnoticed on {p}"
+        );
+    }
+}
+
 /// `tcpdiff run --keep-going --json --engines ENGINES corpus/findings`:
 /// each case's name and verdict, with the engine names taken out.
 fn findings_verdicts(engines: &str, second: &str) -> Vec<(String, String)> {

@@ -9,11 +9,16 @@
 //!   `opts-full` and `tcp-priv-exports`, the private functions of tcp.c
 //!   the shim calls), built with cargo from this checkout's sources when the
 //!   engine is first named, so it is never stale;
-//! - `lib:PATH`: any static library (or object) that implements lwIP's
-//!   TCP API for that profile;
-//! - `c@DIR`: another lwIP tree (a fork, a patch, another release), all
-//!   of it, TCP included, with the same profile and shim: "did my patch
-//!   change TCP's behaviour?" is `--engines c,c@DIR`.
+//! - `lib:PATH[:PROFILE]`: any static library (or object) that implements
+//!   lwIP's TCP API, compiled for that profile (`full` by default);
+//! - `c@DIR[:PROFILE]`: another lwIP tree (a fork, a patch, another
+//!   release), all of it, TCP included, with that profile (`full` by
+//!   default) and the shim: "did my patch change TCP's behaviour?" is
+//!   `--engines c,c@DIR`;
+//! - `c:PROFILE`: the pinned tree with another profile.
+//!
+//! `PROFILE` after `lib:PATH` or `c@DIR` is the name of a directory of
+//! lwip-c/profiles ([`split_profile`]).
 //!
 //! The shared objects are cached by content in `$TCPDIFF_ENGINE_CACHE`,
 //! else `target/tcpdiff-engines` in this checkout.
@@ -53,17 +58,32 @@ pub fn rust_ffi() -> Result<&'static CBuild, String> {
     })
 }
 
-/// The `lib:PATH` build.
-pub fn tcp_library(path: &Path) -> Result<&'static CBuild, String> {
-    once(format!("lib:{}", path.display()), || {
-        lwip_c::loaded::build_with_tcp_library(path, &cache_dir())
-    })
+/// `PATH:PROFILE` as (`PATH`, `Some(PROFILE)`) when PROFILE names a
+/// directory of lwip-c/profiles, else (`spec`, None): the profile suffix
+/// of `lib:` and `c@` engine names (a path may hold a `:` itself).
+pub fn split_profile(spec: &str) -> (&str, Option<&str>) {
+    match spec.rsplit_once(':') {
+        Some((head, p))
+            if !head.is_empty()
+                && !p.is_empty()
+                && !p.contains('/')
+                && lwip_c::loaded::profile_dir(p).is_ok() =>
+        {
+            (head, Some(p))
+        }
+        _ => (spec, None),
+    }
 }
 
-/// The `c@DIR` build: the lwIP tree DIR (its files and its TCP) with the
-/// project's profile and shim.
-pub fn lwip_tree(dir: &Path) -> Result<&'static CBuild, String> {
-    once(format!("c@{}", dir.display()), || tree_so(dir))
+/// The `lib:PATH[:PROFILE]` build (`spec` is what follows `lib:`).
+pub fn tcp_library(spec: &str) -> Result<&'static CBuild, String> {
+    once(format!("lib:{spec}"), || library_so(spec))
+}
+
+/// The `c@DIR[:PROFILE]` build (`spec` is what follows `c@`): the lwIP
+/// tree DIR (its files and its TCP) with the profile and the shim.
+pub fn lwip_tree(spec: &str) -> Result<&'static CBuild, String> {
+    once(format!("c@{spec}"), || tree_so(spec))
 }
 
 /// The `c:PROFILE` build: the pinned lwIP tree with
@@ -99,13 +119,30 @@ pub fn rust_ffi_so() -> Result<PathBuf, String> {
     lwip_c::loaded::build_with_tcp_library(&lib, &cache_dir())
 }
 
-fn tree_so(dir: &Path) -> Result<PathBuf, String> {
+/// The profile directory of a `lib:`/`c@` spec's suffix (`full`'s
+/// without one), and the path before it.
+fn with_profile(spec: &str) -> Result<(&Path, PathBuf), String> {
+    let (path, profile) = split_profile(spec);
+    let dir = match profile {
+        Some(p) => lwip_c::loaded::profile_dir(p)?,
+        None => PathBuf::from(lwip_c::build_info::PROFILE_DIR),
+    };
+    Ok((Path::new(path), dir))
+}
+
+fn library_so(spec: &str) -> Result<PathBuf, String> {
+    let (lib, profile) = with_profile(spec)?;
     lwip_c::loaded::build(
-        dir,
-        Path::new(lwip_c::build_info::PROFILE_DIR),
-        lwip_c::loaded::Tcp::Tree,
+        Path::new(lwip_c::build_info::LWIP_DIR),
+        &profile,
+        lwip_c::loaded::Tcp::Library(lib),
         &cache_dir(),
     )
+}
+
+fn tree_so(spec: &str) -> Result<PathBuf, String> {
+    let (dir, profile) = with_profile(spec)?;
+    lwip_c::loaded::build(dir, &profile, lwip_c::loaded::Tcp::Tree, &cache_dir())
 }
 
 fn profile_so(name: &str) -> Result<PathBuf, String> {
@@ -128,14 +165,14 @@ pub fn prepare(spec: &str) -> Result<Vec<(&'static str, PathBuf)>, String> {
             RUST_FFI_SO_ENV,
             rust_ffi_so().map_err(|e| format!("engine {name}: {e}"))?,
         )]);
-    } else if let Some(path) = name.strip_prefix("lib:") {
-        lwip_c::loaded::build_with_tcp_library(Path::new(path), &cache_dir())
+    } else if let Some(spec) = name.strip_prefix("lib:") {
+        library_so(spec)
     } else if let Some(p) = name.strip_prefix("c:")
         && p != "full"
     {
         profile_so(p)
-    } else if let Some(dir) = name.strip_prefix("c@") {
-        tree_so(Path::new(dir))
+    } else if let Some(spec) = name.strip_prefix("c@") {
+        tree_so(spec)
     } else {
         return Ok(Vec::new());
     };

@@ -268,12 +268,12 @@ pub fn by_name(spec: &str) -> Result<Box<dyn Engine>, String> {
         "c" | "lwip" | "lwip-c" => Box::new(c::CEngine::new()),
         "rust" | "tcp-rust" => Box::new(rust::RustEngine::new()),
         "rust-ffi" => Box::new(c::CEngine::on(builds::rust_ffi()?)),
-        _ if name.starts_with("lib:") => Box::new(c::CEngine::on(builds::tcp_library(
-            std::path::Path::new(&name["lib:".len()..]),
-        )?)),
-        _ if name.starts_with("c@") => Box::new(c::CEngine::on(builds::lwip_tree(
-            std::path::Path::new(&name["c@".len()..]),
-        )?)),
+        _ if name.starts_with("lib:") => {
+            Box::new(c::CEngine::on(builds::tcp_library(&name["lib:".len()..])?))
+        }
+        _ if name.starts_with("c@") => {
+            Box::new(c::CEngine::on(builds::lwip_tree(&name["c@".len()..])?))
+        }
         "c:full" => Box::new(c::CEngine::new()),
         "rust:full" => Box::new(rust::RustEngine::new()),
         _ if name.starts_with("c:") => {
@@ -301,11 +301,18 @@ pub fn by_name(spec: &str) -> Result<Box<dyn Engine>, String> {
 }
 
 /// The lwipopts profile an engine named `name` runs: PROFILE for
-/// `c:PROFILE` and `rust:PROFILE`, `full` for every other engine (`c`,
-/// `rust`, `rust-ffi`, `lib:PATH`, `c@DIR` are built for it). A planted
-/// fault (`+FAULT`) does not change it.
+/// `c:PROFILE`, `rust:PROFILE`, `lib:PATH:PROFILE` and `c@DIR:PROFILE`,
+/// `full` for every other engine (`c`, `rust`, `rust-ffi`, `lib:PATH`,
+/// `c@DIR` are built for it). A planted fault (`+FAULT`) does not change
+/// it.
 pub fn profile_of(name: &str) -> &str {
     let base = name.split_once('+').map_or(name, |(n, _)| n);
+    if let Some(spec) = base
+        .strip_prefix("lib:")
+        .or_else(|| base.strip_prefix("c@"))
+    {
+        return builds::split_profile(spec).1.unwrap_or("full");
+    }
     match base.split_once(':') {
         Some(("c" | "rust", p)) if !p.is_empty() => p,
         _ => "full",
@@ -332,7 +339,7 @@ pub const ENGINES: &[(&str, &str)] = &[
     ),
     (
         "lib:PATH",
-        "a static library implementing lwIP's TCP API for the full profile, linked into lwIP in place of tcp*.c",
+        "a static library implementing lwIP's TCP API, linked into lwIP in place of tcp*.c, with the full profile (or lib:PATH:PROFILE, a library compiled for PROFILE)",
     ),
     (
         "c:PROFILE",
@@ -344,7 +351,7 @@ pub const ENGINES: &[(&str, &str)] = &[
     ),
     (
         "c@DIR",
-        "the lwIP tree DIR, TCP included (a fork, a patch, a release), with the full profile and the shim",
+        "the lwIP tree DIR, TCP included (a fork, a patch, a release), with the full profile (or c@DIR:PROFILE) and the shim",
     ),
 ];
 
