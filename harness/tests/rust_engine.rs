@@ -547,3 +547,16 @@ fn option_differences(c: &lwip_c::ffi::shim_tcp_options, r: &tcp_rust::Config) -
         .map(|(n, c, r)| format!("{n}: C {c}, port {r}"))
         .collect()
 }
+
+/// Every profile in lwip-c/profiles has the port's options, so that
+/// `regress --profiles all` runs each (a new lwipopts.h without them is
+/// noticed here, not skipped).
+#[test]
+fn every_lwip_c_profile_is_a_port_profile() {
+    let mut all: Vec<String> = harness::engine::profiles::ALL
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    all.sort();
+    assert_eq!(lwip_c::loaded::profile_names(), all);
+}

@@ -97,6 +97,16 @@ pub fn profile_dir(name: &str) -> Result<PathBuf, String> {
         }
         return Err(format!("no profile at '{name}': no {name}/lwipopts.h"));
     }
+    Err(format!(
+        "no profile '{name}' (known: {}; each is {}/NAME/lwipopts.h)",
+        profile_names().join(", "),
+        build_info::PROFILES_DIR
+    ))
+}
+
+/// The profiles in lwip-c/profiles (each a directory with an
+/// lwipopts.h), sorted.
+pub fn profile_names() -> Vec<String> {
     let mut known: Vec<String> = fs::read_dir(build_info::PROFILES_DIR)
         .map(|d| {
             d.flatten()
@@ -106,11 +116,7 @@ pub fn profile_dir(name: &str) -> Result<PathBuf, String> {
         })
         .unwrap_or_default();
     known.sort();
-    Err(format!(
-        "no profile '{name}' (known: {}; each is {}/NAME/lwipopts.h)",
-        known.join(", "),
-        build_info::PROFILES_DIR
-    ))
+    known
 }
 
 /// The shared object for `tcp_library` (a static library or object file

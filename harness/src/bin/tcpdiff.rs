@@ -441,6 +441,11 @@ fn main() -> ExitCode {
             println!(
                 "Shared objects of rust-ffi, lib: and c@ builds are cached in $TCPDIFF_ENGINE_CACHE, else target/tcpdiff-engines."
             );
+            println!("\nProfiles (lwip-c/profiles/NAME/lwipopts.h; `rust:` has those marked *):");
+            for p in lwip_c::loaded::profile_names() {
+                let port = harness::engine::profiles::ALL.contains(&p.as_str());
+                println!("  {p}{}", if port { " *" } else { "" });
+            }
             ExitCode::SUCCESS
         }
         Cmd::Info => {
