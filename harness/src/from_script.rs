@@ -208,6 +208,17 @@ pub fn to_scenario(script: &Script) -> Result<(Scenario, Vec<Warning>), MapError
     ))
 }
 
+/// TCP Fast Open (RFC 7413): kind 34, then the cookie.
+const TCPOPT_FASTOPEN: u8 = 34;
+/// The experimental option kind (RFC 6994), which packetdrill's `FOEXP`
+/// uses with the TFO magic.
+const TCPOPT_EXP: u8 = 254;
+/// TFO's experiment identifier before RFC 7413 (packetdrill's
+/// TCPOPT_FASTOPEN_MAGIC).
+const TCPOPT_FASTOPEN_MAGIC: u16 = 0xF989;
+/// TCP MD5 signature (RFC 2385): kind 19, then the digest.
+const TCPOPT_MD5SIG: u8 = 19;
+
 fn sym_opts(m: &Mapper, opts: &[TcpOption]) -> Result<Vec<SymOpt>, MapError> {
     opts.iter()
         .map(|o| {
@@ -220,6 +231,16 @@ fn sym_opts(m: &Mapper, opts: &[TcpOption]) -> Result<Vec<SymOpt>, MapError> {
                 TcpOption::Sack(b) => SymOpt::Sack(b.clone()),
                 TcpOption::Timestamp { val, ecr } => SymOpt::Ts(*val, *ecr),
                 TcpOption::Generic { kind, data } => SymOpt::Other(*kind, data.clone()),
+                // Options lwIP does not implement go on the wire as bytes,
+                // as packetdrill writes them (lwIP skips what it does not
+                // know; a `>` line with one matches it as bytes).
+                TcpOption::FastOpen(cookie) => SymOpt::Other(TCPOPT_FASTOPEN, cookie.clone()),
+                TcpOption::FastOpenExp(cookie) => {
+                    let mut data = TCPOPT_FASTOPEN_MAGIC.to_be_bytes().to_vec();
+                    data.extend_from_slice(cookie);
+                    SymOpt::Other(TCPOPT_EXP, data)
+                }
+                TcpOption::Md5(digest) => SymOpt::Other(TCPOPT_MD5SIG, digest.clone()),
                 other => {
                     return Err(m.err(format!("option {other:?} is not supported by lwIP's TCP")));
                 }
