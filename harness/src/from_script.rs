@@ -12,6 +12,7 @@ use lwip_vocab::Err as LwipErr;
 use crate::model::{
     Action, ApiCall, CbAction, CbFn, CbSlot, Expected, FinPolicy, NULL_FD, NullArg, OutExpect,
     PolicyChange, RecvPolicy, Scenario, ScenarioConfig, SentPolicy, Step, SymOpt, SymSegment,
+    TosExpect,
 };
 use crate::script::{
     Call, Direction, EventKind, Expr, Packet, Script, TcpOption, TcpOptions, Time, Warning,
@@ -260,19 +261,17 @@ fn packet(
     if p.flags.ace.is_some() || p.flags.bits > 0xff {
         return Err(m.err("AccECN flags are not supported by lwIP"));
     }
-    let (tos, ttl) = match &p.ip {
-        Some(ip) => {
-            m.warn("IP-level annotations are checked only as TOS/TTL");
-            (
-                match ip.tos {
-                    Some(crate::script::TosSpec::Tos(v)) => v,
-                    _ => 0,
-                },
-                ip.ttl.unwrap_or(64),
-            )
-        }
-        None => (0, 64),
-    };
+    if p.ip.as_ref().is_some_and(|ip| ip.flow_label.is_some()) {
+        return Err(m.err(
+            "'flowlabel' is an IPv6 header field: tcpdiff runs lwIP over IPv4 (IPv6: issue 16)",
+        ));
+    }
+    let tos_spec = p.ip.as_ref().and_then(|ip| ip.tos);
+    let ttl_spec = p.ip.as_ref().and_then(|ip| ip.ttl);
+    // The byte an inbound packet carries (ect01 is outbound only: the
+    // parser refuses it inbound).
+    let tos = tos_spec.map_or(0, |t| tos_expect(t).value);
+    let ttl = ttl_spec.unwrap_or(64);
     match p.direction {
         Direction::In => {
             let (seq, len) = match p.seq {
@@ -316,9 +315,30 @@ fn packet(
                 options,
                 window_us: window.unwrap_or((at.saturating_sub(tol), at.saturating_add(tol))),
                 remote_port: p.ports.map(|(_, d)| d),
+                tos: tos_spec.map(tos_expect),
+                ttl: ttl_spec,
             }))
         }
     }
+}
+
+/// A TOS annotation as the bits it sets (inbound) or checks (outbound):
+/// an ECN codepoint the ECN field (RFC 3168: noecn 0, ect1 1, ect0 2, ce
+/// 3), `tos`/`class` the whole byte, `dscp` the upper six bits.
+fn tos_expect(t: crate::script::TosSpec) -> TosExpect {
+    use crate::script::TosSpec as T;
+    let (mask, value, ect01) = match t {
+        T::NoEcn => (0x03, 0, false),
+        T::Ect1 => (0x03, 1, false),
+        T::Ect0 => (0x03, 2, false),
+        T::Ce => (0x03, 3, false),
+        T::Ect01 => (0, 0, true),
+        T::Tos(v) => (0xff, v, false),
+        T::Dscp(d) => (0xfc, d << 2, false),
+        T::DscpEcn(d, c) => (0xff, d << 2 | (c & 3), false),
+        T::DscpEct01(d) => (0xfc, d << 2, true),
+    };
+    TosExpect { mask, value, ect01 }
 }
 
 fn int(m: &Mapper, e: Option<&Expr>, what: &str) -> Result<i64, MapError> {

@@ -181,6 +181,32 @@ pub struct OutExpect {
     /// are then relative to the connection it does go to).
     #[serde(default)]
     pub remote_port: Option<u16>,
+    /// The IP header's TOS byte, where the line has an annotation for it
+    /// (`[ect0]`, `(tos 0x10)`, `[dscp af11]`, ...).
+    #[serde(default)]
+    pub tos: Option<TosExpect>,
+    /// The IP header's TTL (`(ttl 64)`, `(hlim 64)`).
+    #[serde(default)]
+    pub ttl: Option<u8>,
+}
+
+/// What an outbound packet's TOS byte must be: `tos & mask == value`,
+/// and with `ect01` an ECN field of ECT(0) or ECT(1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TosExpect {
+    /// The bits that are checked.
+    pub mask: u8,
+    /// Their value.
+    pub value: u8,
+    /// The ECN field is ECT(0) or ECT(1) (`ect01`).
+    pub ect01: bool,
+}
+
+impl TosExpect {
+    /// Whether `tos` meets it.
+    pub fn holds(&self, tos: u8) -> bool {
+        tos & self.mask == self.value && (!self.ect01 || matches!(tos & 3, 1 | 2))
+    }
 }
 
 /// Expected result of a call: an lwIP err_t name (`ERR_OK`), or a

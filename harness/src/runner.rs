@@ -201,6 +201,26 @@ impl Resolver {
         {
             bad.push(format!("to port {} (expected {port})", s.dport));
         }
+        if let Some(t) = e.tos
+            && !t.holds(s.tos)
+        {
+            bad.push(format!(
+                "TOS {:#04x} (expected {:#04x} in the bits {:#04x}{})",
+                s.tos,
+                t.value,
+                t.mask,
+                if t.ect01 {
+                    ", ECN ECT(0) or ECT(1)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        if let Some(ttl) = e.ttl
+            && s.ttl != ttl
+        {
+            bad.push(format!("TTL {} (expected {ttl})", s.ttl));
+        }
         let isn = self.flows.get(&s.dport).and_then(|f| f.local_isn);
         let rel_seq = isn.map_or(s.seq, |i| s.seq.wrapping_sub(i));
         if let Some((start, len)) = e.seq

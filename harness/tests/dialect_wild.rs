@@ -63,3 +63,112 @@ fn tfo_and_md5_options_go_on_the_wire_as_bytes() {
         assert_eq!(got[0].len() % 4, 0, "{opt}: {:02x?}", got[0]);
     }
 }
+
+/// Runs `text` on `c` and `rust` and returns (failures, the TOS and TTL of
+/// every packet `c` received).
+fn run_ip(text: &str) -> (Vec<String>, Vec<(u8, u8)>) {
+    let mut a = by_name("c").unwrap();
+    let mut b = by_name("rust").unwrap();
+    let run = run_text("wild.pkt", text, a.as_mut(), b.as_mut());
+    assert!(run.result.input_error.is_none(), "{:?}", run.result.input_error);
+    let failures = run
+        .result
+        .failures
+        .iter()
+        .filter(|f| f.engine == "c")
+        .map(|f| f.message.clone())
+        .collect();
+    let ins = run
+        .log_a
+        .iter()
+        .filter(|r| r.dir == Dir::In)
+        .map(|r| {
+            let s = Segment::decode(&r.bytes).unwrap();
+            (s.tos, s.ttl)
+        })
+        .collect();
+    (failures, ins)
+}
+
+/// The IP annotations of the FreeBSD-oriented dialect: `ecn X`, `class`
+/// (IPv6's name for the TOS byte), `dscp` (a number or a codepoint name,
+/// alone or with `ecn X`), `hlim` (IPv6's name for the TTL). Inbound they
+/// set the header's bytes; outbound they are checked.
+#[test]
+fn ip_annotations_set_inbound_headers_and_check_outbound_ones() {
+    // Inbound: the bytes the peer's packets carry.
+    let cases: [(&str, (u8, u8)); 6] = [
+        ("[ecn ce]", (0x03, 64)),
+        ("(class 0x2e)", (0x2e, 64)),
+        ("[dscp af11, ecn ect0]", ((10 << 2) | 2, 64)),
+        ("[dscp 0x2e]", (46 << 2, 64)),
+        ("(hlim 32)", (0, 32)),
+        ("[dscp EF, ecn ect1, ttl 7]", ((46 << 2) | 1, 7)),
+    ];
+    for (ann, want) in cases {
+        let text = format!(
+            "{LISTEN}+0.1 < {ann} S 0:0(0) win 65535 <mss 1460>\n\
+             +0 > S. 0:0(0) ack 1 win 11680 <mss 1460>\n"
+        );
+        let (failures, ins) = run_ip(&text);
+        assert!(failures.is_empty(), "{ann}: {failures:?}");
+        assert_eq!(ins, vec![want], "{ann}");
+    }
+    // Outbound: lwIP sends TOS 0 and TCP_TTL 255 (the full profile).
+    for (ann, holds) in [
+        ("[noecn]", true),
+        ("[ecn noecn]", true),
+        ("(tos 0x0, ttl 255)", true),
+        ("(hlim 255)", true),
+        ("[dscp cs0]", true),
+        ("[ect0]", false),
+        ("[ecn ce]", false),
+        ("[ect01]", false),
+        ("[dscp af11]", false),
+        ("(class 0x10)", false),
+        ("(ttl 64)", false),
+    ] {
+        let text = format!(
+            "{LISTEN}+0.1 < S 0:0(0) win 65535 <mss 1460>\n\
+             +0 > {ann} S. 0:0(0) ack 1 win 11680 <mss 1460>\n"
+        );
+        let (failures, _) = run_ip(&text);
+        assert_eq!(failures.is_empty(), holds, "{ann}: {failures:?}");
+        if !holds {
+            assert!(
+                failures[0].contains("TOS") || failures[0].contains("TTL"),
+                "{ann}: {failures:?}"
+            );
+        }
+    }
+}
+
+/// A flow label is IPv6's: refused with one line saying so, not ignored.
+#[test]
+fn a_flow_label_is_refused_as_ipv6() {
+    let text = format!(
+        "{LISTEN}+0.1 < [ect0, flowlabel 0x12345] S 0:0(0) win 65535 <mss 1460>\n"
+    );
+    let (script, _) = harness::script::parse("wild.pkt", &text).unwrap();
+    let e = harness::from_script::to_scenario(&script).unwrap_err();
+    assert!(e.to_string().contains("IPv6"), "{e}");
+}
+
+/// Each new annotation prints back as it parses (the printer's round trip).
+#[test]
+fn ip_annotations_print_back() {
+    for ann in [
+        "[ecn ce]",
+        "(class 0x2e)",
+        "[dscp af11, ecn ect0]",
+        "[dscp 0x2e]",
+        "(hlim 32)",
+        "[dscp ef, ecn ect01]",
+    ] {
+        let text = format!("0 > {ann} S. 0:0(0) ack 1 win 11680\n");
+        let (s1, _) = harness::script::parse("a.pkt", &text).unwrap();
+        let printed = harness::script::print(&s1);
+        let (s2, _) = harness::script::parse("b.pkt", &printed).unwrap();
+        assert_eq!(s1.events, s2.events, "{ann} -> {printed}");
+    }
+}

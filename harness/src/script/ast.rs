@@ -176,8 +176,17 @@ pub enum TosSpec {
     Ce,
     /// `ect01`: either ECT codepoint (outbound only).
     Ect01,
-    /// `tos 0xNN`: the whole TOS byte.
+    /// `tos 0xNN` (or `class 0xNN`, IPv6's name for it): the whole TOS
+    /// byte.
     Tos(u8),
+    /// `dscp N`: the six DSCP bits (the ECN field is not checked).
+    Dscp(u8),
+    /// `dscp N, ecn X`: the whole TOS byte, DSCP and the ECN codepoint
+    /// (0 noecn, 1 ect1, 2 ect0, 3 ce).
+    DscpEcn(u8, u8),
+    /// `dscp N, ecn ect01`: the DSCP bits and either ECT codepoint
+    /// (outbound only).
+    DscpEct01(u8),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -442,7 +442,9 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
-        let ect01 = ip.as_ref().is_some_and(|i| i.tos == Some(TosSpec::Ect01));
+        let ect01 = ip
+            .as_ref()
+            .is_some_and(|i| matches!(i.tos, Some(TosSpec::Ect01 | TosSpec::DscpEct01(_))));
         if ect01 && direction == Direction::In {
             return Err(self.err_at(&dir_tok, "'>' for a packet marked [ect01] (outbound only)"));
         }
@@ -547,8 +549,8 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_ip_info(&mut self) -> PResult<IpInfo> {
-        const EXPECTED: &str =
-            "an IP annotation (noecn, ect0, ect1, ce, ect01, tos 0xNN, flowlabel 0xNNNNN, ttl N)";
+        const EXPECTED: &str = "an IP annotation (noecn, ect0, ect1, ce, ect01, ecn X, \
+                                tos 0xNN, class 0xNN, dscp N, flowlabel 0xNNNNN, ttl N, hlim N)";
         let open = self.bump()?;
         let square = open.is_punct('[');
         let close = if square { ']' } else { ')' };
@@ -578,13 +580,48 @@ impl<'a> Parser<'a> {
                     });
                     self.bump()?;
                 }
-                "tos" => {
+                // `ecn X`: the FreeBSD-oriented dialect's spelling of X.
+                "ecn" => {
                     if info.tos.is_some() {
                         return Err(dup(self));
                     }
                     self.bump()?;
-                    let v = self.expect_uint_or_hex(0xff, "a TOS byte (e.g. 0x10) after 'tos'")?;
+                    info.tos = Some(self.parse_ecn_word()?);
+                }
+                // `class` is IPv6's traffic class, the same byte as `tos`.
+                w @ ("tos" | "class") => {
+                    if info.tos.is_some() {
+                        return Err(dup(self));
+                    }
+                    self.bump()?;
+                    let v = self
+                        .expect_uint_or_hex(0xff, &format!("a TOS byte (e.g. 0x10) after '{w}'"))?;
                     info.tos = Some(TosSpec::Tos(v as u8));
+                }
+                "dscp" => {
+                    if info.tos.is_some() {
+                        return Err(dup(self));
+                    }
+                    self.bump()?;
+                    let dscp = self.parse_dscp()?;
+                    // `dscp N, ecn X` sets the whole byte.
+                    let next = self.peek_at(1)?;
+                    let ecn_follows = self.peek_punct(',')?
+                        && next.kind == TokKind::Word
+                        && self.text(&next) == "ecn";
+                    info.tos = Some(if ecn_follows {
+                        self.bump()?;
+                        self.bump()?;
+                        match self.parse_ecn_word()? {
+                            TosSpec::Ect01 => TosSpec::DscpEct01(dscp),
+                            TosSpec::NoEcn => TosSpec::DscpEcn(dscp, 0),
+                            TosSpec::Ect1 => TosSpec::DscpEcn(dscp, 1),
+                            TosSpec::Ect0 => TosSpec::DscpEcn(dscp, 2),
+                            _ => TosSpec::DscpEcn(dscp, 3),
+                        }
+                    } else {
+                        TosSpec::Dscp(dscp)
+                    });
                 }
                 "flowlabel" => {
                     if info.flow_label.is_some() {
@@ -597,12 +634,13 @@ impl<'a> Parser<'a> {
                     )?;
                     info.flow_label = Some(v as u32);
                 }
-                "ttl" => {
+                // `hlim` is IPv6's hop limit, the same byte as `ttl`.
+                w @ ("ttl" | "hlim") => {
                     if info.ttl.is_some() {
                         return Err(dup(self));
                     }
                     self.bump()?;
-                    let v = self.expect_uint(0xff, "a TTL (0..=255) after 'ttl'")?;
+                    let v = self.expect_uint(0xff, &format!("a TTL (0..=255) after '{w}'"))?;
                     info.ttl = Some(v as u8);
                 }
                 _ => return Err(self.err_at(&t, EXPECTED)),
@@ -614,6 +652,59 @@ impl<'a> Parser<'a> {
             self.expect_punct(close, &format!("',' or '{close}' in the IP annotation"))?;
             return Ok(info);
         }
+    }
+
+    /// `noecn`, `ect0`, `ect1`, `ce` or `ect01` (after `ecn`).
+    fn parse_ecn_word(&mut self) -> PResult<TosSpec> {
+        let t = self.peek()?;
+        let spec = match (t.kind == TokKind::Word).then(|| self.text(&t)) {
+            Some("noecn") => TosSpec::NoEcn,
+            Some("ect0") => TosSpec::Ect0,
+            Some("ect1") => TosSpec::Ect1,
+            Some("ce") => TosSpec::Ce,
+            Some("ect01") => TosSpec::Ect01,
+            _ => {
+                return Err(self.err_at(
+                    &t,
+                    "an ECN codepoint after 'ecn' (noecn, ect0, ect1, ce, ect01)",
+                ));
+            }
+        };
+        self.bump()?;
+        Ok(spec)
+    }
+
+    /// A DSCP after `dscp`: a number (0..=63, decimal or hex) or a
+    /// codepoint's name (RFC 4594, 5865, 8622: cs0-cs7, af11-af43, ef,
+    /// voice_admit, le; any case).
+    fn parse_dscp(&mut self) -> PResult<u8> {
+        const EXPECTED: &str = "a DSCP after 'dscp' (0..=63, or cs0-cs7, af11-af43, ef, \
+                                voice_admit, le)";
+        let t = self.peek()?;
+        if t.kind == TokKind::Word {
+            let w = self.text(&t).to_ascii_lowercase();
+            let b = w.as_bytes();
+            let v = match (w.as_str(), b) {
+                ("ef", _) => Some(46),
+                ("le", _) => Some(1),
+                ("voice_admit" | "voice-admit" | "va", _) => Some(44),
+                (_, [b'c', b's', n]) if (b'0'..=b'7').contains(n) => Some((n - b'0') * 8),
+                (_, [b'a', b'f', x, y])
+                    if (b'1'..=b'4').contains(x) && (b'1'..=b'3').contains(y) =>
+                {
+                    Some((x - b'0') * 8 + (y - b'0') * 2)
+                }
+                _ => None,
+            };
+            return match v {
+                Some(v) => {
+                    self.bump()?;
+                    Ok(v)
+                }
+                None => Err(self.err_at(&t, EXPECTED)),
+            };
+        }
+        Ok(self.expect_uint_or_hex(63, EXPECTED)? as u8)
     }
 
     fn parse_flags(&mut self) -> PResult<TcpFlags> {

@@ -141,6 +141,9 @@ fn push_prefix(s: &mut String, dir: Direction, ip: Option<&IpInfo>) {
                 TosSpec::Ce => "ce".to_string(),
                 TosSpec::Ect01 => "ect01".to_string(),
                 TosSpec::Tos(v) => format!("tos {v:#04x}"),
+                TosSpec::Dscp(d) => format!("dscp {d:#04x}"),
+                TosSpec::DscpEcn(d, c) => format!("dscp {d:#04x}, ecn {}", ecn_word(c)),
+                TosSpec::DscpEct01(d) => format!("dscp {d:#04x}, ecn ect01"),
             });
         }
         if let Some(f) = ip.flow_label {
@@ -151,6 +154,17 @@ fn push_prefix(s: &mut String, dir: Direction, ip: Option<&IpInfo>) {
         }
         let (open, close) = if ip.square { ('[', ']') } else { ('(', ')') };
         let _ = write!(s, " {open}{}{close}", parts.join(", "));
+    }
+}
+
+/// The word of an ECN codepoint (RFC 3168: 0 Not-ECT, 1 ECT(1), 2
+/// ECT(0), 3 CE).
+fn ecn_word(codepoint: u8) -> &'static str {
+    match codepoint & 3 {
+        0 => "noecn",
+        1 => "ect1",
+        2 => "ect0",
+        _ => "ce",
     }
 }
 
