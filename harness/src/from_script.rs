@@ -161,7 +161,7 @@ pub fn to_scenario(script: &Script) -> Result<(Scenario, Vec<Warning>), MapError
         }
         now = at;
         let actions: Vec<Action> = match &ev.kind {
-            EventKind::Packet(p) => vec![packet(&mut m, p, at, window, config.tolerance_us)?],
+            EventKind::Packet(p) => vec![packet(&mut m, p, at, window, &config)?],
             EventKind::Raw(b) => vec![Action::InboundRaw(b.clone())],
             EventKind::Call(c) => call(&mut m, c)?,
             EventKind::Command(c) => {
@@ -231,6 +231,14 @@ fn sym_opts(m: &Mapper, opts: &[TcpOption]) -> Result<Vec<SymOpt>, MapError> {
                 TcpOption::SackOk => SymOpt::SackOk,
                 TcpOption::Sack(b) => SymOpt::Sack(b.clone()),
                 TcpOption::Timestamp { val, ecr } => SymOpt::Ts(*val, *ecr),
+                // The harness's TS values are absolute already: `ecr N!`
+                // is `ecr N`.
+                TcpOption::TimestampMarked {
+                    val: Some(val),
+                    ecr,
+                    ..
+                } => SymOpt::Ts(*val, *ecr),
+                TcpOption::TimestampMarked { val: None, ecr, .. } => SymOpt::TsAnyEcr(*ecr),
                 TcpOption::Generic { kind, data } => SymOpt::Other(*kind, data.clone()),
                 // Options lwIP does not implement go on the wire as bytes,
                 // as packetdrill writes them (lwIP skips what it does not
@@ -255,8 +263,14 @@ fn packet(
     p: &Packet,
     at: u64,
     window: Option<(u64, u64)>,
-    tol: u64,
+    config: &ScenarioConfig,
 ) -> Result<Action, MapError> {
+    let tol = config.tolerance_us;
+    if p.udp_encaps.is_some() {
+        return Err(
+            m.err("TCP over UDP ('/udp(sport > dport)'): lwIP has no TCP-over-UDP encapsulation")
+        );
+    }
     let flags = (p.flags.bits & 0xff) as u8;
     if p.flags.ace.is_some() || p.flags.bits > 0xff {
         return Err(m.err("AccECN flags are not supported by lwIP"));
@@ -275,12 +289,27 @@ fn packet(
     match p.direction {
         Direction::In => {
             let (seq, len) = match p.seq {
+                Some(s) if s.unchecked => {
+                    return Err(m.err(
+                        "an inbound packet needs its sequence numbers ('...(len)' is for outbound lines)",
+                    ));
+                }
+                // `!`: absolute; the resolver adds the peer's ISN.
+                Some(s) if s.absolute => (s.start.wrapping_sub(config.remote_isn), s.len),
                 Some(s) => (s.start, s.len),
                 None => return Err(m.err("an inbound packet needs start:end(len)")),
             };
             let options = match &p.options {
                 None => vec![],
-                Some(TcpOptions::List(l)) => sym_opts(m, l)?,
+                Some(TcpOptions::List(l)) => {
+                    let o = sym_opts(m, l)?;
+                    if o.iter().any(|x| matches!(x, SymOpt::TsAnyEcr(..))) {
+                        return Err(m.err(
+                            "an inbound packet needs its TS value ('TS val ...' is for outbound lines)",
+                        ));
+                    }
+                    o
+                }
                 Some(TcpOptions::Wildcard) => {
                     return Err(m.err("<...> cannot be injected: list the options"));
                 }
@@ -309,7 +338,9 @@ fn packet(
             };
             Ok(Action::Expect(OutExpect {
                 flags,
-                seq: p.seq.map(|s| (s.start, s.len)),
+                seq: p.seq.filter(|s| !s.unchecked).map(|s| (s.start, s.len)),
+                seq_absolute: p.seq.is_some_and(|s| s.absolute),
+                len: p.seq.filter(|s| s.unchecked).map(|s| s.len),
                 ack: p.ack,
                 win: p.win,
                 options,

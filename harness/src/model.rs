@@ -129,6 +129,9 @@ pub enum SymOpt {
     Sack(Vec<(u32, u32)>),
     /// Timestamps (absolute: lwIP's TSval is its clock in ms).
     Ts(u32, u32),
+    /// Timestamps whose value is not checked (`TS val ... ecr N`):
+    /// outbound expectations only.
+    TsAnyEcr(u32),
     /// Raw kind and data.
     Other(u8, Vec<u8>),
 }
@@ -169,6 +172,12 @@ pub struct OutExpect {
     pub flags: u8,
     /// Sequence range relative to the engine's ISN: start and payload length.
     pub seq: Option<(u32, u16)>,
+    /// `seq` is absolute, not relative to the engine's ISN (`start:end(len)!`).
+    #[serde(default)]
+    pub seq_absolute: bool,
+    /// With no `seq`: the payload length alone (`...(len)`).
+    #[serde(default)]
+    pub len: Option<u16>,
     /// Ack relative to the peer's ISN.
     pub ack: Option<u32>,
     /// Window field.

@@ -152,6 +152,9 @@ impl Resolver {
                         .collect::<Result<_, String>>()?,
                 ),
                 SymOpt::Ts(v, e) => Opt::Ts(*v, *e),
+                SymOpt::TsAnyEcr(_) => {
+                    return Err("'TS val ...' cannot be injected: write the value".into());
+                }
                 SymOpt::Other(k, d) => Opt::Other(*k, d.clone()),
             });
         }
@@ -222,7 +225,18 @@ impl Resolver {
             bad.push(format!("TTL {} (expected {ttl})", s.ttl));
         }
         let isn = self.flows.get(&s.dport).and_then(|f| f.local_isn);
-        let rel_seq = isn.map_or(s.seq, |i| s.seq.wrapping_sub(i));
+        let rel_seq = match isn {
+            Some(i) if !e.seq_absolute => s.seq.wrapping_sub(i),
+            _ => s.seq,
+        };
+        if let Some(len) = e.len
+            && s.payload.len() != usize::from(len)
+        {
+            bad.push(format!(
+                "payload length {} (expected {len})",
+                s.payload.len()
+            ));
+        }
         if let Some((start, len)) = e.seq
             && (rel_seq != start || s.payload.len() != usize::from(len))
         {
@@ -248,9 +262,9 @@ impl Resolver {
         {
             bad.push(format!("win {} (expected {w})", s.wnd));
         }
-        if let Some(want) = &e.options {
+        if let Some(want_sym) = &e.options {
             let got = parse_options(&s.options);
-            let want: Vec<Opt> = want
+            let want: Vec<Opt> = want_sym
                 .iter()
                 .map(|o| match o {
                     SymOpt::Nop => Opt::Nop,
@@ -266,6 +280,9 @@ impl Resolver {
                             .collect(),
                     ),
                     SymOpt::Ts(v, e) => Opt::Ts(*v, *e),
+                    // `TS val ... ecr N`: compared with the value taken
+                    // from the packet's own TS option below.
+                    SymOpt::TsAnyEcr(e) => Opt::Ts(0, *e),
                     SymOpt::Other(k, d) => Opt::Other(*k, d.clone()),
                 })
                 .collect();
@@ -274,6 +291,16 @@ impl Resolver {
                     .map(|o| if let Opt::Eol(_) = o { Opt::Eol(0) } else { o })
                     .collect::<Vec<_>>()
             };
+            // A TS value not checked: the packet's own, at that place.
+            let want: Vec<Opt> = want
+                .into_iter()
+                .zip(want_sym)
+                .enumerate()
+                .map(|(i, (w, sym))| match (sym, got.get(i)) {
+                    (SymOpt::TsAnyEcr(e), Some(Opt::Ts(v, _))) => Opt::Ts(*v, *e),
+                    _ => w,
+                })
+                .collect();
             if norm(got.clone()) != norm(want.clone()) {
                 let show = |v: &[Opt]| {
                     v.iter()

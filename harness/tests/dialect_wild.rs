@@ -70,7 +70,11 @@ fn run_ip(text: &str) -> (Vec<String>, Vec<(u8, u8)>) {
     let mut a = by_name("c").unwrap();
     let mut b = by_name("rust").unwrap();
     let run = run_text("wild.pkt", text, a.as_mut(), b.as_mut());
-    assert!(run.result.input_error.is_none(), "{:?}", run.result.input_error);
+    assert!(
+        run.result.input_error.is_none(),
+        "{:?}",
+        run.result.input_error
+    );
     let failures = run
         .result
         .failures
@@ -146,9 +150,7 @@ fn ip_annotations_set_inbound_headers_and_check_outbound_ones() {
 /// A flow label is IPv6's: refused with one line saying so, not ignored.
 #[test]
 fn a_flow_label_is_refused_as_ipv6() {
-    let text = format!(
-        "{LISTEN}+0.1 < [ect0, flowlabel 0x12345] S 0:0(0) win 65535 <mss 1460>\n"
-    );
+    let text = format!("{LISTEN}+0.1 < [ect0, flowlabel 0x12345] S 0:0(0) win 65535 <mss 1460>\n");
     let (script, _) = harness::script::parse("wild.pkt", &text).unwrap();
     let e = harness::from_script::to_scenario(&script).unwrap_err();
     assert!(e.to_string().contains("IPv6"), "{e}");
@@ -171,4 +173,112 @@ fn ip_annotations_print_back() {
         let (s2, _) = harness::script::parse("b.pkt", &printed).unwrap();
         assert_eq!(s1.events, s2.events, "{ann} -> {printed}");
     }
+}
+
+/// The failures (of engine `c`) and the outbound packets `c` sent.
+fn run_out(text: &str) -> (Vec<String>, Vec<Segment>) {
+    let mut a = by_name("c").unwrap();
+    let mut b = by_name("rust").unwrap();
+    let run = run_text("wild.pkt", text, a.as_mut(), b.as_mut());
+    assert!(
+        run.result.input_error.is_none(),
+        "{:?}",
+        run.result.input_error
+    );
+    let failures = run
+        .result
+        .failures
+        .iter()
+        .filter(|f| f.engine == "c")
+        .map(|f| f.message.clone())
+        .collect();
+    let outs = run
+        .log_a
+        .iter()
+        .filter(|r| r.dir == Dir::Out)
+        .map(|r| Segment::decode(&r.bytes).unwrap())
+        .collect();
+    (failures, outs)
+}
+
+fn map_error(text: &str) -> String {
+    let (script, _) = harness::script::parse("wild.pkt", text).unwrap();
+    harness::from_script::to_scenario(&script)
+        .map(|_| String::new())
+        .unwrap_or_else(|e| e.to_string())
+}
+
+/// `start:end(len)!` (absolute sequence numbers) and `...(len)` (the
+/// sequence number not checked, the length checked).
+#[test]
+fn absolute_and_unchecked_sequence_numbers() {
+    // lwIP's ISN, from a first run.
+    let (f, outs) = run_out(&format!(
+        "{LISTEN}+0.1 < S 0:0(0) win 65535 <mss 1460>\n\
+         +0 > S. 0:0(0) ack 1 win 11680 <mss 1460>\n"
+    ));
+    assert!(f.is_empty(), "{f:?}");
+    let isn = outs[0].seq;
+    let peer_isn = harness::model::ScenarioConfig::default().remote_isn;
+    for (syn, synack, holds) in [
+        // The peer's SYN written absolute; lwIP's SYN-ACK absolute.
+        (
+            format!("{peer_isn}:{peer_isn}(0)!"),
+            format!("{isn}:{isn}(0)!"),
+            true,
+        ),
+        (
+            "0:0(0)".into(),
+            format!("{}:{}(0)!", isn + 1, isn + 1),
+            false,
+        ),
+        ("0:0(0)".into(), "...(0)".into(), true),
+        ("0:0(0)".into(), "...(5)".into(), false),
+    ] {
+        let text = format!(
+            "{LISTEN}+0.1 < S {syn} win 65535 <mss 1460>\n\
+             +0 > S. {synack} ack 1 win 11680 <mss 1460>\n"
+        );
+        let (f, _) = run_out(&text);
+        assert_eq!(f.is_empty(), holds, "{syn} / {synack}: {f:?}");
+    }
+    // Inbound, a sequence number is needed.
+    let e = map_error(&format!("{LISTEN}+0.1 < S ...(0) win 65535\n"));
+    assert!(e.contains("'...(len)' is for outbound lines"), "{e}");
+}
+
+/// `TS val ... ecr N` (the value not checked) and `ecr N!` (absolute: the
+/// harness's TS values are absolute anyway).
+#[test]
+fn timestamp_value_unchecked_and_absolute_echo() {
+    let syn = "+0.1 < S 0:0(0) win 65535 <mss 1460,TS val 100 ecr 0,nop,wscale 7>\n";
+    for (ts, holds) in [
+        ("TS val ... ecr 100", true),
+        ("TS val ... ecr 100!", true),
+        ("TS val 100 ecr 100!", true),
+        ("TS val ... ecr 101", false),
+        ("TS val 7 ecr 100", false),
+    ] {
+        let text = format!(
+            "{LISTEN}{syn}+0 > S. 0:0(0) ack 1 win 11680 <mss 1460,nop,nop,{ts},nop,wscale 2>\n"
+        );
+        let (f, _) = run_out(&text);
+        assert_eq!(f.is_empty(), holds, "{ts}: {f:?}");
+    }
+    let e = map_error(&format!(
+        "{LISTEN}+0.1 < S 0:0(0) win 65535 <TS val ... ecr 0>\n"
+    ));
+    assert!(e.contains("needs its TS value"), "{e}");
+}
+
+/// TCP over UDP (`/udp(sport > dport)` after the options) parses, prints
+/// back, and is refused with one line naming what lwIP lacks.
+#[test]
+fn tcp_over_udp_is_parsed_and_refused() {
+    let text = format!("{LISTEN}+0.1 < S 0:0(0) win 65535 <mss 1460> /udp(1234 > 9899)\n");
+    let (s1, _) = harness::script::parse("a.pkt", &text).unwrap();
+    let (s2, _) = harness::script::parse("b.pkt", &harness::script::print(&s1)).unwrap();
+    assert_eq!(s1.events, s2.events);
+    let e = map_error(&text);
+    assert!(e.contains("lwIP has no TCP-over-UDP"), "{e}");
 }

@@ -116,6 +116,10 @@ pub struct Packet {
     pub urg: Option<u16>,
     /// `None`: no option list written. `Some(Wildcard)`: `<...>`.
     pub options: Option<TcpOptions>,
+    /// `/udp(sport > dport)` after the options: TCP carried over UDP
+    /// (the FreeBSD-oriented dialect).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub udp_encaps: Option<(u16, u16)>,
 }
 
 /// `start:end(len)` of a TCP packet or of the TCP packet echoed in ICMP.
@@ -124,6 +128,14 @@ pub struct SeqRange {
     pub start: u32,
     pub end: u32,
     pub len: u16,
+    /// `start:end(len)!`: absolute sequence numbers, not relative to the
+    /// ISN (the FreeBSD-oriented dialect).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub absolute: bool,
+    /// `...(len)`: the sequence number is not checked, only the length
+    /// (start and end are 0 and len).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unchecked: bool,
 }
 
 /// TCP header flags as written, plus the bits they stand for.
@@ -215,6 +227,15 @@ pub enum TcpOption {
     Sack(Vec<(u32, u32)>),
     /// `TS val N ecr M`
     Timestamp { val: u32, ecr: u32 },
+    /// `TS val ... ecr N` (the value not checked) or `TS val N ecr N!`
+    /// (the echo reply absolute): the FreeBSD-oriented dialect's forms.
+    TimestampMarked {
+        /// None: `val ...`.
+        val: Option<u32>,
+        ecr: u32,
+        /// `ecr N!`.
+        ecr_absolute: bool,
+    },
     /// `FO [hexcookie]` (kind 34); empty cookie = cookie request.
     FastOpen(Vec<u8>),
     /// `FOEXP [hexcookie]` (experimental kind 254 with magic 0xF989).

@@ -468,6 +468,19 @@ impl<'a> Parser<'a> {
         let flags = self.parse_flags()?;
         let seq = if self.peek()?.kind == TokKind::Int && self.peek_at(1)?.is_punct(':') {
             Some(self.parse_seq()?)
+        } else if self.peek()?.kind == TokKind::Ellipsis && self.peek_at(1)?.is_punct('(') {
+            // `...(len)`: the sequence number is not checked.
+            self.bump()?;
+            self.bump()?;
+            let len = self.expect_uint(u16::MAX.into(), "a payload length (0..=65535)")?;
+            self.expect_punct(')', "')' after the payload length")?;
+            Some(SeqRange {
+                start: 0,
+                end: len as u32,
+                len: len as u16,
+                absolute: false,
+                unchecked: true,
+            })
         } else {
             None
         };
@@ -509,6 +522,22 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
+        // `/udp(sport > dport)`: TCP over UDP.
+        let udp_encaps = if self.peek_punct('/')? {
+            self.bump()?;
+            self.expect_word(
+                "udp",
+                "'udp' after '/' (TCP over UDP: '/udp(sport > dport)')",
+            )?;
+            self.expect_punct('(', "'(' after '/udp'")?;
+            let a = self.expect_uint(u16::MAX.into(), "a UDP source port (0..=65535)")? as u16;
+            self.expect_punct('>', "'>' between the UDP ports")?;
+            let b = self.expect_uint(u16::MAX.into(), "a UDP destination port (0..=65535)")? as u16;
+            self.expect_punct(')', "')' after the UDP ports")?;
+            Some((a, b))
+        } else {
+            None
+        };
         let t = self.peek()?;
         if t.is_punct('{') {
             return Err(self.err_at(
@@ -532,6 +561,7 @@ impl<'a> Parser<'a> {
             win,
             urg,
             options,
+            udp_encaps,
         }))
     }
 
@@ -826,10 +856,17 @@ impl<'a> Parser<'a> {
             e.found = format!("'{end}'");
             return Err(e);
         }
+        // `start:end(len)!`: absolute sequence numbers.
+        let absolute = self.peek_punct('!')?;
+        if absolute {
+            self.bump()?;
+        }
         Ok(SeqRange {
             start: start as u32,
             end: end as u32,
             len: len as u16,
+            absolute,
+            unchecked: false,
         })
     }
 
@@ -934,16 +971,33 @@ impl<'a> Parser<'a> {
             "TS" => {
                 self.bump()?;
                 self.expect_word("val", "'val' after 'TS'")?;
-                let val =
-                    self.expect_uint(u32::MAX.into(), "a TS value (0..=4294967295) after 'val'")?;
+                // `val ...`: not checked (the FreeBSD-oriented dialect).
+                let val = if self.peek()?.kind == TokKind::Ellipsis {
+                    self.bump()?;
+                    None
+                } else {
+                    Some(self.expect_uint(
+                        u32::MAX.into(),
+                        "a TS value (0..=4294967295) or '...' after 'val'",
+                    )? as u32)
+                };
                 self.expect_word("ecr", "'ecr' after the TS value")?;
                 let ecr = self.expect_uint(
                     u32::MAX.into(),
                     "a TS echo reply (0..=4294967295) after 'ecr'",
-                )?;
-                TcpOption::Timestamp {
-                    val: val as u32,
-                    ecr: ecr as u32,
+                )? as u32;
+                // `ecr N!`: absolute.
+                let ecr_absolute = self.peek_punct('!')?;
+                if ecr_absolute {
+                    self.bump()?;
+                }
+                match val {
+                    Some(val) if !ecr_absolute => TcpOption::Timestamp { val, ecr },
+                    _ => TcpOption::TimestampMarked {
+                        val,
+                        ecr,
+                        ecr_absolute,
+                    },
                 }
             }
             "FO" => {

@@ -181,7 +181,14 @@ fn packet_to_string(p: &Packet) -> String {
     }
     let _ = write!(s, " {}", p.flags.raw);
     if let Some(r) = p.seq {
-        let _ = write!(s, " {}:{}({})", r.start, r.end, r.len);
+        if r.unchecked {
+            let _ = write!(s, " ...({})", r.len);
+        } else {
+            let _ = write!(s, " {}:{}({})", r.start, r.end, r.len);
+            if r.absolute {
+                s.push('!');
+            }
+        }
     }
     if let Some(a) = p.ack {
         let _ = write!(s, " ack {a}");
@@ -200,6 +207,9 @@ fn packet_to_string(p: &Packet) -> String {
             let _ = write!(s, " <{}>", parts.join(","));
         }
     }
+    if let Some((a, b)) = p.udp_encaps {
+        let _ = write!(s, " /udp({a} > {b})");
+    }
     s
 }
 
@@ -217,6 +227,15 @@ pub fn tcp_option_to_string(o: &TcpOption) -> String {
             format!("sack {}", b.join(" "))
         }
         TcpOption::Timestamp { val, ecr } => format!("TS val {val} ecr {ecr}"),
+        TcpOption::TimestampMarked {
+            val,
+            ecr,
+            ecr_absolute,
+        } => format!(
+            "TS val {} ecr {ecr}{}",
+            val.map_or("...".to_string(), |v| v.to_string()),
+            if *ecr_absolute { "!" } else { "" }
+        ),
         TcpOption::FastOpen(c) if c.is_empty() => "FO".into(),
         TcpOption::FastOpen(c) => format!("FO {}", hex(c)),
         TcpOption::FastOpenExp(c) if c.is_empty() => "FOEXP".into(),
