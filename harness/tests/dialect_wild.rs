@@ -5,8 +5,9 @@ use harness::case::{Dir, run_text};
 use harness::engine::by_name;
 use harness::wire::Segment;
 
-/// The TCP option bytes of every packet engine `c` received, in order.
-fn inbound_options(text: &str) -> Vec<Vec<u8>> {
+/// Runs `text` on `c` and `rust`: engine `c`'s expectation failures and
+/// every packet it received or sent, in order.
+fn run(text: &str) -> (Vec<String>, Vec<(Dir, Segment)>) {
     let mut a = by_name("c").unwrap();
     let mut b = by_name("rust").unwrap();
     let run = run_text("wild.pkt", text, a.as_mut(), b.as_mut());
@@ -15,12 +16,36 @@ fn inbound_options(text: &str) -> Vec<Vec<u8>> {
         "{:?}",
         run.result.input_error
     );
-    assert!(run.result.failures.is_empty(), "{:?}", run.result.failures);
-    run.log_a
+    let failures = run
+        .result
+        .failures
         .iter()
-        .filter(|r| r.dir == Dir::In)
-        .map(|r| Segment::decode(&r.bytes).unwrap().options)
+        .filter(|f| f.engine == "c")
+        .map(|f| f.message.clone())
+        .collect();
+    let packets = run
+        .log_a
+        .iter()
+        .map(|r| (r.dir, Segment::decode(&r.bytes).unwrap()))
+        .collect();
+    (failures, packets)
+}
+
+/// What engine `c` received.
+fn inbound(packets: Vec<(Dir, Segment)>) -> Vec<Segment> {
+    packets
+        .into_iter()
+        .filter(|(d, _)| *d == Dir::In)
+        .map(|(_, s)| s)
         .collect()
+}
+
+/// The TCP option bytes of every packet engine `c` received, in order
+/// (the script's expectations all held).
+fn inbound_options(text: &str) -> Vec<Vec<u8>> {
+    let (failures, packets) = run(text);
+    assert!(failures.is_empty(), "{failures:?}");
+    inbound(packets).into_iter().map(|s| s.options).collect()
 }
 
 const LISTEN: &str = "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n\
@@ -64,33 +89,10 @@ fn tfo_and_md5_options_go_on_the_wire_as_bytes() {
     }
 }
 
-/// Runs `text` on `c` and `rust` and returns (failures, the TOS and TTL of
-/// every packet `c` received).
+/// Engine `c`'s failures, and the TOS and TTL of every packet it received.
 fn run_ip(text: &str) -> (Vec<String>, Vec<(u8, u8)>) {
-    let mut a = by_name("c").unwrap();
-    let mut b = by_name("rust").unwrap();
-    let run = run_text("wild.pkt", text, a.as_mut(), b.as_mut());
-    assert!(
-        run.result.input_error.is_none(),
-        "{:?}",
-        run.result.input_error
-    );
-    let failures = run
-        .result
-        .failures
-        .iter()
-        .filter(|f| f.engine == "c")
-        .map(|f| f.message.clone())
-        .collect();
-    let ins = run
-        .log_a
-        .iter()
-        .filter(|r| r.dir == Dir::In)
-        .map(|r| {
-            let s = Segment::decode(&r.bytes).unwrap();
-            (s.tos, s.ttl)
-        })
-        .collect();
+    let (failures, packets) = run(text);
+    let ins = inbound(packets).iter().map(|s| (s.tos, s.ttl)).collect();
     (failures, ins)
 }
 
@@ -175,28 +177,13 @@ fn ip_annotations_print_back() {
     }
 }
 
-/// The failures (of engine `c`) and the outbound packets `c` sent.
+/// Engine `c`'s failures, and the packets it sent.
 fn run_out(text: &str) -> (Vec<String>, Vec<Segment>) {
-    let mut a = by_name("c").unwrap();
-    let mut b = by_name("rust").unwrap();
-    let run = run_text("wild.pkt", text, a.as_mut(), b.as_mut());
-    assert!(
-        run.result.input_error.is_none(),
-        "{:?}",
-        run.result.input_error
-    );
-    let failures = run
-        .result
-        .failures
-        .iter()
-        .filter(|f| f.engine == "c")
-        .map(|f| f.message.clone())
-        .collect();
-    let outs = run
-        .log_a
-        .iter()
-        .filter(|r| r.dir == Dir::Out)
-        .map(|r| Segment::decode(&r.bytes).unwrap())
+    let (failures, packets) = run(text);
+    let outs = packets
+        .into_iter()
+        .filter(|(d, _)| *d == Dir::Out)
+        .map(|(_, s)| s)
         .collect();
     (failures, outs)
 }

@@ -37,10 +37,22 @@ pub struct Minimal;
 
 port_profile!(Minimal, "minimal", Pools, {
     let mss = 536u16;
-    let wnd = 4 * mss as u32;
     let snd_buf = 2 * mss as u32;
     // TCP_SND_QUEUELEN: (4 * TCP_SND_BUF + (TCP_MSS - 1)) / TCP_MSS.
     let queuelen = (4 * snd_buf).div_ceil(mss as u32) as u16;
+    Config {
+        lwip_wnd_scale: false,
+        tcp_rcv_scale: 0,
+        ..without_optional_features(mss, 4 * mss as u32, snd_buf, queuelen)
+    }
+});
+
+/// Full's options with TCP_MSS `mss`, TCP_WND `wnd`, TCP_SND_BUF
+/// `snd_buf`, TCP_SND_QUEUELEN `queuelen` and what opt.h derives from
+/// them (the low-water marks, the window update threshold,
+/// TCP_OVERSIZE), and no SACK, timestamps, keepalive options or listen
+/// backlog.
+const fn without_optional_features(mss: u16, wnd: u32, snd_buf: u32, queuelen: u16) -> Config {
     Config {
         tcp_mss: mss,
         tcp_wnd: wnd,
@@ -50,15 +62,13 @@ port_profile!(Minimal, "minimal", Pools, {
         tcp_sndqueuelowat: tcp_sndqueuelowat_default(queuelen),
         tcp_wnd_update_threshold: tcp_wnd_update_threshold_default(wnd, mss),
         tcp_oversize: mss,
-        lwip_wnd_scale: false,
-        tcp_rcv_scale: 0,
         lwip_tcp_sack_out: false,
         lwip_tcp_timestamps: false,
         lwip_tcp_keepalive: false,
         tcp_listen_backlog: false,
         ..Config::full()
     }
-});
+}
 
 /// `no-ooseq`: the full profile with `TCP_QUEUE_OOSEQ` 0 (and so no
 /// `LWIP_TCP_SACK_OUT`).
@@ -103,25 +113,11 @@ port_profile!(
 /// too).
 const fn lwip_test_options(rcv_scale: u8) -> Config {
     let mss = 536u16;
-    let wnd = 10 * mss as u32;
-    let snd_buf = 12 * mss as u32;
     let queuelen = 40u16;
     let full = Config::full();
     Config {
-        tcp_mss: mss,
-        tcp_wnd: wnd,
-        tcp_snd_buf: snd_buf,
-        tcp_snd_queuelen: queuelen,
-        tcp_sndlowat: tcp_sndlowat_default(snd_buf, mss),
-        tcp_sndqueuelowat: tcp_sndqueuelowat_default(queuelen),
-        tcp_wnd_update_threshold: tcp_wnd_update_threshold_default(wnd, mss),
-        tcp_oversize: mss,
         lwip_wnd_scale: true,
         tcp_rcv_scale: rcv_scale,
-        lwip_tcp_sack_out: false,
-        lwip_tcp_timestamps: false,
-        lwip_tcp_keepalive: false,
-        tcp_listen_backlog: false,
         memp_num_tcp_seg: queuelen,
         memp_num_tcp_pcb_listen: 8,
         pbuf_pool_size: 40,
@@ -136,7 +132,7 @@ const fn lwip_test_options(rcv_scale: u8) -> Config {
                 + full.pbuf_link_hlen as u32,
         ) as u16,
         mem_size: 16000,
-        ..full
+        ..without_optional_features(mss, 10 * mss as u32, 12 * mss as u32, queuelen)
     }
 }
 
