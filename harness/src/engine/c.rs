@@ -262,7 +262,7 @@ impl CEngine {
         let s = self
             .stack
             .as_mut()
-            .ok_or_else(|| Unobservable("engine used before reset".into()))?;
+            .ok_or_else(|| Unobservable(super::NOT_RESET.into()))?;
         match s.poisoned() {
             Some(a) => Err(Unobservable(format!("after {}", assertion(a)))),
             None => Ok(s),
@@ -311,12 +311,8 @@ impl Engine for CEngine {
     }
 
     fn advance_to(&mut self, t_us: u64) -> Result<(), EngineError> {
-        let t_ms = u32::try_from(t_us / 1000)
-            .map_err(|_| EngineError::Stimulus("time beyond 49 days".into()))?;
-        let stack = self
-            .stack
-            .as_mut()
-            .ok_or_else(|| EngineError::Stimulus("engine used before reset".into()))?;
+        let t_ms = super::clock_ms(t_us)?;
+        let stack = self.stack.as_mut().ok_or_else(EngineError::not_reset)?;
         if t_ms < stack.now() {
             return Ok(());
         }
@@ -324,20 +320,14 @@ impl Engine for CEngine {
     }
 
     fn inbound(&mut self, packet: &[u8]) -> Result<(), EngineError> {
-        let stack = self
-            .stack
-            .as_mut()
-            .ok_or_else(|| EngineError::Stimulus("engine used before reset".into()))?;
+        let stack = self.stack.as_mut().ok_or_else(EngineError::not_reset)?;
         stack.input(packet, &mut self.app).map_err(crashed)?;
         Ok(())
     }
 
     fn call(&mut self, call: &ApiCall) -> Result<CallOutcome, EngineError> {
         let remote = (self.config.remote_ip, self.config.remote_port);
-        let stack = self
-            .stack
-            .as_mut()
-            .ok_or_else(|| EngineError::Stimulus("engine used before reset".into()))?;
+        let stack = self.stack.as_mut().ok_or_else(EngineError::not_reset)?;
         if let ApiCall::Tmr = call {
             stack.tcp_tmr(&mut self.app).map_err(crashed)?;
             return Ok(CallOutcome {
@@ -403,10 +393,7 @@ impl Engine for CEngine {
     /// Tears down, then drops the stack: lwIP is process-global, and
     /// another C engine may need it next (`--engines c,c`).
     fn teardown(&mut self) -> Result<Leaks, EngineError> {
-        let mut s = self
-            .stack
-            .take()
-            .ok_or_else(|| EngineError::Stimulus("engine used before reset".into()))?;
+        let mut s = self.stack.take().ok_or_else(EngineError::not_reset)?;
         let a = s.teardown().map_err(crashed)?;
         let in_use = in_use(&a).into_iter().filter(|(_, n)| *n != 0).collect();
         Ok(Leaks { in_use })

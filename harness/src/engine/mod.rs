@@ -185,7 +185,15 @@ pub enum EngineError {
     Crashed(String),
 }
 
+/// The error of an engine asked to act before `reset`.
+pub const NOT_RESET: &str = "engine used before reset";
+
 impl EngineError {
+    /// An engine asked to act before `reset` (a driver's bug).
+    pub fn not_reset() -> EngineError {
+        EngineError::Stimulus(NOT_RESET.into())
+    }
+
     /// Whether the engine itself failed (an lwIP assertion, a panic in
     /// the port), not the stimulus.
     pub fn is_crash(&self) -> bool {
@@ -354,6 +362,12 @@ pub const ENGINES: &[(&str, &str)] = &[
         "the lwIP tree DIR, TCP included (a fork, a patch, a release), with the full profile (or c@DIR:PROFILE) and the shim",
     ),
 ];
+
+/// A virtual time in µs as the millisecond clock both stacks keep
+/// (`sys_now()`, a `u32`).
+pub fn clock_ms(t_us: u64) -> Result<u32, EngineError> {
+    u32::try_from(t_us / 1000).map_err(|_| EngineError::Stimulus("time beyond 49 days".into()))
+}
 
 /// The gateway both engines give their netif: the next address up.
 pub fn gateway_of(ip: [u8; 4]) -> [u8; 4] {

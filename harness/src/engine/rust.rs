@@ -469,7 +469,7 @@ impl<P: PortProfile> RustEngine<P> {
 /// The port's state, if it may be read: after a failed assertion the C
 /// stack is not inspected, and neither is this one.
 fn inspectable<P: PortProfile>(tcp: Option<&Stack<P>>) -> Observed<&Stack<P>> {
-    let t = tcp.ok_or_else(|| Unobservable("engine used before reset".into()))?;
+    let t = tcp.ok_or_else(|| Unobservable(super::NOT_RESET.into()))?;
     match t.asserted() {
         Some(a) => Err(Unobservable(format!("after {}", assertion(a)))),
         None => Ok(t),
@@ -549,12 +549,8 @@ impl<P: PortProfile> Engine for RustEngine<P> {
     }
 
     fn advance_to(&mut self, t_us: u64) -> Result<(), EngineError> {
-        let t_ms = u32::try_from(t_us / 1000)
-            .map_err(|_| EngineError::Stimulus("time beyond 49 days".into()))?;
-        let tcp = self
-            .tcp
-            .as_deref_mut()
-            .ok_or_else(|| EngineError::Stimulus("engine used before reset".into()))?;
+        let t_ms = super::clock_ms(t_us)?;
+        let tcp = self.tcp.as_deref_mut().ok_or_else(EngineError::not_reset)?;
         if t_ms < tcp.now() {
             return Ok(());
         }
@@ -562,20 +558,14 @@ impl<P: PortProfile> Engine for RustEngine<P> {
     }
 
     fn inbound(&mut self, packet: &[u8]) -> Result<(), EngineError> {
-        let tcp = self
-            .tcp
-            .as_deref_mut()
-            .ok_or_else(|| EngineError::Stimulus("engine used before reset".into()))?;
+        let tcp = self.tcp.as_deref_mut().ok_or_else(EngineError::not_reset)?;
         tcp.input(packet, &mut self.app).map_err(api_failure)?;
         Ok(())
     }
 
     fn call(&mut self, call: &ApiCall) -> Result<CallOutcome, EngineError> {
         let remote = (self.config.remote_ip, self.config.remote_port);
-        let tcp = self
-            .tcp
-            .as_deref_mut()
-            .ok_or_else(|| EngineError::Stimulus("engine used before reset".into()))?;
+        let tcp = self.tcp.as_deref_mut().ok_or_else(EngineError::not_reset)?;
         // The listening pcb keeps the socket's number (lwIP copies
         // callback_arg from the pcb it replaces).
         let listen_id = match call {
@@ -696,10 +686,7 @@ impl<P: PortProfile> Engine for RustEngine<P> {
         // As the C driver: close every pcb made and never put on a list,
         // abort active and TIME_WAIT pcbs, close listening and bound ones.
         let fds: Vec<Handle> = self.sockets.fds.values().copied().collect();
-        let t = self
-            .tcp
-            .as_deref_mut()
-            .ok_or_else(|| EngineError::Stimulus("engine used before reset".into()))?;
+        let t = self.tcp.as_deref_mut().ok_or_else(EngineError::not_reset)?;
         // A stopped stack is not torn down, as lwIP's is not.
         if let Some(a) = t.asserted() {
             return Err(EngineError::Crashed(assertion(a)));
