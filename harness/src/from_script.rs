@@ -115,6 +115,20 @@ pub fn to_scenario(script: &Script) -> Result<(Scenario, Vec<Warning>), MapError
             "remote_port" => config.remote_port = num()? as u16,
             "bind_port" => m.bind_port = num()? as u16,
             "unchecked_outbound" => config.unchecked_outbound = true,
+            // packetdrill's address family: lwIP runs here over IPv4.
+            "ip_version" => match val {
+                "ipv4" => {}
+                "ipv6" | "ipv4-mapped-ipv6" => {
+                    return Err(m.err(format!(
+                        "--ip_version={val}: tcpdiff runs lwIP over IPv4 only (IPv6 and dual-stack builds are not there yet)"
+                    )));
+                }
+                _ => {
+                    return Err(m.err(format!(
+                        "--ip_version={val}: expected ipv4, ipv6 or ipv4-mapped-ipv6"
+                    )));
+                }
+            },
             "profiles" => {
                 profiles = val
                     .split(',')

@@ -269,3 +269,17 @@ fn tcp_over_udp_is_parsed_and_refused() {
     let e = map_error(&text);
     assert!(e.contains("lwIP has no TCP-over-UDP"), "{e}");
 }
+
+/// `--ip_version`: ipv4 runs; an IPv6 script is refused with one line,
+/// not run over IPv4 with a warning (as it was).
+#[test]
+fn an_ipv6_script_is_refused_not_run_as_ipv4() {
+    let body = format!("{LISTEN}+0.1 < S 0:0(0) win 65535 <mss 1460>\n");
+    assert_eq!(map_error(&format!("--ip_version=ipv4\n{body}")), "");
+    for v in ["ipv6", "ipv4-mapped-ipv6"] {
+        let e = map_error(&format!("--ip_version={v}\n{body}"));
+        assert!(e.contains("IPv4 only"), "{v}: {e}");
+    }
+    let e = map_error(&format!("--ip_version=ipx\n{body}"));
+    assert!(e.contains("expected ipv4"), "{e}");
+}
