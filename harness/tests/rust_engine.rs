@@ -261,35 +261,6 @@ fn connection_only_calls_on_a_listener_are_refused_alike() {
 }
 
 #[test]
-fn lwip_using_a_freed_pcb_is_the_documented_difference() {
-    // docs/divergences.md: after the application's tcp_close frees the pcb
-    // inside the refused FIN's recv callback, lwIP goes on with the freed
-    // pcb and sends one more segment; the port stops after the RST.
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../corpus/divergences/close-in-refused-fin-callback-uses-freed-pcb.pkt"
-    );
-    let sc = scenario(&std::fs::read_to_string(path).unwrap());
-    let (a, b) = both(&sc);
-    // The port holds every > line, lwIP sends one packet more.
-    assert!(b.failures.is_empty(), "{:?}", b.failures);
-    assert_eq!(a.failures.len(), 1, "{:?}", a.failures);
-    match compare(&sc, &a, &b) {
-        Verdict::Diverged(d) => {
-            assert_eq!(d.difference.oracle, harness::oracle::Oracle::Segments);
-            let last = d.step.unwrap();
-            assert_eq!(
-                (a.steps[last].packets.len(), b.steps[last].packets.len()),
-                (2, 1)
-            );
-            assert_eq!(a.steps[last].packets[0], b.steps[last].packets[0]);
-            assert!(d.source.contains("522133279"), "{}", d.source);
-        }
-        other => panic!("expected the documented divergence, got {other:?}"),
-    }
-}
-
-#[test]
 fn large_ooseq_segment_is_queued_as_lwip_queues_it() {
     // Once a deliberate difference (the port's 5840-byte segment slots);
     // with lwIP's pbufs the 6000-byte out-of-order segment is kept in the
