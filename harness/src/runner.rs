@@ -140,23 +140,10 @@ impl Resolver {
         };
         let mut opts = Vec::new();
         for o in &sym.options {
-            opts.push(match o {
-                SymOpt::Nop => Opt::Nop,
-                SymOpt::Eol => Opt::Eol(0),
-                SymOpt::Mss(v) => Opt::Mss(*v),
-                SymOpt::WScale(v) => Opt::WScale(*v),
-                SymOpt::SackOk => Opt::SackOk,
-                SymOpt::Sack(b) => Opt::Sack(
-                    b.iter()
-                        .map(|(l, r)| Ok((rel_ack(*l)?, rel_ack(*r)?)))
-                        .collect::<Result<_, String>>()?,
-                ),
-                SymOpt::Ts(v, e) => Opt::Ts(*v, *e),
-                SymOpt::TsAnyEcr(_) => {
-                    return Err("'TS val ...' cannot be injected: write the value".into());
-                }
-                SymOpt::Other(k, d) => Opt::Other(*k, d.clone()),
-            });
+            if let SymOpt::TsAnyEcr(_) = o {
+                return Err("'TS val ...' cannot be injected: write the value".into());
+            }
+            opts.push(sym_opt(o, &rel_ack)?);
         }
         let seg = Segment {
             src: cfg.remote_ip,
@@ -264,28 +251,11 @@ impl Resolver {
         }
         if let Some(want_sym) = &e.options {
             let got = parse_options(&s.options);
+            let peer_edge = |x: u32| Ok::<u32, String>(remote_isn.wrapping_add(x));
             let want: Vec<Opt> = want_sym
                 .iter()
-                .map(|o| match o {
-                    SymOpt::Nop => Opt::Nop,
-                    SymOpt::Eol => Opt::Eol(0),
-                    SymOpt::Mss(v) => Opt::Mss(*v),
-                    SymOpt::WScale(v) => Opt::WScale(*v),
-                    SymOpt::SackOk => Opt::SackOk,
-                    SymOpt::Sack(b) => Opt::Sack(
-                        b.iter()
-                            .map(|(l, r)| {
-                                (remote_isn.wrapping_add(*l), remote_isn.wrapping_add(*r))
-                            })
-                            .collect(),
-                    ),
-                    SymOpt::Ts(v, e) => Opt::Ts(*v, *e),
-                    // `TS val ... ecr N`: compared with the value taken
-                    // from the packet's own TS option below.
-                    SymOpt::TsAnyEcr(e) => Opt::Ts(0, *e),
-                    SymOpt::Other(k, d) => Opt::Other(*k, d.clone()),
-                })
-                .collect();
+                .map(|o| sym_opt(o, &peer_edge))
+                .collect::<Result<_, String>>()?;
             let norm = |v: Vec<Opt>| {
                 v.into_iter()
                     .map(|o| if let Opt::Eol(_) = o { Opt::Eol(0) } else { o })
@@ -321,6 +291,28 @@ impl Resolver {
             Err(bad.join("; "))
         }
     }
+}
+
+/// A symbolic option as the option it stands for: SACK edges through
+/// `sack_edge` (relative to an ISN: the engine's inbound, the peer's
+/// outbound), a TS whose value is not checked (`TS val ...`) with value 0
+/// (the outbound check takes the packet's own).
+fn sym_opt(o: &SymOpt, sack_edge: &dyn Fn(u32) -> Result<u32, String>) -> Result<Opt, String> {
+    Ok(match o {
+        SymOpt::Nop => Opt::Nop,
+        SymOpt::Eol => Opt::Eol(0),
+        SymOpt::Mss(v) => Opt::Mss(*v),
+        SymOpt::WScale(v) => Opt::WScale(*v),
+        SymOpt::SackOk => Opt::SackOk,
+        SymOpt::Sack(b) => Opt::Sack(
+            b.iter()
+                .map(|(l, r)| Ok((sack_edge(*l)?, sack_edge(*r)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        SymOpt::Ts(v, e) => Opt::Ts(*v, *e),
+        SymOpt::TsAnyEcr(e) => Opt::Ts(0, *e),
+        SymOpt::Other(k, d) => Opt::Other(*k, d.clone()),
+    })
 }
 
 fn expected_matches(e: &Expected, o: &CallOutcome) -> bool {
