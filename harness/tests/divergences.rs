@@ -7,26 +7,10 @@
 //! an interaction between in-process C stacks that is not understood yet;
 //! `regress` runs each case in its own process).
 
-use harness::engine::Engine;
-use harness::engine::c::CEngine;
-use harness::engine::rust::RustEngine;
-use harness::from_script::to_scenario;
-use harness::model::Scenario;
-use harness::runner::{Trace, Verdict, compare, run_engine};
+mod engine_pair;
 
-fn scenario(text: &str) -> Scenario {
-    let (script, _) = harness::script::parse("inline.pkt", text).unwrap();
-    to_scenario(&script).unwrap().0
-}
-
-fn both(sc: &Scenario) -> (Trace, Trace) {
-    let mut c = CEngine::new();
-    let a = run_engine(&mut c as &mut dyn Engine, sc);
-    drop(c);
-    let mut r = RustEngine::new();
-    let b = run_engine(&mut r as &mut dyn Engine, sc);
-    (a, b)
-}
+use engine_pair::{both, scenario};
+use harness::runner::{Verdict, compare};
 
 #[test]
 fn lwip_using_a_freed_pcb_is_the_documented_difference() {

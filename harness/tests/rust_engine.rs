@@ -3,26 +3,11 @@
 //! complete, and a divergence the moment the port's observable behaviour
 //! changes.
 
-use harness::engine::Engine;
-use harness::engine::c::CEngine;
-use harness::engine::rust::RustEngine;
-use harness::from_script::to_scenario;
+mod engine_pair;
+
+use engine_pair::{both, scenario};
 use harness::model::Scenario;
 use harness::runner::{Trace, Verdict, compare, run_engine};
-
-fn scenario(text: &str) -> Scenario {
-    let (script, _) = harness::script::parse("inline.pkt", text).unwrap();
-    to_scenario(&script).unwrap().0
-}
-
-fn both(sc: &Scenario) -> (Trace, Trace) {
-    let mut c = CEngine::new();
-    let a = run_engine(&mut c as &mut dyn Engine, sc);
-    drop(c);
-    let mut r = RustEngine::new();
-    let b = run_engine(&mut r as &mut dyn Engine, sc);
-    (a, b)
-}
 
 /// `both` on profile `profile`: the engines `c:PROFILE` and `rust:PROFILE`.
 fn both_on(profile: &str, sc: &Scenario) -> (Trace, Trace) {
