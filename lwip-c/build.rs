@@ -61,6 +61,13 @@ const LWIP_CORE_FILES: &[&str] = &[
     "core/pbuf.c",
     "core/stats.c",
     "core/ipv4/ip4_addr.c",
+    // Empty unless the profile has LWIP_IPV6 (dual, ipv6); nd6.c for
+    // nd6_get_destination_mtu (tcp.c's MSS), icmp6.c empty with LWIP_ICMP6 0.
+    "core/ipv6/ip6.c",
+    "core/ipv6/ip6_addr.c",
+    "core/ipv6/inet6.c",
+    "core/ipv6/nd6.c",
+    "core/ipv6/icmp6.c",
 ];
 /// lwIP's TCP: tcp.c through unity_tcp.c (SHIM_TCP_FILES), as ip4.c.
 const LWIP_TCP_FILES: &[&str] = &["core/tcp_in.c", "core/tcp_out.c"];

@@ -506,13 +506,21 @@ fn option_differences(c: &lwip_c::ffi::shim_tcp_options, r: &tcp_rust::Config) -
 
 /// Every profile in lwip-c/profiles has the port's options, so that
 /// `regress --profiles all` runs each (a new lwipopts.h without them is
-/// noticed here, not skipped).
+/// noticed here, not skipped), or is listed as lwIP-only with its reason,
+/// which `rust:NAME` gives.
 #[test]
-fn every_lwip_c_profile_is_a_port_profile() {
+fn every_lwip_c_profile_is_a_port_profile_or_listed_c_only() {
     let mut all: Vec<String> = harness::engine::profiles::ALL
         .iter()
+        .chain(harness::engine::profiles::C_ONLY.iter().map(|(n, _)| n))
         .map(|p| p.to_string())
         .collect();
     all.sort();
     assert_eq!(lwip_c::loaded::profile_names(), all);
+    for (name, why) in harness::engine::profiles::C_ONLY {
+        let err = harness::engine::by_name(&format!("rust:{name}"))
+            .err()
+            .unwrap_or_else(|| panic!("rust:{name} made an engine"));
+        assert!(err.contains(why), "rust:{name}: {err}");
+    }
 }

@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "lwip/init.h"
+#include "lwip/ip.h"
 #include "lwip/ip4.h"
+#include "lwip/ip6.h"
 #include "lwip/ip_addr.h"
 #include "lwip/mem.h"
 #include "lwip/memp.h"
@@ -115,21 +117,81 @@ tcpdiff_rand(void)
   return ops.rand();
 }
 
-static void
-addr_bytes(const ip_addr_t *a, uint8_t out[4])
+#if LWIP_IPV6 && !LWIP_ICMP6
+/* lwIP 2.2.1's ip6.c calls icmp6_param_problem() whatever LWIP_ICMP6 says
+ * (ip6.c lines 780-1039; only its last call is under #if LWIP_ICMP6), so
+ * an IPv6 build without ICMPv6 does not link. A build without ICMPv6
+ * sends no ICMPv6: the packet is dropped, which ip6_input() does next.
+ * (icmp6.h declares it only with LWIP_ICMP6; ip6.c calls it undeclared.) */
+#include "lwip/prot/icmp6.h"
+void icmp6_param_problem(struct pbuf *p, enum icmp6_pp_code c, const void *pointer);
+void
+icmp6_param_problem(struct pbuf *p, enum icmp6_pp_code c, const void *pointer)
 {
-  u32_t v = ip4_addr_get_u32(ip_2_ip4(a)); /* network order in memory */
-  memcpy(out, &v, 4);
+  LWIP_UNUSED_ARG(p);
+  LWIP_UNUSED_ARG(c);
+  LWIP_UNUSED_ARG(pointer);
+}
+#endif
+
+/* An ip_addr_t as the boundary's struct shim_ip (see shim.h). */
+static void
+ip_to_shim(struct shim_ip *out, const ip_addr_t *a)
+{
+  memset(out, 0, sizeof(*out));
+#if LWIP_IPV4 && LWIP_IPV6
+  out->type = IP_GET_TYPE(a);
+  if (IP_IS_V6(a)) {
+    memcpy(out->addr, ip_2_ip6(a)->addr, 16);
+  } else if (IP_IS_V4(a)) {
+    memcpy(out->addr, &ip_2_ip4(a)->addr, 4);
+  }
+#elif LWIP_IPV6
+  out->type = SHIM_IPADDR_V6;
+  memcpy(out->addr, ip_2_ip6(a)->addr, 16);
+#else
+  out->type = SHIM_IPADDR_V4;
+  memcpy(out->addr, &ip_2_ip4(a)->addr, 4);
+#endif
+}
+
+/* A struct shim_ip as an ip_addr_t. The caller passes only types the
+ * build has (shim.h); IPADDR_TYPE_ANY is lwIP's IP_ANY_TYPE. */
+static void
+ip_from_shim(ip_addr_t *out, const struct shim_ip *in)
+{
+  if (in->type == SHIM_IPADDR_ANY) {
+    ip_addr_copy(*out, *IP_ANY_TYPE);
+    return;
+  }
+#if LWIP_IPV6
+  if (in->type == SHIM_IPADDR_V6) {
+    ip6_addr_t a6;
+    memset(&a6, 0, sizeof(a6));
+    memcpy(a6.addr, in->addr, 16);
+    ip_addr_copy_from_ip6(*out, a6);
+    return;
+  }
+#endif
+#if LWIP_IPV4
+  {
+    u32_t v;
+    memcpy(&v, in->addr, 4);
+    ip_addr_set_ip4_u32_val(*out, v);
+  }
+#else
+  ip_addr_set_zero(out);
+#endif
 }
 
 u32_t
 tcpdiff_isn_hook(const ip_addr_t *local_ip, u16_t local_port,
                  const ip_addr_t *remote_ip, u16_t remote_port)
 {
-  uint8_t l[4], r[4];
-  addr_bytes(local_ip, l);
-  addr_bytes(remote_ip, r);
-  return ops.isn(l, local_port, r, remote_port);
+  struct shim_ip l, r;
+  ip_to_shim(&l, local_ip);
+  ip_to_shim(&r, remote_ip);
+  return ops.isn(&l, local_port, &r, remote_port);
 }
 
 /* ---- Trampolines ------------------------------------------------------- */
@@ -228,23 +290,46 @@ tr_err(void *arg, err_t err)
 static uint8_t out_buf[0xffff];
 
 static err_t
-netif_out(struct netif *netif, struct pbuf *p, const ip4_addr_t *ipaddr)
+netif_emit(struct pbuf *p)
 {
   u16_t n;
-  LWIP_UNUSED_ARG(netif);
-  LWIP_UNUSED_ARG(ipaddr);
   n = pbuf_copy_partial(p, out_buf, p->tot_len, 0);
   ops.output(out_buf, n);
   after_callback();
   return ERR_OK;
 }
 
+#if LWIP_IPV4
+static err_t
+netif_out(struct netif *netif, struct pbuf *p, const ip4_addr_t *ipaddr)
+{
+  LWIP_UNUSED_ARG(netif);
+  LWIP_UNUSED_ARG(ipaddr);
+  return netif_emit(p);
+}
+#endif
+
+#if LWIP_IPV6
+static err_t
+netif_out6(struct netif *netif, struct pbuf *p, const ip6_addr_t *ipaddr)
+{
+  LWIP_UNUSED_ARG(netif);
+  LWIP_UNUSED_ARG(ipaddr);
+  return netif_emit(p);
+}
+#endif
+
 static err_t
 netif_setup(struct netif *netif)
 {
   netif->name[0] = 't';
   netif->name[1] = 'd';
+#if LWIP_IPV4
   netif->output = netif_out;
+#endif
+#if LWIP_IPV6
+  netif->output_ip6 = netif_out6;
+#endif
   netif->flags = 0;
   return ERR_OK;
 }
@@ -254,7 +339,12 @@ netif_setup(struct netif *netif)
 int
 shim_reset(const struct shim_config *cfg, const struct shim_ops *new_ops)
 {
+#if LWIP_IPV4
   ip4_addr_t ip, mask, gw;
+#endif
+#if LWIP_IPV6
+  static const uint8_t no_ip6[16];
+#endif
   u16_t i;
 
   /* Not an ENTER: reset is what clears the poison. */
@@ -289,11 +379,24 @@ shim_reset(const struct shim_config *cfg, const struct shim_ops *new_ops)
   lwip_init();
 
   memset(&the_netif, 0, sizeof(the_netif));
+#if LWIP_IPV4
   memcpy(&ip.addr, cfg->local_ip, 4);
   memcpy(&mask.addr, cfg->netmask, 4);
   memcpy(&gw.addr, cfg->gateway, 4);
-  netif_add(&the_netif, &ip, &mask, &gw, NULL, netif_setup, ip4_input);
+  netif_add(&the_netif, &ip, &mask, &gw, NULL, netif_setup, ip_input);
+#else
+  netif_add(&the_netif, NULL, netif_setup, ip_input);
+#endif
   the_netif.mtu = cfg->mtu;
+#if LWIP_IPV6
+  if (memcmp(cfg->local_ip6, no_ip6, 16) != 0) {
+    ip6_addr_t a6;
+    memset(&a6, 0, sizeof(a6));
+    memcpy(a6.addr, cfg->local_ip6, 16);
+    netif_ip6_addr_set(&the_netif, 0, &a6);
+    netif_ip6_addr_set_state(&the_netif, 0, IP6_ADDR_PREFERRED);
+  }
+#endif
   netif_set_default(&the_netif);
   netif_set_link_up(&the_netif);
   netif_set_up(&the_netif);
@@ -392,6 +495,8 @@ shim_tcp_options(struct shim_tcp_options *out)
   out->tcp_stats = SHIM_BOOL(TCP_STATS);
   out->mib2_stats = SHIM_BOOL(MIB2_STATS);
   out->lwip_netif_tx_single_pbuf = SHIM_BOOL(LWIP_NETIF_TX_SINGLE_PBUF);
+  out->lwip_ipv4 = SHIM_BOOL(LWIP_IPV4);
+  out->lwip_ipv6 = SHIM_BOOL(LWIP_IPV6);
 }
 
 /* ---- Input and timers -------------------------------------------------- */
@@ -437,14 +542,6 @@ shim_slowtmr(void)
 
 /* ---- The raw API ------------------------------------------------------- */
 
-static void
-ip_from_bytes(ip_addr_t *out, const uint8_t *b)
-{
-  u32_t v;
-  memcpy(&v, b, 4);
-  ip_addr_set_ip4_u32_val(*out, v);
-}
-
 /* A new pcb gets its handle id and the application's callbacks. */
 static void
 adopt_new_pcb(struct tcp_pcb *pcb, struct tcp_pcb **out, uint32_t *id)
@@ -477,7 +574,7 @@ shim_tcp_new_ip_type(uint8_t type, struct tcp_pcb **out, uint32_t *id)
 }
 
 int
-shim_tcp_addrinfo(struct tcp_pcb *pcb, int local, uint8_t *ip, uint16_t *port, int8_t *err)
+shim_tcp_addrinfo(struct tcp_pcb *pcb, int local, struct shim_ip *ip, uint16_t *port, int8_t *err)
 {
   ip_addr_t a;
   u16_t p = 0;
@@ -485,7 +582,7 @@ shim_tcp_addrinfo(struct tcp_pcb *pcb, int local, uint8_t *ip, uint16_t *port, i
   ip_addr_set_zero(&a);
   *err = tcp_tcp_get_tcp_addrinfo(pcb, local, ip != NULL ? &a : NULL, port != NULL ? &p : NULL);
   if (ip != NULL) {
-    memcpy(ip, &ip_2_ip4(&a)->addr, 4);
+    ip_to_shim(ip, &a);
   }
   if (port != NULL) {
     *port = p;
@@ -494,12 +591,12 @@ shim_tcp_addrinfo(struct tcp_pcb *pcb, int local, uint8_t *ip, uint16_t *port, i
 }
 
 int
-shim_tcp_bind(struct tcp_pcb *pcb, const uint8_t *ip, uint16_t port, int8_t *err)
+shim_tcp_bind(struct tcp_pcb *pcb, const struct shim_ip *ip, uint16_t port, int8_t *err)
 {
   ip_addr_t a;
   ENTER();
   if (ip != NULL) {
-    ip_from_bytes(&a, ip);
+    ip_from_shim(&a, ip);
   }
   *err = tcp_bind(pcb, ip != NULL ? &a : NULL, port);
   LEAVE();
@@ -529,12 +626,12 @@ shim_tcp_listen(struct tcp_pcb *pcb, uint8_t backlog, struct tcp_pcb **lpcb, int
 }
 
 int
-shim_tcp_connect(struct tcp_pcb *pcb, const uint8_t *ip, uint16_t port, int connected, int8_t *err)
+shim_tcp_connect(struct tcp_pcb *pcb, const struct shim_ip *ip, uint16_t port, int connected, int8_t *err)
 {
   ip_addr_t a;
   ENTER();
   if (ip != NULL) {
-    ip_from_bytes(&a, ip);
+    ip_from_shim(&a, ip);
   }
   *err = tcp_connect(pcb, ip != NULL ? &a : NULL, port, connected ? tr_connected : NULL);
   LEAVE();
@@ -806,7 +903,7 @@ snapshot_in(const struct tcp_pcb *pcb, uint8_t list, struct shim_snapshot *s)
   s->state = (uint8_t)pcb->state;
   s->prio = pcb->prio;
   s->so_options = pcb->so_options;
-  addr_bytes(&pcb->local_ip, s->local_ip);
+  ip_to_shim(&s->local_ip, &pcb->local_ip);
   s->local_port = pcb->local_port;
   s->ttl = pcb->ttl;
   s->tos = pcb->tos;
@@ -820,7 +917,7 @@ snapshot_in(const struct tcp_pcb *pcb, uint8_t list, struct shim_snapshot *s)
     return;
   }
   s->flags = pcb->flags;
-  addr_bytes(&pcb->remote_ip, s->remote_ip);
+  ip_to_shim(&s->remote_ip, &pcb->remote_ip);
   s->remote_port = pcb->remote_port;
   s->mss = pcb->mss;
   s->snd_nxt = pcb->snd_nxt;
@@ -963,11 +1060,18 @@ shim_accounting(struct shim_accounting *out)
 int
 shim_netif_set_ipaddr(const uint8_t ip[4])
 {
+#if LWIP_IPV4
   ip4_addr_t a;
   ENTER();
   IP4_ADDR(&a, ip[0], ip[1], ip[2], ip[3]);
   netif_set_ipaddr(&the_netif, &a);
   LEAVE();
+#else
+  ENTER();
+  LWIP_UNUSED_ARG(ip);
+  LWIP_ASSERT("shim_netif_set_ipaddr: no IPv4 in this build", 0);
+  LEAVE();
+#endif
 }
 
 /* mem.c's heap (LWIP_RAM_HEAP_POINTER is ram_heap in this build). */

@@ -17,10 +17,13 @@
  *
  * Inbound packets (shim_input)
  * ----------------------------
- * The bytes are one IPv4 packet. They are copied into one PBUF_POOL pbuf
+ * The bytes are one IP packet. They are copied into one PBUF_POOL pbuf
  * (PBUF_POOL_BUFSIZE is 1536 in profile "full"; a longer packet is carried
- * in a pbuf chain) and handed to ip4_input() as the netif's input function
- * would. If the pool is empty the packet is dropped and *err is ERR_MEM.
+ * in a pbuf chain) and handed to the netif's input function, ip_input():
+ * ip4_input() in an IPv4-only build, ip6_input() in an IPv6-only one, and
+ * in a dual-stack build the one the version nibble names (any other
+ * version: dropped). If the pool is empty the packet is dropped and *err
+ * is ERR_MEM.
  * Before TCP sees the segment, ip4_input() (IP_FORWARD=0,
  * IP_REASSEMBLY=0, IP_OPTIONS_ALLOWED=1, no IGMP, single netif) drops it
  * silently when:
@@ -34,7 +37,28 @@
  *   - the source is a broadcast or multicast address;
  *   - the packet is a fragment (MF set or offset != 0);
  *   - the protocol is not TCP (no UDP, ICMP or RAW in this build).
- * IP options are allowed and skipped. Everything else is tcp_input()'s.
+ * IP options are allowed and skipped.
+ * ip6_input() (profiles "dual" and "ipv6": no ICMPv6, MLD, forwarding or
+ * reassembly; one netif address) drops it silently when:
+ *   - the IP version is not 6;
+ *   - the 40-byte header does not fit the first pbuf, or the payload
+ *     length is longer than the data (a longer buffer is trimmed);
+ *   - either address is IPv4-mapped, or the source is multicast;
+ *   - the destination is multicast other than all-nodes (interface- or
+ *     link-local) and the solicited-node address of the netif's address;
+ *   - the destination is unicast and not the netif's (preferred) address;
+ *   - the source is :: (unspecified) and the destination is not a
+ *     solicited-node address;
+ *   - an extension header does not fit the first pbuf; a hop-by-hop or
+ *     destination option of an unknown type whose two high bits say
+ *     "discard" (01, 10, 11: no ICMPv6 is sent); a routing header with
+ *     segments left and an odd length or a type other than 2 and 3; a
+ *     fragment header of a real fragment (offset or M set), or with M set
+ *     and a payload length not a multiple of 8; a hop-by-hop header
+ *     after the first;
+ *   - the last next header is not TCP (no UDP, ICMPv6 or RAW).
+ * Extension headers are otherwise skipped (ip_current_header_tot_len()
+ * counts them). Everything else is tcp_input()'s.
  *
  * Callbacks
  * ---------
@@ -83,6 +107,24 @@ extern "C" {
 struct tcp_pcb;
 struct pbuf;
 
+/* An lwIP `ip_addr_t` at the boundary. `type` is lwIP's IPADDR_TYPE_*:
+ *   SHIM_IPADDR_V4 (0): addr[0..4] is the address in network order, the
+ *     rest 0;
+ *   SHIM_IPADDR_V6 (6): addr[0..16], network order;
+ *   SHIM_IPADDR_ANY (46): lwIP's IP_ANY_TYPE (a dual-stack "any"), addr 0.
+ * Addresses the shim gives out carry the type lwIP stores (an IPv4-only
+ * build: always V4; IPv6-only: always V6). Callers pass only types the
+ * build has (shim_tcp_options: lwip_ipv4, lwip_ipv6); IPADDR_TYPE_ANY is
+ * accepted by every build (IPv4-only: 0.0.0.0; IPv6-only: ::, as lwIP's
+ * own IP_ANY_TYPE). */
+#define SHIM_IPADDR_V4 0
+#define SHIM_IPADDR_V6 6
+#define SHIM_IPADDR_ANY 46
+struct shim_ip {
+  uint8_t type;
+  uint8_t addr[16];
+};
+
 #define SHIM_OK 0
 #define SHIM_ASSERTED 1
 
@@ -99,13 +141,13 @@ struct pbuf;
 
 /* Functions the driver provides. All are required. */
 struct shim_ops {
-  /* A packet the netif emitted: one whole IPv4 packet. */
+  /* A packet the netif emitted: one whole IPv4 or IPv6 packet. */
   void (*output)(const uint8_t *pkt, uint16_t len);
   /* LWIP_RAND(). */
   uint32_t (*rand)(void);
-  /* LWIP_HOOK_TCP_ISN. Addresses as 4 bytes in network order. */
-  uint32_t (*isn)(const uint8_t *local_ip, uint16_t local_port,
-                  const uint8_t *remote_ip, uint16_t remote_port);
+  /* LWIP_HOOK_TCP_ISN. */
+  uint32_t (*isn)(const struct shim_ip *local_ip, uint16_t local_port,
+                  const struct shim_ip *remote_ip, uint16_t remote_port);
   /* Raw-API callbacks. `id` is the pcb's handle id. */
   int8_t (*accept)(uint32_t listener_id, uint32_t new_id,
                    struct tcp_pcb *newpcb, int8_t err);
@@ -121,10 +163,14 @@ struct shim_ops {
   void (*diag)(const char *msg);
 };
 
+/* The netif. IPv4 fields are used by builds with LWIP_IPV4, local_ip6 by
+ * builds with LWIP_IPV6 (as the netif's address 0, state preferred; all
+ * zero: no IPv6 address). */
 struct shim_config {
   uint8_t local_ip[4];
   uint8_t netmask[4];
   uint8_t gateway[4];
+  uint8_t local_ip6[16];
   uint16_t mtu;
 };
 
@@ -137,8 +183,8 @@ struct shim_snapshot {
   uint8_t prio;
   uint8_t so_options;
   uint32_t flags;
-  uint8_t local_ip[4];
-  uint8_t remote_ip[4];
+  struct shim_ip local_ip;
+  struct shim_ip remote_ip;
   uint16_t local_port;
   uint16_t remote_port;
   uint8_t ttl;
@@ -288,6 +334,8 @@ struct shim_tcp_options {
   uint32_t tcp_stats;
   uint32_t mib2_stats;
   uint32_t lwip_netif_tx_single_pbuf;
+  uint32_t lwip_ipv4;
+  uint32_t lwip_ipv6;
 };
 
 void shim_tcp_options(struct shim_tcp_options *out);
@@ -319,9 +367,9 @@ int shim_tcp_new_ip_type(uint8_t type, struct tcp_pcb **pcb, uint32_t *id);
 /* tcp_tcp_get_tcp_addrinfo(pcb, local, &addr, &port): the local (or
  * remote) address and port, as getsockname/getpeername report them. `ip`
  * or `port` NULL passes a NULL out pointer to lwIP. */
-int shim_tcp_addrinfo(struct tcp_pcb *pcb, int local, uint8_t *ip, uint16_t *port, int8_t *err);
+int shim_tcp_addrinfo(struct tcp_pcb *pcb, int local, struct shim_ip *ip, uint16_t *port, int8_t *err);
 /* `ip` NULL: tcp_bind(pcb, NULL, port) (IP4_ADDR_ANY in lwIP). */
-int shim_tcp_bind(struct tcp_pcb *pcb, const uint8_t *ip, uint16_t port, int8_t *err);
+int shim_tcp_bind(struct tcp_pcb *pcb, const struct shim_ip *ip, uint16_t port, int8_t *err);
 /* On success *lpcb is the listening pcb (same handle id) and `pcb` is
  * freed; on failure *lpcb is NULL and `pcb` is untouched. `err` NULL:
  * tcp_listen_with_backlog (no error code), else
@@ -329,7 +377,7 @@ int shim_tcp_bind(struct tcp_pcb *pcb, const uint8_t *ip, uint16_t port, int8_t 
 int shim_tcp_listen(struct tcp_pcb *pcb, uint8_t backlog, struct tcp_pcb **lpcb, int8_t *err);
 /* `ip` NULL: tcp_connect(pcb, NULL, ...); `connected` 0: a NULL
  * connected callback, else the shim's. */
-int shim_tcp_connect(struct tcp_pcb *pcb, const uint8_t *ip, uint16_t port, int connected, int8_t *err);
+int shim_tcp_connect(struct tcp_pcb *pcb, const struct shim_ip *ip, uint16_t port, int connected, int8_t *err);
 /* Without SHIM_WRITE_FLAG_COPY lwIP keeps a reference to `data`: it must
  * stay valid until shim_reset(). */
 int shim_tcp_write(struct tcp_pcb *pcb, const void *data, uint16_t len, uint8_t flags, int8_t *err);

@@ -92,9 +92,9 @@ pub use ffi::{shim_accounting as Accounting, shim_snapshot as Snapshot};
 /// C side, makes the stack unusable like a failed assertion (see
 /// [`StackError::Asserted`]).
 pub use lwip_vocab::Err as ErrT;
-pub use lwip_vocab::{CallbackKind, TcpState};
+pub use lwip_vocab::{CallbackKind, IpAddr, TcpState};
 pub use stack::{
     AcceptFn, App, AssertInfo, CBuild, CPbuf, Callback, CallbackSet, Emitted, Event, FAST_TIMER_MS,
-    IsnQuery, List, NullApp, PbufKind, PbufState, Pcb, SLOW_TIMER_MS, Stack, StackConfig,
-    StackError, WriteFlags,
+    IsnQuery, List, NullApp, PACKETDRILL_LOCAL_IP6, PbufKind, PbufState, Pcb, SLOW_TIMER_MS, Stack,
+    StackConfig, StackError, WriteFlags,
 };

@@ -13,6 +13,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use crate::ErrT;
 use crate::det::Seeded;
 use crate::ffi;
+use lwip_vocab::IpAddr;
 use lwip_vocab::{CallbackKind, TcpState};
 
 /// lwIP's fast timer (`tcp_fasttmr`) period: TCP_FAST_INTERVAL.
@@ -171,7 +172,7 @@ pub enum AcceptFn {
 
 /// What [`Stack::tcp_addrinfo_ptr`] returns: lwIP's err_t, the address
 /// and the port (None where a NULL out pointer was passed).
-pub type AddrInfo = (ErrT, Option<[u8; 4]>, Option<u16>);
+pub type AddrInfo = (ErrT, Option<IpAddr>, Option<u16>);
 
 /// An lwIP `struct pbuf *` from [`Stack::pbuf_alloc`] (or a `next` of
 /// one): opaque, compared by address.
@@ -260,6 +261,10 @@ pub enum StackError {
         /// Requested time.
         to: u32,
     },
+    /// An address of a kind the build does not have (an IPv6 address on a
+    /// build without LWIP_IPV6, an IPv4 one without LWIP_IPV4): lwIP's
+    /// `ip_addr_t` cannot hold it, so lwIP is not called.
+    NoSuchAddressType(IpAddr),
 }
 
 impl fmt::Display for StackError {
@@ -274,6 +279,12 @@ impl fmt::Display for StackError {
                 write!(f, "stack poisoned by an earlier assertion ({a}); reset it")
             }
             StackError::Reentrant(op) => write!(f, "{op} cannot be called from inside a callback"),
+            StackError::NoSuchAddressType(a) => write!(
+                f,
+                "{a}: this lwIP build has no {} (LWIP_{} 0)",
+                if a.is_v6() { "IPv6" } else { "IPv4" },
+                if a.is_v6() { "IPV6" } else { "IPV4" }
+            ),
             StackError::TimeWentBack { now, to } => {
                 write!(f, "time cannot go back from {now} ms to {to} ms")
             }
@@ -363,7 +374,7 @@ pub struct Event {
 pub struct Emitted {
     /// Virtual time of emission.
     pub time_ms: u32,
-    /// The whole IPv4 packet.
+    /// The whole IP packet (IPv4 or IPv6).
     pub bytes: Vec<u8>,
 }
 
@@ -371,14 +382,19 @@ pub struct Emitted {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IsnQuery {
     /// Local address.
-    pub local_ip: [u8; 4],
+    pub local_ip: IpAddr,
     /// Local port.
     pub local_port: u16,
     /// Remote address.
-    pub remote_ip: [u8; 4],
+    pub remote_ip: IpAddr,
     /// Remote port.
     pub remote_port: u16,
 }
+
+/// packetdrill's default local IPv6 address, fd3d:fa7b:d17d::1.
+pub const PACKETDRILL_LOCAL_IP6: [u8; 16] = [
+    0xfd, 0x3d, 0xfa, 0x7b, 0xd1, 0x7d, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+];
 
 /// The netif and the seed. Everything else is the compiled profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -390,19 +406,26 @@ pub struct StackConfig {
     /// Its gateway. The netif is the default route, so every remote
     /// address is reachable through it.
     pub gateway: [u8; 4],
-    /// Its MTU (TCP_CALCULATE_EFF_SEND_MSS clamps the MSS to MTU - 40).
+    /// Its IPv6 address (builds with LWIP_IPV6: the netif's address 0,
+    /// preferred; all zero: none). IPv4-only builds ignore it, as IPv6-only
+    /// builds ignore the three IPv4 fields.
+    pub local_ip6: [u8; 16],
+    /// Its MTU (TCP_CALCULATE_EFF_SEND_MSS clamps the MSS to MTU - 40 for
+    /// IPv4, MTU - 60 for IPv6).
     pub mtu: u16,
     /// Seeds `LWIP_RAND()` (the first local port) and the default ISNs.
     pub seed: u64,
 }
 
 impl Default for StackConfig {
-    /// packetdrill's defaults: local 192.168.0.1/24 (gateway .2), MTU 1500.
+    /// packetdrill's defaults: local 192.168.0.1/24 (gateway .2) and
+    /// fd3d:fa7b:d17d::1, MTU 1500.
     fn default() -> Self {
         StackConfig {
             local_ip: [192, 168, 0, 1],
             netmask: [255, 255, 255, 0],
             gateway: [192, 168, 0, 2],
+            local_ip6: PACKETDRILL_LOCAL_IP6,
             mtu: 1500,
             seed: 1,
         }
@@ -642,6 +665,7 @@ impl Stack {
             local_ip: config.local_ip,
             netmask: config.netmask,
             gateway: config.gateway,
+            local_ip6: config.local_ip6,
             mtu: config.mtu,
         };
         let ops = ffi::shim_ops {
@@ -731,6 +755,24 @@ impl Stack {
             return Err(StackError::Asserted(info));
         }
         Ok(())
+    }
+
+    /// `a` for the shim, if this build's `ip_addr_t` can hold it
+    /// (IPADDR_TYPE_ANY: every build).
+    fn ip_to_shim(&self, a: IpAddr) -> Result<ffi::shim_ip, StackError> {
+        let o = self.build.tcp_options();
+        let ok = match a {
+            IpAddr::V4(_) => o.lwip_ipv4 != 0,
+            IpAddr::V6(_) => o.lwip_ipv6 != 0,
+            IpAddr::Any => true,
+        };
+        if !ok {
+            return Err(StackError::NoSuchAddressType(a));
+        }
+        Ok(ffi::shim_ip {
+            type_: a.type_code(),
+            addr: a.to_bytes16(),
+        })
     }
 
     fn check_usable(&self) -> Result<(), StackError> {
@@ -863,9 +905,9 @@ impl Stack {
         &mut self,
         pcb: Pcb,
         local: bool,
-    ) -> Result<(ErrT, [u8; 4], u16), StackError> {
+    ) -> Result<(ErrT, IpAddr, u16), StackError> {
         let (e, ip, port) = self.tcp_addrinfo_ptr(pcb, local, true, true)?;
-        Ok((e, ip.unwrap_or([0; 4]), port.unwrap_or(0)))
+        Ok((e, ip.unwrap_or(IpAddr::V4([0; 4])), port.unwrap_or(0)))
     }
 
     /// [`Stack::tcp_addrinfo`] with lwIP's out pointers: `addr`/`port`
@@ -883,38 +925,44 @@ impl Stack {
         } else {
             self.resolve_conn(pcb, "tcp_tcp_get_tcp_addrinfo(remote)")?
         };
-        let mut ip = [0u8; 4];
+        let mut ip = ffi::shim_ip::default();
         let mut port = 0u16;
-        let ipp: *mut u8 = if addr {
-            ip.as_mut_ptr()
-        } else {
-            ptr::null_mut()
-        };
+        let ipp: *mut ffi::shim_ip = if addr { &mut ip } else { ptr::null_mut() };
         let pp: *mut u16 = if port_out { &mut port } else { ptr::null_mut() };
-        // SAFETY: `p` is live or NULL (lwIP checks it); `ip` holds 4 bytes
-        // and `port` outlives the call, or they are NULL (the shim checks).
+        // SAFETY: `p` is live or NULL (lwIP checks it); `ip` and `port`
+        // outlive the call, or they are NULL (the shim checks).
         let err = self
             .call_err(|e| unsafe { (fns.shim_tcp_addrinfo)(p, c_int::from(local), ipp, pp, e) })?;
-        Ok((err, addr.then_some(ip), port_out.then_some(port)))
+        Ok((
+            err,
+            addr.then(|| ip_from_shim(&ip)),
+            port_out.then_some(port),
+        ))
     }
 
     /// `tcp_bind(pcb, ip, port)`; port 0 picks a local port.
-    pub fn tcp_bind(&mut self, pcb: Pcb, ip: [u8; 4], port: u16) -> Result<ErrT, StackError> {
-        self.tcp_bind_ptr(pcb, Some(ip), port)
+    pub fn tcp_bind(
+        &mut self,
+        pcb: Pcb,
+        ip: impl Into<IpAddr>,
+        port: u16,
+    ) -> Result<ErrT, StackError> {
+        self.tcp_bind_ptr(pcb, Some(ip.into()), port)
     }
 
     /// `tcp_bind(pcb, ip, port)` with lwIP's pointer: `ip` None passes
-    /// NULL (IP4_ADDR_ANY for lwIP).
+    /// NULL (IP_ANY_TYPE for lwIP).
     pub fn tcp_bind_ptr(
         &mut self,
         pcb: Pcb,
-        ip: Option<[u8; 4]>,
+        ip: Option<IpAddr>,
         port: u16,
     ) -> Result<ErrT, StackError> {
         let fns = self.fns();
         let (p, _) = self.resolve(pcb)?;
-        let ipp: *const u8 = match &ip {
-            Some(a) => a.as_ptr(),
+        let ip = ip.map(|a| self.ip_to_shim(a)).transpose()?;
+        let ipp: *const ffi::shim_ip = match &ip {
+            Some(a) => a,
             None => ptr::null(),
         };
         // SAFETY: `p` is a live pcb (resolve) or NULL (lwIP checks it);
@@ -982,8 +1030,13 @@ impl Stack {
 
     /// `tcp_connect(pcb, ip, port, connected)`; the connected callback goes
     /// to the application.
-    pub fn tcp_connect(&mut self, pcb: Pcb, ip: [u8; 4], port: u16) -> Result<ErrT, StackError> {
-        self.tcp_connect_ptr(pcb, Some(ip), port, true)
+    pub fn tcp_connect(
+        &mut self,
+        pcb: Pcb,
+        ip: impl Into<IpAddr>,
+        port: u16,
+    ) -> Result<ErrT, StackError> {
+        self.tcp_connect_ptr(pcb, Some(ip.into()), port, true)
     }
 
     /// `tcp_connect` with lwIP's pointers: `ip` None passes NULL,
@@ -991,14 +1044,15 @@ impl Stack {
     pub fn tcp_connect_ptr(
         &mut self,
         pcb: Pcb,
-        ip: Option<[u8; 4]>,
+        ip: Option<IpAddr>,
         port: u16,
         connected: bool,
     ) -> Result<ErrT, StackError> {
         let fns = self.fns();
         let (p, _) = self.resolve(pcb)?;
-        let ipp: *const u8 = match &ip {
-            Some(a) => a.as_ptr(),
+        let ip = ip.map(|a| self.ip_to_shim(a)).transpose()?;
+        let ipp: *const ffi::shim_ip = match &ip {
+            Some(a) => a,
             None => ptr::null(),
         };
         let cb = c_int::from(connected);
@@ -1430,6 +1484,7 @@ impl Stack {
     pub fn netif_set_ipaddr(&mut self, ip: [u8; 4]) -> Result<(), StackError> {
         let fns = self.fns();
         self.check_usable()?;
+        self.ip_to_shim(IpAddr::V4(ip))?;
         // SAFETY: `ip` outlives the call; the netif is the shim's.
         self.enter(None, || unsafe { (fns.shim_netif_set_ipaddr)(ip.as_ptr()) })?;
         self.config.local_ip = ip;
@@ -1909,23 +1964,33 @@ unsafe extern "C" fn tr_rand() -> u32 {
     unsafe { current() }.seeded.rand.next_u32()
 }
 
+/// An address the shim gave out. The shim writes only lwIP's three
+/// `IPADDR_TYPE_*` codes (`IP_GET_TYPE`, or the one type of a single-stack
+/// build).
+fn ip_from_shim(a: &ffi::shim_ip) -> IpAddr {
+    IpAddr::from_parts(a.type_, &a.addr).unwrap_or(IpAddr::Any)
+}
+
+impl ffi::shim_ip {
+    /// The `ip_addr_t` this holds (a snapshot's `local_ip`, `remote_ip`).
+    pub fn ip(&self) -> IpAddr {
+        ip_from_shim(self)
+    }
+}
+
 unsafe extern "C" fn tr_isn(
-    local_ip: *const u8,
+    local_ip: *const ffi::shim_ip,
     local_port: u16,
-    remote_ip: *const u8,
+    remote_ip: *const ffi::shim_ip,
     remote_port: u16,
 ) -> u32 {
-    let mut q = IsnQuery {
-        local_ip: [0; 4],
+    // SAFETY: the shim passes two valid addresses for the call.
+    let q = IsnQuery {
+        local_ip: ip_from_shim(unsafe { &*local_ip }),
         local_port,
-        remote_ip: [0; 4],
+        remote_ip: ip_from_shim(unsafe { &*remote_ip }),
         remote_port,
     };
-    // SAFETY: the shim passes two 4-byte arrays.
-    unsafe {
-        ptr::copy_nonoverlapping(local_ip, q.local_ip.as_mut_ptr(), 4);
-        ptr::copy_nonoverlapping(remote_ip, q.remote_ip.as_mut_ptr(), 4);
-    }
     let s = unsafe { current() };
     match s.isn_hook.as_mut() {
         Some(hook) => hook(&q),

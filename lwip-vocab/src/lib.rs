@@ -10,7 +10,9 @@
 //!   the names of `tcp_state_str` (`src/core/tcp.c`);
 //! - [`CallbackKind`]: the six callbacks a TCP pcb has (`tcp_accept_fn`,
 //!   `tcp_connected_fn`, `tcp_recv_fn`, `tcp_sent_fn`, `tcp_poll_fn`,
-//!   `tcp_err_fn`: tcpbase.h and tcp.h).
+//!   `tcp_err_fn`: tcpbase.h and tcp.h);
+//! - [`IpAddr`]: `ip_addr_t` (`src/include/lwip/ip_addr.h`): IPv4, IPv6
+//!   or the dual-stack "any", with lwIP's `IPADDR_TYPE_*` codes.
 //!
 //! `lwip-c`'s tests check every value and name here against the C
 //! definitions of the lwIP tree it compiles (`lwip-c/tests/vocab.rs`).
@@ -29,8 +31,10 @@
 
 mod callback;
 mod err;
+mod ip;
 mod state;
 
 pub use callback::CallbackKind;
 pub use err::{Err, RawErr, UnknownErr};
+pub use ip::IpAddr;
 pub use state::{TcpState, UnknownState};

@@ -1,10 +1,12 @@
 //! The C engine: lwIP 2.2.1 itself, through `lwip_c::Stack`.
 
 use lwip_c::{
-    AcceptFn, App, CBuild, CallbackSet, ErrT, Pcb, Stack, StackConfig, StackError, WriteFlags,
+    AcceptFn, App, CBuild, CallbackSet, ErrT, IpAddr, Pcb, Stack, StackConfig, StackError,
+    WriteFlags,
 };
 
 use super::app::{AppState, lwip_err};
+use super::snapshot::ip_fields;
 use super::sockets::{AsApi, RawError, RawStack, Sockets};
 use super::{
     CallOutcome, CallbackRecord, ConnSnapshot, Engine, EngineError, Leaks, Observed, OutPacket,
@@ -35,13 +37,27 @@ fn raw(e: StackError) -> RawError {
     }
 }
 
+/// An address lwIP reported, for the harness's IPv4 model: an IPv6
+/// address (a pcb of `tcp_new_ip_type(IPADDR_TYPE_V6)` on a build with
+/// IPv6) is reported, not folded into four bytes; IP_ANY_TYPE is 0.0.0.0,
+/// as in an IPv4-only build.
+fn v4_of(a: IpAddr) -> Result<[u8; 4], RawError> {
+    match a {
+        IpAddr::V4(b) => Ok(b),
+        IpAddr::Any => Ok([0; 4]),
+        IpAddr::V6(_) => Err(RawError::Other(format!(
+            "lwIP reported the IPv6 address {a}: the harness's socket model is IPv4-only so far (issue 16)"
+        ))),
+    }
+}
+
 impl RawStack for Stack {
     type H = Pcb;
     fn null_handle(&self) -> Pcb {
         Pcb::NULL
     }
     fn tcp_bind_ptr(&mut self, h: Pcb, ip: Option<[u8; 4]>, port: u16) -> Result<i8, RawError> {
-        Stack::tcp_bind_ptr(self, h, ip, port)
+        Stack::tcp_bind_ptr(self, h, ip.map(IpAddr::V4), port)
             .map(ErrT::as_raw)
             .map_err(raw)
     }
@@ -52,7 +68,7 @@ impl RawStack for Stack {
         port: u16,
         connected: bool,
     ) -> Result<i8, RawError> {
-        Stack::tcp_connect_ptr(self, h, ip, port, connected)
+        Stack::tcp_connect_ptr(self, h, ip.map(IpAddr::V4), port, connected)
             .map(ErrT::as_raw)
             .map_err(raw)
     }
@@ -74,9 +90,8 @@ impl RawStack for Stack {
         addr: bool,
         port: bool,
     ) -> Result<(i8, Option<[u8; 4]>, Option<u16>), RawError> {
-        Stack::tcp_addrinfo_ptr(self, h, local, addr, port)
-            .map(|(e, ip, p)| (e.as_raw(), ip, p))
-            .map_err(raw)
+        let (e, ip, p) = Stack::tcp_addrinfo_ptr(self, h, local, addr, port).map_err(raw)?;
+        Ok((e.as_raw(), ip.map(v4_of).transpose()?, p))
     }
     fn tcp_recv_null_fin(&mut self, h: Pcb, err: i8) -> Result<i8, RawError> {
         Stack::tcp_recv_null_fin(self, h, lwip_err(err))
@@ -186,9 +201,8 @@ impl RawStack for Stack {
         Stack::tcp_new_ip_type(self, ty).map_err(raw)
     }
     fn tcp_addrinfo(&mut self, h: Pcb, local: bool) -> Result<(i8, [u8; 4], u16), RawError> {
-        Stack::tcp_addrinfo(self, h, local)
-            .map(|(e, ip, port)| (e.as_raw(), ip, port))
-            .map_err(raw)
+        let (e, ip, port) = Stack::tcp_addrinfo(self, h, local).map_err(raw)?;
+        Ok((e.as_raw(), v4_of(ip)?, port))
     }
     fn tcp_bind_netif(&mut self, h: Pcb, bound: bool) -> Result<(), RawError> {
         Stack::tcp_bind_netif(self, h, bound).map_err(raw)
@@ -294,6 +308,7 @@ impl Engine for CEngine {
             local_ip: config.local_ip,
             netmask: [255, 255, 255, 0],
             gateway: super::gateway_of(config.local_ip),
+            local_ip6: lwip_c::PACKETDRILL_LOCAL_IP6,
             mtu: config.mtu,
             seed: config.seed,
         };
@@ -443,15 +458,16 @@ fn record(e: lwip_c::Event) -> CallbackRecord {
 /// [`super::snapshot`]: the shim reports 0 for a field the pcb kind does
 /// not have).
 pub(crate) fn snapshot(s: &lwip_c::Snapshot) -> ConnSnapshot {
-    let ip = |a: [u8; 4]| i64::from(u32::from_be_bytes(a));
+    let [local_ip, local_ip_type, local_ip6_hi, local_ip6_lo] = ip_fields(s.local_ip.ip());
+    let [remote_ip, remote_ip_type, remote_ip6_hi, remote_ip6_lo] = ip_fields(s.remote_ip.ip());
     ConnSnapshot {
         conn: s.id,
         list: i64::from(s.list),
         state: i64::from(s.state),
         flags: i64::from(s.flags),
-        local_ip: ip(s.local_ip),
+        local_ip,
         local_port: i64::from(s.local_port),
-        remote_ip: ip(s.remote_ip),
+        remote_ip,
         remote_port: i64::from(s.remote_port),
         prio: i64::from(s.prio),
         so_options: i64::from(s.so_options),
@@ -508,5 +524,11 @@ pub(crate) fn snapshot(s: &lwip_c::Snapshot) -> ConnSnapshot {
         keep_idle: i64::from(s.keep_idle),
         keep_intvl: i64::from(s.keep_intvl),
         keep_cnt: i64::from(s.keep_cnt),
+        local_ip_type,
+        local_ip6_hi,
+        local_ip6_lo,
+        remote_ip_type,
+        remote_ip6_hi,
+        remote_ip6_lo,
     }
 }

@@ -290,10 +290,13 @@ pub fn by_name(spec: &str) -> Result<Box<dyn Engine>, String> {
         _ if name.starts_with("rust:") => {
             let profile = &name["rust:".len()..];
             crate::with_port_profile!(profile, P => Box::new(rust::RustEngine::<P>::on()),
-            _ => return Err(format!(
-                "no profile '{profile}' for the port (rust:PROFILE takes: full, {})",
-                profiles::NAMES.join(", ")
-            )))
+            _ => return Err(match profiles::C_ONLY.iter().find(|(n, _)| *n == profile) {
+                Some((_, why)) => format!("no profile '{profile}' for the port: {why}"),
+                None => format!(
+                    "no profile '{profile}' for the port (rust:PROFILE takes: full, {})",
+                    profiles::NAMES.join(", ")
+                ),
+            }))
         }
         _ => {
             return Err(format!(

@@ -234,6 +234,20 @@ pub const NAMES: &[&str] = &[
     "no-oversize",
 ];
 
+/// lwIP profiles the port does not have yet, with why: `c:NAME` runs
+/// them, `rust:NAME` refuses them with the reason, and `regress
+/// --profiles all` (both engines' profiles) leaves them out.
+pub const C_ONLY: &[(&str, &str)] = &[
+    (
+        "dual",
+        "lwIP's dual-stack build (LWIP_IPV4 and LWIP_IPV6): the port has no IPv6 yet (issue 16)",
+    ),
+    (
+        "ipv6",
+        "lwIP's IPv6-only build: the port has no IPv6 yet, and the harness's scenarios are IPv4 (issue 16)",
+    ),
+];
+
 /// Every profile both engines have (`c:NAME` and `rust:NAME`), `full`
 /// first: what `regress --profiles all` runs.
 pub const ALL: [&str; NAMES.len() + 1] = {

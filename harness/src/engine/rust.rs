@@ -18,6 +18,12 @@ use tcp_rust::{
 
 use super::app::{AppState, lwip_err};
 use super::snapshot::{LISTENER_ONLY, NOT_IN_BUILD, NOT_ON_LISTENER};
+
+/// The port's addresses are IPv4 (`PortLayout::IpAddr` is four bytes):
+/// lwIP's IPADDR_TYPE_V4, as an IPv4-only lwIP build reports them.
+const PORT_IP_TYPE: i64 = lwip_vocab::IpAddr::TYPE_V4 as i64;
+/// No IPv6 address halves: the port's addresses are IPv4.
+const PORT_NO_IP6: i64 = 0;
 use super::sockets::{AsApi, RawError, RawStack, Sockets};
 use super::{
     CallOutcome, CallbackRecord, ConnSnapshot, Engine, EngineError, Leaks, Observed, OutPacket,
@@ -863,6 +869,12 @@ fn snapshot_of<P: PortProfile>(
             keep_idle: NOT_ON_LISTENER,
             keep_intvl: NOT_ON_LISTENER,
             keep_cnt: NOT_ON_LISTENER,
+            local_ip_type: PORT_IP_TYPE,
+            local_ip6_hi: PORT_NO_IP6,
+            local_ip6_lo: PORT_NO_IP6,
+            remote_ip_type: PORT_IP_TYPE,
+            remote_ip6_hi: PORT_NO_IP6,
+            remote_ip6_lo: PORT_NO_IP6,
         });
     }
     let p = t
@@ -934,5 +946,11 @@ fn snapshot_of<P: PortProfile>(
         keep_idle: i64::from(p.keep_idle),
         keep_intvl: built(c.lwip_tcp_keepalive, p.keep_intvl),
         keep_cnt: built(c.lwip_tcp_keepalive, p.keep_cnt),
+        local_ip_type: PORT_IP_TYPE,
+        local_ip6_hi: PORT_NO_IP6,
+        local_ip6_lo: PORT_NO_IP6,
+        remote_ip_type: PORT_IP_TYPE,
+        remote_ip6_hi: PORT_NO_IP6,
+        remote_ip6_lo: PORT_NO_IP6,
     })
 }

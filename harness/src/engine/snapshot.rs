@@ -101,11 +101,12 @@ pcb_snapshot! {
     state,
     /// `flags` (TF_*).
     flags,
-    /// `local_ip`, as a big-endian u32.
+    /// `local_ip`, as a big-endian u32 (an IPv4 address; 0 for the
+    /// others, see `local_ip_type`).
     local_ip,
     /// `local_port`.
     local_port,
-    /// `remote_ip`, as a big-endian u32.
+    /// `remote_ip`, as a big-endian u32 (IPv4; see `remote_ip_type`).
     remote_ip,
     /// `remote_port`.
     remote_port,
@@ -219,6 +220,36 @@ pcb_snapshot! {
     keep_intvl,
     /// `keep_cnt`.
     keep_cnt,
+    /// `IP_GET_TYPE(&local_ip)`: lwIP's IPADDR_TYPE_V4 (0), _V6 (6) or
+    /// _ANY (46); an IPv4-only build's addresses are all 0, an IPv6-only
+    /// build's all 6.
+    local_ip_type,
+    /// An IPv6 `local_ip`'s first eight bytes, big-endian (0 otherwise).
+    local_ip6_hi,
+    /// An IPv6 `local_ip`'s last eight bytes, big-endian (0 otherwise).
+    local_ip6_lo,
+    /// `IP_GET_TYPE(&remote_ip)` (0 on a listener, which has none).
+    remote_ip_type,
+    /// An IPv6 `remote_ip`'s first eight bytes.
+    remote_ip6_hi,
+    /// An IPv6 `remote_ip`'s last eight bytes.
+    remote_ip6_lo,
+}
+
+/// An address as the snapshot's four fields hold it: (IPv4 as a u32,
+/// type, IPv6 high half, IPv6 low half).
+pub fn ip_fields(a: lwip_vocab::IpAddr) -> [i64; 4] {
+    let ty = i64::from(a.type_code());
+    match a {
+        lwip_vocab::IpAddr::V4(b) => [i64::from(u32::from_be_bytes(b)), ty, 0, 0],
+        lwip_vocab::IpAddr::V6(b) => {
+            let hi = u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+            let lo = u64::from_be_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]]);
+            // The bits as they are (two's complement), for comparison only.
+            [0, ty, hi as i64, lo as i64]
+        }
+        lwip_vocab::IpAddr::Any => [0, ty, 0, 0],
+    }
 }
 
 impl PcbSnapshot {
@@ -254,12 +285,13 @@ mod tests {
         persist_probe keep_cnt_sent snd_scale rcv_scale snd_buf snd_queuelen unsent_segs \
         unsent_bytes unacked_segs unacked_bytes ooseq_segs ooseq_bytes refused_bytes \
         unsent_oversize tmr polltmr pollinterval backlog accepts_pending ts_lastacksent \
-        ts_recent keep_idle keep_intvl keep_cnt";
+        ts_recent keep_idle keep_intvl keep_cnt local_ip_type local_ip6_hi local_ip6_lo \
+        remote_ip_type remote_ip6_hi remote_ip6_lo";
 
     #[test]
     fn the_rows_keep_the_order_reports_show() {
         let names: Vec<&str> = ORDER.split_whitespace().collect();
-        assert_eq!(FIELD_COUNT, 62);
+        assert_eq!(FIELD_COUNT, 68);
         assert_eq!(PcbSnapshot::FIELD_NAMES.as_slice(), names.as_slice());
     }
 
