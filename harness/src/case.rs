@@ -150,9 +150,46 @@ fn empty(name: &str, a: &dyn Engine, b: &dyn Engine) -> CaseResult {
         failures: vec![],
         warnings: vec![],
         input_error: None,
+        skipped: None,
         steps: 0,
         traces: None,
     }
+}
+
+/// The scenario as `engines` run it: an IPv4 scenario on two IPv6-only
+/// builds ([`crate::engine::profiles::IPV6_ONLY`]) is translated to IPv6
+/// ([`Scenario::to_ipv6`]; a replay's addresses are incidental); an IPv6
+/// scenario needs two builds with IPv6
+/// ([`crate::engine::profiles::WITH_IPV6`]). Err says why not (the case
+/// is then skipped, with that reason).
+pub fn for_engines(
+    sc: Scenario,
+    engines: &(String, String),
+    replay: bool,
+) -> Result<Scenario, String> {
+    let ipv6_only =
+        |e: &str| crate::engine::profiles::IPV6_ONLY.contains(&crate::engine::profile_of(e));
+    let with_ipv6 =
+        |e: &str| crate::engine::profiles::WITH_IPV6.contains(&crate::engine::profile_of(e));
+    if sc.config.is_ipv6() {
+        return match [&engines.0, &engines.1].into_iter().find(|e| !with_ipv6(e)) {
+            None => Ok(sc),
+            Some(e) => Err(format!(
+                "an IPv6 script: {e} has no IPv6 (profile {}; IPv6 runs on the profiles {})",
+                crate::engine::profile_of(e),
+                crate::engine::profiles::WITH_IPV6.join(", ")
+            )),
+        };
+    }
+    if !(ipv6_only(&engines.0) && ipv6_only(&engines.1)) {
+        return Ok(sc);
+    }
+    sc.to_ipv6(replay).map_err(|why| {
+        format!(
+            "an IPv4 script on IPv6-only builds ({}, {}), not translatable to IPv6: {why}",
+            engines.0, engines.1
+        )
+    })
 }
 
 /// Parses, maps and runs one script text on two engines (see the module
@@ -203,6 +240,19 @@ pub fn run_scenario(
     let mut r = empty(name, a, b);
     r.warnings = warnings;
     r.steps = sc.steps.len();
+    // A replay's scenario checks no outbound packet: its addresses are the
+    // capture's.
+    let sc = &match for_engines(sc.clone(), &r.engines, unchecked_outbound) {
+        Ok(sc) => sc,
+        Err(why) => {
+            r.skipped = Some(why);
+            return CaseRun {
+                result: r,
+                log_a: vec![],
+                log_b: vec![],
+            };
+        }
+    };
     let (ta, log_a) = {
         let mut ra = Recorder::new(a);
         let t = run_engine(&mut ra, sc);

@@ -6,6 +6,7 @@
 //! are an error.
 
 use std::fmt;
+use std::net::IpAddr;
 
 use lwip_vocab::Err as LwipErr;
 
@@ -52,6 +53,8 @@ struct Mapper<'a> {
     line: u32,
     col: u32,
     bind_port: u16,
+    /// The scenario's version's unspecified address (`bind` to any).
+    any_ip: IpAddr,
 }
 
 impl Mapper<'_> {
@@ -74,12 +77,10 @@ impl Mapper<'_> {
     }
 }
 
-fn parse_ip(s: &str) -> Option<[u8; 4]> {
-    let v: Vec<u8> = s
-        .split('.')
-        .map(|p| p.parse().ok())
-        .collect::<Option<_>>()?;
-    v.try_into().ok()
+/// An address option's value: IPv4 or IPv6 (packetdrill also takes a
+/// prefix length after `/`, which the netif's fixed /24 ignores).
+fn parse_ip(s: &str) -> Option<IpAddr> {
+    s.split('/').next()?.parse().ok()
 }
 
 /// Converts a script. Warnings are returned alongside.
@@ -90,7 +91,9 @@ pub fn to_scenario(script: &Script) -> Result<(Scenario, Vec<Warning>), MapError
         line: 0,
         col: 0,
         bind_port: DEFAULT_BIND_PORT,
+        any_ip: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
     };
+    let (mut local_set, mut remote_set, mut ipv6) = (false, false, false);
     let mut config = ScenarioConfig::default();
     let mut profiles: Vec<String> = Vec::new();
     for (k, v) in &script.options {
@@ -102,12 +105,16 @@ pub fn to_scenario(script: &Script) -> Result<(Scenario, Vec<Warning>), MapError
         match k.as_str() {
             "tolerance_usecs" => config.tolerance_us = num()?,
             "local_ip" => {
-                config.local_ip = parse_ip(val)
-                    .ok_or_else(|| m.err(format!("--local_ip: not an IPv4 address: {val}")))?
+                config.local_ip = parse_ip(val).ok_or_else(|| {
+                    m.err(format!("--local_ip: not an IPv4 or IPv6 address: {val}"))
+                })?;
+                local_set = true;
             }
             "remote_ip" => {
-                config.remote_ip = parse_ip(val)
-                    .ok_or_else(|| m.err(format!("--remote_ip: not an IPv4 address: {val}")))?
+                config.remote_ip = parse_ip(val).ok_or_else(|| {
+                    m.err(format!("--remote_ip: not an IPv4 or IPv6 address: {val}"))
+                })?;
+                remote_set = true;
             }
             "mtu" => config.mtu = num()? as u16,
             "seed" => config.seed = num()?,
@@ -115,13 +122,15 @@ pub fn to_scenario(script: &Script) -> Result<(Scenario, Vec<Warning>), MapError
             "remote_port" => config.remote_port = num()? as u16,
             "bind_port" => m.bind_port = num()? as u16,
             "unchecked_outbound" => config.unchecked_outbound = true,
-            // packetdrill's address family: lwIP runs here over IPv4.
+            // packetdrill's address family. IPv6 runs on lwIP builds with
+            // LWIP_IPV6 (profiles dual, ipv6).
             "ip_version" => match val {
-                "ipv4" => {}
-                "ipv6" | "ipv4-mapped-ipv6" => {
-                    return Err(m.err(format!(
-                        "--ip_version={val}: tcpdiff runs lwIP over IPv4 only (IPv6 and dual-stack builds are not there yet)"
-                    )));
+                "ipv4" => ipv6 = false,
+                "ipv6" => ipv6 = true,
+                "ipv4-mapped-ipv6" => {
+                    return Err(m.err(
+                        "--ip_version=ipv4-mapped-ipv6: lwIP has no IPv4-mapped IPv6 addresses (ip6_input drops them; a dual-stack pcb takes IPv4 as IPv4: write the script for ipv4 and IP_ANY_TYPE)",
+                    ));
                 }
                 _ => {
                     return Err(m.err(format!(
@@ -144,6 +153,27 @@ pub fn to_scenario(script: &Script) -> Result<(Scenario, Vec<Warning>), MapError
             _ => m.warn(format!("option --{k} has no meaning on lwIP; ignored")),
         }
     }
+    if ipv6 {
+        if !local_set {
+            config.local_ip = IpAddr::V6(crate::model::IPV6_LOCAL);
+        }
+        if !remote_set {
+            config.remote_ip = IpAddr::V6(crate::model::IPV6_REMOTE);
+        }
+    }
+    for (what, a) in [
+        ("--local_ip", config.local_ip),
+        ("--remote_ip", config.remote_ip),
+    ] {
+        if a.is_ipv6() != ipv6 {
+            return Err(m.err(format!(
+                "{what}={a}: not an {} address, as --ip_version={} says",
+                if ipv6 { "IPv6" } else { "IPv4" },
+                if ipv6 { "ipv6" } else { "ipv4" }
+            )));
+        }
+    }
+    m.any_ip = config.any_ip();
     if let Some(c) = &script.init_command {
         m.warn(format!("shell command `{c}` skipped (no lwIP meaning)"));
     }
@@ -454,7 +484,7 @@ fn find_htons(e: &Expr) -> Option<u16> {
 /// The string in `inet_addr("a.b.c.d")` anywhere in a sockaddr struct.
 fn find_inet_addr(e: &Expr) -> Option<String> {
     match e {
-        Expr::Call(n, a) if n == "inet_addr" => match a.first() {
+        Expr::Call(n, a) if n == "inet_addr" || n == "inet6_addr" => match a.first() {
             Some(Expr::Str(s)) => Some(s.clone()),
             _ => None,
         },
@@ -466,11 +496,10 @@ fn find_inet_addr(e: &Expr) -> Option<String> {
     }
 }
 
-/// An IPv4 address in dotted form.
-fn ipv4(m: &Mapper, s: &str, what: &str) -> Result<[u8; 4], MapError> {
-    s.parse::<std::net::Ipv4Addr>()
-        .map(|a| a.octets())
-        .map_err(|_| m.err(format!("{what}: \"{s}\" is not an IPv4 address a.b.c.d")))
+/// An IPv4 address in dotted form or an IPv6 address.
+fn ip_any_version(m: &Mapper, s: &str, what: &str) -> Result<IpAddr, MapError> {
+    s.parse::<IpAddr>()
+        .map_err(|_| m.err(format!("{what}: \"{s}\" is not an IPv4 or IPv6 address")))
 }
 
 fn err_name(e: &Expr) -> Option<i8> {
@@ -538,8 +567,8 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
         "bind" => {
             let port = c.args.iter().find_map(find_htons).unwrap_or(m.bind_port);
             let ip = match c.args.iter().find_map(find_inet_addr) {
-                Some(s) => ipv4(m, &s, "bind: sin_addr=inet_addr(...)")?,
-                None => [0; 4],
+                Some(s) => ip_any_version(m, &s, "bind: inet_addr(...) / inet6_addr(...)")?.into(),
+                None => m.any_ip.into(),
             };
             one(
                 ApiCall::Bind {
@@ -849,16 +878,21 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
         "tcp_bind" => {
             let port = int(m, arg(2), "port")?.clamp(0, 65535) as u16;
             m.bind_port = port;
+            // lwIP's names: IP4_ADDR_ANY (0.0.0.0), IP6_ADDR_ANY (::),
+            // IP_ANY_TYPE (the dual-stack any; 0.0.0.0 in an IPv4-only
+            // build), IP_ADDR_ANY (the scenario's version's any, as
+            // lwIP's IP_ADDR_ANY is IPv4's when it has IPv4).
             let ip = match arg(1) {
-                Some(Expr::Str(s)) => ipv4(m, s, "tcp_bind: the address")?,
-                Some(Expr::Word(w))
-                    if matches!(w.as_str(), "IP_ADDR_ANY" | "IP4_ADDR_ANY" | "IP_ANY_TYPE") =>
-                {
-                    [0; 4]
-                }
-                Some(Expr::Ellipsis) | None => [0; 4],
+                Some(Expr::Str(s)) => ip_any_version(m, s, "tcp_bind: the address")?.into(),
+                Some(Expr::Word(w)) if w == "IP4_ADDR_ANY" => lwip_vocab::IpAddr::V4([0; 4]),
+                Some(Expr::Word(w)) if w == "IP6_ADDR_ANY" => lwip_vocab::IpAddr::V6([0; 16]),
+                Some(Expr::Word(w)) if w == "IP_ANY_TYPE" => lwip_vocab::IpAddr::Any,
+                Some(Expr::Word(w)) if w == "IP_ADDR_ANY" => m.any_ip.into(),
+                Some(Expr::Ellipsis) | None => m.any_ip.into(),
                 Some(_) => {
-                    return Err(m.err("tcp_bind: the address is \"a.b.c.d\" or IP_ADDR_ANY"));
+                    return Err(m.err(
+                        "tcp_bind: the address is \"a.b.c.d\", \"IPv6\", IP_ADDR_ANY, IP4_ADDR_ANY, IP6_ADDR_ANY or IP_ANY_TYPE",
+                    ));
                 }
             };
             one(

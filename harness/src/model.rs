@@ -10,6 +10,7 @@
 //! machines can write scenarios too.
 
 use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// A whole test case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,10 +32,11 @@ pub struct Scenario {
 /// The environment of a scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScenarioConfig {
-    /// The engine's address (packetdrill's --local_ip).
-    pub local_ip: [u8; 4],
+    /// The engine's address (packetdrill's --local_ip). Both addresses are
+    /// of one IP version: the scenario's (`--ip_version`).
+    pub local_ip: IpAddr,
     /// The peer's address (packetdrill's --remote_ip).
-    pub remote_ip: [u8; 4],
+    pub remote_ip: IpAddr,
     /// The peer's port.
     pub remote_port: u16,
     /// The netif's MTU.
@@ -53,6 +55,95 @@ pub struct ScenarioConfig {
 }
 
 impl Scenario {
+    /// The scenario over IPv6, for a build without IPv4 (profile `ipv6`):
+    /// packetdrill's default IPv6 addresses for its default IPv4 ones,
+    /// `::` for a bind to 0.0.0.0, the engine's IPv6 address for its IPv4
+    /// one, and the MTU 20 bytes larger, so that the MSS lwIP offers and
+    /// clamps to (MTU − 40 for IPv4, MTU − 60 for IPv6) is the script's.
+    /// Everything else stays: segments carry no addresses; TOS and TTL
+    /// annotations become traffic class and hop limit. Err names what ties
+    /// the scenario to IPv4 (an address it states, netif_set_ipaddr,
+    /// a raw IPv4 packet). `incidental_addresses`: the scenario's two
+    /// addresses are whatever a capture had (a replay), not what the test
+    /// is about, and any two translate; otherwise only packetdrill's
+    /// defaults do (a script stating 224.0.0.5 tests multicast).
+    pub fn to_ipv6(&self, incidental_addresses: bool) -> Result<Scenario, String> {
+        let d = ScenarioConfig::default();
+        let mut sc = self.clone();
+        if self.config.is_ipv6() {
+            return Ok(sc);
+        }
+        for (what, a, default, v6) in [
+            ("--local_ip", self.config.local_ip, d.local_ip, IPV6_LOCAL),
+            (
+                "--remote_ip",
+                self.config.remote_ip,
+                d.remote_ip,
+                IPV6_REMOTE,
+            ),
+        ] {
+            if a != default && !incidental_addresses {
+                return Err(format!("it states the IPv4 address {what}={a}"));
+            }
+            if what == "--local_ip" {
+                sc.config.local_ip = IpAddr::V6(v6);
+            } else {
+                sc.config.remote_ip = IpAddr::V6(v6);
+            }
+        }
+        sc.config.mtu = self.config.mtu.saturating_add(20);
+        for step in &mut sc.steps {
+            match &mut step.action {
+                Action::Call {
+                    call: ApiCall::Bind { ip, .. },
+                    ..
+                } => {
+                    *ip = match *ip {
+                        lwip_vocab::IpAddr::V4([0, 0, 0, 0]) => lwip_vocab::IpAddr::V6([0; 16]),
+                        lwip_vocab::IpAddr::V4(a) if IpAddr::from(a) == self.config.local_ip => {
+                            lwip_vocab::IpAddr::V6(IPV6_LOCAL.octets())
+                        }
+                        lwip_vocab::IpAddr::V4(a) => {
+                            return Err(format!(
+                                "line {}: it binds to the IPv4 address {}",
+                                step.line,
+                                Ipv4Addr::from(a)
+                            ));
+                        }
+                        other => other,
+                    };
+                }
+                Action::Call {
+                    call: ApiCall::NetifSetIpaddr { .. },
+                    ..
+                } => {
+                    return Err(format!(
+                        "line {}: netif_set_ipaddr changes the netif's IPv4 address",
+                        step.line
+                    ));
+                }
+                Action::InboundRaw(_) => {
+                    return Err(format!("line {}: a raw IPv4 packet", step.line));
+                }
+                Action::Call {
+                    call:
+                        ApiCall::NullArg {
+                            arg: NullArg::BindAddr { .. },
+                            ..
+                        },
+                    ..
+                } => {
+                    return Err(format!(
+                        "line {}: tcp_bind(pcb, NULL): NULL is IP4_ADDR_ANY, an IPv4 address (lwIP without IPv4 returns ERR_ARG: corpus/scripts/ipv6/bind-null-address.pkt)",
+                        step.line
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Ok(sc)
+    }
+
     /// Whether the script's expectations hold on `profile`.
     pub fn states_profile(&self, profile: &str) -> bool {
         if self.profiles.is_empty() {
@@ -63,11 +154,46 @@ impl Scenario {
     }
 }
 
+/// packetdrill's default address for the engine (`--local_ip`).
+pub const IPV4_LOCAL: [u8; 4] = [192, 168, 0, 1];
+/// packetdrill's default address for the peer (`--remote_ip`).
+pub const IPV4_REMOTE: [u8; 4] = [192, 0, 2, 1];
+
+/// packetdrill's default addresses for `--ip_version=ipv6`: the engine's
+/// fd3d:fa7b:d17d::1, the peer's 2001:db8::1.
+pub const IPV6_LOCAL: Ipv6Addr = Ipv6Addr::new(0xfd3d, 0xfa7b, 0xd17d, 0, 0, 0, 0, 1);
+/// The peer's default IPv6 address (RFC 3849 documentation space).
+pub const IPV6_REMOTE: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1);
+
+impl ScenarioConfig {
+    /// Whether the scenario runs over IPv6.
+    pub fn is_ipv6(&self) -> bool {
+        self.local_ip.is_ipv6()
+    }
+
+    /// The engine's address as four bytes (None in an IPv6 scenario).
+    pub fn local_v4(&self) -> Option<[u8; 4]> {
+        match self.local_ip {
+            IpAddr::V4(a) => Some(a.octets()),
+            IpAddr::V6(_) => None,
+        }
+    }
+
+    /// The unspecified address of the scenario's version (a `bind` to any).
+    pub fn any_ip(&self) -> IpAddr {
+        if self.is_ipv6() {
+            IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+        } else {
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+        }
+    }
+}
+
 impl Default for ScenarioConfig {
     fn default() -> Self {
         ScenarioConfig {
-            local_ip: [192, 168, 0, 1],
-            remote_ip: [192, 0, 2, 1],
+            local_ip: IpAddr::from(IPV4_LOCAL),
+            remote_ip: IpAddr::from(IPV4_REMOTE),
             remote_port: 40000,
             mtu: 1500,
             seed: 1,
@@ -275,8 +401,10 @@ pub enum ApiCall {
     Bind {
         /// Descriptor.
         fd: i32,
-        /// Local address (0.0.0.0: IP_ADDR_ANY).
-        ip: [u8; 4],
+        /// Local address: lwIP's `ip_addr_t` (0.0.0.0 or ::, the version's
+        /// "any"; `IP_ANY_TYPE`, the dual-stack any).
+        #[serde(with = "ip_addr_serde")]
+        ip: lwip_vocab::IpAddr,
         /// Port.
         port: u16,
     },
@@ -570,4 +698,24 @@ pub enum PolicyChange {
     Poll(CbAction),
     /// What accept returns (0 = ERR_OK).
     AcceptReturns(i8),
+}
+
+/// lwIP's `ip_addr_t` in scenario files: its text (`192.168.0.1`, `::1`,
+/// `ANY` for IP_ANY_TYPE).
+mod ip_addr_serde {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(a: &lwip_vocab::IpAddr, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(a)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<lwip_vocab::IpAddr, D::Error> {
+        let t = String::deserialize(d)?;
+        if t == "ANY" {
+            return Ok(lwip_vocab::IpAddr::Any);
+        }
+        t.parse::<std::net::IpAddr>()
+            .map(lwip_vocab::IpAddr::from)
+            .map_err(|_| D::Error::custom(format!("not an address: {t}")))
+    }
 }

@@ -234,6 +234,9 @@ pub enum Outcome {
     /// not state), both engines stopped at the same step on the same lwIP
     /// assertion: they agree, and lwIP cannot go on.
     Stopped,
+    /// Not run on these engines, for the reason given: a script tied to
+    /// IPv4 (an address it states) on an IPv6-only build.
+    Skipped,
 }
 
 impl Outcome {
@@ -249,12 +252,16 @@ impl Outcome {
             Outcome::Known => "known",
             Outcome::Fixed => "fixed",
             Outcome::Stopped => "stopped",
+            Outcome::Skipped => "skipped",
         }
     }
 
     /// Whether the run may still succeed with this outcome.
     pub fn ok(self) -> bool {
-        matches!(self, Outcome::Same | Outcome::Known | Outcome::Stopped)
+        matches!(
+            self,
+            Outcome::Same | Outcome::Known | Outcome::Stopped | Outcome::Skipped
+        )
     }
 }
 
@@ -393,6 +400,9 @@ pub fn summarize(case: &Case, r: &CaseResult) -> CaseSummary {
     if let Some(e) = &r.input_error {
         s.raw = Outcome::Error;
         s.message = Some(e.clone());
+    } else if let Some(why) = &r.skipped {
+        s.raw = Outcome::Skipped;
+        s.message = Some(why.clone());
     } else if let Some((step, m)) = case::engine_failure(r) {
         s.raw = if !s.checked && stopped_alike(r) {
             Outcome::Stopped
@@ -776,6 +786,7 @@ impl RegressReport {
             Outcome::Known,
             Outcome::Fixed,
             Outcome::Stopped,
+            Outcome::Skipped,
             Outcome::Diverged,
             Outcome::Failed,
             Outcome::Error,
@@ -921,6 +932,11 @@ impl RegressReport {
                 Outcome::Stopped => {
                     let mut st = TestCaseStatus::success();
                     st.set_message(format!("stopped alike: {}", c.detail()));
+                    st
+                }
+                Outcome::Skipped => {
+                    let mut st = TestCaseStatus::skipped();
+                    st.set_message(format!("not run: {}", c.detail()));
                     st
                 }
                 Outcome::Known => {

@@ -6,10 +6,9 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::engine::Engine;
-use crate::from_script::to_scenario;
 use crate::model::Scenario;
 use crate::oracle::segments::describe;
-use crate::runner::{ExpectFailure, Trace, Verdict, compare, run_engine};
+use crate::runner::{ExpectFailure, Trace, Verdict};
 
 /// The outcome of one case.
 #[derive(Debug, Clone, Serialize)]
@@ -26,6 +25,9 @@ pub struct CaseResult {
     pub warnings: Vec<String>,
     /// The input could not be parsed or mapped.
     pub input_error: Option<String>,
+    /// Not run on these engines, and why (a script tied to IPv4 on an
+    /// IPv6-only build): not a failure, and said.
+    pub skipped: Option<String>,
     /// Steps in the scenario.
     pub steps: usize,
     /// The two traces (for reports; not serialised).
@@ -39,6 +41,8 @@ impl CaseResult {
     pub fn exit_code(&self) -> i32 {
         if self.input_error.is_some() || matches!(self.verdict, Some(Verdict::Poisoned(_))) {
             2
+        } else if self.skipped.is_some() {
+            0
         } else if !self.failures.is_empty() || matches!(self.verdict, Some(Verdict::Diverged(_))) {
             1
         } else {
@@ -50,6 +54,7 @@ impl CaseResult {
     pub fn status(&self) -> &'static str {
         match (&self.input_error, &self.verdict) {
             (Some(_), _) => "error",
+            _ if self.skipped.is_some() => "skipped",
             (_, Some(Verdict::Poisoned(_))) => "poisoned",
             (_, Some(Verdict::Diverged(_))) => "diverged",
             _ if !self.failures.is_empty() => "failed",
@@ -58,49 +63,10 @@ impl CaseResult {
     }
 }
 
-/// Parses, maps and runs one script text on two engines.
+/// Parses, maps and runs one script text on two engines
+/// ([`crate::case::run_text`], without its traffic logs).
 pub fn run_script(name: &str, text: &str, a: &mut dyn Engine, b: &mut dyn Engine) -> CaseResult {
-    let mut r = CaseResult {
-        name: name.to_string(),
-        engines: (a.name().to_string(), b.name().to_string()),
-        verdict: None,
-        failures: vec![],
-        warnings: vec![],
-        input_error: None,
-        steps: 0,
-        traces: None,
-    };
-    let (script, warns) = match crate::script::parse(name, text) {
-        Ok(x) => x,
-        Err(e) => {
-            r.input_error = Some(e.to_string());
-            return r;
-        }
-    };
-    r.warnings.extend(warns.iter().map(|w| w.to_string()));
-    let (sc, warns) = match to_scenario(&script) {
-        Ok(x) => x,
-        Err(e) => {
-            r.input_error = Some(e.to_string());
-            return r;
-        }
-    };
-    r.warnings.extend(warns.iter().map(|w| w.to_string()));
-    r.steps = sc.steps.len();
-    let ta = run_engine(a, &sc);
-    let tb = run_engine(b, &sc);
-    r.warnings
-        .extend(crate::case::unstated_profile_warnings(&sc, &r.engines));
-    r.failures
-        .extend(crate::case::checked_failures(&sc, &r.engines.0, &ta));
-    // With the same engine on both sides, its failures would be listed twice.
-    if r.engines.0 != r.engines.1 {
-        r.failures
-            .extend(crate::case::checked_failures(&sc, &r.engines.1, &tb));
-    }
-    r.verdict = Some(compare(&sc, &ta, &tb));
-    r.traces = Some((sc, ta, tb));
-    r
+    crate::case::run_text(name, text, a, b).result
 }
 
 /// The report a person reads.
@@ -117,6 +83,9 @@ pub fn text(r: &CaseResult) -> String {
     );
     if let Some(e) = &r.input_error {
         let _ = writeln!(s, "  error: {e}");
+    }
+    if let Some(why) = &r.skipped {
+        let _ = writeln!(s, "  not run: {why}");
     }
     for w in &r.warnings {
         let _ = writeln!(s, "  {w}");

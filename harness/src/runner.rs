@@ -150,8 +150,10 @@ impl Resolver {
             dst: cfg.local_ip,
             tos: sym.tos,
             ttl: sym.ttl,
-            ip_id: self.ip_id,
+            // IPv6 has no identification field (and scripts no flow label).
+            ip_id: if cfg.is_ipv6() { 0 } else { self.ip_id },
             ip_frag: 0,
+            flow: 0,
             sport: rport,
             dport,
             seq: cfg.remote_isn.wrapping_add(sym.seq),
@@ -623,8 +625,8 @@ pub fn compare(sc: &Scenario, a: &Trace, b: &Trace) -> Verdict {
             difference: Difference {
                 oracle: oracle::Oracle::Engine,
                 fields: vec!["steps run".into()],
-                a: format!("{} steps", a.steps.len()),
-                b: format!("{} steps", b.steps.len()),
+                a: steps_run(a),
+                b: steps_run(b),
                 detail: vec![],
             },
         }));
@@ -656,5 +658,14 @@ pub fn compare(sc: &Scenario, a: &Trace, b: &Trace) -> Verdict {
             Some(e) => Verdict::Poisoned(format!("teardown: {e}")),
             None => Verdict::Same,
         },
+    }
+}
+
+/// How many steps a trace ran, and why it stopped early if an engine
+/// error stopped it (a refused reset: 0 steps, and the reason).
+fn steps_run(t: &Trace) -> String {
+    match &t.teardown_error {
+        Some(e) => format!("{} steps, then: {e}", t.steps.len()),
+        None => format!("{} steps", t.steps.len()),
     }
 }

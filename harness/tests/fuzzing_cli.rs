@@ -46,6 +46,7 @@ mod fuzzing_cli {
             ttl: 64,
             ip_id: 7,
             ip_frag: 0x4000,
+            flow: 0,
             sport: d.remote_port,
             dport: 8080,
             seq: d.remote_isn.wrapping_add(seq),

@@ -154,7 +154,7 @@ fn without_a_plant_lwip_and_the_port_agree_on_every_field() {
 
 #[test]
 fn every_field_of_either_engine_reaches_the_state_oracle_by_name() {
-    assert_eq!(PcbSnapshot::FIELD_NAMES.len(), 62);
+    assert_eq!(PcbSnapshot::FIELD_NAMES.len(), 68);
     for field in PcbSnapshot::FIELD_NAMES {
         check(field, ACTIVE, 2);
         check(field, LISTEN, 1);

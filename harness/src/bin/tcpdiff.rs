@@ -610,8 +610,12 @@ fn main() -> ExitCode {
                 println!("{}", json(&results));
             } else {
                 let count = |s: &str| results.iter().filter(|r| r.status() == s).count();
+                let skipped = match count("skipped") {
+                    0 => String::new(),
+                    n => format!(", {n} skipped"),
+                };
                 println!(
-                    "{} case(s): {} same, {} diverged, {} failed, {} error, {} poisoned",
+                    "{} case(s): {} same, {} diverged, {} failed, {} error, {} poisoned{skipped}",
                     results.len(),
                     count("same"),
                     count("diverged"),

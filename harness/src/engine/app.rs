@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::Hash;
 
 use lwip_vocab::Err as LwipErr;
+use lwip_vocab::IpAddr;
 
 use crate::model::{CbAction, FinPolicy, PolicyChange, RecvPolicy, SentPolicy};
 
@@ -46,7 +47,7 @@ pub trait Api {
     /// `tcp_new`, then `tcp_connect` of the new pcb to `ip:port`; if
     /// tcp_connect fails, `tcp_close` of the new pcb. The new pcb, if it
     /// was made and is connecting.
-    fn connect_new(&mut self, ip: [u8; 4], port: u16) -> Option<Self::H>;
+    fn connect_new(&mut self, ip: IpAddr, port: u16) -> Option<Self::H>;
 }
 
 /// The bytes a connection sends: a pattern of the stream offset, so any
@@ -121,7 +122,7 @@ pub struct AppState<H> {
     /// on FIN, tcp_abort in recv): their descriptors act as freed.
     pub given_up: HashSet<H>,
     /// The peer every connection the application opens itself goes to.
-    pub remote: ([u8; 4], u16),
+    pub remote: (IpAddr, u16),
     /// Connections the application opened inside callbacks (policy
     /// `CONNECT`), not yet given a descriptor.
     pub opened: VecDeque<H>,
@@ -137,7 +138,7 @@ impl<H: Copy + Eq + Hash> Default for AppState<H> {
             eof: HashMap::new(),
             tx_offset: HashMap::new(),
             given_up: HashSet::new(),
-            remote: ([0; 4], 0),
+            remote: (IpAddr::V4([0; 4]), 0),
             opened: VecDeque::new(),
         }
     }

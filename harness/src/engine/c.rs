@@ -12,6 +12,8 @@ use super::{
     CallOutcome, CallbackRecord, ConnSnapshot, Engine, EngineError, Leaks, Observed, OutPacket,
     Resources, Unobservable,
 };
+use std::net::IpAddr as NetIp;
+
 use crate::model::{ApiCall, CbFn, CbSlot, ScenarioConfig};
 
 /// The C engine: lwIP over one C build (its own TCP, or a TCP library in
@@ -37,38 +39,24 @@ fn raw(e: StackError) -> RawError {
     }
 }
 
-/// An address lwIP reported, for the harness's IPv4 model: an IPv6
-/// address (a pcb of `tcp_new_ip_type(IPADDR_TYPE_V6)` on a build with
-/// IPv6) is reported, not folded into four bytes; IP_ANY_TYPE is 0.0.0.0,
-/// as in an IPv4-only build.
-fn v4_of(a: IpAddr) -> Result<[u8; 4], RawError> {
-    match a {
-        IpAddr::V4(b) => Ok(b),
-        IpAddr::Any => Ok([0; 4]),
-        IpAddr::V6(_) => Err(RawError::Other(format!(
-            "lwIP reported the IPv6 address {a}: the harness's socket model is IPv4-only so far (issue 16)"
-        ))),
-    }
-}
-
 impl RawStack for Stack {
     type H = Pcb;
     fn null_handle(&self) -> Pcb {
         Pcb::NULL
     }
-    fn tcp_bind_ptr(&mut self, h: Pcb, ip: Option<[u8; 4]>, port: u16) -> Result<i8, RawError> {
-        Stack::tcp_bind_ptr(self, h, ip.map(IpAddr::V4), port)
+    fn tcp_bind_ptr(&mut self, h: Pcb, ip: Option<IpAddr>, port: u16) -> Result<i8, RawError> {
+        Stack::tcp_bind_ptr(self, h, ip, port)
             .map(ErrT::as_raw)
             .map_err(raw)
     }
     fn tcp_connect_ptr(
         &mut self,
         h: Pcb,
-        ip: Option<[u8; 4]>,
+        ip: Option<IpAddr>,
         port: u16,
         connected: bool,
     ) -> Result<i8, RawError> {
-        Stack::tcp_connect_ptr(self, h, ip.map(IpAddr::V4), port, connected)
+        Stack::tcp_connect_ptr(self, h, ip, port, connected)
             .map(ErrT::as_raw)
             .map_err(raw)
     }
@@ -89,9 +77,9 @@ impl RawStack for Stack {
         local: bool,
         addr: bool,
         port: bool,
-    ) -> Result<(i8, Option<[u8; 4]>, Option<u16>), RawError> {
+    ) -> Result<(i8, Option<IpAddr>, Option<u16>), RawError> {
         let (e, ip, p) = Stack::tcp_addrinfo_ptr(self, h, local, addr, port).map_err(raw)?;
-        Ok((e.as_raw(), ip.map(v4_of).transpose()?, p))
+        Ok((e.as_raw(), ip, p))
     }
     fn tcp_recv_null_fin(&mut self, h: Pcb, err: i8) -> Result<i8, RawError> {
         Stack::tcp_recv_null_fin(self, h, lwip_err(err))
@@ -109,7 +97,7 @@ impl RawStack for Stack {
     fn tcp_new(&mut self) -> Result<Option<Pcb>, RawError> {
         Stack::tcp_new(self).map_err(raw)
     }
-    fn tcp_bind(&mut self, h: Pcb, ip: [u8; 4], port: u16) -> Result<i8, RawError> {
+    fn tcp_bind(&mut self, h: Pcb, ip: IpAddr, port: u16) -> Result<i8, RawError> {
         Stack::tcp_bind(self, h, ip, port)
             .map(ErrT::as_raw)
             .map_err(raw)
@@ -130,7 +118,7 @@ impl RawStack for Stack {
             Ok((l, None))
         }
     }
-    fn tcp_connect(&mut self, h: Pcb, ip: [u8; 4], port: u16) -> Result<i8, RawError> {
+    fn tcp_connect(&mut self, h: Pcb, ip: IpAddr, port: u16) -> Result<i8, RawError> {
         Stack::tcp_connect(self, h, ip, port)
             .map(ErrT::as_raw)
             .map_err(raw)
@@ -200,9 +188,9 @@ impl RawStack for Stack {
     fn tcp_new_ip_type(&mut self, ty: u8) -> Result<Option<Pcb>, RawError> {
         Stack::tcp_new_ip_type(self, ty).map_err(raw)
     }
-    fn tcp_addrinfo(&mut self, h: Pcb, local: bool) -> Result<(i8, [u8; 4], u16), RawError> {
+    fn tcp_addrinfo(&mut self, h: Pcb, local: bool) -> Result<(i8, IpAddr, u16), RawError> {
         let (e, ip, port) = Stack::tcp_addrinfo(self, h, local).map_err(raw)?;
-        Ok((e.as_raw(), v4_of(ip)?, port))
+        Ok((e.as_raw(), ip, port))
     }
     fn tcp_bind_netif(&mut self, h: Pcb, bound: bool) -> Result<(), RawError> {
         Stack::tcp_bind_netif(self, h, bound).map_err(raw)
@@ -304,11 +292,29 @@ impl Engine for CEngine {
     }
 
     fn reset(&mut self, config: &ScenarioConfig) -> Result<(), EngineError> {
+        let o = self.build.tcp_options();
+        let (has, what) = match config.local_ip {
+            NetIp::V4(_) => (o.lwip_ipv4 != 0, "IPv4 (LWIP_IPV4 0)"),
+            NetIp::V6(_) => (o.lwip_ipv6 != 0, "IPv6 (LWIP_IPV6 0)"),
+        };
+        if !has {
+            return Err(EngineError::Stimulus(format!(
+                "a scenario over {}: the build {} has no {what}",
+                config.local_ip,
+                self.build.name()
+            )));
+        }
+        // The netif has the scenario's address of its version, and
+        // packetdrill's default of the other (a dual-stack build has both).
+        let (local_ip, local_ip6) = match config.local_ip {
+            NetIp::V4(a) => (a.octets(), lwip_c::PACKETDRILL_LOCAL_IP6),
+            NetIp::V6(a) => (crate::model::IPV4_LOCAL, a.octets()),
+        };
         let cfg = StackConfig {
-            local_ip: config.local_ip,
+            local_ip,
             netmask: [255, 255, 255, 0],
-            gateway: super::gateway_of(config.local_ip),
-            local_ip6: lwip_c::PACKETDRILL_LOCAL_IP6,
+            gateway: super::gateway_of(local_ip),
+            local_ip6,
             mtu: config.mtu,
             seed: config.seed,
         };
@@ -319,7 +325,7 @@ impl Engine for CEngine {
         self.app = CApp {
             state: AppState::default(),
         };
-        self.app.state.remote = (config.remote_ip, config.remote_port);
+        self.app.state.remote = (config.remote_ip.into(), config.remote_port);
         self.sockets = Sockets::default();
         self.config = *config;
         Ok(())
@@ -341,7 +347,7 @@ impl Engine for CEngine {
     }
 
     fn call(&mut self, call: &ApiCall) -> Result<CallOutcome, EngineError> {
-        let remote = (self.config.remote_ip, self.config.remote_port);
+        let remote = (self.config.remote_ip.into(), self.config.remote_port);
         let stack = self.stack.as_mut().ok_or_else(EngineError::not_reset)?;
         if let ApiCall::Tmr = call {
             stack.tcp_tmr(&mut self.app).map_err(crashed)?;

@@ -248,6 +248,14 @@ pub const C_ONLY: &[(&str, &str)] = &[
     ),
 ];
 
+/// Profiles whose builds have no IPv4 (LWIP_IPV4 0): an IPv4 script runs
+/// there translated to IPv6 (`harness::case::for_engines`).
+pub const IPV6_ONLY: &[&str] = &["ipv6"];
+
+/// Profiles whose builds have IPv6 (LWIP_IPV6 1): where an IPv6 script
+/// runs (elsewhere it is skipped, with the reason).
+pub const WITH_IPV6: &[&str] = &["dual", "ipv6"];
+
 /// Every profile both engines have (`c:NAME` and `rust:NAME`), `full`
 /// first: what `regress --profiles all` runs.
 pub const ALL: [&str; NAMES.len() + 1] = {

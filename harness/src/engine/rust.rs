@@ -7,6 +7,8 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use lwip_vocab::IpAddr;
+
 use lwip_c::det::Seeded;
 use tcp_rust::config::{Full, Profile};
 use tcp_rust::pbuf::Pbufs;
@@ -18,6 +20,19 @@ use tcp_rust::{
 
 use super::app::{AppState, lwip_err};
 use super::snapshot::{LISTENER_ONLY, NOT_IN_BUILD, NOT_ON_LISTENER};
+
+/// Why the port refuses an IPv6 address.
+const NO_IPV6: &str = "the port has no IPv6 yet (issue 16)";
+
+/// An address for the port, whose `ip_addr_t` is IPv4 only: as an
+/// IPv4-only lwIP build takes it (IP_ANY_TYPE is IP4_ADDR_ANY there).
+fn port_ip(a: IpAddr) -> Result<[u8; 4], RawError> {
+    match a {
+        IpAddr::V4(a) => Ok(a),
+        IpAddr::Any => Ok([0; 4]),
+        IpAddr::V6(_) => Err(RawError::Other(format!("{a}: {NO_IPV6}"))),
+    }
+}
 
 /// The port's addresses are IPv4 (`PortLayout::IpAddr` is four bytes):
 /// lwIP's IPADDR_TYPE_V4, as an IPv4-only lwIP build reports them.
@@ -186,18 +201,19 @@ impl<P: PortProfile> RawStack for Stack<P> {
     fn null_handle(&self) -> Handle {
         Handle::NULL
     }
-    fn tcp_bind_ptr(&mut self, h: Handle, ip: Option<[u8; 4]>, port: u16) -> Result<i8, RawError> {
-        Tcp::tcp_bind_ptr(self, h, ip, port)
+    fn tcp_bind_ptr(&mut self, h: Handle, ip: Option<IpAddr>, port: u16) -> Result<i8, RawError> {
+        Tcp::tcp_bind_ptr(self, h, ip.map(port_ip).transpose()?, port)
             .map(Err::as_raw)
             .map_err(raw("tcp_bind"))
     }
     fn tcp_connect_ptr(
         &mut self,
         h: Handle,
-        ip: Option<[u8; 4]>,
+        ip: Option<IpAddr>,
         port: u16,
         connected: bool,
     ) -> Result<i8, RawError> {
+        let ip = ip.map(port_ip).transpose()?;
         Tcp::tcp_connect_ptr(self, h, ip, port, connected)
             .map(Err::as_raw)
             .map_err(raw("tcp_connect"))
@@ -219,9 +235,9 @@ impl<P: PortProfile> RawStack for Stack<P> {
         local: bool,
         addr: bool,
         port: bool,
-    ) -> Result<(i8, Option<[u8; 4]>, Option<u16>), RawError> {
+    ) -> Result<(i8, Option<IpAddr>, Option<u16>), RawError> {
         Tcp::tcp_tcp_get_tcp_addrinfo_ptr(self, h, local, addr, port)
-            .map(|(e, ip, p)| (e.as_raw(), ip, p))
+            .map(|(e, ip, p)| (e.as_raw(), ip.map(IpAddr::V4), p))
             .map_err(raw("tcp_tcp_get_tcp_addrinfo"))
     }
     fn tcp_recv_null_fin(&mut self, h: Handle, err: i8) -> Result<i8, RawError> {
@@ -240,8 +256,8 @@ impl<P: PortProfile> RawStack for Stack<P> {
     fn tcp_new(&mut self) -> Result<Option<Handle>, RawError> {
         Ok(Tcp::tcp_new(self, &mut NoApp))
     }
-    fn tcp_bind(&mut self, h: Handle, ip: [u8; 4], port: u16) -> Result<i8, RawError> {
-        Tcp::tcp_bind(self, h, ip, port)
+    fn tcp_bind(&mut self, h: Handle, ip: IpAddr, port: u16) -> Result<i8, RawError> {
+        Tcp::tcp_bind(self, h, port_ip(ip)?, port)
             .map(Err::as_raw)
             .map_err(raw("tcp_bind"))
     }
@@ -263,8 +279,8 @@ impl<P: PortProfile> RawStack for Stack<P> {
             Ok((l, None))
         }
     }
-    fn tcp_connect(&mut self, h: Handle, ip: [u8; 4], port: u16) -> Result<i8, RawError> {
-        Tcp::tcp_connect(self, h, ip, port)
+    fn tcp_connect(&mut self, h: Handle, ip: IpAddr, port: u16) -> Result<i8, RawError> {
+        Tcp::tcp_connect(self, h, port_ip(ip)?, port)
             .map(Err::as_raw)
             .map_err(raw("tcp_connect"))
     }
@@ -364,9 +380,9 @@ impl<P: PortProfile> RawStack for Stack<P> {
     fn tcp_new_ip_type(&mut self, ty: u8) -> Result<Option<Handle>, RawError> {
         Ok(Tcp::tcp_new_ip_type(self, ty, &mut NoApp))
     }
-    fn tcp_addrinfo(&mut self, h: Handle, local: bool) -> Result<(i8, [u8; 4], u16), RawError> {
+    fn tcp_addrinfo(&mut self, h: Handle, local: bool) -> Result<(i8, IpAddr, u16), RawError> {
         Tcp::tcp_tcp_get_tcp_addrinfo(self, h, local)
-            .map(|(e, ip, port)| (e.as_raw(), ip, port))
+            .map(|(e, ip, port)| (e.as_raw(), IpAddr::V4(ip), port))
             .map_err(raw("tcp_tcp_get_tcp_addrinfo"))
     }
     fn tcp_bind_netif(&mut self, h: Handle, bound: bool) -> Result<(), RawError> {
@@ -520,10 +536,13 @@ impl<P: PortProfile> Engine for RustEngine<P> {
     }
 
     fn reset(&mut self, config: &ScenarioConfig) -> Result<(), EngineError> {
+        let ip = config.local_v4().ok_or_else(|| {
+            EngineError::Stimulus(format!("an IPv6 scenario ({}): {NO_IPV6}", config.local_ip))
+        })?;
         let netif = Netif {
-            ip: config.local_ip,
+            ip,
             netmask: [255, 255, 255, 0],
-            gateway: super::gateway_of(config.local_ip),
+            gateway: super::gateway_of(ip),
             mtu: config.mtu,
         };
         match self.tcp.as_deref_mut() {
@@ -548,7 +567,7 @@ impl<P: PortProfile> Engine for RustEngine<P> {
             }
         }
         self.app = RApp::new();
-        self.app.state.remote = (config.remote_ip, config.remote_port);
+        self.app.state.remote = (config.remote_ip.into(), config.remote_port);
         self.sockets = Sockets::default();
         self.config = *config;
         Ok(())
@@ -570,7 +589,7 @@ impl<P: PortProfile> Engine for RustEngine<P> {
     }
 
     fn call(&mut self, call: &ApiCall) -> Result<CallOutcome, EngineError> {
-        let remote = (self.config.remote_ip, self.config.remote_port);
+        let remote = (self.config.remote_ip.into(), self.config.remote_port);
         let tcp = self.tcp.as_deref_mut().ok_or_else(EngineError::not_reset)?;
         // The listening pcb keeps the socket's number (lwIP copies
         // callback_arg from the pcb it replaces).

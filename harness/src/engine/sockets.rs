@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::Hash;
 
-use lwip_vocab::RawErr;
+use lwip_vocab::{IpAddr, RawErr};
 
 use super::app::{Api, AppState, ERR_ARG, ERR_OK};
 use super::{CallOutcome, EngineError};
@@ -39,12 +39,12 @@ pub trait RawStack {
     /// The handle that is lwIP's NULL pcb pointer.
     fn null_handle(&self) -> Self::H;
     /// `tcp_bind(pcb, ip or NULL, port)`.
-    fn tcp_bind_ptr(&mut self, h: Self::H, ip: Option<[u8; 4]>, port: u16) -> Result<i8, RawError>;
+    fn tcp_bind_ptr(&mut self, h: Self::H, ip: Option<IpAddr>, port: u16) -> Result<i8, RawError>;
     /// `tcp_connect(pcb, ip or NULL, port, connected or NULL)`.
     fn tcp_connect_ptr(
         &mut self,
         h: Self::H,
-        ip: Option<[u8; 4]>,
+        ip: Option<IpAddr>,
         port: u16,
         connected: bool,
     ) -> Result<i8, RawError>;
@@ -64,7 +64,7 @@ pub trait RawStack {
         local: bool,
         addr: bool,
         port: bool,
-    ) -> Result<(i8, Option<[u8; 4]>, Option<u16>), RawError>;
+    ) -> Result<(i8, Option<IpAddr>, Option<u16>), RawError>;
     /// `tcp_recv_null(NULL, pcb, NULL, err)`.
     fn tcp_recv_null_fin(&mut self, h: Self::H, err: i8) -> Result<i8, RawError>;
     /// `tcp_process_refused_data(NULL)`.
@@ -74,7 +74,7 @@ pub trait RawStack {
     /// `tcp_new()`; None when out of pcbs.
     fn tcp_new(&mut self) -> Result<Option<Self::H>, RawError>;
     /// `tcp_bind(pcb, IP_ANY, port)`.
-    fn tcp_bind(&mut self, h: Self::H, ip: [u8; 4], port: u16) -> Result<i8, RawError>;
+    fn tcp_bind(&mut self, h: Self::H, ip: IpAddr, port: u16) -> Result<i8, RawError>;
     /// `tcp_listen_with_backlog_and_err` (`with_err`; the err comes back) or
     /// `tcp_listen_with_backlog` (no err): the listening pcb's handle (None
     /// on failure).
@@ -85,7 +85,7 @@ pub trait RawStack {
         with_err: bool,
     ) -> Result<(Option<Self::H>, Option<i8>), RawError>;
     /// `tcp_connect`.
-    fn tcp_connect(&mut self, h: Self::H, ip: [u8; 4], port: u16) -> Result<i8, RawError>;
+    fn tcp_connect(&mut self, h: Self::H, ip: IpAddr, port: u16) -> Result<i8, RawError>;
     /// `tcp_write`.
     fn tcp_write(
         &mut self,
@@ -126,7 +126,7 @@ pub trait RawStack {
     /// `tcp_new_ip_type(type)`; None when out of pcbs.
     fn tcp_new_ip_type(&mut self, ty: u8) -> Result<Option<Self::H>, RawError>;
     /// `tcp_tcp_get_tcp_addrinfo(pcb, local, &addr, &port)`: err, address, port.
-    fn tcp_addrinfo(&mut self, h: Self::H, local: bool) -> Result<(i8, [u8; 4], u16), RawError>;
+    fn tcp_addrinfo(&mut self, h: Self::H, local: bool) -> Result<(i8, IpAddr, u16), RawError>;
     /// `tcp_bind_netif(pcb, netif or NULL)`.
     fn tcp_bind_netif(&mut self, h: Self::H, bound: bool) -> Result<(), RawError>;
     /// `tcp_txnow()`.
@@ -161,7 +161,7 @@ impl<S: RawStack> Api for AsApi<'_, S> {
     fn abort(&mut self, h: S::H) {
         let _ = self.0.tcp_abort(h);
     }
-    fn connect_new(&mut self, ip: [u8; 4], port: u16) -> Option<S::H> {
+    fn connect_new(&mut self, ip: IpAddr, port: u16) -> Option<S::H> {
         let h = self.0.tcp_new().ok()??;
         if self.0.tcp_connect(h, ip, port).ok()? == ERR_OK {
             Some(h)
@@ -254,7 +254,7 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
         s: &mut S,
         app: &mut AppState<H>,
         call: &ApiCall,
-        remote: ([u8; 4], u16),
+        remote: (IpAddr, u16),
     ) -> Result<CallOutcome, EngineError> {
         // Connections the application opened inside callbacks get the
         // next descriptors, in the order they were opened.
@@ -305,7 +305,7 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
         s: &mut S,
         app: &mut AppState<H>,
         call: &ApiCall,
-        remote: ([u8; 4], u16),
+        remote: (IpAddr, u16),
     ) -> Result<CallOutcome, RawError> {
         let null = s.null_handle();
         let pcb = |fd: &i32| {
@@ -329,7 +329,7 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
             ApiCall::AddrInfo { fd, local } => {
                 let (err, ip, port) = s.tcp_addrinfo(pcb(fd)?, *local)?;
                 CallOutcome {
-                    addr: Some(format!("{}.{}.{}.{}:{port}", ip[0], ip[1], ip[2], ip[3])),
+                    addr: Some(addr_port(ip, port)),
                     ..err_outcome(err)
                 }
             }
@@ -493,9 +493,7 @@ impl<H: Copy + Eq + Hash + Ord> Sockets<H> {
                     }
                     NullArg::AddrInfo { local, addr, port } => {
                         let (err, ip, p) = s.tcp_addrinfo_ptr(h, local, addr, port)?;
-                        let ip = ip.map_or("NULL".to_string(), |ip| {
-                            format!("{}.{}.{}.{}", ip[0], ip[1], ip[2], ip[3])
-                        });
+                        let ip = ip.map_or("NULL".to_string(), |ip| ip.to_string());
                         let p = p.map_or("NULL".to_string(), |p| p.to_string());
                         CallOutcome {
                             addr: Some(format!("{ip}:{p}")),
@@ -569,5 +567,14 @@ fn call_fd(call: &ApiCall) -> Option<i32> {
         | ApiCall::NullArg { fd, .. }
         | ApiCall::RecvNull { fd, .. }
         | ApiCall::Policy { fd, .. } => Some(*fd),
+    }
+}
+
+/// `ip:port` as the reports write it, `[ip]:port` for IPv6.
+fn addr_port(ip: IpAddr, port: u16) -> String {
+    if ip.is_v6() {
+        format!("[{ip}]:{port}")
+    } else {
+        format!("{ip}:{port}")
     }
 }

@@ -305,6 +305,7 @@ pub fn check(case: &FuzzCase, engines: &mut [Box<dyn Engine>], catch_panics: boo
         failures: vec![],
         warnings: vec![],
         input_error: None,
+        skipped: None,
         steps: view.steps.len(),
         traces: None,
     };

@@ -13,6 +13,7 @@
 //! (`--unchecked_outbound`), and checked again.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 
 use crate::case::{engine_failure, run_text};
 use crate::engine::Engine;
@@ -98,10 +99,12 @@ impl Ctx<'_> {
             };
             // First the addresses a script can say, and lengths and
             // checksums fixed up, if the finding survives that.
-            if p.len() >= 20 {
+            if let (true, IpAddr::V4(remote), IpAddr::V4(local)) =
+                (p.len() >= 20, case.config.remote_ip, case.config.local_ip)
+            {
                 let mut q = p.clone();
-                q[12..16].copy_from_slice(&case.config.remote_ip);
-                q[16..20].copy_from_slice(&case.config.local_ip);
+                q[12..16].copy_from_slice(&remote.octets());
+                q[16..20].copy_from_slice(&local.octets());
                 // A TCP header length Segment cannot decode: the bare header.
                 let ihl = usize::from(q[0] & 0x0f) * 4;
                 if Segment::decode(&q).is_none() && q.len() >= ihl + 20 && ihl >= 20 {

@@ -398,6 +398,7 @@ fn seg(dport: u16, seq_rel: u32, ack: u32, fl: u8, win: u16, len: usize, o: &[Op
         ttl: 64,
         ip_id: 1,
         ip_frag: 0,
+        flow: 0,
         sport: d.remote_port,
         dport,
         seq: d.remote_isn.wrapping_add(seq_rel),

@@ -630,7 +630,7 @@ impl Session {
             Role::Server => {
                 g.call(ApiCall::Bind {
                     fd: 3,
-                    ip: [0; 4],
+                    ip: lwip_vocab::IpAddr::V4([0; 4]),
                     port: 8080,
                 });
                 g.call(ApiCall::Listen {

@@ -7,6 +7,7 @@
 //! `tcp_app(-1)` (a policy line that changes nothing).
 
 use std::fmt::Write as _;
+use std::net::IpAddr;
 
 use crate::engine::OutPacket;
 use crate::model::{
@@ -86,10 +87,15 @@ fn fd_text(fd: i32) -> String {
 pub fn call_text(c: &ApiCall) -> String {
     match c {
         ApiCall::Socket => "socket(..., SOCK_STREAM, IPPROTO_TCP)".into(),
-        ApiCall::Bind { fd, ip, port } => format!(
-            "bind({fd}, {{sa_family=AF_INET, sin_port=htons({port}), sin_addr=inet_addr(\"{}.{}.{}.{}\")}}, 16)",
-            ip[0], ip[1], ip[2], ip[3]
-        ),
+        ApiCall::Bind { fd, ip, port } => match ip {
+            lwip_vocab::IpAddr::V4(_) => format!(
+                "bind({fd}, {{sa_family=AF_INET, sin_port=htons({port}), sin_addr=inet_addr(\"{ip}\")}}, 16)"
+            ),
+            lwip_vocab::IpAddr::V6(_) => format!(
+                "bind({fd}, {{sa_family=AF_INET6, sin6_port=htons({port}), sin6_addr=inet6_addr(\"{ip}\")}}, 28)"
+            ),
+            lwip_vocab::IpAddr::Any => format!("tcp_bind({fd}, IP_ANY_TYPE, {port})"),
+        },
         ApiCall::Listen {
             fd,
             backlog,
@@ -324,13 +330,15 @@ pub fn outbound_text(p: &OutPacket, local_isn: Option<u32>, remote_isn: u32) -> 
 /// Script options for a configuration (only those not at their default).
 fn config_options(c: &ScenarioConfig) -> Vec<String> {
     let d = ScenarioConfig::default();
-    let ip = |a: [u8; 4]| format!("{}.{}.{}.{}", a[0], a[1], a[2], a[3]);
     let mut v = Vec::new();
-    if c.local_ip != d.local_ip {
-        v.push(format!("--local_ip={}", ip(c.local_ip)));
+    if c.is_ipv6() {
+        v.push("--ip_version=ipv6".to_string());
     }
-    if c.remote_ip != d.remote_ip {
-        v.push(format!("--remote_ip={}", ip(c.remote_ip)));
+    if c.local_ip != d.local_ip && c.local_ip != IpAddr::V6(crate::model::IPV6_LOCAL) {
+        v.push(format!("--local_ip={}", c.local_ip));
+    }
+    if c.remote_ip != d.remote_ip && c.remote_ip != IpAddr::V6(crate::model::IPV6_REMOTE) {
+        v.push(format!("--remote_ip={}", c.remote_ip));
     }
     if c.remote_port != d.remote_port {
         v.push(format!("--remote_port={}", c.remote_port));

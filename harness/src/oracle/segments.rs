@@ -71,15 +71,15 @@ pub fn side_by_side(a: &OutPacket, b: &OutPacket) -> Vec<String> {
         return vec![];
     };
     let rows = |s: &Segment, t: u64| -> Vec<(String, String)> {
-        let ip = |a: [u8; 4]| format!("{}.{}.{}.{}", a[0], a[1], a[2], a[3]);
         [
             ("time", format!("{:.3}s", t as f64 / 1e6)),
-            ("ip.src", ip(s.src)),
-            ("ip.dst", ip(s.dst)),
+            ("ip.src", s.src.to_string()),
+            ("ip.dst", s.dst.to_string()),
             ("ip.tos", s.tos.to_string()),
             ("ip.ttl", s.ttl.to_string()),
             ("ip.id", s.ip_id.to_string()),
             ("ip.flags/offset", format!("{:#06x}", s.ip_frag)),
+            ("ip6.flow", format!("{:#07x}", s.flow)),
             ("sport", s.sport.to_string()),
             ("dport", s.dport.to_string()),
             ("seq", s.seq.to_string()),
@@ -98,6 +98,11 @@ pub fn side_by_side(a: &OutPacket, b: &OutPacket) -> Vec<String> {
         .collect()
     };
     let (mut ra, mut rb) = (rows(&x, a.time_us), rows(&y, b.time_us));
+    // The flow label only where there is one.
+    if x.version() == 4 && y.version() == 4 {
+        ra.retain(|(n, _)| n != "ip6.flow");
+        rb.retain(|(n, _)| n != "ip6.flow");
+    }
     // Options, one per row, so the differing one is marked.
     let (oa, ob) = (x.opts(), y.opts());
     for i in 0..oa.len().max(ob.len()) {
@@ -132,7 +137,7 @@ fn hex(b: &[u8]) -> String {
 /// The names of the fields in which two packets differ.
 pub fn field_diff(a: &[u8], b: &[u8]) -> Vec<String> {
     let (Some(x), Some(y)) = (Segment::decode(a), Segment::decode(b)) else {
-        return vec!["bytes (not both IPv4/TCP)".into()];
+        return vec!["bytes (not both IPv4/TCP or IPv6/TCP)".into()];
     };
     let mut f = Vec::new();
     let check = |f: &mut Vec<String>, name: &str, differ: bool| {
@@ -146,6 +151,7 @@ pub fn field_diff(a: &[u8], b: &[u8]) -> Vec<String> {
     check(&mut f, "ip.ttl", x.ttl != y.ttl);
     check(&mut f, "ip.id", x.ip_id != y.ip_id);
     check(&mut f, "ip.flags/offset", x.ip_frag != y.ip_frag);
+    check(&mut f, "ip6.flow", x.flow != y.flow);
     check(&mut f, "sport", x.sport != y.sport);
     check(&mut f, "dport", x.dport != y.dport);
     check(&mut f, "seq", x.seq != y.seq);
