@@ -129,6 +129,9 @@ pub fn to_scenario(script: &Script) -> Result<(Scenario, Vec<Warning>), MapError
                     )));
                 }
             },
+            // Definitions are the parser's (script::parse_with_defines):
+            // their names were replaced by their values.
+            "define" => {}
             "profiles" => {
                 profiles = val
                     .split(',')

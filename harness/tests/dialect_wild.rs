@@ -283,3 +283,193 @@ fn an_ipv6_script_is_refused_not_run_as_ipv4() {
     let e = map_error(&format!("--ip_version=ipx\n{body}"));
     assert!(e.contains("expected ipv4"), "{e}");
 }
+
+/// Definitions: `--define=NAME=VALUE` at the top of the script and
+/// `-D NAME=VALUE` on the command line (`run_text_with_defines`); a name
+/// used as a word is replaced by its value, as packetdrill's lexer does.
+#[test]
+fn defined_names_are_replaced_by_their_values() {
+    let syn = |opt: &str| {
+        format!(
+            "{LISTEN}+0.1 < S 0:0(0) win 65535 <{opt}>\n\
+             +0 > S. 0:0(0) ack 1 win 11680 <mss 1460>\n"
+        )
+    };
+    let want: &[u8] = &[34, 10, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef];
+    // In the script.
+    let got = inbound_options(&format!(
+        "--define=TFO_COOKIE=0123456789abcdef\n{}",
+        syn("FO TFO_COOKIE")
+    ));
+    assert!(got[0].starts_with(want), "{:02x?}", got[0]);
+    // On the command line.
+    let mut a = by_name("c").unwrap();
+    let mut b = by_name("rust").unwrap();
+    let defines = vec![("TFO_COOKIE".to_string(), "0123456789abcdef".to_string())];
+    let r = harness::case::run_text_with_defines(
+        "wild.pkt",
+        &syn("FO TFO_COOKIE"),
+        &defines,
+        a.as_mut(),
+        b.as_mut(),
+    );
+    assert!(r.result.input_error.is_none(), "{:?}", r.result.input_error);
+    assert!(r.result.failures.is_empty(), "{:?}", r.result.failures);
+    let opts = Segment::decode(&r.log_a.iter().find(|p| p.dir == Dir::In).unwrap().bytes)
+        .unwrap()
+        .options;
+    assert!(opts.starts_with(want), "{opts:02x?}");
+    // The command line wins over the script.
+    let (s, _) = harness::script::parse_with_defines(
+        "wild.pkt",
+        "--define=W=100\n0 < . 1:1(0) ack 1 win W\n",
+        &[("W".into(), "200".into())],
+    )
+    .unwrap();
+    let harness::script::EventKind::Packet(p) = &s.events[0].kind else {
+        panic!()
+    };
+    assert_eq!(p.win, Some(200));
+    // Values of every kind: a word, a string, a number.
+    let (s, _) = harness::script::parse(
+        "wild.pkt",
+        "--define=PROTO=IPPROTO_TCP --define=CC=\"reno cubic\" --define=N=0x10\n\
+         0 socket(..., SOCK_STREAM, PROTO) = 3\n\
+         +0 setsockopt(3, IPPROTO_TCP, TCP_CONGESTION, CC, N) = 0\n",
+    )
+    .unwrap();
+    use harness::script::{EventKind, Expr};
+    let EventKind::Call(c) = &s.events[0].kind else {
+        panic!()
+    };
+    assert_eq!(c.args[2], Expr::Word("IPPROTO_TCP".into()));
+    let EventKind::Call(c) = &s.events[1].kind else {
+        panic!()
+    };
+    assert_eq!(c.args[3], Expr::Str("reno cubic".into()));
+    assert_eq!(c.args[4], Expr::Hex(16));
+    // The --define option itself is no "no meaning on lwIP" warning.
+    let (failures, _) = run(&format!("--define=X=1\n{}", syn("mss 1460")));
+    assert!(failures.is_empty());
+}
+
+/// A name no definition gives a value, where a value is needed: one line
+/// naming the file, the line and the name.
+#[test]
+fn an_undefined_name_is_an_error_naming_it() {
+    for (line, text) in [
+        ("+0.1 < S 0:0(0) win 65535 <FO TFO_COOKIE>", "TFO_COOKIE"),
+        ("+0.1 < S 0:0(0) win WINDOW", "WINDOW"),
+        ("+0.1 < S 0:0(0) win 65535 <mss MSS_VAL>", "MSS_VAL"),
+    ] {
+        let e = harness::script::parse("wild.pkt", &format!("{LISTEN}{line}\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("wild.pkt:4:"), "{e}");
+        assert!(e.contains(&format!("'{text}' is not defined")), "{e}");
+        assert!(!e.contains('\n'), "{e}");
+    }
+    // A definition that is not NAME=VALUE.
+    let e = harness::script::parse("wild.pkt", &format!("--define=X\n{LISTEN}"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("wild.pkt:1:1: expected --define=NAME=VALUE"),
+        "{e}"
+    );
+}
+
+/// The FreeBSD-oriented dialect's conditionals: `#ifdef NAME` ...
+/// `#endif` (tcpdiff also takes `#ifndef`, `#else` and nesting). tcpdiff
+/// is none of Linux, FreeBSD, NetBSD, OpenBSD, Omnet; `lwIP` is defined,
+/// and so is every name given with -D or --define.
+#[test]
+fn conditionals_take_the_lwip_branch() {
+    // The FreeBSD and Linux lines would fail (wrong window); the lwIP
+    // line holds.
+    let text = format!(
+        "{LISTEN}+0.1 < S 0:0(0) win 65535 <mss 1460>\n\
+         #ifdef FreeBSD\n\
+         +0 > S. 0:0(0) ack 1 win 65535 <mss 1460>\n\
+         #endif\n\
+         #ifdef Linux\n\
+         +0 > S. 0:0(0) ack 1 win 29200 <mss 1460>\n\
+         #else\n\
+         #ifndef lwIP\n\
+         +0 > S. 0:0(0) ack 1 win 1 <mss 1460>\n\
+         #else\n\
+         +0 > S. 0:0(0) ack 1 win 11680 <mss 1460>\n\
+         #endif\n\
+         #endif\n"
+    );
+    let (failures, packets) = run(&text);
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_eq!(packets.len(), 2);
+    // Line numbers are kept: the lwIP expectation is on line 14.
+    let (s, _) = harness::script::parse("wild.pkt", &text).unwrap();
+    assert_eq!(s.events.last().unwrap().line, 14);
+    // A -D name counts, and a --define name.
+    let pick = "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n\
+                #ifdef FAST\n+0 f1()\n#else\n+0 f2()\n#endif\n";
+    let name = |s: &harness::script::Script| match &s.events[1].kind {
+        harness::script::EventKind::Call(c) => c.name.clone(),
+        _ => panic!(),
+    };
+    let (s, _) = harness::script::parse("a.pkt", pick).unwrap();
+    assert_eq!(name(&s), "f2");
+    let (s, _) =
+        harness::script::parse_with_defines("a.pkt", pick, &[("FAST".into(), "1".into())]).unwrap();
+    assert_eq!(name(&s), "f1");
+    let (s, _) = harness::script::parse("a.pkt", &format!("--define=FAST=1\n{pick}")).unwrap();
+    assert_eq!(name(&s), "f1");
+}
+
+/// Unbalanced conditionals: one line naming the file and the line.
+#[test]
+fn unbalanced_conditionals_are_an_error_at_their_line() {
+    for (text, want) in [
+        ("0 f()\n#endif\n", "c.pkt:2:1: expected '#endif' only after"),
+        ("0 f()\n#else\n", "c.pkt:2:1: expected '#else' only after"),
+        (
+            "0 f()\n#ifdef X\n+0 g()\n",
+            "c.pkt:2:1: expected '#endif' closing this '#ifdef X', found end of file",
+        ),
+        (
+            "#ifndef X\n0 f()\n#else\n#else\n#endif\n",
+            "c.pkt:4:1: expected '#endif' closing '#ifndef X' (line 1)",
+        ),
+        (
+            "#ifdef X Y\n0 f()\n#endif\n",
+            "c.pkt:1:1: expected one name after '#ifdef'",
+        ),
+    ] {
+        let e = harness::script::parse("c.pkt", text)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with(want), "{text:?}: {e}");
+        assert!(!e.contains('\n'), "{e}");
+    }
+}
+
+/// `%{ python }%` blocks are parsed and skipped with a warning naming
+/// the line.
+#[test]
+fn python_blocks_are_skipped_with_a_warning() {
+    let mut a = by_name("c").unwrap();
+    let mut b = by_name("rust").unwrap();
+    let text = format!(
+        "{LISTEN}+0.1 < S 0:0(0) win 65535 <mss 1460>\n\
+         +0 > S. 0:0(0) ack 1 win 11680 <mss 1460>\n\
+         +0 %{{ assert tcpi_snd_cwnd == 10 }}%\n"
+    );
+    let r = run_text("wild.pkt", &text, a.as_mut(), b.as_mut()).result;
+    assert!(r.input_error.is_none(), "{:?}", r.input_error);
+    assert!(r.failures.is_empty(), "{:?}", r.failures);
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.starts_with("wild.pkt:6:") && w.contains("python block skipped")),
+        "{:?}",
+        r.warnings
+    );
+}

@@ -18,6 +18,7 @@ pub const MAX_EXPR_DEPTH: usize = 64;
 pub(crate) struct Parser<'a> {
     file: &'a str,
     src: &'a str,
+    defines: &'a [(String, String)],
     lexer: Lexer<'a>,
     buf: VecDeque<Token>,
     warnings: Vec<Warning>,
@@ -29,11 +30,19 @@ type PResult<T> = Result<T, ParseError>;
 const TIME_EXPECTED: &str = "a time (e.g. '0', '0.100', '+0.1', '*' or '+0~+0.2')";
 
 impl<'a> Parser<'a> {
+    #[cfg(test)]
     pub fn new(file: &'a str, src: &'a str) -> Self {
+        Self::with_defines(file, src, &[])
+    }
+
+    /// A parser whose lexer replaces the words `defines` names by their
+    /// values (`-D NAME=VALUE`, `--define=NAME=VALUE`).
+    pub fn with_defines(file: &'a str, src: &'a str, defines: &'a [(String, String)]) -> Self {
         Parser {
             file,
             src,
-            lexer: Lexer::new(src),
+            defines,
+            lexer: Lexer::with_defines(src, defines),
             buf: VecDeque::new(),
             warnings: Vec::new(),
             depth: 0,
@@ -87,13 +96,21 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The token's text: as written, or a defined word's value.
     fn text(&self, t: &Token) -> &'a str {
+        if let Some(i) = t.subst {
+            return self.defines.get(i).map_or("", |(_, v)| v.as_str());
+        }
         self.src.get(t.start..t.end).unwrap_or("")
     }
 
     fn found(&self, t: &Token) -> String {
         if t.kind == TokKind::Eof {
             return "end of file".into();
+        }
+        if t.subst.is_some() {
+            let name = self.src.get(t.start..t.end).unwrap_or("");
+            return format!("'{name}' (defined as '{}')", self.text(t));
         }
         let text = self.text(t);
         let first = text.lines().next().unwrap_or("");
@@ -112,6 +129,27 @@ impl<'a> Parser<'a> {
             found: self.found(t),
             expected: expected.into(),
         }
+    }
+
+    /// Where a value is needed and `t` is a name that no define gave a
+    /// value: the error naming it.
+    fn undefined(&self, t: &Token, what: &str) -> Option<ParseError> {
+        let name = self.text(t);
+        let is_name = t.kind == TokKind::Word
+            && t.subst.is_none()
+            && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && !name.bytes().all(|b| b.is_ascii_hexdigit());
+        is_name.then(|| {
+            let mut e = self.err_at(
+                t,
+                format!(
+                    "{what}: '{name}' is not defined (-D {name}=VALUE on the command line, \
+                     or --define={name}=VALUE at the top of the script)"
+                ),
+            );
+            e.found = format!("undefined name '{name}'");
+            e
+        })
     }
 
     fn warn_at(&mut self, t: &Token, message: impl Into<String>) {
@@ -166,7 +204,9 @@ impl<'a> Parser<'a> {
                 self.bump()?;
                 Ok(v)
             }
-            _ => Err(self.err_at(&t, expected)),
+            _ => Err(self
+                .undefined(&t, expected)
+                .unwrap_or_else(|| self.err_at(&t, expected))),
         }
     }
 
@@ -183,7 +223,9 @@ impl<'a> Parser<'a> {
                 self.bump()?;
                 Ok(v)
             }
-            _ => Err(self.err_at(&t, expected)),
+            _ => Err(self
+                .undefined(&t, expected)
+                .unwrap_or_else(|| self.err_at(&t, expected))),
         }
     }
 
@@ -895,8 +937,11 @@ impl<'a> Parser<'a> {
         if !matches!(t.kind, TokKind::Word | TokKind::Int) {
             return Ok(None);
         }
-        let text = self.text(&t);
         let expected = format!("an even number of hex digits (at most {max_bytes} bytes)");
+        if let Some(e) = self.undefined(&t, &expected) {
+            return Err(e);
+        }
+        let text = self.text(&t);
         if !text.len().is_multiple_of(2) || text.len() / 2 > max_bytes {
             return Err(self.err_at(&t, expected));
         }
