@@ -234,6 +234,9 @@ const TCPOPT_EXP: u8 = 254;
 /// TFO's experiment identifier before RFC 7413 (packetdrill's
 /// TCPOPT_FASTOPEN_MAGIC).
 const TCPOPT_FASTOPEN_MAGIC: u16 = 0xF989;
+/// AccECN's options (RFC 9768): order 0 and order 1.
+const TCPOPT_ACCECN0: u8 = 172;
+const TCPOPT_ACCECN1: u8 = 174;
 /// TCP MD5 signature (RFC 2385): kind 19, then the digest.
 const TCPOPT_MD5SIG: u8 = 19;
 
@@ -267,8 +270,38 @@ fn sym_opts(m: &Mapper, opts: &[TcpOption]) -> Result<Vec<SymOpt>, MapError> {
                     SymOpt::Other(TCPOPT_EXP, data)
                 }
                 TcpOption::Md5(digest) => SymOpt::Other(TCPOPT_MD5SIG, digest.clone()),
-                other => {
-                    return Err(m.err(format!("option {other:?} is not supported by lwIP's TCP")));
+                // AccECN (RFC 9768), which lwIP does not implement: the
+                // counters, 24 bits each, in the order written.
+                TcpOption::AccEcnCounters { name, fields } if name != "AccECNEXP" => {
+                    let kind = if name == "AccECN1" {
+                        TCPOPT_ACCECN1
+                    } else {
+                        TCPOPT_ACCECN0
+                    };
+                    let data = fields
+                        .iter()
+                        .flat_map(|(_, v)| v.to_be_bytes()[1..].to_vec())
+                        .collect();
+                    SymOpt::Other(kind, data)
+                }
+                TcpOption::AccEcnCounters { .. } => {
+                    return Err(m.err(
+                        "AccECNEXP (the AccECN fork's experimental option): lwIP has no AccECN, \
+                         and tcpdiff does not know that option's layout; write AccECN0/AccECN1 \
+                         or 'opt 254 HEX'",
+                    ));
+                }
+                TcpOption::WScaleAny => {
+                    return Err(m.err(
+                        "'wscale *' (any shift count): the harness's expectations cannot say \
+                         it yet; write the shift count",
+                    ));
+                }
+                TcpOption::AccEcn(_) => {
+                    return Err(m.err(
+                        "'ECN ...': lwIP has no AccECN, and this spelling names no option kind; \
+                         write AccECN0/AccECN1 (kinds 172/174) or 'opt KIND HEX'",
+                    ));
                 }
             })
         })

@@ -473,3 +473,70 @@ fn python_blocks_are_skipped_with_a_warning() {
         r.warnings
     );
 }
+
+/// Options lwIP does not implement: `AccECN0`/`AccECN1` (RFC 9768, kinds
+/// 172 and 174, the counters 3 bytes each in the order written) and the
+/// generic `opt KIND HEX`. On `<` lines they go on the wire as bytes (lwIP
+/// skips them); on `>` lines they are matched as bytes, so an expectation
+/// of one fails as a mismatch (lwIP never sends them).
+#[test]
+fn unknown_options_are_bytes_both_ways() {
+    let cases: [(&str, &[u8]); 5] = [
+        (
+            "AccECN0 e0b 1 ceb 2 e1b 16777215",
+            &[172, 11, 0, 0, 1, 0, 0, 2, 0xff, 0xff, 0xff],
+        ),
+        ("AccECN1 e1b 5", &[174, 5, 0, 0, 5]),
+        ("AccECN0", &[172, 2]),
+        ("opt 253 dead", &[253, 4, 0xde, 0xad]),
+        ("opt 30 0011", &[30, 4, 0x00, 0x11]),
+    ];
+    for (opt, bytes) in cases {
+        let text = format!(
+            "{LISTEN}+0.1 < S 0:0(0) win 65535 <mss 1460,{opt}>\n\
+             +0 > S. 0:0(0) ack 1 win 11680 <mss 1460>\n"
+        );
+        let got = inbound_options(&text);
+        assert_eq!(&got[0][..4], &[2, 4, 0x05, 0xb4], "{opt}");
+        assert!(got[0][4..].starts_with(bytes), "{opt}: {:02x?}", got[0]);
+        assert_eq!(got[0].len() % 4, 0, "{opt}: {:02x?}", got[0]);
+        // Expected from lwIP: a mismatch.
+        let text = format!(
+            "{LISTEN}+0.1 < S 0:0(0) win 65535 <mss 1460>\n\
+             +0 > S. 0:0(0) ack 1 win 11680 <mss 1460,{opt}>\n"
+        );
+        let (failures, _) = run(&text);
+        assert_eq!(failures.len(), 1, "{opt}: {failures:?}");
+        assert!(failures[0].contains("option"), "{opt}: {failures:?}");
+        // Printed back as parsed.
+        let (s1, _) = harness::script::parse("a.pkt", &text).unwrap();
+        let (s2, _) = harness::script::parse("b.pkt", &harness::script::print(&s1)).unwrap();
+        assert_eq!(s1.events, s2.events, "{opt}");
+    }
+    // Counters are 24 bits, each at most once.
+    for bad in ["AccECN0 e0b 16777216", "AccECN0 e0b 1 e0b 2"] {
+        let e = harness::script::parse("a.pkt", &format!("0 > S. 0:0(0) <{bad}>\n")).unwrap_err();
+        assert_eq!(e.line, 1, "{bad}: {e}");
+    }
+}
+
+/// AccECN spellings with no known wire kind, and MPTCP options: one line
+/// naming what lwIP lacks.
+#[test]
+fn accecn_without_a_kind_and_mptcp_are_refused() {
+    for opt in ["AccECNEXP e0b 1 ceb 0 e1b 1", "ECN e0b 1 ceb 0 e1b 1"] {
+        let e = map_error(&format!(
+            "{LISTEN}+0.1 < S 0:0(0) win 65535 <mss 1460,{opt}>\n"
+        ));
+        assert!(e.starts_with("wild.pkt:4:"), "{e}");
+        assert!(e.contains("lwIP has no AccECN"), "{e}");
+    }
+    let e = harness::script::parse(
+        "wild.pkt",
+        &format!("{LISTEN}+0.1 < S 0:0(0) win 65535 <mp_capable v1 flags 0x81 key=1>\n"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.starts_with("wild.pkt:4:"), "{e}");
+    assert!(e.contains("lwIP has no Multipath TCP"), "{e}");
+}

@@ -244,6 +244,14 @@ pub enum TcpOption {
     Md5(Vec<u8>),
     /// `ECN name N name N ...` (AccECN option), fields as written.
     AccEcn(Vec<(String, u32)>),
+    /// `AccECN0 e0b N ceb N e1b N`, `AccECN1 ...` (RFC 9768's options,
+    /// kinds 172 and 174) and `AccECNEXP ...` (the AccECN fork of
+    /// packetdrill's experimental option): `name` as written, the 24-bit
+    /// counters in the order written (zero to three of e0b, ceb, e1b).
+    AccEcnCounters {
+        name: String,
+        fields: Vec<(String, u32)>,
+    },
     /// `opt KIND [hexdata]`: any option by number (tcpdiff extension).
     Generic { kind: u8, data: Vec<u8> },
 }

@@ -959,7 +959,7 @@ impl<'a> Parser<'a> {
 
     fn parse_tcp_option(&mut self) -> PResult<TcpOption> {
         const EXPECTED: &str = "a TCP option (nop, eol, mss N, wscale N, sackOK, sack a:b, \
-                                TS val N ecr N, FO, FOEXP, md5, ECN, opt KIND)";
+                                TS val N ecr N, FO, FOEXP, md5, AccECN0, AccECN1, ECN, opt KIND)";
         let t = self.peek()?;
         if t.kind != TokKind::Word {
             return Err(self.err_at(&t, EXPECTED));
@@ -1074,6 +1074,33 @@ impl<'a> Parser<'a> {
                     fields.push((fname, v as u32));
                 }
                 TcpOption::AccEcn(fields)
+            }
+            "AccECN0" | "AccECN1" | "AccECNEXP" => {
+                let name = name.to_string();
+                self.bump()?;
+                let mut fields = Vec::new();
+                while self.peek()?.kind == TokKind::Word {
+                    let f = self.peek()?;
+                    let fname = self.text(&f);
+                    if !matches!(fname, "e0b" | "ceb" | "e1b") {
+                        break;
+                    }
+                    if fields.iter().any(|(n, _)| n == fname) {
+                        return Err(self.err_at(&f, "each AccECN counter at most once"));
+                    }
+                    let fname = fname.to_string();
+                    self.bump()?;
+                    let v =
+                        self.expect_uint(0xff_ffff, "a 24-bit AccECN counter (0..=16777215)")?;
+                    fields.push((fname, v as u32));
+                }
+                TcpOption::AccEcnCounters { name, fields }
+            }
+            w if MPTCP_OPTIONS.contains(&w) => {
+                return Err(self.err_at(
+                    &t,
+                    "a TCP option lwIP has (MPTCP options: lwIP has no Multipath TCP)",
+                ));
             }
             "opt" => {
                 self.bump()?;
@@ -1388,6 +1415,22 @@ impl<'a> Parser<'a> {
         }
     }
 }
+
+/// The MPTCP option names of the MPTCP fork of packetdrill's lexer (its
+/// `tcp_option` productions): refused, lwIP has no MPTCP.
+const MPTCP_OPTIONS: &[&str] = &[
+    "mp_capable",
+    "mp_capable_no_cs",
+    "mp_join_syn",
+    "mp_join_syn_ack",
+    "mp_join_ack",
+    "dss",
+    "add_address",
+    "remove_address",
+    "mp_prio",
+    "mp_fail",
+    "mp_fastclose",
+];
 
 /// Hex digits to bytes (None: odd length or a non-hex digit).
 fn decode_hex(s: &str) -> Option<Vec<u8>> {

@@ -248,6 +248,13 @@ pub fn tcp_option_to_string(o: &TcpOption) -> String {
             }
             s
         }
+        TcpOption::AccEcnCounters { name, fields } => {
+            let mut s = name.clone();
+            for (n, v) in fields {
+                let _ = write!(s, " {n} {v}");
+            }
+            s
+        }
         TcpOption::Generic { kind, data } if data.is_empty() => format!("opt {kind}"),
         TcpOption::Generic { kind, data } => format!("opt {kind} {}", hex(data)),
     }
