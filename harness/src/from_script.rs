@@ -237,6 +237,12 @@ const TCPOPT_FASTOPEN_MAGIC: u16 = 0xF989;
 /// AccECN's options (RFC 9768): order 0 and order 1.
 const TCPOPT_ACCECN0: u8 = 172;
 const TCPOPT_ACCECN1: u8 = 174;
+/// The experimental AccECN options' ExIDs (the FreeBSD-oriented
+/// packetdrill's tcp_options.h, after draft-ietf-tcpm-accurate-ecn-20).
+const ACCECN0_EXID: u16 = 0xACC0;
+const ACCECN1_EXID: u16 = 0xACC1;
+/// TCP ACK Rate Request's ExID (the same file).
+const TARR_EXID: u16 = 0x00AC;
 /// TCP MD5 signature (RFC 2385): kind 19, then the digest.
 const TCPOPT_MD5SIG: u8 = 19;
 
@@ -273,16 +279,25 @@ fn sym_opts(m: &Mapper, opts: &[TcpOption]) -> Result<Vec<SymOpt>, MapError> {
                 // AccECN (RFC 9768), which lwIP does not implement: the
                 // counters, 24 bits each, in the order written.
                 TcpOption::AccEcnCounters { name, fields } if name != "AccECNEXP" => {
-                    let kind = if name == "AccECN1" {
-                        TCPOPT_ACCECN1
-                    } else {
-                        TCPOPT_ACCECN0
-                    };
-                    let data = fields
+                    let counters = fields
                         .iter()
-                        .flat_map(|(_, v)| v.to_be_bytes()[1..].to_vec())
-                        .collect();
-                    SymOpt::Other(kind, data)
+                        .flat_map(|(_, v)| v.to_be_bytes()[1..].to_vec());
+                    let exp = |exid: u16| exid.to_be_bytes().into_iter().chain(counters.clone());
+                    match name.as_str() {
+                        "AccECN1" => SymOpt::Other(TCPOPT_ACCECN1, counters.collect()),
+                        "exp-AccECN0" => SymOpt::Other(TCPOPT_EXP, exp(ACCECN0_EXID).collect()),
+                        "exp-AccECN1" => SymOpt::Other(TCPOPT_EXP, exp(ACCECN1_EXID).collect()),
+                        _ => SymOpt::Other(TCPOPT_ACCECN0, counters.collect()),
+                    }
+                }
+                // TCP ACK Rate Request (draft-gomez-tcpm-ack-rate-request):
+                // the ExID, then the rate in the upper 11 bits of 16.
+                TcpOption::ExpTarr(rate) => {
+                    let mut data = TARR_EXID.to_be_bytes().to_vec();
+                    if let Some(r) = rate {
+                        data.extend_from_slice(&(r << 5).to_be_bytes());
+                    }
+                    SymOpt::Other(TCPOPT_EXP, data)
                 }
                 TcpOption::AccEcnCounters { .. } => {
                     return Err(m.err(

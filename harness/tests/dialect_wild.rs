@@ -474,20 +474,29 @@ fn python_blocks_are_skipped_with_a_warning() {
     );
 }
 
-/// Options lwIP does not implement: `AccECN0`/`AccECN1` (RFC 9768, kinds
-/// 172 and 174, the counters 3 bytes each in the order written) and the
-/// generic `opt KIND HEX`. On `<` lines they go on the wire as bytes (lwIP
-/// skips them); on `>` lines they are matched as bytes, so an expectation
-/// of one fails as a mismatch (lwIP never sends them).
+/// Options lwIP does not implement, in the FreeBSD-oriented dialect's
+/// spellings: `AccECN0`/`AccECN1` (RFC 9768, kinds 172 and 174, the
+/// counters 3 bytes each in the order written), `exp-AccECN0`/
+/// `exp-AccECN1` (kind 254, ExID 0xACC0/0xACC1), `exp-tarr [R]` (kind 254,
+/// ExID 0x00AC, R in the upper 11 bits of 16), and the generic `opt KIND
+/// HEX`. On `<` lines they go on the wire as bytes (lwIP skips them); on
+/// `>` lines they are matched as bytes, so an expectation of one fails as
+/// a mismatch (lwIP never sends them).
 #[test]
 fn unknown_options_are_bytes_both_ways() {
-    let cases: [(&str, &[u8]); 5] = [
+    let cases: [(&str, &[u8]); 8] = [
         (
-            "AccECN0 e0b 1 ceb 2 e1b 16777215",
+            "AccECN0 ee0b 1 eceb 2 ee1b 16777215",
             &[172, 11, 0, 0, 1, 0, 0, 2, 0xff, 0xff, 0xff],
         ),
-        ("AccECN1 e1b 5", &[174, 5, 0, 0, 5]),
+        ("AccECN1 ee1b 5", &[174, 5, 0, 0, 5]),
         ("AccECN0", &[172, 2]),
+        (
+            "exp-AccECN1 ee1b 5 eceb 6",
+            &[254, 10, 0xac, 0xc1, 0, 0, 5, 0, 0, 6],
+        ),
+        ("exp-tarr", &[254, 4, 0x00, 0xac]),
+        ("exp-tarr 100", &[254, 6, 0x00, 0xac, 0x0c, 0x80]),
         ("opt 253 dead", &[253, 4, 0xde, 0xad]),
         ("opt 30 0011", &[30, 4, 0x00, 0x11]),
     ];
@@ -513,8 +522,15 @@ fn unknown_options_are_bytes_both_ways() {
         let (s2, _) = harness::script::parse("b.pkt", &harness::script::print(&s1)).unwrap();
         assert_eq!(s1.events, s2.events, "{opt}");
     }
-    // Counters are 24 bits, each at most once.
-    for bad in ["AccECN0 e0b 16777216", "AccECN0 e0b 1 e0b 2"] {
+    // Counters are 24 bits, in their order; a rate 11 bits.
+    for bad in [
+        "AccECN0 ee0b 16777216",
+        "AccECN0 eceb 1",
+        "AccECN1 ee1b 1 ee0b 2",
+        "AccECNEXP e0b 1 e0b 2",
+        "exp-tarr 2048",
+        "exp-FOO",
+    ] {
         let e = harness::script::parse("a.pkt", &format!("0 > S. 0:0(0) <{bad}>\n")).unwrap_err();
         assert_eq!(e.line, 1, "{bad}: {e}");
     }

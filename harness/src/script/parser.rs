@@ -959,7 +959,8 @@ impl<'a> Parser<'a> {
 
     fn parse_tcp_option(&mut self) -> PResult<TcpOption> {
         const EXPECTED: &str = "a TCP option (nop, eol, mss N, wscale N, sackOK, sack a:b, \
-                                TS val N ecr N, FO, FOEXP, md5, AccECN0, AccECN1, ECN, opt KIND)";
+                                TS val N ecr N, FO, FOEXP, md5, AccECN0, AccECN1, exp-AccECN0, \
+                                exp-AccECN1, exp-tarr, ECN, opt KIND)";
         let t = self.peek()?;
         if t.kind != TokKind::Word {
             return Err(self.err_at(&t, EXPECTED));
@@ -1078,23 +1079,54 @@ impl<'a> Parser<'a> {
             "AccECN0" | "AccECN1" | "AccECNEXP" => {
                 let name = name.to_string();
                 self.bump()?;
-                let mut fields = Vec::new();
-                while self.peek()?.kind == TokKind::Word {
-                    let f = self.peek()?;
-                    let fname = self.text(&f);
-                    if !matches!(fname, "e0b" | "ceb" | "e1b") {
-                        break;
-                    }
-                    if fields.iter().any(|(n, _)| n == fname) {
-                        return Err(self.err_at(&f, "each AccECN counter at most once"));
-                    }
-                    let fname = fname.to_string();
-                    self.bump()?;
-                    let v =
-                        self.expect_uint(0xff_ffff, "a 24-bit AccECN counter (0..=16777215)")?;
-                    fields.push((fname, v as u32));
+                TcpOption::AccEcnCounters {
+                    fields: self.parse_accecn_counters(&name)?,
+                    name,
                 }
-                TcpOption::AccEcnCounters { name, fields }
+            }
+            // The FreeBSD-oriented dialect's experimental options (RFC
+            // 6994, kind 254): `exp-AccECN0`, `exp-AccECN1`, `exp-tarr`.
+            "exp" if self.peek_at(1)?.is_punct('-') && self.peek_at(1)?.start == t.end => {
+                let dash = self.peek_at(1)?;
+                let w = self.peek_at(2)?;
+                let sub = if w.kind == TokKind::Word && w.start == dash.end {
+                    self.text(&w)
+                } else {
+                    ""
+                };
+                match sub {
+                    "AccECN0" | "AccECN1" => {
+                        let name = format!("exp-{sub}");
+                        self.bump()?;
+                        self.bump()?;
+                        self.bump()?;
+                        TcpOption::AccEcnCounters {
+                            fields: self.parse_accecn_counters(&name)?,
+                            name,
+                        }
+                    }
+                    "tarr" => {
+                        self.bump()?;
+                        self.bump()?;
+                        self.bump()?;
+                        let rate =
+                            if self.peek()?.kind == TokKind::Int {
+                                Some(self.expect_uint(
+                                    0x7ff,
+                                    "an 11-bit rate (0..=2047) after 'exp-tarr'",
+                                )? as u16)
+                            } else {
+                                None
+                            };
+                        TcpOption::ExpTarr(rate)
+                    }
+                    _ => {
+                        return Err(self.err_at(
+                            &w,
+                            "an experimental option after 'exp-' (AccECN0, AccECN1, tarr)",
+                        ));
+                    }
+                }
             }
             w if MPTCP_OPTIONS.contains(&w) => {
                 return Err(self.err_at(
@@ -1111,6 +1143,45 @@ impl<'a> Parser<'a> {
             _ => return Err(self.err_at(&t, EXPECTED)),
         };
         Ok(opt)
+    }
+
+    /// The counters after an AccECN option's name: for `AccECN0` and
+    /// `exp-AccECN0` a prefix of `ee0b N eceb N ee1b N`, for `AccECN1` and
+    /// `exp-AccECN1` of `ee1b N eceb N ee0b N` (the FreeBSD-oriented
+    /// dialect); for `AccECNEXP` (the AccECN fork) `e0b`, `ceb`, `e1b` in
+    /// any order, each at most once. Values are 24 bits.
+    fn parse_accecn_counters(&mut self, name: &str) -> PResult<Vec<(String, u32)>> {
+        let order: &[&str] = match name {
+            "AccECN0" | "exp-AccECN0" => &["ee0b", "eceb", "ee1b"],
+            "AccECN1" | "exp-AccECN1" => &["ee1b", "eceb", "ee0b"],
+            _ => &["e0b", "ceb", "e1b"],
+        };
+        let any_order = name == "AccECNEXP";
+        let mut fields: Vec<(String, u32)> = Vec::new();
+        loop {
+            let f = self.peek()?;
+            let fname = self.text(&f);
+            if f.kind != TokKind::Word || !order.contains(&fname) {
+                return Ok(fields);
+            }
+            let in_place = if any_order {
+                !fields.iter().any(|(n, _)| n == fname)
+            } else {
+                order.get(fields.len()) == Some(&fname)
+            };
+            if !in_place {
+                let want = if any_order {
+                    "each AccECN counter at most once".to_string()
+                } else {
+                    format!("{name}'s counters in the order {}", order.join(", "))
+                };
+                return Err(self.err_at(&f, want));
+            }
+            let fname = fname.to_string();
+            self.bump()?;
+            let v = self.expect_uint(0xff_ffff, "a 24-bit AccECN counter (0..=16777215)")?;
+            fields.push((fname, v as u32));
+        }
     }
 
     /// `< raw "HEX" ["HEX"...]`: a whole IPv4 packet in hex (adjacent
