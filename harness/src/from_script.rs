@@ -191,7 +191,8 @@ pub fn to_scenario(script: &Script) -> Result<(Scenario, Vec<Warning>), MapError
             }
             EventKind::Udp(_) | EventKind::Icmp(_) => {
                 return Err(m.err(
-                    "UDP and ICMP packets cannot be injected: the profile has no UDP or ICMP",
+                    "UDP and ICMP packets cannot be injected: tcpdiff drives lwIP's TCP only \
+                     (its lwIP builds have LWIP_UDP and LWIP_ICMP off)",
                 ));
             }
         };

@@ -499,14 +499,25 @@ impl<'a> Parser<'a> {
                 "ipv4" | "ipv6" | "gre" | "GREv0" | "mpls" => {
                     return Err(self.err_at(
                         &t,
-                        "a TCP, UDP or ICMP packet (IP, GRE and MPLS encapsulation \
-                         are not supported by tcpdiff)",
+                        "a TCP, UDP or ICMP packet (encapsulation 'ipv4 a > b:', 'gre:', \
+                         'mpls ...:': lwIP has no IP-in-IP, GRE or MPLS tunnels)",
+                    ));
+                }
+                "udplite" => {
+                    return Err(self.err_at(
+                        &t,
+                        "a TCP packet (UDP-Lite: tcpdiff drives lwIP's TCP only, its lwIP \
+                         builds have no UDP)",
                     ));
                 }
                 _ => {}
             }
         }
         let ports = self.parse_opt_ports()?;
+        let t = self.peek()?;
+        if self.is_word(&t, "sctp") {
+            return Err(self.err_at(&t, "a TCP packet (SCTP: lwIP has no SCTP)"));
+        }
         let flags = self.parse_flags()?;
         let seq = if self.peek()?.kind == TokKind::Int && self.peek_at(1)?.is_punct(':') {
             Some(self.parse_seq()?)
@@ -1273,7 +1284,24 @@ impl<'a> Parser<'a> {
                     IcmpEchoed::Raw(len)
                 }
             } else if t.kind == TokKind::Int {
-                IcmpEchoed::Tcp(self.parse_seq()?)
+                let seq = self.parse_seq()?;
+                let slash = self.peek()?;
+                if slash.is_punct('/') {
+                    return Err(self.err_at(
+                        &slash,
+                        "']' after the echoed packet (an echoed TCP-over-UDP segment: \
+                         lwIP has no TCP-over-UDP)",
+                    ));
+                }
+                IcmpEchoed::Tcp(seq)
+            } else if self.is_word(&t, "sctp") {
+                return Err(self.err_at(&t, "an echoed TCP packet (SCTP: lwIP has no SCTP)"));
+            } else if self.is_word(&t, "udplite") {
+                return Err(self.err_at(
+                    &t,
+                    "an echoed TCP packet (UDP-Lite: tcpdiff drives lwIP's TCP only, its lwIP \
+                     builds have no UDP)",
+                ));
             } else {
                 return Err(self.err_at(
                     &t,
