@@ -307,12 +307,7 @@ fn sym_opts(m: &Mapper, opts: &[TcpOption]) -> Result<Vec<SymOpt>, MapError> {
                          or 'opt 254 HEX'",
                     ));
                 }
-                TcpOption::WScaleAny => {
-                    return Err(m.err(
-                        "'wscale *' (any shift count): the harness's expectations cannot say \
-                         it yet; write the shift count",
-                    ));
-                }
+                TcpOption::WScaleAny => SymOpt::WScaleAny,
                 TcpOption::AccEcn(_) => {
                     return Err(m.err(
                         "'ECN ...': lwIP has no AccECN, and this spelling names no option kind; \
@@ -372,6 +367,11 @@ fn packet(
                     if o.iter().any(|x| matches!(x, SymOpt::TsAnyEcr(..))) {
                         return Err(m.err(
                             "an inbound packet needs its TS value ('TS val ...' is for outbound lines)",
+                        ));
+                    }
+                    if o.contains(&SymOpt::WScaleAny) {
+                        return Err(m.err(
+                            "an inbound packet needs its shift count ('wscale *' is for outbound lines)",
                         ));
                     }
                     o

@@ -725,7 +725,7 @@ const PRODUCTIONS: &[(&str, &str, Want)] = &[
     (
         "WSCALE '*' (google)",
         "0 > S. 0:0(0) ack 1 <wscale *>\n",
-        Want::Gap("the harness's expectations cannot say it yet"),
+        Want::Runs,
     ),
     (
         "TS val ELLIPSIS ecr INTEGER '!' (nplab)",
@@ -998,4 +998,26 @@ fn every_grammar_production_runs_or_is_refused_naming_what_lwip_lacks() {
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// `wscale *` (google's dialect): any shift count, on `>` lines; the
+/// option must still be there. Inbound it is refused (nothing to send).
+#[test]
+fn wscale_any_matches_any_shift_count() {
+    let syn = "+0.1 < S 0:0(0) win 65535 <mss 1460,TS val 100 ecr 0,nop,wscale 7>\n";
+    for (ws, holds) in [("wscale *", true), ("wscale 2", true), ("wscale 3", false)] {
+        let text = format!(
+            "{LISTEN}{syn}+0 > S. 0:0(0) ack 1 win 11680 <mss 1460,nop,nop,TS val ... ecr 100,nop,{ws}>\n"
+        );
+        let (f, _) = run_out(&text);
+        assert_eq!(f.is_empty(), holds, "{ws}: {f:?}");
+    }
+    // Not there at all: a mismatch.
+    let text = format!("{LISTEN}{syn}+0 > S. 0:0(0) ack 1 win 11680 <mss 1460,wscale *>\n");
+    let (f, _) = run_out(&text);
+    assert_eq!(f.len(), 1, "{f:?}");
+    let e = map_error(&format!(
+        "{LISTEN}+0.1 < S 0:0(0) win 65535 <mss 1460,wscale *>\n"
+    ));
+    assert!(e.contains("'wscale *' is for outbound lines"), "{e}");
 }
