@@ -348,6 +348,17 @@ fn defined_names_are_replaced_by_their_values() {
     };
     assert_eq!(c.args[3], Expr::Str("reno cubic".into()));
     assert_eq!(c.args[4], Expr::Hex(16));
+    // Keywords are not replaced (packetdrill's lexer makes them tokens).
+    let (s, _) = harness::script::parse_with_defines(
+        "wild.pkt",
+        "0 < . 1:1(0) ack 1 win 100\n",
+        &[("win".into(), "ack".into()), ("ack".into(), "5".into())],
+    )
+    .unwrap();
+    let harness::script::EventKind::Packet(p) = &s.events[0].kind else {
+        panic!()
+    };
+    assert_eq!((p.ack, p.win), (Some(1), Some(100)));
     // The --define option itself is no "no meaning on lwIP" warning.
     let (failures, _) = run(&format!("--define=X=1\n{}", syn("mss 1460")));
     assert!(failures.is_empty());

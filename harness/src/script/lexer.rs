@@ -76,6 +76,101 @@ pub(crate) struct Lexer<'a> {
     col: u32,
 }
 
+/// Words packetdrill's lexers make keywords (google's and the
+/// FreeBSD-oriented fork's `lexer.l`, the TCP, IP and call-argument ones):
+/// never replaced by a definition, as there only plain words are.
+const KEYWORDS: &[&str] = &[
+    "sa_family",
+    "sin_port",
+    "sin_addr",
+    "msg_name",
+    "msg_iov",
+    "msg_flags",
+    "msg_control",
+    "cmsg_len",
+    "cmsg_level",
+    "cmsg_type",
+    "cmsg_data",
+    "ee_errno",
+    "ee_origin",
+    "ee_type",
+    "ee_code",
+    "ee_info",
+    "ee_data",
+    "scm_sec",
+    "scm_nsec",
+    "fd",
+    "u32",
+    "u64",
+    "ptr",
+    "events",
+    "revents",
+    "onoff",
+    "linger",
+    "htons",
+    "htonl",
+    "ipv4",
+    "ipv6",
+    "icmp",
+    "udp",
+    "udplite",
+    "sctp",
+    "GREv0",
+    "gre",
+    "raw",
+    "sum",
+    "off",
+    "key",
+    "seq",
+    "none",
+    "checksum",
+    "present",
+    "mpls",
+    "label",
+    "tc",
+    "ttl",
+    "hlim",
+    "inet_addr",
+    "inet6_addr",
+    "ack",
+    "eol",
+    "ecr",
+    "mss",
+    "mtu",
+    "nop",
+    "sack",
+    "sackOK",
+    "md5",
+    "TS",
+    "FO",
+    "FOEXP",
+    "tos",
+    "class",
+    "dscp",
+    "ecn",
+    "flowlabel",
+    "flags",
+    "Flags",
+    "val",
+    "win",
+    "urg",
+    "wscale",
+    "ect01",
+    "ect0",
+    "ect1",
+    "noecn",
+    "ce",
+    "id",
+    "iov_base",
+    "iov_len",
+    "AccECN0",
+    "AccECN1",
+    "ee0b",
+    "eceb",
+    "ee1b",
+    "NULL",
+];
+
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
@@ -347,6 +442,9 @@ impl<'a> Lexer<'a> {
     /// The kind of a defined word's value, and the definition's index;
     /// `(Word, None)` for a word not defined.
     fn substitute(&self, word: &str) -> (TokKind, Option<usize>) {
+        if KEYWORDS.contains(&word) {
+            return (TokKind::Word, None);
+        }
         let Some(i) = self.defines.iter().rposition(|(n, _)| n == word) else {
             return (TokKind::Word, None);
         };
