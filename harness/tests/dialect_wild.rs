@@ -1032,3 +1032,65 @@ fn wscale_any_matches_any_shift_count() {
     ));
     assert!(e.contains("'wscale *' is for outbound lines"), "{e}");
 }
+
+/// `-D NAME=VALUE` on the command line of `tcpdiff run` and `tcpdiff
+/// regress` (whose workers get it through TCPDIFF_DEFINES).
+#[test]
+fn command_line_defines_reach_run_and_regress() {
+    let dir = std::env::temp_dir().join(format!("tcpdiff-defines-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("d.pkt"),
+        format!(
+            "{LISTEN}+0.1 < S 0:0(0) win 65535 <mss 1460,FO COOKIE>\n\
+             #ifdef FAST\n\
+             +0 > S. 0:0(0) ack 1 win WIN <mss 1460>\n\
+             #else\n\
+             +0 > S. 0:0(0) ack 1 win 1 <mss 1460>\n\
+             #endif\n"
+        ),
+    )
+    .unwrap();
+    let tcpdiff = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tcpdiff"))
+            .current_dir(&dir)
+            .env_remove(harness::regress::FAULT_ENV)
+            .env_remove(harness::regress::DEFINES_ENV)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = tcpdiff(&["run", "d.pkt"]);
+    assert_eq!(o.status.code(), Some(2));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("d.pkt:4:") && out.contains("'COOKIE' is not defined"),
+        "{out}"
+    );
+    let defs = [
+        "-D",
+        "COOKIE=00112233",
+        "--define",
+        "WIN=11680",
+        "-D",
+        "FAST",
+    ];
+    let o = tcpdiff(&[&["run", "d.pkt"][..], &defs].concat());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = tcpdiff(&[&["regress", "--engines", "c,c", "."][..], &defs].concat());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = tcpdiff(&["regress", "--engines", "c,c", "-D", "A-B=2", "."]);
+    assert_eq!(o.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
