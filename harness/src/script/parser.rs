@@ -1502,6 +1502,19 @@ impl<'a> Parser<'a> {
                 Ok(Expr::Array(self.parse_list(']', "']' closing the array")?))
             }
             TokKind::Punct('{') => {
+                // google's GRE and MPLS header expressions (for tunnel
+                // setup calls): `{flags [none], sum 0, ...}`,
+                // `{(label 1, tc 0, [S], ttl 1)}`.
+                let (a, b) = (self.peek_at(1)?, self.peek_at(2)?);
+                let gre = self.is_word(&a, "flags")
+                    && matches!(b.kind, TokKind::Punct('[') | TokKind::Int | TokKind::Hex);
+                let mpls = a.is_punct('(') && self.is_word(&b, "label");
+                if gre || mpls {
+                    return Err(self.err_at(
+                        &t,
+                        "an expression (a GRE or MPLS header: lwIP has no GRE or MPLS tunnels)",
+                    ));
+                }
                 self.bump()?;
                 Ok(Expr::Struct(
                     self.parse_list('}', "'}' closing the struct")?,
