@@ -573,6 +573,39 @@ fn prio(m: &Mapper, e: Option<&Expr>) -> Result<u8, MapError> {
     }
 }
 
+/// A socket() for something other than TCP over IPv4 (the FreeBSD-oriented
+/// dialect's SCTP and UDP-Lite scripts, UDP, raw, IPv6): one line naming
+/// what lwIP (as built here) lacks, instead of a TCP pcb.
+fn refuse_non_tcp_socket(m: &Mapper, c: &Call) -> Result<(), MapError> {
+    fn words<'e>(e: &'e Expr, out: &mut Vec<&'e str>) {
+        match e {
+            Expr::Word(w) => out.push(w),
+            Expr::Or(items) => items.iter().for_each(|i| words(i, out)),
+            _ => {}
+        }
+    }
+    let mut ws = Vec::new();
+    c.args.iter().for_each(|a| words(a, &mut ws));
+    let why = if ws
+        .iter()
+        .any(|w| matches!(*w, "IPPROTO_SCTP" | "SOCK_SEQPACKET"))
+    {
+        "an SCTP socket: lwIP has no SCTP"
+    } else if ws
+        .iter()
+        .any(|w| matches!(*w, "IPPROTO_UDP" | "IPPROTO_UDPLITE" | "SOCK_DGRAM"))
+    {
+        "a UDP socket: tcpdiff drives lwIP's TCP only (its lwIP builds have LWIP_UDP off)"
+    } else if ws.contains(&"SOCK_RAW") {
+        "a raw socket: tcpdiff drives lwIP's TCP only (its lwIP builds have LWIP_RAW off)"
+    } else if ws.iter().any(|w| matches!(*w, "AF_INET6" | "PF_INET6")) {
+        "an IPv6 socket: tcpdiff runs lwIP over IPv4 only"
+    } else {
+        return Ok(());
+    };
+    Err(m.err(format!("socket(): {why}")))
+}
+
 fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
     let exp = expected(m, c)?;
     if let Some(end) = c.end_time {
@@ -586,7 +619,11 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
     let one = |call: ApiCall, expect: Option<Expected>| Ok(vec![Action::Call { call, expect }]);
     let arg = |i: usize| c.args.get(i);
     match c.name.as_str() {
-        "socket" => one(ApiCall::Socket, exp),
+        "socket" => {
+            refuse_non_tcp_socket(m, c)?;
+            one(ApiCall::Socket, exp)
+        }
+        n if n.starts_with("sctp_") => Err(m.err(format!("{n}(): an SCTP call: lwIP has no SCTP"))),
         "bind" => {
             let port = c.args.iter().find_map(find_htons).unwrap_or(m.bind_port);
             let ip = match c.args.iter().find_map(find_inet_addr) {

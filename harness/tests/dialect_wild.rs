@@ -951,6 +951,26 @@ const PRODUCTIONS: &[(&str, &str, Want)] = &[
     ),
     ("NULL (nplab)", "0 f(NULL)\n", Want::Runs),
     (
+        "SCTP socket (nplab)",
+        "0 socket(..., SOCK_STREAM, IPPROTO_SCTP) = 3\n",
+        Want::Refused("lwIP has no SCTP"),
+    ),
+    (
+        "SCTP call (nplab)",
+        "0 sctp_sendmsg(3, ..., 100, ..., 16, 0, 0, 0, 0, 0) = 100\n",
+        Want::Refused("lwIP has no SCTP"),
+    ),
+    (
+        "UDP socket",
+        "0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3\n",
+        Want::Refused("LWIP_UDP off"),
+    ),
+    (
+        "IPv6 socket",
+        "0 socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP) = 3\n",
+        Want::Refused("over IPv4 only"),
+    ),
+    (
         "mpls_stack_expression (google)",
         "0 f({(label 1, tc 0, [S], ttl 1)})\n",
         Want::Refused("lwIP has no GRE or MPLS tunnels"),
