@@ -1533,6 +1533,7 @@ impl<'a> Parser<'a> {
 const MPTCP_OPTIONS: &[&str] = &[
     "mp_capable",
     "mp_capable_no_cs",
+    "mpcapable",
     "mp_join_syn",
     "mp_join_syn_ack",
     "mp_join_ack",
