@@ -881,6 +881,21 @@ const PRODUCTIONS: &[(&str, &str, Want)] = &[
         "0 < mpls (label 1, tc 0, [S], ttl 1): S 0:0(0) win 100\n",
         Want::Refused("lwIP has no"),
     ),
+    (
+        "ipv4 addr > addr : psp spi N: (google, PSP)",
+        "0 < ipv4 2.2.2.2 > 1.1.1.1 : psp spi 12: . 1:1001(1000) ack 1 win 123\n",
+        Want::Refused("lwIP has no IP-in-IP"),
+    ),
+    (
+        "encap psp spi N, vc N (google, PSP)",
+        "0 < encap psp spi 0x684abfc1, vc 0x123456789abcdef . 1:1001(1000) ack 1 win 123\n",
+        Want::Refused("lwIP has no PSP"),
+    ),
+    (
+        "ipv6 addr > addr: gre: (google)",
+        "0 < ipv6 2::2222 > 1::1111: gre: . 1:1001(1000) ack 1 win 123\n",
+        Want::Refused("lwIP has no IP-in-IP"),
+    ),
     // syscall_spec and expressions
     (
         "syscall errno note",

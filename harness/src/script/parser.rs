@@ -503,6 +503,12 @@ impl<'a> Parser<'a> {
                          'mpls ...:': lwIP has no IP-in-IP, GRE or MPLS tunnels)",
                     ));
                 }
+                "encap" | "psp" => {
+                    return Err(self.err_at(
+                        &t,
+                        "a TCP packet (PSP encapsulation 'encap psp spi N ...': lwIP has no PSP)",
+                    ));
+                }
                 "udplite" => {
                     return Err(self.err_at(
                         &t,
