@@ -789,6 +789,11 @@ const PRODUCTIONS: &[(&str, &str, Want)] = &[
         Want::Refused("lwIP has no Multipath TCP"),
     ),
     (
+        "sock(N) subflow (MPTCP fork)",
+        "0 < . 1:1(0) ack 1 win 225 sock(3)\n",
+        Want::Refused("lwIP has no MPTCP"),
+    ),
+    (
         "generic option (tcpdiff)",
         "0 < S 0:0(0) win 100 <opt 253 dead>\n",
         Want::Runs,

@@ -604,6 +604,12 @@ impl<'a> Parser<'a> {
                 "the next event's time (packetdrill fuzzing blocks '{...}' are not supported)",
             ));
         }
+        if self.is_word(&t, "sock") && self.peek_at(1)?.is_punct('(') {
+            return Err(self.err_at(
+                &t,
+                "the next event's time (the MPTCP fork's subflow 'sock(N)': lwIP has no MPTCP)",
+            ));
+        }
         if direction == Direction::In && win.is_none() {
             self.warn_at(
                 &dir_tok,
