@@ -195,13 +195,25 @@ pub fn for_engines(
 /// Parses, maps and runs one script text on two engines (see the module
 /// docs for how this differs from `run_script`).
 pub fn run_text(name: &str, text: &str, a: &mut dyn Engine, b: &mut dyn Engine) -> CaseRun {
+    run_text_with_defines(name, text, &[], a, b)
+}
+
+/// [`run_text`] with command-line definitions (`-D NAME=VALUE`, see
+/// [`crate::script::parse_with_defines`]).
+pub fn run_text_with_defines(
+    name: &str,
+    text: &str,
+    defines: &[(String, String)],
+    a: &mut dyn Engine,
+    b: &mut dyn Engine,
+) -> CaseRun {
     let mut r = empty(name, a, b);
     let fail = |r: CaseResult| CaseRun {
         result: r,
         log_a: vec![],
         log_b: vec![],
     };
-    let (script, warns) = match crate::script::parse(name, text) {
+    let (script, warns) = match crate::script::parse_with_defines(name, text, defines) {
         Ok(x) => x,
         Err(e) => {
             r.input_error = Some(e.to_string());

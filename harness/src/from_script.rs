@@ -138,6 +138,9 @@ pub fn to_scenario(script: &Script) -> Result<(Scenario, Vec<Warning>), MapError
                     )));
                 }
             },
+            // Definitions are the parser's (script::parse_with_defines):
+            // their names were replaced by their values.
+            "define" => {}
             "profiles" => {
                 profiles = val
                     .split(',')
@@ -218,7 +221,8 @@ pub fn to_scenario(script: &Script) -> Result<(Scenario, Vec<Warning>), MapError
             }
             EventKind::Udp(_) | EventKind::Icmp(_) => {
                 return Err(m.err(
-                    "UDP and ICMP packets cannot be injected: the profile has no UDP or ICMP",
+                    "UDP and ICMP packets cannot be injected: tcpdiff drives lwIP's TCP only \
+                     (its lwIP builds have LWIP_UDP and LWIP_ICMP off)",
                 ));
             }
         };
@@ -261,6 +265,15 @@ const TCPOPT_EXP: u8 = 254;
 /// TFO's experiment identifier before RFC 7413 (packetdrill's
 /// TCPOPT_FASTOPEN_MAGIC).
 const TCPOPT_FASTOPEN_MAGIC: u16 = 0xF989;
+/// AccECN's options (RFC 9768): order 0 and order 1.
+const TCPOPT_ACCECN0: u8 = 172;
+const TCPOPT_ACCECN1: u8 = 174;
+/// The experimental AccECN options' ExIDs (the FreeBSD-oriented
+/// packetdrill's tcp_options.h, after draft-ietf-tcpm-accurate-ecn-20).
+const ACCECN0_EXID: u16 = 0xACC0;
+const ACCECN1_EXID: u16 = 0xACC1;
+/// TCP ACK Rate Request's ExID (the same file).
+const TARR_EXID: u16 = 0x00AC;
 /// TCP MD5 signature (RFC 2385): kind 19, then the digest.
 const TCPOPT_MD5SIG: u8 = 19;
 
@@ -294,8 +307,42 @@ fn sym_opts(m: &Mapper, opts: &[TcpOption]) -> Result<Vec<SymOpt>, MapError> {
                     SymOpt::Other(TCPOPT_EXP, data)
                 }
                 TcpOption::Md5(digest) => SymOpt::Other(TCPOPT_MD5SIG, digest.clone()),
-                other => {
-                    return Err(m.err(format!("option {other:?} is not supported by lwIP's TCP")));
+                // AccECN (RFC 9768), which lwIP does not implement: the
+                // counters, 24 bits each, in the order written.
+                TcpOption::AccEcnCounters { name, fields } if name != "AccECNEXP" => {
+                    let counters = fields
+                        .iter()
+                        .flat_map(|(_, v)| v.to_be_bytes()[1..].to_vec());
+                    let exp = |exid: u16| exid.to_be_bytes().into_iter().chain(counters.clone());
+                    match name.as_str() {
+                        "AccECN1" => SymOpt::Other(TCPOPT_ACCECN1, counters.collect()),
+                        "exp-AccECN0" => SymOpt::Other(TCPOPT_EXP, exp(ACCECN0_EXID).collect()),
+                        "exp-AccECN1" => SymOpt::Other(TCPOPT_EXP, exp(ACCECN1_EXID).collect()),
+                        _ => SymOpt::Other(TCPOPT_ACCECN0, counters.collect()),
+                    }
+                }
+                // TCP ACK Rate Request (draft-gomez-tcpm-ack-rate-request):
+                // the ExID, then the rate in the upper 11 bits of 16.
+                TcpOption::ExpTarr(rate) => {
+                    let mut data = TARR_EXID.to_be_bytes().to_vec();
+                    if let Some(r) = rate {
+                        data.extend_from_slice(&(r << 5).to_be_bytes());
+                    }
+                    SymOpt::Other(TCPOPT_EXP, data)
+                }
+                TcpOption::AccEcnCounters { .. } => {
+                    return Err(m.err(
+                        "AccECNEXP (the AccECN fork's experimental option): lwIP has no AccECN, \
+                         and tcpdiff does not know that option's layout; write AccECN0/AccECN1 \
+                         or 'opt 254 HEX'",
+                    ));
+                }
+                TcpOption::WScaleAny => SymOpt::WScaleAny,
+                TcpOption::AccEcn(_) => {
+                    return Err(m.err(
+                        "'ECN ...': lwIP has no AccECN, and this spelling names no option kind; \
+                         write AccECN0/AccECN1 (kinds 172/174) or 'opt KIND HEX'",
+                    ));
                 }
             })
         })
@@ -350,6 +397,11 @@ fn packet(
                     if o.iter().any(|x| matches!(x, SymOpt::TsAnyEcr(..))) {
                         return Err(m.err(
                             "an inbound packet needs its TS value ('TS val ...' is for outbound lines)",
+                        ));
+                    }
+                    if o.contains(&SymOpt::WScaleAny) {
+                        return Err(m.err(
+                            "an inbound packet needs its shift count ('wscale *' is for outbound lines)",
                         ));
                     }
                     o
@@ -550,6 +602,39 @@ fn prio(m: &Mapper, e: Option<&Expr>) -> Result<u8, MapError> {
     }
 }
 
+/// A socket() for something other than TCP over IPv4 (the FreeBSD-oriented
+/// dialect's SCTP and UDP-Lite scripts, UDP, raw, IPv6): one line naming
+/// what lwIP (as built here) lacks, instead of a TCP pcb.
+fn refuse_non_tcp_socket(m: &Mapper, c: &Call) -> Result<(), MapError> {
+    fn words<'e>(e: &'e Expr, out: &mut Vec<&'e str>) {
+        match e {
+            Expr::Word(w) => out.push(w),
+            Expr::Or(items) => items.iter().for_each(|i| words(i, out)),
+            _ => {}
+        }
+    }
+    let mut ws = Vec::new();
+    c.args.iter().for_each(|a| words(a, &mut ws));
+    let why = if ws
+        .iter()
+        .any(|w| matches!(*w, "IPPROTO_SCTP" | "SOCK_SEQPACKET"))
+    {
+        "an SCTP socket: lwIP has no SCTP"
+    } else if ws
+        .iter()
+        .any(|w| matches!(*w, "IPPROTO_UDP" | "IPPROTO_UDPLITE" | "SOCK_DGRAM"))
+    {
+        "a UDP socket: tcpdiff drives lwIP's TCP only (its lwIP builds have LWIP_UDP off)"
+    } else if ws.contains(&"SOCK_RAW") {
+        "a raw socket: tcpdiff drives lwIP's TCP only (its lwIP builds have LWIP_RAW off)"
+    } else if ws.iter().any(|w| matches!(*w, "AF_INET6" | "PF_INET6")) {
+        "an IPv6 socket: tcpdiff runs lwIP over IPv4 only"
+    } else {
+        return Ok(());
+    };
+    Err(m.err(format!("socket(): {why}")))
+}
+
 fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
     let exp = expected(m, c)?;
     if let Some(end) = c.end_time {
@@ -563,7 +648,11 @@ fn call(m: &mut Mapper, c: &Call) -> Result<Vec<Action>, MapError> {
     let one = |call: ApiCall, expect: Option<Expected>| Ok(vec![Action::Call { call, expect }]);
     let arg = |i: usize| c.args.get(i);
     match c.name.as_str() {
-        "socket" => one(ApiCall::Socket, exp),
+        "socket" => {
+            refuse_non_tcp_socket(m, c)?;
+            one(ApiCall::Socket, exp)
+        }
+        n if n.starts_with("sctp_") => Err(m.err(format!("{n}(): an SCTP call: lwIP has no SCTP"))),
         "bind" => {
             let port = c.args.iter().find_map(find_htons).unwrap_or(m.bind_port);
             let ip = match c.args.iter().find_map(find_inet_addr) {

@@ -258,6 +258,9 @@ pub enum SymOpt {
     /// Timestamps whose value is not checked (`TS val ... ecr N`):
     /// outbound expectations only.
     TsAnyEcr(u32),
+    /// Window scale with any shift count (`wscale *`): outbound
+    /// expectations only.
+    WScaleAny,
     /// Raw kind and data.
     Other(u8, Vec<u8>),
 }

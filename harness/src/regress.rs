@@ -521,7 +521,11 @@ pub fn run_in_process(case: &Case, engines: (&str, &str)) -> CaseSummary {
     };
     let result = match case.kind {
         Kind::Script => match std::fs::read_to_string(&case.path) {
-            Ok(text) => case::run_text(&case.name, &text, a.as_mut(), b.as_mut()).result,
+            Ok(text) => {
+                let defines = defines_from_env();
+                case::run_text_with_defines(&case.name, &text, &defines, a.as_mut(), b.as_mut())
+                    .result
+            }
             Err(e) => {
                 return CaseSummary::new(case, Outcome::Error)
                     .with_message(format!("{}: {e}", case.name));
@@ -544,6 +548,19 @@ pub fn run_in_process(case: &Case, engines: (&str, &str)) -> CaseSummary {
     let mut s = summarize(case, &result);
     s.millis = start.elapsed().as_millis() as u64;
     s
+}
+
+/// The environment variable that carries `regress -D NAME=VALUE` to the
+/// workers: one definition a line.
+pub const DEFINES_ENV: &str = "TCPDIFF_DEFINES";
+
+/// The definitions [`DEFINES_ENV`] carries.
+fn defines_from_env() -> Vec<(String, String)> {
+    std::env::var(DEFINES_ENV)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(crate::script::split_define)
+        .collect()
 }
 
 /// The fault `TCPDIFF_FAULT` asks for this case, if any.

@@ -143,6 +143,9 @@ impl Resolver {
             if let SymOpt::TsAnyEcr(_) = o {
                 return Err("'TS val ...' cannot be injected: write the value".into());
             }
+            if let SymOpt::WScaleAny = o {
+                return Err("'wscale *' cannot be injected: write the shift count".into());
+            }
             opts.push(sym_opt(o, &rel_ack)?);
         }
         let seg = Segment {
@@ -270,6 +273,8 @@ impl Resolver {
                 .enumerate()
                 .map(|(i, (w, sym))| match (sym, got.get(i)) {
                     (SymOpt::TsAnyEcr(e), Some(Opt::Ts(v, _))) => Opt::Ts(*v, *e),
+                    // `wscale *`: the packet's own shift count.
+                    (SymOpt::WScaleAny, Some(Opt::WScale(v))) => Opt::WScale(*v),
                     _ => w,
                 })
                 .collect();
@@ -313,6 +318,7 @@ fn sym_opt(o: &SymOpt, sack_edge: &dyn Fn(u32) -> Result<u32, String>) -> Result
         ),
         SymOpt::Ts(v, e) => Opt::Ts(*v, *e),
         SymOpt::TsAnyEcr(e) => Opt::Ts(0, *e),
+        SymOpt::WScaleAny => Opt::WScale(0),
         SymOpt::Other(k, d) => Opt::Other(*k, d.clone()),
     })
 }

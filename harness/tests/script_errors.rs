@@ -280,7 +280,7 @@ mod script {
             "0 < ipv4 1.2.3.4 > 5.6.7.8: S 0:0(0) win 1\n",
             1,
             5,
-            "encapsulation are not supported",
+            "lwIP has no IP-in-IP, GRE or MPLS tunnels",
             "'ipv4'",
         );
         check(

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use harness::case::{CaseRun, run_text};
+use harness::case::{CaseRun, run_text_with_defines};
 use harness::engine::{ENGINE_NAMES, Engine, by_name};
 use harness::regress::{self, Kind, Shard};
 use harness::replay::{self, ReplayOptions, Role};
@@ -43,6 +43,10 @@ enum Cmd {
         /// commented (one script only).
         #[arg(long, value_name = "OUT.pcapng")]
         pcap_out: Option<PathBuf>,
+        /// Define NAME for the scripts (packetdrill's -D): its uses as a
+        /// word are replaced by VALUE, `#ifdef NAME` holds. Repeatable.
+        #[arg(short = 'D', long = "define", value_name = "NAME=VALUE")]
+        defines: Vec<String>,
     },
     /// Replay one TCP connection of a pcap/pcapng capture on two engines:
     /// the peer's segments are the stimulus (seq/ack remapped to the
@@ -123,6 +127,9 @@ enum Cmd {
         /// List the cases (after --shard and --filter) and exit.
         #[arg(long)]
         list: bool,
+        /// Define NAME for the scripts (as `run -D`). Repeatable.
+        #[arg(short = 'D', long = "define", value_name = "NAME=VALUE")]
+        defines: Vec<String>,
     },
     /// Internal: run one case and print its summary as JSON (regress's
     /// worker process).
@@ -284,7 +291,15 @@ fn regress_cmd(
     junit: Option<PathBuf>,
     as_json: bool,
     list: bool,
+    defines: Vec<String>,
 ) -> ExitCode {
+    let defines = match parse_defines(&defines) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("tcpdiff: {e}");
+            return ExitCode::from(2);
+        }
+    };
     if let Err(e) = engines(&engines_spec) {
         eprintln!("tcpdiff: {e}");
         return ExitCode::from(2);
@@ -381,6 +396,10 @@ fn regress_cmd(
                 }
             }
         }
+        if !defines.is_empty() {
+            let lines: Vec<String> = defines.iter().map(|(n, v)| format!("{n}={v}")).collect();
+            worker_env.push((regress::DEFINES_ENV, PathBuf::from(lines.join("\n"))));
+        }
         let cfg = regress::Config {
             worker_env,
             exe: exe.clone(),
@@ -417,6 +436,17 @@ fn regress_cmd(
         print!("{}", report.table());
     }
     ExitCode::from(report.exit_code() as u8)
+}
+
+/// `-D` arguments as (name, value) pairs.
+fn parse_defines(specs: &[String]) -> Result<Vec<(String, String)>, String> {
+    specs
+        .iter()
+        .map(|d| {
+            harness::script::split_define(d)
+                .ok_or_else(|| format!("-D {d}: expected NAME=VALUE (NAME: letters, digits, _)"))
+        })
+        .collect()
 }
 
 fn main() -> ExitCode {
@@ -517,6 +547,7 @@ fn main() -> ExitCode {
             junit,
             json,
             list,
+            defines,
         } => regress_cmd(
             paths,
             engines.unwrap_or_else(|| regress::default_engines().to_string()),
@@ -529,6 +560,7 @@ fn main() -> ExitCode {
             junit,
             json,
             list,
+            defines,
         ),
         Cmd::Worker {
             path,
@@ -553,7 +585,15 @@ fn main() -> ExitCode {
             keep_going,
             json: as_json,
             pcap_out,
+            defines,
         } => {
+            let defines = match parse_defines(&defines) {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!("tcpdiff: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             let (mut a, mut b) = match engines(&engines_spec) {
                 Ok(x) => x,
                 Err(e) => {
@@ -581,7 +621,8 @@ fn main() -> ExitCode {
                 let name = f.display().to_string();
                 let r = match std::fs::read_to_string(f) {
                     Ok(t) => {
-                        let run = run_text(&name, &t, a.as_mut(), b.as_mut());
+                        let run =
+                            run_text_with_defines(&name, &t, &defines, a.as_mut(), b.as_mut());
                         if let Some(out) = &pcap_out
                             && let Err(e) = write_pcap(&run, 0, out)
                         {

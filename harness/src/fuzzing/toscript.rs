@@ -36,6 +36,7 @@ fn opt_text(o: &SymOpt) -> String {
         }
         SymOpt::Ts(v, e) => format!("TS val {v} ecr {e}"),
         SymOpt::TsAnyEcr(e) => format!("TS val ... ecr {e}"),
+        SymOpt::WScaleAny => "wscale *".into(),
         SymOpt::Other(k, d) if d.is_empty() => format!("opt {k}"),
         SymOpt::Other(k, d) => {
             let hex: String = d.iter().map(|b| format!("{b:02x}")).collect();

@@ -244,6 +244,20 @@ pub enum TcpOption {
     Md5(Vec<u8>),
     /// `ECN name N name N ...` (AccECN option), fields as written.
     AccEcn(Vec<(String, u32)>),
+    /// `AccECN0 ee0b N eceb N ee1b N`, `AccECN1 ee1b N eceb N ee0b N`
+    /// (RFC 9768's options, kinds 172 and 174), their experimental forms
+    /// `exp-AccECN0`/`exp-AccECN1` (the FreeBSD-oriented dialect; kind 254,
+    /// ExID 0xACC0/0xACC1) and `AccECNEXP e0b N ceb N e1b N` (the AccECN
+    /// fork of packetdrill): `name` as written, the 24-bit counters in the
+    /// order written.
+    AccEcnCounters {
+        name: String,
+        fields: Vec<(String, u32)>,
+    },
+    /// `exp-tarr [R]`: the TCP ACK Rate Request experimental option
+    /// (kind 254, ExID 0x00AC), with its 11-bit rate if written (the
+    /// FreeBSD-oriented dialect).
+    ExpTarr(Option<u16>),
     /// `opt KIND [hexdata]`: any option by number (tcpdiff extension).
     Generic { kind: u8, data: Vec<u8> },
 }

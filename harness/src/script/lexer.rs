@@ -39,6 +39,9 @@ pub(crate) enum TokKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Token {
     pub kind: TokKind,
+    /// A word replaced by a define (`-D NAME=VALUE`): the index of the
+    /// definition whose value is this token's text.
+    pub subst: Option<usize>,
     /// Byte span in the source.
     pub start: usize,
     pub end: usize,
@@ -64,11 +67,109 @@ pub(crate) struct LexError {
 
 pub(crate) struct Lexer<'a> {
     src: &'a str,
+    /// `NAME=VALUE` definitions substituted for words (the last one of a
+    /// name wins).
+    defines: &'a [(String, String)],
     bytes: &'a [u8],
     pos: usize,
     line: u32,
     col: u32,
 }
+
+/// Words packetdrill's lexers make keywords (google's and the
+/// FreeBSD-oriented fork's `lexer.l`, the TCP, IP and call-argument ones):
+/// never replaced by a definition, as there only plain words are.
+const KEYWORDS: &[&str] = &[
+    "sa_family",
+    "sin_port",
+    "sin_addr",
+    "msg_name",
+    "msg_iov",
+    "msg_flags",
+    "msg_control",
+    "cmsg_len",
+    "cmsg_level",
+    "cmsg_type",
+    "cmsg_data",
+    "ee_errno",
+    "ee_origin",
+    "ee_type",
+    "ee_code",
+    "ee_info",
+    "ee_data",
+    "scm_sec",
+    "scm_nsec",
+    "fd",
+    "u32",
+    "u64",
+    "ptr",
+    "events",
+    "revents",
+    "onoff",
+    "linger",
+    "htons",
+    "htonl",
+    "ipv4",
+    "ipv6",
+    "icmp",
+    "udp",
+    "udplite",
+    "sctp",
+    "GREv0",
+    "gre",
+    "raw",
+    "sum",
+    "off",
+    "key",
+    "seq",
+    "none",
+    "checksum",
+    "present",
+    "mpls",
+    "label",
+    "tc",
+    "ttl",
+    "hlim",
+    "inet_addr",
+    "inet6_addr",
+    "ack",
+    "eol",
+    "ecr",
+    "mss",
+    "mtu",
+    "nop",
+    "sack",
+    "sackOK",
+    "md5",
+    "TS",
+    "FO",
+    "FOEXP",
+    "tos",
+    "class",
+    "dscp",
+    "ecn",
+    "flowlabel",
+    "flags",
+    "Flags",
+    "val",
+    "win",
+    "urg",
+    "wscale",
+    "ect01",
+    "ect0",
+    "ect1",
+    "noecn",
+    "ce",
+    "id",
+    "iov_base",
+    "iov_len",
+    "AccECN0",
+    "AccECN1",
+    "ee0b",
+    "eceb",
+    "ee1b",
+    "NULL",
+];
 
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
@@ -76,8 +177,16 @@ fn is_word_byte(b: u8) -> bool {
 
 impl<'a> Lexer<'a> {
     pub fn new(src: &'a str) -> Self {
+        Self::with_defines(src, &[])
+    }
+
+    /// A lexer that replaces every word defined in `defines` by its value,
+    /// as packetdrill's lexer does: a value in double quotes is a string,
+    /// in backquotes a command, a number a number, anything else a word.
+    pub fn with_defines(src: &'a str, defines: &'a [(String, String)]) -> Self {
         Lexer {
             src,
+            defines,
             bytes: src.as_bytes(),
             pos: 0,
             line: 1,
@@ -261,6 +370,7 @@ impl<'a> Lexer<'a> {
         if self.byte_at(end) == Some(b'"') {
             let sub = Lexer {
                 src: self.src,
+                defines: &[],
                 bytes: self.bytes,
                 pos: end,
                 line: self.line,
@@ -284,9 +394,23 @@ impl<'a> Lexer<'a> {
                 }
             }
         } else {
-            let len = self.src[end..]
-                .find([' ', '\t', '\n', '\r'])
-                .unwrap_or(self.src.len() - end);
+            // To the next whitespace; a quoted part (`--define=CC="a b"`)
+            // runs to its closing quote.
+            let mut i = end;
+            while let Some(b) = self.byte_at(i) {
+                match b {
+                    b' ' | b'\t' | b'\n' | b'\r' => break,
+                    b'"' | b'`' => {
+                        let line = self.src[i + 1..].split('\n').next().unwrap_or("");
+                        i = match line.find(b as char) {
+                            Some(j) => i + 1 + j + 1,
+                            None => i + 1 + line.len(),
+                        };
+                    }
+                    _ => i += 1,
+                }
+            }
+            let len = i - end;
             if len == 0 {
                 let col = self
                     .col
@@ -315,6 +439,45 @@ impl<'a> Lexer<'a> {
         ))
     }
 
+    /// The kind of a defined word's value, and the definition's index;
+    /// `(Word, None)` for a word not defined.
+    fn substitute(&self, word: &str) -> (TokKind, Option<usize>) {
+        if KEYWORDS.contains(&word) {
+            return (TokKind::Word, None);
+        }
+        let Some(i) = self.defines.iter().rposition(|(n, _)| n == word) else {
+            return (TokKind::Word, None);
+        };
+        let value = self.defines[i].1.as_str();
+        let quoted = |d: char| {
+            (value.len() >= 2 && value.starts_with(d) && value.ends_with(d))
+                .then(|| value[1..value.len() - 1].to_string())
+        };
+        let kind = if let Some(s) = quoted('"') {
+            TokKind::Str(s)
+        } else if let Some(s) = quoted('`') {
+            TokKind::Backquoted(s)
+        } else {
+            // A value that is one number is that number; anything else
+            // (`O_RDWR|O_NONBLOCK`, `abcd`) is one word, as in packetdrill.
+            let mut sub = Lexer::new(value);
+            match (sub.next_token(), sub.next_token()) {
+                (Ok(t), Ok(e))
+                    if e.kind == TokKind::Eof
+                        && t.start == 0
+                        && matches!(
+                            t.kind,
+                            TokKind::Int | TokKind::Hex | TokKind::Float | TokKind::Ipv4
+                        ) =>
+                {
+                    t.kind
+                }
+                _ => TokKind::Word,
+            }
+        };
+        (kind, Some(i))
+    }
+
     /// Produces the next token (an `Eof` token at the end, repeatedly).
     pub fn next_token(&mut self) -> Result<Token, LexError> {
         self.skip_trivia()?;
@@ -322,6 +485,7 @@ impl<'a> Lexer<'a> {
         let Some(b) = self.byte_at(start) else {
             return Ok(Token {
                 kind: TokKind::Eof,
+                subst: None,
                 start,
                 end: start,
                 line,
@@ -380,8 +544,13 @@ impl<'a> Lexer<'a> {
             }
         };
         self.advance_to(end);
+        let (kind, subst) = match kind {
+            TokKind::Word => self.substitute(&self.src[start..end]),
+            k => (k, None),
+        };
         Ok(Token {
             kind,
+            subst,
             start,
             end,
             line,

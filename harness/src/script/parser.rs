@@ -18,6 +18,7 @@ pub const MAX_EXPR_DEPTH: usize = 64;
 pub(crate) struct Parser<'a> {
     file: &'a str,
     src: &'a str,
+    defines: &'a [(String, String)],
     lexer: Lexer<'a>,
     buf: VecDeque<Token>,
     warnings: Vec<Warning>,
@@ -29,11 +30,19 @@ type PResult<T> = Result<T, ParseError>;
 const TIME_EXPECTED: &str = "a time (e.g. '0', '0.100', '+0.1', '*' or '+0~+0.2')";
 
 impl<'a> Parser<'a> {
+    #[cfg(test)]
     pub fn new(file: &'a str, src: &'a str) -> Self {
+        Self::with_defines(file, src, &[])
+    }
+
+    /// A parser whose lexer replaces the words `defines` names by their
+    /// values (`-D NAME=VALUE`, `--define=NAME=VALUE`).
+    pub fn with_defines(file: &'a str, src: &'a str, defines: &'a [(String, String)]) -> Self {
         Parser {
             file,
             src,
-            lexer: Lexer::new(src),
+            defines,
+            lexer: Lexer::with_defines(src, defines),
             buf: VecDeque::new(),
             warnings: Vec::new(),
             depth: 0,
@@ -87,13 +96,21 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The token's text: as written, or a defined word's value.
     fn text(&self, t: &Token) -> &'a str {
+        if let Some(i) = t.subst {
+            return self.defines.get(i).map_or("", |(_, v)| v.as_str());
+        }
         self.src.get(t.start..t.end).unwrap_or("")
     }
 
     fn found(&self, t: &Token) -> String {
         if t.kind == TokKind::Eof {
             return "end of file".into();
+        }
+        if t.subst.is_some() {
+            let name = self.src.get(t.start..t.end).unwrap_or("");
+            return format!("'{name}' (defined as '{}')", self.text(t));
         }
         let text = self.text(t);
         let first = text.lines().next().unwrap_or("");
@@ -112,6 +129,27 @@ impl<'a> Parser<'a> {
             found: self.found(t),
             expected: expected.into(),
         }
+    }
+
+    /// Where a value is needed and `t` is a name that no define gave a
+    /// value: the error naming it.
+    fn undefined(&self, t: &Token, what: &str) -> Option<ParseError> {
+        let name = self.text(t);
+        let is_name = t.kind == TokKind::Word
+            && t.subst.is_none()
+            && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && !name.bytes().all(|b| b.is_ascii_hexdigit());
+        is_name.then(|| {
+            let mut e = self.err_at(
+                t,
+                format!(
+                    "{what}: '{name}' is not defined (-D {name}=VALUE on the command line, \
+                     or --define={name}=VALUE at the top of the script)"
+                ),
+            );
+            e.found = format!("undefined name '{name}'");
+            e
+        })
     }
 
     fn warn_at(&mut self, t: &Token, message: impl Into<String>) {
@@ -166,7 +204,9 @@ impl<'a> Parser<'a> {
                 self.bump()?;
                 Ok(v)
             }
-            _ => Err(self.err_at(&t, expected)),
+            _ => Err(self
+                .undefined(&t, expected)
+                .unwrap_or_else(|| self.err_at(&t, expected))),
         }
     }
 
@@ -183,7 +223,9 @@ impl<'a> Parser<'a> {
                 self.bump()?;
                 Ok(v)
             }
-            _ => Err(self.err_at(&t, expected)),
+            _ => Err(self
+                .undefined(&t, expected)
+                .unwrap_or_else(|| self.err_at(&t, expected))),
         }
     }
 
@@ -457,14 +499,31 @@ impl<'a> Parser<'a> {
                 "ipv4" | "ipv6" | "gre" | "GREv0" | "mpls" => {
                     return Err(self.err_at(
                         &t,
-                        "a TCP, UDP or ICMP packet (IP, GRE and MPLS encapsulation \
-                         are not supported by tcpdiff)",
+                        "a TCP, UDP or ICMP packet (encapsulation 'ipv4 a > b:', 'gre:', \
+                         'mpls ...:': lwIP has no IP-in-IP, GRE or MPLS tunnels)",
+                    ));
+                }
+                "encap" | "psp" => {
+                    return Err(self.err_at(
+                        &t,
+                        "a TCP packet (PSP encapsulation 'encap psp spi N ...': lwIP has no PSP)",
+                    ));
+                }
+                "udplite" => {
+                    return Err(self.err_at(
+                        &t,
+                        "a TCP packet (UDP-Lite: tcpdiff drives lwIP's TCP only, its lwIP \
+                         builds have no UDP)",
                     ));
                 }
                 _ => {}
             }
         }
         let ports = self.parse_opt_ports()?;
+        let t = self.peek()?;
+        if self.is_word(&t, "sctp") {
+            return Err(self.err_at(&t, "a TCP packet (SCTP: lwIP has no SCTP)"));
+        }
         let flags = self.parse_flags()?;
         let seq = if self.peek()?.kind == TokKind::Int && self.peek_at(1)?.is_punct(':') {
             Some(self.parse_seq()?)
@@ -543,6 +602,12 @@ impl<'a> Parser<'a> {
             return Err(self.err_at(
                 &t,
                 "the next event's time (packetdrill fuzzing blocks '{...}' are not supported)",
+            ));
+        }
+        if self.is_word(&t, "sock") && self.peek_at(1)?.is_punct('(') {
+            return Err(self.err_at(
+                &t,
+                "the next event's time (the MPTCP fork's subflow 'sock(N)': lwIP has no MPTCP)",
             ));
         }
         if direction == Direction::In && win.is_none() {
@@ -895,8 +960,11 @@ impl<'a> Parser<'a> {
         if !matches!(t.kind, TokKind::Word | TokKind::Int) {
             return Ok(None);
         }
-        let text = self.text(&t);
         let expected = format!("an even number of hex digits (at most {max_bytes} bytes)");
+        if let Some(e) = self.undefined(&t, &expected) {
+            return Err(e);
+        }
+        let text = self.text(&t);
         if !text.len().is_multiple_of(2) || text.len() / 2 > max_bytes {
             return Err(self.err_at(&t, expected));
         }
@@ -914,7 +982,8 @@ impl<'a> Parser<'a> {
 
     fn parse_tcp_option(&mut self) -> PResult<TcpOption> {
         const EXPECTED: &str = "a TCP option (nop, eol, mss N, wscale N, sackOK, sack a:b, \
-                                TS val N ecr N, FO, FOEXP, md5, ECN, opt KIND)";
+                                TS val N ecr N, FO, FOEXP, md5, AccECN0, AccECN1, exp-AccECN0, \
+                                exp-AccECN1, exp-tarr, ECN, opt KIND)";
         let t = self.peek()?;
         if t.kind != TokKind::Word {
             return Err(self.err_at(&t, EXPECTED));
@@ -1030,6 +1099,64 @@ impl<'a> Parser<'a> {
                 }
                 TcpOption::AccEcn(fields)
             }
+            "AccECN0" | "AccECN1" | "AccECNEXP" => {
+                let name = name.to_string();
+                self.bump()?;
+                TcpOption::AccEcnCounters {
+                    fields: self.parse_accecn_counters(&name)?,
+                    name,
+                }
+            }
+            // The FreeBSD-oriented dialect's experimental options (RFC
+            // 6994, kind 254): `exp-AccECN0`, `exp-AccECN1`, `exp-tarr`.
+            "exp" if self.peek_at(1)?.is_punct('-') && self.peek_at(1)?.start == t.end => {
+                let dash = self.peek_at(1)?;
+                let w = self.peek_at(2)?;
+                let sub = if w.kind == TokKind::Word && w.start == dash.end {
+                    self.text(&w)
+                } else {
+                    ""
+                };
+                match sub {
+                    "AccECN0" | "AccECN1" => {
+                        let name = format!("exp-{sub}");
+                        self.bump()?;
+                        self.bump()?;
+                        self.bump()?;
+                        TcpOption::AccEcnCounters {
+                            fields: self.parse_accecn_counters(&name)?,
+                            name,
+                        }
+                    }
+                    "tarr" => {
+                        self.bump()?;
+                        self.bump()?;
+                        self.bump()?;
+                        let rate =
+                            if self.peek()?.kind == TokKind::Int {
+                                Some(self.expect_uint(
+                                    0x7ff,
+                                    "an 11-bit rate (0..=2047) after 'exp-tarr'",
+                                )? as u16)
+                            } else {
+                                None
+                            };
+                        TcpOption::ExpTarr(rate)
+                    }
+                    _ => {
+                        return Err(self.err_at(
+                            &w,
+                            "an experimental option after 'exp-' (AccECN0, AccECN1, tarr)",
+                        ));
+                    }
+                }
+            }
+            w if MPTCP_OPTIONS.contains(&w) => {
+                return Err(self.err_at(
+                    &t,
+                    "a TCP option lwIP has (MPTCP options: lwIP has no Multipath TCP)",
+                ));
+            }
             "opt" => {
                 self.bump()?;
                 let kind = self.expect_uint(0xff, "an option kind (0..=255) after 'opt'")? as u8;
@@ -1039,6 +1166,45 @@ impl<'a> Parser<'a> {
             _ => return Err(self.err_at(&t, EXPECTED)),
         };
         Ok(opt)
+    }
+
+    /// The counters after an AccECN option's name: for `AccECN0` and
+    /// `exp-AccECN0` a prefix of `ee0b N eceb N ee1b N`, for `AccECN1` and
+    /// `exp-AccECN1` of `ee1b N eceb N ee0b N` (the FreeBSD-oriented
+    /// dialect); for `AccECNEXP` (the AccECN fork) `e0b`, `ceb`, `e1b` in
+    /// any order, each at most once. Values are 24 bits.
+    fn parse_accecn_counters(&mut self, name: &str) -> PResult<Vec<(String, u32)>> {
+        let order: &[&str] = match name {
+            "AccECN0" | "exp-AccECN0" => &["ee0b", "eceb", "ee1b"],
+            "AccECN1" | "exp-AccECN1" => &["ee1b", "eceb", "ee0b"],
+            _ => &["e0b", "ceb", "e1b"],
+        };
+        let any_order = name == "AccECNEXP";
+        let mut fields: Vec<(String, u32)> = Vec::new();
+        loop {
+            let f = self.peek()?;
+            let fname = self.text(&f);
+            if f.kind != TokKind::Word || !order.contains(&fname) {
+                return Ok(fields);
+            }
+            let in_place = if any_order {
+                !fields.iter().any(|(n, _)| n == fname)
+            } else {
+                order.get(fields.len()) == Some(&fname)
+            };
+            if !in_place {
+                let want = if any_order {
+                    "each AccECN counter at most once".to_string()
+                } else {
+                    format!("{name}'s counters in the order {}", order.join(", "))
+                };
+                return Err(self.err_at(&f, want));
+            }
+            let fname = fname.to_string();
+            self.bump()?;
+            let v = self.expect_uint(0xff_ffff, "a 24-bit AccECN counter (0..=16777215)")?;
+            fields.push((fname, v as u32));
+        }
     }
 
     /// `< raw "HEX" ["HEX"...]`: a whole IPv4 packet in hex (adjacent
@@ -1130,7 +1296,24 @@ impl<'a> Parser<'a> {
                     IcmpEchoed::Raw(len)
                 }
             } else if t.kind == TokKind::Int {
-                IcmpEchoed::Tcp(self.parse_seq()?)
+                let seq = self.parse_seq()?;
+                let slash = self.peek()?;
+                if slash.is_punct('/') {
+                    return Err(self.err_at(
+                        &slash,
+                        "']' after the echoed packet (an echoed TCP-over-UDP segment: \
+                         lwIP has no TCP-over-UDP)",
+                    ));
+                }
+                IcmpEchoed::Tcp(seq)
+            } else if self.is_word(&t, "sctp") {
+                return Err(self.err_at(&t, "an echoed TCP packet (SCTP: lwIP has no SCTP)"));
+            } else if self.is_word(&t, "udplite") {
+                return Err(self.err_at(
+                    &t,
+                    "an echoed TCP packet (UDP-Lite: tcpdiff drives lwIP's TCP only, its lwIP \
+                     builds have no UDP)",
+                ));
             } else {
                 return Err(self.err_at(
                     &t,
@@ -1331,6 +1514,19 @@ impl<'a> Parser<'a> {
                 Ok(Expr::Array(self.parse_list(']', "']' closing the array")?))
             }
             TokKind::Punct('{') => {
+                // google's GRE and MPLS header expressions (for tunnel
+                // setup calls): `{flags [none], sum 0, ...}`,
+                // `{(label 1, tc 0, [S], ttl 1)}`.
+                let (a, b) = (self.peek_at(1)?, self.peek_at(2)?);
+                let gre = self.is_word(&a, "flags")
+                    && matches!(b.kind, TokKind::Punct('[') | TokKind::Int | TokKind::Hex);
+                let mpls = a.is_punct('(') && self.is_word(&b, "label");
+                if gre || mpls {
+                    return Err(self.err_at(
+                        &t,
+                        "an expression (a GRE or MPLS header: lwIP has no GRE or MPLS tunnels)",
+                    ));
+                }
                 self.bump()?;
                 Ok(Expr::Struct(
                     self.parse_list('}', "'}' closing the struct")?,
@@ -1343,6 +1539,23 @@ impl<'a> Parser<'a> {
         }
     }
 }
+
+/// The MPTCP option names of the MPTCP fork of packetdrill's lexer (its
+/// `tcp_option` productions): refused, lwIP has no MPTCP.
+const MPTCP_OPTIONS: &[&str] = &[
+    "mp_capable",
+    "mp_capable_no_cs",
+    "mpcapable",
+    "mp_join_syn",
+    "mp_join_syn_ack",
+    "mp_join_ack",
+    "dss",
+    "add_address",
+    "remove_address",
+    "mp_prio",
+    "mp_fail",
+    "mp_fastclose",
+];
 
 /// Hex digits to bytes (None: odd length or a non-hex digit).
 fn decode_hex(s: &str) -> Option<Vec<u8>> {

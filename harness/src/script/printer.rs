@@ -248,6 +248,15 @@ pub fn tcp_option_to_string(o: &TcpOption) -> String {
             }
             s
         }
+        TcpOption::AccEcnCounters { name, fields } => {
+            let mut s = name.clone();
+            for (n, v) in fields {
+                let _ = write!(s, " {n} {v}");
+            }
+            s
+        }
+        TcpOption::ExpTarr(None) => "exp-tarr".into(),
+        TcpOption::ExpTarr(Some(r)) => format!("exp-tarr {r}"),
         TcpOption::Generic { kind, data } if data.is_empty() => format!("opt {kind}"),
         TcpOption::Generic { kind, data } => format!("opt {kind} {}", hex(data)),
     }
