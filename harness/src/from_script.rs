@@ -366,9 +366,10 @@ fn packet(
     if p.flags.ace.is_some() || p.flags.bits > 0xff {
         return Err(m.err("AccECN flags are not supported by lwIP"));
     }
-    if p.ip.as_ref().is_some_and(|ip| ip.flow_label.is_some()) {
+    let flow_spec = p.ip.as_ref().and_then(|ip| ip.flow_label);
+    if flow_spec.is_some() && !m.any_ip.is_ipv6() {
         return Err(m.err(
-            "'flowlabel' is an IPv6 header field: tcpdiff runs lwIP over IPv4 (IPv6: issue 16)",
+            "'flowlabel' is an IPv6 header field, and this script is IPv4 (--ip_version=ipv6 makes it IPv6)",
         ));
     }
     let tos_spec = p.ip.as_ref().and_then(|ip| ip.tos);
@@ -424,6 +425,7 @@ fn packet(
                 remote_port: p.ports.map(|(s, _)| s),
                 tos,
                 ttl,
+                flow: flow_spec.unwrap_or(0),
             }))
         }
         Direction::Out => {
@@ -444,6 +446,7 @@ fn packet(
                 remote_port: p.ports.map(|(_, d)| d),
                 tos: tos_spec.map(tos_expect),
                 ttl: ttl_spec,
+                flow: flow_spec,
             }))
         }
     }
@@ -627,8 +630,10 @@ fn refuse_non_tcp_socket(m: &Mapper, c: &Call) -> Result<(), MapError> {
         "a UDP socket: tcpdiff drives lwIP's TCP only (its lwIP builds have LWIP_UDP off)"
     } else if ws.contains(&"SOCK_RAW") {
         "a raw socket: tcpdiff drives lwIP's TCP only (its lwIP builds have LWIP_RAW off)"
-    } else if ws.iter().any(|w| matches!(*w, "AF_INET6" | "PF_INET6")) {
-        "an IPv6 socket: tcpdiff runs lwIP over IPv4 only"
+    } else if ws.iter().any(|w| matches!(*w, "AF_INET6" | "PF_INET6")) && !m.any_ip.is_ipv6() {
+        "an IPv6 socket in an IPv4 script (--ip_version=ipv6 runs the script over IPv6)"
+    } else if ws.iter().any(|w| matches!(*w, "AF_INET" | "PF_INET")) && m.any_ip.is_ipv6() {
+        "an IPv4 socket in an IPv6 script (lwIP has no IPv4-mapped addresses)"
     } else {
         return Ok(());
     };

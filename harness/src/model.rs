@@ -291,6 +291,9 @@ pub struct SymSegment {
     pub tos: u8,
     /// TTL.
     pub ttl: u8,
+    /// The IPv6 flow label (`[flowlabel N]`; 0 in IPv4 scenarios).
+    #[serde(default)]
+    pub flow: u32,
 }
 
 /// What a `>` line asserts about an outbound segment; None fields are not
@@ -326,6 +329,9 @@ pub struct OutExpect {
     /// The IP header's TTL (`(ttl 64)`, `(hlim 64)`).
     #[serde(default)]
     pub ttl: Option<u8>,
+    /// The IPv6 flow label (`[flowlabel 0x12345]`; IPv6 scripts only).
+    #[serde(default)]
+    pub flow: Option<u32>,
 }
 
 /// What an outbound packet's TOS byte must be: `tos & mask == value`,

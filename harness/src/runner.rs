@@ -156,7 +156,7 @@ impl Resolver {
             // IPv6 has no identification field (and scripts no flow label).
             ip_id: if cfg.is_ipv6() { 0 } else { self.ip_id },
             ip_frag: 0,
-            flow: 0,
+            flow: sym.flow,
             sport: rport,
             dport,
             seq: cfg.remote_isn.wrapping_add(sym.seq),
@@ -210,6 +210,11 @@ impl Resolver {
                     ""
                 }
             ));
+        }
+        if let Some(f) = e.flow
+            && s.flow != f
+        {
+            bad.push(format!("flow label {:#x} (expected {f:#x})", s.flow));
         }
         if let Some(ttl) = e.ttl
             && s.ttl != ttl

@@ -706,8 +706,13 @@ const PRODUCTIONS: &[(&str, &str, Want)] = &[
     ("TTL INTEGER", "0 < (ttl 64) S 0:0(0) win 100\n", Want::Runs),
     (
         "flow_label",
+        "--ip_version=ipv6\n0 < [noecn, flowlabel 0x12345] S 0:0(0) win 100\n",
+        Want::Runs,
+    ),
+    (
+        "flow_label in an IPv4 script",
         "0 < [noecn, flowlabel 0x12345] S 0:0(0) win 100\n",
-        Want::Refused("tcpdiff runs lwIP over IPv4"),
+        Want::Refused("this script is IPv4"),
     ),
     (
         "CLASS HEX_INTEGER (nplab)",
@@ -1004,8 +1009,13 @@ const PRODUCTIONS: &[(&str, &str, Want)] = &[
     ),
     (
         "IPv6 socket",
+        "--ip_version=ipv6\n0 socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP) = 3\n",
+        Want::Runs,
+    ),
+    (
+        "IPv6 socket in an IPv4 script",
         "0 socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP) = 3\n",
-        Want::Refused("over IPv4 only"),
+        Want::Refused("an IPv6 socket in an IPv4 script"),
     ),
     (
         "mpls_stack_expression (google)",
@@ -1015,7 +1025,7 @@ const PRODUCTIONS: &[(&str, &str, Want)] = &[
     (
         "option --ip_version=ipv6",
         "--ip_version=ipv6\n0 f()\n",
-        Want::Refused("tcpdiff runs lwIP over IPv4 only"),
+        Want::Runs,
     ),
     (
         "ECN counters (tcpdiff's older spelling)",

@@ -328,6 +328,7 @@ pub fn raw_to_sym(p: &[u8], cfg: &ScenarioConfig, flow: FlowInfo) -> Option<SymS
         remote_port: (s.sport != cfg.remote_port).then_some(s.sport),
         tos: s.tos,
         ttl: s.ttl,
+        flow: s.flow,
     })
 }
 

@@ -389,6 +389,7 @@ impl Gen {
             remote_port: (self.cur != 0).then_some(40000 + self.cur as u16),
             tos: 0,
             ttl: 64,
+            flow: 0,
         }
     }
 
