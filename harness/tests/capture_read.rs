@@ -486,4 +486,72 @@ mod capture_read {
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    /// Inputs pcap-file refuses or reads differently, read as before through
+    /// the workarounds in capture/container.rs and capture/decode.rs (listed
+    /// in docs/replay.md, "Capture reader and libraries").
+    #[test]
+    fn library_strictness_workarounds() {
+        let ip = data_seg().ipv4();
+        // pcap: a microsecond fraction >= 1 s, a captured length above the snap length.
+        let mut big = rec(SEC, 1_500_000, ip.clone());
+        big.orig_len = 10; // below the captured length
+        let mut file = pcap(false, false, 101, &[big]);
+        file[16..20].copy_from_slice(&20u32.to_le_bytes()); // snaplen 20 < 60
+        let c = capture::read_bytes("lax.pcap", &file).unwrap();
+        assert_eq!(c.packets.len(), 1, "{}", c.summary());
+        assert_eq!(
+            c.packets[0].ts_nanos,
+            (i64::from(SEC) + 1) * 1_000_000_000 + 500_000_000
+        );
+
+        let mut ng = Ng::new(false);
+        // Picoseconds and 2^-30 s (finer than pcap-file's 1 ns limit), an
+        // offset before 1970, a non-zero reserved field, a non-UTF-8 name.
+        ng.idb(101, Some(12), None);
+        ng.idb(101, Some(0x80 | 30), Some(-2_000_000_000));
+        let mut idb = vec![101, 0, 0xff, 0xff, 0, 0, 0, 0];
+        idb.extend_from_slice(&ng.opts(&[(2, vec![0xff, 0xfe, b'x'])]));
+        ng.block(1, &idb);
+        ng.pkt(0, 123_456_789_000, &ip);
+        ng.pkt(1, 1 << 30, &ip);
+        // A non-UTF-8 comment, and an original length below the captured one.
+        let epb_start = ng.out.len();
+        ng.epb(2, 5, &ip, 4, Some("x"));
+        let comment_at = epb_start + 8 + 20 + ip.len().next_multiple_of(4) + 4;
+        ng.out[comment_at] = 0xff;
+        // A simple packet block holding less than its original length says
+        // (the IP packet is whole: decoded).
+        let mut spb = 1000u32.to_le_bytes().to_vec();
+        spb.extend_from_slice(&ip);
+        spb.resize(4 + ip.len().next_multiple_of(4), 0);
+        ng.block(3, &spb);
+        let c = capture::read_bytes("lax.pcapng", &ng.bytes()).unwrap();
+        assert_eq!(c.interfaces[1].tsresol, 0x80 | 30);
+        assert_eq!(c.interfaces[2].name.as_deref(), Some("\u{fffd}\u{fffd}x"));
+        assert_eq!(c.total_packets, 4);
+        assert_eq!(c.packets.len(), 4, "{}", c.summary());
+        assert_eq!(c.packets[0].ts_nanos, 123_456_789);
+        assert_eq!(
+            c.packets[1].ts_nanos,
+            1_000_000_000 - 2_000_000_000_000_000_000
+        );
+        assert_eq!(c.packets[2].comment.as_deref(), Some("\u{fffd}"));
+        for p in &c.packets {
+            check_data_seg(p);
+        }
+        // A section header with an option pcap-file cannot read (shb_os not UTF-8).
+        let mut ng = Ng {
+            be: true,
+            out: Vec::new(),
+        };
+        let mut shb = vec![0x1a, 0x2b, 0x3c, 0x4d, 0, 1, 0, 0];
+        shb.extend_from_slice(&[0xff; 8]);
+        shb.extend_from_slice(&ng.opts(&[(3, vec![0xc3, 0x28])]));
+        ng.block(0x0a0d_0d0a, &shb);
+        ng.idb(101, None, None);
+        ng.pkt(0, 1, &ip);
+        let c = capture::read_bytes("shb.pcapng", &ng.bytes()).unwrap();
+        assert_eq!(c.packets.len(), 1);
+    }
 }

@@ -165,4 +165,7 @@ pub enum FormatProblem {
         /// Explanation.
         detail: String,
     },
+    /// Any other problem pcap-file reports (its own message).
+    #[error("{0}")]
+    Library(String),
 }
