@@ -3,18 +3,19 @@
 //! * [`read`] / [`read_bytes`] parse a pcap (either byte order, micro- or
 //!   nanosecond) or pcapng file (any number of sections and interfaces, each
 //!   with its own link type and `if_tsresol`/`if_tsoffset`), detected from the
-//!   magic number, with our own small container parser (see `container.rs`), and
-//!   decode every TCP segment over IPv4 or IPv6 (with etherparse) into a [`TcpPacket`]. Packets that cannot
-//!   be used are counted by reason in [`Skipped`]; structural damage to the file
+//!   magic number, with pcap-file (`container.rs`, which lists the
+//!   workarounds), and decode every TCP segment over IPv4 or IPv6 with
+//!   etherparse (`decode.rs`) into a [`TcpPacket`]. Packets that cannot be
+//!   used are counted by reason in [`Skipped`]; structural damage to the file
 //!   is a [`CaptureError`] naming file, packet index and byte offset.
 //! * [`flows`] groups packets into TCP connections ([`Flow`]), and
 //!   [`FlowTable`] prints them.
-//! * [`PcapngWriter`] writes raw-IPv4 pcapng files with per-packet comments.
+//! * [`PcapngWriter`] writes raw-IP pcapng files with per-packet comments.
 //!
-//! Supported link types: Ethernet (1, with any number of 802.1Q/802.1ad
-//! tags), raw IP (101, and 12/14 as written by some platforms; 228 = IPv4),
+//! Supported link types: Ethernet (1, with any number of VLAN tags), raw IP
+//! (101, and 12/14 as written by some platforms; 228 = IPv4, 229 = IPv6),
 //! Linux cooked SLL (113) and SLL2 (276), BSD NULL (0, either byte order) and
-//! OpenBSD LOOP (108).
+//! OpenBSD LOOP (108). See docs/replay.md, "Capture reader and libraries".
 
 mod container;
 mod decode;
