@@ -174,18 +174,7 @@ pub fn tcp6(
     payload: &[u8],
     exts: &[u8],
 ) -> Vec<u8> {
-    let mut s = Seg {
-        flags,
-        seq,
-        ack,
-        payload: payload.to_vec(),
-        ..Seg::default()
-    };
-    if !from_client {
-        std::mem::swap(&mut s.src, &mut s.dst);
-        std::mem::swap(&mut s.sport, &mut s.dport);
-    }
-    s.ipv6(exts)
+    seg(from_client, flags, seq, ack, payload).ipv6(exts)
 }
 
 /// [`conversation`] over IPv6: a hop-by-hop header on the SYN, destination
@@ -213,6 +202,11 @@ pub fn conversation6(isn_c: u32, isn_s: u32) -> Vec<Vec<u8>> {
 
 /// A TCP segment between 10.0.0.1:40000 (a) and 10.0.0.2:80 (b).
 pub fn tcp(from_client: bool, flags: u8, seq: u32, ack: u32, payload: &[u8]) -> Vec<u8> {
+    seg(from_client, flags, seq, ack, payload).ipv4()
+}
+
+/// The [`Seg`] from a (`from_client`) or b.
+pub fn seg(from_client: bool, flags: u8, seq: u32, ack: u32, payload: &[u8]) -> Seg {
     let mut s = Seg {
         flags,
         seq,
@@ -224,7 +218,7 @@ pub fn tcp(from_client: bool, flags: u8, seq: u32, ack: u32, payload: &[u8]) -> 
         std::mem::swap(&mut s.src, &mut s.dst);
         std::mem::swap(&mut s.sport, &mut s.dport);
     }
-    s.ipv4()
+    s
 }
 
 /// A UDP datagram (checksum 0) in IPv4.
