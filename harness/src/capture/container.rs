@@ -15,11 +15,10 @@
 //!   refuses a whole file over one option that is not UTF-8, has an
 //!   unexpected size or ends in short padding, or a non-zero reserved field);
 //! * a packet whose original length is below its captured length is read
-//!   (pcap-file refuses it), and a simple packet block shorter than its
-//!   length says is cut to the block, as before.
+//!   (pcap-file refuses it), and simple packet blocks are read here (one
+//!   holding less than its length says is cut to the block, as before).
 
 use std::borrow::Cow;
-use std::time::Duration;
 
 use byteorder_slice::{BigEndian, LittleEndian};
 use pcap_file::Endianness;
@@ -420,18 +419,11 @@ fn content_problem(
             id,
             count: interfaces,
         },
-        B::Validation(V::NoInterface) => FormatProblem::UnknownInterface {
+        B::BlockContentTooSmall { needed, actual } if actual < 20 => FormatProblem::BlockTooShort {
             what,
-            id: 0,
-            count: interfaces,
+            len: body.len(),
+            min: needed.min(20),
         },
-        B::BlockContentTooSmall { needed, actual } if actual < 20 || e.type_ == SPB_TYPE => {
-            FormatProblem::BlockTooShort {
-                what,
-                len: body.len(),
-                min: needed.min(20),
-            }
-        }
         B::BlockContentTooSmall { .. } => FormatProblem::CapturedLenTooLarge {
             what,
             caplen: rd_u32(body, 12, be).unwrap_or(0),
@@ -494,7 +486,7 @@ fn parse_pcapng(data: &[u8]) -> Result<Container<'_>, PErr> {
             }
             .try_into_block(&state)
         };
-        match raw.type_ {
+        let (id, units, pkt, orig_len, comment) = match raw.type_ {
             SHB_TYPE => {
                 let Block::SectionHeader(shb) =
                     typed(16, None).map_err(|err| e(content_problem(what, body, be, 0, err)))?
@@ -511,6 +503,7 @@ fn parse_pcapng(data: &[u8]) -> Result<Container<'_>, PErr> {
                 state.update_from_block(&Block::SectionHeader(shb));
                 sections += 1;
                 section_ifaces.clear();
+                continue;
             }
             IDB_TYPE => {
                 let iface = interface(what, body, be, sections.saturating_sub(1)).map_err(e)?;
@@ -518,93 +511,72 @@ fn parse_pcapng(data: &[u8]) -> Result<Container<'_>, PErr> {
                 state.update_from_block(&Block::InterfaceDescription(idb));
                 section_ifaces.push(interfaces.len());
                 interfaces.push(iface);
+                continue;
             }
-            EPB_TYPE | PB_TYPE | SPB_TYPE => {
-                let spb = raw.type_ == SPB_TYPE;
+            EPB_TYPE | PB_TYPE => {
                 let caplen = rd_u32(body, 12, be).unwrap_or(0);
                 let orig = rd_u32(body, 16, be).unwrap_or(0);
-                let padded = (caplen as usize).saturating_add(3) & !3;
-                let fixed = if spb {
-                    body.len()
-                } else {
-                    padded.saturating_add(20)
-                };
-                let patch = (!spb && orig < caplen).then_some((16, caplen));
-                let (id, units, len, orig_len) = match typed(fixed, patch) {
-                    Ok(Block::EnhancedPacket(p)) => {
-                        (p.interface_id, p.timestamp, p.data.len(), orig)
-                    }
-                    Ok(Block::Packet(p)) => {
-                        (u32::from(p.interface_id), p.timestamp, p.data.len(), orig)
-                    }
-                    Ok(Block::SimplePacket(p)) => (0, Duration::ZERO, p.data.len(), p.original_len),
-                    // A simple packet block holding less than its original
-                    // length (or the snap length) says: the data there is.
-                    Err(err)
-                        if spb
-                            && !state.interfaces().is_empty()
-                            && matches!(
-                                *err.source,
-                                BlockContentParseError::BlockContentTooSmall { .. }
-                            )
-                            && body.len() >= 4 =>
-                    {
-                        (
-                            0,
-                            Duration::ZERO,
-                            body.len() - 4,
-                            rd_u32(body, 0, be).unwrap_or(0),
-                        )
-                    }
-                    Err(err) => {
-                        return Err(e(content_problem(
-                            what,
-                            body,
-                            be,
-                            section_ifaces.len(),
-                            err,
-                        )));
-                    }
+                let fixed = (caplen as usize).saturating_add(3) & !3;
+                let fixed = fixed.saturating_add(20);
+                let patch = (orig < caplen).then_some((16, caplen));
+                let (id, ts) = match typed(fixed, patch) {
+                    Ok(Block::EnhancedPacket(p)) => (p.interface_id, p.timestamp),
+                    Ok(Block::Packet(p)) => (u32::from(p.interface_id), p.timestamp),
                     Ok(_) => return Err(e(FormatProblem::Library(format!("unexpected {what}")))),
+                    Err(err) => {
+                        let n = section_ifaces.len();
+                        return Err(e(content_problem(what, body, be, n, err)));
+                    }
                 };
-                // The packet data pcap-file found is this part of the block.
-                let start: usize = if spb { 4 } else { 20 };
-                let pkt = body.get(start..start.saturating_add(len)).unwrap_or(&[]);
-                let g = section_ifaces.get(id as usize).copied().ok_or_else(|| {
-                    e(FormatProblem::UnknownInterface {
-                        what,
-                        id,
-                        count: section_ifaces.len(),
-                    })
-                })?;
-                let opts = if spb {
-                    &[][..]
-                } else {
-                    body.get(fixed..).unwrap_or(&[])
-                };
-                let comment = collect_comment(what, opts, be).map_err(e)?;
-                let (link_type, tsresol, ts_off) = interfaces
-                    .get(g)
-                    .map(|i| (i.link_type, i.tsresol, i.ts_offset_secs))
-                    .unwrap_or((0, 6, 0));
                 // pcap-file decoded the raw units as microseconds (see `state`).
-                let units = u64::try_from(units.as_nanos() / 1000).unwrap_or(u64::MAX);
-                frames.push(RawFrame {
-                    index: packet,
-                    ts_nanos: if spb {
-                        0
-                    } else {
-                        units_to_nanos(units, tsresol, ts_off)
-                    },
-                    interface: g,
-                    link_type,
-                    data: pkt,
-                    orig_len,
-                    comment,
-                });
+                let units = u64::try_from(ts.as_nanos() / 1000).unwrap_or(u64::MAX);
+                // The packet data pcap-file found is this part of the block.
+                let pkt = body.get(20..(caplen as usize).saturating_add(20));
+                let opts = body.get(fixed..).unwrap_or(&[]);
+                let comment = collect_comment(what, opts, be).map_err(e)?;
+                (id, Some(units), pkt.unwrap_or(&[]), orig, comment)
             }
-            _ => {}
-        }
+            // Read here: pcap-file refuses a simple packet block holding less
+            // than its original length (or the snap length) says, which this
+            // reader took as the data there is.
+            SPB_TYPE => {
+                let Some(orig) = rd_u32(body, 0, be) else {
+                    let len = body.len();
+                    return Err(e(FormatProblem::BlockTooShort { what, len, min: 4 }));
+                };
+                let snaplen = section_ifaces
+                    .first()
+                    .and_then(|&g| interfaces.get(g))
+                    .map_or(0, |i| i.snaplen);
+                let cap = if snaplen == 0 {
+                    orig
+                } else {
+                    orig.min(snaplen)
+                };
+                let end = (cap as usize).min(body.len() - 4) + 4;
+                (0, None, body.get(4..end).unwrap_or(&[]), orig, None)
+            }
+            _ => continue,
+        };
+        let g = section_ifaces.get(id as usize).copied().ok_or_else(|| {
+            e(FormatProblem::UnknownInterface {
+                what,
+                id,
+                count: section_ifaces.len(),
+            })
+        })?;
+        let (link_type, tsresol, ts_off) = interfaces
+            .get(g)
+            .map_or((0, 6, 0), |i| (i.link_type, i.tsresol, i.ts_offset_secs));
+        frames.push(RawFrame {
+            index: packet,
+            ts_nanos: units.map_or(0, |u| units_to_nanos(u, tsresol, ts_off)),
+            interface: g,
+            link_type,
+            data: pkt,
+            orig_len,
+            comment,
+        });
     }
     Ok(Container {
         format: Format::PcapNg { sections },
