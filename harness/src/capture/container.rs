@@ -12,8 +12,8 @@
 //!   `if_tsresol`/`if_tsoffset` (pcap-file refuses resolutions finer than
 //!   1 ns and times before 1970, and its pcap path a fraction >= 1 s);
 //! * interface description blocks and block options are read here (pcap-file
-//!   refuses a whole file over one option that is not UTF-8, has an
-//!   unexpected size or ends in short padding, or a non-zero reserved field);
+//!   refuses a whole file over one option that is not UTF-8 or has an
+//!   unexpected size, or over a non-zero reserved field);
 //! * a packet whose original length is below its captured length is read
 //!   (pcap-file refuses it), and simple packet blocks are read here (one
 //!   holding less than its length says is cut to the block, as before).
