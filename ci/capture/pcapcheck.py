@@ -561,6 +561,11 @@ checked before it replaces the old file; a failed scenario leaves the old
 file in place.  This README is rewritten by every run: do not edit it by
 hand.
 
+IPv6: `sudo ci/capture-traces --ipv6 SCENARIO...` captures the named
+scenarios over IPv6 into `traces/ipv6/` (see `traces/ipv6/README.md`); not
+replayed until the engines take IPv6 (issue 16), so `tcpdiff regress` does
+not search that folder (`traces/ipv6/.regress-skip`).
+
 ## Setup common to all captures
 
 * Namespaces `tcpdiff-cli` and `tcpdiff-srv` (created afresh for every

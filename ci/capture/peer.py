@@ -21,6 +21,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from scenarios import (BY_NAME, CLIENT_IP, CLOSED_PORT, SERVER_IP,  # noqa: E402
                        SERVER_PORT)
 
+FAMILY = socket.AF_INET6 if ":" in SERVER_IP else socket.AF_INET
+
 
 def payload(tag, n):
     """n deterministic pseudo-random bytes: SHA-256 in counter mode."""
@@ -71,7 +73,7 @@ def linger0(s):
 
 
 def connect(port, dport=SERVER_PORT, before=None):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s = socket.socket(FAMILY, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if before:
         before(s)
@@ -527,7 +529,7 @@ def cli_keepalive_dead(sc, a):
 
 # ----------------------------------------------------------------- main ---
 def listener(sc):
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls = socket.socket(FAMILY, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if sc["kind"] == "zero_window_upload":
         # set before listen(): inherited by the accepted socket, and it

@@ -20,8 +20,13 @@ Fields
   special  human text for the README "special" column
 """
 
-CLIENT_IP = "192.0.2.1"
-SERVER_IP = "192.0.2.2"
+import os
+
+# `ci/capture-traces --ipv6` sets CAPTURE_IPV6=1: the same scenarios over
+# IPv6 (documentation prefix 2001:db8::/64), into traces/ipv6/.
+IPV6 = os.environ.get("CAPTURE_IPV6") == "1"
+CLIENT_IP = "2001:db8::1" if IPV6 else "192.0.2.1"
+SERVER_IP = "2001:db8::2" if IPV6 else "192.0.2.2"
 CLIENT_MAC = "02:00:00:00:00:01"
 SERVER_MAC = "02:00:00:00:00:02"
 SERVER_PORT = 5000

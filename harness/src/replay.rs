@@ -253,6 +253,12 @@ pub fn from_capture(cap: &Capture, opts: ReplayOptions) -> Result<Replay, Replay
         id: flow.id,
         why,
     };
+    if flow.is_ipv6() {
+        return Err(err(format!(
+            "{} -> {} is IPv6: replay needs an IPv6 profile, which the engines do not have yet (issue 16)",
+            flow.client, flow.server
+        )));
+    }
     if !flow.syn_captured {
         return Err(err(format!(
             "the SYN of {} -> {} was not captured, so the connection's start and initial sequence numbers are unknown",

@@ -272,14 +272,11 @@ mod capture_errors {
         assert_eq!(c.total_packets, 4);
         assert!(c.packets.is_empty());
         assert!(capture::flows(&c).is_empty());
-        assert_eq!(
-            (c.skipped.arp, c.skipped.non_tcp, c.skipped.ipv6),
-            (1, 2, 1)
-        );
+        assert_eq!((c.skipped.arp, c.skipped.non_tcp), (1, 3));
         let e = c.require_tcp().unwrap_err();
         assert_eq!(
             e.to_string(),
-            "udp.pcap: no usable IPv4 TCP packet among 4 packets (skipped: 1 IPv6, 1 ARP, 2 non-TCP IPv4)"
+            "udp.pcap: no usable TCP packet among 4 packets (skipped: 1 ARP, 3 non-TCP IP)"
         );
         match e {
             CaptureError::NoTcp { total, skipped, .. } => {
@@ -292,7 +289,7 @@ mod capture_errors {
         let c = capture::read_bytes("hdr.pcap", &pcap(false, true, 1, &[])).unwrap();
         assert_eq!(
             c.require_tcp().unwrap_err().to_string(),
-            "hdr.pcap: no usable IPv4 TCP packet among 0 packets (skipped: none)"
+            "hdr.pcap: no usable TCP packet among 0 packets (skipped: none)"
         );
         // With TCP it passes through.
         let c = capture::read_bytes(

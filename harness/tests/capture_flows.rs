@@ -182,4 +182,80 @@ mod capture_flows {
         assert_eq!(f0["packet_indices"].as_array().map(Vec::len), Some(8));
         let _: &Flow = &flows[1];
     }
+
+    /// IPv6 flows on every link type that carries IPv6, with hop-by-hop and
+    /// destination-options headers before TCP and VLAN tags.
+    #[test]
+    fn ipv6_flows_on_every_link_type() {
+        let conv = conversation6(100, 5000);
+        let frame = |lt: u32, ip: &[u8]| -> Vec<u8> {
+            match lt {
+                1 => eth(&[(0x8100, 42)], ET_IPV6, ip),
+                113 => sll(ET_IPV6, ip),
+                276 => sll2(ET_IPV6, ip),
+                0 => null(30, false, ip),
+                108 => null(24, true, ip),
+                _ => ip.to_vec(),
+            }
+        };
+        for lt in [1u32, 101, 12, 14, 229, 113, 276, 0, 108] {
+            let recs: Vec<Rec> = conv
+                .iter()
+                .enumerate()
+                .map(|(i, p)| rec(SEC, i as u32 * 10_000, frame(lt, p)))
+                .collect();
+            let c = capture::read_bytes("v6.pcap", &pcap(false, false, lt, &recs)).unwrap();
+            assert_eq!(c.packets.len(), 8, "link type {lt}: {}", c.summary());
+            for (p, ip) in c.packets.iter().zip(&conv) {
+                assert_eq!(&p.ip_packet(), ip, "link type {lt}");
+                assert!(p.checksum_ok, "link type {lt}: {p:?}");
+            }
+            assert_eq!(c.packets[0].ip_header_bytes.len(), 48);
+            assert_eq!(c.packets[4].ip_header_bytes.len(), 56);
+            assert_eq!(c.packets[3].payload, b"hello");
+            let flows = capture::flows(&c);
+            assert_eq!(flows.len(), 1, "link type {lt}");
+            let f = &flows[0];
+            assert!(f.is_ipv6() && f.handshake_captured && f.close_captured);
+            assert_eq!(
+                f.to_string(),
+                "flow 0: [2001:db8::1]:40000 -> [2001:db8::2]:80, 5/3 packets, 5/6 bytes, handshake, closed"
+            );
+        }
+    }
+
+    /// An IPv4 and an IPv6 flow side by side in one capture; IPv6 fragments
+    /// and non-TCP IPv6 are skipped with their reason.
+    #[test]
+    fn ipv4_and_ipv6_flows_in_one_capture() {
+        let mut pkts: Vec<Vec<u8>> = Vec::new();
+        for (a, b) in conversation(1, 2).into_iter().zip(conversation6(3, 4)) {
+            pkts.push(a);
+            pkts.push(b);
+        }
+        pkts.push(tcp6(true, ACK, 9, 9, b"frag", &[FRAGMENT]));
+        pkts.push(
+            Seg {
+                proto: 17,
+                payload: vec![0; 8],
+                ..Seg::default()
+            }
+            .ipv6(&[DEST_OPTS]),
+        );
+        let c = cap(&pkts);
+        assert_eq!(c.packets.len(), 16);
+        assert_eq!((c.skipped.ip_fragment, c.skipped.non_tcp), (1, 1));
+        let flows = capture::flows(&c);
+        assert_eq!(flows.len(), 2);
+        assert!(!flows[0].is_ipv6() && flows[1].is_ipv6());
+        let table = FlowTable(&flows).to_string();
+        let expected = concat!(
+            "ID  CLIENT               SERVER            PKTS>  PKTS<  BYTES>  BYTES<     START  DURATION  HANDSHAKE  CLOSE\n",
+            " 0  10.0.0.1:40000       10.0.0.2:80           5      3       5       6  0.000000  0.140000  yes        fin\n",
+            " 1  [2001:db8::1]:40000  [2001:db8::2]:80      5      3       5       6  0.010000  0.140000  yes        fin\n",
+        );
+        assert_eq!(table, expected, "\n{table}");
+        let json = serde_json::to_value(&flows).unwrap();
+        assert_eq!(json[1]["client"]["ip"], "2001:db8::1");
+    }
 }

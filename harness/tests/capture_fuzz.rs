@@ -56,6 +56,22 @@ mod capture_fuzz {
             }
             v.push(ng.bytes());
         }
+        // IPv6 (extension headers) on a VLAN, SLL2 and raw IP.
+        for (lt, be) in [(1u32, false), (276, true), (229, false)] {
+            let recs: Vec<Rec> = conversation6(1, 2)
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let frame = match lt {
+                        1 => eth(&[(0x88a8, 1), (0x8100, 3)], ET_IPV6, p),
+                        276 => sll2(ET_IPV6, p),
+                        _ => p.clone(),
+                    };
+                    rec(i as u32, 0, frame)
+                })
+                .collect();
+            v.push(pcap(be, false, lt, &recs));
+        }
         let mut w = capture::PcapngWriter::new(Vec::new()).unwrap();
         for p in &conv {
             w.write_packet(7, p, Some("note")).unwrap();
@@ -97,6 +113,22 @@ mod capture_fuzz {
     proptest! {
         #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
+        /// The frame decoder alone, on every link type it knows (and one it
+        /// does not), with random bytes after a plausible start.
+        #[test]
+        fn decode_frame_random(
+            lt in prop::sample::select(vec![0u32, 1, 12, 14, 101, 108, 113, 228, 229, 276, 147]),
+            start in prop::sample::select(vec![
+                vec![], vec![0x60], vec![0x45], vec![0x86, 0xdd], vec![0x81, 0x00],
+                vec![2, 0, 0, 0], vec![0, 0, 0, 30],
+            ]),
+            bytes in proptest::collection::vec(any::<u8>(), 0..200),
+            orig_len in any::<u32>(),
+        ) {
+            let frame = [start, bytes].concat();
+            let _ = capture::decode_frame(lt, &frame, orig_len);
+        }
+
         #[test]
         fn random_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
             exercise(&bytes);
@@ -119,7 +151,7 @@ mod capture_fuzz {
 
         #[test]
         fn mutated_seeds(
-            seed in 0usize..8,
+            seed in 0usize..11,
             flips in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..8), 0..8),
             sets in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
             cut in any::<prop::sample::Index>(),

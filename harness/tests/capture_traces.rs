@@ -76,4 +76,24 @@ mod capture_traces {
         );
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
+
+    /// The real IPv6 captures (traces/ipv6/, `ci/capture-traces --ipv6`):
+    /// every packet decodes, and every flow is IPv6 with a captured SYN.
+    #[test]
+    fn ipv6_traces_have_ipv6_flows() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../traces/ipv6");
+        let mut files = Vec::new();
+        capture_files(&dir, &mut files);
+        assert!(files.len() >= 3, "{}: {files:?}", dir.display());
+        for path in &files {
+            let c = capture::read(path).unwrap();
+            assert_eq!(c.skipped.total(), 0, "{}", c.summary());
+            let flows = capture::flows(&c);
+            assert!(!flows.is_empty(), "{}", c.summary());
+            for f in &flows {
+                assert!(f.is_ipv6() && f.syn_captured, "{}: {f}", c.summary());
+            }
+            assert!(c.packets.iter().all(|p| p.checksum_ok), "{}", c.summary());
+        }
+    }
 }

@@ -294,14 +294,14 @@ fn replay_bad_inputs_give_clear_errors() {
                 "udp-only.pcap",
                 &pcap(false, false, 1, &[rec(1, 0, eth(&[], ET_IPV4, &udp()))]),
             ),
-            "no usable IPv4 TCP packet",
+            "no usable TCP packet",
         ),
         (
             write(
                 "ipv6-only.pcap",
                 &pcap(false, false, 1, &[rec(1, 0, eth(&[], ET_IPV6, &ipv6()))]),
             ),
-            "1 IPv6",
+            "1 non-TCP IP",
         ),
         (
             // Mid-connection: no SYN captured.
@@ -416,4 +416,53 @@ fn replay_flow_and_role_selection() {
         tcp_flags::RST | tcp_flags::ACK,
         "lwIP refuses like Linux"
     );
+}
+
+/// An IPv6 capture (SLL2, raw IP and VLAN-tagged Ethernet, with extension
+/// headers): `tcpdiff flows` lists its flow with `[addr]:port` endpoints;
+/// `tcpdiff replay` refuses it with one line until the engines take IPv6.
+#[test]
+fn ipv6_flows_are_listed_and_replay_refuses_them() {
+    use capture_util::*;
+    let dir = tmp("ipv6");
+    for (name, lt) in [("sll2", 276u32), ("raw", 101), ("raw229", 229), ("vlan", 1)] {
+        let recs: Vec<Rec> = conversation6(1, 2)
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let frame = match lt {
+                    276 => sll2(ET_IPV6, p),
+                    1 => eth(&[(0x8100, 7)], ET_IPV6, p),
+                    _ => p.clone(),
+                };
+                rec(1_700_000_000, i as u32, frame)
+            })
+            .collect();
+        let path = dir.join(format!("{name}.pcap"));
+        std::fs::write(&path, pcap(false, false, lt, &recs)).unwrap();
+
+        let out = tcpdiff().arg("flows").arg(&path).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout}");
+        assert!(
+            stdout.contains(" 0  [2001:db8::1]:40000  [2001:db8::2]:80 "),
+            "{stdout}"
+        );
+
+        let e = replay::from_file(&path, ReplayOptions::default())
+            .unwrap_err()
+            .to_string();
+        let want = format!(
+            "{}: flow 0: [2001:db8::1]:40000 -> [2001:db8::2]:80 is IPv6: replay needs an IPv6 profile, which the engines do not have yet (issue 16)",
+            path.display()
+        );
+        assert_eq!(e, want);
+        for sub in ["replay", "pcap2script"] {
+            let out = tcpdiff().arg(sub).arg(&path).output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{sub}: {err}");
+            assert_eq!(err.trim_end(), format!("tcpdiff: {want}"), "{sub}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

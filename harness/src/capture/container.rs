@@ -1,10 +1,33 @@
-//! Our own small pcap / pcapng container parser.
+//! pcap / pcapng containers, read with pcap-file.
 //!
-//! It works on the whole file in memory, never indexes unchecked, uses only
-//! checked/saturating arithmetic on values from the file, and reports every
-//! structural problem with the packet index and byte offset of the record or
-//! block in which it was found.
+//! pcap-file frames the file (pcap header and records; pcapng blocks with
+//! their lengths, trailers and byte order) and parses the fixed part of the
+//! section header and of the packet blocks. This module keeps the file's
+//! offset and packet index for every error, maps pcap-file's errors onto
+//! [`FormatProblem`] (whose messages name what was being read), and works
+//! around where pcap-file is stricter than the files in the wild or than this
+//! reader was before it (see docs/replay.md, "Capture reader and libraries"):
+//!
+//! * timestamps are converted here from the raw units, with the interface's
+//!   `if_tsresol`/`if_tsoffset` (pcap-file refuses resolutions finer than
+//!   1 ns and times before 1970, and its pcap path a fraction >= 1 s);
+//! * interface description blocks and block options are read here (pcap-file
+//!   refuses a whole file over one option that is not UTF-8 or has an
+//!   unexpected size, or over a non-zero reserved field);
+//! * a packet whose original length is below its captured length is read
+//!   (pcap-file refuses it), and simple packet blocks are read here (one
+//!   holding less than its length says is cut to the block, as before).
 
+use std::borrow::Cow;
+
+use byteorder_slice::{BigEndian, LittleEndian};
+use pcap_file::Endianness;
+use pcap_file::pcap::{PcapHeader, PcapParseError, RawPcapPacket};
+use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionBlock;
+use pcap_file::pcapng::{
+    Block, BlockContentParseError, BlockConversionError, ContentValidationError, PcapNgFormatError,
+    PcapNgState, RawBlock, RawBlockParseError,
+};
 use serde::Serialize;
 
 use super::error::{CaptureError, FormatProblem};
@@ -93,14 +116,14 @@ pub(crate) fn parse<'a>(file: &str, data: &'a [u8]) -> Result<Container<'a>, Cap
             file: file.to_string(),
         });
     }
-    let err = |packet: usize, offset: usize, problem: FormatProblem| CaptureError::Malformed {
+    let err = |(packet, offset, problem): PErr| CaptureError::Malformed {
         file: file.to_string(),
         packet,
         offset: offset as u64,
         problem,
     };
     let Some(magic) = rd_u32(data, 0, false) else {
-        return Err(err(
+        return Err(err((
             0,
             0,
             FormatProblem::Truncated {
@@ -108,27 +131,27 @@ pub(crate) fn parse<'a>(file: &str, data: &'a [u8]) -> Result<Container<'a>, Cap
                 needs: 4,
                 left: data.len() as u64,
             },
-        ));
+        )));
     };
     match magic {
-        PCAP_MICRO | PCAP_NANO => {
-            parse_pcap(data, false, magic == PCAP_NANO).map_err(|(p, o, e)| err(p, o, e))
+        m if [PCAP_MICRO, PCAP_NANO].contains(&m)
+            || [PCAP_MICRO, PCAP_NANO].contains(&m.swap_bytes()) =>
+        {
+            parse_pcap(data).map_err(err)
         }
-        m if m.swap_bytes() == PCAP_MICRO || m.swap_bytes() == PCAP_NANO => {
-            parse_pcap(data, true, m.swap_bytes() == PCAP_NANO).map_err(|(p, o, e)| err(p, o, e))
-        }
-        m if m == PCAP_MODIFIED || m.swap_bytes() == PCAP_MODIFIED => Err(err(
+        m if m == PCAP_MODIFIED || m.swap_bytes() == PCAP_MODIFIED => Err(err((
             0,
             0,
             FormatProblem::Unsupported(
                 "modified (Kuznetzov) pcap; convert it with editcap -F pcap",
             ),
-        )),
-        SHB_TYPE => parse_pcapng(data).map_err(|(p, o, e)| err(p, o, e)),
-        m => Err(err(0, 0, FormatProblem::BadMagic(m))),
+        ))),
+        SHB_TYPE => parse_pcapng(data).map_err(err),
+        m => Err(err((0, 0, FormatProblem::BadMagic(m)))),
     }
 }
 
+/// Packet index, byte offset and problem.
 type PErr = (usize, usize, FormatProblem);
 
 fn rd_u16(d: &[u8], off: usize, be: bool) -> Option<u16> {
@@ -180,94 +203,81 @@ pub(crate) fn units_to_nanos(units: u64, tsresol: u8, offset_secs: i64) -> i64 {
     clamp_i64(base.saturating_add(i128::from(offset_secs) * 1_000_000_000))
 }
 
-fn parse_pcap(data: &[u8], be: bool, nanos: bool) -> Result<Container<'_>, PErr> {
-    let left = data.len();
-    let (Some(major), Some(minor), Some(snaplen), Some(network)) = (
-        rd_u16(data, 4, be),
-        rd_u16(data, 6, be),
-        rd_u32(data, 16, be),
-        rd_u32(data, 20, be),
-    ) else {
-        return Err((
-            0,
-            0,
-            FormatProblem::Truncated {
+fn parse_pcap(data: &[u8]) -> Result<Container<'_>, PErr> {
+    let (mut rest, header) = PcapHeader::from_slice(data).map_err(|e| {
+        let problem = match e {
+            PcapParseError::IncompleteBuffer(..) => FormatProblem::Truncated {
                 what: "pcap file header",
                 needs: 24,
-                left: left as u64,
+                left: data.len() as u64,
             },
-        ));
-    };
-    if major != 2 {
+            other => FormatProblem::Library(other.to_string()),
+        };
+        (0, 0, problem)
+    })?;
+    if header.version_major != 2 {
         return Err((
             0,
             0,
             FormatProblem::UnsupportedVersion {
                 format: "pcap",
-                major,
-                minor,
+                major: header.version_major,
+                minor: header.version_minor,
             },
         ));
     }
-    let tsresol = if nanos { 9 } else { 6 };
-    let link_type = network & 0xffff;
+    let nanos = header.ts_resolution == pcap_file::pcap::PcapTsResolution::NanoSecond;
+    let be = header.endianness == Endianness::Big;
+    let link_type = u32::from(header.datalink) & 0xffff;
     let interfaces = vec![Interface {
         link_type,
-        snaplen,
-        tsresol,
+        snaplen: header.snaplen,
+        tsresol: if nanos { 9 } else { 6 },
         ts_offset_secs: 0,
         name: None,
         section: 0,
     }];
     let mut frames = Vec::new();
-    let mut off = 24usize;
-    while off < data.len() {
-        let index = frames.len();
-        let left = data.len() - off;
-        let (Some(sec), Some(frac), Some(caplen), Some(orig_len)) = (
-            rd_u32(data, off, be),
-            rd_u32(data, off + 4, be),
-            rd_u32(data, off + 8, be),
-            rd_u32(data, off + 12, be),
-        ) else {
-            return Err((
-                index,
-                off,
-                FormatProblem::Truncated {
+    while !rest.is_empty() {
+        let (index, off, left) = (frames.len(), data.len() - rest.len(), rest.len() as u64);
+        // Raw records: pcap-file's checked ones refuse a fraction of a second
+        // >= 1 s and a captured length above the snap length.
+        let parsed = if be {
+            RawPcapPacket::from_slice::<BigEndian>(rest)
+        } else {
+            RawPcapPacket::from_slice::<LittleEndian>(rest)
+        };
+        let (next, raw) = parsed.map_err(|e| {
+            let problem = match e {
+                PcapParseError::IncompleteBuffer(..) if left < 16 => FormatProblem::Truncated {
                     what: "packet record header",
                     needs: 16,
-                    left: left as u64,
+                    left,
                 },
-            ));
-        };
-        let needs = 16u64 + u64::from(caplen);
-        let start = off + 16;
-        let end = usize::try_from(caplen)
-            .ok()
-            .and_then(|c| start.checked_add(c));
-        let Some(pkt) = end.and_then(|end| data.get(start..end)) else {
-            return Err((
-                index,
-                off,
-                FormatProblem::Truncated {
+                PcapParseError::IncompleteBuffer(caplen, _) => FormatProblem::Truncated {
                     what: "packet record",
-                    needs,
-                    left: left as u64,
+                    needs: 16 + caplen as u64,
+                    left,
                 },
-            ));
+                other => FormatProblem::Library(other.to_string()),
+            };
+            (index, off, problem)
+        })?;
+        let Cow::Borrowed(pkt) = raw.data else {
+            return Err((index, off, FormatProblem::Library("owned record".into())));
         };
-        let ts_nanos =
-            i64::from(sec) * 1_000_000_000 + i64::from(frac) * if nanos { 1 } else { 1000 };
+        let ts_nanos = i64::from(raw.ts_sec) * 1_000_000_000
+            + i64::from(raw.ts_frac) * if nanos { 1 } else { 1000 };
         frames.push(RawFrame {
             index,
             ts_nanos,
             interface: 0,
             link_type,
             data: pkt,
-            orig_len,
+            orig_len: raw.orig_len,
             comment: None,
         });
-        off = start + pkt.len();
+        rest = next;
     }
     Ok(Container {
         format: Format::Pcap {
@@ -345,234 +355,293 @@ fn collect_comment(
     Ok(comment)
 }
 
+/// The problem behind pcap-file's refusal to frame the block at the start of
+/// `rest` (`be`: the current section's byte order). Its errors name neither
+/// the block nor, for a truncation, consistent sizes: peek at the header.
+fn framing_problem(rest: &[u8], be: bool, e: RawBlockParseError) -> FormatProblem {
+    let left = rest.len() as u64;
+    let mut be = be;
+    let raw_type = rd_u32(rest, 0, be).unwrap_or(0);
+    if raw_type == SHB_TYPE {
+        match rd_u32(rest, 8, false) {
+            None => {
+                return FormatProblem::Truncated {
+                    what: "section header block",
+                    needs: 28,
+                    left,
+                };
+            }
+            Some(BYTE_ORDER_MAGIC) => be = false,
+            Some(m) if m.swap_bytes() == BYTE_ORDER_MAGIC => be = true,
+            Some(m) => return FormatProblem::BadByteOrderMagic(m),
+        }
+    }
+    let what = block_name(raw_type);
+    let Some(total) = rd_u32(rest, 4, be) else {
+        return FormatProblem::Truncated {
+            what: "block header",
+            needs: 8,
+            left,
+        };
+    };
+    match e {
+        _ if total < 12 || total % 4 != 0 => FormatProblem::BadBlockLength { what, len: total },
+        RawBlockParseError::IncompleteBuffer(..) => FormatProblem::Truncated {
+            what,
+            needs: u64::from(total),
+            left,
+        },
+        RawBlockParseError::InvalidFormat(PcapNgFormatError::BlockLengthMismatch(
+            header,
+            trailer,
+        )) => FormatProblem::BlockLengthMismatch {
+            what,
+            header,
+            trailer,
+        },
+        RawBlockParseError::InvalidFormat(other) => FormatProblem::Library(other.to_string()),
+    }
+}
+
+/// A problem pcap-file found in the content of a packet block (`body`).
+fn content_problem(
+    what: &'static str,
+    body: &[u8],
+    be: bool,
+    interfaces: usize,
+    e: BlockConversionError,
+) -> FormatProblem {
+    use BlockContentParseError as B;
+    use ContentValidationError as V;
+    match *e.source {
+        B::Validation(V::InvalidInterfaceId(id)) => FormatProblem::UnknownInterface {
+            what,
+            id,
+            count: interfaces,
+        },
+        B::BlockContentTooSmall { needed, actual } if actual < 20 => FormatProblem::BlockTooShort {
+            what,
+            len: body.len(),
+            min: needed.min(20),
+        },
+        B::BlockContentTooSmall { .. } => FormatProblem::CapturedLenTooLarge {
+            what,
+            caplen: rd_u32(body, 12, be).unwrap_or(0),
+            room: body.len().saturating_sub(20),
+        },
+        other => FormatProblem::Library(other.to_string()),
+    }
+}
+
 fn parse_pcapng(data: &[u8]) -> Result<Container<'_>, PErr> {
+    // pcap-file's view of the section: its byte order and the number of
+    // interfaces (their timestamp parameters stay pcap-file's default,
+    // microseconds and no offset, so that its timestamp decoding cannot fail
+    // and gives back the raw units).
+    let mut state = PcapNgState::default();
     let mut interfaces: Vec<Interface> = Vec::new();
     // Global interface indices of the current section's interfaces.
     let mut section_ifaces: Vec<usize> = Vec::new();
     let mut sections = 0usize;
-    let mut be = false;
     let mut frames: Vec<RawFrame<'_>> = Vec::new();
-    let mut off = 0usize;
-    while off < data.len() {
-        let packet = frames.len();
-        let left = data.len() - off;
+    let mut rest = data;
+    while !rest.is_empty() {
+        let (packet, off) = (frames.len(), data.len() - rest.len());
         let e = |problem| (packet, off, problem);
-        let Some(raw_type) = rd_u32(data, off, be) else {
-            return Err(e(FormatProblem::Truncated {
-                what: "block header",
-                needs: 8,
-                left: left as u64,
-            }));
+        let be = state.endianness() == Endianness::Big;
+        let framed = if be {
+            RawBlock::from_slice::<BigEndian>(rest)
+        } else {
+            RawBlock::from_slice::<LittleEndian>(rest)
         };
-        let is_shb = raw_type == SHB_TYPE;
-        if is_shb {
-            let Some(bom) = rd_u32(data, off + 8, false) else {
-                return Err(e(FormatProblem::Truncated {
-                    what: "section header block",
-                    needs: 28,
-                    left: left as u64,
-                }));
+        let (next, raw) = framed.map_err(|err| e(framing_problem(rest, be, err)))?;
+        rest = next;
+        let Cow::Borrowed(body) = raw.body else {
+            return Err(e(FormatProblem::Library("owned block".into())));
+        };
+        let what = block_name(raw.type_);
+        // pcap-file parses the fixed part of a block; options are read here.
+        let typed = |fixed: usize, orig_len_patch: Option<(usize, u32)>| {
+            let part = body.get(..fixed).unwrap_or(body);
+            let body: Cow<'_, [u8]> = match orig_len_patch {
+                None => Cow::Borrowed(part),
+                Some((at, caplen)) => {
+                    let mut v = part.to_vec();
+                    let bytes = if be {
+                        caplen.to_be_bytes()
+                    } else {
+                        caplen.to_le_bytes()
+                    };
+                    if let Some(field) = v.get_mut(at..at + 4) {
+                        field.copy_from_slice(&bytes);
+                    }
+                    Cow::Owned(v)
+                }
             };
-            be = match bom {
-                BYTE_ORDER_MAGIC => false,
-                m if m.swap_bytes() == BYTE_ORDER_MAGIC => true,
-                m => return Err(e(FormatProblem::BadByteOrderMagic(m))),
-            };
-        }
-        let block_type = if is_shb { SHB_TYPE } else { raw_type };
-        let what = block_name(block_type);
-        let Some(total) = rd_u32(data, off + 4, be) else {
-            return Err(e(FormatProblem::Truncated {
-                what: "block header",
-                needs: 8,
-                left: left as u64,
-            }));
-        };
-        if total < 12 || total % 4 != 0 {
-            return Err(e(FormatProblem::BadBlockLength { what, len: total }));
-        }
-        let total_us = usize::try_from(total).unwrap_or(usize::MAX);
-        let end = off.saturating_add(total_us);
-        let (Some(body), Some(trailer)) = (
-            data.get(off + 8..end.saturating_sub(4)),
-            rd_u32(data, end.saturating_sub(4), be),
-        ) else {
-            return Err(e(FormatProblem::Truncated {
-                what,
-                needs: u64::from(total),
-                left: left as u64,
-            }));
-        };
-        if trailer != total {
-            return Err(e(FormatProblem::BlockLengthMismatch {
-                what,
-                header: total,
-                trailer,
-            }));
-        }
-        let too_short = |min: usize| {
-            if body.len() < min {
-                Err(e(FormatProblem::BlockTooShort {
-                    what,
-                    len: body.len(),
-                    min,
-                }))
-            } else {
-                Ok(())
+            RawBlock {
+                type_: raw.type_,
+                initial_len: raw.initial_len,
+                body,
+                trailer_len: raw.trailer_len,
             }
+            .try_into_block(&state)
         };
-        let lookup_iface = |id: u32| -> Result<usize, PErr> {
-            usize::try_from(id)
-                .ok()
-                .and_then(|i| section_ifaces.get(i).copied())
-                .ok_or_else(|| {
-                    e(FormatProblem::UnknownInterface {
-                        what,
-                        id,
-                        count: section_ifaces.len(),
-                    })
-                })
-        };
-        match block_type {
+        let (id, units, pkt, orig_len, comment) = match raw.type_ {
             SHB_TYPE => {
-                too_short(16)?;
-                let major = rd_u16(body, 4, be).unwrap_or(0);
-                let minor = rd_u16(body, 6, be).unwrap_or(0);
-                if major != 1 {
+                let Block::SectionHeader(shb) =
+                    typed(16, None).map_err(|err| e(content_problem(what, body, be, 0, err)))?
+                else {
+                    return Err(e(FormatProblem::Library("not a section header".into())));
+                };
+                if shb.major_version != 1 {
                     return Err(e(FormatProblem::UnsupportedVersion {
                         format: "pcapng",
-                        major,
-                        minor,
+                        major: shb.major_version,
+                        minor: shb.minor_version,
                     }));
                 }
+                state.update_from_block(&Block::SectionHeader(shb));
                 sections += 1;
                 section_ifaces.clear();
+                continue;
             }
             IDB_TYPE => {
-                too_short(8)?;
-                let link_type = u32::from(rd_u16(body, 0, be).unwrap_or(0));
-                let snaplen = rd_u32(body, 4, be).unwrap_or(0);
-                let mut iface = Interface {
-                    link_type,
-                    snaplen,
-                    tsresol: 6,
-                    ts_offset_secs: 0,
-                    name: None,
-                    section: sections.saturating_sub(1),
-                };
-                for_each_option(what, body.get(8..).unwrap_or(&[]), be, |code, value| {
-                    match code {
-                        IF_TSRESOL => {
-                            let [r] = value else {
-                                return Err(FormatProblem::BadOptionValue {
-                                    what,
-                                    option: "if_tsresol",
-                                    detail: format!("length {}, expected 1", value.len()),
-                                });
-                            };
-                            iface.tsresol = *r;
-                        }
-                        IF_TSOFFSET => {
-                            let Some(v) = rd_u64(value, 0, be).filter(|_| value.len() == 8) else {
-                                return Err(FormatProblem::BadOptionValue {
-                                    what,
-                                    option: "if_tsoffset",
-                                    detail: format!("length {}, expected 8", value.len()),
-                                });
-                            };
-                            iface.ts_offset_secs = v as i64;
-                        }
-                        IF_NAME => {
-                            iface.name = Some(
-                                String::from_utf8_lossy(value)
-                                    .trim_end_matches('\0')
-                                    .to_string(),
-                            );
-                        }
-                        _ => {}
-                    }
-                    Ok(())
-                })
-                .map_err(e)?;
+                let iface = interface(what, body, be, sections.saturating_sub(1)).map_err(e)?;
+                let idb = InterfaceDescriptionBlock::new(iface.link_type.into(), iface.snaplen);
+                state.update_from_block(&Block::InterfaceDescription(idb));
                 section_ifaces.push(interfaces.len());
                 interfaces.push(iface);
+                continue;
             }
             EPB_TYPE | PB_TYPE => {
-                too_short(20)?;
-                let (id, ts_hi, ts_lo, caplen, orig_len) = if block_type == EPB_TYPE {
-                    (
-                        rd_u32(body, 0, be).unwrap_or(0),
-                        rd_u32(body, 4, be).unwrap_or(0),
-                        rd_u32(body, 8, be).unwrap_or(0),
-                        rd_u32(body, 12, be).unwrap_or(0),
-                        rd_u32(body, 16, be).unwrap_or(0),
-                    )
-                } else {
-                    (
-                        u32::from(rd_u16(body, 0, be).unwrap_or(0)),
-                        rd_u32(body, 4, be).unwrap_or(0),
-                        rd_u32(body, 8, be).unwrap_or(0),
-                        rd_u32(body, 12, be).unwrap_or(0),
-                        rd_u32(body, 16, be).unwrap_or(0),
-                    )
+                let caplen = rd_u32(body, 12, be).unwrap_or(0);
+                let orig = rd_u32(body, 16, be).unwrap_or(0);
+                let fixed = (caplen as usize).saturating_add(3) & !3;
+                let fixed = fixed.saturating_add(20);
+                let patch = (orig < caplen).then_some((16, caplen));
+                let (id, ts) = match typed(fixed, patch) {
+                    Ok(Block::EnhancedPacket(p)) => (p.interface_id, p.timestamp),
+                    Ok(Block::Packet(p)) => (u32::from(p.interface_id), p.timestamp),
+                    Ok(_) => return Err(e(FormatProblem::Library(format!("unexpected {what}")))),
+                    Err(err) => {
+                        let n = section_ifaces.len();
+                        return Err(e(content_problem(what, body, be, n, err)));
+                    }
                 };
-                let g = lookup_iface(id)?;
-                let room = body.len() - 20;
-                let cap = usize::try_from(caplen).unwrap_or(usize::MAX);
-                let Some(pkt) = body.get(20..20usize.saturating_add(cap)) else {
-                    return Err(e(FormatProblem::CapturedLenTooLarge { what, caplen, room }));
-                };
-                let padded = (cap + 3) & !3;
-                let opts = body.get(20 + padded..).unwrap_or(&[]);
+                // pcap-file decoded the raw units as microseconds (see `state`).
+                let units = u64::try_from(ts.as_nanos() / 1000).unwrap_or(u64::MAX);
+                // The packet data pcap-file found is this part of the block.
+                let pkt = body.get(20..(caplen as usize).saturating_add(20));
+                let opts = body.get(fixed..).unwrap_or(&[]);
                 let comment = collect_comment(what, opts, be).map_err(e)?;
-                let (link_type, tsresol, ts_off) = interfaces
-                    .get(g)
-                    .map(|i| (i.link_type, i.tsresol, i.ts_offset_secs))
-                    .unwrap_or((0, 6, 0));
-                let units = (u64::from(ts_hi) << 32) | u64::from(ts_lo);
-                frames.push(RawFrame {
-                    index: packet,
-                    ts_nanos: units_to_nanos(units, tsresol, ts_off),
-                    interface: g,
-                    link_type,
-                    data: pkt,
-                    orig_len,
-                    comment,
-                });
+                (id, Some(units), pkt.unwrap_or(&[]), orig, comment)
             }
+            // Read here: pcap-file refuses a simple packet block holding less
+            // than its original length (or the snap length) says, which this
+            // reader took as the data there is.
             SPB_TYPE => {
-                too_short(4)?;
-                let g = lookup_iface(0)?;
-                let orig_len = rd_u32(body, 0, be).unwrap_or(0);
-                let link_type = interfaces.get(g).map(|i| i.link_type).unwrap_or(0);
-                let snaplen = interfaces.get(g).map(|i| i.snaplen).unwrap_or(0);
-                let mut cap = orig_len;
-                if snaplen != 0 {
-                    cap = cap.min(snaplen);
-                }
-                let cap = usize::try_from(cap)
-                    .unwrap_or(usize::MAX)
-                    .min(body.len() - 4);
-                let pkt = body.get(4..4 + cap).unwrap_or(&[]);
-                frames.push(RawFrame {
-                    index: packet,
-                    ts_nanos: 0,
-                    interface: g,
-                    link_type,
-                    data: pkt,
-                    orig_len,
-                    comment: None,
-                });
+                let Some(orig) = rd_u32(body, 0, be) else {
+                    let len = body.len();
+                    return Err(e(FormatProblem::BlockTooShort { what, len, min: 4 }));
+                };
+                let snaplen = section_ifaces
+                    .first()
+                    .and_then(|&g| interfaces.get(g))
+                    .map_or(0, |i| i.snaplen);
+                let cap = if snaplen == 0 {
+                    orig
+                } else {
+                    orig.min(snaplen)
+                };
+                let end = (cap as usize).min(body.len() - 4) + 4;
+                (0, None, body.get(4..end).unwrap_or(&[]), orig, None)
             }
-            _ => {}
-        }
-        off = end;
+            _ => continue,
+        };
+        let g = section_ifaces.get(id as usize).copied().ok_or_else(|| {
+            e(FormatProblem::UnknownInterface {
+                what,
+                id,
+                count: section_ifaces.len(),
+            })
+        })?;
+        let (link_type, tsresol, ts_off) = interfaces
+            .get(g)
+            .map_or((0, 6, 0), |i| (i.link_type, i.tsresol, i.ts_offset_secs));
+        frames.push(RawFrame {
+            index: packet,
+            ts_nanos: units.map_or(0, |u| units_to_nanos(u, tsresol, ts_off)),
+            interface: g,
+            link_type,
+            data: pkt,
+            orig_len,
+            comment,
+        });
     }
     Ok(Container {
         format: Format::PcapNg { sections },
         interfaces,
         frames,
     })
+}
+
+/// An interface description block's fields and options. Read here, not by
+/// pcap-file: see the module documentation.
+fn interface(
+    what: &'static str,
+    body: &[u8],
+    be: bool,
+    section: usize,
+) -> Result<Interface, FormatProblem> {
+    let (Some(link_type), Some(snaplen)) = (rd_u16(body, 0, be), rd_u32(body, 4, be)) else {
+        return Err(FormatProblem::BlockTooShort {
+            what,
+            len: body.len(),
+            min: 8,
+        });
+    };
+    let mut iface = Interface {
+        link_type: u32::from(link_type),
+        snaplen,
+        tsresol: 6,
+        ts_offset_secs: 0,
+        name: None,
+        section,
+    };
+    for_each_option(what, body.get(8..).unwrap_or(&[]), be, |code, value| {
+        match code {
+            IF_TSRESOL => {
+                let [r] = value else {
+                    return Err(FormatProblem::BadOptionValue {
+                        what,
+                        option: "if_tsresol",
+                        detail: format!("length {}, expected 1", value.len()),
+                    });
+                };
+                iface.tsresol = *r;
+            }
+            IF_TSOFFSET => {
+                let Some(v) = rd_u64(value, 0, be).filter(|_| value.len() == 8) else {
+                    return Err(FormatProblem::BadOptionValue {
+                        what,
+                        option: "if_tsoffset",
+                        detail: format!("length {}, expected 8", value.len()),
+                    });
+                };
+                iface.ts_offset_secs = v as i64;
+            }
+            IF_NAME => {
+                iface.name = Some(
+                    String::from_utf8_lossy(value)
+                        .trim_end_matches('\0')
+                        .to_string(),
+                );
+            }
+            _ => {}
+        }
+        Ok(())
+    })?;
+    Ok(iface)
 }
 
 #[cfg(test)]

@@ -1,11 +1,15 @@
-//! Link-layer, IPv4 and TCP decoding of captured frames.
+//! Link-layer, IP (v4 and v6) and TCP decoding of captured frames, with
+//! etherparse. The decoder works on one frame of bytes and knows nothing of
+//! the container: [`decode_frame`] is what any other part of the harness
+//! (e.g. `wire.rs`) can use to turn link-layer bytes into a [`TcpPacket`].
 
 use std::fmt;
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
+
+use etherparse::err::{Layer, LenError, packet::SliceError};
+use etherparse::{EtherType, LenSource, NetSlice, SlicedPacket, TransportSlice};
 
 use serde::Serialize;
-
-use super::container::RawFrame;
 
 /// LINKTYPE_NULL: BSD loopback, 4-byte address family in the capturing host's byte order.
 pub const LINKTYPE_NULL: u32 = 0;
@@ -48,7 +52,7 @@ pub mod tcp_flags {
     pub const CWR: u8 = 0x80;
 }
 
-/// One decoded IPv4 TCP segment from a capture.
+/// One decoded TCP segment (over IPv4 or IPv6) from a capture.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TcpPacket {
     /// 0-based number of the packet record/block in the file (counting skipped ones).
@@ -61,19 +65,20 @@ pub struct TcpPacket {
     pub interface: usize,
     /// pcapng `opt_comment`(s) of the packet, joined by newlines.
     pub comment: Option<String>,
-    /// IPv4 source.
-    pub src: Ipv4Addr,
-    /// IPv4 destination.
-    pub dst: Ipv4Addr,
-    /// IPv4 time to live.
+    /// IP source.
+    pub src: IpAddr,
+    /// IP destination.
+    pub dst: IpAddr,
+    /// IPv4 time to live, IPv6 hop limit.
     pub ttl: u8,
-    /// IPv4 type of service / DSCP+ECN byte.
+    /// IPv4 type of service / IPv6 traffic class (DSCP+ECN byte).
     pub tos: u8,
-    /// IPv4 identification.
+    /// IPv4 identification (0 for IPv6).
     pub ip_id: u16,
-    /// IPv4 DF bit.
+    /// IPv4 DF bit (false for IPv6).
     pub dont_fragment: bool,
-    /// Raw IPv4 header including options.
+    /// Raw IP header: IPv4 with options (and an authentication header), or
+    /// IPv6 with all extension headers before TCP.
     pub ip_header_bytes: Vec<u8>,
     /// TCP source port.
     pub src_port: u16,
@@ -95,7 +100,7 @@ pub struct TcpPacket {
     pub payload: Vec<u8>,
     /// Raw TCP header including options.
     pub tcp_header_bytes: Vec<u8>,
-    /// IPv4 header checksum is correct.
+    /// IPv4 header checksum is correct (always true for IPv6, which has none).
     pub ip_checksum_ok: bool,
     /// TCP checksum (with pseudo-header) is correct. Often false for packets
     /// sent by the capturing host because of checksum offload.
@@ -122,7 +127,7 @@ impl TcpPacket {
             + u64::from(self.has(tcp_flags::FIN))
     }
 
-    /// The IPv4 packet as it was on the wire (IP header, TCP header, payload).
+    /// The IP packet as it was on the wire (IP header, TCP header, payload).
     pub fn ip_packet(&self) -> Vec<u8> {
         let mut v = Vec::with_capacity(
             self.ip_header_bytes.len() + self.tcp_header_bytes.len() + self.payload.len(),
@@ -161,19 +166,17 @@ pub fn flags_to_string(flags: u8) -> String {
 /// Why a packet was not turned into a [`TcpPacket`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SkipReason {
-    /// IPv6 packet.
-    Ipv6,
     /// ARP/RARP packet.
     Arp,
-    /// Any other non-IPv4 network protocol (ethertype, address family, LLC...).
-    OtherNonIpv4,
-    /// IPv4 fragment (MF set or non-zero offset).
+    /// Any other non-IP network protocol (ethertype, address family, LLC...).
+    OtherNonIp,
+    /// IP fragment (IPv4 MF set or non-zero offset, IPv6 fragment header).
     IpFragment,
     /// Not all of the packet was captured, or headers are cut.
     Truncated,
-    /// IPv4 but not TCP (UDP, ICMP...).
+    /// IP but not TCP (UDP, ICMP...).
     NonTcp,
-    /// Malformed IPv4 header (version, IHL, total length).
+    /// Malformed IP header (version, IHL, lengths, extension headers).
     BadIpHeader,
     /// Malformed TCP header (data offset).
     BadTcpHeader,
@@ -184,19 +187,17 @@ pub enum SkipReason {
 /// Tally of packets that could not be used, by reason.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Skipped {
-    /// IPv6 packets.
-    pub ipv6: u64,
     /// ARP/RARP packets.
     pub arp: u64,
-    /// Other non-IPv4 packets.
-    pub other_non_ipv4: u64,
-    /// IPv4 fragments.
+    /// Other non-IP packets.
+    pub other_non_ip: u64,
+    /// IP fragments.
     pub ip_fragment: u64,
     /// Truncated packets (captured length below original length or below headers).
     pub truncated: u64,
-    /// IPv4 packets that are not TCP.
+    /// IP packets that are not TCP.
     pub non_tcp: u64,
-    /// Malformed IPv4 headers.
+    /// Malformed IP headers.
     pub bad_ip_header: u64,
     /// Malformed TCP headers.
     pub bad_tcp_header: u64,
@@ -209,9 +210,8 @@ pub struct Skipped {
 impl Skipped {
     /// Total number of skipped packets.
     pub fn total(&self) -> u64 {
-        self.ipv6
-            + self.arp
-            + self.other_non_ipv4
+        self.arp
+            + self.other_non_ip
             + self.ip_fragment
             + self.truncated
             + self.non_tcp
@@ -223,9 +223,8 @@ impl Skipped {
     /// Count one packet skipped for `reason`.
     pub fn add(&mut self, reason: SkipReason) {
         match reason {
-            SkipReason::Ipv6 => self.ipv6 += 1,
             SkipReason::Arp => self.arp += 1,
-            SkipReason::OtherNonIpv4 => self.other_non_ipv4 += 1,
+            SkipReason::OtherNonIp => self.other_non_ip += 1,
             SkipReason::IpFragment => self.ip_fragment += 1,
             SkipReason::Truncated => self.truncated += 1,
             SkipReason::NonTcp => self.non_tcp += 1,
@@ -242,16 +241,15 @@ impl Skipped {
 }
 
 impl fmt::Display for Skipped {
-    /// e.g. `3 IPv6, 2 ARP, 1 non-TCP IPv4`, or `none`.
+    /// e.g. `2 ARP, 1 non-TCP IP`, or `none`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let items = [
-            (self.ipv6, "IPv6"),
             (self.arp, "ARP"),
-            (self.other_non_ipv4, "other non-IPv4"),
-            (self.ip_fragment, "IPv4 fragment"),
+            (self.other_non_ip, "other non-IP"),
+            (self.ip_fragment, "IP fragment"),
             (self.truncated, "truncated"),
-            (self.non_tcp, "non-TCP IPv4"),
-            (self.bad_ip_header, "bad IPv4 header"),
+            (self.non_tcp, "non-TCP IP"),
+            (self.bad_ip_header, "bad IP header"),
             (self.bad_tcp_header, "bad TCP header"),
         ];
         let mut parts: Vec<String> = items
@@ -275,46 +273,26 @@ impl fmt::Display for Skipped {
     }
 }
 
-fn be16(d: &[u8], off: usize) -> Option<u16> {
-    let b: [u8; 2] = d.get(off..off.checked_add(2)?)?.try_into().ok()?;
-    Some(u16::from_be_bytes(b))
-}
-
-fn be32(d: &[u8], off: usize) -> Option<u32> {
-    let b: [u8; 4] = d.get(off..off.checked_add(4)?)?.try_into().ok()?;
-    Some(u32::from_be_bytes(b))
-}
-
-fn byte(d: &[u8], off: usize) -> Option<u8> {
-    d.get(off).copied()
-}
-
-/// Decode one frame into a TCP packet, or say why not.
-pub(crate) fn decode(frame: &RawFrame<'_>) -> Result<TcpPacket, SkipReason> {
-    let cut = (frame.data.len() as u64) < u64::from(frame.orig_len);
-    let d = frame.data;
-    let ip = match frame.link_type {
-        LINKTYPE_ETHERNET => {
-            let ethertype = be16(d, 12).ok_or(SkipReason::Truncated)?;
-            by_ethertype(d, 14, ethertype)?
-        }
-        LINKTYPE_LINUX_SLL => {
-            let proto = be16(d, 14).ok_or(SkipReason::Truncated)?;
-            by_ethertype(d, 16, proto)?
-        }
-        LINKTYPE_LINUX_SLL2 => {
-            let proto = be16(d, 0).ok_or(SkipReason::Truncated)?;
-            if d.len() < 20 {
-                return Err(SkipReason::Truncated);
-            }
-            by_ethertype(d, 20, proto)?
-        }
+/// Decode one captured frame of link type `link_type` into a TCP packet, or
+/// say why not. `orig_len` is the frame's length on the wire (a frame shorter
+/// than that was cut by the snap length). The returned packet's `index`,
+/// timestamps, `interface` and `comment` are zero/empty: the container fills them in.
+pub fn decode_frame(link_type: u32, data: &[u8], orig_len: u32) -> Result<TcpPacket, SkipReason> {
+    let cut = (data.len() as u64) < u64::from(orig_len);
+    let sliced = match link_type {
+        LINKTYPE_ETHERNET => SlicedPacket::from_ethernet(data),
+        // etherparse's SLL parser refuses ARPHRD types other than Ethernet,
+        // netlink, GRE, radiotap and FRAD (e.g. loopback 772, tun 0xfffe, as
+        // `tcpdump -i any` writes them): take the protocol field ourselves.
+        LINKTYPE_LINUX_SLL => after_cooked(data, 14, 16),
+        // etherparse has no SLL2 (0.21).
+        LINKTYPE_LINUX_SLL2 => after_cooked(data, 0, 20),
         LINKTYPE_NULL | LINKTYPE_LOOP => {
-            let b: [u8; 4] = d
+            let b: [u8; 4] = data
                 .get(0..4)
                 .and_then(|b| b.try_into().ok())
                 .ok_or(SkipReason::Truncated)?;
-            let family = if frame.link_type == LINKTYPE_LOOP {
+            let family = if link_type == LINKTYPE_LOOP {
                 u32::from_be_bytes(b)
             } else {
                 // Host byte order of the capturing machine: families are small.
@@ -326,148 +304,219 @@ pub(crate) fn decode(frame: &RawFrame<'_>) -> Result<TcpPacket, SkipReason> {
                 }
             };
             match family {
-                2 => d.get(4..).unwrap_or(&[]),
-                10 | 24 | 28 | 30 => return Err(SkipReason::Ipv6),
-                _ => return Err(SkipReason::OtherNonIpv4),
+                2 => ip_only(data.get(4..).unwrap_or(&[]), 4),
+                10 | 24 | 28 | 30 => ip_only(data.get(4..).unwrap_or(&[]), 6),
+                _ => return Err(SkipReason::OtherNonIp),
             }
         }
-        LINKTYPE_RAW | LINKTYPE_RAW_12 | LINKTYPE_RAW_14 => match byte(d, 0).map(|b| b >> 4) {
-            None => return Err(SkipReason::Truncated),
-            Some(4) => d,
-            Some(6) => return Err(SkipReason::Ipv6),
-            Some(_) => return Err(SkipReason::BadIpHeader),
-        },
-        LINKTYPE_IPV4 => d,
-        LINKTYPE_IPV6 => return Err(SkipReason::Ipv6),
+        LINKTYPE_RAW | LINKTYPE_RAW_12 | LINKTYPE_RAW_14 => SlicedPacket::from_ip(data),
+        LINKTYPE_IPV4 => ip_only(data, 4),
+        LINKTYPE_IPV6 => ip_only(data, 6),
         other => return Err(SkipReason::UnknownLinkType(other)),
     };
-    decode_ipv4(frame, ip, cut)
+    let sliced = sliced.map_err(|e| slice_error(&e, cut))?;
+    tcp_packet(&sliced, data, cut)
 }
 
-/// Follow VLAN tags from `off` (where `ethertype` applies) to the network layer.
-fn by_ethertype(d: &[u8], mut off: usize, mut ethertype: u16) -> Result<&[u8], SkipReason> {
-    while matches!(ethertype, 0x8100 | 0x88a8 | 0x9100 | 0x9200) {
-        ethertype = be16(d, off + 2).ok_or(SkipReason::Truncated)?;
-        off += 4;
-    }
-    match ethertype {
-        0x0800 => Ok(d.get(off..).unwrap_or(&[])),
-        0x86dd => Err(SkipReason::Ipv6),
-        0x0806 | 0x8035 => Err(SkipReason::Arp),
-        _ => Err(SkipReason::OtherNonIpv4),
+/// Cooked captures (SLL, SLL2): the ethertype at `proto_at`, the network
+/// layer at `payload_at`.
+fn after_cooked(
+    data: &[u8],
+    proto_at: usize,
+    payload_at: usize,
+) -> Result<SlicedPacket<'_>, SliceError> {
+    match (data.get(proto_at..proto_at + 2), data.get(payload_at..)) {
+        (Some(&[a, b]), Some(rest)) => {
+            SlicedPacket::from_ether_type(EtherType(u16::from_be_bytes([a, b])), rest)
+        }
+        _ => Err(SliceError::Len(LenError {
+            required_len: payload_at,
+            len: data.len(),
+            len_source: LenSource::Slice,
+            layer: Layer::LinuxSllHeader,
+            layer_start_offset: 0,
+        })),
     }
 }
 
-/// Ones' complement sum of 16-bit big-endian words (odd byte zero-padded), unfolded.
-fn sum16(data: &[u8]) -> u64 {
-    let mut chunks = data.chunks_exact(2);
-    let mut sum: u64 = chunks
-        .by_ref()
-        .map(|c| {
-            u64::from(c.first().copied().unwrap_or(0)) << 8
-                | u64::from(c.get(1).copied().unwrap_or(0))
-        })
-        .sum();
-    if let Some(&last) = chunks.remainder().first() {
-        sum += u64::from(last) << 8;
+/// Raw IP of one version only (link types 228/229, or a NULL/LOOP family).
+fn ip_only(data: &[u8], version: u8) -> Result<SlicedPacket<'_>, SliceError> {
+    match data.first().map(|b| b >> 4) {
+        Some(v) if v != version => Err(SliceError::Ip(
+            etherparse::err::ip::HeaderError::UnsupportedIpVersion { version_number: v },
+        )),
+        _ => SlicedPacket::from_ip(data),
     }
-    sum
 }
 
-fn fold(mut sum: u64) -> u16 {
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
+/// The skip reason for an etherparse slicing error.
+fn slice_error(e: &SliceError, cut: bool) -> SkipReason {
+    match e {
+        SliceError::Len(l) => match l.layer {
+            Layer::TcpHeader => SkipReason::BadTcpHeader,
+            Layer::UdpHeader
+            | Layer::UdpPayload
+            | Layer::Icmpv4
+            | Layer::Icmpv4Timestamp
+            | Layer::Icmpv4TimestampReply
+            | Layer::Icmpv6
+            | Layer::Igmp => SkipReason::NonTcp,
+            Layer::Arp => SkipReason::Arp,
+            // A length field pointing past the data: cut by the snap length,
+            // or lying.
+            Layer::Ipv4Packet | Layer::Ipv6Packet if !cut => SkipReason::BadIpHeader,
+            Layer::Ipv6ExtHeader
+            | Layer::Ipv6HopByHopHeader
+            | Layer::Ipv6DestOptionsHeader
+            | Layer::Ipv6RouteHeader
+            | Layer::Ipv6FragHeader
+            | Layer::IpAuthHeader
+                if !cut =>
+            {
+                SkipReason::BadIpHeader
+            }
+            _ => SkipReason::Truncated,
+        },
+        SliceError::Tcp(_) => SkipReason::BadTcpHeader,
+        SliceError::LinuxSll(_) | SliceError::Macsec(_) => SkipReason::OtherNonIp,
+        SliceError::Ip(_)
+        | SliceError::Ipv4(_)
+        | SliceError::Ipv6(_)
+        | SliceError::Ipv4Exts(_)
+        | SliceError::Ipv6Exts(_) => SkipReason::BadIpHeader,
     }
-    sum as u16
 }
 
-fn decode_ipv4(frame: &RawFrame<'_>, ip: &[u8], cut: bool) -> Result<TcpPacket, SkipReason> {
-    let Some(vihl) = byte(ip, 0) else {
-        return Err(SkipReason::Truncated);
+/// Whether `t` tags a VLAN (802.1Q, 802.1ad, and the pre-standard 0x9100/0x9200).
+fn is_vlan(t: EtherType) -> bool {
+    matches!(t.0, 0x8100 | 0x88a8 | 0x9100 | 0x9200)
+}
+
+/// The TCP packet of a sliced frame, or why there is none.
+fn tcp_packet(sliced: &SlicedPacket<'_>, frame: &[u8], cut: bool) -> Result<TcpPacket, SkipReason> {
+    let Some(net) = &sliced.net else {
+        return match sliced.payload_ether_type() {
+            // etherparse stops after 3 link extensions and does not know the
+            // 0x9200 tag: follow further tags ourselves.
+            Some(t) if is_vlan(t) => more_vlan_tags(sliced, frame, cut),
+            Some(EtherType(0x0806 | 0x8035)) => Err(SkipReason::Arp),
+            _ => Err(SkipReason::OtherNonIp),
+        };
     };
-    if vihl >> 4 != 4 {
-        return Err(SkipReason::BadIpHeader);
-    }
-    if ip.len() < 20 {
-        return Err(SkipReason::Truncated);
-    }
-    let ihl = usize::from(vihl & 0x0f) * 4;
-    let total = usize::from(be16(ip, 2).unwrap_or(0));
-    if ihl < 20 || total < ihl {
-        return Err(SkipReason::BadIpHeader);
-    }
-    let Some(ip) = ip.get(..total) else {
-        // Either cut by the snap length, or a lying total length.
-        return Err(if cut {
-            SkipReason::Truncated
-        } else {
-            SkipReason::BadIpHeader
-        });
+    let (ip_start, src, dst, ttl, tos, ip_id, df, fragmented) = match net {
+        NetSlice::Ipv4(v4) => {
+            let h = v4.header();
+            (
+                h.slice(),
+                IpAddr::from(h.source()),
+                IpAddr::from(h.destination()),
+                h.ttl(),
+                h.slice().get(1).copied().unwrap_or(0),
+                h.identification(),
+                h.dont_fragment(),
+                v4.is_payload_fragmented(),
+            )
+        }
+        NetSlice::Ipv6(v6) => {
+            let h = v6.header();
+            (
+                h.slice(),
+                IpAddr::from(h.source()),
+                IpAddr::from(h.destination()),
+                h.hop_limit(),
+                h.traffic_class(),
+                0,
+                false,
+                v6.is_payload_fragmented(),
+            )
+        }
+        NetSlice::Arp(_) => return Err(SkipReason::Arp),
     };
-    let (Some(header), Some(segment)) = (ip.get(..ihl), ip.get(ihl..)) else {
-        return Err(SkipReason::BadIpHeader);
-    };
-    let frag = be16(ip, 6).unwrap_or(0);
-    if frag & 0x2000 != 0 || frag & 0x1fff != 0 {
+    if fragmented {
         return Err(SkipReason::IpFragment);
     }
-    if byte(ip, 9) != Some(6) {
+    let Some(TransportSlice::Tcp(tcp)) = &sliced.transport else {
         return Err(SkipReason::NonTcp);
-    }
-    let src = Ipv4Addr::from(be32(ip, 12).unwrap_or(0));
-    let dst = Ipv4Addr::from(be32(ip, 16).unwrap_or(0));
-    let ip_checksum_ok = fold(sum16(header)) == 0xffff;
-
-    if segment.len() < 20 {
-        return Err(SkipReason::BadTcpHeader);
-    }
-    let doff = usize::from(byte(segment, 12).unwrap_or(0) >> 4) * 4;
-    let (Some(tcp_header), Some(payload), Some(options)) = (
-        segment.get(..doff),
-        segment.get(doff..),
-        segment.get(20..doff),
-    ) else {
-        return Err(SkipReason::BadTcpHeader);
     };
-    if doff < 20 {
-        return Err(SkipReason::BadTcpHeader);
-    }
-    let tcp_len = segment.len() as u64;
-    let pseudo =
-        sum16(&src.octets()) + sum16(&dst.octets()) + 6 + (tcp_len & 0xffff) + (tcp_len >> 16);
-    let tcp_checksum_ok = fold(pseudo + sum16(segment)) == 0xffff;
-
+    let segment = tcp.slice();
+    // Everything from the IP header to the TCP header (options, extension
+    // headers): both are views into `frame`.
+    let at = |p: &[u8]| (p.as_ptr() as usize).wrapping_sub(frame.as_ptr() as usize);
+    let ip_header = frame
+        .get(at(ip_start)..at(segment))
+        .ok_or(SkipReason::BadIpHeader)?;
+    let ip_checksum_ok = match net {
+        NetSlice::Ipv4(v4) => internet_checksum(v4.header().slice()) == 0,
+        _ => true,
+    };
+    let expected = match (src, dst) {
+        (IpAddr::V4(s), IpAddr::V4(d)) => tcp.calc_checksum_ipv4(s.octets(), d.octets()),
+        (IpAddr::V6(s), IpAddr::V6(d)) => tcp.calc_checksum_ipv6(s.octets(), d.octets()),
+        _ => return Err(SkipReason::BadIpHeader),
+    };
+    let tcp_checksum_ok = expected.is_ok_and(|c| c == tcp.checksum());
     Ok(TcpPacket {
-        index: frame.index,
-        ts_micros: frame.ts_nanos.div_euclid(1000),
-        ts_nanos: frame.ts_nanos,
-        interface: frame.interface,
-        comment: frame.comment.clone(),
+        index: 0,
+        ts_micros: 0,
+        ts_nanos: 0,
+        interface: 0,
+        comment: None,
         src,
         dst,
-        ttl: byte(ip, 8).unwrap_or(0),
-        tos: byte(ip, 1).unwrap_or(0),
-        ip_id: be16(ip, 4).unwrap_or(0),
-        dont_fragment: frag & 0x4000 != 0,
-        ip_header_bytes: header.to_vec(),
-        src_port: be16(segment, 0).unwrap_or(0),
-        dst_port: be16(segment, 2).unwrap_or(0),
-        seq: be32(segment, 4).unwrap_or(0),
-        ack: be32(segment, 8).unwrap_or(0),
-        flags: byte(segment, 13).unwrap_or(0),
-        window: be16(segment, 14).unwrap_or(0),
-        urgent_ptr: be16(segment, 18).unwrap_or(0),
-        options: options.to_vec(),
-        payload: payload.to_vec(),
-        tcp_header_bytes: tcp_header.to_vec(),
+        ttl,
+        tos,
+        ip_id,
+        dont_fragment: df,
+        ip_header_bytes: ip_header.to_vec(),
+        src_port: tcp.source_port(),
+        dst_port: tcp.destination_port(),
+        seq: tcp.sequence_number(),
+        ack: tcp.acknowledgment_number(),
+        flags: segment.get(13).copied().unwrap_or(0),
+        window: tcp.window_size(),
+        urgent_ptr: tcp.urgent_pointer(),
+        options: tcp.options().to_vec(),
+        payload: tcp.payload().to_vec(),
+        tcp_header_bytes: tcp.header_slice().to_vec(),
         ip_checksum_ok,
         tcp_checksum_ok,
         checksum_ok: ip_checksum_ok && tcp_checksum_ok,
     })
 }
 
+/// Follow VLAN tags beyond what etherparse follows, then slice the rest.
+fn more_vlan_tags(
+    sliced: &SlicedPacket<'_>,
+    frame: &[u8],
+    cut: bool,
+) -> Result<TcpPacket, SkipReason> {
+    let mut rest = match sliced.link_exts.last() {
+        Some(etherparse::LinkExtSlice::Vlan(v)) => v.payload_slice(),
+        _ => match &sliced.link {
+            Some(etherparse::LinkSlice::Ethernet2(e)) => e.payload_slice(),
+            Some(etherparse::LinkSlice::EtherPayload(p)) => p.payload,
+            _ => return Err(SkipReason::OtherNonIp),
+        },
+    };
+    let mut ethertype = sliced.payload_ether_type().ok_or(SkipReason::OtherNonIp)?;
+    while is_vlan(ethertype) {
+        let t = rest.get(2..4).ok_or(SkipReason::Truncated)?;
+        ethertype = EtherType(u16::from_be_bytes([t[0], t[1]]));
+        rest = rest.get(4..).unwrap_or(&[]);
+    }
+    let sliced =
+        SlicedPacket::from_ether_type(ethertype, rest).map_err(|e| slice_error(&e, cut))?;
+    if sliced.net.is_none() && sliced.payload_ether_type().is_some_and(is_vlan) {
+        return Err(SkipReason::OtherNonIp);
+    }
+    tcp_packet(&sliced, frame, cut)
+}
+
 /// Internet checksum of `data` (the value to store in a checksum field that is
 /// zero in `data`).
 pub fn internet_checksum(data: &[u8]) -> u16 {
-    !fold(sum16(data))
+    let sum = etherparse::checksum::Sum16BitWords::new()
+        .add_slice(data)
+        .ones_complement();
+    u16::from_be_bytes(sum.to_ne_bytes())
 }

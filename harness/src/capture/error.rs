@@ -39,8 +39,8 @@ pub enum CaptureError {
         /// What is wrong.
         problem: FormatProblem,
     },
-    /// The capture was read but contains no usable IPv4 TCP packet.
-    #[error("{file}: no usable IPv4 TCP packet among {total} packets (skipped: {skipped})")]
+    /// The capture was read but contains no usable TCP packet.
+    #[error("{file}: no usable TCP packet among {total} packets (skipped: {skipped})")]
     NoTcp {
         /// File name as given.
         file: String,
@@ -165,4 +165,7 @@ pub enum FormatProblem {
         /// Explanation.
         detail: String,
     },
+    /// Any other problem pcap-file reports (its own message).
+    #[error("{0}")]
+    Library(String),
 }

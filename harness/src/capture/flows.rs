@@ -2,25 +2,26 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 use serde::Serialize;
 
 use super::Capture;
 use super::decode::{TcpPacket, tcp_flags};
 
-/// An IPv4 address and TCP port.
+/// An IP address and TCP port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Endpoint {
     /// Address.
-    pub ip: Ipv4Addr,
+    pub ip: IpAddr,
     /// Port.
     pub port: u16,
 }
 
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.ip, self.port)
+        // `SocketAddr` prints `1.2.3.4:80` and `[2001:db8::1]:80`.
+        std::net::SocketAddr::new(self.ip, self.port).fmt(f)
     }
 }
 
@@ -62,6 +63,11 @@ impl Flow {
     /// Total packets in both directions.
     pub fn packets(&self) -> u64 {
         self.packets_c2s + self.packets_s2c
+    }
+
+    /// Whether the flow is over IPv6.
+    pub fn is_ipv6(&self) -> bool {
+        self.client.ip.is_ipv6()
     }
 
     /// Whether `p` was sent by this flow's client.

@@ -3,18 +3,19 @@
 //! * [`read`] / [`read_bytes`] parse a pcap (either byte order, micro- or
 //!   nanosecond) or pcapng file (any number of sections and interfaces, each
 //!   with its own link type and `if_tsresol`/`if_tsoffset`), detected from the
-//!   magic number, with our own small container parser (see `container.rs`), and
-//!   decode every IPv4 TCP segment into a [`TcpPacket`]. Packets that cannot
-//!   be used are counted by reason in [`Skipped`]; structural damage to the file
+//!   magic number, with pcap-file (`container.rs`, which lists the
+//!   workarounds), and decode every TCP segment over IPv4 or IPv6 with
+//!   etherparse (`decode.rs`) into a [`TcpPacket`]. Packets that cannot be
+//!   used are counted by reason in [`Skipped`]; structural damage to the file
 //!   is a [`CaptureError`] naming file, packet index and byte offset.
 //! * [`flows`] groups packets into TCP connections ([`Flow`]), and
 //!   [`FlowTable`] prints them.
-//! * [`PcapngWriter`] writes raw-IPv4 pcapng files with per-packet comments.
+//! * [`PcapngWriter`] writes raw-IP pcapng files with per-packet comments.
 //!
-//! Supported link types: Ethernet (1, with any number of 802.1Q/802.1ad
-//! tags), raw IP (101, and 12/14 as written by some platforms; 228 = IPv4),
+//! Supported link types: Ethernet (1, with any number of VLAN tags), raw IP
+//! (101, and 12/14 as written by some platforms; 228 = IPv4, 229 = IPv6),
 //! Linux cooked SLL (113) and SLL2 (276), BSD NULL (0, either byte order) and
-//! OpenBSD LOOP (108).
+//! OpenBSD LOOP (108). See docs/replay.md, "Capture reader and libraries".
 
 mod container;
 mod decode;
@@ -30,7 +31,7 @@ pub use container::{Format, Interface};
 pub use decode::{
     LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2,
     LINKTYPE_LOOP, LINKTYPE_NULL, LINKTYPE_RAW, LINKTYPE_RAW_12, LINKTYPE_RAW_14, SkipReason,
-    Skipped, TcpPacket, flags_to_string, internet_checksum, tcp_flags,
+    Skipped, TcpPacket, decode_frame, flags_to_string, internet_checksum, tcp_flags,
 };
 pub use error::{CaptureError, FormatProblem};
 pub use flows::{Endpoint, Flow, FlowTable, default_flow, flows, flows_of};
@@ -47,7 +48,7 @@ pub struct Capture {
     pub interfaces: Vec<Interface>,
     /// Number of packet records/blocks in the file, usable or not.
     pub total_packets: usize,
-    /// The usable IPv4 TCP packets, in file order.
+    /// The usable TCP packets (IPv4 and IPv6), in file order.
     pub packets: Vec<TcpPacket>,
     /// Why the other packets were not used.
     pub skipped: Skipped,
@@ -118,8 +119,15 @@ pub fn read_bytes(name: &str, data: &[u8]) -> Result<Capture, CaptureError> {
     let mut packets = Vec::new();
     let mut skipped = Skipped::default();
     for frame in &c.frames {
-        match decode::decode(frame) {
-            Ok(p) => packets.push(p),
+        match decode::decode_frame(frame.link_type, frame.data, frame.orig_len) {
+            Ok(p) => packets.push(TcpPacket {
+                index: frame.index,
+                ts_micros: frame.ts_nanos.div_euclid(1000),
+                ts_nanos: frame.ts_nanos,
+                interface: frame.interface,
+                comment: frame.comment.clone(),
+                ..p
+            }),
             Err(reason) => skipped.add(reason),
         }
     }

@@ -1,93 +1,73 @@
-//! A minimal pcapng writer for annotated raw-IPv4 captures.
+//! A minimal pcapng writer for annotated raw-IP captures, on pcap-file's.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
+use std::time::Duration;
+
+use pcap_file::pcapng::blocks::enhanced_packet::{EnhancedPacketBlock, EnhancedPacketOption};
+use pcap_file::pcapng::blocks::interface_description::{
+    InterfaceDescriptionBlock, InterfaceDescriptionOption, InterfaceTsResolution,
+};
+use pcap_file::pcapng::blocks::opt_common::CommonOption;
+use pcap_file::pcapng::blocks::section_header::{SectionHeaderBlock, SectionHeaderOption};
+use pcap_file::pcapng::{PcapNgWriteError, PcapNgWriter as Inner};
+use pcap_file::{DataLink, Endianness};
 
 /// LINKTYPE_RAW, the link type of the single interface written.
 pub const WRITER_LINK_TYPE: u16 = 101;
 
 /// Writes a little-endian pcapng file: one Section Header Block, one
 /// Interface Description Block (LINKTYPE_RAW = 101, i.e. packets are bare
-/// IPv4 datagrams; `if_tsresol` = 6, microseconds, stated explicitly) and one
+/// IP datagrams; `if_tsresol` = 6, microseconds, stated explicitly) and one
 /// Enhanced Packet Block per packet, carrying the optional comment as an
 /// `opt_comment` option (UTF-8), which Wireshark shows as `frame.comment`.
-#[derive(Debug)]
 pub struct PcapngWriter<W: Write> {
-    out: W,
+    inner: Inner<W>,
     packets: u64,
 }
 
-fn push_u16(v: &mut Vec<u8>, x: u16) {
-    v.extend_from_slice(&x.to_le_bytes());
-}
-
-fn push_u32(v: &mut Vec<u8>, x: u32) {
-    v.extend_from_slice(&x.to_le_bytes());
-}
-
-fn pad4(v: &mut Vec<u8>) {
-    while !v.len().is_multiple_of(4) {
-        v.push(0);
+impl<W: Write> std::fmt::Debug for PcapngWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PcapngWriter")
+            .field("packets", &self.packets)
+            .finish_non_exhaustive()
     }
 }
 
-fn push_option(v: &mut Vec<u8>, code: u16, value: &[u8]) -> io::Result<()> {
-    let len = u16::try_from(value.len()).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "pcapng option longer than 65535 bytes",
-        )
-    })?;
-    push_u16(v, code);
-    push_u16(v, len);
-    v.extend_from_slice(value);
-    pad4(v);
-    Ok(())
+fn invalid(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, what.to_string())
 }
 
-fn end_options(v: &mut Vec<u8>) {
-    push_u16(v, 0);
-    push_u16(v, 0);
-}
-
-/// Frame `body` as a block of type `block_type`.
-fn block(block_type: u32, body: &[u8]) -> io::Result<Vec<u8>> {
-    let total = u32::try_from(body.len() + 12).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "pcapng block larger than 4 GiB",
-        )
-    })?;
-    let mut v = Vec::with_capacity(body.len() + 12);
-    push_u32(&mut v, block_type);
-    push_u32(&mut v, total);
-    v.extend_from_slice(body);
-    push_u32(&mut v, total);
-    Ok(v)
+/// pcap-file's write errors as I/O errors: validation failures (a comment
+/// longer than an option can hold, a block over 4 GiB) are `InvalidInput`.
+fn io_error(e: PcapNgWriteError) -> io::Error {
+    match e {
+        PcapNgWriteError::Io(e) => e,
+        other => io::Error::new(io::ErrorKind::InvalidInput, other),
+    }
 }
 
 impl<W: Write> PcapngWriter<W> {
     /// Start a file: writes the section header and interface description.
-    pub fn new(mut out: W) -> io::Result<Self> {
-        let mut shb = Vec::new();
-        push_u32(&mut shb, 0x1a2b_3c4d);
-        push_u16(&mut shb, 1);
-        push_u16(&mut shb, 0);
-        shb.extend_from_slice(&(-1i64).to_le_bytes());
-        push_option(&mut shb, 4, b"tcpdiff")?; // shb_userappl
-        end_options(&mut shb);
-        out.write_all(&block(0x0a0d_0d0a, &shb)?)?;
-
-        let mut idb = Vec::new();
-        push_u16(&mut idb, WRITER_LINK_TYPE);
-        push_u16(&mut idb, 0);
-        push_u32(&mut idb, 0); // snaplen: no limit
-        push_option(&mut idb, 9, &[6])?; // if_tsresol: 10^-6 s
-        end_options(&mut idb);
-        out.write_all(&block(1, &idb)?)?;
-        Ok(PcapngWriter { out, packets: 0 })
+    pub fn new(out: W) -> io::Result<Self> {
+        let shb = SectionHeaderBlock {
+            endianness: Endianness::Little,
+            options: vec![SectionHeaderOption::UserApplication(Cow::Borrowed(
+                "tcpdiff",
+            ))],
+            ..Default::default()
+        };
+        let mut inner = Inner::with_section_header(out, shb).map_err(io_error)?;
+        let mut idb =
+            InterfaceDescriptionBlock::new(DataLink::from(u32::from(WRITER_LINK_TYPE)), 0);
+        idb.options = vec![InterfaceDescriptionOption::IfTsResol(
+            InterfaceTsResolution::MICRO,
+        )];
+        inner.write_pcapng_block(idb).map_err(io_error)?;
+        Ok(PcapngWriter { inner, packets: 0 })
     }
 
-    /// Append one packet: `ip_bytes` is a complete IPv4 datagram, `ts_micros`
+    /// Append one packet: `ip_bytes` is a complete IP datagram, `ts_micros`
     /// microseconds since the Unix epoch (must not be negative), `comment` an
     /// optional UTF-8 annotation of at most 65535 bytes (empty means none).
     pub fn write_packet(
@@ -96,27 +76,23 @@ impl<W: Write> PcapngWriter<W> {
         ip_bytes: &[u8],
         comment: Option<&str>,
     ) -> io::Result<()> {
-        let ts = u64::try_from(ts_micros).map_err(|_| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "negative timestamp cannot be stored in pcapng",
-            )
-        })?;
-        let len = u32::try_from(ip_bytes.len())
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "packet larger than 4 GiB"))?;
-        let mut epb = Vec::with_capacity(ip_bytes.len() + 32 + comment.map_or(0, str::len));
-        push_u32(&mut epb, 0); // interface id
-        push_u32(&mut epb, (ts >> 32) as u32);
-        push_u32(&mut epb, ts as u32);
-        push_u32(&mut epb, len);
-        push_u32(&mut epb, len);
-        epb.extend_from_slice(ip_bytes);
-        pad4(&mut epb);
-        if let Some(c) = comment.filter(|c| !c.is_empty()) {
-            push_option(&mut epb, 1, c.as_bytes())?; // opt_comment
-            end_options(&mut epb);
-        }
-        self.out.write_all(&block(6, &epb)?)?;
+        let ts = u64::try_from(ts_micros)
+            .map_err(|_| invalid("negative timestamp cannot be stored in pcapng"))?;
+        let original_len =
+            u32::try_from(ip_bytes.len()).map_err(|_| invalid("packet larger than 4 GiB"))?;
+        let options = comment
+            .filter(|c| !c.is_empty())
+            .map(|c| EnhancedPacketOption::Common(CommonOption::Comment(Cow::Borrowed(c))))
+            .into_iter()
+            .collect();
+        let epb = EnhancedPacketBlock {
+            interface_id: 0,
+            timestamp: Duration::from_micros(ts),
+            original_len,
+            data: Cow::Borrowed(ip_bytes),
+            options,
+        };
+        self.inner.write_pcapng_block(epb).map_err(io_error)?;
         self.packets += 1;
         Ok(())
     }
@@ -127,8 +103,9 @@ impl<W: Write> PcapngWriter<W> {
     }
 
     /// Flush and give back the underlying writer.
-    pub fn finish(mut self) -> io::Result<W> {
-        self.out.flush()?;
-        Ok(self.out)
+    pub fn finish(self) -> io::Result<W> {
+        let mut out = self.inner.into_inner();
+        out.flush()?;
+        Ok(out)
     }
 }

@@ -74,32 +74,37 @@ impl Default for Seg {
 }
 
 impl Seg {
+    /// The TCP segment (or, for another protocol, the payload as is), with
+    /// its checksum over a pseudo-header of `src` and `dst` (4 or 16 bytes).
+    fn l4(&self, src: &[u8], dst: &[u8]) -> Vec<u8> {
+        if self.proto != 6 {
+            return self.payload.clone();
+        }
+        assert!(self.options.len().is_multiple_of(4));
+        let doff = (20 + self.options.len()) / 4;
+        let mut t = Vec::new();
+        t.extend_from_slice(&self.sport.to_be_bytes());
+        t.extend_from_slice(&self.dport.to_be_bytes());
+        t.extend_from_slice(&self.seq.to_be_bytes());
+        t.extend_from_slice(&self.ack.to_be_bytes());
+        t.push((doff as u8) << 4);
+        t.push(self.flags);
+        t.extend_from_slice(&self.window.to_be_bytes());
+        t.extend_from_slice(&[0, 0, 0, 0]);
+        t.extend_from_slice(&self.options);
+        t.extend_from_slice(&self.payload);
+        let len = (t.len() as u16).to_be_bytes();
+        let pseudo = [src, dst, &[0, 6], &len[..]].concat();
+        let mut c = cksum(&[&pseudo, &t]);
+        if self.corrupt_tcp_checksum {
+            c ^= 0x5555;
+        }
+        t[16..18].copy_from_slice(&c.to_be_bytes());
+        t
+    }
+
     pub fn ipv4(&self) -> Vec<u8> {
-        let l4 = if self.proto == 6 {
-            assert!(self.options.len().is_multiple_of(4));
-            let doff = (20 + self.options.len()) / 4;
-            let mut t = Vec::new();
-            t.extend_from_slice(&self.sport.to_be_bytes());
-            t.extend_from_slice(&self.dport.to_be_bytes());
-            t.extend_from_slice(&self.seq.to_be_bytes());
-            t.extend_from_slice(&self.ack.to_be_bytes());
-            t.push((doff as u8) << 4);
-            t.push(self.flags);
-            t.extend_from_slice(&self.window.to_be_bytes());
-            t.extend_from_slice(&[0, 0, 0, 0]);
-            t.extend_from_slice(&self.options);
-            t.extend_from_slice(&self.payload);
-            let len = (t.len() as u16).to_be_bytes();
-            let pseudo = [&self.src[..], &self.dst[..], &[0, 6], &len[..]].concat();
-            let mut c = cksum(&[&pseudo, &t]);
-            if self.corrupt_tcp_checksum {
-                c ^= 0x5555;
-            }
-            t[16..18].copy_from_slice(&c.to_be_bytes());
-            t
-        } else {
-            self.payload.clone()
-        };
+        let l4 = self.l4(&self.src, &self.dst);
         let total = (20 + l4.len()) as u16;
         let mut h = vec![0x45, self.tos];
         h.extend_from_slice(&total.to_be_bytes());
@@ -117,8 +122,91 @@ impl Seg {
     }
 }
 
+/// `n` in 2001:db8::/64.
+pub fn v6(n: u8) -> [u8; 16] {
+    let mut a = [0u8; 16];
+    a[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+    a[15] = n;
+    a
+}
+
+/// IPv6 extension header types the tests use.
+pub const HOP_BY_HOP: u8 = 0;
+pub const DEST_OPTS: u8 = 60;
+pub const FRAGMENT: u8 = 44;
+
+impl Seg {
+    /// The segment over IPv6 from 2001:db8::`src[3]` to 2001:db8::`dst[3]`,
+    /// after the given extension headers (each 8 bytes: a PadN option, or a
+    /// fragment header saying "first fragment, more follow").
+    pub fn ipv6(&self, exts: &[u8]) -> Vec<u8> {
+        let (src, dst) = (v6(self.src[3]), v6(self.dst[3]));
+        let l4 = self.l4(&src, &dst);
+        let mut ext_bytes = Vec::new();
+        for (i, &t) in exts.iter().enumerate() {
+            let next = exts.get(i + 1).copied().unwrap_or(self.proto);
+            if t == FRAGMENT {
+                ext_bytes.extend_from_slice(&[next, 0, 0, 1, 0, 0, 0, 7]);
+            } else {
+                ext_bytes.extend_from_slice(&[next, 0, 1, 4, 0, 0, 0, 0]);
+            }
+        }
+        let first = exts.first().copied().unwrap_or(self.proto);
+        let plen = (ext_bytes.len() + l4.len()) as u16;
+        let mut h = vec![0x60 | (self.tos >> 4), self.tos << 4, 0, 0];
+        h.extend_from_slice(&plen.to_be_bytes());
+        h.push(first);
+        h.push(self.ttl);
+        h.extend_from_slice(&src);
+        h.extend_from_slice(&dst);
+        h.extend_from_slice(&ext_bytes);
+        h.extend_from_slice(&l4);
+        h
+    }
+}
+
+/// [`tcp`] over IPv6 (2001:db8::1 and 2001:db8::2) after `exts`.
+pub fn tcp6(
+    from_client: bool,
+    flags: u8,
+    seq: u32,
+    ack: u32,
+    payload: &[u8],
+    exts: &[u8],
+) -> Vec<u8> {
+    seg(from_client, flags, seq, ack, payload).ipv6(exts)
+}
+
+/// [`conversation`] over IPv6: a hop-by-hop header on the SYN, destination
+/// options on the data segments, none on the rest.
+pub fn conversation6(isn_c: u32, isn_s: u32) -> Vec<Vec<u8>> {
+    let (h, d) = (&[HOP_BY_HOP][..], &[DEST_OPTS][..]);
+    vec![
+        tcp6(true, SYN, isn_c, 0, b"", h),
+        tcp6(false, SYN | ACK, isn_s, isn_c + 1, b"", &[]),
+        tcp6(true, ACK, isn_c + 1, isn_s + 1, b"", &[]),
+        tcp6(true, PSH | ACK, isn_c + 1, isn_s + 1, b"hello", d),
+        tcp6(
+            false,
+            PSH | ACK,
+            isn_s + 1,
+            isn_c + 6,
+            b"world!",
+            &[HOP_BY_HOP, DEST_OPTS],
+        ),
+        tcp6(true, FIN | ACK, isn_c + 6, isn_s + 7, b"", &[]),
+        tcp6(false, FIN | ACK, isn_s + 7, isn_c + 7, b"", &[]),
+        tcp6(true, ACK, isn_c + 7, isn_s + 8, b"", &[]),
+    ]
+}
+
 /// A TCP segment between 10.0.0.1:40000 (a) and 10.0.0.2:80 (b).
 pub fn tcp(from_client: bool, flags: u8, seq: u32, ack: u32, payload: &[u8]) -> Vec<u8> {
+    seg(from_client, flags, seq, ack, payload).ipv4()
+}
+
+/// The [`Seg`] from a (`from_client`) or b.
+pub fn seg(from_client: bool, flags: u8, seq: u32, ack: u32, payload: &[u8]) -> Seg {
     let mut s = Seg {
         flags,
         seq,
@@ -130,7 +218,7 @@ pub fn tcp(from_client: bool, flags: u8, seq: u32, ack: u32, payload: &[u8]) -> 
         std::mem::swap(&mut s.src, &mut s.dst);
         std::mem::swap(&mut s.sport, &mut s.dport);
     }
-    s.ipv4()
+    s
 }
 
 /// A UDP datagram (checksum 0) in IPv4.
