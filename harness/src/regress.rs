@@ -92,23 +92,16 @@ pub fn kind_of(p: &Path) -> Option<Kind> {
     }
 }
 
-/// A directory holding a file of this name is not searched for cases
-/// (its content says why), e.g. `traces/ipv6/`, which the engines cannot
-/// replay yet (issue 16). Naming such a directory or file directly still runs it.
-pub const SKIP_MARKER: &str = ".regress-skip";
-
 /// Every case under `paths` (files are taken whatever their extension
 /// if named directly and recognised; directories are searched
-/// recursively, except subdirectories holding a [`SKIP_MARKER`]), sorted
+/// recursively), sorted
 /// by name, without duplicates.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<Case>, String> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         for e in std::fs::read_dir(dir)? {
             let p = e?.path();
             if p.is_dir() {
-                if !p.join(SKIP_MARKER).exists() {
-                    walk(&p, out)?;
-                }
+                walk(&p, out)?;
             } else if kind_of(&p).is_some() {
                 out.push(p);
             }

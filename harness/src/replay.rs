@@ -253,12 +253,6 @@ pub fn from_capture(cap: &Capture, opts: ReplayOptions) -> Result<Replay, Replay
         id: flow.id,
         why,
     };
-    if flow.is_ipv6() {
-        return Err(err(format!(
-            "{} -> {} is IPv6: replay needs an IPv6 profile, which the engines do not have yet (issue 16)",
-            flow.client, flow.server
-        )));
-    }
     if !flow.syn_captured {
         return Err(err(format!(
             "the SYN of {} -> {} was not captured, so the connection's start and initial sequence numbers are unknown",
@@ -731,9 +725,16 @@ impl<'a> Builder<'a> {
         if self.role == Role::Server && listens && !accepted {
             notes.push("the handshake never completed: no accept".into());
         }
-        let mtu = self
-            .mss
-            .map_or(1500, |m| (u32::from(m) + 40).clamp(576, 1500));
+        // The MTU that makes lwIP's MSS the captured one: MSS + 40 over
+        // IPv4 (IPv4's minimum MTU 576), MSS + 60 over IPv6 (minimum 1280).
+        let ipv6 = self.flow.is_ipv6();
+        let mtu = self.mss.map_or(1500, |m| {
+            if ipv6 {
+                (u32::from(m) + 60).clamp(1280, 1500)
+            } else {
+                (u32::from(m) + 40).clamp(576, 1500)
+            }
+        });
         let mut text = String::new();
         let _ = writeln!(
             text,
@@ -763,6 +764,9 @@ impl<'a> Builder<'a> {
             "// not checked; `// capture: >` lines show what the captured {} sent. See docs/replay.md.",
             self.role
         );
+        if ipv6 {
+            let _ = writeln!(text, "--ip_version=ipv6");
+        }
         let _ = writeln!(text, "--local_ip={}", ep.ip);
         let _ = writeln!(text, "--remote_ip={}", peer.ip);
         let _ = writeln!(text, "--remote_port={}", peer.port);

@@ -53,15 +53,57 @@ fn small_corpus(dir: &Path, names: &[&str]) {
     }
 }
 
-/// A folder holding `.regress-skip` (traces/ipv6/, which the engines cannot
-/// replay yet) is not searched from above, but runs when named.
+/// traces/ipv6 is part of the corpus: `regress` on engines without IPv6
+/// lists its captures as skipped, saying why; on lwIP's IPv6 build they
+/// replay.
 #[test]
-fn regress_skips_marked_folders_unless_named() {
+fn ipv6_traces_are_skipped_without_ipv6_and_replayed_with_it() {
     let all = regress::discover(&[root().join("traces")]).unwrap();
-    assert!(all.len() > 25, "{} cases", all.len());
-    assert!(all.iter().all(|c| !c.name.contains("ipv6")), "{all:?}");
-    let ipv6 = regress::discover(&[root().join("traces/ipv6")]).unwrap();
-    assert!(ipv6.len() >= 3, "{ipv6:?}");
+    assert!(
+        all.iter().filter(|c| c.name.contains("ipv6/")).count() >= 3,
+        "{all:?}"
+    );
+    for (engines, want) in [("c,rust", "skipped"), ("c:ipv6,c:ipv6", "same")] {
+        let o = tcpdiff(&root())
+            .args(["regress", "--json", "--engines", engines, "traces/ipv6"])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let cases = v["cases"].as_array().unwrap();
+        assert!(cases.len() >= 3, "{v}");
+        for c in cases {
+            assert_eq!(c["outcome"], want, "{engines}: {c}");
+            if want == "skipped" {
+                assert!(
+                    c["message"].as_str().unwrap().contains("c has no IPv6"),
+                    "{c}"
+                );
+            }
+        }
+        assert_eq!(o.status.code(), Some(0), "{engines}");
+    }
+}
+
+/// corpus/hangs: lwIP defects that loop forever in an API call. Both
+/// engines must hang on each (the port's lists are lwIP's): `regress`
+/// reports `timeout` for c,c and rust,rust alike.
+#[test]
+fn every_hang_hangs_both_engines() {
+    let hangs = regress::discover(&[root().join("corpus/hangs")]).unwrap();
+    assert!(!hangs.is_empty());
+    for engines in ["c,c", "rust,rust"] {
+        let o = tcpdiff(&root())
+            .args(["regress", "--json", "--timeout", "2", "--engines", engines])
+            .arg("corpus/hangs")
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let cases = v["cases"].as_array().unwrap();
+        assert_eq!(cases.len(), hangs.len(), "{v}");
+        for c in cases {
+            assert_eq!(c["outcome"], "timeout", "{engines}: {c}");
+        }
+    }
 }
 
 #[test]
