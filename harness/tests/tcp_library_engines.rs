@@ -85,9 +85,10 @@ fn regress(engines: &str, dir: &Path) -> (Option<i32>, serde_json::Value) {
 }
 
 /// Whether a case is an IPv6 script skipped on a build without IPv6
-/// (these engines are IPv4 builds; corpus/scripts/ipv6 needs c:ipv6).
+/// (these engines are IPv4 builds; corpus/scripts/ipv6 and traces/ipv6
+/// need c:ipv6).
 fn ipv6_skipped(name: &str, outcome: &str) -> bool {
-    outcome == "skipped" && name.contains("corpus/scripts/ipv6/")
+    outcome == "skipped" && (name.contains("corpus/scripts/ipv6/") || name.contains("traces/ipv6/"))
 }
 
 /// Each case's name and outcome, leaving out the IPv6 scripts these IPv4
