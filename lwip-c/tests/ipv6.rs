@@ -4,8 +4,11 @@
 //! IPv6 header, the pseudo-header checksum (RFC 8200 section 8.1) and
 //! the MSS lwIP offers (MTU - 60 for IPv6, MTU - 40 for IPv4).
 
+mod common;
+
 use std::path::Path;
 
+use common::{fold, sum16};
 use lwip_c::{
     CBuild, ErrT, IpAddr, NullApp, PACKETDRILL_LOCAL_IP6, Stack, StackConfig, StackError,
 };
@@ -13,9 +16,7 @@ use lwip_c::{
 const PEER6: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
 const PEER4: [u8; 4] = [192, 0, 2, 1];
 const LOCAL4: [u8; 4] = [192, 168, 0, 1];
-const SYN: u8 = 0x02;
-const RST: u8 = 0x04;
-const ACK: u8 = 0x10;
+use common::{ACK, RST, SYN};
 
 fn build(profile: &str) -> &'static CBuild {
     let dir = lwip_c::loaded::profile_dir(profile).expect("profile directory");
@@ -28,24 +29,6 @@ fn build(profile: &str) -> &'static CBuild {
     )
     .unwrap_or_else(|e| panic!("building profile {profile}: {e}"));
     lwip_c::loaded::load(&so, profile).unwrap_or_else(|e| panic!("loading {profile}: {e}"))
-}
-
-fn sum16(mut acc: u32, data: &[u8]) -> u32 {
-    let mut chunks = data.chunks_exact(2);
-    for c in &mut chunks {
-        acc += u32::from(u16::from_be_bytes([c[0], c[1]]));
-    }
-    if let [last] = chunks.remainder() {
-        acc += u32::from(*last) << 8;
-    }
-    acc
-}
-
-fn fold(mut acc: u32) -> u16 {
-    while acc > 0xffff {
-        acc = (acc & 0xffff) + (acc >> 16);
-    }
-    acc as u16
 }
 
 /// A bare TCP header with an MSS option (24 bytes), checksum 0.

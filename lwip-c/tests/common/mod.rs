@@ -15,7 +15,7 @@ pub const LWIP_IP: [u8; 4] = [192, 168, 0, 1];
 pub const PEER_IP: [u8; 4] = [192, 0, 2, 1];
 
 /// The Internet checksum (RFC 1071) over `data`, folded, not inverted.
-fn sum16(mut acc: u32, data: &[u8]) -> u32 {
+pub fn sum16(mut acc: u32, data: &[u8]) -> u32 {
     let mut chunks = data.chunks_exact(2);
     for c in &mut chunks {
         acc += u32::from(u16::from_be_bytes([c[0], c[1]]));
@@ -26,7 +26,8 @@ fn sum16(mut acc: u32, data: &[u8]) -> u32 {
     acc
 }
 
-fn fold(mut acc: u32) -> u16 {
+/// `acc` folded to 16 bits (one's complement carries added back).
+pub fn fold(mut acc: u32) -> u16 {
     while acc > 0xffff {
         acc = (acc & 0xffff) + (acc >> 16);
     }
