@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{fold, sum16};
+use common::{ACK, RST, SYN, fold, sum16};
 use lwip_c::{
     CBuild, ErrT, IpAddr, NullApp, PACKETDRILL_LOCAL_IP6, Stack, StackConfig, StackError,
 };
@@ -16,7 +16,6 @@ use lwip_c::{
 const PEER6: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
 const PEER4: [u8; 4] = [192, 0, 2, 1];
 const LOCAL4: [u8; 4] = [192, 168, 0, 1];
-use common::{ACK, RST, SYN};
 
 fn build(profile: &str) -> &'static CBuild {
     let dir = lwip_c::loaded::profile_dir(profile).expect("profile directory");
