@@ -11,6 +11,7 @@
 //! only the differential verdict (and call results) count.
 
 use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::engine::{
     CallOutcome, CallbackRecord, ConnSnapshot, Engine, EngineError, Leaks, Observed, OutPacket,
@@ -156,8 +157,22 @@ fn empty(name: &str, a: &dyn Engine, b: &dyn Engine) -> CaseResult {
     }
 }
 
+/// `run --ipv6` / `regress --ipv6`: every IPv4 script runs translated to
+/// IPv6 (as it always does on IPv6-only builds), on engines with IPv6.
+static TRANSLATE_TO_IPV6: AtomicBool = AtomicBool::new(false);
+
+/// The environment variable that carries `regress --ipv6` to its workers.
+pub const IPV6_ENV: &str = "TCPDIFF_IPV6";
+
+/// Turns [`TRANSLATE_TO_IPV6`] on or off for this process (the CLI's
+/// `--ipv6`; a regress worker when [`IPV6_ENV`] is set).
+pub fn translate_to_ipv6(on: bool) {
+    TRANSLATE_TO_IPV6.store(on, Ordering::Relaxed);
+}
+
 /// The scenario as `engines` run it: an IPv4 scenario on two IPv6-only
-/// builds ([`crate::engine::profiles::IPV6_ONLY`]) is translated to IPv6
+/// builds ([`crate::engine::profiles::IPV6_ONLY`]), or on any two engines
+/// with `--ipv6` ([`translate_to_ipv6`]), is translated to IPv6
 /// ([`Scenario::to_ipv6`]; a replay's addresses are incidental); an IPv6
 /// scenario needs two builds with IPv6
 /// ([`crate::engine::profiles::WITH_IPV6`]). Err says why not (the case
@@ -181,8 +196,16 @@ pub fn for_engines(
             )),
         };
     }
-    if !(ipv6_only(&engines.0) && ipv6_only(&engines.1)) {
+    let translate = TRANSLATE_TO_IPV6.load(Ordering::Relaxed);
+    if !translate && !(ipv6_only(&engines.0) && ipv6_only(&engines.1)) {
         return Ok(sc);
+    }
+    if let Some(e) = [&engines.0, &engines.1].into_iter().find(|e| !with_ipv6(e)) {
+        return Err(format!(
+            "--ipv6: {e} has no IPv6 (profile {}; IPv6 runs on the profiles {})",
+            crate::engine::profile_of(e),
+            crate::engine::profiles::WITH_IPV6.join(", ")
+        ));
     }
     sc.to_ipv6(replay).map_err(|why| {
         format!(

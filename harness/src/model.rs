@@ -61,7 +61,9 @@ impl Scenario {
     /// one, and the MTU 20 bytes larger, so that the MSS lwIP offers and
     /// clamps to (MTU − 40 for IPv4, MTU − 60 for IPv6) is the script's.
     /// Everything else stays: segments carry no addresses; TOS and TTL
-    /// annotations become traffic class and hop limit. Err names what ties
+    /// annotations become traffic class and hop limit. The expectations
+    /// count where the script states `ipv6` (then on the profiles it
+    /// states), nowhere otherwise ([`NOT_VERIFIED_OVER_IPV6`]). Err names what ties
     /// the scenario to IPv4 (an address it states, netif_set_ipaddr,
     /// a raw IPv4 packet). `incidental_addresses`: the scenario's two
     /// addresses are whatever a capture had (a replay), not what the test
@@ -91,7 +93,17 @@ impl Scenario {
                 sc.config.remote_ip = IpAddr::V6(v6);
             }
         }
-        sc.config.mtu = self.config.mtu.saturating_add(20);
+        // MTU 0 is "no limit" for lwIP (tcp_eff_send_mss_netif clamps
+        // nothing), as over IPv4.
+        if self.config.mtu != 0 {
+            sc.config.mtu = self.config.mtu.saturating_add(20);
+        }
+        // The expectations hold over IPv6 where the script says so: it
+        // states `ipv6` (found running it translated). Otherwise the
+        // translated scenario is differential-only on every profile.
+        if !self.profiles.iter().any(|p| p == "ipv6") {
+            sc.profiles = vec![NOT_VERIFIED_OVER_IPV6.to_string()];
+        }
         for step in &mut sc.steps {
             match &mut step.action {
                 Action::Call {
@@ -153,6 +165,12 @@ impl Scenario {
         }
     }
 }
+
+/// What a translated scenario states as its profiles when the script does
+/// not state `ipv6` (its expectations were not found to hold over IPv6):
+/// no profile is named so, so it runs differential-only everywhere.
+pub const NOT_VERIFIED_OVER_IPV6: &str =
+    "none (translated to IPv6; the script does not state ipv6)";
 
 /// packetdrill's default address for the engine (`--local_ip`).
 pub const IPV4_LOCAL: [u8; 4] = [192, 168, 0, 1];

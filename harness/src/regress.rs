@@ -575,6 +575,7 @@ pub fn fault_for(spec: &str, case: &str) -> Option<String> {
 /// The worker: applies an injected fault if asked, runs the case, and
 /// prints its summary as one JSON line.
 pub fn worker_main(case: &Case, engines: (&str, &str)) -> i32 {
+    crate::case::translate_to_ipv6(std::env::var_os(crate::case::IPV6_ENV).is_some());
     if let Ok(spec) = std::env::var(FAULT_ENV)
         && let Some(kind) = fault_for(&spec, &case.name)
     {

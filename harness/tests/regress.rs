@@ -106,6 +106,44 @@ fn every_hang_hangs_both_engines() {
     }
 }
 
+/// `--ipv6`: IPv4 scripts run translated to IPv6 on engines with IPv6
+/// (the packets on the wire are IPv6), and are skipped, saying why, on
+/// engines without it.
+#[test]
+fn ipv6_flag_translates_ipv4_scripts() {
+    let script = root().join("corpus/scripts/data/bidirectional.pkt");
+    let out = std::env::temp_dir().join(format!("tcpdiff-ipv6-flag-{}.pcapng", std::process::id()));
+    let o = tcpdiff(&root())
+        .args(["run", "--ipv6", "--engines", "c:dual,c:dual", "--pcap-out"])
+        .arg(&out)
+        .arg(&script)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains(": same (c:dual vs c:dual"), "{stdout}");
+    let cap = harness::capture::read(&out).unwrap();
+    assert!(!cap.packets.is_empty());
+    assert!(
+        cap.packets.iter().all(|p| p.src.is_ipv6()),
+        "{:?}",
+        cap.packets[0]
+    );
+    std::fs::remove_file(&out).unwrap();
+
+    let o = tcpdiff(&root())
+        .args(["run", "--ipv6", "--engines", "c,rust"])
+        .arg(&script)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("not run: --ipv6: c has no IPv6"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn regress_shards_cover_every_case_exactly_once() {
     let paths: Vec<PathBuf> = regress::DEFAULT_PATHS

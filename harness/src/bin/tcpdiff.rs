@@ -47,6 +47,10 @@ enum Cmd {
         /// word are replaced by VALUE, `#ifdef NAME` holds. Repeatable.
         #[arg(short = 'D', long = "define", value_name = "NAME=VALUE")]
         defines: Vec<String>,
+        /// Run IPv4 scripts translated to IPv6 (on engines with IPv6:
+        /// c:dual, c:ipv6; docs/engines.md).
+        #[arg(long)]
+        ipv6: bool,
     },
     /// Replay one TCP connection of a pcap/pcapng capture on two engines:
     /// the peer's segments are the stimulus (seq/ack remapped to the
@@ -130,6 +134,10 @@ enum Cmd {
         /// Define NAME for the scripts (as `run -D`). Repeatable.
         #[arg(short = 'D', long = "define", value_name = "NAME=VALUE")]
         defines: Vec<String>,
+        /// Run IPv4 scripts and captures translated to IPv6 (as `run
+        /// --ipv6`).
+        #[arg(long)]
+        ipv6: bool,
     },
     /// Internal: run one case and print its summary as JSON (regress's
     /// worker process).
@@ -292,6 +300,7 @@ fn regress_cmd(
     as_json: bool,
     list: bool,
     defines: Vec<String>,
+    ipv6: bool,
 ) -> ExitCode {
     let defines = match parse_defines(&defines) {
         Ok(d) => d,
@@ -399,6 +408,9 @@ fn regress_cmd(
         if !defines.is_empty() {
             let lines: Vec<String> = defines.iter().map(|(n, v)| format!("{n}={v}")).collect();
             worker_env.push((regress::DEFINES_ENV, PathBuf::from(lines.join("\n"))));
+        }
+        if ipv6 {
+            worker_env.push((harness::case::IPV6_ENV, PathBuf::from("1")));
         }
         let cfg = regress::Config {
             worker_env,
@@ -548,6 +560,7 @@ fn main() -> ExitCode {
             json,
             list,
             defines,
+            ipv6,
         } => regress_cmd(
             paths,
             engines.unwrap_or_else(|| regress::default_engines().to_string()),
@@ -561,6 +574,7 @@ fn main() -> ExitCode {
             json,
             list,
             defines,
+            ipv6,
         ),
         Cmd::Worker {
             path,
@@ -586,7 +600,9 @@ fn main() -> ExitCode {
             json: as_json,
             pcap_out,
             defines,
+            ipv6,
         } => {
+            harness::case::translate_to_ipv6(ipv6);
             let defines = match parse_defines(&defines) {
                 Ok(d) => d,
                 Err(e) => {
