@@ -209,7 +209,7 @@ pub fn for_engines(
     }
     sc.to_ipv6(replay).map_err(|why| {
         format!(
-            "an IPv4 script on IPv6-only builds ({}, {}), not translatable to IPv6: {why}",
+            "an IPv4 script run over IPv6 ({}, {}), not translatable to IPv6: {why}",
             engines.0, engines.1
         )
     })
