@@ -196,8 +196,9 @@ pub fn for_engines(
             )),
         };
     }
-    let translate = TRANSLATE_TO_IPV6.load(Ordering::Relaxed);
-    if !translate && !(ipv6_only(&engines.0) && ipv6_only(&engines.1)) {
+    let translate = TRANSLATE_TO_IPV6.load(Ordering::Relaxed)
+        || (ipv6_only(&engines.0) && ipv6_only(&engines.1));
+    if !translate {
         return Ok(sc);
     }
     if let Some(e) = [&engines.0, &engines.1].into_iter().find(|e| !with_ipv6(e)) {
