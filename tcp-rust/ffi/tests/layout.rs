@@ -45,7 +45,7 @@ fn rust_rows() -> (Vec<Row>, Vec<(&'static str, usize, usize)>) {
 /// Builds and runs the probe; its output, one `struct field offset size`
 /// (or `struct - size align`) line each.
 fn c_layout(rows: &[Row], structs: &[(&str, usize, usize)]) -> String {
-    let lwip = Path::new(lwip_c::build_info::LWIP_DIR);
+    let lwip = Path::new(lwip_core::LWIP_DIR);
     let mut probe = String::from(
         "#include \"lwip/opt.h\"\n#include \"lwip/tcp.h\"\n\
          #include \"lwip/priv/tcp_priv.h\"\n#include <stdio.h>\n\
