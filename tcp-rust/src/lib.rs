@@ -44,6 +44,7 @@
 pub mod config;
 pub mod err;
 pub mod ip4;
+pub mod ip6;
 pub mod mem;
 pub mod options;
 pub mod pbuf;
@@ -58,13 +59,13 @@ mod wire;
 
 pub use config::{Config, Full, Profile};
 pub use err::Err;
+pub use lwip_vocab::IpAddr;
 pub use options::{TcpOptBytes, TcpParseopt, TcpSackRange, tcp_parseopt};
 pub use stack::{
     AcceptFn, ApiError, Assertion, Callback, CallbackKind, Event, Handle, Hooks, List, LwipFile,
     Netif, Packet, Tcp, TcpApp, TcpPcb, TcpPcbListen, TcpSeg, WriteFlags,
 };
 pub use state::{TcpFlags, TcpState};
-pub use tcp::AddrInfo;
 
 #[cfg(test)]
 mod contract_tests;

@@ -11,14 +11,13 @@
 //! `impl` block on [`Tcp`].
 
 use core::marker::PhantomData;
-use core::net::Ipv4Addr;
 
 use crate::config::{Config, Full, Profile};
 use crate::err::Err;
 use crate::pbuf::{PbufStore, PbufType, Pbufs, RomStore};
 use crate::state::{TcpFlags, TcpState};
 use crate::storage::{
-    CallbackRepr, IpAddrRepr, Layout, LpcbRef, NetifOf, NullValue, PbufRef, PcbRef, Pool,
+    CallbackRepr, IpAddrRepr, IpOf, Layout, LpcbRef, NetifOf, NullValue, PbufRef, PcbRef, Pool,
     PortLayout, SegRef, StateRepr, Storage, TcpHdrOf,
 };
 use crate::wire::{IP_HLEN, IP_MF, IP_OFFMASK, IP_PROTO_TCP, inet_chksum};
@@ -31,6 +30,8 @@ pub const MAX_SACKS: usize = 8;
 pub type LayoutOf<P> = <<P as Profile>::Storage as Storage>::Layout;
 /// A connection pcb's name in profile `P`'s storage.
 pub type PcbOf<P> = PcbRef<<P as Profile>::Storage>;
+/// `ip_addr_t` in profile `P`'s storage.
+pub type IpAddrOf<P> = IpOf<<P as Profile>::Storage>;
 /// A listen pcb's name in profile `P`'s storage.
 pub type LpcbOf<P> = LpcbRef<<P as Profile>::Storage>;
 /// A segment's name in profile `P`'s storage.
@@ -106,12 +107,14 @@ pub trait Hooks: RomStore {
     /// virtual time ([`Tcp::advance_to`]): a driver whose clock that is
     /// returns it; lwIP's build returns lwIP's `sys_now()`.
     fn sys_now(&mut self, clock: u32) -> u32;
-    /// `LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port)`.
-    fn tcp_isn(
+    /// `LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port)`,
+    /// the addresses as the build stores them ([`IpAddrRepr::v4`],
+    /// [`IpAddrRepr::to_ip`]).
+    fn tcp_isn<A: IpAddrRepr>(
         &mut self,
-        local_ip: [u8; 4],
+        local_ip: &A,
         local_port: u16,
-        remote_ip: [u8; 4],
+        remote_ip: &A,
         remote_port: u16,
     ) -> u32;
     /// The netif emitted `packet` at virtual time `now_ms`. The packet's
@@ -686,11 +689,21 @@ impl<L: Layout> TcpSeg<L> {
     };
 }
 
+/// [`InputGlobals`] in profile `P`'s terms.
+pub(crate) type InputOf<P> = InputGlobals<
+    PbufOf<P>,
+    TcpHdrOf<<P as Profile>::Storage>,
+    NetifOf<<P as Profile>::Storage>,
+    IpAddrOf<P>,
+>;
+
 /// tcp_in.c's file-scope globals for the segment being processed.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct InputGlobals<Pb, H, N> {
-    pub(crate) src_ip: [u8; 4],
-    pub(crate) dest_ip: [u8; 4],
+pub(crate) struct InputGlobals<Pb, H, N, A> {
+    /// `ip_current_src_addr()`.
+    pub(crate) src_ip: A,
+    /// `ip_current_dest_addr()`.
+    pub(crate) dest_ip: A,
     pub(crate) src_port: u16,
     pub(crate) dest_port: u16,
     pub(crate) seqno: u32,
@@ -717,10 +730,10 @@ pub(crate) struct InputGlobals<Pb, H, N> {
     pub(crate) recv_data: Option<Pb>,
 }
 
-impl<Pb, H: NullValue, N> InputGlobals<Pb, H, N> {
-    const ZERO: InputGlobals<Pb, H, N> = InputGlobals {
-        src_ip: [0; 4],
-        dest_ip: [0; 4],
+impl<Pb, H: NullValue, N, A: IpAddrRepr> InputGlobals<Pb, H, N, A> {
+    const ZERO: InputGlobals<Pb, H, N, A> = InputGlobals {
+        src_ip: A::ANY,
+        dest_ip: A::ANY,
         src_port: 0,
         dest_port: 0,
         seqno: 0,
@@ -797,7 +810,7 @@ pub struct Tcp<H: Hooks, P: Profile = Full> {
     /// lwIP's heap (`MEM_SIZE`, every `PBUF_RAM` pbuf), the pbuf pool and
     /// the `MEMP_PBUF` pool.
     pub(crate) pbufs: PbufsOf<P>,
-    pub(crate) inp: InputGlobals<PbufOf<P>, TcpHdrOf<P::Storage>, NetifOf<P::Storage>>,
+    pub(crate) inp: InputOf<P>,
     /// The TCP header and options of the segment being processed
     /// (`tcphdr`, `tcphdr_opt1`/`opt2`), read from the packet's pbufs.
     pub(crate) inp_hdr: [u8; 60],
@@ -1419,8 +1432,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     pub(crate) fn ip_output_if(
         &mut self,
         p: PbufOf<P>,
-        src: [u8; 4],
-        dest: [u8; 4],
+        src: &IpOf<P::Storage>,
+        dest: &IpOf<P::Storage>,
         ttl: u8,
         tos: u8,
         n: NetifOf<P::Storage>,
@@ -1460,7 +1473,15 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             return Ok(Err::Mem);
         };
         self.pbufs.pbuf_take(p, packet);
-        self.ip4_input(p, app);
+        // ip_input(): in a dual-stack build ip6_input for version 6 and
+        // ip4_input for anything else; otherwise the build's one.
+        let ip = <IpAddrOf<P>>::HAS_V4;
+        let ip6 = <IpAddrOf<P>>::HAS_V6;
+        if ip6 && (!ip || packet.first().is_some_and(|b| b >> 4 == 6)) {
+            self.ip6_input(p, app);
+        } else {
+            self.ip4_input(p, app);
+        }
         if let Some(a) = self.asserted {
             return Err(ApiError::Asserted(a));
         }
@@ -1474,6 +1495,50 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         // The header is read from the first pbuf (`iphdr = p->payload`).
         let hdr = Ip4Hdr::read(self.pbufs.payload(&self.hooks, p));
         if hdr.is_some_and(|h| self.ip4_accept(p, &h)) {
+            self.tcp_input(p, app);
+        } else {
+            self.pbuf_free(p);
+        }
+    }
+
+    /// Port of `ip6_input()` (ip6.c) for this build ([`crate::ip6::input_checks`],
+    /// lwip-c's shim.h): the packet `p` is freed when it is dropped, else
+    /// it is trimmed to its payload length, its payload moves past the IPv6
+    /// and extension headers, and it goes to `tcp_input`.
+    fn ip6_input<A: TcpApp<H, P>>(&mut self, p: PbufOf<P>, app: &mut A) {
+        let n = self.st.netif_get_by_index(NETIF_INDEX);
+        let checks = match n {
+            Some(n) => crate::ip6::input_checks(
+                self.pbufs.payload(&self.hooks, p),
+                self.pbufs.tot_len(p),
+                self.st.netif_ip6(n),
+            ),
+            None => crate::ip6::Ip6Input::Drop,
+        };
+        let crate::ip6::Ip6Input::Tcp {
+            trimmed,
+            hlen_tot,
+            src,
+            dest,
+        } = checks
+        else {
+            self.pbuf_free(p);
+            return;
+        };
+        let (Some(src), Some(dest)) = (
+            <IpAddrOf<P>>::from_ip(lwip_vocab::IpAddr::V6(src)),
+            <IpAddrOf<P>>::from_ip(lwip_vocab::IpAddr::V6(dest)),
+        ) else {
+            self.pbuf_free(p);
+            return;
+        };
+        if trimmed < self.pbufs.tot_len(p) {
+            self.pbuf_realloc(p, trimmed);
+        }
+        self.inp.src_ip = src;
+        self.inp.dest_ip = dest;
+        self.inp.netif = n;
+        if self.pbufs.pbuf_remove_header(p, hlen_tot) {
             self.tcp_input(p, app);
         } else {
             self.pbuf_free(p);
@@ -1514,15 +1579,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if hdr.offset & (IP_OFFMASK | IP_MF) != 0 || hdr.proto != IP_PROTO_TCP {
             return false;
         }
-        self.inp.src_ip = src;
-        self.inp.dest_ip = dest;
+        self.inp.src_ip = IpAddrRepr::from_v4(src);
+        self.inp.dest_ip = IpAddrRepr::from_v4(dest);
         self.inp.netif = Some(n);
         self.pbufs.pbuf_remove_header(p, hdr.hlen as u16)
-    }
-
-    /// `ip_current_src_addr()` / `ip_current_dest_addr()` as `Ipv4Addr`.
-    pub(crate) fn addr(a: [u8; 4]) -> Ipv4Addr {
-        Ipv4Addr::new(a[0], a[1], a[2], a[3])
     }
 
     /// Runs an application callback with the stack re-entrant.

@@ -18,7 +18,7 @@
 use core::fmt::Debug;
 
 use crate::err::Err;
-use crate::ip4::{Ip4, PortNetif};
+use crate::ip4::{PortAddr, PortIp, PortNetif};
 use crate::options::TcpSackRange;
 use crate::pbuf::{Pbuf, PbufStore, Pbufs};
 use crate::stack::{List, MAX_SACKS, NETIF_INDEX, Netif, TcpPcb, TcpPcbListen, TcpSeg};
@@ -267,39 +267,104 @@ impl StateRepr for TcpState {
     }
 }
 
-/// How a structure stores `ip_addr_t`. The port's TCP is IPv4-only
-/// (issue 16 brings IPv6): it reads and writes IPv4 addresses, which a
-/// dual-stack `ip_addr_t` holds with its type `IPADDR_TYPE_V4`.
+/// How a structure stores `ip_addr_t`, with the operations of lwIP's
+/// ip_addr.h macros that the TCP code uses. lwIP has three shapes of it,
+/// by build: IPv4-only (`ip4_addr_t`, four bytes: `[u8; 4]` here),
+/// IPv6-only (`ip6_addr_t`: [`crate::ip6::Ip6Addr`]) and dual-stack (a
+/// union and a type: [`crate::ip6::IpAddrDual`]); the TCP code is written
+/// once over this trait, and a build's constants fold away what its shape
+/// cannot hold (an IPv4-only build compiles no IPv6 path).
 pub trait IpAddrRepr: Copy + Eq + Debug {
-    /// `IP4_ADDR_ANY`: 0.0.0.0 (all zero, as in a zeroed structure).
+    /// A zeroed `ip_addr_t`: 0.0.0.0 of type IPv4 (`IP4_ADDR_ANY`) where
+    /// the build has IPv4, `::` in an IPv6-only build.
     const ANY: Self;
+    /// `LWIP_IPV4` for this shape.
+    const HAS_V4: bool;
+    /// `LWIP_IPV6` for this shape.
+    const HAS_V6: bool;
+    /// `IP_GET_TYPE(addr)`: `IPADDR_TYPE_V4` (0), `_V6` (6) or `_ANY` (46).
+    fn ip_type(&self) -> u8;
+    /// `IP_SET_TYPE_VAL(addr, ty)` (dual-stack only: elsewhere the type
+    /// is fixed and nothing changes).
+    fn set_type(&mut self, ty: u8);
+    /// `ip_addr_isany(addr)`: the IPv6 address is `::` for an IPv6 one,
+    /// otherwise the IPv4 word is 0.0.0.0 (also for `IPADDR_TYPE_ANY`).
+    fn isany(&self) -> bool;
+    /// `ip_addr_eq(a, b)`: the same type and the same address of that
+    /// type.
+    fn addr_eq(&self, other: &Self) -> bool;
     /// The IPv4 address held (`ip_2_ip4`), in network order.
     fn v4(&self) -> [u8; 4];
+    /// The IPv6 address held (`ip_2_ip6`), in network order (zeros where
+    /// the build has no IPv6).
+    fn v6(&self) -> [u8; 16];
     /// `a`, stored as `ip_addr_copy_from_ip4` stores it.
     fn from_v4(a: [u8; 4]) -> Self;
+    /// An address as this build stores it; None for a version the build
+    /// does not have. `IP_ANY_TYPE` is 0.0.0.0 in an IPv4-only build and
+    /// `::` in an IPv6-only one, as lwIP defines it there.
+    fn from_ip(a: lwip_vocab::IpAddr) -> Option<Self>;
+    /// The address as a value.
+    fn to_ip(&self) -> lwip_vocab::IpAddr;
+    /// `IP_IS_V6(addr)`.
+    #[inline]
+    fn is_v6(&self) -> bool {
+        Self::HAS_V6 && self.ip_type() == lwip_vocab::IpAddr::TYPE_V6
+    }
+    /// `IP_IS_ANY_TYPE_VAL(addr)` (false where the build is not
+    /// dual-stack).
+    #[inline]
+    fn is_any_type(&self) -> bool {
+        Self::HAS_V4 && Self::HAS_V6 && self.ip_type() == lwip_vocab::IpAddr::TYPE_ANY
+    }
 }
 
 impl IpAddrRepr for [u8; 4] {
     const ANY: [u8; 4] = [0; 4];
+    const HAS_V4: bool = true;
+    const HAS_V6: bool = false;
+    fn ip_type(&self) -> u8 {
+        lwip_vocab::IpAddr::TYPE_V4
+    }
+    fn set_type(&mut self, _: u8) {}
+    fn isany(&self) -> bool {
+        *self == [0; 4]
+    }
+    fn addr_eq(&self, other: &[u8; 4]) -> bool {
+        self == other
+    }
     fn v4(&self) -> [u8; 4] {
         *self
+    }
+    fn v6(&self) -> [u8; 16] {
+        [0; 16]
     }
     fn from_v4(a: [u8; 4]) -> [u8; 4] {
         a
     }
+    fn from_ip(a: lwip_vocab::IpAddr) -> Option<[u8; 4]> {
+        match a {
+            lwip_vocab::IpAddr::V4(a) => Some(a),
+            lwip_vocab::IpAddr::Any => Some([0; 4]),
+            lwip_vocab::IpAddr::V6(_) => None,
+        }
+    }
+    fn to_ip(&self) -> lwip_vocab::IpAddr {
+        lwip_vocab::IpAddr::V4(*self)
+    }
 }
 
 /// The layout of the port's own storage ([`Pools`]): links are pool
-/// indices.
+/// indices; addresses are of shape `A` (IPv4-only by default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PortLayout;
+pub struct PortLayout<A = [u8; 4]>(core::marker::PhantomData<A>);
 
-impl Layout for PortLayout {
+impl<A: PortAddr> Layout for PortLayout<A> {
     type PcbRef = u8;
     type LpcbRef = u8;
     type SegRef = u8;
     type State = TcpState;
-    type IpAddr = [u8; 4];
+    type IpAddr = A;
     type Arg = ();
     type RecvFn = bool;
     type SentFn = bool;
@@ -347,6 +412,8 @@ pub type PbufRef<S> = <<S as Storage>::Layout as Layout>::Pbuf;
 pub type TcpHdrOf<S> = <<S as Storage>::Layout as Layout>::TcpHdr;
 /// A netif's name in storage `S`.
 pub type NetifOf<S> = <<S as Storage>::Layout as Layout>::Netif;
+/// `ip_addr_t` in storage `S`.
+pub type IpOf<S> = <<S as Storage>::Layout as Layout>::IpAddr;
 
 /// The counters of lwIP's `struct stats_proto` (stats.h) that the TCP
 /// code increments (`TCP_STATS_INC(tcp.X)`), in the structure's order
@@ -539,9 +606,14 @@ pub trait Storage {
     fn netif_reset(&mut self, netif: Netif);
     /// The port's own netif as configured (None over lwIP's netifs).
     fn port_netif(&self) -> Option<Netif>;
-    /// `ip_route(src, dest)` for an IPv4 `dest`: the netif a packet
-    /// leaves by, None without a route.
-    fn ip_route(&self, dest: [u8; 4]) -> Option<NetifOf<Self>>;
+    /// `ip_route(src, dest)`: the netif a packet from `src` to `dest`
+    /// leaves by (`ip4_route_src` or `ip6_route`, by `dest`'s type), None
+    /// without a route.
+    fn ip_route(&self, src: &IpOf<Self>, dest: &IpOf<Self>) -> Option<NetifOf<Self>>;
+    /// `ip_netif_get_local_ip(n, dest)`: the source address for `dest`
+    /// through `n` (the netif's IPv4 address, or
+    /// `ip6_select_source_address`), None when there is none.
+    fn ip_netif_get_local_ip(&self, n: NetifOf<Self>, dest: &IpOf<Self>) -> Option<IpOf<Self>>;
     /// `netif_get_by_index(idx)`.
     fn netif_get_by_index(&self, idx: u8) -> Option<NetifOf<Self>>;
     /// `netif_get_index(n)`.
@@ -553,19 +625,26 @@ pub trait Storage {
     /// `netif_set_ipaddr`'s store of the port's netif's new address (lwIP's
     /// netif.c stores its own and calls `tcp_netif_ip_addr_changed`).
     fn netif_set_ip4(&mut self, n: NetifOf<Self>, ip: [u8; 4]);
+    /// `netif_ip6_addr(n, 0)` when valid (None: no valid IPv6 address, or
+    /// a build without IPv6).
+    fn netif_ip6(&self, n: NetifOf<Self>) -> Option<[u8; 16]>;
+    /// `netif_ip6_addr_set(n, 0, ip)` and its state preferred (all zero:
+    /// none) on the port's own netif; nothing where the build has no IPv6
+    /// or the netifs are lwIP's (its application sets them).
+    fn netif_set_ip6(&mut self, n: NetifOf<Self>, ip: [u8; 16]);
     /// `ip4_addr_isbroadcast(addr, n)`.
     fn ip4_addr_isbroadcast(&self, addr: [u8; 4], n: NetifOf<Self>) -> bool;
     /// `ip_output_if(p, src, dest, ttl, tos, IP_PROTO_TCP, n)`. `out` is
     /// the port's netif output (its driver: the stack's hooks), which the
-    /// port's IPv4 layer calls with the finished packet; lwIP's calls
-    /// `n->output` itself and not `out`.
+    /// port's IP layer calls with the finished packet; lwIP's calls
+    /// `n->output` (`output_ip6`) itself and not `out`.
     #[allow(clippy::too_many_arguments)]
     fn ip_output_if<F: FnOnce(&Self::Pbufs, PbufRef<Self>)>(
         &mut self,
         pbufs: &mut Self::Pbufs,
         p: PbufRef<Self>,
-        src: [u8; 4],
-        dest: [u8; 4],
+        src: &IpOf<Self>,
+        dest: &IpOf<Self>,
         ttl: u8,
         tos: u8,
         n: NetifOf<Self>,
@@ -643,14 +722,14 @@ const fn seg_bit<const N: usize>(i: u8) -> u64 {
 /// `SEGS` (by default [`MAX_SEGS`]; a power of two up to 64) elements
 /// inside the stack, of which a profile uses the first `MEMP_NUM_*`.
 #[derive(Debug, Clone)]
-pub struct Pools<const SEGS: usize = MAX_SEGS> {
+pub struct Pools<const SEGS: usize = MAX_SEGS, A: PortAddr = [u8; 4]> {
     ready: bool,
     next_gen: u32,
     globals: PortGlobals,
-    ip: Ip4,
-    pcbs: [Slot<TcpPcb>; MAX_PCBS],
-    lpcbs: [Slot<TcpPcbListen>; MAX_LISTEN_PCBS],
-    segs: [Slot<TcpSeg>; SEGS],
+    ip: PortIp<A>,
+    pcbs: [Slot<TcpPcb<PortLayout<A>>>; MAX_PCBS],
+    lpcbs: [Slot<TcpPcbListen<PortLayout<A>>>; MAX_LISTEN_PCBS],
+    segs: [Slot<TcpSeg<PortLayout<A>>>; SEGS],
 }
 
 /// The array position of pool index `i` in a pool of `N` slots. Pool
@@ -713,11 +792,11 @@ fn generation_at<T: Copy>(slots: &[Slot<T>], i: u8) -> u32 {
     slots.get(usize::from(i)).map_or(0, |s| s.generation)
 }
 
-impl<const SEGS: usize> Storage for Pools<SEGS> {
-    type Layout = PortLayout;
+impl<const SEGS: usize, A: PortAddr> Storage for Pools<SEGS, A> {
+    type Layout = PortLayout<A>;
     type Pbufs = Pbufs;
     const PORT_PBUFS: bool = true;
-    const EMPTY: Pools<SEGS> = Pools {
+    const EMPTY: Pools<SEGS, A> = Pools {
         ready: false,
         next_gen: 0,
         globals: PortGlobals {
@@ -730,7 +809,7 @@ impl<const SEGS: usize> Storage for Pools<SEGS> {
             mib2_tcp: [0; MIB2_TCP_COUNTERS],
             seg_sent: 0,
         },
-        ip: Ip4::EMPTY,
+        ip: PortIp::EMPTY,
         pcbs: [Slot {
             used: false,
             generation: 0,
@@ -813,32 +892,32 @@ impl<const SEGS: usize> Storage for Pools<SEGS> {
     }
 
     #[inline]
-    fn pcb(&self, i: u8) -> &TcpPcb {
+    fn pcb(&self, i: u8) -> &TcpPcb<PortLayout<A>> {
         &self.pcbs[slot::<MAX_PCBS>(i)].v
     }
 
     #[inline]
-    fn pcb_mut(&mut self, i: u8) -> &mut TcpPcb {
+    fn pcb_mut(&mut self, i: u8) -> &mut TcpPcb<PortLayout<A>> {
         &mut self.pcbs[slot::<MAX_PCBS>(i)].v
     }
 
     #[inline]
-    fn lpcb(&self, i: u8) -> &TcpPcbListen {
+    fn lpcb(&self, i: u8) -> &TcpPcbListen<PortLayout<A>> {
         &self.lpcbs[slot::<MAX_LISTEN_PCBS>(i)].v
     }
 
     #[inline]
-    fn lpcb_mut(&mut self, i: u8) -> &mut TcpPcbListen {
+    fn lpcb_mut(&mut self, i: u8) -> &mut TcpPcbListen<PortLayout<A>> {
         &mut self.lpcbs[slot::<MAX_LISTEN_PCBS>(i)].v
     }
 
     #[inline]
-    fn seg(&self, i: u8) -> &TcpSeg {
+    fn seg(&self, i: u8) -> &TcpSeg<PortLayout<A>> {
         &self.segs[slot::<SEGS>(i)].v
     }
 
     #[inline]
-    fn seg_mut(&mut self, i: u8) -> &mut TcpSeg {
+    fn seg_mut(&mut self, i: u8) -> &mut TcpSeg<PortLayout<A>> {
         &mut self.segs[slot::<SEGS>(i)].v
     }
 
@@ -971,8 +1050,13 @@ impl<const SEGS: usize> Storage for Pools<SEGS> {
     }
 
     #[inline]
-    fn ip_route(&self, dest: [u8; 4]) -> Option<PortNetif> {
-        self.ip.route(dest)
+    fn ip_route(&self, src: &A, dest: &A) -> Option<PortNetif> {
+        self.ip.ip_route(src, dest)
+    }
+
+    #[inline]
+    fn ip_netif_get_local_ip(&self, _: PortNetif, dest: &A) -> Option<A> {
+        self.ip.local_ip(dest)
     }
 
     #[inline]
@@ -1000,8 +1084,17 @@ impl<const SEGS: usize> Storage for Pools<SEGS> {
     }
 
     #[inline]
+    fn netif_ip6(&self, _: PortNetif) -> Option<[u8; 16]> {
+        A::ip6_get(&self.ip.ip6)
+    }
+
+    fn netif_set_ip6(&mut self, _: PortNetif, ip: [u8; 16]) {
+        A::ip6_set(&mut self.ip.ip6, ip);
+    }
+
+    #[inline]
     fn ip4_addr_isbroadcast(&self, addr: [u8; 4], _: PortNetif) -> bool {
-        Ip4::addr_isbroadcast(addr)
+        PortIp::<A>::addr_isbroadcast(addr)
     }
 
     #[inline]
@@ -1009,8 +1102,8 @@ impl<const SEGS: usize> Storage for Pools<SEGS> {
         &mut self,
         pbufs: &mut Pbufs,
         p: Pbuf,
-        src: [u8; 4],
-        dest: [u8; 4],
+        src: &A,
+        dest: &A,
         ttl: u8,
         tos: u8,
         _: PortNetif,

@@ -3,12 +3,13 @@
 
 use crate::config::Profile;
 use crate::err::Err;
+use crate::ip6::IP6_HLEN;
 use crate::pbuf::{PBUF_FLAG_TCP_FIN, PbufStore};
 use crate::seq::{tcp_seq_geq, tcp_seq_gt};
 use crate::stack::{
-    AcceptFn, AcceptFnOf, ApiError, ArgOf, Assertion, ConnectedFnOf, ErrFnOf, Handle, Hooks, List,
-    LpcbOf, NETIF_INDEX, NETIF_NO_INDEX, PcbOf, PollFnOf, RecvFnOf, SOF_KEEPALIVE, SegOf, SentFnOf,
-    TCP_PRIO_MAX, TCP_PRIO_NORMAL, Tcp, TcpApp, TcpPcb,
+    AcceptFn, AcceptFnOf, ApiError, ArgOf, Assertion, ConnectedFnOf, ErrFnOf, Handle, Hooks,
+    IpAddrOf, List, LpcbOf, NETIF_INDEX, NETIF_NO_INDEX, PcbOf, PollFnOf, RecvFnOf, SOF_KEEPALIVE,
+    SegOf, SentFnOf, TCP_PRIO_MAX, TCP_PRIO_NORMAL, Tcp, TcpApp, TcpPcb,
 };
 use crate::state::{
     TF_ACK_DELAY, TF_ACK_NOW, TF_BACKLOGPEND, TF_CLOSEPEND, TF_NAGLEMEMERR, TF_NODELAY,
@@ -18,9 +19,8 @@ use crate::storage::{AcceptRepr, IpAddrRepr, NetifOf, OptField, app_or_null};
 use crate::storage::{Mib2Tcp, Storage};
 use crate::wire::{IP_HLEN, TCP_HLEN};
 
-/// What `tcp_tcp_get_tcp_addrinfo` reports: the err_t, and the address and
-/// port written through its out pointers (None: the pointer was NULL).
-pub type AddrInfo = (Err, Option<[u8; 4]>, Option<u16>);
+/// `IP6_MIN_MTU_LENGTH` (ip6.h): nd6_get_destination_mtu without a netif.
+const IP6_MIN_MTU_LENGTH: u16 = 1280;
 
 /// tcp.c's `tcp_backoff[]`.
 const TCP_BACKOFF: [u8; 13] = [1, 2, 3, 4, 5, 6, 7, 7, 7, 7, 7, 7, 7];
@@ -216,8 +216,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 Some(i),
                 p.snd_nxt,
                 p.rcv_nxt,
-                p.local_ip.v4(),
-                p.remote_ip.v4(),
+                &p.local_ip,
+                &p.remote_ip,
                 p.local_port,
                 p.remote_port,
             );
@@ -387,8 +387,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 Some(i),
                 seqno,
                 ackno,
-                q.local_ip.v4(),
-                q.remote_ip.v4(),
+                &q.local_ip,
+                &q.remote_ip,
                 local_port,
                 q.remote_port,
             );
@@ -411,20 +411,27 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of `tcp_bind()` (tcp.c); port 0 picks one with `tcp_new_port`.
-    pub fn tcp_bind(&mut self, h: Handle, ipaddr: [u8; 4], port: u16) -> Result<Err, ApiError> {
-        self.tcp_bind_ptr(h, Some(ipaddr), port)
+    pub fn tcp_bind(&mut self, h: Handle, ipaddr: IpAddrOf<P>, port: u16) -> Result<Err, ApiError> {
+        self.tcp_bind_ptr(h, Some(&ipaddr), port)
     }
 
     /// Port of `tcp_bind()` (tcp.c) with lwIP's pointer argument: `None`
-    /// is a NULL `ipaddr`, which an IPv4 build takes as IP4_ADDR_ANY.
+    /// is a NULL `ipaddr`, which a build with IPv4 takes as IP4_ADDR_ANY
+    /// and an IPv6-only build refuses (ERR_ARG).
     pub fn tcp_bind_ptr(
         &mut self,
         h: Handle,
-        ipaddr: Option<[u8; 4]>,
+        ipaddr: Option<&IpAddrOf<P>>,
         port: u16,
     ) -> Result<Err, ApiError> {
-        // "Don't propagate NULL pointer (IPv4 ANY) to subsequent functions"
-        let ipaddr = ipaddr.unwrap_or_default();
+        let ipaddr = match ipaddr {
+            Some(a) => *a,
+            // "Don't propagate NULL pointer (IPv4 ANY) to subsequent
+            // functions"
+            None if <IpAddrOf<P>>::HAS_V4 => <IpAddrOf<P>>::ANY,
+            // LWIP_ERROR("tcp_bind: invalid ipaddr", ipaddr != NULL, return ERR_ARG)
+            None => return Ok(Err::Arg),
+        };
         // LWIP_ERROR("tcp_bind: invalid pcb", pcb != NULL, return ERR_ARG)
         if h.is_null() {
             return Ok(Err::Arg);
@@ -445,10 +452,13 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
             p
         } else {
-            let any = ipaddr == [0; 4];
+            // "Check if the address already is in use (on all lists)"
             let mut in_use = false;
             self.for_each_port(|lport, lip| {
-                if lport == port && (lip == [0; 4] || any || lip == ipaddr) {
+                if lport == port
+                    && ipaddr.is_v6() == lip.is_v6()
+                    && (lip.isany() || ipaddr.isany() || lip.addr_eq(&ipaddr))
+                {
                     in_use = true;
                 }
             });
@@ -457,8 +467,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
             port
         };
-        if ipaddr != [0; 4] {
-            self.p(i).local_ip = IpAddrRepr::from_v4(ipaddr);
+        let dual = <IpAddrOf<P>>::HAS_V4 && <IpAddrOf<P>>::HAS_V6;
+        if !ipaddr.isany() || (dual && ipaddr.ip_type() != self.pcb_ref(i).local_ip.ip_type()) {
+            self.p(i).local_ip = ipaddr;
         }
         self.p(i).local_port = port;
         self.tcp_reg(List::Bound, i);
@@ -467,10 +478,10 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// Calls `f(local_port, local_ip)` for every pcb on lwIP's lists in
     /// `tcp_pcb_lists[]` order.
-    fn for_each_port(&self, mut f: impl FnMut(u16, [u8; 4])) {
+    fn for_each_port(&self, mut f: impl FnMut(u16, &IpAddrOf<P>)) {
         let mut l = self.st.listen_pcbs();
         while let Some(i) = l {
-            f(self.lpcb_ref(i).local_port, self.lpcb_ref(i).local_ip.v4());
+            f(self.lpcb_ref(i).local_port, &self.lpcb_ref(i).local_ip);
             l = self.lpcb_ref(i).next;
         }
         for head in [
@@ -480,7 +491,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         ] {
             let mut p = head;
             while let Some(i) = p {
-                f(self.pcb_ref(i).local_port, self.pcb_ref(i).local_ip.v4());
+                f(self.pcb_ref(i).local_port, &self.pcb_ref(i).local_ip);
                 p = self.pcb_ref(i).next;
             }
         }
@@ -536,6 +547,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             lp.ttl = p.ttl;
             lp.netif_idx = p.netif_idx;
             lp.tos = p.tos;
+            // IP_SET_TYPE_VAL(lpcb->remote_ip, pcb->local_ip.type) (a
+            // dual-stack build's; nothing elsewhere)
+            lp.remote_ip.set_type(p.local_ip.ip_type());
             lp.local_ip = p.local_ip;
             lp.next = None;
             // lwIP installs tcp_accept_null; the harness's shim sets the
@@ -621,13 +635,11 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// Port of `tcp_next_iss()` (tcp.c) with `LWIP_HOOK_TCP_ISN`.
     pub(crate) fn tcp_next_iss(&mut self, i: PcbOf<P>) -> u32 {
-        let p = *self.pcb_ref(i);
-        self.hooks.tcp_isn(
-            p.local_ip.v4(),
-            p.local_port,
-            p.remote_ip.v4(),
-            p.remote_port,
-        )
+        let p = self.pcb_ref(i);
+        let (local_ip, local_port) = (p.local_ip, p.local_port);
+        let (remote_ip, remote_port) = (p.remote_ip, p.remote_port);
+        self.hooks
+            .tcp_isn(&local_ip, local_port, &remote_ip, remote_port)
     }
 
     /// Port of `tcp_route()` (tcp_out.c), and of tcp_connect's own copy of
@@ -637,13 +649,14 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     pub(crate) fn tcp_route(
         &self,
         i: Option<PcbOf<P>>,
-        dest: [u8; 4],
+        src: &IpAddrOf<P>,
+        dest: &IpAddrOf<P>,
     ) -> Option<NetifOf<P::Storage>> {
         match i {
             Some(i) if self.pcb_ref(i).netif_idx != NETIF_NO_INDEX => {
                 self.st.netif_get_by_index(self.pcb_ref(i).netif_idx)
             }
-            _ => self.st.ip_route(dest),
+            _ => self.st.ip_route(src, dest),
         }
     }
 
@@ -667,21 +680,44 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     }
 
     /// Port of the `tcp_eff_send_mss(sendmss, src, dest)` macro
-    /// (tcp_priv.h): `tcp_eff_send_mss_netif` with `ip_route(src, dest)`,
-    /// which leaves `sendmss` as it is when there is no route.
-    pub(crate) fn tcp_eff_send_mss(&self, sendmss: u16, dest: [u8; 4]) -> u16 {
-        match self.st.ip_route(dest) {
-            Some(n) => self.tcp_eff_send_mss_netif(sendmss, n),
+    /// (tcp_priv.h): `tcp_eff_send_mss_netif` with `ip_route(src, dest)`.
+    /// Without a route: `sendmss` as it is for IPv4; for IPv6
+    /// `nd6_get_destination_mtu` without a netif, IP6_MIN_MTU_LENGTH.
+    pub(crate) fn tcp_eff_send_mss(
+        &self,
+        sendmss: u16,
+        src: &IpAddrOf<P>,
+        dest: &IpAddrOf<P>,
+    ) -> u16 {
+        match self.st.ip_route(src, dest) {
+            Some(n) => self.tcp_eff_send_mss_netif(sendmss, n, dest),
+            None if dest.is_v6() => Self::eff_send_mss_mtu(sendmss, IP6_MIN_MTU_LENGTH, true),
             None => sendmss,
         }
     }
 
-    /// Port of `tcp_eff_send_mss_netif()` (tcp.c) for IPv4 through netif
-    /// `n`.
-    pub(crate) fn tcp_eff_send_mss_netif(&self, sendmss: u16, n: NetifOf<P::Storage>) -> u16 {
-        let mtu = self.st.netif_mtu(n);
+    /// Port of `tcp_eff_send_mss_netif()` (tcp.c) through netif `n`: the
+    /// MTU is the netif's (for an IPv6 `dest`, `nd6_get_destination_mtu`,
+    /// whose destination cache stays empty in these builds: the netif's
+    /// MTU too); the headers are IPv6's or IPv4's.
+    pub(crate) fn tcp_eff_send_mss_netif(
+        &self,
+        sendmss: u16,
+        n: NetifOf<P::Storage>,
+        dest: &IpAddrOf<P>,
+    ) -> u16 {
+        Self::eff_send_mss_mtu(sendmss, self.st.netif_mtu(n), dest.is_v6())
+    }
+
+    /// tcp_eff_send_mss_netif's arithmetic: `sendmss`, at most the MTU
+    /// less the IP (`v6`: IPv6) and TCP headers; an MTU of 0 is no limit.
+    fn eff_send_mss_mtu(sendmss: u16, mtu: u16, v6: bool) -> u16 {
         if mtu != 0 {
-            let offset = (IP_HLEN + TCP_HLEN) as u16;
+            let offset = if v6 {
+                (IP6_HLEN + TCP_HLEN) as u16
+            } else {
+                (IP_HLEN + TCP_HLEN) as u16
+            };
             let mss_s = mtu.saturating_sub(offset);
             sendmss.min(mss_s)
         } else {
@@ -691,8 +727,13 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// Port of `tcp_connect()` (tcp.c); the connected callback goes to the
     /// application.
-    pub fn tcp_connect(&mut self, h: Handle, ipaddr: [u8; 4], port: u16) -> Result<Err, ApiError> {
-        self.tcp_connect_ptr(h, Some(ipaddr), port, app_or_null())
+    pub fn tcp_connect(
+        &mut self,
+        h: Handle,
+        ipaddr: IpAddrOf<P>,
+        port: u16,
+    ) -> Result<Err, ApiError> {
+        self.tcp_connect_ptr(h, Some(&ipaddr), port, app_or_null())
     }
 
     /// Port of `tcp_connect()` (tcp.c) with lwIP's pointer arguments:
@@ -702,7 +743,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     pub fn tcp_connect_ptr(
         &mut self,
         h: Handle,
-        ipaddr: Option<[u8; 4]>,
+        ipaddr: Option<&IpAddrOf<P>>,
         port: u16,
         connected: ConnectedFnOf<P>,
     ) -> Result<Err, ApiError> {
@@ -711,7 +752,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             return Ok(Err::Arg);
         }
         // LWIP_ERROR("tcp_connect: invalid ipaddr", ipaddr != NULL, return ERR_ARG)
-        let Some(ipaddr) = ipaddr else {
+        let Some(&ipaddr) = ipaddr else {
             return Ok(Err::Arg);
         };
         if h.is_listen() {
@@ -722,15 +763,19 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if self.pcb_ref(i).state() != TcpState::Closed {
             return Ok(Err::IsConn);
         }
-        self.p(i).remote_ip = IpAddrRepr::from_v4(ipaddr);
+        self.p(i).remote_ip = ipaddr;
         self.p(i).remote_port = port;
         // "check if we have a route to the remote host"
-        let Some(n) = self.tcp_route(Some(i), ipaddr) else {
+        let local_ip = self.pcb_ref(i).local_ip;
+        let Some(n) = self.tcp_route(Some(i), &local_ip, &ipaddr) else {
             return Ok(Err::Rte);
         };
-        if self.pcb_ref(i).local_ip.v4() == [0; 4] {
-            let ip = self.st.netif_ip4(n);
-            self.p(i).local_ip = IpAddrRepr::from_v4(ip);
+        // "check if local IP has been assigned to pcb, if not, get one"
+        if self.pcb_ref(i).local_ip.isany() {
+            let Some(ip) = self.st.ip_netif_get_local_ip(n, &ipaddr) else {
+                return Ok(Err::Rte);
+            };
+            self.p(i).local_ip = ip;
         }
         let old_local_port = self.pcb_ref(i).local_port;
         if old_local_port == 0 {
@@ -742,7 +787,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         }
         let iss = self.tcp_next_iss(i);
         let wnd16 = self.tcpwnd_min16_tcp_wnd();
-        let mss = self.tcp_eff_send_mss_netif(self.initial_mss(), n);
+        let remote_ip = self.pcb_ref(i).remote_ip;
+        let mss = self.tcp_eff_send_mss_netif(self.initial_mss(), n, &remote_ip);
         let tcp_wnd = P::CONFIG.tcp_wnd;
         {
             let p = self.p(i);
@@ -833,11 +879,19 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         Some(self.conn_handle(i))
     }
 
-    /// Port of `tcp_new_ip_type()` (tcp.c). This build is IPv4 only, so,
-    /// as lwIP without LWIP_IPV6, the type is not used.
+    /// Port of `tcp_new_ip_type()` (tcp.c): in a dual-stack build both
+    /// addresses take the type (`IP_SET_TYPE_VAL`); elsewhere, as in lwIP,
+    /// the type is not used.
     pub fn tcp_new_ip_type<A: TcpApp<H, P>>(&mut self, ty: u8, app: &mut A) -> Option<Handle> {
-        let _ = ty;
-        self.tcp_new(app)
+        if !(<IpAddrOf<P>>::HAS_V4 && <IpAddrOf<P>>::HAS_V6) {
+            return self.tcp_new(app);
+        }
+        let h = self.tcp_new(app)?;
+        let i = self.resolve_conn(h).ok()?;
+        let p = self.p(i);
+        p.local_ip.set_type(ty);
+        p.remote_ip.set_type(ty);
+        Some(h)
     }
 
     /// Port of `tcp_tcp_get_tcp_addrinfo()` (tcp.c): the local (`local`)
@@ -847,40 +901,47 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         &self,
         h: Handle,
         local: bool,
-    ) -> Result<(Err, [u8; 4], u16), ApiError> {
-        let (e, ip, port) = self.tcp_tcp_get_tcp_addrinfo_ptr(h, local, true, true)?;
-        Ok((e, ip.unwrap_or([0; 4]), port.unwrap_or(0)))
+    ) -> Result<(Err, IpAddrOf<P>, u16), ApiError> {
+        let (mut ip, mut port) = (<IpAddrOf<P>>::ANY, 0);
+        let e = self.tcp_tcp_get_tcp_addrinfo_ptr(h, local, Some(&mut ip), Some(&mut port))?;
+        Ok((e, ip, port))
     }
 
     /// Port of `tcp_tcp_get_tcp_addrinfo()` (tcp.c) with lwIP's pointer
-    /// arguments: `addr`/`port` false are NULL out pointers (not written:
-    /// None). A NULL pcb is ERR_VAL.
+    /// arguments: `addr`/`port` are written where they are not NULL
+    /// (None). A NULL pcb is ERR_VAL.
     pub fn tcp_tcp_get_tcp_addrinfo_ptr(
         &self,
         h: Handle,
         local: bool,
-        addr: bool,
-        port: bool,
-    ) -> Result<AddrInfo, ApiError> {
+        addr: Option<&mut IpAddrOf<P>>,
+        port: Option<&mut u16>,
+    ) -> Result<Err, ApiError> {
         // if (pcb) { ... return ERR_OK; } return ERR_VAL;
         if h.is_null() {
-            return Ok((Err::Val, None, None));
+            return Ok(Err::Val);
         }
         let (ip, p) = self.addrinfo_of(h, local)?;
-        Ok((Err::Ok, addr.then_some(ip), port.then_some(p)))
+        if let Some(a) = addr {
+            *a = ip;
+        }
+        if let Some(q) = port {
+            *q = p;
+        }
+        Ok(Err::Ok)
     }
 
     /// The local or remote address and port of a pcb.
-    fn addrinfo_of(&self, h: Handle, local: bool) -> Result<([u8; 4], u16), ApiError> {
+    fn addrinfo_of(&self, h: Handle, local: bool) -> Result<(IpAddrOf<P>, u16), ApiError> {
         if local && let Ok(l) = self.resolve_listen(h) {
             let lp = self.lpcb_ref(l);
-            return Ok((lp.local_ip.v4(), lp.local_port));
+            return Ok((lp.local_ip, lp.local_port));
         }
         let p = self.pcb_ref(self.resolve_conn(h)?);
         Ok(if local {
-            (p.local_ip.v4(), p.local_port)
+            (p.local_ip, p.local_port)
         } else {
-            (p.remote_ip.v4(), p.remote_port)
+            (p.remote_ip, p.remote_port)
         })
     }
 
@@ -983,8 +1044,40 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         };
         let old = self.st.netif_ip4(n);
         if old != ip {
-            self.tcp_netif_ip_addr_changed(old, ip, app);
+            self.tcp_netif_ip_addr_changed(IpAddrRepr::from_v4(old), IpAddrRepr::from_v4(ip), app);
             self.st.netif_set_ip4(n, ip);
+        }
+        Ok(())
+    }
+
+    /// Port of `netif_ip6_addr_set(netif, 0, ip)` (netif.c) for the
+    /// single netif with the address's state preferred, as a driver sets
+    /// it after `netif_add` (lwip-c's shim does, at reset): when a valid
+    /// address changes, `netif_do_ip_addr_changed` first calls
+    /// [`Self::tcp_netif_ip_addr_changed`] with the old and new addresses.
+    /// All zero: no address. Nothing happens in a build without IPv6 (the
+    /// netif has no IPv6 address there).
+    pub fn netif_ip6_addr_set<A: TcpApp<H, P>>(
+        &mut self,
+        ip: [u8; 16],
+        app: &mut A,
+    ) -> Result<(), ApiError> {
+        if self.depth != 0 {
+            return Err(ApiError::Reentrant);
+        }
+        if let Some(a) = self.asserted {
+            return Err(ApiError::Asserted(a));
+        }
+        let Some(n) = self.st.netif_get_by_index(NETIF_INDEX) else {
+            return Ok(());
+        };
+        let v6 = |a: [u8; 16]| <IpAddrOf<P>>::from_ip(crate::IpAddr::V6(a));
+        let old = self.st.netif_ip6(n);
+        if old != Some(ip) {
+            if let (Some(o), Some(new)) = (old.and_then(v6), v6(ip)) {
+                self.tcp_netif_ip_addr_changed(o, new, app);
+            }
+            self.st.netif_set_ip6(n, ip);
         }
         Ok(())
     }
@@ -995,21 +1088,21 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// address). Nothing happens when `old_addr` is the any address.
     pub(crate) fn tcp_netif_ip_addr_changed<A: TcpApp<H, P>>(
         &mut self,
-        old_addr: [u8; 4],
-        new_addr: [u8; 4],
+        old_addr: IpAddrOf<P>,
+        new_addr: IpAddrOf<P>,
         app: &mut A,
     ) {
-        if old_addr == [0; 4] {
+        if old_addr.isany() {
             return;
         }
         self.tcp_netif_ip_addr_changed_pcblist(old_addr, List::Active, app);
         self.tcp_netif_ip_addr_changed_pcblist(old_addr, List::Bound, app);
-        if new_addr != [0; 4] {
+        if !new_addr.isany() {
             let mut l = self.st.listen_pcbs();
             while let Some(j) = l {
                 let lp = self.lp(j);
-                if lp.local_ip.v4() == old_addr {
-                    lp.local_ip = IpAddrRepr::from_v4(new_addr);
+                if lp.local_ip.addr_eq(&old_addr) {
+                    lp.local_ip = new_addr;
                 }
                 l = lp.next;
             }
@@ -1021,14 +1114,14 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// profile, so link-local addresses get no exception).
     fn tcp_netif_ip_addr_changed_pcblist<A: TcpApp<H, P>>(
         &mut self,
-        old_addr: [u8; 4],
+        old_addr: IpAddrOf<P>,
         list: List,
         app: &mut A,
     ) {
         let mut pcb = self.st.list(list);
         while let Some(i) = pcb {
             let next = self.pcb_ref(i).next;
-            if self.pcb_ref(i).local_ip.v4() == old_addr {
+            if self.pcb_ref(i).local_ip.addr_eq(&old_addr) {
                 self.tcp_abandon(i, true, app);
             }
             pcb = next;
@@ -1149,8 +1242,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// `app` gets the err callbacks of the pcbs it aborts.
     pub fn tcp_netif_ip_addr_changed_api<A: TcpApp<H, P>>(
         &mut self,
-        old_addr: Option<[u8; 4]>,
-        new_addr: Option<[u8; 4]>,
+        old_addr: Option<&IpAddrOf<P>>,
+        new_addr: Option<&IpAddrOf<P>>,
         app: &mut A,
     ) -> Result<(), ApiError> {
         if self.depth != 0 {
@@ -1159,8 +1252,12 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         if let Some(a) = self.asserted {
             return Err(ApiError::Asserted(a));
         }
-        let any = [0; 4];
-        self.tcp_netif_ip_addr_changed(old_addr.unwrap_or(any), new_addr.unwrap_or(any), app);
+        let any = <IpAddrOf<P>>::ANY;
+        self.tcp_netif_ip_addr_changed(
+            old_addr.copied().unwrap_or(any),
+            new_addr.copied().unwrap_or(any),
+            app,
+        );
         Ok(())
     }
 
@@ -1174,8 +1271,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         h: Handle,
         seqno: u32,
         ackno: u32,
-        local_ip: [u8; 4],
-        remote_ip: [u8; 4],
+        local_ip: &IpAddrOf<P>,
+        remote_ip: &IpAddrOf<P>,
         local_port: u16,
         remote_port: u16,
     ) -> Result<(), ApiError> {
@@ -1196,7 +1293,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         // lwIP's tcp_rst(NULL, ..) routes (`tcp_route(NULL, ..)`:
         // `ip_route`), so the routed netif stands in for the input one.
         let input_netif = self.inp.netif;
-        self.inp.netif = self.st.ip_route(remote_ip);
+        self.inp.netif = self.st.ip_route(local_ip, remote_ip);
         self.tcp_rst(
             None,
             seqno,
@@ -1568,8 +1665,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                             Some(i),
                             q.snd_nxt,
                             q.rcv_nxt,
-                            q.local_ip.v4(),
-                            q.remote_ip.v4(),
+                            &q.local_ip,
+                            &q.remote_ip,
                             q.local_port,
                             q.remote_port,
                         );

@@ -8,8 +8,8 @@ use crate::options::{ParseoptCtx, tcp_parseopt};
 use crate::pbuf::{PBUF_FLAG_PUSH, PBUF_FLAG_TCP_FIN, PbufStore};
 use crate::seq::{tcp_seq_between, tcp_seq_geq, tcp_seq_gt, tcp_seq_leq, tcp_seq_lt};
 use crate::stack::{
-    AcceptFn, ApiError, Assertion, Callback, Hooks, List, LpcbOf, NETIF_NO_INDEX, PbufOf, PcbOf,
-    SOF_INHERITED, SegOf, Tcp, TcpApp,
+    AcceptFn, ApiError, Assertion, Callback, Hooks, IpAddrOf, List, LpcbOf, NETIF_NO_INDEX, PbufOf,
+    PcbOf, SOF_INHERITED, SegOf, Tcp, TcpApp,
 };
 use crate::state::{
     TCP_ACK, TCP_FIN, TCP_FLAGS, TCP_PSH, TCP_RST, TCP_SYN, TF_ACK_DELAY, TF_ACK_NOW,
@@ -199,7 +199,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
 
     /// Port of lwIP's `tcp_input(p, inp)` (tcp_in.c) as an IP layer below
     /// calls it (lwIP's `ip4_input`, through the drop-in): `p`'s payload at
-    /// the TCP header, `src` and `dest` its IPv4 addresses
+    /// the TCP header, `src` and `dest` its addresses
     /// (`ip_current_src_addr()`, `ip_current_dest_addr()`), `inp` the netif
     /// it came in on. `p` is the stack's from here on, whatever the result
     /// (freed unless its data went on); an `Err` is a call the stack could
@@ -208,8 +208,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     pub fn tcp_input_from<A: TcpApp<H, P>>(
         &mut self,
         p: PbufOf<P>,
-        src: [u8; 4],
-        dest: [u8; 4],
+        src: IpAddrOf<P>,
+        dest: IpAddrOf<P>,
         inp: NetifOf<P::Storage>,
         app: &mut A,
     ) -> Result<(), ApiError> {
@@ -260,7 +260,14 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         let Some(n) = self.inp.netif else {
             return false;
         };
-        if self.st.ip4_addr_isbroadcast(dest_ip, n) || Self::ip4_addr_ismulticast(dest_ip) {
+        // ip_addr_isbroadcast(dest, netif) || ip_addr_ismulticast(dest)
+        let bcast_or_mcast = if dest_ip.is_v6() {
+            crate::ip6::ismulticast(&dest_ip.v6())
+        } else {
+            self.st.ip4_addr_isbroadcast(dest_ip.v4(), n)
+                || Self::ip4_addr_ismulticast(dest_ip.v4())
+        };
+        if bcast_or_mcast {
             self.tcp_stat(TcpStat::ProtErr);
             return false;
         }
@@ -270,8 +277,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 self.pbufs.chain(&self.hooks, p),
                 crate::wire::IP_PROTO_TCP,
                 tot,
-                Self::addr(src_ip),
-                Self::addr(dest_ip),
+                src_ip,
+                dest_ip,
             );
             if c != 0 {
                 self.tcp_stat(TcpStat::ChkErr);
@@ -372,8 +379,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
             if p.remote_port == sport
                 && p.local_port == dport
-                && p.remote_ip.v4() == src_ip
-                && p.local_ip.v4() == dest_ip
+                && p.remote_ip.addr_eq(&src_ip)
+                && p.local_ip.addr_eq(&dest_ip)
             {
                 if let Some(pv) = prev {
                     let n = p.next;
@@ -398,8 +405,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 if !other_netif(p.netif_idx)
                     && p.remote_port == sport
                     && p.local_port == dport
-                    && p.remote_ip.v4() == src_ip
-                    && p.local_ip.v4() == dest_ip
+                    && p.remote_ip.addr_eq(&src_ip)
+                    && p.local_ip.addr_eq(&dest_ip)
                 {
                     self.tcp_timewait_input(i);
                     self.pbuf_free(pkt);
@@ -414,7 +421,11 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 let lp = self.lpcb_ref(l);
                 if !other_netif(lp.netif_idx)
                     && lp.local_port == dport
-                    && (lp.local_ip.v4() == dest_ip || lp.local_ip.v4() == [0; 4])
+                    // An IP_ANY_TYPE listener takes both versions; any
+                    // other one its own version, its address or any.
+                    && (lp.local_ip.is_any_type()
+                        || (lp.local_ip.ip_type() == dest_ip.ip_type()
+                            && (lp.local_ip.addr_eq(&dest_ip) || lp.local_ip.isany())))
                 {
                     lfound = Some(l);
                     break;
@@ -448,8 +459,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     None,
                     ackno,
                     seqno.wrapping_add(u32::from(tcplen)),
-                    dest_ip,
-                    src_ip,
+                    &dest_ip,
+                    &src_ip,
                     dport,
                     sport,
                 );
@@ -611,8 +622,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 None,
                 inp.ackno,
                 inp.seqno.wrapping_add(u32::from(inp.tcplen)),
-                inp.dest_ip,
-                inp.src_ip,
+                &inp.dest_ip,
+                &inp.src_ip,
                 inp.dest_port,
                 inp.src_port,
             );
@@ -637,8 +648,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             let lsn = *self.lpcb_ref(l);
             {
                 let p = self.p(n);
-                p.local_ip = IpAddrRepr::from_v4(inp.dest_ip);
-                p.remote_ip = IpAddrRepr::from_v4(inp.src_ip);
+                p.local_ip = inp.dest_ip;
+                p.remote_ip = inp.src_ip;
                 p.local_port = lsn.local_port;
                 p.remote_port = inp.src_port;
                 p.set_state(TcpState::SynRcvd);
@@ -660,7 +671,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
             self.tcp_reg(List::Active, n);
             self.tcp_parseopt(n);
-            let mss = self.tcp_eff_send_mss(self.pcb_ref(n).mss, self.pcb_ref(n).remote_ip.v4());
+            let q = self.pcb_ref(n);
+            let (mss, local_ip, remote_ip) = (q.mss, q.local_ip, q.remote_ip);
+            let mss = self.tcp_eff_send_mss(mss, &local_ip, &remote_ip);
             {
                 let p = self.p(n);
                 p.snd_wnd = u32::from(inp.wnd);
@@ -690,8 +703,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     Some(i),
                     inp.ackno,
                     inp.seqno.wrapping_add(u32::from(inp.tcplen)),
-                    inp.dest_ip,
-                    inp.src_ip,
+                    &inp.dest_ip,
+                    &inp.src_ip,
                     inp.dest_port,
                     inp.src_port,
                 );
@@ -787,7 +800,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                     && flags & TCP_SYN != 0
                     && inp.ackno == p.lastack.wrapping_add(1)
                 {
-                    let mss = self.tcp_eff_send_mss(p.mss, p.remote_ip.v4());
+                    let mss = self.tcp_eff_send_mss(p.mss, &p.local_ip, &p.remote_ip);
                     {
                         let q = self.p(i);
                         q.rcv_nxt = inp.seqno.wrapping_add(1);
@@ -836,8 +849,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                         Some(i),
                         inp.ackno,
                         inp.seqno.wrapping_add(u32::from(inp.tcplen)),
-                        inp.dest_ip,
-                        inp.src_ip,
+                        &inp.dest_ip,
+                        &inp.src_ip,
                         inp.dest_port,
                         inp.src_port,
                     );
@@ -898,8 +911,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                             Some(i),
                             inp.ackno,
                             inp.seqno.wrapping_add(u32::from(inp.tcplen)),
-                            inp.dest_ip,
-                            inp.src_ip,
+                            &inp.dest_ip,
+                            &inp.src_ip,
                             inp.dest_port,
                             inp.src_port,
                         );

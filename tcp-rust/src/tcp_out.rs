@@ -11,7 +11,8 @@ use crate::options::{
 use crate::pbuf::{PbufStore, PbufType};
 use crate::seq::tcp_seq_lt;
 use crate::stack::{
-    ApiError, Assertion, Handle, Hooks, PbufOf, PbufsOf, PcbOf, RomOf, SegOf, Tcp, WriteFlags,
+    ApiError, Assertion, Handle, Hooks, IpAddrOf, PbufOf, PbufsOf, PcbOf, RomOf, SegOf, Tcp,
+    WriteFlags,
 };
 use crate::state::{
     TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TF_ACK_DELAY, TF_ACK_NOW, TF_FIN, TF_INFR,
@@ -88,8 +89,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     fn tcp_output_pbuf(
         &mut self,
         p: PbufOf<P>,
-        src: [u8; 4],
-        dst: [u8; 4],
+        src: &IpAddrOf<P>,
+        dst: &IpAddrOf<P>,
         ttl: u8,
         tos: u8,
         n: NetifOf<P::Storage>,
@@ -100,8 +101,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
                 self.pbufs.chain(&self.hooks, p),
                 IP_PROTO_TCP,
                 len,
-                Self::addr(src),
-                Self::addr(dst),
+                *src,
+                *dst,
             );
             if let Some(f) = self.pbufs.payload_mut(p).get_mut(16..18) {
                 f.copy_from_slice(&c.to_be_bytes());
@@ -177,13 +178,13 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         &mut self,
         pcb: Option<PcbOf<P>>,
         p: PbufOf<P>,
-        src: [u8; 4],
-        dst: [u8; 4],
+        src: &IpAddrOf<P>,
+        dst: &IpAddrOf<P>,
     ) -> Err {
         // tcp_route for a pcb; the netif variant (tcp_rst_netif, no pcb:
         // always from tcp_input) sends on the netif the segment came in on.
         let netif = match pcb {
-            Some(_) => self.tcp_route(pcb, dst),
+            Some(_) => self.tcp_route(pcb, src, dst),
             None => self.inp.netif,
         };
         let err = match netif {
@@ -210,8 +211,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
         pcb: Option<PcbOf<P>>,
         seqno: u32,
         ackno: u32,
-        local_ip: [u8; 4],
-        remote_ip: [u8; 4],
+        local_ip: &IpAddrOf<P>,
+        remote_ip: &IpAddrOf<P>,
         local_port: u16,
         remote_port: u16,
     ) {
@@ -263,7 +264,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             o.copy_from_slice(opts.as_slice());
         }
         self.p(i).ts_lastacksent.set(p.rcv_nxt);
-        let err = self.tcp_output_control_segment(Some(i), pb, p.local_ip.v4(), p.remote_ip.v4());
+        let err = self.tcp_output_control_segment(Some(i), pb, &p.local_ip, &p.remote_ip);
         if err != Err::Ok {
             self.tcp_fasttmr_retries_ack(i);
         } else {
@@ -799,12 +800,15 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             return Err::Ok;
         };
         // tcp_route: nothing goes out without a route.
-        let Some(netif) = self.tcp_route(Some(i), p.remote_ip.v4()) else {
+        let Some(netif) = self.tcp_route(Some(i), &p.local_ip, &p.remote_ip) else {
             return Err::Rte;
         };
-        if p.local_ip.v4() == [0; 4] {
-            let ip = self.st.netif_ip4(netif);
-            self.p(i).local_ip = IpAddrRepr::from_v4(ip);
+        // "If we don't have a local IP address, we get one from netif"
+        if p.local_ip.isany() {
+            let Some(ip) = self.st.ip_netif_get_local_ip(netif, &p.remote_ip) else {
+                return Err::Rte;
+            };
+            self.p(i).local_ip = ip;
         }
         if self
             .seg_seqno(seg)
@@ -947,7 +951,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
         }
         let v = OptValues {
-            mss: self.tcp_eff_send_mss_netif(P::CONFIG.tcp_mss, netif),
+            mss: self.tcp_eff_send_mss_netif(P::CONFIG.tcp_mss, netif, &p.remote_ip),
             sys_now: self.hooks.sys_now(self.now),
             ts_recent: p.ts_recent.get(),
         };
@@ -977,8 +981,8 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             o.copy_from_slice(opts.as_slice());
         }
         let (ttl, tos) = (p.ttl, p.tos);
-        let local_ip = self.pcb_ref(i).local_ip.v4();
-        self.tcp_output_pbuf(pb, local_ip, p.remote_ip.v4(), ttl, tos, netif)
+        let local_ip = self.pcb_ref(i).local_ip;
+        self.tcp_output_pbuf(pb, &local_ip, &p.remote_ip, ttl, tos, netif)
     }
 
     /// Port of `tcp_rexmit_rto_prepare()` (tcp_out.c).
@@ -1210,7 +1214,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             self.p(i).snd_nxt = snd_nxt;
         }
         let p = *self.pcb_ref(i);
-        self.tcp_output_control_segment(Some(i), pb, p.local_ip.v4(), p.remote_ip.v4())
+        self.tcp_output_control_segment(Some(i), pb, &p.local_ip, &p.remote_ip)
     }
 }
 
@@ -1224,5 +1228,5 @@ pub(crate) fn tcp_keepalive<H: Hooks, P: Profile>(tcp: &mut Tcp<H, P>, i: PcbOf<
         return Err::Mem;
     };
     let p = *tcp.pcb_ref(i);
-    tcp.tcp_output_control_segment(Some(i), pb, p.local_ip.v4(), p.remote_ip.v4())
+    tcp.tcp_output_control_segment(Some(i), pb, &p.local_ip, &p.remote_ip)
 }

@@ -111,7 +111,7 @@ impl Hooks for TestHooks {
         self.rand = self.rand.wrapping_mul(1_103_515_245).wrapping_add(12345);
         self.rand
     }
-    fn tcp_isn(&mut self, _: [u8; 4], _: u16, _: [u8; 4], _: u16) -> u32 {
+    fn tcp_isn<A: crate::storage::IpAddrRepr>(&mut self, _: &A, _: u16, _: &A, _: u16) -> u32 {
         ISN
     }
     fn netif_output<B: PbufStore>(&mut self, _now: u32, packet: Packet<'_, B>) {

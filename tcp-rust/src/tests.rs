@@ -780,9 +780,9 @@ fn entries_for_lwips_other_files() {
     assert!(s.tcp_free_ooseq_api(Handle::NULL).is_err());
 
     // tcp_rst: for the pcb, and without one (routed).
-    s.tcp_rst_api(pcb, 5, 6, LWIP_IP, PEER_IP, 7, 40013)
+    s.tcp_rst_api(pcb, 5, 6, &LWIP_IP, &PEER_IP, 7, 40013)
         .unwrap();
-    s.tcp_rst_api(Handle::NULL, 7, 8, LWIP_IP, PEER_IP, 7, 40014)
+    s.tcp_rst_api(Handle::NULL, 7, 8, &LWIP_IP, &PEER_IP, 7, 40014)
         .unwrap();
     let out = recv!(s);
     let got: Vec<_> = out
@@ -794,16 +794,16 @@ fn entries_for_lwips_other_files() {
         vec![(RST | ACK, 5, 6, 40013), (RST | ACK, 7, 8, 40014)]
     );
     // No route to a loopback address: nothing goes out.
-    s.tcp_rst_api(Handle::NULL, 7, 8, LWIP_IP, [127, 0, 0, 1], 7, 1)
+    s.tcp_rst_api(Handle::NULL, 7, 8, &LWIP_IP, &[127, 0, 0, 1], 7, 1)
         .unwrap();
     assert!(recv!(s).is_empty());
 
     // The address changes: nothing for "any" (NULL), then the pcb on the
     // old address is aborted (RST, err).
-    s.tcp_netif_ip_addr_changed_api(None, Some([10, 0, 0, 9]), &mut app)
+    s.tcp_netif_ip_addr_changed_api(None, Some(&[10, 0, 0, 9]), &mut app)
         .unwrap();
     assert!(s.pcb_of(pcb).is_ok());
-    s.tcp_netif_ip_addr_changed_api(Some(LWIP_IP), None, &mut app)
+    s.tcp_netif_ip_addr_changed_api(Some(&LWIP_IP), None, &mut app)
         .unwrap();
     assert!(s.pcb_of(pcb).is_err());
     assert_eq!(app.errs, vec![(pcb, Err::Abrt)]);

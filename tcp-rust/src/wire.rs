@@ -8,7 +8,10 @@
 //! functions return the value to store in the field as a host integer, i.e.
 //! the field's bytes are `value.to_be_bytes()`.
 
+#[cfg(test)]
 use core::net::Ipv4Addr;
+
+use crate::storage::IpAddrRepr;
 
 /// Port of lwIP's `TCP_HLEN` (prot/tcp.h): TCP header length without options.
 pub const TCP_HLEN: usize = 20;
@@ -89,20 +92,20 @@ pub fn inet_chksum_pseudo(
     src: Ipv4Addr,
     dest: Ipv4Addr,
 ) -> u16 {
-    let acc = pseudo_sum(proto, proto_len, src, dest);
+    let acc = pseudo_sum(proto, proto_len, src.octets(), dest.octets());
     !ones_complement_sum(data, u32::from(acc))
 }
 
-/// Folded one's-complement sum of the IPv4 pseudo header.
-/// Port of `inet_chksum_pseudo()` (inet_chksum.c) over a pbuf chain: the
-/// parts in order, a part that starts at an odd offset summed byte-swapped
-/// as lwIP's `inet_cksum_pseudo_base` does.
-pub fn inet_chksum_pseudo_chain<'a>(
+/// Port of `ip_chksum_pseudo()` (inet_chksum.c) over a pbuf chain:
+/// `ip6_chksum_pseudo` for an IPv6 `dest`, else `inet_chksum_pseudo`;
+/// the parts in order, a part that starts at an odd offset summed
+/// byte-swapped as lwIP's `inet_cksum_pseudo_base` does.
+pub fn inet_chksum_pseudo_chain<'a, A: IpAddrRepr>(
     parts: impl Iterator<Item = &'a [u8]>,
     proto: u8,
     proto_len: u16,
-    src: Ipv4Addr,
-    dest: Ipv4Addr,
+    src: A,
+    dest: A,
 ) -> u16 {
     let mut sum = u64::from(pseudo_sum(proto, proto_len, src, dest));
     let mut odd = false;
@@ -116,11 +119,20 @@ pub fn inet_chksum_pseudo_chain<'a>(
     !fold(sum)
 }
 
-fn pseudo_sum(proto: u8, proto_len: u16, src: Ipv4Addr, dest: Ipv4Addr) -> u16 {
-    let [s0, s1, s2, s3] = src.octets();
-    let [d0, d1, d2, d3] = dest.octets();
+/// Folded one's-complement sum of the pseudo header: IPv6's (RFC 8200:
+/// both addresses, the length, the next header) for an IPv6 `dest`, else
+/// IPv4's.
+fn pseudo_sum<A: IpAddrRepr>(proto: u8, proto_len: u16, src: A, dest: A) -> u16 {
     let [l0, l1] = proto_len.to_be_bytes();
-    ones_complement_sum(&[s0, s1, s2, s3, d0, d1, d2, d3, 0, proto, l0, l1], 0)
+    if dest.is_v6() {
+        let acc = u32::from(ones_complement_sum(&src.v6(), 0))
+            .wrapping_add(u32::from(ones_complement_sum(&dest.v6(), 0)));
+        ones_complement_sum(&[0, proto, l0, l1], acc)
+    } else {
+        let [s0, s1, s2, s3] = src.v4();
+        let [d0, d1, d2, d3] = dest.v4();
+        ones_complement_sum(&[s0, s1, s2, s3, d0, d1, d2, d3, 0, proto, l0, l1], 0)
+    }
 }
 
 #[cfg(test)]
@@ -208,7 +220,13 @@ mod tests {
         for a in 0..tcp.len() {
             for b in a..tcp.len() {
                 let parts = [&tcp[..a], &tcp[a..b], &tcp[b..]];
-                let c = inet_chksum_pseudo_chain(parts.into_iter(), IP_PROTO_TCP, len, A, B);
+                let c = inet_chksum_pseudo_chain(
+                    parts.into_iter(),
+                    IP_PROTO_TCP,
+                    len,
+                    A.octets(),
+                    B.octets(),
+                );
                 assert_eq!(c, whole, "split at {a}, {b}");
             }
         }

@@ -58,11 +58,11 @@ pub mod glue {
             self.seed = self.seed.wrapping_add(0x9e37_79b9);
             self.seed
         }
-        fn tcp_isn(
+        fn tcp_isn<A: tcp_rust::storage::IpAddrRepr>(
             &mut self,
-            _local_ip: [u8; 4],
+            _local_ip: &A,
             local_port: u16,
-            _remote_ip: [u8; 4],
+            _remote_ip: &A,
             remote_port: u16,
         ) -> u32 {
             self.seed ^ (u32::from(local_port) << 16 | u32::from(remote_port))

@@ -12,7 +12,8 @@ use tcp_rust::config::{
     Config, Profile, tcp_sndlowat_default, tcp_sndqueuelowat_default,
     tcp_wnd_update_threshold_default,
 };
-use tcp_rust::storage::Pools;
+use tcp_rust::ip6::{Ip6Addr, IpAddrDual};
+use tcp_rust::storage::{MAX_SEGS, Pools};
 
 use super::rust::PortProfile;
 
@@ -20,6 +21,9 @@ use super::rust::PortProfile;
 /// (`lwip-c/profiles/NAME`), for the type `$ty`.
 macro_rules! port_profile {
     ($ty:ident, $name:literal, $storage:ty, $config:expr) => {
+        port_profile!($ty, $name, $storage, [u8; 4], $config);
+    };
+    ($ty:ident, $name:literal, $storage:ty, $addr:ty, $config:expr) => {
         impl Profile for $ty {
             const CONFIG: Config = $config;
             type Storage = $storage;
@@ -27,6 +31,7 @@ macro_rules! port_profile {
 
         impl PortProfile for $ty {
             const NAME: &'static str = $name;
+            type Addr = $addr;
         }
     };
 }
@@ -189,6 +194,39 @@ port_profile!(
     }
 );
 
+/// `dual`: the full profile as a dual-stack build (LWIP_IPV4 and
+/// LWIP_IPV6, lwip-c/profiles/dual): `ip_addr_t` is lwIP's union with a
+/// type ([`IpAddrDual`]), the netif has an IPv6 address too, and
+/// PBUF_IP_HLEN is IPv6's header (40: every segment's pbuf leaves room for
+/// it, so the heap holds 20 bytes more a segment than in `full`).
+pub struct Dual;
+
+port_profile!(
+    Dual,
+    "dual",
+    Pools<MAX_SEGS, IpAddrDual>,
+    IpAddrDual,
+    Config {
+        pbuf_ip_hlen: 40,
+        ..Config::full()
+    }
+);
+
+/// `ipv6`: the dual profile without IPv4 (LWIP_IPV4 0,
+/// lwip-c/profiles/ipv6): `ip_addr_t` is `ip6_addr_t` ([`Ip6Addr`]).
+pub struct Ipv6;
+
+port_profile!(
+    Ipv6,
+    "ipv6",
+    Pools<MAX_SEGS, Ip6Addr>,
+    Ip6Addr,
+    Config {
+        pbuf_ip_hlen: 40,
+        ..Config::full()
+    }
+);
+
 /// Calls `$body` with `$P` bound to the port profile named `$name`
 /// (besides `full`), or evaluates `$none`: the one dispatch over the
 /// port's profiles, for the engines and the tests (each of [`NAMES`] has
@@ -203,7 +241,9 @@ macro_rules! with_port_profile {
             "lwip-unit" => LwipUnit,
             "lwip-fuzz" => LwipFuzz,
             "single-pbuf" => SinglePbuf,
-            "no-oversize" => NoOversize)
+            "no-oversize" => NoOversize,
+            "dual" => Dual,
+            "ipv6" => Ipv6)
     };
 }
 
@@ -232,21 +272,14 @@ pub const NAMES: &[&str] = &[
     "lwip-fuzz",
     "single-pbuf",
     "no-oversize",
+    "dual",
+    "ipv6",
 ];
 
 /// lwIP profiles the port does not have yet, with why: `c:NAME` runs
 /// them, `rust:NAME` refuses them with the reason, and `regress
-/// --profiles all` (both engines' profiles) leaves them out.
-pub const C_ONLY: &[(&str, &str)] = &[
-    (
-        "dual",
-        "lwIP's dual-stack build (LWIP_IPV4 and LWIP_IPV6): the port has no IPv6 yet (issue 16)",
-    ),
-    (
-        "ipv6",
-        "lwIP's IPv6-only build: the port has no IPv6 yet, and the harness's scenarios are IPv4 (issue 16)",
-    ),
-];
+/// --profiles all` (both engines' profiles) leaves them out. (None now.)
+pub const C_ONLY: &[(&str, &str)] = &[];
 
 /// Profiles whose builds have no IPv4 (LWIP_IPV4 0): an IPv4 script runs
 /// there translated to IPv6 (`harness::case::for_engines`).

@@ -11,9 +11,10 @@ use lwip_vocab::IpAddr;
 
 use lwip_c::det::Seeded;
 use tcp_rust::config::{Full, Profile};
+use tcp_rust::ip4::PortAddr;
 use tcp_rust::pbuf::Pbufs;
 use tcp_rust::pbuf::{Pbuf, PbufStore, RomRef, RomStore};
-use tcp_rust::storage::PortLayout;
+use tcp_rust::storage::{IpAddrRepr, PortLayout};
 use tcp_rust::{
     AcceptFn, ApiError, Err, Handle, Hooks, List, Netif, Packet, Tcp, TcpApp, TcpState, WriteFlags,
 };
@@ -21,24 +22,19 @@ use tcp_rust::{
 use super::app::{AppState, lwip_err};
 use super::snapshot::{LISTENER_ONLY, NOT_IN_BUILD, NOT_ON_LISTENER};
 
-/// Why the port refuses an IPv6 address.
-const NO_IPV6: &str = "the port has no IPv6 yet (issue 16)";
-
-/// An address for the port, whose `ip_addr_t` is IPv4 only: as an
-/// IPv4-only lwIP build takes it (IP_ANY_TYPE is IP4_ADDR_ANY there).
-fn port_ip(a: IpAddr) -> Result<[u8; 4], RawError> {
-    match a {
-        IpAddr::V4(a) => Ok(a),
-        IpAddr::Any => Ok([0; 4]),
-        IpAddr::V6(_) => Err(RawError::Other(format!("{a}: {NO_IPV6}"))),
-    }
+/// An address as the profile's `ip_addr_t` holds it; refused (before the
+/// port sees it, as the C engine refuses it) where the build lacks its
+/// version. IP_ANY_TYPE is the build's any where it is not dual-stack.
+fn port_ip<A: IpAddrRepr>(a: IpAddr) -> Result<A, RawError> {
+    A::from_ip(a).ok_or_else(|| {
+        let what = if a.is_v6() {
+            "IPv6 (LWIP_IPV6 0)"
+        } else {
+            "IPv4 (LWIP_IPV4 0)"
+        };
+        RawError::Other(format!("{a}: the port's build has no {what}"))
+    })
 }
-
-/// The port's addresses are IPv4 (`PortLayout::IpAddr` is four bytes):
-/// lwIP's IPADDR_TYPE_V4, as an IPv4-only lwIP build reports them.
-const PORT_IP_TYPE: i64 = lwip_vocab::IpAddr::TYPE_V4 as i64;
-/// No IPv6 address halves: the port's addresses are IPv4.
-const PORT_NO_IP6: i64 = 0;
 use super::sockets::{AsApi, RawError, RawStack, Sockets};
 use super::{
     CallOutcome, CallbackRecord, ConnSnapshot, Engine, EngineError, Leaks, Observed, OutPacket,
@@ -73,7 +69,7 @@ impl Hooks for RHooks {
         self.seeded.rand.next_u32()
     }
     #[inline(never)] // ci/cpu attributes its cost to the harness
-    fn tcp_isn(&mut self, _: [u8; 4], _: u16, _: [u8; 4], _: u16) -> u32 {
+    fn tcp_isn<A: IpAddrRepr>(&mut self, _: &A, _: u16, _: &A, _: u16) -> u32 {
         self.seeded.isn.next_u32()
     }
     #[inline(never)] // ci/cpu attributes its cost to the harness
@@ -107,14 +103,18 @@ type Stack<P = Full> = Tcp<RHooks, P>;
 /// storage ([`tcp_rust::config::Full`], or another of
 /// [`super::profiles`]).
 pub trait PortProfile:
-    Profile<Storage: tcp_rust::storage::Storage<Layout = PortLayout, Pbufs = Pbufs>> + 'static
+    Profile<Storage: tcp_rust::storage::Storage<Layout = PortLayout<Self::Addr>, Pbufs = Pbufs>>
+    + 'static
 {
     /// The profile's name (`lwip-c/profiles/NAME`).
     const NAME: &'static str;
+    /// Its `ip_addr_t` (IPv4-only, IPv6-only or dual-stack).
+    type Addr: PortAddr;
 }
 
 impl PortProfile for Full {
     const NAME: &'static str = "full";
+    type Addr = [u8; 4];
 }
 
 /// The application, plus the connection numbering the C shim does in its
@@ -202,7 +202,8 @@ impl<P: PortProfile> RawStack for Stack<P> {
         Handle::NULL
     }
     fn tcp_bind_ptr(&mut self, h: Handle, ip: Option<IpAddr>, port: u16) -> Result<i8, RawError> {
-        Tcp::tcp_bind_ptr(self, h, ip.map(port_ip).transpose()?, port)
+        let ip: Option<P::Addr> = ip.map(port_ip).transpose()?;
+        Tcp::tcp_bind_ptr(self, h, ip.as_ref(), port)
             .map(Err::as_raw)
             .map_err(raw("tcp_bind"))
     }
@@ -214,7 +215,7 @@ impl<P: PortProfile> RawStack for Stack<P> {
         connected: bool,
     ) -> Result<i8, RawError> {
         let ip = ip.map(port_ip).transpose()?;
-        Tcp::tcp_connect_ptr(self, h, ip, port, connected)
+        Tcp::tcp_connect_ptr(self, h, ip.as_ref(), port, connected)
             .map(Err::as_raw)
             .map_err(raw("tcp_connect"))
     }
@@ -236,9 +237,16 @@ impl<P: PortProfile> RawStack for Stack<P> {
         addr: bool,
         port: bool,
     ) -> Result<(i8, Option<IpAddr>, Option<u16>), RawError> {
-        Tcp::tcp_tcp_get_tcp_addrinfo_ptr(self, h, local, addr, port)
-            .map(|(e, ip, p)| (e.as_raw(), ip.map(IpAddr::V4), p))
-            .map_err(raw("tcp_tcp_get_tcp_addrinfo"))
+        let (mut ip, mut p) = (<P::Addr as IpAddrRepr>::ANY, 0);
+        let e = Tcp::tcp_tcp_get_tcp_addrinfo_ptr(
+            self,
+            h,
+            local,
+            addr.then_some(&mut ip),
+            port.then_some(&mut p),
+        )
+        .map_err(raw("tcp_tcp_get_tcp_addrinfo"))?;
+        Ok((e.as_raw(), addr.then(|| ip.to_ip()), port.then_some(p)))
     }
     fn tcp_recv_null_fin(&mut self, h: Handle, err: i8) -> Result<i8, RawError> {
         Tcp::tcp_recv_null(self, h, None, lwip_err(err))
@@ -382,7 +390,7 @@ impl<P: PortProfile> RawStack for Stack<P> {
     }
     fn tcp_addrinfo(&mut self, h: Handle, local: bool) -> Result<(i8, IpAddr, u16), RawError> {
         Tcp::tcp_tcp_get_tcp_addrinfo(self, h, local)
-            .map(|(e, ip, port)| (e.as_raw(), IpAddr::V4(ip), port))
+            .map(|(e, ip, port)| (e.as_raw(), ip.to_ip(), port))
             .map_err(raw("tcp_tcp_get_tcp_addrinfo"))
     }
     fn tcp_bind_netif(&mut self, h: Handle, bound: bool) -> Result<(), RawError> {
@@ -536,9 +544,29 @@ impl<P: PortProfile> Engine for RustEngine<P> {
     }
 
     fn reset(&mut self, config: &ScenarioConfig) -> Result<(), EngineError> {
-        let ip = config.local_v4().ok_or_else(|| {
-            EngineError::Stimulus(format!("an IPv6 scenario ({}): {NO_IPV6}", config.local_ip))
-        })?;
+        // The netif as the C engine configures lwIP's: the scenario's
+        // address, and packetdrill's default of the other version.
+        let (ip, ip6) = match config.local_ip {
+            std::net::IpAddr::V4(a) => (a.octets(), lwip_c::PACKETDRILL_LOCAL_IP6),
+            std::net::IpAddr::V6(a) => (crate::model::IPV4_LOCAL, a.octets()),
+        };
+        let has = if config.is_ipv6() {
+            <P::Addr as IpAddrRepr>::HAS_V6
+        } else {
+            <P::Addr as IpAddrRepr>::HAS_V4
+        };
+        if !has {
+            let what = if config.is_ipv6() {
+                "IPv6 (LWIP_IPV6 0)"
+            } else {
+                "IPv4 (LWIP_IPV4 0)"
+            };
+            return Err(EngineError::Stimulus(format!(
+                "a scenario over {}: the port's build {} has no {what}",
+                config.local_ip,
+                P::NAME
+            )));
+        }
         let netif = Netif {
             ip,
             netmask: [255, 255, 255, 0],
@@ -554,6 +582,7 @@ impl<P: PortProfile> Engine for RustEngine<P> {
                     rom: Vec::new(),
                 };
                 t.reset(netif).map_err(api_failure)?;
+                t.netif_ip6_addr_set(ip6, &mut NoApp).map_err(api_failure)?;
             }
             None => {
                 let hooks = RHooks {
@@ -562,7 +591,8 @@ impl<P: PortProfile> Engine for RustEngine<P> {
                     events: Vec::new(),
                     rom: Vec::new(),
                 };
-                let t = Tcp::new(netif, hooks).map_err(api_failure)?;
+                let mut t = Tcp::new(netif, hooks).map_err(api_failure)?;
+                t.netif_ip6_addr_set(ip6, &mut NoApp).map_err(api_failure)?;
                 self.tcp = Some(Box::new(t));
             }
         }
@@ -813,7 +843,8 @@ fn snapshot_of<P: PortProfile>(
     conn: u32,
     list: i64,
 ) -> Observed<ConnSnapshot> {
-    let ip = |a: [u8; 4]| i64::from(u32::from_be_bytes(a));
+    let ip = |a: P::Addr| super::snapshot::ip_fields(a.to_ip())[0];
+    let ip_fields = |a: P::Addr| super::snapshot::ip_fields(a.to_ip());
     // A field the profile's options compile out of lwIP's pcb shows
     // NOT_IN_BUILD, as lwIP's snapshot does.
     let c = &P::CONFIG;
@@ -888,12 +919,13 @@ fn snapshot_of<P: PortProfile>(
             keep_idle: NOT_ON_LISTENER,
             keep_intvl: NOT_ON_LISTENER,
             keep_cnt: NOT_ON_LISTENER,
-            local_ip_type: PORT_IP_TYPE,
-            local_ip6_hi: PORT_NO_IP6,
-            local_ip6_lo: PORT_NO_IP6,
-            remote_ip_type: PORT_IP_TYPE,
-            remote_ip6_hi: PORT_NO_IP6,
-            remote_ip6_lo: PORT_NO_IP6,
+            local_ip_type: ip_fields(l.local_ip)[1],
+            local_ip6_hi: ip_fields(l.local_ip)[2],
+            local_ip6_lo: ip_fields(l.local_ip)[3],
+            // A listener has no remote address (the shim reports zeros).
+            remote_ip_type: 0,
+            remote_ip6_hi: 0,
+            remote_ip6_lo: 0,
         });
     }
     let p = t
@@ -965,11 +997,11 @@ fn snapshot_of<P: PortProfile>(
         keep_idle: i64::from(p.keep_idle),
         keep_intvl: built(c.lwip_tcp_keepalive, p.keep_intvl),
         keep_cnt: built(c.lwip_tcp_keepalive, p.keep_cnt),
-        local_ip_type: PORT_IP_TYPE,
-        local_ip6_hi: PORT_NO_IP6,
-        local_ip6_lo: PORT_NO_IP6,
-        remote_ip_type: PORT_IP_TYPE,
-        remote_ip6_hi: PORT_NO_IP6,
-        remote_ip6_lo: PORT_NO_IP6,
+        local_ip_type: ip_fields(p.local_ip)[1],
+        local_ip6_hi: ip_fields(p.local_ip)[2],
+        local_ip6_lo: ip_fields(p.local_ip)[3],
+        remote_ip_type: ip_fields(p.remote_ip)[1],
+        remote_ip6_hi: ip_fields(p.remote_ip)[2],
+        remote_ip6_lo: ip_fields(p.remote_ip)[3],
     })
 }

@@ -47,7 +47,7 @@ use core::ptr;
 use tcp_rust::config::{Config, Profile};
 use tcp_rust::pbuf::RomStore;
 use tcp_rust::stack::{ArgOf, ErrFnOf, Netif, PbufOf};
-use tcp_rust::storage::Storage;
+use tcp_rust::storage::{IpAddrRepr, Storage};
 use tcp_rust::{ApiError, Err, Event, Handle, Hooks, Packet, Tcp, TcpApp, WriteFlags};
 
 use crate::ip;
@@ -117,8 +117,8 @@ impl Hooks for LwipHooks {
         // SAFETY: lwIP's clock, a function without arguments.
         unsafe { sys_now() }
     }
-    fn tcp_isn(&mut self, local: [u8; 4], lport: u16, remote: [u8; 4], rport: u16) -> u32 {
-        next_iss(local, lport, remote, rport)
+    fn tcp_isn<A: IpAddrRepr>(&mut self, local: &A, lport: u16, remote: &A, rport: u16) -> u32 {
+        next_iss(local.v4(), lport, remote.v4(), rport)
     }
     fn netif_output<B: tcp_rust::pbuf::PbufStore>(&mut self, _: u32, _: Packet<'_, B>) {}
     fn callback_made(&mut self, _: Event) -> u32 {
@@ -298,14 +298,13 @@ fn c_ptr(t: &Stack, h: Handle) -> *mut c_void {
     }
 }
 
-/// An `ip_addr_t *` from C: None for NULL, else its IPv4 address.
+/// An `ip_addr_t *` from C: None for NULL, else the address.
 ///
 /// # Safety
 /// `a` is NULL or points at a readable `ip_addr_t`.
-unsafe fn ip4_of(a: *const IpAddrT) -> Option<[u8; 4]> {
-    use tcp_rust::storage::IpAddrRepr;
+unsafe fn ip_of<'a>(a: *const IpAddrT) -> Option<&'a IpAddrT> {
     // SAFETY: the caller's.
-    unsafe { a.as_ref() }.map(IpAddrRepr::v4)
+    unsafe { a.as_ref() }
 }
 
 /// An API call's result as the `err_t` C gets: the core's, or, for a call
@@ -358,10 +357,13 @@ pub unsafe extern "C" fn tcp_input(p: *mut c_void, inp: *mut c_void) {
     let Some(pb) = ptr::NonNull::new(p).map(PbufPtr) else {
         return;
     };
-    let addrs = ip::current_ip4_addrs();
+    // An IPv6 segment is dropped: the core runs IPv4 only over this
+    // library (crate::ip's docs).
+    let v6 = ip::current_is_v6();
     let netif = ptr::NonNull::new(inp).map(NetifPtr);
-    let done = with_stack(|t| match (addrs, netif) {
-        (Some((src, dest)), Some(n)) => {
+    let done = with_stack(|t| match netif {
+        Some(n) if !v6 => {
+            let (src, dest) = ip::current_addrs();
             let _ = t.tcp_input_from(pb, src, dest, n, &mut CApp);
         }
         _ => {
@@ -411,14 +413,13 @@ pub extern "C" fn tcp_free_ooseq(pcb: *mut c_void) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tcp_netif_ip_addr_changed(old: *const IpAddrT, new: *const IpAddrT) {
     // SAFETY: the caller's.
-    let (o, n) = unsafe { (ip4_of(old), ip4_of(new)) };
+    let (o, n) = unsafe { (ip_of(old), ip_of(new)) };
     let _ = with_stack(|t| t.tcp_netif_ip_addr_changed_api(o, n, &mut CApp));
 }
 
 /// `u32_t tcp_next_iss(struct tcp_pcb *pcb)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn tcp_next_iss(pcb: *mut c_void) -> u32 {
-    use tcp_rust::storage::IpAddrRepr;
     if !crate::opts::HOOK_TCP_ISN {
         return next_iss([0; 4], 0, [0; 4], 0);
     }
@@ -477,7 +478,7 @@ pub unsafe extern "C" fn tcp_bind(pcb: *mut c_void, ipaddr: *const IpAddrT, port
     // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
     crate::opts::assert_core_locked();
     // SAFETY: the caller's.
-    let a = unsafe { ip4_of(ipaddr) };
+    let a = unsafe { ip_of(ipaddr) };
     ret(with_stack(|t| {
         let h = handle(t, pcb);
         t.tcp_bind_ptr(h, a, port)
@@ -554,7 +555,7 @@ pub unsafe extern "C" fn tcp_connect(
     // LWIP_ASSERT_CORE_LOCKED(), as tcp*.c calls it here.
     crate::opts::assert_core_locked();
     // SAFETY: the caller's.
-    let a = unsafe { ip4_of(ipaddr) };
+    let a = unsafe { ip_of(ipaddr) };
     ret(with_stack(|t| {
         let h = handle(t, pcb);
         t.tcp_connect_ptr(h, a, port, connected)
@@ -780,7 +781,7 @@ pub unsafe extern "C" fn tcp_rst(
     remote_port: u16,
 ) {
     // SAFETY: the caller's.
-    let (Some(l), Some(r)) = (unsafe { ip4_of(local_ip) }, unsafe { ip4_of(remote_ip) }) else {
+    let (Some(l), Some(r)) = (unsafe { ip_of(local_ip) }, unsafe { ip_of(remote_ip) }) else {
         return;
     };
     let _ = with_stack(|t| {
@@ -803,24 +804,16 @@ pub unsafe extern "C" fn tcp_tcp_get_tcp_addrinfo(
     addr: *mut IpAddrT,
     port: *mut u16,
 ) -> ErrT {
-    use tcp_rust::storage::IpAddrRepr;
+    // SAFETY: the caller's: each is NULL or writable, and no other
+    // reference to it exists during the call.
+    let (addr, port) = unsafe { (addr.as_mut(), port.as_mut()) };
     let got = with_stack(|t| {
         let h = handle(t, pcb);
-        t.tcp_tcp_get_tcp_addrinfo_ptr(h, local != 0, !addr.is_null(), !port.is_null())
+        t.tcp_tcp_get_tcp_addrinfo_ptr(h, local != 0, addr, port)
     });
-    let Some(Ok((e, ip, p))) = got else {
+    let Some(Ok(e)) = got else {
         return Err::Arg.as_raw();
     };
-    // SAFETY: the caller's; a value is only Some where its pointer is not
-    // NULL (asked for above).
-    unsafe {
-        if let Some(ip) = ip {
-            addr.write(IpAddrT::from_v4(ip));
-        }
-        if let Some(p) = p {
-            port.write(p);
-        }
-    }
     e.as_raw()
 }
 

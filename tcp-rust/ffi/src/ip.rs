@@ -6,11 +6,13 @@
 //! against the host C compiler for the unit-test build, ci/lwip-lib
 //! against the target's for every build).
 //!
-//! The TCP code of lwIP 2.2.1 is dual-stack, but the core is IPv4-only
-//! (issue 16): every address it hands down is an IPv4 one, so
-//! `ip_route`, `ip_output_if` and `ip_addr_isbroadcast` are their IPv4
-//! halves (`ip4_route`, `ip4_output_if`, `ip4_addr_isbroadcast_u32`), as
-//! lwIP's `ip.h` macros pick them for an IPv4 `ip_addr_t`.
+//! The TCP code of lwIP 2.2.1 is dual-stack, and so is the core, but over
+//! this library the core runs IPv4 only (its `ip_addr_t` says
+//! `HAS_V6 = false` even in a dual-stack build: [`crate::layout`]):
+//! `tcp_input` drops IPv6 segments (docs/drop-in.md), so `ip_route`,
+//! `ip_output_if` and `ip_netif_get_local_ip` are their IPv4 halves
+//! (`ip4_route`, `ip4_output_if`, the netif's IPv4 address), as lwIP's
+//! `ip.h` macros pick them for an IPv4 `ip_addr_t`.
 //!
 //! # Safety contract
 //!
@@ -55,22 +57,27 @@ pub struct IpGlobals {
     pub current_iphdr_dest: IpAddrT,
 }
 
-/// `ip_current_src_addr()` and `ip_current_dest_addr()` of an IPv4 packet
-/// being input (None while an IPv6 one is: `ip_current_is_v6()`).
-pub fn current_ip4_addrs() -> Option<([u8; 4], [u8; 4])> {
+/// `ip_current_is_v6()`: the packet being input is IPv6.
+pub fn current_is_v6() -> bool {
+    #[cfg(feature = "lwip-ipv6")]
+    // SAFETY: ip.c's ip_data, read by value (one field) during the input
+    // call that set it; single-threaded.
+    return unsafe { !ptr::read(&raw const ip_data.current_ip6_header).is_null() };
+    #[cfg(not(feature = "lwip-ipv6"))]
+    false
+}
+
+/// `ip_current_src_addr()` and `ip_current_dest_addr()` of the packet
+/// being input.
+pub fn current_addrs() -> (IpAddrT, IpAddrT) {
     // SAFETY: ip.c's ip_data, read by value (fields only) during the
     // input call that set it; single-threaded.
     unsafe {
         let d = &raw const ip_data;
-        #[cfg(feature = "lwip-ipv6")]
-        if !ptr::read(&raw const (*d).current_ip6_header).is_null() {
-            return None;
-        }
-        let (s, t) = (
+        (
             ptr::read(&raw const (*d).current_iphdr_src),
             ptr::read(&raw const (*d).current_iphdr_dest),
-        );
-        Some((s.v4(), t.v4()))
+        )
     }
 }
 
@@ -102,8 +109,20 @@ fn ip4(a: [u8; 4]) -> Ip4AddrT {
     }
 }
 
+/// `ip_route(src, dest)` for an IPv4 `dest`: `ip4_route` (lwIP's
+/// `ip4_route_src` without `LWIP_HOOK_IP4_ROUTE_SRC`).
+pub fn ip_route(_src: &IpAddrT, dest: &IpAddrT) -> Option<NetifPtr> {
+    route(dest.v4())
+}
+
+/// `ip_netif_get_local_ip(n, dest)` for an IPv4 `dest`: the netif's IPv4
+/// address.
+pub fn local_ip(n: NetifPtr, _dest: &IpAddrT) -> Option<IpAddrT> {
+    Some(IpAddrT::from_v4(ip4_addr(n)))
+}
+
 /// `ip4_route(dest)`.
-pub fn route(dest: [u8; 4]) -> Option<NetifPtr> {
+fn route(dest: [u8; 4]) -> Option<NetifPtr> {
     let d = ip4(dest);
     // SAFETY: `d` is a valid ip4_addr_t for the call; ip4_route reads it
     // and the netif list (lwIP's, single-threaded).
@@ -149,8 +168,8 @@ pub fn isbroadcast(addr: [u8; 4], n: NetifPtr) -> bool {
 /// `ip4_output_if(p, src, dest, ttl, tos, IP_PROTO_TCP, n)`: lwIP's IPv4
 /// output (its header in front of the payload, which stays there, and
 /// `n->output`). A result outside `err_t` reads as `ERR_IF`.
-pub fn output_if(p: PbufPtr, src: [u8; 4], dest: [u8; 4], ttl: u8, tos: u8, n: NetifPtr) -> Err {
-    let (s, d) = (ip4(src), ip4(dest));
+pub fn output_if(p: PbufPtr, src: &IpAddrT, dest: &IpAddrT, ttl: u8, tos: u8, n: NetifPtr) -> Err {
+    let (s, d) = (ip4(src.v4()), ip4(dest.v4()));
     // SAFETY: `p` is a live pbuf the core owns (crate::pbuf's contract),
     // `n` a live netif (module contract); ip4_output_if takes neither
     // (the caller keeps its reference to `p`).

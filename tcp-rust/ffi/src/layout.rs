@@ -150,6 +150,21 @@ pub struct IpAddrT {
 /// `IPADDR_TYPE_V4`.
 #[cfg(feature = "lwip-ipv6")]
 pub const IPADDR_TYPE_V4: u8 = 0;
+/// `IPADDR_TYPE_V6`.
+#[cfg(feature = "lwip-ipv6")]
+pub const IPADDR_TYPE_V6: u8 = 6;
+
+#[cfg(feature = "lwip-ipv6")]
+impl IpAddrT {
+    /// The sixteen bytes of `u_addr`'s words, network order.
+    fn bytes16(&self) -> [u8; 16] {
+        let mut b = [0; 16];
+        for (d, w) in b.chunks_exact_mut(4).zip(self.u_addr.addr) {
+            d.copy_from_slice(&w.to_ne_bytes());
+        }
+        b
+    }
+}
 
 #[cfg(feature = "lwip-ipv6")]
 impl IpAddrRepr for IpAddrT {
@@ -160,8 +175,30 @@ impl IpAddrRepr for IpAddrT {
         },
         ty: IPADDR_TYPE_V4,
     };
+    const HAS_V4: bool = true;
+    // The core runs IPv4 only over this library (docs/drop-in.md): lwIP's
+    // IPv6 TCP is not routed to it yet (`tcp_input` drops IPv6 segments),
+    // so the IPv6 paths are compiled out (flash: issue 13's bound).
+    const HAS_V6: bool = false;
+    fn ip_type(&self) -> u8 {
+        self.ty
+    }
+    fn set_type(&mut self, ty: u8) {
+        self.ty = ty;
+    }
+    /// `ip_addr_isany` of an IPv4 address: the IPv4 word.
+    fn isany(&self) -> bool {
+        self.u_addr.addr[0] == 0
+    }
+    /// `ip_addr_eq` of IPv4 addresses: the IPv4 word.
+    fn addr_eq(&self, other: &IpAddrT) -> bool {
+        self.u_addr.addr[0] == other.u_addr.addr[0]
+    }
     fn v4(&self) -> [u8; 4] {
         self.u_addr.addr[0].to_ne_bytes()
+    }
+    fn v6(&self) -> [u8; 16] {
+        self.bytes16()
     }
     /// `ip_addr_copy_from_ip4`: the first word and the type; the zone
     /// cleared. (lwIP leaves the other words as they were; here they are
@@ -174,6 +211,21 @@ impl IpAddrRepr for IpAddrT {
             },
             ty: IPADDR_TYPE_V4,
         }
+    }
+    /// The address with no zone (`IP6_NO_ZONE`).
+    fn from_ip(a: tcp_rust::IpAddr) -> Option<IpAddrT> {
+        let b = a.to_bytes16();
+        let w = |i: usize| u32::from_ne_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        Some(IpAddrT {
+            u_addr: Ip6AddrT {
+                addr: [w(0), w(4), w(8), w(12)],
+                zone: 0,
+            },
+            ty: a.type_code(),
+        })
+    }
+    fn to_ip(&self) -> tcp_rust::IpAddr {
+        tcp_rust::IpAddr::from_parts(self.ty, &self.bytes16()).unwrap_or(tcp_rust::IpAddr::Any)
     }
 }
 
@@ -190,8 +242,33 @@ pub struct IpAddrT {
 #[cfg(not(feature = "lwip-ipv6"))]
 impl IpAddrRepr for IpAddrT {
     const ANY: IpAddrT = IpAddrT { addr: 0 };
+    const HAS_V4: bool = true;
+    const HAS_V6: bool = false;
+    fn ip_type(&self) -> u8 {
+        tcp_rust::IpAddr::TYPE_V4
+    }
+    fn set_type(&mut self, _: u8) {}
+    fn isany(&self) -> bool {
+        self.addr == 0
+    }
+    fn addr_eq(&self, other: &IpAddrT) -> bool {
+        self.addr == other.addr
+    }
     fn v4(&self) -> [u8; 4] {
         self.addr.to_ne_bytes()
+    }
+    fn v6(&self) -> [u8; 16] {
+        [0; 16]
+    }
+    fn from_ip(a: tcp_rust::IpAddr) -> Option<IpAddrT> {
+        match a {
+            tcp_rust::IpAddr::V4(a) => Some(IpAddrT::from_v4(a)),
+            tcp_rust::IpAddr::Any => Some(IpAddrT::ANY),
+            tcp_rust::IpAddr::V6(_) => None,
+        }
+    }
+    fn to_ip(&self) -> tcp_rust::IpAddr {
+        tcp_rust::IpAddr::V4(self.v4())
     }
     fn from_v4(a: [u8; 4]) -> IpAddrT {
         IpAddrT {

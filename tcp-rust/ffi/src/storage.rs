@@ -808,8 +808,12 @@ impl Storage for LwipStorage {
         None
     }
 
-    fn ip_route(&self, dest: [u8; 4]) -> Option<NetifPtr> {
-        ip::route(dest)
+    fn ip_route(&self, src: &IpAddrT, dest: &IpAddrT) -> Option<NetifPtr> {
+        ip::ip_route(src, dest)
+    }
+
+    fn ip_netif_get_local_ip(&self, n: NetifPtr, dest: &IpAddrT) -> Option<IpAddrT> {
+        ip::local_ip(n, dest)
     }
 
     fn netif_get_by_index(&self, idx: u8) -> Option<NetifPtr> {
@@ -832,18 +836,27 @@ impl Storage for LwipStorage {
     /// calls `tcp_netif_ip_addr_changed`): nothing to store here.
     fn netif_set_ip4(&mut self, _: NetifPtr, _: [u8; 4]) {}
 
+    /// lwIP's `ip6_input` checks the netif's addresses itself; the core
+    /// asks only for the port's own netif.
+    fn netif_ip6(&self, _: NetifPtr) -> Option<[u8; 16]> {
+        None
+    }
+
+    /// lwIP's application sets its netifs' IPv6 addresses (netif.c).
+    fn netif_set_ip6(&mut self, _: NetifPtr, _: [u8; 16]) {}
+
     fn ip4_addr_isbroadcast(&self, addr: [u8; 4], n: NetifPtr) -> bool {
         ip::isbroadcast(addr, n)
     }
 
-    /// lwIP's `ip4_output_if`; `out` (the port's driver) is not called:
+    /// lwIP's `ip4_output_if`/`ip6_output_if`; `out` (the port's driver) is not called:
     /// lwIP's calls `n->output`.
     fn ip_output_if<F: FnOnce(&LwipPbufs, PbufPtr)>(
         &mut self,
         _: &mut LwipPbufs,
         p: PbufPtr,
-        src: [u8; 4],
-        dest: [u8; 4],
+        src: &IpAddrT,
+        dest: &IpAddrT,
         ttl: u8,
         tos: u8,
         n: NetifPtr,

@@ -11,7 +11,8 @@ use std::ptr::NonNull;
 
 use lwip_core::NetifConfig;
 use lwip_tcp_rust::ip::{self, NETIF_IP_ADDR, NETIF_MTU, NETIF_NUM};
-use lwip_tcp_rust::layout::{NetifPtr, PbufPtr};
+use lwip_tcp_rust::layout::{IpAddrT, NetifPtr, PbufPtr};
+use tcp_rust::storage::IpAddrRepr;
 
 fn fact(f: &BTreeMap<String, u64>, k: &str) -> u64 {
     *f.get(k)
@@ -105,11 +106,13 @@ fn ip_rs_reads_lwips_netifs() {
     assert_eq!(ptr(ip::get_by_index(1)), Some(na));
     assert_eq!(ptr(ip::get_by_index(2)), Some(nb));
     assert_eq!(ptr(ip::get_by_index(3)), None);
-    // ip4_route: the netif whose subnet holds dest, else the default.
-    assert_eq!(ptr(ip::route([10, 9, 9, 9])), Some(nb));
-    assert_eq!(ptr(ip::route([192, 168, 0, 77])), Some(na));
-    assert_eq!(ptr(ip::route([192, 0, 2, 1])), Some(na));
-    assert_eq!(ptr(ip::route([127, 0, 0, 1])), None, "loopback: no route");
+    // ip_route for an IPv4 dest is ip4_route: the netif whose subnet
+    // holds dest, else the default.
+    let route = |d: [u8; 4]| ip::ip_route(&IpAddrT::ANY, &IpAddrT::from_v4(d));
+    assert_eq!(ptr(route([10, 9, 9, 9])), Some(nb));
+    assert_eq!(ptr(route([192, 168, 0, 77])), Some(na));
+    assert_eq!(ptr(route([192, 0, 2, 1])), Some(na));
+    assert_eq!(ptr(route([127, 0, 0, 1])), None, "loopback: no route");
     // ip4_addr_isbroadcast_u32: without NETIF_FLAG_BROADCAST only the
     // all-ones and all-zeros addresses; with it also the subnet's.
     assert!(ip::isbroadcast([255; 4], pa));
@@ -147,8 +150,8 @@ fn the_reset_forgets_netifs_and_ip_id() {
         let p = NonNull::new(unsafe { pbuf_alloc(transport, 20, PBUF_RAM) }).expect("a pbuf");
         let r = ip::output_if(
             PbufPtr(p),
-            [192, 168, 0, 1],
-            [192, 168, 0, 9],
+            &IpAddrT::from_v4([192, 168, 0, 1]),
+            &IpAddrT::from_v4([192, 168, 0, 9]),
             255,
             0,
             NetifPtr(n),

@@ -48,7 +48,7 @@ use lwip_tcp_rust::storage::{self as cst, LwipStorage};
 use tcp_rust::config::{Config, Profile};
 use tcp_rust::pbuf::{PbufStore, RomStore};
 use tcp_rust::stack::NETIF_INDEX;
-use tcp_rust::storage::{CallbackRepr, IpAddrRepr, NetifOf, Pool, Pools, Storage};
+use tcp_rust::storage::{CallbackRepr, IpAddrRepr, IpOf, NetifOf, Pool, Pools, Storage};
 use tcp_rust::{
     Callback, Err, Event, Handle, Hooks, List, Netif, Packet, Tcp, TcpApp, TcpPcb, TcpPcbListen,
     TcpSeg, WriteFlags,
@@ -145,7 +145,7 @@ impl Hooks for Hk {
         self.rand = self.rand.wrapping_mul(1_103_515_245).wrapping_add(12345);
         self.rand
     }
-    fn tcp_isn(&mut self, _: [u8; 4], _: u16, _: [u8; 4], _: u16) -> u32 {
+    fn tcp_isn<A: IpAddrRepr>(&mut self, _: &A, _: u16, _: &A, _: u16) -> u32 {
         ISN
     }
     fn netif_output<B: PbufStore>(&mut self, _now: u32, packet: Packet<'_, B>) {
@@ -710,7 +710,7 @@ impl<P: Side> Run<P> {
         let r = match s {
             Step::Listen => {
                 let h = t.tcp_new(app).expect("a pcb");
-                let b = t.tcp_bind(h, [0; 4], 80);
+                let b = t.tcp_bind(h, IpAddrRepr::ANY, 80);
                 // (tcp_new's pcb is on no list before tcp_bind.)
                 P::register(t, h, true);
                 let (l, e) = t.tcp_listen_with_backlog_and_err(h, 4).unwrap();
@@ -1194,8 +1194,17 @@ impl Storage for Faulty {
     fn port_netif(&self) -> Option<Netif> {
         self.0.port_netif()
     }
-    fn ip_route(&self, dest: [u8; 4]) -> Option<NetifOf<Self>> {
-        self.0.ip_route(dest)
+    fn ip_route(&self, src: &IpOf<Self>, dest: &IpOf<Self>) -> Option<NetifOf<Self>> {
+        self.0.ip_route(src, dest)
+    }
+    fn ip_netif_get_local_ip(&self, n: NetifOf<Self>, dest: &IpOf<Self>) -> Option<IpOf<Self>> {
+        self.0.ip_netif_get_local_ip(n, dest)
+    }
+    fn netif_ip6(&self, n: NetifOf<Self>) -> Option<[u8; 16]> {
+        self.0.netif_ip6(n)
+    }
+    fn netif_set_ip6(&mut self, n: NetifOf<Self>, ip: [u8; 16]) {
+        self.0.netif_set_ip6(n, ip)
     }
     fn netif_get_by_index(&self, idx: u8) -> Option<NetifOf<Self>> {
         self.0.netif_get_by_index(idx)
@@ -1219,8 +1228,8 @@ impl Storage for Faulty {
         &mut self,
         pbufs: &mut LwipPbufs,
         p: PbufPtr,
-        src: [u8; 4],
-        dest: [u8; 4],
+        src: &IpOf<Self>,
+        dest: &IpOf<Self>,
         ttl: u8,
         tos: u8,
         n: NetifOf<Self>,

@@ -1,0 +1,360 @@
+//! IPv6 for the port's own storage: lwIP's two `ip_addr_t` shapes that
+//! hold IPv6 ([`Ip6Addr`] for an IPv6-only build, [`IpAddrDual`] for a
+//! dual-stack one), and what lwIP 2.2.1's ip6.c does for TCP in the builds
+//! the harness runs (lwip-c's profiles `dual` and `ipv6`: one netif, one
+//! IPv6 address, no ICMPv6, MLD, forwarding, fragmentation or reassembly,
+//! `LWIP_SINGLE_NETIF`, so no address zones): `ip6_input`'s checks
+//! ([`input_checks`]), `ip6_select_source_address` ([`select_source`]) and
+//! the header `ip6_output_if_src` writes ([`header`]). A build linked into
+//! lwIP uses lwIP's ip6.c instead.
+
+use lwip_vocab::IpAddr;
+
+use crate::storage::IpAddrRepr;
+
+/// `IP6_HLEN`.
+pub const IP6_HLEN: usize = 40;
+/// `IP6_NEXTH_HOPBYHOP`.
+const NEXTH_HOPBYHOP: u8 = 0;
+/// `IP6_NEXTH_TCP`.
+pub const NEXTH_TCP: u8 = 6;
+/// `IP6_NEXTH_ROUTING`.
+const NEXTH_ROUTING: u8 = 43;
+/// `IP6_NEXTH_FRAGMENT`.
+const NEXTH_FRAGMENT: u8 = 44;
+/// `IP6_NEXTH_NONE`.
+const NEXTH_NONE: u8 = 59;
+/// `IP6_NEXTH_DESTOPTS`.
+const NEXTH_DESTOPTS: u8 = 60;
+
+/// `ip_addr_t` of an IPv6-only build: `ip6_addr_t` (no zone: a single
+/// netif), the sixteen bytes in network order. Every address is IPv6.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Ip6Addr(pub [u8; 16]);
+
+impl IpAddrRepr for Ip6Addr {
+    const ANY: Ip6Addr = Ip6Addr([0; 16]);
+    const HAS_V4: bool = false;
+    const HAS_V6: bool = true;
+    #[inline]
+    fn ip_type(&self) -> u8 {
+        IpAddr::TYPE_V6
+    }
+    #[inline]
+    fn set_type(&mut self, _: u8) {}
+    #[inline]
+    fn isany(&self) -> bool {
+        self.0 == [0; 16]
+    }
+    #[inline]
+    fn addr_eq(&self, other: &Ip6Addr) -> bool {
+        self.0 == other.0
+    }
+    #[inline]
+    fn v4(&self) -> [u8; 4] {
+        [self.0[0], self.0[1], self.0[2], self.0[3]]
+    }
+    #[inline]
+    fn v6(&self) -> [u8; 16] {
+        self.0
+    }
+    /// Not an address an IPv6-only build has: the bytes as the first word
+    /// (never called by the TCP code of such a build).
+    fn from_v4(a: [u8; 4]) -> Ip6Addr {
+        let mut b = [0; 16];
+        b[..4].copy_from_slice(&a);
+        Ip6Addr(b)
+    }
+    fn from_ip(a: IpAddr) -> Option<Ip6Addr> {
+        match a {
+            IpAddr::V6(a) => Some(Ip6Addr(a)),
+            IpAddr::Any => Some(Ip6Addr::ANY),
+            IpAddr::V4(_) => None,
+        }
+    }
+    fn to_ip(&self) -> IpAddr {
+        IpAddr::V6(self.0)
+    }
+}
+
+/// `ip_addr_t` of a dual-stack build: the union of `ip6_addr_t` and
+/// `ip4_addr_t` (the IPv4 word first) and the type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpAddrDual {
+    /// `u_addr`, in network order.
+    pub addr: [u8; 16],
+    /// `type`: `IPADDR_TYPE_V4`, `_V6` or `_ANY`.
+    pub ty: u8,
+}
+
+impl IpAddrRepr for IpAddrDual {
+    const ANY: IpAddrDual = IpAddrDual {
+        addr: [0; 16],
+        ty: IpAddr::TYPE_V4,
+    };
+    const HAS_V4: bool = true;
+    const HAS_V6: bool = true;
+    #[inline]
+    fn ip_type(&self) -> u8 {
+        self.ty
+    }
+    #[inline]
+    fn set_type(&mut self, ty: u8) {
+        self.ty = ty;
+    }
+    #[inline]
+    fn isany(&self) -> bool {
+        if self.ty == IpAddr::TYPE_V6 {
+            self.addr == [0; 16]
+        } else {
+            self.v4() == [0; 4]
+        }
+    }
+    #[inline]
+    fn addr_eq(&self, other: &IpAddrDual) -> bool {
+        self.ty == other.ty
+            && if self.ty == IpAddr::TYPE_V6 {
+                self.addr == other.addr
+            } else {
+                self.v4() == other.v4()
+            }
+    }
+    #[inline]
+    fn v4(&self) -> [u8; 4] {
+        [self.addr[0], self.addr[1], self.addr[2], self.addr[3]]
+    }
+    #[inline]
+    fn v6(&self) -> [u8; 16] {
+        self.addr
+    }
+    /// `ip_addr_copy_from_ip4`: the IPv4 word and the type. lwIP leaves
+    /// the other twelve bytes as they were; no code reads them for an IPv4
+    /// address, and here they are zero.
+    fn from_v4(a: [u8; 4]) -> IpAddrDual {
+        let mut addr = [0; 16];
+        addr[..4].copy_from_slice(&a);
+        IpAddrDual {
+            addr,
+            ty: IpAddr::TYPE_V4,
+        }
+    }
+    fn from_ip(a: IpAddr) -> Option<IpAddrDual> {
+        Some(IpAddrDual {
+            addr: a.to_bytes16(),
+            ty: a.type_code(),
+        })
+    }
+    fn to_ip(&self) -> IpAddr {
+        IpAddr::from_parts(self.ty, &self.addr).unwrap_or(IpAddr::Any)
+    }
+}
+
+/// `ip6_addr_ismulticast`: ff00::/8.
+#[inline]
+pub fn ismulticast(a: &[u8; 16]) -> bool {
+    a[0] == 0xff
+}
+
+/// `ip6_addr_isipv4mappedipv6`: ::ffff:0:0/96.
+fn isipv4mapped(a: &[u8; 16]) -> bool {
+    a[..10] == [0; 10] && a[10] == 0xff && a[11] == 0xff
+}
+
+/// `ip6_addr_isallnodes_iflocal` (ff01::1) or `_linklocal` (ff02::1).
+fn isallnodes(a: &[u8; 16]) -> bool {
+    a[0] == 0xff && (a[1] == 0x01 || a[1] == 0x02) && a[2..15] == [0; 13] && a[15] == 1
+}
+
+/// `ip6_addr_issolicitednode`: ff02:0:(any 32 bits):0:1:ffXX:XXXX (lwIP
+/// does not look at the second word).
+fn issolicitednode(a: &[u8; 16]) -> bool {
+    a[..4] == [0xff, 0x02, 0, 0] && a[8..12] == [0, 0, 0, 1] && a[12] == 0xff
+}
+
+/// `ip6_addr_solicitednode_eq(a, b)`: `a` is ff02::1:ffXX:XXXX with the
+/// last 24 bits of `b`.
+fn solicitednode_eq(a: &[u8; 16], b: &[u8; 16]) -> bool {
+    a[..12] == [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1] && a[12] == 0xff && a[13..] == b[13..]
+}
+
+/// The checks `ip6_input` makes before TCP sees a packet, on its first
+/// `first` bytes (the first pbuf: lwIP reads headers there only) of a
+/// packet of `tot_len` bytes, for a netif whose one IPv6 address is
+/// `netif_ip6` (None: no valid address). See lwip-c's shim.h for the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ip6Input {
+    /// Dropped (the pbuf is freed, nothing else happens: no ICMPv6 here).
+    Drop,
+    /// Trim the packet to this many bytes first (`pbuf_realloc`), then:
+    /// TCP, past `hlen_tot` bytes of IPv6 and extension headers, from
+    /// `src` to `dest`.
+    Tcp {
+        /// `IP6_HLEN + IP6H_PLEN`.
+        trimmed: u16,
+        /// `ip_current_header_tot_len()`.
+        hlen_tot: u16,
+        /// `ip6_current_src_addr()`.
+        src: [u8; 16],
+        /// `ip6_current_dest_addr()`.
+        dest: [u8; 16],
+    },
+}
+
+/// Port of `ip6_input()` (ip6.c) up to `tcp_input`, for the builds above:
+/// `first` is the first pbuf's payload, `tot_len` the packet's length.
+/// The extension headers are read where lwIP reads them, in the first pbuf
+/// past each header removed before (lwIP's `pbuf_remove_header` there
+/// never leaves the first pbuf: each header must fit it).
+pub fn input_checks(first: &[u8], tot_len: u16, netif_ip6: Option<[u8; 16]>) -> Ip6Input {
+    let Some(h) = first.get(..IP6_HLEN) else {
+        return Ip6Input::Drop;
+    };
+    if h[0] >> 4 != 6 {
+        return Ip6Input::Drop;
+    }
+    let plen = u16::from_be_bytes([h[4], h[5]]);
+    if u32::from(plen) > u32::from(tot_len).saturating_sub(IP6_HLEN as u32)
+        || tot_len < IP6_HLEN as u16
+    {
+        return Ip6Input::Drop;
+    }
+    let trimmed = plen.wrapping_add(IP6_HLEN as u16);
+    let mut src = [0; 16];
+    let mut dest = [0; 16];
+    src.copy_from_slice(&h[8..24]);
+    dest.copy_from_slice(&h[24..40]);
+    if isipv4mapped(&dest) || isipv4mapped(&src) || ismulticast(&src) {
+        return Ip6Input::Drop;
+    }
+    let ours = |a: &[u8; 16]| netif_ip6.is_some_and(|n| n == *a);
+    let accepted = if ismulticast(&dest) {
+        isallnodes(&dest)
+            || (issolicitednode(&dest) && netif_ip6.is_some_and(|n| solicitednode_eq(&dest, &n)))
+    } else {
+        ours(&dest)
+    };
+    if src == [0; 16] && !issolicitednode(&dest) {
+        return Ip6Input::Drop;
+    }
+    if !accepted {
+        return Ip6Input::Drop;
+    }
+    // The extension headers, in the first pbuf after the IPv6 header. The
+    // first pbuf is the packet trimmed to `trimmed` bytes, where it was
+    // longer (pbuf_realloc).
+    let first = first.get(..usize::from(trimmed)).unwrap_or(first);
+    let mut nexth = h[6];
+    let mut off = IP6_HLEN;
+    let mut hlen_tot = IP6_HLEN as u16;
+    let at = |i: usize| first.get(i).copied().unwrap_or(0);
+    while nexth != NEXTH_NONE {
+        let avail = first.len().saturating_sub(off);
+        match nexth {
+            NEXTH_HOPBYHOP | NEXTH_DESTOPTS => {
+                let kind = nexth;
+                let hlen = 8 * (1 + usize::from(at(off + 1)));
+                if avail < 8 || hlen > avail {
+                    return Ip6Input::Drop;
+                }
+                nexth = at(off);
+                hlen_tot = hlen_tot.wrapping_add(hlen as u16);
+                // The options: Pad1 is one byte, every other option two
+                // plus its data length. An unknown type's two high bits
+                // say what to do: skip it (00), or drop the packet (01;
+                // 10 and 11 also send ICMPv6, which this build has not).
+                // (Destination options also know Home Address, 201.)
+                let mut o = 2;
+                while o < hlen {
+                    let ty = at(off + o);
+                    let dlen = match ty {
+                        0 => {
+                            o += 1;
+                            continue;
+                        }
+                        1 | 5 | 0xc2 => usize::from(at(off + o + 1)),
+                        0xc9 if kind == NEXTH_DESTOPTS => usize::from(at(off + o + 1)),
+                        _ if ty >> 6 != 0 => return Ip6Input::Drop,
+                        _ => usize::from(at(off + o + 1)),
+                    };
+                    o += 2 + dlen;
+                }
+                off += hlen;
+            }
+            NEXTH_ROUTING => {
+                let hlen = 8 * (1 + usize::from(at(off + 1)));
+                if avail < 8 || hlen > avail {
+                    return Ip6Input::Drop;
+                }
+                nexth = at(off);
+                hlen_tot = hlen_tot.wrapping_add(hlen as u16);
+                // Segments left: an odd header length, or a type other
+                // than 2 and 3 (RPL), is a parameter problem.
+                if at(off + 3) != 0 && (at(off + 1) & 1 != 0 || !matches!(at(off + 2), 2 | 3)) {
+                    return Ip6Input::Drop;
+                }
+                off += hlen;
+            }
+            NEXTH_FRAGMENT => {
+                if avail < 8 {
+                    return Ip6Input::Drop;
+                }
+                nexth = at(off);
+                hlen_tot = hlen_tot.wrapping_add(8);
+                let frag = u16::from_be_bytes([at(off + 2), at(off + 3)]);
+                // M set and a payload length not a multiple of 8.
+                if frag & 1 != 0 && plen & 7 != 0 {
+                    return Ip6Input::Drop;
+                }
+                // A real fragment (offset or M): no reassembly.
+                if frag & 0xfff9 != 0 {
+                    return Ip6Input::Drop;
+                }
+                off += 8;
+            }
+            _ => break,
+        }
+        if nexth == NEXTH_HOPBYHOP {
+            return Ip6Input::Drop;
+        }
+    }
+    if nexth != NEXTH_TCP {
+        return Ip6Input::Drop;
+    }
+    Ip6Input::Tcp {
+        trimmed,
+        hlen_tot,
+        src,
+        dest,
+    }
+}
+
+/// Port of `ip6_select_source_address(netif, dest)` (ip6.c) for a netif
+/// with one address, `netif_ip6` (None: not valid). With a single
+/// candidate lwIP's rules pick it whenever it is valid (the first valid
+/// candidate always becomes the best, and no other competes), whatever
+/// the scopes of it and of `dest`.
+pub fn select_source(netif_ip6: Option<[u8; 16]>, _dest: &[u8; 16]) -> Option<[u8; 16]> {
+    netif_ip6
+}
+
+/// The header `ip6_output_if_src` writes in front of a packet whose
+/// payload (after the header) is `plen` bytes: version 6, traffic class
+/// `tc`, flow label 0, next header `nexth`, hop limit `hl`.
+pub fn header(
+    src: &[u8; 16],
+    dest: &[u8; 16],
+    plen: u16,
+    tc: u8,
+    nexth: u8,
+    hl: u8,
+) -> [u8; IP6_HLEN] {
+    let mut h = [0; IP6_HLEN];
+    h[0] = 0x60 | (tc >> 4);
+    h[1] = tc << 4;
+    h[4..6].copy_from_slice(&plen.to_be_bytes());
+    h[6] = nexth;
+    h[7] = hl;
+    h[8..24].copy_from_slice(src);
+    h[24..40].copy_from_slice(dest);
+    h
+}
