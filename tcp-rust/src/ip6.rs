@@ -358,3 +358,239 @@ pub fn header(
     h[24..40].copy_from_slice(dest);
     h
 }
+
+#[cfg(test)]
+mod tests {
+    //! ip6_input's checks as lwIP 2.2.1's ip6.c makes them (each case
+    //! cites the check); `harness/tests/ipv6_input.rs` runs the same kinds
+    //! of packets through lwIP's C and the port side by side.
+
+    use super::*;
+
+    const OURS: [u8; 16] = [0xfd, 0x3d, 0xfa, 0x7b, 0xd1, 0x7d, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+    const PEER: [u8; 16] = [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
+    /// A 20-byte TCP header (its contents do not matter here).
+    const TCP: [u8; 20] = [0; 20];
+
+    /// An IPv6 packet from `src` to `dst` whose first next header is
+    /// `nexth`, then `ext` (extension headers) and a TCP header.
+    fn packet(src: [u8; 16], dst: [u8; 16], nexth: u8, ext: &[u8]) -> Vec<u8> {
+        let plen = (ext.len() + TCP.len()) as u16;
+        let mut p = header(&src, &dst, plen, 0, nexth, 64).to_vec();
+        p.extend_from_slice(ext);
+        p.extend_from_slice(&TCP);
+        p
+    }
+
+    fn check(p: &[u8]) -> Ip6Input {
+        input_checks(p, p.len() as u16, Some(OURS))
+    }
+
+    fn tcp_past(hlen_tot: u16) -> impl Fn(Ip6Input) -> bool {
+        move |r| matches!(r, Ip6Input::Tcp { hlen_tot: h, .. } if h == hlen_tot)
+    }
+
+    #[test]
+    fn a_plain_tcp_packet_to_our_address_goes_to_tcp() {
+        let p = packet(PEER, OURS, NEXTH_TCP, &[]);
+        assert_eq!(
+            check(&p),
+            Ip6Input::Tcp {
+                trimmed: 60,
+                hlen_tot: 40,
+                src: PEER,
+                dest: OURS
+            }
+        );
+    }
+
+    #[test]
+    fn the_header_is_version_6_with_class_flow_0_length_next_header_and_hop_limit() {
+        let h = header(&PEER, &OURS, 0x1234, 0xab, NEXTH_TCP, 7);
+        assert_eq!(h[..8], [0x6a, 0xb0, 0, 0, 0x12, 0x34, 6, 7]);
+        assert_eq!(h[8..24], PEER);
+        assert_eq!(h[24..], OURS);
+    }
+
+    #[test]
+    fn the_version_the_header_and_the_payload_length_are_checked() {
+        let mut p = packet(PEER, OURS, NEXTH_TCP, &[]);
+        p[0] = 0x45;
+        assert_eq!(check(&p), Ip6Input::Drop, "version 4");
+        let p = packet(PEER, OURS, NEXTH_TCP, &[]);
+        assert_eq!(check(&p[..39]), Ip6Input::Drop, "header not in the first pbuf");
+        assert_eq!(
+            input_checks(&p, 59, Some(OURS)),
+            Ip6Input::Drop,
+            "payload length beyond the data"
+        );
+        // Longer data is trimmed to the payload length.
+        let mut long = p.clone();
+        long.extend_from_slice(&[9; 7]);
+        assert!(matches!(check(&long), Ip6Input::Tcp { trimmed: 60, .. }));
+    }
+
+    #[test]
+    fn the_addresses_are_checked() {
+        let mapped = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1];
+        assert_eq!(check(&packet(mapped, OURS, NEXTH_TCP, &[])), Ip6Input::Drop);
+        assert_eq!(check(&packet(PEER, mapped, NEXTH_TCP, &[])), Ip6Input::Drop);
+        let mut mcast = PEER;
+        mcast[0] = 0xff;
+        assert_eq!(check(&packet(mcast, OURS, NEXTH_TCP, &[])), Ip6Input::Drop, "multicast source");
+        let mut other = OURS;
+        other[15] = 2;
+        assert_eq!(check(&packet(PEER, other, NEXTH_TCP, &[])), Ip6Input::Drop, "not ours");
+        assert_eq!(
+            input_checks(&packet(PEER, OURS, NEXTH_TCP, &[]), 60, None),
+            Ip6Input::Drop,
+            "no valid address"
+        );
+        // All-nodes, interface- and link-local, are the netif's.
+        let mut all = [0; 16];
+        all[..2].copy_from_slice(&[0xff, 0x02]);
+        all[15] = 1;
+        assert!(matches!(check(&packet(PEER, all, NEXTH_TCP, &[])), Ip6Input::Tcp { .. }));
+        all[1] = 0x01;
+        assert!(matches!(check(&packet(PEER, all, NEXTH_TCP, &[])), Ip6Input::Tcp { .. }));
+        all[1] = 0x05;
+        assert_eq!(check(&packet(PEER, all, NEXTH_TCP, &[])), Ip6Input::Drop, "site-local all-nodes");
+        // The solicited-node address of ours (no MLD: tested directly).
+        let mut sn = [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0, 0, 1];
+        assert!(matches!(check(&packet(PEER, sn, NEXTH_TCP, &[])), Ip6Input::Tcp { .. }));
+        sn[15] = 2;
+        assert_eq!(check(&packet(PEER, sn, NEXTH_TCP, &[])), Ip6Input::Drop, "another's");
+        sn[15] = 1;
+        sn[5] = 1;
+        assert_eq!(check(&packet(PEER, sn, NEXTH_TCP, &[])), Ip6Input::Drop, "second word");
+        // The unspecified source only to a solicited-node address.
+        assert_eq!(check(&packet([0; 16], OURS, NEXTH_TCP, &[])), Ip6Input::Drop);
+        sn[5] = 0;
+        assert!(matches!(check(&packet([0; 16], sn, NEXTH_TCP, &[])), Ip6Input::Tcp { .. }));
+    }
+
+    #[test]
+    fn hop_by_hop_and_destination_options_are_skipped_or_drop_by_type() {
+        // Pad1, PadN (2 bytes), Router Alert (2 bytes): 8 bytes.
+        let hbh = [NEXTH_TCP, 0, 0, 1, 0, 5, 2, 0];
+        assert!(tcp_past(48)(check(&packet(PEER, OURS, NEXTH_HOPBYHOP, &hbh))));
+        // An unknown type: action 00 skips it, 01, 10 and 11 drop.
+        for (ty, ok) in [(0x1e, true), (0x5e, false), (0x9e, false), (0xde, false)] {
+            let hbh = [NEXTH_TCP, 0, ty, 2, 0, 0, 1, 0];
+            let r = check(&packet(PEER, OURS, NEXTH_HOPBYHOP, &hbh));
+            assert_eq!(matches!(r, Ip6Input::Tcp { .. }), ok, "type {ty:#x}");
+        }
+        // Jumbo (0xc2) is known in both; Home Address (0xc9) only among
+        // destination options.
+        let jumbo = [NEXTH_TCP, 0, 0xc2, 4, 0, 0, 0, 0];
+        assert!(tcp_past(48)(check(&packet(PEER, OURS, NEXTH_HOPBYHOP, &jumbo))));
+        let home = [NEXTH_TCP, 0, 0xc9, 4, 0, 0, 0, 0];
+        assert_eq!(check(&packet(PEER, OURS, NEXTH_HOPBYHOP, &home)), Ip6Input::Drop);
+        assert!(tcp_past(48)(check(&packet(PEER, OURS, NEXTH_DESTOPTS, &home))));
+        // A 16-byte header (hdr ext len 1), then TCP.
+        let mut long = [0u8; 16];
+        long[0] = NEXTH_TCP;
+        long[1] = 1;
+        long[2] = 1;
+        long[3] = 12;
+        assert!(tcp_past(56)(check(&packet(PEER, OURS, NEXTH_DESTOPTS, &long))));
+        // Longer than the packet: dropped.
+        long[1] = 5;
+        assert_eq!(check(&packet(PEER, OURS, NEXTH_DESTOPTS, &long)), Ip6Input::Drop);
+        // A hop-by-hop header after the first header.
+        let dst_then_hbh = [NEXTH_HOPBYHOP, 0, 1, 4, 0, 0, 0, 0, NEXTH_TCP, 0, 1, 4, 0, 0, 0, 0];
+        assert_eq!(check(&packet(PEER, OURS, NEXTH_DESTOPTS, &dst_then_hbh)), Ip6Input::Drop);
+        // Fewer than 8 bytes left for a header.
+        let p = packet(PEER, OURS, NEXTH_DESTOPTS, &[]);
+        assert_eq!(check(&p[..46]), Ip6Input::Drop);
+    }
+
+    #[test]
+    fn routing_and_fragment_headers_follow_ip6_input() {
+        // Routing: no segments left is skipped whatever its type.
+        let rh = [NEXTH_TCP, 0, 0, 0, 0, 0, 0, 0];
+        assert!(tcp_past(48)(check(&packet(PEER, OURS, NEXTH_ROUTING, &rh))));
+        // Segments left: types 2 and 3 pass, others and odd lengths drop.
+        for (ty, ok) in [(2, true), (3, true), (0, false), (4, false)] {
+            let rh = [NEXTH_TCP, 0, ty, 1, 0, 0, 0, 0];
+            let r = check(&packet(PEER, OURS, NEXTH_ROUTING, &rh));
+            assert_eq!(matches!(r, Ip6Input::Tcp { .. }), ok, "type {ty}");
+        }
+        let mut odd = [0u8; 16];
+        odd[0] = NEXTH_TCP;
+        odd[1] = 1;
+        odd[2] = 2;
+        odd[3] = 1;
+        assert_eq!(check(&packet(PEER, OURS, NEXTH_ROUTING, &odd)), Ip6Input::Drop);
+        // Fragment: an atomic fragment passes; a real one (offset or M)
+        // drops (no reassembly).
+        let atomic = [NEXTH_TCP, 0, 0, 0, 0, 0, 0, 1];
+        assert!(tcp_past(48)(check(&packet(PEER, OURS, NEXTH_FRAGMENT, &atomic))));
+        let m = [NEXTH_TCP, 0, 0, 1, 0, 0, 0, 1];
+        assert_eq!(check(&packet(PEER, OURS, NEXTH_FRAGMENT, &m)), Ip6Input::Drop);
+        let offset = [NEXTH_TCP, 0, 0, 8, 0, 0, 0, 1];
+        assert_eq!(check(&packet(PEER, OURS, NEXTH_FRAGMENT, &offset)), Ip6Input::Drop);
+        let p = packet(PEER, OURS, NEXTH_FRAGMENT, &[]);
+        assert_eq!(check(&p[..47]), Ip6Input::Drop, "fragment header cut");
+    }
+
+    #[test]
+    fn only_tcp_goes_on() {
+        assert_eq!(check(&packet(PEER, OURS, 17, &[])), Ip6Input::Drop, "UDP");
+        assert_eq!(check(&packet(PEER, OURS, NEXTH_NONE, &[])), Ip6Input::Drop, "no next header");
+        let to_udp = [17, 0, 1, 4, 0, 0, 0, 0];
+        assert_eq!(check(&packet(PEER, OURS, NEXTH_DESTOPTS, &to_udp)), Ip6Input::Drop);
+    }
+
+    #[test]
+    fn the_address_shapes_follow_ip_addr_h() {
+        use crate::storage::IpAddrRepr;
+        // Dual-stack: the type decides what "any" and "equal" read.
+        let v4 = IpAddrDual::from_v4([10, 0, 0, 1]);
+        let any4 = IpAddrDual::ANY;
+        let any6 = IpAddrDual::from_ip(IpAddr::V6([0; 16])).unwrap();
+        let any_type = IpAddrDual::from_ip(IpAddr::Any).unwrap();
+        let ours = IpAddrDual::from_ip(IpAddr::V6(OURS)).unwrap();
+        assert!(any4.isany() && any6.isany() && any_type.isany());
+        assert!(!v4.isany() && !ours.isany());
+        assert!(!any4.addr_eq(&any6), "different types");
+        assert!(any6.addr_eq(&IpAddrDual::from_ip(IpAddr::V6([0; 16])).unwrap()));
+        assert!(ours.is_v6() && !v4.is_v6() && !any_type.is_v6());
+        assert!(any_type.is_any_type() && !any4.is_any_type() && !ours.is_any_type());
+        assert_eq!(
+            [v4.ip_type(), ours.ip_type(), any_type.ip_type()],
+            [0, 6, 46]
+        );
+        // An IPv4 address reads its first word only; an IPv6 one all 16.
+        let mut v4b = v4;
+        v4b.addr[8] = 1;
+        assert!(v4.addr_eq(&v4b));
+        let mut ours_b = ours;
+        ours_b.addr[8] = 1;
+        assert!(!ours.addr_eq(&ours_b));
+        let mut t = v4;
+        t.set_type(6);
+        assert!(t.is_v6() && t.v6()[..4] == [10, 0, 0, 1]);
+        for a in [IpAddr::V4([10, 0, 0, 1]), IpAddr::V6(OURS), IpAddr::Any] {
+            assert_eq!(IpAddrDual::from_ip(a).unwrap().to_ip(), a);
+        }
+        // IPv6-only: every address is IPv6, IP_ANY_TYPE is ::, IPv4 none.
+        assert_eq!(Ip6Addr::from_ip(IpAddr::Any), Some(Ip6Addr([0; 16])));
+        assert_eq!(Ip6Addr::from_ip(IpAddr::V4([10, 0, 0, 1])), None);
+        let o = Ip6Addr::from_ip(IpAddr::V6(OURS)).unwrap();
+        assert!(o.is_v6() && !o.is_any_type() && !o.isany() && o.ip_type() == 6);
+        assert!(Ip6Addr::ANY.isany() && o.addr_eq(&o) && !o.addr_eq(&Ip6Addr::ANY));
+        assert_eq!(o.to_ip(), IpAddr::V6(OURS));
+        assert_eq!(o.v6(), OURS);
+        // IPv4-only: IP_ANY_TYPE is 0.0.0.0, IPv6 none.
+        assert_eq!(<[u8; 4]>::from_ip(IpAddr::Any), Some([0; 4]));
+        assert_eq!(<[u8; 4]>::from_ip(IpAddr::V6(OURS)), None);
+        assert!(![10u8, 0, 0, 1].is_v6() && ![0u8; 4].is_any_type());
+    }
+
+    #[test]
+    fn the_source_is_the_netifs_one_valid_address() {
+        assert_eq!(select_source(Some(OURS), &PEER), Some(OURS));
+        assert_eq!(select_source(None, &PEER), None);
+    }
+}
