@@ -33,6 +33,7 @@ mod fuzzing_seeds {
             traces: root().join("traces"),
             out: out.clone(),
             dict,
+            targets: vec![],
         };
         assert_eq!(cli::seeds(&a), 0);
         let mut n = 0;
