@@ -57,7 +57,13 @@ mod fuzzing_seeds {
             }
         }
         assert!(n > 100, "only {n} tcp_input seeds");
-        for t in ["tcp_session", "script_parse", "pcap_read"] {
+        for t in [
+            "tcp_session",
+            "script_parse",
+            "pcap_read",
+            "tcp_input6",
+            "tcp_input6_timed",
+        ] {
             assert!(std::fs::read_dir(out.join(t)).unwrap().count() > 5, "{t}");
         }
     }
