@@ -94,7 +94,7 @@ mod fuzzing_cli {
         let a = ReproArgs {
             file: file.clone(),
             target: Some(Target::TcpInput),
-            engines: ENGINES.into(),
+            engines: Some(ENGINES.into()),
         };
         let (code, out) = cli::repro_with(&a, &mut make);
         assert_eq!(code, 1, "{out}");
@@ -104,7 +104,7 @@ mod fuzzing_cli {
         // The plain C engine against itself: no finding.
         let (code, out) = cli::repro_with(
             &ReproArgs {
-                engines: "c,c".into(),
+                engines: Some("c,c".into()),
                 ..a
             },
             &mut || engines_named("c,c"),
@@ -121,7 +121,7 @@ mod fuzzing_cli {
             file,
             output: out.clone(),
             target: None,
-            engines: ENGINES.into(),
+            engines: Some(ENGINES.into()),
             budget: 4000,
         };
         let (code, text) = cli::minimize_with(&a, &mut make);

@@ -33,6 +33,7 @@ mod fuzzing_seeds {
             traces: root().join("traces"),
             out: out.clone(),
             dict,
+            targets: vec![],
         };
         assert_eq!(cli::seeds(&a), 0);
         let mut n = 0;
@@ -56,7 +57,13 @@ mod fuzzing_seeds {
             }
         }
         assert!(n > 100, "only {n} tcp_input seeds");
-        for t in ["tcp_session", "script_parse", "pcap_read"] {
+        for t in [
+            "tcp_session",
+            "script_parse",
+            "pcap_read",
+            "tcp_input6",
+            "tcp_input6_timed",
+        ] {
             assert!(std::fs::read_dir(out.join(t)).unwrap().count() > 5, "{t}");
         }
     }

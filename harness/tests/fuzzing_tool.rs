@@ -6,7 +6,7 @@
 //! TCPDIFF_MINIMIZE=FILE TCPDIFF_OUT=case.pkt cargo test -p harness --test fuzzing_tool -- --ignored minimize --nocapture
 //! ```
 //! Paths are relative to the repository root. TCPDIFF_FUZZ_ENGINES picks
-//! the engines (default c,rust).
+//! the engines (default: the target's, c,rust or c:dual,rust:dual).
 
 use std::path::PathBuf;
 
@@ -21,8 +21,8 @@ fn root_path(v: &str) -> PathBuf {
     }
 }
 
-fn engines() -> String {
-    std::env::var("TCPDIFF_FUZZ_ENGINES").unwrap_or_else(|_| "c,rust".into())
+fn engines() -> Option<String> {
+    std::env::var("TCPDIFF_FUZZ_ENGINES").ok()
 }
 
 #[test]

@@ -28,19 +28,61 @@ pub enum Target {
     TcpInput,
     /// `[selector][u32 delay][u16 len][IPv4]...`
     TcpInputTimed,
+    /// `[selector][u16 len][IPv6]...` (prefixes translated to IPv6)
+    TcpInput6,
+    /// `[selector][u32 delay][u16 len][IPv6]...`
+    TcpInput6Timed,
     /// `arbitrary` session bytes.
     TcpSession,
     /// A packetdrill-dialect script.
     Script,
 }
 
+impl Target {
+    /// The `tcp_input` framing of the target, if it is one.
+    pub fn framing(self) -> Option<input::Framing> {
+        match self {
+            Target::TcpInput => Some(input::Framing::INPUT),
+            Target::TcpInputTimed => Some(input::Framing::INPUT_TIMED),
+            Target::TcpInput6 => Some(input::Framing::INPUT6),
+            Target::TcpInput6Timed => Some(input::Framing::INPUT6_TIMED),
+            Target::TcpSession | Target::Script => None,
+        }
+    }
+
+    /// The fuzz target's name (`script` for a script).
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::TcpSession => "tcp_session",
+            Target::Script => "script",
+            t => t.framing().map_or("script", |f| f.target()),
+        }
+    }
+
+    /// The engines `repro`/`minimize`/`distill` use when `--engines` is
+    /// not given: the fuzz target's default ([`drive::DEFAULT_ENGINES6`]
+    /// for the IPv6 framings, else [`drive::DEFAULT_ENGINES`]).
+    pub fn default_engines(self) -> &'static str {
+        if self.framing().is_some_and(|f| f.ipv6) {
+            drive::DEFAULT_ENGINES6
+        } else {
+            drive::DEFAULT_ENGINES
+        }
+    }
+}
+
 /// The target a file belongs to, from its name and path (`.pkt`: a script;
-/// a path through `tcp_input_timed` or `tcp_session`, e.g.
-/// `fuzz/artifacts/tcp_session/crash-...`: that target; else `tcp_input`).
+/// a path through `tcp_input6_timed`, `tcp_input6`, `tcp_input_timed` or
+/// `tcp_session`, e.g. `fuzz/artifacts/tcp_session/crash-...`: that
+/// target; else `tcp_input`).
 pub fn detect_target(path: &Path) -> Target {
     let s = path.to_string_lossy();
     if s.ends_with(".pkt") {
         Target::Script
+    } else if s.contains("tcp_input6_timed") {
+        Target::TcpInput6Timed
+    } else if s.contains("tcp_input6") {
+        Target::TcpInput6
     } else if s.contains("tcp_input_timed") {
         Target::TcpInputTimed
     } else if s.contains("tcp_session") {
@@ -56,8 +98,10 @@ pub fn load_case(path: &Path, target: Option<Target>) -> Result<FuzzCase, String
     let bytes = fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let name = path.display().to_string();
     let mut case = match target {
-        Target::TcpInput => input::to_case(&input::decode(&bytes, false), false),
-        Target::TcpInputTimed => input::to_case(&input::decode(&bytes, true), true),
+        Target::TcpInput | Target::TcpInputTimed | Target::TcpInput6 | Target::TcpInput6Timed => {
+            let f = target.framing().ok_or("not a tcp_input framing")?;
+            input::to_case_framed(&input::decode(&bytes, f.timed), f)
+        }
         Target::TcpSession => {
             FuzzCase::from_scenario(&session::scenario_of(&bytes).ok_or("not a tcp_session input")?)
         }
@@ -90,15 +134,30 @@ pub struct SeedsArgs {
     /// The dictionary to write.
     #[arg(long, default_value = "fuzz/tcp.dict")]
     pub dict: PathBuf,
+    /// Only these targets' directories (comma-separated, e.g.
+    /// `tcp_input6,tcp_input6_timed`); the others are left as they are.
+    #[arg(long, value_delimiter = ',')]
+    pub targets: Vec<String>,
 }
 
 /// Writes the seed corpora and the dictionary. Each target's directory is
 /// emptied of `*.bin`/`*.pkt`/`*.pcap*` first, so it holds exactly the
 /// current seeds.
 pub fn seeds(a: &SeedsArgs) -> i32 {
-    let (all, notes) = seeds::all_seeds(&a.scripts, &a.dialect, &a.traces);
+    let (mut all, notes) = seeds::all_seeds(&a.scripts, &a.dialect, &a.traces);
     for n in &notes {
         eprintln!("note: {n}");
+    }
+    if !a.targets.is_empty() {
+        if let Some(t) = a
+            .targets
+            .iter()
+            .find(|t| !all.iter().any(|s| s.target == t.as_str()))
+        {
+            eprintln!("--targets: no seeds for '{t}'");
+            return 2;
+        }
+        all.retain(|s| a.targets.iter().any(|t| t == s.target));
     }
     let mut targets: Vec<&str> = all.iter().map(|s| s.target).collect();
     targets.sort();
@@ -153,14 +212,26 @@ pub struct ReproArgs {
     /// Its format (default: from the path).
     #[arg(long, value_enum)]
     pub target: Option<Target>,
-    /// Engines, comma-separated (`c,rust`; `c` alone: crashes and leaks).
-    #[arg(long, default_value = "c,rust")]
-    pub engines: String,
+    /// Engines, comma-separated (`c` alone: crashes and leaks). Default:
+    /// the target's (`c,rust`; `c:dual,rust:dual` for the IPv6 framings).
+    #[arg(long)]
+    pub engines: Option<String>,
+}
+
+/// The engines named by `--engines`, else the file's target's default.
+fn engines_for(file: &Path, target: Option<Target>, engines: &Option<String>) -> String {
+    engines.clone().unwrap_or_else(|| {
+        target
+            .unwrap_or_else(|| detect_target(file))
+            .default_engines()
+            .to_string()
+    })
 }
 
 /// Runs a crash input and prints the report. Exit 1 if there is a finding.
 pub fn repro(a: &ReproArgs) -> i32 {
-    repro_with(a, &mut || engines_named(&a.engines)).0
+    let engines = engines_for(&a.file, a.target, &a.engines);
+    repro_with(a, &mut || engines_named(&engines)).0
 }
 
 /// `repro` with engines from `make` (tests plant divergences this way);
@@ -191,6 +262,13 @@ pub fn repro_with(
     }
     out.push_str(&crate::report::text(&r.result));
     let code = match &r.finding {
+        None if r.result.skipped.is_some() => {
+            out.push_str(&format!(
+                "skipped, not run: {}\n",
+                r.result.skipped.as_deref().unwrap_or_default()
+            ));
+            2
+        }
         Some(f) => {
             out.push_str(&format!("FINDING [{}]: {}\n", f.signature(), f.describe()));
             1
@@ -215,9 +293,10 @@ pub struct MinimizeArgs {
     /// Its format (default: from the path).
     #[arg(long, value_enum)]
     pub target: Option<Target>,
-    /// Engines, comma-separated.
-    #[arg(long, default_value = "c,rust")]
-    pub engines: String,
+    /// Engines, comma-separated. Default: the target's (`c,rust`;
+    /// `c:dual,rust:dual` for the IPv6 framings).
+    #[arg(long)]
+    pub engines: Option<String>,
     /// Most runs of the case while minimizing.
     #[arg(long, default_value_t = 4000)]
     pub budget: usize,
@@ -226,7 +305,8 @@ pub struct MinimizeArgs {
 /// Minimizes and writes the script. Exit 0 written, 1 no script
 /// reproduces it, 2 bad input or no finding.
 pub fn minimize(a: &MinimizeArgs) -> i32 {
-    minimize_with(a, &mut || engines_named(&a.engines)).0
+    let engines = engines_for(&a.file, a.target, &a.engines);
+    minimize_with(a, &mut || engines_named(&engines)).0
 }
 
 /// `minimize` with engines from `make`; returns the exit code and the
@@ -242,8 +322,9 @@ pub fn minimize_with(
             return (2, None);
         }
     };
+    let spec = engines_for(&a.file, a.target, &a.engines);
     let mut engines = match make() {
-        Ok(e) if e.len() >= 2 || a.engines.split(',').count() == 1 => e,
+        Ok(e) if e.len() >= 2 || spec.split(',').count() == 1 => e,
         Ok(_) => {
             eprintln!("minimize needs two engines (or one, for crashes)");
             return (2, None);
@@ -274,10 +355,7 @@ pub fn minimize_with(
             a.file.display()
         ),
         format!("Finding [{}]: {}", m.signature, m.description),
-        format!(
-            "Engines: {}. Reproduce: tcpdiff run --engines {} THIS.pkt",
-            a.engines, a.engines
-        ),
+        format!("Engines: {spec}. Reproduce: tcpdiff run --engines {spec} THIS.pkt"),
         String::new(),
     ];
     let mut mk = || {

@@ -64,6 +64,9 @@ pub fn case_script(
         return Err(Outcome::Skipped("distill needs two engines".into()));
     }
     let checked = check(case, &mut engines, true);
+    if let Some(why) = &checked.result.skipped {
+        return Err(Outcome::Skipped(why.clone()));
+    }
     if let Some(f) = &checked.finding {
         return Err(Outcome::Finding(format!(
             "[{}] {}",
@@ -140,13 +143,7 @@ fn script_name(input: &Path, target: Target) -> String {
             }
         })
         .collect();
-    let t = match target {
-        Target::TcpInput => "tcp_input",
-        Target::TcpInputTimed => "tcp_input_timed",
-        Target::TcpSession => "tcp_session",
-        Target::Script => "script",
-    };
-    format!("{t}-{stem}.pkt")
+    format!("{}-{stem}.pkt", target.name())
 }
 
 /// Runs `distill`. Exit 0 done (whatever each input gave), 2 bad

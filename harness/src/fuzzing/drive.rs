@@ -1,6 +1,6 @@
 //! Fuzz cases and how they run: a [`FuzzCase`] is a list of steps, each a
 //! model action (an API call, a symbolic inbound segment, a wait) or a raw
-//! IPv4 packet injected as it is. [`check`] runs a case on each engine of
+//! IPv4 or IPv6 packet injected as it is. [`check`] runs a case on each engine of
 //! a set (each from a fresh reset), compares the traces with every oracle
 //! ([`crate::runner::compare`]) and turns what went wrong into a
 //! [`Finding`]: a divergence, an engine crash (an lwIP assertion), a panic
@@ -28,7 +28,7 @@ use crate::wire::Segment;
 pub enum Stim {
     /// A model action (call, symbolic segment, wait).
     Model(Action),
-    /// A raw IPv4 packet, injected byte for byte.
+    /// A raw IPv4 or IPv6 packet, injected byte for byte.
     Raw(Vec<u8>),
 }
 
@@ -261,8 +261,29 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
 /// crash, a divergence, a leak (in that order). With `catch_panics`
 /// false a panic propagates (what libFuzzer wants).
 pub fn check(case: &FuzzCase, engines: &mut [Box<dyn Engine>], catch_panics: bool) -> Checked {
-    let view = case.view();
     let names: Vec<String> = engines.iter().map(|e| e.name().to_string()).collect();
+    let prepared = match for_engines(case, &names) {
+        Ok(c) => c,
+        Err(why) => {
+            return Checked {
+                result: CaseResult {
+                    name: case.name.clone(),
+                    engines: pair(&names),
+                    verdict: None,
+                    failures: vec![],
+                    warnings: vec![],
+                    input_error: None,
+                    skipped: Some(why),
+                    steps: case.steps.len(),
+                    traces: None,
+                },
+                finding: None,
+                runs: vec![],
+            };
+        }
+    };
+    let case = prepared.as_ref();
+    let view = case.view();
     let mut runs = Vec::new();
     let mut finding = None;
     for e in engines.iter_mut() {
@@ -297,10 +318,7 @@ pub fn check(case: &FuzzCase, engines: &mut [Box<dyn Engine>], catch_panics: boo
     }
     let mut result = CaseResult {
         name: case.name.clone(),
-        engines: (
-            names.first().cloned().unwrap_or_default(),
-            names.get(1).or(names.first()).cloned().unwrap_or_default(),
-        ),
+        engines: pair(&names),
         verdict: None,
         failures: vec![],
         warnings: vec![],
@@ -339,6 +357,58 @@ pub fn check(case: &FuzzCase, engines: &mut [Box<dyn Engine>], catch_panics: boo
     }
 }
 
+/// The two engine names a result shows (one engine: twice).
+fn pair(names: &[String]) -> (String, String) {
+    (
+        names.first().cloned().unwrap_or_default(),
+        names.get(1).or(names.first()).cloned().unwrap_or_default(),
+    )
+}
+
+/// The case as the engines `names` run it, as [`crate::case::for_engines`]
+/// decides for a script: an IPv6 case runs only where every engine has
+/// IPv6 (Err: why not; the case is skipped, never a finding); an IPv4 case
+/// runs as it is, or translated to IPv6 where every engine is IPv6-only
+/// (Err where it cannot be: a raw IPv4 packet). Steps stay one for one.
+pub fn for_engines<'a>(
+    case: &'a FuzzCase,
+    names: &[String],
+) -> Result<std::borrow::Cow<'a, FuzzCase>, String> {
+    use std::borrow::Cow;
+    if names.is_empty() {
+        return Ok(Cow::Borrowed(case));
+    }
+    let sc = crate::case::for_engines(case.view(), &pair(names), false)?;
+    if sc.config == case.config {
+        return Ok(Cow::Borrowed(case));
+    }
+    Ok(Cow::Owned(FuzzCase {
+        name: case.name.clone(),
+        config: sc.config,
+        steps: case
+            .steps
+            .iter()
+            .zip(sc.steps)
+            .map(|(orig, s)| FStep {
+                at_us: s.at_us,
+                stim: match (&orig.stim, s.action) {
+                    (Stim::Raw(p), _) => Stim::Raw(p.clone()),
+                    (Stim::Model(_), a) => Stim::Model(a),
+                },
+            })
+            .collect(),
+    }))
+}
+
+/// Whether every engine of `names` has IPv6 (its profile is one of
+/// [`crate::engine::profiles::WITH_IPV6`]): where the IPv6 framings run.
+pub fn all_have_ipv6(names: &[String]) -> bool {
+    !names.is_empty()
+        && names
+            .iter()
+            .all(|n| crate::engine::profiles::WITH_IPV6.contains(&crate::engine::profile_of(n)))
+}
+
 /// Engines by name, comma-separated (`c,rust`, `c`, `rust`), each
 /// optionally planted with a fault (`rust+window`, see
 /// [`crate::engine::plant`]).
@@ -353,9 +423,51 @@ pub fn engines_named(list: &str) -> Result<Vec<Box<dyn Engine>>, String> {
 /// The environment variable choosing the fuzz targets' engines.
 pub const ENGINES_ENV: &str = "TCPDIFF_FUZZ_ENGINES";
 
+/// The IPv4 targets' engines when [`ENGINES_ENV`] is not set.
+pub const DEFAULT_ENGINES: &str = "c,rust";
+/// The IPv6 targets' (`tcp_input6`, `tcp_input6_timed`) engines when
+/// [`ENGINES_ENV`] is not set: both stacks' dual-stack builds. Until the
+/// port has one (`rust:dual`), set `TCPDIFF_FUZZ_ENGINES=c:dual,c:dual`.
+pub const DEFAULT_ENGINES6: &str = "c:dual,rust:dual";
+
+/// The engine list the fuzz targets use: `$TCPDIFF_FUZZ_ENGINES`, else
+/// `default` ([`DEFAULT_ENGINES`] or [`DEFAULT_ENGINES6`]).
+pub fn engine_spec_from_env(default: &str) -> String {
+    std::env::var(ENGINES_ENV).unwrap_or_else(|_| default.into())
+}
+
+/// The engines of [`engine_spec_from_env`], or why not (an unknown
+/// engine; for an IPv6 target, an engine without IPv6, on which every
+/// input would be skipped).
+pub fn engines_for_target(ipv6: bool) -> Result<Vec<Box<dyn Engine>>, String> {
+    let spec = engine_spec_from_env(if ipv6 {
+        DEFAULT_ENGINES6
+    } else {
+        DEFAULT_ENGINES
+    });
+    let hint = "(e.g. TCPDIFF_FUZZ_ENGINES=c:dual,c:dual, or c:ipv6,c:ipv6)";
+    let engines = engines_named(&spec).map_err(|e| {
+        if ipv6 {
+            format!("{ENGINES_ENV}={spec}: {e}; the IPv6 targets need engines with IPv6 {hint}")
+        } else {
+            format!("{ENGINES_ENV}={spec}: {e}")
+        }
+    })?;
+    if engines.is_empty() {
+        return Err(format!("{ENGINES_ENV}={spec}: no engine named"));
+    }
+    let names: Vec<String> = engines.iter().map(|e| e.name().to_string()).collect();
+    if ipv6 && !all_have_ipv6(&names) {
+        return Err(format!(
+            "{ENGINES_ENV}={spec}: the IPv6 targets need engines with IPv6 (profiles {}) {hint}; every input would be skipped",
+            crate::engine::profiles::WITH_IPV6.join(", ")
+        ));
+    }
+    Ok(engines)
+}
+
 /// The engines the fuzz targets use: `$TCPDIFF_FUZZ_ENGINES` (default
 /// `c,rust`: differential). `c` alone fuzzes lwIP for crashes and leaks.
 pub fn engines_from_env() -> Vec<Box<dyn Engine>> {
-    let spec = std::env::var(ENGINES_ENV).unwrap_or_else(|_| "c,rust".into());
-    engines_named(&spec).unwrap_or_else(|e| panic!("{ENGINES_ENV}={spec}: {e}"))
+    engines_for_target(false).unwrap_or_else(|e| panic!("{e}"))
 }

@@ -3,6 +3,8 @@
 //! ```text
 //! tcp_input:        [selector u8] ([len u16 BE][IPv4 packet])*
 //! tcp_input_timed:  [selector u8] ([delay u32 BE, ms][len u16 BE][IPv4 packet])*
+//! tcp_input6:       [selector u8] ([len u16 BE][IPv6 packet])*
+//! tcp_input6_timed: [selector u8] ([delay u32 BE, ms][len u16 BE][IPv6 packet])*
 //! ```
 //!
 //! The records are lwIP's own multi-packet fuzzer framing
@@ -16,6 +18,13 @@
 //! IPv4 total length is set to the record's length and both checksums are
 //! recomputed, so mutated packets are not all dropped at the IP layer.
 //!
+//! The IPv6 framing ([`Framing::ipv6`], the `tcp_input6` targets) reads
+//! the same records; its prefixes are the same scripts translated to IPv6
+//! ([`Scenario::to_ipv6`]: packetdrill's IPv6 addresses, the MTU 20 bytes
+//! larger so that lwIP's MSS is the same), and its fix-up ([`fix_up6`])
+//! sets the IPv6 payload length and the TCP checksum over the IPv6
+//! pseudo-header. The IPv4 framing's meaning is unchanged.
+//!
 //! Untimed packets all arrive at the prefix's end time (as lwIP's fuzzer,
 //! which never advances its clock); timed ones after their delay (at most
 //! [`MAX_DELAY_MS`] each, [`MAX_TOTAL_MS`] in all). Then virtual time runs
@@ -23,7 +32,7 @@
 
 use crate::capture::internet_checksum;
 use crate::model::{Action, Scenario};
-use crate::wire::tcp_checksum;
+use crate::wire::{IP6_HLEN, tcp_checksum};
 
 use super::drive::{FStep, FuzzCase, Stim};
 
@@ -31,6 +40,11 @@ use super::drive::{FStep, FuzzCase, Stim};
 pub const MAX_PACKETS: usize = 64;
 /// Longest packet kept (longer records are truncated).
 pub const MAX_PACKET_LEN: usize = 1500;
+/// Longest IPv6 packet kept: the IPv4 limit plus the 20 bytes the IPv6
+/// header is longer (the translated prefixes' MTU is 20 bytes larger too).
+pub const MAX_PACKET_LEN6: usize = MAX_PACKET_LEN + 20;
+/// Most IPv6 extension headers [`fix_up6`] walks to find TCP.
+pub const MAX_EXT_HEADERS: usize = 8;
 /// Largest delay before one packet (ms); larger values wrap.
 pub const MAX_DELAY_MS: u32 = 1 << 18;
 /// Virtual time the packets may span in all (ms).
@@ -217,6 +231,86 @@ pub fn prefix_scenario(i: usize) -> Scenario {
     sc
 }
 
+/// The scenario of a prefix over IPv4 (`ipv6` false, [`prefix_scenario`])
+/// or translated to IPv6 ([`Scenario::to_ipv6`]).
+pub fn prefix_scenario_in(i: usize, ipv6: bool) -> Scenario {
+    let sc = prefix_scenario(i);
+    if !ipv6 {
+        return sc;
+    }
+    sc.to_ipv6(false).unwrap_or_else(|e| {
+        panic!(
+            "prefix {}: not translatable to IPv6: {e}",
+            PREFIXES[i % PREFIXES.len()].name
+        )
+    })
+}
+
+/// A framing of the `tcp_input` targets: the record layout (a delay
+/// before each packet or not) and the address family of the packets and
+/// of the prefix states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Framing {
+    /// A u32 delay (ms) before each record.
+    pub timed: bool,
+    /// IPv6 packets after prefixes translated to IPv6.
+    pub ipv6: bool,
+}
+
+impl Framing {
+    /// `tcp_input`.
+    pub const INPUT: Framing = Framing {
+        timed: false,
+        ipv6: false,
+    };
+    /// `tcp_input_timed`.
+    pub const INPUT_TIMED: Framing = Framing {
+        timed: true,
+        ipv6: false,
+    };
+    /// `tcp_input6`.
+    pub const INPUT6: Framing = Framing {
+        timed: false,
+        ipv6: true,
+    };
+    /// `tcp_input6_timed`.
+    pub const INPUT6_TIMED: Framing = Framing {
+        timed: true,
+        ipv6: true,
+    };
+    /// All four, IPv4 first.
+    pub const ALL: [Framing; 4] = [
+        Framing::INPUT,
+        Framing::INPUT_TIMED,
+        Framing::INPUT6,
+        Framing::INPUT6_TIMED,
+    ];
+
+    /// The fuzz target's name (and its seed directory's).
+    pub fn target(self) -> &'static str {
+        match (self.ipv6, self.timed) {
+            (false, false) => "tcp_input",
+            (false, true) => "tcp_input_timed",
+            (true, false) => "tcp_input6",
+            (true, true) => "tcp_input6_timed",
+        }
+    }
+
+    /// Longest packet kept.
+    pub fn max_packet_len(self) -> usize {
+        if self.ipv6 {
+            MAX_PACKET_LEN6
+        } else {
+            MAX_PACKET_LEN
+        }
+    }
+
+    /// The fix-up of this family ([`fix_up`] or [`fix_up6`]).
+    pub fn fix_up(self, p: &mut [u8]) {
+        if self.ipv6 { fix_up6(p) } else { fix_up(p) }
+    }
+}
+
 /// A decoded `tcp_input` input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
@@ -302,16 +396,75 @@ pub fn fix_up(p: &mut [u8]) {
     }
 }
 
+/// The position of TCP in IPv6 packet `p` (after the fixed header and the
+/// extension headers lwIP's `ip6_input` walks: hop-by-hop options,
+/// routing, fragment, destination options; at most [`MAX_EXT_HEADERS`]),
+/// if the chain ends in TCP within the packet.
+pub fn ip6_tcp_offset(p: &[u8]) -> Option<usize> {
+    if p.len() < IP6_HLEN || p[0] >> 4 != 6 {
+        return None;
+    }
+    let mut next = p[6];
+    let mut at = IP6_HLEN;
+    for _ in 0..=MAX_EXT_HEADERS {
+        match next {
+            6 => return (p.len() >= at + 20).then_some(at),
+            // Hop-by-hop, routing, destination options: (length + 1) * 8.
+            0 | 43 | 60 => {
+                let len = (usize::from(*p.get(at + 1)?) + 1) * 8;
+                next = *p.get(at)?;
+                at += len;
+            }
+            // Fragment: 8 bytes.
+            44 => {
+                next = *p.get(at)?;
+                at += 8;
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Sets the IPv6 payload length to what follows the fixed header and, if
+/// the extension header chain ends in TCP ([`ip6_tcp_offset`]), the TCP
+/// checksum over the IPv6 pseudo-header (RFC 8200 section 8.1: the two
+/// addresses, the upper-layer length, next header 6).
+pub fn fix_up6(p: &mut [u8]) {
+    if p.len() < IP6_HLEN || p[0] >> 4 != 6 {
+        return;
+    }
+    let plen = (p.len() - IP6_HLEN).min(usize::from(u16::MAX)) as u16;
+    p[4..6].copy_from_slice(&plen.to_be_bytes());
+    let Some(at) = ip6_tcp_offset(p) else {
+        return;
+    };
+    p[at + 16] = 0;
+    p[at + 17] = 0;
+    let tcp = &p[at..];
+    let mut pseudo = Vec::with_capacity(40 + tcp.len());
+    pseudo.extend(&p[8..40]);
+    pseudo.extend((tcp.len() as u32).to_be_bytes());
+    pseudo.extend([0, 0, 0, 6]);
+    pseudo.extend(tcp);
+    let sum = internet_checksum(&pseudo);
+    p[at + 16..at + 18].copy_from_slice(&sum.to_be_bytes());
+}
+
 /// The fuzz case of an input: the prefix's steps, then the packets, then
-/// a wait of [`TAIL_US`].
+/// a wait of [`TAIL_US`] (the IPv4 framings; [`to_case_framed`] for all).
 pub fn to_case(input: &Input, timed: bool) -> FuzzCase {
-    let sc = prefix_scenario(input.prefix());
+    to_case_framed(input, Framing { timed, ipv6: false })
+}
+
+/// The fuzz case of an input in `framing`: the prefix's steps (translated
+/// to IPv6 for the IPv6 framing), then the packets (fixed up unless the
+/// selector's raw bit is set), then a wait of [`TAIL_US`].
+pub fn to_case_framed(input: &Input, framing: Framing) -> FuzzCase {
+    let timed = framing.timed;
+    let sc = prefix_scenario_in(input.prefix(), framing.ipv6);
     let mut case = FuzzCase::from_scenario(&sc);
-    case.name = format!(
-        "tcp_input{} ({})",
-        if timed { "_timed" } else { "" },
-        PREFIXES[input.prefix()].name
-    );
+    case.name = format!("{} ({})", framing.target(), PREFIXES[input.prefix()].name);
     let mut t = case.steps.last().map_or(0, |s| s.at_us);
     let start = t;
     for (d, p) in &input.packets {
@@ -323,9 +476,9 @@ pub fn to_case(input: &Input, timed: bool) -> FuzzCase {
             t += d;
         }
         let mut p = p.clone();
-        p.truncate(MAX_PACKET_LEN);
+        p.truncate(framing.max_packet_len());
         if !input.raw() {
-            fix_up(&mut p);
+            framing.fix_up(&mut p);
         }
         case.steps.push(FStep {
             at_us: t,

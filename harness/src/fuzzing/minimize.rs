@@ -122,6 +122,29 @@ impl Ctx<'_> {
                     }
                 }
             }
+            // The same over IPv6: the case's addresses, the payload length
+            // and the checksum over the IPv6 pseudo-header.
+            let Stim::Raw(p) = &case.steps[i].stim else {
+                continue;
+            };
+            let p = p.clone();
+            if let (true, IpAddr::V6(remote), IpAddr::V6(local)) = (
+                p.len() >= crate::wire::IP6_HLEN && p[0] >> 4 == 6,
+                case.config.remote_ip,
+                case.config.local_ip,
+            ) {
+                let mut q = p.clone();
+                q[8..24].copy_from_slice(&remote.octets());
+                q[24..40].copy_from_slice(&local.octets());
+                super::input::fix_up6(&mut q);
+                if q != p {
+                    let mut cand = case.clone();
+                    cand.steps[i].stim = Stim::Raw(q);
+                    if self.reproduces(&cand) {
+                        *case = cand;
+                    }
+                }
+            }
             let Stim::Raw(p) = &case.steps[i].stim else {
                 continue;
             };
@@ -238,6 +261,7 @@ fn simpler(steps: &[FStep], i: usize) -> Vec<FStep> {
                 g.tos = 0;
                 g.ttl = 64;
             });
+            push(&|g| g.flow = 0);
             push(&|g| g.local_port = None);
             push(&|g| g.remote_port = None);
         }

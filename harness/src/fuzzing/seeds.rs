@@ -18,16 +18,17 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::fs;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use crate::case::{Dir, Recorder};
 use crate::engine::Engine;
 use crate::engine::c::CEngine;
-use crate::model::{Action, ApiCall, ScenarioConfig};
+use crate::model::{Action, ApiCall, IPV6_LOCAL, IPV6_REMOTE, ScenarioConfig};
 use crate::wire::{Opt, Segment, encode_options, flags as F};
 
 use super::drive::{self, FlowInfo, FuzzCase};
-use super::input::{self, Input, PREFIXES, fix_up};
+use super::input::{self, Framing, Input, PREFIXES, fix_up};
 
 /// One seed file.
 #[derive(Debug, Clone)]
@@ -83,9 +84,14 @@ fn slug(base: &Path, p: &Path) -> String {
 
 /// The engine's port in a prefix's connection, after running it on lwIP.
 fn prefix_flow(i: usize) -> FlowInfo {
-    let case = FuzzCase::from_scenario(&input::prefix_scenario(i));
-    let mut c = CEngine::new();
-    let run = drive::run_engine(&mut c, &case);
+    prefix_flow_on(&mut CEngine::new(), i, false)
+}
+
+/// The engine's port and ISN in prefix `i`'s connection (translated to
+/// IPv6 if `ipv6`), after running it on `engine`.
+fn prefix_flow_on(engine: &mut dyn Engine, i: usize, ipv6: bool) -> FlowInfo {
+    let case = FuzzCase::from_scenario(&input::prefix_scenario_in(i, ipv6));
+    let run = drive::run_engine(engine, &case);
     // The flow as it is after the last step: learn from every packet.
     let mut f = run.flows.last().copied().unwrap_or_default();
     for s in &run.trace.steps {
@@ -436,6 +442,54 @@ fn push_state(i: usize, what: &str, pkts: Vec<Vec<u8>>, out: &mut Vec<Seed>) {
     });
 }
 
+/// An IPv4 packet of a seed as the IPv6 framing's packet: the same TCP
+/// segment from packetdrill's IPv6 peer to lwIP's IPv6 address (TOS as the
+/// traffic class, TTL as the hop limit), fixed up. None if it is not TCP.
+fn packet_to_ipv6(p: &[u8]) -> Option<Vec<u8>> {
+    let mut s = Segment::decode(p)?;
+    s.src = IpAddr::V6(IPV6_REMOTE);
+    s.dst = IpAddr::V6(IPV6_LOCAL);
+    s.ip_id = 0;
+    s.ip_frag = 0;
+    s.checksum = None;
+    let mut b = s.encode();
+    input::fix_up6(&mut b);
+    Some(b)
+}
+
+/// A `tcp_input`/`tcp_input_timed` seed as the same seed of the IPv6
+/// framing (`tcp_input6`/`tcp_input6_timed`): same selector, delays and
+/// segments, each packet made IPv6 ([`packet_to_ipv6`]).
+fn to_ipv6_seed(seed: &Seed) -> Option<Seed> {
+    let framing = Framing::ALL
+        .into_iter()
+        .find(|f| !f.ipv6 && f.target() == seed.target)?;
+    let inp = input::decode(&seed.bytes, framing.timed);
+    let packets: Vec<(u32, Vec<u8>)> = inp
+        .packets
+        .iter()
+        .filter_map(|(d, p)| Some((*d, packet_to_ipv6(p)?)))
+        .collect();
+    if packets.is_empty() {
+        return None;
+    }
+    let v6 = Framing {
+        ipv6: true,
+        ..framing
+    };
+    Some(Seed {
+        target: v6.target(),
+        name: seed.name.clone(),
+        bytes: input::encode(
+            &Input {
+                selector: inp.selector,
+                packets,
+            },
+            v6.timed,
+        ),
+    })
+}
+
 /// A small deterministic generator (xorshift64*).
 struct Rng(u64);
 
@@ -448,22 +502,57 @@ impl Rng {
     }
 }
 
-/// `tcp_session` seeds: byte strings whose sessions reach different things.
+/// `tcp_session` seeds: byte strings whose sessions reach different things
+/// (over IPv4: the address family bit of each session's setup byte
+/// cleared; `session_seeds6` has the IPv6 ones).
 pub fn session_seeds(tries: usize, keep: usize) -> Vec<Seed> {
-    let mut rng = Rng(0x7cd1_ff5e_ed00_0001);
+    session_seeds_on(
+        &mut || Ok(Box::new(CEngine::new())),
+        false,
+        0x7cd1_ff5e_ed00_0001,
+        tries,
+        keep,
+    )
+    .unwrap_or_default()
+}
+
+/// `tcp_session` seeds over IPv6 (the family bit set), run on lwIP's
+/// dual-stack build (`c:dual`), named `session6-NNN.bin`.
+pub fn session_seeds6(tries: usize, keep: usize) -> Result<Vec<Seed>, String> {
+    session_seeds_on(
+        &mut || crate::engine::by_name("c:dual"),
+        true,
+        0x6cd1_ff5e_ed00_0006,
+        tries,
+        keep,
+    )
+}
+
+fn session_seeds_on(
+    make: &mut dyn FnMut() -> Result<Box<dyn Engine>, String>,
+    ipv6: bool,
+    seed: u64,
+    tries: usize,
+    keep: usize,
+) -> Result<Vec<Seed>, String> {
+    let mut rng = Rng(seed);
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
+    let mut c = make()?;
     for _ in 0..tries {
         if out.len() >= keep {
             break;
         }
         let len = 96 + (rng.next() % 400) as usize;
         let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        let bytes = super::session::with_family(&bytes, ipv6);
         let Some(sc) = super::session::scenario_of(&bytes) else {
             continue;
         };
+        if sc.config.is_ipv6() != ipv6 {
+            continue;
+        }
         let case = FuzzCase::from_scenario(&sc);
-        let mut c: Box<dyn Engine> = Box::new(CEngine::new());
         let run = drive::run_engine(c.as_mut(), &case);
         if run.trace.steps.iter().any(|s| s.error.is_some()) {
             continue;
@@ -491,12 +580,16 @@ pub fn session_seeds(tries: usize, keep: usize) -> Vec<Seed> {
         if seen.insert(sig) {
             out.push(Seed {
                 target: "tcp_session",
-                name: format!("session-{:03}.bin", out.len()),
+                name: format!(
+                    "session{}-{:03}.bin",
+                    if ipv6 { "6" } else { "" },
+                    out.len()
+                ),
                 bytes,
             });
         }
     }
-    out
+    Ok(out)
 }
 
 /// Every seed, from the script corpus under `scripts`, the dialect
@@ -507,6 +600,26 @@ pub fn all_seeds(scripts: &Path, dialect: &Path, traces: &Path) -> (Vec<Seed>, V
     let flows: Vec<FlowInfo> = (0..PREFIXES.len()).map(prefix_flow).collect();
     for (i, f) in flows.iter().enumerate() {
         state_seeds(i, *f, &mut out);
+    }
+    // The IPv6 framing's prefixes run on lwIP's dual-stack build: their
+    // ports and ISNs number the IPv6 seeds, which are the IPv4 ones made
+    // IPv6 (`to_ipv6_seed`).
+    let flows6: Option<Vec<FlowInfo>> = match crate::engine::by_name("c:dual") {
+        Ok(mut e) => Some(
+            (0..PREFIXES.len())
+                .map(|i| prefix_flow_on(e.as_mut(), i, true))
+                .collect(),
+        ),
+        Err(e) => {
+            notes.push(format!("c:dual: {e}; no tcp_input6 seeds"));
+            None
+        }
+    };
+    let mut v6 = Vec::new();
+    if let Some(flows6) = &flows6 {
+        for (i, f) in flows6.iter().enumerate() {
+            state_seeds(i, *f, &mut v6);
+        }
     }
     for p in files(scripts, &["pkt"]) {
         let Ok(text) = fs::read_to_string(&p) else {
@@ -521,7 +634,11 @@ pub fn all_seeds(scripts: &Path, dialect: &Path, traces: &Path) -> (Vec<Seed>, V
             notes.push(format!("{}: does not map; skipped", p.display()));
             continue;
         };
-        scenario_seeds(&name, &FuzzCase::from_scenario(&sc), &flows, &mut out);
+        let case = FuzzCase::from_scenario(&sc);
+        scenario_seeds(&name, &case, &flows, &mut out);
+        if let Some(flows6) = &flows6 {
+            scenario_seeds(&name, &case, flows6, &mut v6);
+        }
     }
     let mut groups = BTreeSet::new();
     for p in files(scripts, &["pkt"])
@@ -557,11 +674,22 @@ pub fn all_seeds(scripts: &Path, dialect: &Path, traces: &Path) -> (Vec<Seed>, V
             });
         }
         match crate::replay::from_file(&p, Default::default()).and_then(|r| r.scenario()) {
-            Ok((sc, _)) => scenario_seeds(&name, &FuzzCase::from_scenario(&sc), &flows, &mut out),
+            Ok((sc, _)) => {
+                let case = FuzzCase::from_scenario(&sc);
+                scenario_seeds(&name, &case, &flows, &mut out);
+                if let Some(flows6) = &flows6 {
+                    scenario_seeds(&name, &case, flows6, &mut v6);
+                }
+            }
             Err(e) => notes.push(format!("{}: no replay ({e}); skipped", p.display())),
         }
     }
+    out.extend(v6.iter().filter_map(to_ipv6_seed));
     out.extend(session_seeds(4000, 48));
+    match session_seeds6(4000, 24) {
+        Ok(v) => out.extend(v),
+        Err(e) => notes.push(format!("c:dual: {e}; no IPv6 tcp_session seeds")),
+    }
     (out, notes)
 }
 
@@ -649,6 +777,30 @@ pub fn dictionary() -> String {
         let b = v.to_be_bytes();
         let _ = writeln!(d, "{n}=\"\\x{:02x}\\x{:02x}\"", b[0], b[1]);
     }
+    let _ = writeln!(
+        d,
+        "# IPv6 (tcp_input6): version/class/flow, payload length, next header and hop limit, addresses, extension headers"
+    );
+    let _ = writeln!(d, "ip6_ver=\"\\x60\\x00\\x00\\x00\"");
+    let _ = writeln!(d, "ip6_flow=\"\\x60\\x01\\x23\\x45\"");
+    let _ = writeln!(d, "ip6_tcp_hlim=\"\\x06\\x40\"");
+    let hex = |b: &[u8]| b.iter().map(|x| format!("\\x{x:02x}")).collect::<String>();
+    let _ = writeln!(d, "ip6_peer=\"{}\"", hex(&IPV6_REMOTE.octets()));
+    let _ = writeln!(d, "ip6_lwip=\"{}\"", hex(&IPV6_LOCAL.octets()));
+    for (n, v) in [
+        ("ip6_nh_hopopts", 0u8),
+        ("ip6_nh_routing", 43),
+        ("ip6_nh_fragment", 44),
+        ("ip6_nh_destopts", 60),
+        ("ip6_nh_none", 59),
+    ] {
+        let _ = writeln!(d, "{n}=\"\\x{v:02x}\"");
+    }
+    // An empty options header (PadN filling its 8 bytes) before TCP.
+    let _ = writeln!(
+        d,
+        "ip6_ext_padn_tcp=\"\\x06\\x00\\x01\\x04\\x00\\x00\\x00\\x00\""
+    );
     let _ = writeln!(d, "# sequence numbers: the peer's ISN and the engine's, +1");
     let mut nums = BTreeSet::new();
     let peer = ScenarioConfig::default().remote_isn;

@@ -23,6 +23,10 @@
 //! refuse it), so no new peer starts after a generated segment with SYN or
 //! an accept=ERR_MEM policy.
 //!
+//! A session runs over IPv4 or, when bit 1 of its [`Setup`] byte is set,
+//! over IPv6 (the same session translated: [`Scenario::to_ipv6`]). The
+//! byte was the `handshake` bool, whose decoding (bit 0) is unchanged.
+//!
 //! The output is a plain [`Scenario`], so a session is also a script
 //! (`super::toscript`).
 
@@ -276,6 +280,56 @@ struct PeerState {
     synced: bool,
 }
 
+/// The byte after the SYN options: bit 0 completes the handshake (what
+/// the `bool` read from this byte was before IPv6 sessions: `u8 & 1`),
+/// bit 1 runs the session over IPv6, translated as an IPv4 script is
+/// ([`Scenario::to_ipv6`]: packetdrill's IPv6 addresses, the bind to `::`,
+/// the MTU 20 bytes larger so lwIP's MSS is the same). The other bits are
+/// unused.
+#[derive(Debug, Clone, Copy, Arbitrary, PartialEq, Eq)]
+pub struct Setup(pub u8);
+
+impl Setup {
+    /// Complete the handshake (and accept) before the operations.
+    pub const HANDSHAKE: u8 = 0x01;
+    /// Run over IPv6.
+    pub const IPV6: u8 = 0x02;
+
+    /// Whether the handshake is completed before the operations.
+    pub fn handshake(self) -> bool {
+        self.0 & Self::HANDSHAKE != 0
+    }
+
+    /// Whether the session runs over IPv6.
+    pub fn ipv6(self) -> bool {
+        self.0 & Self::IPV6 != 0
+    }
+}
+
+/// The position of the [`Setup`] byte in session bytes `data` (after the
+/// role and the SYN options, whose length varies), if the data reaches it.
+pub fn setup_byte(data: &[u8]) -> Option<usize> {
+    let mut u = Unstructured::new(data);
+    Role::arbitrary(&mut u).ok()?;
+    SynOpts::arbitrary(&mut u).ok()?;
+    let at = data.len() - u.len();
+    (at < data.len()).then_some(at)
+}
+
+/// Session bytes `data` with the address family bit of the [`Setup`] byte
+/// set to `ipv6` (unchanged if the data does not reach that byte).
+pub fn with_family(data: &[u8], ipv6: bool) -> Vec<u8> {
+    let mut v = data.to_vec();
+    if let Some(at) = setup_byte(data) {
+        if ipv6 {
+            v[at] |= Setup::IPV6;
+        } else {
+            v[at] &= !Setup::IPV6;
+        }
+    }
+    v
+}
+
 /// A whole session, as `arbitrary` builds it.
 #[derive(Debug, Clone, Arbitrary)]
 pub struct Session {
@@ -283,8 +337,9 @@ pub struct Session {
     pub role: Role,
     /// The peer's SYN options.
     pub syn: SynOpts,
-    /// Complete the handshake (and accept) before the operations.
-    pub handshake: bool,
+    /// Bit 0: complete the handshake (and accept) before the operations;
+    /// bit 1: run the session over IPv6 ([`Setup`]).
+    pub setup: Setup,
     /// The operations (at most [`MAX_OPS`] used).
     pub ops: Vec<Op>,
 }
@@ -608,8 +663,10 @@ impl Gen {
 }
 
 impl Session {
-    /// The scenario this session stands for.
-    pub fn scenario(&self) -> Scenario {
+    /// The scenario this session stands for (over IPv6 if the [`Setup`]
+    /// byte says so; None if it could not be translated, which a session,
+    /// stating no address, never is).
+    pub fn scenario(&self) -> Option<Scenario> {
         let mut g = Gen {
             steps: Vec::new(),
             now: 0,
@@ -619,7 +676,7 @@ impl Session {
             eng_nxt: 1,
             mss: self.syn.mss.unwrap_or(536).clamp(536, 1460),
             ts: false,
-            synced: self.role == Role::Client || self.handshake,
+            synced: self.role == Role::Client || self.setup.handshake(),
             cur: 0,
             peers: [PeerState::default(); MAX_PEERS],
             next_fd: 4,
@@ -640,7 +697,7 @@ impl Session {
                     with_err: true,
                 });
                 g.listener = Some(3);
-                if self.handshake {
+                if self.setup.handshake() {
                     g.now += 100_000;
                     let mut syn = g.seg(F::SYN, 0, 0, self.syn.win, 0);
                     syn.options = syn_opts;
@@ -657,7 +714,7 @@ impl Session {
             }
             Role::Client => {
                 g.call(ApiCall::Connect { fd: 3 });
-                if self.handshake {
+                if self.setup.handshake() {
                     g.now += 100_000;
                     let mut synack = g.seg(F::SYN | F::ACK, 0, 1, self.syn.win, 0);
                     synack.options = syn_opts;
@@ -722,6 +779,10 @@ impl Session {
             steps: g.steps,
             profiles: Vec::new(),
         };
+        if self.setup.ipv6() {
+            sc = sc.to_ipv6(false).ok()?;
+            sc.profiles.clear();
+        }
         for s in &mut sc.steps {
             s.source = format!(
                 "{} {}",
@@ -729,11 +790,11 @@ impl Session {
                 super::toscript::action_text(&s.action)
             );
         }
-        sc
+        Some(sc)
     }
 }
 
 /// The scenario of fuzzer bytes (None if `arbitrary` could not build one).
 pub fn scenario_of(data: &[u8]) -> Option<Scenario> {
-    from_bytes(data).ok().map(|s| s.scenario())
+    from_bytes(data).ok().and_then(|s| s.scenario())
 }

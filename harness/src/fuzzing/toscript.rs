@@ -48,7 +48,14 @@ fn opt_text(o: &SymOpt) -> String {
 /// An inbound segment as a `<` line body.
 pub fn segment_text(s: &SymSegment, remote_port: u16) -> String {
     let mut t = String::from("<");
-    if s.tos != 0 || s.ttl != 64 {
+    if s.flow != 0 {
+        // The flow label: an IPv6 field (a script states it only there).
+        let _ = write!(
+            t,
+            " [tos {:#04x}, ttl {}, flowlabel {:#x}]",
+            s.tos, s.ttl, s.flow
+        );
+    } else if s.tos != 0 || s.ttl != 64 {
         let _ = write!(t, " [tos {:#04x}, ttl {}]", s.tos, s.ttl);
     }
     if let Some(p) = s.local_port {
