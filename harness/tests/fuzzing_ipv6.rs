@@ -247,25 +247,28 @@ mod fuzzing_ipv6 {
         n
     }
 
+    /// lwIP's dual-stack build against the port's: every IPv6 seed the
+    /// same on every oracle.
     #[test]
     fn ipv6_seeds_run_clean_on_dual() {
-        let n = run_clean("tcp_input6", Framing::INPUT6, "c:dual,c:dual", 1);
+        let n = run_clean("tcp_input6", Framing::INPUT6, "c:dual,rust:dual", 1);
         assert!(n > 500, "{n} seeds");
         run_clean(
             "tcp_input6_timed",
             Framing::INPUT6_TIMED,
-            "c:dual,c:dual",
+            "c:dual,rust:dual",
             3,
         );
     }
 
+    /// lwIP's IPv6-only build against the port's.
     #[test]
     fn ipv6_seeds_run_clean_on_ipv6_only() {
-        run_clean("tcp_input6", Framing::INPUT6, "c:ipv6,c:ipv6", 2);
+        run_clean("tcp_input6", Framing::INPUT6, "c:ipv6,rust:ipv6", 2);
         run_clean(
             "tcp_input6_timed",
             Framing::INPUT6_TIMED,
-            "c:ipv6,c:ipv6",
+            "c:ipv6,rust:ipv6",
             5,
         );
     }
