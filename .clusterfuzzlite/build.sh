@@ -6,7 +6,7 @@
 # sanitizer cargo-fuzz selects), so libFuzzer sees its coverage.
 cd "$SRC/tcpdiff"
 
-TARGETS="tcp_input tcp_input_timed tcp_session script_parse pcap_read"
+TARGETS="tcp_input tcp_input_timed tcp_input6 tcp_input6_timed tcp_session script_parse pcap_read"
 
 # cargo fuzz build takes the sanitizer from $SANITIZER (address by default).
 cargo fuzz build -O --debug-assertions
@@ -21,6 +21,6 @@ done
 
 # The TCP dictionary (option bytes, flag combinations, ISNs) for the
 # packet targets.
-for t in tcp_input tcp_input_timed tcp_session; do
+for t in tcp_input tcp_input_timed tcp_input6 tcp_input6_timed tcp_session; do
   cp fuzz/tcp.dict "$OUT/$t.dict"
 done

@@ -107,8 +107,15 @@ const TRIGGER: u8 = 0x20 | 0x80;
 
 /// Flips the low bit of a segment's window field.
 fn spoil_window(p: &mut OutPacket) {
-    let ihl = usize::from(p.bytes.first().map_or(0, |b| b & 0x0f)) * 4;
-    if let Some(b) = p.bytes.get_mut(ihl + 15) {
+    // The TCP header follows IPv6's fixed header (the port and lwIP send
+    // no extension headers) or IPv4's, options included.
+    let first = p.bytes.first().copied().unwrap_or(0);
+    let ip_hlen = if first >> 4 == 6 {
+        40
+    } else {
+        usize::from(first & 0x0f) * 4
+    };
+    if let Some(b) = p.bytes.get_mut(ip_hlen + 15) {
         *b ^= 1;
     }
 }
