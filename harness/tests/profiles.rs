@@ -153,9 +153,11 @@ fn the_dual_profile_gives_lwips_behaviour_over_the_corpus() {
 }
 
 /// `ipv6`: the IPv6-only build, every IPv4 script translated to IPv6
-/// (`harness::case::for_engines`) but those tied to IPv4.
+/// (`harness::case::for_engines`) but those tied to IPv4. An IPv6 script
+/// that binds an IPv4 address (corpus/scripts/ipv6/dual-*) stops both
+/// alike there: the build has no IPv4.
 #[test]
 fn the_ipv6_profile_gives_lwips_behaviour_over_the_corpus() {
-    let (same, stopped) = corpus_on("ipv6", None);
-    assert!(same > 360 && stopped == 0, "{same} the same");
+    let (same, stopped) = corpus_on("ipv6", Some("the build has no IPv4"));
+    assert!(same > 360 && stopped <= 2, "{same} the same, {stopped} stopped");
 }

@@ -281,7 +281,7 @@ impl fmt::Display for StackError {
             StackError::Reentrant(op) => write!(f, "{op} cannot be called from inside a callback"),
             StackError::NoSuchAddressType(a) => write!(
                 f,
-                "{a}: this lwIP build has no {} (LWIP_{} 0)",
+                "{a}: the build has no {} (LWIP_{} 0)",
                 if a.is_v6() { "IPv6" } else { "IPv4" },
                 if a.is_v6() { "IPV6" } else { "IPV4" }
             ),

@@ -195,10 +195,12 @@ impl<A: PortAddr> PortIp<A> {
         tos: u8,
         out: impl FnOnce(&B, B::Pbuf),
     ) -> Err {
+        // (ip6_output_if also refuses a selected `::`; the netif's address
+        // is never that: all zero is no address, PortAddr::ip6_get.)
         let src = if *src == [0; 16] {
             match ip6::select_source(A::ip6_get(&self.ip6), dest) {
-                Some(a) if a != [0; 16] => a,
-                _ => return Err::Rte,
+                Some(a) => a,
+                None => return Err::Rte,
             }
         } else {
             *src

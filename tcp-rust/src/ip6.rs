@@ -586,6 +586,11 @@ mod tests {
         assert_eq!(<[u8; 4]>::from_ip(IpAddr::Any), Some([0; 4]));
         assert_eq!(<[u8; 4]>::from_ip(IpAddr::V6(OURS)), None);
         assert!(![10u8, 0, 0, 1].is_v6() && ![0u8; 4].is_any_type());
+        assert_eq!([10u8, 0, 0, 1].v6(), [0; 16], "no IPv6 half");
+        // IPv6-only: the IPv4 word is the first four bytes (never used by
+        // such a build's TCP code).
+        assert_eq!(Ip6Addr::from_v4([10, 0, 0, 1]).v4(), [10, 0, 0, 1]);
+        assert_eq!(Ip6Addr::from_v4([10, 0, 0, 1]).0[4..], [0; 12]);
     }
 
     #[test]

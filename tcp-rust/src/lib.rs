@@ -72,6 +72,8 @@ mod contract_tests;
 #[cfg(test)]
 mod stage2_tests;
 #[cfg(test)]
+mod ipv6_tests;
+#[cfg(test)]
 mod state_tests;
 #[cfg(test)]
 mod test_support;

@@ -32,7 +32,7 @@ fn port_ip<A: IpAddrRepr>(a: IpAddr) -> Result<A, RawError> {
         } else {
             "IPv4 (LWIP_IPV4 0)"
         };
-        RawError::Other(format!("{a}: the port's build has no {what}"))
+        RawError::Other(format!("{a}: the build has no {what}"))
     })
 }
 use super::sockets::{AsApi, RawError, RawStack, Sockets};
