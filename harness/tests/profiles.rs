@@ -159,5 +159,8 @@ fn the_dual_profile_gives_lwips_behaviour_over_the_corpus() {
 #[test]
 fn the_ipv6_profile_gives_lwips_behaviour_over_the_corpus() {
     let (same, stopped) = corpus_on("ipv6", Some("the build has no IPv4"));
-    assert!(same > 360 && stopped <= 2, "{same} the same, {stopped} stopped");
+    assert!(
+        same > 360 && stopped <= 2,
+        "{same} the same, {stopped} stopped"
+    );
 }

@@ -367,7 +367,9 @@ mod tests {
 
     use super::*;
 
-    const OURS: [u8; 16] = [0xfd, 0x3d, 0xfa, 0x7b, 0xd1, 0x7d, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+    const OURS: [u8; 16] = [
+        0xfd, 0x3d, 0xfa, 0x7b, 0xd1, 0x7d, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+    ];
     const PEER: [u8; 16] = [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
     /// A 20-byte TCP header (its contents do not matter here).
     const TCP: [u8; 20] = [0; 20];
@@ -418,7 +420,11 @@ mod tests {
         p[0] = 0x45;
         assert_eq!(check(&p), Ip6Input::Drop, "version 4");
         let p = packet(PEER, OURS, NEXTH_TCP, &[]);
-        assert_eq!(check(&p[..39]), Ip6Input::Drop, "header not in the first pbuf");
+        assert_eq!(
+            check(&p[..39]),
+            Ip6Input::Drop,
+            "header not in the first pbuf"
+        );
         assert_eq!(
             input_checks(&p, 59, Some(OURS)),
             Ip6Input::Drop,
@@ -437,10 +443,18 @@ mod tests {
         assert_eq!(check(&packet(PEER, mapped, NEXTH_TCP, &[])), Ip6Input::Drop);
         let mut mcast = PEER;
         mcast[0] = 0xff;
-        assert_eq!(check(&packet(mcast, OURS, NEXTH_TCP, &[])), Ip6Input::Drop, "multicast source");
+        assert_eq!(
+            check(&packet(mcast, OURS, NEXTH_TCP, &[])),
+            Ip6Input::Drop,
+            "multicast source"
+        );
         let mut other = OURS;
         other[15] = 2;
-        assert_eq!(check(&packet(PEER, other, NEXTH_TCP, &[])), Ip6Input::Drop, "not ours");
+        assert_eq!(
+            check(&packet(PEER, other, NEXTH_TCP, &[])),
+            Ip6Input::Drop,
+            "not ours"
+        );
         assert_eq!(
             input_checks(&packet(PEER, OURS, NEXTH_TCP, &[]), 60, None),
             Ip6Input::Drop,
@@ -450,30 +464,62 @@ mod tests {
         let mut all = [0; 16];
         all[..2].copy_from_slice(&[0xff, 0x02]);
         all[15] = 1;
-        assert!(matches!(check(&packet(PEER, all, NEXTH_TCP, &[])), Ip6Input::Tcp { .. }));
+        assert!(matches!(
+            check(&packet(PEER, all, NEXTH_TCP, &[])),
+            Ip6Input::Tcp { .. }
+        ));
         all[1] = 0x01;
-        assert!(matches!(check(&packet(PEER, all, NEXTH_TCP, &[])), Ip6Input::Tcp { .. }));
+        assert!(matches!(
+            check(&packet(PEER, all, NEXTH_TCP, &[])),
+            Ip6Input::Tcp { .. }
+        ));
         all[1] = 0x05;
-        assert_eq!(check(&packet(PEER, all, NEXTH_TCP, &[])), Ip6Input::Drop, "site-local all-nodes");
+        assert_eq!(
+            check(&packet(PEER, all, NEXTH_TCP, &[])),
+            Ip6Input::Drop,
+            "site-local all-nodes"
+        );
         // The solicited-node address of ours (no MLD: tested directly).
         let mut sn = [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0, 0, 1];
-        assert!(matches!(check(&packet(PEER, sn, NEXTH_TCP, &[])), Ip6Input::Tcp { .. }));
+        assert!(matches!(
+            check(&packet(PEER, sn, NEXTH_TCP, &[])),
+            Ip6Input::Tcp { .. }
+        ));
         sn[15] = 2;
-        assert_eq!(check(&packet(PEER, sn, NEXTH_TCP, &[])), Ip6Input::Drop, "another's");
+        assert_eq!(
+            check(&packet(PEER, sn, NEXTH_TCP, &[])),
+            Ip6Input::Drop,
+            "another's"
+        );
         sn[15] = 1;
         sn[5] = 1;
-        assert_eq!(check(&packet(PEER, sn, NEXTH_TCP, &[])), Ip6Input::Drop, "second word");
+        assert_eq!(
+            check(&packet(PEER, sn, NEXTH_TCP, &[])),
+            Ip6Input::Drop,
+            "second word"
+        );
         // The unspecified source only to a solicited-node address.
-        assert_eq!(check(&packet([0; 16], OURS, NEXTH_TCP, &[])), Ip6Input::Drop);
+        assert_eq!(
+            check(&packet([0; 16], OURS, NEXTH_TCP, &[])),
+            Ip6Input::Drop
+        );
         sn[5] = 0;
-        assert!(matches!(check(&packet([0; 16], sn, NEXTH_TCP, &[])), Ip6Input::Tcp { .. }));
+        assert!(matches!(
+            check(&packet([0; 16], sn, NEXTH_TCP, &[])),
+            Ip6Input::Tcp { .. }
+        ));
     }
 
     #[test]
     fn hop_by_hop_and_destination_options_are_skipped_or_drop_by_type() {
         // Pad1, PadN (2 bytes), Router Alert (2 bytes): 8 bytes.
         let hbh = [NEXTH_TCP, 0, 0, 1, 0, 5, 2, 0];
-        assert!(tcp_past(48)(check(&packet(PEER, OURS, NEXTH_HOPBYHOP, &hbh))));
+        assert!(tcp_past(48)(check(&packet(
+            PEER,
+            OURS,
+            NEXTH_HOPBYHOP,
+            &hbh
+        ))));
         // An unknown type: action 00 skips it, 01, 10 and 11 drop.
         for (ty, ok) in [(0x1e, true), (0x5e, false), (0x9e, false), (0xde, false)] {
             let hbh = [NEXTH_TCP, 0, ty, 2, 0, 0, 1, 0];
@@ -483,23 +529,64 @@ mod tests {
         // Jumbo (0xc2) is known in both; Home Address (0xc9) only among
         // destination options.
         let jumbo = [NEXTH_TCP, 0, 0xc2, 4, 0, 0, 0, 0];
-        assert!(tcp_past(48)(check(&packet(PEER, OURS, NEXTH_HOPBYHOP, &jumbo))));
+        assert!(tcp_past(48)(check(&packet(
+            PEER,
+            OURS,
+            NEXTH_HOPBYHOP,
+            &jumbo
+        ))));
         let home = [NEXTH_TCP, 0, 0xc9, 4, 0, 0, 0, 0];
-        assert_eq!(check(&packet(PEER, OURS, NEXTH_HOPBYHOP, &home)), Ip6Input::Drop);
-        assert!(tcp_past(48)(check(&packet(PEER, OURS, NEXTH_DESTOPTS, &home))));
+        assert_eq!(
+            check(&packet(PEER, OURS, NEXTH_HOPBYHOP, &home)),
+            Ip6Input::Drop
+        );
+        assert!(tcp_past(48)(check(&packet(
+            PEER,
+            OURS,
+            NEXTH_DESTOPTS,
+            &home
+        ))));
         // A 16-byte header (hdr ext len 1), then TCP.
         let mut long = [0u8; 16];
         long[0] = NEXTH_TCP;
         long[1] = 1;
         long[2] = 1;
         long[3] = 12;
-        assert!(tcp_past(56)(check(&packet(PEER, OURS, NEXTH_DESTOPTS, &long))));
+        assert!(tcp_past(56)(check(&packet(
+            PEER,
+            OURS,
+            NEXTH_DESTOPTS,
+            &long
+        ))));
         // Longer than the packet: dropped.
         long[1] = 5;
-        assert_eq!(check(&packet(PEER, OURS, NEXTH_DESTOPTS, &long)), Ip6Input::Drop);
+        assert_eq!(
+            check(&packet(PEER, OURS, NEXTH_DESTOPTS, &long)),
+            Ip6Input::Drop
+        );
         // A hop-by-hop header after the first header.
-        let dst_then_hbh = [NEXTH_HOPBYHOP, 0, 1, 4, 0, 0, 0, 0, NEXTH_TCP, 0, 1, 4, 0, 0, 0, 0];
-        assert_eq!(check(&packet(PEER, OURS, NEXTH_DESTOPTS, &dst_then_hbh)), Ip6Input::Drop);
+        let dst_then_hbh = [
+            NEXTH_HOPBYHOP,
+            0,
+            1,
+            4,
+            0,
+            0,
+            0,
+            0,
+            NEXTH_TCP,
+            0,
+            1,
+            4,
+            0,
+            0,
+            0,
+            0,
+        ];
+        assert_eq!(
+            check(&packet(PEER, OURS, NEXTH_DESTOPTS, &dst_then_hbh)),
+            Ip6Input::Drop
+        );
         // Fewer than 8 bytes left for a header.
         let p = packet(PEER, OURS, NEXTH_DESTOPTS, &[]);
         assert_eq!(check(&p[..46]), Ip6Input::Drop);
@@ -521,15 +608,29 @@ mod tests {
         odd[1] = 1;
         odd[2] = 2;
         odd[3] = 1;
-        assert_eq!(check(&packet(PEER, OURS, NEXTH_ROUTING, &odd)), Ip6Input::Drop);
+        assert_eq!(
+            check(&packet(PEER, OURS, NEXTH_ROUTING, &odd)),
+            Ip6Input::Drop
+        );
         // Fragment: an atomic fragment passes; a real one (offset or M)
         // drops (no reassembly).
         let atomic = [NEXTH_TCP, 0, 0, 0, 0, 0, 0, 1];
-        assert!(tcp_past(48)(check(&packet(PEER, OURS, NEXTH_FRAGMENT, &atomic))));
+        assert!(tcp_past(48)(check(&packet(
+            PEER,
+            OURS,
+            NEXTH_FRAGMENT,
+            &atomic
+        ))));
         let m = [NEXTH_TCP, 0, 0, 1, 0, 0, 0, 1];
-        assert_eq!(check(&packet(PEER, OURS, NEXTH_FRAGMENT, &m)), Ip6Input::Drop);
+        assert_eq!(
+            check(&packet(PEER, OURS, NEXTH_FRAGMENT, &m)),
+            Ip6Input::Drop
+        );
         let offset = [NEXTH_TCP, 0, 0, 8, 0, 0, 0, 1];
-        assert_eq!(check(&packet(PEER, OURS, NEXTH_FRAGMENT, &offset)), Ip6Input::Drop);
+        assert_eq!(
+            check(&packet(PEER, OURS, NEXTH_FRAGMENT, &offset)),
+            Ip6Input::Drop
+        );
         let p = packet(PEER, OURS, NEXTH_FRAGMENT, &[]);
         assert_eq!(check(&p[..47]), Ip6Input::Drop, "fragment header cut");
     }
@@ -537,9 +638,16 @@ mod tests {
     #[test]
     fn only_tcp_goes_on() {
         assert_eq!(check(&packet(PEER, OURS, 17, &[])), Ip6Input::Drop, "UDP");
-        assert_eq!(check(&packet(PEER, OURS, NEXTH_NONE, &[])), Ip6Input::Drop, "no next header");
+        assert_eq!(
+            check(&packet(PEER, OURS, NEXTH_NONE, &[])),
+            Ip6Input::Drop,
+            "no next header"
+        );
         let to_udp = [17, 0, 1, 4, 0, 0, 0, 0];
-        assert_eq!(check(&packet(PEER, OURS, NEXTH_DESTOPTS, &to_udp)), Ip6Input::Drop);
+        assert_eq!(
+            check(&packet(PEER, OURS, NEXTH_DESTOPTS, &to_udp)),
+            Ip6Input::Drop
+        );
     }
 
     #[test]
@@ -587,6 +695,9 @@ mod tests {
         assert_eq!(<[u8; 4]>::from_ip(IpAddr::V6(OURS)), None);
         assert!(![10u8, 0, 0, 1].is_v6() && ![0u8; 4].is_any_type());
         assert_eq!([10u8, 0, 0, 1].v6(), [0; 16], "no IPv6 half");
+        assert_eq!([10u8, 0, 0, 1].ip_type(), 0, "IPADDR_TYPE_V4");
+        assert_eq!(<[u8; 4] as crate::ip4::PortAddr>::ip6_get(&()), None);
+        assert!(IpAddrDual::DUAL && !Ip6Addr::DUAL && !<[u8; 4]>::DUAL);
         // IPv6-only: the IPv4 word is the first four bytes (never used by
         // such a build's TCP code).
         assert_eq!(Ip6Addr::from_v4([10, 0, 0, 1]).v4(), [10, 0, 0, 1]);

@@ -5,13 +5,13 @@
 use std::boxed::Box;
 use std::vec::Vec;
 
+use crate::IpAddr;
 use crate::config::{Config, Profile};
 use crate::err::Err;
 use crate::ip6::{Ip6Addr, IpAddrDual};
 use crate::stack::{Handle, Netif, Tcp};
 use crate::storage::{IpAddrRepr, MAX_SEGS, Pools};
 use crate::test_support::{NullApp, TestHooks, fold, sum16};
-use crate::IpAddr;
 
 struct Dual;
 impl Profile for Dual {
@@ -32,7 +32,9 @@ impl Profile for V6Only {
 }
 
 /// packetdrill's IPv6 addresses: fd3d:fa7b:d17d::1 (lwIP), 2001:db8::1.
-const OURS: [u8; 16] = [0xfd, 0x3d, 0xfa, 0x7b, 0xd1, 0x7d, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+const OURS: [u8; 16] = [
+    0xfd, 0x3d, 0xfa, 0x7b, 0xd1, 0x7d, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+];
 const PEER: [u8; 16] = [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
 
 fn stack<P: Profile>(ip6: [u8; 16]) -> Box<Tcp<TestHooks, P>> {
@@ -148,4 +150,27 @@ fn tcp_new_ip_type_types_both_addresses_in_a_dual_stack_build_only() {
     let mut t = stack::<V6Only>(OURS);
     let h = t.tcp_new_ip_type(IpAddr::TYPE_V4, &mut NullApp).unwrap();
     assert_eq!(t.pcb(h).unwrap().local_ip.ip_type(), 6, "always IPv6");
+}
+
+#[test]
+fn the_mss_without_a_route_is_sendmss_for_ipv4() {
+    // tcp_eff_send_mss: ip4_route has no route to a loopback address (no
+    // loopif), and tcp_eff_send_mss_netif leaves sendmss then.
+    let t = stack::<Dual>(OURS);
+    let (src, lo) = (
+        IpAddrDual::from_v4([192, 168, 0, 1]),
+        IpAddrDual::from_v4([127, 0, 0, 1]),
+    );
+    assert_eq!(t.tcp_eff_send_mss(2000, &src, &lo), 2000);
+    let peer4 = IpAddrDual::from_v4([192, 0, 2, 1]);
+    assert_eq!(
+        t.tcp_eff_send_mss(2000, &src, &peer4),
+        1460,
+        "MTU 1500 - 40"
+    );
+    assert_eq!(
+        t.tcp_eff_send_mss(2000, &v6(OURS), &v6(PEER)),
+        1440,
+        "MTU 1500 - 60"
+    );
 }

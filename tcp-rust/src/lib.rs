@@ -70,9 +70,9 @@ pub use state::{TcpFlags, TcpState};
 #[cfg(test)]
 mod contract_tests;
 #[cfg(test)]
-mod stage2_tests;
-#[cfg(test)]
 mod ipv6_tests;
+#[cfg(test)]
+mod stage2_tests;
 #[cfg(test)]
 mod state_tests;
 #[cfg(test)]

@@ -1532,9 +1532,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             self.pbuf_free(p);
             return;
         };
-        if trimmed < self.pbufs.tot_len(p) {
-            self.pbuf_realloc(p, trimmed);
-        }
+        // pbuf_realloc(p, IP6_HLEN + IP6H_PLEN), unconditionally as ip6.c
+        // calls it (it only ever shrinks).
+        self.pbuf_realloc(p, trimmed);
         self.inp.src_ip = src;
         self.inp.dest_ip = dest;
         self.inp.netif = n;

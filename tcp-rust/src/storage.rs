@@ -282,6 +282,9 @@ pub trait IpAddrRepr: Copy + Eq + Debug {
     const HAS_V4: bool;
     /// `LWIP_IPV6` for this shape.
     const HAS_V6: bool;
+    /// `LWIP_IPV4 && LWIP_IPV6`: the dual-stack shape, whose addresses
+    /// carry a type.
+    const DUAL: bool = Self::HAS_V4 && Self::HAS_V6;
     /// `IP_GET_TYPE(addr)`: `IPADDR_TYPE_V4` (0), `_V6` (6) or `_ANY` (46).
     fn ip_type(&self) -> u8;
     /// `IP_SET_TYPE_VAL(addr, ty)` (dual-stack only: elsewhere the type
@@ -315,7 +318,7 @@ pub trait IpAddrRepr: Copy + Eq + Debug {
     /// dual-stack).
     #[inline]
     fn is_any_type(&self) -> bool {
-        Self::HAS_V4 && Self::HAS_V6 && self.ip_type() == lwip_vocab::IpAddr::TYPE_ANY
+        Self::DUAL && self.ip_type() == lwip_vocab::IpAddr::TYPE_ANY
     }
 }
 

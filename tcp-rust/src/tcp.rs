@@ -467,8 +467,9 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
             }
             port
         };
-        let dual = <IpAddrOf<P>>::HAS_V4 && <IpAddrOf<P>>::HAS_V6;
-        if !ipaddr.isany() || (dual && ipaddr.ip_type() != self.pcb_ref(i).local_ip.ip_type()) {
+        // (lwIP compares the types in dual-stack builds only; elsewhere the
+        // type is the build's one and they are equal.)
+        if !ipaddr.isany() || ipaddr.ip_type() != self.pcb_ref(i).local_ip.ip_type() {
             self.p(i).local_ip = ipaddr;
         }
         self.p(i).local_port = port;
@@ -883,7 +884,7 @@ impl<H: Hooks, P: Profile> Tcp<H, P> {
     /// addresses take the type (`IP_SET_TYPE_VAL`); elsewhere, as in lwIP,
     /// the type is not used.
     pub fn tcp_new_ip_type<A: TcpApp<H, P>>(&mut self, ty: u8, app: &mut A) -> Option<Handle> {
-        if !(<IpAddrOf<P>>::HAS_V4 && <IpAddrOf<P>>::HAS_V6) {
+        if !<IpAddrOf<P>>::DUAL {
             return self.tcp_new(app);
         }
         let h = self.tcp_new(app)?;
