@@ -697,7 +697,7 @@ mod tests {
         assert_eq!([10u8, 0, 0, 1].v6(), [0; 16], "no IPv6 half");
         assert_eq!([10u8, 0, 0, 1].ip_type(), 0, "IPADDR_TYPE_V4");
         assert_eq!(<[u8; 4] as crate::ip4::PortAddr>::ip6_get(&()), None);
-        assert!(IpAddrDual::DUAL && !Ip6Addr::DUAL && !<[u8; 4]>::DUAL);
+        const { assert!(IpAddrDual::DUAL && !Ip6Addr::DUAL && !<[u8; 4]>::DUAL) };
         // IPv6-only: the IPv4 word is the first four bytes (never used by
         // such a build's TCP code).
         assert_eq!(Ip6Addr::from_v4([10, 0, 0, 1]).v4(), [10, 0, 0, 1]);
