@@ -661,6 +661,15 @@ mod tests {
         let ours = IpAddrDual::from_ip(IpAddr::V6(OURS)).unwrap();
         assert!(any4.isany() && any6.isany() && any_type.isany());
         assert!(!v4.isany() && !ours.isany());
+        // An IPv6 address reads all 16 bytes (::1 is not any), an IPv4 one
+        // its word (bytes after it, which lwIP leaves as they were, do not
+        // count).
+        let mut loopback6 = [0; 16];
+        loopback6[15] = 1;
+        assert!(!IpAddrDual::from_ip(IpAddr::V6(loopback6)).unwrap().isany());
+        let mut any4_left = any4;
+        any4_left.addr[12] = 9;
+        assert!(any4_left.isany());
         assert!(!any4.addr_eq(&any6), "different types");
         assert!(any6.addr_eq(&IpAddrDual::from_ip(IpAddr::V6([0; 16])).unwrap()));
         assert!(ours.is_v6() && !v4.is_v6() && !any_type.is_v6());
