@@ -187,14 +187,24 @@ pub fn for_engines(
     let with_ipv6 =
         |e: &str| crate::engine::profiles::WITH_IPV6.contains(&crate::engine::profile_of(e));
     if sc.config.is_ipv6() {
-        return match [&engines.0, &engines.1].into_iter().find(|e| !with_ipv6(e)) {
-            None => Ok(sc),
-            Some(e) => Err(format!(
+        if let Some(e) = [&engines.0, &engines.1].into_iter().find(|e| !with_ipv6(e)) {
+            return Err(format!(
                 "an IPv6 script: {e} has no IPv6 (profile {}; IPv6 runs on the profiles {})",
                 crate::engine::profile_of(e),
                 crate::engine::profiles::WITH_IPV6.join(", ")
-            )),
-        };
+            ));
+        }
+        // An IPv6 script that uses IPv4 too needs a dual-stack build.
+        if let (Some(e), Some(why)) = (
+            [&engines.0, &engines.1].into_iter().find(|e| ipv6_only(e)),
+            sc.ipv4_use(),
+        ) {
+            return Err(format!(
+                "an IPv6 script that uses IPv4 ({why}): {e} has no IPv4 (profile {})",
+                crate::engine::profile_of(e)
+            ));
+        }
+        return Ok(sc);
     }
     let translate = TRANSLATE_TO_IPV6.load(Ordering::Relaxed)
         || (ipv6_only(&engines.0) && ipv6_only(&engines.1));

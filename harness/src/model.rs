@@ -53,8 +53,28 @@ pub struct ScenarioConfig {
     #[serde(default)]
     pub unchecked_outbound: bool,
 }
-
 impl Scenario {
+    /// Where an IPv6 scenario needs IPv4 too (a dual-stack build): the
+    /// first step that binds an IPv4 address, as "line N: ..."; None when
+    /// it needs IPv6 only.
+    pub fn ipv4_use(&self) -> Option<String> {
+        self.steps.iter().find_map(|step| match &step.action {
+            Action::Call {
+                call:
+                    ApiCall::Bind {
+                        ip: lwip_vocab::IpAddr::V4(a),
+                        ..
+                    },
+                ..
+            } => Some(format!(
+                "line {}: it binds the IPv4 address {}",
+                step.line,
+                Ipv4Addr::from(a.to_owned())
+            )),
+            _ => None,
+        })
+    }
+
     /// The scenario over IPv6, for a build without IPv4 (profile `ipv6`):
     /// packetdrill's default IPv6 addresses for its default IPv4 ones,
     /// `::` for a bind to 0.0.0.0, the engine's IPv6 address for its IPv4

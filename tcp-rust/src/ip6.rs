@@ -441,6 +441,13 @@ mod tests {
         let mapped = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1];
         assert_eq!(check(&packet(mapped, OURS, NEXTH_TCP, &[])), Ip6Input::Drop);
         assert_eq!(check(&packet(PEER, mapped, NEXTH_TCP, &[])), Ip6Input::Drop);
+        // Not mapped: ::1 (ten zero bytes, no ffff), ::ff00:0:1 (one ff).
+        let mut lo = [0; 16];
+        lo[15] = 1;
+        assert!(matches!(check(&packet(lo, OURS, NEXTH_TCP, &[])), Ip6Input::Tcp { .. }));
+        let mut half = lo;
+        half[10] = 0xff;
+        assert!(matches!(check(&packet(half, OURS, NEXTH_TCP, &[])), Ip6Input::Tcp { .. }));
         let mut mcast = PEER;
         mcast[0] = 0xff;
         assert_eq!(
