@@ -476,3 +476,32 @@ fn ipv6_flows_are_listed_and_replayed_on_builds_with_ipv6() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The real IPv6 captures (traces/ipv6) replay the same on lwIP's IPv6
+/// builds and the port's, the engine in either role.
+#[test]
+fn ipv6_traces_replay_the_same_in_both_roles_on_lwip_and_the_port() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../traces/ipv6");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let path = e.unwrap().path();
+        if path.extension().is_none_or(|x| x != "pcap") {
+            continue;
+        }
+        for engines in ["c:dual,rust:dual", "c:ipv6,rust:ipv6"] {
+            for role in ["client", "server"] {
+                let out = tcpdiff()
+                    .args(["replay", "--engines", engines, "--role", role])
+                    .arg(&path)
+                    .output()
+                    .unwrap();
+                let stdout = String::from_utf8_lossy(&out.stdout);
+                let (a, b) = engines.split_once(',').unwrap();
+                assert_eq!(out.status.code(), Some(0), "{}: {stdout}", path.display());
+                assert!(stdout.contains(&format!(": same ({a} vs {b}")), "{stdout}");
+            }
+        }
+        n += 1;
+    }
+    assert!(n >= 4, "{n} captures");
+}

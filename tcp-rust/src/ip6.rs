@@ -444,10 +444,16 @@ mod tests {
         // Not mapped: ::1 (ten zero bytes, no ffff), ::ff00:0:1 (one ff).
         let mut lo = [0; 16];
         lo[15] = 1;
-        assert!(matches!(check(&packet(lo, OURS, NEXTH_TCP, &[])), Ip6Input::Tcp { .. }));
+        assert!(matches!(
+            check(&packet(lo, OURS, NEXTH_TCP, &[])),
+            Ip6Input::Tcp { .. }
+        ));
         let mut half = lo;
         half[10] = 0xff;
-        assert!(matches!(check(&packet(half, OURS, NEXTH_TCP, &[])), Ip6Input::Tcp { .. }));
+        assert!(matches!(
+            check(&packet(half, OURS, NEXTH_TCP, &[])),
+            Ip6Input::Tcp { .. }
+        ));
         let mut mcast = PEER;
         mcast[0] = 0xff;
         assert_eq!(
