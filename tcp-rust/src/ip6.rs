@@ -213,9 +213,8 @@ pub fn input_checks(first: &[u8], tot_len: u16, netif_ip6: Option<[u8; 16]>) -> 
         return Ip6Input::Drop;
     }
     let plen = u16::from_be_bytes([h[4], h[5]]);
-    if u32::from(plen) > u32::from(tot_len).saturating_sub(IP6_HLEN as u32)
-        || tot_len < IP6_HLEN as u16
-    {
+    // (The first pbuf holds 40 bytes, so the packet does.)
+    if u32::from(plen) > u32::from(tot_len).saturating_sub(IP6_HLEN as u32) {
         return Ip6Input::Drop;
     }
     let trimmed = plen.wrapping_add(IP6_HLEN as u16);
@@ -646,6 +645,39 @@ mod tests {
         );
         let p = packet(PEER, OURS, NEXTH_FRAGMENT, &[]);
         assert_eq!(check(&p[..47]), Ip6Input::Drop, "fragment header cut");
+    }
+
+    #[test]
+    fn each_header_and_option_is_skipped_by_its_own_length() {
+        // PadN of one byte, then an option whose action drops: the offset
+        // after PadN (2 + 1 + 2 = 5) must land on it.
+        let hbh = [NEXTH_TCP, 0, 1, 1, 0, 0x9e, 0, 0];
+        assert_eq!(check(&packet(PEER, OURS, NEXTH_HOPBYHOP, &hbh)), Ip6Input::Drop);
+        // Routing, fragment and options headers each followed by a
+        // destination options header that drops, or that passes.
+        for (first, len) in [(NEXTH_ROUTING, 8), (NEXTH_FRAGMENT, 8), (NEXTH_HOPBYHOP, 16)] {
+            for (opt, ok) in [(0x9e, false), (0x1e, true)] {
+                let mut ext = vec![0u8; len];
+                ext[0] = NEXTH_DESTOPTS;
+                if first == NEXTH_HOPBYHOP {
+                    ext[1] = 1;
+                    ext[2] = 1;
+                    ext[3] = 12;
+                }
+                ext.extend_from_slice(&[NEXTH_TCP, 0, opt, 4, 0, 0, 0, 0]);
+                let r = check(&packet(PEER, OURS, first, &ext));
+                if ok {
+                    assert!(tcp_past(40 + len as u16 + 8)(r), "{first} then {opt:#x}: {r:?}");
+                } else {
+                    assert_eq!(r, Ip6Input::Drop, "{first} then {opt:#x}");
+                }
+            }
+        }
+        // A header that ends where the packet does passes (TCP then sees
+        // nothing: tcp_input's own length check).
+        let mut p = header(&PEER, &OURS, 8, 0, NEXTH_DESTOPTS, 64).to_vec();
+        p.extend_from_slice(&[NEXTH_TCP, 0, 1, 4, 0, 0, 0, 0]);
+        assert!(tcp_past(48)(check(&p)));
     }
 
     #[test]
