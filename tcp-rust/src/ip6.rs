@@ -370,8 +370,12 @@ mod tests {
         0xfd, 0x3d, 0xfa, 0x7b, 0xd1, 0x7d, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
     ];
     const PEER: [u8; 16] = [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
-    /// A 20-byte TCP header (its contents do not matter here).
-    const TCP: [u8; 20] = [0; 20];
+    /// A 20-byte TCP header: ports 40000 -> 8080, then zeros. Its first
+    /// byte (0x9c) read as an option type would drop the packet (action
+    /// 10), so an options walk that strays into it shows.
+    const TCP: [u8; 20] = [
+        0x9c, 0x40, 0x1f, 0x90, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
 
     /// An IPv6 packet from `src` to `dst` whose first next header is
     /// `nexth`, then `ext` (extension headers) and a TCP header.
@@ -509,6 +513,31 @@ mod tests {
             check(&packet(PEER, sn, NEXTH_TCP, &[])),
             Ip6Input::Drop,
             "second word"
+        );
+        // From the unspecified source: not to all-nodes, nor to an address
+        // whose byte 12 alone is 0xff, nor to ff02::...:ff.. without the
+        // 0:0:0:1 before it.
+        let mut all2 = [0; 16];
+        all2[..2].copy_from_slice(&[0xff, 0x02]);
+        all2[15] = 1;
+        assert_eq!(
+            check(&packet([0; 16], all2, NEXTH_TCP, &[])),
+            Ip6Input::Drop
+        );
+        let mut ff12 = OURS;
+        ff12[12] = 0xff;
+        let p = packet([0; 16], ff12, NEXTH_TCP, &[]);
+        assert_eq!(input_checks(&p, p.len() as u16, Some(ff12)), Ip6Input::Drop);
+        let mut not_sn = [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0xff, 0, 0, 1];
+        assert_eq!(
+            check(&packet([0; 16], not_sn, NEXTH_TCP, &[])),
+            Ip6Input::Drop
+        );
+        not_sn[11] = 1;
+        not_sn[12] = 0xfe;
+        assert_eq!(
+            check(&packet([0; 16], not_sn, NEXTH_TCP, &[])),
+            Ip6Input::Drop
         );
         // The unspecified source only to a solicited-node address.
         assert_eq!(
@@ -649,13 +678,26 @@ mod tests {
 
     #[test]
     fn each_header_and_option_is_skipped_by_its_own_length() {
+        // Pad1 is one byte: the next byte is an option that drops.
+        let pad1 = [NEXTH_TCP, 0, 0, 0x9e, 0, 0, 0, 0];
+        assert_eq!(
+            check(&packet(PEER, OURS, NEXTH_HOPBYHOP, &pad1)),
+            Ip6Input::Drop
+        );
         // PadN of one byte, then an option whose action drops: the offset
         // after PadN (2 + 1 + 2 = 5) must land on it.
         let hbh = [NEXTH_TCP, 0, 1, 1, 0, 0x9e, 0, 0];
-        assert_eq!(check(&packet(PEER, OURS, NEXTH_HOPBYHOP, &hbh)), Ip6Input::Drop);
+        assert_eq!(
+            check(&packet(PEER, OURS, NEXTH_HOPBYHOP, &hbh)),
+            Ip6Input::Drop
+        );
         // Routing, fragment and options headers each followed by a
         // destination options header that drops, or that passes.
-        for (first, len) in [(NEXTH_ROUTING, 8), (NEXTH_FRAGMENT, 8), (NEXTH_HOPBYHOP, 16)] {
+        for (first, len) in [
+            (NEXTH_ROUTING, 8),
+            (NEXTH_FRAGMENT, 8),
+            (NEXTH_HOPBYHOP, 16),
+        ] {
             for (opt, ok) in [(0x9e, false), (0x1e, true)] {
                 let mut ext = vec![0u8; len];
                 ext[0] = NEXTH_DESTOPTS;
@@ -667,7 +709,10 @@ mod tests {
                 ext.extend_from_slice(&[NEXTH_TCP, 0, opt, 4, 0, 0, 0, 0]);
                 let r = check(&packet(PEER, OURS, first, &ext));
                 if ok {
-                    assert!(tcp_past(40 + len as u16 + 8)(r), "{first} then {opt:#x}: {r:?}");
+                    assert!(
+                        tcp_past(40 + len as u16 + 8)(r),
+                        "{first} then {opt:#x}: {r:?}"
+                    );
                 } else {
                     assert_eq!(r, Ip6Input::Drop, "{first} then {opt:#x}");
                 }
