@@ -185,6 +185,18 @@ fn cases() -> Vec<Case> {
             synack: false,
         },
     ];
+    // A long header: an option with three bytes of data, then PadN over
+    // the rest (207 bytes); known (PadN) and unknown-but-skipped (type 2).
+    for ty in [1u8, 2] {
+        let mut ext = vec![0x9e; 216];
+        ext[..4].copy_from_slice(&[TCP, 26, ty, 3]);
+        ext[7..9].copy_from_slice(&[1, 207]);
+        v.push(Case {
+            what: "a 216-byte hop-by-hop header",
+            packet: packet(peer, ours, HOPOPTS, &ext),
+            synack: true,
+        });
+    }
     // Bytes past the payload length are trimmed (pbuf_realloc), so the
     // checksum holds; a payload length past the data drops the packet.
     let mut long = packet(peer, ours, TCP, &[]);

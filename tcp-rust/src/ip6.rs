@@ -678,6 +678,25 @@ mod tests {
 
     #[test]
     fn each_header_and_option_is_skipped_by_its_own_length() {
+        // Each known or skipped option's length is the byte after its type:
+        // read anywhere else (the type, the byte before, past the packet,
+        // back in the IPv6 header) the walk lands on a dropping option.
+        // (A 216-byte header: the option at 2 with 3 bytes of data, then
+        // PadN over the rest; every byte the walk must not read is 0x9e,
+        // including where the option's type read as a length would go.)
+        for (kind, ty) in [
+            (NEXTH_HOPBYHOP, 1),
+            (NEXTH_HOPBYHOP, 5),
+            (NEXTH_HOPBYHOP, 0xc2),
+            (NEXTH_DESTOPTS, 0xc9),
+            (NEXTH_HOPBYHOP, 2),
+        ] {
+            let mut ext = [0x9e; 216];
+            ext[..4].copy_from_slice(&[NEXTH_TCP, 26, ty, 3]);
+            ext[7..9].copy_from_slice(&[1, 207]);
+            let r = check(&packet(PEER, OURS, kind, &ext));
+            assert!(tcp_past(256)(r), "{ty:#x}: {r:?}");
+        }
         // Pad1 is one byte: the next byte is an option that drops.
         let pad1 = [NEXTH_TCP, 0, 0, 0x9e, 0, 0, 0, 0];
         assert_eq!(
