@@ -300,10 +300,9 @@ pub fn input_checks(first: &[u8], tot_len: u16, netif_ip6: Option<[u8; 16]>) -> 
                 nexth = at(off);
                 hlen_tot = hlen_tot.wrapping_add(8);
                 let frag = u16::from_be_bytes([at(off + 2), at(off + 3)]);
-                // M set and a payload length not a multiple of 8.
-                if frag & 1 != 0 && plen & 7 != 0 {
-                    return Ip6Input::Drop;
-                }
+                // (ip6.c first drops M with a payload length not a multiple
+                // of 8, sending ICMPv6: without ICMPv6 that is the drop
+                // below, which takes every M.)
                 // A real fragment (offset or M): no reassembly.
                 if frag & 0xfff9 != 0 {
                     return Ip6Input::Drop;
@@ -741,6 +740,58 @@ mod tests {
         // nothing: tcp_input's own length check).
         let mut p = header(&PEER, &OURS, 8, 0, NEXTH_DESTOPTS, 64).to_vec();
         p.extend_from_slice(&[NEXTH_TCP, 0, 1, 4, 0, 0, 0, 0]);
+        assert!(tcp_past(48)(check(&p)));
+    }
+
+    #[test]
+    fn routing_and_fragment_headers_are_measured_as_ip6_input_does() {
+        // A 16-byte routing header (hdr ext len 1) before destination
+        // options that pass.
+        let mut rh = vec![0u8; 16];
+        rh[0] = NEXTH_DESTOPTS;
+        rh[1] = 1;
+        rh.extend_from_slice(&[NEXTH_TCP, 0, 1, 4, 0, 0, 0, 0]);
+        assert!(tcp_past(64)(check(&packet(PEER, OURS, NEXTH_ROUTING, &rh))));
+        // Longer than the packet: dropped; ending where it does: passes.
+        let long = [NEXTH_TCP, 5, 0, 0, 0, 0, 0, 0];
+        assert_eq!(
+            check(&packet(PEER, OURS, NEXTH_ROUTING, &long)),
+            Ip6Input::Drop
+        );
+        for (nexth, ext) in [
+            (NEXTH_ROUTING, [NEXTH_TCP, 0, 0, 0, 0, 0, 0, 0]),
+            (NEXTH_FRAGMENT, [NEXTH_TCP, 0, 0, 0, 0, 0, 0, 1]),
+        ] {
+            let mut p = header(&PEER, &OURS, 8, 0, nexth, 64).to_vec();
+            p.extend_from_slice(&ext);
+            assert!(tcp_past(48)(check(&p)), "{nexth}: ends with the packet");
+            // Cut one byte short: dropped.
+            p[5] = 7;
+            p.pop();
+            assert_eq!(check(&p), Ip6Input::Drop, "{nexth}: cut short");
+        }
+        // The fragment field is bytes 2 and 3: M alone (with a payload
+        // length a multiple of 8 or not) or an offset alone drops; the
+        // reserved byte 1 and the identification do not count.
+        for (field, ok) in [
+            ([0, 0], true),
+            ([0, 1], false),
+            ([0xff, 0xf8], false),
+            ([1, 0], false),
+            ([0, 6], true),
+        ] {
+            let frag = [NEXTH_TCP, 0xff, field[0], field[1], 0xff, 0xff, 0xff, 0xff];
+            let r = check(&packet(PEER, OURS, NEXTH_FRAGMENT, &frag));
+            assert_eq!(matches!(r, Ip6Input::Tcp { .. }), ok, "{field:?}: {r:?}");
+        }
+        // M with a payload length not a multiple of 8 drops before the
+        // fragment check; with one that is, the fragment check drops it.
+        let mut m8 = vec![NEXTH_TCP, 0, 0, 1, 0, 0, 0, 0];
+        m8.extend_from_slice(&[0; 4]);
+        let mut p = packet(PEER, OURS, NEXTH_FRAGMENT, &m8);
+        assert_eq!(u16::from_be_bytes([p[4], p[5]]) % 8, 0);
+        assert_eq!(check(&p), Ip6Input::Drop);
+        p[43] = 0;
         assert!(tcp_past(48)(check(&p)));
     }
 
