@@ -736,6 +736,11 @@ mod tests {
                 }
             }
         }
+        // A 16-byte header of which the packet holds 8 (all padding):
+        // dropped, though nothing in it would drop the packet.
+        let mut p = header(&PEER, &OURS, 8, 0, NEXTH_DESTOPTS, 64).to_vec();
+        p.extend_from_slice(&[NEXTH_TCP, 1, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(check(&p), Ip6Input::Drop);
         // A header that ends where the packet does passes (TCP then sees
         // nothing: tcp_input's own length check).
         let mut p = header(&PEER, &OURS, 8, 0, NEXTH_DESTOPTS, 64).to_vec();
