@@ -313,7 +313,14 @@ pub fn setup_byte(data: &[u8]) -> Option<usize> {
     Role::arbitrary(&mut u).ok()?;
     SynOpts::arbitrary(&mut u).ok()?;
     let at = data.len() - u.len();
-    (at < data.len()).then_some(at)
+    // `arbitrary` takes some lengths from the end of short data, so the
+    // byte is checked: toggling its family bit toggles the decoded
+    // session's (None where it does not).
+    let mut t = data.to_vec();
+    *t.get_mut(at)? ^= Setup::IPV6;
+    let a = Session::arbitrary(&mut Unstructured::new(data)).ok()?;
+    let b = Session::arbitrary(&mut Unstructured::new(&t)).ok()?;
+    (a.setup.ipv6() != b.setup.ipv6()).then_some(at)
 }
 
 /// Session bytes `data` with the address family bit of the [`Setup`] byte
