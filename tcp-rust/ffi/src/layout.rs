@@ -180,8 +180,11 @@ impl IpAddrRepr for IpAddrT {
     // IPv6 TCP is not routed to it yet (`tcp_input` drops IPv6 segments),
     // so the IPv6 paths are compiled out (flash: issue 13's bound).
     const HAS_V6: bool = false;
+    /// IPv4 (the core runs IPv4 only here: an `IP_ANY_TYPE` bind from a
+    /// dual-stack application, lwIP's apps' usual one, is the IPv4 any
+    /// to it, as before the core had types; see `HAS_V6`).
     fn ip_type(&self) -> u8 {
-        self.ty
+        IPADDR_TYPE_V4
     }
     fn set_type(&mut self, ty: u8) {
         self.ty = ty;
